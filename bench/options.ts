@@ -1,0 +1,74 @@
+// Command-line options of `npm run bench` (node dist/bench/run.js).
+export const DEFAULT_CELL_SECONDS = 3;
+export const DEFAULT_WARM_UP_SECONDS = 1;
+export const QUICK_CELL_SECONDS = 1;
+export const QUICK_WARM_UP_SECONDS = 0.5;
+
+export type TargetFamily = 'cairn' | 's3rver' | 'nginx';
+const TARGET_FAMILIES: readonly TargetFamily[] = ['cairn', 's3rver', 'nginx'];
+
+export interface BenchOptions {
+  cellSeconds: number;
+  warmUpSeconds: number;
+  families: TargetFamily[];
+  /** Run the crc64nvme micro-benchmark after the main run when the time budget allows. */
+  microBenchmarks: boolean;
+}
+
+export const USAGE = `usage: node dist/bench/run.js [--seconds N] [--quick] [--only cairn,s3rver,nginx] [--no-micro]
+  --seconds N   measured duration of each cell (default ${DEFAULT_CELL_SECONDS}); warm-up is ${DEFAULT_WARM_UP_SECONDS} s
+  --quick       ${QUICK_CELL_SECONDS} s cells, ${QUICK_WARM_UP_SECONDS} s warm-up (development)
+  --only LIST   run only these servers (comma-separated: ${TARGET_FAMILIES.join(', ')})
+  --no-micro    skip the crc64nvme micro-benchmark at the end
+`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const options: BenchOptions = {
+    cellSeconds: DEFAULT_CELL_SECONDS,
+    warmUpSeconds: DEFAULT_WARM_UP_SECONDS,
+    families: [...TARGET_FAMILIES],
+    microBenchmarks: true,
+  };
+  let explicitSeconds: number | undefined;
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index]!;
+    const value = (): string => {
+      const next = argv[index + 1];
+      if (next === undefined) throw new Error(`${argument} needs a value\n${USAGE}`);
+      index += 1;
+      return next;
+    };
+    switch (argument) {
+      case '--seconds': {
+        const seconds = Number(value());
+        if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number\n${USAGE}`);
+        explicitSeconds = seconds;
+        break;
+      }
+      case '--quick':
+        options.cellSeconds = QUICK_CELL_SECONDS;
+        options.warmUpSeconds = QUICK_WARM_UP_SECONDS;
+        break;
+      case '--only': {
+        const names = value().split(',').map((name) => name.trim()).filter((name) => name !== '');
+        for (const name of names) {
+          if (!TARGET_FAMILIES.includes(name as TargetFamily)) throw new Error(`--only: unknown server '${name}'\n${USAGE}`);
+        }
+        options.families = names as TargetFamily[];
+        break;
+      }
+      case '--no-micro':
+        options.microBenchmarks = false;
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${argument}\n${USAGE}`);
+    }
+  }
+  if (explicitSeconds !== undefined) options.cellSeconds = explicitSeconds;
+  return options;
+}

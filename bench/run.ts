@@ -1,0 +1,219 @@
+// `npm run bench`: Cairn beside s3rver and nginx (WebDAV), same client, same objects, same machine.
+// Prints one table per object size plus LIST and latency at half load, and saves every number to
+// bench/results/latest.json (and the tables to bench/results/latest.md).
+//
+//   npm run bench [-- --seconds N | --quick | --only cairn,s3rver,nginx | --no-micro]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OBJECT_SIZES, measureList, measureSize, type CellResult, type CellTiming, type ObjectSize } from './cells.js';
+import { formatMs, formatRate, rateSpread, renderReport } from './report.js';
+import { TIMELINE_BUCKET_MS } from './load.js';
+import { describeMachine } from './machine.js';
+import { parseOptions, type BenchOptions } from './options.js';
+import { DIST_BENCH_DIRECTORY, REPO_ROOT, RESULTS_DIRECTORY } from './paths.js';
+import { cairnSupportsWorkers, startCairn } from './targets/cairn.js';
+import { NGINX_INSTALL_HINT, findNginx, startNginx } from './targets/nginx.js';
+import { startS3rver } from './targets/s3rver.js';
+import type { Target, TargetId } from './targets/target.js';
+
+/** The whole default run, build included, is meant to fit in this. */
+const RUN_BUDGET_MS = 5 * 60_000;
+/** `npm run build` before this process starts; measured ~15 s on the 2-core machine. */
+const BUILD_ALLOWANCE_MS = 20_000;
+const SERVER_START_ESTIMATE_MS = 1_500;
+const LIST_POPULATE_ESTIMATE_MS = 6_000;
+const CRC_BENCH_ESTIMATE_MS = 10_000;
+const CRC_BENCH_TIMEOUT_MS = 60_000;
+const CAIRN_DEFAULT_WORKERS = 2;
+const MS_PER_SECOND = 1000;
+
+interface TargetPlan {
+  id: TargetId;
+  label: string;
+  start: () => Promise<Target>;
+  sizes: readonly ObjectSize[];
+  halfLoad: boolean;
+  list: boolean;
+}
+
+interface SkippedTarget {
+  id: TargetId;
+  reason: string;
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function elapsedSince(startMs: number): number {
+  return performance.now() - startMs;
+}
+
+function planTargets(options: BenchOptions, skipped: SkippedTarget[]): { plans: TargetPlan[]; notes: string[] } {
+  const plans: TargetPlan[] = [];
+  const notes: string[] = [];
+  if (options.families.includes('cairn')) {
+    const smallSizes = OBJECT_SIZES.filter((size) => size.small);
+    if (cairnSupportsWorkers()) {
+      plans.push({ id: 'cairn-w1', label: 'Cairn w1', start: () => startCairn('cairn-w1', 'Cairn w1', 1), sizes: smallSizes, halfLoad: false, list: false });
+      plans.push({
+        id: 'cairn', label: `Cairn w${CAIRN_DEFAULT_WORKERS}`, start: () => startCairn('cairn', `Cairn w${CAIRN_DEFAULT_WORKERS}`, CAIRN_DEFAULT_WORKERS),
+        sizes: OBJECT_SIZES, halfLoad: true, list: true,
+      });
+    } else {
+      notes.push('this build of cairn has no --workers flag: one Cairn column, started without it');
+      plans.push({ id: 'cairn', label: 'Cairn', start: () => startCairn('cairn', 'Cairn', undefined), sizes: OBJECT_SIZES, halfLoad: true, list: true });
+    }
+  }
+  if (options.families.includes('s3rver')) {
+    plans.push({ id: 's3rver', label: 's3rver', start: startS3rver, sizes: OBJECT_SIZES, halfLoad: false, list: true });
+  }
+  if (options.families.includes('nginx')) {
+    const nginx = findNginx();
+    if (nginx === undefined) {
+      notes.push(NGINX_INSTALL_HINT);
+      skipped.push({ id: 'nginx', reason: NGINX_INSTALL_HINT });
+    } else {
+      notes.push(`nginx ${nginx.version} (${nginx.path}), WebDAV PUT/DELETE, 2 worker processes, no auth`);
+      plans.push({ id: 'nginx', label: 'nginx', start: () => startNginx(nginx), sizes: OBJECT_SIZES, halfLoad: false, list: false });
+    }
+  }
+  return { plans, notes };
+}
+
+function estimateMs(plans: TargetPlan[], timing: CellTiming): number {
+  const warmCellMs = timing.warmUpMs + timing.durationMs;
+  let totalMs = 0;
+  for (const plan of plans) {
+    totalMs += SERVER_START_ESTIMATE_MS;
+    // PUT, GET, HEAD warm up; DELETE does not.
+    totalMs += plan.sizes.length * (3 * warmCellMs + timing.durationMs);
+    if (plan.halfLoad) totalMs += 2 * timing.durationMs;
+    if (plan.list) totalMs += LIST_POPULATE_ESTIMATE_MS + warmCellMs;
+  }
+  return totalMs;
+}
+
+function progressLine(cell: CellResult): string {
+  const failures = Object.values(cell.non2xx).reduce((a, b) => a + b, 0) + Object.values(cell.transportErrors).reduce((a, b) => a + b, 0);
+  const what = `${cell.targetLabel.padEnd(12)} ${cell.sizeLabel.padEnd(6)} ${cell.op.padEnd(6)}${cell.mode === 'half-load' ? ' @half' : '      '}`;
+  const rate = `${formatRate(cell.opsPerSecond).padStart(8)} ${cell.op === 'LIST' ? 'pages/s' : 'ops/s'}`;
+  const throughput = cell.megabytesPerSecond === null ? '' : ` ${formatRate(cell.megabytesPerSecond).padStart(7)} MB/s`;
+  const latency = `p50 ${formatMs(cell.latencyMs.p50)} p99 ${formatMs(cell.latencyMs.p99)} p999 ${formatMs(cell.latencyMs.p999)} ms`;
+  const extra = [
+    failures > 0 ? `${failures} failed` : '',
+    cell.keysExhausted ? `keys ran out at ${(cell.durationMs / MS_PER_SECOND).toFixed(2)} s` : '',
+    spreadText(cell),
+    `client ${cell.clientCpuCores.toFixed(2)} cores`,
+  ].filter((part) => part !== '').join(', ');
+  return `  ${what} ${rate}${throughput}  ${latency}  (${extra})`;
+}
+
+function spreadText(cell: CellResult): string {
+  const spread = rateSpread(cell);
+  return spread === undefined ? '' : `per ${TIMELINE_BUCKET_MS / MS_PER_SECOND} s ${formatRate(spread.minPerSecond)}–${formatRate(spread.maxPerSecond)}/s`;
+}
+
+function runCrcMicroBenchmark(): string | undefined {
+  try {
+    return execFileSync(process.execPath, [join(DIST_BENCH_DIRECTORY, 'crc64nvme-bench.js')], {
+      cwd: REPO_ROOT, encoding: 'utf8', timeout: CRC_BENCH_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+  } catch (error) {
+    return `crc64nvme-bench failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const startMs = performance.now();
+  const startedAt = new Date().toISOString();
+  const timing: CellTiming = { warmUpMs: options.warmUpSeconds * MS_PER_SECOND, durationMs: options.cellSeconds * MS_PER_SECOND };
+  const machine = describeMachine();
+  const client = `undici ${packageVersion('undici')} Pool (dispatch API, keep-alive), one Node process on the same cores as the server; `
+    + 'SigV4 header signing with x-amz-content-sha256: UNSIGNED-PAYLOAD (the client does not hash bodies)';
+  const skipped: SkippedTarget[] = [];
+  const { plans, notes } = planTargets(options, skipped);
+
+  const say = (...lines: string[]): void => { for (const line of lines) process.stdout.write(`${line}\n`); };
+  say(`Cairn benchmark — ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}`);
+  say(`client: ${client}`);
+  say(`cells: ${options.warmUpSeconds} s warm-up (none for DELETE) + ${options.cellSeconds} s measured; s3rver ${packageVersion('s3rver')}`);
+  for (const note of notes) say(`note: ${note}`);
+  say(`planned: ${plans.map((plan) => plan.label).join(', ')} — about ${Math.round(estimateMs(plans, timing) / MS_PER_SECOND)} s`);
+
+  const cells: CellResult[] = [];
+  const sink = (cell: CellResult): void => {
+    cells.push(cell);
+    say(progressLine(cell));
+  };
+  for (const plan of plans) {
+    let target: Target;
+    try {
+      target = await plan.start();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      say(`${plan.label}: failed to start, skipped: ${reason}`);
+      skipped.push({ id: plan.id, reason });
+      continue;
+    }
+    say(`${plan.label}: ${target.origin}`);
+    try {
+      for (const size of plan.sizes) {
+        try {
+          await measureSize(target, size, timing, plan.halfLoad && size === OBJECT_SIZES[0], sink);
+        } catch (error) {
+          say(`  ${plan.label} ${size.label}: aborted: ${error instanceof Error ? error.stack : String(error)}`);
+        }
+      }
+      if (plan.list && target.supportsList) {
+        try {
+          await measureList(target, timing, sink);
+        } catch (error) {
+          say(`  ${plan.label} LIST: aborted: ${error instanceof Error ? error.stack : String(error)}`);
+        }
+      }
+    } finally {
+      await target.stop();
+    }
+  }
+
+  const reportLines = renderReport(cells);
+  say('');
+  for (const line of reportLines) say(line);
+
+  let crcOutput: string | undefined;
+  const crcAllowed = options.microBenchmarks && BUILD_ALLOWANCE_MS + elapsedSince(startMs) + CRC_BENCH_ESTIMATE_MS < RUN_BUDGET_MS;
+  if (crcAllowed) {
+    say('', '### CRC64NVME micro-benchmark (dist/bench/crc64nvme-bench.js)', '');
+    crcOutput = runCrcMicroBenchmark();
+    if (crcOutput !== undefined) say(crcOutput.trimEnd());
+  } else if (options.microBenchmarks) {
+    say('', 'crc64nvme micro-benchmark skipped to stay within the time budget: npm run bench:crc');
+  }
+
+  const elapsedMs = elapsedSince(startMs);
+  mkdirSync(RESULTS_DIRECTORY, { recursive: true });
+  const results = {
+    startedAt, elapsedMs, machine, client, options, timing, notes, skipped,
+    versions: { s3rver: packageVersion('s3rver'), undici: packageVersion('undici') },
+    cells, microBenchmarks: crcOutput === undefined ? {} : { crc64nvme: crcOutput },
+  };
+  writeFileSync(join(RESULTS_DIRECTORY, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIRECTORY, 'latest.md'), `${reportLines.join('\n')}\n`);
+  say('');
+  say(`saved bench/results/latest.json and latest.md; elapsed ${(elapsedMs / MS_PER_SECOND).toFixed(1)} s (plus the build)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,56 @@
+// Root credentials: from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY, or generated on first start and kept
+// mode 0600 in the data directory. There is no built-in default password (DESIGN.md §5).
+import { randomBytes, randomInt } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Credentials } from '../frontend/auth/sigv4.js';
+
+export const CREDENTIALS_FILE_NAME = 'credentials.json';
+const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const ACCESS_KEY_RANDOM_CHARS = 16;
+const SECRET_KEY_RANDOM_BYTES = 30;
+
+export interface RootCredentials extends Credentials {
+  source: 'environment' | 'generated' | 'stored';
+  /** Where generated credentials are kept (undefined when they come from the environment). */
+  filePath?: string;
+}
+
+function generateAccessKeyId(): string {
+  let id = 'CA';
+  for (let index = 0; index < ACCESS_KEY_RANDOM_CHARS + 2; index += 1) id += ACCESS_KEY_ALPHABET[randomInt(ACCESS_KEY_ALPHABET.length)];
+  return id;
+}
+
+export function loadRootCredentials(dataDirectory: string, environment: NodeJS.ProcessEnv): RootCredentials {
+  const accessKeyId = environment['CAIRN_ACCESS_KEY'];
+  const secretAccessKey = environment['CAIRN_SECRET_KEY'];
+  if (accessKeyId !== undefined && secretAccessKey !== undefined && accessKeyId !== '' && secretAccessKey !== '') {
+    return { accessKeyId, secretAccessKey, source: 'environment' };
+  }
+  if ((accessKeyId ?? '') !== '' || (secretAccessKey ?? '') !== '') {
+    throw new Error('set both CAIRN_ACCESS_KEY and CAIRN_SECRET_KEY, or neither (to use generated credentials)');
+  }
+  const filePath = join(dataDirectory, CREDENTIALS_FILE_NAME);
+  if (existsSync(filePath)) {
+    const stored = JSON.parse(readFileSync(filePath, 'utf8')) as Credentials;
+    if (typeof stored.accessKeyId !== 'string' || typeof stored.secretAccessKey !== 'string') {
+      throw new Error(`${filePath} does not hold accessKeyId and secretAccessKey`);
+    }
+    return { accessKeyId: stored.accessKeyId, secretAccessKey: stored.secretAccessKey, source: 'stored', filePath };
+  }
+  const generated = { accessKeyId: generateAccessKeyId(), secretAccessKey: randomBytes(SECRET_KEY_RANDOM_BYTES).toString('base64') };
+  const temporaryPath = `${filePath}.tmp`;
+  writeFileSync(temporaryPath, JSON.stringify(generated, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(temporaryPath, 0o600);
+  renameSync(temporaryPath, filePath);
+  return { ...generated, source: 'generated', filePath };
+}
+
+/** Credentials for commands that talk to a running server (admin, sql…). */
+export function clientCredentials(environment: NodeJS.ProcessEnv): Credentials | undefined {
+  const accessKeyId = environment['CAIRN_ACCESS_KEY'] ?? environment['AWS_ACCESS_KEY_ID'];
+  const secretAccessKey = environment['CAIRN_SECRET_KEY'] ?? environment['AWS_SECRET_ACCESS_KEY'];
+  if (accessKeyId === undefined || secretAccessKey === undefined) return undefined;
+  return { accessKeyId, secretAccessKey };
+}

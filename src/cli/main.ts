@@ -1,0 +1,83 @@
+// The `cairn` command line.
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import {
+  DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS,
+  DEFAULT_ACCOUNT_ID,
+  DEFAULT_ADDRESS,
+  DEFAULT_DATA_DIRECTORY,
+  DEFAULT_REGION,
+  parseAddress,
+  runServer,
+} from './server-command.js';
+
+/** More processes than this on one machine only contend for the index's write lock. */
+const WORKERS_MAX = 64;
+
+const USAGE = `usage: cairn <command> [options]
+
+commands:
+  server [--address HOST:PORT] [--data DIR] [--region REGION] [--domain NAME]...
+      Serve S3. Defaults: --address ${DEFAULT_ADDRESS}, --data ${DEFAULT_DATA_DIRECTORY}, --region ${DEFAULT_REGION},
+      --domain localhost (virtual-hosted-style requests to <bucket>.<domain>).
+      --abandoned-upload-age SECONDS: multipart uploads idle longer are aborted (default 7 days).
+      --workers N: processes serving on the one port, sharing index and drive (default: the number of cores).
+      Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
+      on first start and kept (mode 0600) in DIR/credentials.json.
+  help
+      Show this text.
+`;
+
+async function serverCommand(args: string[]): Promise<number | undefined> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      address: { type: 'string', default: DEFAULT_ADDRESS },
+      data: { type: 'string', default: DEFAULT_DATA_DIRECTORY },
+      region: { type: 'string', default: DEFAULT_REGION },
+      domain: { type: 'string', multiple: true, default: ['localhost'] },
+      'account-id': { type: 'string', default: DEFAULT_ACCOUNT_ID },
+      'abandoned-upload-age': { type: 'string', default: String(DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS) },
+      workers: { type: 'string', default: String(availableParallelism()) },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const { host, port } = parseAddress(values.address);
+  const workers = Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > WORKERS_MAX) {
+    throw new Error(`--workers ${values.workers}: expected a whole number from 1 to ${WORKERS_MAX}`);
+  }
+  const abandonedUploadAgeSeconds = Number(values['abandoned-upload-age']);
+  if (!Number.isFinite(abandonedUploadAgeSeconds) || abandonedUploadAgeSeconds <= 0) {
+    throw new Error(`--abandoned-upload-age ${values['abandoned-upload-age']}: expected a positive number of seconds`);
+  }
+  await runServer({
+    host,
+    port,
+    dataDirectory: values.data,
+    region: values.region,
+    virtualHostDomains: values.domain.map((domain) => domain.toLowerCase()),
+    accountId: values['account-id'],
+    abandonedUploadAgeMs: abandonedUploadAgeSeconds * 1000,
+    workers,
+  });
+  return undefined;
+}
+
+export async function main(argv: string[]): Promise<number | undefined> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'server':
+      return serverCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`cairn: unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}

@@ -1,0 +1,236 @@
+// `cairn server`: opens the drive and the index under the data directory, serves S3, and shuts
+// down cleanly on SIGTERM/SIGINT (in-flight requests finish, the index closes).
+import cluster from 'node:cluster';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { createFrontend } from '../frontend/http-server.js';
+import { SqliteIndex } from '../index/sqlite-index.js';
+import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
+import { openDrive, Storage } from '../storage/index.js';
+import { startUploadSweeper } from '../services/upload-sweeper.js';
+import { loadRootCredentials, type RootCredentials } from './credentials.js';
+
+export interface ServerSettings {
+  host: string;
+  port: number;
+  dataDirectory: string;
+  region: string;
+  virtualHostDomains: string[];
+  accountId: string;
+  /** Multipart uploads idle longer than this are aborted by a background sweeper. */
+  abandonedUploadAgeMs: number;
+  /** Processes serving on the one port (node:cluster), sharing the index and the drive. */
+  workers: number;
+}
+
+export const DEFAULT_ADDRESS = '127.0.0.1:9000';
+export const DEFAULT_DATA_DIRECTORY = './data';
+export const DEFAULT_REGION = 'us-east-1';
+export const DEFAULT_ACCOUNT_ID = '000000000000';
+/** S3 has no default; seven days matches the lifecycle rule most deployments set. */
+export const DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS = 7 * 24 * 60 * 60;
+const PORT_MAX = 65535;
+const DRIVE_DIRECTORY_NAME = 'drive';
+const INDEX_FILE_NAME = 'index.db';
+const WORKER_PORT_VARIABLE = 'CAIRN_WORKER_PORT';
+
+/** "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT". */
+export function parseAddress(address: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.%a-zA-Z]+)\]|([^:[\]]*)):(\d+)$/.exec(address) ?? /^()()(\d+)$/.exec(address);
+  if (match === null) throw new Error(`--address ${address}: expected HOST:PORT, [IPv6]:PORT or PORT`);
+  const port = Number(match[3]);
+  if (!Number.isInteger(port) || port > PORT_MAX) throw new Error(`--address ${address}: port must be 0–${PORT_MAX}`);
+  const host = match[1] ?? (match[2] === '' ? '127.0.0.1' : match[2]!);
+  return { host, port };
+}
+
+function endpointUrl(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+interface RunningWorker {
+  address: AddressInfo;
+  /** Finishes in-flight requests, stops background work, closes storage and the index. */
+  stop(): Promise<void>;
+}
+
+/** Opens the layers under the data directory and serves S3 from this process. */
+async function serve(settings: ServerSettings, credentials: RootCredentials): Promise<RunningWorker> {
+  const dataDirectory = resolve(settings.dataDirectory);
+  const storage = await Storage.open({ drivePath: join(dataDirectory, DRIVE_DIRECTORY_NAME), logger: log });
+  const index = await ThreadedSqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
+  const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
+  const frontend = createFrontend({
+    layers: { index, storage },
+    config: { region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root' },
+    credentials: (accessKeyId) => (accessKeyId === credentials.accessKeyId ? credentials : undefined),
+    log,
+  });
+  const sweeper = startUploadSweeper({ index, storage }, settings.abandonedUploadAgeMs, log);
+  await new Promise<void>((resolveListen, rejectListen) => {
+    frontend.server.once('error', rejectListen);
+    frontend.server.listen(settings.port, settings.host, () => resolveListen());
+  });
+  return {
+    address: frontend.server.address() as AddressInfo,
+    async stop() {
+      await frontend.shutdown();
+      sweeper.stop();
+      await storage.close();
+      await index.close();
+    },
+  };
+}
+
+/**
+ * Everything that must happen once before any process serves: the data directory, the root
+ * credentials, the drive's format.json and the index schema (so workers never race to create them).
+ */
+async function prepareDataDirectory(settings: ServerSettings): Promise<RootCredentials> {
+  const dataDirectory = resolve(settings.dataDirectory);
+  mkdirSync(dataDirectory, { recursive: true });
+  const credentials = loadRootCredentials(dataDirectory, process.env);
+  // The drive's format only: opening Storage would also start a volume this process never writes.
+  await openDrive(join(dataDirectory, DRIVE_DIRECTORY_NAME));
+  await SqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME)).close();
+  return credentials;
+}
+
+function printBanner(settings: ServerSettings, credentials: RootCredentials, address: AddressInfo): void {
+  const lines = [
+    `Cairn serving S3`,
+    `  endpoint    ${endpointUrl(address)}`,
+    `  region      ${settings.region}`,
+    `  data        ${resolve(settings.dataDirectory)}`,
+    `  workers     ${settings.workers}`,
+    `  access key  ${credentials.accessKeyId}`,
+  ];
+  if (credentials.source === 'generated') {
+    lines.push(`  secret key  ${credentials.secretAccessKey}`, `              (generated now and kept in ${credentials.filePath}, mode 0600; shown only this once)`);
+  } else if (credentials.source === 'stored') {
+    lines.push(`  secret key  in ${credentials.filePath}`);
+  } else {
+    lines.push('  secret key  from CAIRN_SECRET_KEY');
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** One process serving alone: stops on SIGTERM/SIGINT; a second signal exits at once. */
+async function runStandalone(settings: ServerSettings): Promise<void> {
+  const credentials = await prepareDataDirectory(settings);
+  const worker = await serve(settings, credentials);
+  printBanner(settings, credentials, worker.address);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      log(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    log(`${signal}: finishing in-flight requests`);
+    await worker.stop();
+    log('stopped cleanly');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** A cluster worker: serves until SIGTERM from the primary (Ctrl-C reaches it directly too). */
+async function runClusterWorker(requested: ServerSettings): Promise<void> {
+  // The primary fixed the port (see choosePort); the command line may still say 0.
+  const settings = { ...requested, port: Number(process.env[WORKER_PORT_VARIABLE] ?? requested.port) };
+  // The primary stops workers with SIGTERM: one that arrives before these handlers exist simply ends
+  // the process (nothing is in flight yet); one that arrives while the drive and index open is kept.
+  let worker: RunningWorker | undefined;
+  let stopRequested = false;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopRequested = true;
+    if (worker !== undefined) stopping ??= worker.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  const credentials = loadRootCredentials(resolve(settings.dataDirectory), process.env);
+  worker = await serve(settings, credentials);
+  if (stopRequested) stop();
+}
+
+/**
+ * A free port on `host`. Workers that all listen on port 0 share a handle that node:cluster closes
+ * when one of them dies, so a cluster asked for "any port" fixes one before forking.
+ */
+async function choosePort(host: string): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolveListen, rejectListen) => {
+    probe.once('error', rejectListen);
+    probe.listen(0, host, () => resolveListen());
+  });
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolveClose) => probe.close(() => resolveClose()));
+  return port;
+}
+
+/** The cluster primary: prepares the data directory, forks the workers, replaces any that die. */
+async function runClusterPrimary(requested: ServerSettings): Promise<void> {
+  const settings = requested.port === 0 ? { ...requested, port: await choosePort(requested.host) } : requested;
+  const credentials = await prepareDataDirectory(settings);
+  let stopping = false;
+  // "Serving" means every worker listens: a socket held by one worker alone closes if that one dies.
+  let listeningWorkers = 0;
+  cluster.on('listening', (_worker, address) => {
+    listeningWorkers += 1;
+    if (listeningWorkers !== settings.workers) return;
+    printBanner(settings, credentials, { address: address.address ?? settings.host, port: address.port, family: address.addressType === 6 ? 'IPv6' : 'IPv4' });
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
+    cluster.fork({ [WORKER_PORT_VARIABLE]: String(settings.port) });
+  });
+  // Workers accept on the primary's one listening socket (the kernel spreads connections): a dying
+  // worker cannot close it, and the primary stays off the path of every connection.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // Index writes travel to the primary as structured clones (records carry Uint8Arrays).
+  cluster.setupPrimary({ serialization: 'advanced' });
+  const indexWriter = serveIndexWrites(join(resolve(settings.dataDirectory), INDEX_FILE_NAME));
+  const workerEnvironment = { [WORKER_PORT_VARIABLE]: String(settings.port) };
+  for (let index = 0; index < settings.workers; index += 1) cluster.fork(workerEnvironment);
+  const stop = (signal: string) => {
+    const workers = Object.values(cluster.workers ?? {});
+    if (stopping) {
+      log(`${signal} again: stopping workers without waiting`);
+      for (const worker of workers) worker?.process.kill('SIGKILL');
+      process.exit(1);
+    }
+    stopping = true;
+    log(`${signal}: finishing in-flight requests in ${workers.length} worker(s)`);
+    for (const worker of workers) worker?.process.kill('SIGTERM');
+    let remaining = workers.length;
+    if (remaining === 0) process.exit(0);
+    cluster.on('exit', () => {
+      remaining -= 1;
+      if (remaining > 0) return;
+      // The workers are gone, so no write is in flight: close the index writer last.
+      void indexWriter.close().then(() => {
+        log('stopped cleanly');
+        process.exit(0);
+      });
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+export async function runServer(settings: ServerSettings): Promise<void> {
+  if (cluster.isWorker) return runClusterWorker(settings);
+  if (settings.workers <= 1) return runStandalone(settings);
+  return runClusterPrimary(settings);
+}

@@ -1,0 +1,37 @@
+// What every operation handler receives: the parsed request, who sent it, and the layers below.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Layers } from '../services/objects.js';
+import type { Authentication } from './auth/sigv4.js';
+
+export interface FrontendConfig {
+  region: string;
+  /** Host names under which `<bucket>.<domain>` addresses a bucket (virtual-hosted style). */
+  virtualHostDomains: string[];
+  /** Canonical user id and display name of the root identity (the owner of every bucket for now). */
+  ownerId: string;
+  ownerDisplayName: string;
+}
+
+export interface RequestContext {
+  requestId: string;
+  req: IncomingMessage;
+  res: ServerResponse;
+  method: string;
+  /** Undefined for service-level requests (ListBuckets). */
+  bucket?: string;
+  /** Undefined for bucket-level requests. Percent-decoded, never used as a path. */
+  key?: string;
+  /** Decoded query parameters. */
+  query: URLSearchParams;
+  auth: Authentication;
+  layers: Layers;
+  config: FrontendConfig;
+  log: (line: string) => void;
+}
+
+/** A request header as one string (node joins repeated headers with ", "). */
+export function header(context: RequestContext, name: string): string | undefined {
+  const value = context.req.headers[name];
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.join(', ') : value;
+}

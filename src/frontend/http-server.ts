@@ -1,0 +1,199 @@
+// The HTTP front end: raw node:http, one request id per request, S3 error documents for every
+// failure, reserved /_cairn/ space, and a graceful shutdown that lets in-flight requests finish.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import {
+  CONNECTIONS_PER_PROCESS_MAX,
+  REQUEST_BODY_GRACE_MS,
+  REQUEST_BODY_RATE_BYTES_PER_SECOND_MIN,
+  REQUEST_HEADERS_SIZE_BYTES_MAX,
+  REQUEST_HEADERS_TIMEOUT_MS,
+  REQUEST_IDLE_TIMEOUT_MS,
+  SHUTDOWN_GRACE_MS,
+} from '../limits.js';
+import type { Layers } from '../services/objects.js';
+import { newRequestId } from '../util/ids.js';
+import { authenticate, type CredentialLookup } from './auth/sigv4.js';
+import type { FrontendConfig, RequestContext } from './context.js';
+import { S3Error } from './errors.js';
+import { answerPreflight, applyCorsHeaders } from './ops/cors.js';
+import { sendError } from './respond.js';
+import { route } from './router.js';
+
+export interface FrontendOptions {
+  layers: Layers;
+  config: FrontendConfig;
+  credentials: CredentialLookup;
+  log: (line: string) => void;
+}
+
+export interface Frontend {
+  server: Server;
+  /** Stops accepting connections, waits for in-flight requests (bounded), then resolves. */
+  shutdown(): Promise<void>;
+}
+
+interface RequestTarget {
+  bucket?: string;
+  key?: string;
+  query: URLSearchParams;
+  path: string;
+}
+
+const RESPONSE_HEADERS_KEPT_ON_ERROR = new Set(['x-amz-request-id', 'x-amz-id-2', 'server', 'vary']);
+/** CORS headers stay on errors, so a browser page can read why its request failed. */
+const CORS_HEADER_PREFIX = 'access-control-';
+const INTERNAL_PATH_PREFIX = '/_cairn/';
+const SHUTDOWN_POLL_MS = 50;
+
+function decodePathPart(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new S3Error('InvalidURI');
+  }
+}
+
+/** The bucket the host names in virtual-hosted style (`<bucket>.<domain>[:port]`), if any. */
+function bucketFromHost(hostHeader: string | undefined, domains: string[]): string | undefined {
+  if (hostHeader === undefined) return undefined;
+  const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
+  for (const domain of domains) {
+    if (host.endsWith(`.${domain}`)) return host.slice(0, host.length - domain.length - 1);
+  }
+  return undefined;
+}
+
+export function resolveTarget(rawUrl: string, hostHeader: string | undefined, domains: string[]): RequestTarget {
+  const queryStart = rawUrl.indexOf('?');
+  const path = queryStart < 0 ? rawUrl : rawUrl.slice(0, queryStart);
+  const query = new URLSearchParams(queryStart < 0 ? '' : rawUrl.slice(queryStart + 1));
+  if (!path.startsWith('/')) throw new S3Error('InvalidURI');
+  const virtualHostBucket = bucketFromHost(hostHeader, domains);
+  if (virtualHostBucket !== undefined) {
+    const key = path.length > 1 ? decodePathPart(path.slice(1)) : undefined;
+    return { bucket: virtualHostBucket, key, query, path };
+  }
+  const rest = path.slice(1);
+  if (rest === '') return { query, path };
+  const slash = rest.indexOf('/');
+  if (slash < 0) return { bucket: decodePathPart(rest), query, path };
+  const key = rest.slice(slash + 1);
+  return { bucket: decodePathPart(rest.slice(0, slash)), key: key === '' ? undefined : decodePathPart(key), query, path };
+}
+
+function answerError(res: ServerResponse, req: IncomingMessage, error: unknown, requestId: string, resource: string, log: (line: string) => void): void {
+  if (res.headersSent) {
+    log(`request ${requestId}: failed after the response started: ${String(error)}`);
+    res.destroy();
+    return;
+  }
+  let s3Error: S3Error;
+  if (error instanceof S3Error) {
+    s3Error = error;
+  } else {
+    log(`request ${requestId}: internal error on ${req.method} ${resource}: ${error instanceof Error ? error.stack : String(error)}`);
+    s3Error = new S3Error('InternalError');
+  }
+  for (const name of res.getHeaderNames()) {
+    if (!RESPONSE_HEADERS_KEPT_ON_ERROR.has(name) && !name.startsWith(CORS_HEADER_PREFIX)) res.removeHeader(name);
+  }
+  // A body we did not read may be large: close the connection instead of draining it.
+  if (!req.complete) res.setHeader('Connection', 'close');
+  sendError(res, s3Error, requestId, resource);
+}
+
+function answerInternal(path: string, res: ServerResponse, shuttingDown: boolean): void {
+  const health = path === `${INTERNAL_PATH_PREFIX}health`;
+  const status = health ? (shuttingDown ? 503 : 200) : 404;
+  const body = JSON.stringify(health ? { status: shuttingDown ? 'shutting-down' : 'ok' } : { error: 'not found' });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/**
+ * Cuts off a request whose body arrives slower than the minimum rate (after a grace period): a
+ * request time limit that scales with the declared size, so large uploads are not cut short.
+ */
+function watchBodyDeadline(req: IncomingMessage, log: (line: string) => void): NodeJS.Timeout {
+  const declaredBytes = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? 0) || 0;
+  const deadlineMs = REQUEST_BODY_GRACE_MS + (declaredBytes / REQUEST_BODY_RATE_BYTES_PER_SECOND_MIN) * 1000;
+  const timer = setTimeout(() => {
+    if (req.complete) return;
+    log(`request body from ${req.socket.remoteAddress ?? '?'} not received within ${Math.round(deadlineMs / 1000)} s: closing the connection`);
+    req.destroy();
+  }, deadlineMs);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+  return timer;
+}
+
+export function createFrontend(options: FrontendOptions): Frontend {
+  const { layers, config, credentials, log } = options;
+  let inFlightRequests = 0;
+  let shuttingDown = false;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = newRequestId();
+    res.setHeader('x-amz-request-id', requestId);
+    res.setHeader('x-amz-id-2', randomBytes(24).toString('base64'));
+    res.setHeader('Server', 'Cairn');
+    const rawUrl = req.url ?? '/';
+    let resource = rawUrl.split('?', 1)[0]!;
+    try {
+      // A fragment never belongs in a request line; refusing it keeps what was signed and what is
+      // routed the same string.
+      if (rawUrl.includes('#')) throw new S3Error('InvalidURI');
+      const virtualHostBucket = bucketFromHost(req.headers.host, config.virtualHostDomains);
+      if (virtualHostBucket === undefined && resource.startsWith(INTERNAL_PATH_PREFIX)) {
+        answerInternal(resource, res, shuttingDown);
+        return;
+      }
+      const target = resolveTarget(rawUrl, req.headers.host, config.virtualHostDomains);
+      resource = target.path;
+      // A browser's preflight carries no credentials: it can only ever evaluate the bucket's CORS rules.
+      if (req.method === 'OPTIONS') {
+        await answerPreflight(req, res, target.bucket === undefined ? undefined : await layers.index.getBucket(target.bucket));
+        return;
+      }
+      await applyCorsHeaders(req, res, layers, target.bucket);
+      const auth = authenticate({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket }, credentials, Date.now());
+      if (auth === null) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+      const context: RequestContext = {
+        requestId, req, res, method: req.method ?? 'GET', bucket: target.bucket, key: target.key, query: target.query,
+        auth, layers, config, log,
+      };
+      await route(context)(context);
+    } catch (error) {
+      answerError(res, req, error, requestId, resource, log);
+    }
+  }
+
+  const server = createServer({ maxHeaderSize: REQUEST_HEADERS_SIZE_BYTES_MAX, requestTimeout: 0, headersTimeout: REQUEST_HEADERS_TIMEOUT_MS }, (req, res) => {
+    inFlightRequests += 1;
+    if (shuttingDown) res.setHeader('Connection', 'close');
+    const bodyDeadline = watchBodyDeadline(req, log);
+    res.on('close', () => {
+      inFlightRequests -= 1;
+      clearTimeout(bodyDeadline);
+    });
+    void handle(req, res);
+  });
+  server.maxConnections = CONNECTIONS_PER_PROCESS_MAX;
+  // An idle socket (no bytes either way) is closed; long uploads that keep sending are not cut.
+  server.setTimeout(REQUEST_IDLE_TIMEOUT_MS);
+
+  async function shutdown(): Promise<void> {
+    shuttingDown = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const deadlineMs = Date.now() + SHUTDOWN_GRACE_MS;
+    while (inFlightRequests > 0 && Date.now() < deadlineMs) {
+      server.closeIdleConnections();
+      await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_POLL_MS));
+    }
+    server.closeAllConnections();
+    await closed;
+  }
+
+  return { server, shutdown };
+}

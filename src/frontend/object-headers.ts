@@ -1,0 +1,100 @@
+// The headers an object carries: what PUT stores (Content-*, Cache-Control, Expires, x-amz-meta-*)
+// and what GET/HEAD send back, with the response-* overrides S3 allows on GET.
+import type { ServerResponse } from 'node:http';
+import type { ObjectRecord, StoredObjectHeaders } from '../index/types.js';
+import { USER_METADATA_SIZE_BYTES_MAX } from '../limits.js';
+import { CHECKSUM_HEADER_BY_ALGORITHM } from './checksums.js';
+import { header, type RequestContext } from './context.js';
+import { S3Error } from './errors.js';
+import { httpDate } from './time.js';
+
+/** S3 stores this Content-Type when a PUT names none. */
+export const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
+const USER_METADATA_PREFIX = 'x-amz-meta-';
+
+/** Content-Encoding without the aws-chunked framing marker, which describes the request, not the object. */
+function storedContentEncoding(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const kept = value.split(',').map((part) => part.trim()).filter((part) => part !== '' && part.toLowerCase() !== 'aws-chunked');
+  return kept.length === 0 ? undefined : kept.join(',');
+}
+
+export function storedHeadersFromRequest(context: RequestContext): StoredObjectHeaders {
+  return {
+    contentType: header(context, 'content-type') ?? DEFAULT_CONTENT_TYPE,
+    contentEncoding: storedContentEncoding(header(context, 'content-encoding')),
+    contentLanguage: header(context, 'content-language'),
+    contentDisposition: header(context, 'content-disposition'),
+    cacheControl: header(context, 'cache-control'),
+    expires: header(context, 'expires'),
+  };
+}
+
+/** x-amz-meta-* headers, names lower-cased without the prefix; over 2 KiB → MetadataTooLarge. */
+export function userMetadataFromRequest(context: RequestContext): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  let sizeBytes = 0;
+  for (const [name, value] of Object.entries(context.req.headers)) {
+    if (!name.startsWith(USER_METADATA_PREFIX) || value === undefined) continue;
+    const metadataName = name.slice(USER_METADATA_PREFIX.length);
+    const text = Array.isArray(value) ? value.join(',') : value;
+    metadata[metadataName] = text;
+    // Header text arrives as latin1, one character per byte on the wire, so length counts bytes.
+    sizeBytes += metadataName.length + text.length;
+  }
+  if (sizeBytes > USER_METADATA_SIZE_BYTES_MAX) {
+    throw new S3Error('MetadataTooLarge', undefined, {
+      extraFields: { Size: String(sizeBytes), MaxSizeAllowed: String(USER_METADATA_SIZE_BYTES_MAX) },
+    });
+  }
+  return metadata;
+}
+
+const RESPONSE_OVERRIDES: Array<[query: string, header: string]> = [
+  ['response-content-type', 'Content-Type'],
+  ['response-content-language', 'Content-Language'],
+  ['response-expires', 'Expires'],
+  ['response-cache-control', 'Cache-Control'],
+  ['response-content-disposition', 'Content-Disposition'],
+  ['response-content-encoding', 'Content-Encoding'],
+];
+
+/**
+ * Sets every header GET and HEAD return for `object` (not Content-Length or Content-Range).
+ * Checksums describe the whole object, so a ranged response carries none (as S3).
+ */
+export function setObjectResponseHeaders(context: RequestContext, res: ServerResponse, object: ObjectRecord, wholeObject: boolean): void {
+  const overrides = responseOverrides(context);
+  const stored = object.headers;
+  res.setHeader('Last-Modified', httpDate(object.lastModifiedMs));
+  res.setHeader('ETag', `"${object.etag}"`);
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Content-Type', stored.contentType);
+  if (stored.contentEncoding !== undefined) res.setHeader('Content-Encoding', stored.contentEncoding);
+  if (stored.contentLanguage !== undefined) res.setHeader('Content-Language', stored.contentLanguage);
+  if (stored.contentDisposition !== undefined) res.setHeader('Content-Disposition', stored.contentDisposition);
+  if (stored.cacheControl !== undefined) res.setHeader('Cache-Control', stored.cacheControl);
+  if (stored.expires !== undefined) res.setHeader('Expires', stored.expires);
+  if (object.storageClass !== 'STANDARD') res.setHeader('x-amz-storage-class', object.storageClass);
+  if (object.versionId !== 'null') res.setHeader('x-amz-version-id', object.versionId);
+  for (const [name, value] of Object.entries(object.userMetadata)) res.setHeader(USER_METADATA_PREFIX + name, value);
+  if (wholeObject && object.checksum !== undefined && header(context, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
+    res.setHeader(CHECKSUM_HEADER_BY_ALGORITHM[object.checksum.algorithm], object.checksum.valueBase64);
+    res.setHeader('x-amz-checksum-type', object.checksum.type);
+  }
+  for (const [headerName, value] of overrides) res.setHeader(headerName, value);
+}
+
+/** Characters an HTTP header value can carry (node refuses others). */
+const HEADER_VALUE_PATTERN = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function responseOverrides(context: RequestContext): Array<[string, string]> {
+  const overrides: Array<[string, string]> = [];
+  for (const [queryName, headerName] of RESPONSE_OVERRIDES) {
+    const value = context.query.get(queryName);
+    if (value === null) continue;
+    if (!HEADER_VALUE_PATTERN.test(value)) throw new S3Error('InvalidArgument', `${queryName} holds characters a header cannot carry.`);
+    overrides.push([headerName, value]);
+  }
+  return overrides;
+}

@@ -1,0 +1,190 @@
+// GetObject and HeadObject: conditional requests, one byte range, verified bytes streamed out.
+import type { ObjectRecord } from '../../index/types.js';
+import { readObject } from '../../services/objects.js';
+import type { ByteRange } from '../../storage/index.js';
+import { header, type RequestContext } from '../context.js';
+import { S3Error } from '../errors.js';
+import { setObjectResponseHeaders } from '../object-headers.js';
+import { waitForDrain } from '../respond.js';
+import { httpDate, parseHttpDate } from '../time.js';
+import { requireBucket } from './buckets.js';
+import { parsePartNumber } from './multipart.js';
+import { checkedVersionId } from './versioning.js';
+import { assertKeyLength } from './put.js';
+
+/**
+ * The object version a GET/HEAD/copy names. Without a version id: the latest, or NoSuchKey (with the
+ * delete marker's headers when one is the latest). With one: that version, NoSuchVersion when there
+ * is none, and 405 MethodNotAllowed when it is a delete marker — as S3 answers each.
+ */
+export async function requireObject(context: RequestContext, bucket: string, key: string, versionId: string | null): Promise<ObjectRecord> {
+  const { index } = context.layers;
+  if (versionId !== null) {
+    const version = await index.getObjectVersion(bucket, key, checkedVersionId(versionId));
+    if (version === undefined) {
+      if (versionId === 'null') throw new S3Error('NoSuchKey', undefined, { extraFields: { Key: key } });
+      throw new S3Error('NoSuchVersion', undefined, { extraFields: { Key: key, VersionId: versionId } });
+    }
+    if (version.isDeleteMarker === true) {
+      throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', {
+        extraFields: { Method: context.method, ResourceType: 'DeleteMarker' },
+        headers: { 'x-amz-delete-marker': 'true', 'x-amz-version-id': versionId, 'Last-Modified': httpDate(version.lastModifiedMs), Allow: 'DELETE' },
+      });
+    }
+    return version;
+  }
+  const object = await index.getObject(bucket, key);
+  if (object === undefined) {
+    const deleteMarker = await index.getLatestDeleteMarker(bucket, key);
+    const headers: Record<string, string> = deleteMarker === undefined ? {} : { 'x-amz-delete-marker': 'true', 'x-amz-version-id': deleteMarker };
+    throw new S3Error('NoSuchKey', undefined, { extraFields: { Key: key }, headers });
+  }
+  return object;
+}
+
+/** Whether an If-Match / If-None-Match list names the ETag ("*" names any). */
+export function etagListMatches(list: string, etag: string): boolean {
+  return list.split(',').some((entry) => {
+    const candidate = entry.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+    return candidate === '*' || candidate === etag;
+  });
+}
+
+/** Last-Modified has one-second resolution on the wire, so comparisons use whole seconds. */
+function lastModifiedSecondMs(object: ObjectRecord): number {
+  return Math.floor(object.lastModifiedMs / 1000) * 1000;
+}
+
+export interface Preconditions {
+  ifMatch?: string;
+  ifNoneMatch?: string;
+  ifModifiedSince?: string;
+  ifUnmodifiedSince?: string;
+}
+
+/**
+ * S3's evaluation order (RFC 7232 §6): If-Match decides over If-Unmodified-Since, If-None-Match over
+ * If-Modified-Since. Returns the failure status, or undefined when the request proceeds.
+ */
+export function failedPrecondition(conditions: Preconditions, object: ObjectRecord, nowMs: number): 304 | 412 | undefined {
+  const modifiedMs = lastModifiedSecondMs(object);
+  if (conditions.ifMatch !== undefined) {
+    if (!etagListMatches(conditions.ifMatch, object.etag)) return 412;
+  } else {
+    const unmodifiedSinceMs = parseHttpDate(conditions.ifUnmodifiedSince);
+    if (unmodifiedSinceMs !== undefined && modifiedMs > unmodifiedSinceMs) return 412;
+  }
+  if (conditions.ifNoneMatch !== undefined) {
+    if (etagListMatches(conditions.ifNoneMatch, object.etag)) return 304;
+  } else {
+    const modifiedSinceMs = parseHttpDate(conditions.ifModifiedSince);
+    if (modifiedSinceMs !== undefined && modifiedSinceMs <= nowMs && modifiedMs <= modifiedSinceMs) return 304;
+  }
+  return undefined;
+}
+
+function checkPreconditions(context: RequestContext, object: ObjectRecord): void {
+  const outcome = failedPrecondition({
+    ifMatch: header(context, 'if-match'),
+    ifNoneMatch: header(context, 'if-none-match'),
+    ifModifiedSince: header(context, 'if-modified-since'),
+    ifUnmodifiedSince: header(context, 'if-unmodified-since'),
+  }, object, Date.now());
+  if (outcome === 412) throw new S3Error('PreconditionFailed', undefined, { extraFields: { Condition: 'If-Match' } });
+  if (outcome === 304) {
+    throw new S3Error('NotModified', undefined, { headers: { ETag: `"${object.etag}"`, 'Last-Modified': httpDate(object.lastModifiedMs) } });
+  }
+}
+
+/**
+ * One byte range (RFC 7233) against an object of `sizeBytes`. Undefined means "whole object": no
+ * Range header, or one S3 ignores (several ranges, bad syntax, last < first).
+ */
+export function parseRange(value: string | undefined, sizeBytes: number): ByteRange | undefined {
+  if (value === undefined) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
+  if (match === null || (match[1] === '' && match[2] === '')) return undefined;
+  const unsatisfiable = () => new S3Error('InvalidRange', undefined, {
+    extraFields: { RangeRequested: value, ActualObjectSize: String(sizeBytes) },
+    headers: { 'Content-Range': `bytes */${sizeBytes}` },
+  });
+  if (match[1] === '') {
+    const suffixBytes = Number(match[2]);
+    if (suffixBytes === 0 || sizeBytes === 0) throw unsatisfiable();
+    return { startByte: Math.max(0, sizeBytes - suffixBytes), endByteInclusive: sizeBytes - 1 };
+  }
+  const startByte = Number(match[1]);
+  if (match[2] !== '' && Number(match[2]) < startByte) return undefined;
+  if (startByte >= sizeBytes) throw unsatisfiable();
+  const lastByte = match[2] === '' ? sizeBytes - 1 : Math.min(Number(match[2]), sizeBytes - 1);
+  return { startByte, endByteInclusive: lastByte };
+}
+
+/** The bytes `?partNumber=N` selects: a multipart object's part N; part 1 of any other is all of it. */
+function partRange(context: RequestContext, object: ObjectRecord, partNumberText: string): ByteRange | undefined {
+  if (header(context, 'range') !== undefined) throw new S3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
+  const partNumber = parsePartNumber(partNumberText);
+  const parts = object.parts;
+  if (parts === undefined) {
+    if (partNumber !== 1) throw new S3Error('InvalidPartNumber', undefined, { extraFields: { PartNumberRequested: partNumberText, ActualPartCount: '1' } });
+    return undefined;
+  }
+  if (partNumber > parts.length) {
+    throw new S3Error('InvalidPartNumber', undefined, { extraFields: { PartNumberRequested: partNumberText, ActualPartCount: String(parts.length) } });
+  }
+  const startByte = parts.slice(0, partNumber - 1).reduce((total, part) => total + part.sizeBytes, 0);
+  context.res.setHeader('x-amz-mp-parts-count', parts.length);
+  return { startByte, endByteInclusive: startByte + parts[partNumber - 1]!.sizeBytes - 1 };
+}
+
+async function prepare(context: RequestContext): Promise<{ object: ObjectRecord; range?: ByteRange }> {
+  assertKeyLength(context.key!);
+  await requireBucket(context);
+  const object = await requireObject(context, context.bucket!, context.key!, context.query.get('versionId'));
+  checkPreconditions(context, object);
+  const partNumberText = context.query.get('partNumber');
+  const range = partNumberText !== null ? partRange(context, object, partNumberText) : parseRange(header(context, 'range'), object.sizeBytes);
+  setObjectResponseHeaders(context, context.res, object, range === undefined);
+  if (range === undefined) {
+    context.res.setHeader('Content-Length', object.sizeBytes);
+  } else {
+    context.res.setHeader('Content-Length', range.endByteInclusive - range.startByte + 1);
+    context.res.setHeader('Content-Range', `bytes ${range.startByte}-${range.endByteInclusive}/${object.sizeBytes}`);
+  }
+  return { object, range };
+}
+
+export async function headObject(context: RequestContext): Promise<void> {
+  const { range } = await prepare(context);
+  context.res.statusCode = range === undefined ? 200 : 206;
+  context.res.end();
+}
+
+export async function getObject(context: RequestContext): Promise<void> {
+  const { object, range } = await prepare(context);
+  const { res } = context;
+  if (object.tags !== undefined) res.setHeader('x-amz-tagging-count', object.tags.length);
+  const chunks = readObject(context.layers, object, range);
+  // The first chunk is read (and verified) before the status line goes out, so a damaged record
+  // still gets a proper InternalError response.
+  const first = await chunks.next();
+  res.statusCode = range === undefined ? 200 : 206;
+  if (first.done) {
+    res.end();
+    return;
+  }
+  try {
+    if (!res.write(first.value)) await waitForDrain(res);
+    for await (const chunk of chunks) {
+      if (res.destroyed) break;
+      if (!res.write(chunk)) await waitForDrain(res);
+    }
+    res.end();
+  } catch (error) {
+    // Headers are gone: the only honest signal left is to cut the connection short.
+    context.log(`request ${context.requestId}: GET ${context.bucket}/${context.key} failed mid-stream: ${String(error)}`);
+    res.destroy();
+  } finally {
+    await chunks.return(undefined);
+  }
+}

@@ -1,0 +1,215 @@
+// A request body as one verified stream: framing (plain or aws-chunked), and every hash the request
+// asks for (MD5 for the ETag and Content-MD5, the SigV4 payload SHA-256, one additional checksum)
+// computed in a single pass. Nothing is trusted until finish() has checked all of them.
+import { createHash, type Hash } from 'node:crypto';
+import type { ChecksumAlgorithm, StoredChecksum } from '../index/types.js';
+import { decodeAwsChunked } from './auth/aws-chunked.js';
+import {
+  algorithmForHeader,
+  assertChecksumValueShape,
+  CHECKSUM_HEADER_BY_ALGORITHM,
+  createChecksummer,
+  parseChecksumAlgorithm,
+  type Checksummer,
+} from './checksums.js';
+import { header, type RequestContext } from './context.js';
+import { S3Error } from './errors.js';
+
+/**
+ * Which checksum a body's object or part keeps: the client's algorithm or CRC64NVME when it sends
+ * none (S3's default since 2025), or exactly the multipart upload's algorithm.
+ */
+export type StoredChecksumChoice =
+  | { kind: 'client-or-default' }
+  | { kind: 'upload'; algorithm: ChecksumAlgorithm; strict: boolean }
+  /** The x-amz-checksum-* headers describe something else (CompleteMultipartUpload: the object). */
+  | { kind: 'headers-not-for-body' };
+
+/** S3 stores a CRC64NVME for every object whose writer sent no checksum. */
+export const DEFAULT_CHECKSUM_ALGORITHM: ChecksumAlgorithm = 'CRC64NVME';
+
+export interface VerifiedPayload {
+  md5Hex: string;
+  sizeBytes: number;
+  checksum: StoredChecksum;
+}
+
+interface RequestedChecksum {
+  algorithm: ChecksumAlgorithm;
+  /** Undefined when the value arrives in an aws-chunked trailer. */
+  headerValueBase64?: string;
+}
+
+function parseDeclaredLength(value: string | undefined, headerName: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(value)) throw new S3Error('InvalidArgument', `${headerName} is not a valid length.`);
+  return Number(value);
+}
+
+function requestedChecksum(context: RequestContext, trailerNames: string[]): RequestedChecksum | undefined {
+  const inHeaders = Object.keys(context.req.headers).filter((name) => name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-type' && name !== 'x-amz-checksum-mode');
+  const inTrailers = trailerNames.filter((name) => name.startsWith('x-amz-checksum-'));
+  const named = [...inHeaders, ...inTrailers];
+  if (named.length > 1) {
+    throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
+  }
+  const sdkAlgorithmHeader = header(context, 'x-amz-sdk-checksum-algorithm');
+  const sdkAlgorithm = sdkAlgorithmHeader === undefined ? undefined : parseChecksumAlgorithm(sdkAlgorithmHeader);
+  if (sdkAlgorithmHeader !== undefined && sdkAlgorithm === undefined) {
+    throw new S3Error('InvalidRequest', 'Value for x-amz-sdk-checksum-algorithm header is invalid.');
+  }
+  if (named.length === 0) {
+    if (sdkAlgorithm !== undefined) {
+      throw new S3Error('InvalidRequest', 'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.');
+    }
+    return undefined;
+  }
+  const algorithm = algorithmForHeader(named[0]!);
+  if (algorithm === undefined) throw new S3Error('InvalidRequest', `The header ${named[0]} is not a supported checksum.`);
+  if (sdkAlgorithm !== undefined && sdkAlgorithm !== algorithm) {
+    throw new S3Error('InvalidRequest', `Value for x-amz-sdk-checksum-algorithm header is invalid.`);
+  }
+  const headerValueBase64 = inHeaders.length === 1 ? header(context, inHeaders[0]!) : undefined;
+  if (headerValueBase64 !== undefined) assertChecksumValueShape(algorithm, headerValueBase64);
+  return { algorithm, headerValueBase64 };
+}
+
+function parseContentMd5(value: string | undefined): Buffer | undefined {
+  if (value === undefined) return undefined;
+  const digest = Buffer.from(value, 'base64');
+  if (digest.byteLength !== 16 || digest.toString('base64') !== value.trim()) throw new S3Error('InvalidDigest');
+  return digest;
+}
+
+export class IncomingPayload {
+  readonly declaredSizeBytes: number;
+  private readonly source: AsyncIterable<Buffer>;
+  private readonly trailers: Map<string, string> | undefined;
+  private readonly md5: Hash = createHash('md5');
+  private readonly payloadSha256: Hash | undefined;
+  private readonly expectedSha256Hex: string | undefined;
+  private readonly contentMd5: Buffer | undefined;
+  private readonly checksumRequest: RequestedChecksum | undefined;
+  private readonly checksummer: Checksummer | undefined;
+  /** Computes the stored algorithm when it differs from the one the client sent. */
+  private readonly storedChecksummer: { algorithm: ChecksumAlgorithm; checksummer: Checksummer } | undefined;
+  private receivedSizeBytes = 0;
+
+  constructor(context: RequestContext, sizeBytesMax: number, stored: StoredChecksumChoice = { kind: 'client-or-default' }) {
+    const payloadCheck = context.auth.payload;
+    const contentLength = parseDeclaredLength(header(context, 'content-length'), 'Content-Length');
+    let trailerNames: string[] = [];
+    if (payloadCheck.kind === 'aws-chunked') {
+      const decodedLength = parseDeclaredLength(header(context, 'x-amz-decoded-content-length'), 'x-amz-decoded-content-length');
+      if (decodedLength === undefined) throw new S3Error('MissingContentLength');
+      trailerNames = (header(context, 'x-amz-trailer') ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+      this.declaredSizeBytes = decodedLength;
+      this.assertSize(sizeBytesMax);
+      const decoded = decodeAwsChunked(context.req, {
+        chunkSignatures: payloadCheck.chunkSignatures,
+        trailer: payloadCheck.trailer,
+        signing: payloadCheck.signing,
+        declaredTrailerNames: trailerNames,
+        decodedContentLengthBytes: decodedLength,
+      });
+      this.source = decoded.data;
+      this.trailers = decoded.trailers;
+    } else {
+      if (contentLength === undefined) {
+        if (header(context, 'transfer-encoding') !== undefined) {
+          throw new S3Error('NotImplemented', 'Transfer-Encoding: chunked is not supported; send Content-Length.', { extraFields: { Header: 'Transfer-Encoding' } });
+        }
+        throw new S3Error('MissingContentLength');
+      }
+      this.declaredSizeBytes = contentLength;
+      this.assertSize(sizeBytesMax);
+      this.source = context.req;
+      this.trailers = undefined;
+    }
+    this.contentMd5 = parseContentMd5(header(context, 'content-md5'));
+    this.checksumRequest = stored.kind === 'headers-not-for-body' ? undefined : requestedChecksum(context, trailerNames);
+    this.checksummer = this.checksumRequest === undefined ? undefined : createChecksummer(this.checksumRequest.algorithm);
+    const storedAlgorithm = stored.kind === 'upload' ? stored.algorithm : this.checksumRequest?.algorithm ?? DEFAULT_CHECKSUM_ALGORITHM;
+    if (stored.kind === 'upload' && stored.strict && this.checksumRequest !== undefined && this.checksumRequest.algorithm !== stored.algorithm) {
+      throw new S3Error('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${stored.algorithm.toLowerCase()}, actual checksum Type: ${this.checksumRequest.algorithm.toLowerCase()}`);
+    }
+    this.storedChecksummer = storedAlgorithm === this.checksumRequest?.algorithm
+      ? undefined
+      : { algorithm: storedAlgorithm, checksummer: createChecksummer(storedAlgorithm) };
+    this.expectedSha256Hex = payloadCheck.kind === 'sha256' ? payloadCheck.expectedHex : undefined;
+    this.payloadSha256 = this.expectedSha256Hex === undefined ? undefined : createHash('sha256');
+  }
+
+  private assertSize(sizeBytesMax: number): void {
+    if (this.declaredSizeBytes > sizeBytesMax) {
+      throw new S3Error('EntityTooLarge', undefined, {
+        extraFields: { ProposedSize: String(this.declaredSizeBytes), MaxSizeAllowed: String(sizeBytesMax) },
+      });
+    }
+  }
+
+  /** The body's bytes, hashed as they pass. Consume once. */
+  async *chunks(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of this.source) {
+        this.receivedSizeBytes += chunk.byteLength;
+        if (this.receivedSizeBytes > this.declaredSizeBytes) throw new S3Error('IncompleteBody', 'The request body is longer than its declared length.');
+        this.md5.update(chunk);
+        this.payloadSha256?.update(chunk);
+        this.checksummer?.update(chunk);
+        this.storedChecksummer?.checksummer.update(chunk);
+        yield chunk;
+      }
+    } catch (error) {
+      if (error instanceof S3Error) throw error;
+      // The client went away mid-body ("aborted"): the body is incomplete.
+      throw new S3Error('IncompleteBody');
+    }
+  }
+
+  /** Checks length and every digest; throws the S3 error AWS gives for the first mismatch. */
+  finish(): VerifiedPayload {
+    if (this.receivedSizeBytes !== this.declaredSizeBytes) throw new S3Error('IncompleteBody');
+    if (this.payloadSha256 !== undefined && this.payloadSha256.digest('hex') !== this.expectedSha256Hex) {
+      throw new S3Error('XAmzContentSHA256Mismatch', undefined, {
+        extraFields: { ClientComputedContentSHA256: this.expectedSha256Hex ?? '' },
+      });
+    }
+    const md5 = this.md5.digest();
+    if (this.contentMd5 !== undefined && !md5.equals(this.contentMd5)) throw new S3Error('BadDigest');
+    return { md5Hex: md5.toString('hex'), sizeBytes: this.receivedSizeBytes, checksum: this.verifyChecksum() };
+  }
+
+  /** Verifies the client's checksum, if any; returns the one to store. */
+  private verifyChecksum(): StoredChecksum {
+    const verified = this.verifyClientChecksum();
+    if (this.storedChecksummer === undefined) return verified!;
+    const { algorithm, checksummer } = this.storedChecksummer;
+    return { algorithm, valueBase64: checksummer.digest().toString('base64'), type: 'FULL_OBJECT' };
+  }
+
+  private verifyClientChecksum(): StoredChecksum | undefined {
+    if (this.checksumRequest === undefined || this.checksummer === undefined) return undefined;
+    const { algorithm } = this.checksumRequest;
+    const headerName = CHECKSUM_HEADER_BY_ALGORITHM[algorithm];
+    const expected = this.checksumRequest.headerValueBase64 ?? this.trailers?.get(headerName);
+    if (expected === undefined) throw new S3Error('InvalidRequest', `The trailer ${headerName} was declared but not sent.`);
+    assertChecksumValueShape(algorithm, expected);
+    const computed = this.checksummer.digest().toString('base64');
+    if (computed !== expected) throw new S3Error('BadDigest', `The ${algorithm} you specified did not match the calculated checksum.`);
+    return { algorithm, valueBase64: computed, type: 'FULL_OBJECT' };
+  }
+}
+
+/** Reads a small body (XML configuration, DeleteObjects) whole, verified, up to `sizeBytesMax`. */
+export async function readSmallBody(
+  context: RequestContext,
+  sizeBytesMax: number,
+  stored: StoredChecksumChoice = { kind: 'client-or-default' },
+): Promise<{ body: Buffer; verified: VerifiedPayload }> {
+  const payload = new IncomingPayload(context, sizeBytesMax, stored);
+  const pieces: Buffer[] = [];
+  for await (const chunk of payload.chunks()) pieces.push(chunk);
+  const verified = payload.finish();
+  return { body: Buffer.concat(pieces), verified };
+}

@@ -1,0 +1,52 @@
+// Writing responses in S3's wire format: XML bodies, error documents, empty successes.
+import type { ServerResponse } from 'node:http';
+import { S3Error } from './errors.js';
+import { node, xmlDocument } from './xml.js';
+
+export function sendXml(res: ServerResponse, statusCode: number, document: string): void {
+  const body = Buffer.from(document, 'utf8');
+  res.statusCode = statusCode;
+  res.setHeader('Content-Type', 'application/xml');
+  res.setHeader('Content-Length', body.byteLength);
+  res.end(body);
+}
+
+export function sendEmpty(res: ServerResponse, statusCode: number, headers: Record<string, string> = {}): void {
+  res.statusCode = statusCode;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('Content-Length', 0);
+  res.end();
+}
+
+/**
+ * S3's error document. HEAD responses carry no body (node drops it), and 304 carries neither body
+ * nor content headers, as HTTP requires.
+ */
+export function sendError(res: ServerResponse, error: S3Error, requestId: string, resource: string): void {
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  if (error.httpStatus === 304) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  const fields = Object.entries(error.extraFields).map(([name, value]) => node(name, value));
+  const document = xmlDocument(
+    'Error',
+    [node('Code', error.code), node('Message', error.message), ...fields, node('Resource', resource), node('RequestId', requestId)],
+    null,
+  );
+  sendXml(res, error.httpStatus, document);
+}
+
+/** Resolves when the response can take more bytes, or when the client has gone away. */
+export function waitForDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,85 @@
+// S3's XML wire format: a small builder for responses (S3's namespace, escaped text) and a bounded
+// parser for request bodies.
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { S3Error } from './errors.js';
+
+export const S3_XML_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+/** An element's content: text, nested elements, or nothing (skipped when undefined). */
+export type XmlContent = string | number | boolean | XmlNode[] | undefined;
+export interface XmlNode {
+  name: string;
+  content: XmlContent;
+  /** The text is already escaped (hot paths that know their text, e.g. quoted hex ETags). */
+  escaped?: boolean;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
+
+const NEEDS_ESCAPE = /[&<>"'\r]/;
+
+export function escapeXmlText(text: string): string {
+  // Most text (keys, ETags, dates) needs no escaping: test once rather than run a replacer.
+  if (!NEEDS_ESCAPE.test(text)) return text;
+  return text.replace(/[&<>"'\r]/g, (character) => ESCAPES[character]!);
+}
+
+export function node(name: string, content: XmlContent): XmlNode {
+  return { name, content };
+}
+
+/** An S3 ETag element: hex (with "-N" for multipart) inside escaped quotes. */
+export function etagNode(etagHex: string): XmlNode {
+  return { name: 'ETag', content: `&quot;${etagHex}&quot;`, escaped: true };
+}
+
+function renderNode(entry: XmlNode): string {
+  const { name, content } = entry;
+  if (content === undefined) return '';
+  if (Array.isArray(content)) {
+    let inner = '';
+    for (const child of content) inner += renderNode(child);
+    return `<${name}>${inner}</${name}>`;
+  }
+  if (typeof content !== 'string') return `<${name}>${String(content)}</${name}>`;
+  return `<${name}>${entry.escaped === true ? content : escapeXmlText(content)}</${name}>`;
+}
+
+/** A whole XML document with the S3 namespace on its root element. */
+export function xmlDocument(rootName: string, content: XmlNode[] | string, namespace: string | null = S3_XML_NAMESPACE): string {
+  const attributes = namespace === null ? '' : ` xmlns="${namespace}"`;
+  let inner = '';
+  if (typeof content === 'string') inner = escapeXmlText(content);
+  else for (const child of content) inner += renderNode(child);
+  return `${XML_DECLARATION}<${rootName}${attributes}>${inner}</${rootName}>`;
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  trimValues: false,
+  processEntities: true,
+  ignoreDeclaration: true,
+});
+
+/**
+ * Parses a request body as XML. Anything that is not well-formed XML is S3's MalformedXML.
+ * Text values stay strings, untrimmed (a key may begin or end with spaces).
+ */
+export function parseXmlBody(body: Buffer): Record<string, unknown> {
+  const text = body.toString('utf8');
+  if (text.trim() === '' || XMLValidator.validate(text) !== true) throw new S3Error('MalformedXML');
+  try {
+    return parser.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new S3Error('MalformedXML');
+  }
+}
+
+/** A child that may appear once or many times, as an array. */
+export function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}

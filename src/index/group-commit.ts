@@ -1,0 +1,77 @@
+// Group commit for the SQLite index: writes submitted while the event loop is busy are applied in
+// one transaction, so one WAL fsync (synchronous=FULL) makes all of them durable. Each write runs
+// in its own savepoint, so one that throws is rolled back and rejected alone.
+import type Database from 'better-sqlite3';
+
+/** Writes applied in one transaction at most; a larger burst is split into several commits. */
+const GROUP_COMMIT_WRITES_MAX = 512;
+
+interface PendingWrite {
+  apply: () => unknown;
+  resolve: (value: any) => void;
+  reject: (error: unknown) => void;
+}
+
+export class GroupCommitQueue {
+  private pending: PendingWrite[] = [];
+  private flushScheduled = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly db: Database.Database) {}
+
+  /** Runs `apply` inside a write transaction; resolves with its result once the commit is durable. */
+  submit<T>(apply: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ apply, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Resolves once every submitted write has been committed or rejected. */
+  drain(): Promise<void> {
+    if (!this.flushScheduled && this.pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private flush(): void {
+    const batch = this.pending.splice(0, GROUP_COMMIT_WRITES_MAX);
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.db.transaction(() => {
+        for (const write of batch) {
+          try {
+            // A nested better-sqlite3 transaction is a savepoint: a throw undoes this write only.
+            outcomes.push({ ok: true, value: this.db.transaction(write.apply)() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      }).immediate();
+    } catch (commitError) {
+      // The commit itself failed (disk full, I/O error): nothing in the batch is durable.
+      for (const write of batch) write.reject(commitError);
+      this.afterFlush();
+      return;
+    }
+    batch.forEach((write, position) => {
+      const outcome = outcomes[position]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.error);
+    });
+    this.afterFlush();
+  }
+
+  private afterFlush(): void {
+    if (this.pending.length > 0) {
+      setImmediate(() => this.flush());
+      return;
+    }
+    this.flushScheduled = false;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

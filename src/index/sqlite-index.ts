@@ -1,0 +1,279 @@
+// The embedded index engine: SQLite through better-sqlite3, WAL journal, synchronous=FULL so a
+// commit is on stable storage before it is acknowledged. Writes from concurrent requests are
+// batched into one transaction (group commit): one WAL fsync covers them all.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { conditionFailure } from './conditions.js';
+import { GroupCommitQueue } from './group-commit.js';
+import { listObjectsPage } from './listing.js';
+import {
+  bucketFromRow,
+  objectFromRow,
+  partFromRow,
+  partToParameters,
+  SCHEMA_SQL,
+  SCHEMA_VERSION,
+  tagsToJson,
+  uploadFromRow,
+  type BucketRow,
+  type ObjectRow,
+  type PartRow,
+  type UploadRow,
+} from './sqlite/schema.js';
+import { prepareStatements, type Statements } from './sqlite/statements.js';
+import type {
+  BucketRecord,
+  CompleteUploadOutcome,
+  CorsRule,
+  CreateBucketOutcome,
+  DeleteBucketOutcome,
+  DeleteOutcome,
+  ListVersionsPage,
+  ListVersionsQuery,
+  VersioningStatus,
+  VersionSummary,
+  Index,
+  ListObjectsPage,
+  ListObjectsQuery,
+  ListUploadsPage,
+  ListUploadsQuery,
+  ObjectRecord,
+  ObjectSummary,
+  PutObjectOutcome,
+  StoredPart,
+  Tag,
+  UploadRecord,
+  UploadSummary,
+  WriteCondition,
+} from './types.js';
+import { listUploadsPage } from './upload-listing.js';
+import { listVersionsPage } from './version-listing.js';
+import { VersionRules } from './sqlite/versioning.js';
+
+export class SqliteIndex implements Index {
+  private readonly db: Database.Database;
+  private readonly statements: Statements;
+  private readonly writes: GroupCommitQueue;
+  /** The object row and its parts from one snapshot, so a commit between the two reads cannot split them. */
+  private readonly readObjectSnapshot: (bucket: string, key: string) => ObjectRecord | undefined;
+  private readonly readVersionSnapshot: (bucket: string, key: string, versionId: string) => (ObjectRecord & { isDeleteMarker?: boolean }) | undefined;
+  private readonly versions: VersionRules;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.statements = prepareStatements(db);
+    this.writes = new GroupCommitQueue(db);
+    this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
+    this.versions = new VersionRules(this.statements);
+    this.readVersionSnapshot = db.transaction((bucket: string, key: string, versionId: string) =>
+      this.versions.getVersion(bucket, key, versionId, this.readObject(bucket, key)));
+  }
+
+  static open(path: string): SqliteIndex {
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    // Several worker processes may share the file: wait for a writer rather than fail at once.
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA_SQL);
+    const stored = db.prepare("SELECT value FROM meta WHERE name = 'schema_version'").get() as { value: string } | undefined;
+    if (stored === undefined) {
+      db.prepare("INSERT INTO meta (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    } else if (Number(stored.value) > SCHEMA_VERSION) {
+      db.close();
+      throw new Error(`index ${path} has schema version ${stored.value}, newer than this Cairn (${SCHEMA_VERSION}); upgrade Cairn`);
+    }
+    return new SqliteIndex(db);
+  }
+
+  async createBucket(bucket: BucketRecord): Promise<CreateBucketOutcome> {
+    return this.writes.submit(() => {
+      const result = this.statements.insertBucket.run(bucket.name, bucket.createdAtMs, bucket.region, bucket.ownerId);
+      return result.changes === 1 ? 'created' : 'already-exists';
+    });
+  }
+
+  async getBucket(name: string): Promise<BucketRecord | undefined> {
+    const row = this.statements.getBucket.get(name) as BucketRow | undefined;
+    return row === undefined ? undefined : bucketFromRow(row);
+  }
+
+  async listBuckets(): Promise<BucketRecord[]> {
+    return (this.statements.listBuckets.all() as BucketRow[]).map(bucketFromRow);
+  }
+
+  async deleteBucket(name: string): Promise<DeleteBucketOutcome> {
+    return this.writes.submit(() => {
+      if (this.statements.getBucket.get(name) === undefined) return 'missing';
+      if (this.statements.anyObjectInBucket.get(name) !== undefined) return 'not-empty';
+      // Noncurrent versions and delete markers count: S3 deletes only a bucket with no versions at all.
+      if (this.statements.anyVersionInBucket.get(name) !== undefined) return 'not-empty';
+      // Unfinished multipart uploads do not hold a bucket, as in S3: they go with it.
+      this.statements.deleteBucketUploadParts.run(name);
+      this.statements.deleteBucketUploads.run(name);
+      this.statements.deleteBucket.run(name);
+      return 'deleted';
+    });
+  }
+
+  /** The current version with its parts (inside a write transaction, or from readObjectSnapshot). */
+  private readObject(bucket: string, key: string): ObjectRecord | undefined {
+    const row = this.statements.getObject.get(bucket, key) as ObjectRow | undefined;
+    if (row === undefined) return undefined;
+    const parts = row.parts_count === 0 ? undefined : (this.statements.objectParts.all(row.data_id) as PartRow[]).map(partFromRow);
+    return objectFromRow(row, parts);
+  }
+
+
+  async getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
+    return this.readObjectSnapshot(bucket, key);
+  }
+
+  async putObject(object: ObjectRecord, condition?: WriteCondition): Promise<PutObjectOutcome> {
+    return this.writes.submit((): PutObjectOutcome => {
+      if (this.statements.getBucket.get(object.bucket) === undefined) return { stored: false, reason: 'no-such-bucket' };
+      const current = this.readObject(object.bucket, object.key);
+      const failure = conditionFailure(current, condition);
+      if (failure !== undefined) return { stored: false, reason: failure, current };
+      return { stored: true, replaced: current, ...this.versions.install(object, current) };
+    });
+  }
+
+  async deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome> {
+    return this.writes.submit((): DeleteOutcome => {
+      const current = this.readObject(bucket, key);
+      const failure = conditionFailure(current, condition);
+      if (failure !== undefined) return { failure, discardedDataIds: [] };
+      return this.versions.deleteCurrent(bucket, key, current);
+    });
+  }
+
+  async deleteVersion(bucket: string, key: string, versionId: string): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+    return this.writes.submit(() => this.versions.deleteVersion(bucket, key, versionId, this.readObject(bucket, key)));
+  }
+
+  async getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined> {
+    return this.readVersionSnapshot(bucket, key, versionId);
+  }
+
+  async getLatestDeleteMarker(bucket: string, key: string): Promise<string | undefined> {
+    return (this.statements.latestDeleteMarker.get(bucket, key) as { version_id: string } | undefined)?.version_id;
+  }
+
+  async setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean> {
+    const json = rules === undefined || rules.length === 0 ? null : JSON.stringify(rules);
+    return this.writes.submit(() => this.statements.setBucketCors.run(json, name).changes === 1);
+  }
+
+  async setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean> {
+    return this.writes.submit(() => this.statements.setBucketVersioning.run(status, name).changes === 1);
+  }
+
+  async listObjectVersions(query: ListVersionsQuery): Promise<ListVersionsPage> {
+    return listVersionsPage((parameters) => {
+      const statement = parameters.to === null ? this.statements.scanVersionsUnbounded : this.statements.scanVersionsBounded;
+      const { to, ...unbounded } = parameters;
+      // SQLite answers the flags as 0/1.
+      const rows = statement.all(to === null ? unbounded : parameters) as Array<Omit<VersionSummary, 'isLatest' | 'isDeleteMarker'> & { dataId: string; isLatest: number; isDeleteMarker: number }>;
+      return rows.map((row) => ({ ...row, isLatest: row.isLatest === 1, isDeleteMarker: row.isDeleteMarker === 1 }));
+    }, (bucket, key, versionId) => this.versions.getVersion(bucket, key, versionId, this.readObject(bucket, key))?.dataId, query);
+  }
+
+  async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined): Promise<ObjectRecord | undefined> {
+    return this.writes.submit(() => {
+      if (this.statements.setObjectTags.run(tagsToJson(tags), bucket, key).changes === 0) return undefined;
+      return this.readObject(bucket, key);
+    });
+  }
+
+  async setBucketTags(name: string, tags: Tag[] | undefined): Promise<boolean> {
+    return this.writes.submit(() => this.statements.setBucketTags.run(tagsToJson(tags), name).changes === 1);
+  }
+
+  async listObjects(query: ListObjectsQuery): Promise<ListObjectsPage> {
+    return listObjectsPage((bucket, fromInclusive, toExclusive, limit) => {
+      if (toExclusive === null) return this.statements.scanUnbounded.all(bucket, fromInclusive, limit) as ObjectSummary[];
+      return this.statements.scanBounded.all(bucket, fromInclusive, toExclusive, limit) as ObjectSummary[];
+    }, query);
+  }
+
+  async createUpload(upload: UploadRecord): Promise<'created' | 'no-such-bucket'> {
+    return this.writes.submit(() => {
+      if (this.statements.getBucket.get(upload.bucket) === undefined) return 'no-such-bucket';
+      this.statements.insertUpload.run({
+        uploadId: upload.uploadId,
+        bucket: upload.bucket,
+        key: upload.key,
+        initiatedMs: upload.initiatedMs,
+        headersJson: JSON.stringify(upload.headers),
+        userMetadataJson: JSON.stringify(upload.userMetadata),
+        storageClass: upload.storageClass,
+        checksumAlgorithm: upload.checksumAlgorithm ?? null,
+        checksumType: upload.checksumType ?? null,
+        tagsJson: tagsToJson(upload.tags),
+      });
+      return 'created';
+    });
+  }
+
+  async getUpload(bucket: string, key: string, uploadId: string): Promise<UploadRecord | undefined> {
+    const row = this.statements.getUpload.get(uploadId, bucket, key) as UploadRow | undefined;
+    return row === undefined ? undefined : uploadFromRow(row);
+  }
+
+  async putPart(uploadId: string, part: StoredPart): Promise<{ stored: boolean; replaced?: StoredPart }> {
+    return this.writes.submit(() => {
+      if (this.statements.getUploadById.get(uploadId) === undefined) return { stored: false };
+      const previous = this.statements.getUploadPart.get(uploadId, part.partNumber) as PartRow | undefined;
+      this.statements.upsertUploadPart.run(partToParameters(uploadId, part));
+      return { stored: true, replaced: previous === undefined ? undefined : partFromRow(previous) };
+    });
+  }
+
+  async listParts(uploadId: string, afterPartNumber: number, maxParts: number): Promise<{ parts: StoredPart[]; isTruncated: boolean }> {
+    const rows = this.statements.listUploadParts.all(uploadId, afterPartNumber, maxParts + 1) as PartRow[];
+    return { parts: rows.slice(0, maxParts).map(partFromRow), isTruncated: rows.length > maxParts };
+  }
+
+  async completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompleteUploadOutcome> {
+    return this.writes.submit((): CompleteUploadOutcome => {
+      if (this.statements.getUpload.get(uploadId, object.bucket, object.key) === undefined) return { stored: false, reason: 'no-such-upload' };
+      const current = this.readObject(object.bucket, object.key);
+      const failure = conditionFailure(current, condition);
+      if (failure !== undefined) return { stored: false, reason: failure, current };
+      const installed = this.versions.install(object, current);
+      this.statements.deleteUploadParts.run(uploadId);
+      this.statements.deleteUpload.run(uploadId);
+      return { stored: true, replaced: current, ...installed };
+    });
+  }
+
+  async abortUpload(bucket: string, key: string, uploadId: string): Promise<boolean> {
+    return this.writes.submit(() => {
+      if (this.statements.getUpload.get(uploadId, bucket, key) === undefined) return false;
+      this.statements.deleteUploadParts.run(uploadId);
+      this.statements.deleteUpload.run(uploadId);
+      return true;
+    });
+  }
+
+  async listUploads(query: ListUploadsQuery): Promise<ListUploadsPage> {
+    return listUploadsPage((bucket, afterKey, afterUploadId, toExclusive, limit) => {
+      const rows = (toExclusive === null
+        ? this.statements.scanUploadsUnbounded.all(bucket, afterKey, afterUploadId, limit)
+        : this.statements.scanUploadsBounded.all(bucket, afterKey, afterUploadId, toExclusive, limit)) as Array<UploadSummary & { checksumAlgorithm: string | null; checksumType: string | null }>;
+      return rows.map((row) => ({ ...row, checksumAlgorithm: row.checksumAlgorithm ?? undefined, checksumType: row.checksumType ?? undefined }) as UploadSummary);
+    }, query);
+  }
+
+  async listUploadsInitiatedBefore(initiatedBeforeMs: number, limit: number): Promise<UploadRecord[]> {
+    return (this.statements.uploadsInitiatedBefore.all(initiatedBeforeMs, limit) as UploadRow[]).map(uploadFromRow);
+  }
+
+  async close(): Promise<void> {
+    await this.writes.drain();
+    this.db.close();
+  }
+}

@@ -1,0 +1,221 @@
+// The SQLite index's tables and the mapping between rows and index records. Keys are TEXT under
+// SQLite's BINARY collation, which compares UTF-8 bytes: S3's listing order.
+import type { BucketRecord, ObjectRecord, StoredPart, Tag, UploadRecord } from '../types.js';
+
+export const SCHEMA_VERSION = 1;
+
+/** What a stored object version holds, in objects (the live one) and object_versions (the rest). */
+const VERSION_CONTENT_COLUMNS = `size_bytes INTEGER NOT NULL, etag TEXT NOT NULL, last_modified_ms INTEGER NOT NULL,
+  storage_class TEXT NOT NULL, headers_json TEXT NOT NULL, user_metadata_json TEXT NOT NULL, checksum_json TEXT,
+  placement BLOB NOT NULL, parts_count INTEGER NOT NULL DEFAULT 0, tags_json TEXT`;
+
+/** What a part holds, in upload_parts (while uploading) and object_parts (once completed). */
+const PART_COLUMNS = `part_number INTEGER NOT NULL, data_id TEXT NOT NULL, size_bytes INTEGER NOT NULL, etag TEXT NOT NULL,
+  last_modified_ms INTEGER NOT NULL, checksum_json TEXT, placement BLOB NOT NULL`;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS buckets (
+  name TEXT PRIMARY KEY,
+  created_at_ms INTEGER NOT NULL,
+  region TEXT NOT NULL,
+  owner_id TEXT NOT NULL,
+  tags_json TEXT,
+  versioning TEXT,
+  cors_json TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS objects (
+  bucket TEXT NOT NULL,
+  key TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  data_id TEXT NOT NULL,
+  ${VERSION_CONTENT_COLUMNS},
+  PRIMARY KEY (bucket, key)
+) WITHOUT ROWID;
+-- Every version of a versioned bucket that is not the live current one in objects: noncurrent
+-- versions and delete markers (one of which may be the latest). Newest first by data id.
+CREATE TABLE IF NOT EXISTS object_versions (
+  bucket TEXT NOT NULL,
+  key TEXT NOT NULL,
+  data_id TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  is_delete_marker INTEGER NOT NULL,
+  is_latest INTEGER NOT NULL,
+  ${VERSION_CONTENT_COLUMNS},
+  PRIMARY KEY (bucket, key, data_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS object_versions_by_id ON object_versions (bucket, key, version_id);
+-- The parts of completed multipart objects, by the object's data id.
+CREATE TABLE IF NOT EXISTS object_parts (
+  object_data_id TEXT NOT NULL,
+  ${PART_COLUMNS},
+  PRIMARY KEY (object_data_id, part_number)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uploads (
+  upload_id TEXT PRIMARY KEY,
+  bucket TEXT NOT NULL,
+  key TEXT NOT NULL,
+  initiated_ms INTEGER NOT NULL,
+  headers_json TEXT NOT NULL,
+  user_metadata_json TEXT NOT NULL,
+  storage_class TEXT NOT NULL,
+  checksum_algorithm TEXT,
+  checksum_type TEXT,
+  tags_json TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, upload_id);
+CREATE INDEX IF NOT EXISTS uploads_by_age ON uploads (initiated_ms);
+CREATE TABLE IF NOT EXISTS upload_parts (
+  upload_id TEXT NOT NULL,
+  ${PART_COLUMNS},
+  PRIMARY KEY (upload_id, part_number)
+) WITHOUT ROWID;
+`;
+
+export interface BucketRow {
+  name: string;
+  created_at_ms: number;
+  region: string;
+  owner_id: string;
+  tags_json: string | null;
+  versioning: string | null;
+  cors_json: string | null;
+}
+
+export interface ObjectRow {
+  bucket: string;
+  key: string;
+  version_id: string;
+  data_id: string;
+  size_bytes: number;
+  etag: string;
+  last_modified_ms: number;
+  storage_class: string;
+  headers_json: string;
+  user_metadata_json: string;
+  checksum_json: string | null;
+  placement: Buffer;
+  parts_count: number;
+  tags_json: string | null;
+}
+
+export interface PartRow {
+  part_number: number;
+  data_id: string;
+  size_bytes: number;
+  etag: string;
+  last_modified_ms: number;
+  checksum_json: string | null;
+  placement: Buffer;
+}
+
+export interface UploadRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  initiated_ms: number;
+  headers_json: string;
+  user_metadata_json: string;
+  storage_class: string;
+  checksum_algorithm: string | null;
+  checksum_type: string | null;
+  tags_json: string | null;
+}
+
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function tagsToJson(tags: Tag[] | undefined): string | null {
+  return tags === undefined || tags.length === 0 ? null : JSON.stringify(tags);
+}
+
+function tagsFromJson(json: string | null): Tag[] | undefined {
+  return json === null ? undefined : JSON.parse(json);
+}
+
+export function bucketFromRow(row: BucketRow): BucketRecord {
+  return {
+    name: row.name, createdAtMs: row.created_at_ms, region: row.region, ownerId: row.owner_id, tags: tagsFromJson(row.tags_json),
+    versioning: (row.versioning ?? undefined) as BucketRecord['versioning'],
+    cors: row.cors_json === null ? undefined : JSON.parse(row.cors_json),
+  };
+}
+
+export function objectFromRow(row: ObjectRow, parts?: StoredPart[]): ObjectRecord {
+  return {
+    bucket: row.bucket,
+    key: row.key,
+    versionId: row.version_id,
+    dataId: row.data_id,
+    sizeBytes: row.size_bytes,
+    etag: row.etag,
+    lastModifiedMs: row.last_modified_ms,
+    storageClass: row.storage_class,
+    headers: JSON.parse(row.headers_json),
+    userMetadata: JSON.parse(row.user_metadata_json),
+    checksum: row.checksum_json === null ? undefined : JSON.parse(row.checksum_json),
+    placement: row.placement,
+    parts,
+    tags: tagsFromJson(row.tags_json),
+  };
+}
+
+export function objectToParameters(object: ObjectRecord) {
+  return {
+    bucket: object.bucket,
+    key: object.key,
+    versionId: object.versionId,
+    dataId: object.dataId,
+    sizeBytes: object.sizeBytes,
+    etag: object.etag,
+    lastModifiedMs: object.lastModifiedMs,
+    storageClass: object.storageClass,
+    headersJson: JSON.stringify(object.headers),
+    userMetadataJson: JSON.stringify(object.userMetadata),
+    checksumJson: object.checksum === undefined ? null : JSON.stringify(object.checksum),
+    placement: asBuffer(object.placement),
+    partsCount: object.parts?.length ?? 0,
+    tagsJson: tagsToJson(object.tags),
+  };
+}
+
+export function partFromRow(row: PartRow): StoredPart {
+  return {
+    partNumber: row.part_number,
+    dataId: row.data_id,
+    sizeBytes: row.size_bytes,
+    etag: row.etag,
+    lastModifiedMs: row.last_modified_ms,
+    checksum: row.checksum_json === null ? undefined : JSON.parse(row.checksum_json),
+    placement: row.placement,
+  };
+}
+
+export function partToParameters(owner: string, part: StoredPart) {
+  return {
+    owner,
+    partNumber: part.partNumber,
+    dataId: part.dataId,
+    sizeBytes: part.sizeBytes,
+    etag: part.etag,
+    lastModifiedMs: part.lastModifiedMs,
+    checksumJson: part.checksum === undefined ? null : JSON.stringify(part.checksum),
+    placement: asBuffer(part.placement),
+  };
+}
+
+export function uploadFromRow(row: UploadRow): UploadRecord {
+  return {
+    uploadId: row.upload_id,
+    bucket: row.bucket,
+    key: row.key,
+    initiatedMs: row.initiated_ms,
+    headers: JSON.parse(row.headers_json),
+    userMetadata: JSON.parse(row.user_metadata_json),
+    storageClass: row.storage_class,
+    checksumAlgorithm: (row.checksum_algorithm ?? undefined) as UploadRecord['checksumAlgorithm'],
+    checksumType: (row.checksum_type ?? undefined) as UploadRecord['checksumType'],
+    tags: tagsFromJson(row.tags_json),
+  };
+}

@@ -1,0 +1,91 @@
+// Every prepared statement of the SQLite index, prepared once per connection.
+import type Database from 'better-sqlite3';
+
+/**
+ * Versions of keys in [from, to), after the cursor (key, data id) in (key ascending, data id
+ * descending) order: the live versions from objects and the rest from object_versions.
+ */
+function versionScanSql(bounded: boolean): string {
+  const range = `bucket = @bucket AND key >= @from${bounded ? ' AND key < @to' : ''}`;
+  const columns = 'key, version_id, data_id, size_bytes, etag, last_modified_ms, storage_class';
+  return `SELECT key, version_id AS versionId, data_id AS dataId, is_latest AS isLatest, is_delete_marker AS isDeleteMarker,
+      size_bytes AS sizeBytes, etag, last_modified_ms AS lastModifiedMs, storage_class AS storageClass
+    FROM (SELECT ${columns}, 1 AS is_latest, 0 AS is_delete_marker FROM objects WHERE ${range}
+          UNION ALL SELECT ${columns}, is_latest, is_delete_marker FROM object_versions WHERE ${range})
+    WHERE key > @afterKey OR (key = @afterKey AND data_id < @afterDataId)
+    ORDER BY key, data_id DESC LIMIT @limit`;
+}
+
+export function prepareStatements(db: Database.Database) {
+  const summaryColumns = 'key, size_bytes AS sizeBytes, etag, last_modified_ms AS lastModifiedMs, storage_class AS storageClass';
+  const uploadSummaryColumns = `upload_id AS uploadId, key, initiated_ms AS initiatedMs, storage_class AS storageClass,
+    checksum_algorithm AS checksumAlgorithm, checksum_type AS checksumType`;
+  const partColumns = 'part_number, data_id, size_bytes, etag, last_modified_ms, checksum_json, placement';
+  return {
+    insertBucket: db.prepare('INSERT INTO buckets (name, created_at_ms, region, owner_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    getBucket: db.prepare('SELECT * FROM buckets WHERE name = ?'),
+    listBuckets: db.prepare('SELECT * FROM buckets ORDER BY name'),
+    deleteBucket: db.prepare('DELETE FROM buckets WHERE name = ?'),
+    anyObjectInBucket: db.prepare('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1'),
+    deleteBucketUploadParts: db.prepare('DELETE FROM upload_parts WHERE upload_id IN (SELECT upload_id FROM uploads WHERE bucket = ?)'),
+    deleteBucketUploads: db.prepare('DELETE FROM uploads WHERE bucket = ?'),
+
+    getObject: db.prepare('SELECT * FROM objects WHERE bucket = ? AND key = ?'),
+    upsertObject: db.prepare(`INSERT INTO objects (bucket, key, version_id, data_id, size_bytes, etag, last_modified_ms,
+        storage_class, headers_json, user_metadata_json, checksum_json, placement, parts_count, tags_json)
+      VALUES (@bucket, @key, @versionId, @dataId, @sizeBytes, @etag, @lastModifiedMs, @storageClass,
+        @headersJson, @userMetadataJson, @checksumJson, @placement, @partsCount, @tagsJson)
+      ON CONFLICT (bucket, key) DO UPDATE SET version_id = excluded.version_id, data_id = excluded.data_id,
+        size_bytes = excluded.size_bytes, etag = excluded.etag, last_modified_ms = excluded.last_modified_ms,
+        storage_class = excluded.storage_class, headers_json = excluded.headers_json,
+        user_metadata_json = excluded.user_metadata_json, checksum_json = excluded.checksum_json,
+        placement = excluded.placement, parts_count = excluded.parts_count, tags_json = excluded.tags_json`),
+    setObjectTags: db.prepare('UPDATE objects SET tags_json = ? WHERE bucket = ? AND key = ?'),
+    setBucketTags: db.prepare('UPDATE buckets SET tags_json = ? WHERE name = ?'),
+    setBucketVersioning: db.prepare('UPDATE buckets SET versioning = ? WHERE name = ?'),
+    setBucketCors: db.prepare('UPDATE buckets SET cors_json = ? WHERE name = ?'),
+    insertVersion: db.prepare(`INSERT INTO object_versions (bucket, key, data_id, version_id, is_delete_marker, is_latest, size_bytes, etag,
+        last_modified_ms, storage_class, headers_json, user_metadata_json, checksum_json, placement, parts_count, tags_json)
+      VALUES (@bucket, @key, @dataId, @versionId, @isDeleteMarker, @isLatest, @sizeBytes, @etag, @lastModifiedMs, @storageClass,
+        @headersJson, @userMetadataJson, @checksumJson, @placement, @partsCount, @tagsJson)`),
+    clearLatestVersion: db.prepare('UPDATE object_versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1'),
+    markLatestVersion: db.prepare('UPDATE object_versions SET is_latest = 1 WHERE bucket = ? AND key = ? AND data_id = ?'),
+    getVersionById: db.prepare('SELECT * FROM object_versions WHERE bucket = ? AND key = ? AND version_id = ?'),
+    deleteVersionRow: db.prepare('DELETE FROM object_versions WHERE bucket = ? AND key = ? AND data_id = ?'),
+    newestVersion: db.prepare('SELECT * FROM object_versions WHERE bucket = ? AND key = ? ORDER BY data_id DESC LIMIT 1'),
+    latestDeleteMarker: db.prepare('SELECT version_id FROM object_versions WHERE bucket = ? AND key = ? AND is_latest = 1 AND is_delete_marker = 1'),
+    anyVersionInBucket: db.prepare('SELECT 1 FROM object_versions WHERE bucket = ? LIMIT 1'),
+    scanVersionsBounded: db.prepare(versionScanSql(true)),
+    scanVersionsUnbounded: db.prepare(versionScanSql(false)),
+    deleteObject: db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?'),
+    scanBounded: db.prepare(`SELECT ${summaryColumns} FROM objects WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`),
+    scanUnbounded: db.prepare(`SELECT ${summaryColumns} FROM objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?`),
+
+    objectParts: db.prepare(`SELECT ${partColumns} FROM object_parts WHERE object_data_id = ? ORDER BY part_number`),
+    insertObjectPart: db.prepare(`INSERT INTO object_parts (object_data_id, part_number, data_id, size_bytes, etag, last_modified_ms, checksum_json, placement)
+      VALUES (@owner, @partNumber, @dataId, @sizeBytes, @etag, @lastModifiedMs, @checksumJson, @placement)`),
+    deleteObjectParts: db.prepare('DELETE FROM object_parts WHERE object_data_id = ?'),
+
+    insertUpload: db.prepare(`INSERT INTO uploads (upload_id, bucket, key, initiated_ms, headers_json, user_metadata_json, storage_class, checksum_algorithm, checksum_type, tags_json)
+      VALUES (@uploadId, @bucket, @key, @initiatedMs, @headersJson, @userMetadataJson, @storageClass, @checksumAlgorithm, @checksumType, @tagsJson)`),
+    getUpload: db.prepare('SELECT * FROM uploads WHERE upload_id = ? AND bucket = ? AND key = ?'),
+    getUploadById: db.prepare('SELECT * FROM uploads WHERE upload_id = ?'),
+    deleteUpload: db.prepare('DELETE FROM uploads WHERE upload_id = ?'),
+    uploadsInitiatedBefore: db.prepare('SELECT * FROM uploads WHERE initiated_ms < ? ORDER BY initiated_ms LIMIT ?'),
+    scanUploadsBounded: db.prepare(`SELECT ${uploadSummaryColumns} FROM uploads
+      WHERE bucket = ? AND (key, upload_id) > (?, ?) AND key < ? ORDER BY key, upload_id LIMIT ?`),
+    scanUploadsUnbounded: db.prepare(`SELECT ${uploadSummaryColumns} FROM uploads
+      WHERE bucket = ? AND (key, upload_id) > (?, ?) ORDER BY key, upload_id LIMIT ?`),
+
+    getUploadPart: db.prepare(`SELECT ${partColumns} FROM upload_parts WHERE upload_id = ? AND part_number = ?`),
+    upsertUploadPart: db.prepare(`INSERT INTO upload_parts (upload_id, part_number, data_id, size_bytes, etag, last_modified_ms, checksum_json, placement)
+      VALUES (@owner, @partNumber, @dataId, @sizeBytes, @etag, @lastModifiedMs, @checksumJson, @placement)
+      ON CONFLICT (upload_id, part_number) DO UPDATE SET data_id = excluded.data_id, size_bytes = excluded.size_bytes,
+        etag = excluded.etag, last_modified_ms = excluded.last_modified_ms, checksum_json = excluded.checksum_json,
+        placement = excluded.placement`),
+    listUploadParts: db.prepare(`SELECT ${partColumns} FROM upload_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?`),
+    deleteUploadParts: db.prepare('DELETE FROM upload_parts WHERE upload_id = ?'),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

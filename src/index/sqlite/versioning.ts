@@ -1,0 +1,124 @@
+// S3's versioning rules, applied inside the index's write transactions. `objects` holds each key's
+// live current version; `object_versions` holds everything else: noncurrent versions and delete
+// markers, newest first by data id (time-ordered). Version ids are data ids, or 'null' for the one
+// version a never-versioned or suspended bucket keeps per key.
+import { newTimeOrderedId } from '../../util/ids.js';
+import type { DeleteOutcome, ObjectRecord, VersioningStatus } from '../types.js';
+import { objectFromRow, objectToParameters, partFromRow, partToParameters, type ObjectRow, type PartRow } from './schema.js';
+import type { Statements } from './statements.js';
+
+export const NULL_VERSION_ID = 'null';
+
+interface VersionRow extends ObjectRow {
+  is_delete_marker: number;
+  is_latest: number;
+}
+
+export class VersionRules {
+  constructor(private readonly statements: Statements) {}
+
+  versioningOf(bucket: string): VersioningStatus | undefined {
+    const row = this.statements.getBucket.get(bucket) as { versioning: string | null } | undefined;
+    return (row?.versioning ?? undefined) as VersioningStatus | undefined;
+  }
+
+  private withParts(row: ObjectRow): ObjectRecord {
+    const parts = row.parts_count === 0 ? undefined : (this.statements.objectParts.all(row.data_id) as PartRow[]).map(partFromRow);
+    return objectFromRow(row, parts);
+  }
+
+  private toVersions(object: ObjectRecord, flags: { isDeleteMarker: boolean; isLatest: boolean }): void {
+    this.statements.insertVersion.run({ ...objectToParameters(object), isDeleteMarker: flags.isDeleteMarker ? 1 : 0, isLatest: flags.isLatest ? 1 : 0 });
+  }
+
+  /** Forgets a version's rows (its parts too); returns its data id for a tombstone. */
+  private discard(object: ObjectRecord): string {
+    if (object.parts !== undefined) this.statements.deleteObjectParts.run(object.dataId);
+    return object.dataId;
+  }
+
+  /** A suspended bucket keeps one 'null' version per key: a new one replaces any noncurrent one. */
+  private discardNoncurrentNull(bucket: string, key: string): string[] {
+    const row = this.statements.getVersionById.get(bucket, key, NULL_VERSION_ID) as VersionRow | undefined;
+    if (row === undefined) return [];
+    this.statements.deleteVersionRow.run(bucket, key, row.data_id);
+    return row.is_delete_marker === 1 ? [] : [this.discard(this.withParts(row))];
+  }
+
+  /** Moves the live version aside for `versioning`, or discards it; returns discarded data ids. */
+  private retire(current: ObjectRecord, versioning: VersioningStatus | undefined): string[] {
+    if (versioning === undefined || (versioning === 'Suspended' && current.versionId === NULL_VERSION_ID)) return [this.discard(current)];
+    this.toVersions(current, { isDeleteMarker: false, isLatest: false });
+    return [];
+  }
+
+  /** Makes `object` the live version of its key; returns the version id it got and discarded data. */
+  install(object: ObjectRecord, current: ObjectRecord | undefined): { versionId: string; discardedDataIds: string[] } {
+    const versioning = this.versioningOf(object.bucket);
+    const versionId = versioning === 'Enabled' ? object.dataId : NULL_VERSION_ID;
+    const discardedDataIds = current === undefined ? [] : this.retire(current, versioning);
+    if (versioning === 'Suspended') discardedDataIds.push(...this.discardNoncurrentNull(object.bucket, object.key));
+    if (versioning !== undefined) this.statements.clearLatestVersion.run(object.bucket, object.key);
+    object.versionId = versionId;
+    this.statements.upsertObject.run(objectToParameters(object));
+    for (const part of object.parts ?? []) this.statements.insertObjectPart.run(partToParameters(object.dataId, part));
+    return { versionId, discardedDataIds };
+  }
+
+  /** DELETE without a version id: the live version goes (unversioned) or a delete marker covers it. */
+  deleteCurrent(bucket: string, key: string, current: ObjectRecord | undefined): DeleteOutcome {
+    const versioning = this.versioningOf(bucket);
+    if (versioning === undefined) {
+      if (current === undefined) return { discardedDataIds: [] };
+      this.statements.deleteObject.run(bucket, key);
+      return { removed: current, discardedDataIds: [this.discard(current)] };
+    }
+    const discardedDataIds = current === undefined ? [] : this.retire(current, versioning);
+    if (current !== undefined) this.statements.deleteObject.run(bucket, key);
+    if (versioning === 'Suspended') discardedDataIds.push(...this.discardNoncurrentNull(bucket, key));
+    this.statements.clearLatestVersion.run(bucket, key);
+    const dataId = newTimeOrderedId();
+    const markerVersionId = versioning === 'Enabled' ? dataId : NULL_VERSION_ID;
+    this.toVersions({
+      bucket, key, versionId: markerVersionId, dataId, sizeBytes: 0, etag: '', lastModifiedMs: Date.now(), storageClass: 'STANDARD',
+      headers: { contentType: '' }, userMetadata: {}, placement: new Uint8Array(0),
+    }, { isDeleteMarker: true, isLatest: true });
+    return { deleteMarkerVersionId: markerVersionId, discardedDataIds };
+  }
+
+  /** DELETE ?versionId: that version goes for good; if it was the latest, the next newest takes over. */
+  deleteVersion(bucket: string, key: string, versionId: string, current: ObjectRecord | undefined): DeleteOutcome & { wasDeleteMarker?: boolean } {
+    if (current !== undefined && current.versionId === versionId) {
+      this.statements.deleteObject.run(bucket, key);
+      const discarded = this.discard(current);
+      this.promoteNewest(bucket, key);
+      return { removed: current, discardedDataIds: [discarded] };
+    }
+    const row = this.statements.getVersionById.get(bucket, key, versionId) as VersionRow | undefined;
+    if (row === undefined) return { discardedDataIds: [] };
+    this.statements.deleteVersionRow.run(bucket, key, row.data_id);
+    const removed = this.withParts(row);
+    const discardedDataIds = row.is_delete_marker === 1 ? [] : [this.discard(removed)];
+    if (row.is_latest === 1) this.promoteNewest(bucket, key);
+    return { removed, discardedDataIds, wasDeleteMarker: row.is_delete_marker === 1 };
+  }
+
+  private promoteNewest(bucket: string, key: string): void {
+    const newest = this.statements.newestVersion.get(bucket, key) as VersionRow | undefined;
+    if (newest === undefined) return;
+    if (newest.is_delete_marker === 1) {
+      this.statements.markLatestVersion.run(bucket, key, newest.data_id);
+      return;
+    }
+    this.statements.deleteVersionRow.run(bucket, key, newest.data_id);
+    // Its parts rows stay where they are (keyed by its data id); the row keeps its parts count.
+    this.statements.upsertObject.run(objectToParameters(this.withParts(newest)));
+  }
+
+  getVersion(bucket: string, key: string, versionId: string, current: ObjectRecord | undefined): (ObjectRecord & { isDeleteMarker?: boolean }) | undefined {
+    if (current !== undefined && current.versionId === versionId) return current;
+    const row = this.statements.getVersionById.get(bucket, key, versionId) as VersionRow | undefined;
+    if (row === undefined) return undefined;
+    return { ...this.withParts(row), isDeleteMarker: row.is_delete_marker === 1 };
+  }
+}

@@ -1,0 +1,211 @@
+// The SQLite index as the server uses it: reads on this thread through their own WAL connection,
+// writes sent to the one writer of this host, so commit fsyncs never stall the event loop and
+// writes from every process batch into one commit (no fight over SQLite's write lock):
+// - one process serving alone: a writer thread (writer-thread.ts);
+// - cluster workers: the cluster primary, which serves nothing else (serveIndexWrites).
+// In WAL mode SQLite publishes a commit to readers only after its synchronous=FULL sync, so a read
+// here never sees a write that is not yet durable.
+import cluster, { type Worker as ClusterWorker } from 'node:cluster';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { SqliteIndex } from './sqlite-index.js';
+import type {
+  BucketRecord,
+  CompleteUploadOutcome,
+  CorsRule,
+  CreateBucketOutcome,
+  DeleteOutcome,
+  ListVersionsPage,
+  ListVersionsQuery,
+  VersioningStatus,
+  DeleteBucketOutcome,
+  Index,
+  ListObjectsPage,
+  ListObjectsQuery,
+  ListUploadsPage,
+  ListUploadsQuery,
+  ObjectRecord,
+  PutObjectOutcome,
+  StoredPart,
+  Tag,
+  UploadRecord,
+  WriteCondition,
+} from './types.js';
+import type { WriteCall, WriteReply } from './writer-thread.js';
+
+interface PendingCall {
+  resolve: (value: any) => void;
+  reject: (error: Error) => void;
+}
+
+/** Where writes go: a writer thread, or the cluster primary over IPC. */
+interface WriteTransport {
+  send(call: WriteCall): void;
+  onReply(handler: (reply: WriteReply) => void): void;
+  onFailure(handler: (error: Error) => void): void;
+  close(): Promise<void>;
+}
+
+const CLOSE_POLL_MS = 5;
+/** Call ids count up from 1; this one is the writer thread's close. */
+const CLOSE_CALL_ID = 0;
+
+/** Messages between cluster workers and the primary carry this tag beside other traffic. */
+const CLUSTER_INDEX_CHANNEL = 'cairn:index';
+
+async function threadTransport(path: string): Promise<WriteTransport> {
+  const writer = new Worker(new URL('./writer-thread.js', import.meta.url), { workerData: { path } });
+  const [first] = await Promise.race([once(writer, 'message'), once(writer, 'error').then(([error]) => { throw error; })]);
+  if ((first as { ready?: boolean }).ready !== true) throw new Error('index writer thread did not start');
+  return {
+    send: (call) => writer.postMessage(call),
+    onReply: (handler) => writer.on('message', handler),
+    onFailure: (handler) => {
+      writer.on('error', handler);
+      writer.on('exit', (code) => handler(new Error(`index writer thread exited (${code})`)));
+    },
+    // The thread closes its connection (pending commits land first), then it is stopped.
+    close: async () => {
+      const closed = new Promise<void>((resolve) => writer.on('message', (reply: WriteReply) => { if (reply.id === CLOSE_CALL_ID) resolve(); }));
+      writer.postMessage({ id: CLOSE_CALL_ID, method: 'close', args: [] } satisfies WriteCall);
+      await closed;
+      await writer.terminate();
+    },
+  };
+}
+
+function clusterTransport(): WriteTransport {
+  return {
+    send: (call) => process.send!({ channel: CLUSTER_INDEX_CHANNEL, call }),
+    onReply: (handler) => process.on('message', (message: { channel?: string; reply?: WriteReply }) => {
+      if (message?.channel === CLUSTER_INDEX_CHANNEL && message.reply !== undefined) handler(message.reply);
+    }),
+    onFailure: (handler) => process.on('disconnect', () => handler(new Error('the cluster primary (the index writer) is gone'))),
+    close: async () => undefined,
+  };
+}
+
+/**
+ * In the cluster primary: the host's one index write connection. Every worker's writes arrive here;
+ * those that arrive together share one group commit. Needs cluster serialization 'advanced' (the
+ * records carry Uint8Arrays).
+ */
+export function serveIndexWrites(path: string): { close(): Promise<void> } {
+  const index = SqliteIndex.open(path);
+  const listen = (worker: ClusterWorker) => worker.on('message', (message: { channel?: string; call?: WriteCall }) => {
+    if (message?.channel !== CLUSTER_INDEX_CHANNEL || message.call === undefined) return;
+    const { id, method, args } = message.call;
+    const reply = (value: WriteReply) => { if (worker.isConnected()) worker.send({ channel: CLUSTER_INDEX_CHANNEL, reply: value }); };
+    const target = (index as unknown as Record<string, (...values: unknown[]) => Promise<unknown>>)[method];
+    if (typeof target !== 'function' || !WRITE_METHODS.has(method)) {
+      reply({ id, error: { message: `not an index write: ${method}` } });
+      return;
+    }
+    target.apply(index, args).then(
+      (result) => reply({ id, result }),
+      (error: unknown) => reply({ id, error: { message: error instanceof Error ? error.message : String(error), code: (error as { code?: string }).code } }),
+    );
+  });
+  for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined) listen(worker);
+  cluster.on('fork', listen);
+  return {
+    async close() {
+      cluster.off('fork', listen);
+      await index.close();
+    },
+  };
+}
+
+/** The Index methods that write, the only ones the primary runs for its workers. */
+const WRITE_METHODS = new Set([
+  'createBucket', 'deleteBucket', 'setBucketTags', 'setBucketVersioning', 'setBucketCors', 'putObject', 'deleteObject', 'deleteVersion', 'setObjectTags',
+  'createUpload', 'putPart', 'completeUpload', 'abortUpload',
+]);
+
+export class ThreadedSqliteIndex implements Index {
+  private nextCallId = 1;
+  private readonly pending = new Map<number, PendingCall>();
+  /** Set when the writer is gone: every later write fails at once instead of waiting forever. */
+  private writerFailure: Error | undefined;
+
+  private constructor(private readonly reader: SqliteIndex, private readonly writer: WriteTransport) {
+    writer.onReply((reply: WriteReply) => {
+      const call = this.pending.get(reply.id);
+      if (call === undefined) return;
+      this.pending.delete(reply.id);
+      if ('error' in reply) call.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+      else call.resolve(reply.result);
+    });
+    writer.onFailure((error) => this.failAll(error));
+  }
+
+  /** Reads here; writes to a writer thread of this process, or (`viaClusterPrimary`) to the primary. */
+  static async open(path: string, options: { viaClusterPrimary?: boolean } = {}): Promise<ThreadedSqliteIndex> {
+    const reader = SqliteIndex.open(path);
+    const writer = options.viaClusterPrimary === true ? clusterTransport() : await threadTransport(path);
+    return new ThreadedSqliteIndex(reader, writer);
+  }
+
+  private failAll(error: Error): void {
+    this.writerFailure ??= error;
+    for (const call of this.pending.values()) call.reject(error);
+    this.pending.clear();
+  }
+
+  private write<T>(method: string, ...args: unknown[]): Promise<T> {
+    if (this.writerFailure !== undefined) return Promise.reject(this.writerFailure);
+    const id = this.nextCallId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.writer.send({ id, method, args });
+    });
+  }
+
+  createBucket(bucket: BucketRecord): Promise<CreateBucketOutcome> { return this.write('createBucket', bucket); }
+  deleteBucket(name: string): Promise<DeleteBucketOutcome> { return this.write('deleteBucket', name); }
+  putObject(object: ObjectRecord, condition?: WriteCondition): Promise<PutObjectOutcome> { return this.write('putObject', object, condition); }
+  deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome> {
+    return this.write('deleteObject', bucket, key, condition);
+  }
+  deleteVersion(bucket: string, key: string, versionId: string): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+    return this.write('deleteVersion', bucket, key, versionId);
+  }
+  setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean> { return this.write('setBucketVersioning', name, status); }
+  setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean> { return this.write('setBucketCors', name, rules); }
+  getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined> {
+    return this.reader.getObjectVersion(bucket, key, versionId);
+  }
+  getLatestDeleteMarker(bucket: string, key: string): Promise<string | undefined> { return this.reader.getLatestDeleteMarker(bucket, key); }
+  listObjectVersions(query: ListVersionsQuery): Promise<ListVersionsPage> { return this.reader.listObjectVersions(query); }
+  createUpload(upload: UploadRecord): Promise<'created' | 'no-such-bucket'> { return this.write('createUpload', upload); }
+  putPart(uploadId: string, part: StoredPart): Promise<{ stored: boolean; replaced?: StoredPart }> { return this.write('putPart', uploadId, part); }
+  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompleteUploadOutcome> {
+    return this.write('completeUpload', uploadId, object, condition);
+  }
+  abortUpload(bucket: string, key: string, uploadId: string): Promise<boolean> { return this.write('abortUpload', bucket, key, uploadId); }
+  setObjectTags(bucket: string, key: string, tags: Tag[] | undefined): Promise<ObjectRecord | undefined> { return this.write('setObjectTags', bucket, key, tags); }
+  setBucketTags(name: string, tags: Tag[] | undefined): Promise<boolean> { return this.write('setBucketTags', name, tags); }
+
+  getBucket(name: string): Promise<BucketRecord | undefined> { return this.reader.getBucket(name); }
+  listBuckets(): Promise<BucketRecord[]> { return this.reader.listBuckets(); }
+  getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> { return this.reader.getObject(bucket, key); }
+  listObjects(query: ListObjectsQuery): Promise<ListObjectsPage> { return this.reader.listObjects(query); }
+  getUpload(bucket: string, key: string, uploadId: string): Promise<UploadRecord | undefined> { return this.reader.getUpload(bucket, key, uploadId); }
+  listParts(uploadId: string, afterPartNumber: number, maxParts: number): Promise<{ parts: StoredPart[]; isTruncated: boolean }> {
+    return this.reader.listParts(uploadId, afterPartNumber, maxParts);
+  }
+  listUploads(query: ListUploadsQuery): Promise<ListUploadsPage> { return this.reader.listUploads(query); }
+  listUploadsInitiatedBefore(initiatedBeforeMs: number, limit: number): Promise<UploadRecord[]> {
+    return this.reader.listUploadsInitiatedBefore(initiatedBeforeMs, limit);
+  }
+
+  /**
+   * Waits for this process's writes in flight, closes its own writer thread (its pending commits land
+   * first), then the reader. The cluster primary's writer outlives its workers.
+   */
+  async close(): Promise<void> {
+    while (this.pending.size > 0) await new Promise((resolve) => setTimeout(resolve, CLOSE_POLL_MS));
+    if (this.writerFailure === undefined) await this.writer.close();
+    await this.reader.close();
+  }
+}

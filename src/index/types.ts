@@ -1,0 +1,268 @@
+// The index: the map from bucket and key to object, and the only judge of what is visible
+// (DESIGN.md §2.2). One interface, engines behind it (SQLite embedded; PostgreSQL later).
+
+export interface BucketRecord {
+  name: string;
+  createdAtMs: number;
+  region: string;
+  /** Canonical user id of the bucket's owner. */
+  ownerId: string;
+  /** The bucket's tag set (PutBucketTagging); undefined when it has none. */
+  tags?: Tag[];
+  /** Undefined: never versioned. Once enabled, a bucket is Enabled or Suspended, never unversioned again. */
+  versioning?: VersioningStatus;
+  /** The bucket's CORS rules (PutBucketCors); undefined when it has none. */
+  cors?: CorsRule[];
+}
+
+export interface CorsRule {
+  id?: string;
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
+}
+
+export type VersioningStatus = 'Enabled' | 'Suspended';
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+/** Response headers stored with an object and returned on GET/HEAD. */
+export interface StoredObjectHeaders {
+  contentType: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  contentDisposition?: string;
+  cacheControl?: string;
+  expires?: string;
+}
+
+export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
+
+export interface StoredChecksum {
+  algorithm: ChecksumAlgorithm;
+  /** Base64 of the big-endian digest, as S3 prints it. */
+  valueBase64: string;
+  type: 'FULL_OBJECT' | 'COMPOSITE';
+}
+
+export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
+
+/** One part of a multipart upload, or of the object completed from it. */
+export interface StoredPart {
+  partNumber: number;
+  /** Names the part's storage records. */
+  dataId: string;
+  sizeBytes: number;
+  /** Hex MD5 of the part, without quotes. */
+  etag: string;
+  lastModifiedMs: number;
+  /** The part's own checksum, in the upload's algorithm. */
+  checksum?: StoredChecksum;
+  placement: Uint8Array;
+}
+
+export interface UploadRecord {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiatedMs: number;
+  headers: StoredObjectHeaders;
+  userMetadata: Record<string, string>;
+  storageClass: string;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: ChecksumType;
+  /** x-amz-tagging of CreateMultipartUpload: the completed object's tags. */
+  tags?: Tag[];
+}
+
+export interface UploadSummary {
+  uploadId: string;
+  key: string;
+  initiatedMs: number;
+  storageClass: string;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: ChecksumType;
+}
+
+export interface ListUploadsQuery {
+  bucket: string;
+  prefix: string;
+  delimiter: string;
+  /** Resume after this key (all its uploads, unless uploadIdMarker is given). */
+  keyMarker?: string;
+  /** With keyMarker: resume after this upload of that key. */
+  uploadIdMarker?: string;
+  maxEntries: number;
+}
+
+export interface ListUploadsPage {
+  uploads: UploadSummary[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** Where the next page resumes: the last upload returned, or the last common prefix. */
+  nextKeyMarker?: string;
+  nextUploadIdMarker?: string;
+}
+
+/** Conditions a write checks against the key's current version inside its transaction. */
+export interface WriteCondition {
+  /** If-None-Match: * — only when the key has no current version. */
+  ifNoneMatch?: boolean;
+  /** If-Match: only when the current version has this ETag (hex, no quotes). */
+  ifMatchEtag?: string;
+}
+
+export type ConditionFailure = 'precondition-failed' | 'no-such-key';
+
+export interface ObjectRecord {
+  bucket: string;
+  key: string;
+  /** S3's version id; 'null' in an unversioned bucket. */
+  versionId: string;
+  /** Unique id of this write's bytes: the storage records are named by it. */
+  dataId: string;
+  sizeBytes: number;
+  /** Hex MD5 without quotes (or MD5-of-MD5s with -N for multipart). */
+  etag: string;
+  lastModifiedMs: number;
+  storageClass: string;
+  headers: StoredObjectHeaders;
+  /** x-amz-meta-* names (lower case, without the prefix) → values. */
+  userMetadata: Record<string, string>;
+  checksum?: StoredChecksum;
+  /** Opaque to the index: where storage keeps the bytes (for a multipart object, its manifest record). */
+  placement: Uint8Array;
+  /** A multipart object's parts, in order; undefined for an object written in one PUT. */
+  parts?: StoredPart[];
+  /** The object's tag set, in the order it was given; undefined when it has none. */
+  tags?: Tag[];
+}
+
+/** One entry of ListObjectVersions: a version or a delete marker. */
+export interface VersionSummary extends ObjectSummary {
+  versionId: string;
+  isLatest: boolean;
+  isDeleteMarker: boolean;
+}
+
+export interface ListVersionsQuery {
+  bucket: string;
+  prefix: string;
+  delimiter: string;
+  keyMarker?: string;
+  versionIdMarker?: string;
+  maxEntries: number;
+}
+
+export interface ListVersionsPage {
+  versions: VersionSummary[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
+}
+
+/** What a delete did: the version it removed for good, or the delete marker it made. */
+export interface DeleteOutcome {
+  failure?: ConditionFailure;
+  /** The version no longer stored (its data is garbage now). */
+  removed?: ObjectRecord;
+  /** A delete in a versioned bucket keeps the data and makes a delete marker the latest version. */
+  deleteMarkerVersionId?: string;
+  /** Data ids whose bytes nothing references any more (for tombstones). */
+  discardedDataIds: string[];
+}
+
+/** What a listing returns per key: no placement, no headers. */
+export interface ObjectSummary {
+  key: string;
+  sizeBytes: number;
+  etag: string;
+  lastModifiedMs: number;
+  storageClass: string;
+}
+
+export interface ListObjectsQuery {
+  bucket: string;
+  prefix: string;
+  /** Empty string: no delimiter. */
+  delimiter: string;
+  /** Resume after this key or common prefix (exclusive); undefined: from the start. */
+  after?: string;
+  maxEntries: number;
+}
+
+export interface ListObjectsPage {
+  objects: ObjectSummary[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** The last key or common prefix returned: where the next page resumes. */
+  lastEntry?: string;
+}
+
+export type CreateBucketOutcome = 'created' | 'already-exists';
+export type PutObjectOutcome =
+  | { stored: true; replaced?: ObjectRecord; versionId: string; discardedDataIds: string[] }
+  | { stored: false; reason: 'no-such-bucket' | ConditionFailure; current?: ObjectRecord };
+export type CompleteUploadOutcome =
+  | { stored: true; replaced?: ObjectRecord; versionId: string; discardedDataIds: string[] }
+  | { stored: false; reason: 'no-such-upload' | ConditionFailure; current?: ObjectRecord };
+export type DeleteBucketOutcome = 'deleted' | 'not-empty' | 'missing';
+
+export interface Index {
+  createBucket(bucket: BucketRecord): Promise<CreateBucketOutcome>;
+  getBucket(name: string): Promise<BucketRecord | undefined>;
+  listBuckets(): Promise<BucketRecord[]>;
+  deleteBucket(name: string): Promise<DeleteBucketOutcome>;
+
+  getObject(bucket: string, key: string): Promise<ObjectRecord | undefined>;
+  /**
+   * Makes `object` the current version of its key, replacing any previous one, in one durable
+   * transaction — if the bucket still exists and `condition` holds; otherwise writes nothing.
+   */
+  putObject(object: ObjectRecord, condition?: WriteCondition): Promise<PutObjectOutcome>;
+  /**
+   * Deletes a key if `condition` holds: in an unversioned bucket its current version goes; in a
+   * versioned one a delete marker becomes the latest version and the data stays.
+   */
+  deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome>;
+  /** Removes one version (or delete marker) for good; the next newest becomes the latest. */
+  deleteVersion(bucket: string, key: string, versionId: string): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }>;
+  /** One version by id (a delete marker has isDeleteMarker set); undefined when there is none. */
+  getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined>;
+  /** The version id of the delete marker that is a key's latest version, if it is one. */
+  getLatestDeleteMarker(bucket: string, key: string): Promise<string | undefined>;
+  listObjectVersions(query: ListVersionsQuery): Promise<ListVersionsPage>;
+  setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean>;
+  /** Replaces a bucket's CORS rules (none: remove them); false when the bucket does not exist. */
+  setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean>;
+  listObjects(query: ListObjectsQuery): Promise<ListObjectsPage>;
+  /** Replaces the current version's tag set (none: remove it); returns the updated object, or undefined when the key has no current version. */
+  setObjectTags(bucket: string, key: string, tags: Tag[] | undefined): Promise<ObjectRecord | undefined>;
+  /** Replaces a bucket's tag set (none: remove it); false when the bucket does not exist. */
+  setBucketTags(name: string, tags: Tag[] | undefined): Promise<boolean>;
+
+  createUpload(upload: UploadRecord): Promise<'created' | 'no-such-bucket'>;
+  getUpload(bucket: string, key: string, uploadId: string): Promise<UploadRecord | undefined>;
+  /** Records a part (replacing one with the same number); false when the upload is gone. */
+  putPart(uploadId: string, part: StoredPart): Promise<{ stored: boolean; replaced?: StoredPart }>;
+  /** Parts after `afterPartNumber`, in order, at most `maxParts` (one more tells truncation). */
+  listParts(uploadId: string, afterPartNumber: number, maxParts: number): Promise<{ parts: StoredPart[]; isTruncated: boolean }>;
+  /**
+   * In one transaction: checks the upload still exists and `condition` holds, makes `object` (its
+   * parts included) the key's current version, and forgets the upload and all its parts.
+   */
+  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompleteUploadOutcome>;
+  /** Forgets an upload and its parts; false when there was none. */
+  abortUpload(bucket: string, key: string, uploadId: string): Promise<boolean>;
+  listUploads(query: ListUploadsQuery): Promise<ListUploadsPage>;
+  /** Uploads initiated before `initiatedBeforeMs`, oldest first, at most `limit`. */
+  listUploadsInitiatedBefore(initiatedBeforeMs: number, limit: number): Promise<UploadRecord[]>;
+
+  close(): Promise<void>;
+}

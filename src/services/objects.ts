@@ -1,0 +1,146 @@
+// Writing and reading whole objects through both layers, in the order the invariants demand:
+// bytes durable in storage first, then one index transaction makes the version visible
+// (DESIGN.md §2.1). Every later feature that creates or removes versions goes through here.
+import type {
+  ConditionFailure,
+  DeleteOutcome,
+  Index,
+  ObjectRecord,
+  StoredChecksum,
+  StoredObjectHeaders,
+  StoredPart,
+  Tag,
+  WriteCondition,
+} from '../index/types.js';
+import { decodePlacement, encodePlacement, type ByteRange, type Storage } from '../storage/index.js';
+import { newTimeOrderedId } from '../util/ids.js';
+
+export interface Layers {
+  index: Index;
+  storage: Storage;
+}
+
+/** What the caller checked about the bytes once they have all passed. */
+export interface VerifiedContent {
+  md5Hex: string;
+  sizeBytes: number;
+  checksum?: StoredChecksum;
+}
+
+export interface NewObject {
+  bucket: string;
+  key: string;
+  headers: StoredObjectHeaders;
+  userMetadata: Record<string, string>;
+  storageClass: string;
+  body: AsyncIterable<Buffer>;
+  /** Called after the last byte: throws to refuse the object (nothing becomes visible). */
+  verify: () => VerifiedContent;
+  condition?: WriteCondition;
+  tags?: Tag[];
+}
+
+export type WriteOutcome =
+  | { stored: true; object: ObjectRecord; replaced?: ObjectRecord }
+  | { stored: false; reason: 'no-such-bucket' | ConditionFailure };
+
+/** Streams `body` into storage records named by a new data id; durable when it resolves. */
+export async function writeRecords(
+  storage: Storage,
+  identity: { bucket: string; key: string; dataId: string },
+  body: AsyncIterable<Buffer> | Iterable<Buffer>,
+  describe: () => Record<string, unknown>,
+): Promise<Uint8Array> {
+  const writer = storage.createWriter({ bucket: identity.bucket, key: identity.key, versionId: identity.dataId });
+  try {
+    for await (const chunk of body) await writer.write(chunk);
+    // The final record carries the metadata, so the index can be rebuilt from the drives.
+    return encodePlacement(await writer.finish(describe()));
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
+}
+
+export async function writeObject(layers: Layers, incoming: NewObject): Promise<WriteOutcome> {
+  const dataId = newTimeOrderedId();
+  let described: Omit<ObjectRecord, 'placement'> | undefined;
+  const placement = await writeRecords(layers.storage, { bucket: incoming.bucket, key: incoming.key, dataId }, incoming.body, () => {
+    const verified = incoming.verify();
+    described = {
+      bucket: incoming.bucket,
+      key: incoming.key,
+      versionId: 'null',
+      dataId,
+      sizeBytes: verified.sizeBytes,
+      etag: verified.md5Hex,
+      lastModifiedMs: Date.now(),
+      storageClass: incoming.storageClass,
+      headers: incoming.headers,
+      userMetadata: incoming.userMetadata,
+      checksum: verified.checksum,
+      tags: incoming.tags,
+    };
+    return described;
+  });
+  const object: ObjectRecord = { ...described!, placement };
+  const outcome = await layers.index.putObject(object, incoming.condition);
+  if (!outcome.stored) return { stored: false, reason: outcome.reason };
+  await tombstone(layers, incoming.bucket, incoming.key, outcome.discardedDataIds);
+  return { stored: true, object: { ...object, versionId: outcome.versionId }, replaced: outcome.replaced };
+}
+
+/**
+ * Durable tombstones for data the index no longer references, so an index rebuilt from the drives
+ * does not bring it back. They follow the index commit: the index decides (in its transaction, with
+ * the bucket's versioning state) what is discarded.
+ */
+export async function tombstone(layers: Layers, bucket: string, key: string, dataIds: string[]): Promise<void> {
+  await Promise.all(dataIds.map((dataId) => layers.storage.writeTombstone({ bucket, key, versionId: dataId })));
+}
+
+/** Verified bytes of one stored part (or of an object written in one PUT), optionally a range of it. */
+function readSegment(layers: Layers, object: ObjectRecord, dataId: string, placement: Uint8Array, range?: ByteRange): AsyncGenerator<Buffer> {
+  return layers.storage.read({ bucket: object.bucket, key: object.key, versionId: dataId }, decodePlacement(placement), range);
+}
+
+async function* readParts(layers: Layers, object: ObjectRecord, parts: StoredPart[], range?: ByteRange): AsyncGenerator<Buffer> {
+  const firstByte = range?.startByte ?? 0;
+  const lastByte = range?.endByteInclusive ?? object.sizeBytes - 1;
+  let partStartByte = 0;
+  for (const part of parts) {
+    const partLastByte = partStartByte + part.sizeBytes - 1;
+    if (part.sizeBytes > 0 && partLastByte >= firstByte && partStartByte <= lastByte) {
+      const withinPart = {
+        startByte: Math.max(firstByte, partStartByte) - partStartByte,
+        endByteInclusive: Math.min(lastByte, partLastByte) - partStartByte,
+      };
+      yield* readSegment(layers, object, part.dataId, part.placement, withinPart);
+    }
+    partStartByte += part.sizeBytes;
+    if (partStartByte > lastByte) return;
+  }
+}
+
+/** Verified bytes of an object, or of one range of it, across its parts if it has them. */
+export function readObject(layers: Layers, object: ObjectRecord, range?: ByteRange): AsyncGenerator<Buffer> {
+  if (object.parts !== undefined) return readParts(layers, object, object.parts, range);
+  return readSegment(layers, object, object.dataId, object.placement, range);
+}
+
+/**
+ * Deletes a key if `condition` holds: in an unversioned bucket its current version goes; in a
+ * versioned one a delete marker becomes the latest version and every byte stays.
+ */
+export async function deleteObject(layers: Layers, bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome> {
+  const outcome = await layers.index.deleteObject(bucket, key, condition);
+  await tombstone(layers, bucket, key, outcome.discardedDataIds);
+  return outcome;
+}
+
+/** Removes one version or delete marker for good. */
+export async function deleteVersion(layers: Layers, bucket: string, key: string, versionId: string): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+  const outcome = await layers.index.deleteVersion(bucket, key, versionId);
+  await tombstone(layers, bucket, key, outcome.discardedDataIds);
+  return outcome;
+}

@@ -1,0 +1,59 @@
+// Storage-layer limits and on-disk constants (DESIGN.md §2.6: put a limit on everything).
+// The on-disk format these describe is documented in docs/storage-format.md.
+
+import { GIB, KIB, MIB } from '../limits.js';
+
+/** A volume file rolls over to a new one before it would grow past this. */
+export const VOLUME_SIZE_BYTES_MAX = 1 * GIB;
+/** Objects are cut into data records of at most this payload, each with its own CRC32C. */
+export const CHUNK_SIZE_BYTES_MAX = 1 * MIB;
+/**
+ * One ObjectWriter holds at most this many bytes: a single PUT body or one multipart part, both at
+ * most 5 GiB in S3. Bounds the placement (and the writer's chunk list) to PLACEMENT_CHUNKS_MAX.
+ */
+export const OBJECT_SIZE_BYTES_MAX = 5 * GIB;
+/** A 0-byte object still has one (empty, final) chunk, so a placement holds 1…this many chunks. */
+export const PLACEMENT_CHUNKS_MAX = Math.ceil(OBJECT_SIZE_BYTES_MAX / CHUNK_SIZE_BYTES_MAX);
+/** First byte of an encoded placement. */
+export const PLACEMENT_FORMAT_VERSION = 1;
+
+/** 'CRN1' read as a big-endian u32. */
+export const RECORD_MAGIC = 0x43524e31;
+export const RECORD_FIXED_HEADER_SIZE_BYTES = 24;
+/**
+ * The header JSON holds bucket (≤ 63 B), key (≤ 1 KiB), version id and the caller's object metadata
+ * (S3 user metadata ≤ 2 KiB plus system fields, tags, checksums); 64 KiB leaves ample room while
+ * keeping a corrupt length field from making a reader allocate gigabytes.
+ */
+export const RECORD_HEADER_JSON_SIZE_BYTES_MAX = 64 * KIB;
+export const RECORD_SIZE_BYTES_MAX =
+  RECORD_FIXED_HEADER_SIZE_BYTES + RECORD_HEADER_JSON_SIZE_BYTES_MAX + CHUNK_SIZE_BYTES_MAX;
+export const RECORD_TYPE_DATA = 1;
+export const RECORD_TYPE_TOMBSTONE = 2;
+/** flags bit 0: this data record is the last chunk of its object (its header carries meta/size/chunks). */
+export const RECORD_FLAG_FINAL = 0x01;
+export const RECORD_FLAGS_KNOWN = RECORD_FLAG_FINAL;
+
+/** Smallest volume size a caller may configure (tests use small volumes to exercise rollover). */
+export const VOLUME_SIZE_BYTES_MIN = RECORD_SIZE_BYTES_MAX;
+/** Volume ids are written as 10 decimal digits in file names and fit a u32. */
+export const VOLUME_ID_MAX = 0xffff_ffff;
+/** Volume creation retries with the next id on EEXIST (another process took it) at most this often. */
+export const VOLUME_CREATE_ATTEMPTS_MAX = 64;
+
+/**
+ * One group append (one writev) takes at most this many records / bytes from the queue, so a burst
+ * of large records is not held back behind one huge write; the rest go in the next writev.
+ * 512 records are ≤ 1024 iovecs (Linux IOV_MAX).
+ */
+export const APPEND_BATCH_RECORDS_MAX = 512;
+export const APPEND_BATCH_SIZE_BYTES_MAX = 16 * MIB;
+
+/** Read-only file descriptors kept open for reads, least recently used closed first. */
+export const READ_HANDLES_CACHED_MAX = 64;
+
+/** format.json version this code writes and the newest it can read. */
+export const DRIVE_FORMAT_VERSION = 1;
+export const DRIVE_FORMAT_NAME = 'cairn-drive';
+/** format.json is a few hundred bytes; refuse to parse anything larger. */
+export const DRIVE_FORMAT_FILE_SIZE_BYTES_MAX = 64 * KIB;

@@ -1,0 +1,201 @@
+// A drive: a directory holding format.json and volumes/NNNNNNNNNN.vol (append-only volume files).
+
+import { randomUUID } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
+import {
+  DRIVE_FORMAT_FILE_SIZE_BYTES_MAX,
+  DRIVE_FORMAT_NAME,
+  DRIVE_FORMAT_VERSION,
+  VOLUME_CREATE_ATTEMPTS_MAX,
+  VOLUME_ID_MAX,
+} from './constants.js';
+import { DriveFormatError } from './errors.js';
+
+export interface DriveFormat {
+  format: typeof DRIVE_FORMAT_NAME;
+  formatVersion: number;
+  driveId: string;
+  createdAt: string;
+}
+
+const FORMAT_FILE_NAME = 'format.json';
+const FORMAT_TEMP_PREFIX = '.format.json.tmp-';
+const VOLUMES_DIR_NAME = 'volumes';
+const VOLUME_FILE_PATTERN = /^(\d{10})\.vol$/;
+/** A fresh ext4/xfs mount point holds lost+found; it does not make the drive "not empty". */
+const IGNORED_ENTRY_NAMES = new Set(['lost+found']);
+
+export function volumesDirPath(drivePath: string): string {
+  return path.join(drivePath, VOLUMES_DIR_NAME);
+}
+
+export function volumeFileName(volumeId: number): string {
+  return `${String(volumeId).padStart(10, '0')}.vol`;
+}
+
+/** Path of a volume file, for tooling and fault injection (keys never become paths; volume ids do). */
+export function volumePath(drivePath: string, volumeId: number): string {
+  return path.join(volumesDirPath(drivePath), volumeFileName(volumeId));
+}
+
+/**
+ * Opens (creating if the directory is missing or empty) the drive at drivePath and returns its
+ * format. Refuses, without touching anything, a path that is a file, a non-empty directory that
+ * is not a Cairn drive, and a drive written by a newer format version.
+ */
+export async function openDrive(drivePath: string): Promise<DriveFormat> {
+  const stat = await fs.stat(drivePath).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (stat !== null && !stat.isDirectory()) throw new DriveFormatError(drivePath, 'the path is a file, not a directory');
+  if (stat === null) {
+    await fs.mkdir(drivePath, { recursive: true });
+    await fsyncDirectory(path.dirname(path.resolve(drivePath)));
+  }
+  const entries = await fs.readdir(drivePath);
+  let format: DriveFormat;
+  if (entries.includes(FORMAT_FILE_NAME)) {
+    format = await readFormat(drivePath);
+  } else {
+    const strangers = entries.filter((name) => !IGNORED_ENTRY_NAMES.has(name) && !name.startsWith(FORMAT_TEMP_PREFIX));
+    if (strangers.length > 0) {
+      throw new DriveFormatError(
+        drivePath,
+        `not a Cairn drive: the directory is not empty (${strangers.length} entries) and has no ${FORMAT_FILE_NAME}`,
+      );
+    }
+    format = await createFormat(drivePath);
+  }
+  await fs.mkdir(volumesDirPath(drivePath), { recursive: true });
+  await fsyncDirectory(drivePath);
+  return format;
+}
+
+async function readFormat(drivePath: string): Promise<DriveFormat> {
+  const formatPath = path.join(drivePath, FORMAT_FILE_NAME);
+  const stat = await fs.stat(formatPath);
+  if (!stat.isFile() || stat.size > DRIVE_FORMAT_FILE_SIZE_BYTES_MAX) {
+    throw new DriveFormatError(drivePath, `not a Cairn drive: ${FORMAT_FILE_NAME} is not a small regular file`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await fs.readFile(formatPath, 'utf8'));
+  } catch {
+    throw new DriveFormatError(drivePath, `not a Cairn drive: ${FORMAT_FILE_NAME} is not valid JSON`);
+  }
+  const format = parsed as Partial<DriveFormat> | null;
+  if (typeof format !== 'object' || format === null || format.format !== DRIVE_FORMAT_NAME) {
+    throw new DriveFormatError(drivePath, `not a Cairn drive: ${FORMAT_FILE_NAME} does not say "format": "${DRIVE_FORMAT_NAME}"`);
+  }
+  const version = format.formatVersion;
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
+    throw new DriveFormatError(drivePath, `${FORMAT_FILE_NAME} has an invalid formatVersion ${JSON.stringify(version)}`);
+  }
+  if (version > DRIVE_FORMAT_VERSION) {
+    throw new DriveFormatError(
+      drivePath,
+      `the drive has formatVersion ${version}, newer than this Cairn supports (${DRIVE_FORMAT_VERSION}); upgrade Cairn`,
+    );
+  }
+  if (typeof format.driveId !== 'string' || format.driveId.length === 0) {
+    throw new DriveFormatError(drivePath, `${FORMAT_FILE_NAME} has no driveId`);
+  }
+  return format as DriveFormat;
+}
+
+/**
+ * Writes format.json atomically: temp file, fsync, then publish it under its real name, then fsync
+ * the directory. Publishing uses link(), which fails if format.json already exists, so two
+ * processes initialising the same empty drive agree on one driveId (the loser reads the winner's).
+ */
+async function createFormat(drivePath: string): Promise<DriveFormat> {
+  // Temp files of other processes are left alone, even ones that look stale: one may be about to be
+  // published right now. A crash leftover is a few hundred bytes, ignored by every open.
+  const format: DriveFormat = {
+    format: DRIVE_FORMAT_NAME,
+    formatVersion: DRIVE_FORMAT_VERSION,
+    driveId: randomUUID(),
+    createdAt: new Date().toISOString(),
+  };
+  const tempPath = path.join(drivePath, `${FORMAT_TEMP_PREFIX}${process.pid}-${randomUUID()}`);
+  const formatPath = path.join(drivePath, FORMAT_FILE_NAME);
+  const handle = await fs.open(tempPath, 'wx', 0o644);
+  try {
+    await handle.writeFile(`${JSON.stringify(format, null, 2)}\n`, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.link(tempPath, formatPath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      await fs.rm(tempPath, { force: true });
+      return readFormat(drivePath);
+    }
+    // Filesystems without hard links: fall back to rename (atomic, but last writer wins).
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+    await fs.rename(tempPath, formatPath);
+  }
+  await fs.rm(tempPath, { force: true });
+  await fsyncDirectory(drivePath);
+  return format;
+}
+
+/** Makes a directory's entries (created/renamed files) durable. */
+export async function fsyncDirectory(dirPath: string): Promise<void> {
+  const handle = await fs.open(dirPath, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Volume ids present on the drive, ascending. Files that are not volumes are ignored. */
+export async function listVolumeIds(drivePath: string): Promise<number[]> {
+  const names = await fs.readdir(volumesDirPath(drivePath));
+  const ids: number[] = [];
+  for (const name of names) {
+    const match = VOLUME_FILE_PATTERN.exec(name);
+    if (match === null) continue;
+    const id = Number(match[1]);
+    if (id >= 1 && id <= VOLUME_ID_MAX) ids.push(id);
+  }
+  return ids.sort((a, b) => a - b);
+}
+
+/**
+ * Creates a new, empty volume file with the next free id and returns it open for positioned writes.
+ * 'wx' (O_CREAT|O_EXCL) makes the id ours alone even when other processes share the drive; on
+ * EEXIST another process took that id, so try the next. Never O_APPEND: Linux ignores the position
+ * of pwritev on O_APPEND files.
+ */
+export async function createVolumeFile(drivePath: string): Promise<{ volumeId: number; handle: FileHandle }> {
+  const existing = await listVolumeIds(drivePath);
+  let volumeId = (existing.at(-1) ?? 0) + 1;
+  for (let attempt = 0; attempt < VOLUME_CREATE_ATTEMPTS_MAX; attempt++, volumeId++) {
+    if (volumeId > VOLUME_ID_MAX) break;
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(volumePath(drivePath, volumeId), 'wx', 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
+    }
+    try {
+      // The new name must be durable before any record in it is acknowledged.
+      await fsyncDirectory(volumesDirPath(drivePath));
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return { volumeId, handle };
+  }
+  throw new Error(`could not allocate a volume id on drive ${drivePath} after ${VOLUME_CREATE_ATTEMPTS_MAX} attempts`);
+}

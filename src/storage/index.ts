@@ -1,0 +1,19 @@
+// The storage layer's public surface. Storage knows nothing of S3 beyond the bucket/key/versionId
+// that name each record; it never imports the index or the front end.
+
+export { Storage, type StorageOptions, type StorageStats } from './storage.js';
+export type { ObjectWriter, RecordIdentity } from './writer.js';
+export type { ByteRange } from './reader.js';
+export type { ScannedRecord } from './scan.js';
+export { encodePlacement, decodePlacement, type ChunkLocation, type Placement } from './placement.js';
+export { StorageCorruptionError, DriveFormatError } from './errors.js';
+export { openDrive, volumePath, type DriveFormat } from './drive.js';
+export {
+  CHUNK_SIZE_BYTES_MAX,
+  OBJECT_SIZE_BYTES_MAX,
+  RECORD_FIXED_HEADER_SIZE_BYTES,
+  RECORD_TYPE_DATA,
+  RECORD_TYPE_TOMBSTONE,
+  VOLUME_SIZE_BYTES_MAX,
+  VOLUME_SIZE_BYTES_MIN,
+} from './constants.js';

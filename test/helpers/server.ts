@@ -1,0 +1,105 @@
+// Starts a real Cairn server process (the `cairn` command) on a free port for a test.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
+export const CAIRN_BIN = join(REPO_ROOT, 'bin', 'cairn.js');
+export const TEST_ACCESS_KEY = 'CAIRNTESTACCESSKEY01';
+export const TEST_SECRET_KEY = 'cairn-test-secret-key-0123456789abcdefghij';
+export const TEST_REGION = 'us-east-1';
+const STARTUP_TIMEOUT_MS = 20_000;
+
+export interface RunningServer {
+  endpoint: string;
+  port: number;
+  dataDirectory: string;
+  process: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code when the process exits. */
+  exited: Promise<number | null>;
+  /** SIGTERM and wait for exit; returns the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+  /** Stops the server and removes its data directory. */
+  dispose(): Promise<void>;
+}
+
+export interface StartOptions {
+  dataDirectory?: string;
+  address?: string;
+  extraArgs?: string[];
+  /** Environment overrides; by default the test credentials are set. */
+  env?: Record<string, string | undefined>;
+}
+
+export function temporaryDirectory(label: string): string {
+  return mkdtempSync(join(tmpdir(), `cairn-${label}-`));
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const dataDirectory = options.dataDirectory ?? temporaryDirectory('data');
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    CAIRN_ACCESS_KEY: TEST_ACCESS_KEY,
+    CAIRN_SECRET_KEY: TEST_SECRET_KEY,
+    ...options.env,
+  };
+  for (const name of Object.keys(env)) if (env[name] === undefined) delete env[name];
+  const args = [CAIRN_BIN, 'server', '--address', options.address ?? '127.0.0.1:0', '--data', dataDirectory, ...(options.extraArgs ?? [])];
+  // Its own process group, so kill() takes the cluster workers down with the primary, as kill -9 of a
+  // machine's server would.
+  const child = spawn(process.execPath, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdoutText = '';
+  let stderrText = '';
+  child.stdout!.on('data', (chunk) => { stdoutText += chunk; });
+  child.stderr!.on('data', (chunk) => { stderrText += chunk; });
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+
+  const endpoint = await new Promise<string>((resolveEndpoint, rejectEndpoint) => {
+    const timer = setTimeout(() => rejectEndpoint(new Error(`server did not start in time\n${stdoutText}\n${stderrText}`)), STARTUP_TIMEOUT_MS);
+    const check = () => {
+      const match = /endpoint\s+(http:\/\/\S+)/.exec(stdoutText);
+      if (match !== null) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolveEndpoint(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rejectEndpoint(new Error(`server exited with ${code} before starting\n${stdoutText}\n${stderrText}`));
+    });
+  });
+
+  const server: RunningServer = {
+    endpoint,
+    port: Number(new URL(endpoint).port),
+    dataDirectory,
+    process: child,
+    stdout: () => stdoutText,
+    stderr: () => stderrText,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // The group is already gone.
+      }
+      await exited;
+    },
+    async dispose() {
+      await server.kill();
+      rmSync(dataDirectory, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
