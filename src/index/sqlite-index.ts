@@ -24,6 +24,7 @@ import {
 import { prepareStatements, type Statements } from './sqlite/statements.js';
 import type {
   BucketRecord,
+  BucketSettingName,
   CompleteUploadOutcome,
   CorsRule,
   CreateBucketOutcome,
@@ -113,6 +114,7 @@ export class SqliteIndex implements Index {
       // Unfinished multipart uploads do not hold a bucket, as in S3: they go with it.
       this.statements.deleteBucketUploadParts.run(name);
       this.statements.deleteBucketUploads.run(name);
+      this.statements.deleteBucketSettings.run(name);
       this.statements.deleteBucket.run(name);
       return 'deleted';
     });
@@ -165,6 +167,25 @@ export class SqliteIndex implements Index {
   async setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean> {
     const json = rules === undefined || rules.length === 0 ? null : JSON.stringify(rules);
     return this.writes.submit(() => this.statements.setBucketCors.run(json, name).changes === 1);
+  }
+
+  async getBucketSetting<T>(bucket: string, name: BucketSettingName): Promise<T | undefined> {
+    const row = this.statements.getBucketSetting.get(bucket, name) as { value_json: string } | undefined;
+    return row === undefined ? undefined : JSON.parse(row.value_json);
+  }
+
+  async setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean> {
+    return this.writes.submit(() => {
+      if (this.statements.getBucket.get(bucket) === undefined) return false;
+      if (value === undefined) this.statements.deleteBucketSetting.run(bucket, name);
+      else this.statements.upsertBucketSetting.run(bucket, name, JSON.stringify(value));
+      return true;
+    });
+  }
+
+  async listBucketSettings<T>(name: BucketSettingName): Promise<Array<{ bucket: string; value: T }>> {
+    return (this.statements.bucketsWithSetting.all(name) as Array<{ bucket: string; value_json: string }>)
+      .map((row) => ({ bucket: row.bucket, value: JSON.parse(row.value_json) }));
   }
 
   async setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean> {

@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { SqliteIndex } from './sqlite-index.js';
 import type {
   BucketRecord,
+  BucketSettingName,
   CompleteUploadOutcome,
   CorsRule,
   CreateBucketOutcome,
@@ -118,7 +119,7 @@ export function serveIndexWrites(path: string): { close(): Promise<void> } {
 
 /** The Index methods that write, the only ones the primary runs for its workers. */
 const WRITE_METHODS = new Set([
-  'createBucket', 'deleteBucket', 'setBucketTags', 'setBucketVersioning', 'setBucketCors', 'putObject', 'deleteObject', 'deleteVersion', 'setObjectTags',
+  'createBucket', 'deleteBucket', 'setBucketTags', 'setBucketVersioning', 'setBucketCors', 'setBucketSetting', 'putObject', 'deleteObject', 'deleteVersion', 'setObjectTags',
   'createUpload', 'putPart', 'completeUpload', 'abortUpload',
 ]);
 
@@ -172,6 +173,9 @@ export class ThreadedSqliteIndex implements Index {
   }
   setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean> { return this.write('setBucketVersioning', name, status); }
   setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean> { return this.write('setBucketCors', name, rules); }
+  setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean> { return this.write('setBucketSetting', bucket, name, value); }
+  getBucketSetting<T>(bucket: string, name: BucketSettingName): Promise<T | undefined> { return this.reader.getBucketSetting<T>(bucket, name); }
+  listBucketSettings<T>(name: BucketSettingName): Promise<Array<{ bucket: string; value: T }>> { return this.reader.listBucketSettings<T>(name); }
   getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined> {
     return this.reader.getObjectVersion(bucket, key, versionId);
   }

@@ -26,6 +26,12 @@ export interface CorsRule {
 
 export type VersioningStatus = 'Enabled' | 'Suspended';
 
+/**
+ * The names under which a bucket's subresource configurations are kept (Index.setBucketSetting):
+ * the JSON shape of each belongs to the feature that owns it. Add a name here for a new setting.
+ */
+export type BucketSettingName = 'object-lock' | 'lifecycle' | 'policy' | 'public-access-block' | 'ownership-controls' | 'metadata';
+
 export interface Tag {
   key: string;
   value: string;
@@ -241,6 +247,12 @@ export interface Index {
   setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean>;
   /** Replaces a bucket's CORS rules (none: remove them); false when the bucket does not exist. */
   setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean>;
+  /** A bucket's setting by name (its JSON value), undefined when unset or the bucket is missing. */
+  getBucketSetting<T>(bucket: string, name: BucketSettingName): Promise<T | undefined>;
+  /** Sets (undefined: removes) a bucket's setting; false when the bucket does not exist. Removed with the bucket. */
+  setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean>;
+  /** Every bucket that has this setting, by bucket name (for background workers). */
+  listBucketSettings<T>(name: BucketSettingName): Promise<Array<{ bucket: string; value: T }>>;
   listObjects(query: ListObjectsQuery): Promise<ListObjectsPage>;
   /** Replaces the current version's tag set (none: remove it); returns the updated object, or undefined when the key has no current version. */
   setObjectTags(bucket: string, key: string, tags: Tag[] | undefined): Promise<ObjectRecord | undefined>;

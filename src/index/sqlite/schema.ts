@@ -24,6 +24,15 @@ CREATE TABLE IF NOT EXISTS buckets (
   versioning TEXT,
   cors_json TEXT
 ) WITHOUT ROWID;
+-- A bucket's subresource configurations (lifecycle, object lock, policy, …) by name, as JSON: one
+-- table, so a new bucket setting needs no schema change.
+CREATE TABLE IF NOT EXISTS bucket_settings (
+  bucket TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value_json TEXT NOT NULL,
+  PRIMARY KEY (bucket, name)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS bucket_settings_by_name ON bucket_settings (name, bucket);
 CREATE TABLE IF NOT EXISTS objects (
   bucket TEXT NOT NULL,
   key TEXT NOT NULL,

@@ -44,6 +44,12 @@ export function prepareStatements(db: Database.Database) {
     setBucketTags: db.prepare('UPDATE buckets SET tags_json = ? WHERE name = ?'),
     setBucketVersioning: db.prepare('UPDATE buckets SET versioning = ? WHERE name = ?'),
     setBucketCors: db.prepare('UPDATE buckets SET cors_json = ? WHERE name = ?'),
+    getBucketSetting: db.prepare('SELECT value_json FROM bucket_settings WHERE bucket = ? AND name = ?'),
+    upsertBucketSetting: db.prepare(`INSERT INTO bucket_settings (bucket, name, value_json) VALUES (?, ?, ?)
+      ON CONFLICT (bucket, name) DO UPDATE SET value_json = excluded.value_json`),
+    deleteBucketSetting: db.prepare('DELETE FROM bucket_settings WHERE bucket = ? AND name = ?'),
+    deleteBucketSettings: db.prepare('DELETE FROM bucket_settings WHERE bucket = ?'),
+    bucketsWithSetting: db.prepare('SELECT bucket, value_json FROM bucket_settings WHERE name = ? ORDER BY bucket'),
     insertVersion: db.prepare(`INSERT INTO object_versions (bucket, key, data_id, version_id, is_delete_marker, is_latest, size_bytes, etag,
         last_modified_ms, storage_class, headers_json, user_metadata_json, checksum_json, placement, parts_count, tags_json)
       VALUES (@bucket, @key, @dataId, @versionId, @isDeleteMarker, @isLatest, @sizeBytes, @etag, @lastModifiedMs, @storageClass,
