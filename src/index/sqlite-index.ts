@@ -185,6 +185,9 @@ export class SqliteIndex implements Index {
   }
 
   async setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean> {
+    // Object Lock is enabled only while versioning is Enabled, and never disabled again: only
+    // setObjectLockConfiguration (and createBucket) may write it.
+    if (name === 'object-lock') throw new Error('the object-lock setting is written only by setObjectLockConfiguration');
     return this.writes.submit(() => {
       if (this.statements.getBucket.get(bucket) === undefined) return false;
       if (value === undefined) this.statements.deleteBucketSetting.run(bucket, name);
