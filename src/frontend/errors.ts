@@ -50,7 +50,7 @@ const S3_ERROR_TABLE = {
   ReplicationConfigurationNotFoundError: [404, 'The replication configuration was not found'],
   ServerSideEncryptionConfigurationNotFoundError: [404, 'The server side encryption configuration was not found'],
   NoSuchKey: [404, 'The specified key does not exist.'],
-  NoSuchObjectLockConfiguration: [404, 'The specified object does not have a ObjectLock configuration'],
+  NoSuchObjectLockConfiguration: [404, 'The specified object does not have an ObjectLock configuration.'],
   NoSuchVersion: [404, 'The specified version does not exist.'],
   NoSuchTagSet: [404, 'The TagSet does not exist'],
   NoSuchUpload: [404, 'The specified upload does not exist.'],
