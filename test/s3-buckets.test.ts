@@ -111,7 +111,7 @@ describe('buckets', () => {
       assert.equal(response.status, 501, JSON.stringify(query));
       assert.equal(response.errorCode, 'NotImplemented');
     }
-    const put = await rawRequest(server, { method: 'PUT', path: '/subresources/object', query: { retention: '' }, body: '<Retention/>' });
+    const put = await rawRequest(server, { method: 'PUT', path: '/subresources/object', query: { acl: '' }, body: '<AccessControlPolicy/>' });
     assert.equal(put.status, 501);
   });
 });

@@ -13,6 +13,14 @@ import { listObjectsV1, listObjectsV2 } from './ops/list.js';
 import { abortMultipartUpload, createMultipartUpload, uploadPart, uploadPartCopy } from './ops/multipart.js';
 import { completeMultipartUpload } from './ops/multipart-complete.js';
 import { listMultipartUploads, listParts } from './ops/multipart-list.js';
+import {
+  getObjectLegalHold,
+  getObjectLockConfiguration,
+  getObjectRetention,
+  putObjectLegalHold,
+  putObjectLockConfiguration,
+  putObjectRetention,
+} from './ops/object-lock.js';
 import { putObject } from './ops/put.js';
 import { UNCONFIGURED_BUCKET_READS, UNCONFIGURED_OBJECT_READS } from './ops/unconfigured.js';
 import { getBucketVersioning, listObjectVersions, putBucketVersioning } from './ops/versioning.js';
@@ -63,6 +71,7 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'versioning') return getBucketVersioning;
       if (subresource === 'versions') return listObjectVersions;
       if (subresource === 'cors') return getBucketCors;
+      if (subresource === 'object-lock') return getObjectLockConfiguration;
       if (subresource !== undefined && UNCONFIGURED_BUCKET_READS[subresource] !== undefined) return UNCONFIGURED_BUCKET_READS[subresource];
       if (subresource !== undefined) notImplemented(`GET ?${subresource}`);
       return context.query.get('list-type') === '2' ? listObjectsV2 : listObjectsV1;
@@ -72,6 +81,7 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'tagging') return putBucketTagging;
       if (subresource === 'versioning') return putBucketVersioning;
       if (subresource === 'cors') return putBucketCors;
+      if (subresource === 'object-lock') return putObjectLockConfiguration;
       if (subresource !== undefined) notImplemented(`PUT ?${subresource}`);
       return createBucket;
     case 'DELETE':
@@ -100,6 +110,14 @@ function routeObject(context: RequestContext): Operation {
   if (method === 'POST' && subresource === 'uploads') return createMultipartUpload;
   if (method === 'GET' && subresource === 'attributes') return getObjectAttributes;
   if (method === 'GET' && subresource !== undefined && UNCONFIGURED_OBJECT_READS[subresource] !== undefined) return UNCONFIGURED_OBJECT_READS[subresource];
+  if (subresource === 'retention') {
+    if (method === 'GET') return getObjectRetention;
+    if (method === 'PUT') return putObjectRetention;
+  }
+  if (subresource === 'legal-hold') {
+    if (method === 'GET') return getObjectLegalHold;
+    if (method === 'PUT') return putObjectLegalHold;
+  }
   if (subresource === 'tagging') {
     if (method === 'GET') return getObjectTagging;
     if (method === 'PUT') return putObjectTagging;

@@ -9,7 +9,7 @@ import { GroupCommitQueue } from './group-commit.js';
 import { listObjectsPage } from './listing.js';
 import {
   bucketFromRow,
-  objectFromRow,
+  lockToParameters,
   partFromRow,
   partToParameters,
   SCHEMA_SQL,
@@ -17,7 +17,6 @@ import {
   tagsToJson,
   uploadFromRow,
   type BucketRow,
-  type ObjectRow,
   type PartRow,
   type UploadRow,
 } from './sqlite/schema.js';
@@ -30,6 +29,13 @@ import type {
   CreateBucketOutcome,
   DeleteBucketOutcome,
   DeleteOutcome,
+  GovernanceBypass,
+  LegalHoldStatus,
+  ObjectLockChangeOutcome,
+  ObjectLockConfiguration,
+  ObjectRetention,
+  SetObjectLockConfigurationOutcome,
+  SetVersioningOutcome,
   ListVersionsPage,
   ListVersionsQuery,
   VersioningStatus,
@@ -51,6 +57,7 @@ import type {
 import { listUploadsPage } from './upload-listing.js';
 import { listVersionsPage } from './version-listing.js';
 import { VersionRules } from './sqlite/versioning.js';
+import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
 
 export class SqliteIndex implements Index {
   private readonly db: Database.Database;
@@ -60,6 +67,7 @@ export class SqliteIndex implements Index {
   private readonly readObjectSnapshot: (bucket: string, key: string) => ObjectRecord | undefined;
   private readonly readVersionSnapshot: (bucket: string, key: string, versionId: string) => (ObjectRecord & { isDeleteMarker?: boolean }) | undefined;
   private readonly versions: VersionRules;
+  private readonly objectLock: ObjectLockWrites;
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -67,6 +75,7 @@ export class SqliteIndex implements Index {
     this.writes = new GroupCommitQueue(db);
     this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
     this.versions = new VersionRules(this.statements);
+    this.objectLock = new ObjectLockWrites(this.statements, this.versions);
     this.readVersionSnapshot = db.transaction((bucket: string, key: string, versionId: string) =>
       this.versions.getVersion(bucket, key, versionId, this.readObject(bucket, key)));
   }
@@ -89,10 +98,14 @@ export class SqliteIndex implements Index {
     return new SqliteIndex(db);
   }
 
-  async createBucket(bucket: BucketRecord): Promise<CreateBucketOutcome> {
+  async createBucket(bucket: BucketRecord, settings: Partial<Record<BucketSettingName, unknown>> = {}): Promise<CreateBucketOutcome> {
     return this.writes.submit(() => {
-      const result = this.statements.insertBucket.run(bucket.name, bucket.createdAtMs, bucket.region, bucket.ownerId);
-      return result.changes === 1 ? 'created' : 'already-exists';
+      const result = this.statements.insertBucket.run(bucket.name, bucket.createdAtMs, bucket.region, bucket.ownerId, bucket.versioning ?? null);
+      if (result.changes !== 1) return 'already-exists';
+      for (const [name, value] of Object.entries(settings)) {
+        if (value !== undefined) this.statements.upsertBucketSetting.run(bucket.name, name, JSON.stringify(value));
+      }
+      return 'created';
     });
   }
 
@@ -122,10 +135,7 @@ export class SqliteIndex implements Index {
 
   /** The current version with its parts (inside a write transaction, or from readObjectSnapshot). */
   private readObject(bucket: string, key: string): ObjectRecord | undefined {
-    const row = this.statements.getObject.get(bucket, key) as ObjectRow | undefined;
-    if (row === undefined) return undefined;
-    const parts = row.parts_count === 0 ? undefined : (this.statements.objectParts.all(row.data_id) as PartRow[]).map(partFromRow);
-    return objectFromRow(row, parts);
+    return this.versions.currentOf(bucket, key);
   }
 
 
@@ -152,8 +162,8 @@ export class SqliteIndex implements Index {
     });
   }
 
-  async deleteVersion(bucket: string, key: string, versionId: string): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
-    return this.writes.submit(() => this.versions.deleteVersion(bucket, key, versionId, this.readObject(bucket, key)));
+  async deleteVersion(bucket: string, key: string, versionId: string, options: GovernanceBypass = {}): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+    return this.writes.submit(() => this.versions.deleteVersion(bucket, key, versionId, this.readObject(bucket, key), options.bypassGovernance === true));
   }
 
   async getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined> {
@@ -175,6 +185,9 @@ export class SqliteIndex implements Index {
   }
 
   async setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean> {
+    // Object Lock is enabled only while versioning is Enabled, and never disabled again: only
+    // setObjectLockConfiguration (and createBucket) may write it.
+    if (name === 'object-lock') throw new Error('the object-lock setting is written only by setObjectLockConfiguration');
     return this.writes.submit(() => {
       if (this.statements.getBucket.get(bucket) === undefined) return false;
       if (value === undefined) this.statements.deleteBucketSetting.run(bucket, name);
@@ -188,8 +201,20 @@ export class SqliteIndex implements Index {
       .map((row) => ({ bucket: row.bucket, value: JSON.parse(row.value_json) }));
   }
 
-  async setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean> {
-    return this.writes.submit(() => this.statements.setBucketVersioning.run(status, name).changes === 1);
+  async setBucketVersioning(name: string, status: VersioningStatus): Promise<SetVersioningOutcome> {
+    return this.writes.submit(() => this.objectLock.setBucketVersioning(name, status));
+  }
+
+  async setObjectLockConfiguration(bucket: string, configuration: ObjectLockConfiguration): Promise<SetObjectLockConfigurationOutcome> {
+    return this.writes.submit(() => this.objectLock.setConfiguration(bucket, configuration));
+  }
+
+  async setObjectRetention(bucket: string, key: string, versionId: string, retention: ObjectRetention | undefined, options: GovernanceBypass = {}): Promise<ObjectLockChangeOutcome> {
+    return this.writes.submit(() => this.objectLock.setRetention(bucket, key, versionId, retention, options.bypassGovernance === true));
+  }
+
+  async setObjectLegalHold(bucket: string, key: string, versionId: string, status: LegalHoldStatus): Promise<ObjectLockChangeOutcome> {
+    return this.writes.submit(() => this.objectLock.setLegalHold(bucket, key, versionId, status));
   }
 
   async listObjectVersions(query: ListVersionsQuery): Promise<ListVersionsPage> {
@@ -234,6 +259,7 @@ export class SqliteIndex implements Index {
         checksumAlgorithm: upload.checksumAlgorithm ?? null,
         checksumType: upload.checksumType ?? null,
         tagsJson: tagsToJson(upload.tags),
+        ...lockToParameters(upload),
       });
       return 'created';
     });

@@ -5,6 +5,7 @@ import { writeObject, readObject } from '../../services/objects.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
+import { objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
 import { sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, xmlDocument } from '../xml.js';
@@ -74,6 +75,8 @@ export async function copyObject(context: RequestContext): Promise<void> {
   const headers = replacing ? storedHeadersFromRequest(context) : undefined;
   const userMetadata = replacing ? userMetadataFromRequest(context) : undefined;
   await requireBucket(context);
+  // The copy is a new version: it takes the request's lock headers, never the source's lock.
+  const lock = objectLockFromHeaders(context, await objectLockConfigurationOf(context, context.bucket!));
   const { source, object: sourceObject } = await resolveCopySource(context);
   if (sourceObject.sizeBytes > PUT_OBJECT_SIZE_BYTES_MAX) {
     throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${PUT_OBJECT_SIZE_BYTES_MAX}`);
@@ -105,6 +108,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
       return { md5Hex: md5.digest('hex'), sizeBytes: copiedBytes, checksum: sourceObject.checksum };
     },
     tags: taggingDirective === 'REPLACE' ? replacementTags : sourceObject.tags,
+    ...lock,
   });
   if (!outcome.stored) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
   for (const [name, value] of Object.entries(versionIdHeader(outcome.object.versionId))) context.res.setHeader(name, value);

@@ -5,6 +5,7 @@ import type { ByteRange } from '../../storage/index.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { setObjectResponseHeaders } from '../object-headers.js';
+import { mayReadObjectLockState, setObjectLockResponseHeaders } from '../object-lock-headers.js';
 import { waitForDrain } from '../respond.js';
 import { httpDate, parseHttpDate } from '../time.js';
 import { requireBucket } from './buckets.js';
@@ -145,6 +146,7 @@ async function prepare(context: RequestContext): Promise<{ object: ObjectRecord;
   const partNumberText = context.query.get('partNumber');
   const range = partNumberText !== null ? partRange(context, object, partNumberText) : parseRange(header(context, 'range'), object.sizeBytes);
   setObjectResponseHeaders(context, context.res, object, range === undefined);
+  if (mayReadObjectLockState(context)) setObjectLockResponseHeaders(context.res, object);
   if (range === undefined) {
     context.res.setHeader('Content-Length', object.sizeBytes);
   } else {

@@ -14,6 +14,7 @@ import {
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
+import { objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
 import { DEFAULT_CHECKSUM_ALGORITHM, IncomingPayload } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
@@ -73,6 +74,9 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
   const key = context.key!;
   assertKeyLength(key);
   const { algorithm, type } = requestedUploadChecksum(context);
+  await requireBucket(context);
+  // Checked now, applied to the version CompleteMultipartUpload makes.
+  const lock = objectLockFromHeaders(context, await objectLockConfigurationOf(context, context.bucket!));
   const upload = await createUpload(context.layers, {
     bucket: context.bucket!,
     key,
@@ -82,6 +86,7 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
     checksumAlgorithm: algorithm,
     checksumType: type,
     tags: tagsFromHeader(context),
+    ...lock,
   });
   if (upload === undefined) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
   if (algorithm !== undefined) {

@@ -7,6 +7,7 @@ import { CHECKSUM_HEADER_BY_ALGORITHM } from '../checksums.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
+import { assertLockedPutHasIntegrityCheck, objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
 import { IncomingPayload } from '../payload.js';
 import { sendEmpty } from '../respond.js';
 import { requireBucket } from './buckets.js';
@@ -44,6 +45,9 @@ export async function putObject(context: RequestContext): Promise<void> {
   const tags = tagsFromHeader(context);
   const payload = new IncomingPayload(context, PUT_OBJECT_SIZE_BYTES_MAX);
   await requireBucket(context);
+  const lockConfiguration = await objectLockConfigurationOf(context, context.bucket!);
+  const lock = objectLockFromHeaders(context, lockConfiguration);
+  assertLockedPutHasIntegrityCheck(context, lock, lockConfiguration);
   const outcome = await writeObject(context.layers, {
     bucket: context.bucket!,
     key,
@@ -54,6 +58,7 @@ export async function putObject(context: RequestContext): Promise<void> {
     verify: () => payload.finish(),
     condition,
     tags,
+    ...lock,
   });
   if (!outcome.stored) {
     if (outcome.reason === 'no-such-bucket') throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });

@@ -50,7 +50,6 @@ export const UNCONFIGURED_BUCKET_READS: Record<string, Operation> = {
   publicAccessBlock: answerNotFound('NoSuchPublicAccessBlockConfiguration'),
   website: answerNotFound('NoSuchWebsiteConfiguration'),
   replication: answerNotFound('ReplicationConfigurationNotFoundError'),
-  'object-lock': answerNotFound('ObjectLockConfigurationNotFoundError'),
 };
 
 async function objectAcl(context: RequestContext): Promise<void> {
@@ -60,16 +59,7 @@ async function objectAcl(context: RequestContext): Promise<void> {
   sendXml(context.res, 200, xmlDocument('AccessControlPolicy', ownerFullControl(context)));
 }
 
-async function withoutObjectLock(context: RequestContext): Promise<void> {
-  assertKeyLength(context.key!);
-  await requireBucket(context);
-  await requireObject(context, context.bucket!, context.key!, context.query.get('versionId'));
-  throw new S3Error('InvalidRequest', 'Bucket is missing Object Lock Configuration');
-}
-
 /** GET ?<sub-resource> on an object, for configuration that cannot have been set. */
 export const UNCONFIGURED_OBJECT_READS: Record<string, Operation> = {
   acl: objectAcl,
-  retention: withoutObjectLock,
-  'legal-hold': withoutObjectLock,
 };
