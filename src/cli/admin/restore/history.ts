@@ -4,6 +4,9 @@
 // contiguous in ListObjectVersions, so a key is finished as soon as the next one starts.
 import { ListObjectsV2Command, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 
+/** Entries per listing request: S3's maximum page, so the fewest round trips for the same memory bound. */
+export const LIST_PAGE_ENTRIES_MAX = 1000;
+
 /** One entry of a key's history: a version or a delete marker. */
 export interface VersionEntry {
   key: string;
@@ -57,11 +60,11 @@ function compareNewestFirst(left: VersionEntry, right: VersionEntry): number {
  * The SDK splits a ListObjectVersions page into Versions and DeleteMarkers; this puts them back in
  * the listing's order: keys ascending, each key's entries newest first.
  */
-async function* versionEntries(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<VersionEntry> {
+async function* versionEntries(s3: S3Client, bucket: string, prefix: string, pageEntries: number): AsyncGenerator<VersionEntry> {
   let keyMarker: string | undefined;
   let versionIdMarker: string | undefined;
   for (;;) {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix === '' ? undefined : prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix === '' ? undefined : prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker, MaxKeys: pageEntries }));
     const entries: VersionEntry[] = [
       ...(page.Versions ?? []).map((version): VersionEntry => ({
         key: version.Key!, versionId: version.VersionId ?? 'null', isDeleteMarker: false, isLatest: version.IsLatest === true,
@@ -82,9 +85,9 @@ async function* versionEntries(s3: S3Client, bucket: string, prefix: string): As
 }
 
 /** Each key under `prefix` with its latest entry and its entry at `timeMs`, in key order. */
-export async function* keyHistories(s3: S3Client, bucket: string, prefix: string, timeMs: number): AsyncGenerator<KeyHistory> {
+export async function* keyHistories(s3: S3Client, bucket: string, prefix: string, timeMs: number, pageEntries = LIST_PAGE_ENTRIES_MAX): AsyncGenerator<KeyHistory> {
   let current: KeyHistory | undefined;
-  for await (const entry of versionEntries(s3, bucket, prefix)) {
+  for await (const entry of versionEntries(s3, bucket, prefix, pageEntries)) {
     if (current !== undefined && current.key === entry.key) {
       if (current.atTime === undefined && entry.lastModifiedMs <= timeMs) current.atTime = entry;
       continue;
@@ -96,10 +99,10 @@ export async function* keyHistories(s3: S3Client, bucket: string, prefix: string
 }
 
 /** The current objects under `prefix` in a bucket, in key order. */
-export async function* currentObjects(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<CurrentObject> {
+export async function* currentObjects(s3: S3Client, bucket: string, prefix: string, pageEntries = LIST_PAGE_ENTRIES_MAX): AsyncGenerator<CurrentObject> {
   let continuationToken: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix === '' ? undefined : prefix, ContinuationToken: continuationToken }));
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix === '' ? undefined : prefix, ContinuationToken: continuationToken, MaxKeys: pageEntries }));
     for (const object of page.Contents ?? []) yield { key: object.Key!, etag: object.ETag, sizeBytes: object.Size ?? 0, storageClass: object.StorageClass };
     continuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (continuationToken !== undefined);
