@@ -1,6 +1,7 @@
 // The `cairn` command line.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { adminCommandsSummary, runAdmin } from './admin/dispatch.js';
 import {
   DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS,
   DEFAULT_ACCOUNT_ID,
@@ -24,6 +25,10 @@ commands:
       --workers N: processes serving on the one port, sharing index and drive (default: the number of cores).
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
       on first start and kept (mode 0600) in DIR/credentials.json.
+  admin <command> [--endpoint URL] [--region REGION] ...
+      Administer a running server over its S3 API; credentials from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY
+      (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). \`cairn admin <command> --help\` for details.
+${adminCommandsSummary('    ')}
   help
       Show this text.
 `;
@@ -70,6 +75,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
   switch (command) {
     case 'server':
       return serverCommand(rest);
+    case 'admin':
+      return runAdmin(rest);
     case undefined:
     case 'help':
     case '--help':

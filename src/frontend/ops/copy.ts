@@ -81,7 +81,9 @@ export async function copyObject(context: RequestContext): Promise<void> {
   if (sourceObject.sizeBytes > PUT_OBJECT_SIZE_BYTES_MAX) {
     throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${PUT_OBJECT_SIZE_BYTES_MAX}`);
   }
-  const ontoItself = source.bucket === context.bucket && source.key === context.key;
+  // S3 documents copying an earlier version onto its own key as the way to restore it
+  // (RestoringPreviousVersions), so a copy that names a source version is never "onto itself".
+  const ontoItself = source.bucket === context.bucket && source.key === context.key && source.versionId === null;
   if (ontoItself && !replacing && header(context, 'x-amz-storage-class') === undefined) {
     throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
