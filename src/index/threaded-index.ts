@@ -18,6 +18,9 @@ import type {
   DeleteOutcome,
   ListVersionsPage,
   ListVersionsQuery,
+  ScannedVersion,
+  ScanVersionsQuery,
+  VersionDeleteCondition,
   VersioningStatus,
   DeleteBucketOutcome,
   Index,
@@ -120,6 +123,7 @@ export function serveIndexWrites(path: string): { close(): Promise<void> } {
 /** The Index methods that write, the only ones the primary runs for its workers. */
 const WRITE_METHODS = new Set([
   'createBucket', 'deleteBucket', 'setBucketTags', 'setBucketVersioning', 'setBucketCors', 'setBucketSetting', 'putObject', 'deleteObject', 'deleteVersion', 'setObjectTags',
+  'setStorageClass',
   'createUpload', 'putPart', 'completeUpload', 'abortUpload',
 ]);
 
@@ -168,9 +172,13 @@ export class ThreadedSqliteIndex implements Index {
   deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome> {
     return this.write('deleteObject', bucket, key, condition);
   }
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
-    return this.write('deleteVersion', bucket, key, versionId);
+  deleteVersion(bucket: string, key: string, versionId: string, condition?: VersionDeleteCondition): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+    return this.write('deleteVersion', bucket, key, versionId, condition);
   }
+  setStorageClass(bucket: string, key: string, dataId: string, storageClass: string): Promise<boolean> {
+    return this.write('setStorageClass', bucket, key, dataId, storageClass);
+  }
+  scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]> { return this.reader.scanVersions(query); }
   setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean> { return this.write('setBucketVersioning', name, status); }
   setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean> { return this.write('setBucketCors', name, rules); }
   setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean> { return this.write('setBucketSetting', bucket, name, value); }

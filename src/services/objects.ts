@@ -10,6 +10,7 @@ import type {
   StoredObjectHeaders,
   StoredPart,
   Tag,
+  VersionDeleteCondition,
   WriteCondition,
 } from '../index/types.js';
 import { decodePlacement, encodePlacement, type ByteRange, type Storage } from '../storage/index.js';
@@ -138,9 +139,15 @@ export async function deleteObject(layers: Layers, bucket: string, key: string, 
   return outcome;
 }
 
-/** Removes one version or delete marker for good. */
-export async function deleteVersion(layers: Layers, bucket: string, key: string, versionId: string): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
-  const outcome = await layers.index.deleteVersion(bucket, key, versionId);
+/** Removes one version or delete marker for good (if `condition`, when given, still holds). */
+export async function deleteVersion(
+  layers: Layers,
+  bucket: string,
+  key: string,
+  versionId: string,
+  condition?: VersionDeleteCondition,
+): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+  const outcome = await layers.index.deleteVersion(bucket, key, versionId, condition);
   await tombstone(layers, bucket, key, outcome.discardedDataIds);
   return outcome;
 }

@@ -3,7 +3,7 @@
 // markers, newest first by data id (time-ordered). Version ids are data ids, or 'null' for the one
 // version a never-versioned or suspended bucket keeps per key.
 import { newTimeOrderedId } from '../../util/ids.js';
-import type { DeleteOutcome, ObjectRecord, VersioningStatus } from '../types.js';
+import type { DeleteOutcome, ObjectRecord, VersionDeleteCondition, VersioningStatus } from '../types.js';
 import { objectFromRow, objectToParameters, partFromRow, partToParameters, type ObjectRow, type PartRow } from './schema.js';
 import type { Statements } from './statements.js';
 
@@ -86,8 +86,21 @@ export class VersionRules {
     return { deleteMarkerVersionId: markerVersionId, discardedDataIds };
   }
 
+  /** Whether a conditional permanent delete may go ahead (see VersionDeleteCondition). */
+  private versionConditionHolds(bucket: string, key: string, versionId: string, current: ObjectRecord | undefined, condition: VersionDeleteCondition): boolean {
+    if (current !== undefined && current.versionId === versionId) return condition.ifSoleDeleteMarker !== true && current.dataId === condition.ifDataId;
+    const row = this.statements.getVersionById.get(bucket, key, versionId) as VersionRow | undefined;
+    if (row === undefined || row.data_id !== condition.ifDataId) return false;
+    if (condition.ifSoleDeleteMarker !== true) return true;
+    const versionCountUpToTwo = (this.statements.countKeyVersions.get(bucket, key) as { count: number }).count;
+    return row.is_delete_marker === 1 && row.is_latest === 1 && current === undefined && versionCountUpToTwo === 1;
+  }
+
   /** DELETE ?versionId: that version goes for good; if it was the latest, the next newest takes over. */
-  deleteVersion(bucket: string, key: string, versionId: string, current: ObjectRecord | undefined): DeleteOutcome & { wasDeleteMarker?: boolean } {
+  deleteVersion(bucket: string, key: string, versionId: string, current: ObjectRecord | undefined, condition?: VersionDeleteCondition): DeleteOutcome & { wasDeleteMarker?: boolean } {
+    if (condition !== undefined && !this.versionConditionHolds(bucket, key, versionId, current, condition)) {
+      return { failure: 'precondition-failed', discardedDataIds: [] };
+    }
     if (current !== undefined && current.versionId === versionId) {
       this.statements.deleteObject.run(bucket, key);
       const discarded = this.discard(current);
