@@ -8,6 +8,7 @@ import { setObjectResponseHeaders } from '../object-headers.js';
 import { waitForDrain } from '../respond.js';
 import { httpDate, parseHttpDate } from '../time.js';
 import { requireBucket } from './buckets.js';
+import { expirationHeaders } from './lifecycle.js';
 import { parsePartNumber } from './multipart.js';
 import { checkedVersionId } from './versioning.js';
 import { assertKeyLength } from './put.js';
@@ -145,6 +146,10 @@ async function prepare(context: RequestContext): Promise<{ object: ObjectRecord;
   const partNumberText = context.query.get('partNumber');
   const range = partNumberText !== null ? partRange(context, object, partNumberText) : parseRange(header(context, 'range'), object.sizeBytes);
   setObjectResponseHeaders(context, context.res, object, range === undefined);
+  // The current version's expiry (a request for a version by id reads a version no Expiration acts on directly).
+  if (context.query.get('versionId') === null) {
+    for (const [name, value] of Object.entries(await expirationHeaders(context, object))) context.res.setHeader(name, value);
+  }
   if (range === undefined) {
     context.res.setHeader('Content-Length', object.sizeBytes);
   } else {
