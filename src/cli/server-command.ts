@@ -77,6 +77,7 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers): { st
   if (cluster.isWorker && process.env[BACKGROUND_WORKER_VARIABLE] !== '1') return { stop: async () => undefined };
   const sweeper = startUploadSweeper(layers, settings.abandonedUploadAgeMs, log);
   const lifecycle = startLifecycleWorker(layers, { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log);
+  log(`background services run in process ${process.pid}: lifecycle (day ${settings.lifecycleDayMs / 1000} s, a pass every ${settings.lifecycleIntervalMs / 1000} s), upload sweeper`);
   return {
     async stop() {
       sweeper.stop();

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseXmlBody } from '../../src/frontend/xml.js';
 import { LifecycleConfigurationError, parseLifecycleConfiguration } from '../../src/services/lifecycle/parse.js';
+import { expireDays, REFUSED_LIFECYCLE_CONFIGURATIONS, rule } from '../helpers/lifecycle-cases.js';
 import {
   coveringPrefixes,
   dayBoundaryAtOrAfter,
@@ -35,8 +36,6 @@ function refusal(rules: string, minimumSizeHeader?: string): string {
   assert.fail('the configuration was accepted');
 }
 
-const rule = (body: string, filter = '<Filter></Filter>', status = 'Enabled') => `<Rule>${filter}<Status>${status}</Status>${body}</Rule>`;
-const expireDays = (days: number | string) => `<Expiration><Days>${days}</Days></Expiration>`;
 
 describe('parsing a lifecycle configuration', () => {
   it('keeps every element and the filter form, and names rules given no ID', () => {
@@ -67,49 +66,8 @@ describe('parsing a lifecycle configuration', () => {
     assert.equal(marker!.expiration?.expiredObjectDeleteMarker, true);
   });
 
-  const refused: Array<[string, string, string] | [string, string, string, string]> = [
-    ['no rule', '', 'MalformedXML'],
-    ['1,001 rules', Array.from({ length: 1001 }, (_, index) => rule(`<ID>r${index}</ID>${expireDays(1)}`)).join(''), 'MalformedXML'],
-    ['a status other than Enabled or Disabled', rule(expireDays(1), '<Filter></Filter>', 'enabled'), 'MalformedXML'],
-    ['both Filter and Prefix', rule(expireDays(1), '<Filter></Filter><Prefix>a</Prefix>'), 'MalformedXML'],
-    ['neither Filter nor Prefix', rule(expireDays(1), ''), 'MalformedXML'],
-    ['two predicates in a Filter without And', rule(expireDays(1), '<Filter><Prefix>a</Prefix><ObjectSizeLessThan>9</ObjectSizeLessThan></Filter>'), 'MalformedXML'],
-    ['And with one predicate', rule(expireDays(1), '<Filter><And><Prefix>a</Prefix></And></Filter>'), 'MalformedXML'],
-    ['an unknown element', rule(`${expireDays(1)}<Colour>red</Colour>`), 'MalformedXML'],
-    ['two Expiration elements', rule(`${expireDays(1)}${expireDays(2)}`), 'MalformedXML'],
-    ['Days that is not a number', rule(expireDays('ten')), 'MalformedXML'],
-    ['Days and Date together', rule('<Expiration><Days>1</Days><Date>2099-01-01T00:00:00Z</Date></Expiration>'), 'MalformedXML'],
-    ['ExpiredObjectDeleteMarker with Days', rule('<Expiration><Days>1</Days><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>'), 'MalformedXML'],
-    ['a date that is not ISO 8601', rule('<Expiration><Date>next tuesday</Date></Expiration>'), 'MalformedXML'],
-    ['a transition to an unknown storage class', rule('<Transition><Days>1</Days><StorageClass>COLD</StorageClass></Transition>'), 'MalformedXML'],
-    ['a transition with neither Days nor Date', rule('<Transition><StorageClass>GLACIER</StorageClass></Transition>'), 'MalformedXML'],
-    ['Days 0 in Expiration', rule(expireDays(0)), 'InvalidArgument'],
-    ['negative Days in Expiration', rule(expireDays(-1)), 'InvalidArgument'],
-    ['a Date not at midnight UTC', rule('<Expiration><Date>2099-01-01T12:00:00Z</Date></Expiration>'), 'InvalidArgument'],
-    ['an ID of 256 characters', rule(`<ID>${'i'.repeat(256)}</ID>${expireDays(1)}`), 'InvalidArgument'],
-    ['the same ID twice', rule(`<ID>same</ID>${expireDays(1)}`) + rule(`<ID>same</ID>${expireDays(2)}`), 'InvalidArgument'],
-    ['STANDARD_IA after 29 days', rule('<Transition><Days>29</Days><StorageClass>STANDARD_IA</StorageClass></Transition>'), 'InvalidArgument'],
-    ['ONEZONE_IA noncurrent after 10 days', rule('<NoncurrentVersionTransition><NoncurrentDays>10</NoncurrentDays><StorageClass>ONEZONE_IA</StorageClass></NoncurrentVersionTransition>'), 'InvalidArgument'],
-    ['Expiration no later than a Transition', rule(`${expireDays(5)}<Transition><Days>5</Days><StorageClass>GLACIER</StorageClass></Transition>`), 'InvalidArgument'],
-    ['a colder class before a warmer one', rule('<Transition><Days>40</Days><StorageClass>GLACIER</StorageClass></Transition><Transition><Days>60</Days><StorageClass>STANDARD_IA</StorageClass></Transition>'), 'InvalidArgument'],
-    ['GLACIER less than 30 days after STANDARD_IA', rule('<Transition><Days>30</Days><StorageClass>STANDARD_IA</StorageClass></Transition><Transition><Days>45</Days><StorageClass>GLACIER</StorageClass></Transition>'), 'InvalidArgument'],
-    ['NoncurrentDays 0 in NoncurrentVersionExpiration', rule('<NoncurrentVersionExpiration><NoncurrentDays>0</NoncurrentDays></NoncurrentVersionExpiration>'), 'InvalidArgument'],
-    ['NewerNoncurrentVersions 101', rule('<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays><NewerNoncurrentVersions>101</NewerNoncurrentVersions></NoncurrentVersionExpiration>'), 'InvalidArgument'],
-    ['NewerNoncurrentVersions 0', rule('<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays><NewerNoncurrentVersions>0</NewerNoncurrentVersions></NoncurrentVersionExpiration>'), 'InvalidArgument'],
-    ['DaysAfterInitiation 0', rule('<AbortIncompleteMultipartUpload><DaysAfterInitiation>0</DaysAfterInitiation></AbortIncompleteMultipartUpload>'), 'InvalidArgument'],
-    ['ObjectSizeGreaterThan not below ObjectSizeLessThan', rule(expireDays(1), '<Filter><And><ObjectSizeGreaterThan>9</ObjectSizeGreaterThan><ObjectSizeLessThan>9</ObjectSizeLessThan></And></Filter>'), 'InvalidArgument'],
-    ['an unknown transition minimum size setting', rule(expireDays(1)), 'InvalidArgument', 'all_storage_classes_64K'],
-    ['a rule with no action', rule(''), 'InvalidRequest'],
-    ['the same storage class twice', rule('<Transition><Days>1</Days><StorageClass>GLACIER</StorageClass></Transition><Transition><Days>2</Days><StorageClass>GLACIER</StorageClass></Transition>'), 'InvalidRequest'],
-    ['Date and Days transitions mixed', rule('<Transition><Days>1</Days><StorageClass>GLACIER</StorageClass></Transition><Transition><Date>2099-01-01T00:00:00Z</Date><StorageClass>DEEP_ARCHIVE</StorageClass></Transition>'), 'InvalidRequest'],
-    ['ExpiredObjectDeleteMarker with a tag filter', rule('<Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>', '<Filter><Tag><Key>k</Key><Value>v</Value></Tag></Filter>'), 'InvalidRequest'],
-    ['AbortIncompleteMultipartUpload with a tag filter', rule('<AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload>', '<Filter><Tag><Key>k</Key><Value>v</Value></Tag></Filter>'), 'InvalidRequest'],
-    ['NewerNoncurrentVersions with a rule-level Prefix', rule('<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays><NewerNoncurrentVersions>1</NewerNoncurrentVersions></NoncurrentVersionExpiration>', '<Prefix>a</Prefix>'), 'InvalidRequest'],
-    ['the same tag key twice in And', rule(expireDays(1), '<Filter><And><Tag><Key>k</Key><Value>1</Value></Tag><Tag><Key>k</Key><Value>2</Value></Tag></And></Filter>'), 'InvalidRequest'],
-    ['a tag key of 129 characters', rule(expireDays(1), `<Filter><Tag><Key>${'k'.repeat(129)}</Key><Value>v</Value></Tag></Filter>`), 'InvalidTag'],
-  ];
-  for (const [label, rules, code, header] of refused) {
-    it(`refuses ${label} with ${code}`, () => assert.equal(refusal(rules, header), code));
+  for (const { label, rules, code, minimumSizeHeader } of REFUSED_LIFECYCLE_CONFIGURATIONS) {
+    it(`refuses ${label} with ${code}`, () => assert.equal(refusal(rules, minimumSizeHeader), code));
   }
 
   it('reports a shape problem before a problem of meaning anywhere in the document', () => {
