@@ -48,6 +48,8 @@ export interface PassContext {
   /** Checked between batches: a stopping server ends the pass early. */
   shouldStop: () => boolean;
   log: (line: string) => void;
+  /** Versions per scan batch (tests make it small, to cross batch boundaries inside a key). */
+  scanBatchVersions?: number;
 }
 
 /**
@@ -137,18 +139,20 @@ async function performAll(context: PassContext, bucket: string, actions: Action[
 
 async function applyToVersions(context: PassContext, bucket: string, configuration: LifecycleConfiguration, prefix: string, totals: PassTotals): Promise<void> {
   const judge = new VersionJudge(configuration, context.dayMs, context.nowMs);
+  const batchVersions = context.scanBatchVersions ?? SCAN_BATCH_VERSIONS;
   const toKey = prefix === '' ? undefined : prefixSuccessor(prefix) ?? undefined;
   let after: { key: string; dataId: string } | undefined;
   for (;;) {
     if (context.shouldStop()) return;
-    const versions = await context.layers.index.scanVersions({ bucket, fromKey: prefix, toKey, after, limit: SCAN_BATCH_VERSIONS });
+    const versions = await context.layers.index.scanVersions({ bucket, fromKey: prefix, toKey, after, limit: batchVersions });
     const actions: Action[] = [];
     for (const version of versions) judge.visit(version, actions);
     const last = versions[versions.length - 1];
-    if (last === undefined || versions.length < SCAN_BATCH_VERSIONS) judge.endKey(actions);
+    const finished = last === undefined || versions.length < batchVersions;
+    if (finished) judge.endKey(actions);
     await performAll(context, bucket, actions, totals);
-    if (last === undefined || versions.length < SCAN_BATCH_VERSIONS) return;
-    after = { key: last.key, dataId: last.dataId };
+    if (finished) return;
+    after = { key: last!.key, dataId: last!.dataId };
   }
 }
 
