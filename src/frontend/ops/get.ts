@@ -146,7 +146,7 @@ async function prepare(context: RequestContext): Promise<{ object: ObjectRecord;
   const partNumberText = context.query.get('partNumber');
   const range = partNumberText !== null ? partRange(context, object, partNumberText) : parseRange(header(context, 'range'), object.sizeBytes);
   setObjectResponseHeaders(context, context.res, object, range === undefined);
-  // The current version's expiry (a request for a version by id reads a version no Expiration acts on directly).
+  // The current version's expiry; a request naming a version id is answered without it (docs/lifecycle.md).
   if (context.query.get('versionId') === null) {
     for (const [name, value] of Object.entries(await expirationHeaders(context, object))) context.res.setHeader(name, value);
   }
