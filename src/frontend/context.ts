@@ -10,6 +10,8 @@ export interface FrontendConfig {
   /** Canonical user id and display name of the root identity (the owner of every bucket for now). */
   ownerId: string;
   ownerDisplayName: string;
+  /** The length of a lifecycle "day" (S3: 24 hours): x-amz-expiration counts rule Days in it. */
+  lifecycleDayMs: number;
 }
 
 export interface RequestContext {

@@ -9,6 +9,7 @@ import { deleteBucketCors, getBucketCors, putBucketCors } from './ops/cors.js';
 import { deleteObject, deleteObjects } from './ops/delete.js';
 import { getObject, headObject } from './ops/get.js';
 import { getObjectAttributes } from './ops/attributes.js';
+import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from './ops/lifecycle.js';
 import { listObjectsV1, listObjectsV2 } from './ops/list.js';
 import { abortMultipartUpload, createMultipartUpload, uploadPart, uploadPartCopy } from './ops/multipart.js';
 import { completeMultipartUpload } from './ops/multipart-complete.js';
@@ -72,6 +73,7 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'versions') return listObjectVersions;
       if (subresource === 'cors') return getBucketCors;
       if (subresource === 'object-lock') return getObjectLockConfiguration;
+      if (subresource === 'lifecycle') return getBucketLifecycleConfiguration;
       if (subresource !== undefined && UNCONFIGURED_BUCKET_READS[subresource] !== undefined) return UNCONFIGURED_BUCKET_READS[subresource];
       if (subresource !== undefined) notImplemented(`GET ?${subresource}`);
       return context.query.get('list-type') === '2' ? listObjectsV2 : listObjectsV1;
@@ -82,11 +84,13 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'versioning') return putBucketVersioning;
       if (subresource === 'cors') return putBucketCors;
       if (subresource === 'object-lock') return putObjectLockConfiguration;
+      if (subresource === 'lifecycle') return putBucketLifecycleConfiguration;
       if (subresource !== undefined) notImplemented(`PUT ?${subresource}`);
       return createBucket;
     case 'DELETE':
       if (subresource === 'tagging') return deleteBucketTagging;
       if (subresource === 'cors') return deleteBucketCors;
+      if (subresource === 'lifecycle') return deleteBucketLifecycle;
       if (subresource !== undefined) notImplemented(`DELETE ?${subresource}`);
       return deleteBucket;
     case 'POST':

@@ -29,6 +29,7 @@ import type {
   CreateBucketOutcome,
   DeleteBucketOutcome,
   DeleteOutcome,
+  DeleteVersionOptions,
   GovernanceBypass,
   LegalHoldStatus,
   ObjectLockChangeOutcome,
@@ -38,6 +39,9 @@ import type {
   SetVersioningOutcome,
   ListVersionsPage,
   ListVersionsQuery,
+  ScannedVersion,
+  ScanVersionsQuery,
+  VersionDeleteCondition,
   VersioningStatus,
   VersionSummary,
   Index,
@@ -162,8 +166,27 @@ export class SqliteIndex implements Index {
     });
   }
 
-  async deleteVersion(bucket: string, key: string, versionId: string, options: GovernanceBypass = {}): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
-    return this.writes.submit(() => this.versions.deleteVersion(bucket, key, versionId, this.readObject(bucket, key), options.bypassGovernance === true));
+  async deleteVersion(bucket: string, key: string, versionId: string, options: DeleteVersionOptions = {}): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+    return this.writes.submit(() => this.versions.deleteVersion(bucket, key, versionId, this.readObject(bucket, key), options));
+  }
+
+  async scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]> {
+    const base = { bucket: query.bucket, from: query.fromKey, limit: query.limit };
+    let rows: Array<Omit<ScannedVersion, 'isLatest' | 'isDeleteMarker' | 'tags'> & { isLatest: number; isDeleteMarker: number; tagsJson: string | null }>;
+    if (query.after !== undefined) rows = this.statements.backgroundScanAfterCursor.all({ ...base, afterKey: query.after.key, afterDataId: query.after.dataId }) as typeof rows;
+    else if (query.toKey !== undefined) rows = this.statements.backgroundScanBelowKey.all({ ...base, to: query.toKey }) as typeof rows;
+    else rows = this.statements.backgroundScanFromEnd.all(base) as typeof rows;
+    return rows.map(({ tagsJson, isLatest, isDeleteMarker, ...row }) => ({
+      ...row,
+      isLatest: isLatest === 1,
+      isDeleteMarker: isDeleteMarker === 1,
+      tags: tagsJson === null ? undefined : JSON.parse(tagsJson),
+    }));
+  }
+
+  async setStorageClass(bucket: string, key: string, dataId: string, storageClass: string): Promise<boolean> {
+    return this.writes.submit(() => this.statements.setCurrentStorageClass.run(storageClass, bucket, key, dataId).changes === 1
+      || this.statements.setVersionStorageClass.run(storageClass, bucket, key, dataId).changes === 1);
   }
 
   async getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined> {

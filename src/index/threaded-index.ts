@@ -16,6 +16,7 @@ import type {
   CorsRule,
   CreateBucketOutcome,
   DeleteOutcome,
+  DeleteVersionOptions,
   GovernanceBypass,
   LegalHoldStatus,
   ObjectLockChangeOutcome,
@@ -25,6 +26,9 @@ import type {
   SetVersioningOutcome,
   ListVersionsPage,
   ListVersionsQuery,
+  ScannedVersion,
+  ScanVersionsQuery,
+  VersionDeleteCondition,
   VersioningStatus,
   DeleteBucketOutcome,
   Index,
@@ -127,7 +131,7 @@ export function serveIndexWrites(path: string): { close(): Promise<void> } {
 /** The Index methods that write, the only ones the primary runs for its workers. */
 const WRITE_METHODS = new Set([
   'createBucket', 'deleteBucket', 'setBucketTags', 'setBucketVersioning', 'setBucketCors', 'setBucketSetting', 'putObject', 'deleteObject', 'deleteVersion', 'setObjectTags',
-  'setObjectLockConfiguration', 'setObjectRetention', 'setObjectLegalHold',
+  'setObjectLockConfiguration', 'setObjectRetention', 'setObjectLegalHold', 'setStorageClass',
   'createUpload', 'putPart', 'completeUpload', 'abortUpload',
 ]);
 
@@ -178,7 +182,7 @@ export class ThreadedSqliteIndex implements Index {
   deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome> {
     return this.write('deleteObject', bucket, key, condition);
   }
-  deleteVersion(bucket: string, key: string, versionId: string, options?: GovernanceBypass): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+  deleteVersion(bucket: string, key: string, versionId: string, options?: DeleteVersionOptions): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
     return this.write('deleteVersion', bucket, key, versionId, options);
   }
   setBucketVersioning(name: string, status: VersioningStatus): Promise<SetVersioningOutcome> { return this.write('setBucketVersioning', name, status); }
@@ -191,6 +195,10 @@ export class ThreadedSqliteIndex implements Index {
   setObjectLegalHold(bucket: string, key: string, versionId: string, status: LegalHoldStatus): Promise<ObjectLockChangeOutcome> {
     return this.write('setObjectLegalHold', bucket, key, versionId, status);
   }
+  setStorageClass(bucket: string, key: string, dataId: string, storageClass: string): Promise<boolean> {
+    return this.write('setStorageClass', bucket, key, dataId, storageClass);
+  }
+  scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]> { return this.reader.scanVersions(query); }
   setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean> { return this.write('setBucketCors', name, rules); }
   setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean> { return this.write('setBucketSetting', bucket, name, value); }
   getBucketSetting<T>(bucket: string, name: BucketSettingName): Promise<T | undefined> { return this.reader.getBucketSetting<T>(bucket, name); }

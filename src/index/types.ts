@@ -150,6 +150,43 @@ export interface WriteCondition {
   ifNoneMatch?: boolean;
   /** If-Match: only when the current version has this ETag (hex, no quotes). */
   ifMatchEtag?: string;
+  /**
+   * Only when the current version is still this stored version (its data id): a background worker
+   * acting on what it read earlier never removes a version written since.
+   */
+  ifDataId?: string;
+}
+
+/** Conditions a permanent delete of one version checks inside its transaction (background workers). */
+export interface VersionDeleteCondition {
+  /** Only while the version id still names this stored version (a 'null' version may have been replaced). */
+  ifDataId: string;
+  /** Only while it is a delete marker that is the key's only version (an expired object delete marker). */
+  ifSoleDeleteMarker?: boolean;
+}
+
+/** One stored version as background workers scan it: enough to decide, and to act conditionally. */
+export interface ScannedVersion {
+  key: string;
+  versionId: string;
+  dataId: string;
+  isLatest: boolean;
+  isDeleteMarker: boolean;
+  sizeBytes: number;
+  lastModifiedMs: number;
+  storageClass: string;
+  tags?: Tag[];
+}
+
+export interface ScanVersionsQuery {
+  bucket: string;
+  /** Keys from this one (inclusive)… */
+  fromKey: string;
+  /** …up to this one (exclusive); undefined: to the end. */
+  toKey?: string;
+  /** Resume after this version, in scan order; undefined: from the last key of the range. */
+  after?: { key: string; dataId: string };
+  limit: number;
 }
 
 export type ConditionFailure = 'precondition-failed' | 'no-such-key';
@@ -262,6 +299,11 @@ export interface GovernanceBypass {
   bypassGovernance?: boolean;
 }
 
+/** How a permanent version delete is judged: Object Lock bypass, and the lifecycle worker's condition. */
+export interface DeleteVersionOptions extends GovernanceBypass {
+  condition?: VersionDeleteCondition;
+}
+
 export interface Index {
   /**
    * Creates a bucket (its versioning state included) with its initial settings, in one transaction;
@@ -285,9 +327,17 @@ export interface Index {
   deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome>;
   /**
    * Removes one version (or delete marker) for good; the next newest becomes the latest. A version
-   * Object Lock protects stays, and the outcome's failure says why ('locked' / 'governance').
+   * Object Lock protects stays, and the outcome's failure says why ('locked' / 'governance'). With a
+   * condition that no longer holds, removes nothing and reports failure 'precondition-failed'.
    */
-  deleteVersion(bucket: string, key: string, versionId: string, options?: GovernanceBypass): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }>;
+  deleteVersion(bucket: string, key: string, versionId: string, options?: DeleteVersionOptions): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }>;
+  /**
+   * Every version and delete marker of keys in a range, keys descending and each key's versions
+   * newest first (an order both tables' primary keys give without sorting), at most `limit`.
+   */
+  scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]>;
+  /** Relabels one stored version's storage class, if that version (by data id) still exists; false otherwise. */
+  setStorageClass(bucket: string, key: string, dataId: string, storageClass: string): Promise<boolean>;
   /** One version by id (a delete marker has isDeleteMarker set); undefined when there is none. */
   getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined>;
   /** The version id of the delete marker that is a key's latest version, if it is one. */

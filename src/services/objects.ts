@@ -4,7 +4,7 @@
 import type {
   ConditionFailure,
   DeleteOutcome,
-  GovernanceBypass,
+  DeleteVersionOptions,
   Index,
   LegalHoldStatus,
   ObjectRecord,
@@ -152,14 +152,15 @@ export async function deleteObject(layers: Layers, bucket: string, key: string, 
  * changes and `failure` is 'locked' (COMPLIANCE retention or legal hold: never removable) or
  * 'governance' (GOVERNANCE retention: removable only with `bypassGovernance` from a caller allowed
  * to). Every path that destroys a version (DeleteObject, DeleteObjects, lifecycle expiry) comes
- * through here, and the index judges the lock in the same transaction as the delete.
+ * through here, and the index judges the lock in the same transaction as the delete. With a
+ * `condition` (lifecycle) that no longer holds, nothing changes either ('precondition-failed').
  */
 export async function deleteVersion(
   layers: Layers,
   bucket: string,
   key: string,
   versionId: string,
-  options: GovernanceBypass = {},
+  options: DeleteVersionOptions = {},
 ): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
   const outcome = await layers.index.deleteVersion(bucket, key, versionId, options);
   await tombstone(layers, bucket, key, outcome.discardedDataIds);

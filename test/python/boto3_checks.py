@@ -173,6 +173,31 @@ def invalid_bucket_names():
     assert not any(name in names for name in ["Bad_Name", "ab", "a..b"]), names
 
 
+@check("lifecycle-configuration")
+def lifecycle_configuration():
+    name = new_bucket("lifecycle")
+    rules = [
+        {"ID": "logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 30},
+         "Transitions": [{"Days": 0, "StorageClass": "GLACIER"}]},
+        {"ID": "old", "Status": "Enabled", "Filter": {"And": {"Prefix": "v/", "Tags": [{"Key": "k", "Value": "v"}]}},
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 7, "NewerNoncurrentVersions": 3}},
+        {"ID": "uploads", "Status": "Disabled", "Filter": {}, "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2}},
+    ]
+    put = s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+    assert put["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K", put
+    got = s3.get_bucket_lifecycle_configuration(Bucket=name)
+    assert got["Rules"] == rules, got["Rules"]
+    written = s3.put_object(Bucket=name, Key="logs/a", Body=b"x")
+    assert written["Expiration"].endswith('GMT", rule-id="logs"'), written.get("Expiration")
+    code, status, _ = error_of(s3.put_bucket_lifecycle_configuration, Bucket=name,
+                               LifecycleConfiguration={"Rules": [{"ID": "x", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 0}}]})
+    assert (code, status) == ("InvalidArgument", 400), (code, status)
+    assert s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"] == rules
+    s3.delete_bucket_lifecycle(Bucket=name)
+    code, status, _ = error_of(s3.get_bucket_lifecycle_configuration, Bucket=name)
+    assert (code, status) == ("NoSuchLifecycleConfiguration", 404), (code, status)
+
+
 # --- objects ---------------------------------------------------------------------------------
 
 

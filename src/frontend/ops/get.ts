@@ -9,6 +9,7 @@ import { mayReadObjectLockState, setObjectLockResponseHeaders } from '../object-
 import { waitForDrain } from '../respond.js';
 import { httpDate, parseHttpDate } from '../time.js';
 import { requireBucket } from './buckets.js';
+import { expirationHeaders } from './lifecycle.js';
 import { parsePartNumber } from './multipart.js';
 import { checkedVersionId } from './versioning.js';
 import { assertKeyLength } from './put.js';
@@ -147,6 +148,10 @@ async function prepare(context: RequestContext): Promise<{ object: ObjectRecord;
   const range = partNumberText !== null ? partRange(context, object, partNumberText) : parseRange(header(context, 'range'), object.sizeBytes);
   setObjectResponseHeaders(context, context.res, object, range === undefined);
   if (mayReadObjectLockState(context)) setObjectLockResponseHeaders(context.res, object);
+  // The current version's expiry; a request naming a version id is answered without it (docs/lifecycle.md).
+  if (context.query.get('versionId') === null) {
+    for (const [name, value] of Object.entries(await expirationHeaders(context, object))) context.res.setHeader(name, value);
+  }
   if (range === undefined) {
     context.res.setHeader('Content-Length', object.sizeBytes);
   } else {

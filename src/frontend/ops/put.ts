@@ -11,6 +11,7 @@ import { assertLockedPutHasIntegrityCheck, objectLockConfigurationOf, objectLock
 import { IncomingPayload } from '../payload.js';
 import { sendEmpty } from '../respond.js';
 import { requireBucket } from './buckets.js';
+import { expirationHeaders } from './lifecycle.js';
 import { tagsFromHeader } from './tagging.js';
 import { conditionError, writeConditionFromHeaders } from './write-conditions.js';
 
@@ -64,7 +65,12 @@ export async function putObject(context: RequestContext): Promise<void> {
     if (outcome.reason === 'no-such-bucket') throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
     throw conditionError(outcome.reason, key);
   }
-  sendEmpty(context.res, 200, { ETag: `"${outcome.object.etag}"`, ...checksumResponseHeaders(outcome.object.checksum), ...versionIdHeader(outcome.object.versionId) });
+  sendEmpty(context.res, 200, {
+    ETag: `"${outcome.object.etag}"`,
+    ...checksumResponseHeaders(outcome.object.checksum),
+    ...versionIdHeader(outcome.object.versionId),
+    ...(await expirationHeaders(context, outcome.object)),
+  });
 }
 
 /** x-amz-version-id for a version a versioning-enabled bucket made (none for the 'null' version). */

@@ -44,7 +44,6 @@ export const UNCONFIGURED_BUCKET_READS: Record<string, Operation> = {
   accelerate: answerDocument('AccelerateConfiguration', () => []),
   policy: answerNotFound('NoSuchBucketPolicy'),
   policyStatus: answerNotFound('NoSuchBucketPolicy'),
-  lifecycle: answerNotFound('NoSuchLifecycleConfiguration'),
   // Objects are not encrypted at rest, so there is no encryption configuration to report.
   encryption: answerNotFound('ServerSideEncryptionConfigurationNotFoundError'),
   publicAccessBlock: answerNotFound('NoSuchPublicAccessBlockConfiguration'),

@@ -16,6 +16,22 @@ function versionScanSql(bounded: boolean): string {
     ORDER BY key, data_id DESC LIMIT @limit`;
 }
 
+/**
+ * Versions for background scans (ScanVersionsQuery): keys descending, each key newest first. Both
+ * tables' primary keys deliver that order when read backwards, so SQLite merges the two scans
+ * without a sort and a batch costs O(batch) wherever it starts. With a cursor, the row-value bound
+ * is the range's upper end (an explicit `key < @to` there could be chosen instead, and rescanned).
+ */
+function versionBackgroundScanSql(upperBound: 'none' | 'key' | 'cursor'): string {
+  const bound = upperBound === 'key' ? ' AND key < @to' : upperBound === 'cursor' ? ' AND (key, data_id) < (@afterKey, @afterDataId)' : '';
+  const range = `bucket = @bucket AND key >= @from${bound}`;
+  const columns = `key, version_id AS versionId, data_id AS dataId, size_bytes AS sizeBytes, last_modified_ms AS lastModifiedMs,
+    storage_class AS storageClass, tags_json AS tagsJson`;
+  return `SELECT ${columns}, 1 AS isLatest, 0 AS isDeleteMarker FROM objects WHERE ${range}
+    UNION ALL SELECT ${columns}, is_latest AS isLatest, is_delete_marker AS isDeleteMarker FROM object_versions WHERE ${range}
+    ORDER BY key DESC, dataId DESC LIMIT @limit`;
+}
+
 export function prepareStatements(db: Database.Database) {
   const summaryColumns = 'key, size_bytes AS sizeBytes, etag, last_modified_ms AS lastModifiedMs, storage_class AS storageClass';
   const uploadSummaryColumns = `upload_id AS uploadId, key, initiated_ms AS initiatedMs, storage_class AS storageClass,
@@ -70,6 +86,13 @@ export function prepareStatements(db: Database.Database) {
     newestVersion: db.prepare('SELECT * FROM object_versions WHERE bucket = ? AND key = ? ORDER BY data_id DESC LIMIT 1'),
     latestDeleteMarker: db.prepare('SELECT version_id FROM object_versions WHERE bucket = ? AND key = ? AND is_latest = 1 AND is_delete_marker = 1'),
     anyVersionInBucket: db.prepare('SELECT 1 FROM object_versions WHERE bucket = ? LIMIT 1'),
+    // At most 2: enough to tell "only one", without counting a key's every version.
+    countKeyVersions: db.prepare('SELECT COUNT(*) AS count FROM (SELECT 1 FROM object_versions WHERE bucket = ? AND key = ? LIMIT 2)'),
+    backgroundScanFromEnd: db.prepare(versionBackgroundScanSql('none')),
+    backgroundScanBelowKey: db.prepare(versionBackgroundScanSql('key')),
+    backgroundScanAfterCursor: db.prepare(versionBackgroundScanSql('cursor')),
+    setCurrentStorageClass: db.prepare('UPDATE objects SET storage_class = ? WHERE bucket = ? AND key = ? AND data_id = ?'),
+    setVersionStorageClass: db.prepare('UPDATE object_versions SET storage_class = ? WHERE bucket = ? AND key = ? AND data_id = ? AND is_delete_marker = 0'),
     scanVersionsBounded: db.prepare(versionScanSql(true)),
     scanVersionsUnbounded: db.prepare(versionScanSql(false)),
     deleteObject: db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?'),

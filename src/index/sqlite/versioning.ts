@@ -4,7 +4,7 @@
 // version a never-versioned or suspended bucket keeps per key.
 import { newTimeOrderedId } from '../../util/ids.js';
 import { defaultRetention, deletionRefusal } from '../object-lock.js';
-import type { DeleteOutcome, ObjectLockConfiguration, ObjectRecord, VersioningStatus } from '../types.js';
+import type { DeleteOutcome, DeleteVersionOptions, ObjectLockConfiguration, ObjectRecord, VersionDeleteCondition, VersioningStatus } from '../types.js';
 import { objectFromRow, objectToParameters, partFromRow, partToParameters, type ObjectRow, type PartRow } from './schema.js';
 import type { Statements } from './statements.js';
 
@@ -117,8 +117,22 @@ export class VersionRules {
     return { deleteMarkerVersionId: markerVersionId, discardedDataIds };
   }
 
+  /** Whether a conditional permanent delete may go ahead (see VersionDeleteCondition). */
+  private versionConditionHolds(bucket: string, key: string, versionId: string, current: ObjectRecord | undefined, condition: VersionDeleteCondition): boolean {
+    if (current !== undefined && current.versionId === versionId) return condition.ifSoleDeleteMarker !== true && current.dataId === condition.ifDataId;
+    const row = this.statements.getVersionById.get(bucket, key, versionId) as VersionRow | undefined;
+    if (row === undefined || row.data_id !== condition.ifDataId) return false;
+    if (condition.ifSoleDeleteMarker !== true) return true;
+    const versionCountUpToTwo = (this.statements.countKeyVersions.get(bucket, key) as { count: number }).count;
+    return row.is_delete_marker === 1 && row.is_latest === 1 && current === undefined && versionCountUpToTwo === 1;
+  }
+
   /** DELETE ?versionId: that version goes for good; if it was the latest, the next newest takes over. */
-  deleteVersion(bucket: string, key: string, versionId: string, current: ObjectRecord | undefined, bypassGovernance: boolean): DeleteOutcome & { wasDeleteMarker?: boolean } {
+  deleteVersion(bucket: string, key: string, versionId: string, current: ObjectRecord | undefined, options: DeleteVersionOptions = {}): DeleteOutcome & { wasDeleteMarker?: boolean } {
+    const bypassGovernance = options.bypassGovernance === true;
+    if (options.condition !== undefined && !this.versionConditionHolds(bucket, key, versionId, current, options.condition)) {
+      return { failure: 'precondition-failed', discardedDataIds: [] };
+    }
     const nowMs = Date.now();
     if (current !== undefined && current.versionId === versionId) {
       const failure = deletionRefusal(current, nowMs, bypassGovernance);
