@@ -122,7 +122,7 @@ export function openForm(req: IncomingMessage): OpenForm {
     if (failure !== undefined) return;
     failure = error;
     if (file === undefined) settleUntilFile(error);
-    else file.data.destroy(error);
+    else if (!file.data.readableEnded) file.data.destroy(error);
     settleFinished(error);
   };
 
@@ -136,6 +136,9 @@ export function openForm(req: IncomingMessage): OpenForm {
     if (file === undefined) fail(preFileDataTooLarge());
   });
   parser.on('file', (_name: string, data: BusboyFileStream, filename: string | undefined) => {
+    // The reader sees a failure through its iteration; with no reader (a refused upload) it must
+    // not become an unhandled 'error' event, which would end the process.
+    data.on('error', () => {});
     file = { data, filename };
     settleUntilFile();
   });
