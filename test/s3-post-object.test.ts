@@ -5,6 +5,7 @@ import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutBucket
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { expectErrorResponse, expectS3Error } from './helpers/assertions.js';
 import { rawRequest, sdkClient, sendRaw } from './helpers/clients.js';
@@ -269,6 +270,26 @@ describe('POST Object (browser form uploads)', () => {
     expectErrorResponse(twoResponse, 400, 'InvalidArgument');
     assert.match(twoResponse.text, /<ArgumentName>file<\/ArgumentName><ArgumentValue>2<\/ArgumentValue>/);
     await expectAbsent('two-files.txt');
+  });
+
+  it('stores nothing when the browser goes away mid-file, and keeps serving', async () => {
+    const boundary = 'cairn-abandoned';
+    const head = multipartBody(boundary, [
+      { name: 'key', value: 'abandoned.bin' },
+      ...signedPolicy([{ key: 'abandoned.bin' }]).map(([name, value]) => ({ name, value })),
+    ], false);
+    const filePart = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n`);
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`POST /${Bucket} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${head.byteLength + filePart.byteLength + 1024 * KIB}\r\n\r\n`);
+    socket.write(head);
+    socket.write(filePart);
+    socket.write(Buffer.alloc(256 * KIB, 1));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expectAbsent('abandoned.bin');
+    assert.equal((await fetch(`${server.endpoint}/_cairn/health`)).status, 200);
   });
 
   it('limits the fields before the file to 20 KB (MaxPostPreDataLengthExceeded)', async () => {

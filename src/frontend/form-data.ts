@@ -100,90 +100,100 @@ function createParser(req: IncomingMessage): BusboyInstance {
 
 /** Starts parsing `req` as a form; throws (S3Error) at once when it is not multipart/form-data. */
 export function openForm(req: IncomingMessage): OpenForm {
-  const parser = createParser(req);
-  const fields: FormField[] = [];
-  let file: FormFile | undefined;
-  let preFileBytes = 0;
-  let fieldBytes = 0;
-  let failure: S3Error | undefined;
-  let detached = false;
-  let settleUntilFile: (error?: S3Error) => void = () => {};
-  let settleFinished: (error?: S3Error) => void = () => {};
-  const untilFile = new Promise<FormUntilFile>((resolve, reject) => {
-    settleUntilFile = (error) => (error === undefined ? resolve({ fields, file }) : reject(error));
-  });
-  const finished = new Promise<void>((resolve, reject) => {
-    settleFinished = (error) => (error === undefined ? resolve() : reject(error));
-  });
-  // Nobody awaits `finished` when the upload is refused before its file: that is not a crash.
-  finished.catch(() => {});
+  return new StreamingForm(req, createParser(req));
+}
 
-  const fail = (error: S3Error): void => {
-    if (failure !== undefined) return;
-    failure = error;
-    if (file === undefined) settleUntilFile(error);
-    else if (!file.data.readableEnded) file.data.destroy(error);
-    settleFinished(error);
+/** Feeds the request to the parser by hand, so the bytes before the file part can be counted. */
+class StreamingForm implements OpenForm {
+  readonly untilFile: Promise<FormUntilFile>;
+  readonly finished: Promise<void>;
+  private readonly fields: FormField[] = [];
+  private file: FormFile | undefined;
+  private preFileBytes = 0;
+  private fieldBytes = 0;
+  private failure: S3Error | undefined;
+  private detached = false;
+  private settleUntilFile: (error?: S3Error) => void = () => {};
+  private settleFinished: (error?: S3Error) => void = () => {};
+
+  constructor(private readonly req: IncomingMessage, private readonly parser: BusboyInstance) {
+    this.untilFile = new Promise<FormUntilFile>((resolve, reject) => {
+      this.settleUntilFile = (error) => (error === undefined ? resolve({ fields: this.fields, file: this.file }) : reject(error));
+    });
+    this.finished = new Promise<void>((resolve, reject) => {
+      this.settleFinished = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    // Nobody awaits `finished` when the upload is refused before its file: that is not a crash.
+    this.finished.catch(() => {});
+    parser.on('field', this.onField);
+    parser.on('fieldsLimit', () => {
+      if (this.file === undefined) this.fail(preFileDataTooLarge());
+    });
+    parser.on('file', this.onFile);
+    parser.on('filesLimit', () => this.fail(oneFileRequired(2)));
+    parser.on('error', () => this.fail(malformedForm()));
+    parser.on('finish', () => {
+      if (this.failure !== undefined) return;
+      if (this.file === undefined) this.settleUntilFile();
+      this.settleFinished();
+    });
+    parser.on('drain', () => {
+      if (!this.detached) req.resume();
+    });
+    req.on('data', this.onData);
+    req.once('end', this.onEnd);
+    req.once('close', () => {
+      if (!req.complete) this.fail(new S3Error('IncompleteBody'));
+    });
+  }
+
+  private fail(error: S3Error): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    if (this.file === undefined) this.settleUntilFile(error);
+    else if (!this.file.data.readableEnded) this.file.data.destroy(error);
+    this.settleFinished(error);
+  }
+
+  private readonly onField = (name: string | undefined, value: string, _nameTruncated: boolean, valueTruncated: boolean): void => {
+    if (this.file !== undefined) return;
+    this.fieldBytes += Buffer.byteLength(name ?? '') + Buffer.byteLength(value);
+    if (valueTruncated || this.fieldBytes > POST_FORM_PRE_FILE_BYTES_MAX) return this.fail(preFileDataTooLarge());
+    if (name !== undefined) this.fields.push({ name, value });
   };
 
-  parser.on('field', (name: string | undefined, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
-    if (file !== undefined) return;
-    fieldBytes += Buffer.byteLength(name ?? '') + Buffer.byteLength(value);
-    if (valueTruncated || fieldBytes > POST_FORM_PRE_FILE_BYTES_MAX) return fail(preFileDataTooLarge());
-    if (name !== undefined) fields.push({ name, value });
-  });
-  parser.on('fieldsLimit', () => {
-    if (file === undefined) fail(preFileDataTooLarge());
-  });
-  parser.on('file', (_name: string, data: BusboyFileStream, filename: string | undefined) => {
+  private readonly onFile = (_name: string, data: BusboyFileStream, filename: string | undefined): void => {
     // The reader sees a failure through its iteration; with no reader (a refused upload) it must
     // not become an unhandled 'error' event, which would end the process.
     data.on('error', () => {});
-    file = { data, filename };
-    settleUntilFile();
-  });
-  parser.on('filesLimit', () => fail(oneFileRequired(2)));
-  parser.on('error', () => fail(malformedForm()));
-  parser.on('finish', () => {
-    if (failure !== undefined) return;
-    if (file === undefined) settleUntilFile();
-    settleFinished();
-  });
-  parser.on('drain', () => {
-    if (!detached) req.resume();
-  });
+    this.file = { data, filename };
+    this.settleUntilFile();
+  };
 
-  const onData = (chunk: Buffer): void => {
-    if (failure !== undefined) return;
-    const beforeFile = file === undefined;
-    if (!parser.write(chunk)) req.pause();
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.failure !== undefined) return;
+    const beforeFile = this.file === undefined;
+    if (!this.parser.write(chunk)) this.req.pause();
     if (!beforeFile) return;
-    preFileBytes += chunk.byteLength;
+    this.preFileBytes += chunk.byteLength;
     // The parser consumes a chunk synchronously: no file part yet means every byte so far was
     // fields and boundaries, which S3 limits.
-    if (file === undefined && preFileBytes > POST_FORM_PRE_FILE_BYTES_MAX) fail(preFileDataTooLarge());
+    if (this.file === undefined && this.preFileBytes > POST_FORM_PRE_FILE_BYTES_MAX) this.fail(preFileDataTooLarge());
   };
-  const onEnd = (): void => {
-    parser.end();
-  };
-  const onClose = (): void => {
-    if (!req.complete) fail(new S3Error('IncompleteBody'));
-  };
-  req.on('data', onData);
-  req.once('end', onEnd);
-  req.once('close', onClose);
 
-  async function abandon(): Promise<void> {
-    if (detached) return;
-    detached = true;
-    req.off('data', onData);
-    req.off('end', onEnd);
-    file?.data.destroy();
-    parser.destroy();
-    await drainRequest(req, REFUSED_BODY_DRAIN_BYTES_MAX, REFUSED_BODY_DRAIN_TIMEOUT_MS);
+  private readonly onEnd = (): void => {
+    this.parser.end();
+  };
+
+  async abandon(): Promise<void> {
+    if (this.detached) return;
+    this.detached = true;
+    this.req.off('data', this.onData);
+    this.req.off('end', this.onEnd);
+    this.file?.data.destroy();
+    this.parser.destroy();
+    await drainRequest(this.req, REFUSED_BODY_DRAIN_BYTES_MAX, REFUSED_BODY_DRAIN_TIMEOUT_MS);
   }
-
-  return { untilFile, finished, abandon };
 }
 
 /**

@@ -54,6 +54,7 @@ export interface FormUploadRequest {
 }
 
 interface PreparedUpload {
+  file: FormFile;
   key: string;
   headers: StoredObjectHeaders;
   userMetadata: Record<string, string>;
@@ -79,6 +80,7 @@ function prepareUpload(request: FormUploadRequest, fields: Array<{ name: string;
   assertKeyLength(key);
   assertCannedAcl(values);
   return {
+    file,
     key,
     headers: storedHeadersFromFields(values),
     userMetadata: userMetadataFromFields(values),
@@ -170,7 +172,7 @@ export async function postObject(request: FormUploadRequest): Promise<void> {
       throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: request.bucket } });
     }
     const upload = prepareUpload(request, fields, file);
-    const payload = new IncomingPayload({ data: fileBytes(form, file!, upload.sizeRange.maxBytes), headers: upload.checksumHeaders }, PUT_OBJECT_SIZE_BYTES_MAX);
+    const payload = new IncomingPayload({ data: fileBytes(form, upload.file, upload.sizeRange.maxBytes), headers: upload.checksumHeaders }, PUT_OBJECT_SIZE_BYTES_MAX);
     const outcome = await writeObject(request.layers, {
       bucket: request.bucket,
       key: upload.key,
