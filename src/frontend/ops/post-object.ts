@@ -99,8 +99,8 @@ function entityTooLarge(proposedSizeBytes: number | undefined, maxBytes: number)
 }
 
 /**
- * The file part's bytes, refused past the policy's maximum size, then the rest of the form parsed:
- * the last chunk is handed on only once the form is known to be whole and to hold one file.
+ * The file part's bytes, refused past the policy's maximum size. The stream ends only once the rest
+ * of the form is parsed, so nothing is committed unless the form is whole and holds one file.
  */
 async function* fileBytes(form: OpenForm, file: FormFile, maxBytes: number): AsyncGenerator<Buffer> {
   let sizeBytes = 0;
@@ -116,8 +116,7 @@ async function* fileBytes(form: OpenForm, file: FormFile, maxBytes: number): Asy
     }
   } catch (error) {
     if (error instanceof S3Error) throw error;
-    // The parser failed mid-file: `finished` holds the S3 error for it.
-    await form.finished;
+    // The multipart parser failed mid-file (the body ended inside the file part).
     throw malformedForm();
   }
   if (sizeBytes > maxBytes) throw entityTooLarge(sizeBytes, maxBytes);
