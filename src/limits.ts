@@ -59,3 +59,8 @@ export const CONNECTIONS_PER_PROCESS_MAX = 4096;
  */
 export const REQUEST_BODY_GRACE_MS = 60 * 1000;
 export const REQUEST_BODY_RATE_BYTES_PER_SECOND_MIN = 64 * KIB;
+/**
+ * S3: the fields and boundaries of a POST Object form before its file part are at most 20 KB; S3
+ * answers MaxPostPreDataLengthExceeded with MaxPostPreDataLengthBytes 20480.
+ */
+export const POST_FORM_PRE_FILE_BYTES_MAX = 20 * KIB;

@@ -17,8 +17,9 @@ import { authenticate, type CredentialLookup } from './auth/sigv4.js';
 import type { FrontendConfig, RequestContext } from './context.js';
 import { S3Error } from './errors.js';
 import { answerPreflight, applyCorsHeaders } from './ops/cors.js';
+import { postObject } from './ops/post-object.js';
 import { sendError } from './respond.js';
-import { route } from './router.js';
+import { isPostObject, route } from './router.js';
 
 export interface FrontendOptions {
   layers: Layers;
@@ -157,6 +158,10 @@ export function createFrontend(options: FrontendOptions): Frontend {
         return;
       }
       await applyCorsHeaders(req, res, layers, target.bucket);
+      if (isPostObject(req.method ?? 'GET', target.bucket, target.key, target.query)) {
+        await postObject({ requestId, req, res, bucket: target.bucket!, virtualHostBucket, layers, config, credentials, log });
+        return;
+      }
       const auth = authenticate({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket }, credentials, Date.now());
       if (auth === null) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
       const context: RequestContext = {

@@ -49,6 +49,15 @@ function subresourceOf(query: URLSearchParams): string | undefined {
   return SUBRESOURCES.find((name) => query.has(name));
 }
 
+/**
+ * POST Object (a browser's form upload): a POST to a bucket with no sub-resource. It is
+ * authenticated by its form fields, not its headers, so the server hands it to its handler before
+ * header authentication and it never reaches route().
+ */
+export function isPostObject(method: string, bucket: string | undefined, key: string | undefined, query: URLSearchParams): boolean {
+  return method === 'POST' && bucket !== undefined && key === undefined && subresourceOf(query) === undefined;
+}
+
 function notImplemented(what: string): never {
   throw new S3Error('NotImplemented', `${what} is not implemented yet.`);
 }
@@ -95,7 +104,7 @@ function routeBucket(context: RequestContext): Operation {
       return deleteBucket;
     case 'POST':
       if (subresource === 'delete') return deleteObjects;
-      notImplemented(subresource === undefined ? 'POST Object (browser form upload)' : `POST ?${subresource}`);
+      notImplemented(`POST ?${subresource ?? ''}`);
   }
   methodNotAllowed();
 }

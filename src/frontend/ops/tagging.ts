@@ -53,9 +53,14 @@ export function tagsFromHeader(context: RequestContext): Tag[] | undefined {
   return tags.length === 0 ? undefined : validateTags(tags, OBJECT_TAGS_MAX);
 }
 
-/** A <Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging> document. */
+/** A <Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging> document in the request body. */
 async function tagsFromBody(context: RequestContext, tagsMax: number): Promise<Tag[]> {
   const { body } = await readSmallBody(context, XML_BODY_SIZE_BYTES_MAX);
+  return parseTaggingDocument(body, tagsMax);
+}
+
+/** Tags from a Tagging document (a request body, or the `tagging` field of a browser upload). */
+export function parseTaggingDocument(body: Buffer, tagsMax: number): Tag[] {
   const tagging = parseXmlBody(body)['Tagging'];
   if (typeof tagging !== 'object' || tagging === null) throw new S3Error('MalformedXML');
   const tagSet = (tagging as Record<string, unknown>)['TagSet'];
