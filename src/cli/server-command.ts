@@ -69,7 +69,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
   const frontend = createFrontend({
     layers: { index, storage },
-    config: { region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root' },
+    config: { region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root', accountId: settings.accountId },
     credentials: (accessKeyId) => (accessKeyId === credentials.accessKeyId ? credentials : undefined),
     log,
   });

@@ -22,9 +22,17 @@ import {
   type UploadRow,
 } from './sqlite/schema.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
+import { Journal } from './sqlite/journal.js';
 import type {
   BucketRecord,
   BucketSettingName,
+  ChangeOrigin,
+  InventoryScanPage,
+  JournalRow,
+  MetadataFilesCommit,
+  MetadataSnapshot,
+  MetadataSnapshotRequest,
+  VersionCursor,
   CompleteUploadOutcome,
   CorsRule,
   CreateBucketOutcome,
@@ -60,6 +68,10 @@ export class SqliteIndex implements Index {
   private readonly readObjectSnapshot: (bucket: string, key: string) => ObjectRecord | undefined;
   private readonly readVersionSnapshot: (bucket: string, key: string, versionId: string) => (ObjectRecord & { isDeleteMarker?: boolean }) | undefined;
   private readonly versions: VersionRules;
+  /** S3 Metadata: the journal row each change appends, in the change's own transaction. */
+  private readonly journal: Journal;
+  private readonly readMetadataSnapshotInOneRead: (request: MetadataSnapshotRequest) => MetadataSnapshot;
+  private readonly readVersionsPageInOneRead: (bucket: string, after: VersionCursor | undefined, limit: number) => InventoryScanPage;
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -69,6 +81,10 @@ export class SqliteIndex implements Index {
     this.versions = new VersionRules(this.statements);
     this.readVersionSnapshot = db.transaction((bucket: string, key: string, versionId: string) =>
       this.versions.getVersion(bucket, key, versionId, this.readObject(bucket, key)));
+    this.journal = new Journal(db);
+    this.readMetadataSnapshotInOneRead = db.transaction((request: MetadataSnapshotRequest) => this.journal.snapshot(request));
+    this.readVersionsPageInOneRead = db.transaction((bucket: string, after: VersionCursor | undefined, limit: number) =>
+      this.journal.versionsPage(bucket, after, limit));
   }
 
   static open(path: string): SqliteIndex {
@@ -133,27 +149,36 @@ export class SqliteIndex implements Index {
     return this.readObjectSnapshot(bucket, key);
   }
 
-  async putObject(object: ObjectRecord, condition?: WriteCondition): Promise<PutObjectOutcome> {
+  async putObject(object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<PutObjectOutcome> {
     return this.writes.submit((): PutObjectOutcome => {
       if (this.statements.getBucket.get(object.bucket) === undefined) return { stored: false, reason: 'no-such-bucket' };
       const current = this.readObject(object.bucket, object.key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
-      return { stored: true, replaced: current, ...this.versions.install(object, current) };
+      const installed = this.versions.install(object, current);
+      this.journal.versionWritten(object, 'CREATE', origin);
+      return { stored: true, replaced: current, ...installed };
     });
   }
 
-  async deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome> {
+  async deleteObject(bucket: string, key: string, condition?: WriteCondition, origin?: ChangeOrigin): Promise<DeleteOutcome> {
     return this.writes.submit((): DeleteOutcome => {
       const current = this.readObject(bucket, key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { failure, discardedDataIds: [] };
-      return this.versions.deleteCurrent(bucket, key, current);
+      const outcome = this.versions.deleteCurrent(bucket, key, current);
+      if (outcome.deleteMarkerVersionId !== undefined) this.journal.deleteMarkerCreated(bucket, key, outcome.deleteMarkerVersionId, origin);
+      else if (outcome.removed !== undefined) this.journal.versionRemoved(bucket, key, outcome.removed.versionId, origin);
+      return outcome;
     });
   }
 
-  async deleteVersion(bucket: string, key: string, versionId: string): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
-    return this.writes.submit(() => this.versions.deleteVersion(bucket, key, versionId, this.readObject(bucket, key)));
+  async deleteVersion(bucket: string, key: string, versionId: string, origin?: ChangeOrigin): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+    return this.writes.submit(() => {
+      const outcome = this.versions.deleteVersion(bucket, key, versionId, this.readObject(bucket, key));
+      if (outcome.removed !== undefined) this.journal.versionRemoved(bucket, key, versionId, origin);
+      return outcome;
+    });
   }
 
   async getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined> {
@@ -202,10 +227,12 @@ export class SqliteIndex implements Index {
     }, (bucket, key, versionId) => this.versions.getVersion(bucket, key, versionId, this.readObject(bucket, key))?.dataId, query);
   }
 
-  async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined): Promise<ObjectRecord | undefined> {
+  async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin): Promise<ObjectRecord | undefined> {
     return this.writes.submit(() => {
       if (this.statements.setObjectTags.run(tagsToJson(tags), bucket, key).changes === 0) return undefined;
-      return this.readObject(bucket, key);
+      const updated = this.readObject(bucket, key);
+      if (updated !== undefined) this.journal.versionWritten(updated, 'UPDATE_METADATA', origin);
+      return updated;
     });
   }
 
@@ -258,13 +285,14 @@ export class SqliteIndex implements Index {
     return { parts: rows.slice(0, maxParts).map(partFromRow), isTruncated: rows.length > maxParts };
   }
 
-  async completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompleteUploadOutcome> {
+  async completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<CompleteUploadOutcome> {
     return this.writes.submit((): CompleteUploadOutcome => {
       if (this.statements.getUpload.get(uploadId, object.bucket, object.key) === undefined) return { stored: false, reason: 'no-such-upload' };
       const current = this.readObject(object.bucket, object.key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
       const installed = this.versions.install(object, current);
+      this.journal.versionWritten(object, 'CREATE', origin);
       this.statements.deleteUploadParts.run(uploadId);
       this.statements.deleteUpload.run(uploadId);
       return { stored: true, replaced: current, ...installed };
@@ -291,6 +319,35 @@ export class SqliteIndex implements Index {
 
   async listUploadsInitiatedBefore(initiatedBeforeMs: number, limit: number): Promise<UploadRecord[]> {
     return (this.statements.uploadsInitiatedBefore.all(initiatedBeforeMs, limit) as UploadRow[]).map(uploadFromRow);
+  }
+
+  async readJournal(limit: number): Promise<JournalRow[]> {
+    return this.journal.oldest(limit);
+  }
+
+  async readMetadataSnapshot(request: MetadataSnapshotRequest): Promise<MetadataSnapshot> {
+    return this.readMetadataSnapshotInOneRead(request);
+  }
+
+  async scanVersionsForInventory(bucket: string, after: VersionCursor | undefined, limit: number): Promise<InventoryScanPage> {
+    return this.readVersionsPageInOneRead(bucket, after, limit);
+  }
+
+  async commitMetadataFiles(commit: MetadataFilesCommit): Promise<{ discardedDataIds: string[] }> {
+    return this.writes.submit(() => {
+      if (this.statements.getBucket.get(commit.systemBucket) === undefined) throw new Error(`system bucket ${commit.systemBucket} is missing`);
+      const discardedDataIds: string[] = [];
+      for (const key of commit.remove) {
+        discardedDataIds.push(...this.versions.deleteCurrent(commit.systemBucket, key, this.readObject(commit.systemBucket, key)).discardedDataIds);
+      }
+      for (const file of commit.add) {
+        if (file.bucket !== commit.systemBucket) throw new Error(`metadata file ${file.bucket}/${file.key} is outside the system bucket`);
+        discardedDataIds.push(...this.versions.install(file, this.readObject(file.bucket, file.key)).discardedDataIds);
+      }
+      if (commit.consumeJournal !== undefined) this.journal.consume(commit.consumeJournal);
+      for (const state of commit.states ?? []) this.journal.setState(state.bucket, state.table, state.value);
+      return { discardedDataIds };
+    });
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@
 // bytes durable in storage first, then one index transaction makes the version visible
 // (DESIGN.md §2.1). Every later feature that creates or removes versions goes through here.
 import type {
+  ChangeOrigin,
   ConditionFailure,
   DeleteOutcome,
   Index,
@@ -38,6 +39,8 @@ export interface NewObject {
   verify: () => VerifiedContent;
   condition?: WriteCondition;
   tags?: Tag[];
+  /** Who asked, for the S3 Metadata journal. */
+  origin?: ChangeOrigin;
 }
 
 export type WriteOutcome =
@@ -84,7 +87,7 @@ export async function writeObject(layers: Layers, incoming: NewObject): Promise<
     return described;
   });
   const object: ObjectRecord = { ...described!, placement };
-  const outcome = await layers.index.putObject(object, incoming.condition);
+  const outcome = await layers.index.putObject(object, incoming.condition, incoming.origin);
   if (!outcome.stored) return { stored: false, reason: outcome.reason };
   await tombstone(layers, incoming.bucket, incoming.key, outcome.discardedDataIds);
   return { stored: true, object: { ...object, versionId: outcome.versionId }, replaced: outcome.replaced };
@@ -132,15 +135,19 @@ export function readObject(layers: Layers, object: ObjectRecord, range?: ByteRan
  * Deletes a key if `condition` holds: in an unversioned bucket its current version goes; in a
  * versioned one a delete marker becomes the latest version and every byte stays.
  */
-export async function deleteObject(layers: Layers, bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome> {
-  const outcome = await layers.index.deleteObject(bucket, key, condition);
+export async function deleteObject(
+  layers: Layers, bucket: string, key: string, condition?: WriteCondition, origin?: ChangeOrigin,
+): Promise<DeleteOutcome> {
+  const outcome = await layers.index.deleteObject(bucket, key, condition, origin);
   await tombstone(layers, bucket, key, outcome.discardedDataIds);
   return outcome;
 }
 
 /** Removes one version or delete marker for good. */
-export async function deleteVersion(layers: Layers, bucket: string, key: string, versionId: string): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
-  const outcome = await layers.index.deleteVersion(bucket, key, versionId);
+export async function deleteVersion(
+  layers: Layers, bucket: string, key: string, versionId: string, origin?: ChangeOrigin,
+): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+  const outcome = await layers.index.deleteVersion(bucket, key, versionId, origin);
   await tombstone(layers, bucket, key, outcome.discardedDataIds);
   return outcome;
 }

@@ -2,7 +2,7 @@
 import { DELETE_OBJECTS_BODY_SIZE_BYTES_MAX, DELETE_OBJECTS_KEYS_MAX, KEY_LENGTH_BYTES_MAX } from '../../limits.js';
 import { deleteObject as deleteObjectVersion, deleteVersion } from '../../services/objects.js';
 import { utf8ByteLength } from '../../util/utf8.js';
-import { header, type RequestContext } from '../context.js';
+import { changeOrigin, header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
@@ -19,11 +19,11 @@ export async function deleteObject(context: RequestContext): Promise<void> {
   const condition = writeConditionFromHeaders(context, false);
   await requireBucket(context);
   if (versionId !== null) {
-    const outcome = await deleteVersion(context.layers, context.bucket!, context.key!, versionId);
+    const outcome = await deleteVersion(context.layers, context.bucket!, context.key!, versionId, changeOrigin(context));
     sendEmpty(context.res, 204, { 'x-amz-version-id': versionId, ...(outcome.wasDeleteMarker === true ? { 'x-amz-delete-marker': 'true' } : {}) });
     return;
   }
-  const outcome = await deleteObjectVersion(context.layers, context.bucket!, context.key!, condition);
+  const outcome = await deleteObjectVersion(context.layers, context.bucket!, context.key!, condition, changeOrigin(context));
   if (outcome.failure !== undefined) throw conditionError(outcome.failure, context.key!);
   const markerHeaders: Record<string, string> = outcome.deleteMarkerVersionId === undefined ? {} : { 'x-amz-delete-marker': 'true', 'x-amz-version-id': outcome.deleteMarkerVersionId };
   sendEmpty(context.res, 204, markerHeaders);
@@ -59,11 +59,11 @@ async function deleteOne(context: RequestContext, entry: DeleteRequestEntry): Pr
   if (entry.versionId !== undefined && !VERSION_ID_PATTERN.test(entry.versionId)) return failure('NoSuchVersion', 'The specified version does not exist.');
   try {
     if (entry.versionId !== undefined) {
-      const outcome = await deleteVersion(context.layers, context.bucket!, entry.key, entry.versionId);
+      const outcome = await deleteVersion(context.layers, context.bucket!, entry.key, entry.versionId, changeOrigin(context));
       const marker = outcome.wasDeleteMarker === true ? [node('DeleteMarker', true), node('DeleteMarkerVersionId', entry.versionId)] : [];
       return node('Deleted', [...identity, ...marker]);
     }
-    const outcome = await deleteObjectVersion(context.layers, context.bucket!, entry.key);
+    const outcome = await deleteObjectVersion(context.layers, context.bucket!, entry.key, undefined, changeOrigin(context));
     if (outcome.deleteMarkerVersionId !== undefined) {
       return node('Deleted', [...identity, node('DeleteMarker', true), node('DeleteMarkerVersionId', outcome.deleteMarkerVersionId)]);
     }
