@@ -10,6 +10,9 @@ import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
 import { openDrive, Storage } from '../storage/index.js';
 import { startUploadSweeper } from '../services/upload-sweeper.js';
+import { startMetadataExporter } from '../services/metadata/exporter.js';
+import { MetadataQueryService } from '../services/metadata/query.js';
+import { sqlOperation } from '../frontend/ops/sql.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
 export interface ServerSettings {
@@ -35,6 +38,19 @@ const PORT_MAX = 65535;
 const DRIVE_DIRECTORY_NAME = 'drive';
 const INDEX_FILE_NAME = 'index.db';
 const WORKER_PORT_VARIABLE = 'CAIRN_WORKER_PORT';
+/** Set by the cluster primary on the one worker that runs the background work that must run once. */
+const BACKGROUND_WORKER_VARIABLE = 'CAIRN_BACKGROUND_WORKER';
+/** S3 Metadata: the tables' scratch space and local file copies, under the data directory. */
+const METADATA_DIRECTORY_NAME = 'metadata';
+/** Local copies of metadata table files kept for queries, per process. */
+const METADATA_QUERY_CACHE_BYTES_MAX = 1024 * 1024 * 1024;
+/**
+ * Test hooks, in the environment: the length of a RecordExpiration "day" in seconds, and a pause
+ * (ms) between storing exported files and committing them (kill -9 tests aim for it).
+ */
+const METADATA_DAY_SECONDS_VARIABLE = 'CAIRN_METADATA_DAY_SECONDS';
+const METADATA_EXPORT_PAUSE_VARIABLE = 'CAIRN_FAULT_METADATA_EXPORT_PAUSE_MS';
+const SECONDS_PER_DAY = 24 * 60 * 60;
 
 /** "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT". */
 export function parseAddress(address: string): { host: string; port: number } {
@@ -61,19 +77,37 @@ interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/** Background work that must run in one process only: a server alone, or the worker the primary picked. */
+function runsBackgroundWork(): boolean {
+  return !cluster.isWorker || process.env[BACKGROUND_WORKER_VARIABLE] === '1';
+}
+
 /** Opens the layers under the data directory and serves S3 from this process. */
 async function serve(settings: ServerSettings, credentials: RootCredentials): Promise<RunningWorker> {
   const dataDirectory = resolve(settings.dataDirectory);
   const storage = await Storage.open({ drivePath: join(dataDirectory, DRIVE_DIRECTORY_NAME), logger: log });
   const index = await ThreadedSqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
+  const metadataDirectory = join(dataDirectory, METADATA_DIRECTORY_NAME);
+  const queries = new MetadataQueryService({ index, storage }, {
+    cacheDirectory: join(metadataDirectory, `query-${process.pid}`), cacheBytesMax: METADATA_QUERY_CACHE_BYTES_MAX,
+  });
   const frontend = createFrontend({
     layers: { index, storage },
     config: { region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root', accountId: settings.accountId },
     credentials: (accessKeyId) => (accessKeyId === credentials.accessKeyId ? credentials : undefined),
     log,
+    internalOperations: { '/_cairn/sql': sqlOperation(queries) },
   });
   const sweeper = startUploadSweeper({ index, storage }, settings.abandonedUploadAgeMs, log);
+  const exporter = runsBackgroundWork() ? await startMetadataExporter({ index, storage }, {
+    workDirectory: join(metadataDirectory, 'exporter'),
+    daySeconds: Number(process.env[METADATA_DAY_SECONDS_VARIABLE] ?? SECONDS_PER_DAY),
+    pauseBeforeCommitMs: process.env[METADATA_EXPORT_PAUSE_VARIABLE] === undefined ? undefined : Number(process.env[METADATA_EXPORT_PAUSE_VARIABLE]),
+    region: settings.region,
+    ownerId,
+    log,
+  }) : undefined;
   await new Promise<void>((resolveListen, rejectListen) => {
     frontend.server.once('error', rejectListen);
     frontend.server.listen(settings.port, settings.host, () => resolveListen());
@@ -83,6 +117,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
     async stop() {
       await frontend.shutdown();
       sweeper.stop();
+      await exporter?.stop();
       await storage.close();
       await index.close();
     },
@@ -190,10 +225,17 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
     if (listeningWorkers !== settings.workers) return;
     printBanner(settings, credentials, { address: address.address ?? settings.host, port: address.port, family: address.addressType === 6 ? 'IPv6' : 'IPv4' });
   });
+  // One worker runs the background work that must run once (the S3 Metadata exporter); its
+  // replacement inherits the role.
+  let backgroundWorkerId: number | undefined;
+  const fork = (background: boolean) => {
+    const worker = cluster.fork({ [WORKER_PORT_VARIABLE]: String(settings.port), ...(background ? { [BACKGROUND_WORKER_VARIABLE]: '1' } : {}) });
+    if (background) backgroundWorkerId = worker.id;
+  };
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
-    cluster.fork({ [WORKER_PORT_VARIABLE]: String(settings.port) });
+    fork(worker.id === backgroundWorkerId);
   });
   // Workers accept on the primary's one listening socket (the kernel spreads connections): a dying
   // worker cannot close it, and the primary stays off the path of every connection.
@@ -201,8 +243,7 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
   // Index writes travel to the primary as structured clones (records carry Uint8Arrays).
   cluster.setupPrimary({ serialization: 'advanced' });
   const indexWriter = serveIndexWrites(join(resolve(settings.dataDirectory), INDEX_FILE_NAME));
-  const workerEnvironment = { [WORKER_PORT_VARIABLE]: String(settings.port) };
-  for (let index = 0; index < settings.workers; index += 1) cluster.fork(workerEnvironment);
+  for (let index = 0; index < settings.workers; index += 1) fork(index === 0);
   const stop = (signal: string) => {
     const workers = Object.values(cluster.workers ?? {});
     if (stopping) {

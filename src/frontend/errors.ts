@@ -35,6 +35,8 @@ const S3_ERROR_TABLE = {
   KeyTooLongError: [400, 'Your key is too long.'],
   MalformedXML: [400, 'The XML you provided was not well-formed or did not validate against our published schema.'],
   MaxMessageLengthExceeded: [400, 'Your request was too big.'],
+  MetadataConfigurationAlreadyExists: [409, 'The metadata table configuration already exists.'],
+  MetadataConfigurationNotFound: [404, 'The metadata table configuration does not exist.'],
   MetadataTooLarge: [400, 'Your metadata headers exceed the maximum allowed metadata size.'],
   MethodNotAllowed: [405, 'The specified method is not allowed against this resource.'],
   MissingContentLength: [411, 'You must provide the Content-Length HTTP header.'],

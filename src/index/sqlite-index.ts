@@ -333,20 +333,22 @@ export class SqliteIndex implements Index {
     return this.readVersionsPageInOneRead(bucket, after, limit);
   }
 
-  async commitMetadataFiles(commit: MetadataFilesCommit): Promise<{ discardedDataIds: string[] }> {
+  async commitMetadataFiles(commit: MetadataFilesCommit): Promise<{ discarded: Array<{ key: string; dataId: string }> }> {
     return this.writes.submit(() => {
       if (this.statements.getBucket.get(commit.systemBucket) === undefined) throw new Error(`system bucket ${commit.systemBucket} is missing`);
-      const discardedDataIds: string[] = [];
+      const discarded: Array<{ key: string; dataId: string }> = [];
       for (const key of commit.remove) {
-        discardedDataIds.push(...this.versions.deleteCurrent(commit.systemBucket, key, this.readObject(commit.systemBucket, key)).discardedDataIds);
+        const outcome = this.versions.deleteCurrent(commit.systemBucket, key, this.readObject(commit.systemBucket, key));
+        discarded.push(...outcome.discardedDataIds.map((dataId) => ({ key, dataId })));
       }
       for (const file of commit.add) {
         if (file.bucket !== commit.systemBucket) throw new Error(`metadata file ${file.bucket}/${file.key} is outside the system bucket`);
-        discardedDataIds.push(...this.versions.install(file, this.readObject(file.bucket, file.key)).discardedDataIds);
+        const installed = this.versions.install(file, this.readObject(file.bucket, file.key));
+        discarded.push(...installed.discardedDataIds.map((dataId) => ({ key: file.key, dataId })));
       }
       if (commit.consumeJournal !== undefined) this.journal.consume(commit.consumeJournal);
       for (const state of commit.states ?? []) this.journal.setState(state.bucket, state.table, state.value);
-      return { discardedDataIds };
+      return { discarded };
     });
   }
 

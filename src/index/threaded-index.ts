@@ -199,7 +199,7 @@ export class ThreadedSqliteIndex implements Index {
   setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin): Promise<ObjectRecord | undefined> {
     return this.write('setObjectTags', bucket, key, tags, origin);
   }
-  commitMetadataFiles(commit: MetadataFilesCommit): Promise<{ discardedDataIds: string[] }> { return this.write('commitMetadataFiles', commit); }
+  commitMetadataFiles(commit: MetadataFilesCommit): Promise<{ discarded: Array<{ key: string; dataId: string }> }> { return this.write('commitMetadataFiles', commit); }
   readJournal(limit: number): Promise<JournalRow[]> { return this.reader.readJournal(limit); }
   readMetadataSnapshot(request: MetadataSnapshotRequest): Promise<MetadataSnapshot> { return this.reader.readMetadataSnapshot(request); }
   scanVersionsForInventory(bucket: string, after: VersionCursor | undefined, limit: number): Promise<InventoryScanPage> {

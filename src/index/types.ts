@@ -303,7 +303,7 @@ export interface Index {
    * (all of them or nothing: a mismatch means another exporter ran and the commit is refused) and
    * sets table states.
    */
-  commitMetadataFiles(commit: MetadataFilesCommit): Promise<{ discardedDataIds: string[] }>;
+  commitMetadataFiles(commit: MetadataFilesCommit): Promise<{ discarded: Array<{ key: string; dataId: string }> }>;
 
   close(): Promise<void>;
 }
