@@ -10,6 +10,7 @@ import {
   parseAddress,
   runServer,
 } from './server-command.js';
+import { sqlCommand } from './sql-command.js';
 
 /** More processes than this on one machine only contend for the index's write lock. */
 const WORKERS_MAX = 64;
@@ -24,6 +25,9 @@ commands:
       --workers N: processes serving on the one port, sharing index and drive (default: the number of cores).
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
       on first start and kept (mode 0600) in DIR/credentials.json.
+  sql "SELECT …" [--endpoint URL] [--format table|csv|json] [--region REGION]
+      Run SQL over the S3 Metadata tables of a running server: journal."<bucket>", inventory."<bucket>"
+      (or AWS's "b_<bucket>".journal). Default endpoint http://${DEFAULT_ADDRESS}; credentials as for server.
   help
       Show this text.
 `;
@@ -70,6 +74,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
   switch (command) {
     case 'server':
       return serverCommand(rest);
+    case 'sql':
+      return sqlCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -10,9 +10,7 @@ import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
 import { openDrive, Storage } from '../storage/index.js';
 import { startUploadSweeper } from '../services/upload-sweeper.js';
-import { startMetadataExporter } from '../services/metadata/exporter.js';
-import { MetadataQueryService } from '../services/metadata/query.js';
-import { sqlOperation } from '../frontend/ops/sql.js';
+import { startMetadata } from './metadata-setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
 export interface ServerSettings {
@@ -40,17 +38,7 @@ const INDEX_FILE_NAME = 'index.db';
 const WORKER_PORT_VARIABLE = 'CAIRN_WORKER_PORT';
 /** Set by the cluster primary on the one worker that runs the background work that must run once. */
 const BACKGROUND_WORKER_VARIABLE = 'CAIRN_BACKGROUND_WORKER';
-/** S3 Metadata: the tables' scratch space and local file copies, under the data directory. */
-const METADATA_DIRECTORY_NAME = 'metadata';
-/** Local copies of metadata table files kept for queries, per process. */
-const METADATA_QUERY_CACHE_BYTES_MAX = 1024 * 1024 * 1024;
-/**
- * Test hooks, in the environment: the length of a RecordExpiration "day" in seconds, and a pause
- * (ms) between storing exported files and committing them (kill -9 tests aim for it).
- */
-const METADATA_DAY_SECONDS_VARIABLE = 'CAIRN_METADATA_DAY_SECONDS';
-const METADATA_EXPORT_PAUSE_VARIABLE = 'CAIRN_FAULT_METADATA_EXPORT_PAUSE_MS';
-const SECONDS_PER_DAY = 24 * 60 * 60;
+
 
 /** "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT". */
 export function parseAddress(address: string): { host: string; port: number } {
@@ -88,26 +76,18 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
   const storage = await Storage.open({ drivePath: join(dataDirectory, DRIVE_DIRECTORY_NAME), logger: log });
   const index = await ThreadedSqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
-  const metadataDirectory = join(dataDirectory, METADATA_DIRECTORY_NAME);
-  const queries = new MetadataQueryService({ index, storage }, {
-    cacheDirectory: join(metadataDirectory, `query-${process.pid}`), cacheBytesMax: METADATA_QUERY_CACHE_BYTES_MAX,
+  const metadata = await startMetadata({ index, storage }, {
+    dataDirectory, region: settings.region, ownerId, runsBackgroundWork: runsBackgroundWork(), log,
   });
   const frontend = createFrontend({
     layers: { index, storage },
     config: { region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root', accountId: settings.accountId },
     credentials: (accessKeyId) => (accessKeyId === credentials.accessKeyId ? credentials : undefined),
     log,
-    internalOperations: { '/_cairn/sql': sqlOperation(queries) },
+    internalOperations: metadata.internalOperations,
   });
   const sweeper = startUploadSweeper({ index, storage }, settings.abandonedUploadAgeMs, log);
-  const exporter = runsBackgroundWork() ? await startMetadataExporter({ index, storage }, {
-    workDirectory: join(metadataDirectory, 'exporter'),
-    daySeconds: Number(process.env[METADATA_DAY_SECONDS_VARIABLE] ?? SECONDS_PER_DAY),
-    pauseBeforeCommitMs: process.env[METADATA_EXPORT_PAUSE_VARIABLE] === undefined ? undefined : Number(process.env[METADATA_EXPORT_PAUSE_VARIABLE]),
-    region: settings.region,
-    ownerId,
-    log,
-  }) : undefined;
+
   await new Promise<void>((resolveListen, rejectListen) => {
     frontend.server.once('error', rejectListen);
     frontend.server.listen(settings.port, settings.host, () => resolveListen());
@@ -117,7 +97,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
     async stop() {
       await frontend.shutdown();
       sweeper.stop();
-      await exporter?.stop();
+      await metadata.stop();
       await storage.close();
       await index.close();
     },

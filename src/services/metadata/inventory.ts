@@ -41,7 +41,7 @@ async function startBackfill(worker: MetadataWorkerContext, table: MetadataTable
 }
 
 async function backfillPage(worker: MetadataWorkerContext, bucket: string, state: InventoryTableState): Promise<InventoryTableState> {
-  const page = await worker.layers.index.scanVersionsForInventory(bucket, state.cursor, BACKFILL_PAGE_VERSIONS);
+  const page = await worker.layers.index.scanVersionsForInventory(bucket, state.cursor, worker.options.backfillPageVersions ?? BACKFILL_PAGE_VERSIONS);
   // The base reflects every change up to the first page's mark; later pages reflect more, and their
   // rows' sequence numbers (after their own mark) win over the changes they already include.
   const watermark = state.watermark ?? page.journalHighWater;

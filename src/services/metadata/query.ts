@@ -76,6 +76,8 @@ export interface MetadataQueryOptions {
   /** Local copies of the tables' files (shared by this process's queries). */
   cacheDirectory: string;
   cacheBytesMax: number;
+  /** QUERY_TIME_MS_MAX unless a test shortens it. */
+  queryTimeMsMax: number;
 }
 
 export class MetadataQueryService {
@@ -160,7 +162,7 @@ export class MetadataQueryService {
     const timer = setTimeout(() => {
       timedOut = true;
       connection.interrupt();
-    }, QUERY_TIME_MS_MAX);
+    }, this.options.queryTimeMsMax);
     try {
       const reader = await statement.streamAndReadUntil(QUERY_ROWS_MAX + 1);
       const columns = reader.columnNames().map((name, position) => ({ name, type: String(reader.columnType(position)) }));
@@ -168,7 +170,7 @@ export class MetadataQueryService {
         .map((row) => row.map((value, position) => jsonValue(value, columns[position]!.type)));
       return { columns, rows, truncated: reader.currentRowCount > QUERY_ROWS_MAX, elapsedMs: Date.now() - startedMs };
     } catch (error) {
-      if (timedOut) throw new QueryError('QueryTimeout', `The query ran longer than ${QUERY_TIME_MS_MAX / 1000} s and was stopped.`);
+      if (timedOut) throw new QueryError('QueryTimeout', `The query ran longer than ${this.options.queryTimeMsMax / 1000} s and was stopped.`);
       throw new QueryError('InvalidQuery', duckMessage(error));
     } finally {
       clearTimeout(timer);

@@ -28,6 +28,8 @@ export interface MetadataWorkerOptions {
   /** The length of a "day" for RecordExpiration (shortened in tests). */
   daySeconds: number;
   log: (line: string) => void;
+  /** Versions per inventory backfill page (default BACKFILL_PAGE_VERSIONS). */
+  backfillPageVersions?: number;
   /** Fault injection: wait this long between storing files and committing them (crash tests). */
   pauseBeforeCommitMs?: number;
 }
