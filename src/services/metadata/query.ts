@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { Layers } from '../objects.js';
 import type { StoredMetadataConfiguration } from './configuration.js';
 import { LocalFileCache } from './files.js';
@@ -30,6 +30,10 @@ const QUERY_FILES_PER_TABLE_MAX = 5_000;
 /** DuckDB's own limits per query. */
 const QUERY_MEMORY_LIMIT = '512MB';
 const QUERY_THREADS = '2';
+
+const READ_ONLY_MESSAGE = 'Only a read-only query (SELECT, or WITH … SELECT) can be run.';
+/** Statements that are plainly not queries, by their first word (only to word the refusal). */
+const WRITING_STATEMENT_PATTERN = /^\s*(COPY|CREATE|INSERT|UPDATE|DELETE|DROP|ALTER|ATTACH|DETACH|INSTALL|LOAD|SET|RESET|PRAGMA|EXPORT|IMPORT|CALL|USE|CHECKPOINT|VACUUM)\b/i;
 
 export type QueryErrorCode = 'InvalidQuery' | 'QueryTimeout' | 'TooManyQueries' | 'TablesNotReady';
 
@@ -98,13 +102,15 @@ export class MetadataQueryService {
     let instance: DuckDBInstance | undefined;
     try {
       await mkdir(workDirectory, { recursive: true });
-      instance = await DuckDBInstance.create(':memory:', { threads: QUERY_THREADS, memory_limit: QUERY_MEMORY_LIMIT });
+      // Loaded on first use: the native library is large, and commands like `cairn sql` never need it.
+      const duckdb = await import('@duckdb/node-api');
+      instance = await duckdb.DuckDBInstance.create(':memory:', { threads: QUERY_THREADS, memory_limit: QUERY_MEMORY_LIMIT });
       const connection = await instance.connect();
       const readablePaths = await this.registerReferencedTables(connection, sql, workDirectory, cachedPaths);
       // From here on the query can read only the files of its tables, and cannot change that.
       await connection.run(`SET allowed_paths = [${readablePaths.map(sqlString).join(', ')}]; SET enable_external_access = false;
         SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET lock_configuration = true`);
-      const statement = await this.singleSelect(connection, sql);
+      const statement = await this.singleSelect(connection, sql, duckdb.StatementType.SELECT);
       return await this.execute(connection, statement);
     } finally {
       instance?.closeSync();
@@ -140,7 +146,7 @@ export class MetadataQueryService {
     return readable;
   }
 
-  private async singleSelect(connection: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+  private async singleSelect(connection: DuckDBConnection, sql: string, selectType: number): Promise<DuckDBPreparedStatement> {
     let statement: DuckDBPreparedStatement;
     try {
       const extracted = await connection.extractStatements(sql);
@@ -148,11 +154,12 @@ export class MetadataQueryService {
       statement = await extracted.prepare(0);
     } catch (error) {
       if (error instanceof QueryError) throw error;
+      // A COPY … TO or an ATTACH fails while binding, on the locked file system: say why plainly.
+      if (WRITING_STATEMENT_PATTERN.test(sql)) throw new QueryError('InvalidQuery', READ_ONLY_MESSAGE);
       throw new QueryError('InvalidQuery', duckMessage(error).replace(/^Failed to extract statements: /, ''));
     }
-    if (statement.statementType !== StatementType.SELECT) {
-      throw new QueryError('InvalidQuery', 'Only a read-only query (SELECT, or WITH … SELECT) can be run.');
-    }
+    // The guarantee: DuckDB's own statement type, whatever the text looks like.
+    if (statement.statementType !== selectType) throw new QueryError('InvalidQuery', READ_ONLY_MESSAGE);
     return statement;
   }
 

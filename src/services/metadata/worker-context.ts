@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { MetadataFilesCommit, ObjectRecord } from '../../index/types.js';
 import { tombstone, type Layers } from '../objects.js';
 import { LocalFileCache, storeFile } from './files.js';
@@ -21,6 +21,12 @@ const WORKER_CACHE_BYTES_MAX = 512 * 1024 * 1024;
  * files can join an Iceberg table as they are.
  */
 const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, FIELD_IDS 'auto'";
+
+/** An in-memory DuckDB; the native library is loaded on first use (commands that never need it stay quick). */
+async function createDatabase(): Promise<DuckDBInstance> {
+  const { DuckDBInstance: Instance } = await import('@duckdb/node-api');
+  return Instance.create(':memory:', { threads: WORKER_DUCKDB_THREADS, memory_limit: WORKER_DUCKDB_MEMORY_LIMIT });
+}
 
 export interface MetadataWorkerOptions {
   /** Scratch space and the local file cache (under the data directory). */
@@ -48,7 +54,7 @@ export class MetadataWorkerContext {
   static async open(layers: Layers, options: MetadataWorkerOptions): Promise<MetadataWorkerContext> {
     await rm(join(options.workDirectory, 'scratch'), { recursive: true, force: true });
     await mkdir(join(options.workDirectory, 'scratch'), { recursive: true });
-    const duck = await DuckDBInstance.create(':memory:', { threads: WORKER_DUCKDB_THREADS, memory_limit: WORKER_DUCKDB_MEMORY_LIMIT });
+    const duck = await createDatabase();
     return new MetadataWorkerContext(layers, options, duck);
   }
 
@@ -67,7 +73,7 @@ export class MetadataWorkerContext {
 
   /** Runs `task` with a database of its own (views and all), dropped afterwards. */
   async withDatabase<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    const instance = await DuckDBInstance.create(':memory:', { threads: WORKER_DUCKDB_THREADS, memory_limit: WORKER_DUCKDB_MEMORY_LIMIT });
+    const instance = await createDatabase();
     try {
       return await task(await instance.connect());
     } finally {
