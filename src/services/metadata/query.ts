@@ -108,7 +108,8 @@ export class MetadataQueryService {
       const connection = await instance.connect();
       const readablePaths = await this.registerReferencedTables(connection, sql, workDirectory, cachedPaths);
       // From here on the query can read only the files of its tables, and cannot change that.
-      await connection.run(`SET allowed_paths = [${readablePaths.map(sqlString).join(', ')}]; SET enable_external_access = false;
+      // Journal timestamps are UTC without a zone (AWS's TIMESTAMP NTZ): compare them with UTC clocks.
+      await connection.run(`SET TimeZone = 'UTC'; SET allowed_paths = [${readablePaths.map(sqlString).join(', ')}]; SET enable_external_access = false;
         SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET lock_configuration = true`);
       const statement = await this.singleSelect(connection, sql, duckdb.StatementType.SELECT);
       return await this.execute(connection, statement);
