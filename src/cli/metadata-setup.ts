@@ -1,5 +1,6 @@
 // S3 Metadata in a server process: the SQL endpoint every process serves, and the exporter that runs
 // in one process only. Test and tuning hooks come from the environment (docs/metadata.md).
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sqlOperation } from '../frontend/ops/sql.js';
 import type { Operation } from '../frontend/router.js';
@@ -31,6 +32,11 @@ function hook(name: keyof typeof HOOKS): number | undefined {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${HOOKS[name]}=${text}: expected a positive number`);
   return value;
+}
+
+/** Scratch files of queries a killed process left behind (call before any process serves). */
+export async function clearMetadataScratch(dataDirectory: string): Promise<void> {
+  await rm(join(dataDirectory, METADATA_DIRECTORY_NAME, 'query', 'queries'), { recursive: true, force: true });
 }
 
 export interface MetadataRuntime {

@@ -10,7 +10,7 @@ import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
 import { openDrive, Storage } from '../storage/index.js';
 import { startUploadSweeper } from '../services/upload-sweeper.js';
-import { startMetadata } from './metadata-setup.js';
+import { clearMetadataScratch, startMetadata } from './metadata-setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
 export interface ServerSettings {
@@ -38,7 +38,6 @@ const INDEX_FILE_NAME = 'index.db';
 const WORKER_PORT_VARIABLE = 'CAIRN_WORKER_PORT';
 /** Set by the cluster primary on the one worker that runs the background work that must run once. */
 const BACKGROUND_WORKER_VARIABLE = 'CAIRN_BACKGROUND_WORKER';
-
 
 /** "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT". */
 export function parseAddress(address: string): { host: string; port: number } {
@@ -87,7 +86,6 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
     internalOperations: metadata.internalOperations,
   });
   const sweeper = startUploadSweeper({ index, storage }, settings.abandonedUploadAgeMs, log);
-
   await new Promise<void>((resolveListen, rejectListen) => {
     frontend.server.once('error', rejectListen);
     frontend.server.listen(settings.port, settings.host, () => resolveListen());
@@ -115,6 +113,7 @@ async function prepareDataDirectory(settings: ServerSettings): Promise<RootCrede
   // The drive's format only: opening Storage would also start a volume this process never writes.
   await openDrive(join(dataDirectory, DRIVE_DIRECTORY_NAME));
   await SqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME)).close();
+  await clearMetadataScratch(dataDirectory);
   return credentials;
 }
 

@@ -42,7 +42,6 @@ function groupByFile(rows: JournalRow[]): Map<string, JournalRow[]> {
 async function writeGroup(worker: MetadataWorkerContext, rows: JournalRow[]): Promise<ObjectRecord> {
   const first = rows[0]!;
   const last = rows[rows.length - 1]!;
-  const timestamps = rows.map((row) => row.recordTimestampMs);
   const linesPath = await worker.writeLines(rows.map(journalLine));
   const connection = await worker.connect();
   try {
@@ -53,7 +52,8 @@ async function writeGroup(worker: MetadataWorkerContext, rows: JournalRow[]): Pr
       journalFileKey(first.bucket, journalPartitionOf(first.recordTimestampMs), first.sequence, last.sequence),
       journalFileMetadata({
         firstSequence: first.sequence, lastSequence: last.sequence, rowCount: rows.length,
-        minMs: Math.min(...timestamps), maxMs: Math.max(...timestamps),
+        minMs: rows.reduce((least, row) => Math.min(least, row.recordTimestampMs), Infinity),
+        maxMs: rows.reduce((most, row) => Math.max(most, row.recordTimestampMs), -Infinity),
       }),
     );
   } finally {
