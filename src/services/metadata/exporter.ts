@@ -6,7 +6,7 @@ import type { JournalTableState, StoredMetadataConfiguration } from './configura
 import { exportJournalBatch, EXPORT_ROWS_PER_BATCH_MAX } from './journal-export.js';
 import { compactJournal, expireJournal } from './journal-upkeep.js';
 import { maintainInventory } from './inventory.js';
-import { JOURNAL_TABLE_NAME, METADATA_SYSTEM_BUCKET } from './names.js';
+import { JOURNAL_TABLE_NAME } from './names.js';
 import { snapshotRequest } from './sources.js';
 import { MetadataWorkerContext, type MetadataWorkerOptions } from './worker-context.js';
 import type { Layers } from '../objects.js';
@@ -22,19 +22,11 @@ const RETRY_DELAY_MS_MAX = 60_000;
 const UPKEEP_PENDING_ROWS_MAX = 200_000;
 const UPKEEP_FILES_PER_TABLE_MAX = 5_000;
 
-export interface MetadataExporterOptions extends MetadataWorkerOptions {
-  region: string;
-  ownerId: string;
-}
+export type MetadataExporterOptions = MetadataWorkerOptions;
 
 export interface MetadataExporter {
   /** Finishes the step in progress and stops. */
   stop(): Promise<void>;
-}
-
-async function ensureSystemBucket(layers: Layers, options: MetadataExporterOptions): Promise<void> {
-  if (await layers.index.getBucket(METADATA_SYSTEM_BUCKET) !== undefined) return;
-  await layers.index.createBucket({ name: METADATA_SYSTEM_BUCKET, createdAtMs: Date.now(), region: options.region, ownerId: options.ownerId });
 }
 
 /** One round of upkeep over every bucket that has a configuration. */
@@ -59,7 +51,6 @@ async function upkeep(worker: MetadataWorkerContext, failing: Set<string>): Prom
 }
 
 export async function startMetadataExporter(layers: Layers, options: MetadataExporterOptions): Promise<MetadataExporter> {
-  await ensureSystemBucket(layers, options);
   const worker = await MetadataWorkerContext.open(layers, options);
   const failing = new Set<string>();
   let stopping = false;

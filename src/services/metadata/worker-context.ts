@@ -38,10 +38,14 @@ export interface MetadataWorkerOptions {
   backfillPageVersions?: number;
   /** Fault injection: wait this long between storing files and committing them (crash tests). */
   pauseBeforeCommitMs?: number;
+  /** For the system bucket, created with the first commit (a server that never journals has none). */
+  region: string;
+  ownerId: string;
 }
 
 export class MetadataWorkerContext {
   readonly cache: LocalFileCache;
+  private systemBucketExists = false;
 
   private constructor(
     readonly layers: Layers,
@@ -115,8 +119,18 @@ export class MetadataWorkerContext {
       this.log(`fault injection: pausing ${this.options.pauseBeforeCommitMs} ms before committing ${change.add.length} file(s)`);
       await new Promise((resolve) => setTimeout(resolve, this.options.pauseBeforeCommitMs));
     }
+    await this.ensureSystemBucket();
     const outcome = await this.layers.index.commitMetadataFiles({ systemBucket: METADATA_SYSTEM_BUCKET, ...change });
     await Promise.all(outcome.discarded.map((file) => tombstone(this.layers, METADATA_SYSTEM_BUCKET, file.key, [file.dataId])));
+  }
+
+  private async ensureSystemBucket(): Promise<void> {
+    if (this.systemBucketExists) return;
+    const { index } = this.layers;
+    if (await index.getBucket(METADATA_SYSTEM_BUCKET) === undefined) {
+      await index.createBucket({ name: METADATA_SYSTEM_BUCKET, createdAtMs: Date.now(), region: this.options.region, ownerId: this.options.ownerId });
+    }
+    this.systemBucketExists = true;
   }
 
   close(): void {
