@@ -12,6 +12,8 @@ import { readObject, writeRecords, type Layers } from '../objects.js';
 import { METADATA_SYSTEM_BUCKET } from './names.js';
 
 const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
+/** A partial copy older than this was abandoned (a copy takes seconds). */
+const PARTIAL_COPY_AGE_MS_MAX = 60 * 60 * 1000;
 
 /** Stores a local Parquet file as `key` in the system bucket; the caller's commit makes it visible. */
 export async function storeFile(layers: Layers, key: string, localPath: string, userMetadata: Record<string, string>): Promise<ObjectRecord> {
@@ -98,11 +100,12 @@ export class LocalFileCache {
     }
     const entries: Array<{ path: string; sizeBytes: number; usedMs: number }> = [];
     for (const name of names) {
-      if (!name.endsWith('.parquet')) continue;
       const path = join(this.directory, name);
       try {
         const found = await stat(path);
-        entries.push({ path, sizeBytes: found.size, usedMs: found.mtimeMs });
+        // A copy a killed process left half-written: nobody will finish it.
+        if (name.endsWith('.partial') && Date.now() - found.mtimeMs > PARTIAL_COPY_AGE_MS_MAX) await rm(path, { force: true });
+        if (name.endsWith('.parquet')) entries.push({ path, sizeBytes: found.size, usedMs: found.mtimeMs });
       } catch {
         // Removed meanwhile.
       }
