@@ -40,6 +40,8 @@ const S3_ERROR_TABLE = {
   MaxMessageLengthExceeded: [400, 'Your request was too big.'],
   // S3 sends this code without the "Error" suffix its error table gives it.
   MaxPostPreDataLengthExceeded: [400, 'Your POST request fields preceding the upload file were too large.'],
+  MetadataConfigurationAlreadyExists: [409, 'The metadata table configuration already exists.'],
+  MetadataConfigurationNotFound: [404, 'The metadata table configuration does not exist.'],
   MetadataTooLarge: [400, 'Your metadata headers exceed the maximum allowed metadata size.'],
   MethodNotAllowed: [405, 'The specified method is not allowed against this resource.'],
   MissingContentLength: [411, 'You must provide the Content-Length HTTP header.'],

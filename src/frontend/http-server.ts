@@ -19,13 +19,15 @@ import { S3Error } from './errors.js';
 import { answerPreflight, applyCorsHeaders } from './ops/cors.js';
 import { postObject } from './ops/post-object.js';
 import { sendError } from './respond.js';
-import { isPostObject, route } from './router.js';
+import { isPostObject, route, type Operation } from './router.js';
 
 export interface FrontendOptions {
   layers: Layers;
   config: FrontendConfig;
   credentials: CredentialLookup;
   log: (line: string) => void;
+  /** Authenticated operations under /_cairn/, by exact path (e.g. /_cairn/sql). */
+  internalOperations?: Record<string, Operation>;
 }
 
 export interface Frontend {
@@ -131,6 +133,7 @@ function watchBodyDeadline(req: IncomingMessage, log: (line: string) => void): N
 
 export function createFrontend(options: FrontendOptions): Frontend {
   const { layers, config, credentials, log } = options;
+  const internalOperations = options.internalOperations ?? {};
   let inFlightRequests = 0;
   let shuttingDown = false;
 
@@ -146,11 +149,12 @@ export function createFrontend(options: FrontendOptions): Frontend {
       // routed the same string.
       if (rawUrl.includes('#')) throw new S3Error('InvalidURI');
       const virtualHostBucket = bucketFromHost(req.headers.host, config.virtualHostDomains);
-      if (virtualHostBucket === undefined && resource.startsWith(INTERNAL_PATH_PREFIX)) {
+      const internal = virtualHostBucket === undefined && resource.startsWith(INTERNAL_PATH_PREFIX);
+      if (internal && !Object.hasOwn(internalOperations, resource)) {
         answerInternal(resource, res, shuttingDown);
         return;
       }
-      const target = resolveTarget(rawUrl, req.headers.host, config.virtualHostDomains);
+      const target: RequestTarget = internal ? { query: new URLSearchParams(rawUrl.split('?')[1] ?? ''), path: resource } : resolveTarget(rawUrl, req.headers.host, config.virtualHostDomains);
       resource = target.path;
       // A browser's preflight carries no credentials: it can only ever evaluate the bucket's CORS rules.
       if (req.method === 'OPTIONS') {
@@ -168,7 +172,7 @@ export function createFrontend(options: FrontendOptions): Frontend {
         requestId, req, res, method: req.method ?? 'GET', bucket: target.bucket, key: target.key, query: target.query,
         auth, layers, config, log,
       };
-      await route(context)(context);
+      await (internal ? internalOperations[resource]! : route(context))(context);
     } catch (error) {
       answerError(res, req, error, requestId, resource, log);
     }

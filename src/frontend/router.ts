@@ -11,6 +11,16 @@ import { getObject, headObject } from './ops/get.js';
 import { getObjectAttributes } from './ops/attributes.js';
 import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from './ops/lifecycle.js';
 import { listObjectsV1, listObjectsV2 } from './ops/list.js';
+import {
+  createBucketMetadataConfiguration,
+  createBucketMetadataTableConfiguration,
+  deleteBucketMetadataConfiguration,
+  getBucketMetadataConfiguration,
+  getBucketMetadataTableConfiguration,
+  updateBucketMetadataInventoryTableConfiguration,
+  updateBucketMetadataJournalTableConfiguration,
+} from './ops/metadata.js';
+import { METADATA_SYSTEM_BUCKET } from '../services/metadata/names.js';
 import { abortMultipartUpload, createMultipartUpload, uploadPart, uploadPartCopy } from './ops/multipart.js';
 import { completeMultipartUpload } from './ops/multipart-complete.js';
 import { listMultipartUploads, listParts } from './ops/multipart-list.js';
@@ -39,7 +49,8 @@ export type Operation = (context: RequestContext) => Promise<void>;
 /** Query parameters that select a different S3 operation on the same path. */
 const SUBRESOURCES = [
   'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering', 'inventory',
-  'legal-hold', 'lifecycle', 'location', 'logging', 'metadataConfiguration', 'metadataTable', 'metrics', 'notification',
+  'legal-hold', 'lifecycle', 'location', 'logging', 'metadataAnnotationTable', 'metadataConfiguration', 'metadataInventoryTable',
+  'metadataJournalTable', 'metadataTable', 'metrics', 'notification',
   'object-lock', 'ownershipControls', 'partNumber', 'policy', 'policyStatus', 'publicAccessBlock', 'replication',
   'requestPayment', 'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'uploadId', 'uploads', 'versioning',
   'versions', 'website',
@@ -83,6 +94,8 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'cors') return getBucketCors;
       if (subresource === 'object-lock') return getObjectLockConfiguration;
       if (subresource === 'lifecycle') return getBucketLifecycleConfiguration;
+      if (subresource === 'metadataConfiguration') return getBucketMetadataConfiguration;
+      if (subresource === 'metadataTable') return getBucketMetadataTableConfiguration;
       if (subresource !== undefined && UNCONFIGURED_BUCKET_READS[subresource] !== undefined) return UNCONFIGURED_BUCKET_READS[subresource];
       if (subresource !== undefined) notImplemented(`GET ?${subresource}`);
       return context.query.get('list-type') === '2' ? listObjectsV2 : listObjectsV1;
@@ -94,16 +107,21 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'cors') return putBucketCors;
       if (subresource === 'object-lock') return putObjectLockConfiguration;
       if (subresource === 'lifecycle') return putBucketLifecycleConfiguration;
+      if (subresource === 'metadataJournalTable') return updateBucketMetadataJournalTableConfiguration;
+      if (subresource === 'metadataInventoryTable') return updateBucketMetadataInventoryTableConfiguration;
       if (subresource !== undefined) notImplemented(`PUT ?${subresource}`);
       return createBucket;
     case 'DELETE':
       if (subresource === 'tagging') return deleteBucketTagging;
       if (subresource === 'cors') return deleteBucketCors;
       if (subresource === 'lifecycle') return deleteBucketLifecycle;
+      if (subresource === 'metadataConfiguration' || subresource === 'metadataTable') return deleteBucketMetadataConfiguration;
       if (subresource !== undefined) notImplemented(`DELETE ?${subresource}`);
       return deleteBucket;
     case 'POST':
       if (subresource === 'delete') return deleteObjects;
+      if (subresource === 'metadataConfiguration') return createBucketMetadataConfiguration;
+      if (subresource === 'metadataTable') return createBucketMetadataTableConfiguration;
       notImplemented(`POST ?${subresource ?? ''}`);
   }
   methodNotAllowed();
@@ -155,8 +173,16 @@ function routeObject(context: RequestContext): Operation {
   methodNotAllowed();
 }
 
+/** The metadata tables' bucket: clients may read it; only Cairn writes it (or creates or deletes it). */
+function guardSystemBucket(context: RequestContext): void {
+  if (context.bucket === METADATA_SYSTEM_BUCKET && context.method !== 'GET' && context.method !== 'HEAD') {
+    throw new S3Error('AccessDenied', `The bucket ${METADATA_SYSTEM_BUCKET} holds the S3 Metadata tables and is written by Cairn only.`);
+  }
+}
+
 export function route(context: RequestContext): Operation {
   if (context.bucket === undefined) return routeService(context);
+  guardSystemBucket(context);
   if (context.key === undefined) return routeBucket(context);
   return routeObject(context);
 }

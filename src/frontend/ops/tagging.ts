@@ -3,7 +3,7 @@
 // against S3's limits before anything is written.
 import type { Tag } from '../../index/types.js';
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
-import { header, type RequestContext } from '../context.js';
+import { changeOrigin, header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
@@ -88,7 +88,7 @@ function assertNullVersion(context: RequestContext): void {
 }
 
 async function setObjectTags(context: RequestContext, tags: Tag[] | undefined): Promise<void> {
-  const updated = await context.layers.index.setObjectTags(context.bucket!, context.key!, tags);
+  const updated = await context.layers.index.setObjectTags(context.bucket!, context.key!, tags, changeOrigin(context));
   if (updated === undefined) throw new S3Error('NoSuchKey', undefined, { extraFields: { Key: context.key! } });
 }
 
