@@ -94,6 +94,10 @@ export function versionContent(object: ObjectRecord) {
   };
 }
 
+/** The columns objects and object_versions share (a UNION of the two needs them named, in order). */
+const VERSION_PAGE_COLUMNS = `bucket, key, version_id, data_id, size_bytes, etag, last_modified_ms, storage_class, headers_json,
+  user_metadata_json, checksum_json, placement, parts_count, tags_json, lock_mode, lock_retain_until_ms, legal_hold`;
+
 function prepareJournalStatements(db: Database.Database) {
   return {
     bucketRecorded: db.prepare(`SELECT 1 FROM bucket_settings WHERE bucket = ? AND name = '${METADATA_SETTING_NAME}'`).pluck(),
@@ -116,10 +120,8 @@ function prepareJournalStatements(db: Database.Database) {
       ON CONFLICT (bucket, table_name) DO UPDATE SET value_json = excluded.value_json`),
     deleteState: db.prepare('DELETE FROM metadata_state WHERE bucket = ? AND table_name = ?'),
     versionsPage: db.prepare(`SELECT * FROM (
-        SELECT *, 0 AS is_delete_marker FROM objects WHERE bucket = @bucket AND key >= @afterKey
-        UNION ALL SELECT bucket, key, version_id, data_id, size_bytes, etag, last_modified_ms, storage_class, headers_json,
-          user_metadata_json, checksum_json, placement, parts_count, tags_json, is_delete_marker
-        FROM object_versions WHERE bucket = @bucket AND key >= @afterKey)
+        SELECT ${VERSION_PAGE_COLUMNS}, 0 AS is_delete_marker FROM objects WHERE bucket = @bucket AND key >= @afterKey
+        UNION ALL SELECT ${VERSION_PAGE_COLUMNS}, is_delete_marker FROM object_versions WHERE bucket = @bucket AND key >= @afterKey)
       WHERE key > @afterKey OR (key = @afterKey AND data_id < @afterDataId)
       ORDER BY key, data_id DESC LIMIT @limit`),
   };
