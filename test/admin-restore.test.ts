@@ -73,6 +73,15 @@ describe('cairn admin restore', () => {
     return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
   }
 
+  /** stderr is a pipe here: progress comes as plain lines, this often (milliseconds). */
+  const progressEnvironment = () => cliEnvironment({ CAIRN_PROGRESS_INTERVAL_MS: '1' });
+
+  /** The bar's last line: every key of the counted total done. */
+  function assertProgressReached(result: CommandResult, keysTotal: number): void {
+    assert.match(result.stderr, new RegExp(`^100%  ${keysTotal} / ${keysTotal} keys  · `, 'm'), result.stderr);
+    assert.doesNotMatch(result.stderr, /\x1b/, 'no terminal escape codes in a pipe');
+  }
+
   async function versioned(bucket: string): Promise<void> {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
@@ -210,7 +219,7 @@ describe('cairn admin restore', () => {
     assert.deepEqual(planned('delete'), [...createdAfterTime].sort());
     assert.match(text.stdout, /dry run, nothing written/);
 
-    const json = await restore([BUCKET, '--to', restoreTime, '--dry-run', '--json']);
+    const json = await restore([BUCKET, '--to', restoreTime, '--dry-run', '--json'], progressEnvironment());
     const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     const summary = summaryOf(json);
     assert.equal(lines.filter((line) => line['action'] === 'restore').length, toRestore.length);
@@ -222,6 +231,15 @@ describe('cairn admin restore', () => {
       restored: toRestore.length, deleted: createdAfterTime.length, unchanged: keysScanned - toRestore.length - createdAfterTime.length,
       errors: 0, bytesCopied, elapsedMs: 0,
     });
+    assertProgressReached(json, keysScanned);
+
+    // Without the counting pass: a spinner's counts instead of the bar, and the same output.
+    const uncounted = await restore([BUCKET, '--to', restoreTime, '--dry-run', '--json', '--no-count'], progressEnvironment());
+    const sortedLines = (result: CommandResult) => result.stdout.trim().split('\n').slice(0, -1).sort();
+    assert.deepEqual(sortedLines(uncounted), sortedLines(json));
+    assert.deepEqual({ ...summaryOf(uncounted), elapsedMs: 0 }, { ...summary, elapsedMs: 0 });
+    assert.match(uncounted.stderr, new RegExp(`^${keysScanned} keys scanned · ${toRestore.length} to restore · `, 'm'), uncounted.stderr);
+    assert.doesNotMatch(uncounted.stderr, /%|counting keys/);
     assert.deepEqual(await versionsOf(BUCKET), before, 'a dry run writes nothing');
   });
 
@@ -245,8 +263,12 @@ describe('cairn admin restore', () => {
     const sameVersion = (await versionsOf(BUCKET)).find((row) => row.key === sameKey && row.isLatest)!;
     await s3.send(new CopyObjectCommand({ Bucket: 'photos-copy', Key: sameKey, CopySource: `${BUCKET}/${sameKey}?versionId=${sameVersion.versionId}` }));
     const sourceBefore = await versionIds(BUCKET);
-    const summary = summaryOf(await restore([BUCKET, '--to', restoreTime, '--target', 'photos-copy', '--json']));
+    const result = await restore([BUCKET, '--to', restoreTime, '--target', 'photos-copy', '--json'], progressEnvironment());
+    const summary = summaryOf(result);
     assert.deepEqual(await snapshot('photos-copy'), atTime);
+    // The work counted first is the union of the source's keys and the target's (a/stray).
+    assert.equal(summary['keysScanned'], (await versionsOf(BUCKET)).reduce((keys, row) => keys.add(row.key), new Set(['a/stray'])).size);
+    assertProgressReached(result, Number(summary['keysScanned']));
     assert.equal(summary['restored'], atTime.size - 1);
     assert.equal(summary['deleted'], 1, 'a/stray gets a delete marker');
     assert.equal(summary['errors'], 0);

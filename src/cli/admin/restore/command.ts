@@ -3,11 +3,11 @@
 import { GetBucketVersioningCommand, type BucketVersioningStatus } from '@aws-sdk/client-s3';
 import { CommandFailure, EXIT_FAILURE, EXIT_SUCCESS, UsageError, type AdminCommand, type AdminIo } from '../command.js';
 import { commandFailure, connect, parseCommandArgs, s3ErrorCode, type AdminConnection } from '../connection.js';
-import { ProgressLine } from '../progress.js';
+import { formatCount, plainLineIntervalMs, ProgressBar, ProgressLine } from '../progress.js';
 import { COPY_OBJECT_SIZE_BYTES_MAX, PART_SIZE_BYTES_MIN } from './apply.js';
 import { restoreHelp } from './help.js';
 import { RestoreReport } from './report.js';
-import { Restore, type RestorePlan } from './run.js';
+import { keysFinished, Restore, type RestorePlan } from './run.js';
 import { parseRestoreTime } from './time.js';
 
 const SIZE_PATTERN = /^(\d+)\s*(B|KiB|MiB|GiB)?$/i;
@@ -19,6 +19,7 @@ const RESTORE_OPTIONS = {
   target: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
+  'no-count': { type: 'boolean', default: false },
   'multipart-threshold': { type: 'string', default: String(COPY_OBJECT_SIZE_BYTES_MAX) },
 } as const;
 
@@ -64,6 +65,25 @@ async function checkBuckets(connection: AdminConnection, plan: RestorePlan, io: 
   return targetVersioning;
 }
 
+/** The keys in scope, counted before the walk so that progress has a total; a spinner meanwhile. */
+async function countKeys(restore: Restore, io: AdminIo, intervalMs: number): Promise<number> {
+  let keysCounted = 0;
+  const counting = new ProgressLine(io.stderr, () => `counting keys… ${formatCount(keysCounted)}`, intervalMs);
+  counting.start();
+  try {
+    return await restore.countKeys((count) => { keysCounted = count; });
+  } finally {
+    counting.stop();
+  }
+}
+
+/** A bar towards `keysTotal`, or (--no-count) a spinner with the counts. */
+function restoreProgress(restore: Restore, report: RestoreReport, io: AdminIo, keysTotal: number | undefined, intervalMs: number): ProgressBar | ProgressLine {
+  if (keysTotal === undefined) return new ProgressLine(io.stderr, () => report.progressText(restore.counts), intervalMs);
+  const sample = () => ({ done: keysFinished(restore.counts), counters: report.progressCounters(restore.counts) });
+  return new ProgressBar(io.stderr, keysTotal, 'keys', sample, intervalMs);
+}
+
 async function runRestore(args: string[], io: AdminIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, RESTORE_OPTIONS, ['BUCKET']);
   if (values.to === undefined) throw new UsageError('--to TIME is required');
@@ -78,19 +98,24 @@ async function runRestore(args: string[], io: AdminIo): Promise<number> {
     multipartThresholdBytes: parseThreshold(values['multipart-threshold']),
   };
   if (plan.targetBucket === '') throw new UsageError('--target: expected a bucket name');
+  const intervalMs = plainLineIntervalMs(io.env);
   const connection = connect(values, io.env);
   try {
     const targetVersioning = await checkBuckets(connection, plan, io);
     const report = new RestoreReport(plan, io, values.json, targetVersioning === 'Enabled', startedMs);
     const restore = new Restore(connection.s3, plan, report, connection.endpoint);
     report.begin();
-    const progress = new ProgressLine(io.stderr, () => report.progressText(restore.counts));
-    report.attachProgress(progress);
-    progress.start();
+    let progress: ProgressBar | ProgressLine | undefined;
     try {
+      const keysTotal = values['no-count'] ? undefined : await countKeys(restore, io, intervalMs);
+      progress = restoreProgress(restore, report, io, keysTotal, intervalMs);
+      report.attachProgress(progress);
+      progress.start();
       await restore.run();
+      // Others may have added or deleted keys since the count: at the end the walk's own number is the total.
+      if (progress instanceof ProgressBar) progress.setTotal(restore.counts.keysScanned);
     } catch (error) {
-      progress.stop();
+      progress?.stop();
       report.summary(restore.counts, io.nowMs(), false);
       throw commandFailure(error, connection, 'the restore stopped');
     }
@@ -104,7 +129,7 @@ async function runRestore(args: string[], io: AdminIo): Promise<number> {
 
 export const restoreCommand: AdminCommand = {
   name: 'restore',
-  synopsis: 'restore BUCKET --to TIME [--prefix P] [--target BUCKET] [--dry-run] [--json]',
+  synopsis: 'restore BUCKET --to TIME [--prefix P] [--target BUCKET] [--dry-run] [--json] [--no-count]',
   summary: 'Bring a versioned bucket (or a prefix) back to its state at TIME with new versions and delete markers.',
   help: restoreHelp(),
   run: runRestore,

@@ -1,5 +1,5 @@
 // The text of `cairn admin restore --help`.
-import { formatBytes } from '../progress.js';
+import { formatBytes, PROGRESS_INTERVAL_ENV } from '../progress.js';
 import { COPY_OBJECT_SIZE_BYTES_MAX } from './apply.js';
 import { RESTORE_REQUESTS_IN_FLIGHT_MAX } from './run.js';
 import { TIME_FORMS_HELP } from './time.js';
@@ -26,11 +26,17 @@ options:
                              dry run, then the summary object as the last line
   --multipart-threshold SIZE versions larger than SIZE are copied in parts with UploadPartCopy
                              (default and most ${formatBytes(COPY_OBJECT_SIZE_BYTES_MAX)}, S3's CopyObject limit; at least 5 MiB)
+  --no-count                 do not count the keys in scope before the restore (that pass lists
+                             the bucket, and --target, once more, with no other requests); progress
+                             then shows the counts so far, without a percentage or ETA
 
 ${TIME_FORMS_HELP}
 
-Progress goes to stderr (a status line on a terminal, a line every 10 s otherwise); up to
-${RESTORE_REQUESTS_IN_FLIGHT_MAX} requests run at once. Exit status: 0 when every key was restored, 1 when some key
+Progress goes to stderr: first the keys in scope are counted (the listings only), then a progress
+bar shows keys done of the total, with the percentage, what was restored and deleted, keys per
+second and the ETA — redrawn in place on a terminal, a plain line every 10 s otherwise
+(${PROGRESS_INTERVAL_ENV} sets that interval in milliseconds). Up to ${RESTORE_REQUESTS_IN_FLIGHT_MAX} requests
+run at once. Exit status: 0 when every key was restored, 1 when some key
 failed or the server could not be used, 2 for a wrong command line (nothing is written then).
 
 examples:

@@ -1,7 +1,7 @@
 // What a restore tells its user: a start line and per-key errors on stderr, a dry run's plan and the
 // summary on stdout — as text, or with --json as JSON lines (one per planned action, the summary last).
 import type { AdminIo } from '../command.js';
-import { formatBytes, type ProgressLine } from '../progress.js';
+import { formatBytes, type ProgressCounter, type ProgressDisplay } from '../progress.js';
 import type { RestoreAction, RestoreCounts, RestoreEvents, RestorePlan } from './run.js';
 
 /** Per-key errors printed in full; beyond this many only the count is reported. */
@@ -29,7 +29,7 @@ export interface RestoreSummary {
 }
 
 export class RestoreReport implements RestoreEvents {
-  private progress: ProgressLine | undefined;
+  private progress: ProgressDisplay | undefined;
   private failuresPrinted = 0;
 
   constructor(
@@ -40,7 +40,7 @@ export class RestoreReport implements RestoreEvents {
     private readonly startedMs: number,
   ) {}
 
-  attachProgress(progress: ProgressLine): void {
+  attachProgress(progress: ProgressDisplay): void {
     this.progress = progress;
   }
 
@@ -59,6 +59,24 @@ export class RestoreReport implements RestoreEvents {
     const verb = this.plan.dryRun ? 'to restore' : 'restored';
     return `${counts.keysScanned} keys scanned · ${counts.restored} ${verb} · ${counts.deleted} ${this.plan.dryRun ? 'to delete' : 'deleted'} · `
       + `${counts.unchanged} unchanged · ${counts.errors} errors · ${formatBytes(counts.bytesCopied)}`;
+  }
+
+  /** The counters after the progress bar (a narrow terminal leaves out the last ones first). */
+  progressCounters(counts: RestoreCounts): ProgressCounter[] {
+    const dry = this.plan.dryRun;
+    const counters: ProgressCounter[] = [
+      { label: dry ? 'to restore' : 'restored', value: counts.restored },
+      { label: this.deletedLabel(), value: counts.deleted },
+    ];
+    if (counts.errors > 0) counters.push({ label: 'errors', value: counts.errors });
+    counters.push({ label: dry ? 'to copy' : 'copied', value: formatBytes(counts.bytesCopied) });
+    return counters;
+  }
+
+  /** What the keys without a version at TIME get: delete markers, or (a target without versioning) deletions. */
+  private deletedLabel(): string {
+    const dry = this.plan.dryRun;
+    return this.targetVersioned ? (dry ? 'delete markers to write' : 'delete markers') : (dry ? 'to delete' : 'deleted');
   }
 
   planned(action: RestoreAction): void {

@@ -51,6 +51,11 @@ export function emptyCounts(): RestoreCounts {
   return { keysScanned: 0, restored: 0, deleted: 0, unchanged: 0, errors: 0, bytesCopied: 0 };
 }
 
+/** Keys whose work is over (scanned keys may still have a request in flight). */
+export function keysFinished(counts: RestoreCounts): number {
+  return counts.restored + counts.deleted + counts.unchanged + counts.errors;
+}
+
 export class Restore {
   readonly counts: RestoreCounts = emptyCounts();
   /** The first error that makes going on pointless (server unreachable, credentials refused). */
@@ -62,13 +67,31 @@ export class Restore {
     return this.plan.targetBucket === this.plan.sourceBucket;
   }
 
+  /** The keys in scope, in key order: the source's histories, merged with the target's objects when restoring elsewhere. */
+  private keysInScope(): AsyncGenerator<KeyState> {
+    const histories = keyHistories(this.s3, this.plan.sourceBucket, this.plan.prefix, this.plan.timeMs);
+    const targetObjects = this.inPlace ? undefined : currentObjects(this.s3, this.plan.targetBucket, this.plan.prefix);
+    return keyStates(histories, targetObjects);
+  }
+
+  /**
+   * How many keys run() will meet: the same listings walked without a request per key (so the
+   * same memory bound), the union of the source's and the target's keys. Writes nothing.
+   */
+  async countKeys(onCounted: (keysCounted: number) => void): Promise<number> {
+    let keysCounted = 0;
+    for await (const _state of this.keysInScope()) {
+      keysCounted += 1;
+      onCounted(keysCounted);
+    }
+    return keysCounted;
+  }
+
   /** Walks every key; throws on a listing failure or a connection-level error (after in-flight work ends). */
   async run(): Promise<void> {
     const pool = new TaskPool(RESTORE_REQUESTS_IN_FLIGHT_MAX, (error) => this.recordError('(unknown key)', error));
-    const histories = keyHistories(this.s3, this.plan.sourceBucket, this.plan.prefix, this.plan.timeMs);
-    const targetObjects = this.inPlace ? undefined : currentObjects(this.s3, this.plan.targetBucket, this.plan.prefix);
     try {
-      for await (const state of keyStates(histories, targetObjects)) {
+      for await (const state of this.keysInScope()) {
         if (this.fatalError !== undefined) break;
         this.counts.keysScanned += 1;
         const decision = this.quickDecision(state);
