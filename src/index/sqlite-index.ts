@@ -21,8 +21,16 @@ import {
   type PartRow,
   type UploadRow,
 } from './sqlite/schema.js';
+import { IdentityTables } from './sqlite/identities.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
 import type {
+  AccessKeyRecord,
+  AccessKeyStatus,
+  BucketAccessRecord,
+  CreateAccessKeyOutcome,
+  CreateUserOutcome,
+  DeleteUserOutcome,
+  UserRecord,
   BucketRecord,
   BucketSettingName,
   CompleteUploadOutcome,
@@ -60,11 +68,13 @@ export class SqliteIndex implements Index {
   private readonly readObjectSnapshot: (bucket: string, key: string) => ObjectRecord | undefined;
   private readonly readVersionSnapshot: (bucket: string, key: string, versionId: string) => (ObjectRecord & { isDeleteMarker?: boolean }) | undefined;
   private readonly versions: VersionRules;
+  private readonly identities: IdentityTables;
 
   private constructor(db: Database.Database) {
     this.db = db;
     this.statements = prepareStatements(db);
     this.writes = new GroupCommitQueue(db);
+    this.identities = new IdentityTables(db, this.writes);
     this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
     this.versions = new VersionRules(this.statements);
     this.readVersionSnapshot = db.transaction((bucket: string, key: string, versionId: string) =>
@@ -89,10 +99,14 @@ export class SqliteIndex implements Index {
     return new SqliteIndex(db);
   }
 
-  async createBucket(bucket: BucketRecord): Promise<CreateBucketOutcome> {
+  async createBucket(bucket: BucketRecord, initialSettings: Partial<Record<BucketSettingName, unknown>> = {}): Promise<CreateBucketOutcome> {
     return this.writes.submit(() => {
       const result = this.statements.insertBucket.run(bucket.name, bucket.createdAtMs, bucket.region, bucket.ownerId);
-      return result.changes === 1 ? 'created' : 'already-exists';
+      if (result.changes !== 1) return 'already-exists';
+      for (const [name, value] of Object.entries(initialSettings)) {
+        if (value !== undefined) this.statements.upsertBucketSetting.run(bucket.name, name, JSON.stringify(value));
+      }
+      return 'created';
     });
   }
 
@@ -292,6 +306,25 @@ export class SqliteIndex implements Index {
   async listUploadsInitiatedBefore(initiatedBeforeMs: number, limit: number): Promise<UploadRecord[]> {
     return (this.statements.uploadsInitiatedBefore.all(initiatedBeforeMs, limit) as UploadRow[]).map(uploadFromRow);
   }
+
+  async getBucketAccess(bucket: string): Promise<BucketAccessRecord | undefined> { return this.identities.getBucketAccess(bucket); }
+  async createUser(user: UserRecord, firstKey: AccessKeyRecord | undefined, usersMax: number): Promise<CreateUserOutcome> {
+    return this.identities.createUser(user, firstKey, usersMax);
+  }
+  async getUser(name: string): Promise<UserRecord | undefined> { return this.identities.getUser(name); }
+  async getUserByCanonicalId(canonicalId: string): Promise<UserRecord | undefined> { return this.identities.getUserByCanonicalId(canonicalId); }
+  async listUsers(): Promise<UserRecord[]> { return this.identities.listUsers(); }
+  async deleteUser(name: string): Promise<DeleteUserOutcome> { return this.identities.deleteUser(name); }
+  async setUserPolicy(name: string, policy: string | undefined): Promise<boolean> { return this.identities.setUserPolicy(name, policy); }
+  async createAccessKey(key: AccessKeyRecord, keysPerUserMax: number): Promise<CreateAccessKeyOutcome> {
+    return this.identities.createAccessKey(key, keysPerUserMax);
+  }
+  async getAccessKey(accessKeyId: string): Promise<{ key: AccessKeyRecord; user: UserRecord } | undefined> {
+    return this.identities.getAccessKey(accessKeyId);
+  }
+  async listAccessKeys(userName: string): Promise<AccessKeyRecord[]> { return this.identities.listAccessKeys(userName); }
+  async setAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<boolean> { return this.identities.setAccessKeyStatus(accessKeyId, status); }
+  async deleteAccessKey(accessKeyId: string): Promise<boolean> { return this.identities.deleteAccessKey(accessKeyId); }
 
   async close(): Promise<void> {
     await this.writes.drain();

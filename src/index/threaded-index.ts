@@ -10,6 +10,13 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { SqliteIndex } from './sqlite-index.js';
 import type {
+  AccessKeyRecord,
+  AccessKeyStatus,
+  BucketAccessRecord,
+  CreateAccessKeyOutcome,
+  CreateUserOutcome,
+  DeleteUserOutcome,
+  UserRecord,
   BucketRecord,
   BucketSettingName,
   CompleteUploadOutcome,
@@ -121,6 +128,7 @@ export function serveIndexWrites(path: string): { close(): Promise<void> } {
 const WRITE_METHODS = new Set([
   'createBucket', 'deleteBucket', 'setBucketTags', 'setBucketVersioning', 'setBucketCors', 'setBucketSetting', 'putObject', 'deleteObject', 'deleteVersion', 'setObjectTags',
   'createUpload', 'putPart', 'completeUpload', 'abortUpload',
+  'createUser', 'deleteUser', 'setUserPolicy', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
 ]);
 
 export class ThreadedSqliteIndex implements Index {
@@ -162,7 +170,9 @@ export class ThreadedSqliteIndex implements Index {
     });
   }
 
-  createBucket(bucket: BucketRecord): Promise<CreateBucketOutcome> { return this.write('createBucket', bucket); }
+  createBucket(bucket: BucketRecord, initialSettings?: Partial<Record<BucketSettingName, unknown>>): Promise<CreateBucketOutcome> {
+    return this.write('createBucket', bucket, initialSettings);
+  }
   deleteBucket(name: string): Promise<DeleteBucketOutcome> { return this.write('deleteBucket', name); }
   putObject(object: ObjectRecord, condition?: WriteCondition): Promise<PutObjectOutcome> { return this.write('putObject', object, condition); }
   deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome> {
@@ -202,6 +212,21 @@ export class ThreadedSqliteIndex implements Index {
   listUploadsInitiatedBefore(initiatedBeforeMs: number, limit: number): Promise<UploadRecord[]> {
     return this.reader.listUploadsInitiatedBefore(initiatedBeforeMs, limit);
   }
+
+  createUser(user: UserRecord, firstKey: AccessKeyRecord | undefined, usersMax: number): Promise<CreateUserOutcome> {
+    return this.write('createUser', user, firstKey, usersMax);
+  }
+  deleteUser(name: string): Promise<DeleteUserOutcome> { return this.write('deleteUser', name); }
+  setUserPolicy(name: string, policy: string | undefined): Promise<boolean> { return this.write('setUserPolicy', name, policy); }
+  createAccessKey(key: AccessKeyRecord, keysPerUserMax: number): Promise<CreateAccessKeyOutcome> { return this.write('createAccessKey', key, keysPerUserMax); }
+  setAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<boolean> { return this.write('setAccessKeyStatus', accessKeyId, status); }
+  deleteAccessKey(accessKeyId: string): Promise<boolean> { return this.write('deleteAccessKey', accessKeyId); }
+  getBucketAccess(bucket: string): Promise<BucketAccessRecord | undefined> { return this.reader.getBucketAccess(bucket); }
+  getUser(name: string): Promise<UserRecord | undefined> { return this.reader.getUser(name); }
+  getUserByCanonicalId(canonicalId: string): Promise<UserRecord | undefined> { return this.reader.getUserByCanonicalId(canonicalId); }
+  listUsers(): Promise<UserRecord[]> { return this.reader.listUsers(); }
+  getAccessKey(accessKeyId: string): Promise<{ key: AccessKeyRecord; user: UserRecord } | undefined> { return this.reader.getAccessKey(accessKeyId); }
+  listAccessKeys(userName: string): Promise<AccessKeyRecord[]> { return this.reader.listAccessKeys(userName); }
 
   /**
    * Waits for this process's writes in flight, closes its own writer thread (its pending commits land
