@@ -48,6 +48,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
   if (!Number.isInteger(workers) || workers < 1 || workers > WORKERS_MAX) {
     throw new Error(`--workers ${values.workers}: expected a whole number from 1 to ${WORKERS_MAX}`);
   }
+  if (!/^\d{12}$/.test(values['account-id'])) throw new Error(`--account-id ${values['account-id']}: expected 12 digits`);
   const abandonedUploadAgeSeconds = Number(values['abandoned-upload-age']);
   if (!Number.isFinite(abandonedUploadAgeSeconds) || abandonedUploadAgeSeconds <= 0) {
     throw new Error(`--abandoned-upload-age ${values['abandoned-upload-age']}: expected a positive number of seconds`);

@@ -9,6 +9,8 @@ import { createFrontend } from '../frontend/http-server.js';
 import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
 import { openDrive, Storage } from '../storage/index.js';
+import { Identities } from '../services/iam/identities.js';
+import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
 import { startUploadSweeper } from '../services/upload-sweeper.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
@@ -67,10 +69,12 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
   const storage = await Storage.open({ drivePath: join(dataDirectory, DRIVE_DIRECTORY_NAME), logger: log });
   const index = await ThreadedSqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
+  const identities = new Identities(index, loadOrCreateMasterKey(dataDirectory), settings.accountId);
   const frontend = createFrontend({
     layers: { index, storage },
-    config: { region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root' },
-    credentials: (accessKeyId) => (accessKeyId === credentials.accessKeyId ? credentials : undefined),
+    config: { region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root', accountId: settings.accountId },
+    root: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' },
+    identities,
     log,
   });
   const sweeper = startUploadSweeper({ index, storage }, settings.abandonedUploadAgeMs, log);
@@ -97,6 +101,8 @@ async function prepareDataDirectory(settings: ServerSettings): Promise<RootCrede
   const dataDirectory = resolve(settings.dataDirectory);
   mkdirSync(dataDirectory, { recursive: true });
   const credentials = loadRootCredentials(dataDirectory, process.env);
+  // Made here, before any worker starts, so that workers never race to create it.
+  loadOrCreateMasterKey(dataDirectory);
   // The drive's format only: opening Storage would also start a volume this process never writes.
   await openDrive(join(dataDirectory, DRIVE_DIRECTORY_NAME));
   await SqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME)).close();

@@ -11,19 +11,26 @@ import {
   REQUEST_IDLE_TIMEOUT_MS,
   SHUTDOWN_GRACE_MS,
 } from '../limits.js';
+import type { Identities } from '../services/iam/identities.js';
 import type { Layers } from '../services/objects.js';
 import { newRequestId } from '../util/ids.js';
-import { authenticate, type CredentialLookup } from './auth/sigv4.js';
+import { ADMIN_PATH_PREFIX, answerAdmin } from './admin/api.js';
+import { enforceRoutePermission } from './auth/authorize.js';
+import { identify, type RootIdentity } from './auth/identify.js';
 import type { FrontendConfig, RequestContext } from './context.js';
 import { S3Error } from './errors.js';
 import { answerPreflight, applyCorsHeaders } from './ops/cors.js';
 import { sendError } from './respond.js';
+import { permissionFor } from './route-permissions.js';
 import { route } from './router.js';
 
 export interface FrontendOptions {
   layers: Layers;
   config: FrontendConfig;
-  credentials: CredentialLookup;
+  /** The root identity: may do everything, and alone may use the admin API. */
+  root: RootIdentity;
+  /** Users and their access keys. */
+  identities: Identities;
   log: (line: string) => void;
 }
 
@@ -129,7 +136,7 @@ function watchBodyDeadline(req: IncomingMessage, log: (line: string) => void): N
 }
 
 export function createFrontend(options: FrontendOptions): Frontend {
-  const { layers, config, credentials, log } = options;
+  const { layers, config, root, identities, log } = options;
   let inFlightRequests = 0;
   let shuttingDown = false;
 
@@ -146,7 +153,8 @@ export function createFrontend(options: FrontendOptions): Frontend {
       if (rawUrl.includes('#')) throw new S3Error('InvalidURI');
       const virtualHostBucket = bucketFromHost(req.headers.host, config.virtualHostDomains);
       if (virtualHostBucket === undefined && resource.startsWith(INTERNAL_PATH_PREFIX)) {
-        answerInternal(resource, res, shuttingDown);
+        if (resource.startsWith(ADMIN_PATH_PREFIX)) await answerAdmin(req, res, root, identities, log, requestId);
+        else answerInternal(resource, res, shuttingDown);
         return;
       }
       const target = resolveTarget(rawUrl, req.headers.host, config.virtualHostDomains);
@@ -157,13 +165,14 @@ export function createFrontend(options: FrontendOptions): Frontend {
         return;
       }
       await applyCorsHeaders(req, res, layers, target.bucket);
-      const auth = authenticate({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket }, credentials, Date.now());
-      if (auth === null) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+      const { auth, principal } = await identify(req, rawUrl, virtualHostBucket, root, identities);
       const context: RequestContext = {
         requestId, req, res, method: req.method ?? 'GET', bucket: target.bucket, key: target.key, query: target.query,
-        auth, layers, config, log,
+        auth, principal, bucketAccess: new Map(), layers, identities, config, log,
       };
-      await route(context)(context);
+      const operation = route(context);
+      await enforceRoutePermission(context, permissionFor(operation));
+      await operation(context);
     } catch (error) {
       answerError(res, req, error, requestId, resource, log);
     }

@@ -9,6 +9,8 @@ import { sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, xmlDocument } from '../xml.js';
 import type { ObjectRecord } from '../../index/types.js';
+import { requireAuthorized } from '../auth/authorize.js';
+import { assertNoObjectAcl } from './access-control.js';
 import { requireBucket } from './buckets.js';
 import { failedPrecondition, requireObject } from './get.js';
 import { assertKeyLength, requestedStorageClass, versionIdHeader } from './put.js';
@@ -47,6 +49,8 @@ export async function resolveCopySource(context: RequestContext): Promise<{ sour
   if ((await context.layers.index.getBucket(source.bucket)) === undefined) {
     throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: source.bucket } });
   }
+  // Reading the source is a GetObject of it (GetObjectVersion when a version is named).
+  await requireAuthorized(context, source.versionId === null ? 's3:GetObject' : 's3:GetObjectVersion', { bucket: source.bucket, key: source.key });
   const object = await requireObject(context, source.bucket, source.key, source.versionId);
   const precondition = failedPrecondition({
     ifMatch: header(context, 'x-amz-copy-source-if-match'),
@@ -69,6 +73,8 @@ export async function copyObject(context: RequestContext): Promise<void> {
     throw new S3Error('InvalidArgument', 'Unknown tagging directive.', { extraFields: { ArgumentName: 'x-amz-tagging-directive', ArgumentValue: taggingDirective } });
   }
   const replacementTags = taggingDirective === 'REPLACE' ? tagsFromHeader(context) : undefined;
+  assertNoObjectAcl(context);
+  if (replacementTags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
   const storageClass = requestedStorageClass(context);
   const replacing = directive === 'REPLACE';
   const headers = replacing ? storedHeadersFromRequest(context) : undefined;

@@ -7,6 +7,7 @@ import { S3Error } from '../errors.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { asArray, node, parseXmlBody, xmlDocument, type XmlNode } from '../xml.js';
+import { authorize } from '../auth/authorize.js';
 import { requireBucket } from './buckets.js';
 import { assertKeyLength } from './put.js';
 import { checkedVersionId, VERSION_ID_PATTERN } from './versioning.js';
@@ -57,6 +58,9 @@ async function deleteOne(context: RequestContext, entry: DeleteRequestEntry): Pr
   if (entry.key === '') return failure('InvalidArgument', 'The key must not be empty.');
   if (utf8ByteLength(entry.key) > KEY_LENGTH_BYTES_MAX) return failure('KeyTooLongError', 'Your key is too long.');
   if (entry.versionId !== undefined && !VERSION_ID_PATTERN.test(entry.versionId)) return failure('NoSuchVersion', 'The specified version does not exist.');
+  // DeleteObjects has no action of its own: each key is a DeleteObject (or DeleteObjectVersion) of it.
+  const action = entry.versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion';
+  if (!(await authorize(context, action, { bucket: context.bucket!, key: entry.key }))) return failure('AccessDenied', 'Access Denied');
   try {
     if (entry.versionId !== undefined) {
       const outcome = await deleteVersion(context.layers, context.bucket!, entry.key, entry.versionId);

@@ -18,6 +18,8 @@ import { DEFAULT_CHECKSUM_ALGORITHM, IncomingPayload } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, xmlDocument } from '../xml.js';
+import { requireAuthorized } from '../auth/authorize.js';
+import { assertNoObjectAcl } from './access-control.js';
 import { requireBucket } from './buckets.js';
 import { resolveCopySource } from './copy.js';
 import { assertKeyLength, checksumResponseHeaders, requestedStorageClass } from './put.js';
@@ -73,6 +75,9 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
   const key = context.key!;
   assertKeyLength(key);
   const { algorithm, type } = requestedUploadChecksum(context);
+  assertNoObjectAcl(context);
+  const tags = tagsFromHeader(context);
+  if (tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
   const upload = await createUpload(context.layers, {
     bucket: context.bucket!,
     key,
@@ -81,7 +86,7 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
     storageClass: requestedStorageClass(context),
     checksumAlgorithm: algorithm,
     checksumType: type,
-    tags: tagsFromHeader(context),
+    tags,
   });
   if (upload === undefined) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
   if (algorithm !== undefined) {

@@ -9,6 +9,8 @@ import { S3Error } from '../errors.js';
 import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
 import { IncomingPayload } from '../payload.js';
 import { sendEmpty } from '../respond.js';
+import { requireAuthorized } from '../auth/authorize.js';
+import { assertNoObjectAcl } from './access-control.js';
 import { requireBucket } from './buckets.js';
 import { tagsFromHeader } from './tagging.js';
 import { conditionError, writeConditionFromHeaders } from './write-conditions.js';
@@ -42,6 +44,9 @@ export async function putObject(context: RequestContext): Promise<void> {
   const storageClass = requestedStorageClass(context);
   const condition = writeConditionFromHeaders(context);
   const tags = tagsFromHeader(context);
+  assertNoObjectAcl(context);
+  // Tags on a new object need s3:PutObjectTagging too, as in S3.
+  if (tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
   const payload = new IncomingPayload(context, PUT_OBJECT_SIZE_BYTES_MAX);
   await requireBucket(context);
   const outcome = await writeObject(context.layers, {
