@@ -1,6 +1,7 @@
 // The `cairn` command line.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { KEY_USAGE, runKeyCommand, runUserCommand, USER_USAGE } from './admin/users.js';
 import {
   DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS,
   DEFAULT_ACCOUNT_ID,
@@ -22,8 +23,12 @@ commands:
       --domain localhost (virtual-hosted-style requests to <bucket>.<domain>).
       --abandoned-upload-age SECONDS: multipart uploads idle longer are aborted (default 7 days).
       --workers N: processes serving on the one port, sharing index and drive (default: the number of cores).
+      --account-id ID: the 12-digit account every user belongs to (default ${DEFAULT_ACCOUNT_ID}).
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
       on first start and kept (mode 0600) in DIR/credentials.json.
+  admin user add|list|show|remove|set-policy|get-policy|delete-policy … [--endpoint URL] [--json]
+  admin key add|list|disable|enable|remove … [--endpoint URL] [--json]
+      Users, access keys and user policies of a running server (root credentials from the environment).
   help
       Show this text.
 `;
@@ -66,11 +71,22 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
   return undefined;
 }
 
+/** `cairn admin user …` and `cairn admin key …` (the other admin commands join this dispatch). */
+async function adminCommand(args: string[]): Promise<number> {
+  const [group, ...rest] = args;
+  if (group === 'user') return runUserCommand(rest);
+  if (group === 'key') return runKeyCommand(rest);
+  process.stderr.write(`cairn admin: unknown command '${group ?? ''}'\n\n${USER_USAGE}\n${KEY_USAGE}`);
+  return 2;
+}
+
 export async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'server':
       return serverCommand(rest);
+    case 'admin':
+      return adminCommand(rest);
     case undefined:
     case 'help':
     case '--help':
