@@ -1,6 +1,7 @@
 // Users for tests, made the way an operator makes them: through the real `cairn admin` command
 // against the running server; and clients that sign as a user, or send no credentials at all.
 import { S3Client } from '@aws-sdk/client-s3';
+import { NoAuthSigner } from '@smithy/core';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -49,9 +50,14 @@ export function userClient(server: RunningServer, keys: UserKeys): S3Client {
   return new S3Client({ endpoint: server.endpoint, region: TEST_REGION, credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey } });
 }
 
-/** An SDK client that sends no credentials at all (anonymous requests). */
+/** An SDK client that sends no credentials at all (anonymous requests): the SDK's own no-auth scheme. */
 export function anonymousClient(server: RunningServer): S3Client {
-  return new S3Client({ endpoint: server.endpoint, region: TEST_REGION, signer: { sign: async (request) => request } });
+  return new S3Client({
+    endpoint: server.endpoint,
+    region: TEST_REGION,
+    httpAuthSchemes: [{ schemeId: 'smithy.api#noAuth', identityProvider: () => async () => ({}), signer: new NoAuthSigner() }],
+    httpAuthSchemeProvider: () => [{ schemeId: 'smithy.api#noAuth' }],
+  });
 }
 
 /** A raw-request signer (for rawRequest's signerOverride) with a user's keys. */
