@@ -128,6 +128,21 @@ describe('versioning', () => {
     await expectS3Error(s3.send(new DeleteBucketCommand({ Bucket: 'v-misc' })), 'BucketNotEmpty', 409);
   });
 
+  it('restores an earlier version by copying it onto its own key (COPY directive), keeping every version', async () => {
+    await versioned('v-self');
+    const old = (await s3.send(new PutObjectCommand({ Bucket: 'v-self', Key: 'k', Body: 'old bytes', ContentType: 'text/old', Metadata: { era: 'old' } }))).VersionId!;
+    const current = (await s3.send(new PutObjectCommand({ Bucket: 'v-self', Key: 'k', Body: 'new bytes', ContentType: 'text/new' }))).VersionId!;
+    await expectS3Error(s3.send(new CopyObjectCommand({ Bucket: 'v-self', Key: 'k', CopySource: 'v-self/k' })), 'InvalidRequest', 400);
+    const copied = await s3.send(new CopyObjectCommand({ Bucket: 'v-self', Key: 'k', CopySource: `v-self/k?versionId=${old}` }));
+    assert.equal(copied.CopySourceVersionId, old);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'v-self', Key: 'k' }));
+    assert.equal(head.VersionId, copied.VersionId);
+    assert.equal(head.ContentType, 'text/old');
+    assert.deepEqual(head.Metadata, { era: 'old' });
+    assert.equal(await read('v-self', 'k'), 'old bytes');
+    assert.deepEqual((await versionsOf('v-self')).versions.map((version) => version.id), [copied.VersionId, current, old]);
+  });
+
   it('pages ListObjectVersions with key and version-id markers, and rolls up common prefixes', async () => {
     await versioned('v-pages');
     for (const key of ['a/1', 'a/2', 'b']) for (let round = 0; round < 3; round += 1) await s3.send(new PutObjectCommand({ Bucket: 'v-pages', Key: key, Body: `${key} ${round}` }));

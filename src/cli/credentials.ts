@@ -40,10 +40,18 @@ export function loadRootCredentials(dataDirectory: string, environment: NodeJS.P
   return { ...generated, source: 'generated', filePath };
 }
 
-/** Credentials for commands that talk to a running server (admin, sql…). */
+/** The environment variable pairs a client command reads credentials from, first pair first. */
+const CLIENT_CREDENTIAL_VARIABLES = [['CAIRN_ACCESS_KEY', 'CAIRN_SECRET_KEY'], ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']] as const;
+
+/**
+ * Credentials for commands that talk to a running server (admin, sql…): the first complete pair,
+ * so a CAIRN_ access key is never signed with an AWS_ secret.
+ */
 export function clientCredentials(environment: NodeJS.ProcessEnv): Credentials | undefined {
-  const accessKeyId = environment['CAIRN_ACCESS_KEY'] ?? environment['AWS_ACCESS_KEY_ID'];
-  const secretAccessKey = environment['CAIRN_SECRET_KEY'] ?? environment['AWS_SECRET_ACCESS_KEY'];
-  if (accessKeyId === undefined || secretAccessKey === undefined) return undefined;
-  return { accessKeyId, secretAccessKey };
+  for (const [accessKeyName, secretKeyName] of CLIENT_CREDENTIAL_VARIABLES) {
+    const accessKeyId = environment[accessKeyName];
+    const secretAccessKey = environment[secretKeyName];
+    if (accessKeyId !== undefined && accessKeyId !== '' && secretAccessKey !== undefined && secretAccessKey !== '') return { accessKeyId, secretAccessKey };
+  }
+  return undefined;
 }

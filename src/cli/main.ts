@@ -1,7 +1,7 @@
 // The `cairn` command line.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { KEY_USAGE, runKeyCommand, runUserCommand, USER_USAGE } from './admin/users.js';
+import { adminCommandsSummary, runAdmin } from './admin/dispatch.js';
 import {
   DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS,
   DEFAULT_ACCOUNT_ID,
@@ -11,6 +11,7 @@ import {
   parseAddress,
   runServer,
 } from './server-command.js';
+import { DEFAULT_LIFECYCLE_DAY_SECONDS, defaultLifecycleIntervalMs, LIFECYCLE_INTERVAL_MS_MIN } from '../services/lifecycle/worker.js';
 
 /** More processes than this on one machine only contend for the index's write lock. */
 const WORKERS_MAX = 64;
@@ -23,12 +24,18 @@ commands:
       --domain localhost (virtual-hosted-style requests to <bucket>.<domain>).
       --abandoned-upload-age SECONDS: multipart uploads idle longer are aborted (default 7 days).
       --workers N: processes serving on the one port, sharing index and drive (default: the number of cores).
-      --account-id ID: the 12-digit account every user belongs to (default ${DEFAULT_ACCOUNT_ID}).
+      --lifecycle-day-seconds N: the length of a lifecycle "day" (default ${DEFAULT_LIFECYCLE_DAY_SECONDS}, S3's day);
+          a short day makes lifecycle rules act in seconds (tests, demos). Env CAIRN_LIFECYCLE_DAY_SECONDS.
+      --lifecycle-interval SECONDS: time between lifecycle passes (default: a 24th of the day, 0.25 s to 1 h).
+          Env CAIRN_LIFECYCLE_INTERVAL_SECONDS.
+      --account-id ID: the 12-digit account every user belongs to (default ${DEFAULT_ACCOUNT_ID}); policies
+          name users as arn:aws:iam::ID:user/NAME.
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
       on first start and kept (mode 0600) in DIR/credentials.json.
-  admin user add|list|show|remove|set-policy|get-policy|delete-policy … [--endpoint URL] [--json]
-  admin key add|list|disable|enable|remove … [--endpoint URL] [--json]
-      Users, access keys and user policies of a running server (root credentials from the environment).
+  admin <command> [--endpoint URL] [--region REGION] ...
+      Administer a running server over its S3 API; credentials from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY
+      (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). \`cairn admin <command> --help\` for details.
+${adminCommandsSummary('    ')}
   help
       Show this text.
 `;
@@ -44,6 +51,8 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       'account-id': { type: 'string', default: DEFAULT_ACCOUNT_ID },
       'abandoned-upload-age': { type: 'string', default: String(DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS) },
       workers: { type: 'string', default: String(availableParallelism()) },
+      'lifecycle-day-seconds': { type: 'string', default: process.env['CAIRN_LIFECYCLE_DAY_SECONDS'] ?? String(DEFAULT_LIFECYCLE_DAY_SECONDS) },
+      'lifecycle-interval': { type: 'string', default: process.env['CAIRN_LIFECYCLE_INTERVAL_SECONDS'] },
     },
     strict: true,
     allowPositionals: false,
@@ -58,6 +67,16 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
   if (!Number.isFinite(abandonedUploadAgeSeconds) || abandonedUploadAgeSeconds <= 0) {
     throw new Error(`--abandoned-upload-age ${values['abandoned-upload-age']}: expected a positive number of seconds`);
   }
+  const lifecycleDaySeconds = Number(values['lifecycle-day-seconds']);
+  if (!Number.isInteger(lifecycleDaySeconds) || lifecycleDaySeconds < 1 || lifecycleDaySeconds > DEFAULT_LIFECYCLE_DAY_SECONDS) {
+    throw new Error(`--lifecycle-day-seconds ${values['lifecycle-day-seconds']}: expected a whole number of seconds from 1 to ${DEFAULT_LIFECYCLE_DAY_SECONDS}`);
+  }
+  const lifecycleDayMs = lifecycleDaySeconds * 1000;
+  const intervalText = values['lifecycle-interval'];
+  const lifecycleIntervalMs = intervalText === undefined ? defaultLifecycleIntervalMs(lifecycleDayMs) : Number(intervalText) * 1000;
+  if (!Number.isFinite(lifecycleIntervalMs) || lifecycleIntervalMs < LIFECYCLE_INTERVAL_MS_MIN) {
+    throw new Error(`--lifecycle-interval ${intervalText}: expected at least ${LIFECYCLE_INTERVAL_MS_MIN / 1000} seconds`);
+  }
   await runServer({
     host,
     port,
@@ -67,17 +86,10 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     accountId: values['account-id'],
     abandonedUploadAgeMs: abandonedUploadAgeSeconds * 1000,
     workers,
+    lifecycleDayMs,
+    lifecycleIntervalMs,
   });
   return undefined;
-}
-
-/** `cairn admin user …` and `cairn admin key …` (the other admin commands join this dispatch). */
-async function adminCommand(args: string[]): Promise<number> {
-  const [group, ...rest] = args;
-  if (group === 'user') return runUserCommand(rest);
-  if (group === 'key') return runKeyCommand(rest);
-  process.stderr.write(`cairn admin: unknown command '${group ?? ''}'\n\n${USER_USAGE}\n${KEY_USAGE}`);
-  return 2;
 }
 
 export async function main(argv: string[]): Promise<number | undefined> {
@@ -86,7 +98,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     case 'server':
       return serverCommand(rest);
     case 'admin':
-      return adminCommand(rest);
+      return runAdmin(rest);
     case undefined:
     case 'help':
     case '--help':

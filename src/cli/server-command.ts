@@ -8,9 +8,11 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { createFrontend } from '../frontend/http-server.js';
 import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
+import type { Layers } from '../services/objects.js';
 import { openDrive, Storage } from '../storage/index.js';
 import { Identities } from '../services/iam/identities.js';
 import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
+import { startLifecycleWorker } from '../services/lifecycle/worker.js';
 import { startUploadSweeper } from '../services/upload-sweeper.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
@@ -25,6 +27,10 @@ export interface ServerSettings {
   abandonedUploadAgeMs: number;
   /** Processes serving on the one port (node:cluster), sharing the index and the drive. */
   workers: number;
+  /** The length of a lifecycle "day" (S3: 24 hours); shorter makes lifecycle rules act sooner. */
+  lifecycleDayMs: number;
+  /** Time between lifecycle passes. */
+  lifecycleIntervalMs: number;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -37,6 +43,11 @@ const PORT_MAX = 65535;
 const DRIVE_DIRECTORY_NAME = 'drive';
 const INDEX_FILE_NAME = 'index.db';
 const WORKER_PORT_VARIABLE = 'CAIRN_WORKER_PORT';
+/**
+ * Set by the cluster primary on exactly one worker (and on its replacement): that worker runs the
+ * background services (lifecycle, upload sweeper), so they never run twice at once.
+ */
+const BACKGROUND_WORKER_VARIABLE = 'CAIRN_WORKER_RUNS_BACKGROUND';
 
 /** "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT". */
 export function parseAddress(address: string): { host: string; port: number } {
@@ -63,6 +74,20 @@ interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/** Background services: in a standalone server always, in a cluster only in the one worker marked for them. */
+function startBackgroundServices(settings: ServerSettings, layers: Layers): { stop(): Promise<void> } {
+  if (cluster.isWorker && process.env[BACKGROUND_WORKER_VARIABLE] !== '1') return { stop: async () => undefined };
+  const sweeper = startUploadSweeper(layers, settings.abandonedUploadAgeMs, log);
+  const lifecycle = startLifecycleWorker(layers, { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log);
+  log(`background services run in process ${process.pid}: lifecycle (day ${settings.lifecycleDayMs / 1000} s, a pass every ${settings.lifecycleIntervalMs / 1000} s), upload sweeper`);
+  return {
+    async stop() {
+      sweeper.stop();
+      await lifecycle.stop();
+    },
+  };
+}
+
 /** Opens the layers under the data directory and serves S3 from this process. */
 async function serve(settings: ServerSettings, credentials: RootCredentials): Promise<RunningWorker> {
   const dataDirectory = resolve(settings.dataDirectory);
@@ -72,12 +97,12 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
   const identities = new Identities(index, loadOrCreateMasterKey(dataDirectory), settings.accountId);
   const frontend = createFrontend({
     layers: { index, storage },
-    config: { region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root', accountId: settings.accountId },
+    config: { region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root', accountId: settings.accountId, lifecycleDayMs: settings.lifecycleDayMs },
     root: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' },
     identities,
     log,
   });
-  const sweeper = startUploadSweeper({ index, storage }, settings.abandonedUploadAgeMs, log);
+  const background = startBackgroundServices(settings, { index, storage });
   await new Promise<void>((resolveListen, rejectListen) => {
     frontend.server.once('error', rejectListen);
     frontend.server.listen(settings.port, settings.host, () => resolveListen());
@@ -86,7 +111,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
     address: frontend.server.address() as AddressInfo,
     async stop() {
       await frontend.shutdown();
-      sweeper.stop();
+      await background.stop();
       await storage.close();
       await index.close();
     },
@@ -196,10 +221,15 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
     if (listeningWorkers !== settings.workers) return;
     printBanner(settings, credentials, { address: address.address ?? settings.host, port: address.port, family: address.addressType === 6 ? 'IPv6' : 'IPv4' });
   });
+  let backgroundWorkerId: number | undefined;
+  const fork = (runsBackground: boolean) => {
+    const worker = cluster.fork({ [WORKER_PORT_VARIABLE]: String(settings.port), [BACKGROUND_WORKER_VARIABLE]: runsBackground ? '1' : '0' });
+    if (runsBackground) backgroundWorkerId = worker.id;
+  };
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
-    cluster.fork({ [WORKER_PORT_VARIABLE]: String(settings.port) });
+    fork(worker.id === backgroundWorkerId);
   });
   // Workers accept on the primary's one listening socket (the kernel spreads connections): a dying
   // worker cannot close it, and the primary stays off the path of every connection.
@@ -207,8 +237,7 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
   // Index writes travel to the primary as structured clones (records carry Uint8Arrays).
   cluster.setupPrimary({ serialization: 'advanced' });
   const indexWriter = serveIndexWrites(join(resolve(settings.dataDirectory), INDEX_FILE_NAME));
-  const workerEnvironment = { [WORKER_PORT_VARIABLE]: String(settings.port) };
-  for (let index = 0; index < settings.workers; index += 1) cluster.fork(workerEnvironment);
+  for (let index = 0; index < settings.workers; index += 1) fork(index === 0);
   const stop = (signal: string) => {
     const workers = Object.values(cluster.workers ?? {});
     if (stopping) {

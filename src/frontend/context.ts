@@ -14,6 +14,8 @@ export interface FrontendConfig {
   ownerDisplayName: string;
   /** The account every identity belongs to (policies name users as arn:aws:iam::<account id>:user/NAME). */
   accountId: string;
+  /** The length of a lifecycle "day" (S3: 24 hours): x-amz-expiration counts rule Days in it. */
+  lifecycleDayMs: number;
 }
 
 /** Who sent a request: the root identity (may do everything), a user, or nobody (anonymous). */

@@ -201,6 +201,18 @@ export class IncomingPayload {
   }
 }
 
+/**
+ * Whether the request carries an integrity check of its body that S3 demands on some operations
+ * (DeleteObjects, Object Lock writes): Content-MD5, or an x-amz-checksum-* value in a header or
+ * announced as an aws-chunked trailer. IncomingPayload verifies whichever it is.
+ */
+export function hasIntegrityCheck(context: RequestContext): boolean {
+  if (header(context, 'content-md5') !== undefined) return true;
+  if (Object.keys(context.req.headers).some((name) => algorithmForHeader(name) !== undefined)) return true;
+  const trailers = (header(context, 'x-amz-trailer') ?? '').split(',').map((name) => name.trim().toLowerCase());
+  return trailers.some((name) => algorithmForHeader(name) !== undefined);
+}
+
 /** Reads a small body (XML configuration, DeleteObjects) whole, verified, up to `sizeBytesMax`. */
 export async function readSmallBody(
   context: RequestContext,

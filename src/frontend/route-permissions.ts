@@ -10,6 +10,10 @@ import {
   getPublicAccessBlock, putBucketAcl, putBucketOwnershipControls, putObjectAcl, putPublicAccessBlock,
 } from './ops/access-control.js';
 import { getObjectAttributes } from './ops/attributes.js';
+import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from './ops/lifecycle.js';
+import {
+  getObjectLegalHold, getObjectLockConfiguration, getObjectRetention, putObjectLegalHold, putObjectLockConfiguration, putObjectRetention,
+} from './ops/object-lock.js';
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './ops/bucket-policy.js';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './ops/buckets.js';
 import { copyObject } from './ops/copy.js';
@@ -65,6 +69,11 @@ const PERMISSIONS = new Map<Operation, RoutePermission>([
   [putBucketOwnershipControls, bucket('PutBucketOwnershipControls')],
   [deleteBucketOwnershipControls, bucket('PutBucketOwnershipControls')],
   [getBucketAcl, bucket('GetBucketAcl')],
+  [getObjectLockConfiguration, bucket('GetBucketObjectLockConfiguration')],
+  [putObjectLockConfiguration, bucket('PutBucketObjectLockConfiguration')],
+  [getBucketLifecycleConfiguration, bucket('GetLifecycleConfiguration')],
+  [putBucketLifecycleConfiguration, bucket('PutLifecycleConfiguration')],
+  [deleteBucketLifecycle, bucket('PutLifecycleConfiguration')],
   [putBucketAcl, bucket('PutBucketAcl')],
   // DeleteObjects has no action of its own: each key needs s3:DeleteObject (or DeleteObjectVersion).
   [deleteObjects, { action: 's3:DeleteObject', scope: 'per-key' }],
@@ -80,6 +89,10 @@ const PERMISSIONS = new Map<Operation, RoutePermission>([
   [deleteObjectTagging, object(versioned('DeleteObjectTagging', 'DeleteObjectVersionTagging'))],
   [getObjectAcl, object(versioned('GetObjectAcl', 'GetObjectVersionAcl'))],
   [putObjectAcl, object(versioned('PutObjectAcl', 'PutObjectVersionAcl'))],
+  [getObjectRetention, object('GetObjectRetention')],
+  [putObjectRetention, object('PutObjectRetention')],
+  [getObjectLegalHold, object('GetObjectLegalHold')],
+  [putObjectLegalHold, object('PutObjectLegalHold')],
   [createMultipartUpload, object('PutObject')],
   [uploadPart, object('PutObject')],
   [uploadPartCopy, object('PutObject')],
@@ -92,8 +105,7 @@ const PERMISSIONS = new Map<Operation, RoutePermission>([
 const UNCONFIGURED_READ_ACTIONS: Record<string, string> = {
   logging: 'GetBucketLogging', notification: 'GetBucketNotification', requestPayment: 'GetBucketRequestPayment',
   accelerate: 'GetAccelerateConfiguration', lifecycle: 'GetLifecycleConfiguration', encryption: 'GetEncryptionConfiguration',
-  website: 'GetBucketWebsite', replication: 'GetReplicationConfiguration', 'object-lock': 'GetBucketObjectLockConfiguration',
-  retention: 'GetObjectRetention', 'legal-hold': 'GetObjectLegalHold',
+  website: 'GetBucketWebsite', replication: 'GetReplicationConfiguration',
 };
 for (const [subresource, operation] of Object.entries(UNCONFIGURED_BUCKET_READS)) {
   const action = UNCONFIGURED_READ_ACTIONS[subresource];

@@ -22,10 +22,19 @@ import { deleteBucketCors, getBucketCors, putBucketCors } from './ops/cors.js';
 import { deleteObject, deleteObjects } from './ops/delete.js';
 import { getObject, headObject } from './ops/get.js';
 import { getObjectAttributes } from './ops/attributes.js';
+import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from './ops/lifecycle.js';
 import { listObjectsV1, listObjectsV2 } from './ops/list.js';
 import { abortMultipartUpload, createMultipartUpload, uploadPart, uploadPartCopy } from './ops/multipart.js';
 import { completeMultipartUpload } from './ops/multipart-complete.js';
 import { listMultipartUploads, listParts } from './ops/multipart-list.js';
+import {
+  getObjectLegalHold,
+  getObjectLockConfiguration,
+  getObjectRetention,
+  putObjectLegalHold,
+  putObjectLockConfiguration,
+  putObjectRetention,
+} from './ops/object-lock.js';
 import { putObject } from './ops/put.js';
 import { UNCONFIGURED_BUCKET_READS, UNCONFIGURED_OBJECT_READS } from './ops/unconfigured.js';
 import { getBucketVersioning, listObjectVersions, putBucketVersioning } from './ops/versioning.js';
@@ -81,6 +90,8 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'publicAccessBlock') return getPublicAccessBlock;
       if (subresource === 'ownershipControls') return getBucketOwnershipControls;
       if (subresource === 'acl') return getBucketAcl;
+      if (subresource === 'object-lock') return getObjectLockConfiguration;
+      if (subresource === 'lifecycle') return getBucketLifecycleConfiguration;
       if (subresource !== undefined && UNCONFIGURED_BUCKET_READS[subresource] !== undefined) return UNCONFIGURED_BUCKET_READS[subresource];
       if (subresource !== undefined) notImplemented(`GET ?${subresource}`);
       return context.query.get('list-type') === '2' ? listObjectsV2 : listObjectsV1;
@@ -94,6 +105,8 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'publicAccessBlock') return putPublicAccessBlock;
       if (subresource === 'ownershipControls') return putBucketOwnershipControls;
       if (subresource === 'acl') return putBucketAcl;
+      if (subresource === 'object-lock') return putObjectLockConfiguration;
+      if (subresource === 'lifecycle') return putBucketLifecycleConfiguration;
       if (subresource !== undefined) notImplemented(`PUT ?${subresource}`);
       return createBucket;
     case 'DELETE':
@@ -102,6 +115,7 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'policy') return deleteBucketPolicy;
       if (subresource === 'publicAccessBlock') return deletePublicAccessBlock;
       if (subresource === 'ownershipControls') return deleteBucketOwnershipControls;
+      if (subresource === 'lifecycle') return deleteBucketLifecycle;
       if (subresource !== undefined) notImplemented(`DELETE ?${subresource}`);
       return deleteBucket;
     case 'POST':
@@ -127,6 +141,14 @@ function routeObject(context: RequestContext): Operation {
   if (subresource === 'acl' && method === 'GET') return getObjectAcl;
   if (subresource === 'acl' && method === 'PUT') return putObjectAcl;
   if (method === 'GET' && subresource !== undefined && UNCONFIGURED_OBJECT_READS[subresource] !== undefined) return UNCONFIGURED_OBJECT_READS[subresource];
+  if (subresource === 'retention') {
+    if (method === 'GET') return getObjectRetention;
+    if (method === 'PUT') return putObjectRetention;
+  }
+  if (subresource === 'legal-hold') {
+    if (method === 'GET') return getObjectLegalHold;
+    if (method === 'PUT') return putObjectLegalHold;
+  }
   if (subresource === 'tagging') {
     if (method === 'GET') return getObjectTagging;
     if (method === 'PUT') return putObjectTagging;

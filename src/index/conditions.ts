@@ -9,5 +9,9 @@ export function conditionFailure(current: ObjectRecord | undefined, condition: W
     if (current === undefined) return 'no-such-key';
     if (condition.ifMatchEtag !== '*' && condition.ifMatchEtag !== current.etag) return 'precondition-failed';
   }
+  if (condition.ifDataId !== undefined) {
+    if (current === undefined) return 'no-such-key';
+    if (condition.ifDataId !== current.dataId) return 'precondition-failed';
+  }
   return undefined;
 }

@@ -9,7 +9,7 @@ import { GroupCommitQueue } from './group-commit.js';
 import { listObjectsPage } from './listing.js';
 import {
   bucketFromRow,
-  objectFromRow,
+  lockToParameters,
   partFromRow,
   partToParameters,
   SCHEMA_SQL,
@@ -17,7 +17,6 @@ import {
   tagsToJson,
   uploadFromRow,
   type BucketRow,
-  type ObjectRow,
   type PartRow,
   type UploadRow,
 } from './sqlite/schema.js';
@@ -38,8 +37,19 @@ import type {
   CreateBucketOutcome,
   DeleteBucketOutcome,
   DeleteOutcome,
+  DeleteVersionOptions,
+  GovernanceBypass,
+  LegalHoldStatus,
+  ObjectLockChangeOutcome,
+  ObjectLockConfiguration,
+  ObjectRetention,
+  SetObjectLockConfigurationOutcome,
+  SetVersioningOutcome,
   ListVersionsPage,
   ListVersionsQuery,
+  ScannedVersion,
+  ScanVersionsQuery,
+  VersionDeleteCondition,
   VersioningStatus,
   VersionSummary,
   Index,
@@ -59,6 +69,7 @@ import type {
 import { listUploadsPage } from './upload-listing.js';
 import { listVersionsPage } from './version-listing.js';
 import { VersionRules } from './sqlite/versioning.js';
+import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
 
 export class SqliteIndex implements Index {
   private readonly db: Database.Database;
@@ -69,6 +80,7 @@ export class SqliteIndex implements Index {
   private readonly readVersionSnapshot: (bucket: string, key: string, versionId: string) => (ObjectRecord & { isDeleteMarker?: boolean }) | undefined;
   private readonly versions: VersionRules;
   private readonly identities: IdentityTables;
+  private readonly objectLock: ObjectLockWrites;
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -77,6 +89,7 @@ export class SqliteIndex implements Index {
     this.identities = new IdentityTables(db, this.writes);
     this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
     this.versions = new VersionRules(this.statements);
+    this.objectLock = new ObjectLockWrites(this.statements, this.versions);
     this.readVersionSnapshot = db.transaction((bucket: string, key: string, versionId: string) =>
       this.versions.getVersion(bucket, key, versionId, this.readObject(bucket, key)));
   }
@@ -99,11 +112,11 @@ export class SqliteIndex implements Index {
     return new SqliteIndex(db);
   }
 
-  async createBucket(bucket: BucketRecord, initialSettings: Partial<Record<BucketSettingName, unknown>> = {}): Promise<CreateBucketOutcome> {
+  async createBucket(bucket: BucketRecord, settings: Partial<Record<BucketSettingName, unknown>> = {}): Promise<CreateBucketOutcome> {
     return this.writes.submit(() => {
-      const result = this.statements.insertBucket.run(bucket.name, bucket.createdAtMs, bucket.region, bucket.ownerId);
+      const result = this.statements.insertBucket.run(bucket.name, bucket.createdAtMs, bucket.region, bucket.ownerId, bucket.versioning ?? null);
       if (result.changes !== 1) return 'already-exists';
-      for (const [name, value] of Object.entries(initialSettings)) {
+      for (const [name, value] of Object.entries(settings)) {
         if (value !== undefined) this.statements.upsertBucketSetting.run(bucket.name, name, JSON.stringify(value));
       }
       return 'created';
@@ -136,10 +149,7 @@ export class SqliteIndex implements Index {
 
   /** The current version with its parts (inside a write transaction, or from readObjectSnapshot). */
   private readObject(bucket: string, key: string): ObjectRecord | undefined {
-    const row = this.statements.getObject.get(bucket, key) as ObjectRow | undefined;
-    if (row === undefined) return undefined;
-    const parts = row.parts_count === 0 ? undefined : (this.statements.objectParts.all(row.data_id) as PartRow[]).map(partFromRow);
-    return objectFromRow(row, parts);
+    return this.versions.currentOf(bucket, key);
   }
 
 
@@ -166,8 +176,27 @@ export class SqliteIndex implements Index {
     });
   }
 
-  async deleteVersion(bucket: string, key: string, versionId: string): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
-    return this.writes.submit(() => this.versions.deleteVersion(bucket, key, versionId, this.readObject(bucket, key)));
+  async deleteVersion(bucket: string, key: string, versionId: string, options: DeleteVersionOptions = {}): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+    return this.writes.submit(() => this.versions.deleteVersion(bucket, key, versionId, this.readObject(bucket, key), options));
+  }
+
+  async scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]> {
+    const base = { bucket: query.bucket, from: query.fromKey, limit: query.limit };
+    let rows: Array<Omit<ScannedVersion, 'isLatest' | 'isDeleteMarker' | 'tags'> & { isLatest: number; isDeleteMarker: number; tagsJson: string | null }>;
+    if (query.after !== undefined) rows = this.statements.backgroundScanAfterCursor.all({ ...base, afterKey: query.after.key, afterDataId: query.after.dataId }) as typeof rows;
+    else if (query.toKey !== undefined) rows = this.statements.backgroundScanBelowKey.all({ ...base, to: query.toKey }) as typeof rows;
+    else rows = this.statements.backgroundScanFromEnd.all(base) as typeof rows;
+    return rows.map(({ tagsJson, isLatest, isDeleteMarker, ...row }) => ({
+      ...row,
+      isLatest: isLatest === 1,
+      isDeleteMarker: isDeleteMarker === 1,
+      tags: tagsJson === null ? undefined : JSON.parse(tagsJson),
+    }));
+  }
+
+  async setStorageClass(bucket: string, key: string, dataId: string, storageClass: string): Promise<boolean> {
+    return this.writes.submit(() => this.statements.setCurrentStorageClass.run(storageClass, bucket, key, dataId).changes === 1
+      || this.statements.setVersionStorageClass.run(storageClass, bucket, key, dataId).changes === 1);
   }
 
   async getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined> {
@@ -189,6 +218,9 @@ export class SqliteIndex implements Index {
   }
 
   async setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean> {
+    // Object Lock is enabled only while versioning is Enabled, and never disabled again: only
+    // setObjectLockConfiguration (and createBucket) may write it.
+    if (name === 'object-lock') throw new Error('the object-lock setting is written only by setObjectLockConfiguration');
     return this.writes.submit(() => {
       if (this.statements.getBucket.get(bucket) === undefined) return false;
       if (value === undefined) this.statements.deleteBucketSetting.run(bucket, name);
@@ -202,8 +234,20 @@ export class SqliteIndex implements Index {
       .map((row) => ({ bucket: row.bucket, value: JSON.parse(row.value_json) }));
   }
 
-  async setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean> {
-    return this.writes.submit(() => this.statements.setBucketVersioning.run(status, name).changes === 1);
+  async setBucketVersioning(name: string, status: VersioningStatus): Promise<SetVersioningOutcome> {
+    return this.writes.submit(() => this.objectLock.setBucketVersioning(name, status));
+  }
+
+  async setObjectLockConfiguration(bucket: string, configuration: ObjectLockConfiguration): Promise<SetObjectLockConfigurationOutcome> {
+    return this.writes.submit(() => this.objectLock.setConfiguration(bucket, configuration));
+  }
+
+  async setObjectRetention(bucket: string, key: string, versionId: string, retention: ObjectRetention | undefined, options: GovernanceBypass = {}): Promise<ObjectLockChangeOutcome> {
+    return this.writes.submit(() => this.objectLock.setRetention(bucket, key, versionId, retention, options.bypassGovernance === true));
+  }
+
+  async setObjectLegalHold(bucket: string, key: string, versionId: string, status: LegalHoldStatus): Promise<ObjectLockChangeOutcome> {
+    return this.writes.submit(() => this.objectLock.setLegalHold(bucket, key, versionId, status));
   }
 
   async listObjectVersions(query: ListVersionsQuery): Promise<ListVersionsPage> {
@@ -248,6 +292,7 @@ export class SqliteIndex implements Index {
         checksumAlgorithm: upload.checksumAlgorithm ?? null,
         checksumType: upload.checksumType ?? null,
         tagsJson: tagsToJson(upload.tags),
+        ...lockToParameters(upload),
       });
       return 'created';
     });

@@ -23,8 +23,19 @@ import type {
   CorsRule,
   CreateBucketOutcome,
   DeleteOutcome,
+  DeleteVersionOptions,
+  GovernanceBypass,
+  LegalHoldStatus,
+  ObjectLockChangeOutcome,
+  ObjectLockConfiguration,
+  ObjectRetention,
+  SetObjectLockConfigurationOutcome,
+  SetVersioningOutcome,
   ListVersionsPage,
   ListVersionsQuery,
+  ScannedVersion,
+  ScanVersionsQuery,
+  VersionDeleteCondition,
   VersioningStatus,
   DeleteBucketOutcome,
   Index,
@@ -127,6 +138,7 @@ export function serveIndexWrites(path: string): { close(): Promise<void> } {
 /** The Index methods that write, the only ones the primary runs for its workers. */
 const WRITE_METHODS = new Set([
   'createBucket', 'deleteBucket', 'setBucketTags', 'setBucketVersioning', 'setBucketCors', 'setBucketSetting', 'putObject', 'deleteObject', 'deleteVersion', 'setObjectTags',
+  'setObjectLockConfiguration', 'setObjectRetention', 'setObjectLegalHold', 'setStorageClass',
   'createUpload', 'putPart', 'completeUpload', 'abortUpload',
   'createUser', 'deleteUser', 'setUserPolicy', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
 ]);
@@ -170,18 +182,31 @@ export class ThreadedSqliteIndex implements Index {
     });
   }
 
-  createBucket(bucket: BucketRecord, initialSettings?: Partial<Record<BucketSettingName, unknown>>): Promise<CreateBucketOutcome> {
-    return this.write('createBucket', bucket, initialSettings);
+  createBucket(bucket: BucketRecord, settings?: Partial<Record<BucketSettingName, unknown>>): Promise<CreateBucketOutcome> {
+    return this.write('createBucket', bucket, settings);
   }
   deleteBucket(name: string): Promise<DeleteBucketOutcome> { return this.write('deleteBucket', name); }
   putObject(object: ObjectRecord, condition?: WriteCondition): Promise<PutObjectOutcome> { return this.write('putObject', object, condition); }
   deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome> {
     return this.write('deleteObject', bucket, key, condition);
   }
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
-    return this.write('deleteVersion', bucket, key, versionId);
+  deleteVersion(bucket: string, key: string, versionId: string, options?: DeleteVersionOptions): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+    return this.write('deleteVersion', bucket, key, versionId, options);
   }
-  setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean> { return this.write('setBucketVersioning', name, status); }
+  setBucketVersioning(name: string, status: VersioningStatus): Promise<SetVersioningOutcome> { return this.write('setBucketVersioning', name, status); }
+  setObjectLockConfiguration(bucket: string, configuration: ObjectLockConfiguration): Promise<SetObjectLockConfigurationOutcome> {
+    return this.write('setObjectLockConfiguration', bucket, configuration);
+  }
+  setObjectRetention(bucket: string, key: string, versionId: string, retention: ObjectRetention | undefined, options?: GovernanceBypass): Promise<ObjectLockChangeOutcome> {
+    return this.write('setObjectRetention', bucket, key, versionId, retention, options);
+  }
+  setObjectLegalHold(bucket: string, key: string, versionId: string, status: LegalHoldStatus): Promise<ObjectLockChangeOutcome> {
+    return this.write('setObjectLegalHold', bucket, key, versionId, status);
+  }
+  setStorageClass(bucket: string, key: string, dataId: string, storageClass: string): Promise<boolean> {
+    return this.write('setStorageClass', bucket, key, dataId, storageClass);
+  }
+  scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]> { return this.reader.scanVersions(query); }
   setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean> { return this.write('setBucketCors', name, rules); }
   setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean> { return this.write('setBucketSetting', bucket, name, value); }
   getBucketSetting<T>(bucket: string, name: BucketSettingName): Promise<T | undefined> { return this.reader.getBucketSetting<T>(bucket, name); }

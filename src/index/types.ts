@@ -72,6 +72,32 @@ export interface Tag {
   value: string;
 }
 
+/** S3 Object Lock retention modes: GOVERNANCE can be bypassed by a caller allowed to; COMPLIANCE by no one. */
+export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
+export type LegalHoldStatus = 'ON' | 'OFF';
+
+/** A version's retention: it may not be destroyed (nor the retention weakened) before retainUntilMs. */
+export interface ObjectRetention {
+  mode: ObjectLockMode;
+  retainUntilMs: number;
+}
+
+/**
+ * The 'object-lock' bucket setting: present exactly when Object Lock is enabled on the bucket (it can
+ * never be disabled again). The default retention applies to new versions that name none.
+ */
+export interface ObjectLockConfiguration {
+  enabled: true;
+  defaultRetention?: { mode: ObjectLockMode; days?: number; years?: number };
+}
+
+/** Why Object Lock refuses to destroy a version or weaken its retention. */
+export type LockRefusal =
+  /** COMPLIANCE retention or a legal hold: no one may, bypass or not. */
+  | 'locked'
+  /** GOVERNANCE retention: only with x-amz-bypass-governance-retention from a caller allowed to. */
+  | 'governance';
+
 /** Response headers stored with an object and returned on GET/HEAD. */
 export interface StoredObjectHeaders {
   contentType: string;
@@ -119,6 +145,9 @@ export interface UploadRecord {
   checksumType?: ChecksumType;
   /** x-amz-tagging of CreateMultipartUpload: the completed object's tags. */
   tags?: Tag[];
+  /** Object Lock headers of CreateMultipartUpload: the completed version's retention and legal hold. */
+  retention?: ObjectRetention;
+  legalHold?: LegalHoldStatus;
 }
 
 export interface UploadSummary {
@@ -156,6 +185,43 @@ export interface WriteCondition {
   ifNoneMatch?: boolean;
   /** If-Match: only when the current version has this ETag (hex, no quotes). */
   ifMatchEtag?: string;
+  /**
+   * Only when the current version is still this stored version (its data id): a background worker
+   * acting on what it read earlier never removes a version written since.
+   */
+  ifDataId?: string;
+}
+
+/** Conditions a permanent delete of one version checks inside its transaction (background workers). */
+export interface VersionDeleteCondition {
+  /** Only while the version id still names this stored version (a 'null' version may have been replaced). */
+  ifDataId: string;
+  /** Only while it is a delete marker that is the key's only version (an expired object delete marker). */
+  ifSoleDeleteMarker?: boolean;
+}
+
+/** One stored version as background workers scan it: enough to decide, and to act conditionally. */
+export interface ScannedVersion {
+  key: string;
+  versionId: string;
+  dataId: string;
+  isLatest: boolean;
+  isDeleteMarker: boolean;
+  sizeBytes: number;
+  lastModifiedMs: number;
+  storageClass: string;
+  tags?: Tag[];
+}
+
+export interface ScanVersionsQuery {
+  bucket: string;
+  /** Keys from this one (inclusive)… */
+  fromKey: string;
+  /** …up to this one (exclusive); undefined: to the end. */
+  toKey?: string;
+  /** Resume after this version, in scan order; undefined: from the last key of the range. */
+  after?: { key: string; dataId: string };
+  limit: number;
 }
 
 export type ConditionFailure = 'precondition-failed' | 'no-such-key';
@@ -182,6 +248,10 @@ export interface ObjectRecord {
   parts?: StoredPart[];
   /** The object's tag set, in the order it was given; undefined when it has none. */
   tags?: Tag[];
+  /** Object Lock retention of this version; undefined when it has none (a lock bucket's default applies at write). */
+  retention?: ObjectRetention;
+  /** Object Lock legal hold of this version; undefined when it was never set (ON blocks deletion). */
+  legalHold?: LegalHoldStatus;
 }
 
 /** One entry of ListObjectVersions: a version or a delete marker. */
@@ -210,7 +280,8 @@ export interface ListVersionsPage {
 
 /** What a delete did: the version it removed for good, or the delete marker it made. */
 export interface DeleteOutcome {
-  failure?: ConditionFailure;
+  /** Nothing was deleted: a write condition failed, or Object Lock protects the version. */
+  failure?: ConditionFailure | LockRefusal;
   /** The version no longer stored (its data is garbage now). */
   removed?: ObjectRecord;
   /** A delete in a versioned bucket keeps the data and makes a delete marker the latest version. */
@@ -254,10 +325,26 @@ export type CompleteUploadOutcome =
   | { stored: true; replaced?: ObjectRecord; versionId: string; discardedDataIds: string[] }
   | { stored: false; reason: 'no-such-upload' | ConditionFailure; current?: ObjectRecord };
 export type DeleteBucketOutcome = 'deleted' | 'not-empty' | 'missing';
+export type SetVersioningOutcome = 'set' | 'no-such-bucket' | 'object-lock-enabled';
+export type SetObjectLockConfigurationOutcome = 'set' | 'no-such-bucket' | 'versioning-not-enabled';
+/** A change to one version's Object Lock state: what happened, or why nothing did. */
+export type ObjectLockChangeOutcome = 'set' | 'no-such-version' | 'object-lock-not-enabled' | LockRefusal;
+export interface GovernanceBypass {
+  /** x-amz-bypass-governance-retention from a caller allowed to bypass GOVERNANCE retention. */
+  bypassGovernance?: boolean;
+}
+
+/** How a permanent version delete is judged: Object Lock bypass, and the lifecycle worker's condition. */
+export interface DeleteVersionOptions extends GovernanceBypass {
+  condition?: VersionDeleteCondition;
+}
 
 export interface Index {
-  /** Creates a bucket with its first settings (e.g. its public access block) in one transaction. */
-  createBucket(bucket: BucketRecord, initialSettings?: Partial<Record<BucketSettingName, unknown>>): Promise<CreateBucketOutcome>;
+  /**
+   * Creates a bucket (its versioning state included) with its initial settings, in one transaction;
+   * nothing changes when it already exists.
+   */
+  createBucket(bucket: BucketRecord, settings?: Partial<Record<BucketSettingName, unknown>>): Promise<CreateBucketOutcome>;
   getBucket(name: string): Promise<BucketRecord | undefined>;
   listBuckets(): Promise<BucketRecord[]>;
   deleteBucket(name: string): Promise<DeleteBucketOutcome>;
@@ -273,14 +360,36 @@ export interface Index {
    * versioned one a delete marker becomes the latest version and the data stays.
    */
   deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome>;
-  /** Removes one version (or delete marker) for good; the next newest becomes the latest. */
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }>;
+  /**
+   * Removes one version (or delete marker) for good; the next newest becomes the latest. A version
+   * Object Lock protects stays, and the outcome's failure says why ('locked' / 'governance'). With a
+   * condition that no longer holds, removes nothing and reports failure 'precondition-failed'.
+   */
+  deleteVersion(bucket: string, key: string, versionId: string, options?: DeleteVersionOptions): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }>;
+  /**
+   * Every version and delete marker of keys in a range, keys descending and each key's versions
+   * newest first (an order both tables' primary keys give without sorting), at most `limit`.
+   */
+  scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]>;
+  /** Relabels one stored version's storage class, if that version (by data id) still exists; false otherwise. */
+  setStorageClass(bucket: string, key: string, dataId: string, storageClass: string): Promise<boolean>;
   /** One version by id (a delete marker has isDeleteMarker set); undefined when there is none. */
   getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined>;
   /** The version id of the delete marker that is a key's latest version, if it is one. */
   getLatestDeleteMarker(bucket: string, key: string): Promise<string | undefined>;
   listObjectVersions(query: ListVersionsQuery): Promise<ListVersionsPage>;
-  setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean>;
+  /** Sets a bucket's versioning; an Object Lock bucket stays Enabled ('object-lock-enabled'). */
+  setBucketVersioning(name: string, status: VersioningStatus): Promise<SetVersioningOutcome>;
+  /** Enables Object Lock (or replaces its default retention) on a bucket whose versioning is Enabled. */
+  setObjectLockConfiguration(bucket: string, configuration: ObjectLockConfiguration): Promise<SetObjectLockConfigurationOutcome>;
+  /**
+   * Replaces one version's retention (undefined: removes it) if Object Lock allows the change: an
+   * active COMPLIANCE retention can only be kept or extended, an active GOVERNANCE one changed
+   * otherwise only with `bypassGovernance`.
+   */
+  setObjectRetention(bucket: string, key: string, versionId: string, retention: ObjectRetention | undefined, options?: GovernanceBypass): Promise<ObjectLockChangeOutcome>;
+  /** Sets one version's legal hold. */
+  setObjectLegalHold(bucket: string, key: string, versionId: string, status: LegalHoldStatus): Promise<ObjectLockChangeOutcome>;
   /** Replaces a bucket's CORS rules (none: remove them); false when the bucket does not exist. */
   setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean>;
   /** A bucket's setting by name (its JSON value), undefined when unset or the bucket is missing. */

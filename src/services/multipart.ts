@@ -71,6 +71,8 @@ export async function completeUpload(
     userMetadata: upload.userMetadata,
     checksum: completed.checksum,
     tags: upload.tags,
+    retention: upload.retention,
+    legalHold: upload.legalHold,
   };
   const manifestParts = parts.map(({ placement: _placement, ...part }) => part);
   // The object's own, self-describing entry on disk: a record whose payload lists the parts (up to

@@ -4,8 +4,11 @@
 import type {
   ConditionFailure,
   DeleteOutcome,
+  DeleteVersionOptions,
   Index,
+  LegalHoldStatus,
   ObjectRecord,
+  ObjectRetention,
   StoredChecksum,
   StoredObjectHeaders,
   StoredPart,
@@ -38,8 +41,12 @@ export interface NewObject {
   verify: () => VerifiedContent;
   condition?: WriteCondition;
   tags?: Tag[];
+  /** Object Lock state the request names; without a retention, a lock bucket's default applies. */
+  retention?: ObjectRetention;
+  legalHold?: LegalHoldStatus;
 }
 
+/** `object` carries the lock state as requested; a default retention the index applied is not in it. */
 export type WriteOutcome =
   | { stored: true; object: ObjectRecord; replaced?: ObjectRecord }
   | { stored: false; reason: 'no-such-bucket' | ConditionFailure };
@@ -80,6 +87,8 @@ export async function writeObject(layers: Layers, incoming: NewObject): Promise<
       userMetadata: incoming.userMetadata,
       checksum: verified.checksum,
       tags: incoming.tags,
+      retention: incoming.retention,
+      legalHold: incoming.legalHold,
     };
     return described;
   });
@@ -138,9 +147,22 @@ export async function deleteObject(layers: Layers, bucket: string, key: string, 
   return outcome;
 }
 
-/** Removes one version or delete marker for good. */
-export async function deleteVersion(layers: Layers, bucket: string, key: string, versionId: string): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
-  const outcome = await layers.index.deleteVersion(bucket, key, versionId);
+/**
+ * Removes one version or delete marker for good — unless Object Lock protects it: then nothing
+ * changes and `failure` is 'locked' (COMPLIANCE retention or legal hold: never removable) or
+ * 'governance' (GOVERNANCE retention: removable only with `bypassGovernance` from a caller allowed
+ * to). Every path that destroys a version (DeleteObject, DeleteObjects, lifecycle expiry) comes
+ * through here, and the index judges the lock in the same transaction as the delete. With a
+ * `condition` (lifecycle) that no longer holds, nothing changes either ('precondition-failed').
+ */
+export async function deleteVersion(
+  layers: Layers,
+  bucket: string,
+  key: string,
+  versionId: string,
+  options: DeleteVersionOptions = {},
+): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+  const outcome = await layers.index.deleteVersion(bucket, key, versionId, options);
   await tombstone(layers, bucket, key, outcome.discardedDataIds);
   return outcome;
 }

@@ -173,6 +173,31 @@ def invalid_bucket_names():
     assert not any(name in names for name in ["Bad_Name", "ab", "a..b"]), names
 
 
+@check("lifecycle-configuration")
+def lifecycle_configuration():
+    name = new_bucket("lifecycle")
+    rules = [
+        {"ID": "logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 30},
+         "Transitions": [{"Days": 0, "StorageClass": "GLACIER"}]},
+        {"ID": "old", "Status": "Enabled", "Filter": {"And": {"Prefix": "v/", "Tags": [{"Key": "k", "Value": "v"}]}},
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 7, "NewerNoncurrentVersions": 3}},
+        {"ID": "uploads", "Status": "Disabled", "Filter": {}, "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2}},
+    ]
+    put = s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+    assert put["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K", put
+    got = s3.get_bucket_lifecycle_configuration(Bucket=name)
+    assert got["Rules"] == rules, got["Rules"]
+    written = s3.put_object(Bucket=name, Key="logs/a", Body=b"x")
+    assert written["Expiration"].endswith('GMT", rule-id="logs"'), written.get("Expiration")
+    code, status, _ = error_of(s3.put_bucket_lifecycle_configuration, Bucket=name,
+                               LifecycleConfiguration={"Rules": [{"ID": "x", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 0}}]})
+    assert (code, status) == ("InvalidArgument", 400), (code, status)
+    assert s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"] == rules
+    s3.delete_bucket_lifecycle(Bucket=name)
+    code, status, _ = error_of(s3.get_bucket_lifecycle_configuration, Bucket=name)
+    assert (code, status) == ("NoSuchLifecycleConfiguration", 404), (code, status)
+
+
 # --- objects ---------------------------------------------------------------------------------
 
 
@@ -541,6 +566,41 @@ def checksums():
 
 
 # --- runner ----------------------------------------------------------------------------------
+
+
+@check("object-lock")
+def object_lock():
+    import datetime
+
+    name = f"py-object-lock-{RUN_ID}"
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+    s3.put_object_lock_configuration(
+        Bucket=name,
+        ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}},
+    )
+    rule = s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]["Rule"]
+    assert rule == {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}, rule
+    until = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)).replace(microsecond=0)
+    version = s3.put_object(Bucket=name, Key="k", Body=b"locked", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until)["VersionId"]
+    head = s3.head_object(Bucket=name, Key="k")
+    assert (head["ObjectLockMode"], head["ObjectLockRetainUntilDate"]) == ("COMPLIANCE", until), head
+    code, status, error = error_of(s3.delete_object, Bucket=name, Key="k", VersionId=version, BypassGovernanceRetention=True)
+    assert (code, status) == ("AccessDenied", 403), (code, status)
+    shorter = {"Mode": "COMPLIANCE", "RetainUntilDate": until - datetime.timedelta(hours=1)}
+    code, status, _ = error_of(s3.put_object_retention, Bucket=name, Key="k", VersionId=version, Retention=shorter)
+    assert (code, status) == ("AccessDenied", 403), (code, status)
+    assert s3.get_object_retention(Bucket=name, Key="k")["Retention"] == {"Mode": "COMPLIANCE", "RetainUntilDate": until}
+    s3.put_object_legal_hold(Bucket=name, Key="k", LegalHold={"Status": "ON"})
+    assert s3.get_object_legal_hold(Bucket=name, Key="k")["LegalHold"] == {"Status": "ON"}
+    governed = s3.put_object(Bucket=name, Key="g", Body=b"default retention")["VersionId"]
+    assert s3.head_object(Bucket=name, Key="g")["ObjectLockMode"] == "GOVERNANCE"
+    code, status, _ = error_of(s3.delete_object, Bucket=name, Key="g", VersionId=governed)
+    assert (code, status) == ("AccessDenied", 403), (code, status)
+    s3.delete_object(Bucket=name, Key="g", VersionId=governed, BypassGovernanceRetention=True)
+    code, status, _ = error_of(s3.put_bucket_versioning, Bucket=name, VersioningConfiguration={"Status": "Suspended"})
+    assert (code, status) == ("InvalidBucketState", 409), (code, status)
+    assert s3.get_object(Bucket=name, Key="k", VersionId=version)["Body"].read() == b"locked"
 
 
 def main(argv):

@@ -1,14 +1,14 @@
 // `cairn admin user …` and `cairn admin key …`: users, access keys and user policies of a running
-// server, through its admin API. A new key's secret is printed once, to stdout, never logged.
+// server, through its admin API (docs/admin-api.md). A new key's secret is printed once, to stdout,
+// never logged.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { clientCredentials } from '../credentials.js';
+import { CommandFailure, EXIT_SUCCESS, HelpRequested, UsageError, type AdminCommand, type AdminIo } from './command.js';
+import { DEFAULT_ENDPOINT, DEFAULT_REGION, describeError } from './connection.js';
 import { AdminApiError, IamClient } from './iam-client.js';
 
-const ENDPOINT_DEFAULT = 'http://127.0.0.1:9000';
-
-export const USER_USAGE = `usage: cairn admin user <command> [--endpoint URL] [--json]
-
+const USER_HELP = `commands:
   add NAME                 create a user with an access key (its secret is shown only this once)
   list                     list users and their access keys
   show NAME                one user
@@ -16,16 +16,20 @@ export const USER_USAGE = `usage: cairn admin user <command> [--endpoint URL] [-
   set-policy NAME FILE     attach a policy (IAM JSON; FILE "-" reads stdin)
   get-policy NAME          print the user's policy
   delete-policy NAME       remove the user's policy
-`;
 
-export const KEY_USAGE = `usage: cairn admin key <command> [--endpoint URL] [--json]
+options:
+  --json                   print JSON (add: exactly {"user", "accessKeyId", "secretAccessKey"})
+  the root identity's credentials sign every request; users may not use the admin API`;
 
+const KEY_HELP = `commands:
   add USER                 create another access key for USER (at most 2 per user)
   list USER                list USER's keys
   disable KEY_ID           make a key Inactive (requests signed with it fail with InvalidAccessKeyId)
   enable KEY_ID            make a key Active again
   remove KEY_ID            delete a key
-`;
+
+options:
+  --json                   print JSON`;
 
 interface NewKey { user: string; accessKeyId: string; secretAccessKey: string }
 interface KeyJson { accessKeyId: string; status: string; createdAt: string }
@@ -33,41 +37,56 @@ interface UserJson { name: string; arn: string; canonicalId: string; createdAt: 
 
 interface ParsedCommand {
   client: IamClient;
+  endpoint: string;
   json: boolean;
+  /** The subcommand, then its operands. */
   positionals: string[];
+  io: AdminIo;
 }
 
-function parse(argv: string[], usage: string): ParsedCommand | undefined {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      endpoint: { type: 'string', default: process.env['CAIRN_ENDPOINT'] ?? ENDPOINT_DEFAULT },
-      region: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help || positionals.length === 0) {
-    process.stdout.write(usage);
-    return undefined;
+function parse(args: string[], io: AdminIo): ParsedCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        endpoint: { type: 'string', default: DEFAULT_ENDPOINT },
+        region: { type: 'string', default: DEFAULT_REGION },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  const credentials = clientCredentials(process.env);
-  if (credentials === undefined) throw new Error('set CAIRN_ACCESS_KEY and CAIRN_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) to the root credentials');
-  return { client: new IamClient(values.endpoint, credentials, values.region), json: values.json, positionals };
+  const { values, positionals } = parsed;
+  if (values.help) throw new HelpRequested();
+  if (positionals.length === 0) throw new UsageError('expected a command');
+  const credentials = clientCredentials(io.env);
+  if (credentials === undefined) {
+    throw new UsageError('no credentials: set CAIRN_ACCESS_KEY and CAIRN_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
+  }
+  let client: IamClient;
+  try {
+    client = new IamClient(values.endpoint, credentials, values.region);
+  } catch {
+    throw new UsageError(`--endpoint ${values.endpoint}: not a URL (expected e.g. ${DEFAULT_ENDPOINT})`);
+  }
+  return { client, endpoint: values.endpoint, json: values.json, positionals, io };
 }
 
-function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+function print(command: ParsedCommand, text: string): void {
+  command.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-function printNewKey(key: NewKey, json: boolean): void {
-  if (json) {
-    print(JSON.stringify({ user: key.user, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }));
+function printNewKey(command: ParsedCommand, key: NewKey): void {
+  if (command.json) {
+    print(command, JSON.stringify({ user: key.user, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }));
     return;
   }
-  print([
+  print(command, [
     `user               ${key.user}`,
     `access key id      ${key.accessKeyId}`,
     `secret access key  ${key.secretAccessKey}`,
@@ -76,105 +95,125 @@ function printNewKey(key: NewKey, json: boolean): void {
 }
 
 function describeUser(user: UserJson): string {
-  const keys = user.accessKeys.map((key) => `  ${key.accessKeyId}  ${key.status.padEnd(8)}  created ${key.createdAt}`);
-  return [`${user.name}  ${user.arn}${user.hasPolicy ? '  (has a policy)' : ''}`, ...keys].join('\n');
+  const keys = user.accessKeys.map(describeKey);
+  return [`${user.name}  ${user.arn}${user.hasPolicy ? '  (has a policy)' : ''}`, ...keys.map((line) => `  ${line}`)].join('\n');
 }
 
-/** Requires exactly `count` positionals after the command word. */
-function operands(command: ParsedCommand, count: number, usage: string): string[] {
-  const rest = command.positionals.slice(1);
-  if (rest.length !== count) throw new Error(`expected ${count} argument(s) after '${command.positionals[0]}'\n\n${usage}`);
-  return rest;
+function describeKey(key: KeyJson): string {
+  return `${key.accessKeyId}  ${key.status.padEnd(8)}  created ${key.createdAt}`;
+}
+
+/** Exactly `names.length` operands after the subcommand. */
+function operands(command: ParsedCommand, names: string[]): string[] {
+  const given = command.positionals.slice(1);
+  if (given.length !== names.length) {
+    throw new UsageError(`${command.positionals[0]}: expected ${names.length === 0 ? 'no arguments' : names.join(' ')}`);
+  }
+  return given;
 }
 
 const segment = (text: string) => encodeURIComponent(text);
 
-/** Runs one `cairn admin user` command; returns the exit code. */
-export async function runUserCommand(argv: string[]): Promise<number> {
-  return reportErrors(async () => {
-    const command = parse(argv, USER_USAGE);
-    if (command === undefined) return 0;
-    const { client, json } = command;
-    switch (command.positionals[0]) {
-      case 'add': {
-        const [name] = operands(command, 1, USER_USAGE);
-        printNewKey(await client.json<NewKey>('POST', '/users', { name }), json);
-        return 0;
-      }
-      case 'list': {
-        operands(command, 0, USER_USAGE);
-        const { users } = await client.json<{ users: UserJson[] }>('GET', '/users');
-        print(json ? JSON.stringify({ users }) : users.length === 0 ? '(no users)' : users.map(describeUser).join('\n'));
-        return 0;
-      }
-      case 'show': {
-        const [name] = operands(command, 1, USER_USAGE);
-        const user = await client.json<UserJson>('GET', `/users/${segment(name!)}`);
-        print(json ? JSON.stringify(user) : describeUser(user));
-        return 0;
-      }
-      case 'remove':
-        await client.send('DELETE', `/users/${segment(operands(command, 1, USER_USAGE)[0]!)}`);
-        return 0;
-      case 'set-policy': {
-        const [name, file] = operands(command, 2, USER_USAGE);
-        const text = readFileSync(file === '-' ? 0 : file!, 'utf8');
-        await client.send('PUT', `/users/${segment(name!)}/policy`, text);
-        return 0;
-      }
-      case 'get-policy':
-        print((await client.send('GET', `/users/${segment(operands(command, 1, USER_USAGE)[0]!)}/policy`)).text);
-        return 0;
-      case 'delete-policy':
-        await client.send('DELETE', `/users/${segment(operands(command, 1, USER_USAGE)[0]!)}/policy`);
-        return 0;
-      default:
-        throw new Error(`unknown user command '${command.positionals[0]}'\n\n${USER_USAGE}`);
-    }
-  });
-}
-
-/** Runs one `cairn admin key` command; returns the exit code. */
-export async function runKeyCommand(argv: string[]): Promise<number> {
-  return reportErrors(async () => {
-    const command = parse(argv, KEY_USAGE);
-    if (command === undefined) return 0;
-    const { client, json } = command;
-    switch (command.positionals[0]) {
-      case 'add': {
-        const [user] = operands(command, 1, KEY_USAGE);
-        printNewKey(await client.json<NewKey>('POST', `/users/${segment(user!)}/keys`), json);
-        return 0;
-      }
-      case 'list': {
-        const [user] = operands(command, 1, KEY_USAGE);
-        const { accessKeys } = await client.json<{ accessKeys: KeyJson[] }>('GET', `/users/${segment(user!)}/keys`);
-        print(json ? JSON.stringify({ accessKeys }) : accessKeys.map((key) => `${key.accessKeyId}  ${key.status.padEnd(8)}  created ${key.createdAt}`).join('\n'));
-        return 0;
-      }
-      case 'disable':
-      case 'enable': {
-        const [accessKeyId] = operands(command, 1, KEY_USAGE);
-        const status = command.positionals[0] === 'disable' ? 'Inactive' : 'Active';
-        const key = await client.json<KeyJson>('PATCH', `/keys/${segment(accessKeyId!)}`, { status });
-        print(json ? JSON.stringify(key) : `${key.accessKeyId}  ${key.status}`);
-        return 0;
-      }
-      case 'remove':
-        await client.send('DELETE', `/keys/${segment(operands(command, 1, KEY_USAGE)[0]!)}`);
-        return 0;
-      default:
-        throw new Error(`unknown key command '${command.positionals[0]}'\n\n${KEY_USAGE}`);
-    }
-  });
-}
-
-async function reportErrors(run: () => Promise<number>): Promise<number> {
+/** Runs a subcommand, turning the admin API's refusals and network errors into CommandFailure. */
+async function running(args: string[], io: AdminIo, run: (command: ParsedCommand) => Promise<void>): Promise<number> {
+  const command = parse(args, io);
   try {
-    return await run();
+    await run(command);
+    return EXIT_SUCCESS;
   } catch (error) {
-    if (error instanceof AdminApiError) process.stderr.write(`cairn: ${error.code}: ${error.message}\n`);
-    else process.stderr.write(`cairn: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    if (error instanceof UsageError || error instanceof CommandFailure) throw error;
+    if (error instanceof AdminApiError) throw new CommandFailure(`${error.code}: ${error.message}`);
+    throw new CommandFailure(describeError(error, command.endpoint));
   }
 }
+
+async function runUser(command: ParsedCommand): Promise<void> {
+  const { client } = command;
+  switch (command.positionals[0]) {
+    case 'add': {
+      const [name] = operands(command, ['NAME']);
+      printNewKey(command, await client.json<NewKey>('POST', '/users', { name }));
+      return;
+    }
+    case 'list': {
+      operands(command, []);
+      const { users } = await client.json<{ users: UserJson[] }>('GET', '/users');
+      print(command, command.json ? JSON.stringify({ users }) : users.length === 0 ? '(no users)' : users.map(describeUser).join('\n'));
+      return;
+    }
+    case 'show': {
+      const [name] = operands(command, ['NAME']);
+      const user = await client.json<UserJson>('GET', `/users/${segment(name!)}`);
+      print(command, command.json ? JSON.stringify(user) : describeUser(user));
+      return;
+    }
+    case 'remove':
+      await client.send('DELETE', `/users/${segment(operands(command, ['NAME'])[0]!)}`);
+      return;
+    case 'set-policy': {
+      const [name, file] = operands(command, ['NAME', 'FILE']);
+      let text: string;
+      try {
+        text = readFileSync(file === '-' ? 0 : file!, 'utf8');
+      } catch (error) {
+        throw new CommandFailure(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      await client.send('PUT', `/users/${segment(name!)}/policy`, text);
+      return;
+    }
+    case 'get-policy':
+      print(command, (await client.send('GET', `/users/${segment(operands(command, ['NAME'])[0]!)}/policy`)).text);
+      return;
+    case 'delete-policy':
+      await client.send('DELETE', `/users/${segment(operands(command, ['NAME'])[0]!)}/policy`);
+      return;
+    default:
+      throw new UsageError(`unknown command '${command.positionals[0]}'`);
+  }
+}
+
+async function runKey(command: ParsedCommand): Promise<void> {
+  const { client } = command;
+  switch (command.positionals[0]) {
+    case 'add': {
+      const [user] = operands(command, ['USER']);
+      printNewKey(command, await client.json<NewKey>('POST', `/users/${segment(user!)}/keys`));
+      return;
+    }
+    case 'list': {
+      const [user] = operands(command, ['USER']);
+      const { accessKeys } = await client.json<{ accessKeys: KeyJson[] }>('GET', `/users/${segment(user!)}/keys`);
+      print(command, command.json ? JSON.stringify({ accessKeys }) : accessKeys.map(describeKey).join('\n'));
+      return;
+    }
+    case 'disable':
+    case 'enable': {
+      const [accessKeyId] = operands(command, ['KEY_ID']);
+      const status = command.positionals[0] === 'disable' ? 'Inactive' : 'Active';
+      const key = await client.json<KeyJson>('PATCH', `/keys/${segment(accessKeyId!)}`, { status });
+      print(command, command.json ? JSON.stringify(key) : `${key.accessKeyId}  ${key.status}`);
+      return;
+    }
+    case 'remove':
+      await client.send('DELETE', `/keys/${segment(operands(command, ['KEY_ID'])[0]!)}`);
+      return;
+    default:
+      throw new UsageError(`unknown command '${command.positionals[0]}'`);
+  }
+}
+
+export const userCommand: AdminCommand = {
+  name: 'user',
+  summary: 'Create, list and delete users; set their policies (root credentials only).',
+  synopsis: 'user add|list|show|remove|set-policy|get-policy|delete-policy [NAME] [FILE] [--json]',
+  help: USER_HELP,
+  run: (args, io) => running(args, io, runUser),
+};
+
+export const keyCommand: AdminCommand = {
+  name: 'key',
+  summary: "Add, list, disable, enable and delete users' access keys (root credentials only).",
+  synopsis: 'key add|list|disable|enable|remove USER|KEY_ID [--json]',
+  help: KEY_HELP,
+  run: (args, io) => running(args, io, runKey),
+};

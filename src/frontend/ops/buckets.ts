@@ -1,5 +1,5 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
-import type { BucketRecord } from '../../index/types.js';
+import type { BucketRecord, ObjectLockConfiguration } from '../../index/types.js';
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
@@ -90,11 +90,22 @@ async function requestedLocation(context: RequestContext): Promise<string | unde
   return location === '' ? undefined : location;
 }
 
+/** x-amz-bucket-object-lock-enabled: "true" creates the bucket with Object Lock enabled. */
+function requestedObjectLock(context: RequestContext): boolean {
+  const value = header(context, 'x-amz-bucket-object-lock-enabled');
+  if (value === undefined || value.trim().toLowerCase() === 'false') return false;
+  if (value.trim().toLowerCase() === 'true') return true;
+  throw new S3Error('InvalidArgument', 'x-amz-bucket-object-lock-enabled must be true or false.', {
+    extraFields: { ArgumentName: 'x-amz-bucket-object-lock-enabled', ArgumentValue: value },
+  });
+}
+
 export async function createBucket(context: RequestContext): Promise<void> {
   const name = context.bucket!;
   const problem = bucketNameProblem(name);
   if (problem !== undefined) throw new S3Error('InvalidBucketName', problem, { extraFields: { BucketName: name } });
   assertCreateBucketAccessHeaders(context);
+  const objectLock = requestedObjectLock(context);
   const location = await requestedLocation(context);
   const { region } = context.config;
   // An empty constraint means "this server's region"; naming another region is refused, as a
@@ -103,12 +114,14 @@ export async function createBucket(context: RequestContext): Promise<void> {
     throw new S3Error('IllegalLocationConstraintException',
       `The ${location} location constraint is incompatible for the region specific endpoint this request was sent to.`);
   }
+  // Object Lock needs every version kept: a bucket created with it is versioned from the start.
   const outcome = await context.layers.index.createBucket({
     name,
     createdAtMs: Date.now(),
     region,
     ownerId: requesterId(context),
-  }, initialAccessSettings());
+    versioning: objectLock ? 'Enabled' : undefined,
+  }, { ...initialAccessSettings(), ...(objectLock ? { 'object-lock': { enabled: true } satisfies ObjectLockConfiguration } : {}) });
   if (outcome === 'already-exists') {
     const existing = await context.layers.index.getBucket(name);
     const yours = existing === undefined || existing.ownerId === requesterId(context);

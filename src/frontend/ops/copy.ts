@@ -5,6 +5,7 @@ import { writeObject, readObject } from '../../services/objects.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
+import { authorizeLockHeaders, objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
 import { sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, xmlDocument } from '../xml.js';
@@ -80,11 +81,16 @@ export async function copyObject(context: RequestContext): Promise<void> {
   const headers = replacing ? storedHeadersFromRequest(context) : undefined;
   const userMetadata = replacing ? userMetadataFromRequest(context) : undefined;
   await requireBucket(context);
+  // The copy is a new version: it takes the request's lock headers, never the source's lock.
+  await authorizeLockHeaders(context);
+  const lock = objectLockFromHeaders(context, await objectLockConfigurationOf(context, context.bucket!));
   const { source, object: sourceObject } = await resolveCopySource(context);
   if (sourceObject.sizeBytes > PUT_OBJECT_SIZE_BYTES_MAX) {
     throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${PUT_OBJECT_SIZE_BYTES_MAX}`);
   }
-  const ontoItself = source.bucket === context.bucket && source.key === context.key;
+  // S3 documents copying an earlier version onto its own key as the way to restore it
+  // (RestoringPreviousVersions), so a copy that names a source version is never "onto itself".
+  const ontoItself = source.bucket === context.bucket && source.key === context.key && source.versionId === null;
   if (ontoItself && !replacing && header(context, 'x-amz-storage-class') === undefined) {
     throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
@@ -111,6 +117,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
       return { md5Hex: md5.digest('hex'), sizeBytes: copiedBytes, checksum: sourceObject.checksum };
     },
     tags: taggingDirective === 'REPLACE' ? replacementTags : sourceObject.tags,
+    ...lock,
   });
   if (!outcome.stored) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
   for (const [name, value] of Object.entries(versionIdHeader(outcome.object.versionId))) context.res.setHeader(name, value);

@@ -2,13 +2,15 @@
 import { DELETE_OBJECTS_BODY_SIZE_BYTES_MAX, DELETE_OBJECTS_KEYS_MAX, KEY_LENGTH_BYTES_MAX } from '../../limits.js';
 import { deleteObject as deleteObjectVersion, deleteVersion } from '../../services/objects.js';
 import { utf8ByteLength } from '../../util/utf8.js';
-import { header, type RequestContext } from '../context.js';
+import type { RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
-import { readSmallBody } from '../payload.js';
+import { hasIntegrityCheck, readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { asArray, node, parseXmlBody, xmlDocument, type XmlNode } from '../xml.js';
 import { authorize } from '../auth/authorize.js';
+import type { GovernanceBypass } from '../../index/types.js';
 import { requireBucket } from './buckets.js';
+import { governanceBypass, isLockRefusal, OBJECT_LOCK_DENIED_MESSAGE, objectLockDenied } from './object-lock.js';
 import { assertKeyLength } from './put.js';
 import { checkedVersionId, VERSION_ID_PATTERN } from './versioning.js';
 import { conditionError, writeConditionFromHeaders } from './write-conditions.js';
@@ -20,12 +22,19 @@ export async function deleteObject(context: RequestContext): Promise<void> {
   const condition = writeConditionFromHeaders(context, false);
   await requireBucket(context);
   if (versionId !== null) {
-    const outcome = await deleteVersion(context.layers, context.bucket!, context.key!, versionId);
+    const outcome = await deleteVersion(context.layers, context.bucket!, context.key!, versionId, await governanceBypass(context));
+    // Object Lock refused: the version stays exactly as it was.
+    if (isLockRefusal(outcome.failure)) throw objectLockDenied();
     sendEmpty(context.res, 204, { 'x-amz-version-id': versionId, ...(outcome.wasDeleteMarker === true ? { 'x-amz-delete-marker': 'true' } : {}) });
     return;
   }
   const outcome = await deleteObjectVersion(context.layers, context.bucket!, context.key!, condition);
-  if (outcome.failure !== undefined) throw conditionError(outcome.failure, context.key!);
+  if (outcome.failure !== undefined) {
+    // Without a version id nothing is destroyed (a delete marker, or an unversioned bucket's object,
+    // which Object Lock cannot protect), so only a write condition can fail here.
+    if (isLockRefusal(outcome.failure)) throw objectLockDenied();
+    throw conditionError(outcome.failure, context.key!);
+  }
   const markerHeaders: Record<string, string> = outcome.deleteMarkerVersionId === undefined ? {} : { 'x-amz-delete-marker': 'true', 'x-amz-version-id': outcome.deleteMarkerVersionId };
   sendEmpty(context.res, 204, markerHeaders);
 }
@@ -52,7 +61,7 @@ function parseDeleteRequest(body: Buffer): { quiet: boolean; entries: DeleteRequ
   return { quiet: quietText === 'true', entries };
 }
 
-async function deleteOne(context: RequestContext, entry: DeleteRequestEntry): Promise<XmlNode> {
+async function deleteOne(context: RequestContext, entry: DeleteRequestEntry, bypass: GovernanceBypass): Promise<XmlNode> {
   const identity = [node('Key', entry.key), node('VersionId', entry.versionId)];
   const failure = (code: string, message: string) => node('Error', [...identity, node('Code', code), node('Message', message)]);
   if (entry.key === '') return failure('InvalidArgument', 'The key must not be empty.');
@@ -63,7 +72,8 @@ async function deleteOne(context: RequestContext, entry: DeleteRequestEntry): Pr
   if (!(await authorize(context, action, { bucket: context.bucket!, key: entry.key }))) return failure('AccessDenied', 'Access Denied');
   try {
     if (entry.versionId !== undefined) {
-      const outcome = await deleteVersion(context.layers, context.bucket!, entry.key, entry.versionId);
+      const outcome = await deleteVersion(context.layers, context.bucket!, entry.key, entry.versionId, bypass);
+      if (isLockRefusal(outcome.failure)) return failure('AccessDenied', OBJECT_LOCK_DENIED_MESSAGE);
       const marker = outcome.wasDeleteMarker === true ? [node('DeleteMarker', true), node('DeleteMarkerVersionId', entry.versionId)] : [];
       return node('Deleted', [...identity, ...marker]);
     }
@@ -79,15 +89,13 @@ async function deleteOne(context: RequestContext, entry: DeleteRequestEntry): Pr
 }
 
 export async function deleteObjects(context: RequestContext): Promise<void> {
-  const hasIntegrityHeader = header(context, 'content-md5') !== undefined
-    || Object.keys(context.req.headers).some((name) => name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-mode')
-    || header(context, 'x-amz-sdk-checksum-algorithm') !== undefined;
-  if (!hasIntegrityHeader) throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
+  if (!hasIntegrityCheck(context)) throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
   await requireBucket(context);
   const { body } = await readSmallBody(context, DELETE_OBJECTS_BODY_SIZE_BYTES_MAX);
   const { quiet, entries } = parseDeleteRequest(body);
   // Concurrent deletes share index and storage group commits.
-  const results = await Promise.all(entries.map((entry) => deleteOne(context, entry)));
+  const bypass = await governanceBypass(context);
+  const results = await Promise.all(entries.map((entry) => deleteOne(context, entry, bypass)));
   const reported = quiet ? results.filter((result) => result.name === 'Error') : results;
   sendXml(context.res, 200, xmlDocument('DeleteResult', reported));
 }

@@ -5,10 +5,12 @@ import type { ByteRange } from '../../storage/index.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { setObjectResponseHeaders } from '../object-headers.js';
+import { mayReadObjectLockState, setObjectLockResponseHeaders } from '../object-lock-headers.js';
 import { waitForDrain } from '../respond.js';
 import { httpDate, parseHttpDate } from '../time.js';
 import { accessDenied, authorize } from '../auth/authorize.js';
 import { requireBucket } from './buckets.js';
+import { expirationHeaders } from './lifecycle.js';
 import { parsePartNumber } from './multipart.js';
 import { checkedVersionId } from './versioning.js';
 import { assertKeyLength } from './put.js';
@@ -148,6 +150,11 @@ async function prepare(context: RequestContext): Promise<{ object: ObjectRecord;
   const partNumberText = context.query.get('partNumber');
   const range = partNumberText !== null ? partRange(context, object, partNumberText) : parseRange(header(context, 'range'), object.sizeBytes);
   setObjectResponseHeaders(context, context.res, object, range === undefined);
+  if (mayReadObjectLockState(context)) setObjectLockResponseHeaders(context.res, object);
+  // The current version's expiry; a request naming a version id is answered without it (docs/lifecycle.md).
+  if (context.query.get('versionId') === null) {
+    for (const [name, value] of Object.entries(await expirationHeaders(context, object))) context.res.setHeader(name, value);
+  }
   if (range === undefined) {
     context.res.setHeader('Content-Length', object.sizeBytes);
   } else {

@@ -14,6 +14,7 @@ import {
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
+import { authorizeLockHeaders, objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
 import { DEFAULT_CHECKSUM_ALGORITHM, IncomingPayload } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
@@ -78,6 +79,10 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
   assertNoObjectAcl(context);
   const tags = tagsFromHeader(context);
   if (tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
+  await requireBucket(context);
+  // Checked now, applied to the version CompleteMultipartUpload makes.
+  await authorizeLockHeaders(context);
+  const lock = objectLockFromHeaders(context, await objectLockConfigurationOf(context, context.bucket!));
   const upload = await createUpload(context.layers, {
     bucket: context.bucket!,
     key,
@@ -87,6 +92,7 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
     checksumAlgorithm: algorithm,
     checksumType: type,
     tags,
+    ...lock,
   });
   if (upload === undefined) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
   if (algorithm !== undefined) {

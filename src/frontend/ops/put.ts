@@ -7,11 +7,13 @@ import { CHECKSUM_HEADER_BY_ALGORITHM } from '../checksums.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
+import { authorizeLockHeaders, assertLockedPutHasIntegrityCheck, objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
 import { IncomingPayload } from '../payload.js';
 import { sendEmpty } from '../respond.js';
 import { requireAuthorized } from '../auth/authorize.js';
 import { assertNoObjectAcl } from './access-control.js';
 import { requireBucket } from './buckets.js';
+import { expirationHeaders } from './lifecycle.js';
 import { tagsFromHeader } from './tagging.js';
 import { conditionError, writeConditionFromHeaders } from './write-conditions.js';
 
@@ -49,6 +51,10 @@ export async function putObject(context: RequestContext): Promise<void> {
   if (tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
   const payload = new IncomingPayload(context, PUT_OBJECT_SIZE_BYTES_MAX);
   await requireBucket(context);
+  const lockConfiguration = await objectLockConfigurationOf(context, context.bucket!);
+  await authorizeLockHeaders(context);
+  const lock = objectLockFromHeaders(context, lockConfiguration);
+  assertLockedPutHasIntegrityCheck(context, lock, lockConfiguration);
   const outcome = await writeObject(context.layers, {
     bucket: context.bucket!,
     key,
@@ -59,12 +65,18 @@ export async function putObject(context: RequestContext): Promise<void> {
     verify: () => payload.finish(),
     condition,
     tags,
+    ...lock,
   });
   if (!outcome.stored) {
     if (outcome.reason === 'no-such-bucket') throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
     throw conditionError(outcome.reason, key);
   }
-  sendEmpty(context.res, 200, { ETag: `"${outcome.object.etag}"`, ...checksumResponseHeaders(outcome.object.checksum), ...versionIdHeader(outcome.object.versionId) });
+  sendEmpty(context.res, 200, {
+    ETag: `"${outcome.object.etag}"`,
+    ...checksumResponseHeaders(outcome.object.checksum),
+    ...versionIdHeader(outcome.object.versionId),
+    ...(await expirationHeaders(context, outcome.object)),
+  });
 }
 
 /** x-amz-version-id for a version a versioning-enabled bucket made (none for the 'null' version). */

@@ -7,8 +7,6 @@ import { S3Error, type S3ErrorCode } from '../errors.js';
 import { sendXml } from '../respond.js';
 import { node, xmlDocument, type XmlNode } from '../xml.js';
 import { requireBucket } from './buckets.js';
-import { requireObject } from './get.js';
-import { assertKeyLength } from './put.js';
 import type { Operation } from '../router.js';
 
 function answerDocument(rootName: string, children: (context: RequestContext) => XmlNode[]): Operation {
@@ -31,23 +29,11 @@ export const UNCONFIGURED_BUCKET_READS: Record<string, Operation> = {
   notification: answerDocument('NotificationConfiguration', () => []),
   requestPayment: answerDocument('RequestPaymentConfiguration', () => [node('Payer', 'BucketOwner')]),
   accelerate: answerDocument('AccelerateConfiguration', () => []),
-  lifecycle: answerNotFound('NoSuchLifecycleConfiguration'),
   // Objects are not encrypted at rest, so there is no encryption configuration to report.
   encryption: answerNotFound('ServerSideEncryptionConfigurationNotFoundError'),
   website: answerNotFound('NoSuchWebsiteConfiguration'),
   replication: answerNotFound('ReplicationConfigurationNotFoundError'),
-  'object-lock': answerNotFound('ObjectLockConfigurationNotFoundError'),
 };
 
-async function withoutObjectLock(context: RequestContext): Promise<void> {
-  assertKeyLength(context.key!);
-  await requireBucket(context);
-  await requireObject(context, context.bucket!, context.key!, context.query.get('versionId'));
-  throw new S3Error('InvalidRequest', 'Bucket is missing Object Lock Configuration');
-}
-
-/** GET ?<sub-resource> on an object, for configuration that cannot have been set. */
-export const UNCONFIGURED_OBJECT_READS: Record<string, Operation> = {
-  retention: withoutObjectLock,
-  'legal-hold': withoutObjectLock,
-};
+/** GET ?<sub-resource> on an object, for configuration that cannot have been set (none at present). */
+export const UNCONFIGURED_OBJECT_READS: Record<string, Operation> = {};

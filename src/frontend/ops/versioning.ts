@@ -32,8 +32,10 @@ export async function putBucketVersioning(context: RequestContext): Promise<void
   if (mfaDelete !== undefined && mfaDelete !== 'Disabled') {
     throw new S3Error('NotImplemented', 'MFA delete is not supported.', { extraFields: { Header: 'x-amz-mfa' } });
   }
-  if (!(await context.layers.index.setBucketVersioning(context.bucket!, status))) {
-    throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
+  const outcome = await context.layers.index.setBucketVersioning(context.bucket!, status);
+  if (outcome === 'no-such-bucket') throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
+  if (outcome === 'object-lock-enabled') {
+    throw new S3Error('InvalidBucketState', 'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.');
   }
   sendEmpty(context.res, 200);
 }

@@ -1,13 +1,16 @@
 // The SQLite index's tables and the mapping between rows and index records. Keys are TEXT under
 // SQLite's BINARY collation, which compares UTF-8 bytes: S3's listing order.
-import type { BucketRecord, ObjectRecord, StoredPart, Tag, UploadRecord } from '../types.js';
+import type { BucketRecord, LegalHoldStatus, ObjectLockMode, ObjectRecord, ObjectRetention, StoredPart, Tag, UploadRecord } from '../types.js';
 
 export const SCHEMA_VERSION = 1;
+
+/** A version's Object Lock state (all NULL: none); an upload keeps the state its object will get. */
+const OBJECT_LOCK_COLUMNS = 'lock_mode TEXT, lock_retain_until_ms INTEGER, legal_hold TEXT';
 
 /** What a stored object version holds, in objects (the live one) and object_versions (the rest). */
 const VERSION_CONTENT_COLUMNS = `size_bytes INTEGER NOT NULL, etag TEXT NOT NULL, last_modified_ms INTEGER NOT NULL,
   storage_class TEXT NOT NULL, headers_json TEXT NOT NULL, user_metadata_json TEXT NOT NULL, checksum_json TEXT,
-  placement BLOB NOT NULL, parts_count INTEGER NOT NULL DEFAULT 0, tags_json TEXT`;
+  placement BLOB NOT NULL, parts_count INTEGER NOT NULL DEFAULT 0, tags_json TEXT, ${OBJECT_LOCK_COLUMNS}`;
 
 /** What a part holds, in upload_parts (while uploading) and object_parts (once completed). */
 const PART_COLUMNS = `part_number INTEGER NOT NULL, data_id TEXT NOT NULL, size_bytes INTEGER NOT NULL, etag TEXT NOT NULL,
@@ -70,7 +73,8 @@ CREATE TABLE IF NOT EXISTS uploads (
   storage_class TEXT NOT NULL,
   checksum_algorithm TEXT,
   checksum_type TEXT,
-  tags_json TEXT
+  tags_json TEXT,
+  ${OBJECT_LOCK_COLUMNS}
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, upload_id);
 CREATE INDEX IF NOT EXISTS uploads_by_age ON uploads (initiated_ms);
@@ -123,6 +127,9 @@ export interface ObjectRow {
   placement: Buffer;
   parts_count: number;
   tags_json: string | null;
+  lock_mode: string | null;
+  lock_retain_until_ms: number | null;
+  legal_hold: string | null;
 }
 
 export interface PartRow {
@@ -146,6 +153,9 @@ export interface UploadRow {
   checksum_algorithm: string | null;
   checksum_type: string | null;
   tags_json: string | null;
+  lock_mode: string | null;
+  lock_retain_until_ms: number | null;
+  legal_hold: string | null;
 }
 
 export function asBuffer(bytes: Uint8Array): Buffer {
@@ -158,6 +168,26 @@ export function tagsToJson(tags: Tag[] | undefined): string | null {
 
 function tagsFromJson(json: string | null): Tag[] | undefined {
   return json === null ? undefined : JSON.parse(json);
+}
+
+interface LockColumns {
+  lock_mode: string | null;
+  lock_retain_until_ms: number | null;
+  legal_hold: string | null;
+}
+
+function retentionFromRow(row: LockColumns): ObjectRetention | undefined {
+  if (row.lock_mode === null || row.lock_retain_until_ms === null) return undefined;
+  return { mode: row.lock_mode as ObjectLockMode, retainUntilMs: row.lock_retain_until_ms };
+}
+
+/** The Object Lock columns' parameters for a version or an upload. */
+export function lockToParameters(state: { retention?: ObjectRetention; legalHold?: LegalHoldStatus }) {
+  return {
+    lockMode: state.retention?.mode ?? null,
+    lockRetainUntilMs: state.retention?.retainUntilMs ?? null,
+    legalHold: state.legalHold ?? null,
+  };
 }
 
 export function bucketFromRow(row: BucketRow): BucketRecord {
@@ -184,6 +214,8 @@ export function objectFromRow(row: ObjectRow, parts?: StoredPart[]): ObjectRecor
     placement: row.placement,
     parts,
     tags: tagsFromJson(row.tags_json),
+    retention: retentionFromRow(row),
+    legalHold: (row.legal_hold ?? undefined) as LegalHoldStatus | undefined,
   };
 }
 
@@ -203,6 +235,7 @@ export function objectToParameters(object: ObjectRecord) {
     placement: asBuffer(object.placement),
     partsCount: object.parts?.length ?? 0,
     tagsJson: tagsToJson(object.tags),
+    ...lockToParameters(object),
   };
 }
 
@@ -243,5 +276,7 @@ export function uploadFromRow(row: UploadRow): UploadRecord {
     checksumAlgorithm: (row.checksum_algorithm ?? undefined) as UploadRecord['checksumAlgorithm'],
     checksumType: (row.checksum_type ?? undefined) as UploadRecord['checksumType'],
     tags: tagsFromJson(row.tags_json),
+    retention: retentionFromRow(row),
+    legalHold: (row.legal_hold ?? undefined) as LegalHoldStatus | undefined,
   };
 }

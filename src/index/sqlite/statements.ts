@@ -16,13 +16,29 @@ function versionScanSql(bounded: boolean): string {
     ORDER BY key, data_id DESC LIMIT @limit`;
 }
 
+/**
+ * Versions for background scans (ScanVersionsQuery): keys descending, each key newest first. Both
+ * tables' primary keys deliver that order when read backwards, so SQLite merges the two scans
+ * without a sort and a batch costs O(batch) wherever it starts. With a cursor, the row-value bound
+ * is the range's upper end (an explicit `key < @to` there could be chosen instead, and rescanned).
+ */
+function versionBackgroundScanSql(upperBound: 'none' | 'key' | 'cursor'): string {
+  const bound = upperBound === 'key' ? ' AND key < @to' : upperBound === 'cursor' ? ' AND (key, data_id) < (@afterKey, @afterDataId)' : '';
+  const range = `bucket = @bucket AND key >= @from${bound}`;
+  const columns = `key, version_id AS versionId, data_id AS dataId, size_bytes AS sizeBytes, last_modified_ms AS lastModifiedMs,
+    storage_class AS storageClass, tags_json AS tagsJson`;
+  return `SELECT ${columns}, 1 AS isLatest, 0 AS isDeleteMarker FROM objects WHERE ${range}
+    UNION ALL SELECT ${columns}, is_latest AS isLatest, is_delete_marker AS isDeleteMarker FROM object_versions WHERE ${range}
+    ORDER BY key DESC, dataId DESC LIMIT @limit`;
+}
+
 export function prepareStatements(db: Database.Database) {
   const summaryColumns = 'key, size_bytes AS sizeBytes, etag, last_modified_ms AS lastModifiedMs, storage_class AS storageClass';
   const uploadSummaryColumns = `upload_id AS uploadId, key, initiated_ms AS initiatedMs, storage_class AS storageClass,
     checksum_algorithm AS checksumAlgorithm, checksum_type AS checksumType`;
   const partColumns = 'part_number, data_id, size_bytes, etag, last_modified_ms, checksum_json, placement';
   return {
-    insertBucket: db.prepare('INSERT INTO buckets (name, created_at_ms, region, owner_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    insertBucket: db.prepare('INSERT INTO buckets (name, created_at_ms, region, owner_id, versioning) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     getBucket: db.prepare('SELECT * FROM buckets WHERE name = ?'),
     listBuckets: db.prepare('SELECT * FROM buckets ORDER BY name'),
     deleteBucket: db.prepare('DELETE FROM buckets WHERE name = ?'),
@@ -32,14 +48,21 @@ export function prepareStatements(db: Database.Database) {
 
     getObject: db.prepare('SELECT * FROM objects WHERE bucket = ? AND key = ?'),
     upsertObject: db.prepare(`INSERT INTO objects (bucket, key, version_id, data_id, size_bytes, etag, last_modified_ms,
-        storage_class, headers_json, user_metadata_json, checksum_json, placement, parts_count, tags_json)
+        storage_class, headers_json, user_metadata_json, checksum_json, placement, parts_count, tags_json,
+        lock_mode, lock_retain_until_ms, legal_hold)
       VALUES (@bucket, @key, @versionId, @dataId, @sizeBytes, @etag, @lastModifiedMs, @storageClass,
-        @headersJson, @userMetadataJson, @checksumJson, @placement, @partsCount, @tagsJson)
+        @headersJson, @userMetadataJson, @checksumJson, @placement, @partsCount, @tagsJson,
+        @lockMode, @lockRetainUntilMs, @legalHold)
       ON CONFLICT (bucket, key) DO UPDATE SET version_id = excluded.version_id, data_id = excluded.data_id,
         size_bytes = excluded.size_bytes, etag = excluded.etag, last_modified_ms = excluded.last_modified_ms,
         storage_class = excluded.storage_class, headers_json = excluded.headers_json,
         user_metadata_json = excluded.user_metadata_json, checksum_json = excluded.checksum_json,
-        placement = excluded.placement, parts_count = excluded.parts_count, tags_json = excluded.tags_json`),
+        placement = excluded.placement, parts_count = excluded.parts_count, tags_json = excluded.tags_json,
+        lock_mode = excluded.lock_mode, lock_retain_until_ms = excluded.lock_retain_until_ms, legal_hold = excluded.legal_hold`),
+    setObjectLockState: db.prepare(`UPDATE objects SET lock_mode = @lockMode, lock_retain_until_ms = @lockRetainUntilMs, legal_hold = @legalHold
+      WHERE bucket = @bucket AND key = @key AND version_id = @versionId`),
+    setVersionLockState: db.prepare(`UPDATE object_versions SET lock_mode = @lockMode, lock_retain_until_ms = @lockRetainUntilMs, legal_hold = @legalHold
+      WHERE bucket = @bucket AND key = @key AND version_id = @versionId AND is_delete_marker = 0`),
     setObjectTags: db.prepare('UPDATE objects SET tags_json = ? WHERE bucket = ? AND key = ?'),
     setBucketTags: db.prepare('UPDATE buckets SET tags_json = ? WHERE name = ?'),
     setBucketVersioning: db.prepare('UPDATE buckets SET versioning = ? WHERE name = ?'),
@@ -51,9 +74,11 @@ export function prepareStatements(db: Database.Database) {
     deleteBucketSettings: db.prepare('DELETE FROM bucket_settings WHERE bucket = ?'),
     bucketsWithSetting: db.prepare('SELECT bucket, value_json FROM bucket_settings WHERE name = ? ORDER BY bucket'),
     insertVersion: db.prepare(`INSERT INTO object_versions (bucket, key, data_id, version_id, is_delete_marker, is_latest, size_bytes, etag,
-        last_modified_ms, storage_class, headers_json, user_metadata_json, checksum_json, placement, parts_count, tags_json)
+        last_modified_ms, storage_class, headers_json, user_metadata_json, checksum_json, placement, parts_count, tags_json,
+        lock_mode, lock_retain_until_ms, legal_hold)
       VALUES (@bucket, @key, @dataId, @versionId, @isDeleteMarker, @isLatest, @sizeBytes, @etag, @lastModifiedMs, @storageClass,
-        @headersJson, @userMetadataJson, @checksumJson, @placement, @partsCount, @tagsJson)`),
+        @headersJson, @userMetadataJson, @checksumJson, @placement, @partsCount, @tagsJson,
+        @lockMode, @lockRetainUntilMs, @legalHold)`),
     clearLatestVersion: db.prepare('UPDATE object_versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1'),
     markLatestVersion: db.prepare('UPDATE object_versions SET is_latest = 1 WHERE bucket = ? AND key = ? AND data_id = ?'),
     getVersionById: db.prepare('SELECT * FROM object_versions WHERE bucket = ? AND key = ? AND version_id = ?'),
@@ -61,6 +86,13 @@ export function prepareStatements(db: Database.Database) {
     newestVersion: db.prepare('SELECT * FROM object_versions WHERE bucket = ? AND key = ? ORDER BY data_id DESC LIMIT 1'),
     latestDeleteMarker: db.prepare('SELECT version_id FROM object_versions WHERE bucket = ? AND key = ? AND is_latest = 1 AND is_delete_marker = 1'),
     anyVersionInBucket: db.prepare('SELECT 1 FROM object_versions WHERE bucket = ? LIMIT 1'),
+    // At most 2: enough to tell "only one", without counting a key's every version.
+    countKeyVersions: db.prepare('SELECT COUNT(*) AS count FROM (SELECT 1 FROM object_versions WHERE bucket = ? AND key = ? LIMIT 2)'),
+    backgroundScanFromEnd: db.prepare(versionBackgroundScanSql('none')),
+    backgroundScanBelowKey: db.prepare(versionBackgroundScanSql('key')),
+    backgroundScanAfterCursor: db.prepare(versionBackgroundScanSql('cursor')),
+    setCurrentStorageClass: db.prepare('UPDATE objects SET storage_class = ? WHERE bucket = ? AND key = ? AND data_id = ?'),
+    setVersionStorageClass: db.prepare('UPDATE object_versions SET storage_class = ? WHERE bucket = ? AND key = ? AND data_id = ? AND is_delete_marker = 0'),
     scanVersionsBounded: db.prepare(versionScanSql(true)),
     scanVersionsUnbounded: db.prepare(versionScanSql(false)),
     deleteObject: db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?'),
@@ -72,8 +104,10 @@ export function prepareStatements(db: Database.Database) {
       VALUES (@owner, @partNumber, @dataId, @sizeBytes, @etag, @lastModifiedMs, @checksumJson, @placement)`),
     deleteObjectParts: db.prepare('DELETE FROM object_parts WHERE object_data_id = ?'),
 
-    insertUpload: db.prepare(`INSERT INTO uploads (upload_id, bucket, key, initiated_ms, headers_json, user_metadata_json, storage_class, checksum_algorithm, checksum_type, tags_json)
-      VALUES (@uploadId, @bucket, @key, @initiatedMs, @headersJson, @userMetadataJson, @storageClass, @checksumAlgorithm, @checksumType, @tagsJson)`),
+    insertUpload: db.prepare(`INSERT INTO uploads (upload_id, bucket, key, initiated_ms, headers_json, user_metadata_json, storage_class,
+        checksum_algorithm, checksum_type, tags_json, lock_mode, lock_retain_until_ms, legal_hold)
+      VALUES (@uploadId, @bucket, @key, @initiatedMs, @headersJson, @userMetadataJson, @storageClass, @checksumAlgorithm, @checksumType, @tagsJson,
+        @lockMode, @lockRetainUntilMs, @legalHold)`),
     getUpload: db.prepare('SELECT * FROM uploads WHERE upload_id = ? AND bucket = ? AND key = ?'),
     getUploadById: db.prepare('SELECT * FROM uploads WHERE upload_id = ?'),
     deleteUpload: db.prepare('DELETE FROM uploads WHERE upload_id = ?'),

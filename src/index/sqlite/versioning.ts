@@ -3,7 +3,8 @@
 // markers, newest first by data id (time-ordered). Version ids are data ids, or 'null' for the one
 // version a never-versioned or suspended bucket keeps per key.
 import { newTimeOrderedId } from '../../util/ids.js';
-import type { DeleteOutcome, ObjectRecord, VersioningStatus } from '../types.js';
+import { defaultRetention, deletionRefusal } from '../object-lock.js';
+import type { DeleteOutcome, DeleteVersionOptions, ObjectLockConfiguration, ObjectRecord, VersionDeleteCondition, VersioningStatus } from '../types.js';
 import { objectFromRow, objectToParameters, partFromRow, partToParameters, type ObjectRow, type PartRow } from './schema.js';
 import type { Statements } from './statements.js';
 
@@ -22,6 +23,18 @@ export class VersionRules {
     return (row?.versioning ?? undefined) as VersioningStatus | undefined;
   }
 
+  /** The bucket's Object Lock configuration; undefined when Object Lock is not enabled on it. */
+  objectLockOf(bucket: string): ObjectLockConfiguration | undefined {
+    const row = this.statements.getBucketSetting.get(bucket, 'object-lock') as { value_json: string } | undefined;
+    return row === undefined ? undefined : JSON.parse(row.value_json);
+  }
+
+  /** The key's live current version, with its parts. */
+  currentOf(bucket: string, key: string): ObjectRecord | undefined {
+    const row = this.statements.getObject.get(bucket, key) as ObjectRow | undefined;
+    return row === undefined ? undefined : this.withParts(row);
+  }
+
   private withParts(row: ObjectRow): ObjectRecord {
     const parts = row.parts_count === 0 ? undefined : (this.statements.objectParts.all(row.data_id) as PartRow[]).map(partFromRow);
     return objectFromRow(row, parts);
@@ -31,8 +44,14 @@ export class VersionRules {
     this.statements.insertVersion.run({ ...objectToParameters(object), isDeleteMarker: flags.isDeleteMarker ? 1 : 0, isLatest: flags.isLatest ? 1 : 0 });
   }
 
-  /** Forgets a version's rows (its parts too); returns its data id for a tombstone. */
-  private discard(object: ObjectRecord): string {
+  /**
+   * Forgets a version's rows (its parts too); returns its data id for a tombstone. The last line of
+   * Object Lock's defence: whatever path leads here, a protected version is never discarded (the
+   * throw rolls the whole write back).
+   */
+  private discard(object: ObjectRecord, bypassGovernance = false): string {
+    const refusal = deletionRefusal(object, Date.now(), bypassGovernance);
+    if (refusal !== undefined) throw new Error(`refusing to discard ${object.bucket}/${object.key} version ${object.versionId}: Object Lock (${refusal})`);
     if (object.parts !== undefined) this.statements.deleteObjectParts.run(object.dataId);
     return object.dataId;
   }
@@ -55,6 +74,7 @@ export class VersionRules {
   /** Makes `object` the live version of its key; returns the version id it got and discarded data. */
   install(object: ObjectRecord, current: ObjectRecord | undefined): { versionId: string; discardedDataIds: string[] } {
     const versioning = this.versioningOf(object.bucket);
+    this.applyObjectLock(object);
     const versionId = versioning === 'Enabled' ? object.dataId : NULL_VERSION_ID;
     const discardedDataIds = current === undefined ? [] : this.retire(current, versioning);
     if (versioning === 'Suspended') discardedDataIds.push(...this.discardNoncurrentNull(object.bucket, object.key));
@@ -63,6 +83,17 @@ export class VersionRules {
     this.statements.upsertObject.run(objectToParameters(object));
     for (const part of object.parts ?? []) this.statements.insertObjectPart.run(partToParameters(object.dataId, part));
     return { versionId, discardedDataIds };
+  }
+
+  /** A new version gets the bucket's default retention unless it names one; no lock state without Object Lock. */
+  private applyObjectLock(object: ObjectRecord): void {
+    const configuration = this.objectLockOf(object.bucket);
+    if (configuration === undefined) {
+      // The front end refuses lock headers on such a bucket before writing; reaching here is a fault.
+      if (object.retention !== undefined || object.legalHold !== undefined) throw new Error(`Object Lock state on ${object.bucket}, which has no Object Lock`);
+      return;
+    }
+    object.retention ??= defaultRetention(configuration, object.lastModifiedMs);
   }
 
   /** DELETE without a version id: the live version goes (unversioned) or a delete marker covers it. */
@@ -86,19 +117,38 @@ export class VersionRules {
     return { deleteMarkerVersionId: markerVersionId, discardedDataIds };
   }
 
+  /** Whether a conditional permanent delete may go ahead (see VersionDeleteCondition). */
+  private versionConditionHolds(bucket: string, key: string, versionId: string, current: ObjectRecord | undefined, condition: VersionDeleteCondition): boolean {
+    if (current !== undefined && current.versionId === versionId) return condition.ifSoleDeleteMarker !== true && current.dataId === condition.ifDataId;
+    const row = this.statements.getVersionById.get(bucket, key, versionId) as VersionRow | undefined;
+    if (row === undefined || row.data_id !== condition.ifDataId) return false;
+    if (condition.ifSoleDeleteMarker !== true) return true;
+    const versionCountUpToTwo = (this.statements.countKeyVersions.get(bucket, key) as { count: number }).count;
+    return row.is_delete_marker === 1 && row.is_latest === 1 && current === undefined && versionCountUpToTwo === 1;
+  }
+
   /** DELETE ?versionId: that version goes for good; if it was the latest, the next newest takes over. */
-  deleteVersion(bucket: string, key: string, versionId: string, current: ObjectRecord | undefined): DeleteOutcome & { wasDeleteMarker?: boolean } {
+  deleteVersion(bucket: string, key: string, versionId: string, current: ObjectRecord | undefined, options: DeleteVersionOptions = {}): DeleteOutcome & { wasDeleteMarker?: boolean } {
+    const bypassGovernance = options.bypassGovernance === true;
+    if (options.condition !== undefined && !this.versionConditionHolds(bucket, key, versionId, current, options.condition)) {
+      return { failure: 'precondition-failed', discardedDataIds: [] };
+    }
+    const nowMs = Date.now();
     if (current !== undefined && current.versionId === versionId) {
+      const failure = deletionRefusal(current, nowMs, bypassGovernance);
+      if (failure !== undefined) return { failure, discardedDataIds: [] };
       this.statements.deleteObject.run(bucket, key);
-      const discarded = this.discard(current);
+      const discarded = this.discard(current, bypassGovernance);
       this.promoteNewest(bucket, key);
       return { removed: current, discardedDataIds: [discarded] };
     }
     const row = this.statements.getVersionById.get(bucket, key, versionId) as VersionRow | undefined;
     if (row === undefined) return { discardedDataIds: [] };
-    this.statements.deleteVersionRow.run(bucket, key, row.data_id);
     const removed = this.withParts(row);
-    const discardedDataIds = row.is_delete_marker === 1 ? [] : [this.discard(removed)];
+    const failure = deletionRefusal(removed, nowMs, bypassGovernance);
+    if (failure !== undefined) return { failure, discardedDataIds: [] };
+    this.statements.deleteVersionRow.run(bucket, key, row.data_id);
+    const discardedDataIds = row.is_delete_marker === 1 ? [] : [this.discard(removed, bypassGovernance)];
     if (row.is_latest === 1) this.promoteNewest(bucket, key);
     return { removed, discardedDataIds, wasDeleteMarker: row.is_delete_marker === 1 };
   }
