@@ -2,6 +2,7 @@
 // address and on s3:prefix; an explicit Deny over an Allow; user policies set with `cairn admin`.
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   DeletePublicAccessBlockCommand,
   GetBucketPolicyCommand,
   GetBucketPolicyStatusCommand,
@@ -18,6 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import { expectS3Error } from './helpers/assertions.js';
 import { rawRequest } from './helpers/clients.js';
 import { anonymousClient, cairnAdmin, createUser, userClient } from './helpers/iam.js';
+import { createLockBucket, daysFromNow, readVersion } from './helpers/object-lock.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
 const ACCOUNT = '000000000000';
@@ -170,6 +172,25 @@ describe('bucket policies, public access and conditions', () => {
       await expectS3Error(bob.send(new PutObjectCommand({ Bucket, Key: 'home/alice/notes.txt', Body: 'n' })), 'AccessDenied', 403);
       await expectS3Error(alice.send(new GetObjectCommand({ Bucket, Key: 'home/alice/notes.txt' })), 'NoSuchKey', 404);
       assert.equal((await cairnAdmin(server, ['user', 'delete-policy', 'bob'])).code, 0);
+    });
+  });
+
+  describe('Object Lock: bypassing GOVERNANCE retention needs s3:BypassGovernanceRetention', () => {
+    const Bucket = 'alice-locked';
+    const grant = (actions: string[]) => policy({ Effect: 'Allow', Principal: { AWS: 'bob' }, Action: actions, Resource: `arn:aws:s3:::${Bucket}/*` });
+
+    it('bob may delete the version only once the policy also grants the bypass', async () => {
+      await createLockBucket(alice, Bucket);
+      const put = await alice.send(new PutObjectCommand({
+        Bucket, Key: 'held.txt', Body: 'held', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: daysFromNow(1), ChecksumAlgorithm: 'CRC32',
+      }));
+      const VersionId = put.VersionId!;
+      await alice.send(new PutBucketPolicyCommand({ Bucket, Policy: grant(['s3:DeleteObjectVersion']) }));
+      await expectS3Error(bob.send(new DeleteObjectCommand({ Bucket, Key: 'held.txt', VersionId, BypassGovernanceRetention: true })), 'AccessDenied', 403);
+      assert.equal(await readVersion(alice, Bucket, 'held.txt', VersionId), 'held', 'the refused delete removed nothing');
+      await alice.send(new PutBucketPolicyCommand({ Bucket, Policy: grant(['s3:DeleteObjectVersion', 's3:BypassGovernanceRetention']) }));
+      await bob.send(new DeleteObjectCommand({ Bucket, Key: 'held.txt', VersionId, BypassGovernanceRetention: true }));
+      await expectS3Error(alice.send(new GetObjectCommand({ Bucket, Key: 'held.txt', VersionId })), 'NoSuchVersion', 404);
     });
   });
 });
