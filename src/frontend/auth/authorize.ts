@@ -74,6 +74,8 @@ async function decide(context: RequestContext, action: string, resource: Resourc
   const { principal } = context;
   const isOwner = principal.kind !== 'anonymous' && principal.canonicalId === access.ownerId;
   const userPolicy = principal.kind === 'user' ? principal.policy : undefined;
+  // No policy to evaluate: ownership alone decides (the common case, kept cheap).
+  if (userPolicy === undefined && access.policy === undefined) return isOwner;
   let keys = conditionKeys(context);
   const readsTags = (access.policy?.readsExistingObjectTags ?? false) || (userPolicy?.readsExistingObjectTags ?? false);
   if (readsTags && resource.key !== undefined) keys = await withExistingObjectTags(context, keys, resource);

@@ -45,8 +45,11 @@ export interface ResolvedUser {
 const USER_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 const ACCESS_KEY_ID_PATTERN = /^[A-Z0-9]{16,128}$/;
 const CANONICAL_ID_BYTES = 32;
+const UNSEALED_SECRETS_CACHED_MAX = 1024;
 
 export class Identities {
+  private readonly unsealedSecrets = new Map<string, string>();
+
   constructor(private readonly index: Index, private readonly masterKey: Buffer, readonly accountId: string) {}
 
   userArn(name: string): string {
@@ -58,9 +61,23 @@ export class Identities {
     if (!ACCESS_KEY_ID_PATTERN.test(accessKeyId)) return undefined;
     const found = await this.index.getAccessKey(accessKeyId);
     if (found === undefined || found.key.status !== 'Active') return undefined;
-    const secretAccessKey = unsealSecret(this.masterKey, found.key.secretSealed, accessKeyId);
+    const secretAccessKey = this.unsealed(found.key.secretSealed, accessKeyId);
     const policy = found.user.policy === undefined ? undefined : parsedPolicy(found.user.policy, { kind: 'user', accountId: this.accountId });
     return { accessKeyId, secretAccessKey, user: found.user, policy };
+  }
+
+  /**
+   * The secret of a sealed text, remembered by that text (bounded). The key's row is still read on
+   * every request, so disabling or deleting a key takes effect at once; only the decryption is saved.
+   */
+  private unsealed(sealed: string, accessKeyId: string): string {
+    const cacheKey = `${accessKeyId}\n${sealed}`;
+    const cached = this.unsealedSecrets.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const secret = unsealSecret(this.masterKey, sealed, accessKeyId);
+    if (this.unsealedSecrets.size >= UNSEALED_SECRETS_CACHED_MAX) this.unsealedSecrets.delete(this.unsealedSecrets.keys().next().value as string);
+    this.unsealedSecrets.set(cacheKey, secret);
+    return secret;
   }
 
   private newKey(userName: string): { record: AccessKeyRecord; secretAccessKey: string } {

@@ -228,8 +228,15 @@ function statementExposesData(statement: ParsedStatement): boolean {
  * that exposes data, unless a condition confines the statement to fixed sources or principals.
  */
 export function isPublicPolicy(policy: ParsedPolicy): boolean {
-  return policy.statements.some((statement) => statement.effect === 'Allow'
+  // Judged once per parsed policy (parsed policies are cached), not on every request it governs.
+  const known = publicJudgements.get(policy);
+  if (known !== undefined) return known;
+  const isPublic = policy.statements.some((statement) => statement.effect === 'Allow'
     && (statement.principal?.anyone === true || statement.notPrincipal !== undefined)
     && statementExposesData(statement)
     && !statement.conditions.some(clauseConfines));
+  publicJudgements.set(policy, isPublic);
+  return isPublic;
 }
+
+const publicJudgements = new WeakMap<ParsedPolicy, boolean>();
