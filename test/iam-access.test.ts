@@ -20,6 +20,7 @@ import {
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { expectS3Error } from './helpers/assertions.js';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { sdkClient } from './helpers/clients.js';
 import { createUser, userClient, type UserKeys } from './helpers/iam.js';
 import { startServer, type RunningServer } from './helpers/server.js';
@@ -157,6 +158,16 @@ describe('two users: a bucket is its owner\'s until a policy grants exactly one 
     await expectS3Error(alice.send(new GetBucketPolicyCommand({ Bucket })), 'NoSuchBucketPolicy', 404);
     assert.deepEqual(await bobCan(), { list: false, read: false, write: false, delete: false });
     assert.equal(await bodyOf(alice, 'doc.txt'), 'alice wrote this');
+  });
+
+  it('presigned URLs carry their signer\'s rights: the owner\'s work, bob\'s only once granted', async () => {
+    const fetchStatus = async (client: S3Client) => (await fetch(await getSignedUrl(client, new GetObjectCommand({ Bucket, Key: 'doc.txt' }), { expiresIn: 60 }))).status;
+    assert.equal(await fetchStatus(alice), 200);
+    assert.equal(await fetchStatus(bob), 403);
+    await grantBob(['read']);
+    assert.equal(await fetchStatus(bob), 200);
+    await alice.send(new DeleteBucketPolicyCommand({ Bucket }));
+    assert.equal(await fetchStatus(bob), 403);
   });
 
   it('only the owner (or root) may read or change the bucket policy unless granted', async () => {
