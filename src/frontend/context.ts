@@ -28,6 +28,8 @@ export type Principal =
 export interface BucketAccess {
   ownerId: string;
   policy?: ParsedPolicy;
+  /** A stored policy that no longer parses: only the owner (and root) may use the bucket. */
+  policyUnreadable: boolean;
   policyIsPublic: boolean;
   publicAccessBlock: PublicAccessBlock;
 }

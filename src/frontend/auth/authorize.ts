@@ -9,7 +9,8 @@ import { header } from '../context.js';
 import { S3Error } from '../errors.js';
 import { evaluateAccess, type AccessRequest, type RequestPrincipal } from '../../services/iam/evaluate.js';
 import { parsedPolicy } from '../../services/iam/policy-cache.js';
-import { isPublicPolicy } from '../../services/iam/policy.js';
+import { isPublicPolicy, type ParsedPolicy } from '../../services/iam/policy.js';
+import { PolicyError } from '../../services/iam/policy-error.js';
 import { conditionKeys, withExistingObjectTags } from './condition-keys.js';
 
 /** What a route needs: its action, and what it applies to. */
@@ -49,12 +50,20 @@ export async function loadBucketAccess(context: RequestContext, bucket: string):
   const record = await context.layers.index.getBucketAccess(bucket);
   let access: BucketAccess | undefined;
   if (record !== undefined) {
-    const policy = typeof record.policy === 'string'
-      ? parsedPolicy(record.policy, { kind: 'bucket', accountId: context.config.accountId, bucket })
-      : undefined;
+    let policy: ParsedPolicy | undefined;
+    let policyUnreadable = false;
+    try {
+      if (typeof record.policy === 'string') policy = parsedPolicy(record.policy, { kind: 'bucket', accountId: context.config.accountId, bucket });
+    } catch (error) {
+      if (!(error instanceof PolicyError)) throw error;
+      // Stored, so once valid: the server was restarted with another --account-id. Fail closed.
+      context.log(`bucket ${bucket}: its policy no longer parses (${error.message}); only its owner and root may use it`);
+      policyUnreadable = true;
+    }
     access = {
       ownerId: record.ownerId,
       policy,
+      policyUnreadable,
       policyIsPublic: policy !== undefined && isPublicPolicy(policy),
       publicAccessBlock: (record.publicAccessBlock as PublicAccessBlock | undefined) ?? NO_PUBLIC_ACCESS_BLOCK,
     };
@@ -75,7 +84,7 @@ async function decide(context: RequestContext, action: string, resource: Resourc
   const isOwner = principal.kind !== 'anonymous' && principal.canonicalId === access.ownerId;
   const userPolicy = principal.kind === 'user' ? principal.policy : undefined;
   // No policy to evaluate: ownership alone decides (the common case, kept cheap).
-  if (userPolicy === undefined && access.policy === undefined) return isOwner;
+  if ((userPolicy === undefined && access.policy === undefined) || access.policyUnreadable) return isOwner;
   let keys = conditionKeys(context);
   const readsTags = (access.policy?.readsExistingObjectTags ?? false) || (userPolicy?.readsExistingObjectTags ?? false);
   if (readsTags && resource.key !== undefined) keys = await withExistingObjectTags(context, keys, resource);

@@ -2,6 +2,7 @@
 // A policy is checked as S3 checks one (MalformedPolicy with S3's message), kept as the text sent
 // (under the bucket setting 'policy'), and GetBucketPolicy gives back those bytes.
 import { BUCKET_POLICY_SIZE_BYTES_MAX, XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
+import { parsedPolicy } from '../../services/iam/policy-cache.js';
 import { isPublicPolicy, parsePolicy, type ParsedPolicy } from '../../services/iam/policy.js';
 import { PolicyError } from '../../services/iam/policy-error.js';
 import { accessDenied, loadBucketAccess } from '../auth/authorize.js';
@@ -72,7 +73,13 @@ export async function deleteBucketPolicy(context: RequestContext): Promise<void>
 
 export async function getBucketPolicyStatus(context: RequestContext): Promise<void> {
   const text = await storedPolicy(context);
-  const policy = parsePolicy(text, { kind: 'bucket', accountId: context.config.accountId, bucket: context.bucket! });
+  let isPublic = false;
+  try {
+    isPublic = isPublicPolicy(parsedPolicy(text, { kind: 'bucket', accountId: context.config.accountId, bucket: context.bucket! }));
+  } catch (error) {
+    // A stored policy that no longer parses (another --account-id) grants nothing: not public.
+    if (!(error instanceof PolicyError)) throw error;
+  }
   // Lower case, which every SDK reads as a boolean.
-  sendXml(context.res, 200, xmlDocument('PolicyStatus', [node('IsPublic', isPublicPolicy(policy))]));
+  sendXml(context.res, 200, xmlDocument('PolicyStatus', [node('IsPublic', isPublic)]));
 }

@@ -46,6 +46,7 @@ const USER_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 const ACCESS_KEY_ID_PATTERN = /^[A-Z0-9]{16,128}$/;
 const CANONICAL_ID_BYTES = 32;
 const UNSEALED_SECRETS_CACHED_MAX = 1024;
+const DENY_EVERYTHING_POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}';
 
 export class Identities {
   private readonly unsealedSecrets = new Map<string, string>();
@@ -62,8 +63,21 @@ export class Identities {
     const found = await this.index.getAccessKey(accessKeyId);
     if (found === undefined || found.key.status !== 'Active') return undefined;
     const secretAccessKey = this.unsealed(found.key.secretSealed, accessKeyId);
-    const policy = found.user.policy === undefined ? undefined : parsedPolicy(found.user.policy, { kind: 'user', accountId: this.accountId });
-    return { accessKeyId, secretAccessKey, user: found.user, policy };
+    return { accessKeyId, secretAccessKey, user: found.user, policy: this.userPolicy(found.user) };
+  }
+
+  /**
+   * A user's parsed policy. One that no longer parses (the server was restarted with another
+   * --account-id) denies the user everything until root sets a new one: failing closed.
+   */
+  private userPolicy(user: UserRecord): ParsedPolicy | undefined {
+    if (user.policy === undefined) return undefined;
+    try {
+      return parsedPolicy(user.policy, { kind: 'user', accountId: this.accountId });
+    } catch (error) {
+      if (!(error instanceof PolicyError)) throw error;
+      return parsedPolicy(DENY_EVERYTHING_POLICY, { kind: 'user', accountId: this.accountId });
+    }
   }
 
   /**
