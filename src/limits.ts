@@ -69,3 +69,8 @@ export const ACCESS_KEYS_PER_USER_MAX = 2;
 export const USERS_MAX = 5000;
 /** Admin API request bodies (a user policy is the largest) are read into memory up to this size. */
 export const ADMIN_BODY_SIZE_BYTES_MAX = 64 * KIB;
+/**
+ * S3: the fields and boundaries of a POST Object form before its file part are at most 20 KB; S3
+ * answers MaxPostPreDataLengthExceeded with MaxPostPreDataLengthBytes 20480.
+ */
+export const POST_FORM_PRE_FILE_BYTES_MAX = 20 * KIB;

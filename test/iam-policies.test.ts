@@ -14,10 +14,12 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { expectS3Error } from './helpers/assertions.js';
 import { rawRequest } from './helpers/clients.js';
+import { postForm, type FormFields } from './helpers/forms.js';
 import { anonymousClient, cairnAdmin, createUser, userClient } from './helpers/iam.js';
 import { createLockBucket, daysFromNow, readVersion } from './helpers/object-lock.js';
 import { startServer, type RunningServer } from './helpers/server.js';
@@ -191,6 +193,44 @@ describe('bucket policies, public access and conditions', () => {
       await alice.send(new PutBucketPolicyCommand({ Bucket, Policy: grant(['s3:DeleteObjectVersion', 's3:BypassGovernanceRetention']) }));
       await bob.send(new DeleteObjectCommand({ Bucket, Key: 'held.txt', VersionId, BypassGovernanceRetention: true }));
       await expectS3Error(alice.send(new GetObjectCommand({ Bucket, Key: 'held.txt', VersionId })), 'NoSuchVersion', 404);
+    });
+  });
+
+  describe('browser uploads (POST Object) are authorized like PutObject', () => {
+    const Bucket = 'alice-forms';
+    const formOf = async (client: S3Client, Key: string) => {
+      const { url, fields } = await createPresignedPost(client, { Bucket, Key });
+      return { url, fields: Object.entries(fields) as FormFields };
+    };
+    const exists = async (Key: string) => alice.send(new GetObjectCommand({ Bucket, Key })).then(() => true, () => false);
+
+    it('the owner\'s form uploads; another user\'s only once a policy grants s3:PutObject; anonymous only through a public policy', async () => {
+      await alice.send(new CreateBucketCommand({ Bucket }));
+      const own = await formOf(alice, 'by-alice.txt');
+      assert.equal((await postForm(own.url, own.fields, { content: 'a' })).status, 204);
+      assert.equal(await read(alice, Bucket, 'by-alice.txt'), 'a');
+      const bobs = await formOf(bob, 'by-bob.txt');
+      const refused = await postForm(bobs.url, bobs.fields, { content: 'b' });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.errorCode, 'AccessDenied');
+      assert.equal(await exists('by-bob.txt'), false, 'the refused form stored nothing');
+      await alice.send(new PutBucketPolicyCommand({ Bucket, Policy: policy({ Effect: 'Allow', Principal: { AWS: 'bob' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::${Bucket}/*` }) }));
+      assert.equal((await postForm(bobs.url, bobs.fields, { content: 'b' })).status, 204);
+      assert.equal(await read(alice, Bucket, 'by-bob.txt'), 'b');
+
+      const url = `${server.endpoint}/${Bucket}`;
+      const anonymousForm = await postForm(url, [['key', 'drop/anonymous.txt']], { content: 'x' });
+      assert.equal(anonymousForm.errorCode, 'AccessDenied');
+      await alice.send(new DeletePublicAccessBlockCommand({ Bucket }));
+      await alice.send(new PutBucketPolicyCommand({ Bucket, Policy: policy({ Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${Bucket}/drop/*` }) }));
+      assert.equal((await postForm(url, [['key', 'drop/anonymous.txt']], { content: 'x' })).status, 204);
+      assert.equal(await read(alice, Bucket, 'drop/anonymous.txt'), 'x');
+      assert.equal((await postForm(url, [['key', 'elsewhere.txt']], { content: 'x' })).errorCode, 'AccessDenied');
+      const withAcl = await postForm(url, [['key', 'drop/public.txt'], ['acl', 'public-read']], { content: 'x' });
+      assert.equal(withAcl.status, 400);
+      assert.equal(withAcl.errorCode, 'AccessControlListNotSupported');
+      assert.equal(await exists('drop/public.txt'), false);
+      assert.equal(await exists('elsewhere.txt'), false);
     });
   });
 });

@@ -12,6 +12,7 @@ import {
   runServer,
 } from './server-command.js';
 import { DEFAULT_LIFECYCLE_DAY_SECONDS, defaultLifecycleIntervalMs, LIFECYCLE_INTERVAL_MS_MIN } from '../services/lifecycle/worker.js';
+import { sqlCommand } from './sql-command.js';
 
 /** More processes than this on one machine only contend for the index's write lock. */
 const WORKERS_MAX = 64;
@@ -36,6 +37,9 @@ commands:
       Administer a running server over its S3 API; credentials from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY
       (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). \`cairn admin <command> --help\` for details.
 ${adminCommandsSummary('    ')}
+  sql "SELECT …" [--endpoint URL] [--format table|csv|json] [--region REGION]
+      Run SQL over the S3 Metadata tables of a running server: journal."<bucket>", inventory."<bucket>"
+      (or AWS's "b_<bucket>".journal). Default endpoint http://${DEFAULT_ADDRESS}; credentials as for server.
   help
       Show this text.
 `;
@@ -99,6 +103,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
       return serverCommand(rest);
     case 'admin':
       return runAdmin(rest);
+    case 'sql':
+      return sqlCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -14,6 +14,7 @@ import { Identities } from '../services/iam/identities.js';
 import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
 import { startLifecycleWorker } from '../services/lifecycle/worker.js';
 import { startUploadSweeper } from '../services/upload-sweeper.js';
+import { clearMetadataScratch, startMetadata } from './metadata-setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
 export interface ServerSettings {
@@ -45,7 +46,7 @@ const INDEX_FILE_NAME = 'index.db';
 const WORKER_PORT_VARIABLE = 'CAIRN_WORKER_PORT';
 /**
  * Set by the cluster primary on exactly one worker (and on its replacement): that worker runs the
- * background services (lifecycle, upload sweeper), so they never run twice at once.
+ * background services (lifecycle, upload sweeper, S3 Metadata export), so they never run twice at once.
  */
 const BACKGROUND_WORKER_VARIABLE = 'CAIRN_WORKER_RUNS_BACKGROUND';
 
@@ -74,9 +75,14 @@ interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/** Background work that must run in one process only: a server alone, or the worker the primary picked. */
+function runsBackgroundWork(): boolean {
+  return !cluster.isWorker || process.env[BACKGROUND_WORKER_VARIABLE] === '1';
+}
+
 /** Background services: in a standalone server always, in a cluster only in the one worker marked for them. */
 function startBackgroundServices(settings: ServerSettings, layers: Layers): { stop(): Promise<void> } {
-  if (cluster.isWorker && process.env[BACKGROUND_WORKER_VARIABLE] !== '1') return { stop: async () => undefined };
+  if (!runsBackgroundWork()) return { stop: async () => undefined };
   const sweeper = startUploadSweeper(layers, settings.abandonedUploadAgeMs, log);
   const lifecycle = startLifecycleWorker(layers, { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log);
   log(`background services run in process ${process.pid}: lifecycle (day ${settings.lifecycleDayMs / 1000} s, a pass every ${settings.lifecycleIntervalMs / 1000} s), upload sweeper`);
@@ -95,12 +101,19 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
   const index = await ThreadedSqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
   const identities = new Identities(index, loadOrCreateMasterKey(dataDirectory), settings.accountId);
+  const metadata = await startMetadata({ index, storage }, {
+    dataDirectory, region: settings.region, ownerId, runsBackgroundWork: runsBackgroundWork(), lifecycleDayMs: settings.lifecycleDayMs, log,
+  });
   const frontend = createFrontend({
     layers: { index, storage },
-    config: { region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root', accountId: settings.accountId, lifecycleDayMs: settings.lifecycleDayMs },
+    config: {
+      region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
+      lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId,
+    },
     root: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' },
     identities,
     log,
+    internalOperations: metadata.internalOperations,
   });
   const background = startBackgroundServices(settings, { index, storage });
   await new Promise<void>((resolveListen, rejectListen) => {
@@ -112,6 +125,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
     async stop() {
       await frontend.shutdown();
       await background.stop();
+      await metadata.stop();
       await storage.close();
       await index.close();
     },
@@ -131,6 +145,7 @@ async function prepareDataDirectory(settings: ServerSettings): Promise<RootCrede
   // The drive's format only: opening Storage would also start a volume this process never writes.
   await openDrive(join(dataDirectory, DRIVE_DIRECTORY_NAME));
   await SqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME)).close();
+  await clearMetadataScratch(dataDirectory);
   return credentials;
 }
 

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Identities } from '../services/iam/identities.js';
 import type { ParsedPolicy } from '../services/iam/policy.js';
+import type { ChangeOrigin } from '../index/types.js';
 import type { Layers } from '../services/objects.js';
 import type { Authentication } from './auth/sigv4.js';
 
@@ -12,7 +13,10 @@ export interface FrontendConfig {
   /** Canonical user id and display name of the root identity. */
   ownerId: string;
   ownerDisplayName: string;
-  /** The account every identity belongs to (policies name users as arn:aws:iam::<account id>:user/NAME). */
+  /**
+   * The account every identity belongs to (policies name users as arn:aws:iam::<account id>:user/NAME),
+   * and the requester the S3 Metadata journal records.
+   */
   accountId: string;
   /** The length of a lifecycle "day" (S3: 24 hours): x-amz-expiration counts rule Days in it. */
   lifecycleDayMs: number;
@@ -67,4 +71,14 @@ export function header(context: RequestContext, name: string): string | undefine
   const value = context.req.headers[name];
   if (value === undefined) return undefined;
   return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** IPv4 clients on a dual-stack socket appear as ::ffff:a.b.c.d; the journal records a.b.c.d. */
+const IPV4_MAPPED_PREFIX = '::ffff:';
+
+/** Who made a change, as the S3 Metadata journal records it: account, source address, request id. */
+export function changeOrigin(context: RequestContext): ChangeOrigin {
+  const address = context.req.socket.remoteAddress;
+  const sourceIpAddress = address?.startsWith(IPV4_MAPPED_PREFIX) === true ? address.slice(IPV4_MAPPED_PREFIX.length) : address;
+  return { requester: context.config.accountId, sourceIpAddress, requestId: context.requestId };
 }

@@ -15,14 +15,15 @@ import type { Identities } from '../services/iam/identities.js';
 import type { Layers } from '../services/objects.js';
 import { newRequestId } from '../util/ids.js';
 import { ADMIN_PATH_PREFIX, answerAdmin } from './admin/api.js';
-import { enforceRoutePermission } from './auth/authorize.js';
+import { accessDenied, enforceRoutePermission } from './auth/authorize.js';
 import { identify, type RootIdentity } from './auth/identify.js';
 import type { FrontendConfig, RequestContext } from './context.js';
 import { S3Error } from './errors.js';
 import { answerPreflight, applyCorsHeaders } from './ops/cors.js';
+import { postObject } from './ops/post-object.js';
 import { sendError } from './respond.js';
 import { permissionFor } from './route-permissions.js';
-import { route } from './router.js';
+import { isPostObject, route, type Operation } from './router.js';
 
 export interface FrontendOptions {
   layers: Layers;
@@ -32,6 +33,8 @@ export interface FrontendOptions {
   /** Users and their access keys. */
   identities: Identities;
   log: (line: string) => void;
+  /** Authenticated operations under /_cairn/, by exact path (e.g. /_cairn/sql). */
+  internalOperations?: Record<string, Operation>;
 }
 
 export interface Frontend {
@@ -137,6 +140,7 @@ function watchBodyDeadline(req: IncomingMessage, log: (line: string) => void): N
 
 export function createFrontend(options: FrontendOptions): Frontend {
   const { layers, config, root, identities, log } = options;
+  const internalOperations = options.internalOperations ?? {};
   let inFlightRequests = 0;
   let shuttingDown = false;
 
@@ -152,12 +156,16 @@ export function createFrontend(options: FrontendOptions): Frontend {
       // routed the same string.
       if (rawUrl.includes('#')) throw new S3Error('InvalidURI');
       const virtualHostBucket = bucketFromHost(req.headers.host, config.virtualHostDomains);
-      if (virtualHostBucket === undefined && resource.startsWith(INTERNAL_PATH_PREFIX)) {
-        if (resource.startsWith(ADMIN_PATH_PREFIX)) await answerAdmin(req, res, root, identities, log, requestId);
-        else answerInternal(resource, res, shuttingDown);
+      const internal = virtualHostBucket === undefined && resource.startsWith(INTERNAL_PATH_PREFIX);
+      if (internal && resource.startsWith(ADMIN_PATH_PREFIX)) {
+        await answerAdmin(req, res, root, identities, log, requestId);
         return;
       }
-      const target = resolveTarget(rawUrl, req.headers.host, config.virtualHostDomains);
+      if (internal && !Object.hasOwn(internalOperations, resource)) {
+        answerInternal(resource, res, shuttingDown);
+        return;
+      }
+      const target: RequestTarget = internal ? { query: new URLSearchParams(rawUrl.split('?')[1] ?? ''), path: resource } : resolveTarget(rawUrl, req.headers.host, config.virtualHostDomains);
       resource = target.path;
       // A browser's preflight carries no credentials: it can only ever evaluate the bucket's CORS rules.
       if (req.method === 'OPTIONS') {
@@ -165,11 +173,21 @@ export function createFrontend(options: FrontendOptions): Frontend {
         return;
       }
       await applyCorsHeaders(req, res, layers, target.bucket);
+      if (isPostObject(req.method ?? 'GET', target.bucket, target.key, target.query)) {
+        await postObject({ requestId, req, res, bucket: target.bucket!, virtualHostBucket, layers, config, root, identities, log });
+        return;
+      }
       const { auth, principal } = await identify(req, rawUrl, virtualHostBucket, root, identities);
       const context: RequestContext = {
         requestId, req, res, method: req.method ?? 'GET', bucket: target.bucket, key: target.key, query: target.query,
         auth, principal, bucketAccess: new Map(), layers, identities, config, log,
       };
+      if (internal) {
+        // Internal operations (/_cairn/sql) see every bucket: the root identity only.
+        if (principal.kind !== 'root') throw accessDenied();
+        await internalOperations[resource]!(context);
+        return;
+      }
       const operation = route(context);
       await enforceRoutePermission(context, permissionFor(operation));
       await operation(context);

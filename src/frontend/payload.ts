@@ -46,14 +46,22 @@ function parseDeclaredLength(value: string | undefined, headerName: string): num
   return Number(value);
 }
 
-function requestedChecksum(context: RequestContext, trailerNames: string[]): RequestedChecksum | undefined {
-  const inHeaders = Object.keys(context.req.headers).filter((name) => name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-type' && name !== 'x-amz-checksum-mode');
+type HeaderRecord = Record<string, string | string[] | undefined>;
+
+/** A header as one string (repeated headers joined with ", "), from a request's or a form's headers. */
+function headerValue(headers: HeaderRecord, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function requestedChecksum(headers: HeaderRecord, trailerNames: string[]): RequestedChecksum | undefined {
+  const inHeaders = Object.keys(headers).filter((name) => name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-type' && name !== 'x-amz-checksum-mode');
   const inTrailers = trailerNames.filter((name) => name.startsWith('x-amz-checksum-'));
   const named = [...inHeaders, ...inTrailers];
   if (named.length > 1) {
     throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
   }
-  const sdkAlgorithmHeader = header(context, 'x-amz-sdk-checksum-algorithm');
+  const sdkAlgorithmHeader = headerValue(headers, 'x-amz-sdk-checksum-algorithm');
   const sdkAlgorithm = sdkAlgorithmHeader === undefined ? undefined : parseChecksumAlgorithm(sdkAlgorithmHeader);
   if (sdkAlgorithmHeader !== undefined && sdkAlgorithm === undefined) {
     throw new S3Error('InvalidRequest', 'Value for x-amz-sdk-checksum-algorithm header is invalid.');
@@ -69,7 +77,7 @@ function requestedChecksum(context: RequestContext, trailerNames: string[]): Req
   if (sdkAlgorithm !== undefined && sdkAlgorithm !== algorithm) {
     throw new S3Error('InvalidRequest', `Value for x-amz-sdk-checksum-algorithm header is invalid.`);
   }
-  const headerValueBase64 = inHeaders.length === 1 ? header(context, inHeaders[0]!) : undefined;
+  const headerValueBase64 = inHeaders.length === 1 ? headerValue(headers, inHeaders[0]!) : undefined;
   if (headerValueBase64 !== undefined) assertChecksumValueShape(algorithm, headerValueBase64);
   return { algorithm, headerValueBase64 };
 }
@@ -81,8 +89,54 @@ function parseContentMd5(value: string | undefined): Buffer | undefined {
   return digest;
 }
 
+/**
+ * A body that is not the request itself: the file part of a browser form upload (POST Object). Its
+ * length is known only at its end; the form's fields stand in for PutObject's headers.
+ */
+export interface FormFileBody {
+  data: AsyncIterable<Buffer>;
+  /** content-md5, x-amz-checksum-<algorithm> and x-amz-sdk-checksum-algorithm, by lower-case name. */
+  headers: Record<string, string>;
+}
+
+interface Framing {
+  source: AsyncIterable<Buffer>;
+  /** Undefined when the length is known only at the end (a form's file part). */
+  declaredSizeBytes: number | undefined;
+  trailers: Map<string, string> | undefined;
+  trailerNames: string[];
+  headers: HeaderRecord;
+}
+
+function requestFraming(context: RequestContext): Framing {
+  const payloadCheck = context.auth.payload;
+  const headers = context.req.headers;
+  if (payloadCheck.kind === 'aws-chunked') {
+    const decodedLength = parseDeclaredLength(header(context, 'x-amz-decoded-content-length'), 'x-amz-decoded-content-length');
+    if (decodedLength === undefined) throw new S3Error('MissingContentLength');
+    const trailerNames = (header(context, 'x-amz-trailer') ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+    const decoded = decodeAwsChunked(context.req, {
+      chunkSignatures: payloadCheck.chunkSignatures,
+      trailer: payloadCheck.trailer,
+      signing: payloadCheck.signing,
+      declaredTrailerNames: trailerNames,
+      decodedContentLengthBytes: decodedLength,
+    });
+    return { source: decoded.data, declaredSizeBytes: decodedLength, trailers: decoded.trailers, trailerNames, headers };
+  }
+  const contentLength = parseDeclaredLength(header(context, 'content-length'), 'Content-Length');
+  if (contentLength === undefined) {
+    if (header(context, 'transfer-encoding') !== undefined) {
+      throw new S3Error('NotImplemented', 'Transfer-Encoding: chunked is not supported; send Content-Length.', { extraFields: { Header: 'Transfer-Encoding' } });
+    }
+    throw new S3Error('MissingContentLength');
+  }
+  return { source: context.req, declaredSizeBytes: contentLength, trailers: undefined, trailerNames: [], headers };
+}
+
 export class IncomingPayload {
-  readonly declaredSizeBytes: number;
+  readonly declaredSizeBytes: number | undefined;
+  private readonly sizeBytesMax: number;
   private readonly source: AsyncIterable<Buffer>;
   private readonly trailers: Map<string, string> | undefined;
   private readonly md5: Hash = createHash('md5');
@@ -95,39 +149,18 @@ export class IncomingPayload {
   private readonly storedChecksummer: { algorithm: ChecksumAlgorithm; checksummer: Checksummer } | undefined;
   private receivedSizeBytes = 0;
 
-  constructor(context: RequestContext, sizeBytesMax: number, stored: StoredChecksumChoice = { kind: 'client-or-default' }) {
-    const payloadCheck = context.auth.payload;
-    const contentLength = parseDeclaredLength(header(context, 'content-length'), 'Content-Length');
-    let trailerNames: string[] = [];
-    if (payloadCheck.kind === 'aws-chunked') {
-      const decodedLength = parseDeclaredLength(header(context, 'x-amz-decoded-content-length'), 'x-amz-decoded-content-length');
-      if (decodedLength === undefined) throw new S3Error('MissingContentLength');
-      trailerNames = (header(context, 'x-amz-trailer') ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
-      this.declaredSizeBytes = decodedLength;
-      this.assertSize(sizeBytesMax);
-      const decoded = decodeAwsChunked(context.req, {
-        chunkSignatures: payloadCheck.chunkSignatures,
-        trailer: payloadCheck.trailer,
-        signing: payloadCheck.signing,
-        declaredTrailerNames: trailerNames,
-        decodedContentLengthBytes: decodedLength,
-      });
-      this.source = decoded.data;
-      this.trailers = decoded.trailers;
-    } else {
-      if (contentLength === undefined) {
-        if (header(context, 'transfer-encoding') !== undefined) {
-          throw new S3Error('NotImplemented', 'Transfer-Encoding: chunked is not supported; send Content-Length.', { extraFields: { Header: 'Transfer-Encoding' } });
-        }
-        throw new S3Error('MissingContentLength');
-      }
-      this.declaredSizeBytes = contentLength;
-      this.assertSize(sizeBytesMax);
-      this.source = context.req;
-      this.trailers = undefined;
-    }
-    this.contentMd5 = parseContentMd5(header(context, 'content-md5'));
-    this.checksumRequest = stored.kind === 'headers-not-for-body' ? undefined : requestedChecksum(context, trailerNames);
+  /** The request's body (plain or aws-chunked), or the file part of a form upload. */
+  constructor(body: RequestContext | FormFileBody, sizeBytesMax: number, stored: StoredChecksumChoice = { kind: 'client-or-default' }) {
+    const framing: Framing = 'data' in body
+      ? { source: body.data, declaredSizeBytes: undefined, trailers: undefined, trailerNames: [], headers: body.headers }
+      : requestFraming(body);
+    this.sizeBytesMax = sizeBytesMax;
+    this.declaredSizeBytes = framing.declaredSizeBytes;
+    if (this.declaredSizeBytes !== undefined) this.assertSize(this.declaredSizeBytes);
+    this.source = framing.source;
+    this.trailers = framing.trailers;
+    this.contentMd5 = parseContentMd5(headerValue(framing.headers, 'content-md5'));
+    this.checksumRequest = stored.kind === 'headers-not-for-body' ? undefined : requestedChecksum(framing.headers, framing.trailerNames);
     this.checksummer = this.checksumRequest === undefined ? undefined : createChecksummer(this.checksumRequest.algorithm);
     const storedAlgorithm = stored.kind === 'upload' ? stored.algorithm : this.checksumRequest?.algorithm ?? DEFAULT_CHECKSUM_ALGORITHM;
     if (stored.kind === 'upload' && stored.strict && this.checksumRequest !== undefined && this.checksumRequest.algorithm !== stored.algorithm) {
@@ -136,14 +169,15 @@ export class IncomingPayload {
     this.storedChecksummer = storedAlgorithm === this.checksumRequest?.algorithm
       ? undefined
       : { algorithm: storedAlgorithm, checksummer: createChecksummer(storedAlgorithm) };
-    this.expectedSha256Hex = payloadCheck.kind === 'sha256' ? payloadCheck.expectedHex : undefined;
+    const payloadCheck = 'data' in body ? undefined : body.auth.payload;
+    this.expectedSha256Hex = payloadCheck?.kind === 'sha256' ? payloadCheck.expectedHex : undefined;
     this.payloadSha256 = this.expectedSha256Hex === undefined ? undefined : createHash('sha256');
   }
 
-  private assertSize(sizeBytesMax: number): void {
-    if (this.declaredSizeBytes > sizeBytesMax) {
+  private assertSize(sizeBytes: number): void {
+    if (sizeBytes > this.sizeBytesMax) {
       throw new S3Error('EntityTooLarge', undefined, {
-        extraFields: { ProposedSize: String(this.declaredSizeBytes), MaxSizeAllowed: String(sizeBytesMax) },
+        extraFields: { ProposedSize: String(sizeBytes), MaxSizeAllowed: String(this.sizeBytesMax) },
       });
     }
   }
@@ -153,7 +187,8 @@ export class IncomingPayload {
     try {
       for await (const chunk of this.source) {
         this.receivedSizeBytes += chunk.byteLength;
-        if (this.receivedSizeBytes > this.declaredSizeBytes) throw new S3Error('IncompleteBody', 'The request body is longer than its declared length.');
+        if (this.declaredSizeBytes === undefined) this.assertSize(this.receivedSizeBytes);
+        else if (this.receivedSizeBytes > this.declaredSizeBytes) throw new S3Error('IncompleteBody', 'The request body is longer than its declared length.');
         this.md5.update(chunk);
         this.payloadSha256?.update(chunk);
         this.checksummer?.update(chunk);
@@ -169,7 +204,7 @@ export class IncomingPayload {
 
   /** Checks length and every digest; throws the S3 error AWS gives for the first mismatch. */
   finish(): VerifiedPayload {
-    if (this.receivedSizeBytes !== this.declaredSizeBytes) throw new S3Error('IncompleteBody');
+    if (this.declaredSizeBytes !== undefined && this.receivedSizeBytes !== this.declaredSizeBytes) throw new S3Error('IncompleteBody');
     if (this.payloadSha256 !== undefined && this.payloadSha256.digest('hex') !== this.expectedSha256Hex) {
       throw new S3Error('XAmzContentSHA256Mismatch', undefined, {
         extraFields: { ClientComputedContentSHA256: this.expectedSha256Hex ?? '' },

@@ -24,6 +24,16 @@ import { getObject, headObject } from './ops/get.js';
 import { getObjectAttributes } from './ops/attributes.js';
 import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from './ops/lifecycle.js';
 import { listObjectsV1, listObjectsV2 } from './ops/list.js';
+import {
+  createBucketMetadataConfiguration,
+  createBucketMetadataTableConfiguration,
+  deleteBucketMetadataConfiguration,
+  getBucketMetadataConfiguration,
+  getBucketMetadataTableConfiguration,
+  updateBucketMetadataInventoryTableConfiguration,
+  updateBucketMetadataJournalTableConfiguration,
+} from './ops/metadata.js';
+import { METADATA_SYSTEM_BUCKET } from '../services/metadata/names.js';
 import { abortMultipartUpload, createMultipartUpload, uploadPart, uploadPartCopy } from './ops/multipart.js';
 import { completeMultipartUpload } from './ops/multipart-complete.js';
 import { listMultipartUploads, listParts } from './ops/multipart-list.js';
@@ -52,7 +62,8 @@ export type Operation = (context: RequestContext) => Promise<void>;
 /** Query parameters that select a different S3 operation on the same path. */
 const SUBRESOURCES = [
   'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering', 'inventory',
-  'legal-hold', 'lifecycle', 'location', 'logging', 'metadataConfiguration', 'metadataTable', 'metrics', 'notification',
+  'legal-hold', 'lifecycle', 'location', 'logging', 'metadataAnnotationTable', 'metadataConfiguration', 'metadataInventoryTable',
+  'metadataJournalTable', 'metadataTable', 'metrics', 'notification',
   'object-lock', 'ownershipControls', 'partNumber', 'policy', 'policyStatus', 'publicAccessBlock', 'replication',
   'requestPayment', 'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'uploadId', 'uploads', 'versioning',
   'versions', 'website',
@@ -60,6 +71,15 @@ const SUBRESOURCES = [
 
 function subresourceOf(query: URLSearchParams): string | undefined {
   return SUBRESOURCES.find((name) => query.has(name));
+}
+
+/**
+ * POST Object (a browser's form upload): a POST to a bucket with no sub-resource. It is
+ * authenticated by its form fields, not its headers, so the server hands it to its handler before
+ * header authentication and it never reaches route().
+ */
+export function isPostObject(method: string, bucket: string | undefined, key: string | undefined, query: URLSearchParams): boolean {
+  return method === 'POST' && bucket !== undefined && key === undefined && subresourceOf(query) === undefined;
 }
 
 function notImplemented(what: string): never {
@@ -92,6 +112,8 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'acl') return getBucketAcl;
       if (subresource === 'object-lock') return getObjectLockConfiguration;
       if (subresource === 'lifecycle') return getBucketLifecycleConfiguration;
+      if (subresource === 'metadataConfiguration') return getBucketMetadataConfiguration;
+      if (subresource === 'metadataTable') return getBucketMetadataTableConfiguration;
       if (subresource !== undefined && UNCONFIGURED_BUCKET_READS[subresource] !== undefined) return UNCONFIGURED_BUCKET_READS[subresource];
       if (subresource !== undefined) notImplemented(`GET ?${subresource}`);
       return context.query.get('list-type') === '2' ? listObjectsV2 : listObjectsV1;
@@ -107,6 +129,8 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'acl') return putBucketAcl;
       if (subresource === 'object-lock') return putObjectLockConfiguration;
       if (subresource === 'lifecycle') return putBucketLifecycleConfiguration;
+      if (subresource === 'metadataJournalTable') return updateBucketMetadataJournalTableConfiguration;
+      if (subresource === 'metadataInventoryTable') return updateBucketMetadataInventoryTableConfiguration;
       if (subresource !== undefined) notImplemented(`PUT ?${subresource}`);
       return createBucket;
     case 'DELETE':
@@ -116,11 +140,14 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'publicAccessBlock') return deletePublicAccessBlock;
       if (subresource === 'ownershipControls') return deleteBucketOwnershipControls;
       if (subresource === 'lifecycle') return deleteBucketLifecycle;
+      if (subresource === 'metadataConfiguration' || subresource === 'metadataTable') return deleteBucketMetadataConfiguration;
       if (subresource !== undefined) notImplemented(`DELETE ?${subresource}`);
       return deleteBucket;
     case 'POST':
       if (subresource === 'delete') return deleteObjects;
-      notImplemented(subresource === undefined ? 'POST Object (browser form upload)' : `POST ?${subresource}`);
+      if (subresource === 'metadataConfiguration') return createBucketMetadataConfiguration;
+      if (subresource === 'metadataTable') return createBucketMetadataTableConfiguration;
+      notImplemented(`POST ?${subresource ?? ''}`);
   }
   methodNotAllowed();
 }
@@ -173,8 +200,16 @@ function routeObject(context: RequestContext): Operation {
   methodNotAllowed();
 }
 
+/** The metadata tables' bucket: clients may read it; only Cairn writes it (or creates or deletes it). */
+function guardSystemBucket(context: RequestContext): void {
+  if (context.bucket === METADATA_SYSTEM_BUCKET && context.method !== 'GET' && context.method !== 'HEAD') {
+    throw new S3Error('AccessDenied', `The bucket ${METADATA_SYSTEM_BUCKET} holds the S3 Metadata tables and is written by Cairn only.`);
+  }
+}
+
 export function route(context: RequestContext): Operation {
   if (context.bucket === undefined) return routeService(context);
+  guardSystemBucket(context);
   if (context.key === undefined) return routeBucket(context);
   return routeObject(context);
 }

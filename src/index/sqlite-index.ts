@@ -22,6 +22,7 @@ import {
 } from './sqlite/schema.js';
 import { IdentityTables } from './sqlite/identities.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
+import { Journal } from './sqlite/journal.js';
 import type {
   AccessKeyRecord,
   AccessKeyStatus,
@@ -32,6 +33,13 @@ import type {
   UserRecord,
   BucketRecord,
   BucketSettingName,
+  ChangeOrigin,
+  InventoryScanPage,
+  JournalRow,
+  MetadataFilesCommit,
+  MetadataSnapshot,
+  MetadataSnapshotRequest,
+  VersionCursor,
   CompleteUploadOutcome,
   CorsRule,
   CreateBucketOutcome,
@@ -81,6 +89,10 @@ export class SqliteIndex implements Index {
   private readonly versions: VersionRules;
   private readonly identities: IdentityTables;
   private readonly objectLock: ObjectLockWrites;
+  /** S3 Metadata: the journal row each change appends, in the change's own transaction. */
+  private readonly journal: Journal;
+  private readonly readMetadataSnapshotInOneRead: (request: MetadataSnapshotRequest) => MetadataSnapshot;
+  private readonly readVersionsPageInOneRead: (bucket: string, after: VersionCursor | undefined, limit: number) => InventoryScanPage;
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -92,6 +104,10 @@ export class SqliteIndex implements Index {
     this.objectLock = new ObjectLockWrites(this.statements, this.versions);
     this.readVersionSnapshot = db.transaction((bucket: string, key: string, versionId: string) =>
       this.versions.getVersion(bucket, key, versionId, this.readObject(bucket, key)));
+    this.journal = new Journal(db);
+    this.readMetadataSnapshotInOneRead = db.transaction((request: MetadataSnapshotRequest) => this.journal.snapshot(request));
+    this.readVersionsPageInOneRead = db.transaction((bucket: string, after: VersionCursor | undefined, limit: number) =>
+      this.journal.versionsPage(bucket, after, limit));
   }
 
   static open(path: string): SqliteIndex {
@@ -157,27 +173,36 @@ export class SqliteIndex implements Index {
     return this.readObjectSnapshot(bucket, key);
   }
 
-  async putObject(object: ObjectRecord, condition?: WriteCondition): Promise<PutObjectOutcome> {
+  async putObject(object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<PutObjectOutcome> {
     return this.writes.submit((): PutObjectOutcome => {
       if (this.statements.getBucket.get(object.bucket) === undefined) return { stored: false, reason: 'no-such-bucket' };
       const current = this.readObject(object.bucket, object.key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
-      return { stored: true, replaced: current, ...this.versions.install(object, current) };
+      const installed = this.versions.install(object, current);
+      this.journal.versionWritten(object, 'CREATE', origin);
+      return { stored: true, replaced: current, ...installed };
     });
   }
 
-  async deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome> {
+  async deleteObject(bucket: string, key: string, condition?: WriteCondition, origin?: ChangeOrigin): Promise<DeleteOutcome> {
     return this.writes.submit((): DeleteOutcome => {
       const current = this.readObject(bucket, key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { failure, discardedDataIds: [] };
-      return this.versions.deleteCurrent(bucket, key, current);
+      const outcome = this.versions.deleteCurrent(bucket, key, current);
+      if (outcome.deleteMarkerVersionId !== undefined) this.journal.deleteMarkerCreated(bucket, key, outcome.deleteMarkerVersionId, origin);
+      else if (outcome.removed !== undefined) this.journal.versionRemoved(bucket, key, outcome.removed.versionId, origin);
+      return outcome;
     });
   }
 
   async deleteVersion(bucket: string, key: string, versionId: string, options: DeleteVersionOptions = {}): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
-    return this.writes.submit(() => this.versions.deleteVersion(bucket, key, versionId, this.readObject(bucket, key), options));
+    return this.writes.submit(() => {
+      const outcome = this.versions.deleteVersion(bucket, key, versionId, this.readObject(bucket, key), options);
+      if (outcome.removed !== undefined) this.journal.versionRemoved(bucket, key, versionId, options.origin);
+      return outcome;
+    });
   }
 
   async scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]> {
@@ -194,9 +219,18 @@ export class SqliteIndex implements Index {
     }));
   }
 
-  async setStorageClass(bucket: string, key: string, dataId: string, storageClass: string): Promise<boolean> {
-    return this.writes.submit(() => this.statements.setCurrentStorageClass.run(storageClass, bucket, key, dataId).changes === 1
-      || this.statements.setVersionStorageClass.run(storageClass, bucket, key, dataId).changes === 1);
+  async setStorageClass(bucket: string, key: string, dataId: string, storageClass: string, origin?: ChangeOrigin): Promise<boolean> {
+    return this.writes.submit(() => {
+      const changed = this.statements.setCurrentStorageClass.run(storageClass, bucket, key, dataId).changes === 1
+        || this.statements.setVersionStorageClass.run(storageClass, bucket, key, dataId).changes === 1;
+      if (changed && this.journal.recording(bucket)) {
+        // A transition changes the version's metadata: the journal records it as AWS does.
+        const current = this.readObject(bucket, key);
+        const version = current?.dataId === dataId ? current : this.versions.getVersionByDataId(bucket, key, dataId);
+        if (version !== undefined) this.journal.versionWritten(version, 'UPDATE_METADATA', origin);
+      }
+      return changed;
+    });
   }
 
   async getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined> {
@@ -260,10 +294,12 @@ export class SqliteIndex implements Index {
     }, (bucket, key, versionId) => this.versions.getVersion(bucket, key, versionId, this.readObject(bucket, key))?.dataId, query);
   }
 
-  async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined): Promise<ObjectRecord | undefined> {
+  async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin): Promise<ObjectRecord | undefined> {
     return this.writes.submit(() => {
       if (this.statements.setObjectTags.run(tagsToJson(tags), bucket, key).changes === 0) return undefined;
-      return this.readObject(bucket, key);
+      const updated = this.readObject(bucket, key);
+      if (updated !== undefined) this.journal.versionWritten(updated, 'UPDATE_METADATA', origin);
+      return updated;
     });
   }
 
@@ -317,13 +353,14 @@ export class SqliteIndex implements Index {
     return { parts: rows.slice(0, maxParts).map(partFromRow), isTruncated: rows.length > maxParts };
   }
 
-  async completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompleteUploadOutcome> {
+  async completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<CompleteUploadOutcome> {
     return this.writes.submit((): CompleteUploadOutcome => {
       if (this.statements.getUpload.get(uploadId, object.bucket, object.key) === undefined) return { stored: false, reason: 'no-such-upload' };
       const current = this.readObject(object.bucket, object.key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
       const installed = this.versions.install(object, current);
+      this.journal.versionWritten(object, 'CREATE', origin);
       this.statements.deleteUploadParts.run(uploadId);
       this.statements.deleteUpload.run(uploadId);
       return { stored: true, replaced: current, ...installed };
@@ -370,6 +407,36 @@ export class SqliteIndex implements Index {
   async listAccessKeys(userName: string): Promise<AccessKeyRecord[]> { return this.identities.listAccessKeys(userName); }
   async setAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<boolean> { return this.identities.setAccessKeyStatus(accessKeyId, status); }
   async deleteAccessKey(accessKeyId: string): Promise<boolean> { return this.identities.deleteAccessKey(accessKeyId); }
+  async readJournal(limit: number): Promise<JournalRow[]> {
+    return this.journal.oldest(limit);
+  }
+
+  async readMetadataSnapshot(request: MetadataSnapshotRequest): Promise<MetadataSnapshot> {
+    return this.readMetadataSnapshotInOneRead(request);
+  }
+
+  async scanVersionsForInventory(bucket: string, after: VersionCursor | undefined, limit: number): Promise<InventoryScanPage> {
+    return this.readVersionsPageInOneRead(bucket, after, limit);
+  }
+
+  async commitMetadataFiles(commit: MetadataFilesCommit): Promise<{ discarded: Array<{ key: string; dataId: string }> }> {
+    return this.writes.submit(() => {
+      if (this.statements.getBucket.get(commit.systemBucket) === undefined) throw new Error(`system bucket ${commit.systemBucket} is missing`);
+      const discarded: Array<{ key: string; dataId: string }> = [];
+      for (const key of commit.remove) {
+        const outcome = this.versions.deleteCurrent(commit.systemBucket, key, this.readObject(commit.systemBucket, key));
+        discarded.push(...outcome.discardedDataIds.map((dataId) => ({ key, dataId })));
+      }
+      for (const file of commit.add) {
+        if (file.bucket !== commit.systemBucket) throw new Error(`metadata file ${file.bucket}/${file.key} is outside the system bucket`);
+        const installed = this.versions.install(file, this.readObject(file.bucket, file.key));
+        discarded.push(...installed.discardedDataIds.map((dataId) => ({ key: file.key, dataId })));
+      }
+      if (commit.consumeJournal !== undefined) this.journal.consume(commit.consumeJournal);
+      for (const state of commit.states ?? []) this.journal.setState(state.bucket, state.table, state.value);
+      return { discarded };
+    });
+  }
 
   async close(): Promise<void> {
     await this.writes.drain();

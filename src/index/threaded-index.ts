@@ -19,6 +19,13 @@ import type {
   UserRecord,
   BucketRecord,
   BucketSettingName,
+  ChangeOrigin,
+  InventoryScanPage,
+  JournalRow,
+  MetadataFilesCommit,
+  MetadataSnapshot,
+  MetadataSnapshotRequest,
+  VersionCursor,
   CompleteUploadOutcome,
   CorsRule,
   CreateBucketOutcome,
@@ -139,7 +146,7 @@ export function serveIndexWrites(path: string): { close(): Promise<void> } {
 const WRITE_METHODS = new Set([
   'createBucket', 'deleteBucket', 'setBucketTags', 'setBucketVersioning', 'setBucketCors', 'setBucketSetting', 'putObject', 'deleteObject', 'deleteVersion', 'setObjectTags',
   'setObjectLockConfiguration', 'setObjectRetention', 'setObjectLegalHold', 'setStorageClass',
-  'createUpload', 'putPart', 'completeUpload', 'abortUpload',
+  'createUpload', 'putPart', 'completeUpload', 'abortUpload', 'commitMetadataFiles',
   'createUser', 'deleteUser', 'setUserPolicy', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
 ]);
 
@@ -186,9 +193,11 @@ export class ThreadedSqliteIndex implements Index {
     return this.write('createBucket', bucket, settings);
   }
   deleteBucket(name: string): Promise<DeleteBucketOutcome> { return this.write('deleteBucket', name); }
-  putObject(object: ObjectRecord, condition?: WriteCondition): Promise<PutObjectOutcome> { return this.write('putObject', object, condition); }
-  deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome> {
-    return this.write('deleteObject', bucket, key, condition);
+  putObject(object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<PutObjectOutcome> {
+    return this.write('putObject', object, condition, origin);
+  }
+  deleteObject(bucket: string, key: string, condition?: WriteCondition, origin?: ChangeOrigin): Promise<DeleteOutcome> {
+    return this.write('deleteObject', bucket, key, condition, origin);
   }
   deleteVersion(bucket: string, key: string, versionId: string, options?: DeleteVersionOptions): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
     return this.write('deleteVersion', bucket, key, versionId, options);
@@ -203,8 +212,8 @@ export class ThreadedSqliteIndex implements Index {
   setObjectLegalHold(bucket: string, key: string, versionId: string, status: LegalHoldStatus): Promise<ObjectLockChangeOutcome> {
     return this.write('setObjectLegalHold', bucket, key, versionId, status);
   }
-  setStorageClass(bucket: string, key: string, dataId: string, storageClass: string): Promise<boolean> {
-    return this.write('setStorageClass', bucket, key, dataId, storageClass);
+  setStorageClass(bucket: string, key: string, dataId: string, storageClass: string, origin?: ChangeOrigin): Promise<boolean> {
+    return this.write('setStorageClass', bucket, key, dataId, storageClass, origin);
   }
   scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]> { return this.reader.scanVersions(query); }
   setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean> { return this.write('setBucketCors', name, rules); }
@@ -218,11 +227,19 @@ export class ThreadedSqliteIndex implements Index {
   listObjectVersions(query: ListVersionsQuery): Promise<ListVersionsPage> { return this.reader.listObjectVersions(query); }
   createUpload(upload: UploadRecord): Promise<'created' | 'no-such-bucket'> { return this.write('createUpload', upload); }
   putPart(uploadId: string, part: StoredPart): Promise<{ stored: boolean; replaced?: StoredPart }> { return this.write('putPart', uploadId, part); }
-  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompleteUploadOutcome> {
-    return this.write('completeUpload', uploadId, object, condition);
+  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<CompleteUploadOutcome> {
+    return this.write('completeUpload', uploadId, object, condition, origin);
   }
   abortUpload(bucket: string, key: string, uploadId: string): Promise<boolean> { return this.write('abortUpload', bucket, key, uploadId); }
-  setObjectTags(bucket: string, key: string, tags: Tag[] | undefined): Promise<ObjectRecord | undefined> { return this.write('setObjectTags', bucket, key, tags); }
+  setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin): Promise<ObjectRecord | undefined> {
+    return this.write('setObjectTags', bucket, key, tags, origin);
+  }
+  commitMetadataFiles(commit: MetadataFilesCommit): Promise<{ discarded: Array<{ key: string; dataId: string }> }> { return this.write('commitMetadataFiles', commit); }
+  readJournal(limit: number): Promise<JournalRow[]> { return this.reader.readJournal(limit); }
+  readMetadataSnapshot(request: MetadataSnapshotRequest): Promise<MetadataSnapshot> { return this.reader.readMetadataSnapshot(request); }
+  scanVersionsForInventory(bucket: string, after: VersionCursor | undefined, limit: number): Promise<InventoryScanPage> {
+    return this.reader.scanVersionsForInventory(bucket, after, limit);
+  }
   setBucketTags(name: string, tags: Tag[] | undefined): Promise<boolean> { return this.write('setBucketTags', name, tags); }
 
   getBucket(name: string): Promise<BucketRecord | undefined> { return this.reader.getBucket(name); }

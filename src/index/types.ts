@@ -97,6 +97,19 @@ export type LockRefusal =
   | 'locked'
   /** GOVERNANCE retention: only with x-amz-bypass-governance-retention from a caller allowed to. */
   | 'governance';
+/**
+ * Who made a change, for the S3 Metadata journal: the front end passes the request's identity, and
+ * background workers pass SYSTEM_CHANGE_ORIGIN (AWS records S3 Lifecycle as `s3.amazonaws.com`).
+ */
+export interface ChangeOrigin {
+  /** The account id of the requester (later the IAM user's ARN), or an AWS service principal. */
+  requester: string;
+  sourceIpAddress?: string;
+  requestId?: string;
+}
+
+/** Changes the system makes on its own (lifecycle expiry and transitions), as AWS records them. */
+export const SYSTEM_CHANGE_ORIGIN: ChangeOrigin = { requester: 's3.amazonaws.com' };
 
 /** Response headers stored with an object and returned on GET/HEAD. */
 export interface StoredObjectHeaders {
@@ -337,6 +350,8 @@ export interface GovernanceBypass {
 /** How a permanent version delete is judged: Object Lock bypass, and the lifecycle worker's condition. */
 export interface DeleteVersionOptions extends GovernanceBypass {
   condition?: VersionDeleteCondition;
+  /** Who asked, for the S3 Metadata journal. */
+  origin?: ChangeOrigin;
 }
 
 export interface Index {
@@ -354,12 +369,12 @@ export interface Index {
    * Makes `object` the current version of its key, replacing any previous one, in one durable
    * transaction — if the bucket still exists and `condition` holds; otherwise writes nothing.
    */
-  putObject(object: ObjectRecord, condition?: WriteCondition): Promise<PutObjectOutcome>;
+  putObject(object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<PutObjectOutcome>;
   /**
    * Deletes a key if `condition` holds: in an unversioned bucket its current version goes; in a
    * versioned one a delete marker becomes the latest version and the data stays.
    */
-  deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome>;
+  deleteObject(bucket: string, key: string, condition?: WriteCondition, origin?: ChangeOrigin): Promise<DeleteOutcome>;
   /**
    * Removes one version (or delete marker) for good; the next newest becomes the latest. A version
    * Object Lock protects stays, and the outcome's failure says why ('locked' / 'governance'). With a
@@ -372,7 +387,7 @@ export interface Index {
    */
   scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]>;
   /** Relabels one stored version's storage class, if that version (by data id) still exists; false otherwise. */
-  setStorageClass(bucket: string, key: string, dataId: string, storageClass: string): Promise<boolean>;
+  setStorageClass(bucket: string, key: string, dataId: string, storageClass: string, origin?: ChangeOrigin): Promise<boolean>;
   /** One version by id (a delete marker has isDeleteMarker set); undefined when there is none. */
   getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined>;
   /** The version id of the delete marker that is a key's latest version, if it is one. */
@@ -400,7 +415,7 @@ export interface Index {
   listBucketSettings<T>(name: BucketSettingName): Promise<Array<{ bucket: string; value: T }>>;
   listObjects(query: ListObjectsQuery): Promise<ListObjectsPage>;
   /** Replaces the current version's tag set (none: remove it); returns the updated object, or undefined when the key has no current version. */
-  setObjectTags(bucket: string, key: string, tags: Tag[] | undefined): Promise<ObjectRecord | undefined>;
+  setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin): Promise<ObjectRecord | undefined>;
   /** Replaces a bucket's tag set (none: remove it); false when the bucket does not exist. */
   setBucketTags(name: string, tags: Tag[] | undefined): Promise<boolean>;
 
@@ -414,7 +429,7 @@ export interface Index {
    * In one transaction: checks the upload still exists and `condition` holds, makes `object` (its
    * parts included) the key's current version, and forgets the upload and all its parts.
    */
-  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompleteUploadOutcome>;
+  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<CompleteUploadOutcome>;
   /** Forgets an upload and its parts; false when there was none. */
   abortUpload(bucket: string, key: string, uploadId: string): Promise<boolean>;
   listUploads(query: ListUploadsQuery): Promise<ListUploadsPage>;
@@ -442,6 +457,101 @@ export interface Index {
   setAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<boolean>;
   /** False when there is no such key. */
   deleteAccessKey(accessKeyId: string): Promise<boolean>;
+  // S3 Metadata (src/services/metadata): the journal rows written with each change in a bucket that
+  // has a 'metadata' setting, and the files the exporter makes of them.
+  /** Journal rows not exported yet, oldest first, at most `limit`. */
+  readJournal(limit: number): Promise<JournalRow[]>;
+  /** One consistent read of what the metadata tables of `request.buckets` are made of. */
+  readMetadataSnapshot(request: MetadataSnapshotRequest): Promise<MetadataSnapshot>;
+  /** A page of every version of a bucket (for an inventory backfill), read with the journal's high-water mark. */
+  scanVersionsForInventory(bucket: string, after: VersionCursor | undefined, limit: number): Promise<InventoryScanPage>;
+  /**
+   * In one transaction: adds and removes files in the system bucket, consumes exported journal rows
+   * (all of them or nothing: a mismatch means another exporter ran and the commit is refused) and
+   * sets table states.
+   */
+  commitMetadataFiles(commit: MetadataFilesCommit): Promise<{ discarded: Array<{ key: string; dataId: string }> }>;
 
   close(): Promise<void>;
+}
+
+export type JournalRecordType = 'CREATE' | 'UPDATE_METADATA' | 'DELETE';
+
+/** One change as the journal keeps it until it is exported (AWS's journal schema, before Parquet). */
+export interface JournalRow {
+  /** Increases with every row ever written (never reused): the source of sequence_number. */
+  sequence: number;
+  bucket: string;
+  key: string;
+  recordType: JournalRecordType;
+  recordTimestampMs: number;
+  /** Undefined for the 'null' version. */
+  versionId?: string;
+  /** Undefined for a permanent delete. */
+  isDeleteMarker?: boolean;
+  sizeBytes?: number;
+  lastModifiedMs?: number;
+  etag?: string;
+  storageClass?: string;
+  isMultipart?: boolean;
+  checksumAlgorithm?: string;
+  /** Tag key → value (JSON object text); undefined for a delete. */
+  tagsJson?: string;
+  userMetadataJson?: string;
+  requester?: string;
+  sourceIpAddress?: string;
+  requestId?: string;
+}
+
+export interface MetadataSnapshotRequest {
+  systemBucket: string;
+  buckets: Array<{ bucket: string; journalPrefix: string; inventoryPrefix: string }>;
+  /** More unexported rows than this for the buckets asked: the snapshot says so instead of returning them. */
+  pendingRowsMax: number;
+  /** More files than this under one prefix: the snapshot says so instead of returning them. */
+  filesPerTableMax: number;
+}
+
+export interface MetadataTableSnapshot {
+  bucket: string;
+  /** The bucket's 'metadata' setting, undefined when it has none (or the bucket is gone). */
+  configuration?: unknown;
+  journalFiles: ObjectRecord[];
+  inventoryFiles: ObjectRecord[];
+  pendingRows: JournalRow[];
+  /** Set when there were more pending rows or files than the request allows (nothing is returned then). */
+  overLimit?: 'pending-rows' | 'files';
+  /** Per table ('journal', 'inventory'): the exporter's state, as it last set it. */
+  states: Record<string, unknown>;
+}
+
+export interface MetadataSnapshot {
+  tables: MetadataTableSnapshot[];
+  /** The largest journal sequence ever assigned when the snapshot was taken. */
+  journalHighWater: number;
+  /** Buckets with any file in the system bucket (tables that outlive their configuration). */
+  bucketsWithFiles: string[];
+}
+
+export interface VersionCursor {
+  key: string;
+  dataId: string;
+}
+
+export interface InventoryScanPage {
+  versions: Array<ObjectRecord & { isDeleteMarker: boolean; isMultipart: boolean }>;
+  /** Every journal row up to this sequence is reflected in `versions`; later ones are not. */
+  journalHighWater: number;
+  /** Where the next page starts; undefined after the last page. */
+  next?: VersionCursor;
+}
+
+export interface MetadataFilesCommit {
+  systemBucket: string;
+  add: ObjectRecord[];
+  /** Keys in the system bucket. */
+  remove: string[];
+  /** Exactly these journal rows are removed, or the commit is refused. */
+  consumeJournal?: { firstSequence: number; lastSequence: number; rowCount: number };
+  states?: Array<{ bucket: string; table: string; value: unknown }>;
 }

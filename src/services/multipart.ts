@@ -1,7 +1,7 @@
 // Multipart uploads through both layers. Parts are written as records of their own, durable before
 // the index lists them. Completing writes no data again: a small manifest record (so the drives
 // alone still describe the object) and one index transaction turn the parts into the object.
-import type { ObjectRecord, StoredChecksum, StoredPart, UploadRecord, WriteCondition, CompleteUploadOutcome } from '../index/types.js';
+import type { ChangeOrigin, ObjectRecord, StoredChecksum, StoredPart, UploadRecord, WriteCondition, CompleteUploadOutcome } from '../index/types.js';
 import { newTimeOrderedId } from '../util/ids.js';
 import { tombstone, writeRecords, type Layers } from './objects.js';
 
@@ -56,6 +56,7 @@ export async function completeUpload(
   parts: StoredPart[],
   completed: CompletedObject,
   condition?: WriteCondition,
+  origin?: ChangeOrigin,
 ): Promise<CompleteUploadOutcome & { object: ObjectRecord }> {
   const dataId = newTimeOrderedId();
   const described: Omit<ObjectRecord, 'placement' | 'parts'> = {
@@ -83,7 +84,7 @@ export async function completeUpload(
     multipart: { manifest: 'payload' },
   }));
   const object: ObjectRecord = { ...described, placement, parts };
-  const outcome = await layers.index.completeUpload(upload.uploadId, object, condition);
+  const outcome = await layers.index.completeUpload(upload.uploadId, object, condition, origin);
   if (!outcome.stored) return { ...outcome, object };
   await tombstone(layers, upload.bucket, upload.key, outcome.discardedDataIds);
   return { ...outcome, object: { ...object, versionId: outcome.versionId } };

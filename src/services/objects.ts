@@ -2,6 +2,7 @@
 // bytes durable in storage first, then one index transaction makes the version visible
 // (DESIGN.md §2.1). Every later feature that creates or removes versions goes through here.
 import type {
+  ChangeOrigin,
   ConditionFailure,
   DeleteOutcome,
   DeleteVersionOptions,
@@ -44,6 +45,8 @@ export interface NewObject {
   /** Object Lock state the request names; without a retention, a lock bucket's default applies. */
   retention?: ObjectRetention;
   legalHold?: LegalHoldStatus;
+  /** Who asked, for the S3 Metadata journal. */
+  origin?: ChangeOrigin;
 }
 
 /** `object` carries the lock state as requested; a default retention the index applied is not in it. */
@@ -93,7 +96,7 @@ export async function writeObject(layers: Layers, incoming: NewObject): Promise<
     return described;
   });
   const object: ObjectRecord = { ...described!, placement };
-  const outcome = await layers.index.putObject(object, incoming.condition);
+  const outcome = await layers.index.putObject(object, incoming.condition, incoming.origin);
   if (!outcome.stored) return { stored: false, reason: outcome.reason };
   await tombstone(layers, incoming.bucket, incoming.key, outcome.discardedDataIds);
   return { stored: true, object: { ...object, versionId: outcome.versionId }, replaced: outcome.replaced };
@@ -141,8 +144,10 @@ export function readObject(layers: Layers, object: ObjectRecord, range?: ByteRan
  * Deletes a key if `condition` holds: in an unversioned bucket its current version goes; in a
  * versioned one a delete marker becomes the latest version and every byte stays.
  */
-export async function deleteObject(layers: Layers, bucket: string, key: string, condition?: WriteCondition): Promise<DeleteOutcome> {
-  const outcome = await layers.index.deleteObject(bucket, key, condition);
+export async function deleteObject(
+  layers: Layers, bucket: string, key: string, condition?: WriteCondition, origin?: ChangeOrigin,
+): Promise<DeleteOutcome> {
+  const outcome = await layers.index.deleteObject(bucket, key, condition, origin);
   await tombstone(layers, bucket, key, outcome.discardedDataIds);
   return outcome;
 }

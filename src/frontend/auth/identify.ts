@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Identities, ResolvedUser } from '../../services/iam/identities.js';
 import type { Principal } from '../context.js';
-import { authenticate, claimedAccessKeyId, type Authentication, type Credentials } from './sigv4.js';
+import { authenticate, claimedAccessKeyId, type Authentication, type CredentialLookup, type Credentials } from './sigv4.js';
 
 export interface RootIdentity extends Credentials {
   canonicalId: string;
@@ -13,7 +13,33 @@ export interface RootIdentity extends Credentials {
 }
 
 /** What an anonymous request is authenticated as: no key, and a body nobody signed. */
-const ANONYMOUS_AUTHENTICATION: Authentication = { accessKeyId: '', payload: { kind: 'unsigned' } };
+export const ANONYMOUS_AUTHENTICATION: Authentication = { accessKeyId: '', payload: { kind: 'unsigned' } };
+
+/** The synchronous lookup signature checks need, for the key a request claims, and who a verified key belongs to. */
+export interface ClaimedKey {
+  lookup: CredentialLookup;
+  /** The principal of a key the lookup knew (after its signature verified); anonymous for none. */
+  principalOf(accessKeyId: string | undefined): Principal;
+}
+
+/** Fetches the claimed key (one index read unless it is root's) so that signatures can be checked synchronously. */
+export async function resolveClaimedKey(claimed: string | undefined, root: RootIdentity, identities: Identities): Promise<ClaimedKey> {
+  let user: ResolvedUser | undefined;
+  if (claimed !== undefined && claimed !== root.accessKeyId) user = await identities.resolveAccessKey(claimed);
+  return {
+    lookup: (accessKeyId) => {
+      if (accessKeyId === root.accessKeyId) return root;
+      return user !== undefined && user.accessKeyId === accessKeyId ? user : undefined;
+    },
+    principalOf: (accessKeyId) => {
+      if (accessKeyId === undefined) return { kind: 'anonymous' };
+      if (accessKeyId === root.accessKeyId) return { kind: 'root', canonicalId: root.canonicalId, name: root.displayName };
+      // A signature verifies only for a key the lookup knew: the user's.
+      const { user: record, policy } = user!;
+      return { kind: 'user', canonicalId: record.canonicalId, name: record.name, accessKeyId, policy };
+    },
+  };
+}
 
 export async function identify(
   req: IncomingMessage,
@@ -22,18 +48,8 @@ export async function identify(
   root: RootIdentity,
   identities: Identities,
 ): Promise<{ auth: Authentication; principal: Principal }> {
-  const authorization = req.headers.authorization;
-  const claimed = claimedAccessKeyId(authorization, rawUrl);
-  let user: ResolvedUser | undefined;
-  if (claimed !== undefined && claimed !== root.accessKeyId) user = await identities.resolveAccessKey(claimed);
-  const lookup = (accessKeyId: string): Credentials | undefined => {
-    if (accessKeyId === root.accessKeyId) return root;
-    return user !== undefined && user.accessKeyId === accessKeyId ? user : undefined;
-  };
-  const auth = authenticate({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket }, lookup, Date.now());
+  const claimed = await resolveClaimedKey(claimedAccessKeyId(req.headers.authorization, rawUrl), root, identities);
+  const auth = authenticate({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket }, claimed.lookup, Date.now());
   if (auth === null) return { auth: ANONYMOUS_AUTHENTICATION, principal: { kind: 'anonymous' } };
-  if (auth.accessKeyId === root.accessKeyId) return { auth, principal: { kind: 'root', canonicalId: root.canonicalId, name: root.displayName } };
-  // authenticate() only succeeds for a key the lookup knew: the user's.
-  const { user: record, policy } = user!;
-  return { auth, principal: { kind: 'user', canonicalId: record.canonicalId, name: record.name, accessKeyId: auth.accessKeyId, policy } };
+  return { auth, principal: claimed.principalOf(auth.accessKeyId) };
 }

@@ -44,7 +44,7 @@ const STREAMING_PAYLOADS: Record<string, { chunkSignatures: boolean; trailer: 'n
 const PRESIGN_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Expires'] as const;
 
 interface RequestTarget { method: string; rawPath: string; query: ParsedParam[]; headers: Map<string, string[]> }
-interface CredentialScope { accessKeyId: string; date: string; region: string; service: string; scope: string }
+export interface CredentialScope { accessKeyId: string; date: string; region: string; service: string; scope: string }
 interface SignatureClaim {
   scope: CredentialScope; signedHeaders: string; signature: string; amzDate: string; payloadHash: string; presigned: boolean;
 }
@@ -229,7 +229,7 @@ function parseAuthorizationHeader(value: string): { credential: string; signedHe
   return { credential, signedHeaders, signature };
 }
 
-function parseCredential(value: string, code: S3ErrorCode, messagePrefix: string): CredentialScope {
+export function parseCredential(value: string, code: S3ErrorCode, messagePrefix: string): CredentialScope {
   const parts = value.split('/');
   if (parts.length !== 5 || parts.some((part) => part === '') || !/^\d{8}$/.test(parts[1])) {
     throw new S3Error(code, `${messagePrefix}the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);

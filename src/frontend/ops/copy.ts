@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { PUT_OBJECT_SIZE_BYTES_MAX } from '../../limits.js';
 import { writeObject, readObject } from '../../services/objects.js';
-import { header, type RequestContext } from '../context.js';
+import { changeOrigin, header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
 import { authorizeLockHeaders, objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
@@ -118,6 +118,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
     },
     tags: taggingDirective === 'REPLACE' ? replacementTags : sourceObject.tags,
     ...lock,
+    origin: changeOrigin(context),
   });
   if (!outcome.stored) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
   for (const [name, value] of Object.entries(versionIdHeader(outcome.object.versionId))) context.res.setHeader(name, value);

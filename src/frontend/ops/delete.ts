@@ -2,7 +2,7 @@
 import { DELETE_OBJECTS_BODY_SIZE_BYTES_MAX, DELETE_OBJECTS_KEYS_MAX, KEY_LENGTH_BYTES_MAX } from '../../limits.js';
 import { deleteObject as deleteObjectVersion, deleteVersion } from '../../services/objects.js';
 import { utf8ByteLength } from '../../util/utf8.js';
-import type { RequestContext } from '../context.js';
+import { changeOrigin, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { hasIntegrityCheck, readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
@@ -22,13 +22,13 @@ export async function deleteObject(context: RequestContext): Promise<void> {
   const condition = writeConditionFromHeaders(context, false);
   await requireBucket(context);
   if (versionId !== null) {
-    const outcome = await deleteVersion(context.layers, context.bucket!, context.key!, versionId, await governanceBypass(context));
+    const outcome = await deleteVersion(context.layers, context.bucket!, context.key!, versionId, { ...(await governanceBypass(context)), origin: changeOrigin(context) });
     // Object Lock refused: the version stays exactly as it was.
     if (isLockRefusal(outcome.failure)) throw objectLockDenied();
     sendEmpty(context.res, 204, { 'x-amz-version-id': versionId, ...(outcome.wasDeleteMarker === true ? { 'x-amz-delete-marker': 'true' } : {}) });
     return;
   }
-  const outcome = await deleteObjectVersion(context.layers, context.bucket!, context.key!, condition);
+  const outcome = await deleteObjectVersion(context.layers, context.bucket!, context.key!, condition, changeOrigin(context));
   if (outcome.failure !== undefined) {
     // Without a version id nothing is destroyed (a delete marker, or an unversioned bucket's object,
     // which Object Lock cannot protect), so only a write condition can fail here.
@@ -72,12 +72,12 @@ async function deleteOne(context: RequestContext, entry: DeleteRequestEntry, byp
   if (!(await authorize(context, action, { bucket: context.bucket!, key: entry.key }))) return failure('AccessDenied', 'Access Denied');
   try {
     if (entry.versionId !== undefined) {
-      const outcome = await deleteVersion(context.layers, context.bucket!, entry.key, entry.versionId, bypass);
+      const outcome = await deleteVersion(context.layers, context.bucket!, entry.key, entry.versionId, { ...bypass, origin: changeOrigin(context) });
       if (isLockRefusal(outcome.failure)) return failure('AccessDenied', OBJECT_LOCK_DENIED_MESSAGE);
       const marker = outcome.wasDeleteMarker === true ? [node('DeleteMarker', true), node('DeleteMarkerVersionId', entry.versionId)] : [];
       return node('Deleted', [...identity, ...marker]);
     }
-    const outcome = await deleteObjectVersion(context.layers, context.bucket!, entry.key);
+    const outcome = await deleteObjectVersion(context.layers, context.bucket!, entry.key, undefined, changeOrigin(context));
     if (outcome.deleteMarkerVersionId !== undefined) {
       return node('Deleted', [...identity, node('DeleteMarker', true), node('DeleteMarkerVersionId', outcome.deleteMarkerVersionId)]);
     }

@@ -6,7 +6,7 @@ import type { ChecksumAlgorithm, ChecksumType, StoredChecksum, StoredPart, Uploa
 import { COMPLETE_MULTIPART_BODY_SIZE_BYTES_MAX, PART_NUMBER_MAX, PART_SIZE_BYTES_MIN } from '../../limits.js';
 import { completeUpload } from '../../services/multipart.js';
 import { CHECKSUM_HEADER_BY_ALGORITHM, combineCrcs, createChecksummer } from '../checksums.js';
-import { header, type RequestContext } from '../context.js';
+import { changeOrigin, header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { DEFAULT_CHECKSUM_ALGORITHM, readSmallBody } from '../payload.js';
 import { sendXml } from '../respond.js';
@@ -119,7 +119,7 @@ export async function completeMultipartUpload(context: RequestContext): Promise<
   const sizeBytes = parts.reduce((total, part) => total + part.sizeBytes, 0);
   const checksum = objectChecksum(upload, parts);
   checkDeclaredWholeObject(context, checksum, sizeBytes);
-  const outcome = await completeUpload(context.layers, upload, parts, { etag: multipartEtag(parts), sizeBytes, checksum }, condition);
+  const outcome = await completeUpload(context.layers, upload, parts, { etag: multipartEtag(parts), sizeBytes, checksum }, condition, changeOrigin(context));
   if (!outcome.stored) {
     if (outcome.reason === 'no-such-upload') throw new S3Error('NoSuchUpload', undefined, { extraFields: { UploadId: upload.uploadId } });
     // A version written after the upload began raced this one: S3 calls that a conflict, not a failed condition.

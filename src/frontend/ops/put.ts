@@ -4,7 +4,7 @@ import { KEY_LENGTH_BYTES_MAX, PUT_OBJECT_SIZE_BYTES_MAX } from '../../limits.js
 import { writeObject } from '../../services/objects.js';
 import { utf8ByteLength } from '../../util/utf8.js';
 import { CHECKSUM_HEADER_BY_ALGORITHM } from '../checksums.js';
-import { header, type RequestContext } from '../context.js';
+import { changeOrigin, header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
 import { authorizeLockHeaders, assertLockedPutHasIntegrityCheck, objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
@@ -66,6 +66,7 @@ export async function putObject(context: RequestContext): Promise<void> {
     condition,
     tags,
     ...lock,
+    origin: changeOrigin(context),
   });
   if (!outcome.stored) {
     if (outcome.reason === 'no-such-bucket') throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });

@@ -3,7 +3,7 @@
 // against S3's limits before anything is written.
 import type { Tag } from '../../index/types.js';
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
-import { header, type RequestContext } from '../context.js';
+import { changeOrigin, header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
@@ -53,9 +53,14 @@ export function tagsFromHeader(context: RequestContext): Tag[] | undefined {
   return tags.length === 0 ? undefined : validateTags(tags, OBJECT_TAGS_MAX);
 }
 
-/** A <Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging> document. */
+/** A <Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging> document in the request body. */
 async function tagsFromBody(context: RequestContext, tagsMax: number): Promise<Tag[]> {
   const { body } = await readSmallBody(context, XML_BODY_SIZE_BYTES_MAX);
+  return parseTaggingDocument(body, tagsMax);
+}
+
+/** Tags from a Tagging document (a request body, or the `tagging` field of a browser upload). */
+export function parseTaggingDocument(body: Buffer, tagsMax: number): Tag[] {
   const tagging = parseXmlBody(body)['Tagging'];
   if (typeof tagging !== 'object' || tagging === null) throw new S3Error('MalformedXML');
   const tagSet = (tagging as Record<string, unknown>)['TagSet'];
@@ -83,7 +88,7 @@ function assertNullVersion(context: RequestContext): void {
 }
 
 async function setObjectTags(context: RequestContext, tags: Tag[] | undefined): Promise<void> {
-  const updated = await context.layers.index.setObjectTags(context.bucket!, context.key!, tags);
+  const updated = await context.layers.index.setObjectTags(context.bucket!, context.key!, tags, changeOrigin(context));
   if (updated === undefined) throw new S3Error('NoSuchKey', undefined, { extraFields: { Key: context.key! } });
 }
 

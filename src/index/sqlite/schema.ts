@@ -100,6 +100,37 @@ CREATE TABLE IF NOT EXISTS upload_parts (
   ${PART_COLUMNS},
   PRIMARY KEY (upload_id, part_number)
 ) WITHOUT ROWID;
+-- S3 Metadata: one row per change in a bucket with a metadata configuration, written in the change's
+-- own transaction; the exporter removes rows in the transaction that makes their Parquet file
+-- visible. AUTOINCREMENT: a sequence is never reused, even after every row has been exported.
+CREATE TABLE IF NOT EXISTS journal (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  bucket TEXT NOT NULL,
+  key TEXT NOT NULL,
+  record_type TEXT NOT NULL,
+  record_timestamp_ms INTEGER NOT NULL,
+  version_id TEXT,
+  is_delete_marker INTEGER,
+  size_bytes INTEGER,
+  last_modified_ms INTEGER,
+  etag TEXT,
+  storage_class TEXT,
+  is_multipart INTEGER,
+  checksum_algorithm TEXT,
+  tags_json TEXT,
+  user_metadata_json TEXT,
+  requester TEXT,
+  source_ip_address TEXT,
+  request_id TEXT
+);
+-- The metadata exporter's own state per bucket and table (inventory backfill progress, errors); kept
+-- apart from bucket_settings because the tables outlive the bucket's configuration.
+CREATE TABLE IF NOT EXISTS metadata_state (
+  bucket TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  value_json TEXT NOT NULL,
+  PRIMARY KEY (bucket, table_name)
+) WITHOUT ROWID;
 `;
 
 export interface BucketRow {

@@ -82,6 +82,7 @@ export function prepareStatements(db: Database.Database) {
     clearLatestVersion: db.prepare('UPDATE object_versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1'),
     markLatestVersion: db.prepare('UPDATE object_versions SET is_latest = 1 WHERE bucket = ? AND key = ? AND data_id = ?'),
     getVersionById: db.prepare('SELECT * FROM object_versions WHERE bucket = ? AND key = ? AND version_id = ?'),
+    getVersionByDataId: db.prepare('SELECT * FROM object_versions WHERE bucket = ? AND key = ? AND data_id = ?'),
     deleteVersionRow: db.prepare('DELETE FROM object_versions WHERE bucket = ? AND key = ? AND data_id = ?'),
     newestVersion: db.prepare('SELECT * FROM object_versions WHERE bucket = ? AND key = ? ORDER BY data_id DESC LIMIT 1'),
     latestDeleteMarker: db.prepare('SELECT version_id FROM object_versions WHERE bucket = ? AND key = ? AND is_latest = 1 AND is_delete_marker = 1'),

@@ -171,4 +171,10 @@ export class VersionRules {
     if (row === undefined) return undefined;
     return { ...this.withParts(row), isDeleteMarker: row.is_delete_marker === 1 };
   }
+
+  /** A noncurrent version (not a delete marker) by its data id. */
+  getVersionByDataId(bucket: string, key: string, dataId: string): ObjectRecord | undefined {
+    const row = this.statements.getVersionByDataId.get(bucket, key, dataId) as VersionRow | undefined;
+    return row === undefined || row.is_delete_marker === 1 ? undefined : this.withParts(row);
+  }
 }

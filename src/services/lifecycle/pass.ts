@@ -4,7 +4,7 @@
 // on the version the pass saw (its data id): a write that lands meanwhile is never undone, and an
 // action that is refused (a condition that no longer holds, a locked version) is simply skipped
 // and judged again on the next pass.
-import type { ScannedVersion } from '../../index/types.js';
+import { SYSTEM_CHANGE_ORIGIN, type ScannedVersion } from '../../index/types.js';
 import { prefixSuccessor } from '../../util/utf8.js';
 import { deleteObject, deleteVersion, type Layers } from '../objects.js';
 import {
@@ -103,17 +103,23 @@ class VersionJudge {
   }
 }
 
-/** Does one action; false when it was refused (its version changed, or a lock holds it). */
+/**
+ * Does one action; false when it was refused (its version changed, or a lock holds it). The S3
+ * Metadata journal records these changes with the system as requester, as AWS records S3 Lifecycle.
+ */
 async function perform(layers: Layers, bucket: string, action: Action): Promise<boolean> {
+  const origin = SYSTEM_CHANGE_ORIGIN;
   switch (action.kind) {
     case 'expire':
-      return (await deleteObject(layers, bucket, action.key, { ifDataId: action.dataId })).failure === undefined;
+      return (await deleteObject(layers, bucket, action.key, { ifDataId: action.dataId }, origin)).failure === undefined;
     case 'transition':
-      return layers.index.setStorageClass(bucket, action.key, action.dataId, action.storageClass);
+      return layers.index.setStorageClass(bucket, action.key, action.dataId, action.storageClass, origin);
     case 'remove-version':
-      return (await deleteVersion(layers, bucket, action.key, action.versionId, { condition: { ifDataId: action.dataId } })).failure === undefined;
-    case 'remove-sole-marker':
-      return (await deleteVersion(layers, bucket, action.key, action.versionId, { condition: { ifDataId: action.dataId, ifSoleDeleteMarker: true } })).failure === undefined;
+      return (await deleteVersion(layers, bucket, action.key, action.versionId, { condition: { ifDataId: action.dataId }, origin })).failure === undefined;
+    case 'remove-sole-marker': {
+      const condition = { ifDataId: action.dataId, ifSoleDeleteMarker: true };
+      return (await deleteVersion(layers, bucket, action.key, action.versionId, { condition, origin })).failure === undefined;
+    }
   }
 }
 

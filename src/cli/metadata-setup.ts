@@ -1,0 +1,74 @@
+// S3 Metadata in a server process: the SQL endpoint every process serves, and the exporter that runs
+// in one process only. Test and tuning hooks come from the environment (docs/metadata.md).
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sqlOperation } from '../frontend/ops/sql.js';
+import type { Operation } from '../frontend/router.js';
+import { startMetadataExporter, type MetadataExporter } from '../services/metadata/exporter.js';
+import { MetadataQueryService, QUERY_TIME_MS_MAX } from '../services/metadata/query.js';
+import type { Layers } from '../services/objects.js';
+
+/** The tables' scratch space and local file copies, under the data directory. */
+const METADATA_DIRECTORY_NAME = 'metadata';
+/** Local copies of metadata table files kept for queries. */
+const QUERY_CACHE_BYTES_MAX = 1024 * 1024 * 1024;
+
+/** Hooks for tests: each shortens something that is long in production, or injects a fault. */
+const HOOKS = {
+  /** The length of a RecordExpiration "day", in seconds (default: the server's lifecycle day). */
+  daySeconds: 'CAIRN_METADATA_DAY_SECONDS',
+  /** Versions per inventory backfill page. */
+  backfillPageVersions: 'CAIRN_METADATA_BACKFILL_PAGE_VERSIONS',
+  /** A query's time limit, in ms. */
+  queryTimeMs: 'CAIRN_METADATA_QUERY_TIME_MS',
+  /** A pause (ms) between storing exported files and committing them, for kill -9 tests. */
+  exportPauseMs: 'CAIRN_FAULT_METADATA_EXPORT_PAUSE_MS',
+} as const;
+
+function hook(name: keyof typeof HOOKS): number | undefined {
+  const text = process.env[HOOKS[name]];
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${HOOKS[name]}=${text}: expected a positive number`);
+  return value;
+}
+
+/** Scratch files of queries a killed process left behind (call before any process serves). */
+export async function clearMetadataScratch(dataDirectory: string): Promise<void> {
+  await rm(join(dataDirectory, METADATA_DIRECTORY_NAME, 'query', 'queries'), { recursive: true, force: true });
+}
+
+export interface MetadataRuntime {
+  internalOperations: Record<string, Operation>;
+  stop(): Promise<void>;
+}
+
+export async function startMetadata(
+  layers: Layers,
+  settings: {
+    dataDirectory: string; region: string; ownerId: string; runsBackgroundWork: boolean; lifecycleDayMs: number; log: (line: string) => void;
+  },
+): Promise<MetadataRuntime> {
+  const directory = join(settings.dataDirectory, METADATA_DIRECTORY_NAME);
+  const queries = new MetadataQueryService(layers, {
+    cacheDirectory: join(directory, 'query'), cacheBytesMax: QUERY_CACHE_BYTES_MAX, queryTimeMsMax: hook('queryTimeMs') ?? QUERY_TIME_MS_MAX,
+  });
+  let exporter: MetadataExporter | undefined;
+  if (settings.runsBackgroundWork) {
+    exporter = await startMetadataExporter(layers, {
+      workDirectory: join(directory, 'exporter'),
+      daySeconds: hook('daySeconds') ?? settings.lifecycleDayMs / 1000,
+      backfillPageVersions: hook('backfillPageVersions'),
+      pauseBeforeCommitMs: hook('exportPauseMs'),
+      region: settings.region,
+      ownerId: settings.ownerId,
+      log: settings.log,
+    });
+  }
+  return {
+    internalOperations: { '/_cairn/sql': sqlOperation(queries) },
+    async stop() {
+      await exporter?.stop();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+// What the metadata exporter's tasks share: the layers, a scratch directory, DuckDB for writing
+// Parquet, and the one way a task publishes files (storage first, then one index commit).
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { MetadataFilesCommit, ObjectRecord } from '../../index/types.js';
+import { tombstone, type Layers } from '../objects.js';
+import { LocalFileCache, storeFile } from './files.js';
+import { METADATA_SYSTEM_BUCKET } from './names.js';
+import { sqlString } from './schema.js';
+
+/** DuckDB's limits while the exporter writes files (it runs beside the server's own work). */
+const WORKER_DUCKDB_THREADS = '1';
+const WORKER_DUCKDB_MEMORY_LIMIT = '256MB';
+/** Local copies of table files the exporter keeps for compactions and inventory rebuilds. */
+const WORKER_CACHE_BYTES_MAX = 512 * 1024 * 1024;
+
+/**
+ * Parquet written for the tables: zstd, and Parquet field ids (Iceberg maps columns by id), so the
+ * files can join an Iceberg table as they are.
+ */
+const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, FIELD_IDS 'auto'";
+
+/** An in-memory DuckDB; the native library is loaded on first use (commands that never need it stay quick). */
+async function createDatabase(): Promise<DuckDBInstance> {
+  const { DuckDBInstance: Instance } = await import('@duckdb/node-api');
+  return Instance.create(':memory:', { threads: WORKER_DUCKDB_THREADS, memory_limit: WORKER_DUCKDB_MEMORY_LIMIT });
+}
+
+export interface MetadataWorkerOptions {
+  /** Scratch space and the local file cache (under the data directory). */
+  workDirectory: string;
+  /** The length of a "day" for RecordExpiration (shortened in tests). */
+  daySeconds: number;
+  log: (line: string) => void;
+  /** Versions per inventory backfill page (default BACKFILL_PAGE_VERSIONS). */
+  backfillPageVersions?: number;
+  /** Fault injection: wait this long between storing files and committing them (crash tests). */
+  pauseBeforeCommitMs?: number;
+  /** For the system bucket, created with the first commit (a server that never journals has none). */
+  region: string;
+  ownerId: string;
+}
+
+export class MetadataWorkerContext {
+  readonly cache: LocalFileCache;
+  private systemBucketExists = false;
+
+  private constructor(
+    readonly layers: Layers,
+    readonly options: MetadataWorkerOptions,
+    private readonly duck: DuckDBInstance,
+  ) {
+    this.cache = new LocalFileCache(join(options.workDirectory, 'files'), WORKER_CACHE_BYTES_MAX);
+  }
+
+  static async open(layers: Layers, options: MetadataWorkerOptions): Promise<MetadataWorkerContext> {
+    await rm(join(options.workDirectory, 'scratch'), { recursive: true, force: true });
+    await mkdir(join(options.workDirectory, 'scratch'), { recursive: true });
+    const duck = await createDatabase();
+    return new MetadataWorkerContext(layers, options, duck);
+  }
+
+  log(line: string): void {
+    this.options.log(`metadata: ${line}`);
+  }
+
+  scratchPath(suffix: string): string {
+    return join(this.options.workDirectory, 'scratch', `${randomUUID()}${suffix}`);
+  }
+
+  /** A fresh DuckDB connection; views it creates vanish with it only if dropped, so use withDatabase for views. */
+  async connect(): Promise<DuckDBConnection> {
+    return this.duck.connect();
+  }
+
+  /** Runs `task` with a database of its own (views and all), dropped afterwards. */
+  async withDatabase<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const instance = await createDatabase();
+    try {
+      return await task(await instance.connect());
+    } finally {
+      instance.closeSync();
+    }
+  }
+
+  /** Writes `select`'s rows (ordered by `orderBy`) as a Parquet file in the system bucket (not yet visible). */
+  async storeSelect(
+    connection: DuckDBConnection,
+    select: string,
+    orderBy: string,
+    key: string,
+    userMetadata: Record<string, string>,
+  ): Promise<ObjectRecord> {
+    const localPath = this.scratchPath('.parquet');
+    try {
+      await connection.run(`COPY (SELECT * FROM (${select}) ORDER BY ${orderBy}) TO ${sqlString(localPath)} (${PARQUET_OPTIONS})`);
+      return await storeFile(this.layers, key, localPath, userMetadata);
+    } finally {
+      await rm(localPath, { force: true });
+    }
+  }
+
+  /** JSON lines to a scratch file for DuckDB; remove it with `discard`. */
+  async writeLines(lines: string[]): Promise<string> {
+    const path = this.scratchPath('.ndjson');
+    await writeFile(path, lines.join('\n') + '\n');
+    return path;
+  }
+
+  async discard(path: string | undefined): Promise<void> {
+    if (path !== undefined) await rm(path, { force: true });
+  }
+
+  /** Makes stored files visible (and consumes journal rows, sets states) in one index transaction. */
+  async commit(change: Omit<MetadataFilesCommit, 'systemBucket'>): Promise<void> {
+    if (this.options.pauseBeforeCommitMs !== undefined && change.add.length > 0) {
+      this.log(`fault injection: pausing ${this.options.pauseBeforeCommitMs} ms before committing ${change.add.length} file(s)`);
+      await new Promise((resolve) => setTimeout(resolve, this.options.pauseBeforeCommitMs));
+    }
+    await this.ensureSystemBucket();
+    const outcome = await this.layers.index.commitMetadataFiles({ systemBucket: METADATA_SYSTEM_BUCKET, ...change });
+    await Promise.all(outcome.discarded.map((file) => tombstone(this.layers, METADATA_SYSTEM_BUCKET, file.key, [file.dataId])));
+  }
+
+  private async ensureSystemBucket(): Promise<void> {
+    if (this.systemBucketExists) return;
+    const { index } = this.layers;
+    if (await index.getBucket(METADATA_SYSTEM_BUCKET) === undefined) {
+      await index.createBucket({ name: METADATA_SYSTEM_BUCKET, createdAtMs: Date.now(), region: this.options.region, ownerId: this.options.ownerId });
+    }
+    this.systemBucketExists = true;
+  }
+
+  close(): void {
+    this.duck.closeSync();
+  }
+}
