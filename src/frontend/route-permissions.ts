@@ -10,6 +10,10 @@ import {
   getPublicAccessBlock, putBucketAcl, putBucketOwnershipControls, putObjectAcl, putPublicAccessBlock,
 } from './ops/access-control.js';
 import { getObjectAttributes } from './ops/attributes.js';
+import {
+  createBucketMetadataConfiguration, createBucketMetadataTableConfiguration, deleteBucketMetadataConfiguration, getBucketMetadataConfiguration,
+  getBucketMetadataTableConfiguration, updateBucketMetadataInventoryTableConfiguration, updateBucketMetadataJournalTableConfiguration,
+} from './ops/metadata.js';
 import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from './ops/lifecycle.js';
 import {
   getObjectLegalHold, getObjectLockConfiguration, getObjectRetention, putObjectLegalHold, putObjectLockConfiguration, putObjectRetention,
@@ -74,6 +78,13 @@ const PERMISSIONS = new Map<Operation, RoutePermission>([
   [getBucketLifecycleConfiguration, bucket('GetLifecycleConfiguration')],
   [putBucketLifecycleConfiguration, bucket('PutLifecycleConfiguration')],
   [deleteBucketLifecycle, bucket('PutLifecycleConfiguration')],
+  [createBucketMetadataConfiguration, bucket('CreateBucketMetadataTableConfiguration')],
+  [createBucketMetadataTableConfiguration, bucket('CreateBucketMetadataTableConfiguration')],
+  [getBucketMetadataConfiguration, bucket('GetBucketMetadataTableConfiguration')],
+  [getBucketMetadataTableConfiguration, bucket('GetBucketMetadataTableConfiguration')],
+  [deleteBucketMetadataConfiguration, bucket('DeleteBucketMetadataTableConfiguration')],
+  [updateBucketMetadataJournalTableConfiguration, bucket('UpdateBucketMetadataJournalTableConfiguration')],
+  [updateBucketMetadataInventoryTableConfiguration, bucket('UpdateBucketMetadataInventoryTableConfiguration')],
   [putBucketAcl, bucket('PutBucketAcl')],
   // DeleteObjects has no action of its own: each key needs s3:DeleteObject (or DeleteObjectVersion).
   [deleteObjects, { action: 's3:DeleteObject', scope: 'per-key' }],

@@ -28,6 +28,7 @@ const BUCKET_ACTIONS = [
   'PutBucketPublicAccessBlock', 'PutBucketRequestPayment', 'PutBucketTagging', 'PutBucketVersioning', 'PutBucketWebsite',
   'PutEncryptionConfiguration', 'PutIntelligentTieringConfiguration', 'PutInventoryConfiguration',
   'PutLifecycleConfiguration', 'PutMetricsConfiguration', 'PutReplicationConfiguration',
+  'UpdateBucketMetadataInventoryTableConfiguration', 'UpdateBucketMetadataJournalTableConfiguration',
 ];
 
 const SERVICE_ACTIONS = [
