@@ -59,6 +59,16 @@ export const CONNECTIONS_PER_PROCESS_MAX = 4096;
  */
 export const REQUEST_BODY_GRACE_MS = 60 * 1000;
 export const REQUEST_BODY_RATE_BYTES_PER_SECOND_MIN = 64 * KIB;
+/** S3: a bucket policy is at most 20 KiB. */
+export const BUCKET_POLICY_SIZE_BYTES_MAX = 20 * KIB;
+/** IAM: a user's inline policies total at most 2,048 characters, white space not counted. */
+export const USER_POLICY_SIZE_CHARACTERS_MAX = 2048;
+/** IAM: a user has at most two access keys (enough to rotate one). */
+export const ACCESS_KEYS_PER_USER_MAX = 2;
+/** IAM's default quota of users per account. */
+export const USERS_MAX = 5000;
+/** Admin API request bodies (a user policy is the largest) are read into memory up to this size. */
+export const ADMIN_BODY_SIZE_BYTES_MAX = 64 * KIB;
 /**
  * S3: the fields and boundaries of a POST Object form before its file part are at most 20 KB; S3
  * answers MaxPostPreDataLengthExceeded with MaxPostPreDataLengthBytes 20480.

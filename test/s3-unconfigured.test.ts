@@ -19,8 +19,7 @@ import {
   GetObjectAclCommand,
   GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand,
-  GetPublicAccessBlockCommand,
-  PutBucketPolicyCommand,
+  PutBucketWebsiteCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -67,7 +66,6 @@ describe('configuration that cannot be set yet', () => {
     await expectS3Error(s3.send(new GetBucketCorsCommand({ Bucket })), 'NoSuchCORSConfiguration', 404);
     await expectS3Error(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket })), 'NoSuchLifecycleConfiguration', 404);
     await expectS3Error(s3.send(new GetBucketEncryptionCommand({ Bucket })), 'ServerSideEncryptionConfigurationNotFoundError', 404);
-    await expectS3Error(s3.send(new GetPublicAccessBlockCommand({ Bucket })), 'NoSuchPublicAccessBlockConfiguration', 404);
     await expectS3Error(s3.send(new GetBucketWebsiteCommand({ Bucket })), 'NoSuchWebsiteConfiguration', 404);
     await expectS3Error(s3.send(new GetBucketReplicationCommand({ Bucket })), 'ReplicationConfigurationNotFoundError', 404);
     await expectS3Error(s3.send(new GetObjectLockConfigurationCommand({ Bucket })), 'ObjectLockConfigurationNotFoundError', 404);
@@ -78,7 +76,7 @@ describe('configuration that cannot be set yet', () => {
     await expectS3Error(s3.send(new GetBucketVersioningCommand({ Bucket: 'no-such-bucket-here' })), 'NoSuchBucket', 404);
     await expectS3Error(s3.send(new GetBucketPolicyCommand({ Bucket: 'no-such-bucket-here' })), 'NoSuchBucket', 404);
     await expectS3Error(s3.send(new GetObjectAclCommand({ Bucket, Key: 'missing' })), 'NoSuchKey', 404);
-    await expectS3Error(s3.send(new PutBucketPolicyCommand({ Bucket, Policy: '{"Version":"2012-10-17","Statement":[]}' })), 'NotImplemented', 501);
-    await expectS3Error(s3.send(new GetBucketPolicyCommand({ Bucket })), 'NoSuchBucketPolicy', 404);
+    await expectS3Error(s3.send(new PutBucketWebsiteCommand({ Bucket, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } })), 'NotImplemented', 501);
+    await expectS3Error(s3.send(new GetBucketWebsiteCommand({ Bucket })), 'NoSuchWebsiteConfiguration', 404);
   });
 });

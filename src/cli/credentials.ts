@@ -1,25 +1,18 @@
 // Root credentials: from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY, or generated on first start and kept
 // mode 0600 in the data directory. There is no built-in default password (DESIGN.md §5).
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Credentials } from '../frontend/auth/sigv4.js';
+import { generateAccessKeyId } from '../services/iam/secrets.js';
 
 export const CREDENTIALS_FILE_NAME = 'credentials.json';
-const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-const ACCESS_KEY_RANDOM_CHARS = 16;
 const SECRET_KEY_RANDOM_BYTES = 30;
 
 export interface RootCredentials extends Credentials {
   source: 'environment' | 'generated' | 'stored';
   /** Where generated credentials are kept (undefined when they come from the environment). */
   filePath?: string;
-}
-
-function generateAccessKeyId(): string {
-  let id = 'CA';
-  for (let index = 0; index < ACCESS_KEY_RANDOM_CHARS + 2; index += 1) id += ACCESS_KEY_ALPHABET[randomInt(ACCESS_KEY_ALPHABET.length)];
-  return id;
 }
 
 export function loadRootCredentials(dataDirectory: string, environment: NodeJS.ProcessEnv): RootCredentials {

@@ -29,6 +29,8 @@ commands:
           a short day makes lifecycle rules act in seconds (tests, demos). Env CAIRN_LIFECYCLE_DAY_SECONDS.
       --lifecycle-interval SECONDS: time between lifecycle passes (default: a 24th of the day, 0.25 s to 1 h).
           Env CAIRN_LIFECYCLE_INTERVAL_SECONDS.
+      --account-id ID: the 12-digit account every user belongs to (default ${DEFAULT_ACCOUNT_ID}); policies
+          name users as arn:aws:iam::ID:user/NAME.
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
       on first start and kept (mode 0600) in DIR/credentials.json.
   admin <command> [--endpoint URL] [--region REGION] ...
@@ -64,6 +66,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
   if (!Number.isInteger(workers) || workers < 1 || workers > WORKERS_MAX) {
     throw new Error(`--workers ${values.workers}: expected a whole number from 1 to ${WORKERS_MAX}`);
   }
+  if (!/^\d{12}$/.test(values['account-id'])) throw new Error(`--account-id ${values['account-id']}: expected 12 digits`);
   const abandonedUploadAgeSeconds = Number(values['abandoned-upload-age']);
   if (!Number.isFinite(abandonedUploadAgeSeconds) || abandonedUploadAgeSeconds <= 0) {
     throw new Error(`--abandoned-upload-age ${values['abandoned-upload-age']}: expected a positive number of seconds`);

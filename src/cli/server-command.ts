@@ -10,6 +10,8 @@ import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
 import type { Layers } from '../services/objects.js';
 import { openDrive, Storage } from '../storage/index.js';
+import { Identities } from '../services/iam/identities.js';
+import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
 import { startLifecycleWorker } from '../services/lifecycle/worker.js';
 import { startUploadSweeper } from '../services/upload-sweeper.js';
 import { clearMetadataScratch, startMetadata } from './metadata-setup.js';
@@ -98,6 +100,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
   const storage = await Storage.open({ drivePath: join(dataDirectory, DRIVE_DIRECTORY_NAME), logger: log });
   const index = await ThreadedSqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
+  const identities = new Identities(index, loadOrCreateMasterKey(dataDirectory), settings.accountId);
   const metadata = await startMetadata({ index, storage }, {
     dataDirectory, region: settings.region, ownerId, runsBackgroundWork: runsBackgroundWork(), lifecycleDayMs: settings.lifecycleDayMs, log,
   });
@@ -107,7 +110,8 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
       region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
       lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId,
     },
-    credentials: (accessKeyId) => (accessKeyId === credentials.accessKeyId ? credentials : undefined),
+    root: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' },
+    identities,
     log,
     internalOperations: metadata.internalOperations,
   });
@@ -136,6 +140,8 @@ async function prepareDataDirectory(settings: ServerSettings): Promise<RootCrede
   const dataDirectory = resolve(settings.dataDirectory);
   mkdirSync(dataDirectory, { recursive: true });
   const credentials = loadRootCredentials(dataDirectory, process.env);
+  // Made here, before any worker starts, so that workers never race to create it.
+  loadOrCreateMasterKey(dataDirectory);
   // The drive's format only: opening Storage would also start a volume this process never writes.
   await openDrive(join(dataDirectory, DRIVE_DIRECTORY_NAME));
   await SqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME)).close();

@@ -1,5 +1,7 @@
 // What every operation handler receives: the parsed request, who sent it, and the layers below.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Identities } from '../services/iam/identities.js';
+import type { ParsedPolicy } from '../services/iam/policy.js';
 import type { ChangeOrigin } from '../index/types.js';
 import type { Layers } from '../services/objects.js';
 import type { Authentication } from './auth/sigv4.js';
@@ -8,13 +10,39 @@ export interface FrontendConfig {
   region: string;
   /** Host names under which `<bucket>.<domain>` addresses a bucket (virtual-hosted style). */
   virtualHostDomains: string[];
-  /** Canonical user id and display name of the root identity (the owner of every bucket for now). */
+  /** Canonical user id and display name of the root identity. */
   ownerId: string;
   ownerDisplayName: string;
+  /**
+   * The account every identity belongs to (policies name users as arn:aws:iam::<account id>:user/NAME),
+   * and the requester the S3 Metadata journal records.
+   */
+  accountId: string;
   /** The length of a lifecycle "day" (S3: 24 hours): x-amz-expiration counts rule Days in it. */
   lifecycleDayMs: number;
-  /** The root identity's account id: the requester the S3 Metadata journal records. */
-  accountId: string;
+}
+
+/** Who sent a request: the root identity (may do everything), a user, or nobody (anonymous). */
+export type Principal =
+  | { kind: 'root'; canonicalId: string; name: string }
+  | { kind: 'user'; canonicalId: string; name: string; accessKeyId: string; policy?: ParsedPolicy }
+  | { kind: 'anonymous' };
+
+/** A bucket's owner and access settings, as authorization read them (cached per request). */
+export interface BucketAccess {
+  ownerId: string;
+  policy?: ParsedPolicy;
+  /** A stored policy that no longer parses: only the owner (and root) may use the bucket. */
+  policyUnreadable: boolean;
+  policyIsPublic: boolean;
+  publicAccessBlock: PublicAccessBlock;
+}
+
+export interface PublicAccessBlock {
+  BlockPublicAcls: boolean;
+  IgnorePublicAcls: boolean;
+  BlockPublicPolicy: boolean;
+  RestrictPublicBuckets: boolean;
 }
 
 export interface RequestContext {
@@ -29,7 +57,11 @@ export interface RequestContext {
   /** Decoded query parameters. */
   query: URLSearchParams;
   auth: Authentication;
+  principal: Principal;
+  /** Buckets whose access settings this request has read, by name. */
+  bucketAccess: Map<string, BucketAccess | undefined>;
   layers: Layers;
+  identities: Identities;
   config: FrontendConfig;
   log: (line: string) => void;
 }

@@ -11,20 +11,27 @@ import {
   REQUEST_IDLE_TIMEOUT_MS,
   SHUTDOWN_GRACE_MS,
 } from '../limits.js';
+import type { Identities } from '../services/iam/identities.js';
 import type { Layers } from '../services/objects.js';
 import { newRequestId } from '../util/ids.js';
-import { authenticate, type CredentialLookup } from './auth/sigv4.js';
+import { ADMIN_PATH_PREFIX, answerAdmin } from './admin/api.js';
+import { accessDenied, enforceRoutePermission } from './auth/authorize.js';
+import { identify, type RootIdentity } from './auth/identify.js';
 import type { FrontendConfig, RequestContext } from './context.js';
 import { S3Error } from './errors.js';
 import { answerPreflight, applyCorsHeaders } from './ops/cors.js';
 import { postObject } from './ops/post-object.js';
 import { sendError } from './respond.js';
+import { permissionFor } from './route-permissions.js';
 import { isPostObject, route, type Operation } from './router.js';
 
 export interface FrontendOptions {
   layers: Layers;
   config: FrontendConfig;
-  credentials: CredentialLookup;
+  /** The root identity: may do everything, and alone may use the admin API. */
+  root: RootIdentity;
+  /** Users and their access keys. */
+  identities: Identities;
   log: (line: string) => void;
   /** Authenticated operations under /_cairn/, by exact path (e.g. /_cairn/sql). */
   internalOperations?: Record<string, Operation>;
@@ -132,7 +139,7 @@ function watchBodyDeadline(req: IncomingMessage, log: (line: string) => void): N
 }
 
 export function createFrontend(options: FrontendOptions): Frontend {
-  const { layers, config, credentials, log } = options;
+  const { layers, config, root, identities, log } = options;
   const internalOperations = options.internalOperations ?? {};
   let inFlightRequests = 0;
   let shuttingDown = false;
@@ -150,6 +157,10 @@ export function createFrontend(options: FrontendOptions): Frontend {
       if (rawUrl.includes('#')) throw new S3Error('InvalidURI');
       const virtualHostBucket = bucketFromHost(req.headers.host, config.virtualHostDomains);
       const internal = virtualHostBucket === undefined && resource.startsWith(INTERNAL_PATH_PREFIX);
+      if (internal && resource.startsWith(ADMIN_PATH_PREFIX)) {
+        await answerAdmin(req, res, root, identities, log, requestId);
+        return;
+      }
       if (internal && !Object.hasOwn(internalOperations, resource)) {
         answerInternal(resource, res, shuttingDown);
         return;
@@ -163,16 +174,23 @@ export function createFrontend(options: FrontendOptions): Frontend {
       }
       await applyCorsHeaders(req, res, layers, target.bucket);
       if (isPostObject(req.method ?? 'GET', target.bucket, target.key, target.query)) {
-        await postObject({ requestId, req, res, bucket: target.bucket!, virtualHostBucket, layers, config, credentials, log });
+        await postObject({ requestId, req, res, bucket: target.bucket!, virtualHostBucket, layers, config, root, identities, log });
         return;
       }
-      const auth = authenticate({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket }, credentials, Date.now());
-      if (auth === null) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+      const { auth, principal } = await identify(req, rawUrl, virtualHostBucket, root, identities);
       const context: RequestContext = {
         requestId, req, res, method: req.method ?? 'GET', bucket: target.bucket, key: target.key, query: target.query,
-        auth, layers, config, log,
+        auth, principal, bucketAccess: new Map(), layers, identities, config, log,
       };
-      await (internal ? internalOperations[resource]! : route(context))(context);
+      if (internal) {
+        // Internal operations (/_cairn/sql) see every bucket: the root identity only.
+        if (principal.kind !== 'root') throw accessDenied();
+        await internalOperations[resource]!(context);
+        return;
+      }
+      const operation = route(context);
+      await enforceRoutePermission(context, permissionFor(operation));
+      await operation(context);
     } catch (error) {
       answerError(res, req, error, requestId, resource, log);
     }

@@ -3,6 +3,7 @@
 // before a byte is written), and the same headers on GetObject / HeadObject.
 import type { ServerResponse } from 'node:http';
 import type { LegalHoldStatus, ObjectLockConfiguration, ObjectLockMode, ObjectRecord, ObjectRetention } from '../index/types.js';
+import { requireAuthorized } from './auth/authorize.js';
 import { header, type RequestContext } from './context.js';
 import { S3Error } from './errors.js';
 import { hasIntegrityCheck } from './payload.js';
@@ -103,4 +104,15 @@ export function setObjectLockResponseHeaders(res: ServerResponse, object: Object
     res.setHeader(RETAIN_UNTIL_HEADER, isoDate(object.retention.retainUntilMs));
   }
   if (object.legalHold !== undefined) res.setHeader(LEGAL_HOLD_HEADER, object.legalHold);
+}
+
+/**
+ * A write that sets a retention or legal hold through its headers needs those permissions as well
+ * (s3:PutObjectRetention, s3:PutObjectLegalHold), as S3 requires.
+ */
+export async function authorizeLockHeaders(context: RequestContext): Promise<void> {
+  if (header(context, MODE_HEADER) !== undefined || header(context, RETAIN_UNTIL_HEADER) !== undefined) {
+    await requireAuthorized(context, 's3:PutObjectRetention');
+  }
+  if (header(context, LEGAL_HOLD_HEADER) !== undefined) await requireAuthorized(context, 's3:PutObjectLegalHold');
 }

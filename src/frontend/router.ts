@@ -3,6 +3,19 @@
 // Cairn does not offer yet answer 501 NotImplemented, never a 500 or a wrong operation.
 import type { RequestContext } from './context.js';
 import { S3Error } from './errors.js';
+import {
+  deleteBucketOwnershipControls,
+  deletePublicAccessBlock,
+  getBucketAcl,
+  getBucketOwnershipControls,
+  getObjectAcl,
+  getPublicAccessBlock,
+  putBucketAcl,
+  putBucketOwnershipControls,
+  putObjectAcl,
+  putPublicAccessBlock,
+} from './ops/access-control.js';
+import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './ops/bucket-policy.js';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './ops/buckets.js';
 import { copyObject } from './ops/copy.js';
 import { deleteBucketCors, getBucketCors, putBucketCors } from './ops/cors.js';
@@ -92,6 +105,11 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'versioning') return getBucketVersioning;
       if (subresource === 'versions') return listObjectVersions;
       if (subresource === 'cors') return getBucketCors;
+      if (subresource === 'policy') return getBucketPolicy;
+      if (subresource === 'policyStatus') return getBucketPolicyStatus;
+      if (subresource === 'publicAccessBlock') return getPublicAccessBlock;
+      if (subresource === 'ownershipControls') return getBucketOwnershipControls;
+      if (subresource === 'acl') return getBucketAcl;
       if (subresource === 'object-lock') return getObjectLockConfiguration;
       if (subresource === 'lifecycle') return getBucketLifecycleConfiguration;
       if (subresource === 'metadataConfiguration') return getBucketMetadataConfiguration;
@@ -105,6 +123,10 @@ function routeBucket(context: RequestContext): Operation {
       if (subresource === 'tagging') return putBucketTagging;
       if (subresource === 'versioning') return putBucketVersioning;
       if (subresource === 'cors') return putBucketCors;
+      if (subresource === 'policy') return putBucketPolicy;
+      if (subresource === 'publicAccessBlock') return putPublicAccessBlock;
+      if (subresource === 'ownershipControls') return putBucketOwnershipControls;
+      if (subresource === 'acl') return putBucketAcl;
       if (subresource === 'object-lock') return putObjectLockConfiguration;
       if (subresource === 'lifecycle') return putBucketLifecycleConfiguration;
       if (subresource === 'metadataJournalTable') return updateBucketMetadataJournalTableConfiguration;
@@ -114,6 +136,9 @@ function routeBucket(context: RequestContext): Operation {
     case 'DELETE':
       if (subresource === 'tagging') return deleteBucketTagging;
       if (subresource === 'cors') return deleteBucketCors;
+      if (subresource === 'policy') return deleteBucketPolicy;
+      if (subresource === 'publicAccessBlock') return deletePublicAccessBlock;
+      if (subresource === 'ownershipControls') return deleteBucketOwnershipControls;
       if (subresource === 'lifecycle') return deleteBucketLifecycle;
       if (subresource === 'metadataConfiguration' || subresource === 'metadataTable') return deleteBucketMetadataConfiguration;
       if (subresource !== undefined) notImplemented(`DELETE ?${subresource}`);
@@ -140,6 +165,8 @@ function routeObject(context: RequestContext): Operation {
   const subresource = subresourceOf(query);
   if (method === 'POST' && subresource === 'uploads') return createMultipartUpload;
   if (method === 'GET' && subresource === 'attributes') return getObjectAttributes;
+  if (subresource === 'acl' && method === 'GET') return getObjectAcl;
+  if (subresource === 'acl' && method === 'PUT') return putObjectAcl;
   if (method === 'GET' && subresource !== undefined && UNCONFIGURED_OBJECT_READS[subresource] !== undefined) return UNCONFIGURED_OBJECT_READS[subresource];
   if (subresource === 'retention') {
     if (method === 'GET') return getObjectRetention;

@@ -20,9 +20,17 @@ import {
   type PartRow,
   type UploadRow,
 } from './sqlite/schema.js';
+import { IdentityTables } from './sqlite/identities.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
 import { Journal } from './sqlite/journal.js';
 import type {
+  AccessKeyRecord,
+  AccessKeyStatus,
+  BucketAccessRecord,
+  CreateAccessKeyOutcome,
+  CreateUserOutcome,
+  DeleteUserOutcome,
+  UserRecord,
   BucketRecord,
   BucketSettingName,
   ChangeOrigin,
@@ -79,6 +87,7 @@ export class SqliteIndex implements Index {
   private readonly readObjectSnapshot: (bucket: string, key: string) => ObjectRecord | undefined;
   private readonly readVersionSnapshot: (bucket: string, key: string, versionId: string) => (ObjectRecord & { isDeleteMarker?: boolean }) | undefined;
   private readonly versions: VersionRules;
+  private readonly identities: IdentityTables;
   private readonly objectLock: ObjectLockWrites;
   /** S3 Metadata: the journal row each change appends, in the change's own transaction. */
   private readonly journal: Journal;
@@ -89,6 +98,7 @@ export class SqliteIndex implements Index {
     this.db = db;
     this.statements = prepareStatements(db);
     this.writes = new GroupCommitQueue(db);
+    this.identities = new IdentityTables(db, this.writes);
     this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
     this.versions = new VersionRules(this.statements);
     this.objectLock = new ObjectLockWrites(this.statements, this.versions);
@@ -379,6 +389,24 @@ export class SqliteIndex implements Index {
     return (this.statements.uploadsInitiatedBefore.all(initiatedBeforeMs, limit) as UploadRow[]).map(uploadFromRow);
   }
 
+  async getBucketAccess(bucket: string): Promise<BucketAccessRecord | undefined> { return this.identities.getBucketAccess(bucket); }
+  async createUser(user: UserRecord, firstKey: AccessKeyRecord | undefined, usersMax: number): Promise<CreateUserOutcome> {
+    return this.identities.createUser(user, firstKey, usersMax);
+  }
+  async getUser(name: string): Promise<UserRecord | undefined> { return this.identities.getUser(name); }
+  async getUserByCanonicalId(canonicalId: string): Promise<UserRecord | undefined> { return this.identities.getUserByCanonicalId(canonicalId); }
+  async listUsers(): Promise<UserRecord[]> { return this.identities.listUsers(); }
+  async deleteUser(name: string): Promise<DeleteUserOutcome> { return this.identities.deleteUser(name); }
+  async setUserPolicy(name: string, policy: string | undefined): Promise<boolean> { return this.identities.setUserPolicy(name, policy); }
+  async createAccessKey(key: AccessKeyRecord, keysPerUserMax: number): Promise<CreateAccessKeyOutcome> {
+    return this.identities.createAccessKey(key, keysPerUserMax);
+  }
+  async getAccessKey(accessKeyId: string): Promise<{ key: AccessKeyRecord; user: UserRecord } | undefined> {
+    return this.identities.getAccessKey(accessKeyId);
+  }
+  async listAccessKeys(userName: string): Promise<AccessKeyRecord[]> { return this.identities.listAccessKeys(userName); }
+  async setAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<boolean> { return this.identities.setAccessKeyStatus(accessKeyId, status); }
+  async deleteAccessKey(accessKeyId: string): Promise<boolean> { return this.identities.deleteAccessKey(accessKeyId); }
   async readJournal(limit: number): Promise<JournalRow[]> {
     return this.journal.oldest(limit);
   }

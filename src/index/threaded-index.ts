@@ -10,6 +10,13 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { SqliteIndex } from './sqlite-index.js';
 import type {
+  AccessKeyRecord,
+  AccessKeyStatus,
+  BucketAccessRecord,
+  CreateAccessKeyOutcome,
+  CreateUserOutcome,
+  DeleteUserOutcome,
+  UserRecord,
   BucketRecord,
   BucketSettingName,
   ChangeOrigin,
@@ -140,6 +147,7 @@ const WRITE_METHODS = new Set([
   'createBucket', 'deleteBucket', 'setBucketTags', 'setBucketVersioning', 'setBucketCors', 'setBucketSetting', 'putObject', 'deleteObject', 'deleteVersion', 'setObjectTags',
   'setObjectLockConfiguration', 'setObjectRetention', 'setObjectLegalHold', 'setStorageClass',
   'createUpload', 'putPart', 'completeUpload', 'abortUpload', 'commitMetadataFiles',
+  'createUser', 'deleteUser', 'setUserPolicy', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
 ]);
 
 export class ThreadedSqliteIndex implements Index {
@@ -246,6 +254,21 @@ export class ThreadedSqliteIndex implements Index {
   listUploadsInitiatedBefore(initiatedBeforeMs: number, limit: number): Promise<UploadRecord[]> {
     return this.reader.listUploadsInitiatedBefore(initiatedBeforeMs, limit);
   }
+
+  createUser(user: UserRecord, firstKey: AccessKeyRecord | undefined, usersMax: number): Promise<CreateUserOutcome> {
+    return this.write('createUser', user, firstKey, usersMax);
+  }
+  deleteUser(name: string): Promise<DeleteUserOutcome> { return this.write('deleteUser', name); }
+  setUserPolicy(name: string, policy: string | undefined): Promise<boolean> { return this.write('setUserPolicy', name, policy); }
+  createAccessKey(key: AccessKeyRecord, keysPerUserMax: number): Promise<CreateAccessKeyOutcome> { return this.write('createAccessKey', key, keysPerUserMax); }
+  setAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<boolean> { return this.write('setAccessKeyStatus', accessKeyId, status); }
+  deleteAccessKey(accessKeyId: string): Promise<boolean> { return this.write('deleteAccessKey', accessKeyId); }
+  getBucketAccess(bucket: string): Promise<BucketAccessRecord | undefined> { return this.reader.getBucketAccess(bucket); }
+  getUser(name: string): Promise<UserRecord | undefined> { return this.reader.getUser(name); }
+  getUserByCanonicalId(canonicalId: string): Promise<UserRecord | undefined> { return this.reader.getUserByCanonicalId(canonicalId); }
+  listUsers(): Promise<UserRecord[]> { return this.reader.listUsers(); }
+  getAccessKey(accessKeyId: string): Promise<{ key: AccessKeyRecord; user: UserRecord } | undefined> { return this.reader.getAccessKey(accessKeyId); }
+  listAccessKeys(userName: string): Promise<AccessKeyRecord[]> { return this.reader.listAccessKeys(userName); }
 
   /**
    * Waits for this process's writes in flight, closes its own writer thread (its pending commits land

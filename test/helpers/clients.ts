@@ -16,7 +16,7 @@ export function sdkClient(server: RunningServer, overrides: Partial<ConstructorP
 }
 
 /** SHA-256 (and HMAC-SHA-256 when given a secret) in the shape the smithy signer expects. */
-class NodeSha256 {
+export class NodeSha256 {
   private readonly hash;
   constructor(secret?: string | Uint8Array) {
     this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);

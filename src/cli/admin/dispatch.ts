@@ -3,9 +3,10 @@
 import { CommandFailure, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE, HelpRequested, UsageError, type AdminCommand, type AdminIo } from './command.js';
 import { CONNECTION_OPTIONS_HELP, describeError } from './connection.js';
 import { restoreCommand } from './restore/command.js';
+import { keyCommand, userCommand } from './users.js';
 
 /** Every admin command. A new one is a file exporting an AdminCommand, added here. */
-export const ADMIN_COMMANDS: readonly AdminCommand[] = [restoreCommand];
+export const ADMIN_COMMANDS: readonly AdminCommand[] = [restoreCommand, userCommand, keyCommand];
 
 /** The lines `cairn help` shows for the admin commands. */
 export function adminCommandsSummary(indent: string): string {

@@ -72,6 +72,31 @@ export function authenticate(request: IncomingRequestParts, lookup: CredentialLo
   return null;
 }
 
+/**
+ * The access key id a request claims, read cheaply before authentication so that the key's record can
+ * be fetched (asynchronously) for the synchronous lookup. Undefined for anonymous requests. A wrong
+ * guess is harmless: authentication then finds no such key.
+ */
+export function claimedAccessKeyId(authorization: string | undefined, rawUrl: string): string | undefined {
+  if (authorization !== undefined) {
+    const match = /Credential=([^/,\s]+)\//.exec(authorization) ?? /^\s*AWS ([^:\s]+):/.exec(authorization);
+    return match?.[1];
+  }
+  const question = rawUrl.indexOf('?');
+  if (question < 0) return undefined;
+  for (const piece of rawUrl.slice(question + 1).split('&')) {
+    const eq = piece.indexOf('=');
+    const name = piece.slice(0, eq);
+    if (name !== 'X-Amz-Credential' && name !== 'AWSAccessKeyId') continue;
+    try {
+      return decodeURIComponent(piece.slice(eq + 1)).split('/', 1)[0];
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"), cached. */
 export function deriveSigningKey(secretAccessKey: string, date: string, region: string, service: string): Buffer {
   const cacheKey = `${date}\n${region}\n${service}\n${secretAccessKey}`;

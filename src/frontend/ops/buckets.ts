@@ -3,10 +3,12 @@ import type { BucketRecord, ObjectLockConfiguration } from '../../index/types.js
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
+import { ownerNodes } from '../owner.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, parseXmlBody, xmlDocument } from '../xml.js';
+import { assertCreateBucketAccessHeaders, initialAccessSettings } from './access-control.js';
 
 const BUCKET_NAME_LENGTH_MIN = 3;
 const BUCKET_NAME_LENGTH_MAX = 63;
@@ -37,8 +39,9 @@ export async function requireBucket(context: RequestContext): Promise<BucketReco
   return bucket;
 }
 
-function ownerNodes(context: RequestContext) {
-  return [node('ID', context.config.ownerId), node('DisplayName', context.config.ownerDisplayName)];
+/** The canonical id the request's sender owns buckets under (anonymous requests never get this far). */
+function requesterId(context: RequestContext): string {
+  return context.principal.kind === 'anonymous' ? '' : context.principal.canonicalId;
 }
 
 export async function listBuckets(context: RequestContext): Promise<void> {
@@ -50,11 +53,14 @@ export async function listBuckets(context: RequestContext): Promise<void> {
   }
   const token = context.query.get('continuation-token');
   const after = token === null ? '' : Buffer.from(token, 'base64url').toString('utf8');
-  const matching = (await context.layers.index.listBuckets()).filter((bucket) => bucket.name.startsWith(prefix) && bucket.name > after);
+  // The root identity sees every bucket; a user sees the buckets it owns.
+  const ownerId = context.principal.kind === 'root' ? undefined : requesterId(context);
+  const matching = (await context.layers.index.listBuckets())
+    .filter((bucket) => bucket.name.startsWith(prefix) && bucket.name > after && (ownerId === undefined || bucket.ownerId === ownerId));
   const page = matching.slice(0, maxBuckets);
   const truncated = matching.length > page.length;
   const document = xmlDocument('ListAllMyBucketsResult', [
-    node('Owner', ownerNodes(context)),
+    node('Owner', await ownerNodes(context, requesterId(context))),
     node('Buckets', page.map((bucket) => node('Bucket', [
       node('Name', bucket.name),
       node('CreationDate', isoDate(bucket.createdAtMs)),
@@ -98,6 +104,7 @@ export async function createBucket(context: RequestContext): Promise<void> {
   const name = context.bucket!;
   const problem = bucketNameProblem(name);
   if (problem !== undefined) throw new S3Error('InvalidBucketName', problem, { extraFields: { BucketName: name } });
+  assertCreateBucketAccessHeaders(context);
   const objectLock = requestedObjectLock(context);
   const location = await requestedLocation(context);
   const { region } = context.config;
@@ -112,11 +119,13 @@ export async function createBucket(context: RequestContext): Promise<void> {
     name,
     createdAtMs: Date.now(),
     region,
-    ownerId: context.config.ownerId,
+    ownerId: requesterId(context),
     versioning: objectLock ? 'Enabled' : undefined,
-  }, objectLock ? { 'object-lock': { enabled: true } satisfies ObjectLockConfiguration } : {});
+  }, { ...initialAccessSettings(), ...(objectLock ? { 'object-lock': { enabled: true } satisfies ObjectLockConfiguration } : {}) });
   if (outcome === 'already-exists') {
-    throw new S3Error('BucketAlreadyOwnedByYou', undefined, { extraFields: { BucketName: name } });
+    const existing = await context.layers.index.getBucket(name);
+    const yours = existing === undefined || existing.ownerId === requesterId(context);
+    throw new S3Error(yours ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', undefined, { extraFields: { BucketName: name } });
   }
   sendEmpty(context.res, 200, { Location: `/${name}` });
 }

@@ -5,11 +5,13 @@ import { writeObject, readObject } from '../../services/objects.js';
 import { changeOrigin, header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
-import { objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
+import { authorizeLockHeaders, objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
 import { sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, xmlDocument } from '../xml.js';
 import type { ObjectRecord } from '../../index/types.js';
+import { requireAuthorized } from '../auth/authorize.js';
+import { assertNoObjectAcl } from './access-control.js';
 import { requireBucket } from './buckets.js';
 import { failedPrecondition, requireObject } from './get.js';
 import { assertKeyLength, requestedStorageClass, versionIdHeader } from './put.js';
@@ -48,6 +50,8 @@ export async function resolveCopySource(context: RequestContext): Promise<{ sour
   if ((await context.layers.index.getBucket(source.bucket)) === undefined) {
     throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: source.bucket } });
   }
+  // Reading the source is a GetObject of it (GetObjectVersion when a version is named).
+  await requireAuthorized(context, source.versionId === null ? 's3:GetObject' : 's3:GetObjectVersion', { bucket: source.bucket, key: source.key });
   const object = await requireObject(context, source.bucket, source.key, source.versionId);
   const precondition = failedPrecondition({
     ifMatch: header(context, 'x-amz-copy-source-if-match'),
@@ -70,12 +74,15 @@ export async function copyObject(context: RequestContext): Promise<void> {
     throw new S3Error('InvalidArgument', 'Unknown tagging directive.', { extraFields: { ArgumentName: 'x-amz-tagging-directive', ArgumentValue: taggingDirective } });
   }
   const replacementTags = taggingDirective === 'REPLACE' ? tagsFromHeader(context) : undefined;
+  assertNoObjectAcl(context);
+  if (replacementTags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
   const storageClass = requestedStorageClass(context);
   const replacing = directive === 'REPLACE';
   const headers = replacing ? storedHeadersFromRequest(context) : undefined;
   const userMetadata = replacing ? userMetadataFromRequest(context) : undefined;
   await requireBucket(context);
   // The copy is a new version: it takes the request's lock headers, never the source's lock.
+  await authorizeLockHeaders(context);
   const lock = objectLockFromHeaders(context, await objectLockConfigurationOf(context, context.bucket!));
   const { source, object: sourceObject } = await resolveCopySource(context);
   if (sourceObject.sizeBytes > PUT_OBJECT_SIZE_BYTES_MAX) {

@@ -7,6 +7,7 @@ import { S3Error } from '../errors.js';
 import { hasIntegrityCheck, readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { asArray, node, parseXmlBody, xmlDocument, type XmlNode } from '../xml.js';
+import { authorize } from '../auth/authorize.js';
 import type { GovernanceBypass } from '../../index/types.js';
 import { requireBucket } from './buckets.js';
 import { governanceBypass, isLockRefusal, OBJECT_LOCK_DENIED_MESSAGE, objectLockDenied } from './object-lock.js';
@@ -21,7 +22,7 @@ export async function deleteObject(context: RequestContext): Promise<void> {
   const condition = writeConditionFromHeaders(context, false);
   await requireBucket(context);
   if (versionId !== null) {
-    const outcome = await deleteVersion(context.layers, context.bucket!, context.key!, versionId, { ...governanceBypass(context), origin: changeOrigin(context) });
+    const outcome = await deleteVersion(context.layers, context.bucket!, context.key!, versionId, { ...(await governanceBypass(context)), origin: changeOrigin(context) });
     // Object Lock refused: the version stays exactly as it was.
     if (isLockRefusal(outcome.failure)) throw objectLockDenied();
     sendEmpty(context.res, 204, { 'x-amz-version-id': versionId, ...(outcome.wasDeleteMarker === true ? { 'x-amz-delete-marker': 'true' } : {}) });
@@ -66,6 +67,9 @@ async function deleteOne(context: RequestContext, entry: DeleteRequestEntry, byp
   if (entry.key === '') return failure('InvalidArgument', 'The key must not be empty.');
   if (utf8ByteLength(entry.key) > KEY_LENGTH_BYTES_MAX) return failure('KeyTooLongError', 'Your key is too long.');
   if (entry.versionId !== undefined && !VERSION_ID_PATTERN.test(entry.versionId)) return failure('NoSuchVersion', 'The specified version does not exist.');
+  // DeleteObjects has no action of its own: each key is a DeleteObject (or DeleteObjectVersion) of it.
+  const action = entry.versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion';
+  if (!(await authorize(context, action, { bucket: context.bucket!, key: entry.key }))) return failure('AccessDenied', 'Access Denied');
   try {
     if (entry.versionId !== undefined) {
       const outcome = await deleteVersion(context.layers, context.bucket!, entry.key, entry.versionId, { ...bypass, origin: changeOrigin(context) });
@@ -90,7 +94,7 @@ export async function deleteObjects(context: RequestContext): Promise<void> {
   const { body } = await readSmallBody(context, DELETE_OBJECTS_BODY_SIZE_BYTES_MAX);
   const { quiet, entries } = parseDeleteRequest(body);
   // Concurrent deletes share index and storage group commits.
-  const bypass = governanceBypass(context);
+  const bypass = await governanceBypass(context);
   const results = await Promise.all(entries.map((entry) => deleteOne(context, entry, bypass)));
   const reported = quiet ? results.filter((result) => result.name === 'Error') : results;
   sendXml(context.res, 200, xmlDocument('DeleteResult', reported));

@@ -8,6 +8,7 @@ import { setObjectResponseHeaders } from '../object-headers.js';
 import { mayReadObjectLockState, setObjectLockResponseHeaders } from '../object-lock-headers.js';
 import { waitForDrain } from '../respond.js';
 import { httpDate, parseHttpDate } from '../time.js';
+import { accessDenied, authorize } from '../auth/authorize.js';
 import { requireBucket } from './buckets.js';
 import { expirationHeaders } from './lifecycle.js';
 import { parsePartNumber } from './multipart.js';
@@ -37,6 +38,8 @@ export async function requireObject(context: RequestContext, bucket: string, key
   }
   const object = await index.getObject(bucket, key);
   if (object === undefined) {
+    // S3 tells a missing key from a forbidden one only to those who may list the bucket.
+    if (!(await authorize(context, 's3:ListBucket', { bucket }))) throw accessDenied();
     const deleteMarker = await index.getLatestDeleteMarker(bucket, key);
     const headers: Record<string, string> = deleteMarker === undefined ? {} : { 'x-amz-delete-marker': 'true', 'x-amz-version-id': deleteMarker };
     throw new S3Error('NoSuchKey', undefined, { extraFields: { Key: key }, headers });

@@ -6,6 +6,7 @@ import { S3Error } from '../errors.js';
 import { sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { etagNode, node, xmlDocument, type XmlNode } from '../xml.js';
+import { ownerNodes } from '../owner.js';
 import { requireBucket } from './buckets.js';
 
 /** Continuation tokens are opaque to clients; the version tag lets a garbled one be refused. */
@@ -57,8 +58,7 @@ interface ListingShape {
   withOwner: boolean;
 }
 
-function contentsNodes(context: RequestContext, objects: ObjectSummary[], shape: ListingShape): XmlNode[] {
-  const owner = node('Owner', [node('ID', context.config.ownerId), node('DisplayName', context.config.ownerDisplayName)]);
+function contentsNodes(owner: XmlNode, objects: ObjectSummary[], shape: ListingShape): XmlNode[] {
   return objects.map((object) => node('Contents', [
     node('Key', shape.encode(object.key)),
     node('LastModified', isoDate(object.lastModifiedMs)),
@@ -74,11 +74,13 @@ function commonPrefixNodes(page: ListObjectsPage, encode: (name: string) => stri
 }
 
 async function listPage(context: RequestContext, after: string | undefined, maxKeys: number) {
-  await requireBucket(context);
+  const bucket = await requireBucket(context);
   const prefix = context.query.get('prefix') ?? '';
   const delimiter = context.query.get('delimiter') ?? '';
   const page = await context.layers.index.listObjects({ bucket: context.bucket!, prefix, delimiter, after, maxEntries: maxKeys });
-  return { prefix, delimiter, page };
+  // Objects belong to their bucket's owner (BucketOwnerEnforced).
+  const owner = node('Owner', await ownerNodes(context, bucket.ownerId));
+  return { prefix, delimiter, page, owner };
 }
 
 export async function listObjectsV2(context: RequestContext): Promise<void> {
@@ -88,7 +90,7 @@ export async function listObjectsV2(context: RequestContext): Promise<void> {
   const token = context.query.get('continuation-token');
   const startAfter = context.query.get('start-after');
   const after = token !== null ? decodeContinuationToken(token) : startAfter ?? undefined;
-  const { prefix, delimiter, page } = await listPage(context, after, maxKeys);
+  const { prefix, delimiter, page, owner } = await listPage(context, after, maxKeys);
   const document = xmlDocument('ListBucketResult', [
     node('Name', context.bucket!),
     node('Prefix', encode(prefix)),
@@ -100,7 +102,7 @@ export async function listObjectsV2(context: RequestContext): Promise<void> {
     node('ContinuationToken', token ?? undefined),
     node('NextContinuationToken', page.isTruncated && page.lastEntry !== undefined ? encodeContinuationToken(page.lastEntry) : undefined),
     node('StartAfter', startAfter === null ? undefined : encode(startAfter)),
-    ...contentsNodes(context, page.objects, { encode, withOwner: context.query.get('fetch-owner') === 'true' }),
+    ...contentsNodes(owner, page.objects, { encode, withOwner: context.query.get('fetch-owner') === 'true' }),
     ...commonPrefixNodes(page, encode),
   ]);
   sendXml(context.res, 200, document);
@@ -111,7 +113,7 @@ export async function listObjectsV1(context: RequestContext): Promise<void> {
   const encodingType = parseEncodingType(context);
   const encode = encodingType === 'url' ? urlEncodeName : (name: string) => name;
   const marker = context.query.get('marker') ?? '';
-  const { prefix, delimiter, page } = await listPage(context, marker === '' ? undefined : marker, maxKeys);
+  const { prefix, delimiter, page, owner } = await listPage(context, marker === '' ? undefined : marker, maxKeys);
   // S3 returns NextMarker only with a delimiter; without one, clients resume from the last key.
   const nextMarker = page.isTruncated && delimiter !== '' ? page.lastEntry : undefined;
   const document = xmlDocument('ListBucketResult', [
@@ -123,7 +125,7 @@ export async function listObjectsV1(context: RequestContext): Promise<void> {
     node('Delimiter', delimiter === '' ? undefined : encode(delimiter)),
     node('IsTruncated', page.isTruncated),
     node('EncodingType', encodingType),
-    ...contentsNodes(context, page.objects, { encode, withOwner: true }),
+    ...contentsNodes(owner, page.objects, { encode, withOwner: true }),
     ...commonPrefixNodes(page, encode),
   ]);
   sendXml(context.res, 200, document);

@@ -5,6 +5,7 @@ import { S3Error } from '../errors.js';
 import { sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, xmlDocument, type XmlNode } from '../xml.js';
+import { bucketOwnerNodes } from '../owner.js';
 import { requireBucket } from './buckets.js';
 import { parseEncodingType, urlEncodeName } from './list.js';
 import { requireUpload } from './multipart.js';
@@ -18,16 +19,14 @@ function parseCount(context: RequestContext, name: string, fallback: number, max
   return Math.min(Number(text), maximum);
 }
 
-function ownerNodes(context: RequestContext): XmlNode[] {
-  return [node('ID', context.config.ownerId), node('DisplayName', context.config.ownerDisplayName)];
-}
-
 export async function listParts(context: RequestContext): Promise<void> {
   const upload = await requireUpload(context);
   const maxParts = parseCount(context, 'max-parts', LIST_PAGE_ENTRIES_MAX, LIST_PAGE_ENTRIES_MAX);
   const marker = parseCount(context, 'part-number-marker', 0, PART_NUMBER_MAX);
   const { parts, isTruncated } = await context.layers.index.listParts(upload.uploadId, marker, maxParts);
   const explicitChecksum = upload.checksumAlgorithm !== undefined;
+  // Cairn keeps no initiator: uploads, like objects, belong to the bucket's owner.
+  const owner = await bucketOwnerNodes(context);
   sendXml(context.res, 200, xmlDocument('ListPartsResult', [
     node('Bucket', upload.bucket),
     node('Key', upload.key),
@@ -36,8 +35,8 @@ export async function listParts(context: RequestContext): Promise<void> {
     node('NextPartNumberMarker', parts.length === 0 ? undefined : parts[parts.length - 1]!.partNumber),
     node('MaxParts', maxParts),
     node('IsTruncated', isTruncated),
-    node('Initiator', ownerNodes(context)),
-    node('Owner', ownerNodes(context)),
+    node('Initiator', owner),
+    node('Owner', owner),
     node('StorageClass', upload.storageClass),
     node('ChecksumAlgorithm', upload.checksumAlgorithm),
     node('ChecksumType', upload.checksumType),
@@ -60,6 +59,7 @@ export async function listMultipartUploads(context: RequestContext): Promise<voi
   const delimiter = context.query.get('delimiter') ?? '';
   const keyMarker = context.query.get('key-marker') ?? '';
   const uploadIdMarker = context.query.get('upload-id-marker') ?? '';
+  const owner = await bucketOwnerNodes(context);
   const page = await context.layers.index.listUploads({
     bucket: context.bucket!, prefix, delimiter, keyMarker, uploadIdMarker: keyMarker === '' ? undefined : uploadIdMarker, maxEntries: maxUploads,
   });
@@ -77,8 +77,8 @@ export async function listMultipartUploads(context: RequestContext): Promise<voi
     ...page.uploads.map((upload) => node('Upload', [
       node('Key', encode(upload.key)),
       node('UploadId', upload.uploadId),
-      node('Initiator', ownerNodes(context)),
-      node('Owner', ownerNodes(context)),
+      node('Initiator', owner),
+      node('Owner', owner),
       node('StorageClass', upload.storageClass),
       node('Initiated', isoDate(upload.initiatedMs)),
       node('ChecksumAlgorithm', upload.checksumAlgorithm),

@@ -14,11 +14,13 @@ import {
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
-import { objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
+import { authorizeLockHeaders, objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
 import { DEFAULT_CHECKSUM_ALGORITHM, IncomingPayload } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, xmlDocument } from '../xml.js';
+import { requireAuthorized } from '../auth/authorize.js';
+import { assertNoObjectAcl } from './access-control.js';
 import { requireBucket } from './buckets.js';
 import { resolveCopySource } from './copy.js';
 import { assertKeyLength, checksumResponseHeaders, requestedStorageClass } from './put.js';
@@ -74,8 +76,12 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
   const key = context.key!;
   assertKeyLength(key);
   const { algorithm, type } = requestedUploadChecksum(context);
+  assertNoObjectAcl(context);
+  const tags = tagsFromHeader(context);
+  if (tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
   await requireBucket(context);
   // Checked now, applied to the version CompleteMultipartUpload makes.
+  await authorizeLockHeaders(context);
   const lock = objectLockFromHeaders(context, await objectLockConfigurationOf(context, context.bucket!));
   const upload = await createUpload(context.layers, {
     bucket: context.bucket!,
@@ -85,7 +91,7 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
     storageClass: requestedStorageClass(context),
     checksumAlgorithm: algorithm,
     checksumType: type,
-    tags: tagsFromHeader(context),
+    tags,
     ...lock,
   });
   if (upload === undefined) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });

@@ -12,6 +12,7 @@ import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, parseXmlBody, xmlDocument } from '../xml.js';
 import { requireBucket } from './buckets.js';
+import { mayBypassGovernanceRetention } from '../auth/authorize.js';
 import { requireObject } from './get.js';
 import { assertKeyLength } from './put.js';
 
@@ -20,18 +21,12 @@ const DEFAULT_RETENTION_DAYS_MAX = 36500;
 const DEFAULT_RETENTION_YEARS_MAX = 100;
 
 /**
- * Whether the caller may bypass GOVERNANCE retention (S3: the s3:BypassGovernanceRetention
- * permission). Every authenticated caller is the root identity today, which may; the IAM evaluator
- * answers here once users and policies exist. COMPLIANCE retention and legal holds ignore it.
+ * x-amz-bypass-governance-retention: true, from a caller allowed to bypass GOVERNANCE retention
+ * (the s3:BypassGovernanceRetention permission). COMPLIANCE retention and legal holds ignore it.
  */
-export function mayBypassGovernanceRetention(_context: RequestContext): boolean {
-  return true;
-}
-
-/** x-amz-bypass-governance-retention: true, from a caller allowed to bypass. */
-export function governanceBypass(context: RequestContext): { bypassGovernance: boolean } {
+export async function governanceBypass(context: RequestContext): Promise<{ bypassGovernance: boolean }> {
   const requested = header(context, 'x-amz-bypass-governance-retention')?.trim().toLowerCase() === 'true';
-  return { bypassGovernance: requested && mayBypassGovernanceRetention(context) };
+  return { bypassGovernance: requested && (await mayBypassGovernanceRetention(context)) };
 }
 
 export const OBJECT_LOCK_DENIED_MESSAGE = 'Access Denied because object protected by object lock.';
@@ -141,7 +136,7 @@ export async function putObjectRetention(context: RequestContext): Promise<void>
   await requireObjectLock(context);
   const retention = parseRetention(await xmlBodyRoot(context, 'Retention'));
   const version = await requireObject(context, context.bucket!, context.key!, context.query.get('versionId'));
-  const outcome = await context.layers.index.setObjectRetention(context.bucket!, context.key!, version.versionId, retention, governanceBypass(context));
+  const outcome = await context.layers.index.setObjectRetention(context.bucket!, context.key!, version.versionId, retention, await governanceBypass(context));
   if (outcome !== 'set') throw lockChangeError(context, outcome, version.versionId);
   sendEmpty(context.res, 200);
 }

@@ -101,6 +101,8 @@ export function assertCannedAcl(values: FieldValues): void {
   if (acl !== undefined && !CANNED_ACLS.has(acl)) {
     throw new S3Error('InvalidArgument', undefined, { extraFields: { ArgumentName: 'acl', ArgumentValue: acl } });
   }
+  // Buckets are BucketOwnerEnforced: an ACL other than the owner's full control is refused, as on PUT.
+  if (acl !== undefined && acl !== 'bucket-owner-full-control') throw new S3Error('AccessControlListNotSupported');
 }
 
 /** The `tagging` field: a Tagging XML document, as PutObjectTagging's body. */

@@ -7,9 +7,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StoredObjectHeaders, Tag } from '../../index/types.js';
 import { PUT_OBJECT_SIZE_BYTES_MAX } from '../../limits.js';
 import { writeObject, type Layers } from '../../services/objects.js';
+import type { Identities } from '../../services/iam/identities.js';
+import { requireAuthorized } from '../auth/authorize.js';
+import { ANONYMOUS_AUTHENTICATION, resolveClaimedKey, type RootIdentity } from '../auth/identify.js';
 import type { CredentialLookup } from '../auth/sigv4.js';
 import { authenticateForm, missingFormField } from '../auth/post-form.js';
-import type { FrontendConfig } from '../context.js';
+import type { FrontendConfig, Principal, RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import {
   drainRequest,
@@ -49,11 +52,15 @@ export interface FormUploadRequest {
   virtualHostBucket: string | undefined;
   layers: Layers;
   config: FrontendConfig;
-  credentials: CredentialLookup;
+  /** Who may sign a form: the root identity, or a user with an Active key. */
+  root: RootIdentity;
+  identities: Identities;
   log: (line: string) => void;
 }
 
 interface PreparedUpload {
+  /** The key that signed the form; undefined for an anonymous (unsigned) form. */
+  accessKeyId: string | undefined;
   file: FormFile;
   key: string;
   headers: StoredObjectHeaders;
@@ -66,27 +73,27 @@ interface PreparedUpload {
 }
 
 /** Every check S3 makes before it reads the file: fields, signature, policy, then what the fields ask for. */
-function prepareUpload(request: FormUploadRequest, fields: Array<{ name: string; value: string }>, file: FormFile | undefined): PreparedUpload {
+function prepareUpload(request: FormUploadRequest, fields: Array<{ name: string; value: string }>, file: FormFile | undefined, lookup: CredentialLookup): PreparedUpload {
   if (file === undefined) throw oneFileRequired(0);
   const expanded = expandFilename(fields, file.filename);
   const values = fieldValues(expanded);
   const key = values.get('key');
   if (key === undefined) throw missingFormField('key');
-  const auth = authenticateForm((name) => values.get(name), request.credentials);
-  // Cairn has no publicly writable buckets: an unsigned form is an anonymous request, refused.
-  if (auth === null) throw new S3Error('AccessDenied');
-  enforcePostPolicy(auth.policy, { fields: expanded, bucket: request.bucket }, Date.now());
+  // An unsigned form is an anonymous upload: allowed only where a bucket policy lets anyone PutObject.
+  const auth = authenticateForm((name) => values.get(name), lookup);
+  if (auth !== null) enforcePostPolicy(auth.policy, { fields: expanded, bucket: request.bucket }, Date.now());
   if (key === '') throw new S3Error('InvalidArgument', 'User key must have a length greater than 0.', { extraFields: { ArgumentName: 'key', ArgumentValue: '' } });
   assertKeyLength(key);
   assertCannedAcl(values);
   return {
+    accessKeyId: auth?.accessKeyId,
     file,
     key,
     headers: storedHeadersFromFields(values),
     userMetadata: userMetadataFromFields(values),
     storageClass: storageClassFromFields(values),
     tags: tagsFromFields(values),
-    sizeRange: allowedSizeRange(auth.policy, PUT_OBJECT_SIZE_BYTES_MAX),
+    sizeRange: allowedSizeRange(auth?.policy, PUT_OBJECT_SIZE_BYTES_MAX),
     checksumHeaders: checksumHeadersFromFields(values),
     success: successAnswerFromFields(values),
   };
@@ -157,6 +164,24 @@ function answer(request: FormUploadRequest, upload: PreparedUpload, etagHex: str
   sendEmpty(res, upload.success.status, { ...common, Location: location });
 }
 
+/** The access key id a form names (x-amz-credential's first part, or AWSAccessKeyId), read before its signature is checked. */
+function claimedFormAccessKeyId(fields: Array<{ name: string; value: string }>): string | undefined {
+  const values = fieldValues(fields);
+  return values.get('x-amz-credential')?.split('/', 1)[0] ?? values.get('awsaccesskeyid');
+}
+
+/** The form's signer (or anonymous) needs s3:PutObject on the key, and s3:PutObjectTagging to tag it. */
+async function authorizeUpload(request: FormUploadRequest, upload: PreparedUpload, principal: Principal): Promise<void> {
+  if (principal.kind === 'root') return;
+  const context: RequestContext = {
+    requestId: request.requestId, req: request.req, res: request.res, method: 'POST', bucket: request.bucket, key: upload.key,
+    query: new URLSearchParams(), auth: principal.kind === 'user' ? { accessKeyId: principal.accessKeyId, payload: { kind: 'unsigned' } } : ANONYMOUS_AUTHENTICATION,
+    principal, bucketAccess: new Map(), layers: request.layers, identities: request.identities, config: request.config, log: request.log,
+  };
+  await requireAuthorized(context, 's3:PutObject');
+  if (upload.tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
+}
+
 export async function postObject(request: FormUploadRequest): Promise<void> {
   let form: OpenForm;
   try {
@@ -170,7 +195,9 @@ export async function postObject(request: FormUploadRequest): Promise<void> {
     if (await request.layers.index.getBucket(request.bucket) === undefined) {
       throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: request.bucket } });
     }
-    const upload = prepareUpload(request, fields, file);
+    const claimed = await resolveClaimedKey(claimedFormAccessKeyId(fields), request.root, request.identities);
+    const upload = prepareUpload(request, fields, file, claimed.lookup);
+    await authorizeUpload(request, upload, claimed.principalOf(upload.accessKeyId));
     const payload = new IncomingPayload({ data: fileBytes(form, upload.file, upload.sizeRange.maxBytes), headers: upload.checksumHeaders }, PUT_OBJECT_SIZE_BYTES_MAX);
     const outcome = await writeObject(request.layers, {
       bucket: request.bucket,

@@ -7,9 +7,11 @@ import { CHECKSUM_HEADER_BY_ALGORITHM } from '../checksums.js';
 import { changeOrigin, header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
-import { assertLockedPutHasIntegrityCheck, objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
+import { authorizeLockHeaders, assertLockedPutHasIntegrityCheck, objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
 import { IncomingPayload } from '../payload.js';
 import { sendEmpty } from '../respond.js';
+import { requireAuthorized } from '../auth/authorize.js';
+import { assertNoObjectAcl } from './access-control.js';
 import { requireBucket } from './buckets.js';
 import { expirationHeaders } from './lifecycle.js';
 import { tagsFromHeader } from './tagging.js';
@@ -44,9 +46,13 @@ export async function putObject(context: RequestContext): Promise<void> {
   const storageClass = requestedStorageClass(context);
   const condition = writeConditionFromHeaders(context);
   const tags = tagsFromHeader(context);
+  assertNoObjectAcl(context);
+  // Tags on a new object need s3:PutObjectTagging too, as in S3.
+  if (tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
   const payload = new IncomingPayload(context, PUT_OBJECT_SIZE_BYTES_MAX);
   await requireBucket(context);
   const lockConfiguration = await objectLockConfigurationOf(context, context.bucket!);
+  await authorizeLockHeaders(context);
   const lock = objectLockFromHeaders(context, lockConfiguration);
   assertLockedPutHasIntegrityCheck(context, lock, lockConfiguration);
   const outcome = await writeObject(context.layers, {

@@ -7,18 +7,7 @@ import { S3Error, type S3ErrorCode } from '../errors.js';
 import { sendXml } from '../respond.js';
 import { node, xmlDocument, type XmlNode } from '../xml.js';
 import { requireBucket } from './buckets.js';
-import { requireObject } from './get.js';
-import { assertKeyLength } from './put.js';
 import type { Operation } from '../router.js';
-
-function ownerFullControl(context: RequestContext): XmlNode[] {
-  const owner = [node('ID', context.config.ownerId), node('DisplayName', context.config.ownerDisplayName)];
-  return [
-    node('Owner', owner),
-    // The grantee's xsi:type attribute cannot be expressed by the element builder; SDKs read the ID.
-    node('AccessControlList', [node('Grant', [node('Grantee', owner), node('Permission', 'FULL_CONTROL')])]),
-  ];
-}
 
 function answerDocument(rootName: string, children: (context: RequestContext) => XmlNode[]): Operation {
   return async (context) => {
@@ -36,29 +25,15 @@ function answerNotFound(code: S3ErrorCode, message?: string): Operation {
 
 /** GET ?<sub-resource> on a bucket, for configuration that cannot have been set. */
 export const UNCONFIGURED_BUCKET_READS: Record<string, Operation> = {
-  acl: answerDocument('AccessControlPolicy', ownerFullControl),
-  ownershipControls: answerDocument('OwnershipControls', () => [node('Rule', [node('ObjectOwnership', 'BucketOwnerEnforced')])]),
   logging: answerDocument('BucketLoggingStatus', () => []),
   notification: answerDocument('NotificationConfiguration', () => []),
   requestPayment: answerDocument('RequestPaymentConfiguration', () => [node('Payer', 'BucketOwner')]),
   accelerate: answerDocument('AccelerateConfiguration', () => []),
-  policy: answerNotFound('NoSuchBucketPolicy'),
-  policyStatus: answerNotFound('NoSuchBucketPolicy'),
   // Objects are not encrypted at rest, so there is no encryption configuration to report.
   encryption: answerNotFound('ServerSideEncryptionConfigurationNotFoundError'),
-  publicAccessBlock: answerNotFound('NoSuchPublicAccessBlockConfiguration'),
   website: answerNotFound('NoSuchWebsiteConfiguration'),
   replication: answerNotFound('ReplicationConfigurationNotFoundError'),
 };
 
-async function objectAcl(context: RequestContext): Promise<void> {
-  assertKeyLength(context.key!);
-  await requireBucket(context);
-  await requireObject(context, context.bucket!, context.key!, context.query.get('versionId'));
-  sendXml(context.res, 200, xmlDocument('AccessControlPolicy', ownerFullControl(context)));
-}
-
-/** GET ?<sub-resource> on an object, for configuration that cannot have been set. */
-export const UNCONFIGURED_OBJECT_READS: Record<string, Operation> = {
-  acl: objectAcl,
-};
+/** GET ?<sub-resource> on an object, for configuration that cannot have been set (none at present). */
+export const UNCONFIGURED_OBJECT_READS: Record<string, Operation> = {};

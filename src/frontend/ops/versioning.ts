@@ -7,6 +7,7 @@ import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { etagNode, node, parseXmlBody, xmlDocument, type XmlNode } from '../xml.js';
+import { ownerNodes } from '../owner.js';
 import { requireBucket } from './buckets.js';
 import { parseEncodingType, urlEncodeName } from './list.js';
 
@@ -45,15 +46,14 @@ export async function getBucketVersioning(context: RequestContext): Promise<void
   sendXml(context.res, 200, xmlDocument('VersioningConfiguration', bucket.versioning === undefined ? [] : [node('Status', bucket.versioning)]));
 }
 
-function versionNode(context: RequestContext, version: VersionSummary, encode: (name: string) => string): XmlNode {
-  const owner = node('Owner', [node('ID', context.config.ownerId), node('DisplayName', context.config.ownerDisplayName)]);
+function versionNode(owner: XmlNode, version: VersionSummary, encode: (name: string) => string): XmlNode {
   const identity = [node('Key', encode(version.key)), node('VersionId', version.versionId), node('IsLatest', version.isLatest), node('LastModified', isoDate(version.lastModifiedMs))];
   if (version.isDeleteMarker) return node('DeleteMarker', [...identity, owner]);
   return node('Version', [...identity, etagNode(version.etag), node('Size', version.sizeBytes), node('StorageClass', version.storageClass), owner]);
 }
 
 export async function listObjectVersions(context: RequestContext): Promise<void> {
-  await requireBucket(context);
+  const bucket = await requireBucket(context);
   const maxKeysText = context.query.get('max-keys');
   if (maxKeysText !== null && !/^\d{1,10}$/.test(maxKeysText)) {
     throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { extraFields: { ArgumentName: 'max-keys', ArgumentValue: maxKeysText } });
@@ -70,6 +70,7 @@ export async function listObjectVersions(context: RequestContext): Promise<void>
     checkedVersionId(versionIdMarker);
   }
   const page = await context.layers.index.listObjectVersions({ bucket: context.bucket!, prefix, delimiter, keyMarker, versionIdMarker, maxEntries: maxKeys });
+  const owner = node('Owner', await ownerNodes(context, bucket.ownerId));
   sendXml(context.res, 200, xmlDocument('ListVersionsResult', [
     node('Name', context.bucket!),
     node('Prefix', encode(prefix)),
@@ -81,7 +82,7 @@ export async function listObjectVersions(context: RequestContext): Promise<void>
     node('Delimiter', delimiter === '' ? undefined : encode(delimiter)),
     node('IsTruncated', page.isTruncated),
     node('EncodingType', encodingType),
-    ...page.versions.map((version) => versionNode(context, version, encode)),
+    ...page.versions.map((version) => versionNode(owner, version, encode)),
     ...page.commonPrefixes.map((commonPrefix) => node('CommonPrefixes', [node('Prefix', encode(commonPrefix))])),
   ]));
 }

@@ -78,6 +78,23 @@ CREATE TABLE IF NOT EXISTS uploads (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, upload_id);
 CREATE INDEX IF NOT EXISTS uploads_by_age ON uploads (initiated_ms);
+-- Identities: users (each owns the buckets it creates) and their access keys. A key's secret is
+-- sealed (AES-256-GCM under the data directory's master key), never stored in plain text.
+-- User names are unique regardless of case, as IAM's are.
+CREATE TABLE IF NOT EXISTS users (
+  name TEXT NOT NULL COLLATE NOCASE PRIMARY KEY,
+  canonical_id TEXT NOT NULL UNIQUE,
+  created_at_ms INTEGER NOT NULL,
+  policy_json TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS access_keys (
+  access_key_id TEXT PRIMARY KEY,
+  user_name TEXT NOT NULL COLLATE NOCASE,
+  secret_sealed TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS access_keys_by_user ON access_keys (user_name, access_key_id);
 CREATE TABLE IF NOT EXISTS upload_parts (
   upload_id TEXT NOT NULL,
   ${PART_COLUMNS},

@@ -1,0 +1,55 @@
+// Who sent a request: the root identity (its key from the environment or credentials.json), a user
+// (its key read from the index on every request, so a key disabled or deleted through any worker
+// stops working on all of them at the next request: SQLite readers see each commit at once), or
+// nobody (no credentials at all).
+import type { IncomingMessage } from 'node:http';
+import type { Identities, ResolvedUser } from '../../services/iam/identities.js';
+import type { Principal } from '../context.js';
+import { authenticate, claimedAccessKeyId, type Authentication, type CredentialLookup, type Credentials } from './sigv4.js';
+
+export interface RootIdentity extends Credentials {
+  canonicalId: string;
+  displayName: string;
+}
+
+/** What an anonymous request is authenticated as: no key, and a body nobody signed. */
+export const ANONYMOUS_AUTHENTICATION: Authentication = { accessKeyId: '', payload: { kind: 'unsigned' } };
+
+/** The synchronous lookup signature checks need, for the key a request claims, and who a verified key belongs to. */
+export interface ClaimedKey {
+  lookup: CredentialLookup;
+  /** The principal of a key the lookup knew (after its signature verified); anonymous for none. */
+  principalOf(accessKeyId: string | undefined): Principal;
+}
+
+/** Fetches the claimed key (one index read unless it is root's) so that signatures can be checked synchronously. */
+export async function resolveClaimedKey(claimed: string | undefined, root: RootIdentity, identities: Identities): Promise<ClaimedKey> {
+  let user: ResolvedUser | undefined;
+  if (claimed !== undefined && claimed !== root.accessKeyId) user = await identities.resolveAccessKey(claimed);
+  return {
+    lookup: (accessKeyId) => {
+      if (accessKeyId === root.accessKeyId) return root;
+      return user !== undefined && user.accessKeyId === accessKeyId ? user : undefined;
+    },
+    principalOf: (accessKeyId) => {
+      if (accessKeyId === undefined) return { kind: 'anonymous' };
+      if (accessKeyId === root.accessKeyId) return { kind: 'root', canonicalId: root.canonicalId, name: root.displayName };
+      // A signature verifies only for a key the lookup knew: the user's.
+      const { user: record, policy } = user!;
+      return { kind: 'user', canonicalId: record.canonicalId, name: record.name, accessKeyId, policy };
+    },
+  };
+}
+
+export async function identify(
+  req: IncomingMessage,
+  rawUrl: string,
+  virtualHostBucket: string | undefined,
+  root: RootIdentity,
+  identities: Identities,
+): Promise<{ auth: Authentication; principal: Principal }> {
+  const claimed = await resolveClaimedKey(claimedAccessKeyId(req.headers.authorization, rawUrl), root, identities);
+  const auth = authenticate({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket }, claimed.lookup, Date.now());
+  if (auth === null) return { auth: ANONYMOUS_AUTHENTICATION, principal: { kind: 'anonymous' } };
+  return { auth, principal: claimed.principalOf(auth.accessKeyId) };
+}

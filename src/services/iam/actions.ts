@@ -1,0 +1,54 @@
+// The S3 actions a policy may name, with the kind of resource each applies to, after AWS's
+// "Actions, resources, and condition keys for Amazon S3" (Service Authorization Reference).
+// A policy's action pattern must match at least one of them ("Policy has invalid action").
+
+export type ActionResourceKind = 'object' | 'bucket' | 'service';
+
+const OBJECT_ACTIONS = [
+  'AbortMultipartUpload', 'BypassGovernanceRetention', 'DeleteObject', 'DeleteObjectTagging', 'DeleteObjectVersion',
+  'DeleteObjectVersionTagging', 'GetObject', 'GetObjectAcl', 'GetObjectAttributes', 'GetObjectLegalHold', 'GetObjectRetention',
+  'GetObjectTagging', 'GetObjectTorrent', 'GetObjectVersion', 'GetObjectVersionAcl', 'GetObjectVersionAttributes',
+  'GetObjectVersionForReplication', 'GetObjectVersionTagging', 'GetObjectVersionTorrent', 'InitiateReplication',
+  'ListMultipartUploadParts', 'ObjectOwnerOverrideToBucketOwner', 'PutObject', 'PutObjectAcl', 'PutObjectLegalHold',
+  'PutObjectRetention', 'PutObjectTagging', 'PutObjectVersionAcl', 'PutObjectVersionTagging', 'ReplicateDelete',
+  'ReplicateObject', 'ReplicateTags', 'RestoreObject',
+];
+
+const BUCKET_ACTIONS = [
+  'CreateBucket', 'CreateBucketMetadataTableConfiguration', 'DeleteBucket', 'DeleteBucketMetadataTableConfiguration',
+  'DeleteBucketOwnershipControls', 'DeleteBucketPolicy', 'DeleteBucketWebsite', 'GetAccelerateConfiguration',
+  'GetAnalyticsConfiguration', 'GetBucketAcl', 'GetBucketCORS', 'GetBucketLocation', 'GetBucketLogging',
+  'GetBucketMetadataTableConfiguration', 'GetBucketNotification', 'GetBucketObjectLockConfiguration',
+  'GetBucketOwnershipControls', 'GetBucketPolicy', 'GetBucketPolicyStatus', 'GetBucketPublicAccessBlock',
+  'GetBucketRequestPayment', 'GetBucketTagging', 'GetBucketVersioning', 'GetBucketWebsite', 'GetEncryptionConfiguration',
+  'GetIntelligentTieringConfiguration', 'GetInventoryConfiguration', 'GetLifecycleConfiguration', 'GetMetricsConfiguration',
+  'GetReplicationConfiguration', 'ListBucket', 'ListBucketMultipartUploads', 'ListBucketVersions',
+  'PutAccelerateConfiguration', 'PutAnalyticsConfiguration', 'PutBucketAcl', 'PutBucketCORS', 'PutBucketLogging',
+  'PutBucketNotification', 'PutBucketObjectLockConfiguration', 'PutBucketOwnershipControls', 'PutBucketPolicy',
+  'PutBucketPublicAccessBlock', 'PutBucketRequestPayment', 'PutBucketTagging', 'PutBucketVersioning', 'PutBucketWebsite',
+  'PutEncryptionConfiguration', 'PutIntelligentTieringConfiguration', 'PutInventoryConfiguration',
+  'PutLifecycleConfiguration', 'PutMetricsConfiguration', 'PutReplicationConfiguration',
+  'UpdateBucketMetadataInventoryTableConfiguration', 'UpdateBucketMetadataJournalTableConfiguration',
+];
+
+const SERVICE_ACTIONS = [
+  'CreateJob', 'GetAccountPublicAccessBlock', 'ListAccessPoints', 'ListAllMyBuckets', 'ListJobs',
+  'ListStorageLensConfigurations', 'PutAccountPublicAccessBlock',
+];
+
+/** Every known action, "s3:Name" in AWS's spelling → the kind of resource it applies to. */
+export const S3_ACTIONS: ReadonlyMap<string, ActionResourceKind> = new Map([
+  ...OBJECT_ACTIONS.map((name) => [`s3:${name}`, 'object'] as const),
+  ...BUCKET_ACTIONS.map((name) => [`s3:${name}`, 'bucket'] as const),
+  ...SERVICE_ACTIONS.map((name) => [`s3:${name}`, 'service'] as const),
+]);
+
+/**
+ * "Bad actions" in AWS's definition of a public policy: those that could expose a bucket's data to
+ * reads or writes by the public (s3:Get*, s3:List*, s3:AbortMultipartUpload, s3:Delete*, s3:Put*,
+ * s3:RestoreObject).
+ */
+export function isExposingAction(action: string): boolean {
+  const name = action.slice('s3:'.length);
+  return /^(Get|List|Delete|Put)/.test(name) || name === 'AbortMultipartUpload' || name === 'RestoreObject';
+}
