@@ -8,6 +8,7 @@ import {
   DEFAULT_DATA_DIRECTORY,
   DEFAULT_REGION,
   parseAddress,
+  resolveStorageLocations,
   runServer,
 } from './server-command.js';
 
@@ -17,9 +18,14 @@ const WORKERS_MAX = 64;
 const USAGE = `usage: cairn <command> [options]
 
 commands:
-  server [--address HOST:PORT] [--data DIR] [--region REGION] [--domain NAME]...
+  server [DRIVE...] [--drive DRIVE]... [--index DIR] [--address HOST:PORT] [--data DIR] [--region REGION] [--domain NAME]...
       Serve S3. Defaults: --address ${DEFAULT_ADDRESS}, --data ${DEFAULT_DATA_DIRECTORY}, --region ${DEFAULT_REGION},
       --domain localhost (virtual-hosted-style requests to <bucket>.<domain>).
+      Storage: without drives, one drive in DIR/drive and the index in DIR. With 2–16 drives (as
+      arguments or --drive, or both), an erasure set over them: STANDARD objects are Reed–Solomon
+      coded k+m across the drives, REDUCED_REDUNDANCY and EXPRESS_ONEZONE are kept as two copies.
+      --index DIR: where the index lives (default: DIR of --data if given, else DRIVE1/index);
+      credentials are kept in --data DIR if given, else beside the index.
       --abandoned-upload-age SECONDS: multipart uploads idle longer are aborted (default 7 days).
       --workers N: processes serving on the one port, sharing index and drive (default: the number of cores).
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
@@ -29,11 +35,13 @@ commands:
 `;
 
 async function serverCommand(args: string[]): Promise<number | undefined> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args,
     options: {
       address: { type: 'string', default: DEFAULT_ADDRESS },
-      data: { type: 'string', default: DEFAULT_DATA_DIRECTORY },
+      data: { type: 'string' },
+      drive: { type: 'string', multiple: true, default: [] },
+      index: { type: 'string' },
       region: { type: 'string', default: DEFAULT_REGION },
       domain: { type: 'string', multiple: true, default: ['localhost'] },
       'account-id': { type: 'string', default: DEFAULT_ACCOUNT_ID },
@@ -41,7 +49,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       workers: { type: 'string', default: String(availableParallelism()) },
     },
     strict: true,
-    allowPositionals: false,
+    allowPositionals: true,
   });
   const { host, port } = parseAddress(values.address);
   const workers = Number(values.workers);
@@ -52,10 +60,15 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
   if (!Number.isFinite(abandonedUploadAgeSeconds) || abandonedUploadAgeSeconds <= 0) {
     throw new Error(`--abandoned-upload-age ${values['abandoned-upload-age']}: expected a positive number of seconds`);
   }
+  const locations = resolveStorageLocations({
+    dataDirectory: values.data,
+    drives: [...positionals, ...values.drive],
+    indexDirectory: values.index,
+  });
   await runServer({
     host,
     port,
-    dataDirectory: values.data,
+    ...locations,
     region: values.region,
     virtualHostDomains: values.domain.map((domain) => domain.toLowerCase()),
     accountId: values['account-id'],

@@ -8,14 +8,23 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { createFrontend } from '../frontend/http-server.js';
 import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
-import { openDrive, Storage } from '../storage/index.js';
+import { describeLayout, layoutFor, openDrive, prepareSet, Storage } from '../storage/index.js';
 import { startUploadSweeper } from '../services/upload-sweeper.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
-export interface ServerSettings {
+/** Where the server keeps its state; see resolveStorageLocations. */
+export interface StorageLocations {
+  /** Holds credentials.json (and, without drives, the drive and the index). */
+  dataDirectory: string;
+  /** One path: a standalone drive. Two or more: the drives of an erasure set. */
+  drivePaths: string[];
+  /** Holds index.db. */
+  indexDirectory: string;
+}
+
+export interface ServerSettings extends StorageLocations {
   host: string;
   port: number;
-  dataDirectory: string;
   region: string;
   virtualHostDomains: string[];
   accountId: string;
@@ -33,7 +42,32 @@ export const DEFAULT_ACCOUNT_ID = '000000000000';
 export const DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS = 7 * 24 * 60 * 60;
 const PORT_MAX = 65535;
 const DRIVE_DIRECTORY_NAME = 'drive';
+/** With drives and neither --index nor --data, the index lives in this directory of the first drive. */
+const INDEX_DIRECTORY_NAME = 'index';
 const INDEX_FILE_NAME = 'index.db';
+/**
+ * libuv's threadpool runs every fs call, fdatasync and Reed–Solomon job; its default of 4 threads
+ * lets 4 drives' fdatasyncs stall all reads. It is sized before any thread starts, i.e. from the
+ * environment of a new process: cluster workers get 4 + this many per drive (unless set).
+ */
+const THREADPOOL_THREADS_BASE = 4;
+const THREADPOOL_THREADS_PER_DRIVE = 2;
+const THREADPOOL_VARIABLE = 'UV_THREADPOOL_SIZE';
+
+/**
+ * Without drives: everything under --data DIR (DIR/drive, DIR/index.db, DIR/credentials.json), as
+ * always. With drives: the index in --index DIR, else in --data DIR, else in DRIVE1/index; the
+ * credentials in --data DIR, else beside the index.
+ */
+export function resolveStorageLocations(given: { dataDirectory?: string; drives: string[]; indexDirectory?: string }): StorageLocations {
+  if (given.drives.length === 0) {
+    const dataDirectory = resolve(given.dataDirectory ?? DEFAULT_DATA_DIRECTORY);
+    return { dataDirectory, drivePaths: [join(dataDirectory, DRIVE_DIRECTORY_NAME)], indexDirectory: resolve(given.indexDirectory ?? dataDirectory) };
+  }
+  const drivePaths = given.drives.map((drive) => resolve(drive));
+  const indexDirectory = resolve(given.indexDirectory ?? given.dataDirectory ?? join(drivePaths[0]!, INDEX_DIRECTORY_NAME));
+  return { dataDirectory: resolve(given.dataDirectory ?? indexDirectory), drivePaths, indexDirectory };
+}
 const WORKER_PORT_VARIABLE = 'CAIRN_WORKER_PORT';
 
 /** "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT". */
@@ -63,9 +97,9 @@ interface RunningWorker {
 
 /** Opens the layers under the data directory and serves S3 from this process. */
 async function serve(settings: ServerSettings, credentials: RootCredentials): Promise<RunningWorker> {
-  const dataDirectory = resolve(settings.dataDirectory);
-  const storage = await Storage.open({ drivePath: join(dataDirectory, DRIVE_DIRECTORY_NAME), logger: log });
-  const index = await ThreadedSqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
+  // prepareStorage formed the set already: this process only joins it (and never formats a drive).
+  const storage = await Storage.open({ drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join' });
+  const index = await ThreadedSqliteIndex.open(join(settings.indexDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
   const frontend = createFrontend({
     layers: { index, storage },
@@ -90,17 +124,28 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
 }
 
 /**
- * Everything that must happen once before any process serves: the data directory, the root
- * credentials, the drive's format.json and the index schema (so workers never race to create them).
+ * Everything that must happen once before any process serves: the drives' format.json (forming the
+ * erasure set), the data directory, the root credentials and the index schema (so workers never race
+ * to create them). The drives come first: a refused set must leave every directory untouched, and
+ * the default index directory lives inside the first drive, which must be formatted before it.
  */
 async function prepareDataDirectory(settings: ServerSettings): Promise<RootCredentials> {
-  const dataDirectory = resolve(settings.dataDirectory);
-  mkdirSync(dataDirectory, { recursive: true });
-  const credentials = loadRootCredentials(dataDirectory, process.env);
-  // The drive's format only: opening Storage would also start a volume this process never writes.
-  await openDrive(join(dataDirectory, DRIVE_DIRECTORY_NAME));
-  await SqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME)).close();
+  // The drives' formats only: opening Storage would also start volumes this process never writes.
+  if (settings.drivePaths.length === 1) await openDrive(settings.drivePaths[0]!);
+  else await prepareSet(settings.drivePaths, 'form', log);
+  mkdirSync(settings.dataDirectory, { recursive: true });
+  mkdirSync(settings.indexDirectory, { recursive: true });
+  const credentials = loadRootCredentials(settings.dataDirectory, process.env);
+  await SqliteIndex.open(join(settings.indexDirectory, INDEX_FILE_NAME)).close();
   return credentials;
+}
+
+function describeDrives(settings: ServerSettings): string {
+  if (settings.drivePaths.length === 1) return settings.drivePaths[0]!;
+  const driveCount = settings.drivePaths.length;
+  const standard = describeLayout(layoutFor('standard', driveCount));
+  const reduced = describeLayout(layoutFor('reduced', driveCount));
+  return `${driveCount} in an erasure set (STANDARD ${standard}, REDUCED_REDUNDANCY/EXPRESS_ONEZONE ${reduced}): ${settings.drivePaths.join(' ')}`;
 }
 
 function printBanner(settings: ServerSettings, credentials: RootCredentials, address: AddressInfo): void {
@@ -108,7 +153,9 @@ function printBanner(settings: ServerSettings, credentials: RootCredentials, add
     `Cairn serving S3`,
     `  endpoint    ${endpointUrl(address)}`,
     `  region      ${settings.region}`,
-    `  data        ${resolve(settings.dataDirectory)}`,
+    `  data        ${settings.dataDirectory}`,
+    `  drives      ${describeDrives(settings)}`,
+    `  index       ${join(settings.indexDirectory, INDEX_FILE_NAME)}`,
     `  workers     ${settings.workers}`,
     `  access key  ${credentials.accessKeyId}`,
   ];
@@ -158,7 +205,7 @@ async function runClusterWorker(requested: ServerSettings): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  const credentials = loadRootCredentials(resolve(settings.dataDirectory), process.env);
+  const credentials = loadRootCredentials(settings.dataDirectory, process.env);
   worker = await serve(settings, credentials);
   if (stopRequested) stop();
 }
@@ -193,15 +240,18 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
-    cluster.fork({ [WORKER_PORT_VARIABLE]: String(settings.port) });
+    cluster.fork(workerEnvironment);
   });
   // Workers accept on the primary's one listening socket (the kernel spreads connections): a dying
   // worker cannot close it, and the primary stays off the path of every connection.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   // Index writes travel to the primary as structured clones (records carry Uint8Arrays).
   cluster.setupPrimary({ serialization: 'advanced' });
-  const indexWriter = serveIndexWrites(join(resolve(settings.dataDirectory), INDEX_FILE_NAME));
-  const workerEnvironment = { [WORKER_PORT_VARIABLE]: String(settings.port) };
+  const indexWriter = serveIndexWrites(join(settings.indexDirectory, INDEX_FILE_NAME));
+  const workerEnvironment: Record<string, string> = { [WORKER_PORT_VARIABLE]: String(settings.port) };
+  if (settings.drivePaths.length > 1 && process.env[THREADPOOL_VARIABLE] === undefined) {
+    workerEnvironment[THREADPOOL_VARIABLE] = String(THREADPOOL_THREADS_BASE + THREADPOOL_THREADS_PER_DRIVE * settings.drivePaths.length);
+  }
   for (let index = 0; index < settings.workers; index += 1) cluster.fork(workerEnvironment);
   const stop = (signal: string) => {
     const workers = Object.values(cluster.workers ?? {});

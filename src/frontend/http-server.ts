@@ -11,7 +11,7 @@ import {
   REQUEST_IDLE_TIMEOUT_MS,
   SHUTDOWN_GRACE_MS,
 } from '../limits.js';
-import type { Layers } from '../services/objects.js';
+import { StorageUnavailableError, type Layers } from '../services/objects.js';
 import { newRequestId } from '../util/ids.js';
 import { authenticate, type CredentialLookup } from './auth/sigv4.js';
 import type { FrontendConfig, RequestContext } from './context.js';
@@ -91,6 +91,10 @@ function answerError(res: ServerResponse, req: IncomingMessage, error: unknown, 
   let s3Error: S3Error;
   if (error instanceof S3Error) {
     s3Error = error;
+  } else if (error instanceof StorageUnavailableError) {
+    // Too few drives for a write quorum, or for k good shards: nothing was made visible; retryable.
+    log(`request ${requestId}: ${req.method} ${resource}: 503: ${error.message}`);
+    s3Error = new S3Error('ServiceUnavailable', 'The storage is unavailable: too few drives of the erasure set are online. Please try again.');
   } else {
     log(`request ${requestId}: internal error on ${req.method} ${resource}: ${error instanceof Error ? error.stack : String(error)}`);
     s3Error = new S3Error('InternalError');

@@ -2,7 +2,7 @@
 // that name each record; it never imports the index or the front end.
 
 export { Storage, type StorageOptions, type StorageStats, type WriterOptions } from './storage.js';
-export type { Redundancy } from './erasure/geometry.js';
+export { describeLayout, layoutFor, writeQuorum, type Layout, type Redundancy } from './erasure/geometry.js';
 export type { ErasureSetStats } from './erasure/set.js';
 export type { ErasurePlacement, ShardLocation } from './erasure/placement-codec.js';
 export type { ObjectWriter, RecordIdentity } from './writer.js';

@@ -42,7 +42,12 @@ export async function prepareSet(drivePaths: readonly string[], mode: SetOpenMod
   if (drivePaths.length < SET_DRIVES_MIN || drivePaths.length > SET_DRIVES_MAX) {
     throw new ErasureSetError([`an erasure set has ${SET_DRIVES_MIN} to ${SET_DRIVES_MAX} drives; ${drivePaths.length} were given`]);
   }
-  problems.push(...(await duplicatePaths(drivePaths)));
+  // The same directory twice is a mistake on the command line: say only that.
+  const duplicates = await duplicatePaths(drivePaths);
+  if (duplicates.length > 0) {
+    if (mode === 'form') throw new ErasureSetError(duplicates);
+    problems.push(...duplicates);
+  }
   const inspected = await Promise.all(drivePaths.map((path) => inspect(path)));
   for (const drive of inspected) if (drive.problem !== undefined) problems.push(drive.problem);
   problems.push(...duplicateDriveIds(inspected));
