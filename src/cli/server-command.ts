@@ -173,7 +173,6 @@ function printBanner(settings: ServerSettings, credentials: RootCredentials, add
 async function runStandalone(settings: ServerSettings): Promise<void> {
   const credentials = await prepareDataDirectory(settings);
   const worker = await serve(settings, credentials);
-  printBanner(settings, credentials, worker.address);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -188,6 +187,8 @@ async function runStandalone(settings: ServerSettings): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Only now: whoever waits for the banner may signal at once, and must find the handlers in place.
+  printBanner(settings, credentials, worker.address);
 }
 
 /** A cluster worker: serves until SIGTERM from the primary (Ctrl-C reaches it directly too). */
