@@ -18,7 +18,7 @@ const WORKERS_MAX = 64;
 const USAGE = `usage: cairn <command> [options]
 
 commands:
-  server [DRIVE...] [--drive DRIVE]... [--index DIR] [--address HOST:PORT] [--data DIR] [--region REGION] [--domain NAME]...
+  server [--address HOST:PORT] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR] [--drive DRIVE]... [DRIVE...]
       Serve S3. Defaults: --address ${DEFAULT_ADDRESS}, --data ${DEFAULT_DATA_DIRECTORY}, --region ${DEFAULT_REGION},
       --domain localhost (virtual-hosted-style requests to <bucket>.<domain>).
       Storage: without drives, one drive in DIR/drive and the index in DIR. With 2–16 drives (as
