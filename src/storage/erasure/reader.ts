@@ -44,7 +44,7 @@ interface StripeRequest {
 export async function* readErasure(context: ErasureReadContext, identity: RecordIdentity, placement: Placement, range: ByteRange | undefined): AsyncGenerator<Buffer> {
   const erasure = placement.erasure!;
   const requests = stripeRequests(placement.sizeBytes, erasure, range);
-  const started: Array<Promise<Buffer>> = [];
+  const started: Array<Promise<Buffer[]>> = [];
   const start = (index: number) => {
     if (index >= requests.length || started[index] !== undefined) return;
     const reading = readStripe(context, identity, placement, requests[index]!);
@@ -54,9 +54,9 @@ export async function* readErasure(context: ErasureReadContext, identity: Record
   };
   for (let index = 0; index < requests.length; index++) {
     for (let ahead = 0; ahead <= READ_AHEAD_STRIPES; ahead++) start(index + ahead);
-    const bytes = await started[index]!;
+    const slices = await started[index]!;
     delete started[index];
-    if (bytes.length > 0) yield bytes;
+    for (const slice of slices) if (slice.length > 0) yield slice;
   }
 }
 
@@ -78,7 +78,8 @@ function stripeRequests(sizeBytes: number, erasure: ErasurePlacement, range: Byt
 
 type ShardRead = { ok: true; payload: Buffer } | { ok: false; error: Error; driveOffline: boolean };
 
-async function readStripe(context: ErasureReadContext, identity: RecordIdentity, placement: Placement, request: StripeRequest): Promise<Buffer> {
+/** The requested bytes of one stripe, as slices of its verified (or rebuilt) data shards, in order. */
+async function readStripe(context: ErasureReadContext, identity: RecordIdentity, placement: Placement, request: StripeRequest): Promise<Buffer[]> {
   const erasure = placement.erasure!;
   const { dataShards, parityShards } = erasure;
   const width = dataShards + parityShards;
@@ -100,7 +101,7 @@ async function readStripe(context: ErasureReadContext, identity: RecordIdentity,
   if (good.length < dataShards) throw unreadable(identity, erasure, request.stripeIndex, reads, good.length);
   if (dataShards === 1) {
     const copy = reads.get(good[0]!) as { payload: Buffer };
-    return copy.payload.subarray(request.fromByte, request.toByteExclusive);
+    return [copy.payload.subarray(request.fromByte, request.toByteExclusive)];
   }
   await rebuild(erasure, reads, good, neededIndexes, shardBytes);
   return sliceOfStripe(reads, request, shardBytes, dataShards);
@@ -126,24 +127,19 @@ async function rebuild(layout: Layout, reads: Map<number, ShardRead>, good: numb
   for (const index of targets) reads.set(index, { ok: true, payload: data.subarray(index * shardBytes, (index + 1) * shardBytes) });
 }
 
-/** The requested bytes of a stripe from its (good or rebuilt) data shards. */
-function sliceOfStripe(reads: Map<number, ShardRead>, request: StripeRequest, shardBytes: number, dataShards: number): Buffer {
+/** The requested bytes of a stripe from its (good or rebuilt) data shards: slices, never copies. */
+function sliceOfStripe(reads: Map<number, ShardRead>, request: StripeRequest, shardBytes: number, dataShards: number): Buffer[] {
   const payloadOf = (index: number) => (reads.get(index) as { payload: Buffer }).payload;
-  if (dataShards === 1) return payloadOf(0).subarray(request.fromByte, request.toByteExclusive);
   const { fromByte, toByteExclusive } = request;
-  if (toByteExclusive <= fromByte) return Buffer.alloc(0);
-  const firstShard = Math.floor(fromByte / shardBytes);
-  const lastShard = Math.floor((toByteExclusive - 1) / shardBytes);
-  if (firstShard === lastShard) return payloadOf(firstShard).subarray(fromByte - firstShard * shardBytes, toByteExclusive - firstShard * shardBytes);
-  const out = Buffer.allocUnsafe(toByteExclusive - fromByte);
-  let written = 0;
-  for (let index = firstShard; index <= lastShard; index++) {
+  if (dataShards === 1) return [payloadOf(0).subarray(fromByte, toByteExclusive)];
+  if (toByteExclusive <= fromByte) return [];
+  const slices: Buffer[] = [];
+  for (let index = Math.floor(fromByte / shardBytes); index <= Math.floor((toByteExclusive - 1) / shardBytes); index++) {
     const shardStart = index * shardBytes;
-    const from = Math.max(fromByte, shardStart) - shardStart;
-    const to = Math.min(toByteExclusive, shardStart + shardBytes) - shardStart;
-    written += payloadOf(index).copy(out, written, from, to);
+    // The last data shard's zero padding lies beyond the stripe's data and is never within the range.
+    slices.push(payloadOf(index).subarray(Math.max(fromByte, shardStart) - shardStart, Math.min(toByteExclusive, shardStart + shardBytes) - shardStart));
   }
-  return out;
+  return slices;
 }
 
 async function readShard(context: ErasureReadContext, identity: RecordIdentity, placement: Placement, request: StripeRequest, shardIndex: number): Promise<ShardRead> {

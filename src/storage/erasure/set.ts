@@ -2,6 +2,7 @@
 // copies). It chooses the drives of each write, reads with reconstruction, keeps the drives' health
 // up to date and remembers damaged shards for repair.
 
+import assert from 'node:assert/strict';
 import { RECORD_TYPE_TOMBSTONE, DRIVE_HEALTH_CHECK_INTERVAL_MS, STRIPE_DATA_SIZE_BYTES } from '../constants.js';
 import { DriveStore, type DriveStoreStats } from '../drive-store.js';
 import { StorageUnavailableError } from '../errors.js';
@@ -90,10 +91,14 @@ export class ErasureSet {
     return redundancy === 'reduced' ? this.reduced : this.standard;
   }
 
-  /** Picks the drives of a new object and refuses at once (503) if the write quorum cannot be met. */
-  createWriter(identity: RecordIdentity, redundancy: Redundancy): ObjectWriter {
+  /**
+   * Picks the drives of a new object and refuses at once (503) if the write quorum cannot be met.
+   * `layoutOverride` is for measurements (bench/erasure.ts compares layouts); callers use classes.
+   */
+  createWriter(identity: RecordIdentity, redundancy: Redundancy, layoutOverride?: Layout): ObjectWriter {
     assertIdentity(identity);
-    const layout = this.layoutOf(redundancy);
+    const layout = layoutOverride ?? this.layoutOf(redundancy);
+    assert(layout.dataShards + layout.parityShards <= this.drives.length, 'a stripe wider than the set');
     const quorum = writeQuorum(layout);
     const width = layout.dataShards + layout.parityShards;
     const driveCount = this.drives.length;
