@@ -45,14 +45,7 @@ const DRIVE_DIRECTORY_NAME = 'drive';
 /** With drives and neither --index nor --data, the index lives in this directory of the first drive. */
 const INDEX_DIRECTORY_NAME = 'index';
 const INDEX_FILE_NAME = 'index.db';
-/**
- * libuv's threadpool runs every fs call, fdatasync and Reed–Solomon job; its default of 4 threads
- * lets 4 drives' fdatasyncs stall all reads. It is sized before any thread starts, i.e. from the
- * environment of a new process: cluster workers get 4 + this many per drive (unless set).
- */
-const THREADPOOL_THREADS_BASE = 4;
-const THREADPOOL_THREADS_PER_DRIVE = 2;
-const THREADPOOL_VARIABLE = 'UV_THREADPOOL_SIZE';
+const WORKER_PORT_VARIABLE = 'CAIRN_WORKER_PORT';
 
 /**
  * Without drives: everything under --data DIR (DIR/drive, DIR/index.db, DIR/credentials.json), as
@@ -68,7 +61,6 @@ export function resolveStorageLocations(given: { dataDirectory?: string; drives:
   const indexDirectory = resolve(given.indexDirectory ?? given.dataDirectory ?? join(drivePaths[0]!, INDEX_DIRECTORY_NAME));
   return { dataDirectory: resolve(given.dataDirectory ?? indexDirectory), drivePaths, indexDirectory };
 }
-const WORKER_PORT_VARIABLE = 'CAIRN_WORKER_PORT';
 
 /** "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT". */
 export function parseAddress(address: string): { host: string; port: number } {
@@ -97,7 +89,7 @@ interface RunningWorker {
 
 /** Opens the layers under the data directory and serves S3 from this process. */
 async function serve(settings: ServerSettings, credentials: RootCredentials): Promise<RunningWorker> {
-  // prepareStorage formed the set already: this process only joins it (and never formats a drive).
+  // prepareDataDirectory formed the set already: this process only joins it (and never formats a drive).
   const storage = await Storage.open({ drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join' });
   const index = await ThreadedSqliteIndex.open(join(settings.indexDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
@@ -241,7 +233,7 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
-    cluster.fork(workerEnvironment);
+    cluster.fork({ [WORKER_PORT_VARIABLE]: String(settings.port) });
   });
   // Workers accept on the primary's one listening socket (the kernel spreads connections): a dying
   // worker cannot close it, and the primary stays off the path of every connection.
@@ -249,10 +241,7 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
   // Index writes travel to the primary as structured clones (records carry Uint8Arrays).
   cluster.setupPrimary({ serialization: 'advanced' });
   const indexWriter = serveIndexWrites(join(settings.indexDirectory, INDEX_FILE_NAME));
-  const workerEnvironment: Record<string, string> = { [WORKER_PORT_VARIABLE]: String(settings.port) };
-  if (settings.drivePaths.length > 1 && process.env[THREADPOOL_VARIABLE] === undefined) {
-    workerEnvironment[THREADPOOL_VARIABLE] = String(THREADPOOL_THREADS_BASE + THREADPOOL_THREADS_PER_DRIVE * settings.drivePaths.length);
-  }
+  const workerEnvironment = { [WORKER_PORT_VARIABLE]: String(settings.port) };
   for (let index = 0; index < settings.workers; index += 1) cluster.fork(workerEnvironment);
   const stop = (signal: string) => {
     const workers = Object.values(cluster.workers ?? {});
