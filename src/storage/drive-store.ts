@@ -26,7 +26,7 @@ export interface DriveStoreOptions {
    * Set members: check after each fdatasync that the volume file is still linked (a removed drive
    * directory must not acknowledge writes into a deleted file), and allow going offline.
    */
-  member?: { driveIndex: number };
+  member?: { driveIndex: number; setId: string };
   /** Start offline (a set member that could not be opened); a health check may bring it online. */
   offlineReason?: string;
 }
@@ -56,14 +56,15 @@ export class DriveStore {
   private checking: Promise<void> | null = null;
   private readonly counters: StorageCounters = { writevCount: 0, fdatasyncCount: 0, recordsAppendedCount: 0, bytesAppended: 0 };
   readonly drivePath: string;
-  readonly format: DriveFormat;
+  /** Until a drive that was unusable at open is seen formatted, a placeholder (formatVersion 0). */
+  private driveFormat: DriveFormat;
   private readonly log: (line: string) => void;
   private readonly volumeSizeBytesMax: number;
-  private readonly member: { driveIndex: number } | undefined;
+  private readonly member: { driveIndex: number; setId: string } | undefined;
 
   private constructor(options: DriveStoreOptions) {
     this.drivePath = options.drivePath;
-    this.format = options.format;
+    this.driveFormat = options.format;
     this.log = options.log;
     this.volumeSizeBytesMax = options.volumeSizeBytesMax ?? VOLUME_SIZE_BYTES_MAX;
     checkVolumeSize(this.volumeSizeBytesMax);
@@ -83,6 +84,10 @@ export class DriveStore {
       store.log(`storage: drive ${store.label} is offline: ${store.offlineReason}`);
     }
     return store;
+  }
+
+  get format(): DriveFormat {
+    return this.driveFormat;
   }
 
   get online(): boolean {
@@ -215,13 +220,14 @@ export class DriveStore {
   }
 
   private async runHealthCheck(): Promise<void> {
-    const problem = await this.healthProblem();
+    const { problem, format } = await this.healthProblem();
     if (this.closed) return;
     if (problem !== null) {
       if (this.offlineReason === null) this.takeOffline(problem);
       return;
     }
     if (this.offlineReason === null) return;
+    this.driveFormat = format!;
     try {
       const { volumeId, handle } = await createVolumeFile(this.drivePath);
       if (this.closed) {
@@ -238,17 +244,24 @@ export class DriveStore {
     }
   }
 
-  private async healthProblem(): Promise<string | null> {
+  private async healthProblem(): Promise<{ problem: string | null; format?: DriveFormat }> {
+    let format: DriveFormat;
     try {
-      const format = await readDriveFormat(this.drivePath);
-      if (format.driveId !== this.format.driveId) return `format.json now names another drive (${format.driveId})`;
+      format = await readDriveFormat(this.drivePath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      return code === 'ENOENT' ? 'format.json is gone (drive directory removed or unmounted?)' : `format.json unreadable: ${(error as Error).message}`;
+      return { problem: code === 'ENOENT' ? 'format.json is gone (drive directory removed or unmounted?)' : `format.json unreadable: ${(error as Error).message}` };
     }
+    if (!this.isThisDrive(format)) return { problem: `format.json now names another drive (${format.driveId})` };
     const active = this.active;
-    if (active !== null && this.offlineReason === null && !(await active.isLinked())) return 'the active volume file was removed';
-    return null;
+    if (active !== null && this.offlineReason === null && !(await active.isLinked())) return { problem: 'the active volume file was removed' };
+    return { problem: null, format };
+  }
+
+  /** The same drive; or, for one unusable when the set was opened, the drive formatted for its place. */
+  private isThisDrive(format: DriveFormat): boolean {
+    if (this.driveFormat.formatVersion !== 0) return format.driveId === this.driveFormat.driveId;
+    return format.set !== undefined && format.set.id === this.member?.setId && format.set.driveIndex === this.member.driveIndex;
   }
 
   private takeOffline(reason: string): void {

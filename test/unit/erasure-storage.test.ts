@@ -231,6 +231,26 @@ describe('reads rebuild what is missing or damaged', () => {
     await storage.close();
   });
 
+  test('a drive that goes away and comes back is written and read again', async () => {
+    const paths = await drivePaths(4);
+    const { storage, logLines } = await openSet(paths);
+    await fs.rename(paths[2]!, `${paths[2]!}.away`);
+    await storage.erasureSet!.checkHealth();
+    assert.equal(storage.stats.erasure!.drivesOnlineCount, 3);
+    const whileAway = randomBytes(MIB + 9);
+    const awayPlacement = await put(storage, identity('while-away'), whileAway);
+    assert.equal(storage.stats.erasure!.shardsSkippedOfflineCount, 2, 'one shard of each of the 2 stripes was for the missing drive');
+    await fs.rename(`${paths[2]!}.away`, paths[2]!);
+    await storage.erasureSet!.checkHealth();
+    assert.ok(logLines.some((line) => /drive 2 .* is back online/.test(line)), logLines.join('\n'));
+    const back = randomBytes(5000);
+    const backPlacement = await put(storage, identity('back'), back);
+    assert.ok(backPlacement.erasure!.stripes[0]!.every((shard) => shard !== null), 'all four drives took a shard');
+    assert.deepEqual(await get(storage, identity('back'), backPlacement), back);
+    assert.deepEqual(await get(storage, identity('while-away'), awayPlacement), whileAway);
+    await storage.close();
+  });
+
   test('a drive removed without a health check: writes into it fail at fdatasync, not acknowledged', async () => {
     const paths = await drivePaths(4);
     const { storage } = await openSet(paths);

@@ -69,13 +69,13 @@ export class ErasureSet {
     const prepared = await prepareSet(options.drivePaths, options.mode, options.log);
     const drives = await Promise.all(
       prepared.members.map(async (member, driveIndex) => {
-        // A drive found unusable at open stays offline with a placeholder format; health checks
-        // compare driveIds, so it only comes back by restarting with it fixed.
+        // A drive found unusable at open stays offline with a placeholder format until a health
+        // check finds it formatted for its place in the set (e.g. by the cluster primary).
         const format = member.format ?? { format: 'cairn-drive' as const, formatVersion: 0, driveId: `(offline drive ${driveIndex})`, createdAt: '' };
         try {
-          return await DriveStore.open({ drivePath: member.path, format, log: options.log, volumeSizeBytesMax: options.volumeSizeBytesMax, member: { driveIndex }, offlineReason: member.offlineReason });
+          return await DriveStore.open({ drivePath: member.path, format, log: options.log, volumeSizeBytesMax: options.volumeSizeBytesMax, member: { driveIndex, setId: prepared.id }, offlineReason: member.offlineReason });
         } catch (error) {
-          return DriveStore.open({ drivePath: member.path, format, log: options.log, volumeSizeBytesMax: options.volumeSizeBytesMax, member: { driveIndex }, offlineReason: (error as Error).message });
+          return DriveStore.open({ drivePath: member.path, format, log: options.log, volumeSizeBytesMax: options.volumeSizeBytesMax, member: { driveIndex, setId: prepared.id }, offlineReason: (error as Error).message });
         }
       }),
     );
