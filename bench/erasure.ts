@@ -1,7 +1,7 @@
 // `npm run bench:erasure`: erasure coding, measured three ways in one run.
 //   1. The Reed–Solomon kernel on one core: encode and decode of 1 MiB stripes, 4+2, 8+4 and 3+3.
-//   2. The storage layer in-process on 6 drives: small-object latency per layout (3+3 striped,
-//      4 copies, 2 copies) — the measurement behind "replicate small objects or not".
+//   2. The storage layer in-process on 6 drives: small-object latency, rate and space per layout
+//      (3+3 striped, 4 copies, 2 copies) — the measurement behind SMALL_OBJECT_COPIES_SIZE_BYTES_MAX.
 //   3. Real servers: PUT and GET throughput with 6 drives (STANDARD and REDUCED_REDUNDANCY) against
 //      1 drive, same client, same machine, same run.
 //
@@ -35,6 +35,7 @@ interface HttpCell { sizeBytes: number; connections: number }
 const HTTP_CELLS: HttpCell[] = [
   { sizeBytes: 4 * KIB, connections: 1 },
   { sizeBytes: 4 * KIB, connections: 32 },
+  { sizeBytes: 64 * KIB, connections: 32 },
   { sizeBytes: 1 * MIB, connections: 8 },
   { sizeBytes: 16 * MIB, connections: 4 },
 ];
@@ -87,20 +88,27 @@ async function measureKernel(): Promise<string> {
   return `### Reed–Solomon kernel, one core, 1 MiB stripes (GB/s of object data)\n\n${table(['layout', 'encode', 'decode'], rows)}`;
 }
 
-interface LayoutCase { label: string; layout: Layout }
+interface LayoutCase { label: string; layout: Layout; sizeBytes: number }
 
-/** Storage layer on 6 drives: 4 KiB writes and reads, 1 writer (latency) and 32 writers (rate). */
+const LAYOUT_SIZES_BYTES = [4 * KIB, 16 * KIB, 64 * KIB];
+
+/**
+ * Storage layer on 6 drives: small objects striped 3+3 against m+1 = 4 copies (the choice behind
+ * SMALL_OBJECT_COPIES_SIZE_BYTES_MAX) and 2 copies (the reduced class): 1 writer or reader for
+ * latency, 32 for the rate.
+ */
 async function measureSmallObjectLayouts(): Promise<string> {
-  const cases: LayoutCase[] = [
-    { label: 'striped 3+3 (STANDARD)', layout: { dataShards: 3, parityShards: 3 } },
-    { label: '4 copies (STANDARD if replicated)', layout: { dataShards: 1, parityShards: 3 } },
-    { label: '2 copies (REDUCED_REDUNDANCY)', layout: { dataShards: 1, parityShards: 1 } },
-  ];
+  const cases: LayoutCase[] = [];
+  for (const sizeBytes of LAYOUT_SIZES_BYTES) {
+    cases.push({ label: 'striped 3+3', layout: { dataShards: 3, parityShards: 3 }, sizeBytes });
+    cases.push({ label: '4 copies', layout: { dataShards: 1, parityShards: 3 }, sizeBytes });
+  }
+  cases.push({ label: '2 copies (REDUCED_REDUNDANCY)', layout: { dataShards: 1, parityShards: 1 }, sizeBytes: 4 * KIB });
   const root = makeTemporaryDirectory('cairn-erasure-layouts-');
   const rows: string[][] = [];
   try {
-    const body = randomBytes(4 * KIB);
-    for (const [caseIndex, { label, layout }] of cases.entries()) {
+    for (const [caseIndex, { label, layout, sizeBytes }] of cases.entries()) {
+      const body = randomBytes(sizeBytes);
       const drives = Array.from({ length: SET_DRIVES }, (_, index) => path.join(root, `case${caseIndex}`, `d${index + 1}`));
       const storage = await Storage.open({ drivePaths: drives, logger: () => {} });
       const set = storage.erasureSet!;
@@ -120,14 +128,18 @@ async function measureSmallObjectLayouts(): Promise<string> {
       const putRate = await timedLoop(32, putOne);
       const getLatency = await timedLoop(1, (index) => getOne(index));
       const getRate = await timedLoop(32, (index) => getOne(index));
-      rows.push([label, ms(putLatency.p50Ms), ms(putLatency.p99Ms), `${Math.round(putRate.opsPerS)}`, ms(getLatency.p50Ms), ms(getLatency.p99Ms), `${Math.round(getRate.opsPerS)}`]);
+      const diskBytesPerObject = storage.stats.bytesAppended / placements.length;
+      rows.push([
+        formatBytes(sizeBytes), label, ms(putLatency.p50Ms), ms(putLatency.p99Ms), `${Math.round(putRate.opsPerS)}`,
+        ms(getLatency.p50Ms), ms(getLatency.p99Ms), `${Math.round(getRate.opsPerS)}`, `${(diskBytesPerObject / KIB).toFixed(1)} KiB`,
+      ]);
       await storage.close();
     }
   } finally {
     removeTemporaryDirectory(root);
   }
-  return '### Storage layer, 6 drives, 4 KiB objects (in-process, no HTTP)\n\n'
-    + table(['layout', 'PUT p50 (1 writer)', 'PUT p99', 'PUT/s (32 writers)', 'GET p50 (1 reader)', 'GET p99', 'GET/s (32 readers)'], rows);
+  return '### Storage layer, 6 drives, small objects (in-process, no HTTP)\n\n'
+    + table(['size', 'layout', 'PUT p50 (1 writer)', 'PUT p99', 'PUT/s (32 writers)', 'GET p50 (1 reader)', 'GET p99', 'GET/s (32 readers)', 'on disk per object'], rows);
 }
 
 function ms(value: number): string {
@@ -176,7 +188,7 @@ function describePhase(result: PhaseResult, sizeBytes: number): { rate: string; 
 async function measureServers(): Promise<string> {
   const cases: ServerCase[] = [
     { label: '1 drive', drives: 1 },
-    { label: '6 drives STANDARD (3+3)', drives: SET_DRIVES },
+    { label: '6 drives STANDARD (3+3; ≤ 16 KiB: 4 copies)', drives: SET_DRIVES },
     { label: '6 drives REDUCED_REDUNDANCY (2 copies)', drives: SET_DRIVES, storageClass: 'REDUCED_REDUNDANCY' },
   ];
   const results = new Map<string, Map<string, { rate: string; p50: string; p99: string; failures: string }>>();

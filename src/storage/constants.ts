@@ -80,6 +80,13 @@ export const SET_DRIVES_MAX = 16;
  * kernel's full speed, and a stripe in memory small (two per stream: one sent, one read ahead).
  */
 export const STRIPE_DATA_SIZE_BYTES = 1 * MIB;
+/**
+ * STANDARD objects up to this size are stored as m+1 copies instead of k+m stripes: a read is one
+ * record instead of k, a write m+1 records instead of k+m and no parity to compute. They take
+ * (m+1)/(k/(k+m)) times the space of striping (1.8× on 6 drives, records included, for 4 KiB).
+ * Measured with `npm run bench:erasure` (docs/performance.md, "Small objects").
+ */
+export const SMALL_OBJECT_COPIES_SIZE_BYTES_MAX = 16 * KIB;
 /** The Reed–Solomon kernel works on shards that are a whole number of 8-byte words. */
 export const SHARD_ALIGNMENT_BYTES = 8;
 /** A 5 GiB object is this many stripes at most. */

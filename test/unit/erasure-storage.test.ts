@@ -20,7 +20,7 @@ import {
   type RecordIdentity,
   type Redundancy,
 } from '../../src/storage/index.js';
-import { RECORD_FIXED_HEADER_SIZE_BYTES, STRIPE_DATA_SIZE_BYTES } from '../../src/storage/constants.js';
+import { RECORD_FIXED_HEADER_SIZE_BYTES, SMALL_OBJECT_COPIES_SIZE_BYTES_MAX, STRIPE_DATA_SIZE_BYTES } from '../../src/storage/constants.js';
 import { dataShardsCovering, driveOfShard, layoutFor, shardSizeBytes, standardParityShards, stripeCountOf, stripeDataBytesOf, writeQuorum } from '../../src/storage/erasure/geometry.js';
 
 const MIB = 1024 * 1024;
@@ -122,7 +122,7 @@ describe('erasure placement encoding', () => {
       assert.equal(encoded[0], 2, 'placement format version 2');
       assert.deepEqual(decodePlacement(new Uint8Array(encoded)), placement);
     }
-    assert.ok(encodePlacement(small).length <= 80, `4 KiB object: ${encodePlacement(small).length} bytes`);
+    assert.ok(encodePlacement(small).length <= 60, `4 KiB object (4 copies): ${encodePlacement(small).length} bytes`);
     assert.ok(encodePlacement(large).length <= 20 + 6 * 6 * 8, `6-stripe object: ${encodePlacement(large).length} bytes`);
     const encoded = encodePlacement(small);
     for (const bad of [encoded.subarray(0, encoded.length - 1), Buffer.concat([encoded, Buffer.from([0])]), Buffer.from([2, 0, 1])]) {
@@ -136,7 +136,7 @@ describe('erasure placement encoding', () => {
 });
 
 describe('erasure set round trips', () => {
-  const sizes = [0, 1, 4096, STRIPE_DATA_SIZE_BYTES - 1, STRIPE_DATA_SIZE_BYTES, STRIPE_DATA_SIZE_BYTES + 1, 3.5 * MIB];
+  const sizes = [0, 1, 4096, SMALL_OBJECT_COPIES_SIZE_BYTES_MAX, SMALL_OBJECT_COPIES_SIZE_BYTES_MAX + 1, STRIPE_DATA_SIZE_BYTES - 1, STRIPE_DATA_SIZE_BYTES, STRIPE_DATA_SIZE_BYTES + 1, 3.5 * MIB];
   for (const redundancy of ['standard', 'reduced'] as const) {
     test(`${redundancy}: objects of ${sizes.join(', ')} bytes and ranges`, async () => {
       const { storage } = await openSet(await drivePaths(6));
@@ -145,7 +145,9 @@ describe('erasure set round trips', () => {
         const id = identity(`${redundancy}-${sizeBytes}`);
         const placement = await put(storage, id, data, redundancy);
         assert.equal(placement.sizeBytes, sizeBytes);
-        const expected = redundancy === 'standard' ? { dataShards: 3, parityShards: 3 } : { dataShards: 1, parityShards: 1 };
+        // Small STANDARD objects are m+1 = 4 copies; larger ones 3+3 stripes; the reduced class 2 copies.
+        const small = sizeBytes <= SMALL_OBJECT_COPIES_SIZE_BYTES_MAX;
+        const expected = redundancy === 'reduced' ? { dataShards: 1, parityShards: 1 } : small ? { dataShards: 1, parityShards: 3 } : { dataShards: 3, parityShards: 3 };
         assert.equal(placement.erasure!.dataShards, expected.dataShards);
         assert.equal(placement.erasure!.parityShards, expected.parityShards);
         assert.ok(placement.erasure!.stripes.every((shards) => shards.every((shard) => shard !== null)), 'every shard written');
@@ -159,6 +161,21 @@ describe('erasure set round trips', () => {
       await storage.close();
     });
   }
+
+  test('small STANDARD objects are copies: one record per read, any m drives may go', async () => {
+    const paths = await drivePaths(6);
+    const { storage } = await openSet(paths);
+    const data = randomBytes(SMALL_OBJECT_COPIES_SIZE_BYTES_MAX);
+    const placement = await put(storage, identity('small-copies'), data);
+    assert.deepEqual([placement.erasure!.dataShards, placement.erasure!.parityShards, placement.erasure!.drives.length], [1, 3, 4]);
+    const before = storage.stats.readsCount;
+    assert.deepEqual(await get(storage, identity('small-copies'), placement), data);
+    assert.equal(storage.stats.readsCount - before, 1);
+    for (const driveIndex of placement.erasure!.drives.slice(0, 3)) await fs.rm(paths[driveIndex]!, { recursive: true });
+    await storage.erasureSet!.checkHealth();
+    assert.deepEqual(await get(storage, identity('small-copies'), placement), data, 'the fourth copy');
+    await storage.close();
+  });
 
   test('a small ranged read touches only the data shard it needs', async () => {
     const { storage } = await openSet(await drivePaths(6));
@@ -256,8 +273,8 @@ describe('reads rebuild what is missing or damaged', () => {
     const { storage } = await openSet(paths);
     await put(storage, identity('warm'), randomBytes(100));
     await Promise.all([fs.rm(paths[0]!, { recursive: true }), fs.rm(paths[1]!, { recursive: true })]);
-    // 2+2 needs 3 shards durable; two volumes are unlinked, so the fdatasync check refuses them.
-    await assert.rejects(put(storage, identity('lost'), randomBytes(100)), StorageUnavailableError);
+    // A striped 2+2 write needs 3 shards durable; two volumes are unlinked, so the fdatasync check refuses them.
+    await assert.rejects(put(storage, identity('lost'), randomBytes(100_000)), StorageUnavailableError);
     await storage.close();
   });
 });

@@ -3,7 +3,7 @@
 // up to date and remembers damaged shards for repair.
 
 import assert from 'node:assert/strict';
-import { RECORD_TYPE_TOMBSTONE, DRIVE_HEALTH_CHECK_INTERVAL_MS, STRIPE_DATA_SIZE_BYTES } from '../constants.js';
+import { DRIVE_HEALTH_CHECK_INTERVAL_MS, RECORD_TYPE_TOMBSTONE, SMALL_OBJECT_COPIES_SIZE_BYTES_MAX, STRIPE_DATA_SIZE_BYTES } from '../constants.js';
 import { DriveStore, type DriveStoreStats } from '../drive-store.js';
 import { StorageUnavailableError } from '../errors.js';
 import type { Placement } from '../placement.js';
@@ -15,7 +15,7 @@ import { describeLayout, layoutFor, writeQuorum, type Layout, type Redundancy } 
 import { readErasure, type ShardDamage } from './reader.js';
 import { RepairQueue, type RepairQueueStats } from './repair-queue.js';
 import { prepareSet, type SetOpenMode } from './set-format.js';
-import { ErasureObjectWriter } from './writer.js';
+import { ErasureObjectWriter, type ShardPlacementPlan } from './writer.js';
 
 export interface ErasureSetOptions {
   drivePaths: readonly string[];
@@ -40,6 +40,21 @@ export interface ErasureSetStats {
   /** Shards not written because their drive was offline (healed with the drive, not queued). */
   shardsSkippedOfflineCount: number;
   repairQueue: RepairQueueStats;
+}
+
+/**
+ * Small STANDARD objects: m+1 copies (any m drives may fail, as with k+m), on online drives first.
+ * Their write quorum keeps the striped layout's margin: a stripe acknowledged with q of k+m shards
+ * survives q−k more losses, so copies need q−k+1.
+ */
+function smallObjectPlan(layout: Layout, onlineFirst: number[]): ShardPlacementPlan & { sizeBytesMax: number } {
+  const copies = layout.parityShards + 1;
+  return {
+    layout: { dataShards: 1, parityShards: layout.parityShards },
+    drives: onlineFirst.slice(0, copies),
+    writeQuorum: writeQuorum(layout) - layout.dataShards + 1,
+    sizeBytesMax: SMALL_OBJECT_COPIES_SIZE_BYTES_MAX,
+  };
 }
 
 export class ErasureSet {
@@ -111,10 +126,12 @@ export class ErasureSet {
       throw new StorageUnavailableError(`${online.length} of ${driveCount} drives are online; a ${describeLayout(layout)} write needs ${quorum}`);
     }
     // A narrower stripe than the set takes online drives first; a full-width one takes every drive.
-    const drives = width === driveCount ? order : [...online, ...order.filter((index) => !online.includes(index))].slice(0, width);
+    const onlineFirst = [...online, ...order.filter((index) => !online.includes(index))];
+    const drives = width === driveCount ? order : onlineFirst.slice(0, width);
     return new ErasureObjectWriter(
       {
         layout, drives, writeQuorum: quorum, stripeDataSizeBytes: STRIPE_DATA_SIZE_BYTES, driveStores: this.drives,
+        smallObject: layoutOverride === undefined && layout.dataShards > 1 ? smallObjectPlan(layout, onlineFirst) : undefined,
         onShardMissing: (shardIdentity, stripeIndex, shardIndex, driveIndex, reason) => {
           if (!this.drives[driveIndex]!.online) this.shardsSkippedOfflineCount += 1;
           else this.shardDamaged({ identity: shardIdentity, stripeIndex, shardIndex, driveIndex, reason });

@@ -15,12 +15,20 @@ import { encodeParity } from './codec.js';
 import { describeLayout, driveOfShard, shardSizeBytes, type Layout } from './geometry.js';
 import type { ShardLocation } from './placement-codec.js';
 
-/** What a writer is given by the set: the layout, the drives in shard-slot order, the quorum. */
-export interface WritePlan {
+/** A layout and where it puts shards: k+m distinct set drive indexes, and the shards a write needs. */
+export interface ShardPlacementPlan {
   layout: Layout;
-  /** k+m distinct set drive indexes. */
   drives: number[];
   writeQuorum: number;
+}
+
+/** What a writer is given by the set: the layout, the drives in shard-slot order, the quorum. */
+export interface WritePlan extends ShardPlacementPlan {
+  /**
+   * An object that ends within its first stripe and is at most `sizeBytesMax` is written with this
+   * plan instead (copies rather than stripes: one record per read; see docs/storage-format.md).
+   */
+  smallObject?: ShardPlacementPlan & { sizeBytesMax: number };
   stripeDataSizeBytes: number;
   driveStores: readonly DriveStore[];
   /** A shard that could not be written: logged and queued for repair by the set. */
@@ -50,10 +58,13 @@ export class ErasureObjectWriter implements ObjectWriter {
   private acceptedBytes = 0;
   private readonly stripeCapacityBytes: number;
 
+  private plan: WritePlan;
+
   constructor(
-    private readonly plan: WritePlan,
+    plan: WritePlan,
     private readonly identity: RecordIdentity,
   ) {
+    this.plan = plan;
     assertIdentity(identity);
     const { layout, stripeDataSizeBytes } = plan;
     assert.equal(plan.drives.length, layout.dataShards + layout.parityShards, 'one drive per shard');
@@ -97,6 +108,11 @@ export class ErasureObjectWriter implements ObjectWriter {
       throw new TypeError('objectMetadata must be a plain object');
     }
     try {
+      const small = this.plan.smallObject;
+      if (small !== undefined && this.stripeCount === 0 && this.stripeFillBytes <= small.sizeBytesMax) {
+        // Nothing is on the drives yet: the whole object is in the buffer, so it may change layout.
+        this.plan = { ...this.plan, layout: small.layout, drives: small.drives, writeQuorum: small.writeQuorum };
+      }
       await this.flushStripe(objectMetadata);
       if (this.aborted()) throw new Error('object writer aborted');
       // Durable before visible: each drive's group commit covers this writer's records on it.
