@@ -240,7 +240,10 @@ export class DriveStore {
       this.log(`storage: drive ${this.label} is back online (was offline: ${this.offlineReason}), appending to volume ${volumeId}`);
       this.offlineReason = null;
     } catch (error) {
-      this.log(`storage: drive ${this.label} stays offline: cannot create a volume: ${(error as Error).message}`);
+      // Checked every second: say it once, not every time.
+      const reason = `cannot create a volume: ${(error as Error).message}`;
+      if (reason !== this.offlineReason) this.log(`storage: drive ${this.label} stays offline: ${reason}`);
+      this.offlineReason = reason;
     }
   }
 
