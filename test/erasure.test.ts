@@ -203,7 +203,8 @@ describe('a 6-drive erasure set over HTTP', () => {
         continue;
       }
       expectErrorResponse(response, 503, 'ServiceUnavailable');
-      assert.ok(body.length === 0 || !response.body.includes(body.subarray(0, Math.min(64, body.length))), `${key}: no object bytes in the error`);
+      // (A body of a few bytes could appear in any XML by chance: check the ones long enough to tell.)
+      assert.ok(body.length < 64 || !response.body.includes(body.subarray(0, 64)), `${key}: no object bytes in the error`);
       refused += 1;
     }
     assert.ok(refused >= [...stored.values()].filter(({ body, storageClass }) => storageClass === 'STANDARD' && body.length > SMALL_OBJECT_BYTES_MAX).length);
