@@ -57,8 +57,11 @@ export class SigV4Signer {
     this.host = host;
   }
 
-  /** Path-style request: `path` is "/bucket/key" unencoded; the key is encoded here. */
-  sign(method: string, path: string, query: QueryParameters = []): SignedRequestParts {
+  /**
+   * Path-style request: `path` is "/bucket/key" unencoded; the key is encoded here. `extraHeaders`
+   * (lowercase names, e.g. x-amz-storage-class) are sent and signed too.
+   */
+  sign(method: string, path: string, query: QueryParameters = [], extraHeaders: ReadonlyArray<readonly [name: string, value: string]> = []): SignedRequestParts {
     const nowMs = Date.now();
     this.refreshDate(nowMs);
     const canonicalPath = uriEncode(path, true);
@@ -67,22 +70,22 @@ export class SigV4Signer {
       .sort(([nameA, valueA], [nameB, valueB]) => compareCodeUnits(nameA, nameB) || compareCodeUnits(valueA, valueB))
       .map(([name, value]) => `${name}=${value}`)
       .join('&');
+    const signedHeaders: Array<readonly [string, string]> = [
+      ['host', this.host], ['x-amz-content-sha256', UNSIGNED_PAYLOAD], ['x-amz-date', this.cachedAmzDate], ...extraHeaders,
+    ];
+    if (extraHeaders.length > 0) signedHeaders.sort(([nameA], [nameB]) => compareCodeUnits(nameA, nameB));
+    const signedHeaderNames = extraHeaders.length === 0 ? SIGNED_HEADERS : signedHeaders.map(([name]) => name).join(';');
     const canonicalRequest = `${method}\n${canonicalPath}\n${canonicalQuery}\n`
-      + `host:${this.host}\nx-amz-content-sha256:${UNSIGNED_PAYLOAD}\nx-amz-date:${this.cachedAmzDate}\n\n`
-      + `${SIGNED_HEADERS}\n${UNSIGNED_PAYLOAD}`;
+      + signedHeaders.map(([name, value]) => `${name}:${value}\n`).join('') + '\n'
+      + `${signedHeaderNames}\n${UNSIGNED_PAYLOAD}`;
     const stringToSign = `${ALGORITHM}\n${this.cachedAmzDate}\n${this.cachedScope}\n`
       + createHash('sha256').update(canonicalRequest).digest('hex');
     const signature = createHmac('sha256', this.cachedSigningKey).update(stringToSign).digest('hex');
     const authorization = `${ALGORITHM} Credential=${this.credentials.accessKeyId}/${this.cachedScope}, `
-      + `SignedHeaders=${SIGNED_HEADERS}, Signature=${signature}`;
+      + `SignedHeaders=${signedHeaderNames}, Signature=${signature}`;
     return {
       pathAndQuery: canonicalQuery === '' ? canonicalPath : `${canonicalPath}?${canonicalQuery}`,
-      headers: [
-        'host', this.host,
-        'x-amz-content-sha256', UNSIGNED_PAYLOAD,
-        'x-amz-date', this.cachedAmzDate,
-        'authorization', authorization,
-      ],
+      headers: [...signedHeaders.flat(), 'authorization', authorization],
     };
   }
 

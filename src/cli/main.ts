@@ -9,6 +9,7 @@ import {
   DEFAULT_DATA_DIRECTORY,
   DEFAULT_REGION,
   parseAddress,
+  resolveStorageLocations,
   runServer,
 } from './server-command.js';
 import { DEFAULT_LIFECYCLE_DAY_SECONDS, defaultLifecycleIntervalMs, LIFECYCLE_INTERVAL_MS_MIN } from '../services/lifecycle/worker.js';
@@ -20,9 +21,14 @@ const WORKERS_MAX = 64;
 const USAGE = `usage: cairn <command> [options]
 
 commands:
-  server [--address HOST:PORT] [--data DIR] [--region REGION] [--domain NAME]...
+  server [--address HOST:PORT] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR] [--drive DRIVE]... [DRIVE...]
       Serve S3. Defaults: --address ${DEFAULT_ADDRESS}, --data ${DEFAULT_DATA_DIRECTORY}, --region ${DEFAULT_REGION},
       --domain localhost (virtual-hosted-style requests to <bucket>.<domain>).
+      Storage: without drives, one drive in DIR/drive and the index in DIR. With 2–16 drives (as
+      arguments or --drive, or both), an erasure set over them: STANDARD objects are Reed–Solomon
+      coded k+m across the drives, REDUCED_REDUNDANCY and EXPRESS_ONEZONE are kept as two copies.
+      --index DIR: where the index lives (default: DIR of --data if given, else DRIVE1/index);
+      credentials are kept in --data DIR if given, else beside the index.
       --abandoned-upload-age SECONDS: multipart uploads idle longer are aborted (default 7 days).
       --workers N: processes serving on the one port, sharing index and drive (default: the number of cores).
       --lifecycle-day-seconds N: the length of a lifecycle "day" (default ${DEFAULT_LIFECYCLE_DAY_SECONDS}, S3's day);
@@ -45,11 +51,13 @@ ${adminCommandsSummary('    ')}
 `;
 
 async function serverCommand(args: string[]): Promise<number | undefined> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args,
     options: {
       address: { type: 'string', default: DEFAULT_ADDRESS },
-      data: { type: 'string', default: DEFAULT_DATA_DIRECTORY },
+      data: { type: 'string' },
+      drive: { type: 'string', multiple: true, default: [] },
+      index: { type: 'string' },
       region: { type: 'string', default: DEFAULT_REGION },
       domain: { type: 'string', multiple: true, default: ['localhost'] },
       'account-id': { type: 'string', default: DEFAULT_ACCOUNT_ID },
@@ -59,7 +67,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       'lifecycle-interval': { type: 'string', default: process.env['CAIRN_LIFECYCLE_INTERVAL_SECONDS'] },
     },
     strict: true,
-    allowPositionals: false,
+    allowPositionals: true,
   });
   const { host, port } = parseAddress(values.address);
   const workers = Number(values.workers);
@@ -81,10 +89,15 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
   if (!Number.isFinite(lifecycleIntervalMs) || lifecycleIntervalMs < LIFECYCLE_INTERVAL_MS_MIN) {
     throw new Error(`--lifecycle-interval ${intervalText}: expected at least ${LIFECYCLE_INTERVAL_MS_MIN / 1000} seconds`);
   }
+  const locations = resolveStorageLocations({
+    dataDirectory: values.data,
+    drives: [...positionals, ...values.drive],
+    indexDirectory: values.index,
+  });
   await runServer({
     host,
     port,
-    dataDirectory: values.data,
+    ...locations,
     region: values.region,
     virtualHostDomains: values.domain.map((domain) => domain.toLowerCase()),
     accountId: values['account-id'],

@@ -9,7 +9,7 @@ import { createFrontend } from '../frontend/http-server.js';
 import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
 import type { Layers } from '../services/objects.js';
-import { openDrive, Storage } from '../storage/index.js';
+import { describeLayout, layoutFor, openDrive, prepareSet, Storage } from '../storage/index.js';
 import { Identities } from '../services/iam/identities.js';
 import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
 import { startLifecycleWorker } from '../services/lifecycle/worker.js';
@@ -17,10 +17,19 @@ import { startUploadSweeper } from '../services/upload-sweeper.js';
 import { clearMetadataScratch, startMetadata } from './metadata-setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
-export interface ServerSettings {
+/** Where the server keeps its state; see resolveStorageLocations. */
+export interface StorageLocations {
+  /** Holds credentials.json (and, without drives, the drive and the index). */
+  dataDirectory: string;
+  /** One path: a standalone drive. Two or more: the drives of an erasure set. */
+  drivePaths: string[];
+  /** Holds index.db. */
+  indexDirectory: string;
+}
+
+export interface ServerSettings extends StorageLocations {
   host: string;
   port: number;
-  dataDirectory: string;
   region: string;
   virtualHostDomains: string[];
   accountId: string;
@@ -42,6 +51,8 @@ export const DEFAULT_ACCOUNT_ID = '000000000000';
 export const DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS = 7 * 24 * 60 * 60;
 const PORT_MAX = 65535;
 const DRIVE_DIRECTORY_NAME = 'drive';
+/** With drives and neither --index nor --data, the index lives in this directory of the first drive. */
+const INDEX_DIRECTORY_NAME = 'index';
 const INDEX_FILE_NAME = 'index.db';
 const WORKER_PORT_VARIABLE = 'CAIRN_WORKER_PORT';
 /**
@@ -49,6 +60,21 @@ const WORKER_PORT_VARIABLE = 'CAIRN_WORKER_PORT';
  * background services (lifecycle, upload sweeper, S3 Metadata export), so they never run twice at once.
  */
 const BACKGROUND_WORKER_VARIABLE = 'CAIRN_WORKER_RUNS_BACKGROUND';
+
+/**
+ * Without drives: everything under --data DIR (DIR/drive, DIR/index.db, DIR/credentials.json), as
+ * always. With drives: the index in --index DIR, else in --data DIR, else in DRIVE1/index; the
+ * credentials in --data DIR, else beside the index.
+ */
+export function resolveStorageLocations(given: { dataDirectory?: string; drives: string[]; indexDirectory?: string }): StorageLocations {
+  if (given.drives.length === 0) {
+    const dataDirectory = resolve(given.dataDirectory ?? DEFAULT_DATA_DIRECTORY);
+    return { dataDirectory, drivePaths: [join(dataDirectory, DRIVE_DIRECTORY_NAME)], indexDirectory: resolve(given.indexDirectory ?? dataDirectory) };
+  }
+  const drivePaths = given.drives.map((drive) => resolve(drive));
+  const indexDirectory = resolve(given.indexDirectory ?? given.dataDirectory ?? join(drivePaths[0]!, INDEX_DIRECTORY_NAME));
+  return { dataDirectory: resolve(given.dataDirectory ?? indexDirectory), drivePaths, indexDirectory };
+}
 
 /** "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT". */
 export function parseAddress(address: string): { host: string; port: number } {
@@ -96,10 +122,11 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers): { st
 
 /** Opens the layers under the data directory and serves S3 from this process. */
 async function serve(settings: ServerSettings, credentials: RootCredentials): Promise<RunningWorker> {
-  const dataDirectory = resolve(settings.dataDirectory);
-  const storage = await Storage.open({ drivePath: join(dataDirectory, DRIVE_DIRECTORY_NAME), logger: log });
-  const index = await ThreadedSqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
+  // prepareDataDirectory formed the set already: this process only joins it (and never formats a drive).
+  const storage = await Storage.open({ drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join' });
+  const index = await ThreadedSqliteIndex.open(join(settings.indexDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
+  const dataDirectory = settings.dataDirectory;
   const identities = new Identities(index, loadOrCreateMasterKey(dataDirectory), settings.accountId);
   const metadata = await startMetadata({ index, storage }, {
     dataDirectory, region: settings.region, ownerId, runsBackgroundWork: runsBackgroundWork(), lifecycleDayMs: settings.lifecycleDayMs, log,
@@ -133,20 +160,31 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
 }
 
 /**
- * Everything that must happen once before any process serves: the data directory, the root
- * credentials, the drive's format.json and the index schema (so workers never race to create them).
+ * Everything that must happen once before any process serves: the drives' format.json (forming the
+ * erasure set), the data directory, the root credentials and the index schema (so workers never race
+ * to create them). The drives come first: a refused set must leave every directory untouched, and
+ * the default index directory lives inside the first drive, which must be formatted before it.
  */
 async function prepareDataDirectory(settings: ServerSettings): Promise<RootCredentials> {
-  const dataDirectory = resolve(settings.dataDirectory);
-  mkdirSync(dataDirectory, { recursive: true });
-  const credentials = loadRootCredentials(dataDirectory, process.env);
+  // The drives' formats only: opening Storage would also start volumes this process never writes.
+  if (settings.drivePaths.length === 1) await openDrive(settings.drivePaths[0]!);
+  else await prepareSet(settings.drivePaths, 'form', log);
+  mkdirSync(settings.dataDirectory, { recursive: true });
+  mkdirSync(settings.indexDirectory, { recursive: true });
+  const credentials = loadRootCredentials(settings.dataDirectory, process.env);
   // Made here, before any worker starts, so that workers never race to create it.
-  loadOrCreateMasterKey(dataDirectory);
-  // The drive's format only: opening Storage would also start a volume this process never writes.
-  await openDrive(join(dataDirectory, DRIVE_DIRECTORY_NAME));
-  await SqliteIndex.open(join(dataDirectory, INDEX_FILE_NAME)).close();
-  await clearMetadataScratch(dataDirectory);
+  loadOrCreateMasterKey(settings.dataDirectory);
+  await SqliteIndex.open(join(settings.indexDirectory, INDEX_FILE_NAME)).close();
+  await clearMetadataScratch(settings.dataDirectory);
   return credentials;
+}
+
+function describeDrives(settings: ServerSettings): string {
+  if (settings.drivePaths.length === 1) return settings.drivePaths[0]!;
+  const driveCount = settings.drivePaths.length;
+  const standard = describeLayout(layoutFor('standard', driveCount));
+  const reduced = describeLayout(layoutFor('reduced', driveCount));
+  return `${driveCount} in an erasure set (STANDARD ${standard}, REDUCED_REDUNDANCY/EXPRESS_ONEZONE ${reduced}): ${settings.drivePaths.join(' ')}`;
 }
 
 function printBanner(settings: ServerSettings, credentials: RootCredentials, address: AddressInfo): void {
@@ -154,7 +192,9 @@ function printBanner(settings: ServerSettings, credentials: RootCredentials, add
     `Cairn serving S3`,
     `  endpoint    ${endpointUrl(address)}`,
     `  region      ${settings.region}`,
-    `  data        ${resolve(settings.dataDirectory)}`,
+    `  data        ${settings.dataDirectory}`,
+    `  drives      ${describeDrives(settings)}`,
+    `  index       ${join(settings.indexDirectory, INDEX_FILE_NAME)}`,
     `  workers     ${settings.workers}`,
     `  access key  ${credentials.accessKeyId}`,
   ];
@@ -172,7 +212,6 @@ function printBanner(settings: ServerSettings, credentials: RootCredentials, add
 async function runStandalone(settings: ServerSettings): Promise<void> {
   const credentials = await prepareDataDirectory(settings);
   const worker = await serve(settings, credentials);
-  printBanner(settings, credentials, worker.address);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -187,6 +226,8 @@ async function runStandalone(settings: ServerSettings): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Only now: whoever waits for the banner may signal at once, and must find the handlers in place.
+  printBanner(settings, credentials, worker.address);
 }
 
 /** A cluster worker: serves until SIGTERM from the primary (Ctrl-C reaches it directly too). */
@@ -204,7 +245,7 @@ async function runClusterWorker(requested: ServerSettings): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  const credentials = loadRootCredentials(resolve(settings.dataDirectory), process.env);
+  const credentials = loadRootCredentials(settings.dataDirectory, process.env);
   worker = await serve(settings, credentials);
   if (stopRequested) stop();
 }
@@ -251,7 +292,7 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   // Index writes travel to the primary as structured clones (records carry Uint8Arrays).
   cluster.setupPrimary({ serialization: 'advanced' });
-  const indexWriter = serveIndexWrites(join(resolve(settings.dataDirectory), INDEX_FILE_NAME));
+  const indexWriter = serveIndexWrites(join(settings.indexDirectory, INDEX_FILE_NAME));
   for (let index = 0; index < settings.workers; index += 1) fork(index === 0);
   const stop = (signal: string) => {
     const workers = Object.values(cluster.workers ?? {});

@@ -12,7 +12,7 @@ import {
   SHUTDOWN_GRACE_MS,
 } from '../limits.js';
 import type { Identities } from '../services/iam/identities.js';
-import type { Layers } from '../services/objects.js';
+import { StorageUnavailableError, type Layers } from '../services/objects.js';
 import { newRequestId } from '../util/ids.js';
 import { ADMIN_PATH_PREFIX, answerAdmin } from './admin/api.js';
 import { accessDenied, enforceRoutePermission } from './auth/authorize.js';
@@ -101,6 +101,10 @@ function answerError(res: ServerResponse, req: IncomingMessage, error: unknown, 
   let s3Error: S3Error;
   if (error instanceof S3Error) {
     s3Error = error;
+  } else if (error instanceof StorageUnavailableError) {
+    // Too few drives for a write quorum, or for k good shards: nothing was made visible; retryable.
+    log(`request ${requestId}: ${req.method} ${resource}: 503: ${error.message}`);
+    s3Error = new S3Error('ServiceUnavailable', 'The storage is unavailable: too few drives of the erasure set are online. Please try again.');
   } else {
     log(`request ${requestId}: internal error on ${req.method} ${resource}: ${error instanceof Error ? error.stack : String(error)}`);
     s3Error = new S3Error('InternalError');

@@ -27,7 +27,7 @@ export async function writePart(
 ): Promise<StoredPart | undefined> {
   const dataId = newTimeOrderedId();
   let described: Omit<StoredPart, 'placement'> | undefined;
-  const placement = await writeRecords(layers.storage, { bucket: upload.bucket, key: upload.key, dataId }, body, () => {
+  const placement = await writeRecords(layers.storage, { bucket: upload.bucket, key: upload.key, dataId, storageClass: upload.storageClass }, body, () => {
     const verified = verify();
     described = {
       partNumber,
@@ -79,7 +79,7 @@ export async function completeUpload(
   // The object's own, self-describing entry on disk: a record whose payload lists the parts (up to
   // 10,000 of them: too many for a record header) and whose header carries the object's metadata.
   const manifest = Buffer.from(JSON.stringify({ uploadId: upload.uploadId, parts: manifestParts }), 'utf8');
-  const placement = await writeRecords(layers.storage, { bucket: upload.bucket, key: upload.key, dataId }, [manifest], () => ({
+  const placement = await writeRecords(layers.storage, { bucket: upload.bucket, key: upload.key, dataId, storageClass: upload.storageClass }, [manifest], () => ({
     ...described,
     multipart: { manifest: 'payload' },
   }));

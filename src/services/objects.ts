@@ -16,8 +16,11 @@ import type {
   Tag,
   WriteCondition,
 } from '../index/types.js';
-import { decodePlacement, encodePlacement, type ByteRange, type Storage } from '../storage/index.js';
+import { decodePlacement, encodePlacement, type ByteRange, type Redundancy, type Storage } from '../storage/index.js';
 import { newTimeOrderedId } from '../util/ids.js';
+
+/** Thrown by reads and writes when too few drives are online; the front end answers 503. */
+export { StorageUnavailableError } from '../storage/index.js';
 
 export interface Layers {
   index: Index;
@@ -54,14 +57,28 @@ export type WriteOutcome =
   | { stored: true; object: ObjectRecord; replaced?: ObjectRecord }
   | { stored: false; reason: 'no-such-bucket' | ConditionFailure };
 
+/**
+ * S3 storage classes that stand for lower redundancy and lower latency (S3 Express One Zone keeps one
+ * zone's copies; Reduced Redundancy trades durability for cost): on an erasure set they are written
+ * as two copies instead of k+m Reed–Solomon stripes. Every other class is stored as STANDARD.
+ */
+const REDUCED_REDUNDANCY_STORAGE_CLASSES: ReadonlySet<string> = new Set(['REDUCED_REDUNDANCY', 'EXPRESS_ONEZONE']);
+
+export function redundancyOf(storageClass: string): Redundancy {
+  return REDUCED_REDUNDANCY_STORAGE_CLASSES.has(storageClass) ? 'reduced' : 'standard';
+}
+
 /** Streams `body` into storage records named by a new data id; durable when it resolves. */
 export async function writeRecords(
   storage: Storage,
-  identity: { bucket: string; key: string; dataId: string },
+  identity: { bucket: string; key: string; dataId: string; storageClass: string },
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
   describe: () => Record<string, unknown>,
 ): Promise<Uint8Array> {
-  const writer = storage.createWriter({ bucket: identity.bucket, key: identity.key, versionId: identity.dataId });
+  const writer = storage.createWriter(
+    { bucket: identity.bucket, key: identity.key, versionId: identity.dataId },
+    { redundancy: redundancyOf(identity.storageClass) },
+  );
   try {
     for await (const chunk of body) await writer.write(chunk);
     // The final record carries the metadata, so the index can be rebuilt from the drives.
@@ -75,7 +92,7 @@ export async function writeRecords(
 export async function writeObject(layers: Layers, incoming: NewObject): Promise<WriteOutcome> {
   const dataId = newTimeOrderedId();
   let described: Omit<ObjectRecord, 'placement'> | undefined;
-  const placement = await writeRecords(layers.storage, { bucket: incoming.bucket, key: incoming.key, dataId }, incoming.body, () => {
+  const placement = await writeRecords(layers.storage, { bucket: incoming.bucket, key: incoming.key, dataId, storageClass: incoming.storageClass }, incoming.body, () => {
     const verified = incoming.verify();
     described = {
       bucket: incoming.bucket,

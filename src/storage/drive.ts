@@ -9,17 +9,34 @@ import {
   DRIVE_FORMAT_FILE_SIZE_BYTES_MAX,
   DRIVE_FORMAT_NAME,
   DRIVE_FORMAT_VERSION,
+  DRIVE_FORMAT_VERSION_SET,
+  SET_DRIVES_MAX,
+  SET_DRIVES_MIN,
   VOLUME_CREATE_ATTEMPTS_MAX,
   VOLUME_ID_MAX,
 } from './constants.js';
 import { DriveFormatError } from './errors.js';
+
+/** Which erasure set a drive belongs to, and its place in it (format version 2). */
+export interface DriveSetMembership {
+  id: string;
+  driveIndex: number;
+  driveCount: number;
+}
 
 export interface DriveFormat {
   format: typeof DRIVE_FORMAT_NAME;
   formatVersion: number;
   driveId: string;
   createdAt: string;
+  /** Present exactly on drives of an erasure set (formatVersion 2). */
+  set?: DriveSetMembership;
 }
+
+/** What a drive path holds, found without changing anything. */
+export type DriveInspection =
+  | { kind: 'empty'; exists: boolean }
+  | { kind: 'formatted'; format: DriveFormat };
 
 const FORMAT_FILE_NAME = 'format.json';
 const FORMAT_TEMP_PREFIX = '.format.json.tmp-';
@@ -42,40 +59,63 @@ export function volumePath(drivePath: string, volumeId: number): string {
 }
 
 /**
- * Opens (creating if the directory is missing or empty) the drive at drivePath and returns its
- * format. Refuses, without touching anything, a path that is a file, a non-empty directory that
- * is not a Cairn drive, and a drive written by a newer format version.
+ * Looks at a drive path and reports whether it is empty (or missing) or a formatted Cairn drive.
+ * Refuses (DriveFormatError), without touching anything, a path that is a file, a non-empty
+ * directory that is not a Cairn drive, and a drive whose format is newer than `formatVersionMax`.
  */
-export async function openDrive(drivePath: string): Promise<DriveFormat> {
+export async function inspectDrive(drivePath: string, formatVersionMax: number): Promise<DriveInspection> {
   const stat = await fs.stat(drivePath).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw error;
   });
-  if (stat !== null && !stat.isDirectory()) throw new DriveFormatError(drivePath, 'the path is a file, not a directory');
-  if (stat === null) {
-    await fs.mkdir(drivePath, { recursive: true });
-    await fsyncDirectory(path.dirname(path.resolve(drivePath)));
-  }
+  if (stat === null) return { kind: 'empty', exists: false };
+  if (!stat.isDirectory()) throw new DriveFormatError(drivePath, 'the path is a file, not a directory');
   const entries = await fs.readdir(drivePath);
-  let format: DriveFormat;
-  if (entries.includes(FORMAT_FILE_NAME)) {
-    format = await readFormat(drivePath);
-  } else {
-    const strangers = entries.filter((name) => !IGNORED_ENTRY_NAMES.has(name) && !name.startsWith(FORMAT_TEMP_PREFIX));
-    if (strangers.length > 0) {
-      throw new DriveFormatError(
-        drivePath,
-        `not a Cairn drive: the directory is not empty (${strangers.length} entries) and has no ${FORMAT_FILE_NAME}`,
-      );
-    }
-    format = await createFormat(drivePath);
+  if (entries.includes(FORMAT_FILE_NAME)) return { kind: 'formatted', format: await readFormat(drivePath, formatVersionMax) };
+  const strangers = entries.filter((name) => !IGNORED_ENTRY_NAMES.has(name) && !name.startsWith(FORMAT_TEMP_PREFIX));
+  if (strangers.length > 0) {
+    throw new DriveFormatError(
+      drivePath,
+      `not a Cairn drive: the directory is not empty (${strangers.length} entries) and has no ${FORMAT_FILE_NAME}`,
+    );
   }
-  await fs.mkdir(volumesDirPath(drivePath), { recursive: true });
-  await fsyncDirectory(drivePath);
+  return { kind: 'empty', exists: true };
+}
+
+/**
+ * Opens (creating if the directory is missing or empty) the standalone drive at drivePath and
+ * returns its format. Refuses, without touching anything, a path that is a file, a non-empty
+ * directory that is not a Cairn drive, a drive written by a newer format version, and a drive
+ * that belongs to an erasure set.
+ */
+export async function openDrive(drivePath: string): Promise<DriveFormat> {
+  const inspection = await inspectDrive(drivePath, DRIVE_FORMAT_VERSION);
+  const format = inspection.kind === 'formatted' ? inspection.format : await initialiseDrive(drivePath, inspection.exists, undefined);
+  await ensureVolumesDirectory(drivePath);
   return format;
 }
 
-async function readFormat(drivePath: string): Promise<DriveFormat> {
+/** Creates format.json on an empty (or missing) drive; `set` makes it a member of an erasure set. */
+export async function initialiseDrive(drivePath: string, exists: boolean, set: DriveSetMembership | undefined): Promise<DriveFormat> {
+  if (!exists) {
+    await fs.mkdir(drivePath, { recursive: true });
+    await fsyncDirectory(path.dirname(path.resolve(drivePath)));
+  }
+  return createFormat(drivePath, set);
+}
+
+/** volumes/ exists and its name is durable. */
+export async function ensureVolumesDirectory(drivePath: string): Promise<void> {
+  await fs.mkdir(volumesDirPath(drivePath), { recursive: true });
+  await fsyncDirectory(drivePath);
+}
+
+/** Re-reads format.json (health checks); throws when it is gone, unreadable or not a drive. */
+export async function readDriveFormat(drivePath: string): Promise<DriveFormat> {
+  return readFormat(drivePath, DRIVE_FORMAT_VERSION_SET);
+}
+
+async function readFormat(drivePath: string, formatVersionMax: number): Promise<DriveFormat> {
   const formatPath = path.join(drivePath, FORMAT_FILE_NAME);
   const stat = await fs.stat(formatPath);
   if (!stat.isFile() || stat.size > DRIVE_FORMAT_FILE_SIZE_BYTES_MAX) {
@@ -95,16 +135,41 @@ async function readFormat(drivePath: string): Promise<DriveFormat> {
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
     throw new DriveFormatError(drivePath, `${FORMAT_FILE_NAME} has an invalid formatVersion ${JSON.stringify(version)}`);
   }
-  if (version > DRIVE_FORMAT_VERSION) {
+  const setProblem = version === DRIVE_FORMAT_VERSION_SET ? membershipProblem(format.set) : null;
+  if (version === DRIVE_FORMAT_VERSION_SET && version > formatVersionMax && setProblem === null) {
+    const { id, driveIndex, driveCount } = format.set!;
     throw new DriveFormatError(
       drivePath,
-      `the drive has formatVersion ${version}, newer than this Cairn supports (${DRIVE_FORMAT_VERSION}); upgrade Cairn`,
+      `the drive belongs to erasure set ${id} (drive ${driveIndex + 1} of ${driveCount}); start Cairn with all ${driveCount} drives of the set`,
+    );
+  }
+  if (version > formatVersionMax || version > DRIVE_FORMAT_VERSION_SET) {
+    throw new DriveFormatError(
+      drivePath,
+      `the drive has formatVersion ${version}, newer than this Cairn supports (${formatVersionMax}); upgrade Cairn`,
     );
   }
   if (typeof format.driveId !== 'string' || format.driveId.length === 0) {
     throw new DriveFormatError(drivePath, `${FORMAT_FILE_NAME} has no driveId`);
   }
+  if (setProblem !== null) throw new DriveFormatError(drivePath, `${FORMAT_FILE_NAME} has an invalid "set": ${setProblem}`);
+  if (version === DRIVE_FORMAT_VERSION && format.set !== undefined) {
+    throw new DriveFormatError(drivePath, `${FORMAT_FILE_NAME} of formatVersion ${version} must not have a "set"`);
+  }
   return format as DriveFormat;
+}
+
+function membershipProblem(set: unknown): string | null {
+  if (typeof set !== 'object' || set === null) return 'missing';
+  const { id, driveIndex, driveCount } = set as Partial<DriveSetMembership>;
+  if (typeof id !== 'string' || id.length === 0) return 'no set id';
+  if (typeof driveCount !== 'number' || !Number.isSafeInteger(driveCount) || driveCount < SET_DRIVES_MIN || driveCount > SET_DRIVES_MAX) {
+    return `driveCount ${JSON.stringify(driveCount)} is not ${SET_DRIVES_MIN}…${SET_DRIVES_MAX}`;
+  }
+  if (typeof driveIndex !== 'number' || !Number.isSafeInteger(driveIndex) || driveIndex < 0 || driveIndex >= driveCount) {
+    return `driveIndex ${JSON.stringify(driveIndex)} is not 0…${driveCount - 1}`;
+  }
+  return null;
 }
 
 /**
@@ -112,14 +177,15 @@ async function readFormat(drivePath: string): Promise<DriveFormat> {
  * the directory. Publishing uses link(), which fails if format.json already exists, so two
  * processes initialising the same empty drive agree on one driveId (the loser reads the winner's).
  */
-async function createFormat(drivePath: string): Promise<DriveFormat> {
+async function createFormat(drivePath: string, set: DriveSetMembership | undefined): Promise<DriveFormat> {
   // Temp files of other processes are left alone, even ones that look stale: one may be about to be
   // published right now. A crash leftover is a few hundred bytes, ignored by every open.
   const format: DriveFormat = {
     format: DRIVE_FORMAT_NAME,
-    formatVersion: DRIVE_FORMAT_VERSION,
+    formatVersion: set === undefined ? DRIVE_FORMAT_VERSION : DRIVE_FORMAT_VERSION_SET,
     driveId: randomUUID(),
     createdAt: new Date().toISOString(),
+    ...(set === undefined ? {} : { set: { ...set } }),
   };
   const tempPath = path.join(drivePath, `${FORMAT_TEMP_PREFIX}${process.pid}-${randomUUID()}`);
   const formatPath = path.join(drivePath, FORMAT_FILE_NAME);
@@ -136,7 +202,7 @@ async function createFormat(drivePath: string): Promise<DriveFormat> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') {
       await fs.rm(tempPath, { force: true });
-      return readFormat(drivePath);
+      return readFormat(drivePath, format.formatVersion);
     }
     // Filesystems without hard links: fall back to rename (atomic, but last writer wins).
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;

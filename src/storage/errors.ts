@@ -29,3 +29,37 @@ export class DriveFormatError extends Error {
     this.drivePath = drivePath;
   }
 }
+
+/**
+ * Too few drives of the erasure set are online for this operation: a write that cannot reach its
+ * write quorum, a read that cannot find k good shards because drives are missing. Nothing was made
+ * visible; the front end answers 503 ServiceUnavailable, and the client may retry.
+ */
+export class StorageUnavailableError extends Error {
+  constructor(reason: string) {
+    super(`storage unavailable: ${reason}`);
+    this.name = 'StorageUnavailableError';
+  }
+}
+
+/** A drive of an erasure set is offline: its I/O is refused until a health check brings it back. */
+export class DriveOfflineError extends Error {
+  readonly driveIndex: number;
+
+  constructor(driveIndex: number, reason: string) {
+    super(`drive ${driveIndex} is offline: ${reason}`);
+    this.name = 'DriveOfflineError';
+    this.driveIndex = driveIndex;
+  }
+}
+
+/** The drives given cannot form (or reopen) one erasure set; nothing on them was changed. */
+export class ErasureSetError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`cannot open the erasure set:\n  ${problems.join('\n  ')}`);
+    this.name = 'ErasureSetError';
+    this.problems = problems;
+  }
+}

@@ -9,6 +9,8 @@ interface Entry {
   opening: Promise<FileHandle>;
   /** Reads in flight on this handle; it is only closed when this is 0. */
   users: number;
+  /** Dropped from the cache while in use: closed when the last reader finishes. */
+  dropped?: boolean;
 }
 
 export class ReadHandleCache {
@@ -48,8 +50,18 @@ export class ReadHandleCache {
       return await fn(handle);
     } finally {
       entry.users--;
+      if (entry.dropped === true && entry.users === 0) void closeQuietly(entry.opening);
       this.evictIdle();
     }
+  }
+
+  /** Forgets every cached descriptor (the files may have been replaced); ones in use close after their reads. */
+  dropAll(): void {
+    for (const entry of this.entries.values()) {
+      if (entry.users === 0) void closeQuietly(entry.opening);
+      else entry.dropped = true;
+    }
+    this.entries.clear();
   }
 
   /**

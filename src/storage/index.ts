@@ -1,13 +1,17 @@
 // The storage layer's public surface. Storage knows nothing of S3 beyond the bucket/key/versionId
 // that name each record; it never imports the index or the front end.
 
-export { Storage, type StorageOptions, type StorageStats } from './storage.js';
+export { Storage, type StorageOptions, type StorageStats, type WriterOptions } from './storage.js';
+export { describeLayout, layoutFor, writeQuorum, type Layout, type Redundancy } from './erasure/geometry.js';
+export type { ErasureSetStats } from './erasure/set.js';
+export type { ErasurePlacement, ShardLocation } from './erasure/placement-codec.js';
 export type { ObjectWriter, RecordIdentity } from './writer.js';
 export type { ByteRange } from './reader.js';
 export type { ScannedRecord } from './scan.js';
 export { encodePlacement, decodePlacement, type ChunkLocation, type Placement } from './placement.js';
-export { StorageCorruptionError, DriveFormatError } from './errors.js';
+export { StorageCorruptionError, DriveFormatError, ErasureSetError, StorageUnavailableError } from './errors.js';
 export { openDrive, volumePath, type DriveFormat } from './drive.js';
+export { prepareSet } from './erasure/set-format.js';
 export {
   CHUNK_SIZE_BYTES_MAX,
   OBJECT_SIZE_BYTES_MAX,

@@ -1,19 +1,22 @@
 // Placement: where an object's records live. The index stores it as an opaque blob, so it is
-// compact: a version byte, then unsigned LEB128 varints —
+// compact: a version byte, then unsigned LEB128 varints. Version 1 (a standalone drive) —
 //   version=1, sizeBytes, chunkCount, then per chunk: volumeId, recordOffsetBytes,
 //   headerJsonLengthBytes, payloadLengthBytes.
-// A 4 KiB object's placement is about 13 bytes.
+// A 4 KiB object's placement is about 13 bytes. Version 2 (an erasure set) is in
+// erasure/placement-codec.ts.
 
-import assert from 'node:assert/strict';
 import {
   CHUNK_SIZE_BYTES_MAX,
   OBJECT_SIZE_BYTES_MAX,
   PLACEMENT_CHUNKS_MAX,
   PLACEMENT_FORMAT_VERSION,
+  PLACEMENT_FORMAT_VERSION_ERASURE,
   RECORD_HEADER_JSON_SIZE_BYTES_MAX,
   VOLUME_ID_MAX,
   VOLUME_SIZE_BYTES_MAX,
 } from './constants.js';
+import { decodeErasurePlacement, encodeErasurePlacement, erasurePlacementProblem, type ErasurePlacement } from './erasure/placement-codec.js';
+import { readVarint, VARINT_SIZE_BYTES_MAX, writeVarint } from './varint.js';
 
 export interface ChunkLocation {
   volumeId: number;
@@ -24,16 +27,20 @@ export interface ChunkLocation {
 
 export interface Placement {
   sizeBytes: number;
+  /** A standalone drive: the object's data records, in order. Empty in an erasure set. */
   chunks: ChunkLocation[];
+  /** An erasure set: the object's stripes and where each shard is. Absent on a standalone drive. */
+  erasure?: ErasurePlacement;
 }
-
-/** A u53 varint needs at most 8 bytes (7 bits each). */
-const VARINT_SIZE_BYTES_MAX = 8;
 
 /** Returns a reason if the placement is not one this storage could have produced, else null. */
 export function placementProblem(placement: Placement): string | null {
   const { sizeBytes, chunks } = placement;
   if (!isCount(sizeBytes) || sizeBytes > OBJECT_SIZE_BYTES_MAX) return `bad sizeBytes ${sizeBytes}`;
+  if (placement.erasure !== undefined) {
+    if (!Array.isArray(chunks) || chunks.length !== 0) return 'an erasure placement has no chunks';
+    return erasurePlacementProblem(sizeBytes, placement.erasure);
+  }
   if (!Array.isArray(chunks) || chunks.length < 1 || chunks.length > PLACEMENT_CHUNKS_MAX) {
     return `bad chunk count ${Array.isArray(chunks) ? chunks.length : typeof chunks}`;
   }
@@ -63,13 +70,14 @@ function chunkProblem(chunk: ChunkLocation): string | null {
   return null;
 }
 
-function isCount(value: unknown): value is number {
+export function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 export function encodePlacement(placement: Placement): Buffer {
   const problem = placementProblem(placement);
   if (problem !== null) throw new RangeError(`invalid placement: ${problem}`);
+  if (placement.erasure !== undefined) return encodeErasurePlacement(placement.sizeBytes, placement.erasure);
   const numbers = [placement.sizeBytes, placement.chunks.length];
   for (const chunk of placement.chunks) {
     numbers.push(chunk.volumeId, chunk.recordOffsetBytes, chunk.headerJsonLengthBytes, chunk.payloadLengthBytes);
@@ -84,6 +92,13 @@ export function encodePlacement(placement: Placement): Buffer {
 export function decodePlacement(encoded: Buffer | Uint8Array): Placement {
   const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
   if (bytes.length < 1) throw new RangeError('invalid placement: empty');
+  if (bytes[0] === PLACEMENT_FORMAT_VERSION_ERASURE) {
+    const decoded = decodeErasurePlacement(bytes);
+    const placement: Placement = { sizeBytes: decoded.sizeBytes, chunks: [], erasure: decoded.erasure };
+    const problem = placementProblem(placement);
+    if (problem !== null) throw new RangeError(`invalid placement: ${problem}`);
+    return placement;
+  }
   if (bytes[0] !== PLACEMENT_FORMAT_VERSION) {
     throw new RangeError(`invalid placement: unknown format version ${bytes[0]}`);
   }
@@ -107,32 +122,4 @@ export function decodePlacement(encoded: Buffer | Uint8Array): Placement {
   const problem = placementProblem(placement);
   if (problem !== null) throw new RangeError(`invalid placement: ${problem}`);
   return placement;
-}
-
-function writeVarint(out: Buffer, offset: number, value: number): number {
-  assert(Number.isSafeInteger(value) && value >= 0, `varint out of range: ${value}`);
-  let rest = value;
-  // Division, not bit shifts: JS bitwise operators truncate to 32 bits.
-  while (rest >= 0x80) {
-    out[offset++] = (rest % 0x80) | 0x80;
-    rest = Math.floor(rest / 0x80);
-  }
-  out[offset++] = rest;
-  return offset;
-}
-
-function readVarint(bytes: Buffer, cursor: { offset: number }): number {
-  let value = 0;
-  let scale = 1;
-  for (let index = 0; index < VARINT_SIZE_BYTES_MAX; index++) {
-    if (cursor.offset >= bytes.length) throw new RangeError('invalid placement: truncated');
-    const byte = bytes[cursor.offset++]!;
-    value += (byte & 0x7f) * scale;
-    if ((byte & 0x80) === 0) {
-      if (!Number.isSafeInteger(value)) throw new RangeError('invalid placement: number too large');
-      return value;
-    }
-    scale *= 0x80;
-  }
-  throw new RangeError('invalid placement: varint too long');
 }

@@ -5,7 +5,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { RECORD_FLAG_FINAL, RECORD_TYPE_DATA } from './constants.js';
 import { StorageCorruptionError } from './errors.js';
 import type { ChunkLocation, Placement } from './placement.js';
-import { recordSizeBytes, verifyRecordBytes } from './record.js';
+import { verifyRecordBytes } from './record.js';
 import type { RecordIdentity } from './writer.js';
 
 export interface ByteRange {
@@ -31,30 +31,8 @@ export interface ExpectedChunk {
   objectOffsetBytes: number;
 }
 
-/** Reads one data record in a single positioned read and returns its verified payload. */
-export async function readVerifiedChunk(
-  withHandle: <T>(volumeId: number, fn: (handle: FileHandle) => Promise<T>) => Promise<T>,
-  expected: ExpectedChunk,
-): Promise<Buffer> {
-  const chunk = expected.placement.chunks[expected.seq]!;
-  const sizeBytes = recordSizeBytes(chunk.headerJsonLengthBytes, chunk.payloadLengthBytes);
-  const bytes = Buffer.allocUnsafe(sizeBytes);
-  let readBytes: number;
-  try {
-    readBytes = await withHandle(chunk.volumeId, (handle) => readFully(handle, bytes, chunk.recordOffsetBytes));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new StorageCorruptionError(chunk.volumeId, chunk.recordOffsetBytes, 'volume file is missing');
-    }
-    throw error;
-  }
-  if (readBytes !== sizeBytes) {
-    throw new StorageCorruptionError(chunk.volumeId, chunk.recordOffsetBytes, 'record extends past the end of the volume');
-  }
-  return verifyDataChunk(bytes, chunk, expected);
-}
-
-function verifyDataChunk(bytes: Buffer, chunk: ChunkLocation, expected: ExpectedChunk): Buffer {
+/** The checks that a data record is exactly the chunk the placement says; returns its verified payload. */
+export function verifyDataChunk(bytes: Buffer, chunk: ChunkLocation, expected: ExpectedChunk): Buffer {
   const corrupt = (reason: string) => new StorageCorruptionError(chunk.volumeId, chunk.recordOffsetBytes, reason);
   const check = verifyRecordBytes(bytes);
   if (!check.ok) throw corrupt(check.problem);

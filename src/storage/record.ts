@@ -17,8 +17,13 @@ import {
   RECORD_HEADER_JSON_SIZE_BYTES_MAX,
   RECORD_MAGIC,
   RECORD_TYPE_DATA,
+  RECORD_TYPE_SHARD,
   RECORD_TYPE_TOMBSTONE,
 } from './constants.js';
+
+function isKnownType(type: number): boolean {
+  return type === RECORD_TYPE_DATA || type === RECORD_TYPE_TOMBSTONE || type === RECORD_TYPE_SHARD;
+}
 
 /** Bytes 0..15 are covered by the header CRC; 16..23 hold the two CRCs themselves. */
 const CRC_COVERED_FIXED_BYTES = 16;
@@ -48,9 +53,9 @@ export function recordSizeBytes(headerJsonLengthBytes: number, payloadLengthByte
 
 /** Encodes one record. Throws RangeError if the header JSON exceeds its limit (caller input). */
 export function encodeRecord(type: number, final: boolean, header: object, payload: Buffer): EncodedRecord {
-  assert(type === RECORD_TYPE_DATA || type === RECORD_TYPE_TOMBSTONE, `unknown record type ${type}`);
+  assert(isKnownType(type), `unknown record type ${type}`);
   assert(payload.length <= CHUNK_SIZE_BYTES_MAX, 'payload larger than a chunk');
-  assert(type === RECORD_TYPE_DATA || payload.length === 0, 'tombstones carry no payload');
+  assert(type !== RECORD_TYPE_TOMBSTONE || payload.length === 0, 'tombstones carry no payload');
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   if (json.length > RECORD_HEADER_JSON_SIZE_BYTES_MAX) {
     throw new RangeError(
@@ -142,7 +147,7 @@ export function verifyRecordBytes(bytes: Buffer): RecordCheck {
 function headerProblem(fixed: FixedHeader, header: Record<string, unknown> | null): string | null {
   if (fixed.reserved !== 0) return `reserved field is ${fixed.reserved}, not 0`;
   if ((fixed.flags & ~RECORD_FLAGS_KNOWN) !== 0) return `unknown flags 0x${fixed.flags.toString(16)}`;
-  if (fixed.type !== RECORD_TYPE_DATA && fixed.type !== RECORD_TYPE_TOMBSTONE) return `unknown record type ${fixed.type}`;
+  if (!isKnownType(fixed.type)) return `unknown record type ${fixed.type}`;
   if (fixed.type === RECORD_TYPE_TOMBSTONE && fixed.payloadLengthBytes !== 0) return 'tombstone with a payload';
   if (header === null) return 'header JSON is not a JSON object';
   return null;

@@ -18,6 +18,8 @@ export interface ScannedRecord {
   valid: boolean;
   /** Why the record is invalid (absent when valid). */
   reason?: string;
+  /** In an erasure set: the index of the drive the record is on (absent on a standalone drive). */
+  driveIndex?: number;
 }
 
 /**

@@ -18,6 +18,15 @@ export interface StorageCounters {
   bytesAppended: number;
 }
 
+export interface VolumeOptions {
+  /**
+   * After each fdatasync, fstat the file and fail if it has no name left (nlink 0): bytes in a
+   * deleted file are durable nowhere anyone can find them. Set members use it; a removed drive
+   * directory then fails its writes instead of acknowledging them.
+   */
+  checkLinkedAfterSync?: boolean;
+}
+
 interface PendingAppend {
   record: EncodedRecord;
   offsetBytes: number;
@@ -42,7 +51,23 @@ export class Volume {
     private readonly sizeBytesMax: number,
     private readonly counters: StorageCounters,
     private readonly log: (line: string) => void,
+    private readonly options: VolumeOptions = {},
   ) {}
+
+  /** False once the volume file has been removed (unlinked) from its drive; true if it cannot tell (closing). */
+  async isLinked(): Promise<boolean> {
+    if (this.closing) return true;
+    try {
+      return await this.fileIsLinked();
+    } catch {
+      return true;
+    }
+  }
+
+  private async fileIsLinked(): Promise<boolean> {
+    const { nlink } = await this.handle.stat();
+    return nlink > 0;
+  }
 
   get writtenEndBytes(): number {
     return this.writtenEndOffsetBytes;
@@ -140,6 +165,9 @@ export class Volume {
     try {
       await this.handle.datasync();
       this.counters.fdatasyncCount++;
+      if (this.options.checkLinkedAfterSync === true && !(await this.fileIsLinked())) {
+        throw new Error(`volume ${this.volumeId} was removed from its drive`);
+      }
       this.durableEndOffsetBytes = Math.max(this.durableEndOffsetBytes, coveredEndOffsetBytes);
     } catch (error) {
       // After a failed fsync the kernel may have dropped the dirty pages and cleared the error, so

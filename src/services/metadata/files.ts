@@ -28,7 +28,7 @@ export async function storeFile(layers: Layers, key: string, localPath: string, 
     }
   }
   let described: Omit<ObjectRecord, 'placement'> | undefined;
-  const placement = await writeRecords(layers.storage, { bucket: METADATA_SYSTEM_BUCKET, key, dataId }, hashed(), () => {
+  const placement = await writeRecords(layers.storage, { bucket: METADATA_SYSTEM_BUCKET, key, dataId, storageClass: 'STANDARD' }, hashed(), () => {
     described = {
       bucket: METADATA_SYSTEM_BUCKET, key, versionId: 'null', dataId, sizeBytes, etag: md5.digest('hex'), lastModifiedMs: Date.now(),
       storageClass: 'STANDARD', headers: { contentType: PARQUET_CONTENT_TYPE }, userMetadata,

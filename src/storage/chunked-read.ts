@@ -1,0 +1,71 @@
+// Reading an object from a standalone drive: its data records in order, each verified, with one
+// record of read-ahead; a ranged read touches only the records it needs.
+
+import type { DriveStore } from './drive-store.js';
+import { StorageCorruptionError } from './errors.js';
+import type { Placement } from './placement.js';
+import { verifyDataChunk, type ByteRange, type ExpectedChunk } from './reader.js';
+import { recordSizeBytes } from './record.js';
+import type { RecordIdentity } from './writer.js';
+
+/** Records read ahead of the one a reader is consuming. */
+const READ_AHEAD_RECORDS = 1;
+
+export async function* readChunked(
+  drive: DriveStore,
+  log: (line: string) => void,
+  identity: RecordIdentity,
+  placement: Placement,
+  range: ByteRange | undefined,
+): AsyncGenerator<Buffer> {
+  const startByte = range?.startByte ?? 0;
+  const endByteInclusive = range?.endByteInclusive ?? placement.sizeBytes - 1;
+  const wanted: ExpectedChunk[] = [];
+  let chunkStartBytes = 0;
+  for (let seq = 0; seq < placement.chunks.length; seq++) {
+    const chunkEndBytes = chunkStartBytes + placement.chunks[seq]!.payloadLengthBytes;
+    // Without a range every chunk is read, so even a 0-byte object's record gets verified.
+    if (range === undefined || (chunkEndBytes > startByte && chunkStartBytes <= endByteInclusive)) {
+      wanted.push({ identity, placement, seq, objectOffsetBytes: chunkStartBytes });
+    }
+    chunkStartBytes = chunkEndBytes;
+    if (chunkStartBytes > endByteInclusive) break;
+  }
+  // One record of read-ahead: the next record is read while the caller sends this one (at most
+  // READ_AHEAD_RECORDS + 1 records in memory per stream).
+  const started: Array<Promise<Buffer>> = [];
+  const start = (index: number) => {
+    if (index >= wanted.length || started[index] !== undefined) return;
+    const reading = readChunk(drive, log, wanted[index]!);
+    // A read the caller never reaches (it stopped early) must not become an unhandled rejection.
+    reading.catch(() => undefined);
+    started[index] = reading;
+  };
+  for (let index = 0; index < wanted.length; index++) {
+    for (let ahead = 0; ahead <= READ_AHEAD_RECORDS; ahead++) start(index + ahead);
+    const payload = await started[index]!;
+    delete started[index];
+    const chunk = wanted[index]!;
+    const fromBytes = Math.max(startByte - chunk.objectOffsetBytes, 0);
+    const toBytes = Math.min(endByteInclusive + 1 - chunk.objectOffsetBytes, payload.length);
+    if (toBytes > fromBytes) yield payload.subarray(fromBytes, toBytes);
+  }
+}
+
+async function readChunk(drive: DriveStore, log: (line: string) => void, expected: ExpectedChunk): Promise<Buffer> {
+  const chunk = expected.placement.chunks[expected.seq]!;
+  try {
+    const bytes = await drive.readRecordBytes(chunk.volumeId, chunk.recordOffsetBytes, recordSizeBytes(chunk.headerJsonLengthBytes, chunk.payloadLengthBytes));
+    return verifyDataChunk(bytes, chunk, expected);
+  } catch (error) {
+    if (error instanceof StorageCorruptionError) {
+      const { bucket, key, versionId } = expected.identity;
+      log(
+        `storage: CORRUPTION drive ${drive.format.driveId} volume ${error.volumeId} offset ${error.offsetBytes} ` +
+          `(bucket ${JSON.stringify(bucket)} key ${JSON.stringify(key)} version ${JSON.stringify(versionId)} ` +
+          `chunk ${expected.seq}): ${error.reason}`,
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,331 @@
+// DriveStore: one drive as this process uses it — one active volume every writer appends to (group
+// append, group commit), cached read descriptors, scanning. A standalone drive is one DriveStore; an
+// erasure set is N of them, each with its own volumes and its own fdatasync.
+//
+// A drive of a set can go offline (its directory vanished, format.json changed, an fdatasync found
+// the volume unlinked) and come back; I/O on an offline drive fails at once with DriveOfflineError.
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs/promises';
+import { READ_HANDLES_CACHED_MAX, VOLUME_SIZE_BYTES_MAX, VOLUME_SIZE_BYTES_MIN } from './constants.js';
+import { createVolumeFile, listVolumeIds, readDriveFormat, volumePath, type DriveFormat } from './drive.js';
+import { DriveOfflineError, StorageCorruptionError } from './errors.js';
+import { ReadHandleCache } from './handle-cache.js';
+import { readFully } from './reader.js';
+import type { EncodedRecord } from './record.js';
+import { scanVolume, type ScannedRecord } from './scan.js';
+import { Volume, type StorageCounters } from './volume.js';
+
+export interface DriveStoreOptions {
+  drivePath: string;
+  /** The drive's format, as validated by whoever opened it. */
+  format: DriveFormat;
+  log: (line: string) => void;
+  volumeSizeBytesMax?: number;
+  /**
+   * Set members: check after each fdatasync that the volume file is still linked (a removed drive
+   * directory must not acknowledge writes into a deleted file), and allow going offline.
+   */
+  member?: { driveIndex: number; setId: string };
+  /** Start offline (a set member that could not be opened); a health check may bring it online. */
+  offlineReason?: string;
+}
+
+export interface DriveStoreStats extends StorageCounters {
+  activeVolumeId: number;
+  readsCount: number;
+  readHandlesCached: number;
+}
+
+export function checkVolumeSize(volumeSizeBytesMax: number): void {
+  if (!Number.isSafeInteger(volumeSizeBytesMax) || volumeSizeBytesMax < VOLUME_SIZE_BYTES_MIN || volumeSizeBytesMax > VOLUME_SIZE_BYTES_MAX) {
+    throw new RangeError(`volumeSizeBytesMax must be within ${VOLUME_SIZE_BYTES_MIN}…${VOLUME_SIZE_BYTES_MAX}`);
+  }
+}
+
+export class DriveStore {
+  private active: Volume | null = null;
+  private rolling: Promise<void> | null = null;
+  /** Volumes this process writes (the active one and retired ones still closing), by id. */
+  private readonly ownVolumes = new Map<number, Volume>();
+  private readonly retiring = new Set<Promise<void>>();
+  private readonly readHandles: ReadHandleCache;
+  private readsCount = 0;
+  private closed = false;
+  private offlineReason: string | null;
+  private checking: Promise<void> | null = null;
+  private readonly counters: StorageCounters = { writevCount: 0, fdatasyncCount: 0, recordsAppendedCount: 0, bytesAppended: 0 };
+  readonly drivePath: string;
+  /** Until a drive that was unusable at open is seen formatted, a placeholder (formatVersion 0). */
+  private driveFormat: DriveFormat;
+  private readonly log: (line: string) => void;
+  private readonly volumeSizeBytesMax: number;
+  private readonly member: { driveIndex: number; setId: string } | undefined;
+
+  private constructor(options: DriveStoreOptions) {
+    this.drivePath = options.drivePath;
+    this.driveFormat = options.format;
+    this.log = options.log;
+    this.volumeSizeBytesMax = options.volumeSizeBytesMax ?? VOLUME_SIZE_BYTES_MAX;
+    checkVolumeSize(this.volumeSizeBytesMax);
+    this.member = options.member;
+    this.offlineReason = options.offlineReason ?? null;
+    this.readHandles = new ReadHandleCache((volumeId) => volumePath(this.drivePath, volumeId), READ_HANDLES_CACHED_MAX);
+  }
+
+  /** Opens the drive for this process: always a new volume (the last one's tail may be torn, or another process's). */
+  static async open(options: DriveStoreOptions): Promise<DriveStore> {
+    const store = new DriveStore(options);
+    if (store.offlineReason === null) {
+      const { volumeId, handle } = await createVolumeFile(options.drivePath);
+      store.adopt(store.newVolume(volumeId, handle));
+      store.log(`storage: opened drive ${store.format.driveId} at ${options.drivePath}, appending to volume ${volumeId}`);
+    } else {
+      store.log(`storage: drive ${store.label} is offline: ${store.offlineReason}`);
+    }
+    return store;
+  }
+
+  get format(): DriveFormat {
+    return this.driveFormat;
+  }
+
+  get online(): boolean {
+    return this.offlineReason === null && !this.closed;
+  }
+
+  get driveIndex(): number {
+    return this.member?.driveIndex ?? 0;
+  }
+
+  private get label(): string {
+    return this.member === undefined ? this.format.driveId : `${this.member.driveIndex} (${this.drivePath})`;
+  }
+
+  get stats(): DriveStoreStats {
+    return {
+      ...this.counters,
+      activeVolumeId: this.active?.volumeId ?? 0,
+      readsCount: this.readsCount,
+      readHandlesCached: this.readHandles.sizeEntries,
+    };
+  }
+
+  /** Appends a record to the active volume (rolling over when full); resolves once it is written. */
+  async appendRecord(record: EncodedRecord): Promise<{ volume: Volume; offsetBytes: number }> {
+    // Guaranteed by the record limits ≤ VOLUME_SIZE_BYTES_MIN; otherwise rollover would never end.
+    assert(record.sizeBytes <= this.volumeSizeBytesMax, 'record larger than a volume');
+    for (;;) {
+      this.assertUsable();
+      const volume = this.active!;
+      if (volume.canAppend(record.sizeBytes)) {
+        const { offsetBytes, written } = volume.append(record);
+        try {
+          await written;
+        } catch (error) {
+          this.suspect();
+          throw error;
+        }
+        return { volume, offsetBytes };
+      }
+      await this.rollOver(volume);
+    }
+  }
+
+  /** Appends a record and waits until it is durable. */
+  async appendDurably(record: EncodedRecord): Promise<void> {
+    const { volume, offsetBytes } = await this.appendRecord(record);
+    await this.syncThrough(volume, offsetBytes + record.sizeBytes);
+  }
+
+  /** Group commit on one of this drive's volumes; a failure makes the drive suspect (health check now). */
+  async syncThrough(volume: Volume, endOffsetBytes: number): Promise<void> {
+    try {
+      await volume.syncThrough(endOffsetBytes);
+    } catch (error) {
+      this.suspect();
+      throw error;
+    }
+  }
+
+  /**
+   * The bytes of one record (not yet verified: the caller checks them against what it expects), in
+   * one positioned read on a cached descriptor. A missing volume file or a record cut short is a
+   * StorageCorruptionError.
+   */
+  async readRecordBytes(volumeId: number, offsetBytes: number, sizeBytes: number): Promise<Buffer> {
+    this.assertUsable();
+    this.readsCount++;
+    const bytes = Buffer.allocUnsafe(sizeBytes);
+    let readBytes: number;
+    try {
+      readBytes = await this.readHandles.withHandle(volumeId, (handle) => readFully(handle, bytes, offsetBytes));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.suspect();
+        throw new StorageCorruptionError(volumeId, offsetBytes, 'volume file is missing');
+      }
+      this.suspect();
+      throw error;
+    }
+    if (readBytes !== sizeBytes) throw new StorageCorruptionError(volumeId, offsetBytes, 'record extends past the end of the volume');
+    return bytes;
+  }
+
+  /**
+   * Every record of every volume, in volume then offset order, each verified. A volume's walk stops
+   * at its first record with an untrustworthy header (its torn tail), which is reported with
+   * valid: false. Volumes this process is appending to are walked up to their written end.
+   */
+  async *scanRecords(): AsyncGenerator<ScannedRecord> {
+    this.assertUsable();
+    for (const volumeId of await listVolumeIds(this.drivePath)) {
+      const handle = await fs.open(volumePath(this.drivePath, volumeId), 'r');
+      try {
+        const own = this.ownVolumes.get(volumeId);
+        const endOffsetBytes = own !== undefined ? own.writtenEndBytes : (await handle.stat()).size;
+        for await (const record of scanVolume(handle, volumeId, endOffsetBytes)) {
+          if (!record.valid) this.log(`storage: scan: volume ${volumeId} offset ${record.recordOffsetBytes}: ${record.reason}`);
+          yield this.member === undefined ? record : { ...record, driveIndex: this.member.driveIndex };
+        }
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+
+  /** Waits for queued appends, syncs, closes every file. Further calls fail. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.rolling !== null) await this.rolling.catch(() => {});
+    while (this.checking !== null) await this.checking.catch(() => {});
+    if (this.active !== null) this.retire(this.active);
+    this.active = null;
+    while (this.retiring.size > 0) await Promise.all(this.retiring);
+    await this.readHandles.closeAll();
+  }
+
+  /**
+   * Health check of a set member: format.json still there and still this drive, the active volume
+   * still linked. Takes the drive offline if not; brings an offline drive back (a new volume) if so.
+   * Concurrent calls share one check.
+   */
+  checkHealth(): Promise<void> {
+    if (this.member === undefined || this.closed) return Promise.resolve();
+    this.checking ??= this.runHealthCheck().finally(() => {
+      this.checking = null;
+    });
+    return this.checking;
+  }
+
+  private async runHealthCheck(): Promise<void> {
+    const { problem, format } = await this.healthProblem();
+    if (this.closed) return;
+    if (problem !== null) {
+      if (this.offlineReason === null) this.takeOffline(problem);
+      return;
+    }
+    if (this.offlineReason === null) return;
+    this.driveFormat = format!;
+    try {
+      const { volumeId, handle } = await createVolumeFile(this.drivePath);
+      if (this.closed) {
+        await handle.close();
+        return;
+      }
+      // Descriptors cached before the drive went away may name files that no longer exist.
+      this.readHandles.dropAll();
+      this.adopt(this.newVolume(volumeId, handle));
+      this.log(`storage: drive ${this.label} is back online (was offline: ${this.offlineReason}), appending to volume ${volumeId}`);
+      this.offlineReason = null;
+    } catch (error) {
+      // Checked every second: say it once, not every time.
+      const reason = `cannot create a volume: ${(error as Error).message}`;
+      if (reason !== this.offlineReason) this.log(`storage: drive ${this.label} stays offline: ${reason}`);
+      this.offlineReason = reason;
+    }
+  }
+
+  private async healthProblem(): Promise<{ problem: string | null; format?: DriveFormat }> {
+    let format: DriveFormat;
+    try {
+      format = await readDriveFormat(this.drivePath);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return { problem: code === 'ENOENT' ? 'format.json is gone (drive directory removed or unmounted?)' : `format.json unreadable: ${(error as Error).message}` };
+    }
+    if (!this.isThisDrive(format)) return { problem: `format.json now names another drive (${format.driveId})` };
+    const active = this.active;
+    if (active !== null && this.offlineReason === null && !(await active.isLinked())) return { problem: 'the active volume file was removed' };
+    return { problem: null, format };
+  }
+
+  /** The same drive; or, for one unusable when the set was opened, the drive formatted for its place. */
+  private isThisDrive(format: DriveFormat): boolean {
+    if (this.driveFormat.formatVersion !== 0) return format.driveId === this.driveFormat.driveId;
+    return format.set !== undefined && format.set.id === this.member?.setId && format.set.driveIndex === this.member.driveIndex;
+  }
+
+  private takeOffline(reason: string): void {
+    this.offlineReason = reason;
+    this.log(`storage: drive ${this.label} is OFFLINE: ${reason}`);
+    if (this.active !== null) this.retire(this.active);
+    this.active = null;
+    this.readHandles.dropAll();
+  }
+
+  /** An I/O error on a set member: check the drive now rather than at the next interval. */
+  private suspect(): void {
+    if (this.member !== undefined) void this.checkHealth().catch(() => undefined);
+  }
+
+  /** Replaces a full (or failed) active volume with a new one; concurrent callers share one rollover. */
+  private rollOver(full: Volume): Promise<void> {
+    if (this.active !== full) return Promise.resolve();
+    this.rolling ??= (async () => {
+      try {
+        const { volumeId, handle } = await createVolumeFile(this.drivePath);
+        if (this.closed || this.active !== full) {
+          await handle.close();
+          return;
+        }
+        this.adopt(this.newVolume(volumeId, handle));
+        this.retire(full);
+        this.log(`storage: volume ${full.volumeId} rolled over to volume ${volumeId}`);
+      } catch (error) {
+        this.suspect();
+        throw error;
+      } finally {
+        this.rolling = null;
+      }
+    })();
+    return this.rolling;
+  }
+
+  private newVolume(volumeId: number, handle: fs.FileHandle): Volume {
+    return new Volume(volumeId, handle, this.volumeSizeBytesMax, this.counters, this.log, { checkLinkedAfterSync: this.member !== undefined });
+  }
+
+  private adopt(volume: Volume): void {
+    this.active = volume;
+    this.ownVolumes.set(volume.volumeId, volume);
+  }
+
+  /** Closes a volume in the background (drain, fdatasync, close); writers still syncing on it are served. */
+  private retire(volume: Volume): void {
+    const closing: Promise<void> = volume
+      .close()
+      .catch((error: Error) => this.log(`storage: closing volume ${volume.volumeId} failed: ${error.message}`))
+      .finally(() => {
+        this.retiring.delete(closing);
+        this.ownVolumes.delete(volume.volumeId);
+      });
+    this.retiring.add(closing);
+  }
+
+  private assertUsable(): void {
+    if (this.closed) throw new Error('storage is closed');
+    if (this.offlineReason !== null) throw new DriveOfflineError(this.driveIndex, this.offlineReason);
+  }
+}
