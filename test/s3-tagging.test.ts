@@ -12,6 +12,9 @@ import {
   PutBucketTaggingCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
+  PutBucketVersioningCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
   S3Client,
   UploadPartCommand,
   type Tag,
@@ -61,6 +64,33 @@ describe('tagging', () => {
     const part = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'mp-tagged', UploadId, PartNumber: 1, Body: 'only part' }));
     await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-tagged', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
     assert.deepEqual(asPairs(await tagsOf('mp-tagged')), [['kind', 'multipart']]);
+  });
+
+  it('tags a noncurrent version by versionId, leaving the current one alone; delete markers and unknown versions are refused', async () => {
+    const Bucket = 'tagging-versions';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    const first = (await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'one', Tagging: 'v=1' }))).VersionId!;
+    const second = (await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'two', Tagging: 'v=2' }))).VersionId!;
+    const tagsOfVersion = async (VersionId?: string) => asPairs((await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'k', VersionId }))).TagSet ?? []);
+
+    const put = await s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'k', VersionId: first, Tagging: { TagSet: [{ Key: 'old', Value: 'yes' }] } }));
+    assert.equal(put.VersionId, first);
+    assert.deepEqual(await tagsOfVersion(first), [['old', 'yes']]);
+    assert.deepEqual(await tagsOfVersion(second), [['v', '2']], 'the current version keeps its tags');
+    assert.deepEqual(await tagsOfVersion(), [['v', '2']]);
+    const deleted = await s3.send(new DeleteObjectTaggingCommand({ Bucket, Key: 'k', VersionId: first }));
+    assert.equal(deleted.VersionId, first);
+    assert.deepEqual(await tagsOfVersion(first), []);
+    assert.deepEqual(await tagsOfVersion(second), [['v', '2']]);
+    assert.equal((await s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'k', Tagging: { TagSet: [{ Key: 'now', Value: '1' }] } }))).VersionId, second);
+
+    const unknown = '0'.repeat(32);
+    await expectS3Error(s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'k', VersionId: unknown, Tagging: { TagSet: [{ Key: 'x', Value: 'y' }] } })), 'NoSuchVersion', 404);
+    const marker = (await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k' }))).VersionId!;
+    await expectS3Error(s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'k', VersionId: marker, Tagging: { TagSet: [{ Key: 'x', Value: 'y' }] } })), 'MethodNotAllowed', 405);
+    assert.deepEqual(await tagsOfVersion(first), [], 'refused requests changed nothing');
+    assert.deepEqual(await tagsOfVersion(second), [['now', '1']]);
   });
 
   it('bucket tagging: put, get, delete; NoSuchTagSet when there is none', async () => {

@@ -294,10 +294,20 @@ export class SqliteIndex implements Index {
     }, (bucket, key, versionId) => this.versions.getVersion(bucket, key, versionId, this.readObject(bucket, key))?.dataId, query);
   }
 
-  async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin): Promise<ObjectRecord | undefined> {
+  async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin, versionId?: string): Promise<ObjectRecord | undefined> {
     return this.writes.submit(() => {
-      if (this.statements.setObjectTags.run(tagsToJson(tags), bucket, key).changes === 0) return undefined;
-      const updated = this.readObject(bucket, key);
+      const current = this.readObject(bucket, key);
+      let updated: ObjectRecord | undefined;
+      if (versionId === undefined || current?.versionId === versionId) {
+        if (this.statements.setObjectTags.run(tagsToJson(tags), bucket, key).changes === 0) return undefined;
+        updated = this.readObject(bucket, key);
+      } else {
+        // A noncurrent version keeps its own tag set; a delete marker has none to set.
+        const version = this.versions.getVersion(bucket, key, versionId, current);
+        if (version === undefined || version.isDeleteMarker === true) return undefined;
+        this.statements.setVersionTags.run(tagsToJson(tags), bucket, key, version.dataId);
+        updated = this.versions.getVersionByDataId(bucket, key, version.dataId);
+      }
       if (updated !== undefined) this.journal.versionWritten(updated, 'UPDATE_METADATA', origin);
       return updated;
     });

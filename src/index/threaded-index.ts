@@ -231,8 +231,8 @@ export class ThreadedSqliteIndex implements Index {
     return this.write('completeUpload', uploadId, object, condition, origin);
   }
   abortUpload(bucket: string, key: string, uploadId: string): Promise<boolean> { return this.write('abortUpload', bucket, key, uploadId); }
-  setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin): Promise<ObjectRecord | undefined> {
-    return this.write('setObjectTags', bucket, key, tags, origin);
+  setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin, versionId?: string): Promise<ObjectRecord | undefined> {
+    return this.write('setObjectTags', bucket, key, tags, origin, versionId);
   }
   commitMetadataFiles(commit: MetadataFilesCommit): Promise<{ discarded: Array<{ key: string; dataId: string }> }> { return this.write('commitMetadataFiles', commit); }
   readJournal(limit: number): Promise<JournalRow[]> { return this.reader.readJournal(limit); }

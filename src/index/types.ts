@@ -415,7 +415,7 @@ export interface Index {
   listBucketSettings<T>(name: BucketSettingName): Promise<Array<{ bucket: string; value: T }>>;
   listObjects(query: ListObjectsQuery): Promise<ListObjectsPage>;
   /** Replaces the current version's tag set (none: remove it); returns the updated object, or undefined when the key has no current version. */
-  setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin): Promise<ObjectRecord | undefined>;
+  setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin, versionId?: string): Promise<ObjectRecord | undefined>;
   /** Replaces a bucket's tag set (none: remove it); false when the bucket does not exist. */
   setBucketTags(name: string, tags: Tag[] | undefined): Promise<boolean>;
 

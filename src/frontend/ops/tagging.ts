@@ -80,25 +80,23 @@ function taggingDocument(tags: Tag[] | undefined): string {
   ]);
 }
 
-function assertNullVersion(context: RequestContext): void {
+/**
+ * Replaces the tag set of the current version, or of the version `?versionId` names (a missing
+ * version is NoSuchVersion, a delete marker MethodNotAllowed, as for GET). Answers the version id.
+ */
+async function setObjectTags(context: RequestContext, tags: Tag[] | undefined): Promise<Record<string, string>> {
   const versionId = context.query.get('versionId');
-  if (versionId !== null && versionId !== 'null') {
-    throw new S3Error('InvalidArgument', 'Invalid version id specified', { extraFields: { ArgumentName: 'versionId', ArgumentValue: versionId } });
-  }
-}
-
-async function setObjectTags(context: RequestContext, tags: Tag[] | undefined): Promise<void> {
-  const updated = await context.layers.index.setObjectTags(context.bucket!, context.key!, tags, changeOrigin(context));
+  if (versionId !== null) await requireObject(context, context.bucket!, context.key!, versionId);
+  const updated = await context.layers.index.setObjectTags(context.bucket!, context.key!, tags, changeOrigin(context), versionId ?? undefined);
   if (updated === undefined) throw new S3Error('NoSuchKey', undefined, { extraFields: { Key: context.key! } });
+  return updated.versionId === 'null' && versionId === null ? {} : { 'x-amz-version-id': updated.versionId };
 }
 
 export async function putObjectTagging(context: RequestContext): Promise<void> {
   assertKeyLength(context.key!);
-  assertNullVersion(context);
   await requireBucket(context);
   const tags = await tagsFromBody(context, OBJECT_TAGS_MAX);
-  await setObjectTags(context, tags);
-  sendEmpty(context.res, 200);
+  sendEmpty(context.res, 200, await setObjectTags(context, tags));
 }
 
 export async function getObjectTagging(context: RequestContext): Promise<void> {
@@ -110,10 +108,8 @@ export async function getObjectTagging(context: RequestContext): Promise<void> {
 
 export async function deleteObjectTagging(context: RequestContext): Promise<void> {
   assertKeyLength(context.key!);
-  assertNullVersion(context);
   await requireBucket(context);
-  await setObjectTags(context, undefined);
-  sendEmpty(context.res, 204);
+  sendEmpty(context.res, 204, await setObjectTags(context, undefined));
 }
 
 export async function putBucketTagging(context: RequestContext): Promise<void> {

@@ -64,6 +64,7 @@ export function prepareStatements(db: Database.Database) {
     setVersionLockState: db.prepare(`UPDATE object_versions SET lock_mode = @lockMode, lock_retain_until_ms = @lockRetainUntilMs, legal_hold = @legalHold
       WHERE bucket = @bucket AND key = @key AND version_id = @versionId AND is_delete_marker = 0`),
     setObjectTags: db.prepare('UPDATE objects SET tags_json = ? WHERE bucket = ? AND key = ?'),
+    setVersionTags: db.prepare('UPDATE object_versions SET tags_json = ? WHERE bucket = ? AND key = ? AND data_id = ? AND is_delete_marker = 0'),
     setBucketTags: db.prepare('UPDATE buckets SET tags_json = ? WHERE name = ?'),
     setBucketVersioning: db.prepare('UPDATE buckets SET versioning = ? WHERE name = ?'),
     setBucketCors: db.prepare('UPDATE buckets SET cors_json = ? WHERE name = ?'),
