@@ -15,7 +15,7 @@ const REQUEST_POLL_INTERVAL_MS = 250;
 /** How often each process drains its repair queue and publishes its state. */
 const REPAIR_DRAIN_INTERVAL_MS = 1000;
 /** Queued shards repaired per drain at most. */
-const REPAIR_DRAIN_BATCH_SHARDS = 64;
+const REPAIR_DRAIN_BATCH_SHARDS = 256;
 /** status.json is rewritten at most this often while a walk runs. */
 const STATUS_WRITE_INTERVAL_MS = 500;
 /** Pause between two background scrub passes (CAIRN_SCRUB_PAUSE_MS overrides it, for tests). */
