@@ -47,7 +47,7 @@ class RateLimiter {
   }
 }
 
-/** Object versions (parts count one each) a full walk will meet: the progress bar's total. */
+/** Object versions a full walk will meet (a multipart object counts once): the progress bar's total. */
 export async function countAuditedObjects(layers: Layers): Promise<number> {
   let total = 0;
   for (const bucket of await layers.index.listBuckets()) {

@@ -106,6 +106,11 @@ function scrubPauseMs(env: NodeJS.ProcessEnv): number {
 /** The background worker's loop: requested passes first, the scrub in between. */
 async function runBackgroundAudit(layers: Layers, files: AuditFiles, options: AuditServiceOptions, stopping: () => boolean): Promise<void> {
   const status = (await files.readStatus()) ?? emptyStatus();
+  if (status.run?.state === 'running') {
+    // The process that ran it is gone: say so, or `cairn admin audit` would wait for it forever.
+    Object.assign(status.run, { state: 'failed', error: 'the server restarted during the pass', finishedAtMs: Date.now() });
+    await files.writeStatus({ ...status, updatedAtMs: Date.now() });
+  }
   const bytesPerSecond = options.scrubRateMbPerSecond * BYTES_PER_MB;
   const pauseMs = scrubPauseMs(options.env ?? process.env);
   let nextScrubAtMs = 0;
