@@ -14,6 +14,7 @@ import {
 } from './server-command.js';
 import { DEFAULT_LIFECYCLE_DAY_SECONDS, defaultLifecycleIntervalMs, LIFECYCLE_INTERVAL_MS_MIN } from '../services/lifecycle/worker.js';
 import { sqlCommand } from './sql-command.js';
+import { SCRUB_RATE_MB_PER_SECOND_DEFAULT } from '../services/audit/service.js';
 
 /** More processes than this on one machine only contend for the index's write lock. */
 const WORKERS_MAX = 64;
@@ -33,6 +34,7 @@ commands:
       --workers N: processes serving on the one port, sharing index and drive (default: the number of cores).
       --lifecycle-day-seconds N: the length of a lifecycle "day" (default ${DEFAULT_LIFECYCLE_DAY_SECONDS}, S3's day);
           a short day makes lifecycle rules act in seconds (tests, demos). Env CAIRN_LIFECYCLE_DAY_SECONDS.
+      --scrub-rate MB/s: byte-rate cap of the background durability scrub (default 50; 0 disables it).
       --lifecycle-interval SECONDS: time between lifecycle passes (default: a 24th of the day, 0.25 s to 1 h).
           Env CAIRN_LIFECYCLE_INTERVAL_SECONDS.
       --account-id ID: the 12-digit account every user belongs to (default ${DEFAULT_ACCOUNT_ID}); policies
@@ -65,6 +67,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       workers: { type: 'string', default: String(availableParallelism()) },
       'lifecycle-day-seconds': { type: 'string', default: process.env['CAIRN_LIFECYCLE_DAY_SECONDS'] ?? String(DEFAULT_LIFECYCLE_DAY_SECONDS) },
       'lifecycle-interval': { type: 'string', default: process.env['CAIRN_LIFECYCLE_INTERVAL_SECONDS'] },
+      'scrub-rate': { type: 'string', default: String(SCRUB_RATE_MB_PER_SECOND_DEFAULT) },
     },
     strict: true,
     allowPositionals: true,
@@ -75,6 +78,8 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     throw new Error(`--workers ${values.workers}: expected a whole number from 1 to ${WORKERS_MAX}`);
   }
   if (!/^\d{12}$/.test(values['account-id'])) throw new Error(`--account-id ${values['account-id']}: expected 12 digits`);
+  const scrubRateMbPerSecond = Number(values['scrub-rate']);
+  if (!Number.isFinite(scrubRateMbPerSecond) || scrubRateMbPerSecond < 0) throw new Error(`--scrub-rate ${values['scrub-rate']}: expected MB/s, 0 or more`);
   const abandonedUploadAgeSeconds = Number(values['abandoned-upload-age']);
   if (!Number.isFinite(abandonedUploadAgeSeconds) || abandonedUploadAgeSeconds <= 0) {
     throw new Error(`--abandoned-upload-age ${values['abandoned-upload-age']}: expected a positive number of seconds`);
@@ -105,6 +110,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     workers,
     lifecycleDayMs,
     lifecycleIntervalMs,
+    scrubRateMbPerSecond,
   });
   return undefined;
 }

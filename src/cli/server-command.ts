@@ -14,6 +14,8 @@ import { Identities } from '../services/iam/identities.js';
 import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
 import { startLifecycleWorker } from '../services/lifecycle/worker.js';
 import { startUploadSweeper } from '../services/upload-sweeper.js';
+import { startAuditService } from '../services/audit/service.js';
+import { metricsOperation } from '../frontend/ops/metrics.js';
 import { clearMetadataScratch, startMetadata } from './metadata-setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
@@ -41,6 +43,8 @@ export interface ServerSettings extends StorageLocations {
   lifecycleDayMs: number;
   /** Time between lifecycle passes. */
   lifecycleIntervalMs: number;
+  /** Byte-rate cap of the background durability scrub, MB/s; 0 disables it. */
+  scrubRateMbPerSecond: number;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -131,6 +135,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
   const metadata = await startMetadata({ index, storage }, {
     dataDirectory, region: settings.region, ownerId, runsBackgroundWork: runsBackgroundWork(), lifecycleDayMs: settings.lifecycleDayMs, log,
   });
+  const audit = await startAuditService({ index, storage }, { dataDirectory, scrubRateMbPerSecond: settings.scrubRateMbPerSecond, runsBackgroundWork: runsBackgroundWork(), log });
   const frontend = createFrontend({
     layers: { index, storage },
     config: {
@@ -140,7 +145,8 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
     root: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' },
     identities,
     log,
-    internalOperations: metadata.internalOperations,
+    internalOperations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control) },
+    audit: audit.control,
   });
   const background = startBackgroundServices(settings, { index, storage });
   await new Promise<void>((resolveListen, rejectListen) => {
@@ -152,6 +158,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
     async stop() {
       await frontend.shutdown();
       await background.stop();
+      await audit.stop();
       await metadata.stop();
       await storage.close();
       await index.close();

@@ -4,6 +4,7 @@
 export { Storage, type StorageOptions, type StorageStats, type WriterOptions } from './storage.js';
 export { describeLayout, layoutFor, writeQuorum, type Layout, type Redundancy } from './erasure/geometry.js';
 export type { ErasureSetStats } from './erasure/set.js';
+export type { AuditCounts } from './erasure/shard-audit.js';
 export type { ErasurePlacement, ShardLocation } from './erasure/placement-codec.js';
 export type { ObjectWriter, RecordIdentity } from './writer.js';
 export type { ByteRange } from './reader.js';

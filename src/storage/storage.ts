@@ -14,6 +14,7 @@ import { placementProblem, type Placement } from './placement.js';
 import type { ByteRange } from './reader.js';
 import { encodeRecord } from './record.js';
 import type { ScannedRecord } from './scan.js';
+import { auditChunks, auditStripes, addAuditCounts, emptyAuditCounts, type AuditCounts } from './erasure/shard-audit.js';
 import type { StorageCounters } from './volume.js';
 import { assertIdentity, StorageObjectWriter, type ObjectWriter, type RecordIdentity } from './writer.js';
 
@@ -47,6 +48,8 @@ export interface StorageStats extends StorageCounters {
 
 export class Storage {
   private closed = false;
+  /** Audits and repairs run one at a time in a process, so two never rewrite the same shard. */
+  private auditing: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly standalone: DriveStore | null,
@@ -127,6 +130,46 @@ export class Storage {
     assertIdentity(identity);
     const { bucket: b, key: k, versionId: v } = identity;
     await this.standalone!.appendDurably(encodeRecord(RECORD_TYPE_TOMBSTONE, false, { b, k, v, at: Date.now() }, Buffer.alloc(0)));
+  }
+
+  /**
+   * Reads and verifies every record the placement names; with repair, rewrites each damaged shard
+   * of a stripe that still has k good shards (see erasure/shard-audit.ts). Never returns bytes.
+   */
+  auditObject(identity: RecordIdentity, placement: Placement, options: { repair: boolean }): Promise<AuditCounts> {
+    this.assertOpen();
+    assertIdentity(identity);
+    const problem = placementProblem(placement);
+    if (problem !== null) throw new RangeError(`invalid placement: ${problem}`);
+    return this.exclusively(() => {
+      if (placement.erasure === undefined) {
+        if (this.standalone === null) throw new RangeError('invalid placement: a standalone-drive placement in an erasure set');
+        return auditChunks(this.standalone, identity, placement, this.log);
+      }
+      if (this.set === null) throw new RangeError('invalid placement: an erasure-set placement on a standalone drive');
+      return auditStripes(this.set.drives, identity, placement, { repair: options.repair, log: this.log });
+    });
+  }
+
+  /** Repairs up to `limit` shards the reads queued (their whole stripes, re-verified first). */
+  async drainRepairQueue(limit: number): Promise<AuditCounts> {
+    const total = emptyAuditCounts();
+    if (this.set === null || this.closed) return total;
+    const set = this.set;
+    for (const entry of set.repairs.take(limit)) {
+      // A shard never written (its drive was offline) has no place to rewrite: whole-drive healing.
+      if (entry.placement === undefined || this.closed) continue;
+      const placement = entry.placement;
+      const counts = await this.exclusively(() => auditStripes(set.drives, entry.identity, placement, { repair: true, log: this.log, onlyStripes: [entry.stripeIndex] }));
+      addAuditCounts(total, counts);
+    }
+    return total;
+  }
+
+  private exclusively<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.auditing.then(work, work);
+    this.auditing = run.catch(() => undefined);
+    return run;
   }
 
   /**

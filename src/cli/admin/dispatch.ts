@@ -4,9 +4,10 @@ import { CommandFailure, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE, HelpRequested, 
 import { CONNECTION_OPTIONS_HELP, describeError } from './connection.js';
 import { restoreCommand } from './restore/command.js';
 import { keyCommand, userCommand } from './users.js';
+import { auditCommand } from './audit.js';
 
 /** Every admin command. A new one is a file exporting an AdminCommand, added here. */
-export const ADMIN_COMMANDS: readonly AdminCommand[] = [restoreCommand, userCommand, keyCommand];
+export const ADMIN_COMMANDS: readonly AdminCommand[] = [restoreCommand, userCommand, keyCommand, auditCommand];
 
 /** The lines `cairn help` shows for the admin commands. */
 export function adminCommandsSummary(indent: string): string {

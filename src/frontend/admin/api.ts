@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ADMIN_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import { IdentityError, type AccessKeySummary, type Identities } from '../../services/iam/identities.js';
 import type { UserRecord } from '../../index/types.js';
+import type { AuditControl } from '../../services/audit/service.js';
 import { identify, type RootIdentity } from '../auth/identify.js';
 import type { Authentication } from '../auth/sigv4.js';
 import { S3Error } from '../errors.js';
@@ -33,6 +34,7 @@ interface AdminRequest {
   segments: string[];
   body: Buffer;
   identities: Identities;
+  audit?: AuditControl;
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -120,8 +122,22 @@ async function routeKey(request: AdminRequest, accessKeyId: string, userName?: s
   methodNotAllowed();
 }
 
+/** POST /audit starts a full pass ({"repair": true} to repair); GET /audit answers its status. */
+async function routeAudit(request: AdminRequest): Promise<[number, unknown]> {
+  const audit = request.audit;
+  if (audit === undefined) throw new AdminError(404, 'NotFound', 'No such admin resource.');
+  if (request.method === 'POST') {
+    const repair = request.body.length === 0 ? false : jsonBody(request.body)['repair'] ?? false;
+    if (typeof repair !== 'boolean') throw new AdminError(400, 'InvalidInput', '"repair" must be true or false.');
+    return [202, { id: await audit.requestAudit(repair) }];
+  }
+  if (request.method === 'GET') return [200, await audit.status()];
+  methodNotAllowed();
+}
+
 async function routeAdmin(request: AdminRequest): Promise<[number, unknown]> {
   const [collection, id, ...rest] = request.segments;
+  if (collection === 'audit' && id === undefined) return routeAudit(request);
   if (collection === 'users' && id === undefined) {
     if (request.method === 'GET') {
       const users = await request.identities.listUsers();
@@ -149,14 +165,14 @@ function decodeSegments(path: string): string[] {
 
 /** Answers one admin API request (the path starts with ADMIN_PATH_PREFIX). */
 export async function answerAdmin(req: IncomingMessage, res: ServerResponse, root: RootIdentity, identities: Identities,
-  log: (line: string) => void, requestId: string): Promise<void> {
+  log: (line: string) => void, requestId: string, audit?: AuditControl): Promise<void> {
   const rawUrl = req.url ?? '/';
   try {
     const { auth, principal } = await identify(req, rawUrl, undefined, root, identities);
     if (principal.kind !== 'root') throw new AdminError(403, 'AccessDenied', 'Only the root identity may use the admin API.');
     const body = await readBody(req, auth);
     const segments = decodeSegments(rawUrl.split('?', 1)[0]!);
-    const [status, value] = await routeAdmin({ method: req.method ?? 'GET', segments, body, identities });
+    const [status, value] = await routeAdmin({ method: req.method ?? 'GET', segments, body, identities, audit });
     sendJson(res, status, value);
   } catch (error) {
     let failure: AdminError;

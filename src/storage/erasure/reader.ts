@@ -18,6 +18,8 @@ const READ_AHEAD_STRIPES = 1;
 
 export interface ShardDamage {
   identity: RecordIdentity;
+  /** Where the object's shards are, so a repairer can rebuild this one (absent for a shard never written). */
+  placement?: Placement;
   stripeIndex: number;
   shardIndex: number;
   driveIndex: number;
@@ -32,7 +34,7 @@ export interface ErasureReadContext {
   onDegradedRead: () => void;
 }
 
-interface StripeRequest {
+export interface StripeRequest {
   stripeIndex: number;
   stripeDataBytes: number;
   /** Bytes of the stripe wanted: [fromByte, toByteExclusive). */
@@ -96,7 +98,7 @@ async function readStripe(context: ErasureReadContext, identity: RecordIdentity,
   // Degraded: read every shard not tried yet, then rebuild what is needed from any k good ones.
   context.onDegradedRead();
   await readAll(range(0, width - 1).filter((index) => !reads.has(index)));
-  reportDamage(context, identity, erasure, request.stripeIndex, reads);
+  reportDamage(context, identity, placement, request.stripeIndex, reads);
   const good = [...reads].filter(([, read]) => read.ok).map(([index]) => index);
   if (good.length < dataShards) throw unreadable(identity, erasure, request.stripeIndex, reads, good.length);
   if (dataShards === 1) {
@@ -158,7 +160,7 @@ async function readShard(context: ErasureReadContext, identity: RecordIdentity, 
 }
 
 /** Every check a shard record must pass before a byte of it is used. */
-function verifyShard(bytes: Buffer, location: ShardLocation, identity: RecordIdentity, placement: Placement, request: StripeRequest, shardIndex: number): Buffer {
+export function verifyShard(bytes: Buffer, location: ShardLocation, identity: RecordIdentity, placement: Placement, request: StripeRequest, shardIndex: number): Buffer {
   const corrupt = (reason: string) => new StorageCorruptionError(location.volumeId, location.recordOffsetBytes, reason);
   const check = verifyRecordBytes(bytes);
   if (!check.ok) throw corrupt(check.problem);
@@ -183,12 +185,13 @@ function verifyShard(bytes: Buffer, location: ShardLocation, identity: RecordIde
   return payload;
 }
 
-function reportDamage(context: ErasureReadContext, identity: RecordIdentity, erasure: ErasurePlacement, stripeIndex: number, reads: Map<number, ShardRead>): void {
+function reportDamage(context: ErasureReadContext, identity: RecordIdentity, placement: Placement, stripeIndex: number, reads: Map<number, ShardRead>): void {
+  const erasure = placement.erasure!;
   for (const [shardIndex, read] of reads) {
     // An offline drive is healed as a whole; only shards damaged on a working drive are queued one by one.
     if (read.ok || read.driveOffline) continue;
     const driveIndex = driveOfShard(erasure.drives, stripeIndex, shardIndex);
-    context.onShardDamaged({ identity, stripeIndex, shardIndex, driveIndex, reason: read.error.message });
+    context.onShardDamaged({ identity, placement, stripeIndex, shardIndex, driveIndex, reason: read.error.message });
   }
 }
 

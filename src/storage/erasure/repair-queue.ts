@@ -3,10 +3,13 @@
 // restart or to the bound costs time, not data.
 
 import { REPAIR_QUEUE_ENTRIES_MAX } from '../constants.js';
+import type { Placement } from '../placement.js';
 import type { RecordIdentity } from '../writer.js';
 
 export interface RepairEntry {
   identity: RecordIdentity;
+  /** The object's placement when the damage was found (absent for a shard never written: heal's job). */
+  placement?: Placement;
   stripeIndex: number;
   shardIndex: number;
   driveIndex: number;
@@ -45,7 +48,7 @@ export class RepairQueue {
     return true;
   }
 
-  /** Removes and returns up to `limit` entries, oldest first (for the repairer of a later step). */
+  /** Removes and returns up to `limit` entries, oldest first (for the repairer: storage/erasure/shard-audit.ts). */
   take(limit: number): RepairEntry[] {
     const taken: RepairEntry[] = [];
     for (const [name, entry] of this.entries) {

@@ -1,0 +1,209 @@
+// The durability audit as a service. Every process drains its own repair queue (the shards its
+// reads found damaged) and publishes its queue in DATA_DIR/audit/workers/PID.json. The background
+// worker alone walks the index: an admin's full pass when one is requested (request.json), else
+// the background scrub at the --scrub-rate cap, resuming from the cursor in status.json.
+
+import { randomUUID } from 'node:crypto';
+import type { AuditCounts } from '../../storage/index.js';
+import { addAuditCounts, emptyAuditCounts } from '../../storage/erasure/shard-audit.js';
+import type { Layers } from '../objects.js';
+import { countAuditedObjects, walkIndex } from './engine.js';
+import { AuditFiles, type AuditCursor, type AuditRequest, type AuditRun, type AuditStatus, type WorkerRepairState } from './files.js';
+
+/** How often the background worker looks for a requested pass (and a scrub slice checks for one). */
+const REQUEST_POLL_INTERVAL_MS = 250;
+/** How often each process drains its repair queue and publishes its state. */
+const REPAIR_DRAIN_INTERVAL_MS = 1000;
+/** Queued shards repaired per drain at most. */
+const REPAIR_DRAIN_BATCH_SHARDS = 256;
+/** status.json is rewritten at most this often while a walk runs. */
+const STATUS_WRITE_INTERVAL_MS = 500;
+/** Pause between two background scrub passes (CAIRN_SCRUB_PAUSE_MS overrides it, for tests). */
+const SCRUB_PAUSE_MS_DEFAULT = 60 * 60 * 1000;
+export const SCRUB_RATE_MB_PER_SECOND_DEFAULT = 50;
+const BYTES_PER_MB = 1_000_000;
+
+export interface AuditServiceOptions {
+  dataDirectory: string;
+  /** 0 disables the background scrub (a requested pass then runs without a cap). */
+  scrubRateMbPerSecond: number;
+  runsBackgroundWork: boolean;
+  log: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface AuditControl {
+  /** Asks the background worker for a full pass; returns its id. */
+  requestAudit(repair: boolean): Promise<string>;
+  /** The shared status and every live process's repair queue. */
+  status(): Promise<{ status: AuditStatus; pending: AuditRequest | null; workers: WorkerRepairState[] }>;
+}
+
+export interface AuditService {
+  control: AuditControl;
+  stop(): Promise<void>;
+}
+
+function emptyStatus(): AuditStatus {
+  return { run: null, scrub: { passesCompleted: 0, cursor: null, current: null }, totals: emptyAuditCounts(), updatedAtMs: Date.now() };
+}
+
+export async function startAuditService(layers: Layers, options: AuditServiceOptions): Promise<AuditService> {
+  const files = new AuditFiles(options.dataDirectory);
+  await files.prepare();
+  const queueTotals = emptyAuditCounts();
+  let stopping = false;
+  const publishWorker = async () => {
+    const stats = layers.storage.stats;
+    const drives = stats.erasure?.drives ?? [{ driveIndex: 0, path: '', online: true }];
+    await files.writeWorker({
+      pid: process.pid, queueLength: stats.erasure?.repairQueue.pendingCount ?? 0, queueRepaired: queueTotals.repaired,
+      queueUnrecoverable: queueTotals.unrecoverable, drivesOnline: drives, updatedAtMs: Date.now(),
+    });
+  };
+  let draining: Promise<void> = Promise.resolve();
+  const drainTimer = setInterval(() => {
+    draining = draining.then(async () => {
+      if (stopping) return;
+      addAuditCounts(queueTotals, await layers.storage.drainRepairQueue(REPAIR_DRAIN_BATCH_SHARDS));
+      await publishWorker();
+    }).catch((error: unknown) => options.log(`repair queue: ${String(error)}`));
+  }, REPAIR_DRAIN_INTERVAL_MS);
+  drainTimer.unref();
+  await publishWorker();
+
+  const background = options.runsBackgroundWork ? runBackgroundAudit(layers, files, options, () => stopping) : Promise.resolve();
+  const control: AuditControl = {
+    async requestAudit(repair) {
+      const id = randomUUID();
+      await files.writeRequest({ id, repair, requestedAtMs: Date.now() });
+      return id;
+    },
+    async status() {
+      const status = (await files.readStatus()) ?? emptyStatus();
+      const request = (await files.readRequest()) ?? null;
+      const pending = request !== null && request.id !== status.run?.id ? request : null;
+      return { status, pending, workers: await files.readWorkers(Date.now()) };
+    },
+  };
+  return {
+    control,
+    async stop() {
+      stopping = true;
+      clearInterval(drainTimer);
+      await draining;
+      await background;
+      await files.removeWorker(process.pid).catch(() => undefined);
+    },
+  };
+}
+
+function scrubPauseMs(env: NodeJS.ProcessEnv): number {
+  const given = Number(env['CAIRN_SCRUB_PAUSE_MS']);
+  return Number.isFinite(given) && given >= 0 ? given : SCRUB_PAUSE_MS_DEFAULT;
+}
+
+/** The background worker's loop: requested passes first, the scrub in between. */
+async function runBackgroundAudit(layers: Layers, files: AuditFiles, options: AuditServiceOptions, stopping: () => boolean): Promise<void> {
+  const status = (await files.readStatus()) ?? emptyStatus();
+  if (status.run?.state === 'running') {
+    // The process that ran it is gone: say so, or `cairn admin audit` would wait for it forever.
+    Object.assign(status.run, { state: 'failed', error: 'the server restarted during the pass', finishedAtMs: Date.now() });
+    await files.writeStatus({ ...status, updatedAtMs: Date.now() });
+  }
+  const bytesPerSecond = options.scrubRateMbPerSecond * BYTES_PER_MB;
+  const pauseMs = scrubPauseMs(options.env ?? process.env);
+  let nextScrubAtMs = 0;
+  let pendingRequest: AuditRequest | undefined;
+  let lastPollMs = 0;
+  // Asked between objects: is there a requested pass the scrub should yield to? (Polled, not per object.)
+  const requestWaiting = (): boolean => {
+    if (performance.now() - lastPollMs >= REQUEST_POLL_INTERVAL_MS) {
+      lastPollMs = performance.now();
+      void files.readRequest().then((request) => { pendingRequest = request; }, () => undefined);
+    }
+    return pendingRequest !== undefined && pendingRequest.id !== status.run?.id;
+  };
+  while (!stopping()) {
+    try {
+      pendingRequest = await files.readRequest();
+      if (pendingRequest !== undefined && pendingRequest.id !== status.run?.id) {
+        await runWalk(layers, files, status, options, { kind: 'full', id: pendingRequest.id, repair: pendingRequest.repair, bytesPerSecond, cursor: null, stop: stopping });
+      } else if (bytesPerSecond > 0 && Date.now() >= nextScrubAtMs) {
+        const finished = await runWalk(layers, files, status, options, {
+          kind: 'scrub', id: status.scrub.current?.id ?? randomUUID(), repair: true, bytesPerSecond, cursor: status.scrub.cursor,
+          stop: () => stopping() || requestWaiting(),
+        });
+        if (finished) nextScrubAtMs = Date.now() + pauseMs;
+      }
+    } catch (error) {
+      options.log(`audit: ${error instanceof Error ? error.stack : String(error)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, REQUEST_POLL_INTERVAL_MS));
+  }
+}
+
+interface WalkPlan {
+  kind: 'full' | 'scrub';
+  id: string;
+  repair: boolean;
+  bytesPerSecond: number;
+  cursor: AuditCursor | null;
+  stop: () => boolean;
+}
+
+/** Runs (or resumes, for the scrub) one walk, keeping status.json up to date; true when it reached the end. */
+async function runWalk(layers: Layers, files: AuditFiles, status: AuditStatus, options: AuditServiceOptions, plan: WalkPlan): Promise<boolean> {
+  const resumed = plan.kind === 'scrub' ? status.scrub.current : null;
+  const run: AuditRun = resumed ?? {
+    id: plan.id, kind: plan.kind, repair: plan.repair, state: 'running', startedAtMs: Date.now(), objectsTotal: 0, objectsChecked: 0, counts: emptyAuditCounts(),
+  };
+  if (plan.kind === 'full') {
+    status.run = run;
+    options.log(`audit: full pass ${run.id} started${run.repair ? ' (repairing)' : ''}`);
+  } else {
+    status.scrub.current = run;
+  }
+  if (resumed === null) run.objectsTotal = await countAuditedObjects(layers);
+  await files.writeStatus({ ...status, updatedAtMs: Date.now() });
+  const checkedBefore = run.objectsChecked;
+  let lastWriteMs = performance.now();
+  let writing: Promise<void> = Promise.resolve();
+  const onProgress = (found: AuditCounts, objectsChecked: number, cursor: AuditCursor) => {
+    addAuditCounts(run.counts, found);
+    addAuditCounts(status.totals, found);
+    run.objectsChecked = checkedBefore + objectsChecked;
+    if (plan.kind === 'scrub') status.scrub.cursor = cursor;
+    if (performance.now() - lastWriteMs >= STATUS_WRITE_INTERVAL_MS) {
+      lastWriteMs = performance.now();
+      const snapshot: AuditStatus = JSON.parse(JSON.stringify({ ...status, updatedAtMs: Date.now() }));
+      writing = writing.then(() => files.writeStatus(snapshot)).catch((error: unknown) => options.log(`audit: status: ${String(error)}`));
+    }
+  };
+  let finished = false;
+  try {
+    finished = await walkIndex(layers, { repair: plan.repair, bytesPerSecond: plan.bytesPerSecond, cursor: plan.cursor, log: options.log, shouldStop: plan.stop, onProgress });
+    if (finished || plan.kind === 'full') {
+      run.state = finished ? 'done' : 'failed';
+      if (!finished) run.error = 'the server stopped during the pass';
+      run.finishedAtMs = Date.now();
+    }
+  } catch (error) {
+    run.state = 'failed';
+    run.error = (error as Error).message;
+    run.finishedAtMs = Date.now();
+    finished = true;
+  }
+  if (plan.kind === 'scrub' && run.state !== 'running') {
+    status.scrub.current = null;
+    status.scrub.cursor = null;
+    if (run.state === 'done') status.scrub.passesCompleted += 1;
+  }
+  await writing;
+  await files.writeStatus({ ...status, updatedAtMs: Date.now() });
+  if (run.state !== 'running') {
+    const { recordsChecked, corruptFound, repaired, unrecoverable } = run.counts;
+    options.log(`audit: ${plan.kind} pass ${run.id} ${run.state}: ${recordsChecked} records checked, ${corruptFound} corrupt, ${repaired} repaired, ${unrecoverable} unrecoverable`);
+  }
+  return finished;
+}
