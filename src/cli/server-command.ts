@@ -14,6 +14,9 @@ import { Identities } from '../services/iam/identities.js';
 import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
 import { startLifecycleWorker } from '../services/lifecycle/worker.js';
 import { startUploadSweeper } from '../services/upload-sweeper.js';
+import { TemplateStore } from '../services/faults/experiments.js';
+import { FaultStore } from '../services/faults/fault-store.js';
+import { startFaultWatcher } from '../services/faults/fault-watcher.js';
 import { clearMetadataScratch, startMetadata } from './metadata-setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
@@ -131,7 +134,11 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
   const metadata = await startMetadata({ index, storage }, {
     dataDirectory, region: settings.region, ownerId, runsBackgroundWork: runsBackgroundWork(), lifecycleDayMs: settings.lifecycleDayMs, log,
   });
+  // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
+  const faults = FaultStore.forDataDirectory(dataDirectory);
+  const faultWatcher = startFaultWatcher(storage, faults, log);
   const frontend = createFrontend({
+    storageAdmin: { storage, faults, templates: TemplateStore.forDataDirectory(dataDirectory), watcher: faultWatcher },
     layers: { index, storage },
     config: {
       region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
@@ -153,6 +160,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
       await frontend.shutdown();
       await background.stop();
       await metadata.stop();
+      faultWatcher.stop();
       await storage.close();
       await index.close();
     },

@@ -15,6 +15,7 @@ import type { Identities } from '../services/iam/identities.js';
 import { StorageUnavailableError, type Layers } from '../services/objects.js';
 import { newRequestId } from '../util/ids.js';
 import { ADMIN_PATH_PREFIX, answerAdmin } from './admin/api.js';
+import type { StorageAdmin } from './admin/storage-admin.js';
 import { accessDenied, enforceRoutePermission } from './auth/authorize.js';
 import { identify, type RootIdentity } from './auth/identify.js';
 import type { FrontendConfig, RequestContext } from './context.js';
@@ -35,6 +36,8 @@ export interface FrontendOptions {
   log: (line: string) => void;
   /** Authenticated operations under /_cairn/, by exact path (e.g. /_cairn/sql). */
   internalOperations?: Record<string, Operation>;
+  /** Fault injection (and heal) under /_cairn/admin/; absent in servers without it. */
+  storageAdmin?: StorageAdmin;
 }
 
 export interface Frontend {
@@ -162,7 +165,7 @@ export function createFrontend(options: FrontendOptions): Frontend {
       const virtualHostBucket = bucketFromHost(req.headers.host, config.virtualHostDomains);
       const internal = virtualHostBucket === undefined && resource.startsWith(INTERNAL_PATH_PREFIX);
       if (internal && resource.startsWith(ADMIN_PATH_PREFIX)) {
-        await answerAdmin(req, res, root, identities, log, requestId);
+        await answerAdmin(req, res, root, identities, log, requestId, options.storageAdmin);
         return;
       }
       if (internal && !Object.hasOwn(internalOperations, resource)) {

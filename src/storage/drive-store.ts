@@ -10,6 +10,7 @@ import * as fs from 'node:fs/promises';
 import { READ_HANDLES_CACHED_MAX, VOLUME_SIZE_BYTES_MAX, VOLUME_SIZE_BYTES_MIN } from './constants.js';
 import { createVolumeFile, listVolumeIds, readDriveFormat, volumePath, type DriveFormat } from './drive.js';
 import { DriveOfflineError, StorageCorruptionError } from './errors.js';
+import { DriveFaultState } from './faults/drive-faults.js';
 import { ReadHandleCache } from './handle-cache.js';
 import { readFully } from './reader.js';
 import type { EncodedRecord } from './record.js';
@@ -61,6 +62,8 @@ export class DriveStore {
   private readonly log: (line: string) => void;
   private readonly volumeSizeBytesMax: number;
   private readonly member: { driveIndex: number; setId: string } | undefined;
+  /** Injected faults (docs/fault-injection.md), consulted before each read, append, fdatasync, health check. */
+  readonly faults = new DriveFaultState();
 
   private constructor(options: DriveStoreOptions) {
     this.drivePath = options.drivePath;
@@ -119,6 +122,12 @@ export class DriveStore {
       this.assertUsable();
       const volume = this.active!;
       if (volume.canAppend(record.sizeBytes)) {
+        try {
+          await this.faults.beforeIo('write');
+        } catch (error) {
+          this.suspect();
+          throw error;
+        }
         const { offsetBytes, written } = volume.append(record);
         try {
           await written;
@@ -141,6 +150,7 @@ export class DriveStore {
   /** Group commit on one of this drive's volumes; a failure makes the drive suspect (health check now). */
   async syncThrough(volume: Volume, endOffsetBytes: number): Promise<void> {
     try {
+      await this.faults.beforeIo('sync');
       await volume.syncThrough(endOffsetBytes);
     } catch (error) {
       this.suspect();
@@ -159,6 +169,7 @@ export class DriveStore {
     const bytes = Buffer.allocUnsafe(sizeBytes);
     let readBytes: number;
     try {
+      await this.faults.beforeIo('read');
       readBytes = await this.readHandles.withHandle(volumeId, (handle) => readFully(handle, bytes, offsetBytes));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -179,6 +190,7 @@ export class DriveStore {
    */
   async *scanRecords(): AsyncGenerator<ScannedRecord> {
     this.assertUsable();
+    await this.faults.beforeIo('read');
     for (const volumeId of await listVolumeIds(this.drivePath)) {
       const handle = await fs.open(volumePath(this.drivePath, volumeId), 'r');
       try {
@@ -250,6 +262,7 @@ export class DriveStore {
   private async healthProblem(): Promise<{ problem: string | null; format?: DriveFormat }> {
     let format: DriveFormat;
     try {
+      await this.faults.beforeIo('read');
       format = await readDriveFormat(this.drivePath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

@@ -77,6 +77,11 @@ export class Storage {
     return this.standalone?.format ?? this.set!.drives[0]!.format;
   }
 
+  /** Every drive, in set order (one for a standalone drive): fault injection and heal reach drives here. */
+  get driveStores(): readonly DriveStore[] {
+    return this.standalone !== null ? [this.standalone] : this.set!.drives;
+  }
+
   /** The erasure set, or null on a standalone drive (tooling, tests, the later heal/audit steps). */
   get erasureSet(): ErasureSet | null {
     return this.set;
