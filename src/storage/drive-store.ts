@@ -27,7 +27,7 @@ export interface DriveStoreOptions {
    * Set members: check after each fdatasync that the volume file is still linked (a removed drive
    * directory must not acknowledge writes into a deleted file), and allow going offline.
    */
-  member?: { driveIndex: number; setId: string };
+  member?: { driveIndex: number; setId: string; formatIfEmpty?: () => Promise<DriveFormat | null> };
   /** Start offline (a set member that could not be opened); a health check may bring it online. */
   offlineReason?: string;
 }
@@ -61,7 +61,7 @@ export class DriveStore {
   private driveFormat: DriveFormat;
   private readonly log: (line: string) => void;
   private readonly volumeSizeBytesMax: number;
-  private readonly member: { driveIndex: number; setId: string } | undefined;
+  private readonly member: DriveStoreOptions['member'];
   /** Injected faults (docs/fault-injection.md), consulted before each read, append, fdatasync, health check. */
   readonly faults = new DriveFaultState();
 
@@ -266,6 +266,9 @@ export class DriveStore {
       format = await readDriveFormat(this.drivePath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      // An empty directory in the drive's place: a replacement, formatted for this place (heal.ts).
+      const replacement = code === 'ENOENT' ? await this.member?.formatIfEmpty?.() : null;
+      if (replacement !== null && replacement !== undefined) return { problem: null, format: replacement };
       return { problem: code === 'ENOENT' ? 'format.json is gone (drive directory removed or unmounted?)' : `format.json unreadable: ${(error as Error).message}` };
     }
     if (!this.isThisDrive(format)) return { problem: `format.json now names another drive (${format.driveId})` };
@@ -276,7 +279,8 @@ export class DriveStore {
 
   /** The same drive; or, for one unusable when the set was opened, the drive formatted for its place. */
   private isThisDrive(format: DriveFormat): boolean {
-    if (this.driveFormat.formatVersion !== 0) return format.driveId === this.driveFormat.driveId;
+    if (this.driveFormat.formatVersion !== 0 && format.driveId === this.driveFormat.driveId) return true;
+    // A replacement drive formatted for this place (by this process or another one of the server).
     return format.set !== undefined && format.set.id === this.member?.setId && format.set.driveIndex === this.member.driveIndex;
   }
 

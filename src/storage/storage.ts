@@ -29,6 +29,8 @@ export interface StorageOptions {
   setOpenMode?: SetOpenMode;
   /** Erasure sets: how often drives are health-checked. */
   healthCheckIntervalMs?: number;
+  /** Erasure sets: format empty replacement drives while serving (one process per server: the background one). */
+  formatsReplacements?: boolean;
 }
 
 export interface WriterOptions {
@@ -67,7 +69,7 @@ export class Storage {
     }
     const set = await ErasureSet.open({
       drivePaths, mode: options.setOpenMode ?? 'form', log, volumeSizeBytesMax: options.volumeSizeBytesMax,
-      healthCheckIntervalMs: options.healthCheckIntervalMs,
+      healthCheckIntervalMs: options.healthCheckIntervalMs, formatsReplacements: options.formatsReplacements,
     });
     return new Storage(null, set, log);
   }

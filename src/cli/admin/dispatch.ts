@@ -3,11 +3,12 @@
 import { CommandFailure, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE, HelpRequested, UsageError, type AdminCommand, type AdminIo } from './command.js';
 import { CONNECTION_OPTIONS_HELP, describeError } from './connection.js';
 import { faultCommand } from './faults.js';
+import { healCommand } from './heal.js';
 import { restoreCommand } from './restore/command.js';
 import { keyCommand, userCommand } from './users.js';
 
 /** Every admin command. A new one is a file exporting an AdminCommand, added here. */
-export const ADMIN_COMMANDS: readonly AdminCommand[] = [restoreCommand, userCommand, keyCommand, faultCommand];
+export const ADMIN_COMMANDS: readonly AdminCommand[] = [restoreCommand, userCommand, keyCommand, faultCommand, healCommand];
 
 /** The lines `cairn help` shows for the admin commands. */
 export function adminCommandsSummary(indent: string): string {

@@ -5,17 +5,21 @@
 //   PUT    /_cairn/admin/fault-templates/NAME        template JSON → 204
 //   GET    /_cairn/admin/fault-templates/NAME        → the template
 //   POST   /_cairn/admin/fault-templates/NAME/run    → 201 {experiment, injected: [...]}
+//   GET    /_cairn/admin/heal                        → the heal job's status (docs/storage-format.md)
+//   POST   /_cairn/admin/heal                        {drives?: [N, …]} → 202: the background worker starts it
 
 import type { Storage } from '../../storage/index.js';
 import { FaultInputError, injectFault, parseFaultRequest, parseTemplate, runTemplate, type TemplateStore } from '../../services/faults/experiments.js';
 import type { FaultStore, StoredFault } from '../../services/faults/fault-store.js';
 import type { FaultWatcher } from '../../services/faults/fault-watcher.js';
+import type { HealFiles } from '../../services/heal/heal-status.js';
 
 export interface StorageAdmin {
   storage: Storage;
   faults: FaultStore;
   templates: TemplateStore;
   watcher: FaultWatcher;
+  heal: HealFiles;
 }
 
 export { FaultInputError as StorageAdminError };
@@ -40,12 +44,29 @@ function notAllowed(): never {
   throw new FaultInputError('The method is not allowed on this resource.', 405, 'MethodNotAllowed');
 }
 
+async function routeHeal(method: string, body: Buffer, admin: StorageAdmin, driveCount: number): Promise<[number, unknown]> {
+  if (method === 'GET') return [200, await admin.heal.readStatus()];
+  if (method !== 'POST') notAllowed();
+  const request = body.length === 0 ? {} : parseJson(body);
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) throw new FaultInputError('The request body must be a JSON object.');
+  const unknown = Object.keys(request).filter((field) => field !== 'drives');
+  if (unknown.length > 0) throw new FaultInputError(`heal: unknown field(s) ${unknown.join(', ')}; allowed: drives`);
+  const drives = (request as { drives?: unknown }).drives ?? [];
+  if (!Array.isArray(drives) || drives.some((drive) => !Number.isInteger(drive) || drive < 1 || drive > driveCount)) {
+    throw new FaultInputError(`heal: "drives" must be an array of drive numbers from 1 to ${driveCount}`);
+  }
+  if (admin.storage.erasureSet === null) throw new FaultInputError('heal: a standalone drive has nothing to heal from', 400, 'InvalidRequest');
+  await admin.heal.request(drives as number[]);
+  return [202, { requested: true, drives }];
+}
+
 /** Answers a storage admin request, or returns undefined when the path is not one of these routes. */
 export async function routeStorageAdmin(method: string, segments: string[], body: Buffer, admin: StorageAdmin | undefined): Promise<[number, unknown] | undefined> {
   const [collection, name, action, ...rest] = segments;
-  if (collection !== 'faults' && collection !== 'fault-templates') return undefined;
+  if (collection !== 'faults' && collection !== 'fault-templates' && collection !== 'heal') return undefined;
   if (admin === undefined) throw new FaultInputError('This server does not offer fault injection.', 404, 'NotFound');
   const driveCount = admin.storage.driveStores.length;
+  if (collection === 'heal' && name === undefined) return routeHeal(method, body, admin, driveCount);
   if (collection === 'faults' && name === undefined) {
     if (method === 'GET') return [200, { faults: (await admin.faults.list()).map(faultJson) }];
     if (method !== 'POST') notAllowed();

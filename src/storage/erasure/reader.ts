@@ -158,7 +158,7 @@ async function readShard(context: ErasureReadContext, identity: RecordIdentity, 
 }
 
 /** Every check a shard record must pass before a byte of it is used. */
-function verifyShard(bytes: Buffer, location: ShardLocation, identity: RecordIdentity, placement: Placement, request: StripeRequest, shardIndex: number): Buffer {
+export function verifyShard(bytes: Buffer, location: ShardLocation, identity: RecordIdentity, placement: Placement, request: StripeRequest, shardIndex: number): Buffer {
   const corrupt = (reason: string) => new StorageCorruptionError(location.volumeId, location.recordOffsetBytes, reason);
   const check = verifyRecordBytes(bytes);
   if (!check.ok) throw corrupt(check.problem);
