@@ -121,3 +121,48 @@ describe('heal of replaced drives on a 6-drive server', () => {
     assert.deepEqual((await adminCall(server, 'GET', '/heal')).json, before);
   });
 });
+
+describe('heal with --workers 2', () => {
+  let root: string;
+  let drives: string[];
+  let server: RunningServer;
+  let s3: S3Client;
+  const stored = new Map<string, Buffer>();
+
+  before(async () => {
+    root = temporaryDirectory('heal-cluster');
+    drives = drivePathsUnder(root, DRIVES);
+    server = await startServer({ extraArgs: [...drives, '--workers', '2'] });
+    s3 = sdkClient(server);
+    assert.equal((await rawRequest(server, { method: 'PUT', path: `/${BUCKET}` })).status, 200);
+    for (const sizeBytes of [10, 20 * KIB, 2 * MIB + 1]) {
+      const body = randomBytes(sizeBytes);
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `object-${sizeBytes}`, Body: body }));
+      stored.set(`object-${sizeBytes}`, body);
+    }
+  });
+
+  after(async () => {
+    s3.destroy();
+    await server.dispose();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('one worker formats the replacement, both take it back; healed shards serve reads in every worker', async () => {
+    for (const drive of drives.slice(0, 3)) rmSync(drive, { recursive: true, force: true });
+    await waitForDriveLog(server, drives.slice(0, 3), 'is OFFLINE', 2);
+    for (const [key, body] of stored) assert.deepEqual(await getBytes(s3, key), body, key);
+    for (const drive of drives.slice(0, 3)) mkdirSync(drive);
+    await waitForDriveLog(server, drives.slice(0, 3), 'is back online', 2);
+    // Formatted once, by the background worker alone.
+    for (const drive of drives.slice(0, 3)) assert.equal(server.stderr().split(`${drive} is empty: formatted`).length - 1, 1, drive);
+    await waitForHealedDrives(server, [1, 2, 3]);
+    const ids = [];
+    for (const drive of [4, 5, 6]) ids.push(await injectFault(server, { drive, action: 'fail', durationSeconds: 120 }));
+    await waitForDriveLog(server, drives.slice(3, 6), 'is OFFLINE', 2);
+    for (let round = 0; round < 3; round++) {
+      for (const [key, body] of stored) assert.deepEqual(await getBytes(s3, key), body, key);
+    }
+    for (const id of ids) await stopFault(server, id);
+  });
+});
