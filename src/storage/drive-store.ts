@@ -120,14 +120,19 @@ export class DriveStore {
     assert(record.sizeBytes <= this.volumeSizeBytesMax, 'record larger than a volume');
     for (;;) {
       this.assertUsable();
-      const volume = this.active!;
-      if (volume.canAppend(record.sizeBytes)) {
+      if (this.faults.present) {
         try {
           await this.faults.beforeIo('write');
         } catch (error) {
           this.suspect();
           throw error;
         }
+        // The await let other writers in (and maybe the drive go offline): look again.
+        this.assertUsable();
+      }
+      // No await between the check and the append: concurrent writers may fill the volume.
+      const volume = this.active!;
+      if (volume.canAppend(record.sizeBytes)) {
         const { offsetBytes, written } = volume.append(record);
         try {
           await written;
@@ -150,7 +155,7 @@ export class DriveStore {
   /** Group commit on one of this drive's volumes; a failure makes the drive suspect (health check now). */
   async syncThrough(volume: Volume, endOffsetBytes: number): Promise<void> {
     try {
-      await this.faults.beforeIo('sync');
+      if (this.faults.present) await this.faults.beforeIo('sync');
       await volume.syncThrough(endOffsetBytes);
     } catch (error) {
       this.suspect();
@@ -169,7 +174,7 @@ export class DriveStore {
     const bytes = Buffer.allocUnsafe(sizeBytes);
     let readBytes: number;
     try {
-      await this.faults.beforeIo('read');
+      if (this.faults.present) await this.faults.beforeIo('read');
       readBytes = await this.readHandles.withHandle(volumeId, (handle) => readFully(handle, bytes, offsetBytes));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -190,7 +195,7 @@ export class DriveStore {
    */
   async *scanRecords(): AsyncGenerator<ScannedRecord> {
     this.assertUsable();
-    await this.faults.beforeIo('read');
+    if (this.faults.present) await this.faults.beforeIo('read');
     for (const volumeId of await listVolumeIds(this.drivePath)) {
       const handle = await fs.open(volumePath(this.drivePath, volumeId), 'r');
       try {
@@ -262,7 +267,7 @@ export class DriveStore {
   private async healthProblem(): Promise<{ problem: string | null; format?: DriveFormat }> {
     let format: DriveFormat;
     try {
-      await this.faults.beforeIo('read');
+      if (this.faults.present) await this.faults.beforeIo('read');
       format = await readDriveFormat(this.drivePath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

@@ -18,7 +18,7 @@ export interface FaultWatcher {
 export function startFaultWatcher(storage: Storage, store: FaultStore, log: (line: string) => void): FaultWatcher {
   const drives = storage.driveStores;
   const applied = new Map<string, StoredFault>();
-  let refreshing: Promise<void> | null = null;
+  let pendingCount = 0;
   let stopped = false;
 
   const apply = async (): Promise<void> => {
@@ -39,16 +39,21 @@ export function startFaultWatcher(storage: Storage, store: FaultStore, log: (lin
     if (failChanged) await Promise.all(drives.map((drive) => drive.checkHealth().catch(() => undefined)));
   };
 
+  // Refreshes run one after another: one asked for after a change always reads the directory anew.
+  let chain: Promise<void> = Promise.resolve();
   const refresh = (): Promise<void> => {
-    refreshing ??= apply()
+    pendingCount += 1;
+    chain = chain
+      .then(apply)
       .catch((error: Error) => log(`faults: reading ${store.directory} failed: ${error.message}`))
       .finally(() => {
-        refreshing = null;
+        pendingCount -= 1;
       });
-    return refreshing;
+    return chain;
   };
   const timer = setInterval(() => {
-    if (!stopped) void refresh();
+    // A slow filesystem must not pile up polls.
+    if (!stopped && pendingCount === 0) void refresh();
   }, FAULT_POLL_INTERVAL_MS);
   timer.unref();
   void refresh();

@@ -39,6 +39,11 @@ export class DriveFaultState {
     return this.faults.filter((fault) => fault.expiresAtMs > nowMs);
   }
 
+  /** Any fault set (expired or not): without one, callers skip beforeIo and its await entirely. */
+  get present(): boolean {
+    return this.faults.length > 0;
+  }
+
   get failing(): boolean {
     return this.active().some((fault) => fault.action === 'fail');
   }
