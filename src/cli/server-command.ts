@@ -16,6 +16,11 @@ import { startLifecycleWorker } from '../services/lifecycle/worker.js';
 import { startUploadSweeper } from '../services/upload-sweeper.js';
 import { startAuditService } from '../services/audit/service.js';
 import { metricsOperation } from '../frontend/ops/metrics.js';
+import { TemplateStore } from '../services/faults/experiments.js';
+import { FaultStore } from '../services/faults/fault-store.js';
+import { startFaultWatcher } from '../services/faults/fault-watcher.js';
+import { startHealService } from '../services/heal/heal-job.js';
+import { HealFiles } from '../services/heal/heal-status.js';
 import { clearMetadataScratch, startMetadata } from './metadata-setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
@@ -115,11 +120,13 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers): { st
   if (!runsBackgroundWork()) return { stop: async () => undefined };
   const sweeper = startUploadSweeper(layers, settings.abandonedUploadAgeMs, log);
   const lifecycle = startLifecycleWorker(layers, { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log);
+  const heal = startHealService(layers, HealFiles.forDataDirectory(settings.dataDirectory), log);
   log(`background services run in process ${process.pid}: lifecycle (day ${settings.lifecycleDayMs / 1000} s, a pass every ${settings.lifecycleIntervalMs / 1000} s), upload sweeper`);
   return {
     async stop() {
       sweeper.stop();
       await lifecycle.stop();
+      await heal.stop();
     },
   };
 }
@@ -127,7 +134,7 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers): { st
 /** Opens the layers under the data directory and serves S3 from this process. */
 async function serve(settings: ServerSettings, credentials: RootCredentials): Promise<RunningWorker> {
   // prepareDataDirectory formed the set already: this process only joins it (and never formats a drive).
-  const storage = await Storage.open({ drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join' });
+  const storage = await Storage.open({ drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join', formatsReplacements: runsBackgroundWork() });
   const index = await ThreadedSqliteIndex.open(join(settings.indexDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
   const dataDirectory = settings.dataDirectory;
@@ -136,7 +143,11 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
     dataDirectory, region: settings.region, ownerId, runsBackgroundWork: runsBackgroundWork(), lifecycleDayMs: settings.lifecycleDayMs, log,
   });
   const audit = await startAuditService({ index, storage }, { dataDirectory, scrubRateMbPerSecond: settings.scrubRateMbPerSecond, runsBackgroundWork: runsBackgroundWork(), log });
+  // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
+  const faults = FaultStore.forDataDirectory(dataDirectory);
+  const faultWatcher = startFaultWatcher(storage, faults, log);
   const frontend = createFrontend({
+    storageAdmin: { storage, faults, templates: TemplateStore.forDataDirectory(dataDirectory), watcher: faultWatcher, heal: HealFiles.forDataDirectory(dataDirectory) },
     layers: { index, storage },
     config: {
       region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
@@ -160,6 +171,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
       await background.stop();
       await audit.stop();
       await metadata.stop();
+      faultWatcher.stop();
       await storage.close();
       await index.close();
     },

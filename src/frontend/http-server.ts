@@ -16,6 +16,7 @@ import { StorageUnavailableError, type Layers } from '../services/objects.js';
 import { newRequestId } from '../util/ids.js';
 import { ADMIN_PATH_PREFIX, answerAdmin } from './admin/api.js';
 import type { AuditControl } from '../services/audit/service.js';
+import type { StorageAdmin } from './admin/storage-admin.js';
 import { accessDenied, enforceRoutePermission } from './auth/authorize.js';
 import { identify, type RootIdentity } from './auth/identify.js';
 import type { FrontendConfig, RequestContext } from './context.js';
@@ -38,6 +39,8 @@ export interface FrontendOptions {
   internalOperations?: Record<string, Operation>;
   /** The durability audit's admin routes (/_cairn/admin/audit). */
   audit?: AuditControl;
+  /** Fault injection (and heal) under /_cairn/admin/; absent in servers without it. */
+  storageAdmin?: StorageAdmin;
 }
 
 export interface Frontend {
@@ -165,7 +168,7 @@ export function createFrontend(options: FrontendOptions): Frontend {
       const virtualHostBucket = bucketFromHost(req.headers.host, config.virtualHostDomains);
       const internal = virtualHostBucket === undefined && resource.startsWith(INTERNAL_PATH_PREFIX);
       if (internal && resource.startsWith(ADMIN_PATH_PREFIX)) {
-        await answerAdmin(req, res, root, identities, log, requestId, options.audit);
+        await answerAdmin(req, res, root, identities, log, requestId, options.audit, options.storageAdmin);
         return;
       }
       if (internal && !Object.hasOwn(internalOperations, resource)) {

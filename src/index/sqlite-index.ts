@@ -73,6 +73,7 @@ import type {
   UploadRecord,
   UploadSummary,
   WriteCondition,
+  PlacementChange,
 } from './types.js';
 import { listUploadsPage } from './upload-listing.js';
 import { listVersionsPage } from './version-listing.js';
@@ -230,6 +231,20 @@ export class SqliteIndex implements Index {
         if (version !== undefined) this.journal.versionWritten(version, 'UPDATE_METADATA', origin);
       }
       return changed;
+    });
+  }
+
+  async replacePlacement(change: PlacementChange): Promise<boolean> {
+    const { bucket, key, dataId, partNumber } = change;
+    const expected = Buffer.from(change.expected);
+    const replacement = Buffer.from(change.replacement);
+    return this.writes.submit(() => {
+      // Parts are keyed by their object's data id, unique to one version; deleting it removes them.
+      if (partNumber !== undefined) {
+        return this.statements.replacePartPlacement.run(replacement, dataId, partNumber, expected).changes === 1;
+      }
+      return this.statements.replaceCurrentPlacement.run(replacement, bucket, key, dataId, expected).changes === 1
+        || this.statements.replaceVersionPlacement.run(replacement, bucket, key, dataId, expected).changes === 1;
     });
   }
 

@@ -56,6 +56,7 @@ import type {
   Tag,
   UploadRecord,
   WriteCondition,
+  PlacementChange,
 } from './types.js';
 import type { WriteCall, WriteReply } from './writer-thread.js';
 
@@ -145,7 +146,7 @@ export function serveIndexWrites(path: string): { close(): Promise<void> } {
 /** The Index methods that write, the only ones the primary runs for its workers. */
 const WRITE_METHODS = new Set([
   'createBucket', 'deleteBucket', 'setBucketTags', 'setBucketVersioning', 'setBucketCors', 'setBucketSetting', 'putObject', 'deleteObject', 'deleteVersion', 'setObjectTags',
-  'setObjectLockConfiguration', 'setObjectRetention', 'setObjectLegalHold', 'setStorageClass',
+  'setObjectLockConfiguration', 'setObjectRetention', 'setObjectLegalHold', 'setStorageClass', 'replacePlacement',
   'createUpload', 'putPart', 'completeUpload', 'abortUpload', 'commitMetadataFiles',
   'createUser', 'deleteUser', 'setUserPolicy', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
 ]);
@@ -212,6 +213,10 @@ export class ThreadedSqliteIndex implements Index {
   setObjectLegalHold(bucket: string, key: string, versionId: string, status: LegalHoldStatus): Promise<ObjectLockChangeOutcome> {
     return this.write('setObjectLegalHold', bucket, key, versionId, status);
   }
+  replacePlacement(change: PlacementChange): Promise<boolean> {
+    return this.write('replacePlacement', change);
+  }
+
   setStorageClass(bucket: string, key: string, dataId: string, storageClass: string, origin?: ChangeOrigin): Promise<boolean> {
     return this.write('setStorageClass', bucket, key, dataId, storageClass, origin);
   }

@@ -226,6 +226,15 @@ export interface ScannedVersion {
   tags?: Tag[];
 }
 
+export interface PlacementChange {
+  bucket: string;
+  key: string;
+  dataId: string;
+  partNumber?: number;
+  expected: Uint8Array;
+  replacement: Uint8Array;
+}
+
 export interface ScanVersionsQuery {
   bucket: string;
   /** Keys from this one (inclusive)… */
@@ -388,6 +397,11 @@ export interface Index {
   scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]>;
   /** Relabels one stored version's storage class, if that version (by data id) still exists; false otherwise. */
   setStorageClass(bucket: string, key: string, dataId: string, storageClass: string, origin?: ChangeOrigin): Promise<boolean>;
+  /**
+   * Heal: replaces a stored version's placement (or, with partNumber, one part's of a completed
+   * multipart object) only if it is still `expected` byte for byte; false if it changed or is gone.
+   */
+  replacePlacement(change: PlacementChange): Promise<boolean>;
   /** One version by id (a delete marker has isDeleteMarker set); undefined when there is none. */
   getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined>;
   /** The version id of the delete marker that is a key's latest version, if it is one. */

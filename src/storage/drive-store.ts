@@ -10,6 +10,7 @@ import * as fs from 'node:fs/promises';
 import { READ_HANDLES_CACHED_MAX, VOLUME_SIZE_BYTES_MAX, VOLUME_SIZE_BYTES_MIN } from './constants.js';
 import { createVolumeFile, listVolumeIds, readDriveFormat, volumePath, type DriveFormat } from './drive.js';
 import { DriveOfflineError, StorageCorruptionError } from './errors.js';
+import { DriveFaultState } from './faults/drive-faults.js';
 import { ReadHandleCache } from './handle-cache.js';
 import { readFully } from './reader.js';
 import type { EncodedRecord } from './record.js';
@@ -26,7 +27,7 @@ export interface DriveStoreOptions {
    * Set members: check after each fdatasync that the volume file is still linked (a removed drive
    * directory must not acknowledge writes into a deleted file), and allow going offline.
    */
-  member?: { driveIndex: number; setId: string };
+  member?: { driveIndex: number; setId: string; formatIfEmpty?: () => Promise<DriveFormat | null> };
   /** Start offline (a set member that could not be opened); a health check may bring it online. */
   offlineReason?: string;
 }
@@ -60,7 +61,9 @@ export class DriveStore {
   private driveFormat: DriveFormat;
   private readonly log: (line: string) => void;
   private readonly volumeSizeBytesMax: number;
-  private readonly member: { driveIndex: number; setId: string } | undefined;
+  private readonly member: DriveStoreOptions['member'];
+  /** Injected faults (docs/fault-injection.md), consulted before each read, append, fdatasync, health check. */
+  readonly faults = new DriveFaultState();
 
   private constructor(options: DriveStoreOptions) {
     this.drivePath = options.drivePath;
@@ -117,6 +120,17 @@ export class DriveStore {
     assert(record.sizeBytes <= this.volumeSizeBytesMax, 'record larger than a volume');
     for (;;) {
       this.assertUsable();
+      if (this.faults.present) {
+        try {
+          await this.faults.beforeIo('write');
+        } catch (error) {
+          this.suspect();
+          throw error;
+        }
+        // The await let other writers in (and maybe the drive go offline): look again.
+        this.assertUsable();
+      }
+      // No await between the check and the append: concurrent writers may fill the volume.
       const volume = this.active!;
       if (volume.canAppend(record.sizeBytes)) {
         const { offsetBytes, written } = volume.append(record);
@@ -141,6 +155,7 @@ export class DriveStore {
   /** Group commit on one of this drive's volumes; a failure makes the drive suspect (health check now). */
   async syncThrough(volume: Volume, endOffsetBytes: number): Promise<void> {
     try {
+      if (this.faults.present) await this.faults.beforeIo('sync');
       await volume.syncThrough(endOffsetBytes);
     } catch (error) {
       this.suspect();
@@ -159,6 +174,7 @@ export class DriveStore {
     const bytes = Buffer.allocUnsafe(sizeBytes);
     let readBytes: number;
     try {
+      if (this.faults.present) await this.faults.beforeIo('read');
       readBytes = await this.readHandles.withHandle(volumeId, (handle) => readFully(handle, bytes, offsetBytes));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -179,6 +195,7 @@ export class DriveStore {
    */
   async *scanRecords(): AsyncGenerator<ScannedRecord> {
     this.assertUsable();
+    if (this.faults.present) await this.faults.beforeIo('read');
     for (const volumeId of await listVolumeIds(this.drivePath)) {
       const handle = await fs.open(volumePath(this.drivePath, volumeId), 'r');
       try {
@@ -250,9 +267,13 @@ export class DriveStore {
   private async healthProblem(): Promise<{ problem: string | null; format?: DriveFormat }> {
     let format: DriveFormat;
     try {
+      if (this.faults.present) await this.faults.beforeIo('read');
       format = await readDriveFormat(this.drivePath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      // An empty directory in the drive's place: a replacement, formatted for this place (heal.ts).
+      const replacement = code === 'ENOENT' ? await this.member?.formatIfEmpty?.() : null;
+      if (replacement !== null && replacement !== undefined) return { problem: null, format: replacement };
       return { problem: code === 'ENOENT' ? 'format.json is gone (drive directory removed or unmounted?)' : `format.json unreadable: ${(error as Error).message}` };
     }
     if (!this.isThisDrive(format)) return { problem: `format.json now names another drive (${format.driveId})` };
@@ -263,7 +284,8 @@ export class DriveStore {
 
   /** The same drive; or, for one unusable when the set was opened, the drive formatted for its place. */
   private isThisDrive(format: DriveFormat): boolean {
-    if (this.driveFormat.formatVersion !== 0) return format.driveId === this.driveFormat.driveId;
+    if (this.driveFormat.formatVersion !== 0 && format.driveId === this.driveFormat.driveId) return true;
+    // A replacement drive formatted for this place (by this process or another one of the server).
     return format.set !== undefined && format.set.id === this.member?.setId && format.set.driveIndex === this.member.driveIndex;
   }
 

@@ -30,6 +30,8 @@ export interface StorageOptions {
   setOpenMode?: SetOpenMode;
   /** Erasure sets: how often drives are health-checked. */
   healthCheckIntervalMs?: number;
+  /** Erasure sets: format empty replacement drives while serving (one process per server: the background one). */
+  formatsReplacements?: boolean;
 }
 
 export interface WriterOptions {
@@ -70,7 +72,7 @@ export class Storage {
     }
     const set = await ErasureSet.open({
       drivePaths, mode: options.setOpenMode ?? 'form', log, volumeSizeBytesMax: options.volumeSizeBytesMax,
-      healthCheckIntervalMs: options.healthCheckIntervalMs,
+      healthCheckIntervalMs: options.healthCheckIntervalMs, formatsReplacements: options.formatsReplacements,
     });
     return new Storage(null, set, log);
   }
@@ -78,6 +80,11 @@ export class Storage {
   /** The standalone drive's format (the first drive's, in a set). */
   get format(): DriveFormat {
     return this.standalone?.format ?? this.set!.drives[0]!.format;
+  }
+
+  /** Every drive, in set order (one for a standalone drive): fault injection and heal reach drives here. */
+  get driveStores(): readonly DriveStore[] {
+    return this.standalone !== null ? [this.standalone] : this.set!.drives;
   }
 
   /** The erasure set, or null on a standalone drive (tooling, tests, the later heal/audit steps). */

@@ -2,12 +2,14 @@
 // an exit code (2 for a wrong command line, 1 for a failure), never a stack trace.
 import { CommandFailure, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE, HelpRequested, UsageError, type AdminCommand, type AdminIo } from './command.js';
 import { CONNECTION_OPTIONS_HELP, describeError } from './connection.js';
+import { faultCommand } from './faults.js';
+import { healCommand } from './heal.js';
 import { restoreCommand } from './restore/command.js';
 import { keyCommand, userCommand } from './users.js';
 import { auditCommand } from './audit.js';
 
 /** Every admin command. A new one is a file exporting an AdminCommand, added here. */
-export const ADMIN_COMMANDS: readonly AdminCommand[] = [restoreCommand, userCommand, keyCommand, auditCommand];
+export const ADMIN_COMMANDS: readonly AdminCommand[] = [restoreCommand, userCommand, keyCommand, auditCommand, faultCommand, healCommand];
 
 /** The lines `cairn help` shows for the admin commands. */
 export function adminCommandsSummary(indent: string): string {

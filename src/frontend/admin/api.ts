@@ -10,6 +10,7 @@ import type { AuditControl } from '../../services/audit/service.js';
 import { identify, type RootIdentity } from '../auth/identify.js';
 import type { Authentication } from '../auth/sigv4.js';
 import { S3Error } from '../errors.js';
+import { routeStorageAdmin, StorageAdminError, type StorageAdmin } from './storage-admin.js';
 
 export const ADMIN_PATH_PREFIX = '/_cairn/admin/';
 
@@ -35,6 +36,7 @@ interface AdminRequest {
   body: Buffer;
   identities: Identities;
   audit?: AuditControl;
+  storageAdmin?: StorageAdmin;
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -138,6 +140,8 @@ async function routeAudit(request: AdminRequest): Promise<[number, unknown]> {
 async function routeAdmin(request: AdminRequest): Promise<[number, unknown]> {
   const [collection, id, ...rest] = request.segments;
   if (collection === 'audit' && id === undefined) return routeAudit(request);
+  const storageAnswer = await routeStorageAdmin(request.method, request.segments, request.body, request.storageAdmin);
+  if (storageAnswer !== undefined) return storageAnswer;
   if (collection === 'users' && id === undefined) {
     if (request.method === 'GET') {
       const users = await request.identities.listUsers();
@@ -165,19 +169,20 @@ function decodeSegments(path: string): string[] {
 
 /** Answers one admin API request (the path starts with ADMIN_PATH_PREFIX). */
 export async function answerAdmin(req: IncomingMessage, res: ServerResponse, root: RootIdentity, identities: Identities,
-  log: (line: string) => void, requestId: string, audit?: AuditControl): Promise<void> {
+  log: (line: string) => void, requestId: string, audit?: AuditControl, storageAdmin?: StorageAdmin): Promise<void> {
   const rawUrl = req.url ?? '/';
   try {
     const { auth, principal } = await identify(req, rawUrl, undefined, root, identities);
     if (principal.kind !== 'root') throw new AdminError(403, 'AccessDenied', 'Only the root identity may use the admin API.');
     const body = await readBody(req, auth);
     const segments = decodeSegments(rawUrl.split('?', 1)[0]!);
-    const [status, value] = await routeAdmin({ method: req.method ?? 'GET', segments, body, identities, audit });
+    const [status, value] = await routeAdmin({ method: req.method ?? 'GET', segments, body, identities, audit, storageAdmin });
     sendJson(res, status, value);
   } catch (error) {
     let failure: AdminError;
     if (error instanceof AdminError) failure = error;
     else if (error instanceof IdentityError) failure = new AdminError(IDENTITY_ERROR_STATUS[error.code], error.code, error.message);
+    else if (error instanceof StorageAdminError) failure = new AdminError(error.status, error.code, error.message);
     else if (error instanceof S3Error) failure = new AdminError(error.httpStatus, error.code, error.message);
     else {
       log(`request ${requestId}: admin API internal error: ${error instanceof Error ? error.stack : String(error)}`);

@@ -14,6 +14,7 @@ import { assertIdentity, type ObjectWriter, type RecordIdentity } from '../write
 import { describeLayout, layoutFor, writeQuorum, type Layout, type Redundancy } from './geometry.js';
 import { readErasure, type ShardDamage } from './reader.js';
 import { RepairQueue, type RepairQueueStats } from './repair-queue.js';
+import { ReplacementTracker } from './replacement.js';
 import { prepareSet, type SetOpenMode } from './set-format.js';
 import { ErasureObjectWriter, type ShardPlacementPlan } from './writer.js';
 
@@ -23,6 +24,8 @@ export interface ErasureSetOptions {
   log: (line: string) => void;
   volumeSizeBytesMax?: number;
   healthCheckIntervalMs?: number;
+  /** This process formats empty replacement drives while serving (one process per server). */
+  formatsReplacements?: boolean;
 }
 
 export interface ErasureSetStats {
@@ -59,6 +62,8 @@ function smallObjectPlan(layout: Layout, onlineFirst: number[]): ShardPlacementP
 
 export class ErasureSet {
   readonly repairs = new RepairQueue();
+  /** Drives formatted as replacements while serving: the heal job rebuilds them. */
+  readonly replacements: ReplacementTracker;
   private rotation = 0;
   private degradedStripeReadsCount = 0;
   private shardsDamagedCount = 0;
@@ -73,7 +78,9 @@ export class ErasureSet {
     readonly drives: readonly DriveStore[],
     private readonly log: (line: string) => void,
     healthCheckIntervalMs: number,
+    replacements: ReplacementTracker,
   ) {
+    this.replacements = replacements;
     this.standard = layoutFor('standard', drives.length);
     this.reduced = layoutFor('reduced', drives.length);
     this.healthTimer = setInterval(() => this.checkHealth(), healthCheckIntervalMs);
@@ -82,19 +89,26 @@ export class ErasureSet {
 
   static async open(options: ErasureSetOptions): Promise<ErasureSet> {
     const prepared = await prepareSet(options.drivePaths, options.mode, options.log);
+    const replacements = new ReplacementTracker();
+    const memberOf = (driveIndex: number, drivePath: string) => ({
+      driveIndex, setId: prepared.id,
+      formatIfEmpty: options.formatsReplacements === true
+        ? () => replacements.formatIfEmpty(drivePath, { id: prepared.id, driveIndex, driveCount: prepared.members.length }, options.log)
+        : undefined,
+    });
     const drives = await Promise.all(
       prepared.members.map(async (member, driveIndex) => {
         // A drive found unusable at open stays offline with a placeholder format until a health
         // check finds it formatted for its place in the set (e.g. by the cluster primary).
         const format = member.format ?? { format: 'cairn-drive' as const, formatVersion: 0, driveId: `(offline drive ${driveIndex})`, createdAt: '' };
         try {
-          return await DriveStore.open({ drivePath: member.path, format, log: options.log, volumeSizeBytesMax: options.volumeSizeBytesMax, member: { driveIndex, setId: prepared.id }, offlineReason: member.offlineReason });
+          return await DriveStore.open({ drivePath: member.path, format, log: options.log, volumeSizeBytesMax: options.volumeSizeBytesMax, member: memberOf(driveIndex, member.path), offlineReason: member.offlineReason });
         } catch (error) {
-          return DriveStore.open({ drivePath: member.path, format, log: options.log, volumeSizeBytesMax: options.volumeSizeBytesMax, member: { driveIndex, setId: prepared.id }, offlineReason: (error as Error).message });
+          return DriveStore.open({ drivePath: member.path, format, log: options.log, volumeSizeBytesMax: options.volumeSizeBytesMax, member: memberOf(driveIndex, member.path), offlineReason: (error as Error).message });
         }
       }),
     );
-    const set = new ErasureSet(prepared.id, drives, options.log, options.healthCheckIntervalMs ?? DRIVE_HEALTH_CHECK_INTERVAL_MS);
+    const set = new ErasureSet(prepared.id, drives, options.log, options.healthCheckIntervalMs ?? DRIVE_HEALTH_CHECK_INTERVAL_MS, replacements);
     options.log(
       `storage: erasure set ${prepared.id}: ${drives.length} drives, ${drives.filter((drive) => drive.online).length} online; ` +
         `STANDARD ${describeLayout(set.standard)}, reduced redundancy ${describeLayout(set.reduced)}`,

@@ -1,0 +1,98 @@
+// Injected faults, shared by every process of a server through one directory under the data
+// directory (docs/fault-injection.md): one JSON file per active fault, written atomically (a
+// temporary file renamed into place), removed to stop the fault. Any worker may add or remove one;
+// every worker polls the directory (fault-watcher.ts) and applies what it finds to its own drives.
+// One file per fault means two workers never overwrite each other's change.
+
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StateFaultAction } from '../../storage/faults/drive-faults.js';
+
+/** Bounds: faults active at once, and what one may ask for. */
+export const FAULTS_ACTIVE_MAX = 64;
+export const FAULT_DURATION_SECONDS_MAX = 24 * 60 * 60;
+export const FAULT_DURATION_SECONDS_DEFAULT = 60;
+export const FAULT_LATENCY_MS_MAX = 60_000;
+export const FAULT_LATENCY_MS_DEFAULT = 100;
+export const FAULT_CORRUPT_BYTES_MAX = 1024;
+export const FAULT_CORRUPT_BYTES_DEFAULT = 1;
+const FAULT_FILE_SIZE_BYTES_MAX = 4096;
+const FAULT_ID_PATTERN = /^[0-9a-f-]{36}$/;
+
+export interface StoredFault {
+  id: string;
+  /** 1-based: the Nth drive of the server's command line. */
+  drive: number;
+  action: StateFaultAction;
+  latencyMs?: number;
+  createdAtMs: number;
+  expiresAtMs: number;
+  /** Set when the fault belongs to a run of a saved experiment template. */
+  experiment?: string;
+  /** Stop condition of that experiment: the fault is stopped when more drives than this are offline. */
+  stopWhenDrivesOfflineAbove?: number;
+}
+
+export class FaultStore {
+  constructor(readonly directory: string) {}
+
+  static forDataDirectory(dataDirectory: string): FaultStore {
+    return new FaultStore(join(dataDirectory, 'faults'));
+  }
+
+  async add(fault: Omit<StoredFault, 'id' | 'createdAtMs'>): Promise<StoredFault> {
+    const stored: StoredFault = { id: randomUUID(), createdAtMs: Date.now(), ...fault };
+    await fs.mkdir(this.directory, { recursive: true });
+    const path = join(this.directory, `${stored.id}.json`);
+    const temporary = `${path}.${process.pid}.tmp`;
+    await fs.writeFile(temporary, JSON.stringify(stored), { mode: 0o600 });
+    await fs.rename(temporary, path);
+    return stored;
+  }
+
+  /** Active faults, oldest first; expired ones are removed on the way. */
+  async list(nowMs: number = Date.now()): Promise<StoredFault[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.directory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const faults: StoredFault[] = [];
+    for (const name of names) {
+      if (!name.endsWith('.json')) continue;
+      const fault = await this.read(join(this.directory, name));
+      if (fault === undefined) continue;
+      if (fault.expiresAtMs <= nowMs) await this.remove(fault.id);
+      else faults.push(fault);
+    }
+    return faults.sort((a, b) => a.createdAtMs - b.createdAtMs);
+  }
+
+  /** Stops a fault; false if there was none by that id (or it had expired). */
+  async remove(id: string): Promise<boolean> {
+    if (!FAULT_ID_PATTERN.test(id)) return false;
+    try {
+      await fs.unlink(join(this.directory, `${id}.json`));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  private async read(path: string): Promise<StoredFault | undefined> {
+    try {
+      const text = await fs.readFile(path, 'utf8');
+      if (text.length > FAULT_FILE_SIZE_BYTES_MAX) return undefined;
+      const value = JSON.parse(text) as StoredFault;
+      if (typeof value.id !== 'string' || typeof value.drive !== 'number' || typeof value.expiresAtMs !== 'number') return undefined;
+      return value;
+    } catch {
+      // Removed meanwhile (stopped, or expired by another worker), or not ours: not a fault.
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,159 @@
+// The heal job (docs/storage-format.md, "Heal"): runs in the background process only. It walks
+// every object version in the index, bucket by bucket, and heals each shard that belongs on a
+// target drive (healPlacement); a healed placement is stored only if the version still has the
+// placement the job read (replacePlacement, one index write transaction). Started by a replacement
+// drive being formatted, or by POST /_cairn/admin/heal; resumable (its cursor is in status.json);
+// rate-limited to HEAL_OBJECTS_PER_SECOND_MAX.
+
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ObjectRecord } from '../../index/types.js';
+import type { Layers } from '../objects.js';
+import { decodePlacement, encodePlacement } from '../../storage/index.js';
+import { healPlacement } from '../../storage/erasure/heal.js';
+import type { HealFiles, HealStatus } from './heal-status.js';
+
+export const HEAL_OBJECTS_PER_SECOND_MAX = 500;
+export const HEAL_SCAN_PAGE_VERSIONS = 200;
+export const HEAL_POLL_INTERVAL_MS = 250;
+export const HEAL_STATUS_WRITE_INTERVAL_MS = 250;
+
+export interface HealService {
+  stop(): Promise<void>;
+}
+
+export function startHealService(layers: Layers, files: HealFiles, log: (line: string) => void): HealService {
+  const set = layers.storage.erasureSet;
+  const pending = new Set<number>();
+  let explicitRequest = false;
+  let running: Promise<void> | null = null;
+  let stopping = false;
+  set?.replacements.onReplaced((driveIndex) => pending.add(driveIndex));
+  for (const driveIndex of set?.replacements.replaced ?? []) pending.add(driveIndex);
+
+  const launch = (status: HealStatus) => {
+    running = runJob(layers, files, status, log, () => stopping)
+      .catch((error: Error) => log(`heal: job failed: ${error.stack ?? error.message}`))
+      .finally(() => {
+        running = null;
+      });
+  };
+
+  const poll = async () => {
+    if (stopping || set === null) return;
+    const request = await files.takeRequest();
+    if (request !== undefined) {
+      const drives = request.drives.length > 0 ? request.drives.map((drive) => drive - 1) : set.drives.map((_, index) => index);
+      for (const driveIndex of drives) pending.add(driveIndex);
+      explicitRequest = true;
+    }
+    if (running !== null || pending.size === 0) return;
+    // A drive just formatted comes online in the same health check: wait for it, unless asked.
+    if (!explicitRequest && [...pending].some((driveIndex) => !set.drives[driveIndex]!.online)) return;
+    const drives = [...pending].sort((a, b) => a - b).map((driveIndex) => driveIndex + 1);
+    pending.clear();
+    explicitRequest = false;
+    const status: HealStatus = {
+      state: 'running', drives, startedAt: new Date().toISOString(), objectsTotal: await countVersions(layers),
+      objectsDone: 0, shardsChecked: 0, shardsHealed: 0, shardsUnhealable: 0, placementConflicts: 0,
+    };
+    log(`heal: healing drive(s) ${drives.join(', ')}: ${status.objectsTotal} object versions to check`);
+    launch(status);
+  };
+
+  void (async () => {
+    const previous = await files.readStatus();
+    if (previous.state === 'running' && set !== null) {
+      log(`heal: resuming the heal of drive(s) ${previous.drives.join(', ')} at ${previous.objectsDone} of ${previous.objectsTotal} object versions`);
+      launch(previous);
+    }
+  })();
+  const timer = setInterval(() => void poll().catch((error: Error) => log(`heal: ${error.message}`)), HEAL_POLL_INTERVAL_MS);
+  timer.unref();
+  return {
+    async stop() {
+      stopping = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+async function countVersions(layers: Layers): Promise<number> {
+  let total = 0;
+  for (const bucket of await layers.index.listBuckets()) {
+    let after: { key: string; dataId: string } | undefined;
+    for (;;) {
+      const page = await layers.index.scanVersions({ bucket: bucket.name, fromKey: '', after, limit: HEAL_SCAN_PAGE_VERSIONS });
+      total += page.filter((version) => !version.isDeleteMarker).length;
+      if (page.length < HEAL_SCAN_PAGE_VERSIONS) break;
+      after = { key: page.at(-1)!.key, dataId: page.at(-1)!.dataId };
+    }
+  }
+  return total;
+}
+
+async function runJob(layers: Layers, files: HealFiles, status: HealStatus, log: (line: string) => void, stopping: () => boolean): Promise<void> {
+  const targets = new Set(status.drives.map((drive) => drive - 1));
+  const buckets = (await layers.index.listBuckets()).map((bucket) => bucket.name).sort();
+  const startedAtMs = Date.now();
+  let processed = 0;
+  let lastWriteMs = 0;
+  const save = async (force = false) => {
+    if (!force && Date.now() - lastWriteMs < HEAL_STATUS_WRITE_INTERVAL_MS) return;
+    lastWriteMs = Date.now();
+    await files.writeStatus(status);
+  };
+  await save(true);
+  const firstBucket = status.cursor === undefined ? 0 : Math.max(0, buckets.findIndex((name) => name >= status.cursor!.bucket));
+  for (const bucket of buckets.slice(firstBucket)) {
+    let after = status.cursor?.bucket === bucket ? status.cursor.after : undefined;
+    for (;;) {
+      const page = await layers.index.scanVersions({ bucket, fromKey: '', after, limit: HEAL_SCAN_PAGE_VERSIONS });
+      for (const version of page) {
+        if (stopping()) return save(true);
+        if (!version.isDeleteMarker) {
+          const record = await layers.index.getObjectVersion(bucket, version.key, version.versionId);
+          if (record !== undefined && record.dataId === version.dataId) await healVersion(layers, record, targets, status);
+          status.objectsDone += 1;
+        }
+        after = { key: version.key, dataId: version.dataId };
+        status.cursor = { bucket, after };
+        processed += 1;
+        // Rate limit: foreground requests keep the drives (DESIGN.md §3).
+        const dueMs = startedAtMs + (processed * 1000) / HEAL_OBJECTS_PER_SECOND_MAX;
+        if (dueMs > Date.now()) await delay(dueMs - Date.now());
+        await save();
+      }
+      if (page.length < HEAL_SCAN_PAGE_VERSIONS) break;
+    }
+  }
+  status.state = 'done';
+  status.finishedAt = new Date().toISOString();
+  status.objectsDone = Math.max(status.objectsDone, status.objectsTotal);
+  delete status.cursor;
+  await save(true);
+  log(`heal: drive(s) ${status.drives.join(', ')} healed: ${status.shardsHealed} shards rebuilt of ${status.shardsChecked} checked; ` +
+    `${status.shardsUnhealable} could not be rebuilt; ${status.placementConflicts} objects changed meanwhile`);
+}
+
+/** Heals the version's own placement and, for a multipart object, each part's. */
+async function healVersion(layers: Layers, record: ObjectRecord, targets: ReadonlySet<number>, status: HealStatus): Promise<void> {
+  const segments = [{ dataId: record.dataId, placement: record.placement, partNumber: undefined as number | undefined }];
+  for (const part of record.parts ?? []) segments.push({ dataId: part.dataId, placement: part.placement, partNumber: part.partNumber });
+  for (const segment of segments) {
+    const placement = decodePlacement(segment.placement);
+    if (placement.erasure === undefined) continue;
+    const identity = { bucket: record.bucket, key: record.key, versionId: segment.dataId };
+    const outcome = await healPlacement(layers.storage.driveStores, identity, placement, targets);
+    status.shardsChecked += outcome.shardsChecked;
+    status.shardsUnhealable += outcome.shardsUnhealable;
+    if (outcome.placement === null) continue;
+    const stored = await layers.index.replacePlacement({
+      bucket: record.bucket, key: record.key, dataId: record.dataId, partNumber: segment.partNumber,
+      expected: segment.placement, replacement: encodePlacement(outcome.placement),
+    });
+    // A version overwritten or deleted meanwhile: its healed records are garbage, nothing is lost.
+    if (stored) status.shardsHealed += outcome.shardsHealed;
+    else status.placementConflicts += 1;
+  }
+}
