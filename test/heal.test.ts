@@ -110,6 +110,15 @@ describe('heal of replaced drives on a 6-drive server', () => {
     await waitForDriveLog(server, drives.slice(3, 6), 'is back online');
   });
 
+  it('after the heal, a full audit finds nothing corrupt, missing or unrecoverable', async () => {
+    const audited = await cairnAdmin(server, ['audit', '--json']);
+    assert.equal(audited.code, 0, audited.stderr);
+    const run = JSON.parse(audited.stdout) as { state: string; objectsChecked: number; counts: Record<string, number> };
+    assert.equal(run.objectsChecked, stored.size);
+    assert.equal(run.counts['corruptFound'], 0, audited.stdout);
+    assert.equal(run.counts['unrecoverable'], 0, audited.stdout);
+  });
+
   it('heal: bad input is refused with 400, nothing started', async () => {
     const before = (await adminCall(server, 'GET', '/heal')).json;
     for (const body of [{ drives: [0] }, { drives: [7] }, { drives: 'all' }, { drive: 1 }, 'nope']) {
