@@ -1,8 +1,21 @@
-// Crash safety (DESIGN.md §2.1): concurrent PUTs and DELETEs, `kill -9` at a random moment, restart,
-// then every acknowledged PUT reads back byte-identical, every acknowledged DELETE stays deleted, and
-// every write in flight at the kill is either absent or complete — never torn. Repeated for
-// CAIRN_CRASH_ROUNDS rounds (default 20) on the same data directory, so damage would accumulate.
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+// Crash safety (DESIGN.md §2.1): concurrent PUTs, DELETEs and multipart uploads (create, parts,
+// complete or abort), `kill -9` at a random moment, restart, then every acknowledged PUT or Complete
+// reads back byte-identical, every acknowledged DELETE stays deleted, every acknowledged Abort leaves
+// neither object nor upload, and every write in flight at the kill is either absent or complete —
+// never torn. Repeated for CAIRN_CRASH_ROUNDS rounds (default ROUNDS_DEFAULT) on the same data
+// directory, so damage would accumulate.
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -10,8 +23,16 @@ import { describe, it } from 'node:test';
 import { rawRequest, sdkClient } from './helpers/clients.js';
 import { startServer, temporaryDirectory, type RunningServer } from './helpers/server.js';
 
-const ROUNDS = Number(process.env['CAIRN_CRASH_ROUNDS'] ?? 20);
+const ROUNDS_DEFAULT = 20;
+const ROUNDS = Number(process.env['CAIRN_CRASH_ROUNDS'] ?? ROUNDS_DEFAULT);
 const WRITERS = 12;
+const MULTIPART_WRITERS = 3;
+/** S3's smallest part other than the last one. */
+const PART_SIZE_BYTES_MIN = 5 * 1024 * 1024;
+/** One upload in this many has two parts (the first a full 5 MiB); the others one small part. */
+const TWO_PART_UPLOAD_ONE_IN = 6;
+/** One upload in this many is aborted instead of completed. */
+const ABORTED_UPLOAD_ONE_IN = 5;
 const BUCKET = 'crash';
 const KILL_AFTER_MS_MIN = 80;
 const KILL_AFTER_MS_MAX = 600;
@@ -30,6 +51,8 @@ interface Ledger {
   acknowledgedDeletes: Set<string>;
   /** Deletes sent but not acknowledged: the key may be present (with its acknowledged bytes) or absent. */
   inFlightDeletes: Set<string>;
+  /** Uploads aborted with an acknowledgement: key → uploadId. Neither object nor upload may remain. */
+  acknowledgedAborts: Map<string, string>;
 }
 
 function randomBody(): Buffer {
@@ -67,6 +90,52 @@ async function writerLoop(s3: S3Client, writer: number, round: number, ledger: L
   }
 }
 
+async function uploadParts(s3: S3Client, key: string, uploadId: string): Promise<{ body: Buffer; parts: Array<{ PartNumber: number; ETag: string }> }> {
+  const bodies = randomInt(TWO_PART_UPLOAD_ONE_IN) === 0 ? [randomBytes(PART_SIZE_BYTES_MIN), randomBody()] : [randomBody()];
+  const parts: Array<{ PartNumber: number; ETag: string }> = [];
+  for (const [index, partBody] of bodies.entries()) {
+    const response = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: index + 1, Body: partBody }));
+    parts.push({ PartNumber: index + 1, ETag: response.ETag! });
+  }
+  return { body: Buffer.concat(bodies), parts };
+}
+
+/** Multipart uploads: create, upload parts, then complete (tracked like a PUT) or abort. */
+async function multipartLoop(s3: S3Client, writer: number, round: number, ledger: Ledger, stopped: () => boolean): Promise<void> {
+  for (let sequence = 0; !stopped(); sequence += 1) {
+    const key = `r${round}/m${writer}/${sequence}`;
+    try {
+      const { UploadId: uploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+      const { body, parts } = await uploadParts(s3, key, uploadId!);
+      if (randomInt(ABORTED_UPLOAD_ONE_IN) === 0) {
+        await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
+        ledger.acknowledgedAborts.set(key, uploadId!);
+        continue;
+      }
+      const digest = sha256(body);
+      ledger.inFlight.set(key, digest);
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+      ledger.inFlight.delete(key);
+      ledger.acknowledged.set(key, digest);
+    } catch {
+      return;
+    }
+  }
+}
+
+async function openUploadIds(s3: S3Client): Promise<Set<string>> {
+  const uploadIds = new Set<string>();
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  for (;;) {
+    const page = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+    for (const upload of page.Uploads ?? []) uploadIds.add(upload.UploadId!);
+    if (page.IsTruncated !== true) return uploadIds;
+    keyMarker = page.NextKeyMarker;
+    uploadIdMarker = page.NextUploadIdMarker;
+  }
+}
+
 async function readDigest(s3: S3Client, key: string): Promise<string | undefined> {
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -91,6 +160,11 @@ async function verify(server: RunningServer, ledger: Ledger, round: number): Pro
     for (const key of ledger.acknowledgedDeletes) {
       assert.equal(await readDigest(s3, key), undefined, `round ${round}: acknowledged delete of ${key} must stay deleted`);
     }
+    const uploadIds = await openUploadIds(s3);
+    for (const [key, uploadId] of ledger.acknowledgedAborts) {
+      assert.equal(await readDigest(s3, key), undefined, `round ${round}: aborted upload ${key} must not become an object`);
+      assert.ok(!uploadIds.has(uploadId), `round ${round}: aborted upload ${uploadId} of ${key} must stay aborted`);
+    }
     for (const [key, digest] of ledger.inFlight) {
       const stored = await readDigest(s3, key);
       assert.ok(stored === undefined || stored === digest, `round ${round}: in-flight ${key} must be absent or complete`);
@@ -107,7 +181,7 @@ async function verify(server: RunningServer, ledger: Ledger, round: number): Pro
 describe('crash safety', () => {
   it(`keeps every acknowledged write across ${ROUNDS} rounds of kill -9`, { timeout: 20 * 60_000 }, async () => {
     const dataDirectory = temporaryDirectory('crash');
-    const ledger: Ledger = { acknowledged: new Map(), inFlight: new Map(), acknowledgedDeletes: new Set(), inFlightDeletes: new Set() };
+    const ledger: Ledger = { acknowledged: new Map(), inFlight: new Map(), acknowledgedDeletes: new Set(), inFlightDeletes: new Set(), acknowledgedAborts: new Map() };
     try {
       let server = await startServer({ dataDirectory });
       assert.equal((await rawRequest(server, { method: 'PUT', path: `/${BUCKET}` })).status, 200);
@@ -115,7 +189,10 @@ describe('crash safety', () => {
       for (let round = 0; round < ROUNDS; round += 1) {
         const s3 = sdkClient(server, { maxAttempts: 1 });
         let stopped = false;
-        const writers = Array.from({ length: WRITERS }, (_, writer) => writerLoop(s3, writer, round, ledger, () => stopped));
+        const writers = [
+          ...Array.from({ length: WRITERS }, (_, writer) => writerLoop(s3, writer, round, ledger, () => stopped)),
+          ...Array.from({ length: MULTIPART_WRITERS }, (_, writer) => multipartLoop(s3, writer, round, ledger, () => stopped)),
+        ];
         await new Promise((resolve) => setTimeout(resolve, randomInt(KILL_AFTER_MS_MIN, KILL_AFTER_MS_MAX)));
         if (ledger.inFlight.size > 0) killedWithWritesInFlight += 1;
         await server.kill();
@@ -126,6 +203,8 @@ describe('crash safety', () => {
         await verify(server, ledger, round);
       }
       assert.ok(ledger.acknowledged.size > ROUNDS * WRITERS, `expected many acknowledged writes, got ${ledger.acknowledged.size}`);
+      const multipartKeys = [...ledger.acknowledged.keys()].filter((key) => key.includes('/m')).length;
+      assert.ok(multipartKeys >= ROUNDS, `expected at least one completed upload per round, got ${multipartKeys}`);
       assert.ok(killedWithWritesInFlight >= ROUNDS / 2, 'most kills should land while writes are in flight');
       await server.kill();
     } finally {
