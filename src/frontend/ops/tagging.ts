@@ -1,6 +1,7 @@
 // Object and bucket tagging: Put/Get/DeleteObjectTagging, Put/Get/DeleteBucketTagging, and the
 // x-amz-tagging header on PutObject, CopyObject and CreateMultipartUpload. Tag sets are checked
 // against S3's limits before anything is written.
+import { recordObjectTags } from '../../services/event-records.js';
 import type { Tag } from '../../index/types.js';
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import { changeOrigin, header, type RequestContext } from '../context.js';
@@ -90,6 +91,7 @@ function assertNullVersion(context: RequestContext): void {
 async function setObjectTags(context: RequestContext, tags: Tag[] | undefined): Promise<void> {
   const updated = await context.layers.index.setObjectTags(context.bucket!, context.key!, tags, changeOrigin(context));
   if (updated === undefined) throw new S3Error('NoSuchKey', undefined, { extraFields: { Key: context.key! } });
+  await recordObjectTags(context.layers.storage, context.bucket!, context.key!, updated.dataId, tags);
 }
 
 export async function putObjectTagging(context: RequestContext): Promise<void> {
