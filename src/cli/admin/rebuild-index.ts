@@ -101,9 +101,12 @@ function describeSummary(summary: RebuildSummary, catalog: RecordCatalog): strin
 async function run(args: string[], io: AdminIo): Promise<number> {
   const { values, positionals } = parseRebuildArgs(args);
   const locations = resolveStorageLocations({ dataDirectory: values.data, drives: positionals, indexDirectory: values.index });
-  for (const drivePath of locations.drivePaths) {
-    if (!existsSync(join(drivePath, 'format.json'))) throw new CommandFailure(`${drivePath} is not a Cairn drive (no format.json)`);
+  const unformatted = locations.drivePaths.filter((drivePath) => !existsSync(join(drivePath, 'format.json')));
+  // A set with a lost drive still rebuilds from the others (parity covers the missing shards).
+  if (unformatted.length === locations.drivePaths.length || (locations.drivePaths.length === 1 && unformatted.length > 0)) {
+    throw new CommandFailure(`${unformatted.join(', ')} ${unformatted.length === 1 ? 'is not a Cairn drive' : 'are not Cairn drives'} (no format.json)`);
   }
+  for (const drivePath of unformatted) io.stderr.write(`cairn admin rebuild-index: ${drivePath} is not a Cairn drive (no format.json): rebuilding from the other drives\n`);
   const indexPath = join(locations.indexDirectory, INDEX_FILE_NAME);
   assertIndexNotInUse(indexPath);
   const storage = await Storage.open({ drivePaths: locations.drivePaths, setOpenMode: 'join', logger: (line) => io.stderr.write(`${line}\n`) });
