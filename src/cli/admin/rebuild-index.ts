@@ -86,6 +86,7 @@ function parseRebuildArgs(args: string[]) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (parsed.values.help) throw new HelpRequested();
+  if (!/^\d{12}$/.test(parsed.values['account-id'])) throw new UsageError(`--account-id ${parsed.values['account-id']}: expected 12 digits`);
   if (parsed.positionals.length === 1) throw new UsageError('an erasure set has 2 or more drives; for one drive use --data DIR');
   if (parsed.positionals.length === 0 && parsed.values.data === undefined) throw new UsageError('expected --data DIR, or the drives DRIVE1 DRIVE2 … (with --index DIR)');
   return parsed;
