@@ -38,6 +38,8 @@ const TWO_PART_UPLOAD_ONE_IN = 6;
 const ABORTED_UPLOAD_ONE_IN = 5;
 const BUCKET = 'crash';
 const REBUILD_TIMEOUT_MS = 120_000;
+/** A round takes ~5 s on an idle 2-core machine; this leaves room for a loaded one. */
+const ROUND_TIMEOUT_MS = 30_000;
 const KILL_AFTER_MS_MIN = 80;
 const KILL_AFTER_MS_MAX = 600;
 const SMALL_OBJECT_BYTES_MAX = 64 * 1024;
@@ -183,7 +185,7 @@ async function verify(server: RunningServer, ledger: Ledger, round: number): Pro
 }
 
 describe('crash safety', () => {
-  it(`keeps every acknowledged write across ${ROUNDS} rounds of kill -9`, { timeout: 20 * 60_000 }, async () => {
+  it(`keeps every acknowledged write across ${ROUNDS} rounds of kill -9`, { timeout: ROUNDS * ROUND_TIMEOUT_MS + REBUILD_TIMEOUT_MS }, async () => {
     const dataDirectory = temporaryDirectory('crash');
     const ledger: Ledger = { acknowledged: new Map(), inFlight: new Map(), acknowledgedDeletes: new Set(), inFlightDeletes: new Set(), acknowledgedAborts: new Map() };
     let server: RunningServer | undefined;
