@@ -1,18 +1,45 @@
-// Crash safety (DESIGN.md §2.1): concurrent PUTs and DELETEs, `kill -9` at a random moment, restart,
-// then every acknowledged PUT reads back byte-identical, every acknowledged DELETE stays deleted, and
-// every write in flight at the kill is either absent or complete — never torn. Repeated for
-// CAIRN_CRASH_ROUNDS rounds (default 20) on the same data directory, so damage would accumulate.
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+// Crash safety (DESIGN.md §2.1): concurrent PUTs, DELETEs and multipart uploads (create, parts,
+// complete or abort), `kill -9` at a random moment, restart, then every acknowledged PUT or Complete
+// reads back byte-identical, every acknowledged DELETE stays deleted, every acknowledged Abort leaves
+// neither object nor upload, and every write in flight at the kill is either absent or complete —
+// never torn. Repeated for CAIRN_CRASH_ROUNDS rounds (default ROUNDS_DEFAULT) on the same data
+// directory, so damage would accumulate. At the end the index is deleted and rebuilt from the drives
+// (`cairn admin rebuild-index`) and everything is checked once more.
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { rawRequest, sdkClient } from './helpers/clients.js';
-import { startServer, temporaryDirectory, type RunningServer } from './helpers/server.js';
+import { runCommand } from './helpers/processes.js';
+import { CAIRN_BIN, startServer, temporaryDirectory, type RunningServer } from './helpers/server.js';
 
-const ROUNDS = Number(process.env['CAIRN_CRASH_ROUNDS'] ?? 20);
+const ROUNDS_DEFAULT = 20;
+const ROUNDS = Number(process.env['CAIRN_CRASH_ROUNDS'] ?? ROUNDS_DEFAULT);
 const WRITERS = 12;
+const MULTIPART_WRITERS = 3;
+/** S3's smallest part other than the last one. */
+const PART_SIZE_BYTES_MIN = 5 * 1024 * 1024;
+/** One upload in this many has two parts (the first a full 5 MiB); the others one small part. */
+const TWO_PART_UPLOAD_ONE_IN = 6;
+/** One upload in this many is aborted instead of completed. */
+const ABORTED_UPLOAD_ONE_IN = 5;
 const BUCKET = 'crash';
+const REBUILD_TIMEOUT_MS = 120_000;
+/** A round takes ~5 s on an idle 2-core machine; this leaves room for a loaded one. */
+const ROUND_TIMEOUT_MS = 30_000;
 const KILL_AFTER_MS_MIN = 80;
 const KILL_AFTER_MS_MAX = 600;
 const SMALL_OBJECT_BYTES_MAX = 64 * 1024;
@@ -30,6 +57,8 @@ interface Ledger {
   acknowledgedDeletes: Set<string>;
   /** Deletes sent but not acknowledged: the key may be present (with its acknowledged bytes) or absent. */
   inFlightDeletes: Set<string>;
+  /** Uploads aborted with an acknowledgement: key → uploadId. Neither object nor upload may remain. */
+  acknowledgedAborts: Map<string, string>;
 }
 
 function randomBody(): Buffer {
@@ -67,6 +96,52 @@ async function writerLoop(s3: S3Client, writer: number, round: number, ledger: L
   }
 }
 
+async function uploadParts(s3: S3Client, key: string, uploadId: string): Promise<{ body: Buffer; parts: Array<{ PartNumber: number; ETag: string }> }> {
+  const bodies = randomInt(TWO_PART_UPLOAD_ONE_IN) === 0 ? [randomBytes(PART_SIZE_BYTES_MIN), randomBody()] : [randomBody()];
+  const parts: Array<{ PartNumber: number; ETag: string }> = [];
+  for (const [index, partBody] of bodies.entries()) {
+    const response = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: index + 1, Body: partBody }));
+    parts.push({ PartNumber: index + 1, ETag: response.ETag! });
+  }
+  return { body: Buffer.concat(bodies), parts };
+}
+
+/** Multipart uploads: create, upload parts, then complete (tracked like a PUT) or abort. */
+async function multipartLoop(s3: S3Client, writer: number, round: number, ledger: Ledger, stopped: () => boolean): Promise<void> {
+  for (let sequence = 0; !stopped(); sequence += 1) {
+    const key = `r${round}/m${writer}/${sequence}`;
+    try {
+      const { UploadId: uploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+      const { body, parts } = await uploadParts(s3, key, uploadId!);
+      if (randomInt(ABORTED_UPLOAD_ONE_IN) === 0) {
+        await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
+        ledger.acknowledgedAborts.set(key, uploadId!);
+        continue;
+      }
+      const digest = sha256(body);
+      ledger.inFlight.set(key, digest);
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+      ledger.inFlight.delete(key);
+      ledger.acknowledged.set(key, digest);
+    } catch {
+      return;
+    }
+  }
+}
+
+async function openUploadIds(s3: S3Client): Promise<Set<string>> {
+  const uploadIds = new Set<string>();
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  for (;;) {
+    const page = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+    for (const upload of page.Uploads ?? []) uploadIds.add(upload.UploadId!);
+    if (page.IsTruncated !== true) return uploadIds;
+    keyMarker = page.NextKeyMarker;
+    uploadIdMarker = page.NextUploadIdMarker;
+  }
+}
+
 async function readDigest(s3: S3Client, key: string): Promise<string | undefined> {
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -91,6 +166,11 @@ async function verify(server: RunningServer, ledger: Ledger, round: number): Pro
     for (const key of ledger.acknowledgedDeletes) {
       assert.equal(await readDigest(s3, key), undefined, `round ${round}: acknowledged delete of ${key} must stay deleted`);
     }
+    const uploadIds = await openUploadIds(s3);
+    for (const [key, uploadId] of ledger.acknowledgedAborts) {
+      assert.equal(await readDigest(s3, key), undefined, `round ${round}: aborted upload ${key} must not become an object`);
+      assert.ok(!uploadIds.has(uploadId), `round ${round}: aborted upload ${uploadId} of ${key} must stay aborted`);
+    }
     for (const [key, digest] of ledger.inFlight) {
       const stored = await readDigest(s3, key);
       assert.ok(stored === undefined || stored === digest, `round ${round}: in-flight ${key} must be absent or complete`);
@@ -105,17 +185,21 @@ async function verify(server: RunningServer, ledger: Ledger, round: number): Pro
 }
 
 describe('crash safety', () => {
-  it(`keeps every acknowledged write across ${ROUNDS} rounds of kill -9`, { timeout: 20 * 60_000 }, async () => {
+  it(`keeps every acknowledged write across ${ROUNDS} rounds of kill -9`, { timeout: ROUNDS * ROUND_TIMEOUT_MS + REBUILD_TIMEOUT_MS }, async () => {
     const dataDirectory = temporaryDirectory('crash');
-    const ledger: Ledger = { acknowledged: new Map(), inFlight: new Map(), acknowledgedDeletes: new Set(), inFlightDeletes: new Set() };
+    const ledger: Ledger = { acknowledged: new Map(), inFlight: new Map(), acknowledgedDeletes: new Set(), inFlightDeletes: new Set(), acknowledgedAborts: new Map() };
+    let server: RunningServer | undefined;
     try {
-      let server = await startServer({ dataDirectory });
+      server = await startServer({ dataDirectory });
       assert.equal((await rawRequest(server, { method: 'PUT', path: `/${BUCKET}` })).status, 200);
       let killedWithWritesInFlight = 0;
       for (let round = 0; round < ROUNDS; round += 1) {
         const s3 = sdkClient(server, { maxAttempts: 1 });
         let stopped = false;
-        const writers = Array.from({ length: WRITERS }, (_, writer) => writerLoop(s3, writer, round, ledger, () => stopped));
+        const writers = [
+          ...Array.from({ length: WRITERS }, (_, writer) => writerLoop(s3, writer, round, ledger, () => stopped)),
+          ...Array.from({ length: MULTIPART_WRITERS }, (_, writer) => multipartLoop(s3, writer, round, ledger, () => stopped)),
+        ];
         await new Promise((resolve) => setTimeout(resolve, randomInt(KILL_AFTER_MS_MIN, KILL_AFTER_MS_MAX)));
         if (ledger.inFlight.size > 0) killedWithWritesInFlight += 1;
         await server.kill();
@@ -126,9 +210,20 @@ describe('crash safety', () => {
         await verify(server, ledger, round);
       }
       assert.ok(ledger.acknowledged.size > ROUNDS * WRITERS, `expected many acknowledged writes, got ${ledger.acknowledged.size}`);
+      const multipartKeys = [...ledger.acknowledged.keys()].filter((key) => key.includes('/m')).length;
+      // Under load a short round may end before any upload completes; over many rounds some must.
+      if (ROUNDS >= 10) assert.ok(multipartKeys > 0 && ledger.acknowledgedAborts.size > 0, `expected completed and aborted uploads, got ${multipartKeys} and ${ledger.acknowledgedAborts.size}`);
       assert.ok(killedWithWritesInFlight >= ROUNDS / 2, 'most kills should land while writes are in flight');
+      // The drives alone describe all of it: after the last kill, rebuild the index from them.
       await server.kill();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDirectory, `index.db${suffix}`), { force: true });
+      const rebuilt = await runCommand(process.execPath, [CAIRN_BIN, 'admin', 'rebuild-index', '--data', dataDirectory], { timeoutMs: REBUILD_TIMEOUT_MS });
+      assert.equal(rebuilt.code, 0, rebuilt.stderr);
+      server = await startServer({ dataDirectory });
+      await verify(server, ledger, ROUNDS);
     } finally {
+      // Also after a failed check: a server left running would keep the test process alive.
+      await server?.kill();
       rmSync(dataDirectory, { recursive: true, force: true });
     }
   });

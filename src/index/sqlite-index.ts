@@ -186,6 +186,13 @@ export class SqliteIndex implements Index {
     });
   }
 
+  async replayDeleteMarker(bucket: string, key: string, markerDataId: string, atMs: number): Promise<DeleteOutcome> {
+    return this.writes.submit((): DeleteOutcome => {
+      if (this.versions.versioningOf(bucket) === undefined) return { discardedDataIds: [] };
+      return this.versions.deleteCurrent(bucket, key, this.readObject(bucket, key), { markerDataId, atMs });
+    });
+  }
+
   async deleteObject(bucket: string, key: string, condition?: WriteCondition, origin?: ChangeOrigin): Promise<DeleteOutcome> {
     return this.writes.submit((): DeleteOutcome => {
       const current = this.readObject(bucket, key);

@@ -145,7 +145,7 @@ export function serveIndexWrites(path: string): { close(): Promise<void> } {
 
 /** The Index methods that write, the only ones the primary runs for its workers. */
 const WRITE_METHODS = new Set([
-  'createBucket', 'deleteBucket', 'setBucketTags', 'setBucketVersioning', 'setBucketCors', 'setBucketSetting', 'putObject', 'deleteObject', 'deleteVersion', 'setObjectTags',
+  'createBucket', 'deleteBucket', 'setBucketTags', 'setBucketVersioning', 'setBucketCors', 'setBucketSetting', 'putObject', 'deleteObject', 'replayDeleteMarker', 'deleteVersion', 'setObjectTags',
   'setObjectLockConfiguration', 'setObjectRetention', 'setObjectLegalHold', 'setStorageClass', 'replacePlacement',
   'createUpload', 'putPart', 'completeUpload', 'abortUpload', 'commitMetadataFiles',
   'createUser', 'deleteUser', 'setUserPolicy', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
@@ -197,6 +197,10 @@ export class ThreadedSqliteIndex implements Index {
   putObject(object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<PutObjectOutcome> {
     return this.write('putObject', object, condition, origin);
   }
+  replayDeleteMarker(bucket: string, key: string, markerDataId: string, atMs: number): Promise<DeleteOutcome> {
+    return this.write('replayDeleteMarker', bucket, key, markerDataId, atMs);
+  }
+
   deleteObject(bucket: string, key: string, condition?: WriteCondition, origin?: ChangeOrigin): Promise<DeleteOutcome> {
     return this.write('deleteObject', bucket, key, condition, origin);
   }

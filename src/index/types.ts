@@ -308,6 +308,8 @@ export interface DeleteOutcome {
   removed?: ObjectRecord;
   /** A delete in a versioned bucket keeps the data and makes a delete marker the latest version. */
   deleteMarkerVersionId?: string;
+  /** The new delete marker's data id (its version id is 'null' in a suspended bucket) and time. */
+  deleteMarker?: { dataId: string; lastModifiedMs: number };
   /** Data ids whose bytes nothing references any more (for tombstones). */
   discardedDataIds: string[];
 }
@@ -384,6 +386,11 @@ export interface Index {
    * versioned one a delete marker becomes the latest version and the data stays.
    */
   deleteObject(bucket: string, key: string, condition?: WriteCondition, origin?: ChangeOrigin): Promise<DeleteOutcome>;
+  /**
+   * rebuild-index only: deleteObject as it happened at `atMs`, its delete marker named `markerDataId`
+   * (the ids a running server once chose), so a replayed history ends in the same versions.
+   */
+  replayDeleteMarker(bucket: string, key: string, markerDataId: string, atMs: number): Promise<DeleteOutcome>;
   /**
    * Removes one version (or delete marker) for good; the next newest becomes the latest. A version
    * Object Lock protects stays, and the outcome's failure says why ('locked' / 'governance'). With a

@@ -18,6 +18,7 @@ import type {
 } from '../index/types.js';
 import { decodePlacement, encodePlacement, type ByteRange, type Redundancy, type Storage } from '../storage/index.js';
 import { newTimeOrderedId } from '../util/ids.js';
+import { recordDeleteMarker } from './event-records.js';
 
 /** Thrown by reads and writes when too few drives are online; the front end answers 503. */
 export { StorageUnavailableError } from '../storage/index.js';
@@ -165,7 +166,10 @@ export async function deleteObject(
   layers: Layers, bucket: string, key: string, condition?: WriteCondition, origin?: ChangeOrigin,
 ): Promise<DeleteOutcome> {
   const outcome = await layers.index.deleteObject(bucket, key, condition, origin);
-  await tombstone(layers, bucket, key, outcome.discardedDataIds);
+  await Promise.all([
+    tombstone(layers, bucket, key, outcome.discardedDataIds),
+    outcome.deleteMarker === undefined ? undefined : recordDeleteMarker(layers.storage, bucket, key, outcome.deleteMarker),
+  ]);
   return outcome;
 }
 
@@ -185,6 +189,8 @@ export async function deleteVersion(
   options: DeleteVersionOptions = {},
 ): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
   const outcome = await layers.index.deleteVersion(bucket, key, versionId, options);
-  await tombstone(layers, bucket, key, outcome.discardedDataIds);
+  // A removed delete marker is tombstoned too, so rebuild-index does not bring its marker record back.
+  const markerDataIds = outcome.wasDeleteMarker === true && outcome.removed !== undefined ? [outcome.removed.dataId] : [];
+  await tombstone(layers, bucket, key, [...outcome.discardedDataIds, ...markerDataIds]);
   return outcome;
 }

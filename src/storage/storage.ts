@@ -130,13 +130,17 @@ export class Storage {
     yield* readChunked(this.standalone, this.log, identity, placement, range);
   }
 
-  /** Durable tombstone record (so an index rebuilt from drives doesn't resurrect deleted objects). */
-  async writeTombstone(identity: RecordIdentity): Promise<void> {
+  /**
+   * Durable tombstone record (so an index rebuilt from drives doesn't resurrect deleted objects).
+   * `details` are more header keys: with a `kind`, the record describes an event that has no data
+   * of its own (a delete marker, a bucket change) for rebuild-index; see docs/storage-format.md.
+   */
+  async writeTombstone(identity: RecordIdentity, details: Record<string, unknown> = {}): Promise<void> {
     this.assertOpen();
-    if (this.set !== null) return this.set.writeTombstone(identity);
+    if (this.set !== null) return this.set.writeTombstone(identity, details);
     assertIdentity(identity);
     const { bucket: b, key: k, versionId: v } = identity;
-    await this.standalone!.appendDurably(encodeRecord(RECORD_TYPE_TOMBSTONE, false, { b, k, v, at: Date.now() }, Buffer.alloc(0)));
+    await this.standalone!.appendDurably(encodeRecord(RECORD_TYPE_TOMBSTONE, false, { ...details, b, k, v, at: Date.now() }, Buffer.alloc(0)));
   }
 
   /**

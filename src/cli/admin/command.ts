@@ -23,6 +23,8 @@ export interface AdminCommand {
   synopsis: string;
   /** The full help text for `cairn admin NAME --help` (options, examples), after the synopsis. */
   help: string;
+  /** True for a command that works on the files of a stopped server, not through its API (no connection options). */
+  offline?: boolean;
   /** Returns the exit code; throws UsageError or CommandFailure for the dispatcher to print. */
   run(args: string[], io: AdminIo): Promise<number>;
 }

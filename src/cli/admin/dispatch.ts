@@ -4,12 +4,13 @@ import { CommandFailure, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE, HelpRequested, 
 import { CONNECTION_OPTIONS_HELP, describeError } from './connection.js';
 import { faultCommand } from './faults.js';
 import { healCommand } from './heal.js';
+import { rebuildIndexCommand } from './rebuild-index.js';
 import { restoreCommand } from './restore/command.js';
 import { keyCommand, userCommand } from './users.js';
 import { auditCommand } from './audit.js';
 
 /** Every admin command. A new one is a file exporting an AdminCommand, added here. */
-export const ADMIN_COMMANDS: readonly AdminCommand[] = [restoreCommand, userCommand, keyCommand, auditCommand, faultCommand, healCommand];
+export const ADMIN_COMMANDS: readonly AdminCommand[] = [restoreCommand, userCommand, keyCommand, auditCommand, faultCommand, healCommand, rebuildIndexCommand];
 
 /** The lines `cairn help` shows for the admin commands. */
 export function adminCommandsSummary(indent: string): string {
@@ -19,7 +20,8 @@ export function adminCommandsSummary(indent: string): string {
 function adminUsage(): string {
   return `usage: cairn admin <command> [options]
 
-Administer a running Cairn server through its S3 API.
+Administer a running Cairn server through its S3 API (rebuild-index, marked OFFLINE, works on the
+files of a stopped server instead and takes no connection options).
 
 commands:
 ${adminCommandsSummary('  ')}
@@ -31,7 +33,8 @@ ${CONNECTION_OPTIONS_HELP}
 }
 
 function commandHelp(command: AdminCommand): string {
-  return `usage: cairn admin ${command.synopsis}\n\n${command.summary}\n\n${command.help.trimEnd()}\n\n${CONNECTION_OPTIONS_HELP}\n`;
+  const connectionHelp = command.offline === true ? '' : `\n\n${CONNECTION_OPTIONS_HELP}`;
+  return `usage: cairn admin ${command.synopsis}\n\n${command.summary}\n\n${command.help.trimEnd()}${connectionHelp}\n`;
 }
 
 export function processIo(): AdminIo {

@@ -1,4 +1,5 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
+import { recordBucketCreated, recordBucketDeleted } from '../../services/event-records.js';
 import type { BucketRecord, ObjectLockConfiguration } from '../../index/types.js';
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import { header, type RequestContext } from '../context.js';
@@ -115,9 +116,10 @@ export async function createBucket(context: RequestContext): Promise<void> {
       `The ${location} location constraint is incompatible for the region specific endpoint this request was sent to.`);
   }
   // Object Lock needs every version kept: a bucket created with it is versioned from the start.
+  const createdAtMs = Date.now();
   const outcome = await context.layers.index.createBucket({
     name,
-    createdAtMs: Date.now(),
+    createdAtMs,
     region,
     ownerId: requesterId(context),
     versioning: objectLock ? 'Enabled' : undefined,
@@ -127,6 +129,7 @@ export async function createBucket(context: RequestContext): Promise<void> {
     const yours = existing === undefined || existing.ownerId === requesterId(context);
     throw new S3Error(yours ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', undefined, { extraFields: { BucketName: name } });
   }
+  await recordBucketCreated(context.layers.storage, name, { createdAtMs, region, ownerId: requesterId(context), objectLock });
   sendEmpty(context.res, 200, { Location: `/${name}` });
 }
 
@@ -139,6 +142,7 @@ export async function deleteBucket(context: RequestContext): Promise<void> {
   const outcome = await context.layers.index.deleteBucket(context.bucket!);
   if (outcome === 'missing') throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
   if (outcome === 'not-empty') throw new S3Error('BucketNotEmpty', undefined, { extraFields: { BucketName: context.bucket! } });
+  await recordBucketDeleted(context.layers.storage, context.bucket!);
   sendEmpty(context.res, 204);
 }
 

@@ -1,6 +1,7 @@
 // Object and bucket tagging: Put/Get/DeleteObjectTagging, Put/Get/DeleteBucketTagging, and the
 // x-amz-tagging header on PutObject, CopyObject and CreateMultipartUpload. Tag sets are checked
 // against S3's limits before anything is written.
+import { recordObjectTags } from '../../services/event-records.js';
 import type { Tag } from '../../index/types.js';
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import { changeOrigin, header, type RequestContext } from '../context.js';
@@ -89,6 +90,8 @@ async function setObjectTags(context: RequestContext, tags: Tag[] | undefined): 
   if (versionId !== null) await requireObject(context, context.bucket!, context.key!, versionId);
   const updated = await context.layers.index.setObjectTags(context.bucket!, context.key!, tags, changeOrigin(context), versionId ?? undefined);
   if (updated === undefined) throw new S3Error('NoSuchKey', undefined, { extraFields: { Key: context.key! } });
+  // Tags changed after a write are recorded on the drives too, so rebuild-index can restore them.
+  await recordObjectTags(context.layers.storage, context.bucket!, context.key!, updated.dataId, tags);
   return updated.versionId === 'null' && versionId === null ? {} : { 'x-amz-version-id': updated.versionId };
 }
 

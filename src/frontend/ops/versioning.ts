@@ -1,4 +1,5 @@
 // Bucket versioning: Put/GetBucketVersioning and ListObjectVersions.
+import { recordBucketVersioning } from '../../services/event-records.js';
 import type { VersionSummary } from '../../index/types.js';
 import { LIST_PAGE_ENTRIES_MAX, XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import type { RequestContext } from '../context.js';
@@ -37,6 +38,7 @@ export async function putBucketVersioning(context: RequestContext): Promise<void
   if (outcome === 'object-lock-enabled') {
     throw new S3Error('InvalidBucketState', 'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.');
   }
+  await recordBucketVersioning(context.layers.storage, context.bucket!, status);
   sendEmpty(context.res, 200);
 }
 

@@ -97,7 +97,7 @@ export class VersionRules {
   }
 
   /** DELETE without a version id: the live version goes (unversioned) or a delete marker covers it. */
-  deleteCurrent(bucket: string, key: string, current: ObjectRecord | undefined): DeleteOutcome {
+  deleteCurrent(bucket: string, key: string, current: ObjectRecord | undefined, replayed?: { markerDataId: string; atMs: number }): DeleteOutcome {
     const versioning = this.versioningOf(bucket);
     if (versioning === undefined) {
       if (current === undefined) return { discardedDataIds: [] };
@@ -108,13 +108,14 @@ export class VersionRules {
     if (current !== undefined) this.statements.deleteObject.run(bucket, key);
     if (versioning === 'Suspended') discardedDataIds.push(...this.discardNoncurrentNull(bucket, key));
     this.statements.clearLatestVersion.run(bucket, key);
-    const dataId = newTimeOrderedId();
+    const dataId = replayed?.markerDataId ?? newTimeOrderedId();
+    const lastModifiedMs = replayed?.atMs ?? Date.now();
     const markerVersionId = versioning === 'Enabled' ? dataId : NULL_VERSION_ID;
     this.toVersions({
-      bucket, key, versionId: markerVersionId, dataId, sizeBytes: 0, etag: '', lastModifiedMs: Date.now(), storageClass: 'STANDARD',
+      bucket, key, versionId: markerVersionId, dataId, sizeBytes: 0, etag: '', lastModifiedMs, storageClass: 'STANDARD',
       headers: { contentType: '' }, userMetadata: {}, placement: new Uint8Array(0),
     }, { isDeleteMarker: true, isLatest: true });
-    return { deleteMarkerVersionId: markerVersionId, discardedDataIds };
+    return { deleteMarkerVersionId: markerVersionId, deleteMarker: { dataId, lastModifiedMs }, discardedDataIds };
   }
 
   /** Whether a conditional permanent delete may go ahead (see VersionDeleteCondition). */

@@ -183,10 +183,10 @@ export class ErasureSet {
    * A durable tombstone on every online drive. It needs as many copies as the smallest write quorum
    * of any class, so any object that could be written can also be deleted.
    */
-  async writeTombstone(identity: RecordIdentity): Promise<void> {
+  async writeTombstone(identity: RecordIdentity, details: Record<string, unknown> = {}): Promise<void> {
     assertIdentity(identity);
     const { bucket: b, key: k, versionId: v } = identity;
-    const record = encodeRecord(RECORD_TYPE_TOMBSTONE, false, { b, k, v, at: Date.now() }, Buffer.alloc(0));
+    const record = encodeRecord(RECORD_TYPE_TOMBSTONE, false, { ...details, b, k, v, at: Date.now() }, Buffer.alloc(0));
     const outcomes = await Promise.allSettled(this.drives.filter((drive) => drive.online).map((drive) => drive.appendDurably(record)));
     const durable = outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
     const needed = Math.min(writeQuorum(this.standard), writeQuorum(this.reduced));
