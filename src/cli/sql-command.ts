@@ -1,9 +1,12 @@
 // `cairn sql "SELECT …"`: runs SQL over the S3 Metadata tables of a running server (POST
 // /_cairn/sql, signed with SigV4 like any S3 request) and prints the answer as an aligned table, CSV
 // or JSON.
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { Credentials } from '../frontend/auth/sigv4.js';
+import { clientCredentials } from './credentials.js';
+import { NodeSha256 } from './node-sha256.js';
 import { DEFAULT_ADDRESS, DEFAULT_REGION } from './server-command.js';
 
 const OUTPUT_FORMATS = ['table', 'csv', 'json'] as const;
@@ -18,28 +21,11 @@ interface QueryAnswer {
   elapsedMs: number;
 }
 
-/** SHA-256 and HMAC-SHA-256 in the shape the smithy signer expects. */
-class NodeSha256 {
-  private readonly hash;
-  constructor(secret?: string | Uint8Array) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
-  }
-  update(data: string | Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-  reset(): void {}
-}
-
-function credentialsFromEnvironment(): { accessKeyId: string; secretAccessKey: string } {
-  const accessKeyId = process.env['CAIRN_ACCESS_KEY'] ?? process.env['AWS_ACCESS_KEY_ID'];
-  const secretAccessKey = process.env['CAIRN_SECRET_KEY'] ?? process.env['AWS_SECRET_ACCESS_KEY'];
-  if (accessKeyId === undefined || secretAccessKey === undefined) {
-    throw new Error('set CAIRN_ACCESS_KEY and CAIRN_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
-  }
-  return { accessKeyId, secretAccessKey };
+/** The first complete pair of CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
+function credentialsFromEnvironment(): Credentials {
+  const credentials = clientCredentials(process.env);
+  if (credentials === undefined) throw new Error('set CAIRN_ACCESS_KEY and CAIRN_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
+  return credentials;
 }
 
 function render(value: unknown, nullText: string): string {

@@ -2,28 +2,14 @@
 // with the root identity's keys (CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY, or AWS_ACCESS_KEY_ID /
 // AWS_SECRET_ACCESS_KEY).
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Credentials } from '../../frontend/auth/sigv4.js';
+import { NodeSha256 } from '../node-sha256.js';
 
 const ADMIN_PATH = '/_cairn/admin';
 /** The admin API is signed for S3 in any region; this one when none is given. */
 const SIGNING_REGION_DEFAULT = 'us-east-1';
 const REQUEST_TIMEOUT_MS = 30_000;
-
-/** SHA-256 and HMAC-SHA-256 in the shape the smithy signer expects. */
-class NodeSha256 {
-  private readonly hash;
-  constructor(secret?: string | Uint8Array) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
-  }
-  update(data: string | Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-  reset(): void {}
-}
 
 /** An error answer of the admin API. */
 export class AdminApiError extends Error {
