@@ -2,8 +2,10 @@
 // signed with the SDK's own SigV4 signer (for bad inputs the SDK would refuse to send).
 import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { NodeSha256 } from '../../src/cli/node-sha256.js';
+export { NodeSha256 };
 import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './server.js';
 
 export function sdkClient(server: RunningServer, overrides: Partial<ConstructorParameters<typeof S3Client>[0]> = {}): S3Client {
@@ -13,21 +15,6 @@ export function sdkClient(server: RunningServer, overrides: Partial<ConstructorP
     credentials: { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY },
     ...overrides,
   });
-}
-
-/** SHA-256 (and HMAC-SHA-256 when given a secret) in the shape the smithy signer expects. */
-export class NodeSha256 {
-  private readonly hash;
-  constructor(secret?: string | Uint8Array) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
-  }
-  update(data: string | Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-  reset(): void {}
 }
 
 export const signer = new SignatureV4({
