@@ -13,9 +13,9 @@ import {
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sdkClient } from './helpers/clients.js';
 import { sql, waitFor } from './helpers/metadata.js';
-import { startServer, type RunningServer } from './helpers/server.js';
+import type { RunningServer } from './helpers/server.js';
+import { closeSuite, openSuite } from './helpers/suite.js';
 
 const LIFECYCLE_DAY_SECONDS = 1;
 const WAIT_TIMEOUT_MS = 40_000;
@@ -26,13 +26,9 @@ describe('S3 Metadata records lifecycle changes', () => {
   let s3: S3Client;
 
   before(async () => {
-    server = await startServer({ extraArgs: ['--lifecycle-day-seconds', String(LIFECYCLE_DAY_SECONDS)] });
-    s3 = sdkClient(server);
+    ({ server, s3 } = await openSuite(undefined, { extraArgs: ['--lifecycle-day-seconds', String(LIFECYCLE_DAY_SECONDS)] }));
   });
-  after(async () => {
-    s3.destroy();
-    await server.stop();
-  });
+  after(() => closeSuite(server, s3));
 
   it('expiry, noncurrent expiry and transition appear in the journal with the system as requester', async () => {
     const Bucket = 'md-lifecycle';

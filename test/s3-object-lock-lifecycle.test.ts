@@ -11,9 +11,9 @@ import {
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sdkClient } from './helpers/clients.js';
 import { createLockBucket, daysFromNow, readVersion } from './helpers/object-lock.js';
-import { startServer, type RunningServer } from './helpers/server.js';
+import type { RunningServer } from './helpers/server.js';
+import { closeSuite, openSuite } from './helpers/suite.js';
 
 const LIFECYCLE_DAY_SECONDS = 1;
 const WAIT_TIMEOUT_MS = 30_000;
@@ -24,13 +24,9 @@ describe('object lock against lifecycle expiry', () => {
   let s3: S3Client;
 
   before(async () => {
-    server = await startServer({ extraArgs: ['--lifecycle-day-seconds', String(LIFECYCLE_DAY_SECONDS)] });
-    s3 = sdkClient(server);
+    ({ server, s3 } = await openSuite(undefined, { extraArgs: ['--lifecycle-day-seconds', String(LIFECYCLE_DAY_SECONDS)] }));
   });
-  after(async () => {
-    s3.destroy();
-    await server.stop();
-  });
+  after(() => closeSuite(server, s3));
 
   it('the worker expires the unlocked control for good but never removes the locked versions', async () => {
     const Bucket = 'ol-lifecycle';
