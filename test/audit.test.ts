@@ -41,7 +41,7 @@ async function scanDrives(drives: string[]): Promise<Array<StoredRecord & { vali
   const records: Array<StoredRecord & { valid: boolean; isData: boolean }> = [];
   for (const drive of drives) {
     const volumes = join(drive, 'volumes');
-    for (const name of readdirSync(volumes).sort()) {
+    for (const name of readdirSync(volumes).filter((name) => name.endsWith('.vol')).sort()) {
       const path = join(volumes, name);
       const handle = await fs.open(path, 'r');
       try {

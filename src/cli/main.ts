@@ -15,9 +15,14 @@ import {
 import { DEFAULT_LIFECYCLE_DAY_SECONDS, defaultLifecycleIntervalMs, LIFECYCLE_INTERVAL_MS_MIN } from '../services/lifecycle/worker.js';
 import { sqlCommand } from './sql-command.js';
 import { SCRUB_RATE_MB_PER_SECOND_DEFAULT } from '../services/audit/service.js';
+import { DEFAULT_COMPACTION_GRACE_MS, DEFAULT_COMPACTION_INTERVAL_SECONDS, DEFAULT_COMPACTION_RATE_MB_PER_SECOND } from '../services/compaction/service.js';
+import { VOLUME_SIZE_BYTES_MAX } from '../storage/index.js';
 
 /** More processes than this on one machine only contend for the index's write lock. */
 const WORKERS_MAX = 64;
+const MIB = 1024 * 1024;
+/** A volume holds at least one record of the largest size (1 MiB of payload plus its header). */
+const VOLUME_SIZE_MIB_MIN = 2;
 
 const USAGE = `usage: cairn <command> [options]
 
@@ -35,6 +40,11 @@ commands:
       --lifecycle-day-seconds N: the length of a lifecycle "day" (default ${DEFAULT_LIFECYCLE_DAY_SECONDS}, S3's day);
           a short day makes lifecycle rules act in seconds (tests, demos). Env CAIRN_LIFECYCLE_DAY_SECONDS.
       --scrub-rate MB/s: byte-rate cap of the background durability scrub (default 50; 0 disables it).
+      --compaction-interval SECONDS: time between compaction passes, which reclaim the space of deleted
+          and overwritten objects (default ${DEFAULT_COMPACTION_INTERVAL_SECONDS}; 0: only when asked, cairn admin compaction --start).
+      --compaction-rate MB/s: byte-rate cap of the records compaction copies (default ${DEFAULT_COMPACTION_RATE_MB_PER_SECOND}; 0: no cap).
+      --compaction-grace SECONDS: how long an emptied volume is kept before it is deleted (default ${DEFAULT_COMPACTION_GRACE_MS / 1000}).
+      --volume-size MiB: volume files roll over at this size (default ${VOLUME_SIZE_BYTES_MAX / MIB}, at least ${VOLUME_SIZE_MIB_MIN}).
       --lifecycle-interval SECONDS: time between lifecycle passes (default: a 24th of the day, 0.25 s to 1 h).
           Env CAIRN_LIFECYCLE_INTERVAL_SECONDS.
       --account-id ID: the 12-digit account every user belongs to (default ${DEFAULT_ACCOUNT_ID}); policies
@@ -68,6 +78,10 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       'lifecycle-day-seconds': { type: 'string', default: process.env['CAIRN_LIFECYCLE_DAY_SECONDS'] ?? String(DEFAULT_LIFECYCLE_DAY_SECONDS) },
       'lifecycle-interval': { type: 'string', default: process.env['CAIRN_LIFECYCLE_INTERVAL_SECONDS'] },
       'scrub-rate': { type: 'string', default: String(SCRUB_RATE_MB_PER_SECOND_DEFAULT) },
+      'compaction-interval': { type: 'string', default: String(DEFAULT_COMPACTION_INTERVAL_SECONDS) },
+      'compaction-rate': { type: 'string', default: String(DEFAULT_COMPACTION_RATE_MB_PER_SECOND) },
+      'compaction-grace': { type: 'string', default: String(DEFAULT_COMPACTION_GRACE_MS / 1000) },
+      'volume-size': { type: 'string', default: String(VOLUME_SIZE_BYTES_MAX / MIB) },
     },
     strict: true,
     allowPositionals: true,
@@ -80,6 +94,15 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
   if (!/^\d{12}$/.test(values['account-id'])) throw new Error(`--account-id ${values['account-id']}: expected 12 digits`);
   const scrubRateMbPerSecond = Number(values['scrub-rate']);
   if (!Number.isFinite(scrubRateMbPerSecond) || scrubRateMbPerSecond < 0) throw new Error(`--scrub-rate ${values['scrub-rate']}: expected MB/s, 0 or more`);
+  const compaction = {
+    intervalMs: nonNegativeNumber('compaction-interval', values['compaction-interval'], 'seconds') * 1000,
+    bytesPerSecond: nonNegativeNumber('compaction-rate', values['compaction-rate'], 'MB/s') * 1_000_000,
+    graceMs: nonNegativeNumber('compaction-grace', values['compaction-grace'], 'seconds') * 1000,
+  };
+  const volumeSizeMib = Number(values['volume-size']);
+  if (!Number.isInteger(volumeSizeMib) || volumeSizeMib < VOLUME_SIZE_MIB_MIN || volumeSizeMib * MIB > VOLUME_SIZE_BYTES_MAX) {
+    throw new Error(`--volume-size ${values['volume-size']}: expected a whole number of MiB from ${VOLUME_SIZE_MIB_MIN} to ${VOLUME_SIZE_BYTES_MAX / MIB}`);
+  }
   const abandonedUploadAgeSeconds = Number(values['abandoned-upload-age']);
   if (!Number.isFinite(abandonedUploadAgeSeconds) || abandonedUploadAgeSeconds <= 0) {
     throw new Error(`--abandoned-upload-age ${values['abandoned-upload-age']}: expected a positive number of seconds`);
@@ -111,8 +134,16 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     lifecycleDayMs,
     lifecycleIntervalMs,
     scrubRateMbPerSecond,
+    compaction,
+    volumeSizeBytesMax: volumeSizeMib * MIB,
   });
   return undefined;
+}
+
+function nonNegativeNumber(flag: string, text: string, unit: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${flag} ${text}: expected ${unit}, 0 or more`);
+  return value;
 }
 
 export async function main(argv: string[]): Promise<number | undefined> {

@@ -21,6 +21,8 @@ import { FaultStore } from '../services/faults/fault-store.js';
 import { startFaultWatcher } from '../services/faults/fault-watcher.js';
 import { startHealService } from '../services/heal/heal-job.js';
 import { HealFiles } from '../services/heal/heal-status.js';
+import { startCompactionService, type CompactionServiceSettings } from '../services/compaction/service.js';
+import { CompactionFiles } from '../services/compaction/status.js';
 import { clearMetadataScratch, startMetadata } from './metadata-setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
@@ -50,6 +52,10 @@ export interface ServerSettings extends StorageLocations {
   lifecycleIntervalMs: number;
   /** Byte-rate cap of the background durability scrub, MB/s; 0 disables it. */
   scrubRateMbPerSecond: number;
+  /** Compaction: time between passes (0: only when asked), copy rate cap (0: none), grace period. */
+  compaction: CompactionServiceSettings;
+  /** Volume files roll over at this size. */
+  volumeSizeBytesMax: number;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -121,12 +127,15 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers): { st
   const sweeper = startUploadSweeper(layers, settings.abandonedUploadAgeMs, log);
   const lifecycle = startLifecycleWorker(layers, { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log);
   const heal = startHealService(layers, HealFiles.forDataDirectory(settings.dataDirectory), log);
-  log(`background services run in process ${process.pid}: lifecycle (day ${settings.lifecycleDayMs / 1000} s, a pass every ${settings.lifecycleIntervalMs / 1000} s), upload sweeper`);
+  const compaction = startCompactionService(layers, CompactionFiles.forDataDirectory(settings.dataDirectory), settings.compaction, log);
+  log(`background services run in process ${process.pid}: lifecycle (day ${settings.lifecycleDayMs / 1000} s, a pass every ${settings.lifecycleIntervalMs / 1000} s), ` +
+    `upload sweeper, heal, compaction (${settings.compaction.intervalMs > 0 ? `a pass every ${settings.compaction.intervalMs / 1000} s` : 'when asked'})`);
   return {
     async stop() {
       sweeper.stop();
       await lifecycle.stop();
       await heal.stop();
+      await compaction.stop();
     },
   };
 }
@@ -134,7 +143,9 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers): { st
 /** Opens the layers under the data directory and serves S3 from this process. */
 async function serve(settings: ServerSettings, credentials: RootCredentials): Promise<RunningWorker> {
   // prepareDataDirectory formed the set already: this process only joins it (and never formats a drive).
-  const storage = await Storage.open({ drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join', formatsReplacements: runsBackgroundWork() });
+  const storage = await Storage.open({
+    drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join', formatsReplacements: runsBackgroundWork(), volumeSizeBytesMax: settings.volumeSizeBytesMax,
+  });
   const index = await ThreadedSqliteIndex.open(join(settings.indexDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
   const dataDirectory = settings.dataDirectory;
@@ -147,7 +158,10 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
   const faults = FaultStore.forDataDirectory(dataDirectory);
   const faultWatcher = startFaultWatcher(storage, faults, log);
   const frontend = createFrontend({
-    storageAdmin: { storage, faults, templates: TemplateStore.forDataDirectory(dataDirectory), watcher: faultWatcher, heal: HealFiles.forDataDirectory(dataDirectory) },
+    storageAdmin: {
+      storage, faults, templates: TemplateStore.forDataDirectory(dataDirectory), watcher: faultWatcher,
+      heal: HealFiles.forDataDirectory(dataDirectory), compaction: CompactionFiles.forDataDirectory(dataDirectory),
+    },
     layers: { index, storage },
     config: {
       region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
@@ -156,7 +170,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
     root: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' },
     identities,
     log,
-    internalOperations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control) },
+    internalOperations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, CompactionFiles.forDataDirectory(dataDirectory)) },
     audit: audit.control,
   });
   const background = startBackgroundServices(settings, { index, storage });

@@ -74,11 +74,13 @@ import type {
   UploadSummary,
   WriteCondition,
   PlacementChange,
+  StoredPlacement,
 } from './types.js';
 import { listUploadsPage } from './upload-listing.js';
 import { listVersionsPage } from './version-listing.js';
 import { VersionRules } from './sqlite/versioning.js';
 import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
+import { scanPlacementSnapshot } from './sqlite/placement-snapshot.js';
 
 export class SqliteIndex implements Index {
   private readonly db: Database.Database;
@@ -95,7 +97,7 @@ export class SqliteIndex implements Index {
   private readonly readMetadataSnapshotInOneRead: (request: MetadataSnapshotRequest) => MetadataSnapshot;
   private readonly readVersionsPageInOneRead: (bucket: string, after: VersionCursor | undefined, limit: number) => InventoryScanPage;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, private readonly databasePath: string) {
     this.db = db;
     this.statements = prepareStatements(db);
     this.writes = new GroupCommitQueue(db);
@@ -126,7 +128,7 @@ export class SqliteIndex implements Index {
       db.close();
       throw new Error(`index ${path} has schema version ${stored.value}, newer than this Cairn (${SCHEMA_VERSION}); upgrade Cairn`);
     }
-    return new SqliteIndex(db);
+    return new SqliteIndex(db, path);
   }
 
   async createBucket(bucket: BucketRecord, settings: Partial<Record<BucketSettingName, unknown>> = {}): Promise<CreateBucketOutcome> {
@@ -246,6 +248,9 @@ export class SqliteIndex implements Index {
     const expected = Buffer.from(change.expected);
     const replacement = Buffer.from(change.replacement);
     return this.writes.submit(() => {
+      if (change.uploadId !== undefined && partNumber !== undefined) {
+        return this.statements.replaceUploadPartPlacement.run(replacement, change.uploadId, partNumber, expected).changes === 1;
+      }
       // Parts are keyed by their object's data id, unique to one version; deleting it removes them.
       if (partNumber !== undefined) {
         return this.statements.replacePartPlacement.run(replacement, dataId, partNumber, expected).changes === 1;
@@ -253,6 +258,10 @@ export class SqliteIndex implements Index {
       return this.statements.replaceCurrentPlacement.run(replacement, bucket, key, dataId, expected).changes === 1
         || this.statements.replaceVersionPlacement.run(replacement, bucket, key, dataId, expected).changes === 1;
     });
+  }
+
+  scanPlacements(pageRows: number): AsyncGenerator<StoredPlacement[]> {
+    return scanPlacementSnapshot(this.databasePath, pageRows);
   }
 
   async getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined> {

@@ -57,6 +57,7 @@ import type {
   UploadRecord,
   WriteCondition,
   PlacementChange,
+  StoredPlacement,
 } from './types.js';
 import type { WriteCall, WriteReply } from './writer-thread.js';
 
@@ -225,6 +226,7 @@ export class ThreadedSqliteIndex implements Index {
     return this.write('setStorageClass', bucket, key, dataId, storageClass, origin);
   }
   scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]> { return this.reader.scanVersions(query); }
+  scanPlacements(pageRows: number): AsyncGenerator<StoredPlacement[]> { return this.reader.scanPlacements(pageRows); }
   setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean> { return this.write('setBucketCors', name, rules); }
   setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean> { return this.write('setBucketSetting', bucket, name, value); }
   getBucketSetting<T>(bucket: string, name: BucketSettingName): Promise<T | undefined> { return this.reader.getBucketSetting<T>(bucket, name); }

@@ -226,13 +226,33 @@ export interface ScannedVersion {
   tags?: Tag[];
 }
 
+/**
+ * Which placement to replace: an object version's (bucket, key, dataId), a completed multipart
+ * object's part (dataId = the object's data id, and partNumber) or an upload's part (uploadId and
+ * partNumber).
+ */
 export interface PlacementChange {
   bucket: string;
   key: string;
   dataId: string;
   partNumber?: number;
+  uploadId?: string;
   expected: Uint8Array;
   replacement: Uint8Array;
+}
+
+/** One placement the index holds, named as a PlacementChange names it (see scanPlacements). */
+export interface StoredPlacement {
+  /** An object version's bucket and key; '' for parts. */
+  bucket: string;
+  key: string;
+  /** The version's data id; for a completed object's part, the object's; '' for an upload's part. */
+  dataId: string;
+  partNumber?: number;
+  uploadId?: string;
+  /** The data id in the records' headers: the version's own, or the part's. */
+  recordDataId: string;
+  placement: Uint8Array;
 }
 
 export interface ScanVersionsQuery {
@@ -405,10 +425,17 @@ export interface Index {
   /** Relabels one stored version's storage class, if that version (by data id) still exists; false otherwise. */
   setStorageClass(bucket: string, key: string, dataId: string, storageClass: string, origin?: ChangeOrigin): Promise<boolean>;
   /**
-   * Heal: replaces a stored version's placement (or, with partNumber, one part's of a completed
-   * multipart object) only if it is still `expected` byte for byte; false if it changed or is gone.
+   * Heal and compaction: replaces a stored version's placement (or one part's, of a completed
+   * multipart object or of an upload) only if it is still `expected` byte for byte; false if it
+   * changed or is gone.
    */
   replacePlacement(change: PlacementChange): Promise<boolean>;
+  /**
+   * Compaction: every placement the index holds (versions that are not delete markers, the parts of
+   * completed multipart objects and of uploads), in pages of at most `pageRows`, all read in one
+   * consistent snapshot. Breaking out of the loop ends the snapshot.
+   */
+  scanPlacements(pageRows: number): AsyncGenerator<StoredPlacement[]>;
   /** One version by id (a delete marker has isDeleteMarker set); undefined when there is none. */
   getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined>;
   /** The version id of the delete marker that is a key's latest version, if it is one. */

@@ -27,7 +27,8 @@ export async function writePart(
 ): Promise<StoredPart | undefined> {
   const dataId = newTimeOrderedId();
   let described: Omit<StoredPart, 'placement'> | undefined;
-  const placement = await writeRecords(layers.storage, { bucket: upload.bucket, key: upload.key, dataId, storageClass: upload.storageClass }, body, () => {
+  const identity = { bucket: upload.bucket, key: upload.key, dataId, storageClass: upload.storageClass };
+  const describe = () => {
     const verified = verify();
     described = {
       partNumber,
@@ -38,10 +39,12 @@ export async function writePart(
       checksum: verified.checksum,
     };
     return { uploadId: upload.uploadId, ...described };
+  };
+  return writeRecords(layers.storage, identity, body, describe, async (placement) => {
+    const part: StoredPart = { ...described!, placement };
+    const outcome = await layers.index.putPart(upload.uploadId, part);
+    return outcome.stored ? part : undefined;
   });
-  const part: StoredPart = { ...described!, placement };
-  const outcome = await layers.index.putPart(upload.uploadId, part);
-  return outcome.stored ? part : undefined;
 }
 
 export interface CompletedObject {
@@ -79,12 +82,12 @@ export async function completeUpload(
   // The object's own, self-describing entry on disk: a record whose payload lists the parts (up to
   // 10,000 of them: too many for a record header) and whose header carries the object's metadata.
   const manifest = Buffer.from(JSON.stringify({ uploadId: upload.uploadId, parts: manifestParts }), 'utf8');
-  const placement = await writeRecords(layers.storage, { bucket: upload.bucket, key: upload.key, dataId, storageClass: upload.storageClass }, [manifest], () => ({
-    ...described,
-    multipart: { manifest: 'payload' },
-  }));
-  const object: ObjectRecord = { ...described, placement, parts };
-  const outcome = await layers.index.completeUpload(upload.uploadId, object, condition, origin);
+  const identity = { bucket: upload.bucket, key: upload.key, dataId, storageClass: upload.storageClass };
+  const describe = () => ({ ...described, multipart: { manifest: 'payload' } });
+  const { object, outcome } = await writeRecords(layers.storage, identity, [manifest], describe, async (placement) => {
+    const object: ObjectRecord = { ...described, placement, parts };
+    return { object, outcome: await layers.index.completeUpload(upload.uploadId, object, condition, origin) };
+  });
   if (!outcome.stored) return { ...outcome, object };
   await tombstone(layers, upload.bucket, upload.key, outcome.discardedDataIds);
   return { ...outcome, object: { ...object, versionId: outcome.versionId } };

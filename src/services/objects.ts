@@ -69,13 +69,19 @@ export function redundancyOf(storageClass: string): Redundancy {
   return REDUCED_REDUNDANCY_STORAGE_CLASSES.has(storageClass) ? 'reduced' : 'standard';
 }
 
-/** Streams `body` into storage records named by a new data id; durable when it resolves. */
-export async function writeRecords(
+/**
+ * Streams `body` into storage records named by a new data id, then runs `commit` with their durable
+ * placement (the index write that makes them visible) and returns what it returns. Until `commit`
+ * settles the records' volumes stay active, so compaction never seals a volume the index is about
+ * to reference (docs/storage-format.md, "Compaction").
+ */
+export async function writeRecords<T>(
   storage: Storage,
   identity: { bucket: string; key: string; dataId: string; storageClass: string },
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
   describe: () => Record<string, unknown>,
-): Promise<Uint8Array> {
+  commit: (placement: Uint8Array) => Promise<T>,
+): Promise<T> {
   const writer = storage.createWriter(
     { bucket: identity.bucket, key: identity.key, versionId: identity.dataId },
     { redundancy: redundancyOf(identity.storageClass) },
@@ -83,17 +89,20 @@ export async function writeRecords(
   try {
     for await (const chunk of body) await writer.write(chunk);
     // The final record carries the metadata, so the index can be rebuilt from the drives.
-    return encodePlacement(await writer.finish(describe()));
+    const placement = encodePlacement(await writer.finish(describe()));
+    return await commit(placement);
   } catch (error) {
     writer.abort();
     throw error;
+  } finally {
+    writer.release();
   }
 }
 
 export async function writeObject(layers: Layers, incoming: NewObject): Promise<WriteOutcome> {
   const dataId = newTimeOrderedId();
   let described: Omit<ObjectRecord, 'placement'> | undefined;
-  const placement = await writeRecords(layers.storage, { bucket: incoming.bucket, key: incoming.key, dataId, storageClass: incoming.storageClass }, incoming.body, () => {
+  const describe = () => {
     const verified = incoming.verify();
     described = {
       bucket: incoming.bucket,
@@ -112,9 +121,12 @@ export async function writeObject(layers: Layers, incoming: NewObject): Promise<
       legalHold: incoming.legalHold,
     };
     return described;
+  };
+  const identity = { bucket: incoming.bucket, key: incoming.key, dataId, storageClass: incoming.storageClass };
+  const { object, outcome } = await writeRecords(layers.storage, identity, incoming.body, describe, async (placement) => {
+    const object: ObjectRecord = { ...described!, placement };
+    return { object, outcome: await layers.index.putObject(object, incoming.condition, incoming.origin) };
   });
-  const object: ObjectRecord = { ...described!, placement };
-  const outcome = await layers.index.putObject(object, incoming.condition, incoming.origin);
   if (!outcome.stored) return { stored: false, reason: outcome.reason };
   await tombstone(layers, incoming.bucket, incoming.key, outcome.discardedDataIds);
   return { stored: true, object: { ...object, versionId: outcome.versionId }, replaced: outcome.replaced };

@@ -55,6 +55,8 @@ export const APPEND_BATCH_SIZE_BYTES_MAX = 16 * MIB;
 
 /** Read-only file descriptors kept open for reads, least recently used closed first. */
 export const READ_HANDLES_CACHED_MAX = 64;
+/** How often cached read descriptors of deleted (compacted) volume files are closed, freeing their space. */
+export const UNLINKED_HANDLES_SWEEP_INTERVAL_MS = 30_000;
 
 /**
  * format.json version of a standalone drive (data records): what `--data DIR` writes, unchanged

@@ -7,15 +7,16 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs/promises';
-import { READ_HANDLES_CACHED_MAX, VOLUME_SIZE_BYTES_MAX, VOLUME_SIZE_BYTES_MIN } from './constants.js';
-import { createVolumeFile, listVolumeIds, readDriveFormat, volumePath, type DriveFormat } from './drive.js';
+import { READ_HANDLES_CACHED_MAX, UNLINKED_HANDLES_SWEEP_INTERVAL_MS, VOLUME_SIZE_BYTES_MAX, VOLUME_SIZE_BYTES_MIN } from './constants.js';
+import { listVolumeIds, readDriveFormat, volumePath, type DriveFormat } from './drive.js';
 import { DriveOfflineError, StorageCorruptionError } from './errors.js';
 import { DriveFaultState } from './faults/drive-faults.js';
 import { ReadHandleCache } from './handle-cache.js';
 import { readFully } from './reader.js';
 import type { EncodedRecord } from './record.js';
 import { scanVolume, type ScannedRecord } from './scan.js';
-import { Volume, type StorageCounters } from './volume.js';
+import { createVolumeFile, removeActiveMarker } from './volume-files.js';
+import { Volume, type StorageCounters, type VolumeLease } from './volume.js';
 
 export interface DriveStoreOptions {
   drivePath: string;
@@ -55,6 +56,8 @@ export class DriveStore {
   private closed = false;
   private offlineReason: string | null;
   private checking: Promise<void> | null = null;
+  /** Closes cached descriptors of volume files compaction deleted (in this or another process). */
+  private readonly unlinkedSweepTimer: NodeJS.Timeout;
   private readonly counters: StorageCounters = { writevCount: 0, fdatasyncCount: 0, recordsAppendedCount: 0, bytesAppended: 0 };
   readonly drivePath: string;
   /** Until a drive that was unusable at open is seen formatted, a placeholder (formatVersion 0). */
@@ -74,6 +77,8 @@ export class DriveStore {
     this.member = options.member;
     this.offlineReason = options.offlineReason ?? null;
     this.readHandles = new ReadHandleCache((volumeId) => volumePath(this.drivePath, volumeId), READ_HANDLES_CACHED_MAX);
+    this.unlinkedSweepTimer = setInterval(() => void this.readHandles.dropUnlinked(), UNLINKED_HANDLES_SWEEP_INTERVAL_MS);
+    this.unlinkedSweepTimer.unref();
   }
 
   /** Opens the drive for this process: always a new volume (the last one's tail may be torn, or another process's). */
@@ -114,8 +119,12 @@ export class DriveStore {
     };
   }
 
-  /** Appends a record to the active volume (rolling over when full); resolves once it is written. */
-  async appendRecord(record: EncodedRecord): Promise<{ volume: Volume; offsetBytes: number }> {
+  /**
+   * Appends a record to the active volume (rolling over when full); resolves once it is written.
+   * A record the index will reference is appended under the writer's lease, which keeps its volume
+   * from being sealed (and compacted) until the writer has committed or abandoned it.
+   */
+  async appendRecord(record: EncodedRecord, lease?: VolumeLease): Promise<{ volume: Volume; offsetBytes: number }> {
     // Guaranteed by the record limits ≤ VOLUME_SIZE_BYTES_MIN; otherwise rollover would never end.
     assert(record.sizeBytes <= this.volumeSizeBytesMax, 'record larger than a volume');
     for (;;) {
@@ -134,6 +143,7 @@ export class DriveStore {
       const volume = this.active!;
       if (volume.canAppend(record.sizeBytes)) {
         const { offsetBytes, written } = volume.append(record);
+        lease?.hold(volume);
         try {
           await written;
         } catch (error) {
@@ -215,6 +225,7 @@ export class DriveStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.unlinkedSweepTimer);
     while (this.rolling !== null) await this.rolling.catch(() => {});
     while (this.checking !== null) await this.checking.catch(() => {});
     if (this.active !== null) this.retire(this.active);
@@ -334,7 +345,12 @@ export class DriveStore {
     this.ownVolumes.set(volume.volumeId, volume);
   }
 
-  /** Closes a volume in the background (drain, fdatasync, close); writers still syncing on it are served. */
+  /**
+   * Closes a volume in the background (drain, fdatasync, close); writers still syncing on it are
+   * served. Once no writer pins it any more, its `.active` marker goes: the volume is sealed. That
+   * wait is not part of close(): a writer that never releases its lease leaves the marker, which
+   * goes stale when this process ends, and the volume is sealed then.
+   */
   private retire(volume: Volume): void {
     const closing: Promise<void> = volume
       .close()
@@ -344,6 +360,10 @@ export class DriveStore {
         this.ownVolumes.delete(volume.volumeId);
       });
     this.retiring.add(closing);
+    void closing
+      .then(() => volume.whenUnpinned())
+      .then(() => removeActiveMarker(this.drivePath, volume.volumeId))
+      .catch((error: Error) => this.log(`storage: unmarking volume ${volume.volumeId} as active failed: ${error.message}`));
   }
 
   private assertUsable(): void {

@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   DRIVE_FORMAT_FILE_SIZE_BYTES_MAX,
@@ -12,7 +11,6 @@ import {
   DRIVE_FORMAT_VERSION_SET,
   SET_DRIVES_MAX,
   SET_DRIVES_MIN,
-  VOLUME_CREATE_ATTEMPTS_MAX,
   VOLUME_ID_MAX,
 } from './constants.js';
 import { DriveFormatError } from './errors.js';
@@ -234,34 +232,4 @@ export async function listVolumeIds(drivePath: string): Promise<number[]> {
     if (id >= 1 && id <= VOLUME_ID_MAX) ids.push(id);
   }
   return ids.sort((a, b) => a - b);
-}
-
-/**
- * Creates a new, empty volume file with the next free id and returns it open for positioned writes.
- * 'wx' (O_CREAT|O_EXCL) makes the id ours alone even when other processes share the drive; on
- * EEXIST another process took that id, so try the next. Never O_APPEND: Linux ignores the position
- * of pwritev on O_APPEND files.
- */
-export async function createVolumeFile(drivePath: string): Promise<{ volumeId: number; handle: FileHandle }> {
-  const existing = await listVolumeIds(drivePath);
-  let volumeId = (existing.at(-1) ?? 0) + 1;
-  for (let attempt = 0; attempt < VOLUME_CREATE_ATTEMPTS_MAX; attempt++, volumeId++) {
-    if (volumeId > VOLUME_ID_MAX) break;
-    let handle: FileHandle;
-    try {
-      handle = await fs.open(volumePath(drivePath, volumeId), 'wx', 0o600);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw error;
-    }
-    try {
-      // The new name must be durable before any record in it is acknowledged.
-      await fsyncDirectory(volumesDirPath(drivePath));
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-    return { volumeId, handle };
-  }
-  throw new Error(`could not allocate a volume id on drive ${drivePath} after ${VOLUME_CREATE_ATTEMPTS_MAX} attempts`);
 }

@@ -65,6 +65,25 @@ export class ReadHandleCache {
   }
 
   /**
+   * Closes idle handles of volume files that were deleted (compaction): an open descriptor keeps a
+   * deleted file's blocks allocated, so without this the space would come back only on eviction.
+   */
+  async dropUnlinked(): Promise<void> {
+    for (const [volumeId, entry] of [...this.entries]) {
+      if (entry.users > 0) continue;
+      let linked = true;
+      try {
+        linked = (await (await entry.opening).stat()).nlink > 0;
+      } catch {
+        // A failed open is not cached for long; a failed fstat says nothing about the link count.
+      }
+      if (linked || this.entries.get(volumeId) !== entry || entry.users > 0) continue;
+      this.entries.delete(volumeId);
+      void closeQuietly(entry.opening);
+    }
+  }
+
+  /**
    * Closes idle handles beyond the limit. Handles in use are never closed, so the cache can briefly
    * exceed its limit when more volumes than that are being read at once.
    */

@@ -15,7 +15,9 @@ import type { ByteRange } from './reader.js';
 import { encodeRecord } from './record.js';
 import type { ScannedRecord } from './scan.js';
 import { auditChunks, auditStripes, addAuditCounts, emptyAuditCounts, type AuditCounts } from './erasure/shard-audit.js';
-import type { StorageCounters } from './volume.js';
+import type { StorageCounters, VolumeLease } from './volume.js';
+import { copyTombstones, relocateRecords, type RelocationOutcome } from './compaction.js';
+import { deleteVolumeFile, listVolumeFiles, markUnreferenced, unmarkUnreferenced, type VolumeFileState } from './volume-files.js';
 import { assertIdentity, StorageObjectWriter, type ObjectWriter, type RecordIdentity } from './writer.js';
 
 export interface StorageOptions {
@@ -175,6 +177,57 @@ export class Storage {
       addAuditCounts(total, counts);
     }
     return total;
+  }
+
+  /** Compaction: the volumes of every online drive, with their state (docs/storage-format.md, "Compaction"). */
+  async listVolumes(): Promise<Array<{ driveIndex: number; volumes: VolumeFileState[] }>> {
+    this.assertOpen();
+    const listed = [];
+    for (const [driveIndex, drive] of this.driveStores.entries()) {
+      if (!drive.online) continue;
+      listed.push({ driveIndex, volumes: await listVolumeFiles(drive.drivePath) });
+    }
+    return listed;
+  }
+
+  /**
+   * Compaction: copies the records of the placement that lie in `volumes` (keys from volumeKey) and
+   * returns the placement pointing at the copies, which are durable and held by `lease` until the
+   * caller has stored it (or given up).
+   */
+  relocateRecords(versionId: string, placement: Placement, volumes: ReadonlySet<string>, lease: VolumeLease): Promise<RelocationOutcome> {
+    this.assertOpen();
+    return relocateRecords(this.driveStores, versionId, placement, volumes, lease);
+  }
+
+  /** Compaction: copies a sealed volume's tombstones (the history rebuild-index replays), durably. */
+  copyTombstones(driveIndex: number, volumeId: number): Promise<{ tombstonesCopied: number; bytesCopied: number }> {
+    this.assertOpen();
+    return copyTombstones(this.driveOf(driveIndex), volumeId);
+  }
+
+  /** Compaction: nothing referenced the volume at `sinceMs`; it may go once the grace period is over. */
+  markVolumeUnreferenced(driveIndex: number, volumeId: number, sinceMs: number): Promise<void> {
+    return markUnreferenced(this.driveOf(driveIndex).drivePath, volumeId, sinceMs);
+  }
+
+  unmarkVolumeUnreferenced(driveIndex: number, volumeId: number): Promise<void> {
+    return unmarkUnreferenced(this.driveOf(driveIndex).drivePath, volumeId);
+  }
+
+  /** Compaction: deletes a sealed volume (refused for one that is not sealed). */
+  async deleteVolume(driveIndex: number, volumeId: number): Promise<void> {
+    const drive = this.driveOf(driveIndex);
+    const state = (await listVolumeFiles(drive.drivePath)).find((volume) => volume.volumeId === volumeId);
+    if (state === undefined) return;
+    if (!state.sealed) throw new Error(`volume ${volumeId} of drive ${driveIndex} is not sealed: not deleting it`);
+    await deleteVolumeFile(drive.drivePath, volumeId);
+  }
+
+  private driveOf(driveIndex: number): DriveStore {
+    const drive = this.driveStores[driveIndex];
+    if (drive === undefined) throw new RangeError(`no drive ${driveIndex}`);
+    return drive;
   }
 
   private exclusively<T>(work: () => Promise<T>): Promise<T> {

@@ -44,6 +44,9 @@ export class Volume {
   /** Set on the first write or fdatasync error; the volume then takes no more appends, ever. */
   private failure: Error | null = null;
   private closing = false;
+  /** Writers whose records here are not yet committed to the index (or abandoned): see VolumeLease. */
+  private pinCount = 0;
+  private readonly unpinnedWaiters: Array<() => void> = [];
 
   constructor(
     readonly volumeId: number,
@@ -67,6 +70,22 @@ export class Volume {
   private async fileIsLinked(): Promise<boolean> {
     const { nlink } = await this.handle.stat();
     return nlink > 0;
+  }
+
+  pin(): void {
+    this.pinCount += 1;
+  }
+
+  unpin(): void {
+    assert(this.pinCount > 0, 'unpin of a volume nobody pinned');
+    this.pinCount -= 1;
+    if (this.pinCount === 0) for (const wake of this.unpinnedWaiters.splice(0)) wake();
+  }
+
+  /** Resolves once no writer pins the volume (at once if none does). */
+  whenUnpinned(): Promise<void> {
+    if (this.pinCount === 0) return Promise.resolve();
+    return new Promise((resolve) => this.unpinnedWaiters.push(resolve));
   }
 
   get writtenEndBytes(): number {
@@ -196,5 +215,25 @@ export class Volume {
     } finally {
       await this.handle.close();
     }
+  }
+}
+
+/**
+ * The volumes one writer appended to, pinned until it releases them: after its placement is committed
+ * to the index, or abandoned. A volume stays "active" (owned, never compacted) while pinned, because
+ * the index may still come to reference records in it (docs/storage-format.md, "Compaction").
+ */
+export class VolumeLease {
+  private readonly held = new Set<Volume>();
+
+  hold(volume: Volume): void {
+    if (this.held.has(volume)) return;
+    this.held.add(volume);
+    volume.pin();
+  }
+
+  release(): void {
+    for (const volume of this.held) volume.unpin();
+    this.held.clear();
   }
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { CHUNK_SIZE_BYTES_MAX, OBJECT_SIZE_BYTES_MAX, PLACEMENT_CHUNKS_MAX, RECORD_TYPE_DATA } from './constants.js';
 import type { ChunkLocation, Placement } from './placement.js';
 import { encodeRecord, type EncodedRecord } from './record.js';
-import type { Volume } from './volume.js';
+import { VolumeLease, type Volume } from './volume.js';
 
 export interface RecordIdentity {
   bucket: string;
@@ -17,14 +17,23 @@ export interface ObjectWriter {
   write(data: Buffer): Promise<void>;
   /** Appends the last chunk (possibly empty, for a 0-byte object) with the final flag and `objectMetadata`, waits for group commit, returns the placement. */
   finish(objectMetadata: Record<string, unknown>): Promise<Placement>;
-  /** Abandons the object: nothing more is appended; records already appended become garbage (never referenced). */
+  /**
+   * Abandons the object: nothing more is appended; records already appended become garbage (never
+   * referenced). Also releases the writer's volumes, as release() does.
+   */
   abort(): void;
+  /**
+   * The placement finish() returned is now committed to the index (or will never be): the volumes
+   * this writer appended to may be sealed and compacted. Until then they count as active, because
+   * the index may still come to reference them. Idempotent.
+   */
+  release(): void;
   readonly bytesWritten: number;
 }
 
 /** What a writer needs from Storage: append a record somewhere and learn where it went. */
 export interface RecordAppender {
-  appendRecord(record: EncodedRecord): Promise<{ volume: Volume; offsetBytes: number }>;
+  appendRecord(record: EncodedRecord, lease?: VolumeLease): Promise<{ volume: Volume; offsetBytes: number }>;
 }
 
 type WriterState = 'idle' | 'busy' | 'finished' | 'aborted' | 'failed';
@@ -51,6 +60,7 @@ export class StorageObjectWriter implements ObjectWriter {
   private readonly volumeEnds = new Map<Volume, number>();
   private appendedBytes = 0;
   private acceptedBytes = 0;
+  private readonly lease = new VolumeLease();
 
   constructor(
     private readonly appender: RecordAppender,
@@ -111,10 +121,15 @@ export class StorageObjectWriter implements ObjectWriter {
   }
 
   abort(): void {
+    this.lease.release();
     if (this.state === 'finished') return;
     this.state = 'aborted';
     this.chunk = Buffer.alloc(0);
     this.chunkFillBytes = 0;
+  }
+
+  release(): void {
+    this.lease.release();
   }
 
   /** A method, not an inline comparison: abort() can change the state across any await. */
@@ -161,7 +176,7 @@ export class StorageObjectWriter implements ObjectWriter {
     const header: Record<string, unknown> = { b, k, v, seq, off: this.appendedBytes };
     if (final) Object.assign(header, { meta: objectMetadata, size: this.appendedBytes + payloadLengthBytes, chunks: seq + 1 });
     const record = encodeRecord(RECORD_TYPE_DATA, final, header, this.chunk.subarray(0, payloadLengthBytes));
-    const appending = this.appender.appendRecord(record).then(({ volume, offsetBytes }) => {
+    const appending = this.appender.appendRecord(record, this.lease).then(({ volume, offsetBytes }) => {
       // Appends settle in order: each waits for the one before it (settleInFlightAppend).
       assert.equal(this.chunks.length, seq, 'chunks are recorded in order');
       this.chunks.push({ volumeId: volume.volumeId, recordOffsetBytes: offsetBytes, headerJsonLengthBytes: record.headerJsonLengthBytes, payloadLengthBytes });

@@ -4,13 +4,14 @@ import { CommandFailure, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE, HelpRequested, 
 import { CONNECTION_OPTIONS_HELP, describeError } from './connection.js';
 import { faultCommand } from './faults.js';
 import { healCommand } from './heal.js';
+import { compactionCommand } from './compaction.js';
 import { rebuildIndexCommand } from './rebuild-index.js';
 import { restoreCommand } from './restore/command.js';
 import { keyCommand, userCommand } from './users.js';
 import { auditCommand } from './audit.js';
 
 /** Every admin command. A new one is a file exporting an AdminCommand, added here. */
-export const ADMIN_COMMANDS: readonly AdminCommand[] = [restoreCommand, userCommand, keyCommand, auditCommand, faultCommand, healCommand, rebuildIndexCommand];
+export const ADMIN_COMMANDS: readonly AdminCommand[] = [restoreCommand, userCommand, keyCommand, auditCommand, faultCommand, healCommand, compactionCommand, rebuildIndexCommand];
 
 /** The lines `cairn help` shows for the admin commands. */
 export function adminCommandsSummary(indent: string): string {

@@ -7,12 +7,15 @@
 //   POST   /_cairn/admin/fault-templates/NAME/run    → 201 {experiment, injected: [...]}
 //   GET    /_cairn/admin/heal                        → the heal job's status (docs/storage-format.md)
 //   POST   /_cairn/admin/heal                        {drives?: [N, …]} → 202: the background worker starts it
+//   GET    /_cairn/admin/compaction                  → compaction's status (docs/storage-format.md)
+//   POST   /_cairn/admin/compaction                  → 202: the background worker runs a pass now
 
 import type { Storage } from '../../storage/index.js';
 import { FaultInputError, injectFault, parseFaultRequest, parseTemplate, runTemplate, type TemplateStore } from '../../services/faults/experiments.js';
 import type { FaultStore, StoredFault } from '../../services/faults/fault-store.js';
 import type { FaultWatcher } from '../../services/faults/fault-watcher.js';
 import type { HealFiles } from '../../services/heal/heal-status.js';
+import type { CompactionFiles } from '../../services/compaction/status.js';
 
 export interface StorageAdmin {
   storage: Storage;
@@ -20,6 +23,7 @@ export interface StorageAdmin {
   templates: TemplateStore;
   watcher: FaultWatcher;
   heal: HealFiles;
+  compaction: CompactionFiles;
 }
 
 export { FaultInputError as StorageAdminError };
@@ -60,13 +64,27 @@ async function routeHeal(method: string, body: Buffer, admin: StorageAdmin, driv
   return [202, { requested: true, drives }];
 }
 
+async function routeCompaction(method: string, body: Buffer, admin: StorageAdmin): Promise<[number, unknown]> {
+  if (method === 'GET') return [200, await admin.compaction.readStatus()];
+  if (method !== 'POST') notAllowed();
+  if (body.length > 0) {
+    const request = parseJson(body);
+    if (typeof request !== 'object' || request === null || Array.isArray(request) || Object.keys(request).length > 0) {
+      throw new FaultInputError('compaction: the request body must be empty or {}');
+    }
+  }
+  await admin.compaction.request();
+  return [202, { requested: true }];
+}
+
 /** Answers a storage admin request, or returns undefined when the path is not one of these routes. */
 export async function routeStorageAdmin(method: string, segments: string[], body: Buffer, admin: StorageAdmin | undefined): Promise<[number, unknown] | undefined> {
   const [collection, name, action, ...rest] = segments;
-  if (collection !== 'faults' && collection !== 'fault-templates' && collection !== 'heal') return undefined;
+  if (collection !== 'faults' && collection !== 'fault-templates' && collection !== 'heal' && collection !== 'compaction') return undefined;
   if (admin === undefined) throw new FaultInputError('This server does not offer fault injection.', 404, 'NotFound');
   const driveCount = admin.storage.driveStores.length;
   if (collection === 'heal' && name === undefined) return routeHeal(method, body, admin, driveCount);
+  if (collection === 'compaction' && name === undefined) return routeCompaction(method, body, admin);
   if (collection === 'faults' && name === undefined) {
     if (method === 'GET') return [200, { faults: (await admin.faults.list()).map(faultJson) }];
     if (method !== 'POST') notAllowed();

@@ -96,6 +96,7 @@ export function prepareStatements(db: Database.Database) {
     replaceCurrentPlacement: db.prepare('UPDATE objects SET placement = ? WHERE bucket = ? AND key = ? AND data_id = ? AND placement = ?'),
     replaceVersionPlacement: db.prepare('UPDATE object_versions SET placement = ? WHERE bucket = ? AND key = ? AND data_id = ? AND placement = ?'),
     replacePartPlacement: db.prepare('UPDATE object_parts SET placement = ? WHERE object_data_id = ? AND part_number = ? AND placement = ?'),
+    replaceUploadPartPlacement: db.prepare('UPDATE upload_parts SET placement = ? WHERE upload_id = ? AND part_number = ? AND placement = ?'),
     setCurrentStorageClass: db.prepare('UPDATE objects SET storage_class = ? WHERE bucket = ? AND key = ? AND data_id = ?'),
     setVersionStorageClass: db.prepare('UPDATE object_versions SET storage_class = ? WHERE bucket = ? AND key = ? AND data_id = ? AND is_delete_marker = 0'),
     scanVersionsBounded: db.prepare(versionScanSql(true)),

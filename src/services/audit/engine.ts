@@ -5,16 +5,14 @@
 //
 // Multipart uploads still in progress are not walked: their parts are checked once completed.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import { decodePlacement, type AuditCounts } from '../../storage/index.js';
 import { addAuditCounts, emptyAuditCounts } from '../../storage/erasure/shard-audit.js';
 import type { Layers } from '../objects.js';
+import { RateLimiter } from '../rate-limiter.js';
 import type { AuditCursor } from './files.js';
 
 /** Versions read from the index per query. */
 const SCAN_PAGE_VERSIONS = 200;
-/** The longest single pause of the rate limiter, so a stop request is noticed soon. */
-const RATE_SLEEP_MS_MAX = 250;
 
 export interface WalkOptions {
   repair: boolean;
@@ -26,25 +24,6 @@ export interface WalkOptions {
   shouldStop(): boolean;
   /** After each object version: what it found, and the cursor after it. */
   onProgress(found: AuditCounts, objectsChecked: number, cursor: AuditCursor): void;
-}
-
-/** Paces a walk: after `bytes` more, sleeps until the average rate is back under the cap. */
-class RateLimiter {
-  private readonly startedAtMs = performance.now();
-  private bytes = 0;
-
-  constructor(private readonly bytesPerSecond: number) {}
-
-  async consume(bytes: number, shouldStop: () => boolean): Promise<void> {
-    if (this.bytesPerSecond <= 0) return;
-    this.bytes += bytes;
-    for (;;) {
-      const dueAtMs = this.startedAtMs + (this.bytes / this.bytesPerSecond) * 1000;
-      const aheadMs = dueAtMs - performance.now();
-      if (aheadMs <= 0 || shouldStop()) return;
-      await sleep(Math.min(aheadMs, RATE_SLEEP_MS_MAX));
-    }
-  }
 }
 
 /** Object versions a full walk will meet (a multipart object counts once): the progress bar's total. */

@@ -8,7 +8,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ObjectRecord } from '../../index/types.js';
 import type { Layers } from '../objects.js';
-import { decodePlacement, encodePlacement } from '../../storage/index.js';
+import { decodePlacement, encodePlacement, VolumeLease } from '../../storage/index.js';
 import { healPlacement } from '../../storage/erasure/heal.js';
 import type { HealFiles, HealStatus } from './heal-status.js';
 
@@ -144,16 +144,22 @@ async function healVersion(layers: Layers, record: ObjectRecord, targets: Readon
     const placement = decodePlacement(segment.placement);
     if (placement.erasure === undefined) continue;
     const identity = { bucket: record.bucket, key: record.key, versionId: segment.dataId };
-    const outcome = await healPlacement(layers.storage.driveStores, identity, placement, targets);
-    status.shardsChecked += outcome.shardsChecked;
-    status.shardsUnhealable += outcome.shardsUnhealable;
-    if (outcome.placement === null) continue;
-    const stored = await layers.index.replacePlacement({
-      bucket: record.bucket, key: record.key, dataId: record.dataId, partNumber: segment.partNumber,
-      expected: segment.placement, replacement: encodePlacement(outcome.placement),
-    });
+    const lease = new VolumeLease();
+    let stored: boolean;
+    try {
+      const outcome = await healPlacement(layers.storage.driveStores, identity, placement, targets, lease);
+      status.shardsChecked += outcome.shardsChecked;
+      status.shardsUnhealable += outcome.shardsUnhealable;
+      if (outcome.placement === null) continue;
+      stored = await layers.index.replacePlacement({
+        bucket: record.bucket, key: record.key, dataId: record.dataId, partNumber: segment.partNumber,
+        expected: segment.placement, replacement: encodePlacement(outcome.placement),
+      });
+      if (stored) status.shardsHealed += outcome.shardsHealed;
+    } finally {
+      lease.release();
+    }
     // A version overwritten or deleted meanwhile: its healed records are garbage, nothing is lost.
-    if (stored) status.shardsHealed += outcome.shardsHealed;
-    else status.placementConflicts += 1;
+    if (!stored) status.placementConflicts += 1;
   }
 }

@@ -28,13 +28,18 @@ export async function storeFile(layers: Layers, key: string, localPath: string, 
     }
   }
   let described: Omit<ObjectRecord, 'placement'> | undefined;
-  const placement = await writeRecords(layers.storage, { bucket: METADATA_SYSTEM_BUCKET, key, dataId, storageClass: 'STANDARD' }, hashed(), () => {
+  const describe = () => {
     described = {
       bucket: METADATA_SYSTEM_BUCKET, key, versionId: 'null', dataId, sizeBytes, etag: md5.digest('hex'), lastModifiedMs: Date.now(),
       storageClass: 'STANDARD', headers: { contentType: PARQUET_CONTENT_TYPE }, userMetadata,
     };
     return described;
-  });
+  };
+  // The exporter commits its files moments later, with others; the volumes are released now. That
+  // is safe because compaction deletes a volume only when a snapshot taken after its grace period
+  // (minutes) still finds no reference to it.
+  const identity = { bucket: METADATA_SYSTEM_BUCKET, key, dataId, storageClass: 'STANDARD' };
+  const placement = await writeRecords(layers.storage, identity, hashed(), describe, async (stored) => stored);
   return { ...described!, placement };
 }
 

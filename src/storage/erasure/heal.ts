@@ -7,6 +7,7 @@ import { RECORD_FIXED_HEADER_SIZE_BYTES, RECORD_TYPE_SHARD } from '../constants.
 import type { DriveStore } from '../drive-store.js';
 import type { Placement } from '../placement.js';
 import { encodeRecord, verifyRecordBytes } from '../record.js';
+import type { VolumeLease } from '../volume.js';
 import type { RecordIdentity } from '../writer.js';
 import { encodeParity, reconstructShards } from './codec.js';
 import { driveOfShard, shardSizeBytes, stripeDataBytesOf } from './geometry.js';
@@ -28,8 +29,11 @@ interface GoodShard {
   final: boolean;
 }
 
-/** Heals the object's shards on the drives in `targetDrives` (set drive indexes). */
-export async function healPlacement(drives: readonly DriveStore[], identity: RecordIdentity, placement: Placement, targetDrives: ReadonlySet<number>): Promise<HealOutcome> {
+/**
+ * Heals the object's shards on the drives in `targetDrives` (set drive indexes). The new records are
+ * appended under `lease`: the caller releases it once the new placement is stored (or refused).
+ */
+export async function healPlacement(drives: readonly DriveStore[], identity: RecordIdentity, placement: Placement, targetDrives: ReadonlySet<number>, lease: VolumeLease): Promise<HealOutcome> {
   const erasure = placement.erasure!;
   const outcome: HealOutcome = { placement: null, shardsChecked: 0, shardsHealed: 0, shardsUnhealable: 0 };
   const stripes = erasure.stripes.map((shards) => [...shards]);
@@ -65,7 +69,7 @@ export async function healPlacement(drives: readonly DriveStore[], identity: Rec
         continue;
       }
       const record = encodeRecord(RECORD_TYPE_SHARD, model.final, { ...model.header, sh: shardIndex }, payloads.get(shardIndex)!);
-      const { volume, offsetBytes } = await drive.appendRecord(record);
+      const { volume, offsetBytes } = await drive.appendRecord(record, lease);
       await drive.syncThrough(volume, offsetBytes + record.sizeBytes);
       const location: ShardLocation = { volumeId: volume.volumeId, recordOffsetBytes: offsetBytes, headerJsonLengthBytes: record.headerJsonLengthBytes };
       stripes[stripeIndex]![shardIndex] = location;

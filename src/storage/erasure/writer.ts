@@ -9,7 +9,7 @@ import type { DriveStore } from '../drive-store.js';
 import { StorageUnavailableError } from '../errors.js';
 import type { Placement } from '../placement.js';
 import { encodeRecord, type EncodedRecord } from '../record.js';
-import type { Volume } from '../volume.js';
+import { VolumeLease, type Volume } from '../volume.js';
 import { assertIdentity, type ObjectWriter, type RecordIdentity } from '../writer.js';
 import { encodeParity } from './codec.js';
 import { describeLayout, driveOfShard, shardSizeBytes, type Layout } from './geometry.js';
@@ -57,6 +57,7 @@ export class ErasureObjectWriter implements ObjectWriter {
   private appendedBytes = 0;
   private acceptedBytes = 0;
   private readonly stripeCapacityBytes: number;
+  private readonly lease = new VolumeLease();
 
   private plan: WritePlan;
 
@@ -142,10 +143,15 @@ export class ErasureObjectWriter implements ObjectWriter {
   }
 
   abort(): void {
+    this.lease.release();
     if (this.state === 'finished') return;
     this.state = 'aborted';
     this.stripe = Buffer.alloc(0);
     this.stripeFillBytes = 0;
+  }
+
+  release(): void {
+    this.lease.release();
   }
 
   private aborted(): boolean {
@@ -251,7 +257,7 @@ export class ErasureObjectWriter implements ObjectWriter {
     const drive = this.plan.driveStores[driveIndex]!;
     if (!drive.online) return null;
     try {
-      const { volume, offsetBytes } = await drive.appendRecord(record);
+      const { volume, offsetBytes } = await drive.appendRecord(record, this.lease);
       let share = this.volumeShares.get(volume);
       if (share === undefined) {
         share = { drive, endOffsetBytes: 0, shards: [] };
