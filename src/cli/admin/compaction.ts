@@ -2,11 +2,10 @@
 // follows it (docs/storage-format.md, "Compaction"). Passes also run by themselves every
 // --compaction-interval seconds of the server.
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import type { CompactionCounts, CompactionStatus } from '../../services/compaction/status.js';
 import { clientCredentials } from '../credentials.js';
-import { CommandFailure, EXIT_SUCCESS, HelpRequested, UsageError, type AdminCommand, type AdminIo } from './command.js';
-import { DEFAULT_ENDPOINT, DEFAULT_REGION, describeError } from './connection.js';
+import { CommandFailure, EXIT_SUCCESS, UsageError, type AdminCommand, type AdminIo } from './command.js';
+import { DEFAULT_ENDPOINT, DEFAULT_REGION, describeError, parseCommandArgs } from './connection.js';
 import { AdminApiError, IamClient } from './iam-client.js';
 
 const COMPACTION_HELP = `options:
@@ -56,25 +55,14 @@ async function startPass(client: IamClient, wait: boolean): Promise<CompactionSt
 }
 
 async function run(args: string[], io: AdminIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args, allowPositionals: false, strict: true,
-      options: {
-        endpoint: { type: 'string', default: DEFAULT_ENDPOINT }, region: { type: 'string', default: DEFAULT_REGION },
-        json: { type: 'boolean', default: false }, start: { type: 'boolean', default: false }, 'no-wait': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values } = parsed;
-  if (values.help) throw new HelpRequested();
+  const { values } = parseCommandArgs(args, {
+    json: { type: 'boolean', default: false }, start: { type: 'boolean', default: false }, 'no-wait': { type: 'boolean', default: false },
+  }, []);
   if (values['no-wait'] && !values.start) throw new UsageError('--no-wait goes with --start');
   const credentials = clientCredentials(io.env);
   if (credentials === undefined) throw new UsageError('no credentials: set CAIRN_ACCESS_KEY and CAIRN_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
-  const client = new IamClient(values.endpoint, credentials, values.region);
+  const endpoint = String(values.endpoint ?? DEFAULT_ENDPOINT);
+  const client = new IamClient(endpoint, credentials, String(values.region ?? DEFAULT_REGION));
   try {
     const status = values.start ? await startPass(client, !values['no-wait']) : await client.json<CompactionStatus>('GET', '/compaction');
     io.stdout.write(`${values.json ? JSON.stringify(status) : describe(status)}\n`);
@@ -82,7 +70,7 @@ async function run(args: string[], io: AdminIo): Promise<number> {
   } catch (error) {
     if (error instanceof CommandFailure) throw error;
     if (error instanceof AdminApiError) throw new CommandFailure(`${error.code}: ${error.message}`);
-    throw new CommandFailure(describeError(error, values.endpoint));
+    throw new CommandFailure(describeError(error, endpoint));
   }
 }
 
