@@ -397,10 +397,18 @@ export class SqliteIndex implements Index {
   async completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<CompleteUploadOutcome> {
     return this.writes.submit((): CompleteUploadOutcome => {
       if (this.statements.getUpload.get(uploadId, object.bucket, object.key) === undefined) return { stored: false, reason: 'no-such-upload' };
+      // The parts as they are now, not as the caller read them: a part uploaded again since then is
+      // refused, and a part compaction moved since then is installed where it is now.
+      const parts: StoredPart[] = [];
+      for (const part of object.parts ?? []) {
+        const row = this.statements.getUploadPart.get(uploadId, part.partNumber) as PartRow | undefined;
+        if (row === undefined || row.data_id !== part.dataId) return { stored: false, reason: 'invalid-part' };
+        parts.push({ ...part, placement: row.placement });
+      }
       const current = this.readObject(object.bucket, object.key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
-      const installed = this.versions.install(object, current);
+      const installed = this.versions.install(object.parts === undefined ? object : { ...object, parts }, current);
       this.journal.versionWritten(object, 'CREATE', origin);
       this.statements.deleteUploadParts.run(uploadId);
       this.statements.deleteUpload.run(uploadId);

@@ -367,7 +367,7 @@ export type PutObjectOutcome =
   | { stored: false; reason: 'no-such-bucket' | ConditionFailure; current?: ObjectRecord };
 export type CompleteUploadOutcome =
   | { stored: true; replaced?: ObjectRecord; versionId: string; discardedDataIds: string[] }
-  | { stored: false; reason: 'no-such-upload' | ConditionFailure; current?: ObjectRecord };
+  | { stored: false; reason: 'no-such-upload' | 'invalid-part' | ConditionFailure; current?: ObjectRecord };
 export type DeleteBucketOutcome = 'deleted' | 'not-empty' | 'missing';
 export type SetVersioningOutcome = 'set' | 'no-such-bucket' | 'object-lock-enabled';
 export type SetObjectLockConfigurationOutcome = 'set' | 'no-such-bucket' | 'versioning-not-enabled';

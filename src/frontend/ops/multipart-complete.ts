@@ -122,6 +122,8 @@ export async function completeMultipartUpload(context: RequestContext): Promise<
   const outcome = await completeUpload(context.layers, upload, parts, { etag: multipartEtag(parts), sizeBytes, checksum }, condition, changeOrigin(context));
   if (!outcome.stored) {
     if (outcome.reason === 'no-such-upload') throw new S3Error('NoSuchUpload', undefined, { extraFields: { UploadId: upload.uploadId } });
+    // A part was uploaded again while this request was assembling the object.
+    if (outcome.reason === 'invalid-part') throw new S3Error('InvalidPart');
     // A version written after the upload began raced this one: S3 calls that a conflict, not a failed condition.
     const raced = outcome.current !== undefined && outcome.current.lastModifiedMs >= upload.initiatedMs;
     throw conditionError(outcome.reason, upload.key, raced && condition?.ifNoneMatch === true);

@@ -67,7 +67,16 @@ export function startCompactionService(layers: Layers, files: CompactionFiles, s
       if (settings.intervalMs > 0) nextPassAtMs = Date.now() + settings.intervalMs;
     });
   };
-  const timer = setInterval(() => void poll().catch((error: Error) => log(`compaction: ${error.message}`)), COMPACTION_POLL_INTERVAL_MS);
+  // A pass that was running when the process died says so, rather than "running" for ever.
+  const settled = (async () => {
+    const status = await files.readStatus();
+    if (status.state !== 'running' || status.pass === undefined) return;
+    status.state = 'idle';
+    status.pass.finishedAt = new Date().toISOString();
+    status.pass.error = 'interrupted: the server stopped during the pass (nothing is lost; the next pass goes on)';
+    await files.writeStatus(status);
+  })().catch((error: Error) => log(`compaction: ${error.message}`));
+  const timer = setInterval(() => void settled.then(poll).catch((error: Error) => log(`compaction: ${error.message}`)), COMPACTION_POLL_INTERVAL_MS);
   timer.unref();
   return {
     async stop() {
