@@ -4,21 +4,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminCall } from './faults.js';
+import type { CompactionCounts } from '../../src/services/compaction/status.js';
 import type { RunningServer } from './server.js';
 
 const PASS_WAIT_MS = 60_000;
 const POLL_MS = 50;
-
-export interface CompactionCounts {
-  volumesCompacted: number;
-  recordsMoved: number;
-  bytesMoved: number;
-  tombstonesCopied: number;
-  placementConflicts: number;
-  recordsDamaged: number;
-  volumesDeleted: number;
-  bytesReclaimed: number;
-}
 
 /** Sum of the sizes of the drive's volume files (markers excluded). */
 export function volumeBytes(drivePath: string): number {
