@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs/promises';
 import { READ_HANDLES_CACHED_MAX, UNLINKED_HANDLES_SWEEP_INTERVAL_MS, VOLUME_SIZE_BYTES_MAX, VOLUME_SIZE_BYTES_MIN } from './constants.js';
-import { listVolumeIds, readDriveFormat, volumePath, type DriveFormat } from './drive.js';
+import { clearHealPending, isHealPending, listVolumeIds, readDriveFormat, volumePath, type DriveFormat } from './drive.js';
 import { DriveOfflineError, StorageCorruptionError } from './errors.js';
 import { DriveFaultState } from './faults/drive-faults.js';
 import { ReadHandleCache } from './handle-cache.js';
@@ -55,6 +55,8 @@ export class DriveStore {
   private readsCount = 0;
   private closed = false;
   private offlineReason: string | null;
+  /** A set member formatted to replace a lost drive, whose heal has not completed (drive.ts). */
+  private healPendingFlag = false;
   private checking: Promise<void> | null = null;
   /** Closes cached descriptors of volume files compaction deleted (in this or another process). */
   private readonly unlinkedSweepTimer: NodeJS.Timeout;
@@ -85,6 +87,7 @@ export class DriveStore {
   static async open(options: DriveStoreOptions): Promise<DriveStore> {
     const store = new DriveStore(options);
     if (store.offlineReason === null) {
+      if (store.member !== undefined) store.healPendingFlag = await isHealPending(options.drivePath);
       const { volumeId, handle } = await createVolumeFile(options.drivePath);
       store.adopt(store.newVolume(volumeId, handle));
       store.log(`storage: opened drive ${store.format.driveId} at ${options.drivePath}, appending to volume ${volumeId}`);
@@ -100,6 +103,20 @@ export class DriveStore {
 
   get online(): boolean {
     return this.offlineReason === null && !this.closed;
+  }
+
+  /**
+   * The drive replaced a lost one and is not healed yet: old placements may name volume ids it has
+   * reused for other records, so none of its shards may be judged or repaired in place.
+   */
+  get healPending(): boolean {
+    return this.healPendingFlag;
+  }
+
+  /** The heal job rebuilt every shard that belongs here (other processes see it at their next health check). */
+  async markHealed(): Promise<void> {
+    await clearHealPending(this.drivePath);
+    this.healPendingFlag = false;
   }
 
   get driveIndex(): number {
@@ -250,6 +267,8 @@ export class DriveStore {
   private async runHealthCheck(): Promise<void> {
     const { problem, format } = await this.healthProblem();
     if (this.closed) return;
+    // Read before a replaced drive comes back online below, so no shard of it is judged in between.
+    if (problem === null) this.healPendingFlag = await isHealPending(this.drivePath);
     if (problem !== null) {
       if (this.offlineReason === null) this.takeOffline(problem);
       return;

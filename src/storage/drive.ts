@@ -40,8 +40,17 @@ const FORMAT_FILE_NAME = 'format.json';
 const FORMAT_TEMP_PREFIX = '.format.json.tmp-';
 const VOLUMES_DIR_NAME = 'volumes';
 const VOLUME_FILE_PATTERN = /^(\d{10})\.vol$/;
-/** A fresh ext4/xfs mount point holds lost+found; it does not make the drive "not empty". */
-const IGNORED_ENTRY_NAMES = new Set(['lost+found']);
+/**
+ * On a drive formatted to replace a lost one: its shards are missing until the heal job has rebuilt
+ * them, and the old placements name volume ids this new drive reuses for other records, so nothing
+ * may be repaired in place on it until then (see erasure/shard-audit.ts).
+ */
+const HEAL_PENDING_FILE_NAME = 'heal-pending';
+/**
+ * A fresh ext4/xfs mount point holds lost+found; it does not make the drive "not empty". Nor does a
+ * heal-pending marker (written before format.json: a crash in between leaves an "empty" drive).
+ */
+const IGNORED_ENTRY_NAMES = new Set(['lost+found', HEAL_PENDING_FILE_NAME]);
 
 export function volumesDirPath(drivePath: string): string {
   return path.join(drivePath, VOLUMES_DIR_NAME);
@@ -93,13 +102,35 @@ export async function openDrive(drivePath: string): Promise<DriveFormat> {
   return format;
 }
 
-/** Creates format.json on an empty (or missing) drive; `set` makes it a member of an erasure set. */
-export async function initialiseDrive(drivePath: string, exists: boolean, set: DriveSetMembership | undefined): Promise<DriveFormat> {
+/**
+ * Creates format.json on an empty (or missing) drive; `set` makes it a member of an erasure set.
+ * A drive `replacing` a lost one is marked heal-pending first, so it is never seen without the mark.
+ */
+export async function initialiseDrive(drivePath: string, exists: boolean, set: DriveSetMembership | undefined, replacing = false): Promise<DriveFormat> {
   if (!exists) {
     await fs.mkdir(drivePath, { recursive: true });
     await fsyncDirectory(path.dirname(path.resolve(drivePath)));
   }
+  if (replacing) {
+    await fs.writeFile(path.join(drivePath, HEAL_PENDING_FILE_NAME), `${JSON.stringify({ since: new Date().toISOString() })}\n`, { mode: 0o644 });
+    await fsyncDirectory(drivePath);
+  }
   return createFormat(drivePath, set);
+}
+
+export async function isHealPending(drivePath: string): Promise<boolean> {
+  try {
+    await fs.access(path.join(drivePath, HEAL_PENDING_FILE_NAME));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The heal job rebuilt every shard that belongs on the drive: it may be repaired in place again. */
+export async function clearHealPending(drivePath: string): Promise<void> {
+  await fs.rm(path.join(drivePath, HEAL_PENDING_FILE_NAME), { force: true });
+  await fsyncDirectory(drivePath);
 }
 
 /** volumes/ exists and its name is durable. */

@@ -179,6 +179,14 @@ export class Storage {
     return total;
   }
 
+  /** Heal: every shard that belongs on these drives was rebuilt; replaced ones may be repaired in place again. */
+  async markHealed(driveIndexes: readonly number[]): Promise<void> {
+    for (const driveIndex of driveIndexes) {
+      const drive = this.driveOf(driveIndex);
+      if (drive.healPending) await drive.markHealed();
+    }
+  }
+
   /** Compaction: the volumes of every online drive, with their state (docs/storage-format.md, "Compaction"). */
   async listVolumes(): Promise<Array<{ driveIndex: number; volumes: VolumeFileState[] }>> {
     this.assertOpen();

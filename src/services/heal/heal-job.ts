@@ -127,6 +127,8 @@ async function runJob(layers: Layers, files: HealFiles, status: HealStatus, log:
       if (page.length < HEAL_SCAN_PAGE_VERSIONS) break;
     }
   }
+  // Every shard that belongs on the targets is rebuilt: replaced drives may be repaired in place again.
+  if (status.shardsUnhealable === 0) await layers.storage.markHealed([...targets]);
   status.state = 'done';
   status.finishedAt = new Date().toISOString();
   status.objectsDone = Math.max(status.objectsDone, status.objectsTotal);

@@ -25,7 +25,7 @@ export class ReplacementTracker {
     }
     // A missing directory may be an unmounted disk: never create it (it would land on the parent filesystem).
     if (inspection.kind !== 'empty' || !inspection.exists) return null;
-    const format = await initialiseDrive(drivePath, true, membership);
+    const format = await initialiseDrive(drivePath, true, membership, true);
     await ensureVolumesDirectory(drivePath);
     log(`storage: ${drivePath} is empty: formatted as drive ${membership.driveIndex + 1} of ${membership.driveCount} of erasure set ${membership.id}, replacing a lost drive; heal will rebuild its shards`);
     this.replaced.add(membership.driveIndex);

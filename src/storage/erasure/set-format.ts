@@ -106,7 +106,7 @@ async function placeEmptyDrive(
 ): Promise<SetMember> {
   const exists = drive.inspection?.kind === 'empty' && drive.inspection.exists;
   if (mode === 'join') return { path: drive.path, format: null, offlineReason: 'the drive is empty (not formatted by the primary)' };
-  const format = await initialiseDrive(drive.path, exists, membership);
+  const format = await initialiseDrive(drive.path, exists, membership, replacing);
   const place = `drive ${membership.driveIndex + 1} of ${membership.driveCount} of erasure set ${membership.id}`;
   if (replacing) {
     log(`storage: ${drive.path} was empty: formatted as ${place}, replacing a lost drive; its shards are missing until healed`);

@@ -171,7 +171,8 @@ export class ErasureSet {
   private shardDamaged(damage: ShardDamage): void {
     this.shardsDamagedCount += 1;
     const { bucket, key, versionId } = damage.identity;
-    const queued = this.repairs.add(damage);
+    // A replacement drive waiting for heal is rebuilt as a whole; repairing in place could overwrite other records.
+    const queued = !this.drives[damage.driveIndex]!.healPending && this.repairs.add(damage);
     this.log(
       `storage: DAMAGED shard ${damage.shardIndex} of stripe ${damage.stripeIndex} on drive ${damage.driveIndex} ` +
         `(bucket ${JSON.stringify(bucket)} key ${JSON.stringify(key)} version ${JSON.stringify(versionId)}): ${damage.reason}` +

@@ -112,7 +112,8 @@ async function checkShard(drives: readonly DriveStore[], identity: RecordIdentit
   const erasure = placement.erasure!;
   const location = erasure.stripes[request.stripeIndex]![shardIndex] ?? null;
   const drive = drives[driveOfShard(erasure.drives, request.stripeIndex, shardIndex)];
-  if (location === null || drive === undefined || !drive.online) return { state: 'skipped' };
+  // A replacement drive waiting for heal: its old locations may hold other records now. Healed as a whole.
+  if (location === null || drive === undefined || !drive.online || drive.healPending) return { state: 'skipped' };
   const sizeBytes = RECORD_FIXED_HEADER_SIZE_BYTES + location.headerJsonLengthBytes + shardBytes;
   counts.recordsChecked += 1;
   counts.bytesChecked += sizeBytes;
