@@ -2,7 +2,8 @@
 // when asked for, so the harness also runs against a build that lacks the flag.
 import { execFileSync } from 'node:child_process';
 import { CAIRN_BIN, REPO_ROOT } from '../paths.js';
-import { makeTemporaryDirectory, removeTemporaryDirectory, spawnManaged } from '../processes.js';
+import { makeTemporaryDirectory, removeTemporaryDirectory, spawnManaged, type ManagedProcess } from '../processes.js';
+import type { SigV4Signer } from '../sigv4-client.js';
 import { BENCH_BUCKET, type Target, type TargetId } from './target.js';
 import { createBucket, s3RequestHead, signerFor } from './s3-requests.js';
 
@@ -21,30 +22,43 @@ export function cairnSupportsWorkers(): boolean {
   }
 }
 
-export async function startCairn(id: TargetId, label: string, workers: number | undefined): Promise<Target> {
-  const dataDirectory = makeTemporaryDirectory('cairn-bench-');
-  const args = [CAIRN_BIN, 'server', '--address', '127.0.0.1:0', '--data', dataDirectory];
+export interface CairnOptions {
+  /** The caller's directory, kept when the server stops (so a restart can reuse it). Default: a fresh temporary one, removed on stop. */
+  dataDirectory?: string;
+  /** More `cairn server` arguments: drives, `--scrub-rate`… */
+  extraArgs?: string[];
+  /** More environment variables for the server. */
+  env?: Record<string, string>;
+}
+
+/** A Cairn target, with what benchmarks of its background work need: the process and a signer for the admin API. */
+export interface CairnTarget extends Target {
+  process: ManagedProcess;
+  signer: SigV4Signer;
+}
+
+export async function startCairn(id: TargetId, label: string, workers: number | undefined, options: CairnOptions = {}): Promise<CairnTarget> {
+  const ownsDirectory = options.dataDirectory === undefined;
+  const dataDirectory = options.dataDirectory ?? makeTemporaryDirectory('cairn-bench-');
+  const args = [CAIRN_BIN, 'server', '--address', '127.0.0.1:0', '--data', dataDirectory, ...(options.extraArgs ?? [])];
   if (workers !== undefined) args.push('--workers', String(workers));
   const server = spawnManaged(label, process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, CAIRN_ACCESS_KEY, CAIRN_SECRET_KEY },
+    env: { ...process.env, ...options.env, CAIRN_ACCESS_KEY, CAIRN_SECRET_KEY },
   });
+  const release = async () => {
+    await server.stop();
+    if (ownsDirectory) removeTemporaryDirectory(dataDirectory);
+  };
   try {
     const match = await server.waitForLine(ENDPOINT_LINE);
     const origin = match[1]!;
     const signer = signerFor(origin, { accessKeyId: CAIRN_ACCESS_KEY, secretAccessKey: CAIRN_SECRET_KEY, region: CAIRN_REGION });
     const head = s3RequestHead(signer, BENCH_BUCKET);
     await createBucket(origin, head('PUT', ''));
-    return {
-      id, label, origin, bucket: BENCH_BUCKET, supportsList: true, head,
-      async stop() {
-        await server.stop();
-        removeTemporaryDirectory(dataDirectory);
-      },
-    };
+    return { id, label, origin, bucket: BENCH_BUCKET, supportsList: true, head, process: server, signer, stop: release };
   } catch (error) {
-    await server.stop();
-    removeTemporaryDirectory(dataDirectory);
+    await release();
     throw error;
   }
 }
