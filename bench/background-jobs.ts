@@ -1,12 +1,12 @@
 // The background work `npm run bench:background` measures foreground latency against, each driven
 // through the admin API of the running server as an operator would: durability audit passes,
-// the heal of a replaced drive, and (a hook, until it exists) compaction.
+// the heal of a replaced drive, and compaction.
 import { mkdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditRun, AuditStatus, WorkerRepairState } from '../src/services/audit/files.js';
+import type { CompactionStatus } from '../src/services/compaction/status.js';
 import type { HealStatus } from '../src/services/heal/heal-status.js';
 import type { AdminClient } from './admin-client.js';
-import type { CairnTarget } from './targets/cairn.js';
 
 /** Status polls while waiting for a job to start or end; the server's own polls are 250 ms. */
 export const JOB_POLL_INTERVAL_MS = 250;
@@ -143,17 +143,49 @@ export function healOfReplacedDrive(admin: AdminClient, drivePath: string, drive
 }
 
 /**
- * HOOK — the "compaction running" phase. Compaction is being built separately; until it exists this
- * returns undefined and the phase is left out of the table. To fill it in, return a BackgroundJob:
- *   start():  POST /_cairn/admin/compaction on `server` (new AdminClient(server.origin, server.signer)),
- *             then wait (waitUntil) for its status (GET /_cairn/admin/compaction) to say it runs;
- *   poll():   true while that status says running; set `ended` once it has finished, which ends the
- *             phase (like the heal); or, if a pass is short, request another one (like auditPasses);
- *   finish(): a line on what was done (bytes copied, volumes reclaimed, at what rate).
- * There is garbage to compact by then: every phase's PUTs overwrite the same few hundred keys, and
- * the server was restarted once, so the first server's volumes are sealed.
+ * Compaction passes back to back for the phase (the server runs with --compaction-interval 0, so
+ * only these run, and --compaction-grace 0, so a pass deletes what the one before it emptied). The
+ * garbage: every phase's PUTs overwrite the same few hundred keys, in volumes of --volume-size MiB.
+ * The phase ends when a pass finds nothing left to do.
  */
-export function compactionJob(server: CairnTarget): BackgroundJob | undefined {
-  void server;
-  return undefined;
+export function compactionPasses(admin: AdminClient): BackgroundJob {
+  let status: CompactionStatus | undefined;
+  let requestedAfter = '';
+  let startedMs = 0;
+  const totalsBefore = { bytesMoved: 0, bytesReclaimed: 0, volumesDeleted: 0 };
+  const request = async () => {
+    requestedAfter = (await admin.call<CompactionStatus>('GET', '/compaction')).pass?.startedAt ?? '';
+    await admin.call('POST', '/compaction', {});
+  };
+  const job = {
+    ended: false,
+    async start() {
+      Object.assign(totalsBefore, (await admin.call<CompactionStatus>('GET', '/compaction')).totals);
+      await request();
+      await waitUntil(async () => {
+        status = await admin.call<CompactionStatus>('GET', '/compaction');
+        return status.pass !== undefined && status.pass.startedAt !== requestedAfter;
+      }, JOB_START_TIMEOUT_MS, 'compaction pass start');
+      startedMs = performance.now();
+    },
+    async poll() {
+      status = await admin.call<CompactionStatus>('GET', '/compaction');
+      const fresh = status.pass !== undefined && status.pass.startedAt !== requestedAfter;
+      if (!fresh) return false;
+      if (status.state === 'running') return true;
+      const counts = status.pass!.counts;
+      if (counts.volumesCompacted === 0 && counts.volumesDeleted === 0) job.ended = true;
+      else await request();
+      return false;
+    },
+    async finish() {
+      const seconds = (performance.now() - startedMs) / MS_PER_SECOND;
+      const totals = (await admin.call<CompactionStatus>('GET', '/compaction')).totals;
+      const moved = totals.bytesMoved - totalsBefore.bytesMoved;
+      const reclaimed = totals.bytesReclaimed - totalsBefore.bytesReclaimed;
+      return `compaction: ${(moved / BYTES_PER_MB).toFixed(0)} MB of live records moved (${(moved / BYTES_PER_MB / seconds).toFixed(0)} MB/s), `
+        + `${totals.volumesDeleted - totalsBefore.volumesDeleted} volumes deleted, ${(reclaimed / BYTES_PER_MB).toFixed(0)} MB reclaimed in ${seconds.toFixed(0)} s`;
+    },
+  };
+  return job;
 }

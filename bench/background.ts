@@ -11,7 +11,7 @@
 // objects, both closed loop, at the same time, while the work runs.
 import { join } from 'node:path';
 import { AdminClient } from './admin-client.js';
-import { auditPasses, auditStatus, compactionJob, healOfReplacedDrive, JOB_POLL_INTERVAL_MS, runAuditPass, waitUntil, type BackgroundJob } from './background-jobs.js';
+import { auditPasses, auditStatus, compactionPasses, healOfReplacedDrive, JOB_POLL_INTERVAL_MS, runAuditPass, waitUntil, type BackgroundJob } from './background-jobs.js';
 import { dropPageCache, measureSequentialRead, type SequentialRead } from './disk.js';
 import { createClient, runClosedLoop, type NextRequest, type PhaseResult } from './load.js';
 import { describeMachine } from './machine.js';
@@ -27,6 +27,10 @@ const DRIVES = 6;
 const WORKERS = 2;
 /** The drive replaced for the heal phase (1-based, as the admin API numbers drives). */
 const HEALED_DRIVE_NUMBER = 1;
+/** Small volumes, so the overwritten keys' garbage fills volumes compaction can empty within a phase. */
+const VOLUME_SIZE_MIB = 64;
+/** The third start: compaction only when the phase asks, and an emptied volume deleted by the next pass. */
+const COMPACTION_ON_REQUEST_ARGS = ['--compaction-interval', '0', '--compaction-grace', '0'];
 /**
  * The data the background work walks: a few thousand objects, ~1.2 GB (about twice that on the
  * drives: 3+3 stripes, 4 copies up to 16 KiB), so that a pass lasts long enough to measure. Keys
@@ -231,7 +235,7 @@ function renderAuditSpeed(speed: AuditSpeed): string[] {
 /** Starts the server on the run's drives and data, runs `body`, stops it (which ends any pass in flight). */
 async function withServer<T>(label: string, extraArgs: string[], env: Record<string, string>, body: (server: CairnTarget, admin: AdminClient) => Promise<T>): Promise<T> {
   log(`starting ${label}`);
-  const server = await startCairn('cairn', label, WORKERS, { dataDirectory: RUN.dataDirectory, extraArgs: [...RUN.drives, ...extraArgs], env });
+  const server = await startCairn('cairn', label, WORKERS, { dataDirectory: RUN.dataDirectory, extraArgs: [...RUN.drives, '--volume-size', String(VOLUME_SIZE_MIB), ...extraArgs], env });
   try {
     return await body(server, new AdminClient(server.origin, server.signer));
   } finally {
@@ -268,11 +272,10 @@ async function main(): Promise<void> {
     rows.push(baseline, await measurePhase(server, readKeys, 'audit, uncapped (--scrub-rate 0)', baseline, auditPasses(admin)));
     return measured;
   });
-  await withServer('Cairn (--scrub-rate 0), again', uncappedArgs, {}, async (server, admin) => {
+  await withServer('Cairn (--scrub-rate 0), again', [...uncappedArgs, ...COMPACTION_ON_REQUEST_ARGS], {}, async (server, admin) => {
     const baseline = await measurePhase(server, readKeys, 'baseline 3 (--scrub-rate 0, idle)', undefined, undefined);
     rows.push(baseline);
-    const compaction = compactionJob(server);
-    if (compaction !== undefined) rows.push(await measurePhase(server, readKeys, 'compaction', baseline, compaction));
+    rows.push(await measurePhase(server, readKeys, 'compaction (50 MB/s cap)', baseline, compactionPasses(admin)));
     const healDrive = RUN.drives[HEALED_DRIVE_NUMBER - 1]!;
     const heal = await measurePhase(server, readKeys, `heal of replaced drive ${HEALED_DRIVE_NUMBER}`, baseline, healOfReplacedDrive(admin, healDrive, HEALED_DRIVE_NUMBER), HEAL_PHASE_MS_MAX);
     // Not a timing: whether the heal measured above left every record sound.

@@ -408,8 +408,10 @@ export class SqliteIndex implements Index {
       const current = this.readObject(object.bucket, object.key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
-      const installed = this.versions.install(object.parts === undefined ? object : { ...object, parts }, current);
-      this.journal.versionWritten(object, 'CREATE', origin);
+      // install() sets the version id on the record it is given, which the journal row then names.
+      const completed = object.parts === undefined ? object : { ...object, parts };
+      const installed = this.versions.install(completed, current);
+      this.journal.versionWritten(completed, 'CREATE', origin);
       this.statements.deleteUploadParts.run(uploadId);
       this.statements.deleteUpload.run(uploadId);
       return { stored: true, replaced: current, ...installed };
