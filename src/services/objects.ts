@@ -72,8 +72,8 @@ export function redundancyOf(storageClass: string): Redundancy {
 /**
  * Streams `body` into storage records named by a new data id, then runs `commit` with their durable
  * placement (the index write that makes them visible) and returns what it returns. Until `commit`
- * settles the records' volumes stay active, so compaction never seals a volume the index is about
- * to reference (docs/storage-format.md, "Compaction").
+ * settles (or `releaseAfter`, for a caller that commits later) the records' volumes stay active, so
+ * compaction never seals a volume the index is about to reference (docs/storage-format.md, "Compaction").
  */
 export async function writeRecords<T>(
   storage: Storage,
@@ -81,6 +81,7 @@ export async function writeRecords<T>(
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
   describe: () => Record<string, unknown>,
   commit: (placement: Uint8Array) => Promise<T>,
+  options: { releaseAfter?: Promise<unknown> } = {},
 ): Promise<T> {
   const writer = storage.createWriter(
     { bucket: identity.bucket, key: identity.key, versionId: identity.dataId },
@@ -95,7 +96,9 @@ export async function writeRecords<T>(
     writer.abort();
     throw error;
   } finally {
-    writer.release();
+    // A caller that makes the placement visible later (in a commit of its own) says when.
+    if (options.releaseAfter === undefined) writer.release();
+    else void options.releaseAfter.finally(() => writer.release());
   }
 }
 

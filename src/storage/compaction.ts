@@ -137,15 +137,19 @@ async function copyRecord(drive: DriveStore, location: RecordLocation, versionId
 /**
  * Copies every valid tombstone of a volume (plain ones and event records) to the drive's active
  * volume, durably: they are the history `rebuild-index` replays, and a tombstone dropped while its
- * object's records survive elsewhere would bring a deleted object back.
+ * object's records survive elsewhere would bring a deleted object back. `complete` is false when
+ * the walk could not reach the end of the volume.
  */
-export async function copyTombstones(drive: DriveStore, volumeId: number): Promise<{ tombstonesCopied: number; bytesCopied: number }> {
+export async function copyTombstones(drive: DriveStore, volumeId: number): Promise<{ tombstonesCopied: number; bytesCopied: number; complete: boolean }> {
   const handle = await fs.open(volumePath(drive.drivePath, volumeId), 'r');
-  const copied = { tombstonesCopied: 0, bytesCopied: 0 };
+  const copied = { tombstonesCopied: 0, bytesCopied: 0, complete: true };
   const pendingSyncs = new Map<Volume, number>();
   try {
     const { size } = await handle.stat();
     for await (const scanned of scanVolume(handle, volumeId, size)) {
+      // Past a header the walk cannot trust (not a torn tail) tombstones may lie that nobody can
+      // find: the volume must then stay (complete: false), or a deleted object could come back.
+      if (scanned.untrustedHeader === true) copied.complete = false;
       if (!scanned.valid || scanned.type !== RECORD_TYPE_TOMBSTONE) continue;
       const sizeBytes = recordSizeBytes(scanned.headerJsonLengthBytes, scanned.payloadLengthBytes);
       const bytes = Buffer.allocUnsafe(sizeBytes);

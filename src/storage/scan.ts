@@ -20,6 +20,11 @@ export interface ScannedRecord {
   reason?: string;
   /** In an erasure set: the index of the drive the record is on (absent on a standalone drive). */
   driveIndex?: number;
+  /**
+   * The walk stopped here at a header it could not trust although the volume goes on (not a torn
+   * tail, where the volume ends inside the record): whatever follows cannot be found.
+   */
+  untrustedHeader?: true;
 }
 
 /**
@@ -58,7 +63,7 @@ export async function* scanVolume(
     };
     const fixedProblem = fixedHeaderProblem(fixed);
     if (fixedProblem !== null) {
-      yield torn(fixedProblem, fields);
+      yield torn(fixedProblem, { ...fields, untrustedHeader: true });
       return;
     }
     const sizeBytes = recordSizeBytes(fixed.headerJsonLengthBytes, fixed.payloadLengthBytes);
@@ -78,7 +83,7 @@ export async function* scanVolume(
     if (check.ok) {
       yield { volumeId, recordOffsetBytes: offsetBytes, ...fields, header: check.header, valid: true };
     } else {
-      yield torn(check.problem, { ...fields, header: check.header ?? {} });
+      yield torn(check.problem, { ...fields, header: check.header ?? {}, ...(check.headerIntact ? {} : { untrustedHeader: true as const }) });
       if (!check.headerIntact) return;
     }
     offsetBytes += sizeBytes;

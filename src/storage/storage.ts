@@ -209,7 +209,7 @@ export class Storage {
   }
 
   /** Compaction: copies a sealed volume's tombstones (the history rebuild-index replays), durably. */
-  copyTombstones(driveIndex: number, volumeId: number): Promise<{ tombstonesCopied: number; bytesCopied: number }> {
+  copyTombstones(driveIndex: number, volumeId: number): Promise<{ tombstonesCopied: number; bytesCopied: number; complete: boolean }> {
     this.assertOpen();
     return copyTombstones(this.driveOf(driveIndex), volumeId);
   }

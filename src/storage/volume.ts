@@ -225,14 +225,18 @@ export class Volume {
  */
 export class VolumeLease {
   private readonly held = new Set<Volume>();
+  private released = false;
 
   hold(volume: Volume): void {
-    if (this.held.has(volume)) return;
+    // An append still in flight when its writer was aborted lands after the release: its record is
+    // garbage, and pinning for it would keep the volume active for the rest of the process's life.
+    if (this.released || this.held.has(volume)) return;
     this.held.add(volume);
     volume.pin();
   }
 
   release(): void {
+    this.released = true;
     for (const volume of this.held) volume.unpin();
     this.held.clear();
   }

@@ -63,7 +63,8 @@ export async function runCompactionPass(
   const pending = { volumes: 0, bytes: 0 };
   if (sealed.size === 0) return { pendingDeletion: pending };
   const snapshotAtMs = Date.now();
-  const live = await liveBytesIn(layers, new Set(sealed.keys()));
+  const live = await liveBytesIn(layers, new Set(sealed.keys()), shouldStop);
+  if (live === null) return { pendingDeletion: pending };
 
   for (const volume of sealed.values()) {
     if (volume.unreferencedSinceMs === undefined) continue;
@@ -98,7 +99,8 @@ export async function runCompactionPass(
   if (shouldStop()) return { pendingDeletion: pending };
 
   const verifiedAtMs = Date.now();
-  const remaining = await liveBytesIn(layers, chosenKeys);
+  const remaining = await liveBytesIn(layers, chosenKeys, shouldStop);
+  if (remaining === null) return { pendingDeletion: pending };
   for (const volume of chosen) {
     const stillReferenced = remaining.get(volume.key) ?? 0;
     if (stillReferenced > 0) {
@@ -107,6 +109,11 @@ export async function runCompactionPass(
     }
     const copied = await storage.copyTombstones(volume.driveIndex, volume.volumeId);
     counts.tombstonesCopied += copied.tombstonesCopied;
+    if (!copied.complete) {
+      log(`compaction: volume ${volume.volumeId} of drive ${volume.driveIndex + 1} has a damaged record header mid-volume: ` +
+        'the tombstones past it cannot be found, so the volume is kept');
+      continue;
+    }
     await storage.markVolumeUnreferenced(volume.driveIndex, volume.volumeId, verifiedAtMs);
     counts.volumesCompacted += 1;
     pending.volumes += 1;
@@ -116,9 +123,10 @@ export async function runCompactionPass(
 }
 
 /** Referenced record bytes per volume (of those in `volumeKeys`), from one snapshot of the index. */
-async function liveBytesIn(layers: Layers, volumeKeys: ReadonlySet<string>): Promise<Map<string, number>> {
+async function liveBytesIn(layers: Layers, volumeKeys: ReadonlySet<string>, shouldStop: () => boolean): Promise<Map<string, number> | null> {
   const live = new Map<string, number>();
   for await (const page of layers.index.scanPlacements(PLACEMENT_PAGE_ROWS)) {
+    if (shouldStop()) return null;
     for (const stored of page) {
       for (const record of recordsOfPlacement(decodePlacement(stored.placement))) {
         const key = volumeKey(record.driveIndex, record.volumeId);

@@ -9,9 +9,13 @@ import { addCompactionCounts, emptyCompactionCounts, type CompactionFiles, type 
 /** How often the background worker looks for a request. */
 export const COMPACTION_POLL_INTERVAL_MS = 250;
 const STATUS_WRITE_INTERVAL_MS = 250;
-/** S3-sized defaults: a deleted object's space comes back within about half an hour. */
+/** A pass every 10 minutes. */
 export const DEFAULT_COMPACTION_INTERVAL_SECONDS = 600;
-export const DEFAULT_COMPACTION_GRACE_MS = 10 * 60 * 1000;
+/**
+ * An emptied volume is kept an hour: a GET that read a placement before its records moved reads the
+ * old volume to its end, and a slow client may take that long over a 5 GiB object.
+ */
+export const DEFAULT_COMPACTION_GRACE_MS = 60 * 60 * 1000;
 export const DEFAULT_COMPACTION_RATE_MB_PER_SECOND = 50;
 
 export interface CompactionServiceSettings extends CompactionSettings {
@@ -61,7 +65,7 @@ export function startCompactionService(layers: Layers, files: CompactionFiles, s
   const poll = async () => {
     if (stopping || running !== null) return;
     const requested = await files.takeRequest();
-    if (!requested && Date.now() < nextPassAtMs) return;
+    if (stopping || running !== null || (!requested && Date.now() < nextPassAtMs)) return;
     running = runPass().finally(() => {
       running = null;
       if (settings.intervalMs > 0) nextPassAtMs = Date.now() + settings.intervalMs;

@@ -1,15 +1,15 @@
-// The heal job (docs/storage-format.md, "Heal"): runs in the background process only. It walks
-// every object version in the index, bucket by bucket, and heals each shard that belongs on a
-// target drive (healPlacement); a healed placement is stored only if the version still has the
-// placement the job read (replacePlacement, one index write transaction). Started by a replacement
+// The heal job (docs/storage-format.md, "Heal"): runs in the background process only. It walks the
+// parts of uploads in progress, then every object version in the index, bucket by bucket, and heals
+// each shard that belongs on a target drive (heal-segments.ts); a healed placement is stored only if
+// the index still has the placement the job read (replacePlacement, one index write transaction),
+// else the current one is healed again. Started by a replacement
 // drive being formatted, or by POST /_cairn/admin/heal; resumable (its cursor is in status.json);
 // rate-limited to HEAL_OBJECTS_PER_SECOND_MAX.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ObjectRecord } from '../../index/types.js';
 import type { Layers } from '../objects.js';
-import { decodePlacement, encodePlacement, VolumeLease } from '../../storage/index.js';
-import { healPlacement } from '../../storage/erasure/heal.js';
+import { healSegment, healUploadParts } from './heal-segments.js';
 import type { HealFiles, HealStatus } from './heal-status.js';
 
 export const HEAL_OBJECTS_PER_SECOND_MAX = 500;
@@ -104,6 +104,7 @@ async function runJob(layers: Layers, files: HealFiles, status: HealStatus, log:
     await files.writeStatus(status);
   };
   await save(true);
+  await healUploadParts(layers, buckets, targets, status, stopping);
   const firstBucket = status.cursor === undefined ? 0 : Math.max(0, buckets.findIndex((name) => name >= status.cursor!.bucket));
   for (const bucket of buckets.slice(firstBucket)) {
     let after = status.cursor?.bucket === bucket ? status.cursor.after : undefined;
@@ -127,8 +128,9 @@ async function runJob(layers: Layers, files: HealFiles, status: HealStatus, log:
       if (page.length < HEAL_SCAN_PAGE_VERSIONS) break;
     }
   }
-  // Every shard that belongs on the targets is rebuilt: replaced drives may be repaired in place again.
-  if (status.shardsUnhealable === 0) await layers.storage.markHealed([...targets]);
+  // Every placement now names only verified shards on the targets (none left behind by a change that
+  // kept coming back): replaced drives may be repaired in place again.
+  if (status.shardsUnhealable === 0 && status.placementConflicts === 0) await layers.storage.markHealed([...targets]);
   status.state = 'done';
   status.finishedAt = new Date().toISOString();
   status.objectsDone = Math.max(status.objectsDone, status.objectsTotal);
@@ -140,28 +142,18 @@ async function runJob(layers: Layers, files: HealFiles, status: HealStatus, log:
 
 /** Heals the version's own placement and, for a multipart object, each part's. */
 async function healVersion(layers: Layers, record: ObjectRecord, targets: ReadonlySet<number>, status: HealStatus): Promise<void> {
-  const segments = [{ dataId: record.dataId, placement: record.placement, partNumber: undefined as number | undefined }];
-  for (const part of record.parts ?? []) segments.push({ dataId: part.dataId, placement: part.placement, partNumber: part.partNumber });
+  const { bucket, key, versionId, dataId } = record;
+  const segments: Array<{ recordDataId: string; placement: Uint8Array; partNumber?: number }> = [{ recordDataId: dataId, placement: record.placement }];
+  for (const part of record.parts ?? []) segments.push({ recordDataId: part.dataId, placement: part.placement, partNumber: part.partNumber });
   for (const segment of segments) {
-    const placement = decodePlacement(segment.placement);
-    if (placement.erasure === undefined) continue;
-    const identity = { bucket: record.bucket, key: record.key, versionId: segment.dataId };
-    const lease = new VolumeLease();
-    let stored: boolean;
-    try {
-      const outcome = await healPlacement(layers.storage.driveStores, identity, placement, targets, lease);
-      status.shardsChecked += outcome.shardsChecked;
-      status.shardsUnhealable += outcome.shardsUnhealable;
-      if (outcome.placement === null) continue;
-      stored = await layers.index.replacePlacement({
-        bucket: record.bucket, key: record.key, dataId: record.dataId, partNumber: segment.partNumber,
-        expected: segment.placement, replacement: encodePlacement(outcome.placement),
-      });
-      if (stored) status.shardsHealed += outcome.shardsHealed;
-    } finally {
-      lease.release();
-    }
-    // A version overwritten or deleted meanwhile: its healed records are garbage, nothing is lost.
-    if (!stored) status.placementConflicts += 1;
+    const reread = async () => {
+      const now = await layers.index.getObjectVersion(bucket, key, versionId);
+      if (now === undefined || now.dataId !== dataId) return undefined;
+      return segment.partNumber === undefined ? now.placement : now.parts?.find((part) => part.partNumber === segment.partNumber)?.placement;
+    };
+    await healSegment(layers, {
+      identity: { bucket, key, versionId: segment.recordDataId }, placement: segment.placement,
+      target: { bucket, key, dataId, partNumber: segment.partNumber }, reread,
+    }, targets, status);
   }
 }

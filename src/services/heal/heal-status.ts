@@ -16,7 +16,10 @@ export interface HealStatus {
   shardsChecked: number;
   shardsHealed: number;
   shardsUnhealable: number;
-  /** Placements that changed under the job (overwritten or deleted meanwhile): skipped, nothing lost. */
+  /**
+   * Placements that kept changing under the job (each re-read and healed again up to
+   * HEAL_CONFLICT_ATTEMPTS_MAX times): left for a later heal, and their drives stay heal-pending.
+   */
   placementConflicts: number;
   /** Where a resumed job goes on: the bucket, and the last version done in it (scan order). */
   cursor?: { bucket: string; after?: { key: string; dataId: string } };

@@ -15,8 +15,11 @@ const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 /** A partial copy older than this was abandoned (a copy takes seconds). */
 const PARTIAL_COPY_AGE_MS_MAX = 60 * 60 * 1000;
 
-/** Stores a local Parquet file as `key` in the system bucket; the caller's commit makes it visible. */
-export async function storeFile(layers: Layers, key: string, localPath: string, userMetadata: Record<string, string>): Promise<ObjectRecord> {
+/**
+ * Stores a local Parquet file as `key` in the system bucket; the caller's commit makes it visible,
+ * and `committed` settles once that commit has (until then compaction leaves its volumes alone).
+ */
+export async function storeFile(layers: Layers, key: string, localPath: string, userMetadata: Record<string, string>, committed: Promise<unknown>): Promise<ObjectRecord> {
   const dataId = newTimeOrderedId();
   const md5 = createHash('md5');
   let sizeBytes = 0;
@@ -35,11 +38,8 @@ export async function storeFile(layers: Layers, key: string, localPath: string, 
     };
     return described;
   };
-  // The exporter commits its files moments later, with others; the volumes are released now. That
-  // is safe because compaction deletes a volume only when a snapshot taken after its grace period
-  // (minutes) still finds no reference to it.
   const identity = { bucket: METADATA_SYSTEM_BUCKET, key, dataId, storageClass: 'STANDARD' };
-  const placement = await writeRecords(layers.storage, identity, hashed(), describe, async (stored) => stored);
+  const placement = await writeRecords(layers.storage, identity, hashed(), describe, async (stored) => stored, { releaseAfter: committed });
   return { ...described!, placement };
 }
 

@@ -43,9 +43,20 @@ export interface MetadataWorkerOptions {
   ownerId: string;
 }
 
+/** A promise settled from outside: when the commit that makes stored files visible is over. */
+function settlement(): { settled: Promise<void>; settle: () => void } {
+  let settle!: () => void;
+  const settled = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  return { settled, settle };
+}
+
 export class MetadataWorkerContext {
   readonly cache: LocalFileCache;
   private systemBucketExists = false;
+  /** Settles after the next commit: files stored until then keep their volumes active (compaction). */
+  private nextCommit = settlement();
 
   private constructor(
     readonly layers: Layers,
@@ -96,7 +107,7 @@ export class MetadataWorkerContext {
     const localPath = this.scratchPath('.parquet');
     try {
       await connection.run(`COPY (SELECT * FROM (${select}) ORDER BY ${orderBy}) TO ${sqlString(localPath)} (${PARQUET_OPTIONS})`);
-      return await storeFile(this.layers, key, localPath, userMetadata);
+      return await storeFile(this.layers, key, localPath, userMetadata, this.nextCommit.settled);
     } finally {
       await rm(localPath, { force: true });
     }
@@ -115,13 +126,20 @@ export class MetadataWorkerContext {
 
   /** Makes stored files visible (and consumes journal rows, sets states) in one index transaction. */
   async commit(change: Omit<MetadataFilesCommit, 'systemBucket'>): Promise<void> {
-    if (this.options.pauseBeforeCommitMs !== undefined && change.add.length > 0) {
-      this.log(`fault injection: pausing ${this.options.pauseBeforeCommitMs} ms before committing ${change.add.length} file(s)`);
-      await new Promise((resolve) => setTimeout(resolve, this.options.pauseBeforeCommitMs));
+    // Files stored from now on wait for the next commit; those stored so far, for this one.
+    const committing = this.nextCommit;
+    this.nextCommit = settlement();
+    try {
+      if (this.options.pauseBeforeCommitMs !== undefined && change.add.length > 0) {
+        this.log(`fault injection: pausing ${this.options.pauseBeforeCommitMs} ms before committing ${change.add.length} file(s)`);
+        await new Promise((resolve) => setTimeout(resolve, this.options.pauseBeforeCommitMs));
+      }
+      await this.ensureSystemBucket();
+      const outcome = await this.layers.index.commitMetadataFiles({ systemBucket: METADATA_SYSTEM_BUCKET, ...change });
+      await Promise.all(outcome.discarded.map((file) => tombstone(this.layers, METADATA_SYSTEM_BUCKET, file.key, [file.dataId])));
+    } finally {
+      committing.settle();
     }
-    await this.ensureSystemBucket();
-    const outcome = await this.layers.index.commitMetadataFiles({ systemBucket: METADATA_SYSTEM_BUCKET, ...change });
-    await Promise.all(outcome.discarded.map((file) => tombstone(this.layers, METADATA_SYSTEM_BUCKET, file.key, [file.dataId])));
   }
 
   private async ensureSystemBucket(): Promise<void> {
