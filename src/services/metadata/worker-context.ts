@@ -46,11 +46,13 @@ export interface MetadataWorkerOptions {
 export class MetadataWorkerContext {
   readonly cache: LocalFileCache;
   private systemBucketExists = false;
+  /** The exporter's database, created on first use: a server that never journals never loads DuckDB. */
+  private duck: DuckDBInstance | undefined;
+  private duckCreating: Promise<DuckDBInstance> | undefined;
 
   private constructor(
     readonly layers: Layers,
     readonly options: MetadataWorkerOptions,
-    private readonly duck: DuckDBInstance,
   ) {
     this.cache = new LocalFileCache(join(options.workDirectory, 'files'), WORKER_CACHE_BYTES_MAX);
   }
@@ -58,8 +60,7 @@ export class MetadataWorkerContext {
   static async open(layers: Layers, options: MetadataWorkerOptions): Promise<MetadataWorkerContext> {
     await rm(join(options.workDirectory, 'scratch'), { recursive: true, force: true });
     await mkdir(join(options.workDirectory, 'scratch'), { recursive: true });
-    const duck = await createDatabase();
-    return new MetadataWorkerContext(layers, options, duck);
+    return new MetadataWorkerContext(layers, options);
   }
 
   log(line: string): void {
@@ -72,7 +73,15 @@ export class MetadataWorkerContext {
 
   /** A fresh DuckDB connection; views it creates vanish with it only if dropped, so use withDatabase for views. */
   async connect(): Promise<DuckDBConnection> {
-    return this.duck.connect();
+    this.duckCreating ??= createDatabase().then(
+      (duck) => (this.duck = duck),
+      (error: unknown) => {
+        // The next use tries again.
+        this.duckCreating = undefined;
+        throw error;
+      },
+    );
+    return (await this.duckCreating).connect();
   }
 
   /** Runs `task` with a database of its own (views and all), dropped afterwards. */
@@ -134,6 +143,6 @@ export class MetadataWorkerContext {
   }
 
   close(): void {
-    this.duck.closeSync();
+    this.duck?.closeSync();
   }
 }
