@@ -28,7 +28,7 @@ import { rawRequest, sdkClient } from './helpers/clients.js';
 import { runCommand } from './helpers/processes.js';
 import { CAIRN_BIN, startServer, temporaryDirectory, type RunningServer } from './helpers/server.js';
 
-const ROUNDS_DEFAULT = 20;
+const ROUNDS_DEFAULT = 100;
 const ROUNDS = Number(process.env['CAIRN_CRASH_ROUNDS'] ?? ROUNDS_DEFAULT);
 const WRITERS = 12;
 const MULTIPART_WRITERS = 3;
