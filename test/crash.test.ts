@@ -3,8 +3,10 @@
 // reads back byte-identical, every acknowledged DELETE stays deleted, every acknowledged Abort leaves
 // neither object nor upload, and every write in flight at the kill is either absent or complete —
 // never torn. Repeated for CAIRN_CRASH_ROUNDS rounds (default ROUNDS_DEFAULT) on the same data
-// directory, so damage would accumulate. At the end the index is deleted and rebuilt from the drives
-// (`cairn admin rebuild-index`) and everything is checked once more.
+// directory, so damage would accumulate. Each round checks everything its own traffic touched, and
+// re-reads the keys of every RECHECK_EVERY_ROUNDS-th earlier round; the last round checks every key
+// of every round. Then the index is deleted and rebuilt from the drives (`cairn admin rebuild-index`)
+// and everything is checked once more.
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -26,7 +28,7 @@ import { rawRequest, sdkClient } from './helpers/clients.js';
 import { runCommand } from './helpers/processes.js';
 import { CAIRN_BIN, startServer, temporaryDirectory, type RunningServer } from './helpers/server.js';
 
-const ROUNDS_DEFAULT = 20;
+const ROUNDS_DEFAULT = 100;
 const ROUNDS = Number(process.env['CAIRN_CRASH_ROUNDS'] ?? ROUNDS_DEFAULT);
 const WRITERS = 12;
 const MULTIPART_WRITERS = 3;
@@ -38,8 +40,18 @@ const TWO_PART_UPLOAD_ONE_IN = 6;
 const ABORTED_UPLOAD_ONE_IN = 5;
 const BUCKET = 'crash';
 const REBUILD_TIMEOUT_MS = 120_000;
-/** A round takes ~5 s on an idle 2-core machine; this leaves room for a loaded one. */
-const ROUND_TIMEOUT_MS = 30_000;
+/** A round takes 2–3 s on a 2-core machine (a third to a half of it the restart); this leaves room for a loaded one. */
+const ROUND_TIMEOUT_MS = 10_000;
+/** The two checks of every key (after the last round, after the rebuild) take 10–20 s each at 100 rounds. */
+const FULL_CHECKS_TIMEOUT_MS = 120_000;
+/** Reads in flight at once while checking (the server runs a worker per core). */
+const VERIFY_CONCURRENCY = 8;
+/**
+ * Traffic only ever touches the keys of its own round (r<round>/…); older keys can change only by
+ * damage. Round r re-reads the keys of rounds r − 10, r − 20, …, so damage to any of them is found
+ * within RECHECK_EVERY_ROUNDS rounds, and the last round reads them all.
+ */
+const RECHECK_EVERY_ROUNDS = 10;
 const KILL_AFTER_MS_MIN = 80;
 const KILL_AFTER_MS_MAX = 600;
 const SMALL_OBJECT_BYTES_MAX = 64 * 1024;
@@ -152,40 +164,89 @@ async function readDigest(s3: S3Client, key: string): Promise<string | undefined
   }
 }
 
-async function verify(server: RunningServer, ledger: Ledger, round: number): Promise<void> {
+/** The round whose traffic wrote `key` (keys are r<round>/…). */
+function roundOf(key: string): number {
+  return Number(key.slice(1, key.indexOf('/')));
+}
+
+/** Runs the checks at most `concurrency` at a time; the first to fail fails the whole and stops the rest. */
+async function runConcurrently(checks: Array<() => Promise<void>>, concurrency: number): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const runner = async () => {
+    while (!failed && next < checks.length) {
+      const check = checks[next++]!;
+      try {
+        await check();
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, checks.length) }, runner));
+}
+
+/**
+ * Checks the ledger's keys that `inScope` selects, and every in-flight operation (those are all of
+ * the round just killed); returns how many objects it read.
+ */
+async function verify(server: RunningServer, ledger: Ledger, round: number, inScope: (key: string) => boolean): Promise<number> {
   const s3 = sdkClient(server);
   try {
+    const checks: Array<() => Promise<void>> = [];
+    // Applied to the ledger once every check has passed (the checks read it as it was).
+    const deleted: string[] = [];
+    const completed: Array<[string, string]> = [];
     for (const [key, digest] of ledger.acknowledged) {
-      const stored = await readDigest(s3, key);
-      if (ledger.inFlightDeletes.has(key) && stored === undefined) {
-        ledger.acknowledged.delete(key);
-        continue;
-      }
-      assert.equal(stored, digest, `round ${round}: acknowledged ${key} must read back byte-identical`);
+      if (!inScope(key) && !ledger.inFlightDeletes.has(key)) continue;
+      checks.push(async () => {
+        const stored = await readDigest(s3, key);
+        if (ledger.inFlightDeletes.has(key) && stored === undefined) {
+          deleted.push(key);
+          return;
+        }
+        assert.equal(stored, digest, `round ${round}: acknowledged ${key} must read back byte-identical`);
+      });
     }
     for (const key of ledger.acknowledgedDeletes) {
-      assert.equal(await readDigest(s3, key), undefined, `round ${round}: acknowledged delete of ${key} must stay deleted`);
+      if (!inScope(key)) continue;
+      checks.push(async () => {
+        assert.equal(await readDigest(s3, key), undefined, `round ${round}: acknowledged delete of ${key} must stay deleted`);
+      });
     }
+    // One listing covers every aborted upload, so all of them are looked up in it every round.
     const uploadIds = await openUploadIds(s3);
     for (const [key, uploadId] of ledger.acknowledgedAborts) {
-      assert.equal(await readDigest(s3, key), undefined, `round ${round}: aborted upload ${key} must not become an object`);
       assert.ok(!uploadIds.has(uploadId), `round ${round}: aborted upload ${uploadId} of ${key} must stay aborted`);
+      if (!inScope(key)) continue;
+      checks.push(async () => {
+        assert.equal(await readDigest(s3, key), undefined, `round ${round}: aborted upload ${key} must not become an object`);
+      });
     }
     for (const [key, digest] of ledger.inFlight) {
-      const stored = await readDigest(s3, key);
-      assert.ok(stored === undefined || stored === digest, `round ${round}: in-flight ${key} must be absent or complete`);
-      // From now on it is known either way: keep it in the ledger as what it turned out to be.
-      if (stored !== undefined) ledger.acknowledged.set(key, stored);
+      checks.push(async () => {
+        const stored = await readDigest(s3, key);
+        assert.ok(stored === undefined || stored === digest, `round ${round}: in-flight ${key} must be absent or complete`);
+        // From now on it is known either way: keep it in the ledger as what it turned out to be.
+        if (stored !== undefined) completed.push([key, stored]);
+      });
     }
+    await runConcurrently(checks, VERIFY_CONCURRENCY);
+    for (const key of deleted) ledger.acknowledged.delete(key);
+    for (const [key, digest] of completed) ledger.acknowledged.set(key, digest);
     ledger.inFlight.clear();
     ledger.inFlightDeletes.clear();
+    return checks.length;
   } finally {
     s3.destroy();
   }
 }
 
+const everyKey = () => true;
+
 describe('crash safety', () => {
-  it(`keeps every acknowledged write across ${ROUNDS} rounds of kill -9`, { timeout: ROUNDS * ROUND_TIMEOUT_MS + REBUILD_TIMEOUT_MS }, async () => {
+  it(`keeps every acknowledged write across ${ROUNDS} rounds of kill -9`, { timeout: ROUNDS * ROUND_TIMEOUT_MS + REBUILD_TIMEOUT_MS + FULL_CHECKS_TIMEOUT_MS }, async (t) => {
     const dataDirectory = temporaryDirectory('crash');
     const ledger: Ledger = { acknowledged: new Map(), inFlight: new Map(), acknowledgedDeletes: new Set(), inFlightDeletes: new Set(), acknowledgedAborts: new Map() };
     let server: RunningServer | undefined;
@@ -193,7 +254,11 @@ describe('crash safety', () => {
       server = await startServer({ dataDirectory });
       assert.equal((await rawRequest(server, { method: 'PUT', path: `/${BUCKET}` })).status, 200);
       let killedWithWritesInFlight = 0;
+      // Where the time goes, reported as a diagnostic: ms of traffic, of kill and restart, of checks.
+      const spentMs = { traffic: 0, restart: 0, verify: 0 };
+      let reads = 0;
       for (let round = 0; round < ROUNDS; round += 1) {
+        const roundStartMs = performance.now();
         const s3 = sdkClient(server, { maxAttempts: 1 });
         let stopped = false;
         const writers = [
@@ -202,12 +267,18 @@ describe('crash safety', () => {
         ];
         await new Promise((resolve) => setTimeout(resolve, randomInt(KILL_AFTER_MS_MIN, KILL_AFTER_MS_MAX)));
         if (ledger.inFlight.size > 0) killedWithWritesInFlight += 1;
+        const killMs = performance.now();
         await server.kill();
         stopped = true;
         await Promise.all(writers);
         s3.destroy();
         server = await startServer({ dataDirectory });
-        await verify(server, ledger, round);
+        const restartedMs = performance.now();
+        const lastRound = round === ROUNDS - 1;
+        reads += await verify(server, ledger, round, lastRound ? everyKey : (key) => (round - roundOf(key)) % RECHECK_EVERY_ROUNDS === 0);
+        spentMs.traffic += killMs - roundStartMs;
+        spentMs.restart += restartedMs - killMs;
+        spentMs.verify += performance.now() - restartedMs;
       }
       assert.ok(ledger.acknowledged.size > ROUNDS * WRITERS, `expected many acknowledged writes, got ${ledger.acknowledged.size}`);
       const multipartKeys = [...ledger.acknowledged.keys()].filter((key) => key.includes('/m')).length;
@@ -215,12 +286,20 @@ describe('crash safety', () => {
       if (ROUNDS >= 10) assert.ok(multipartKeys > 0 && ledger.acknowledgedAborts.size > 0, `expected completed and aborted uploads, got ${multipartKeys} and ${ledger.acknowledgedAborts.size}`);
       assert.ok(killedWithWritesInFlight >= ROUNDS / 2, 'most kills should land while writes are in flight');
       // The drives alone describe all of it: after the last kill, rebuild the index from them.
+      const rebuildStartMs = performance.now();
       await server.kill();
       for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDirectory, `index.db${suffix}`), { force: true });
       const rebuilt = await runCommand(process.execPath, [CAIRN_BIN, 'admin', 'rebuild-index', '--data', dataDirectory], { timeoutMs: REBUILD_TIMEOUT_MS });
       assert.equal(rebuilt.code, 0, rebuilt.stderr);
       server = await startServer({ dataDirectory });
-      await verify(server, ledger, ROUNDS);
+      const rebuiltMs = performance.now();
+      const finalReads = await verify(server, ledger, ROUNDS, everyKey);
+      const seconds = (ms: number) => (ms / 1000).toFixed(1);
+      t.diagnostic(
+        `${ROUNDS} rounds: ${seconds(spentMs.traffic)} s of traffic, ${seconds(spentMs.restart)} s of kill and restart, ` +
+        `${seconds(spentMs.verify)} s of checks (${reads} reads); rebuild and restart ${seconds(rebuiltMs - rebuildStartMs)} s, ` +
+        `final check ${seconds(performance.now() - rebuiltMs)} s (${finalReads} reads)`,
+      );
     } finally {
       // Also after a failed check: a server left running would keep the test process alive.
       await server?.kill();

@@ -1,7 +1,6 @@
 // The `cairn` command line.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { adminCommandsSummary, runAdmin } from './admin/dispatch.js';
 import {
   DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS,
   DEFAULT_ACCOUNT_ID,
@@ -13,7 +12,6 @@ import {
   runServer,
 } from './server-command.js';
 import { DEFAULT_LIFECYCLE_DAY_SECONDS, defaultLifecycleIntervalMs, LIFECYCLE_INTERVAL_MS_MIN } from '../services/lifecycle/worker.js';
-import { sqlCommand } from './sql-command.js';
 import { SCRUB_RATE_MB_PER_SECOND_DEFAULT } from '../services/audit/service.js';
 import { DEFAULT_COMPACTION_GRACE_MS, DEFAULT_COMPACTION_INTERVAL_SECONDS, DEFAULT_COMPACTION_RATE_MB_PER_SECOND } from '../services/compaction/service.js';
 import { VOLUME_SIZE_BYTES_MAX } from '../storage/index.js';
@@ -24,7 +22,13 @@ const MIB = 1024 * 1024;
 /** A volume holds at least one record of the largest size (1 MiB of payload plus its header). */
 const VOLUME_SIZE_MIB_MIN = 2;
 
-const USAGE = `usage: cairn <command> [options]
+/**
+ * The text of `cairn help`. The admin and sql commands are imported only when used (here too, for
+ * their summaries): they load the AWS SDK, which would add ~0.4 s to the start of every server process.
+ */
+async function usage(): Promise<string> {
+  const { adminCommandsSummary } = await import('./admin/dispatch.js');
+  return `usage: cairn <command> [options]
 
 commands:
   server [--address HOST:PORT] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR] [--drive DRIVE]... [DRIVE...]
@@ -61,6 +65,7 @@ ${adminCommandsSummary('    ')}
   help
       Show this text.
 `;
+}
 
 async function serverCommand(args: string[]): Promise<number | undefined> {
   const { values, positionals } = parseArgs({
@@ -152,17 +157,17 @@ export async function main(argv: string[]): Promise<number | undefined> {
     case 'server':
       return serverCommand(rest);
     case 'admin':
-      return runAdmin(rest);
+      return (await import('./admin/dispatch.js')).runAdmin(rest);
     case 'sql':
-      return sqlCommand(rest);
+      return (await import('./sql-command.js')).sqlCommand(rest);
     case undefined:
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(USAGE);
+      process.stdout.write(await usage());
       return command === undefined ? 2 : 0;
     default:
-      process.stderr.write(`cairn: unknown command '${command}'\n\n${USAGE}`);
+      process.stderr.write(`cairn: unknown command '${command}'\n\n${await usage()}`);
       return 2;
   }
 }

@@ -57,11 +57,13 @@ export class MetadataWorkerContext {
   private systemBucketExists = false;
   /** Settles after the next commit: files stored until then keep their volumes active (compaction). */
   private nextCommit = settlement();
+  /** The exporter's database, created on first use: a server that never journals never loads DuckDB. */
+  private duck: DuckDBInstance | undefined;
+  private duckCreating: Promise<DuckDBInstance> | undefined;
 
   private constructor(
     readonly layers: Layers,
     readonly options: MetadataWorkerOptions,
-    private readonly duck: DuckDBInstance,
   ) {
     this.cache = new LocalFileCache(join(options.workDirectory, 'files'), WORKER_CACHE_BYTES_MAX);
   }
@@ -69,8 +71,7 @@ export class MetadataWorkerContext {
   static async open(layers: Layers, options: MetadataWorkerOptions): Promise<MetadataWorkerContext> {
     await rm(join(options.workDirectory, 'scratch'), { recursive: true, force: true });
     await mkdir(join(options.workDirectory, 'scratch'), { recursive: true });
-    const duck = await createDatabase();
-    return new MetadataWorkerContext(layers, options, duck);
+    return new MetadataWorkerContext(layers, options);
   }
 
   log(line: string): void {
@@ -83,7 +84,15 @@ export class MetadataWorkerContext {
 
   /** A fresh DuckDB connection; views it creates vanish with it only if dropped, so use withDatabase for views. */
   async connect(): Promise<DuckDBConnection> {
-    return this.duck.connect();
+    this.duckCreating ??= createDatabase().then(
+      (duck) => (this.duck = duck),
+      (error: unknown) => {
+        // The next use tries again.
+        this.duckCreating = undefined;
+        throw error;
+      },
+    );
+    return (await this.duckCreating).connect();
   }
 
   /** Runs `task` with a database of its own (views and all), dropped afterwards. */
@@ -152,6 +161,6 @@ export class MetadataWorkerContext {
   }
 
   close(): void {
-    this.duck.closeSync();
+    this.duck?.closeSync();
   }
 }
