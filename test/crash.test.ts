@@ -6,7 +6,7 @@
 // directory, so damage would accumulate. Each round checks everything its own traffic touched, and
 // re-reads the keys of every RECHECK_EVERY_ROUNDS-th earlier round; the last round checks every key
 // of every round. Then the index is deleted and rebuilt from the drives (`cairn admin rebuild-index`)
-// and everything is checked once more.
+// and everything is checked once more. Compaction runs throughout (SERVER_ARGS), so it is killed too.
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { rawRequest, sdkClient } from './helpers/clients.js';
@@ -52,6 +52,11 @@ const VERIFY_CONCURRENCY = 8;
  * within RECHECK_EVERY_ROUNDS rounds, and the last round reads them all.
  */
 const RECHECK_EVERY_ROUNDS = 10;
+/**
+ * Compaction runs all the time (a pass every 0.2 s, emptied volumes deleted after 1 s), so kills also
+ * land during compaction: every restart leaves the killed processes' volumes sealed and sparse.
+ */
+const SERVER_ARGS = ['--compaction-interval', '0.2', '--compaction-grace', '1'];
 const KILL_AFTER_MS_MIN = 80;
 const KILL_AFTER_MS_MAX = 600;
 const SMALL_OBJECT_BYTES_MAX = 64 * 1024;
@@ -251,7 +256,7 @@ describe('crash safety', () => {
     const ledger: Ledger = { acknowledged: new Map(), inFlight: new Map(), acknowledgedDeletes: new Set(), inFlightDeletes: new Set(), acknowledgedAborts: new Map() };
     let server: RunningServer | undefined;
     try {
-      server = await startServer({ dataDirectory });
+      server = await startServer({ dataDirectory, extraArgs: SERVER_ARGS });
       assert.equal((await rawRequest(server, { method: 'PUT', path: `/${BUCKET}` })).status, 200);
       let killedWithWritesInFlight = 0;
       // Where the time goes, reported as a diagnostic: ms of traffic, of kill and restart, of checks.
@@ -272,7 +277,7 @@ describe('crash safety', () => {
         stopped = true;
         await Promise.all(writers);
         s3.destroy();
-        server = await startServer({ dataDirectory });
+        server = await startServer({ dataDirectory, extraArgs: SERVER_ARGS });
         const restartedMs = performance.now();
         const lastRound = round === ROUNDS - 1;
         reads += await verify(server, ledger, round, lastRound ? everyKey : (key) => (round - roundOf(key)) % RECHECK_EVERY_ROUNDS === 0);
@@ -285,20 +290,24 @@ describe('crash safety', () => {
       // Under load a short round may end before any upload completes; over many rounds some must.
       if (ROUNDS >= 10) assert.ok(multipartKeys > 0 && ledger.acknowledgedAborts.size > 0, `expected completed and aborted uploads, got ${multipartKeys} and ${ledger.acknowledgedAborts.size}`);
       assert.ok(killedWithWritesInFlight >= ROUNDS / 2, 'most kills should land while writes are in flight');
+      // Compaction ran between the kills: the volumes of killed processes were emptied and deleted.
+      const compaction = JSON.parse(readFileSync(join(dataDirectory, 'compaction', 'status.json'), 'utf8')) as { passesCompleted: number; totals: { volumesDeleted: number; bytesMoved: number } };
+      if (ROUNDS >= 10) assert.ok(compaction.totals.volumesDeleted > 0, `compaction deleted volumes during the rounds: ${JSON.stringify(compaction)}`);
       // The drives alone describe all of it: after the last kill, rebuild the index from them.
       const rebuildStartMs = performance.now();
       await server.kill();
       for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDirectory, `index.db${suffix}`), { force: true });
       const rebuilt = await runCommand(process.execPath, [CAIRN_BIN, 'admin', 'rebuild-index', '--data', dataDirectory], { timeoutMs: REBUILD_TIMEOUT_MS });
       assert.equal(rebuilt.code, 0, rebuilt.stderr);
-      server = await startServer({ dataDirectory });
+      server = await startServer({ dataDirectory, extraArgs: SERVER_ARGS });
       const rebuiltMs = performance.now();
       const finalReads = await verify(server, ledger, ROUNDS, everyKey);
       const seconds = (ms: number) => (ms / 1000).toFixed(1);
       t.diagnostic(
         `${ROUNDS} rounds: ${seconds(spentMs.traffic)} s of traffic, ${seconds(spentMs.restart)} s of kill and restart, ` +
         `${seconds(spentMs.verify)} s of checks (${reads} reads); rebuild and restart ${seconds(rebuiltMs - rebuildStartMs)} s, ` +
-        `final check ${seconds(performance.now() - rebuiltMs)} s (${finalReads} reads)`,
+        `final check ${seconds(performance.now() - rebuiltMs)} s (${finalReads} reads); compaction: ${compaction.passesCompleted} passes, ` +
+        `${compaction.totals.volumesDeleted} volumes deleted, ${compaction.totals.bytesMoved} bytes moved`,
       );
     } finally {
       // Also after a failed check: a server left running would keep the test process alive.
