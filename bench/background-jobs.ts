@@ -13,6 +13,7 @@ export const JOB_POLL_INTERVAL_MS = 250;
 /** A requested audit pass or heal must be under way by then: the server polls every 250 ms, checks drives every 1 s. */
 const JOB_START_TIMEOUT_MS = 30_000;
 const BYTES_PER_MB = 1e6;
+const DRIVE_REMOVE_RETRIES = 10;
 const MS_PER_SECOND = 1000;
 
 export interface BackgroundJob {
@@ -110,7 +111,8 @@ export function healOfReplacedDrive(admin: AdminClient, drivePath: string, drive
   const job = {
     ended: false,
     async start() {
-      rmSync(drivePath, { recursive: true, force: true });
+      // The server may create a volume (a rollover) while the tree is being removed: try again.
+      rmSync(drivePath, { recursive: true, force: true, maxRetries: DRIVE_REMOVE_RETRIES });
       const seenOffline = (worker: WorkerRepairState) => worker.drivesOnline.some((drive) => drive.path === drivePath && !drive.online);
       await waitUntil(async () => {
         const workers = (await auditStatus(admin)).workers;
@@ -180,11 +182,15 @@ export function compactionPasses(admin: AdminClient): BackgroundJob {
     },
     async finish() {
       const seconds = (performance.now() - startedMs) / MS_PER_SECOND;
-      const totals = (await admin.call<CompactionStatus>('GET', '/compaction')).totals;
-      const moved = totals.bytesMoved - totalsBefore.bytesMoved;
-      const reclaimed = totals.bytesReclaimed - totalsBefore.bytesReclaimed;
+      const now = await admin.call<CompactionStatus>('GET', '/compaction');
+      // Totals grow when a pass ends; a pass still running has its own counts so far.
+      const running = now.state === 'running' && now.pass !== undefined ? now.pass.counts : undefined;
+      const moved = now.totals.bytesMoved + (running?.bytesMoved ?? 0) - totalsBefore.bytesMoved;
+      const reclaimed = now.totals.bytesReclaimed + (running?.bytesReclaimed ?? 0) - totalsBefore.bytesReclaimed;
+      const deleted = now.totals.volumesDeleted + (running?.volumesDeleted ?? 0) - totalsBefore.volumesDeleted;
       return `compaction: ${(moved / BYTES_PER_MB).toFixed(0)} MB of live records moved (${(moved / BYTES_PER_MB / seconds).toFixed(0)} MB/s), `
-        + `${totals.volumesDeleted - totalsBefore.volumesDeleted} volumes deleted, ${(reclaimed / BYTES_PER_MB).toFixed(0)} MB reclaimed in ${seconds.toFixed(0)} s`;
+        + `${deleted} volumes deleted, ${(reclaimed / BYTES_PER_MB).toFixed(0)} MB reclaimed in ${seconds.toFixed(0)} s`
+        + (running !== undefined ? ' (a pass still running at the end)' : '');
     },
   };
   return job;

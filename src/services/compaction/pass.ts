@@ -16,7 +16,8 @@
 // (DESIGN.md §2.2), and the grace period lets a request that read a placement just before it was
 // re-pointed still find the old record.
 
-import { decodePlacement, encodePlacement, recordsOfPlacement, recordSizeOf, volumeKey, VolumeLease, type VolumeFileState } from '../../storage/index.js';
+import type { StoredPlacement } from '../../index/types.js';
+import { decodePlacement, encodePlacement, recordsOfPlacement, recordSizeOf, volumeKey, VolumeLease, type Placement, type VolumeFileState } from '../../storage/index.js';
 import type { Layers } from '../objects.js';
 import { RateLimiter } from '../rate-limiter.js';
 import type { CompactionCounts } from './status.js';
@@ -25,6 +26,8 @@ import type { CompactionCounts } from './status.js';
 export const COMPACTION_LIVE_FRACTION_MAX = 0.5;
 /** Volumes with referenced records rewritten per pass at most (each up to 1 GiB): a pass stays minutes long. */
 export const COMPACTION_VOLUMES_PER_PASS_MAX = 8;
+/** Placements whose records are being moved at once (see moveReferencedRecords). */
+export const COMPACTION_MOVES_IN_FLIGHT_MAX = 16;
 /** Placements read from the index snapshot per page. */
 const PLACEMENT_PAGE_ROWS = 500;
 
@@ -137,7 +140,11 @@ async function liveBytesIn(layers: Layers, volumeKeys: ReadonlySet<string>, shou
   return live;
 }
 
-/** Copies the referenced records of the chosen volumes and re-points each placement conditionally. */
+/**
+ * Copies the referenced records of the chosen volumes and re-points each placement conditionally,
+ * COMPACTION_MOVES_IN_FLIGHT_MAX placements at a time: one at a time, each would wait for its own
+ * fdatasync and index commit (~6 MB/s of 64 KiB objects measured); together they share them.
+ */
 async function moveReferencedRecords(
   layers: Layers,
   volumeKeys: ReadonlySet<string>,
@@ -147,33 +154,40 @@ async function moveReferencedRecords(
   shouldStop: () => boolean,
 ): Promise<void> {
   const limiter = new RateLimiter(settings.bytesPerSecond);
-  for await (const page of layers.index.scanPlacements(PLACEMENT_PAGE_ROWS)) {
+  const moveOne = async (stored: StoredPlacement, placement: Placement) => {
+    const lease = new VolumeLease();
+    try {
+      const moved = await layers.storage.relocateRecords(stored.recordDataId, placement, volumeKeys, lease);
+      counts.recordsDamaged += moved.recordsDamaged;
+      if (moved.placement === null) return;
+      const replaced = await layers.index.replacePlacement({
+        bucket: stored.bucket, key: stored.key, dataId: stored.dataId, partNumber: stored.partNumber, uploadId: stored.uploadId,
+        expected: stored.placement, replacement: encodePlacement(moved.placement),
+      });
+      if (replaced) {
+        counts.recordsMoved += moved.recordsMoved;
+        counts.bytesMoved += moved.bytesMoved;
+      } else {
+        counts.placementConflicts += 1;
+      }
+      await limiter.consume(moved.bytesMoved, shouldStop);
+    } catch (error) {
+      // A drive failing mid-copy: this placement keeps its old records; the volume stays for a later pass.
+      log(`compaction: moving the records of data id ${stored.recordDataId} failed: ${(error as Error).message}`);
+    } finally {
+      lease.release();
+    }
+  };
+  const inFlight = new Set<Promise<void>>();
+  scan: for await (const page of layers.index.scanPlacements(PLACEMENT_PAGE_ROWS)) {
     for (const stored of page) {
-      if (shouldStop()) return;
+      if (shouldStop()) break scan;
       const placement = decodePlacement(stored.placement);
       if (!recordsOfPlacement(placement).some((record) => volumeKeys.has(volumeKey(record.driveIndex, record.volumeId)))) continue;
-      const lease = new VolumeLease();
-      try {
-        const moved = await layers.storage.relocateRecords(stored.recordDataId, placement, volumeKeys, lease);
-        counts.recordsDamaged += moved.recordsDamaged;
-        if (moved.placement === null) continue;
-        const replaced = await layers.index.replacePlacement({
-          bucket: stored.bucket, key: stored.key, dataId: stored.dataId, partNumber: stored.partNumber, uploadId: stored.uploadId,
-          expected: stored.placement, replacement: encodePlacement(moved.placement),
-        });
-        if (replaced) {
-          counts.recordsMoved += moved.recordsMoved;
-          counts.bytesMoved += moved.bytesMoved;
-        } else {
-          counts.placementConflicts += 1;
-        }
-        await limiter.consume(moved.bytesMoved, shouldStop);
-      } catch (error) {
-        // A drive failing mid-copy: this placement keeps its old records; the volume stays for a later pass.
-        log(`compaction: moving the records of data id ${stored.recordDataId} failed: ${(error as Error).message}`);
-      } finally {
-        lease.release();
-      }
+      const move: Promise<void> = moveOne(stored, placement).finally(() => inFlight.delete(move));
+      inFlight.add(move);
+      if (inFlight.size >= COMPACTION_MOVES_IN_FLIGHT_MAX) await Promise.race(inFlight);
     }
   }
+  await Promise.all(inFlight);
 }
