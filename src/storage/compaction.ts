@@ -15,6 +15,9 @@ import { recordSizeBytes, verifyRecordBytes, type EncodedRecord } from './record
 import { scanVolume } from './scan.js';
 import type { Volume, VolumeLease } from './volume.js';
 
+/** Tombstone copies queued on the drive before waiting for them to be written. */
+const TOMBSTONE_APPENDS_IN_FLIGHT_MAX = 512;
+
 /** One record a placement names: its drive (0 on a standalone drive), volume and lengths. */
 export interface RecordLocation {
   driveIndex: number;
@@ -143,27 +146,37 @@ async function copyRecord(drive: DriveStore, location: RecordLocation, versionId
 export async function copyTombstones(drive: DriveStore, volumeId: number): Promise<{ tombstonesCopied: number; bytesCopied: number; complete: boolean }> {
   const handle = await fs.open(volumePath(drive.drivePath, volumeId), 'r');
   const copied = { tombstonesCopied: 0, bytesCopied: 0, complete: true };
-  const pendingSyncs = new Map<Volume, number>();
+  const syncEnds = new Map<Volume, number>();
+  // Appends are queued without waiting for each (the volume writes what is queued in one pwritev):
+  // a volume can hold tens of thousands of tombstones (an overwrite writes one on every drive).
+  let appending: Array<Promise<{ volume: Volume; offsetBytes: number; sizeBytes: number }>> = [];
+  const settle = async () => {
+    for (const { volume, offsetBytes, sizeBytes } of await Promise.all(appending)) {
+      syncEnds.set(volume, Math.max(syncEnds.get(volume) ?? 0, offsetBytes + sizeBytes));
+    }
+    appending = [];
+  };
   try {
     const { size } = await handle.stat();
-    for await (const scanned of scanVolume(handle, volumeId, size)) {
+    for await (const scanned of scanVolume(handle, volumeId, size, { recordBytes: true })) {
       // Past a header the walk cannot trust (not a torn tail) tombstones may lie that nobody can
       // find: the volume must then stay (complete: false), or a deleted object could come back.
       if (scanned.untrustedHeader === true) copied.complete = false;
       if (!scanned.valid || scanned.type !== RECORD_TYPE_TOMBSTONE) continue;
-      const sizeBytes = recordSizeBytes(scanned.headerJsonLengthBytes, scanned.payloadLengthBytes);
-      const bytes = Buffer.allocUnsafe(sizeBytes);
-      const { bytesRead } = await handle.read(bytes, 0, sizeBytes, scanned.recordOffsetBytes);
-      if (bytesRead !== sizeBytes || !verifyRecordBytes(bytes).ok) continue;
+      // Verified by the scan (both CRCs); copied as they are.
+      const bytes = scanned.bytes!;
+      const sizeBytes = bytes.length;
       const record: EncodedRecord = { parts: [bytes], sizeBytes, headerJsonLengthBytes: scanned.headerJsonLengthBytes, payloadLengthBytes: 0 };
-      const { volume, offsetBytes } = await drive.appendRecord(record);
-      pendingSyncs.set(volume, offsetBytes + sizeBytes);
+      appending.push(drive.appendRecord(record).then(({ volume, offsetBytes }) => ({ volume, offsetBytes, sizeBytes })));
       copied.tombstonesCopied += 1;
       copied.bytesCopied += sizeBytes;
+      if (appending.length >= TOMBSTONE_APPENDS_IN_FLIGHT_MAX) await settle();
     }
+    await settle();
   } finally {
+    await Promise.allSettled(appending);
     await handle.close();
   }
-  await Promise.all([...pendingSyncs].map(([volume, endOffsetBytes]) => drive.syncThrough(volume, endOffsetBytes)));
+  await Promise.all([...syncEnds].map(([volume, endOffsetBytes]) => drive.syncThrough(volume, endOffsetBytes)));
   return copied;
 }
