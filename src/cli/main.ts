@@ -46,7 +46,7 @@ commands:
       --scrub-rate MB/s: byte-rate cap of the background durability scrub (default 50; 0 disables it).
       --compaction-interval SECONDS: time between compaction passes, which reclaim the space of deleted
           and overwritten objects (default ${DEFAULT_COMPACTION_INTERVAL_SECONDS}; 0: only when asked, cairn admin compaction --start).
-      --compaction-rate MB/s: byte-rate cap of the records compaction copies (default ${DEFAULT_COMPACTION_RATE_MB_PER_SECOND}; 0: no cap).
+      --compaction-rate MB/s: byte-rate cap of what compaction reads from the drives (default ${DEFAULT_COMPACTION_RATE_MB_PER_SECOND}; 0: no cap).
       --compaction-grace SECONDS: how long an emptied volume is kept before it is deleted (default ${DEFAULT_COMPACTION_GRACE_MS / 1000}).
       --volume-size MiB: volume files roll over at this size (default ${VOLUME_SIZE_BYTES_MAX / MIB}, at least ${VOLUME_SIZE_MIB_MIN}).
       --lifecycle-interval SECONDS: time between lifecycle passes (default: a 24th of the day, 0.25 s to 1 h).

@@ -32,7 +32,7 @@ export const COMPACTION_MOVES_IN_FLIGHT_MAX = 16;
 const PLACEMENT_PAGE_ROWS = 500;
 
 export interface CompactionSettings {
-  /** Bytes copied per second at most; 0: no limit. */
+  /** Bytes read from the drives per second at most (records moved, volumes walked for tombstones); 0: no limit. */
   bytesPerSecond: number;
   /** How long an unreferenced volume is kept before it is deleted. */
   graceMs: number;
@@ -98,7 +98,9 @@ export async function runCompactionPass(
   ];
   if (chosen.length === 0 || shouldStop()) return { pendingDeletion: pending };
   const chosenKeys = new Set(chosen.map((volume) => volume.key));
-  if (chosen.some((volume) => live.has(volume.key))) await moveReferencedRecords(layers, chosenKeys, settings, counts, log, shouldStop);
+  // One cap for everything the pass reads from the drives: records moved and volumes walked for tombstones.
+  const limiter = new RateLimiter(settings.bytesPerSecond);
+  if (chosen.some((volume) => live.has(volume.key))) await moveReferencedRecords(layers, chosenKeys, limiter, counts, log, shouldStop);
   if (shouldStop()) return { pendingDeletion: pending };
 
   const verifiedAtMs = Date.now();
@@ -112,6 +114,7 @@ export async function runCompactionPass(
     }
     const copied = await storage.copyTombstones(volume.driveIndex, volume.volumeId);
     counts.tombstonesCopied += copied.tombstonesCopied;
+    await limiter.consume(volume.sizeBytes, shouldStop);
     if (!copied.complete) {
       log(`compaction: volume ${volume.volumeId} of drive ${volume.driveIndex + 1} has a damaged record header mid-volume: ` +
         'the tombstones past it cannot be found, so the volume is kept');
@@ -148,12 +151,11 @@ async function liveBytesIn(layers: Layers, volumeKeys: ReadonlySet<string>, shou
 async function moveReferencedRecords(
   layers: Layers,
   volumeKeys: ReadonlySet<string>,
-  settings: CompactionSettings,
+  limiter: RateLimiter,
   counts: CompactionCounts,
   log: (line: string) => void,
   shouldStop: () => boolean,
 ): Promise<void> {
-  const limiter = new RateLimiter(settings.bytesPerSecond);
   const moveOne = async (stored: StoredPlacement, placement: Placement) => {
     const lease = new VolumeLease();
     try {
