@@ -2,6 +2,7 @@
 // replaced or damaged drives (docs/storage-format.md, "Heal"); follows a running job with a progress bar.
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import type { HealStatus } from '../../services/heal/heal-status.js';
 import { clientCredentials } from '../credentials.js';
 import { CommandFailure, EXIT_SUCCESS, HelpRequested, UsageError, type AdminCommand, type AdminIo } from './command.js';
 import { DEFAULT_ENDPOINT, DEFAULT_REGION, describeError } from './connection.js';
@@ -21,18 +22,6 @@ const POLL_INTERVAL_MS = 250;
 /** The background worker takes a request within its poll interval; this is far more. */
 const START_WAIT_MS = 30_000;
 
-interface HealStatus {
-  state: 'idle' | 'running' | 'done';
-  drives: number[];
-  objectsTotal: number;
-  objectsDone: number;
-  shardsChecked: number;
-  shardsHealed: number;
-  shardsUnhealable: number;
-  placementConflicts: number;
-  startedAt?: string;
-  finishedAt?: string;
-}
 
 function describe(status: HealStatus): string {
   if (status.state === 'idle') return 'no heal has run';

@@ -26,21 +26,6 @@ export interface WalkOptions {
   onProgress(found: AuditCounts, objectsChecked: number, cursor: AuditCursor): void;
 }
 
-/** Object versions a full walk will meet (a multipart object counts once): the progress bar's total. */
-export async function countAuditedObjects(layers: Layers): Promise<number> {
-  let total = 0;
-  for (const bucket of await layers.index.listBuckets()) {
-    let after: { key: string; dataId: string } | undefined;
-    for (;;) {
-      const page = await layers.index.scanVersions({ bucket: bucket.name, fromKey: '', after, limit: SCAN_PAGE_VERSIONS });
-      total += page.filter((version) => !version.isDeleteMarker).length;
-      if (page.length < SCAN_PAGE_VERSIONS) break;
-      after = { key: page[page.length - 1]!.key, dataId: page[page.length - 1]!.dataId };
-    }
-  }
-  return total;
-}
-
 /** Walks from the cursor to the end (returns true) or until shouldStop (returns false). */
 export async function walkIndex(layers: Layers, options: WalkOptions): Promise<boolean> {
   const limiter = new RateLimiter(options.bytesPerSecond);

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { AuditCounts } from '../../storage/index.js';
 import { addAuditCounts, emptyAuditCounts } from '../../storage/erasure/shard-audit.js';
 import type { Layers } from '../objects.js';
-import { countAuditedObjects, walkIndex } from './engine.js';
+import { walkIndex } from './engine.js';
+import { countObjectVersions } from '../version-count.js';
 import { AuditFiles, type AuditCursor, type AuditRequest, type AuditRun, type AuditStatus, type WorkerRepairState } from './files.js';
 
 /** How often the background worker looks for a requested pass (and a scrub slice checks for one). */
@@ -164,7 +165,7 @@ async function runWalk(layers: Layers, files: AuditFiles, status: AuditStatus, o
   } else {
     status.scrub.current = run;
   }
-  if (resumed === null) run.objectsTotal = await countAuditedObjects(layers);
+  if (resumed === null) run.objectsTotal = await countObjectVersions(layers);
   await files.writeStatus({ ...status, updatedAtMs: Date.now() });
   const checkedBefore = run.objectsChecked;
   let lastWriteMs = performance.now();

@@ -9,6 +9,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ObjectRecord } from '../../index/types.js';
 import type { Layers } from '../objects.js';
+import { countObjectVersions } from '../version-count.js';
 import { healSegment, healUploadParts } from './heal-segments.js';
 import type { HealFiles, HealStatus } from './heal-status.js';
 
@@ -53,7 +54,7 @@ export function startHealService(layers: Layers, files: HealFiles, log: (line: s
     pending.clear();
     explicitRequest = false;
     const status: HealStatus = {
-      state: 'running', drives, startedAt: new Date().toISOString(), objectsTotal: await countVersions(layers),
+      state: 'running', drives, startedAt: new Date().toISOString(), objectsTotal: await countObjectVersions(layers),
       objectsDone: 0, shardsChecked: 0, shardsHealed: 0, shardsUnhealable: 0, placementConflicts: 0,
     };
     log(`heal: healing drive(s) ${drives.join(', ')}: ${status.objectsTotal} object versions to check`);
@@ -76,20 +77,6 @@ export function startHealService(layers: Layers, files: HealFiles, log: (line: s
       await running;
     },
   };
-}
-
-async function countVersions(layers: Layers): Promise<number> {
-  let total = 0;
-  for (const bucket of await layers.index.listBuckets()) {
-    let after: { key: string; dataId: string } | undefined;
-    for (;;) {
-      const page = await layers.index.scanVersions({ bucket: bucket.name, fromKey: '', after, limit: HEAL_SCAN_PAGE_VERSIONS });
-      total += page.filter((version) => !version.isDeleteMarker).length;
-      if (page.length < HEAL_SCAN_PAGE_VERSIONS) break;
-      after = { key: page.at(-1)!.key, dataId: page.at(-1)!.dataId };
-    }
-  }
-  return total;
 }
 
 async function runJob(layers: Layers, files: HealFiles, status: HealStatus, log: (line: string) => void, stopping: () => boolean): Promise<void> {
