@@ -1,19 +1,12 @@
 // Shards known to be damaged or missing, waiting for repair. Bounded and in memory: the durability
-// audit (a later step) finds every damaged shard again by walking the drives, so an entry lost to a
-// restart or to the bound costs time, not data.
+// audit finds every damaged shard again by walking the index, so an entry lost to a restart or to
+// the bound costs time, not data.
 
 import { REPAIR_QUEUE_ENTRIES_MAX } from '../constants.js';
-import type { Placement } from '../placement.js';
-import type { RecordIdentity } from '../writer.js';
+import type { ShardDamage } from './reader.js';
 
-export interface RepairEntry {
-  identity: RecordIdentity;
-  /** The object's placement when the damage was found (absent for a shard never written: heal's job). */
-  placement?: Placement;
-  stripeIndex: number;
-  shardIndex: number;
-  driveIndex: number;
-  reason: string;
+/** A damaged shard as a read reported it, and when it was queued. */
+export interface RepairEntry extends ShardDamage {
   queuedAtMs: number;
 }
 
@@ -35,7 +28,7 @@ export class RepairQueue {
   constructor(private readonly entriesMax: number = REPAIR_QUEUE_ENTRIES_MAX) {}
 
   /** Queues a damaged shard; returns false if it was already queued or the queue is full. */
-  add(entry: Omit<RepairEntry, 'queuedAtMs'>): boolean {
+  add(entry: ShardDamage): boolean {
     const { bucket, key, versionId } = entry.identity;
     const name = JSON.stringify([bucket, key, versionId, entry.stripeIndex, entry.shardIndex]);
     if (this.entries.has(name)) return false;
