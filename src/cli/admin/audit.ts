@@ -2,10 +2,9 @@
 // (POST /_cairn/admin/audit), draws its progress while it runs, prints the summary. Exit 0 when
 // nothing was unrecoverable, 1 otherwise.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { clientCredentials } from '../credentials.js';
-import { CommandFailure, EXIT_FAILURE, EXIT_SUCCESS, UsageError, type AdminCommand, type AdminIo } from './command.js';
-import { describeError, parseCommandArgs } from './connection.js';
-import { IamClient } from './iam-client.js';
+import { CommandFailure, EXIT_FAILURE, EXIT_SUCCESS, type AdminCommand, type AdminIo } from './command.js';
+import { connectAdmin, describeError, parseCommandArgs } from './connection.js';
+import type { IamClient } from './iam-client.js';
 import { formatBytes, formatCount, plainLineIntervalMs, ProgressBar } from './progress.js';
 import type { AuditRun } from '../../services/audit/files.js';
 
@@ -19,15 +18,8 @@ async function fetchRun(client: IamClient): Promise<AuditRun | null> {
 
 async function run(args: string[], io: AdminIo): Promise<number> {
   const { values } = parseCommandArgs(args, { repair: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, []);
-  const credentials = clientCredentials(io.env);
-  if (credentials === undefined) throw new UsageError('no credentials: set CAIRN_ACCESS_KEY and CAIRN_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
   const endpoint = String(values.endpoint);
-  let client: IamClient;
-  try {
-    client = new IamClient(endpoint, credentials, String(values.region));
-  } catch {
-    throw new UsageError(`--endpoint ${endpoint}: not a URL`);
-  }
+  const client = connectAdmin(values, io.env);
   let latest: AuditRun | null = null;
   const bar = new ProgressBar(io.stderr, 0, 'objects', () => ({
     done: latest?.objectsChecked ?? 0,

@@ -3,10 +3,9 @@
 // --compaction-interval seconds of the server.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CompactionCounts, CompactionStatus } from '../../services/compaction/status.js';
-import { clientCredentials } from '../credentials.js';
 import { CommandFailure, EXIT_SUCCESS, UsageError, type AdminCommand, type AdminIo } from './command.js';
-import { DEFAULT_ENDPOINT, DEFAULT_REGION, describeError, parseCommandArgs } from './connection.js';
-import { AdminApiError, IamClient } from './iam-client.js';
+import { connectAdmin, DEFAULT_ENDPOINT, describeError, parseCommandArgs } from './connection.js';
+import { AdminApiError, type IamClient } from './iam-client.js';
 
 const COMPACTION_HELP = `options:
   --start                  ask the server for a compaction pass now, and wait for it to finish
@@ -59,10 +58,8 @@ async function run(args: string[], io: AdminIo): Promise<number> {
     json: { type: 'boolean', default: false }, start: { type: 'boolean', default: false }, 'no-wait': { type: 'boolean', default: false },
   }, []);
   if (values['no-wait'] && !values.start) throw new UsageError('--no-wait goes with --start');
-  const credentials = clientCredentials(io.env);
-  if (credentials === undefined) throw new UsageError('no credentials: set CAIRN_ACCESS_KEY and CAIRN_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
   const endpoint = String(values.endpoint ?? DEFAULT_ENDPOINT);
-  const client = new IamClient(endpoint, credentials, String(values.region ?? DEFAULT_REGION));
+  const client = connectAdmin(values, io.env);
   try {
     const status = values.start ? await startPass(client, !values['no-wait']) : await client.json<CompactionStatus>('GET', '/compaction');
     io.stdout.write(`${values.json ? JSON.stringify(status) : describe(status)}\n`);

@@ -5,6 +5,7 @@ import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { clientCredentials } from '../credentials.js';
 import { CommandFailure, HelpRequested, UsageError } from './command.js';
+import { IamClient } from './iam-client.js';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:9000';
 export const DEFAULT_REGION = 'us-east-1';
@@ -126,4 +127,21 @@ export function describeError(error: unknown, endpoint = 'the server'): string {
 export function commandFailure(error: unknown, connection: AdminConnection, doing: string): Error {
   if (error instanceof CommandFailure || error instanceof UsageError) return error;
   return new CommandFailure(`${doing}: ${describeError(error, connection.endpoint)}`);
+}
+
+/**
+ * The admin API client for --endpoint and --region, signed with the environment's credentials: a
+ * missing credential pair or an endpoint that is not a URL is a UsageError (exit 2, nothing sent).
+ */
+export function connectAdmin(values: { endpoint?: string | boolean; region?: string | boolean }, env: NodeJS.ProcessEnv): IamClient {
+  const endpoint = String(values.endpoint ?? DEFAULT_ENDPOINT);
+  const credentials = clientCredentials(env);
+  if (credentials === undefined) {
+    throw new UsageError('no credentials: set CAIRN_ACCESS_KEY and CAIRN_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
+  }
+  try {
+    return new IamClient(endpoint, credentials, String(values.region ?? DEFAULT_REGION));
+  } catch {
+    throw new UsageError(`--endpoint ${endpoint}: not a URL (expected e.g. ${DEFAULT_ENDPOINT})`);
+  }
 }

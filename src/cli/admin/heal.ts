@@ -3,10 +3,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { HealStatus } from '../../services/heal/heal-status.js';
-import { clientCredentials } from '../credentials.js';
 import { CommandFailure, EXIT_SUCCESS, HelpRequested, UsageError, type AdminCommand, type AdminIo } from './command.js';
-import { DEFAULT_ENDPOINT, DEFAULT_REGION, describeError } from './connection.js';
-import { AdminApiError, IamClient } from './iam-client.js';
+import { connectAdmin, DEFAULT_ENDPOINT, DEFAULT_REGION, describeError } from './connection.js';
+import { AdminApiError, type IamClient } from './iam-client.js';
 import { plainLineIntervalMs, ProgressBar } from './progress.js';
 
 const HEAL_HELP = `options:
@@ -70,9 +69,7 @@ async function run(args: string[], io: AdminIo): Promise<number> {
     return Number(drive);
   });
   if (drives.length > 0 && !values.start) throw new UsageError('--drive goes with --start');
-  const credentials = clientCredentials(io.env);
-  if (credentials === undefined) throw new UsageError('no credentials: set CAIRN_ACCESS_KEY and CAIRN_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
-  const client = new IamClient(values.endpoint, credentials, values.region);
+  const client = connectAdmin(values, io.env);
   try {
     let status: HealStatus;
     if (values.start) {

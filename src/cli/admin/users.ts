@@ -3,10 +3,9 @@
 // never logged.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { clientCredentials } from '../credentials.js';
 import { CommandFailure, EXIT_SUCCESS, HelpRequested, UsageError, type AdminCommand, type AdminIo } from './command.js';
-import { DEFAULT_ENDPOINT, DEFAULT_REGION, describeError } from './connection.js';
-import { AdminApiError, IamClient } from './iam-client.js';
+import { connectAdmin, DEFAULT_ENDPOINT, DEFAULT_REGION, describeError } from './connection.js';
+import { AdminApiError, type IamClient } from './iam-client.js';
 
 const USER_HELP = `commands:
   add NAME                 create a user with an access key (its secret is shown only this once)
@@ -64,16 +63,7 @@ function parse(args: string[], io: AdminIo): ParsedCommand {
   const { values, positionals } = parsed;
   if (values.help) throw new HelpRequested();
   if (positionals.length === 0) throw new UsageError('expected a command');
-  const credentials = clientCredentials(io.env);
-  if (credentials === undefined) {
-    throw new UsageError('no credentials: set CAIRN_ACCESS_KEY and CAIRN_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
-  }
-  let client: IamClient;
-  try {
-    client = new IamClient(values.endpoint, credentials, values.region);
-  } catch {
-    throw new UsageError(`--endpoint ${values.endpoint}: not a URL (expected e.g. ${DEFAULT_ENDPOINT})`);
-  }
+  const client = connectAdmin(values, io.env);
   return { client, endpoint: values.endpoint, json: values.json, positionals, io };
 }
 
