@@ -13,6 +13,7 @@ import { scanVolume } from '../src/storage/scan.js';
 import { rawRequest, sdkClient } from './helpers/clients.js';
 import { runCommand } from './helpers/processes.js';
 import { CAIRN_BIN, startServer, temporaryDirectory, TEST_ACCESS_KEY, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
+import { drivePathsUnder } from './helpers/faults.js';
 
 const DRIVES = 6;
 /** 6 drives: STANDARD is 3+3 (small objects: 4 copies), so any 3 shards of a stripe may be damaged. */
@@ -32,9 +33,6 @@ interface StoredRecord {
   stripe: string;
 }
 
-function drivePathsUnder(root: string, count = DRIVES): string[] {
-  return Array.from({ length: count }, (_, index) => join(root, `d${index + 1}`));
-}
 
 /** Every record of every volume of the drives, verified: the test's map of what lies where. */
 async function scanDrives(drives: string[]): Promise<Array<StoredRecord & { valid: boolean; isData: boolean }>> {
@@ -125,7 +123,7 @@ async function serverOn(drives: string[], extraArgs: string[], env: Record<strin
 
 describe('durability audit', () => {
   it('detects 1,000 random byte flips, never serves wrong bytes, and repairs every damaged record', async (t) => {
-    const drives = drivePathsUnder(temporaryDirectory('audit-drives'));
+    const drives = drivePathsUnder(temporaryDirectory('audit-drives'), DRIVES);
     const { server, s3 } = await serverOn(drives, ['--workers', '1', '--scrub-rate', '0']);
     // Small objects (copies) and striped ones of one to three stripes.
     const sizes = [...Array.from({ length: 40 }, () => randomInt(1, 16_000)), ...Array.from({ length: 16 }, () => randomInt(20_000, 2_500_000))];
@@ -220,7 +218,7 @@ describe('durability audit', () => {
   });
 
   it('the background scrub finds and repairs a damaged shard on its own (two workers)', async () => {
-    const drives = drivePathsUnder(temporaryDirectory('audit-scrub'));
+    const drives = drivePathsUnder(temporaryDirectory('audit-scrub'), DRIVES);
     const { server, s3 } = await serverOn(drives, ['--workers', '2', '--scrub-rate', '1'], { CAIRN_SCRUB_PAUSE_MS: '200' });
     const body = randomBytes(300_000);
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'scrubbed', Body: body }));

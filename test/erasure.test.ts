@@ -20,6 +20,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { expectErrorResponse } from './helpers/assertions.js';
 import { rawRequest, sdkClient } from './helpers/clients.js';
+import { closeDriveSet, openDriveSet } from './helpers/drive-set.js';
+import { drivePathsUnder } from './helpers/faults.js';
 import { runCommand } from './helpers/processes.js';
 import { CAIRN_BIN, startServer, temporaryDirectory, TEST_ACCESS_KEY, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 
@@ -36,9 +38,6 @@ const CLASSES: StorageClass[] = ['STANDARD', 'REDUCED_REDUNDANCY', 'EXPRESS_ONEZ
 const OFFLINE_WAIT_MS = 10_000;
 const START_TIMEOUT_MS = 20_000;
 
-function drivePathsUnder(root: string, count = DRIVES): string[] {
-  return Array.from({ length: count }, (_, index) => join(root, `d${index + 1}`));
-}
 
 async function readBody(s3: S3Client, key: string): Promise<Buffer> {
   const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -83,17 +82,11 @@ describe('a 6-drive erasure set over HTTP', () => {
   const stored = new Map<string, { body: Buffer; storageClass: StorageClass }>();
 
   before(async () => {
-    root = temporaryDirectory('erasure');
-    drives = drivePathsUnder(root);
-    server = await startServer({ extraArgs: [...drives, '--workers', '1'] });
-    s3 = sdkClient(server);
-    assert.equal((await rawRequest(server, { method: 'PUT', path: `/${BUCKET}` })).status, 200);
+    ({ root, drives, server, s3 } = await openDriveSet('erasure', DRIVES, 1, BUCKET));
   });
 
   after(async () => {
-    s3.destroy();
-    await server.dispose();
-    rmSync(root, { recursive: true, force: true });
+    await closeDriveSet({ root, drives, server, s3 });
   });
 
   it('forms the set: every drive has a format.json with the set id, its index and the drive count', () => {
@@ -215,7 +208,7 @@ describe('a 6-drive erasure set over HTTP', () => {
 describe('cluster mode on an erasure set', () => {
   it('--workers 2: each worker appends to its own volume on every drive; objects read from either', { timeout: 60_000 }, async () => {
     const root = temporaryDirectory('erasure-cluster');
-    const drives = drivePathsUnder(root);
+    const drives = drivePathsUnder(root, DRIVES);
     const server = await startServer({ extraArgs: [...drives, '--workers', '2'] });
     const s3 = sdkClient(server);
     try {

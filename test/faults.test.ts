@@ -4,13 +4,13 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { expectErrorResponse } from './helpers/assertions.js';
-import { rawRequest, sdkClient } from './helpers/clients.js';
-import { adminCall, countInLog, drivePathsUnder, injectFault, stopFault, waitForDriveLog } from './helpers/faults.js';
+import { rawRequest } from './helpers/clients.js';
+import { adminCall, countInLog, injectFault, stopFault, waitForDriveLog } from './helpers/faults.js';
+import { closeDriveSet, openDriveSet, putSizedObjects } from './helpers/drive-set.js';
 import { cairnAdmin } from './helpers/iam.js';
-import { startServer, temporaryDirectory, type RunningServer } from './helpers/server.js';
+import type { RunningServer } from './helpers/server.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -41,22 +41,12 @@ describe('fault injection on a 6-drive server', () => {
   const stored = new Map<string, Buffer>();
 
   before(async () => {
-    root = temporaryDirectory('faults');
-    drives = drivePathsUnder(root, DRIVES);
-    server = await startServer({ extraArgs: [...drives, '--workers', '1'] });
-    s3 = sdkClient(server);
-    assert.equal((await rawRequest(server, { method: 'PUT', path: `/${BUCKET}` })).status, 200);
-    for (const sizeBytes of SIZES) {
-      const body = randomBytes(sizeBytes);
-      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `object-${sizeBytes}`, Body: body }));
-      stored.set(`object-${sizeBytes}`, body);
-    }
+    ({ root, drives, server, s3 } = await openDriveSet('faults', DRIVES, 1, BUCKET));
+    await putSizedObjects(s3, BUCKET, SIZES, stored);
   });
 
   after(async () => {
-    s3.destroy();
-    await server.dispose();
-    rmSync(root, { recursive: true, force: true });
+    await closeDriveSet({ root, drives, server, s3 });
   });
 
   it('bad input: 400 with a JSON error naming the problem; nothing injected', async () => {
@@ -230,17 +220,11 @@ describe('fault injection with --workers 2', () => {
   let s3: S3Client;
 
   before(async () => {
-    root = temporaryDirectory('faults-cluster');
-    drives = drivePathsUnder(root, DRIVES);
-    server = await startServer({ extraArgs: [...drives, '--workers', '2'] });
-    s3 = sdkClient(server);
-    assert.equal((await rawRequest(server, { method: 'PUT', path: `/${BUCKET}` })).status, 200);
+    ({ root, drives, server, s3 } = await openDriveSet('faults-cluster', DRIVES, 2, BUCKET));
   });
 
   after(async () => {
-    s3.destroy();
-    await server.dispose();
-    rmSync(root, { recursive: true, force: true });
+    await closeDriveSet({ root, drives, server, s3 });
   });
 
   it('a fault injected through one worker takes effect in both; listing and stopping work from either', async () => {

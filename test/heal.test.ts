@@ -2,15 +2,15 @@
 // serving (every GET still succeeds), recreated empty (formatted for their places, healed in the
 // background; `cairn admin heal` shows it), then full redundancy proven by failing the other three
 // drives through fault injection: every object must now be served from the healed drives alone.
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { rawRequest, sdkClient } from './helpers/clients.js';
-import { adminCall, drivePathsUnder, injectFault, stopFault, waitForDriveLog } from './helpers/faults.js';
+import { adminCall, injectFault, stopFault, waitForDriveLog } from './helpers/faults.js';
+import { closeDriveSet, openDriveSet, putSizedObjects } from './helpers/drive-set.js';
 import { cairnAdmin } from './helpers/iam.js';
-import { startServer, temporaryDirectory, type RunningServer } from './helpers/server.js';
+import type { RunningServer } from './helpers/server.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -44,16 +44,8 @@ describe('heal of replaced drives on a 6-drive server', () => {
   const stored = new Map<string, Buffer>();
 
   before(async () => {
-    root = temporaryDirectory('heal');
-    drives = drivePathsUnder(root, DRIVES);
-    server = await startServer({ extraArgs: [...drives, '--workers', '1'] });
-    s3 = sdkClient(server);
-    assert.equal((await rawRequest(server, { method: 'PUT', path: `/${BUCKET}` })).status, 200);
-    for (const sizeBytes of SIZES) {
-      const body = randomBytes(sizeBytes);
-      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `object-${sizeBytes}`, Body: body }));
-      stored.set(`object-${sizeBytes}`, body);
-    }
+    ({ root, drives, server, s3 } = await openDriveSet('heal', DRIVES, 1, BUCKET));
+    await putSizedObjects(s3, BUCKET, SIZES, stored);
     const parts = [randomBytes(PART_BYTES), randomBytes(KIB)];
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'multipart' }));
     const etags = [];
@@ -67,9 +59,7 @@ describe('heal of replaced drives on a 6-drive server', () => {
   });
 
   after(async () => {
-    s3.destroy();
-    await server.dispose();
-    rmSync(root, { recursive: true, force: true });
+    await closeDriveSet({ root, drives, server, s3 });
   });
 
   it('m=3 drive directories removed while serving: every GET byte-identical', async () => {
@@ -139,22 +129,12 @@ describe('heal with --workers 2', () => {
   const stored = new Map<string, Buffer>();
 
   before(async () => {
-    root = temporaryDirectory('heal-cluster');
-    drives = drivePathsUnder(root, DRIVES);
-    server = await startServer({ extraArgs: [...drives, '--workers', '2'] });
-    s3 = sdkClient(server);
-    assert.equal((await rawRequest(server, { method: 'PUT', path: `/${BUCKET}` })).status, 200);
-    for (const sizeBytes of [10, 20 * KIB, 2 * MIB + 1]) {
-      const body = randomBytes(sizeBytes);
-      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `object-${sizeBytes}`, Body: body }));
-      stored.set(`object-${sizeBytes}`, body);
-    }
+    ({ root, drives, server, s3 } = await openDriveSet('heal-cluster', DRIVES, 2, BUCKET));
+    await putSizedObjects(s3, BUCKET, [10, 20 * KIB, 2 * MIB + 1], stored);
   });
 
   after(async () => {
-    s3.destroy();
-    await server.dispose();
-    rmSync(root, { recursive: true, force: true });
+    await closeDriveSet({ root, drives, server, s3 });
   });
 
   it('one worker formats the replacement, both take it back; healed shards serve reads in every worker', async () => {
