@@ -1,6 +1,6 @@
 // Background worker: aborts multipart uploads abandoned longer than a configured age, so their
 // parts stop holding space (compaction reclaims the records later). A job of jobs/runner.ts.
-import { startJob } from './jobs/runner.js';
+import { startJob, type JobGate } from './jobs/runner.js';
 import { sweepAbandonedUploads } from './multipart.js';
 import type { Layers } from './objects.js';
 
@@ -15,7 +15,7 @@ export interface UploadSweeper {
   stop(): Promise<void>;
 }
 
-export function startUploadSweeper(layers: Layers, maxAgeMs: number, log: (line: string) => void): UploadSweeper {
+export function startUploadSweeper(layers: Layers, maxAgeMs: number, log: (line: string) => void, gate?: JobGate): UploadSweeper {
   // Look ten times per age, so an upload is swept at most 10% after it expires.
   const intervalMs = Math.min(SWEEP_INTERVAL_MS_MAX, Math.max(SWEEP_INTERVAL_MS_MIN, Math.floor(maxAgeMs / 10)));
   return startJob<true>({
@@ -27,5 +27,5 @@ export function startUploadSweeper(layers: Layers, maxAgeMs: number, log: (line:
       if (aborted > 0) log(`upload sweeper: aborted ${aborted} multipart upload(s) idle for over ${maxAgeMs / 1000} s`);
     },
     onError: (error) => log(`upload sweeper: ${String(error)}`),
-  });
+  }, gate);
 }

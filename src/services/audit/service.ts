@@ -10,7 +10,7 @@ import { addAuditCounts, emptyAuditCounts } from '../../storage/erasure/shard-au
 import type { Layers } from '../objects.js';
 import { walkIndex } from './engine.js';
 import { countObjectVersions } from '../version-count.js';
-import { JobRunner, startJob } from '../jobs/runner.js';
+import { JobRunner, startJob, type JobGate } from '../jobs/runner.js';
 import { StatusWriter } from '../jobs/status-writer.js';
 import { AuditFiles, type AuditCursor, type AuditRequest, type AuditRun, type AuditStatus, type WorkerRepairState } from './files.js';
 
@@ -32,6 +32,8 @@ export interface AuditServiceOptions {
   /** 0 disables the background scrub (a requested pass then runs without a cap). */
   scrubRateMbPerSecond: number;
   runsBackgroundWork: boolean;
+  /** Asked before each background pass (the repair queue is every process's own); absent: always yes. */
+  gate?: JobGate;
   log: (line: string) => void;
   env?: NodeJS.ProcessEnv;
 }
@@ -153,7 +155,7 @@ function startBackgroundAudit(layers: Layers, files: AuditFiles, options: AuditS
       if (finished && plan.kind === 'scrub') nextScrubAtMs = Date.now() + pauseMs;
     },
     onError: (error) => options.log(`audit: ${error instanceof Error ? error.stack : String(error)}`),
-  });
+  }, options.gate);
   return runner.start();
 }
 

@@ -3,7 +3,7 @@
 // goes to DATA/compaction/status.json, which any worker serves. See pass.ts for what a pass does,
 // jobs/runner.ts for the polling, single flight and stop.
 
-import { startJob } from '../jobs/runner.js';
+import { startJob, type JobGate } from '../jobs/runner.js';
 import { StatusWriter } from '../jobs/status-writer.js';
 import type { Layers } from '../objects.js';
 import { runCompactionPass, type CompactionSettings } from './pass.js';
@@ -26,7 +26,9 @@ export interface CompactionServiceSettings extends CompactionSettings {
   intervalMs: number;
 }
 
-export function startCompactionService(layers: Layers, files: CompactionFiles, settings: CompactionServiceSettings, log: (line: string) => void): { stop(): Promise<void> } {
+export function startCompactionService(
+  layers: Layers, files: CompactionFiles, settings: CompactionServiceSettings, log: (line: string) => void, gate?: JobGate,
+): { stop(): Promise<void> } {
   let nextPassAtMs = settings.intervalMs > 0 ? Date.now() + settings.intervalMs : Number.POSITIVE_INFINITY;
   return startJob<true>({
     name: 'compaction',
@@ -53,7 +55,7 @@ export function startCompactionService(layers: Layers, files: CompactionFiles, s
       }
     },
     onError: (error) => log(`compaction: ${(error as Error).message}`),
-  });
+  }, gate);
 }
 
 /** One pass, its progress in status.json; a pass that fails says so there (and in the log). */

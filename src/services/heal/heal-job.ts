@@ -8,7 +8,7 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ObjectRecord } from '../../index/types.js';
-import { startJob } from '../jobs/runner.js';
+import { startJob, type JobGate } from '../jobs/runner.js';
 import { StatusWriter } from '../jobs/status-writer.js';
 import type { Layers } from '../objects.js';
 import { countObjectVersions } from '../version-count.js';
@@ -24,7 +24,7 @@ export interface HealService {
   stop(): Promise<void>;
 }
 
-export function startHealService(layers: Layers, files: HealFiles, log: (line: string) => void): HealService {
+export function startHealService(layers: Layers, files: HealFiles, log: (line: string) => void, gate?: JobGate): HealService {
   const set = layers.storage.erasureSet;
   const pending = new Set<number>();
   let explicitRequest = false;
@@ -72,7 +72,7 @@ export function startHealService(layers: Layers, files: HealFiles, log: (line: s
       const text = error instanceof Error ? (during === 'pass' ? error.stack ?? error.message : error.message) : String(error);
       log(during === 'pass' ? `heal: job failed: ${text}` : `heal: ${text}`);
     },
-  });
+  }, gate);
 }
 
 async function runJob(layers: Layers, files: HealFiles, status: HealStatus, log: (line: string) => void, stopping: () => boolean): Promise<void> {

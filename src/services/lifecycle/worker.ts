@@ -1,7 +1,7 @@
 // Background worker: applies every bucket's lifecycle configuration, one pass at a time, every
 // `intervalMs` (a job of jobs/runner.ts). The server runs it in exactly one process (see
 // server-command.ts). A pass never throws out of here; what it could not do is done on a later pass.
-import { startJob } from '../jobs/runner.js';
+import { startJob, type JobGate } from '../jobs/runner.js';
 import type { Layers } from '../objects.js';
 import { runLifecyclePass, type PassTotals } from './pass.js';
 
@@ -34,7 +34,7 @@ function describe(totals: PassTotals): string | undefined {
   return parts.length === 0 ? undefined : parts.join(', ');
 }
 
-export function startLifecycleWorker(layers: Layers, settings: LifecycleSettings, log: (line: string) => void): LifecycleWorker {
+export function startLifecycleWorker(layers: Layers, settings: LifecycleSettings, log: (line: string) => void, gate?: JobGate): LifecycleWorker {
   return startJob<true>({
     name: 'lifecycle',
     pollIntervalMs: settings.intervalMs,
@@ -45,5 +45,5 @@ export function startLifecycleWorker(layers: Layers, settings: LifecycleSettings
       if (summary !== undefined) log(`lifecycle: ${summary}`);
     },
     onError: (error) => log(`lifecycle: pass failed (retried next interval): ${String(error)}`),
-  });
+  }, gate);
 }

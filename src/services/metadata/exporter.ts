@@ -10,7 +10,7 @@ import { maintainInventory } from './inventory.js';
 import { JOURNAL_TABLE_NAME } from './names.js';
 import { snapshotRequest } from './sources.js';
 import { MetadataWorkerContext, type MetadataWorkerOptions } from './worker-context.js';
-import { startJob } from '../jobs/runner.js';
+import { startJob, type JobGate } from '../jobs/runner.js';
 import type { Layers } from '../objects.js';
 
 /** How often the exporter looks for new journal rows: well inside AWS's "within minutes", ≤ 5 s. */
@@ -52,7 +52,7 @@ async function upkeep(worker: MetadataWorkerContext, failing: Set<string>): Prom
   }
 }
 
-export async function startMetadataExporter(layers: Layers, options: MetadataExporterOptions): Promise<MetadataExporter> {
+export async function startMetadataExporter(layers: Layers, options: MetadataExporterOptions, gate?: JobGate): Promise<MetadataExporter> {
   const worker = await MetadataWorkerContext.open(layers, options);
   const failing = new Set<string>();
   let nextUpkeepMs = 0;
@@ -82,7 +82,7 @@ export async function startMetadataExporter(layers: Layers, options: MetadataExp
       delayAfterFailureMs = retryDelayMs;
       retryDelayMs = Math.min(RETRY_DELAY_MS_MAX, retryDelayMs * 2);
     },
-  });
+  }, gate);
   return {
     async stop() {
       await runner.stop();
