@@ -96,8 +96,8 @@ export async function startAuditService(layers: Layers, options: AuditServiceOpt
   return {
     control,
     async stop() {
-      await drain.stop();
-      await background?.stop();
+      // Both aborted at once: the walk in flight stops at its next object.
+      await Promise.all([drain.stop(), background?.stop()]);
       await files.removeWorker(process.pid).catch(() => undefined);
     },
   };
