@@ -132,7 +132,7 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers): { st
     `upload sweeper, heal, compaction (${settings.compaction.intervalMs > 0 ? `a pass every ${settings.compaction.intervalMs / 1000} s` : 'when asked'})`);
   return {
     async stop() {
-      sweeper.stop();
+      await sweeper.stop();
       await lifecycle.stop();
       await heal.stop();
       await compaction.stop();

@@ -1,7 +1,8 @@
 // Small JSON files that background jobs share with every worker of a server, under the data
-// directory (heal, compaction): each is replaced whole (write a temporary file, rename), so a reader
-// never sees half of one, and a reader refuses one larger than it could have written.
+// directory (audit, heal, compaction): each is replaced whole (write a temporary file, rename), so a
+// reader never sees half of one, and a reader refuses one larger than it could have written.
 
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -23,7 +24,8 @@ export class StateFiles {
   async write(name: string, value: unknown): Promise<void> {
     await fs.mkdir(this.directory, { recursive: true });
     const path = join(this.directory, name);
-    const temporary = `${path}.${process.pid}.tmp`;
+    // Unique per write: two writes of one file at once (two admin requests) must not share one.
+    const temporary = `${path}.${process.pid}.${randomUUID()}.tmp`;
     await fs.writeFile(temporary, JSON.stringify(value), { mode: 0o600 });
     await fs.rename(temporary, path);
   }

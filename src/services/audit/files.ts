@@ -1,17 +1,15 @@
 // The audit's shared place: small JSON files under DATA_DIR/audit/, so every worker of a cluster
 // sees one state. Only the background worker writes status.json (the audit runs there alone); any
 // worker writes request.json (an admin asked for a pass) and its own workers/PID.json (its repair
-// queue). Each file is replaced whole (write a temporary file, rename), so readers never see half.
+// queue). Each file is replaced whole (state-files.ts), so readers never see half.
 
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditCounts } from '../../storage/index.js';
+import { StateFiles } from '../state-files.js';
 
 /** A worker's file older than this belongs to a process that is gone: not counted. */
 export const WORKER_FILE_STALE_MS = 15_000;
-/** Bound on what a reader accepts from one of these files. */
-const AUDIT_FILE_SIZE_BYTES_MAX = 64 * 1024;
 
 export interface AuditRequest {
   id: string;
@@ -62,39 +60,13 @@ export function auditDirectory(dataDirectory: string): string {
   return join(dataDirectory, 'audit');
 }
 
-async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomUUID()}.tmp`;
-  await fs.writeFile(temporary, JSON.stringify(value));
-  await fs.rename(temporary, path);
-}
-
-async function readJson<T>(path: string): Promise<T | undefined> {
-  let text: string;
-  try {
-    const handle = await fs.open(path, 'r');
-    try {
-      const buffer = Buffer.alloc(AUDIT_FILE_SIZE_BYTES_MAX);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      text = buffer.subarray(0, bytesRead).toString('utf8');
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return undefined;
-  }
-}
-
 export class AuditFiles {
   readonly directory: string;
+  private readonly files: StateFiles;
 
   constructor(dataDirectory: string) {
     this.directory = auditDirectory(dataDirectory);
+    this.files = new StateFiles(this.directory);
   }
 
   async prepare(): Promise<void> {
@@ -102,24 +74,24 @@ export class AuditFiles {
   }
 
   readRequest(): Promise<AuditRequest | undefined> {
-    return readJson<AuditRequest>(join(this.directory, 'request.json'));
+    return this.files.read<AuditRequest>('request.json');
   }
 
   async writeRequest(request: AuditRequest): Promise<void> {
     await this.prepare();
-    await writeJsonAtomically(join(this.directory, 'request.json'), request);
+    await this.files.write('request.json', request);
   }
 
   readStatus(): Promise<AuditStatus | undefined> {
-    return readJson<AuditStatus>(join(this.directory, 'status.json'));
+    return this.files.read<AuditStatus>('status.json');
   }
 
   writeStatus(status: AuditStatus): Promise<void> {
-    return writeJsonAtomically(join(this.directory, 'status.json'), status);
+    return this.files.write('status.json', status);
   }
 
   writeWorker(state: WorkerRepairState): Promise<void> {
-    return writeJsonAtomically(join(this.directory, 'workers', `${state.pid}.json`), state);
+    return this.files.write(join('workers', `${state.pid}.json`), state);
   }
 
   async removeWorker(pid: number): Promise<void> {
@@ -134,7 +106,7 @@ export class AuditFiles {
     } catch {
       return [];
     }
-    const states = await Promise.all(names.filter((name) => /^\d+\.json$/.test(name)).map((name) => readJson<WorkerRepairState>(join(this.directory, 'workers', name))));
+    const states = await Promise.all(names.filter((name) => /^\d+\.json$/.test(name)).map((name) => this.files.read<WorkerRepairState>(join('workers', name))));
     return states.filter((state): state is WorkerRepairState => state !== undefined && nowMs - state.updatedAtMs <= WORKER_FILE_STALE_MS);
   }
 }

@@ -1,16 +1,13 @@
-// Prometheus text exposition (format 0.0.4) of the audit and repair counters. Written by hand, not
-// with prom-client: the values are not this process's counters but the cluster's, read from the
-// audit's shared files at each scrape, and seven lines of text need no registry.
+// The audit and repair counters in Prometheus text format (jobs/metrics-text.ts): the cluster's
+// figures, read from the audit's shared files at each scrape.
 
+import { escapeLabel, MetricsText } from '../jobs/metrics-text.js';
 import type { AuditControl } from './service.js';
 
 export async function renderMetrics(control: AuditControl): Promise<string> {
   const { status, workers } = await control.status();
-  const lines: string[] = [];
-  const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: Array<[labels: string, value: number]>) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
-  };
+  const text = new MetricsText();
+  const metric = text.add.bind(text);
   const totals = status.totals;
   metric('cairn_audit_records_checked_total', 'counter', 'Records read and verified by the audit and the scrub.', [['', totals.recordsChecked]]);
   metric('cairn_audit_bytes_checked_total', 'counter', 'Record bytes read and verified by the audit and the scrub.', [['', totals.bytesChecked]]);
@@ -31,9 +28,5 @@ export async function renderMetrics(control: AuditControl): Promise<string> {
   }
   metric('cairn_drive_online', 'gauge', 'Whether a drive is online (1) or offline (0).',
     [...drives].sort(([a], [b]) => a - b).map(([driveIndex, drive]) => [`{drive="${driveIndex}",path="${escapeLabel(drive.path)}"}`, drive.online ? 1 : 0]));
-  return `${lines.join('\n')}\n`;
-}
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return text.text();
 }

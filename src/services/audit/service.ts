@@ -1,7 +1,8 @@
 // The durability audit as a service. Every process drains its own repair queue (the shards its
 // reads found damaged) and publishes its queue in DATA_DIR/audit/workers/PID.json. The background
 // worker alone walks the index: an admin's full pass when one is requested (request.json), else
-// the background scrub at the --scrub-rate cap, resuming from the cursor in status.json.
+// the background scrub at the --scrub-rate cap, resuming from the cursor in status.json. Both are
+// jobs of jobs/runner.ts (polling, single flight, stop).
 
 import { randomUUID } from 'node:crypto';
 import type { AuditCounts } from '../../storage/index.js';
@@ -9,6 +10,8 @@ import { addAuditCounts, emptyAuditCounts } from '../../storage/erasure/shard-au
 import type { Layers } from '../objects.js';
 import { walkIndex } from './engine.js';
 import { countObjectVersions } from '../version-count.js';
+import { JobRunner, startJob, type JobGate } from '../jobs/runner.js';
+import { StatusWriter } from '../jobs/status-writer.js';
 import { AuditFiles, type AuditCursor, type AuditRequest, type AuditRun, type AuditStatus, type WorkerRepairState } from './files.js';
 
 /** How often the background worker looks for a requested pass (and a scrub slice checks for one). */
@@ -29,6 +32,8 @@ export interface AuditServiceOptions {
   /** 0 disables the background scrub (a requested pass then runs without a cap). */
   scrubRateMbPerSecond: number;
   runsBackgroundWork: boolean;
+  /** Asked before each background pass (the repair queue is every process's own); absent: always yes. */
+  gate?: JobGate;
   log: (line: string) => void;
   env?: NodeJS.ProcessEnv;
 }
@@ -53,7 +58,6 @@ export async function startAuditService(layers: Layers, options: AuditServiceOpt
   const files = new AuditFiles(options.dataDirectory);
   await files.prepare();
   const queueTotals = emptyAuditCounts();
-  let stopping = false;
   const publishWorker = async () => {
     const stats = layers.storage.stats;
     const drives = stats.erasure?.drives ?? [{ driveIndex: 0, path: '', online: true }];
@@ -62,18 +66,20 @@ export async function startAuditService(layers: Layers, options: AuditServiceOpt
       queueUnrecoverable: queueTotals.unrecoverable, drivesOnline: drives, updatedAtMs: Date.now(),
     });
   };
-  let draining: Promise<void> = Promise.resolve();
-  const drainTimer = setInterval(() => {
-    draining = draining.then(async () => {
-      if (stopping) return;
+  // Every process drains its own queue (the shards its own reads found damaged).
+  const drain = startJob<true>({
+    name: 'repair_queue',
+    pollIntervalMs: REPAIR_DRAIN_INTERVAL_MS,
+    next: async () => true,
+    async pass() {
       addAuditCounts(queueTotals, await layers.storage.drainRepairQueue(REPAIR_DRAIN_BATCH_SHARDS));
       await publishWorker();
-    }).catch((error: unknown) => options.log(`repair queue: ${String(error)}`));
-  }, REPAIR_DRAIN_INTERVAL_MS);
-  drainTimer.unref();
+    },
+    onError: (error) => options.log(`repair queue: ${String(error)}`),
+  });
   await publishWorker();
 
-  const background = options.runsBackgroundWork ? runBackgroundAudit(layers, files, options, () => stopping) : Promise.resolve();
+  const background = options.runsBackgroundWork ? startBackgroundAudit(layers, files, options) : undefined;
   const control: AuditControl = {
     async requestAudit(repair) {
       const id = randomUUID();
@@ -90,10 +96,8 @@ export async function startAuditService(layers: Layers, options: AuditServiceOpt
   return {
     control,
     async stop() {
-      stopping = true;
-      clearInterval(drainTimer);
-      await draining;
-      await background;
+      // Both aborted at once: the walk in flight stops at its next object.
+      await Promise.all([drain.stop(), background?.stop()]);
       await files.removeWorker(process.pid).catch(() => undefined);
     },
   };
@@ -104,14 +108,9 @@ function scrubPauseMs(env: NodeJS.ProcessEnv): number {
   return Number.isFinite(given) && given >= 0 ? given : SCRUB_PAUSE_MS_DEFAULT;
 }
 
-/** The background worker's loop: requested passes first, the scrub in between. */
-async function runBackgroundAudit(layers: Layers, files: AuditFiles, options: AuditServiceOptions, stopping: () => boolean): Promise<void> {
-  const status = (await files.readStatus()) ?? emptyStatus();
-  if (status.run?.state === 'running') {
-    // The process that ran it is gone: say so, or `cairn admin audit` would wait for it forever.
-    Object.assign(status.run, { state: 'failed', error: 'the server restarted during the pass', finishedAtMs: Date.now() });
-    await files.writeStatus({ ...status, updatedAtMs: Date.now() });
-  }
+/** The background worker's job: requested passes first, the scrub in between. */
+function startBackgroundAudit(layers: Layers, files: AuditFiles, options: AuditServiceOptions): JobRunner<WalkPlan> {
+  let status = emptyStatus();
   const bytesPerSecond = options.scrubRateMbPerSecond * BYTES_PER_MB;
   const pauseMs = scrubPauseMs(options.env ?? process.env);
   let nextScrubAtMs = 0;
@@ -125,23 +124,39 @@ async function runBackgroundAudit(layers: Layers, files: AuditFiles, options: Au
     }
     return pendingRequest !== undefined && pendingRequest.id !== status.run?.id;
   };
-  while (!stopping()) {
-    try {
+  const runner: JobRunner<WalkPlan> = new JobRunner<WalkPlan>({
+    name: 'audit',
+    pollIntervalMs: REQUEST_POLL_INTERVAL_MS,
+    firstPollMs: 0,
+    async recover() {
+      status = (await files.readStatus()) ?? emptyStatus();
+      if (status.run?.state === 'running') {
+        // The process that ran it is gone: say so, or `cairn admin audit` would wait for it forever.
+        Object.assign(status.run, { state: 'failed', error: 'the server restarted during the pass', finishedAtMs: Date.now() });
+        await files.writeStatus({ ...status, updatedAtMs: Date.now() });
+      }
+      return undefined;
+    },
+    async next() {
       pendingRequest = await files.readRequest();
       if (pendingRequest !== undefined && pendingRequest.id !== status.run?.id) {
-        await runWalk(layers, files, status, options, { kind: 'full', id: pendingRequest.id, repair: pendingRequest.repair, bytesPerSecond, cursor: null, stop: stopping });
-      } else if (bytesPerSecond > 0 && Date.now() >= nextScrubAtMs) {
-        const finished = await runWalk(layers, files, status, options, {
-          kind: 'scrub', id: status.scrub.current?.id ?? randomUUID(), repair: true, bytesPerSecond, cursor: status.scrub.cursor,
-          stop: () => stopping() || requestWaiting(),
-        });
-        if (finished) nextScrubAtMs = Date.now() + pauseMs;
+        return { kind: 'full', id: pendingRequest.id, repair: pendingRequest.repair, bytesPerSecond, cursor: null, stop: () => runner.signal.aborted };
       }
-    } catch (error) {
-      options.log(`audit: ${error instanceof Error ? error.stack : String(error)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, REQUEST_POLL_INTERVAL_MS));
-  }
+      if (bytesPerSecond > 0 && Date.now() >= nextScrubAtMs) {
+        return {
+          kind: 'scrub', id: status.scrub.current?.id ?? randomUUID(), repair: true, bytesPerSecond, cursor: status.scrub.cursor,
+          stop: () => runner.signal.aborted || requestWaiting(),
+        };
+      }
+      return undefined;
+    },
+    async pass(plan) {
+      const finished = await runWalk(layers, files, status, options, plan);
+      if (finished && plan.kind === 'scrub') nextScrubAtMs = Date.now() + pauseMs;
+    },
+    onError: (error) => options.log(`audit: ${error instanceof Error ? error.stack : String(error)}`),
+  }, options.gate);
+  return runner.start();
 }
 
 interface WalkPlan {
@@ -166,20 +181,15 @@ async function runWalk(layers: Layers, files: AuditFiles, status: AuditStatus, o
     status.scrub.current = run;
   }
   if (resumed === null) run.objectsTotal = await countObjectVersions(layers);
-  await files.writeStatus({ ...status, updatedAtMs: Date.now() });
+  const writer = new StatusWriter((value: AuditStatus) => files.writeStatus(value), STATUS_WRITE_INTERVAL_MS, (error) => options.log(`audit: status: ${String(error)}`));
+  await writer.flush({ ...status, updatedAtMs: Date.now() });
   const checkedBefore = run.objectsChecked;
-  let lastWriteMs = performance.now();
-  let writing: Promise<void> = Promise.resolve();
   const onProgress = (found: AuditCounts, objectsChecked: number, cursor: AuditCursor) => {
     addAuditCounts(run.counts, found);
     addAuditCounts(status.totals, found);
     run.objectsChecked = checkedBefore + objectsChecked;
     if (plan.kind === 'scrub') status.scrub.cursor = cursor;
-    if (performance.now() - lastWriteMs >= STATUS_WRITE_INTERVAL_MS) {
-      lastWriteMs = performance.now();
-      const snapshot: AuditStatus = JSON.parse(JSON.stringify({ ...status, updatedAtMs: Date.now() }));
-      writing = writing.then(() => files.writeStatus(snapshot)).catch((error: unknown) => options.log(`audit: status: ${String(error)}`));
-    }
+    writer.progress(() => structuredClone({ ...status, updatedAtMs: Date.now() }));
   };
   let finished = false;
   try {
@@ -200,8 +210,7 @@ async function runWalk(layers: Layers, files: AuditFiles, status: AuditStatus, o
     status.scrub.cursor = null;
     if (run.state === 'done') status.scrub.passesCompleted += 1;
   }
-  await writing;
-  await files.writeStatus({ ...status, updatedAtMs: Date.now() });
+  await writer.flush({ ...status, updatedAtMs: Date.now() });
   if (run.state !== 'running') {
     const { recordsChecked, corruptFound, repaired, unrecoverable } = run.counts;
     options.log(`audit: ${plan.kind} pass ${run.id} ${run.state}: ${recordsChecked} records checked, ${corruptFound} corrupt, ${repaired} repaired, ${unrecoverable} unrecoverable`);

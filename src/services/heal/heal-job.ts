@@ -4,10 +4,12 @@
 // the index still has the placement the job read (replacePlacement, one index write transaction),
 // else the current one is healed again. Started by a replacement
 // drive being formatted, or by POST /_cairn/admin/heal; resumable (its cursor is in status.json);
-// rate-limited to HEAL_OBJECTS_PER_SECOND_MAX.
+// rate-limited to HEAL_OBJECTS_PER_SECOND_MAX. Polled, run and stopped by jobs/runner.ts.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ObjectRecord } from '../../index/types.js';
+import { startJob, type JobGate } from '../jobs/runner.js';
+import { StatusWriter } from '../jobs/status-writer.js';
 import type { Layers } from '../objects.js';
 import { countObjectVersions } from '../version-count.js';
 import { healSegment, healUploadParts } from './heal-segments.js';
@@ -22,61 +24,55 @@ export interface HealService {
   stop(): Promise<void>;
 }
 
-export function startHealService(layers: Layers, files: HealFiles, log: (line: string) => void): HealService {
+export function startHealService(layers: Layers, files: HealFiles, log: (line: string) => void, gate?: JobGate): HealService {
   const set = layers.storage.erasureSet;
   const pending = new Set<number>();
   let explicitRequest = false;
-  let running: Promise<void> | null = null;
-  let stopping = false;
   set?.replacements.onReplaced((driveIndex) => pending.add(driveIndex));
   for (const driveIndex of set?.replacements.replaced ?? []) pending.add(driveIndex);
 
-  const launch = (status: HealStatus) => {
-    running = runJob(layers, files, status, log, () => stopping)
-      .catch((error: Error) => log(`heal: job failed: ${error.stack ?? error.message}`))
-      .finally(() => {
-        running = null;
-      });
-  };
-
-  const poll = async () => {
-    if (stopping || set === null) return;
+  // Taken while a job runs too: the drives wait in `pending` for the next job.
+  const takeRequest = async () => {
+    if (set === null) return;
     const request = await files.takeRequest();
-    if (request !== undefined) {
-      const drives = request.drives.length > 0 ? request.drives.map((drive) => drive - 1) : set.drives.map((_, index) => index);
-      for (const driveIndex of drives) pending.add(driveIndex);
-      explicitRequest = true;
-    }
-    if (running !== null || pending.size === 0) return;
-    // A drive just formatted comes online in the same health check: wait for it, unless asked.
-    if (!explicitRequest && [...pending].some((driveIndex) => !set.drives[driveIndex]!.online)) return;
-    const drives = [...pending].sort((a, b) => a - b).map((driveIndex) => driveIndex + 1);
-    pending.clear();
-    explicitRequest = false;
-    const status: HealStatus = {
-      state: 'running', drives, startedAt: new Date().toISOString(), objectsTotal: await countObjectVersions(layers),
-      objectsDone: 0, shardsChecked: 0, shardsHealed: 0, shardsUnhealable: 0, placementConflicts: 0,
-    };
-    log(`heal: healing drive(s) ${drives.join(', ')}: ${status.objectsTotal} object versions to check`);
-    launch(status);
+    if (request === undefined) return;
+    const drives = request.drives.length > 0 ? request.drives.map((drive) => drive - 1) : set.drives.map((_, index) => index);
+    for (const driveIndex of drives) pending.add(driveIndex);
+    explicitRequest = true;
   };
 
-  void (async () => {
-    const previous = await files.readStatus();
-    if (previous.state === 'running' && set !== null) {
+  return startJob<HealStatus>({
+    name: 'heal',
+    pollIntervalMs: HEAL_POLL_INTERVAL_MS,
+    async recover() {
+      const previous = await files.readStatus();
+      if (previous.state !== 'running' || set === null) return undefined;
       log(`heal: resuming the heal of drive(s) ${previous.drives.join(', ')} at ${previous.objectsDone} of ${previous.objectsTotal} object versions`);
-      launch(previous);
-    }
-  })();
-  const timer = setInterval(() => void poll().catch((error: Error) => log(`heal: ${error.message}`)), HEAL_POLL_INTERVAL_MS);
-  timer.unref();
-  return {
-    async stop() {
-      stopping = true;
-      clearInterval(timer);
-      await running;
+      return previous;
     },
-  };
+    duringPass: takeRequest,
+    async next() {
+      if (set === null) return undefined;
+      await takeRequest();
+      if (pending.size === 0) return undefined;
+      // A drive just formatted comes online in the same health check: wait for it, unless asked.
+      if (!explicitRequest && [...pending].some((driveIndex) => !set.drives[driveIndex]!.online)) return undefined;
+      const drives = [...pending].sort((a, b) => a - b).map((driveIndex) => driveIndex + 1);
+      pending.clear();
+      explicitRequest = false;
+      const status: HealStatus = {
+        state: 'running', drives, startedAt: new Date().toISOString(), objectsTotal: await countObjectVersions(layers),
+        objectsDone: 0, shardsChecked: 0, shardsHealed: 0, shardsUnhealable: 0, placementConflicts: 0,
+      };
+      log(`heal: healing drive(s) ${drives.join(', ')}: ${status.objectsTotal} object versions to check`);
+      return status;
+    },
+    pass: (status, { signal }) => runJob(layers, files, status, log, () => signal.aborted),
+    onError: (error, during) => {
+      const text = error instanceof Error ? (during === 'pass' ? error.stack ?? error.message : error.message) : String(error);
+      log(during === 'pass' ? `heal: job failed: ${text}` : `heal: ${text}`);
+    },
+  }, gate);
 }
 
 async function runJob(layers: Layers, files: HealFiles, status: HealStatus, log: (line: string) => void, stopping: () => boolean): Promise<void> {
@@ -84,12 +80,8 @@ async function runJob(layers: Layers, files: HealFiles, status: HealStatus, log:
   const buckets = (await layers.index.listBuckets()).map((bucket) => bucket.name).sort();
   const startedAtMs = Date.now();
   let processed = 0;
-  let lastWriteMs = 0;
-  const save = async (force = false) => {
-    if (!force && Date.now() - lastWriteMs < HEAL_STATUS_WRITE_INTERVAL_MS) return;
-    lastWriteMs = Date.now();
-    await files.writeStatus(status);
-  };
+  const writer = new StatusWriter((value: HealStatus) => files.writeStatus(value), HEAL_STATUS_WRITE_INTERVAL_MS, (error) => log(`heal: status: ${String(error)}`));
+  const save = async (force = false) => (force ? writer.flush(status) : writer.progress(() => structuredClone(status)));
   await save(true);
   await healUploadParts(layers, buckets, targets, status, stopping);
   const firstBucket = status.cursor === undefined ? 0 : Math.max(0, buckets.findIndex((name) => name >= status.cursor!.bucket));

@@ -1,6 +1,7 @@
 // Background worker: applies every bucket's lifecycle configuration, one pass at a time, every
-// `intervalMs`. The server runs it in exactly one process (see server-command.ts). A pass never
-// throws out of here; what it could not do is done on a later pass.
+// `intervalMs` (a job of jobs/runner.ts). The server runs it in exactly one process (see
+// server-command.ts). A pass never throws out of here; what it could not do is done on a later pass.
+import { startJob, type JobGate } from '../jobs/runner.js';
 import type { Layers } from '../objects.js';
 import { runLifecyclePass, type PassTotals } from './pass.js';
 
@@ -33,36 +34,16 @@ function describe(totals: PassTotals): string | undefined {
   return parts.length === 0 ? undefined : parts.join(', ');
 }
 
-export function startLifecycleWorker(layers: Layers, settings: LifecycleSettings, log: (line: string) => void): LifecycleWorker {
-  let stopping = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-
-  const pass = async (): Promise<void> => {
-    try {
-      const totals = await runLifecyclePass({ layers, dayMs: settings.dayMs, nowMs: Date.now(), shouldStop: () => stopping, log });
+export function startLifecycleWorker(layers: Layers, settings: LifecycleSettings, log: (line: string) => void, gate?: JobGate): LifecycleWorker {
+  return startJob<true>({
+    name: 'lifecycle',
+    pollIntervalMs: settings.intervalMs,
+    next: async () => true,
+    async pass(_work, { signal }) {
+      const totals = await runLifecyclePass({ layers, dayMs: settings.dayMs, nowMs: Date.now(), shouldStop: () => signal.aborted, log });
       const summary = describe(totals);
       if (summary !== undefined) log(`lifecycle: ${summary}`);
-    } catch (error) {
-      log(`lifecycle: pass failed (retried next interval): ${String(error)}`);
-    }
-  };
-  const schedule = () => {
-    if (stopping) return;
-    timer = setTimeout(() => {
-      running = pass().finally(() => {
-        running = undefined;
-        schedule();
-      });
-    }, settings.intervalMs);
-    timer.unref();
-  };
-  schedule();
-  return {
-    async stop() {
-      stopping = true;
-      clearTimeout(timer);
-      await running;
     },
-  };
+    onError: (error) => log(`lifecycle: pass failed (retried next interval): ${String(error)}`),
+  }, gate);
 }

@@ -1,7 +1,8 @@
 // Background worker for S3 Metadata (one per server: the standalone process, or one chosen cluster
 // worker). Every second it exports the journal rows written since (so a change reaches its Parquet
 // file within a few seconds), and every few seconds it looks after each bucket's tables: inventory
-// backfill and base rewrites, merging small journal files, record expiration.
+// backfill and base rewrites, merging small journal files, record expiration. A job of
+// jobs/runner.ts, which times the rounds and stops them.
 import type { JournalTableState, StoredMetadataConfiguration } from './configuration.js';
 import { exportJournalBatch, EXPORT_ROWS_PER_BATCH_MAX } from './journal-export.js';
 import { compactJournal, expireJournal } from './journal-upkeep.js';
@@ -9,6 +10,7 @@ import { maintainInventory } from './inventory.js';
 import { JOURNAL_TABLE_NAME } from './names.js';
 import { snapshotRequest } from './sources.js';
 import { MetadataWorkerContext, type MetadataWorkerOptions } from './worker-context.js';
+import { startJob, type JobGate } from '../jobs/runner.js';
 import type { Layers } from '../objects.js';
 
 /** How often the exporter looks for new journal rows: well inside AWS's "within minutes", ≤ 5 s. */
@@ -50,48 +52,40 @@ async function upkeep(worker: MetadataWorkerContext, failing: Set<string>): Prom
   }
 }
 
-export async function startMetadataExporter(layers: Layers, options: MetadataExporterOptions): Promise<MetadataExporter> {
+export async function startMetadataExporter(layers: Layers, options: MetadataExporterOptions, gate?: JobGate): Promise<MetadataExporter> {
   const worker = await MetadataWorkerContext.open(layers, options);
   const failing = new Set<string>();
-  let stopping = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
   let nextUpkeepMs = 0;
   let retryDelayMs = RETRY_DELAY_MS_MIN;
+  let delayAfterFailureMs = RETRY_DELAY_MS_MIN;
 
-  async function round(): Promise<void> {
-    // A full batch means more are waiting: keep going (the backlog is worked off at full speed).
-    while (!stopping && (await exportJournalBatch(worker, failing)) === EXPORT_ROWS_PER_BATCH_MAX);
-    if (!stopping && Date.now() >= nextUpkeepMs) {
-      await upkeep(worker, failing);
-      nextUpkeepMs = Date.now() + UPKEEP_INTERVAL_MS;
-    }
-  }
-
-  function schedule(delayMs: number): void {
-    if (stopping) return;
-    timer = setTimeout(() => {
-      running = round().then(
-        () => {
-          retryDelayMs = RETRY_DELAY_MS_MIN;
-          schedule(EXPORT_INTERVAL_MS);
-        },
-        (error: unknown) => {
-          worker.log(`round failed (retrying in ${retryDelayMs / 1000} s): ${error instanceof Error ? error.stack : String(error)}`);
-          schedule(retryDelayMs);
-          retryDelayMs = Math.min(RETRY_DELAY_MS_MAX, retryDelayMs * 2);
-        },
-      );
-    }, delayMs);
-    timer.unref();
-  }
-
-  schedule(0);
+  const runner = startJob<true>({
+    name: 'metadata_export',
+    pollIntervalMs: EXPORT_INTERVAL_MS,
+    firstPollMs: 0,
+    afterPassMs(failed) {
+      if (failed) return delayAfterFailureMs;
+      retryDelayMs = RETRY_DELAY_MS_MIN;
+      return EXPORT_INTERVAL_MS;
+    },
+    next: async () => true,
+    async pass(_work, { signal }) {
+      // A full batch means more are waiting: keep going (the backlog is worked off at full speed).
+      while (!signal.aborted && (await exportJournalBatch(worker, failing)) === EXPORT_ROWS_PER_BATCH_MAX);
+      if (!signal.aborted && Date.now() >= nextUpkeepMs) {
+        await upkeep(worker, failing);
+        nextUpkeepMs = Date.now() + UPKEEP_INTERVAL_MS;
+      }
+    },
+    onError(error) {
+      worker.log(`round failed (retrying in ${retryDelayMs / 1000} s): ${error instanceof Error ? error.stack : String(error)}`);
+      delayAfterFailureMs = retryDelayMs;
+      retryDelayMs = Math.min(RETRY_DELAY_MS_MAX, retryDelayMs * 2);
+    },
+  }, gate);
   return {
     async stop() {
-      stopping = true;
-      if (timer !== undefined) clearTimeout(timer);
-      await running;
+      await runner.stop();
       worker.close();
     },
   };
