@@ -30,7 +30,7 @@ export class ConnectionTracker {
   private readonly openByAddress = new Map<string, number>();
   private readonly stats: ConnectionStats = { open: 0, clientAddresses: 0, accepted: 0, refusedPerClientAddress: 0, refusedTotal: 0 };
 
-  constructor(private readonly limits: ConnectionLimits, private readonly log: (line: string) => void) {}
+  constructor(readonly limits: ConnectionLimits, private readonly log: (line: string) => void) {}
 
   /** Counts (and limits) every connection `server` accepts. */
   attach(server: Server): void {

@@ -65,10 +65,11 @@ export interface FrontendConnectionSettings extends ConnectionLimits {
 }
 
 export interface Frontend {
-  /** The plain-HTTP server. */
-  server: Server;
-  /** The TLS server (made on first use; needs options.tls), sharing handling, limits and shutdown. */
-  tlsServer(): HttpsServer;
+  /**
+   * A new server for one listening address: plain HTTP, or TLS (needs options.tls). Every server
+   * shares the request handling, the connection limits, the body budget and shutdown.
+   */
+  createListener(secure: boolean): Server | HttpsServer;
   /** Process-wide connection and body-budget figures, for /_cairn/metrics. */
   connections: ConnectionTracker;
   bodyBudget: BodyBudget;
@@ -292,20 +293,18 @@ export function createFrontend(options: FrontendOptions): Frontend {
     servers.push(server);
     return server;
   }
-  const server = configure(createServer(serverOptions, onRequest));
-  let secureServer: HttpsServer | undefined;
-  let tlsWatcher: { stop(): void } | undefined;
-  function tlsServer(): HttpsServer {
-    if (secureServer !== undefined) return secureServer;
+  const tlsWatchers: Array<{ stop(): void }> = [];
+  function createListener(secure: boolean): Server | HttpsServer {
+    if (!secure) return configure(createServer(serverOptions, onRequest));
     if (options.tls === undefined) throw new Error('a TLS listener needs --tls-cert and --tls-key');
-    secureServer = configure(createHttpsServer({ ...serverOptions, ...loadTlsOptions(options.tls) }, onRequest));
-    tlsWatcher = watchTlsFiles(options.tls, [secureServer], log);
+    const secureServer = configure(createHttpsServer({ ...serverOptions, ...loadTlsOptions(options.tls) }, onRequest));
+    tlsWatchers.push(watchTlsFiles(options.tls, [secureServer], log));
     return secureServer;
   }
 
   async function shutdown(): Promise<void> {
     shuttingDown = true;
-    tlsWatcher?.stop();
+    for (const watcher of tlsWatchers) watcher.stop();
     const closed = servers.map((each) => new Promise<void>((resolve) => each.close(() => resolve())));
     const deadlineMs = Date.now() + SHUTDOWN_GRACE_MS;
     while (inFlightRequests > 0 && Date.now() < deadlineMs) {
@@ -316,5 +315,5 @@ export function createFrontend(options: FrontendOptions): Frontend {
     await Promise.all(closed);
   }
 
-  return { server, tlsServer, connections, bodyBudget, shutdown };
+  return { createListener, connections, bodyBudget, shutdown };
 }
