@@ -34,10 +34,10 @@ async function usage(): Promise<string> {
   return `usage: cairn <command> [options]
 
 commands:
-  server [--address [http://|https://]HOST:PORT]... [--tls-cert FILE --tls-key FILE] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR] [--drive DRIVE]... [DRIVE...]
+  server [--address HOST:PORT]... [--tls-cert FILE --tls-key FILE] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR] [--drive DRIVE]... [DRIVE...]
       Serve S3. Defaults: --address ${DEFAULT_ADDRESS}, --data ${DEFAULT_DATA_DIRECTORY}, --region ${DEFAULT_REGION},
       --domain localhost (virtual-hosted-style requests to <bucket>.<domain>).
-      --address is repeatable: one listener each. --tls-cert FILE --tls-key FILE (PEM; the certificate
+      --address [http://|https://]HOST:PORT is repeatable: one listener each. --tls-cert FILE --tls-key FILE (PEM; the certificate
           file holds the chain) serve TLS 1.2/1.3 (HTTP/1.1); the files are reloaded when they change.
           With them an address without a scheme is TLS; prefix http:// for plain HTTP beside it, e.g.
           --address 127.0.0.1:9443 --address http://127.0.0.1:9000.
