@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CONNECTION_KEEP_ALIVE_IDLE_MS, CONNECTIONS_PER_CLIENT_ADDRESS_MAX, REQUEST_HEADERS_TIMEOUT_MS } from '../limits.js';
+import { CONNECTION_KEEP_ALIVE_IDLE_MS, CONNECTIONS_PER_CLIENT_ADDRESS_MAX, REQUEST_BODIES_IN_FLIGHT_BYTES_MAX, REQUEST_BODY_BUDGET_WAIT_MS_MAX, REQUEST_BODY_BUFFER_BYTES_MAX, REQUEST_HEADERS_TIMEOUT_MS } from '../limits.js';
 import {
   DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS,
   DEFAULT_ACCOUNT_ID,
@@ -44,6 +44,8 @@ commands:
       --connections-per-client N: open connections one client address may hold (default ${CONNECTIONS_PER_CLIENT_ADDRESS_MAX});
           more from it are refused, others still served. --keep-alive-timeout SECONDS: idle kept-alive
           connections close (default ${CONNECTION_KEEP_ALIVE_IDLE_MS / 1000}). --header-timeout SECONDS: time to send the headers (default ${REQUEST_HEADERS_TIMEOUT_MS / 1000}).
+      --body-budget MiB: request bodies in flight per process (default ${REQUEST_BODIES_IN_FLIGHT_BYTES_MAX / MIB}); past it new bodies wait
+          unread, and after ${REQUEST_BODY_BUDGET_WAIT_MS_MAX / 1000} s are answered 503 SlowDown.
       Storage: without drives, one drive in DIR/drive and the index in DIR. With 2–16 drives (as
       arguments or --drive, or both), an erasure set over them: STANDARD objects are Reed–Solomon
       coded k+m across the drives, REDUCED_REDUNDANCY and EXPRESS_ONEZONE are kept as two copies.
@@ -87,6 +89,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       'connections-per-client': { type: 'string', default: String(CONNECTIONS_PER_CLIENT_ADDRESS_MAX) },
       'keep-alive-timeout': { type: 'string', default: String(CONNECTION_KEEP_ALIVE_IDLE_MS / 1000) },
       'header-timeout': { type: 'string', default: String(REQUEST_HEADERS_TIMEOUT_MS / 1000) },
+      'body-budget': { type: 'string', default: String(REQUEST_BODIES_IN_FLIGHT_BYTES_MAX / MIB) },
       data: { type: 'string' },
       drive: { type: 'string', multiple: true, default: [] },
       index: { type: 'string' },
@@ -162,6 +165,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
 /** --address (repeatable), --tls-cert/--tls-key and the connection limits. */
 function parseListenSettings(values: {
   address: string[]; 'tls-cert'?: string; 'tls-key'?: string; 'connections-per-client': string; 'keep-alive-timeout': string; 'header-timeout': string;
+  'body-budget': string;
 }): Pick<ServerSettings, 'listeners' | 'tls' | 'connections'> {
   const certificatePath = values['tls-cert'];
   const keyPath = values['tls-key'];
@@ -175,7 +179,11 @@ function parseListenSettings(values: {
   const keepAliveIdleMs = nonNegativeNumber('keep-alive-timeout', values['keep-alive-timeout'], 'seconds') * 1000;
   const headersTimeoutMs = nonNegativeNumber('header-timeout', values['header-timeout'], 'seconds') * 1000;
   if (keepAliveIdleMs < 1 || headersTimeoutMs < 1) throw new Error('--keep-alive-timeout and --header-timeout: expected more than 0 seconds');
-  return { listeners, tls, connections: { perClientAddressMax, keepAliveIdleMs, headersTimeoutMs } };
+  const bodyBudgetBytes = Number(values['body-budget']) * MIB;
+  if (!Number.isInteger(bodyBudgetBytes) || bodyBudgetBytes < REQUEST_BODY_BUFFER_BYTES_MAX) {
+    throw new Error(`--body-budget ${values['body-budget']}: expected MiB, at least ${REQUEST_BODY_BUFFER_BYTES_MAX / MIB}`);
+  }
+  return { listeners, tls, connections: { perClientAddressMax, keepAliveIdleMs, headersTimeoutMs, bodyBudgetBytes } };
 }
 
 function nonNegativeNumber(flag: string, text: string, unit: string): number {

@@ -62,7 +62,13 @@ export interface FrontendConnectionSettings extends ConnectionLimits {
   keepAliveIdleMs: number;
   /** A connection that has not sent a request's whole header section by then gets RequestTimeout. */
   headersTimeoutMs: number;
+  /** Bytes of request bodies in flight in this process (see body-budget.ts). */
+  bodyBudgetBytes: number;
 }
+
+/** node checks header deadlines this often (its default, 30 s, would let a short deadline slip). */
+const CONNECTIONS_CHECK_INTERVALS_PER_HEADERS_TIMEOUT = 4;
+const CONNECTIONS_CHECK_INTERVAL_MS_MAX = 30 * 1000;
 
 export interface Frontend {
   /**
@@ -236,10 +242,11 @@ export function createFrontend(options: FrontendOptions): Frontend {
 
   const settings: FrontendConnectionSettings = {
     perClientAddressMax: CONNECTIONS_PER_CLIENT_ADDRESS_MAX, totalMax: CONNECTIONS_PER_PROCESS_MAX,
-    keepAliveIdleMs: CONNECTION_KEEP_ALIVE_IDLE_MS, headersTimeoutMs: REQUEST_HEADERS_TIMEOUT_MS, ...options.connections,
+    keepAliveIdleMs: CONNECTION_KEEP_ALIVE_IDLE_MS, headersTimeoutMs: REQUEST_HEADERS_TIMEOUT_MS, bodyBudgetBytes: REQUEST_BODIES_IN_FLIGHT_BYTES_MAX,
+    ...options.connections,
   };
   const connections = new ConnectionTracker(settings, log);
-  const bodyBudget = new BodyBudget(REQUEST_BODIES_IN_FLIGHT_BYTES_MAX, REQUEST_BODY_BUFFER_BYTES_MAX, REQUEST_BODY_BUDGET_WAIT_MS_MAX);
+  const bodyBudget = new BodyBudget(settings.bodyBudgetBytes, REQUEST_BODY_BUFFER_BYTES_MAX, REQUEST_BODY_BUDGET_WAIT_MS_MAX);
 
   const onRequest: RequestListener = (req, res) => {
     inFlightRequests += 1;
@@ -281,6 +288,7 @@ export function createFrontend(options: FrontendOptions): Frontend {
 
   const serverOptions: ServerOptions = {
     maxHeaderSize: REQUEST_HEADERS_SIZE_BYTES_MAX, requestTimeout: 0, headersTimeout: settings.headersTimeoutMs, keepAliveTimeout: settings.keepAliveIdleMs,
+    connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_INTERVAL_MS_MAX, Math.ceil(settings.headersTimeoutMs / CONNECTIONS_CHECK_INTERVALS_PER_HEADERS_TIMEOUT)),
   };
   const servers: Server[] = [];
   /** Limits, timeouts and S3-format answers for node's own refusals, the same on every listener. */
