@@ -182,6 +182,10 @@ function watchBodyDeadline(req: IncomingMessage, declaredBytes: number, log: (li
   return timer;
 }
 
+function expectsContinue(req: IncomingMessage): boolean {
+  return req.headers.expect?.toLowerCase() === '100-continue';
+}
+
 export function createFrontend(options: FrontendOptions): Frontend {
   const { layers, config, root, identities, log } = options;
   const internalOperations = options.internalOperations ?? {};
@@ -282,6 +286,8 @@ export function createFrontend(options: FrontendOptions): Frontend {
       release();
       return;
     }
+    // A client that asked (Expect: 100-continue) sends its body only now, once there is room for it.
+    if (expectsContinue(req)) res.writeContinue();
     bodyDeadline = watchBodyDeadline(req, declaredBytes, log);
     await handle(req, res);
   }
@@ -298,6 +304,8 @@ export function createFrontend(options: FrontendOptions): Frontend {
     server.setTimeout(REQUEST_IDLE_TIMEOUT_MS);
     server.on('clientError', (error: Error & { code?: string }, socket) => answerClientError(error, socket, log));
     server.on('checkExpectation', answerUnknownExpectation);
+    // Answered by onRequest, which sends 100 Continue only once the body is admitted (or refuses it unsent).
+    server.on('checkContinue', onRequest);
     servers.push(server);
     return server;
   }
