@@ -3,6 +3,7 @@
 // handler runs; while the budget is spent, new bodies wait unread (node stops reading a socket whose
 // request nobody reads: TCP backpressure), and one that waits too long is answered 503 SlowDown.
 // Memory thus stays bounded however many uploads arrive at once (issue #13, defect 7).
+import { metricText } from './prometheus.js';
 
 export interface BodyBudgetStats {
   budgetBytes: number;
@@ -77,25 +78,10 @@ export class BodyBudget {
 
 /** The budget's figures in Prometheus text format. */
 export function renderBodyBudgetMetrics(stats: BodyBudgetStats): string {
-  return [
-    '# HELP cairn_request_body_budget_bytes Bytes of request bodies this process lets be in flight at once.',
-    '# TYPE cairn_request_body_budget_bytes gauge',
-    `cairn_request_body_budget_bytes ${stats.budgetBytes}`,
-    '# HELP cairn_request_body_reserved_bytes Bytes of the budget reserved by requests being handled.',
-    '# TYPE cairn_request_body_reserved_bytes gauge',
-    `cairn_request_body_reserved_bytes ${stats.reservedBytes}`,
-    '# HELP cairn_request_body_waiting Requests whose body waits for the budget, unread.',
-    '# TYPE cairn_request_body_waiting gauge',
-    `cairn_request_body_waiting ${stats.waiting}`,
-    '# HELP cairn_request_body_admitted_total Requests with a body admitted to their handler.',
-    '# TYPE cairn_request_body_admitted_total counter',
-    `cairn_request_body_admitted_total ${stats.admitted}`,
-    '# HELP cairn_request_body_waited_total Requests that had to wait for the budget.',
-    '# TYPE cairn_request_body_waited_total counter',
-    `cairn_request_body_waited_total ${stats.waited}`,
-    '# HELP cairn_request_body_slow_down_total Requests answered 503 SlowDown after waiting too long.',
-    '# TYPE cairn_request_body_slow_down_total counter',
-    `cairn_request_body_slow_down_total ${stats.slowDowns}`,
-    '',
-  ].join('\n');
+  return metricText('cairn_request_body_budget_bytes', 'gauge', 'Bytes of request bodies this process lets be in flight at once.', [['', stats.budgetBytes]])
+    + metricText('cairn_request_body_reserved_bytes', 'gauge', 'Bytes of the budget reserved by requests being handled.', [['', stats.reservedBytes]])
+    + metricText('cairn_request_body_waiting', 'gauge', 'Requests whose body waits for the budget, unread.', [['', stats.waiting]])
+    + metricText('cairn_request_body_admitted_total', 'counter', 'Requests with a body admitted to their handler.', [['', stats.admitted]])
+    + metricText('cairn_request_body_waited_total', 'counter', 'Requests that had to wait for the budget.', [['', stats.waited]])
+    + metricText('cairn_request_body_slow_down_total', 'counter', 'Requests answered 503 SlowDown after waiting too long.', [['', stats.slowDowns]]);
 }

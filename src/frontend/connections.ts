@@ -3,6 +3,7 @@
 // one client opening thousands of idle connections cannot lock out everyone else (issue #13).
 import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
+import { metricText } from './prometheus.js';
 
 export interface ConnectionLimits {
   /** Open connections one client address may hold; more from that address are closed at once. */
@@ -75,24 +76,13 @@ export class ConnectionTracker {
 
 /** The connection figures in Prometheus text format. */
 export function renderConnectionMetrics(stats: ConnectionStats, limits: ConnectionLimits): string {
-  return [
-    '# HELP cairn_connections_open Open client connections in this process.',
-    '# TYPE cairn_connections_open gauge',
-    `cairn_connections_open ${stats.open}`,
-    '# HELP cairn_connections_client_addresses Client addresses holding at least one open connection.',
-    '# TYPE cairn_connections_client_addresses gauge',
-    `cairn_connections_client_addresses ${stats.clientAddresses}`,
-    '# HELP cairn_connections_accepted_total Connections accepted by this process.',
-    '# TYPE cairn_connections_accepted_total counter',
-    `cairn_connections_accepted_total ${stats.accepted}`,
-    '# HELP cairn_connections_refused_total Connections closed at once because a limit was reached.',
-    '# TYPE cairn_connections_refused_total counter',
-    `cairn_connections_refused_total{limit="per_client_address"} ${stats.refusedPerClientAddress}`,
-    `cairn_connections_refused_total{limit="total"} ${stats.refusedTotal}`,
-    '# HELP cairn_connections_limit Connection limits in force.',
-    '# TYPE cairn_connections_limit gauge',
-    `cairn_connections_limit{limit="per_client_address"} ${limits.perClientAddressMax}`,
-    `cairn_connections_limit{limit="total"} ${limits.totalMax}`,
-    '',
-  ].join('\n');
+  return metricText('cairn_connections_open', 'gauge', 'Open client connections in this process.', [['', stats.open]])
+    + metricText('cairn_connections_client_addresses', 'gauge', 'Client addresses holding at least one open connection.', [['', stats.clientAddresses]])
+    + metricText('cairn_connections_accepted_total', 'counter', 'Connections accepted by this process.', [['', stats.accepted]])
+    + metricText('cairn_connections_refused_total', 'counter', 'Connections closed at once because a limit was reached.', [
+      ['{limit="per_client_address"}', stats.refusedPerClientAddress], ['{limit="total"}', stats.refusedTotal],
+    ])
+    + metricText('cairn_connections_limit', 'gauge', 'Connection limits in force.', [
+      ['{limit="per_client_address"}', limits.perClientAddressMax], ['{limit="total"}', limits.totalMax],
+    ]);
 }

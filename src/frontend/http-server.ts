@@ -53,7 +53,7 @@ export interface FrontendOptions {
   storageAdmin?: StorageAdmin;
   /** Connection limits and timeouts; each defaults to its constant in limits.ts. */
   connections?: Partial<FrontendConnectionSettings>;
-  /** Certificate and key for TLS listeners (see tlsServer()). */
+  /** Certificate and key for TLS listeners (see createListener). */
   tls?: TlsFiles;
 }
 
