@@ -74,3 +74,28 @@ export const ADMIN_BODY_SIZE_BYTES_MAX = 64 * KIB;
  * answers MaxPostPreDataLengthExceeded with MaxPostPreDataLengthBytes 20480.
  */
 export const POST_FORM_PRE_FILE_BYTES_MAX = 20 * KIB;
+/**
+ * Open connections one client address may hold in one server process; a new connection past it is
+ * closed at once, while other addresses are still served (issue #13: 8,000 idle connections from
+ * one client locked everyone out). SDKs open 10–50 connections; load generators a few hundred.
+ */
+export const CONNECTIONS_PER_CLIENT_ADDRESS_MAX = 512;
+/** A kept-alive connection with no request in progress is closed after this long (S3 and node: a few seconds). */
+export const CONNECTION_KEEP_ALIVE_IDLE_MS = 15 * 1000;
+/**
+ * Request bodies in flight in one process may reserve this many bytes in all (see
+ * frontend/body-budget.ts): 64 one-MiB PUTs at once. Each in-flight body costs ~1.5–2.5× its
+ * reservation in RSS (socket buffers, the record being built, checksums), so this keeps a process
+ * under ~250 MiB however many uploads arrive (measured: 300 concurrent 1 MiB PUTs peaked at 411 MiB
+ * before, ~210–240 MiB with this budget).
+ */
+export const REQUEST_BODIES_IN_FLIGHT_BYTES_MAX = 64 * MIB;
+/**
+ * What one request body reserves of that budget at most: the storage writer holds up to one 1 MiB
+ * record of a body at a time, plus the stream buffers on the way to it.
+ */
+export const REQUEST_BODY_BUFFER_BYTES_MAX = 2 * MIB;
+/** A body that waits this long for the budget is answered 503 SlowDown (the SDKs retry it). */
+export const REQUEST_BODY_BUDGET_WAIT_MS_MAX = 30 * 1000;
+/** How often the TLS certificate and key files are checked for a renewal. */
+export const TLS_CERTIFICATE_POLL_MS = 1000;

@@ -1,15 +1,18 @@
 // The `cairn` command line.
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CONNECTION_KEEP_ALIVE_IDLE_MS, CONNECTIONS_PER_CLIENT_ADDRESS_MAX, REQUEST_BODIES_IN_FLIGHT_BYTES_MAX, REQUEST_BODY_BUDGET_WAIT_MS_MAX, REQUEST_BODY_BUFFER_BYTES_MAX, REQUEST_HEADERS_TIMEOUT_MS } from '../limits.js';
 import {
   DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS,
   DEFAULT_ACCOUNT_ID,
   DEFAULT_ADDRESS,
   DEFAULT_DATA_DIRECTORY,
   DEFAULT_REGION,
-  parseAddress,
+  parseListener,
   resolveStorageLocations,
   runServer,
+  type ServerSettings,
 } from './server-command.js';
 import { DEFAULT_LIFECYCLE_DAY_SECONDS, defaultLifecycleIntervalMs, LIFECYCLE_INTERVAL_MS_MIN } from '../services/lifecycle/worker.js';
 import { SCRUB_RATE_MB_PER_SECOND_DEFAULT } from '../services/audit/service.js';
@@ -31,9 +34,18 @@ async function usage(): Promise<string> {
   return `usage: cairn <command> [options]
 
 commands:
-  server [--address HOST:PORT] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR] [--drive DRIVE]... [DRIVE...]
+  server [--address HOST:PORT]... [--tls-cert FILE --tls-key FILE] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR] [--drive DRIVE]... [DRIVE...]
       Serve S3. Defaults: --address ${DEFAULT_ADDRESS}, --data ${DEFAULT_DATA_DIRECTORY}, --region ${DEFAULT_REGION},
       --domain localhost (virtual-hosted-style requests to <bucket>.<domain>).
+      --address [http://|https://]HOST:PORT is repeatable: one listener each. --tls-cert FILE --tls-key FILE (PEM; the certificate
+          file holds the chain) serve TLS 1.2/1.3 (HTTP/1.1); the files are reloaded when they change.
+          With them an address without a scheme is TLS; prefix http:// for plain HTTP beside it, e.g.
+          --address 127.0.0.1:9443 --address http://127.0.0.1:9000.
+      --connections-per-client N: open connections one client address may hold (default ${CONNECTIONS_PER_CLIENT_ADDRESS_MAX});
+          more from it are refused, others still served. --keep-alive-timeout SECONDS: idle kept-alive
+          connections close (default ${CONNECTION_KEEP_ALIVE_IDLE_MS / 1000}). --header-timeout SECONDS: time to send the headers (default ${REQUEST_HEADERS_TIMEOUT_MS / 1000}).
+      --body-budget MiB: request bodies in flight per process (default ${REQUEST_BODIES_IN_FLIGHT_BYTES_MAX / MIB}); past it new bodies wait
+          unread, and after ${REQUEST_BODY_BUDGET_WAIT_MS_MAX / 1000} s are answered 503 SlowDown.
       Storage: without drives, one drive in DIR/drive and the index in DIR. With 2–16 drives (as
       arguments or --drive, or both), an erasure set over them: STANDARD objects are Reed–Solomon
       coded k+m across the drives, REDUCED_REDUNDANCY and EXPRESS_ONEZONE are kept as two copies.
@@ -71,7 +83,13 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
   const { values, positionals } = parseArgs({
     args,
     options: {
-      address: { type: 'string', default: DEFAULT_ADDRESS },
+      address: { type: 'string', multiple: true, default: [DEFAULT_ADDRESS] },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'connections-per-client': { type: 'string', default: String(CONNECTIONS_PER_CLIENT_ADDRESS_MAX) },
+      'keep-alive-timeout': { type: 'string', default: String(CONNECTION_KEEP_ALIVE_IDLE_MS / 1000) },
+      'header-timeout': { type: 'string', default: String(REQUEST_HEADERS_TIMEOUT_MS / 1000) },
+      'body-budget': { type: 'string', default: String(REQUEST_BODIES_IN_FLIGHT_BYTES_MAX / MIB) },
       data: { type: 'string' },
       drive: { type: 'string', multiple: true, default: [] },
       index: { type: 'string' },
@@ -91,7 +109,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     strict: true,
     allowPositionals: true,
   });
-  const { host, port } = parseAddress(values.address);
+  const listen = parseListenSettings(values);
   const workers = Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > WORKERS_MAX) {
     throw new Error(`--workers ${values.workers}: expected a whole number from 1 to ${WORKERS_MAX}`);
@@ -128,8 +146,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     indexDirectory: values.index,
   });
   await runServer({
-    host,
-    port,
+    ...listen,
     ...locations,
     region: values.region,
     virtualHostDomains: values.domain.map((domain) => domain.toLowerCase()),
@@ -143,6 +160,30 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     volumeSizeBytesMax: volumeSizeMib * MIB,
   });
   return undefined;
+}
+
+/** --address (repeatable), --tls-cert/--tls-key and the connection limits. */
+function parseListenSettings(values: {
+  address: string[]; 'tls-cert'?: string; 'tls-key'?: string; 'connections-per-client': string; 'keep-alive-timeout': string; 'header-timeout': string;
+  'body-budget': string;
+}): Pick<ServerSettings, 'listeners' | 'tls' | 'connections'> {
+  const certificatePath = values['tls-cert'];
+  const keyPath = values['tls-key'];
+  if ((certificatePath === undefined) !== (keyPath === undefined)) throw new Error('--tls-cert and --tls-key go together');
+  const tls = certificatePath === undefined || keyPath === undefined ? undefined : { certificatePath: resolve(certificatePath), keyPath: resolve(keyPath) };
+  const listeners = values.address.map((address) => parseListener(address, tls !== undefined));
+  const perClientAddressMax = Number(values['connections-per-client']);
+  if (!Number.isInteger(perClientAddressMax) || perClientAddressMax < 1) {
+    throw new Error(`--connections-per-client ${values['connections-per-client']}: expected a whole number, 1 or more`);
+  }
+  const keepAliveIdleMs = nonNegativeNumber('keep-alive-timeout', values['keep-alive-timeout'], 'seconds') * 1000;
+  const headersTimeoutMs = nonNegativeNumber('header-timeout', values['header-timeout'], 'seconds') * 1000;
+  if (keepAliveIdleMs < 1 || headersTimeoutMs < 1) throw new Error('--keep-alive-timeout and --header-timeout: expected more than 0 seconds');
+  const bodyBudgetBytes = Number(values['body-budget']) * MIB;
+  if (!Number.isInteger(bodyBudgetBytes) || bodyBudgetBytes < REQUEST_BODY_BUFFER_BYTES_MAX) {
+    throw new Error(`--body-budget ${values['body-budget']}: expected MiB, at least ${REQUEST_BODY_BUFFER_BYTES_MAX / MIB}`);
+  }
+  return { listeners, tls, connections: { perClientAddressMax, keepAliveIdleMs, headersTimeoutMs, bodyBudgetBytes } };
 }
 
 function nonNegativeNumber(flag: string, text: string, unit: string): number {

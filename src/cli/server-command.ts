@@ -5,7 +5,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { createFrontend } from '../frontend/http-server.js';
+import { createFrontend, type FrontendConnectionSettings } from '../frontend/http-server.js';
+import { renderBodyBudgetMetrics } from '../frontend/body-budget.js';
+import { renderConnectionMetrics } from '../frontend/connections.js';
+import type { TlsFiles } from '../frontend/tls.js';
 import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
 import type { Layers } from '../services/objects.js';
@@ -36,9 +39,20 @@ export interface StorageLocations {
   indexDirectory: string;
 }
 
-export interface ServerSettings extends StorageLocations {
+/** One address the server listens on, plain HTTP or TLS. */
+export interface Listener {
   host: string;
   port: number;
+  secure: boolean;
+}
+
+export interface ServerSettings extends StorageLocations {
+  /** The first is the endpoint the banner names first. */
+  listeners: Listener[];
+  /** Certificate chain and key (PEM) for TLS listeners, reloaded when the files change. */
+  tls?: TlsFiles;
+  /** Connection limits and timeouts (defaults: limits.ts). */
+  connections: Partial<FrontendConnectionSettings>;
   region: string;
   virtualHostDomains: string[];
   accountId: string;
@@ -91,6 +105,17 @@ export function resolveStorageLocations(given: { dataDirectory?: string; drives:
   return { dataDirectory: resolve(given.dataDirectory ?? indexDirectory), drivePaths, indexDirectory };
 }
 
+/**
+ * An --address: "[http://|https://]HOST:PORT" (or [IPv6]:PORT, :PORT, PORT). Without a scheme it
+ * is TLS when a certificate is given (--tls-cert), plain HTTP otherwise.
+ */
+export function parseListener(address: string, tlsGiven: boolean): Listener {
+  const scheme = /^(https?):\/\//i.exec(address);
+  const secure = scheme === null ? tlsGiven : scheme[1]!.toLowerCase() === 'https';
+  if (secure && !tlsGiven) throw new Error(`--address ${address}: an https address needs --tls-cert and --tls-key`);
+  return { ...parseAddress(scheme === null ? address : address.slice(scheme[0].length).replace(/\/$/, '')), secure };
+}
+
 /** "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT". */
 export function parseAddress(address: string): { host: string; port: number } {
   const match = /^(?:\[([0-9a-fA-F:.%a-zA-Z]+)\]|([^:[\]]*)):(\d+)$/.exec(address) ?? /^()()(\d+)$/.exec(address);
@@ -101,9 +126,9 @@ export function parseAddress(address: string): { host: string; port: number } {
   return { host, port };
 }
 
-function endpointUrl(address: AddressInfo): string {
+function endpointUrl(address: AddressInfo, secure: boolean): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  return `${secure ? 'https' : 'http'}://${host}:${address.port}`;
 }
 
 function log(line: string): void {
@@ -111,7 +136,8 @@ function log(line: string): void {
 }
 
 interface RunningWorker {
-  address: AddressInfo;
+  /** One per settings.listeners, in order. */
+  addresses: AddressInfo[];
   /** Finishes in-flight requests, stops background work, closes storage and the index. */
   stop(): Promise<void>;
 }
@@ -170,16 +196,27 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
     root: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' },
     identities,
     log,
-    internalOperations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, CompactionFiles.forDataDirectory(dataDirectory)) },
+    internalOperations: {
+      ...metadata.internalOperations,
+      '/_cairn/metrics': metricsOperation(audit.control, CompactionFiles.forDataDirectory(dataDirectory), () =>
+        renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot())),
+    },
     audit: audit.control,
+    connections: settings.connections,
+    tls: settings.tls,
   });
   const background = startBackgroundServices(settings, { index, storage });
-  await new Promise<void>((resolveListen, rejectListen) => {
-    frontend.server.once('error', rejectListen);
-    frontend.server.listen(settings.port, settings.host, () => resolveListen());
-  });
+  const addresses: AddressInfo[] = [];
+  for (const listener of settings.listeners) {
+    const server = frontend.createListener(listener.secure);
+    await new Promise<void>((resolveListen, rejectListen) => {
+      server.once('error', rejectListen);
+      server.listen(listener.port, listener.host, () => resolveListen());
+    });
+    addresses.push(server.address() as AddressInfo);
+  }
   return {
-    address: frontend.server.address() as AddressInfo,
+    addresses,
     async stop() {
       await frontend.shutdown();
       await background.stop();
@@ -220,15 +257,16 @@ function describeDrives(settings: ServerSettings): string {
   return `${driveCount} in an erasure set (STANDARD ${standard}, REDUCED_REDUNDANCY/EXPRESS_ONEZONE ${reduced}): ${settings.drivePaths.join(' ')}`;
 }
 
-function printBanner(settings: ServerSettings, credentials: RootCredentials, address: AddressInfo): void {
+function printBanner(settings: ServerSettings, credentials: RootCredentials, addresses: AddressInfo[]): void {
   const lines = [
     `Cairn serving S3`,
-    `  endpoint    ${endpointUrl(address)}`,
+    ...addresses.map((address, index) => `  endpoint    ${endpointUrl(address, settings.listeners[index]!.secure)}`),
     `  region      ${settings.region}`,
     `  data        ${settings.dataDirectory}`,
     `  drives      ${describeDrives(settings)}`,
     `  index       ${join(settings.indexDirectory, INDEX_FILE_NAME)}`,
     `  workers     ${settings.workers}`,
+    ...(settings.tls === undefined ? [] : [`  tls         ${settings.tls.certificatePath} (TLS 1.2 and 1.3; reloaded when it changes)`]),
     `  access key  ${credentials.accessKeyId}`,
   ];
   if (credentials.source === 'generated') {
@@ -260,13 +298,14 @@ async function runStandalone(settings: ServerSettings): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   // Only now: whoever waits for the banner may signal at once, and must find the handlers in place.
-  printBanner(settings, credentials, worker.address);
+  printBanner(settings, credentials, worker.addresses);
 }
 
 /** A cluster worker: serves until SIGTERM from the primary (Ctrl-C reaches it directly too). */
 async function runClusterWorker(requested: ServerSettings): Promise<void> {
-  // The primary fixed the port (see choosePort); the command line may still say 0.
-  const settings = { ...requested, port: Number(process.env[WORKER_PORT_VARIABLE] ?? requested.port) };
+  // The primary fixed the ports (see choosePort); the command line may still say 0.
+  const ports = (process.env[WORKER_PORT_VARIABLE] ?? '').split(',').map(Number);
+  const settings = { ...requested, listeners: requested.listeners.map((listener, index) => ({ ...listener, port: ports[index] ?? listener.port })) };
   // The primary stops workers with SIGTERM: one that arrives before these handlers exist simply ends
   // the process (nothing is in flight yet); one that arrives while the drive and index open is kept.
   let worker: RunningWorker | undefined;
@@ -300,19 +339,21 @@ async function choosePort(host: string): Promise<number> {
 
 /** The cluster primary: prepares the data directory, forks the workers, replaces any that die. */
 async function runClusterPrimary(requested: ServerSettings): Promise<void> {
-  const settings = requested.port === 0 ? { ...requested, port: await choosePort(requested.host) } : requested;
+  const listeners: Listener[] = [];
+  for (const listener of requested.listeners) listeners.push(listener.port === 0 ? { ...listener, port: await choosePort(listener.host) } : listener);
+  const settings = { ...requested, listeners };
   const credentials = await prepareDataDirectory(settings);
   let stopping = false;
-  // "Serving" means every worker listens: a socket held by one worker alone closes if that one dies.
-  let listeningWorkers = 0;
-  cluster.on('listening', (_worker, address) => {
-    listeningWorkers += 1;
-    if (listeningWorkers !== settings.workers) return;
-    printBanner(settings, credentials, { address: address.address ?? settings.host, port: address.port, family: address.addressType === 6 ? 'IPv6' : 'IPv4' });
+  // "Serving" means every worker listens on every address: a socket held by one worker alone closes if that one dies.
+  let listeningSockets = 0;
+  cluster.on('listening', () => {
+    listeningSockets += 1;
+    if (listeningSockets !== settings.workers * listeners.length) return;
+    printBanner(settings, credentials, listeners.map((listener) => ({ address: listener.host, port: listener.port, family: listener.host.includes(':') ? 'IPv6' : 'IPv4' })));
   });
   let backgroundWorkerId: number | undefined;
   const fork = (runsBackground: boolean) => {
-    const worker = cluster.fork({ [WORKER_PORT_VARIABLE]: String(settings.port), [BACKGROUND_WORKER_VARIABLE]: runsBackground ? '1' : '0' });
+    const worker = cluster.fork({ [WORKER_PORT_VARIABLE]: listeners.map((listener) => listener.port).join(','), [BACKGROUND_WORKER_VARIABLE]: runsBackground ? '1' : '0' });
     if (runsBackground) backgroundWorkerId = worker.id;
   };
   cluster.on('exit', (worker, code, signal) => {

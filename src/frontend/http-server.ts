@@ -1,9 +1,15 @@
 // The HTTP front end: raw node:http, one request id per request, S3 error documents for every
 // failure, reserved /_cairn/ space, and a graceful shutdown that lets in-flight requests finish.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import {
+  CONNECTION_KEEP_ALIVE_IDLE_MS,
+  CONNECTIONS_PER_CLIENT_ADDRESS_MAX,
   CONNECTIONS_PER_PROCESS_MAX,
+  REQUEST_BODIES_IN_FLIGHT_BYTES_MAX,
+  REQUEST_BODY_BUDGET_WAIT_MS_MAX,
+  REQUEST_BODY_BUFFER_BYTES_MAX,
   REQUEST_BODY_GRACE_MS,
   REQUEST_BODY_RATE_BYTES_PER_SECOND_MIN,
   REQUEST_HEADERS_SIZE_BYTES_MAX,
@@ -24,6 +30,10 @@ import { S3Error } from './errors.js';
 import { answerPreflight, applyCorsHeaders } from './ops/cors.js';
 import { postObject } from './ops/post-object.js';
 import { sendError } from './respond.js';
+import { BodyBudget } from './body-budget.js';
+import { answerClientError, answerEarly, answerUnknownExpectation, declaredBodyBytes, TIMER_DELAY_MS_MAX } from './client-errors.js';
+import { ConnectionTracker, type ConnectionLimits } from './connections.js';
+import { loadTlsOptions, watchTlsFiles, type TlsFiles } from './tls.js';
 import { permissionFor } from './route-permissions.js';
 import { isPostObject, route, type Operation } from './router.js';
 
@@ -41,10 +51,34 @@ export interface FrontendOptions {
   audit?: AuditControl;
   /** Fault injection (and heal) under /_cairn/admin/; absent in servers without it. */
   storageAdmin?: StorageAdmin;
+  /** Connection limits and timeouts; each defaults to its constant in limits.ts. */
+  connections?: Partial<FrontendConnectionSettings>;
+  /** Certificate and key for TLS listeners (see createListener). */
+  tls?: TlsFiles;
 }
 
+export interface FrontendConnectionSettings extends ConnectionLimits {
+  /** A kept-alive connection with no request in progress is closed after this long. */
+  keepAliveIdleMs: number;
+  /** A connection that has not sent a request's whole header section by then gets RequestTimeout. */
+  headersTimeoutMs: number;
+  /** Bytes of request bodies in flight in this process (see body-budget.ts). */
+  bodyBudgetBytes: number;
+}
+
+/** node checks header deadlines this often (its default, 30 s, would let a short deadline slip). */
+const CONNECTIONS_CHECK_INTERVALS_PER_HEADERS_TIMEOUT = 4;
+const CONNECTIONS_CHECK_INTERVAL_MS_MAX = 30 * 1000;
+
 export interface Frontend {
-  server: Server;
+  /**
+   * A new server for one listening address: plain HTTP, or TLS (needs options.tls). Every server
+   * shares the request handling, the connection limits, the body budget and shutdown.
+   */
+  createListener(secure: boolean): Server | HttpsServer;
+  /** Process-wide connection and body-budget figures, for /_cairn/metrics. */
+  connections: ConnectionTracker;
+  bodyBudget: BodyBudget;
   /** Stops accepting connections, waits for in-flight requests (bounded), then resolves. */
   shutdown(): Promise<void>;
 }
@@ -135,9 +169,9 @@ function answerInternal(path: string, res: ServerResponse, shuttingDown: boolean
  * Cuts off a request whose body arrives slower than the minimum rate (after a grace period): a
  * request time limit that scales with the declared size, so large uploads are not cut short.
  */
-function watchBodyDeadline(req: IncomingMessage, log: (line: string) => void): NodeJS.Timeout {
-  const declaredBytes = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? 0) || 0;
-  const deadlineMs = REQUEST_BODY_GRACE_MS + (declaredBytes / REQUEST_BODY_RATE_BYTES_PER_SECOND_MIN) * 1000;
+function watchBodyDeadline(req: IncomingMessage, declaredBytes: number, log: (line: string) => void): NodeJS.Timeout {
+  // declaredBytes is at most 5 GiB (declaredBodyBytes): ~23 h; the cap keeps setTimeout exact regardless.
+  const deadlineMs = Math.min(REQUEST_BODY_GRACE_MS + (declaredBytes / REQUEST_BODY_RATE_BYTES_PER_SECOND_MIN) * 1000, TIMER_DELAY_MS_MAX);
   const timer = setTimeout(() => {
     if (req.complete) return;
     log(`request body from ${req.socket.remoteAddress ?? '?'} not received within ${Math.round(deadlineMs / 1000)} s: closing the connection`);
@@ -146,6 +180,10 @@ function watchBodyDeadline(req: IncomingMessage, log: (line: string) => void): N
   timer.unref();
   req.once('end', () => clearTimeout(timer));
   return timer;
+}
+
+function expectsContinue(req: IncomingMessage): boolean {
+  return req.headers.expect?.toLowerCase() === '100-continue';
 }
 
 export function createFrontend(options: FrontendOptions): Frontend {
@@ -187,7 +225,7 @@ export function createFrontend(options: FrontendOptions): Frontend {
         await postObject({ requestId, req, res, bucket: target.bucket!, virtualHostBucket, layers, config, root, identities, log });
         return;
       }
-      const { auth, principal } = await identify(req, rawUrl, virtualHostBucket, root, identities);
+      const { auth, principal } = await identify(req, rawUrl, virtualHostBucket, root, identities, config.region);
       const context: RequestContext = {
         requestId, req, res, method: req.method ?? 'GET', bucket: target.bucket, key: target.key, query: target.query,
         auth, principal, bucketAccess: new Map(), layers, identities, config, log,
@@ -206,31 +244,92 @@ export function createFrontend(options: FrontendOptions): Frontend {
     }
   }
 
-  const server = createServer({ maxHeaderSize: REQUEST_HEADERS_SIZE_BYTES_MAX, requestTimeout: 0, headersTimeout: REQUEST_HEADERS_TIMEOUT_MS }, (req, res) => {
+  const settings: FrontendConnectionSettings = {
+    perClientAddressMax: CONNECTIONS_PER_CLIENT_ADDRESS_MAX, totalMax: CONNECTIONS_PER_PROCESS_MAX,
+    keepAliveIdleMs: CONNECTION_KEEP_ALIVE_IDLE_MS, headersTimeoutMs: REQUEST_HEADERS_TIMEOUT_MS, bodyBudgetBytes: REQUEST_BODIES_IN_FLIGHT_BYTES_MAX,
+    ...options.connections,
+  };
+  const connections = new ConnectionTracker(settings, log);
+  const bodyBudget = new BodyBudget(settings.bodyBudgetBytes, REQUEST_BODY_BUFFER_BYTES_MAX, REQUEST_BODY_BUDGET_WAIT_MS_MAX);
+
+  const onRequest: RequestListener = (req, res) => {
     inFlightRequests += 1;
-    if (shuttingDown) res.setHeader('Connection', 'close');
-    const bodyDeadline = watchBodyDeadline(req, log);
     res.on('close', () => {
       inFlightRequests -= 1;
+    });
+    if (shuttingDown) res.setHeader('Connection', 'close');
+    // Absurd declared lengths are refused before any timer is armed or any budget reserved.
+    const declaredBytes = declaredBodyBytes(req);
+    if (declaredBytes instanceof S3Error) {
+      answerEarly(req, res, declaredBytes);
+      return;
+    }
+    void admitBody(req, res, declaredBytes);
+  };
+
+  /** Waits for the body budget (the body stays unread meanwhile), then arms the body deadline and handles. */
+  async function admitBody(req: IncomingMessage, res: ServerResponse, declaredBytes: number): Promise<void> {
+    let release: (() => void) | undefined;
+    let bodyDeadline: NodeJS.Timeout | undefined;
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+      release?.();
       clearTimeout(bodyDeadline);
     });
-    void handle(req, res);
-  });
-  server.maxConnections = CONNECTIONS_PER_PROCESS_MAX;
-  // An idle socket (no bytes either way) is closed; long uploads that keep sending are not cut.
-  server.setTimeout(REQUEST_IDLE_TIMEOUT_MS);
+    release = await bodyBudget.acquire(bodyBudget.reservationFor(declaredBytes));
+    if (release === undefined) {
+      if (!closed) answerEarly(req, res, new S3Error('SlowDown'));
+      return;
+    }
+    if (closed) {
+      release();
+      return;
+    }
+    // A client that asked (Expect: 100-continue) sends its body only now, once there is room for it.
+    if (expectsContinue(req)) res.writeContinue();
+    bodyDeadline = watchBodyDeadline(req, declaredBytes, log);
+    await handle(req, res);
+  }
+
+  const serverOptions: ServerOptions = {
+    maxHeaderSize: REQUEST_HEADERS_SIZE_BYTES_MAX, requestTimeout: 0, headersTimeout: settings.headersTimeoutMs, keepAliveTimeout: settings.keepAliveIdleMs,
+    connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_INTERVAL_MS_MAX, Math.ceil(settings.headersTimeoutMs / CONNECTIONS_CHECK_INTERVALS_PER_HEADERS_TIMEOUT)),
+  };
+  const servers: Server[] = [];
+  /** Limits, timeouts and S3-format answers for node's own refusals, the same on every listener. */
+  function configure<T extends Server>(server: T): T {
+    connections.attach(server);
+    // An idle socket (no bytes either way) is closed; long uploads that keep sending are not cut.
+    server.setTimeout(REQUEST_IDLE_TIMEOUT_MS);
+    server.on('clientError', (error: Error & { code?: string }, socket) => answerClientError(error, socket, log));
+    server.on('checkExpectation', answerUnknownExpectation);
+    // Answered by onRequest, which sends 100 Continue only once the body is admitted (or refuses it unsent).
+    server.on('checkContinue', onRequest);
+    servers.push(server);
+    return server;
+  }
+  const tlsWatchers: Array<{ stop(): void }> = [];
+  function createListener(secure: boolean): Server | HttpsServer {
+    if (!secure) return configure(createServer(serverOptions, onRequest));
+    if (options.tls === undefined) throw new Error('a TLS listener needs --tls-cert and --tls-key');
+    const secureServer = configure(createHttpsServer({ ...serverOptions, ...loadTlsOptions(options.tls) }, onRequest));
+    tlsWatchers.push(watchTlsFiles(options.tls, [secureServer], log));
+    return secureServer;
+  }
 
   async function shutdown(): Promise<void> {
     shuttingDown = true;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const watcher of tlsWatchers) watcher.stop();
+    const closed = servers.map((each) => new Promise<void>((resolve) => each.close(() => resolve())));
     const deadlineMs = Date.now() + SHUTDOWN_GRACE_MS;
     while (inFlightRequests > 0 && Date.now() < deadlineMs) {
-      server.closeIdleConnections();
+      for (const each of servers) each.closeIdleConnections();
       await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_POLL_MS));
     }
-    server.closeAllConnections();
-    await closed;
+    for (const each of servers) each.closeAllConnections();
+    await Promise.all(closed);
   }
 
-  return { server, shutdown };
+  return { createListener, connections, bodyBudget, shutdown };
 }

@@ -62,7 +62,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const endpoint = await new Promise<string>((resolveEndpoint, rejectEndpoint) => {
     const timer = setTimeout(() => rejectEndpoint(new Error(`server did not start in time\n${stdoutText}\n${stderrText}`)), STARTUP_TIMEOUT_MS);
     const check = () => {
-      const match = /endpoint\s+(http:\/\/\S+)/.exec(stdoutText);
+      const match = /endpoint\s+(https?:\/\/\S+)/.exec(stdoutText);
       if (match !== null) {
         clearTimeout(timer);
         child.stdout!.off('data', check);

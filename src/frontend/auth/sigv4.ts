@@ -25,6 +25,8 @@ export interface IncomingRequestParts {
   rawHeaders: string[];
   /** The bucket a virtual-hosted-style Host header names (SigV2 signs it as part of the resource). */
   virtualHostBucket?: string;
+  /** The server's region: a SigV4 credential scope naming another is refused (as S3 does). Unchecked when absent. */
+  expectedRegion?: string;
 }
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -65,9 +67,9 @@ export function authenticate(request: IncomingRequestParts, lookup: CredentialLo
   const sigV2Request = { ...target, virtualHostBucket: request.virtualHostBucket };
   if (authorization !== undefined) {
     if (isSigV2Header(authorization)) return verifySigV2Header(sigV2Request, authorization, lookup, nowMs);
-    return verifyHeaderAuth(target, authorization, lookup, nowMs);
+    return verifyHeaderAuth(target, authorization, lookup, nowMs, request.expectedRegion);
   }
-  if (presigned) return verifyPresigned(target, lookup, nowMs);
+  if (presigned) return verifyPresigned(target, lookup, nowMs, request.expectedRegion);
   if (isSigV2Query(query)) return verifySigV2Query(sigV2Request, lookup, nowMs);
   return null;
 }
@@ -121,9 +123,10 @@ export function parseQueryParams(rawQuery: string): QueryParam[] {
   return parseQuery(rawQuery).map(({ name, value }) => ({ name, value }));
 }
 
-function verifyHeaderAuth(target: RequestTarget, authorization: string, lookup: CredentialLookup, nowMs: number): Authentication {
+function verifyHeaderAuth(target: RequestTarget, authorization: string, lookup: CredentialLookup, nowMs: number, expectedRegion?: string): Authentication {
   const fields = parseAuthorizationHeader(authorization);
   const scope = parseCredential(fields.credential, 'AuthorizationHeaderMalformed', 'The authorization header is malformed; ');
+  checkRegion(scope, expectedRegion, 'AuthorizationHeaderMalformed', 'The authorization header is malformed; ');
   const contentSha256 = singleHeader(target.headers, 'x-amz-content-sha256', 'InvalidArgument');
   if (contentSha256 === undefined) {
     throw new S3Error('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
@@ -144,10 +147,11 @@ function verifyHeaderAuth(target: RequestTarget, authorization: string, lookup: 
   return { accessKeyId: scope.accessKeyId, payload: toPayloadCheck(contentSha256, signing) };
 }
 
-function verifyPresigned(target: RequestTarget, lookup: CredentialLookup, nowMs: number): Authentication {
+function verifyPresigned(target: RequestTarget, lookup: CredentialLookup, nowMs: number, expectedRegion?: string): Authentication {
   const params = presignParams(target.query);
   if (params['X-Amz-Algorithm'] !== ALGORITHM) throw queryParamsError('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
   const scope = parseCredential(params['X-Amz-Credential'], 'AuthorizationQueryParametersError', 'Error parsing the X-Amz-Credential parameter; ');
+  checkRegion(scope, expectedRegion, 'AuthorizationQueryParametersError', 'Error parsing the X-Amz-Credential parameter; ');
   const amzDate = params['X-Amz-Date'];
   const timeMs = parseAmzDate(amzDate);
   if (timeMs === undefined) throw queryParamsError(`X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`);
@@ -235,10 +239,20 @@ export function parseCredential(value: string, code: S3ErrorCode, messagePrefix:
     throw new S3Error(code, `${messagePrefix}the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
   }
   const [accessKeyId, date, region, service, terminator] = parts;
-  // The region is deliberately not checked: Cairn has no regions and verifies with the client's scope.
+  // The region is checked by the caller (checkRegion), which knows the server's.
   if (service !== SERVICE) throw new S3Error(code, `${messagePrefix}incorrect service "${service}". This endpoint belongs to "${SERVICE}".`);
   if (terminator !== TERMINATOR) throw new S3Error(code, `${messagePrefix}incorrect terminal "${terminator}". This endpoint uses "${TERMINATOR}".`);
   return { accessKeyId, date, region, service, scope: `${date}/${region}/${service}/${terminator}` };
+}
+
+/**
+ * S3 answers a scope naming another region with the region it expected, in the message and a Region
+ * element (SDKs read it to re-sign). The wrong region is echoed printable and bounded.
+ */
+function checkRegion(scope: CredentialScope, expectedRegion: string | undefined, code: S3ErrorCode, messagePrefix: string): void {
+  if (expectedRegion === undefined || scope.region === expectedRegion) return;
+  const shown = scope.region.slice(0, ARGUMENT_VALUE_ECHO_CHARS_MAX).replace(/[^\x20-\x7e]/g, '?');
+  throw new S3Error(code, `${messagePrefix}the region '${shown}' is wrong; expecting '${expectedRegion}'`, { extraFields: { Region: expectedRegion } });
 }
 
 function presignParams(query: ParsedParam[]): Record<(typeof PRESIGN_PARAMS)[number], string> {
