@@ -18,7 +18,8 @@ import { auditChunks, auditStripes, addAuditCounts, emptyAuditCounts, type Audit
 import type { StorageCounters, VolumeLease } from './volume.js';
 import { copyTombstones, relocateRecords, type RelocationOutcome } from './compaction.js';
 import { deleteVolumeFile, listVolumeFiles, markUnreferenced, unmarkUnreferenced, type VolumeFileState } from './volume-files.js';
-import { assertIdentity, StorageObjectWriter, type ObjectWriter, type RecordIdentity } from './writer.js';
+import { StorageObjectWriter } from './drive-sink.js';
+import { assertIdentity, type ObjectWriter, type RecordIdentity } from './writer.js';
 
 export interface StorageOptions {
   /** A standalone drive (the `--data DIR` layout). */
