@@ -48,12 +48,6 @@ export interface ErasureSetPlacement {
  */
 export type Placement = DrivePlacement | ErasureSetPlacement;
 
-export type PlacementKind = 'drive' | 'erasure';
-
-export function placementKind(placement: Placement): PlacementKind {
-  return placement.erasure === undefined ? 'drive' : 'erasure';
-}
-
 /** Calls the handler for the placement's kind: a new kind fails to compile until every caller handles it. */
 export function matchPlacement<T>(placement: Placement, handlers: { drive: (placement: DrivePlacement) => T; erasure: (placement: ErasureSetPlacement) => T }): T {
   return placement.erasure === undefined ? handlers.drive(placement) : handlers.erasure(placement);

@@ -5,7 +5,7 @@
 
 import { RECORD_FIXED_HEADER_SIZE_BYTES, RECORD_TYPE_SHARD } from '../constants.js';
 import type { DriveStore } from '../drive-store.js';
-import type { Placement } from '../placement.js';
+import type { ErasureSetPlacement, Placement } from '../placement.js';
 import { encodeRecord, verifyRecordBytes } from '../record.js';
 import type { VolumeLease } from '../volume.js';
 import type { RecordIdentity } from '../writer.js';
@@ -16,7 +16,7 @@ import { verifyShard } from './reader.js';
 
 export interface HealOutcome {
   /** The placement with healed shards' new locations; null when nothing changed. */
-  placement: Placement | null;
+  placement: ErasureSetPlacement | null;
   shardsChecked: number;
   shardsHealed: number;
   /** Shards that could not be rebuilt now (fewer than k good shards, or their drive offline). */
@@ -34,7 +34,8 @@ interface GoodShard {
  * appended under `lease`: the caller releases it once the new placement is stored (or refused).
  */
 export async function healPlacement(drives: readonly DriveStore[], identity: RecordIdentity, placement: Placement, targetDrives: ReadonlySet<number>, lease: VolumeLease): Promise<HealOutcome> {
-  const erasure = placement.erasure!;
+  if (placement.erasure === undefined) throw new RangeError('invalid placement: a standalone-drive placement has no shards to heal');
+  const erasure = placement.erasure;
   const outcome: HealOutcome = { placement: null, shardsChecked: 0, shardsHealed: 0, shardsUnhealable: 0 };
   const stripes = erasure.stripes.map((shards) => [...shards]);
   const width = erasure.dataShards + erasure.parityShards;
@@ -86,10 +87,10 @@ function range(count: number): number[] {
 
 /** The shard's payload and header if its record is where the placement says and passes every check. */
 async function readGoodShard(
-  drives: readonly DriveStore[], identity: RecordIdentity, placement: Placement,
+  drives: readonly DriveStore[], identity: RecordIdentity, placement: ErasureSetPlacement,
   request: { stripeIndex: number; stripeDataBytes: number; fromByte: number; toByteExclusive: number }, shardIndex: number,
 ): Promise<GoodShard | null> {
-  const erasure = placement.erasure!;
+  const erasure = placement.erasure;
   const location = erasure.stripes[request.stripeIndex]![shardIndex] ?? null;
   const drive = drives[driveOfShard(erasure.drives, request.stripeIndex, shardIndex)];
   if (location === null || drive === undefined || !drive.online) return null;

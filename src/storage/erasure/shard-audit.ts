@@ -10,7 +10,7 @@ import * as fs from 'node:fs/promises';
 import { RECORD_FIXED_HEADER_SIZE_BYTES, RECORD_FLAG_FINAL, RECORD_TYPE_SHARD } from '../constants.js';
 import { volumePath } from '../drive.js';
 import type { DriveStore } from '../drive-store.js';
-import type { Placement } from '../placement.js';
+import type { DrivePlacement, ErasureSetPlacement } from '../placement.js';
 import { verifyDataChunk } from '../reader.js';
 import { encodeRecord, recordSizeBytes, verifyRecordBytes } from '../record.js';
 import type { RecordIdentity } from '../writer.js';
@@ -45,7 +45,7 @@ type ShardCheck =
   | { state: 'skipped' };
 
 /** Audits (and, with repair, repairs) every record of a standalone drive's object. */
-export async function auditChunks(drive: DriveStore, identity: RecordIdentity, placement: Placement, log: (line: string) => void): Promise<AuditCounts> {
+export async function auditChunks(drive: DriveStore, identity: RecordIdentity, placement: DrivePlacement, log: (line: string) => void): Promise<AuditCounts> {
   const counts = emptyAuditCounts();
   let objectOffsetBytes = 0;
   for (const [seq, chunk] of placement.chunks.entries()) {
@@ -69,10 +69,10 @@ export async function auditChunks(drive: DriveStore, identity: RecordIdentity, p
 export async function auditStripes(
   drives: readonly DriveStore[],
   identity: RecordIdentity,
-  placement: Placement,
+  placement: ErasureSetPlacement,
   options: { repair: boolean; log: (line: string) => void; onlyStripes?: readonly number[] },
 ): Promise<AuditCounts> {
-  const erasure = placement.erasure!;
+  const erasure = placement.erasure;
   const counts = emptyAuditCounts();
   const stripeIndexes = options.onlyStripes ?? erasure.stripes.map((_, index) => index);
   for (const stripeIndex of stripeIndexes) {
@@ -108,8 +108,8 @@ export async function auditStripes(
   return counts;
 }
 
-async function checkShard(drives: readonly DriveStore[], identity: RecordIdentity, placement: Placement, request: StripeRequest, shardIndex: number, shardBytes: number, counts: AuditCounts): Promise<ShardCheck> {
-  const erasure = placement.erasure!;
+async function checkShard(drives: readonly DriveStore[], identity: RecordIdentity, placement: ErasureSetPlacement, request: StripeRequest, shardIndex: number, shardBytes: number, counts: AuditCounts): Promise<ShardCheck> {
+  const erasure = placement.erasure;
   const location = erasure.stripes[request.stripeIndex]![shardIndex] ?? null;
   const drive = drives[driveOfShard(erasure.drives, request.stripeIndex, shardIndex)];
   // A replacement drive waiting for heal: its old locations may hold other records now. Healed as a whole.
@@ -154,8 +154,8 @@ async function rebuildPayloads(dataShards: number, parityShards: number, checks:
  * it as a GET would. Refuses if the record would not be byte-for-byte the same size, or if the
  * volume no longer holds the whole record (truncated or removed: that is whole-drive healing).
  */
-async function rewriteShard(drives: readonly DriveStore[], identity: RecordIdentity, placement: Placement, request: StripeRequest, shardIndex: number, sibling: { bytes: Buffer }, payload: Buffer): Promise<void> {
-  const erasure = placement.erasure!;
+async function rewriteShard(drives: readonly DriveStore[], identity: RecordIdentity, placement: ErasureSetPlacement, request: StripeRequest, shardIndex: number, sibling: { bytes: Buffer }, payload: Buffer): Promise<void> {
+  const erasure = placement.erasure;
   const location = erasure.stripes[request.stripeIndex]![shardIndex]!;
   const drive = drives[driveOfShard(erasure.drives, request.stripeIndex, shardIndex)]!;
   const siblingCheck = verifyRecordBytes(sibling.bytes);
