@@ -9,7 +9,7 @@ import type { ErasureSetPlacement, Placement } from '../placement.js';
 import { encodeRecord, verifyRecordBytes } from '../record.js';
 import type { VolumeLease } from '../volume.js';
 import type { RecordIdentity } from '../writer.js';
-import { encodeParity, reconstructShards } from './codec.js';
+import { rebuildShardPayloads } from './codec.js';
 import { driveOfShard, shardSizeBytes, stripeDataBytesOf } from './geometry.js';
 import type { ShardLocation } from './placement-codec.js';
 import { verifyShard } from './reader.js';
@@ -61,7 +61,8 @@ export async function healPlacement(drives: readonly DriveStore[], identity: Rec
       outcome.shardsUnhealable += missing.length;
       continue;
     }
-    const payloads = await rebuildPayloads(erasure.dataShards, erasure.parityShards, reads, good, missing, shardSizeBytes(stripeDataBytes, erasure.dataShards));
+    const payloadOf = (shardIndex: number) => reads.get(shardIndex)!.payload;
+    const payloads = await rebuildShardPayloads(erasure.dataShards, erasure.parityShards, payloadOf, good, missing, shardSizeBytes(stripeDataBytes, erasure.dataShards));
     const model = reads.get(good[0]!)!;
     for (const shardIndex of missing) {
       const drive = drives[driveOfShard(erasure.drives, stripeIndex, shardIndex)]!;
@@ -105,29 +106,4 @@ async function readGoodShard(
   } catch {
     return null;
   }
-}
-
-/** Payloads of the missing shards, from k good ones: copies, or Reed–Solomon (data rebuilt, then parity re-encoded). */
-async function rebuildPayloads(dataShards: number, parityShards: number, reads: Map<number, GoodShard | null>, good: number[], missing: number[], shardBytes: number): Promise<Map<number, Buffer>> {
-  const rebuilt = new Map<number, Buffer>();
-  if (dataShards === 1) {
-    for (const shardIndex of missing) rebuilt.set(shardIndex, reads.get(good[0]!)!.payload);
-    return rebuilt;
-  }
-  const data = Buffer.alloc(shardBytes * dataShards);
-  const parity = Buffer.alloc(shardBytes * parityShards);
-  const sources = good.slice(0, dataShards);
-  for (const shardIndex of sources) {
-    const payload = reads.get(shardIndex)!.payload;
-    if (shardIndex < dataShards) payload.copy(data, shardIndex * shardBytes);
-    else payload.copy(parity, (shardIndex - dataShards) * shardBytes);
-  }
-  const dataTargets = range(dataShards).filter((shardIndex) => !sources.includes(shardIndex));
-  if (dataTargets.length > 0) await reconstructShards(dataShards, parityShards, sources, dataTargets, data, parity);
-  if (missing.some((shardIndex) => shardIndex >= dataShards)) await encodeParity(dataShards, parityShards, data, parity);
-  for (const shardIndex of missing) {
-    const source = shardIndex < dataShards ? data.subarray(shardIndex * shardBytes, (shardIndex + 1) * shardBytes) : parity.subarray((shardIndex - dataShards) * shardBytes, (shardIndex - dataShards + 1) * shardBytes);
-    rebuilt.set(shardIndex, Buffer.from(source));
-  }
-  return rebuilt;
 }

@@ -10,7 +10,7 @@ import type { ByteRange } from '../reader.js';
 import { verifyRecordBytes } from '../record.js';
 import type { RecordIdentity } from '../writer.js';
 import { ReadAhead } from '../read-ahead.js';
-import { reconstructShards } from './codec.js';
+import { rebuildShardPayloads } from './codec.js';
 import { dataShardsCovering, describeLayout, driveOfShard, shardSizeBytes, stripeDataBytesOf, type Layout } from './geometry.js';
 import type { ErasurePlacement, ShardLocation } from './placement-codec.js';
 
@@ -107,18 +107,10 @@ function range(first: number, last: number): number[] {
 
 /** Rebuilds the needed data shards that failed, in place in `reads`. */
 async function rebuild(layout: Layout, reads: Map<number, ShardRead>, good: number[], neededIndexes: number[], shardBytes: number): Promise<void> {
-  const { dataShards, parityShards } = layout;
-  const data = Buffer.alloc(shardBytes * dataShards);
-  const parity = Buffer.alloc(shardBytes * parityShards);
-  const sources = good.slice(0, dataShards);
-  for (const index of sources) {
-    const payload = (reads.get(index) as { payload: Buffer }).payload;
-    if (index < dataShards) payload.copy(data, index * shardBytes);
-    else payload.copy(parity, (index - dataShards) * shardBytes);
-  }
-  const targets = neededIndexes.filter((index) => !sources.includes(index));
-  await reconstructShards(dataShards, parityShards, sources, targets, data, parity);
-  for (const index of targets) reads.set(index, { ok: true, payload: data.subarray(index * shardBytes, (index + 1) * shardBytes) });
+  const payloadOf = (index: number) => (reads.get(index) as { payload: Buffer }).payload;
+  const targets = neededIndexes.filter((index) => !reads.get(index)!.ok);
+  const rebuilt = await rebuildShardPayloads(layout.dataShards, layout.parityShards, payloadOf, good, targets, shardBytes);
+  for (const [index, payload] of rebuilt) reads.set(index, { ok: true, payload });
 }
 
 /** The requested bytes of a stripe from its (good or rebuilt) data shards: slices, never copies. */

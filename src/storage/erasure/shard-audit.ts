@@ -14,7 +14,7 @@ import type { DrivePlacement, ErasureSetPlacement } from '../placement.js';
 import { verifyDataChunk } from '../reader.js';
 import { encodeRecord, recordSizeBytes, verifyRecordBytes } from '../record.js';
 import type { RecordIdentity } from '../writer.js';
-import { reconstructShards } from './codec.js';
+import { rebuildShardPayloads } from './codec.js';
 import { driveOfShard, shardSizeBytes, stripeDataBytesOf } from './geometry.js';
 import { verifyShard, type StripeRequest } from './reader.js';
 
@@ -93,7 +93,8 @@ export async function auditStripes(
       continue;
     }
     if (!options.repair) continue;
-    const payloads = await rebuildPayloads(erasure.dataShards, erasure.parityShards, checks, good, damaged, shardBytes);
+    const payloadOf = (shardIndex: number) => (checks[shardIndex] as { payload: Buffer }).payload;
+    const payloads = await rebuildShardPayloads(erasure.dataShards, erasure.parityShards, payloadOf, good, damaged, shardBytes);
     for (const shardIndex of damaged) {
       try {
         await rewriteShard(drives, identity, placement, request, shardIndex, checks[good[0]!] as { bytes: Buffer }, payloads.get(shardIndex)!);
@@ -125,28 +126,6 @@ async function checkShard(drives: readonly DriveStore[], identity: RecordIdentit
     if (!drive.online) return { state: 'skipped' };
     return { state: 'damaged', reason: (error as Error).message };
   }
-}
-
-/** The payloads of the damaged shards, rebuilt from the first k good ones (or copied, for copies). */
-async function rebuildPayloads(dataShards: number, parityShards: number, checks: ShardCheck[], good: number[], damaged: number[], shardBytes: number): Promise<Map<number, Buffer>> {
-  const payloadOf = (index: number) => (checks[index] as { payload: Buffer }).payload;
-  const rebuilt = new Map<number, Buffer>();
-  if (dataShards === 1 || shardBytes === 0) {
-    for (const index of damaged) rebuilt.set(index, payloadOf(good[0]!));
-    return rebuilt;
-  }
-  const data = Buffer.alloc(shardBytes * dataShards);
-  const parity = Buffer.alloc(shardBytes * parityShards);
-  const sources = good.slice(0, dataShards);
-  for (const index of sources) {
-    if (index < dataShards) payloadOf(index).copy(data, index * shardBytes);
-    else payloadOf(index).copy(parity, (index - dataShards) * shardBytes);
-  }
-  await reconstructShards(dataShards, parityShards, sources, damaged, data, parity);
-  for (const index of damaged) {
-    rebuilt.set(index, index < dataShards ? data.subarray(index * shardBytes, (index + 1) * shardBytes) : parity.subarray((index - dataShards) * shardBytes, (index - dataShards + 1) * shardBytes));
-  }
-  return rebuilt;
 }
 
 /**

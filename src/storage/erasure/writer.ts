@@ -1,7 +1,8 @@
-// ErasureObjectWriter: streams one object into stripes; each stripe becomes k data shards plus m
-// parity shards (or copies, when k = 1), one shard record per drive, each drive with its own volume
-// and group commit. finish() returns the placement only once every stripe has at least the write
-// quorum of shards durable; otherwise it throws StorageUnavailableError and nothing is referenced.
+// ErasureObjectWriter: the one streaming writer (writer.ts) over an erasure set's record sink. It
+// streams one object into stripes; each stripe becomes k data shards plus m parity shards (or copies,
+// when k = 1), one shard record per drive, each drive with its own volume and group commit.
+// finish() returns the placement only once every stripe has at least the write quorum of shards
+// durable; otherwise it throws StorageUnavailableError and nothing is referenced.
 
 import assert from 'node:assert/strict';
 import { PLACEMENT_STRIPES_MAX, RECORD_TYPE_SHARD } from '../constants.js';
