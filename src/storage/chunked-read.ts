@@ -4,6 +4,7 @@
 import type { DriveStore } from './drive-store.js';
 import { StorageCorruptionError } from './errors.js';
 import type { Placement } from './placement.js';
+import { ReadAhead } from './read-ahead.js';
 import { verifyDataChunk, type ByteRange, type ExpectedChunk } from './reader.js';
 import { recordSizeBytes } from './record.js';
 import type { RecordIdentity } from './writer.js';
@@ -31,20 +32,10 @@ export async function* readChunked(
     chunkStartBytes = chunkEndBytes;
     if (chunkStartBytes > endByteInclusive) break;
   }
-  // One record of read-ahead: the next record is read while the caller sends this one (at most
-  // READ_AHEAD_RECORDS + 1 records in memory per stream).
-  const started: Array<Promise<Buffer>> = [];
-  const start = (index: number) => {
-    if (index >= wanted.length || started[index] !== undefined) return;
-    const reading = readChunk(drive, log, wanted[index]!);
-    // A read the caller never reaches (it stopped early) must not become an unhandled rejection.
-    reading.catch(() => undefined);
-    started[index] = reading;
-  };
+  // One record of read-ahead: the next record is read while the caller sends this one.
+  const reads = new ReadAhead(wanted, (expected: ExpectedChunk) => readChunk(drive, log, expected), READ_AHEAD_RECORDS);
   for (let index = 0; index < wanted.length; index++) {
-    for (let ahead = 0; ahead <= READ_AHEAD_RECORDS; ahead++) start(index + ahead);
-    const payload = await started[index]!;
-    delete started[index];
+    const payload = await reads.take(index);
     const chunk = wanted[index]!;
     const fromBytes = Math.max(startByte - chunk.objectOffsetBytes, 0);
     const toBytes = Math.min(endByteInclusive + 1 - chunk.objectOffsetBytes, payload.length);

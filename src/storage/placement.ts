@@ -25,12 +25,32 @@ export interface ChunkLocation {
   payloadLengthBytes: number;
 }
 
-export interface Placement {
+/** An object on a standalone drive: its data records, in order. */
+export interface DrivePlacement {
   sizeBytes: number;
-  /** A standalone drive: the object's data records, in order. Empty in an erasure set. */
   chunks: ChunkLocation[];
-  /** An erasure set: the object's stripes and where each shard is. Absent on a standalone drive. */
-  erasure?: ErasurePlacement;
+  erasure?: undefined;
+}
+
+/** An object in an erasure set: its stripes and where each shard is. */
+export interface ErasureSetPlacement {
+  sizeBytes: number;
+  /** Always empty: kept so every placement has the same shape in the index and in tests. */
+  chunks: ChunkLocation[];
+  erasure: ErasurePlacement;
+}
+
+/**
+ * Where an object's records are: a discriminated union on `erasure` (absent: a standalone drive;
+ * present: an erasure set). The discriminant is a field the encoded forms already imply, so the
+ * bytes in the index and on disk are unchanged. Consumers narrow with `placement.erasure !==
+ * undefined` or, to have both kinds handled checked by the compiler, with matchPlacement.
+ */
+export type Placement = DrivePlacement | ErasureSetPlacement;
+
+/** Calls the handler for the placement's kind: a new kind fails to compile until every caller handles it. */
+export function matchPlacement<T>(placement: Placement, handlers: { drive: (placement: DrivePlacement) => T; erasure: (placement: ErasureSetPlacement) => T }): T {
+  return placement.erasure === undefined ? handlers.drive(placement) : handlers.erasure(placement);
 }
 
 /** Returns a reason if the placement is not one this storage could have produced, else null. */
@@ -94,7 +114,7 @@ export function decodePlacement(encoded: Buffer | Uint8Array): Placement {
   if (bytes.length < 1) throw new RangeError('invalid placement: empty');
   if (bytes[0] === PLACEMENT_FORMAT_VERSION_ERASURE) {
     const decoded = decodeErasurePlacement(bytes);
-    const placement: Placement = { sizeBytes: decoded.sizeBytes, chunks: [], erasure: decoded.erasure };
+    const placement: ErasureSetPlacement = { sizeBytes: decoded.sizeBytes, chunks: [], erasure: decoded.erasure };
     const problem = placementProblem(placement);
     if (problem !== null) throw new RangeError(`invalid placement: ${problem}`);
     return placement;
@@ -118,7 +138,7 @@ export function decodePlacement(encoded: Buffer | Uint8Array): Placement {
     });
   }
   if (cursor.offset !== bytes.length) throw new RangeError('invalid placement: trailing bytes');
-  const placement = { sizeBytes, chunks };
+  const placement: DrivePlacement = { sizeBytes, chunks };
   const problem = placementProblem(placement);
   if (problem !== null) throw new RangeError(`invalid placement: ${problem}`);
   return placement;

@@ -10,7 +10,7 @@ import type { Redundancy } from './erasure/geometry.js';
 import { ErasureSet, type ErasureSetStats } from './erasure/set.js';
 import type { SetOpenMode } from './erasure/set-format.js';
 import { RECORD_TYPE_TOMBSTONE, VOLUME_SIZE_BYTES_MAX } from './constants.js';
-import { placementProblem, type Placement } from './placement.js';
+import { matchPlacement, placementProblem, type DrivePlacement, type ErasureSetPlacement, type Placement } from './placement.js';
 import type { ByteRange } from './reader.js';
 import { encodeRecord } from './record.js';
 import type { ScannedRecord } from './scan.js';
@@ -18,7 +18,8 @@ import { auditChunks, auditStripes, addAuditCounts, emptyAuditCounts, type Audit
 import type { StorageCounters, VolumeLease } from './volume.js';
 import { copyTombstones, relocateRecords, type RelocationOutcome } from './compaction.js';
 import { deleteVolumeFile, listVolumeFiles, markUnreferenced, unmarkUnreferenced, type VolumeFileState } from './volume-files.js';
-import { assertIdentity, StorageObjectWriter, type ObjectWriter, type RecordIdentity } from './writer.js';
+import { StorageObjectWriter } from './drive-sink.js';
+import { assertIdentity, type ObjectWriter, type RecordIdentity } from './writer.js';
 
 export interface StorageOptions {
   /** A standalone drive (the `--data DIR` layout). */
@@ -124,12 +125,10 @@ export class Storage {
     if (problem !== null) throw new RangeError(`invalid placement: ${problem}`);
     if (range !== undefined) assertRange(range, placement.sizeBytes);
     if (placement.erasure !== undefined) {
-      if (this.set === null) throw new RangeError('invalid placement: an erasure-set placement on a standalone drive');
-      yield* this.set.read(identity, placement, range);
+      yield* this.setFor(placement).read(identity, placement, range);
       return;
     }
-    if (this.standalone === null) throw new RangeError('invalid placement: a standalone-drive placement in an erasure set');
-    yield* readChunked(this.standalone, this.log, identity, placement, range);
+    yield* readChunked(this.standaloneFor(placement), this.log, identity, placement, range);
   }
 
   /**
@@ -154,14 +153,10 @@ export class Storage {
     assertIdentity(identity);
     const problem = placementProblem(placement);
     if (problem !== null) throw new RangeError(`invalid placement: ${problem}`);
-    return this.exclusively(() => {
-      if (placement.erasure === undefined) {
-        if (this.standalone === null) throw new RangeError('invalid placement: a standalone-drive placement in an erasure set');
-        return auditChunks(this.standalone, identity, placement, this.log);
-      }
-      if (this.set === null) throw new RangeError('invalid placement: an erasure-set placement on a standalone drive');
-      return auditStripes(this.set.drives, identity, placement, { repair: options.repair, log: this.log });
-    });
+    return this.exclusively(() => matchPlacement(placement, {
+      drive: (onDrive) => auditChunks(this.standaloneFor(onDrive), identity, onDrive, this.log),
+      erasure: (inSet) => auditStripes(this.setFor(inSet).drives, identity, inSet, { repair: options.repair, log: this.log }),
+    }));
   }
 
   /** Repairs up to `limit` shards the reads queued (their whole stripes, re-verified first). */
@@ -230,6 +225,17 @@ export class Storage {
     if (state === undefined) return;
     if (!state.sealed) throw new Error(`volume ${volumeId} of drive ${driveIndex} is not sealed: not deleting it`);
     await deleteVolumeFile(drive.drivePath, volumeId);
+  }
+
+  /** The standalone drive a drive placement refers to; refused in an erasure set. */
+  private standaloneFor(_placement: DrivePlacement): DriveStore {
+    if (this.standalone === null) throw new RangeError('invalid placement: a standalone-drive placement in an erasure set');
+    return this.standalone;
+  }
+
+  private setFor(_placement: ErasureSetPlacement): ErasureSet {
+    if (this.set === null) throw new RangeError('invalid placement: an erasure-set placement on a standalone drive');
+    return this.set;
   }
 
   private driveOf(driveIndex: number): DriveStore {

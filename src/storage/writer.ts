@@ -1,10 +1,14 @@
-// ObjectWriter: streams one object into data records of at most one chunk each.
+// The one streaming object writer. It buffers an object into units (a standalone drive's chunk, an
+// erasure set's stripe), growing the buffer by doubling up to one unit, keeps one unit's append in
+// flight while the caller fills the next, and on finish appends the last unit with the final flag,
+// waits until the sink says every record is durable and returns the placement. What a unit becomes
+// on the drives (one data record, or k+m shard records under a write quorum) is the RecordSink's
+// business: drive-sink.ts and erasure/writer.ts.
 
 import assert from 'node:assert/strict';
-import { CHUNK_SIZE_BYTES_MAX, OBJECT_SIZE_BYTES_MAX, PLACEMENT_CHUNKS_MAX, RECORD_TYPE_DATA } from './constants.js';
-import type { ChunkLocation, Placement } from './placement.js';
-import { encodeRecord, type EncodedRecord } from './record.js';
-import { VolumeLease, type Volume } from './volume.js';
+import { OBJECT_SIZE_BYTES_MAX } from './constants.js';
+import type { Placement } from './placement.js';
+import { VolumeLease } from './volume.js';
 
 export interface RecordIdentity {
   bucket: string;
@@ -31,9 +35,38 @@ export interface ObjectWriter {
   readonly bytesWritten: number;
 }
 
-/** What a writer needs from Storage: append a record somewhere and learn where it went. */
-export interface RecordAppender {
-  appendRecord(record: EncodedRecord, lease?: VolumeLease): Promise<{ volume: Volume; offsetBytes: number }>;
+/**
+ * Where a writer's units go. Calls come in order, one at a time: encode (if any) then append for
+ * each unit, then syncAll and placement once. `Encoded` is what the optional asynchronous encode
+ * step hands to append (the erasure set's shard records); a standalone drive has none.
+ */
+export interface RecordSink<Encoded = undefined> {
+  /** Object bytes per unit: every unit but the last is exactly this long. */
+  readonly unitSizeBytes: number;
+  /** The buffer grows (doubling) up to this: one unit, plus room for padding if encode pads. */
+  readonly bufferCapacityBytes: number;
+  readonly unitsMax: number;
+  /** 'chunk' or 'stripe': for messages. */
+  readonly unitName: string;
+  /** Called by finish() before the final unit is encoded; the whole object may still be in the buffer. */
+  beforeFinalUnit?(bufferedBytes: number, unitsAppended: number): void;
+  /** The buffer length the unit's encoding needs (≥ dataBytes): the writer grows the buffer to it first. */
+  paddedSizeBytes?(dataBytes: number): number;
+  /** An asynchronous step before append (parity coding); the unit's bytes are unit[0, dataBytes). */
+  encode?(unit: Buffer, dataBytes: number, unitIndex: number, objectOffsetBytes: number, objectMetadata: Record<string, unknown> | null): Promise<Encoded>;
+  /**
+   * Appends the unit's records (objectMetadata !== null: the final unit) and returns at once; the
+   * promise settles once they are appended (not durable), after the previous unit's, and rejects if
+   * the object can no longer be written. `unit` stays untouched until then.
+   */
+  append(
+    unit: Buffer, dataBytes: number, unitIndex: number, objectOffsetBytes: number, objectMetadata: Record<string, unknown> | null,
+    encoded: Encoded | undefined, lease: VolumeLease,
+  ): Promise<void>;
+  /** Resolves once every appended record is durable (or counted lost); durable before visible. */
+  syncAll(): Promise<unknown>;
+  /** The placement of the whole object; throws if it is not durable enough to acknowledge. */
+  placement(sizeBytes: number): Placement;
 }
 
 type WriterState = 'idle' | 'busy' | 'finished' | 'aborted' | 'failed';
@@ -44,27 +77,25 @@ export function assertIdentity(identity: RecordIdentity): void {
   }
 }
 
-export class StorageObjectWriter implements ObjectWriter {
+export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter {
   private state: WriterState = 'idle';
   /**
-   * The chunk being filled. It grows (doubling) up to one chunk, so a 4 KiB object costs a 4 KiB
-   * buffer, and is reused after each append: bounded memory per writer is one chunk.
+   * The unit being filled. It grows (doubling) up to one unit, so a 4 KiB object costs a 4 KiB
+   * buffer, and is reused after each append: bounded memory per writer is one unit (two while one
+   * is in flight).
    */
-  private chunk: Buffer = Buffer.alloc(0);
-  private chunkFillBytes = 0;
-  private readonly chunks: ChunkLocation[] = [];
-  /** Chunks handed to the appender (one may not have settled into `chunks` yet). */
-  private chunkCount = 0;
+  private unit: Buffer = Buffer.alloc(0);
+  private unitFillBytes = 0;
+  /** Units handed to the sink (one may still be in flight). */
+  private unitCount = 0;
   private inFlightAppend: Promise<void> | null = null;
-  /** Per volume touched, the end of our last record in it: what finish() must see durable. */
-  private readonly volumeEnds = new Map<Volume, number>();
   private appendedBytes = 0;
   private acceptedBytes = 0;
   private readonly lease = new VolumeLease();
 
   constructor(
-    private readonly appender: RecordAppender,
-    private readonly identity: RecordIdentity,
+    private readonly sink: RecordSink<Encoded>,
+    identity: RecordIdentity,
   ) {
     assertIdentity(identity);
   }
@@ -80,14 +111,15 @@ export class StorageObjectWriter implements ObjectWriter {
       throw new RangeError(`object larger than ${OBJECT_SIZE_BYTES_MAX} bytes`);
     }
     try {
+      const unitBytes = this.sink.unitSizeBytes;
       let consumedBytes = 0;
       while (consumedBytes < data.length) {
-        // A full chunk is appended only when more data arrives, so the last chunk of an object that
-        // is a whole number of chunks carries the final flag itself (no empty trailing record).
-        if (this.chunkFillBytes === CHUNK_SIZE_BYTES_MAX) await this.appendChunk(null);
+        // A full unit is appended only when more data arrives, so the last unit of an object that
+        // is a whole number of units carries the final flag itself (no empty trailing record).
+        if (this.unitFillBytes === unitBytes) await this.appendUnit(null);
         if (this.aborted()) return;
-        const takeBytes = Math.min(CHUNK_SIZE_BYTES_MAX - this.chunkFillBytes, data.length - consumedBytes);
-        this.copyIntoChunk(data.subarray(consumedBytes, consumedBytes + takeBytes));
+        const takeBytes = Math.min(unitBytes - this.unitFillBytes, data.length - consumedBytes);
+        this.copyIntoUnit(data.subarray(consumedBytes, consumedBytes + takeBytes));
         consumedBytes += takeBytes;
       }
       this.acceptedBytes += data.length;
@@ -105,15 +137,17 @@ export class StorageObjectWriter implements ObjectWriter {
       throw new TypeError('objectMetadata must be a plain object');
     }
     try {
-      await this.appendChunk(objectMetadata);
+      this.sink.beforeFinalUnit?.(this.unitFillBytes, this.unitCount);
+      await this.appendUnit(objectMetadata);
       if (this.aborted()) throw new Error('object writer aborted');
       // Durable before visible: the placement exists only once every record is fdatasync'ed.
-      await Promise.all([...this.volumeEnds].map(([volume, endOffsetBytes]) => volume.syncThrough(endOffsetBytes)));
+      await this.sink.syncAll();
       if (this.aborted()) throw new Error('object writer aborted');
-      assert.equal(this.appendedBytes, this.acceptedBytes, 'every accepted byte is in a record');
+      assert.equal(this.appendedBytes, this.acceptedBytes, `every accepted byte is in a ${this.sink.unitName}`);
+      const placement = this.sink.placement(this.appendedBytes);
       this.state = 'finished';
-      this.chunk = Buffer.alloc(0);
-      return { sizeBytes: this.appendedBytes, chunks: this.chunks.map((chunk) => ({ ...chunk })) };
+      this.unit = Buffer.alloc(0);
+      return placement;
     } catch (error) {
       if (this.state === 'busy') this.state = 'failed';
       throw error;
@@ -124,8 +158,8 @@ export class StorageObjectWriter implements ObjectWriter {
     this.lease.release();
     if (this.state === 'finished') return;
     this.state = 'aborted';
-    this.chunk = Buffer.alloc(0);
-    this.chunkFillBytes = 0;
+    this.unit = Buffer.alloc(0);
+    this.unitFillBytes = 0;
   }
 
   release(): void {
@@ -147,50 +181,55 @@ export class StorageObjectWriter implements ObjectWriter {
     if (this.state === 'busy') this.state = 'idle';
   }
 
-  private copyIntoChunk(data: Buffer): void {
-    const neededBytes = this.chunkFillBytes + data.length;
-    assert(neededBytes <= CHUNK_SIZE_BYTES_MAX, 'chunk overflow');
-    if (neededBytes > this.chunk.length) {
-      const capacityBytes = Math.min(CHUNK_SIZE_BYTES_MAX, Math.max(neededBytes, this.chunk.length * 2));
-      const grown = Buffer.allocUnsafe(capacityBytes);
-      this.chunk.copy(grown, 0, 0, this.chunkFillBytes);
-      this.chunk = grown;
+  private copyIntoUnit(data: Buffer): void {
+    const neededBytes = this.unitFillBytes + data.length;
+    assert(neededBytes <= this.sink.unitSizeBytes, `${this.sink.unitName} overflow`);
+    if (neededBytes > this.unit.length) {
+      const capacityBytes = Math.min(this.sink.bufferCapacityBytes, Math.max(neededBytes, this.unit.length * 2));
+      this.regrow(capacityBytes);
     }
-    data.copy(this.chunk, this.chunkFillBytes);
-    this.chunkFillBytes = neededBytes;
+    data.copy(this.unit, this.unitFillBytes);
+    this.unitFillBytes = neededBytes;
+  }
+
+  private regrow(capacityBytes: number): void {
+    const grown = Buffer.allocUnsafe(capacityBytes);
+    this.unit.copy(grown, 0, 0, this.unitFillBytes);
+    this.unit = grown;
   }
 
   /**
-   * Appends the buffered chunk as a record; objectMetadata !== null makes it the final one. One
-   * append may stay in flight while the caller fills the next chunk (so a connection's bytes keep
-   * arriving while the kernel takes the previous MiB); the final append waits for everything.
+   * Hands the buffered unit to the sink; objectMetadata !== null makes it the final one. One append
+   * may stay in flight while the caller fills the next unit (so a connection's bytes keep arriving
+   * while the kernel takes the previous MiB); the final append waits for everything.
    */
-  private async appendChunk(objectMetadata: Record<string, unknown> | null): Promise<void> {
+  private async appendUnit(objectMetadata: Record<string, unknown> | null): Promise<void> {
     await this.settleInFlightAppend();
     if (this.aborted()) return;
+    const sink = this.sink;
     const final = objectMetadata !== null;
-    const seq = this.chunkCount;
-    if (seq >= PLACEMENT_CHUNKS_MAX) throw new RangeError('object has too many chunks');
-    const payloadLengthBytes = this.chunkFillBytes;
-    const { bucket: b, key: k, versionId: v } = this.identity;
-    const header: Record<string, unknown> = { b, k, v, seq, off: this.appendedBytes };
-    if (final) Object.assign(header, { meta: objectMetadata, size: this.appendedBytes + payloadLengthBytes, chunks: seq + 1 });
-    const record = encodeRecord(RECORD_TYPE_DATA, final, header, this.chunk.subarray(0, payloadLengthBytes));
-    const appending = this.appender.appendRecord(record, this.lease).then(({ volume, offsetBytes }) => {
-      // Appends settle in order: each waits for the one before it (settleInFlightAppend).
-      assert.equal(this.chunks.length, seq, 'chunks are recorded in order');
-      this.chunks.push({ volumeId: volume.volumeId, recordOffsetBytes: offsetBytes, headerJsonLengthBytes: record.headerJsonLengthBytes, payloadLengthBytes });
-      this.volumeEnds.set(volume, offsetBytes + record.sizeBytes);
-    });
-    this.chunkCount += 1;
-    this.appendedBytes += payloadLengthBytes;
-    this.chunkFillBytes = 0;
+    const unitIndex = this.unitCount;
+    if (unitIndex >= sink.unitsMax) throw new RangeError(`object has too many ${sink.unitName}s`);
+    const dataBytes = this.unitFillBytes;
+    if (sink.paddedSizeBytes !== undefined) {
+      const paddedBytes = sink.paddedSizeBytes(dataBytes);
+      if (paddedBytes > this.unit.length) this.regrow(paddedBytes);
+    }
+    let encoded: Encoded | undefined;
+    if (sink.encode !== undefined) {
+      encoded = await sink.encode(this.unit, dataBytes, unitIndex, this.appendedBytes, objectMetadata);
+      if (this.aborted()) return;
+    }
+    const appending = sink.append(this.unit, dataBytes, unitIndex, this.appendedBytes, objectMetadata, encoded, this.lease);
+    this.unitCount += 1;
+    this.appendedBytes += dataBytes;
+    this.unitFillBytes = 0;
     if (final) {
       await appending;
       return;
     }
-    // The record still refers to this chunk's bytes until the kernel has them: fill a fresh one.
-    this.chunk = Buffer.allocUnsafe(this.chunk.length);
+    // The records still refer to this unit's bytes until the kernel has them: fill a fresh one.
+    this.unit = Buffer.allocUnsafe(this.unit.length);
     appending.catch(() => undefined);
     this.inFlightAppend = appending;
   }

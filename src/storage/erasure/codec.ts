@@ -88,3 +88,38 @@ export function reconstructShards(
   if (rebuild.length === 0) return Promise.resolve();
   return run(dataShards, parityShards, maskOf(present), maskOf(rebuild), data, parity);
 }
+
+/**
+ * Payloads of the `targets` shards (any of 0…k+m−1) of one stripe, rebuilt from the first k `good`
+ * ones: the copy itself when k = 1, else Reed–Solomon into fresh buffers. Reads, audits and heals
+ * all rebuild through this. `payloadOf` gives a good shard's verified payload (shardBytes long).
+ */
+export async function rebuildShardPayloads(
+  dataShards: number,
+  parityShards: number,
+  payloadOf: (shardIndex: number) => Buffer,
+  good: readonly number[],
+  targets: readonly number[],
+  shardBytes: number,
+): Promise<Map<number, Buffer>> {
+  const rebuilt = new Map<number, Buffer>();
+  if (dataShards === 1) {
+    for (const index of targets) rebuilt.set(index, payloadOf(good[0]!));
+    return rebuilt;
+  }
+  const data = Buffer.alloc(shardBytes * dataShards);
+  const parity = Buffer.alloc(shardBytes * parityShards);
+  const sources = good.slice(0, dataShards);
+  for (const index of sources) {
+    if (index < dataShards) payloadOf(index).copy(data, index * shardBytes);
+    else payloadOf(index).copy(parity, (index - dataShards) * shardBytes);
+  }
+  const missing = targets.filter((index) => !sources.includes(index));
+  await reconstructShards(dataShards, parityShards, sources, missing, data, parity);
+  for (const index of targets) {
+    if (sources.includes(index)) rebuilt.set(index, payloadOf(index));
+    else if (index < dataShards) rebuilt.set(index, data.subarray(index * shardBytes, (index + 1) * shardBytes));
+    else rebuilt.set(index, parity.subarray((index - dataShards) * shardBytes, (index - dataShards + 1) * shardBytes));
+  }
+  return rebuilt;
+}

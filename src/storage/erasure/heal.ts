@@ -5,18 +5,18 @@
 
 import { RECORD_FIXED_HEADER_SIZE_BYTES, RECORD_TYPE_SHARD } from '../constants.js';
 import type { DriveStore } from '../drive-store.js';
-import type { Placement } from '../placement.js';
+import type { ErasureSetPlacement, Placement } from '../placement.js';
 import { encodeRecord, verifyRecordBytes } from '../record.js';
 import type { VolumeLease } from '../volume.js';
 import type { RecordIdentity } from '../writer.js';
-import { encodeParity, reconstructShards } from './codec.js';
+import { rebuildShardPayloads } from './codec.js';
 import { driveOfShard, shardSizeBytes, stripeDataBytesOf } from './geometry.js';
 import type { ShardLocation } from './placement-codec.js';
 import { verifyShard } from './reader.js';
 
 export interface HealOutcome {
   /** The placement with healed shards' new locations; null when nothing changed. */
-  placement: Placement | null;
+  placement: ErasureSetPlacement | null;
   shardsChecked: number;
   shardsHealed: number;
   /** Shards that could not be rebuilt now (fewer than k good shards, or their drive offline). */
@@ -34,7 +34,8 @@ interface GoodShard {
  * appended under `lease`: the caller releases it once the new placement is stored (or refused).
  */
 export async function healPlacement(drives: readonly DriveStore[], identity: RecordIdentity, placement: Placement, targetDrives: ReadonlySet<number>, lease: VolumeLease): Promise<HealOutcome> {
-  const erasure = placement.erasure!;
+  if (placement.erasure === undefined) throw new RangeError('invalid placement: a standalone-drive placement has no shards to heal');
+  const erasure = placement.erasure;
   const outcome: HealOutcome = { placement: null, shardsChecked: 0, shardsHealed: 0, shardsUnhealable: 0 };
   const stripes = erasure.stripes.map((shards) => [...shards]);
   const width = erasure.dataShards + erasure.parityShards;
@@ -60,7 +61,8 @@ export async function healPlacement(drives: readonly DriveStore[], identity: Rec
       outcome.shardsUnhealable += missing.length;
       continue;
     }
-    const payloads = await rebuildPayloads(erasure.dataShards, erasure.parityShards, reads, good, missing, shardSizeBytes(stripeDataBytes, erasure.dataShards));
+    const payloadOf = (shardIndex: number) => reads.get(shardIndex)!.payload;
+    const payloads = await rebuildShardPayloads(erasure.dataShards, erasure.parityShards, payloadOf, good, missing, shardSizeBytes(stripeDataBytes, erasure.dataShards));
     const model = reads.get(good[0]!)!;
     for (const shardIndex of missing) {
       const drive = drives[driveOfShard(erasure.drives, stripeIndex, shardIndex)]!;
@@ -86,10 +88,10 @@ function range(count: number): number[] {
 
 /** The shard's payload and header if its record is where the placement says and passes every check. */
 async function readGoodShard(
-  drives: readonly DriveStore[], identity: RecordIdentity, placement: Placement,
+  drives: readonly DriveStore[], identity: RecordIdentity, placement: ErasureSetPlacement,
   request: { stripeIndex: number; stripeDataBytes: number; fromByte: number; toByteExclusive: number }, shardIndex: number,
 ): Promise<GoodShard | null> {
-  const erasure = placement.erasure!;
+  const erasure = placement.erasure;
   const location = erasure.stripes[request.stripeIndex]![shardIndex] ?? null;
   const drive = drives[driveOfShard(erasure.drives, request.stripeIndex, shardIndex)];
   if (location === null || drive === undefined || !drive.online) return null;
@@ -104,29 +106,4 @@ async function readGoodShard(
   } catch {
     return null;
   }
-}
-
-/** Payloads of the missing shards, from k good ones: copies, or Reed–Solomon (data rebuilt, then parity re-encoded). */
-async function rebuildPayloads(dataShards: number, parityShards: number, reads: Map<number, GoodShard | null>, good: number[], missing: number[], shardBytes: number): Promise<Map<number, Buffer>> {
-  const rebuilt = new Map<number, Buffer>();
-  if (dataShards === 1) {
-    for (const shardIndex of missing) rebuilt.set(shardIndex, reads.get(good[0]!)!.payload);
-    return rebuilt;
-  }
-  const data = Buffer.alloc(shardBytes * dataShards);
-  const parity = Buffer.alloc(shardBytes * parityShards);
-  const sources = good.slice(0, dataShards);
-  for (const shardIndex of sources) {
-    const payload = reads.get(shardIndex)!.payload;
-    if (shardIndex < dataShards) payload.copy(data, shardIndex * shardBytes);
-    else payload.copy(parity, (shardIndex - dataShards) * shardBytes);
-  }
-  const dataTargets = range(dataShards).filter((shardIndex) => !sources.includes(shardIndex));
-  if (dataTargets.length > 0) await reconstructShards(dataShards, parityShards, sources, dataTargets, data, parity);
-  if (missing.some((shardIndex) => shardIndex >= dataShards)) await encodeParity(dataShards, parityShards, data, parity);
-  for (const shardIndex of missing) {
-    const source = shardIndex < dataShards ? data.subarray(shardIndex * shardBytes, (shardIndex + 1) * shardBytes) : parity.subarray((shardIndex - dataShards) * shardBytes, (shardIndex - dataShards + 1) * shardBytes);
-    rebuilt.set(shardIndex, Buffer.from(source));
-  }
-  return rebuilt;
 }

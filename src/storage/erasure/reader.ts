@@ -5,11 +5,12 @@
 import { RECORD_FLAG_FINAL, RECORD_FIXED_HEADER_SIZE_BYTES, RECORD_TYPE_SHARD } from '../constants.js';
 import type { DriveStore } from '../drive-store.js';
 import { DriveOfflineError, StorageCorruptionError, StorageUnavailableError } from '../errors.js';
-import type { Placement } from '../placement.js';
+import type { ErasureSetPlacement } from '../placement.js';
 import type { ByteRange } from '../reader.js';
 import { verifyRecordBytes } from '../record.js';
 import type { RecordIdentity } from '../writer.js';
-import { reconstructShards } from './codec.js';
+import { ReadAhead } from '../read-ahead.js';
+import { rebuildShardPayloads } from './codec.js';
 import { dataShardsCovering, describeLayout, driveOfShard, shardSizeBytes, stripeDataBytesOf, type Layout } from './geometry.js';
 import type { ErasurePlacement, ShardLocation } from './placement-codec.js';
 
@@ -19,7 +20,7 @@ const READ_AHEAD_STRIPES = 1;
 export interface ShardDamage {
   identity: RecordIdentity;
   /** Where the object's shards are, so a repairer can rebuild this one (absent for a shard never written). */
-  placement?: Placement;
+  placement?: ErasureSetPlacement;
   stripeIndex: number;
   shardIndex: number;
   driveIndex: number;
@@ -43,21 +44,12 @@ export interface StripeRequest {
 }
 
 /** Verified bytes of the object (or the range), one stripe at a time, with one stripe of read-ahead. */
-export async function* readErasure(context: ErasureReadContext, identity: RecordIdentity, placement: Placement, range: ByteRange | undefined): AsyncGenerator<Buffer> {
-  const erasure = placement.erasure!;
+export async function* readErasure(context: ErasureReadContext, identity: RecordIdentity, placement: ErasureSetPlacement, range: ByteRange | undefined): AsyncGenerator<Buffer> {
+  const erasure = placement.erasure;
   const requests = stripeRequests(placement.sizeBytes, erasure, range);
-  const started: Array<Promise<Buffer[]>> = [];
-  const start = (index: number) => {
-    if (index >= requests.length || started[index] !== undefined) return;
-    const reading = readStripe(context, identity, placement, requests[index]!);
-    // A read the caller never reaches (it stopped early) must not become an unhandled rejection.
-    reading.catch(() => undefined);
-    started[index] = reading;
-  };
+  const reads = new ReadAhead(requests, (request: StripeRequest) => readStripe(context, identity, placement, request), READ_AHEAD_STRIPES);
   for (let index = 0; index < requests.length; index++) {
-    for (let ahead = 0; ahead <= READ_AHEAD_STRIPES; ahead++) start(index + ahead);
-    const slices = await started[index]!;
-    delete started[index];
+    const slices = await reads.take(index);
     for (const slice of slices) if (slice.length > 0) yield slice;
   }
 }
@@ -81,8 +73,8 @@ function stripeRequests(sizeBytes: number, erasure: ErasurePlacement, range: Byt
 type ShardRead = { ok: true; payload: Buffer } | { ok: false; error: Error; driveOffline: boolean };
 
 /** The requested bytes of one stripe, as slices of its verified (or rebuilt) data shards, in order. */
-async function readStripe(context: ErasureReadContext, identity: RecordIdentity, placement: Placement, request: StripeRequest): Promise<Buffer[]> {
-  const erasure = placement.erasure!;
+async function readStripe(context: ErasureReadContext, identity: RecordIdentity, placement: ErasureSetPlacement, request: StripeRequest): Promise<Buffer[]> {
+  const erasure = placement.erasure;
   const { dataShards, parityShards } = erasure;
   const width = dataShards + parityShards;
   const shardBytes = shardSizeBytes(request.stripeDataBytes, dataShards);
@@ -115,18 +107,10 @@ function range(first: number, last: number): number[] {
 
 /** Rebuilds the needed data shards that failed, in place in `reads`. */
 async function rebuild(layout: Layout, reads: Map<number, ShardRead>, good: number[], neededIndexes: number[], shardBytes: number): Promise<void> {
-  const { dataShards, parityShards } = layout;
-  const data = Buffer.alloc(shardBytes * dataShards);
-  const parity = Buffer.alloc(shardBytes * parityShards);
-  const sources = good.slice(0, dataShards);
-  for (const index of sources) {
-    const payload = (reads.get(index) as { payload: Buffer }).payload;
-    if (index < dataShards) payload.copy(data, index * shardBytes);
-    else payload.copy(parity, (index - dataShards) * shardBytes);
-  }
-  const targets = neededIndexes.filter((index) => !sources.includes(index));
-  await reconstructShards(dataShards, parityShards, sources, targets, data, parity);
-  for (const index of targets) reads.set(index, { ok: true, payload: data.subarray(index * shardBytes, (index + 1) * shardBytes) });
+  const payloadOf = (index: number) => (reads.get(index) as { payload: Buffer }).payload;
+  const targets = neededIndexes.filter((index) => !reads.get(index)!.ok);
+  const rebuilt = await rebuildShardPayloads(layout.dataShards, layout.parityShards, payloadOf, good, targets, shardBytes);
+  for (const [index, payload] of rebuilt) reads.set(index, { ok: true, payload });
 }
 
 /** The requested bytes of a stripe from its (good or rebuilt) data shards: slices, never copies. */
@@ -144,8 +128,8 @@ function sliceOfStripe(reads: Map<number, ShardRead>, request: StripeRequest, sh
   return slices;
 }
 
-async function readShard(context: ErasureReadContext, identity: RecordIdentity, placement: Placement, request: StripeRequest, shardIndex: number): Promise<ShardRead> {
-  const erasure = placement.erasure!;
+async function readShard(context: ErasureReadContext, identity: RecordIdentity, placement: ErasureSetPlacement, request: StripeRequest, shardIndex: number): Promise<ShardRead> {
+  const erasure = placement.erasure;
   const location = erasure.stripes[request.stripeIndex]![shardIndex] ?? null;
   if (location === null) return { ok: false, error: new Error('shard was never written'), driveOffline: false };
   const drive = context.driveStores[driveOfShard(erasure.drives, request.stripeIndex, shardIndex)];
@@ -160,12 +144,12 @@ async function readShard(context: ErasureReadContext, identity: RecordIdentity, 
 }
 
 /** Every check a shard record must pass before a byte of it is used. */
-export function verifyShard(bytes: Buffer, location: ShardLocation, identity: RecordIdentity, placement: Placement, request: StripeRequest, shardIndex: number): Buffer {
+export function verifyShard(bytes: Buffer, location: ShardLocation, identity: RecordIdentity, placement: ErasureSetPlacement, request: StripeRequest, shardIndex: number): Buffer {
   const corrupt = (reason: string) => new StorageCorruptionError(location.volumeId, location.recordOffsetBytes, reason);
   const check = verifyRecordBytes(bytes);
   if (!check.ok) throw corrupt(check.problem);
   const { fixed, header, payload } = check;
-  const erasure = placement.erasure!;
+  const erasure = placement.erasure;
   if (fixed.type !== RECORD_TYPE_SHARD) throw corrupt(`record type ${fixed.type} where a shard record was expected`);
   if (header.b !== identity.bucket || header.k !== identity.key || header.v !== identity.versionId) throw corrupt('record belongs to another object');
   if (header.st !== request.stripeIndex || header.sh !== shardIndex) {
@@ -185,8 +169,8 @@ export function verifyShard(bytes: Buffer, location: ShardLocation, identity: Re
   return payload;
 }
 
-function reportDamage(context: ErasureReadContext, identity: RecordIdentity, placement: Placement, stripeIndex: number, reads: Map<number, ShardRead>): void {
-  const erasure = placement.erasure!;
+function reportDamage(context: ErasureReadContext, identity: RecordIdentity, placement: ErasureSetPlacement, stripeIndex: number, reads: Map<number, ShardRead>): void {
+  const erasure = placement.erasure;
   for (const [shardIndex, read] of reads) {
     // An offline drive is healed as a whole; only shards damaged on a working drive are queued one by one.
     if (read.ok || read.driveOffline) continue;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { DRIVE_HEALTH_CHECK_INTERVAL_MS, RECORD_TYPE_TOMBSTONE, SMALL_OBJECT_COPIES_SIZE_BYTES_MAX, STRIPE_DATA_SIZE_BYTES } from '../constants.js';
 import { DriveStore, type DriveStoreStats } from '../drive-store.js';
 import { StorageUnavailableError } from '../errors.js';
-import type { Placement } from '../placement.js';
+import type { ErasureSetPlacement } from '../placement.js';
 import type { ByteRange } from '../reader.js';
 import { encodeRecord } from '../record.js';
 import type { ScannedRecord } from '../scan.js';
@@ -155,7 +155,7 @@ export class ErasureSet {
     );
   }
 
-  read(identity: RecordIdentity, placement: Placement, range: ByteRange | undefined): AsyncGenerator<Buffer> {
+  read(identity: RecordIdentity, placement: ErasureSetPlacement, range: ByteRange | undefined): AsyncGenerator<Buffer> {
     return readErasure(
       {
         driveStores: this.drives,

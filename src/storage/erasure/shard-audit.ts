@@ -10,11 +10,11 @@ import * as fs from 'node:fs/promises';
 import { RECORD_FIXED_HEADER_SIZE_BYTES, RECORD_FLAG_FINAL, RECORD_TYPE_SHARD } from '../constants.js';
 import { volumePath } from '../drive.js';
 import type { DriveStore } from '../drive-store.js';
-import type { Placement } from '../placement.js';
+import type { DrivePlacement, ErasureSetPlacement } from '../placement.js';
 import { verifyDataChunk } from '../reader.js';
 import { encodeRecord, recordSizeBytes, verifyRecordBytes } from '../record.js';
 import type { RecordIdentity } from '../writer.js';
-import { reconstructShards } from './codec.js';
+import { rebuildShardPayloads } from './codec.js';
 import { driveOfShard, shardSizeBytes, stripeDataBytesOf } from './geometry.js';
 import { verifyShard, type StripeRequest } from './reader.js';
 
@@ -45,7 +45,7 @@ type ShardCheck =
   | { state: 'skipped' };
 
 /** Audits (and, with repair, repairs) every record of a standalone drive's object. */
-export async function auditChunks(drive: DriveStore, identity: RecordIdentity, placement: Placement, log: (line: string) => void): Promise<AuditCounts> {
+export async function auditChunks(drive: DriveStore, identity: RecordIdentity, placement: DrivePlacement, log: (line: string) => void): Promise<AuditCounts> {
   const counts = emptyAuditCounts();
   let objectOffsetBytes = 0;
   for (const [seq, chunk] of placement.chunks.entries()) {
@@ -69,10 +69,10 @@ export async function auditChunks(drive: DriveStore, identity: RecordIdentity, p
 export async function auditStripes(
   drives: readonly DriveStore[],
   identity: RecordIdentity,
-  placement: Placement,
+  placement: ErasureSetPlacement,
   options: { repair: boolean; log: (line: string) => void; onlyStripes?: readonly number[] },
 ): Promise<AuditCounts> {
-  const erasure = placement.erasure!;
+  const erasure = placement.erasure;
   const counts = emptyAuditCounts();
   const stripeIndexes = options.onlyStripes ?? erasure.stripes.map((_, index) => index);
   for (const stripeIndex of stripeIndexes) {
@@ -93,7 +93,8 @@ export async function auditStripes(
       continue;
     }
     if (!options.repair) continue;
-    const payloads = await rebuildPayloads(erasure.dataShards, erasure.parityShards, checks, good, damaged, shardBytes);
+    const payloadOf = (shardIndex: number) => (checks[shardIndex] as { payload: Buffer }).payload;
+    const payloads = await rebuildShardPayloads(erasure.dataShards, erasure.parityShards, payloadOf, good, damaged, shardBytes);
     for (const shardIndex of damaged) {
       try {
         await rewriteShard(drives, identity, placement, request, shardIndex, checks[good[0]!] as { bytes: Buffer }, payloads.get(shardIndex)!);
@@ -108,8 +109,8 @@ export async function auditStripes(
   return counts;
 }
 
-async function checkShard(drives: readonly DriveStore[], identity: RecordIdentity, placement: Placement, request: StripeRequest, shardIndex: number, shardBytes: number, counts: AuditCounts): Promise<ShardCheck> {
-  const erasure = placement.erasure!;
+async function checkShard(drives: readonly DriveStore[], identity: RecordIdentity, placement: ErasureSetPlacement, request: StripeRequest, shardIndex: number, shardBytes: number, counts: AuditCounts): Promise<ShardCheck> {
+  const erasure = placement.erasure;
   const location = erasure.stripes[request.stripeIndex]![shardIndex] ?? null;
   const drive = drives[driveOfShard(erasure.drives, request.stripeIndex, shardIndex)];
   // A replacement drive waiting for heal: its old locations may hold other records now. Healed as a whole.
@@ -127,35 +128,13 @@ async function checkShard(drives: readonly DriveStore[], identity: RecordIdentit
   }
 }
 
-/** The payloads of the damaged shards, rebuilt from the first k good ones (or copied, for copies). */
-async function rebuildPayloads(dataShards: number, parityShards: number, checks: ShardCheck[], good: number[], damaged: number[], shardBytes: number): Promise<Map<number, Buffer>> {
-  const payloadOf = (index: number) => (checks[index] as { payload: Buffer }).payload;
-  const rebuilt = new Map<number, Buffer>();
-  if (dataShards === 1 || shardBytes === 0) {
-    for (const index of damaged) rebuilt.set(index, payloadOf(good[0]!));
-    return rebuilt;
-  }
-  const data = Buffer.alloc(shardBytes * dataShards);
-  const parity = Buffer.alloc(shardBytes * parityShards);
-  const sources = good.slice(0, dataShards);
-  for (const index of sources) {
-    if (index < dataShards) payloadOf(index).copy(data, index * shardBytes);
-    else payloadOf(index).copy(parity, (index - dataShards) * shardBytes);
-  }
-  await reconstructShards(dataShards, parityShards, sources, damaged, data, parity);
-  for (const index of damaged) {
-    rebuilt.set(index, index < dataShards ? data.subarray(index * shardBytes, (index + 1) * shardBytes) : parity.subarray((index - dataShards) * shardBytes, (index - dataShards + 1) * shardBytes));
-  }
-  return rebuilt;
-}
-
 /**
  * Writes the shard record the writer wrote, over the damaged one, then reads it back and verifies
  * it as a GET would. Refuses if the record would not be byte-for-byte the same size, or if the
  * volume no longer holds the whole record (truncated or removed: that is whole-drive healing).
  */
-async function rewriteShard(drives: readonly DriveStore[], identity: RecordIdentity, placement: Placement, request: StripeRequest, shardIndex: number, sibling: { bytes: Buffer }, payload: Buffer): Promise<void> {
-  const erasure = placement.erasure!;
+async function rewriteShard(drives: readonly DriveStore[], identity: RecordIdentity, placement: ErasureSetPlacement, request: StripeRequest, shardIndex: number, sibling: { bytes: Buffer }, payload: Buffer): Promise<void> {
+  const erasure = placement.erasure;
   const location = erasure.stripes[request.stripeIndex]![shardIndex]!;
   const drive = drives[driveOfShard(erasure.drives, request.stripeIndex, shardIndex)]!;
   const siblingCheck = verifyRecordBytes(sibling.bytes);
