@@ -21,6 +21,7 @@ import {
   type UploadRow,
 } from './sqlite/schema.js';
 import { IdentityTables } from './sqlite/identities.js';
+import { BucketSettingsTables } from './sqlite/settings.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
 import { Journal } from './sqlite/journal.js';
 import type {
@@ -32,7 +33,11 @@ import type {
   DeleteUserOutcome,
   UserRecord,
   BucketRecord,
+  BucketSettingKind,
   BucketSettingName,
+  BucketSettingsInit,
+  BucketSettingValue,
+  WritableBucketSettingKind,
   ChangeOrigin,
   InventoryScanPage,
   JournalRow,
@@ -57,7 +62,6 @@ import type {
   ListVersionsQuery,
   ScannedVersion,
   ScanVersionsQuery,
-  VersionDeleteCondition,
   VersioningStatus,
   VersionSummary,
   Index,
@@ -92,6 +96,7 @@ export class SqliteIndex implements Index {
   private readonly versions: VersionRules;
   private readonly identities: IdentityTables;
   private readonly objectLock: ObjectLockWrites;
+  private readonly settings: BucketSettingsTables;
   /** S3 Metadata: the journal row each change appends, in the change's own transaction. */
   private readonly journal: Journal;
   private readonly readMetadataSnapshotInOneRead: (request: MetadataSnapshotRequest) => MetadataSnapshot;
@@ -102,6 +107,7 @@ export class SqliteIndex implements Index {
     this.statements = prepareStatements(db);
     this.writes = new GroupCommitQueue(db);
     this.identities = new IdentityTables(db, this.writes);
+    this.settings = new BucketSettingsTables(this.statements, this.writes);
     this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
     this.versions = new VersionRules(this.statements);
     this.objectLock = new ObjectLockWrites(this.statements, this.versions);
@@ -131,13 +137,11 @@ export class SqliteIndex implements Index {
     return new SqliteIndex(db, path);
   }
 
-  async createBucket(bucket: BucketRecord, settings: Partial<Record<BucketSettingName, unknown>> = {}): Promise<CreateBucketOutcome> {
+  async createBucket(bucket: BucketRecord, settings: BucketSettingsInit = {}): Promise<CreateBucketOutcome> {
     return this.writes.submit(() => {
       const result = this.statements.insertBucket.run(bucket.name, bucket.createdAtMs, bucket.region, bucket.ownerId, bucket.versioning ?? null);
       if (result.changes !== 1) return 'already-exists';
-      for (const [name, value] of Object.entries(settings)) {
-        if (value !== undefined) this.statements.upsertBucketSetting.run(bucket.name, name, JSON.stringify(value));
-      }
+      this.settings.insertInitial(bucket.name, settings);
       return 'created';
     });
   }
@@ -277,26 +281,31 @@ export class SqliteIndex implements Index {
     return this.writes.submit(() => this.statements.setBucketCors.run(json, name).changes === 1);
   }
 
-  async getBucketSetting<T>(bucket: string, name: BucketSettingName): Promise<T | undefined> {
-    const row = this.statements.getBucketSetting.get(bucket, name) as { value_json: string } | undefined;
-    return row === undefined ? undefined : JSON.parse(row.value_json);
+  async readBucketSetting<K extends BucketSettingKind>(bucket: string, kind: K): Promise<BucketSettingValue<K> | undefined> {
+    return this.settings.read(bucket, kind);
   }
 
+  async listBucketsWithSetting<K extends BucketSettingKind>(kind: K): Promise<Array<{ bucket: string; value: BucketSettingValue<K> }>> {
+    return this.settings.list(kind);
+  }
+
+  async writeBucketSetting<K extends WritableBucketSettingKind>(bucket: string, kind: K, value: BucketSettingValue<K> | undefined): Promise<boolean> {
+    return this.settings.write(bucket, kind, value);
+  }
+
+  /** Unchecked: the stored JSON of a setting, for tests and diagnosis (the server uses readBucketSetting). */
+  async getBucketSetting(bucket: string, name: BucketSettingName): Promise<unknown> {
+    return this.settings.rawGet(bucket, name);
+  }
+
+  /** Unchecked: stores any JSON value as a setting, for tests (the server uses writeBucketSetting). */
   async setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean> {
-    // Object Lock is enabled only while versioning is Enabled, and never disabled again: only
-    // setObjectLockConfiguration (and createBucket) may write it.
-    if (name === 'object-lock') throw new Error('the object-lock setting is written only by setObjectLockConfiguration');
-    return this.writes.submit(() => {
-      if (this.statements.getBucket.get(bucket) === undefined) return false;
-      if (value === undefined) this.statements.deleteBucketSetting.run(bucket, name);
-      else this.statements.upsertBucketSetting.run(bucket, name, JSON.stringify(value));
-      return true;
-    });
+    return this.settings.rawSet(bucket, name, value);
   }
 
-  async listBucketSettings<T>(name: BucketSettingName): Promise<Array<{ bucket: string; value: T }>> {
-    return (this.statements.bucketsWithSetting.all(name) as Array<{ bucket: string; value_json: string }>)
-      .map((row) => ({ bucket: row.bucket, value: JSON.parse(row.value_json) }));
+  /** Unchecked: every bucket's stored JSON of a setting, for tests and diagnosis (the server uses listBucketsWithSetting). */
+  async listBucketSettings(name: BucketSettingName): Promise<Array<{ bucket: string; value: unknown }>> {
+    return this.settings.rawList(name);
   }
 
   async setBucketVersioning(name: string, status: VersioningStatus): Promise<SetVersioningOutcome> {

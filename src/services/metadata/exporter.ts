@@ -2,7 +2,7 @@
 // worker). Every second it exports the journal rows written since (so a change reaches its Parquet
 // file within a few seconds), and every few seconds it looks after each bucket's tables: inventory
 // backfill and base rewrites, merging small journal files, record expiration.
-import type { JournalTableState, StoredMetadataConfiguration } from './configuration.js';
+import type { JournalTableState } from './configuration.js';
 import { exportJournalBatch, EXPORT_ROWS_PER_BATCH_MAX } from './journal-export.js';
 import { compactJournal, expireJournal } from './journal-upkeep.js';
 import { maintainInventory } from './inventory.js';
@@ -31,7 +31,7 @@ export interface MetadataExporter {
 
 /** One round of upkeep over every bucket that has a configuration. */
 async function upkeep(worker: MetadataWorkerContext, failing: Set<string>): Promise<void> {
-  const configured = await worker.layers.index.listBucketSettings<StoredMetadataConfiguration>('metadata');
+  const configured = await worker.layers.index.listBucketsWithSetting('metadata');
   for (const { bucket } of configured) {
     const read = async () => {
       const snapshot = await worker.layers.index.readMetadataSnapshot(snapshotRequest([bucket], {
