@@ -25,7 +25,7 @@ export interface RequestedObjectLock {
 
 /** A bucket's Object Lock configuration; undefined when Object Lock is not enabled on it. */
 export function objectLockConfigurationOf(context: RequestContext, bucket: string): Promise<ObjectLockConfiguration | undefined> {
-  return context.layers.index.getBucketSetting<ObjectLockConfiguration>(bucket, 'object-lock');
+  return context.layers.index.readBucketSetting(bucket, 'object-lock');
 }
 
 export function missingObjectLockConfiguration(): S3Error {

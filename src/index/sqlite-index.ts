@@ -9,74 +9,26 @@ import { GroupCommitQueue } from './group-commit.js';
 import { listObjectsPage } from './listing.js';
 import {
   bucketFromRow,
-  lockToParameters,
-  partFromRow,
-  partToParameters,
   SCHEMA_SQL,
   SCHEMA_VERSION,
   tagsToJson,
-  uploadFromRow,
   type BucketRow,
-  type PartRow,
-  type UploadRow,
 } from './sqlite/schema.js';
 import { IdentityTables } from './sqlite/identities.js';
+import { BucketSettingsTables } from './sqlite/settings.js';
+import { UploadTables } from './sqlite/uploads.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
 import { Journal } from './sqlite/journal.js';
 import type {
-  AccessKeyRecord,
-  AccessKeyStatus,
-  BucketAccessRecord,
-  CreateAccessKeyOutcome,
-  CreateUserOutcome,
-  DeleteUserOutcome,
-  UserRecord,
-  BucketRecord,
-  BucketSettingName,
-  ChangeOrigin,
-  InventoryScanPage,
-  JournalRow,
-  MetadataFilesCommit,
-  MetadataSnapshot,
-  MetadataSnapshotRequest,
-  VersionCursor,
-  CompleteUploadOutcome,
-  CorsRule,
-  CreateBucketOutcome,
-  DeleteBucketOutcome,
-  DeleteOutcome,
-  DeleteVersionOptions,
-  GovernanceBypass,
-  LegalHoldStatus,
-  ObjectLockChangeOutcome,
-  ObjectLockConfiguration,
-  ObjectRetention,
-  SetObjectLockConfigurationOutcome,
-  SetVersioningOutcome,
-  ListVersionsPage,
-  ListVersionsQuery,
-  ScannedVersion,
-  ScanVersionsQuery,
-  VersionDeleteCondition,
-  VersioningStatus,
-  VersionSummary,
-  Index,
-  ListObjectsPage,
-  ListObjectsQuery,
-  ListUploadsPage,
-  ListUploadsQuery,
-  ObjectRecord,
-  ObjectSummary,
-  PutObjectOutcome,
-  StoredPart,
-  Tag,
-  UploadRecord,
-  UploadSummary,
-  WriteCondition,
-  PlacementChange,
-  StoredPlacement,
+  AccessKeyRecord, AccessKeyStatus, BucketAccessRecord, BucketRecord, BucketSettingKind, BucketSettingName, BucketSettingValue,
+  BucketSettingsInit, ChangeOrigin, CompleteUploadOutcome, CorsRule, CreateAccessKeyOutcome, CreateBucketOutcome,
+  CreateUserOutcome, DeleteBucketOutcome, DeleteOutcome, DeleteUserOutcome, DeleteVersionOptions, GovernanceBypass, Index,
+  InventoryScanPage, JournalRow, LegalHoldStatus, ListObjectsPage, ListObjectsQuery, ListUploadsPage, ListUploadsQuery,
+  ListVersionsPage, ListVersionsQuery, MetadataFilesCommit, MetadataSnapshot, MetadataSnapshotRequest, ObjectLockChangeOutcome,
+  ObjectLockConfiguration, ObjectRecord, ObjectRetention, ObjectSummary, PlacementChange, PutObjectOutcome, ScanVersionsQuery,
+  ScannedVersion, SetObjectLockConfigurationOutcome, SetVersioningOutcome, StoredPart, StoredPlacement, Tag, UploadRecord,
+  UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
 } from './types.js';
-import { listUploadsPage } from './upload-listing.js';
 import { listVersionsPage } from './version-listing.js';
 import { VersionRules } from './sqlite/versioning.js';
 import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
@@ -92,6 +44,8 @@ export class SqliteIndex implements Index {
   private readonly versions: VersionRules;
   private readonly identities: IdentityTables;
   private readonly objectLock: ObjectLockWrites;
+  private readonly settings: BucketSettingsTables;
+  private readonly uploads: UploadTables;
   /** S3 Metadata: the journal row each change appends, in the change's own transaction. */
   private readonly journal: Journal;
   private readonly readMetadataSnapshotInOneRead: (request: MetadataSnapshotRequest) => MetadataSnapshot;
@@ -102,12 +56,14 @@ export class SqliteIndex implements Index {
     this.statements = prepareStatements(db);
     this.writes = new GroupCommitQueue(db);
     this.identities = new IdentityTables(db, this.writes);
+    this.settings = new BucketSettingsTables(this.statements, this.writes);
     this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
     this.versions = new VersionRules(this.statements);
     this.objectLock = new ObjectLockWrites(this.statements, this.versions);
     this.readVersionSnapshot = db.transaction((bucket: string, key: string, versionId: string) =>
       this.versions.getVersion(bucket, key, versionId, this.readObject(bucket, key)));
     this.journal = new Journal(db);
+    this.uploads = new UploadTables(this.statements, this.writes, this.versions, this.journal);
     this.readMetadataSnapshotInOneRead = db.transaction((request: MetadataSnapshotRequest) => this.journal.snapshot(request));
     this.readVersionsPageInOneRead = db.transaction((bucket: string, after: VersionCursor | undefined, limit: number) =>
       this.journal.versionsPage(bucket, after, limit));
@@ -131,13 +87,11 @@ export class SqliteIndex implements Index {
     return new SqliteIndex(db, path);
   }
 
-  async createBucket(bucket: BucketRecord, settings: Partial<Record<BucketSettingName, unknown>> = {}): Promise<CreateBucketOutcome> {
+  async createBucket(bucket: BucketRecord, settings: BucketSettingsInit = {}): Promise<CreateBucketOutcome> {
     return this.writes.submit(() => {
       const result = this.statements.insertBucket.run(bucket.name, bucket.createdAtMs, bucket.region, bucket.ownerId, bucket.versioning ?? null);
       if (result.changes !== 1) return 'already-exists';
-      for (const [name, value] of Object.entries(settings)) {
-        if (value !== undefined) this.statements.upsertBucketSetting.run(bucket.name, name, JSON.stringify(value));
-      }
+      this.settings.insertInitial(bucket.name, settings);
       return 'created';
     });
   }
@@ -277,26 +231,31 @@ export class SqliteIndex implements Index {
     return this.writes.submit(() => this.statements.setBucketCors.run(json, name).changes === 1);
   }
 
-  async getBucketSetting<T>(bucket: string, name: BucketSettingName): Promise<T | undefined> {
-    const row = this.statements.getBucketSetting.get(bucket, name) as { value_json: string } | undefined;
-    return row === undefined ? undefined : JSON.parse(row.value_json);
+  async readBucketSetting<K extends BucketSettingKind>(bucket: string, kind: K): Promise<BucketSettingValue<K> | undefined> {
+    return this.settings.read(bucket, kind);
   }
 
+  async listBucketsWithSetting<K extends BucketSettingKind>(kind: K): Promise<Array<{ bucket: string; value: BucketSettingValue<K> }>> {
+    return this.settings.list(kind);
+  }
+
+  async writeBucketSetting<K extends WritableBucketSettingKind>(bucket: string, kind: K, value: BucketSettingValue<K> | undefined): Promise<boolean> {
+    return this.settings.write(bucket, kind, value);
+  }
+
+  /** Unchecked: the stored JSON of a setting, for tests and diagnosis (the server uses readBucketSetting). */
+  async getBucketSetting(bucket: string, name: BucketSettingName): Promise<unknown> {
+    return this.settings.rawGet(bucket, name);
+  }
+
+  /** Unchecked: stores any JSON value as a setting, for tests (the server uses writeBucketSetting). */
   async setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean> {
-    // Object Lock is enabled only while versioning is Enabled, and never disabled again: only
-    // setObjectLockConfiguration (and createBucket) may write it.
-    if (name === 'object-lock') throw new Error('the object-lock setting is written only by setObjectLockConfiguration');
-    return this.writes.submit(() => {
-      if (this.statements.getBucket.get(bucket) === undefined) return false;
-      if (value === undefined) this.statements.deleteBucketSetting.run(bucket, name);
-      else this.statements.upsertBucketSetting.run(bucket, name, JSON.stringify(value));
-      return true;
-    });
+    return this.settings.rawSet(bucket, name, value);
   }
 
-  async listBucketSettings<T>(name: BucketSettingName): Promise<Array<{ bucket: string; value: T }>> {
-    return (this.statements.bucketsWithSetting.all(name) as Array<{ bucket: string; value_json: string }>)
-      .map((row) => ({ bucket: row.bucket, value: JSON.parse(row.value_json) }));
+  /** Unchecked: every bucket's stored JSON of a setting, for tests and diagnosis (the server uses listBucketsWithSetting). */
+  async listBucketSettings(name: BucketSettingName): Promise<Array<{ bucket: string; value: unknown }>> {
+    return this.settings.rawList(name);
   }
 
   async setBucketVersioning(name: string, status: VersioningStatus): Promise<SetVersioningOutcome> {
@@ -355,89 +314,19 @@ export class SqliteIndex implements Index {
     }, query);
   }
 
-  async createUpload(upload: UploadRecord): Promise<'created' | 'no-such-bucket'> {
-    return this.writes.submit(() => {
-      if (this.statements.getBucket.get(upload.bucket) === undefined) return 'no-such-bucket';
-      this.statements.insertUpload.run({
-        uploadId: upload.uploadId,
-        bucket: upload.bucket,
-        key: upload.key,
-        initiatedMs: upload.initiatedMs,
-        headersJson: JSON.stringify(upload.headers),
-        userMetadataJson: JSON.stringify(upload.userMetadata),
-        storageClass: upload.storageClass,
-        checksumAlgorithm: upload.checksumAlgorithm ?? null,
-        checksumType: upload.checksumType ?? null,
-        tagsJson: tagsToJson(upload.tags),
-        ...lockToParameters(upload),
-      });
-      return 'created';
-    });
+  createUpload(upload: UploadRecord): Promise<'created' | 'no-such-bucket'> { return this.uploads.createUpload(upload); }
+  getUpload(bucket: string, key: string, uploadId: string): Promise<UploadRecord | undefined> { return this.uploads.getUpload(bucket, key, uploadId); }
+  putPart(uploadId: string, part: StoredPart): Promise<{ stored: boolean; replaced?: StoredPart }> { return this.uploads.putPart(uploadId, part); }
+  listParts(uploadId: string, afterPartNumber: number, maxParts: number): Promise<{ parts: StoredPart[]; isTruncated: boolean }> {
+    return this.uploads.listParts(uploadId, afterPartNumber, maxParts);
   }
-
-  async getUpload(bucket: string, key: string, uploadId: string): Promise<UploadRecord | undefined> {
-    const row = this.statements.getUpload.get(uploadId, bucket, key) as UploadRow | undefined;
-    return row === undefined ? undefined : uploadFromRow(row);
+  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<CompleteUploadOutcome> {
+    return this.uploads.completeUpload(uploadId, object, condition, origin);
   }
-
-  async putPart(uploadId: string, part: StoredPart): Promise<{ stored: boolean; replaced?: StoredPart }> {
-    return this.writes.submit(() => {
-      if (this.statements.getUploadById.get(uploadId) === undefined) return { stored: false };
-      const previous = this.statements.getUploadPart.get(uploadId, part.partNumber) as PartRow | undefined;
-      this.statements.upsertUploadPart.run(partToParameters(uploadId, part));
-      return { stored: true, replaced: previous === undefined ? undefined : partFromRow(previous) };
-    });
-  }
-
-  async listParts(uploadId: string, afterPartNumber: number, maxParts: number): Promise<{ parts: StoredPart[]; isTruncated: boolean }> {
-    const rows = this.statements.listUploadParts.all(uploadId, afterPartNumber, maxParts + 1) as PartRow[];
-    return { parts: rows.slice(0, maxParts).map(partFromRow), isTruncated: rows.length > maxParts };
-  }
-
-  async completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<CompleteUploadOutcome> {
-    return this.writes.submit((): CompleteUploadOutcome => {
-      if (this.statements.getUpload.get(uploadId, object.bucket, object.key) === undefined) return { stored: false, reason: 'no-such-upload' };
-      // The parts as they are now, not as the caller read them: a part uploaded again since then is
-      // refused, and a part compaction moved since then is installed where it is now.
-      const parts: StoredPart[] = [];
-      for (const part of object.parts ?? []) {
-        const row = this.statements.getUploadPart.get(uploadId, part.partNumber) as PartRow | undefined;
-        if (row === undefined || row.data_id !== part.dataId) return { stored: false, reason: 'invalid-part' };
-        parts.push({ ...part, placement: row.placement });
-      }
-      const current = this.readObject(object.bucket, object.key);
-      const failure = conditionFailure(current, condition);
-      if (failure !== undefined) return { stored: false, reason: failure, current };
-      // install() sets the version id on the record it is given, which the journal row then names.
-      const completed = object.parts === undefined ? object : { ...object, parts };
-      const installed = this.versions.install(completed, current);
-      this.journal.versionWritten(completed, 'CREATE', origin);
-      this.statements.deleteUploadParts.run(uploadId);
-      this.statements.deleteUpload.run(uploadId);
-      return { stored: true, replaced: current, ...installed };
-    });
-  }
-
-  async abortUpload(bucket: string, key: string, uploadId: string): Promise<boolean> {
-    return this.writes.submit(() => {
-      if (this.statements.getUpload.get(uploadId, bucket, key) === undefined) return false;
-      this.statements.deleteUploadParts.run(uploadId);
-      this.statements.deleteUpload.run(uploadId);
-      return true;
-    });
-  }
-
-  async listUploads(query: ListUploadsQuery): Promise<ListUploadsPage> {
-    return listUploadsPage((bucket, afterKey, afterUploadId, toExclusive, limit) => {
-      const rows = (toExclusive === null
-        ? this.statements.scanUploadsUnbounded.all(bucket, afterKey, afterUploadId, limit)
-        : this.statements.scanUploadsBounded.all(bucket, afterKey, afterUploadId, toExclusive, limit)) as Array<UploadSummary & { checksumAlgorithm: string | null; checksumType: string | null }>;
-      return rows.map((row) => ({ ...row, checksumAlgorithm: row.checksumAlgorithm ?? undefined, checksumType: row.checksumType ?? undefined }) as UploadSummary);
-    }, query);
-  }
-
-  async listUploadsInitiatedBefore(initiatedBeforeMs: number, limit: number): Promise<UploadRecord[]> {
-    return (this.statements.uploadsInitiatedBefore.all(initiatedBeforeMs, limit) as UploadRow[]).map(uploadFromRow);
+  abortUpload(bucket: string, key: string, uploadId: string): Promise<boolean> { return this.uploads.abortUpload(bucket, key, uploadId); }
+  listUploads(query: ListUploadsQuery): Promise<ListUploadsPage> { return this.uploads.listUploads(query); }
+  listUploadsInitiatedBefore(initiatedBeforeMs: number, limit: number): Promise<UploadRecord[]> {
+    return this.uploads.listUploadsInitiatedBefore(initiatedBeforeMs, limit);
   }
 
   async getBucketAccess(bucket: string): Promise<BucketAccessRecord | undefined> { return this.identities.getBucketAccess(bucket); }

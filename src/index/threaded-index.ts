@@ -9,60 +9,11 @@ import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { SqliteIndex } from './sqlite-index.js';
-import type {
-  AccessKeyRecord,
-  AccessKeyStatus,
-  BucketAccessRecord,
-  CreateAccessKeyOutcome,
-  CreateUserOutcome,
-  DeleteUserOutcome,
-  UserRecord,
-  BucketRecord,
-  BucketSettingName,
-  ChangeOrigin,
-  InventoryScanPage,
-  JournalRow,
-  MetadataFilesCommit,
-  MetadataSnapshot,
-  MetadataSnapshotRequest,
-  VersionCursor,
-  CompleteUploadOutcome,
-  CorsRule,
-  CreateBucketOutcome,
-  DeleteOutcome,
-  DeleteVersionOptions,
-  GovernanceBypass,
-  LegalHoldStatus,
-  ObjectLockChangeOutcome,
-  ObjectLockConfiguration,
-  ObjectRetention,
-  SetObjectLockConfigurationOutcome,
-  SetVersioningOutcome,
-  ListVersionsPage,
-  ListVersionsQuery,
-  ScannedVersion,
-  ScanVersionsQuery,
-  VersionDeleteCondition,
-  VersioningStatus,
-  DeleteBucketOutcome,
-  Index,
-  ListObjectsPage,
-  ListObjectsQuery,
-  ListUploadsPage,
-  ListUploadsQuery,
-  ObjectRecord,
-  PutObjectOutcome,
-  StoredPart,
-  Tag,
-  UploadRecord,
-  WriteCondition,
-  PlacementChange,
-  StoredPlacement,
-} from './types.js';
-import type { WriteCall, WriteReply } from './writer-thread.js';
+import { applyWrite, forwardReads, forwardWrites, writeFailure, type IndexWriteMethod, type WriteCall, type WriteReply } from './index-methods.js';
+import type { Index, IndexReads, IndexWrites } from './types.js';
 
 interface PendingCall {
-  resolve: (value: any) => void;
+  resolve: (value: unknown) => void;
   reject: (error: Error) => void;
 }
 
@@ -124,14 +75,9 @@ export function serveIndexWrites(path: string): { close(): Promise<void> } {
     if (message?.channel !== CLUSTER_INDEX_CHANNEL || message.call === undefined) return;
     const { id, method, args } = message.call;
     const reply = (value: WriteReply) => { if (worker.isConnected()) worker.send({ channel: CLUSTER_INDEX_CHANNEL, reply: value }); };
-    const target = (index as unknown as Record<string, (...values: unknown[]) => Promise<unknown>>)[method];
-    if (typeof target !== 'function' || !WRITE_METHODS.has(method)) {
-      reply({ id, error: { message: `not an index write: ${method}` } });
-      return;
-    }
-    target.apply(index, args).then(
+    applyWrite(index, method, args).then(
       (result) => reply({ id, result }),
-      (error: unknown) => reply({ id, error: { message: error instanceof Error ? error.message : String(error), code: (error as { code?: string }).code } }),
+      (error: unknown) => reply({ id, error: writeFailure(error) }),
     );
   });
   for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined) listen(worker);
@@ -144,13 +90,12 @@ export function serveIndexWrites(path: string): { close(): Promise<void> } {
   };
 }
 
-/** The Index methods that write, the only ones the primary runs for its workers. */
-const WRITE_METHODS = new Set([
-  'createBucket', 'deleteBucket', 'setBucketTags', 'setBucketVersioning', 'setBucketCors', 'setBucketSetting', 'putObject', 'deleteObject', 'replayDeleteMarker', 'deleteVersion', 'setObjectTags',
-  'setObjectLockConfiguration', 'setObjectRetention', 'setObjectLegalHold', 'setStorageClass', 'replacePlacement',
-  'createUpload', 'putPart', 'completeUpload', 'abortUpload', 'commitMetadataFiles',
-  'createUser', 'deleteUser', 'setUserPolicy', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
-]);
+/**
+ * Reads and writes are not written out here one by one: the constructor assigns them from the typed
+ * lists of index-methods.ts (reads answered by this thread's connection, writes sent to the writer),
+ * and this declaration tells the compiler they exist.
+ */
+export interface ThreadedSqliteIndex extends IndexReads, IndexWrites {}
 
 export class ThreadedSqliteIndex implements Index {
   private nextCallId = 1;
@@ -159,6 +104,7 @@ export class ThreadedSqliteIndex implements Index {
   private writerFailure: Error | undefined;
 
   private constructor(private readonly reader: SqliteIndex, private readonly writer: WriteTransport) {
+    Object.assign(this, forwardReads(reader), forwardWrites((method, args) => this.write(method, args)));
     writer.onReply((reply: WriteReply) => {
       const call = this.pending.get(reply.id);
       if (call === undefined) return;
@@ -182,104 +128,14 @@ export class ThreadedSqliteIndex implements Index {
     this.pending.clear();
   }
 
-  private write<T>(method: string, ...args: unknown[]): Promise<T> {
+  private write(method: IndexWriteMethod, args: unknown[]): Promise<unknown> {
     if (this.writerFailure !== undefined) return Promise.reject(this.writerFailure);
     const id = this.nextCallId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.writer.send({ id, method, args });
     });
   }
-
-  createBucket(bucket: BucketRecord, settings?: Partial<Record<BucketSettingName, unknown>>): Promise<CreateBucketOutcome> {
-    return this.write('createBucket', bucket, settings);
-  }
-  deleteBucket(name: string): Promise<DeleteBucketOutcome> { return this.write('deleteBucket', name); }
-  putObject(object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<PutObjectOutcome> {
-    return this.write('putObject', object, condition, origin);
-  }
-  replayDeleteMarker(bucket: string, key: string, markerDataId: string, atMs: number): Promise<DeleteOutcome> {
-    return this.write('replayDeleteMarker', bucket, key, markerDataId, atMs);
-  }
-
-  deleteObject(bucket: string, key: string, condition?: WriteCondition, origin?: ChangeOrigin): Promise<DeleteOutcome> {
-    return this.write('deleteObject', bucket, key, condition, origin);
-  }
-  deleteVersion(bucket: string, key: string, versionId: string, options?: DeleteVersionOptions): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
-    return this.write('deleteVersion', bucket, key, versionId, options);
-  }
-  setBucketVersioning(name: string, status: VersioningStatus): Promise<SetVersioningOutcome> { return this.write('setBucketVersioning', name, status); }
-  setObjectLockConfiguration(bucket: string, configuration: ObjectLockConfiguration): Promise<SetObjectLockConfigurationOutcome> {
-    return this.write('setObjectLockConfiguration', bucket, configuration);
-  }
-  setObjectRetention(bucket: string, key: string, versionId: string, retention: ObjectRetention | undefined, options?: GovernanceBypass): Promise<ObjectLockChangeOutcome> {
-    return this.write('setObjectRetention', bucket, key, versionId, retention, options);
-  }
-  setObjectLegalHold(bucket: string, key: string, versionId: string, status: LegalHoldStatus): Promise<ObjectLockChangeOutcome> {
-    return this.write('setObjectLegalHold', bucket, key, versionId, status);
-  }
-  replacePlacement(change: PlacementChange): Promise<boolean> {
-    return this.write('replacePlacement', change);
-  }
-
-  setStorageClass(bucket: string, key: string, dataId: string, storageClass: string, origin?: ChangeOrigin): Promise<boolean> {
-    return this.write('setStorageClass', bucket, key, dataId, storageClass, origin);
-  }
-  scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]> { return this.reader.scanVersions(query); }
-  scanPlacements(pageRows: number): AsyncGenerator<StoredPlacement[]> { return this.reader.scanPlacements(pageRows); }
-  setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean> { return this.write('setBucketCors', name, rules); }
-  setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean> { return this.write('setBucketSetting', bucket, name, value); }
-  getBucketSetting<T>(bucket: string, name: BucketSettingName): Promise<T | undefined> { return this.reader.getBucketSetting<T>(bucket, name); }
-  listBucketSettings<T>(name: BucketSettingName): Promise<Array<{ bucket: string; value: T }>> { return this.reader.listBucketSettings<T>(name); }
-  getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined> {
-    return this.reader.getObjectVersion(bucket, key, versionId);
-  }
-  getLatestDeleteMarker(bucket: string, key: string): Promise<string | undefined> { return this.reader.getLatestDeleteMarker(bucket, key); }
-  listObjectVersions(query: ListVersionsQuery): Promise<ListVersionsPage> { return this.reader.listObjectVersions(query); }
-  createUpload(upload: UploadRecord): Promise<'created' | 'no-such-bucket'> { return this.write('createUpload', upload); }
-  putPart(uploadId: string, part: StoredPart): Promise<{ stored: boolean; replaced?: StoredPart }> { return this.write('putPart', uploadId, part); }
-  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<CompleteUploadOutcome> {
-    return this.write('completeUpload', uploadId, object, condition, origin);
-  }
-  abortUpload(bucket: string, key: string, uploadId: string): Promise<boolean> { return this.write('abortUpload', bucket, key, uploadId); }
-  setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin, versionId?: string): Promise<ObjectRecord | undefined> {
-    return this.write('setObjectTags', bucket, key, tags, origin, versionId);
-  }
-  commitMetadataFiles(commit: MetadataFilesCommit): Promise<{ discarded: Array<{ key: string; dataId: string }> }> { return this.write('commitMetadataFiles', commit); }
-  readJournal(limit: number): Promise<JournalRow[]> { return this.reader.readJournal(limit); }
-  readMetadataSnapshot(request: MetadataSnapshotRequest): Promise<MetadataSnapshot> { return this.reader.readMetadataSnapshot(request); }
-  scanVersionsForInventory(bucket: string, after: VersionCursor | undefined, limit: number): Promise<InventoryScanPage> {
-    return this.reader.scanVersionsForInventory(bucket, after, limit);
-  }
-  setBucketTags(name: string, tags: Tag[] | undefined): Promise<boolean> { return this.write('setBucketTags', name, tags); }
-
-  getBucket(name: string): Promise<BucketRecord | undefined> { return this.reader.getBucket(name); }
-  listBuckets(): Promise<BucketRecord[]> { return this.reader.listBuckets(); }
-  getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> { return this.reader.getObject(bucket, key); }
-  listObjects(query: ListObjectsQuery): Promise<ListObjectsPage> { return this.reader.listObjects(query); }
-  getUpload(bucket: string, key: string, uploadId: string): Promise<UploadRecord | undefined> { return this.reader.getUpload(bucket, key, uploadId); }
-  listParts(uploadId: string, afterPartNumber: number, maxParts: number): Promise<{ parts: StoredPart[]; isTruncated: boolean }> {
-    return this.reader.listParts(uploadId, afterPartNumber, maxParts);
-  }
-  listUploads(query: ListUploadsQuery): Promise<ListUploadsPage> { return this.reader.listUploads(query); }
-  listUploadsInitiatedBefore(initiatedBeforeMs: number, limit: number): Promise<UploadRecord[]> {
-    return this.reader.listUploadsInitiatedBefore(initiatedBeforeMs, limit);
-  }
-
-  createUser(user: UserRecord, firstKey: AccessKeyRecord | undefined, usersMax: number): Promise<CreateUserOutcome> {
-    return this.write('createUser', user, firstKey, usersMax);
-  }
-  deleteUser(name: string): Promise<DeleteUserOutcome> { return this.write('deleteUser', name); }
-  setUserPolicy(name: string, policy: string | undefined): Promise<boolean> { return this.write('setUserPolicy', name, policy); }
-  createAccessKey(key: AccessKeyRecord, keysPerUserMax: number): Promise<CreateAccessKeyOutcome> { return this.write('createAccessKey', key, keysPerUserMax); }
-  setAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<boolean> { return this.write('setAccessKeyStatus', accessKeyId, status); }
-  deleteAccessKey(accessKeyId: string): Promise<boolean> { return this.write('deleteAccessKey', accessKeyId); }
-  getBucketAccess(bucket: string): Promise<BucketAccessRecord | undefined> { return this.reader.getBucketAccess(bucket); }
-  getUser(name: string): Promise<UserRecord | undefined> { return this.reader.getUser(name); }
-  getUserByCanonicalId(canonicalId: string): Promise<UserRecord | undefined> { return this.reader.getUserByCanonicalId(canonicalId); }
-  listUsers(): Promise<UserRecord[]> { return this.reader.listUsers(); }
-  getAccessKey(accessKeyId: string): Promise<{ key: AccessKeyRecord; user: UserRecord } | undefined> { return this.reader.getAccessKey(accessKeyId); }
-  listAccessKeys(userName: string): Promise<AccessKeyRecord[]> { return this.reader.listAccessKeys(userName); }
 
   /**
    * Waits for this process's writes in flight, closes its own writer thread (its pending commits land

@@ -101,13 +101,13 @@ export async function putPublicAccessBlock(context: RequestContext): Promise<voi
     if (value !== undefined && (typeof value !== 'string' || !/^(true|false)$/i.test(value.trim()))) throw new S3Error('MalformedXML');
     block[name] = typeof value === 'string' && value.trim().toLowerCase() === 'true';
   }
-  await context.layers.index.setBucketSetting(context.bucket!, 'public-access-block', block);
+  await context.layers.index.writeBucketSetting(context.bucket!, 'public-access-block', block);
   sendEmpty(context.res, 200);
 }
 
 export async function getPublicAccessBlock(context: RequestContext): Promise<void> {
   await requireBucket(context);
-  const block = await context.layers.index.getBucketSetting<PublicAccessBlock>(context.bucket!, 'public-access-block');
+  const block = await context.layers.index.readBucketSetting(context.bucket!, 'public-access-block');
   if (block === undefined) {
     throw new S3Error('NoSuchPublicAccessBlockConfiguration', undefined, { extraFields: { BucketName: context.bucket! } });
   }
@@ -116,7 +116,7 @@ export async function getPublicAccessBlock(context: RequestContext): Promise<voi
 
 export async function deletePublicAccessBlock(context: RequestContext): Promise<void> {
   await requireBucket(context);
-  await context.layers.index.setBucketSetting(context.bucket!, 'public-access-block', undefined);
+  await context.layers.index.writeBucketSetting(context.bucket!, 'public-access-block', undefined);
   sendEmpty(context.res, 204);
 }
 
@@ -129,13 +129,13 @@ export async function putBucketOwnershipControls(context: RequestContext): Promi
   if (ownership !== BUCKET_OWNER_ENFORCED) {
     throw new S3Error('NotImplemented', 'ACLs are not supported: Object Ownership is always BucketOwnerEnforced.');
   }
-  await context.layers.index.setBucketSetting(context.bucket!, 'ownership-controls', { ObjectOwnership: ownership } satisfies OwnershipControls);
+  await context.layers.index.writeBucketSetting(context.bucket!, 'ownership-controls', { ObjectOwnership: ownership } satisfies OwnershipControls);
   sendEmpty(context.res, 200);
 }
 
 export async function getBucketOwnershipControls(context: RequestContext): Promise<void> {
   await requireBucket(context);
-  const controls = await context.layers.index.getBucketSetting<OwnershipControls>(context.bucket!, 'ownership-controls');
+  const controls = await context.layers.index.readBucketSetting(context.bucket!, 'ownership-controls');
   if (controls === undefined) throw new S3Error('OwnershipControlsNotFoundError', undefined, { extraFields: { BucketName: context.bucket! } });
   sendXml(context.res, 200, xmlDocument('OwnershipControls', [node('Rule', [node('ObjectOwnership', controls.ObjectOwnership)])]));
 }
@@ -146,6 +146,6 @@ export async function getBucketOwnershipControls(context: RequestContext): Promi
  */
 export async function deleteBucketOwnershipControls(context: RequestContext): Promise<void> {
   await requireBucket(context);
-  await context.layers.index.setBucketSetting(context.bucket!, 'ownership-controls', undefined);
+  await context.layers.index.writeBucketSetting(context.bucket!, 'ownership-controls', undefined);
   sendEmpty(context.res, 204);
 }

@@ -30,7 +30,7 @@ async function assertPrincipalsExist(context: RequestContext, policy: ParsedPoli
 
 async function storedPolicy(context: RequestContext): Promise<string> {
   await requireBucket(context);
-  const text = await context.layers.index.getBucketSetting<string>(context.bucket!, 'policy');
+  const text = await context.layers.index.readBucketSetting(context.bucket!, 'policy');
   if (text === undefined) throw new S3Error('NoSuchBucketPolicy', undefined, { extraFields: { BucketName: context.bucket! } });
   return text;
 }
@@ -51,7 +51,7 @@ export async function putBucketPolicy(context: RequestContext): Promise<void> {
   const access = await loadBucketAccess(context, context.bucket!);
   // BlockPublicPolicy: a policy that would make the bucket public is refused, whoever sets it.
   if (access?.publicAccessBlock.BlockPublicPolicy === true && isPublicPolicy(policy)) throw accessDenied();
-  if (!(await context.layers.index.setBucketSetting(context.bucket!, 'policy', text))) {
+  if (!(await context.layers.index.writeBucketSetting(context.bucket!, 'policy', text))) {
     throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
   }
   sendEmpty(context.res, 204);
@@ -67,7 +67,7 @@ export async function getBucketPolicy(context: RequestContext): Promise<void> {
 
 export async function deleteBucketPolicy(context: RequestContext): Promise<void> {
   await requireBucket(context);
-  await context.layers.index.setBucketSetting(context.bucket!, 'policy', undefined);
+  await context.layers.index.writeBucketSetting(context.bucket!, 'policy', undefined);
   sendEmpty(context.res, 204);
 }
 

@@ -42,7 +42,7 @@ export async function putBucketLifecycleConfiguration(context: RequestContext): 
     if (!(error instanceof LifecycleConfigurationError)) throw error;
     throw new S3Error(error.code, error.code === 'MalformedXML' ? undefined : error.message);
   }
-  if (!(await context.layers.index.setBucketSetting(context.bucket!, 'lifecycle', configuration))) {
+  if (!(await context.layers.index.writeBucketSetting(context.bucket!, 'lifecycle', configuration))) {
     throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
   }
   sendEmpty(context.res, 200, { [TRANSITION_MINIMUM_SIZE_HEADER]: configuration.transitionDefaultMinimumObjectSize });
@@ -100,7 +100,7 @@ function ruleNode(rule: LifecycleRule): XmlNode {
 
 export async function getBucketLifecycleConfiguration(context: RequestContext): Promise<void> {
   await requireBucket(context);
-  const configuration = await context.layers.index.getBucketSetting<LifecycleConfiguration>(context.bucket!, 'lifecycle');
+  const configuration = await context.layers.index.readBucketSetting(context.bucket!, 'lifecycle');
   if (configuration === undefined) throw new S3Error('NoSuchLifecycleConfiguration', undefined, { extraFields: { BucketName: context.bucket! } });
   context.res.setHeader(TRANSITION_MINIMUM_SIZE_HEADER, configuration.transitionDefaultMinimumObjectSize);
   sendXml(context.res, 200, xmlDocument('LifecycleConfiguration', configuration.rules.map(ruleNode)));
@@ -108,7 +108,7 @@ export async function getBucketLifecycleConfiguration(context: RequestContext): 
 
 export async function deleteBucketLifecycle(context: RequestContext): Promise<void> {
   await requireBucket(context);
-  await context.layers.index.setBucketSetting(context.bucket!, 'lifecycle', undefined);
+  await context.layers.index.writeBucketSetting(context.bucket!, 'lifecycle', undefined);
   sendEmpty(context.res, 204);
 }
 
@@ -118,7 +118,7 @@ export async function deleteBucketLifecycle(context: RequestContext): Promise<vo
  * indexed read of the bucket's setting; none when the bucket has no lifecycle configuration.
  */
 export async function expirationHeaders(context: RequestContext, object: ObjectRecord): Promise<Record<string, string>> {
-  const configuration = await context.layers.index.getBucketSetting<LifecycleConfiguration>(object.bucket, 'lifecycle');
+  const configuration = await context.layers.index.readBucketSetting(object.bucket, 'lifecycle');
   if (configuration === undefined) return {};
   const expiry = expirationOf(configuration, object, context.config.lifecycleDayMs);
   if (expiry === undefined || expiry.atMs > DATE_MS_MAX) return {};

@@ -102,7 +102,7 @@ function checkEncryption(table: Fields): void {
 }
 
 async function storedConfiguration(context: RequestContext): Promise<StoredMetadataConfiguration | undefined> {
-  return context.layers.index.getBucketSetting<StoredMetadataConfiguration>(context.bucket!, 'metadata');
+  return context.layers.index.readBucketSetting(context.bucket!, 'metadata');
 }
 
 async function requireConfiguration(context: RequestContext): Promise<StoredMetadataConfiguration> {
@@ -113,7 +113,7 @@ async function requireConfiguration(context: RequestContext): Promise<StoredMeta
 }
 
 async function save(context: RequestContext, configuration: StoredMetadataConfiguration | undefined): Promise<void> {
-  if (!(await context.layers.index.setBucketSetting(context.bucket!, 'metadata', configuration))) {
+  if (!(await context.layers.index.writeBucketSetting(context.bucket!, 'metadata', configuration))) {
     throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
   }
 }

@@ -45,7 +45,7 @@ function assertIntegrityCheck(context: RequestContext): void {
 }
 
 async function requireObjectLock(context: RequestContext): Promise<ObjectLockConfiguration> {
-  const configuration = await context.layers.index.getBucketSetting<ObjectLockConfiguration>(context.bucket!, 'object-lock');
+  const configuration = await context.layers.index.readBucketSetting(context.bucket!, 'object-lock');
   if (configuration === undefined) throw missingObjectLockConfiguration();
   return configuration;
 }
@@ -98,7 +98,7 @@ export async function putObjectLockConfiguration(context: RequestContext): Promi
 
 export async function getObjectLockConfiguration(context: RequestContext): Promise<void> {
   await requireBucket(context);
-  const configuration = await context.layers.index.getBucketSetting<ObjectLockConfiguration>(context.bucket!, 'object-lock');
+  const configuration = await context.layers.index.readBucketSetting(context.bucket!, 'object-lock');
   if (configuration === undefined) throw new S3Error('ObjectLockConfigurationNotFoundError', undefined, { extraFields: { BucketName: context.bucket! } });
   const rule = configuration.defaultRetention;
   const period = rule?.days !== undefined ? node('Days', rule.days) : node('Years', rule?.years);

@@ -1,6 +1,7 @@
 // Users, access keys and the per-request authorization reads of the SQLite index. Writes run in the
 // index's group commits; reads are single prepared statements (one per request on the hot path).
 import type Database from 'better-sqlite3';
+import { decodeBucketSetting } from '../bucket-settings.js';
 import type { GroupCommitQueue } from '../group-commit.js';
 import type {
   AccessKeyRecord,
@@ -79,8 +80,8 @@ export class IdentityTables {
     if (row === undefined) return undefined;
     return {
       ownerId: row.owner_id,
-      policy: row.policy_json === null ? undefined : JSON.parse(row.policy_json),
-      publicAccessBlock: row.public_access_block_json === null ? undefined : JSON.parse(row.public_access_block_json),
+      policy: row.policy_json === null ? undefined : decodeBucketSetting(bucket, 'policy', row.policy_json),
+      publicAccessBlock: row.public_access_block_json === null ? undefined : decodeBucketSetting(bucket, 'public-access-block', row.public_access_block_json),
     };
   }
 

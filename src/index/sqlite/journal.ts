@@ -2,6 +2,7 @@
 // change to a bucket that has a 'metadata' setting (so no change can be lost or recorded twice), and
 // the reads and the commit the exporter (src/services/metadata) builds its Parquet files with.
 import type Database from 'better-sqlite3';
+import { decodeBucketSetting } from '../bucket-settings.js';
 import type {
   ChangeOrigin,
   InventoryScanPage,
@@ -211,7 +212,7 @@ export class Journal {
     }
     const snapshot: MetadataTableSnapshot = {
       bucket: table.bucket,
-      configuration: settingJson === undefined ? undefined : JSON.parse(settingJson),
+      configuration: settingJson === undefined ? undefined : decodeBucketSetting(table.bucket, 'metadata', settingJson),
       journalFiles: [], inventoryFiles: [], pendingRows: [], states,
     };
     const pending = this.statements.pendingOfBucket.all(table.bucket, request.pendingRowsMax + 1) as JournalTableRow[];

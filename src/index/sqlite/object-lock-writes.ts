@@ -1,6 +1,7 @@
 // The SQLite index's Object Lock writes, each run inside one write transaction: enabling it on a
 // bucket (which must stay versioned), and changing one version's retention or legal hold under the
 // rules of ../object-lock.ts.
+import { encodeBucketSetting } from '../bucket-settings.js';
 import { retentionChangeRefusal } from '../object-lock.js';
 import type {
   LegalHoldStatus,
@@ -33,7 +34,7 @@ export class ObjectLockWrites {
   setConfiguration(bucket: string, configuration: ObjectLockConfiguration): SetObjectLockConfigurationOutcome {
     if (this.statements.getBucket.get(bucket) === undefined) return 'no-such-bucket';
     if (this.versions.versioningOf(bucket) !== 'Enabled') return 'versioning-not-enabled';
-    this.statements.upsertBucketSetting.run(bucket, 'object-lock', JSON.stringify(configuration));
+    this.statements.upsertBucketSetting.run(bucket, 'object-lock', encodeBucketSetting('object-lock', configuration));
     return 'set';
   }
 

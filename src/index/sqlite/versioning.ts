@@ -3,6 +3,7 @@
 // markers, newest first by data id (time-ordered). Version ids are data ids, or 'null' for the one
 // version a never-versioned or suspended bucket keeps per key.
 import { newTimeOrderedId } from '../../util/ids.js';
+import { decodeBucketSetting } from '../bucket-settings.js';
 import { defaultRetention, deletionRefusal } from '../object-lock.js';
 import type { DeleteOutcome, DeleteVersionOptions, ObjectLockConfiguration, ObjectRecord, VersionDeleteCondition, VersioningStatus } from '../types.js';
 import { objectFromRow, objectToParameters, partFromRow, partToParameters, type ObjectRow, type PartRow } from './schema.js';
@@ -26,7 +27,7 @@ export class VersionRules {
   /** The bucket's Object Lock configuration; undefined when Object Lock is not enabled on it. */
   objectLockOf(bucket: string): ObjectLockConfiguration | undefined {
     const row = this.statements.getBucketSetting.get(bucket, 'object-lock') as { value_json: string } | undefined;
-    return row === undefined ? undefined : JSON.parse(row.value_json);
+    return row === undefined ? undefined : decodeBucketSetting(bucket, 'object-lock', row.value_json);
   }
 
   /** The key's live current version, with its parts. */

@@ -190,7 +190,7 @@ export function emptyTotals(): PassTotals {
 /** Applies every bucket's lifecycle configuration once, as of `context.nowMs`. */
 export async function runLifecyclePass(context: PassContext): Promise<PassTotals> {
   const totals = emptyTotals();
-  const configured = await context.layers.index.listBucketSettings<LifecycleConfiguration>('lifecycle');
+  const configured = await context.layers.index.listBucketsWithSetting('lifecycle');
   for (const { bucket, value: configuration } of configured) {
     if (context.shouldStop()) break;
     try {

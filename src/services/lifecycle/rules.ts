@@ -8,53 +8,26 @@
 // `dayMs` since the Unix epoch, so a shortened day (tests, demos) rounds the same way, just faster.
 // Dates (Expiration/Transition Date) are absolute instants and never scale.
 import type { Tag } from '../../index/types.js';
+import {
+  TRANSITION_STORAGE_CLASSES,
+  type DueTime,
+  type LifecycleConfiguration,
+  type LifecycleRule,
+  type TransitionDefaultMinimumObjectSize,
+  type TransitionStorageClass,
+} from '../../index/settings/lifecycle.js';
 
-/** The classes a Transition may name, in S3's "waterfall" order: an object only ever moves down it. */
-export const TRANSITION_STORAGE_CLASSES = ['STANDARD_IA', 'INTELLIGENT_TIERING', 'ONEZONE_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'] as const;
-export type TransitionStorageClass = (typeof TRANSITION_STORAGE_CLASSES)[number];
+// The lifecycle configuration's types are the index's 'lifecycle' bucket setting (checked on read).
+export { TRANSITION_MINIMUM_SIZE_SETTINGS, TRANSITION_STORAGE_CLASSES } from '../../index/settings/lifecycle.js';
+export type {
+  DueTime, FilterForm, LifecycleConfiguration, LifecycleRule, RulePredicates, TransitionDefaultMinimumObjectSize, TransitionStorageClass,
+} from '../../index/settings/lifecycle.js';
 
-/** x-amz-transition-default-minimum-object-size: which small objects transitions leave alone. */
-export const TRANSITION_MINIMUM_SIZE_SETTINGS = ['all_storage_classes_128K', 'varies_by_storage_class'] as const;
-export type TransitionDefaultMinimumObjectSize = (typeof TRANSITION_MINIMUM_SIZE_SETTINGS)[number];
 export const DEFAULT_TRANSITION_MINIMUM_SIZE: TransitionDefaultMinimumObjectSize = 'all_storage_classes_128K';
 /** S3: without a size filter of its own, a transition skips objects smaller than 128 KiB… */
 export const TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE_BYTES = 128 * 1024;
 /** …except, with 'varies_by_storage_class', into these classes. */
 const SMALL_OBJECT_TRANSITION_CLASSES: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE']);
-
-/** The objects a rule names: all of these must hold. */
-export interface RulePredicates {
-  prefix: string;
-  tags: Tag[];
-  sizeGreaterThanBytes?: number;
-  sizeLessThanBytes?: number;
-}
-
-/** How the rule named its objects, so GetBucketLifecycleConfiguration answers in the same form. */
-export type FilterForm = 'legacy-prefix' | 'empty' | 'prefix' | 'tag' | 'size-greater-than' | 'size-less-than' | 'and';
-
-/** When an action falls due: `days` after its start (rounded up to a day boundary), or at `dateMs`. */
-export interface DueTime {
-  days?: number;
-  dateMs?: number;
-}
-
-export interface LifecycleRule {
-  id: string;
-  enabled: boolean;
-  filterForm: FilterForm;
-  match: RulePredicates;
-  expiration?: DueTime & { expiredObjectDeleteMarker?: boolean };
-  transitions: Array<DueTime & { storageClass: TransitionStorageClass }>;
-  noncurrentVersionExpiration?: { noncurrentDays: number; newerNoncurrentVersions?: number };
-  noncurrentVersionTransitions: Array<{ noncurrentDays: number; storageClass: TransitionStorageClass; newerNoncurrentVersions?: number }>;
-  abortIncompleteMultipartUpload?: { daysAfterInitiation: number };
-}
-
-export interface LifecycleConfiguration {
-  rules: LifecycleRule[];
-  transitionDefaultMinimumObjectSize: TransitionDefaultMinimumObjectSize;
-}
 
 /** What the rules look at in a version. */
 export interface VersionFacts {

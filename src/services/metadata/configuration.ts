@@ -1,24 +1,12 @@
 // A bucket's S3 Metadata configuration as Cairn keeps it (the bucket setting 'metadata'), and the
 // status AWS reports for its tables, derived from the configuration and the exporter's state.
 import { randomUUID } from 'node:crypto';
+import type { RecordExpirationSetting, StoredMetadataConfiguration } from '../../index/settings/metadata.js';
 
 export type TableStatus = 'CREATING' | 'BACKFILLING' | 'ACTIVE' | 'FAILED';
 
-export interface RecordExpirationSetting {
-  enabled: boolean;
-  days?: number;
-}
-
-export interface StoredMetadataConfiguration {
-  /** V1 (CreateBucketMetadataTableConfiguration) or V2 (CreateBucketMetadataConfiguration). */
-  apiVersion: 'V1' | 'V2';
-  createdAtMs: number;
-  journal: { tableId: string; recordExpiration: RecordExpirationSetting };
-  /** enabledAtMs tells one enabling from the next: each starts a fresh backfill. */
-  inventory: { enabled: boolean; tableId?: string; enabledAtMs?: number };
-  /** V1 only: the table bucket and table name the client named (Cairn keeps the rows itself). */
-  v1Destination?: { tableBucketArn: string; tableName: string };
-}
+// The stored configuration is the index's 'metadata' bucket setting (checked on read).
+export type { RecordExpirationSetting, StoredMetadataConfiguration } from '../../index/settings/metadata.js';
 
 /** What the exporter keeps per bucket in the index (metadata_state) about the journal table. */
 export interface JournalTableState {

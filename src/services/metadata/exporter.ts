@@ -3,7 +3,7 @@
 // file within a few seconds), and every few seconds it looks after each bucket's tables: inventory
 // backfill and base rewrites, merging small journal files, record expiration. A job of
 // jobs/runner.ts, which times the rounds and stops them.
-import type { JournalTableState, StoredMetadataConfiguration } from './configuration.js';
+import type { JournalTableState } from './configuration.js';
 import { exportJournalBatch, EXPORT_ROWS_PER_BATCH_MAX } from './journal-export.js';
 import { compactJournal, expireJournal } from './journal-upkeep.js';
 import { maintainInventory } from './inventory.js';
@@ -33,7 +33,7 @@ export interface MetadataExporter {
 
 /** One round of upkeep over every bucket that has a configuration. */
 async function upkeep(worker: MetadataWorkerContext, failing: Set<string>): Promise<void> {
-  const configured = await worker.layers.index.listBucketSettings<StoredMetadataConfiguration>('metadata');
+  const configured = await worker.layers.index.listBucketsWithSetting('metadata');
   for (const { bucket } of configured) {
     const read = async () => {
       const snapshot = await worker.layers.index.readMetadataSnapshot(snapshotRequest([bucket], {

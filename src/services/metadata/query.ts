@@ -7,7 +7,6 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { Layers } from '../objects.js';
-import type { StoredMetadataConfiguration } from './configuration.js';
 import { LocalFileCache } from './files.js';
 import { prepareCatalog, registerTables } from './tables.js';
 import { resolveSources, snapshotRequest } from './sources.js';
@@ -126,7 +125,7 @@ export class MetadataQueryService {
   private async registerReferencedTables(connection: DuckDBConnection, sql: string, workDirectory: string, cachedPaths: string[]): Promise<string[]> {
     await prepareCatalog(connection);
     const { index } = this.layers;
-    const configured = (await index.listBucketSettings<StoredMetadataConfiguration>('metadata')).map((entry) => entry.bucket);
+    const configured = (await index.listBucketsWithSetting('metadata')).map((entry) => entry.bucket);
     const withFiles = (await index.readMetadataSnapshot(snapshotRequest([], { pendingRowsMax: 0, filesPerTableMax: 0 }))).bucketsWithFiles;
     // A name the query does not contain cannot be a table it reads: only those are prepared.
     const referenced = [...new Set([...configured, ...withFiles])].filter((bucket) => sql.includes(bucket)).slice(0, QUERY_BUCKETS_MAX);

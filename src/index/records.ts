@@ -1,0 +1,120 @@
+// Records shared by the index's domains: objects and their parts, tags, checksums, a version's
+// Object Lock state, write conditions, and who made a change.
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+/** S3 Object Lock retention modes: GOVERNANCE can be bypassed by a caller allowed to; COMPLIANCE by no one. */
+export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
+export type LegalHoldStatus = 'ON' | 'OFF';
+
+/** A version's retention: it may not be destroyed (nor the retention weakened) before retainUntilMs. */
+export interface ObjectRetention {
+  mode: ObjectLockMode;
+  retainUntilMs: number;
+}
+
+/** Why Object Lock refuses to destroy a version or weaken its retention. */
+export type LockRefusal =
+  /** COMPLIANCE retention or a legal hold: no one may, bypass or not. */
+  | 'locked'
+  /** GOVERNANCE retention: only with x-amz-bypass-governance-retention from a caller allowed to. */
+  | 'governance';
+/**
+ * Who made a change, for the S3 Metadata journal: the front end passes the request's identity, and
+ * background workers pass SYSTEM_CHANGE_ORIGIN (AWS records S3 Lifecycle as `s3.amazonaws.com`).
+ */
+export interface ChangeOrigin {
+  /** The account id of the requester (later the IAM user's ARN), or an AWS service principal. */
+  requester: string;
+  sourceIpAddress?: string;
+  requestId?: string;
+}
+
+/** Changes the system makes on its own (lifecycle expiry and transitions), as AWS records them. */
+export const SYSTEM_CHANGE_ORIGIN: ChangeOrigin = { requester: 's3.amazonaws.com' };
+
+/** Response headers stored with an object and returned on GET/HEAD. */
+export interface StoredObjectHeaders {
+  contentType: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  contentDisposition?: string;
+  cacheControl?: string;
+  expires?: string;
+}
+
+export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
+
+export interface StoredChecksum {
+  algorithm: ChecksumAlgorithm;
+  /** Base64 of the big-endian digest, as S3 prints it. */
+  valueBase64: string;
+  type: 'FULL_OBJECT' | 'COMPOSITE';
+}
+
+export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
+
+/** One part of a multipart upload, or of the object completed from it. */
+export interface StoredPart {
+  partNumber: number;
+  /** Names the part's storage records. */
+  dataId: string;
+  sizeBytes: number;
+  /** Hex MD5 of the part, without quotes. */
+  etag: string;
+  lastModifiedMs: number;
+  /** The part's own checksum, in the upload's algorithm. */
+  checksum?: StoredChecksum;
+  placement: Uint8Array;
+}
+
+/** Conditions a write checks against the key's current version inside its transaction. */
+export interface WriteCondition {
+  /** If-None-Match: * — only when the key has no current version. */
+  ifNoneMatch?: boolean;
+  /** If-Match: only when the current version has this ETag (hex, no quotes). */
+  ifMatchEtag?: string;
+  /**
+   * Only when the current version is still this stored version (its data id): a background worker
+   * acting on what it read earlier never removes a version written since.
+   */
+  ifDataId?: string;
+}
+
+export type ConditionFailure = 'precondition-failed' | 'no-such-key';
+
+export interface ObjectRecord {
+  bucket: string;
+  key: string;
+  /** S3's version id; 'null' in an unversioned bucket. */
+  versionId: string;
+  /** Unique id of this write's bytes: the storage records are named by it. */
+  dataId: string;
+  sizeBytes: number;
+  /** Hex MD5 without quotes (or MD5-of-MD5s with -N for multipart). */
+  etag: string;
+  lastModifiedMs: number;
+  storageClass: string;
+  headers: StoredObjectHeaders;
+  /** x-amz-meta-* names (lower case, without the prefix) → values. */
+  userMetadata: Record<string, string>;
+  checksum?: StoredChecksum;
+  /** Opaque to the index: where storage keeps the bytes (for a multipart object, its manifest record). */
+  placement: Uint8Array;
+  /** A multipart object's parts, in order; undefined for an object written in one PUT. */
+  parts?: StoredPart[];
+  /** The object's tag set, in the order it was given; undefined when it has none. */
+  tags?: Tag[];
+  /** Object Lock retention of this version; undefined when it has none (a lock bucket's default applies at write). */
+  retention?: ObjectRetention;
+  /** Object Lock legal hold of this version; undefined when it was never set (ON blocks deletion). */
+  legalHold?: LegalHoldStatus;
+}
+
+export interface GovernanceBypass {
+  /** x-amz-bypass-governance-retention from a caller allowed to bypass GOVERNANCE retention. */
+  bypassGovernance?: boolean;
+}
