@@ -5,6 +5,7 @@ import type { ParsedPolicy } from '../services/iam/policy.js';
 import type { ChangeOrigin } from '../index/types.js';
 import type { Layers } from '../services/objects.js';
 import type { Authentication } from './auth/sigv4.js';
+import type { PublicAccessBlock } from '../services/access-defaults.js';
 
 export interface FrontendConfig {
   region: string;
@@ -38,12 +39,7 @@ export interface BucketAccess {
   publicAccessBlock: PublicAccessBlock;
 }
 
-export interface PublicAccessBlock {
-  BlockPublicAcls: boolean;
-  IgnorePublicAcls: boolean;
-  BlockPublicPolicy: boolean;
-  RestrictPublicBuckets: boolean;
-}
+export type { PublicAccessBlock } from '../services/access-defaults.js';
 
 export interface RequestContext {
   requestId: string;

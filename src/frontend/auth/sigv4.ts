@@ -5,19 +5,13 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { CLOCK_SKEW_MS_MAX, PRESIGNED_EXPIRES_SECONDS_MAX } from '../../limits.js';
 import { S3Error, type S3ErrorCode } from '../errors.js';
+import type { Authentication, CredentialLookup, PayloadCheck, SigningContext } from './credentials.js';
 import { isSigV2Header, isSigV2Query, verifySigV2Header, verifySigV2Query } from './sigv2.js';
 import { indexHeaders, parseQuery, percentDecode, singleHeader, splitRawUrl, uriEncode, type ParsedParam, type QueryParam } from './wire.js';
 
 export type { QueryParam } from './wire.js';
 
-export interface Credentials { accessKeyId: string; secretAccessKey: string }
-export type CredentialLookup = (accessKeyId: string) => Credentials | undefined;
-export interface SigningContext { signingKey: Buffer; scope: string; amzDate: string; seedSignature: string }
-export type PayloadCheck =
-  | { kind: 'unsigned' }
-  | { kind: 'sha256'; expectedHex: string }
-  | { kind: 'aws-chunked'; chunkSignatures: boolean; trailer: 'none' | 'unsigned' | 'signed'; signing: SigningContext };
-export interface Authentication { accessKeyId: string; payload: PayloadCheck }
+export type { Authentication, CredentialLookup, Credentials, PayloadCheck, SigningContext } from './credentials.js';
 /** rawUrl is req.url as received (path + ?query, still percent-encoded); rawHeaders is node's req.rawHeaders. */
 export interface IncomingRequestParts {
   method: string;

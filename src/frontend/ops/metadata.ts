@@ -28,7 +28,7 @@ import { S3Error } from '../errors.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { node, parseXmlBody, xmlDocument, type XmlNode } from '../xml.js';
-import { requireBucket } from './buckets.js';
+import { requireBucket } from '../request/bucket.js';
 
 /** AWS: journal records are kept at least 7 days when they expire at all. */
 const RECORD_EXPIRATION_DAYS_MIN = 7;
