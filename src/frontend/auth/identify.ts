@@ -47,9 +47,10 @@ export async function identify(
   virtualHostBucket: string | undefined,
   root: RootIdentity,
   identities: Identities,
+  signingService?: string,
 ): Promise<{ auth: Authentication; principal: Principal }> {
   const claimed = await resolveClaimedKey(claimedAccessKeyId(req.headers.authorization, rawUrl), root, identities);
-  const auth = authenticate({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket }, claimed.lookup, Date.now());
+  const auth = authenticate({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket, signingService }, claimed.lookup, Date.now());
   if (auth === null) return { auth: ANONYMOUS_AUTHENTICATION, principal: { kind: 'anonymous' } };
   return { auth, principal: claimed.principalOf(auth.accessKeyId) };
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement } from '@duckdb/node-api';
-import type { Layers } from '../objects.js';
+import type { Layers } from '../../services/objects.js';
 import type { StoredMetadataConfiguration } from './configuration.js';
 import { LocalFileCache } from './files.js';
 import { prepareCatalog, registerTables } from './tables.js';
