@@ -1,12 +1,12 @@
 // The bucket and the multipart upload a request names, or S3's NoSuchBucket / NoSuchUpload.
-import type { BucketRecord } from '../../index/types.js';
-import { type RequestContext } from '../context.js';
+import type { BucketRecord, UploadRecord } from '../../index/types.js';
+import type { RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
-import type { UploadRecord } from '../../index/types.js';
 
-/** The bucket a request names; NoSuchBucket when it does not exist. */
+/** The bucket a request names (read once per request); NoSuchBucket when it does not exist. */
 export async function requireBucket(context: RequestContext): Promise<BucketRecord> {
-  const bucket = await context.layers.index.getBucket(context.bucket!);
+  context.bucketRecord ??= context.layers.index.getBucket(context.bucket!);
+  const bucket = await context.bucketRecord;
   if (bucket === undefined) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
   return bucket;
 }
