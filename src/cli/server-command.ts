@@ -9,6 +9,12 @@ import { createFrontend, type FrontendConnectionSettings } from '../frontend/htt
 import { renderBodyBudgetMetrics } from '../frontend/body-budget.js';
 import { renderConnectionMetrics } from '../frontend/connections.js';
 import type { TlsFiles } from '../frontend/tls.js';
+import type { RootIdentity } from '../frontend/auth/identify.js';
+import { createCairnSurface } from '../frontend/cairn/surface.js';
+import type { FrontendConfig } from '../frontend/context.js';
+import { pendingSurfaces } from '../frontend/pending-surfaces.js';
+import { createS3Surface } from '../frontend/s3/surface.js';
+import type { ApiSurface } from '../frontend/surface.js';
 import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
 import type { Layers } from '../services/objects.js';
@@ -26,7 +32,7 @@ import { startHealService } from '../services/heal/heal-job.js';
 import { HealFiles } from '../services/heal/heal-status.js';
 import { startCompactionService, type CompactionServiceSettings } from '../services/compaction/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
-import { clearMetadataScratch, startMetadata } from './metadata-setup.js';
+import { clearMetadataScratch, startMetadata } from '../features/metadata/setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
 /** Where the server keeps its state; see resolveStorageLocations. */
@@ -183,28 +189,31 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
   // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
   const faults = FaultStore.forDataDirectory(dataDirectory);
   const faultWatcher = startFaultWatcher(storage, faults, log);
-  const frontend = createFrontend({
-    storageAdmin: {
-      storage, faults, templates: TemplateStore.forDataDirectory(dataDirectory), watcher: faultWatcher,
-      heal: HealFiles.forDataDirectory(dataDirectory), compaction: CompactionFiles.forDataDirectory(dataDirectory),
-    },
-    layers: { index, storage },
-    config: {
-      region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
-      lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId,
-    },
-    root: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' },
-    identities,
-    log,
-    internalOperations: {
-      ...metadata.internalOperations,
-      '/_cairn/metrics': metricsOperation(audit.control, CompactionFiles.forDataDirectory(dataDirectory), () =>
-        renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot())),
-    },
-    audit: audit.control,
-    connections: settings.connections,
-    tls: settings.tls,
-  });
+  const layers: Layers = { index, storage };
+  const config: FrontendConfig = {
+    region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
+    lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId,
+  };
+  const root: RootIdentity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' };
+  const shared = { layers, config, root, identities, log };
+  // The one place the API surfaces are composed, in dispatch order: /_cairn/, the APIs not built yet
+  // (/_iceberg/, /v2/, then by signing service), and S3 with what features add to it.
+  const surfaces: ApiSurface[] = [
+    createCairnSurface({
+      ...shared,
+      operations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, CompactionFiles.forDataDirectory(dataDirectory), () =>
+          renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot())),
+      },
+      audit: audit.control,
+      storageAdmin: {
+        storage, faults, templates: TemplateStore.forDataDirectory(dataDirectory), watcher: faultWatcher,
+        heal: HealFiles.forDataDirectory(dataDirectory), compaction: CompactionFiles.forDataDirectory(dataDirectory),
+      },
+    }),
+    ...pendingSurfaces(),
+    createS3Surface({ ...shared, endpoints: metadata.s3Endpoints, protectedBuckets: metadata.protectedBuckets }),
+  ];
+  const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls });
   const background = startBackgroundServices(settings, { index, storage });
   const addresses: AddressInfo[] = [];
   for (const listener of settings.listeners) {

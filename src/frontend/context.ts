@@ -2,9 +2,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Identities } from '../services/iam/identities.js';
 import type { ParsedPolicy } from '../services/iam/policy.js';
-import type { ChangeOrigin } from '../index/types.js';
+import type { BucketRecord, ChangeOrigin } from '../index/types.js';
 import type { Layers } from '../services/objects.js';
 import type { Authentication } from './auth/sigv4.js';
+import type { PublicAccessBlock } from '../services/access-defaults.js';
 
 export interface FrontendConfig {
   region: string;
@@ -38,12 +39,7 @@ export interface BucketAccess {
   publicAccessBlock: PublicAccessBlock;
 }
 
-export interface PublicAccessBlock {
-  BlockPublicAcls: boolean;
-  IgnorePublicAcls: boolean;
-  BlockPublicPolicy: boolean;
-  RestrictPublicBuckets: boolean;
-}
+export type { PublicAccessBlock } from '../services/access-defaults.js';
 
 export interface RequestContext {
   requestId: string;
@@ -58,6 +54,12 @@ export interface RequestContext {
   query: URLSearchParams;
   auth: Authentication;
   principal: Principal;
+  /**
+   * The lookup of the request's own bucket, made at most once per request (requireBucket starts it).
+   * Only its result is shared: NoSuchBucket is still thrown where each operation asks, after the
+   * checks it makes first, and authorization still answers NoSuchBucket before AccessDenied.
+   */
+  bucketRecord?: Promise<BucketRecord | undefined>;
   /** Buckets whose access settings this request has read, by name. */
   bucketAccess: Map<string, BucketAccess | undefined>;
   layers: Layers;

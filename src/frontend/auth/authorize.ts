@@ -29,10 +29,7 @@ export interface ResourceName {
   key?: string;
 }
 
-/** A bucket's settings when it never had a public access block (AWS's default since April 2023: all on). */
-export const DEFAULT_PUBLIC_ACCESS_BLOCK: PublicAccessBlock = {
-  BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true,
-};
+export { DEFAULT_PUBLIC_ACCESS_BLOCK } from '../../services/access-defaults.js';
 /** A bucket whose public access block was deleted: nothing blocked. */
 export const NO_PUBLIC_ACCESS_BLOCK: PublicAccessBlock = {
   BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false,

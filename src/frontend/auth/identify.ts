@@ -47,10 +47,14 @@ export async function identify(
   virtualHostBucket: string | undefined,
   root: RootIdentity,
   identities: Identities,
-  expectedRegion?: string,
+  options: { expectedRegion?: string; signingService?: string } = {},
 ): Promise<{ auth: Authentication; principal: Principal }> {
   const claimed = await resolveClaimedKey(claimedAccessKeyId(req.headers.authorization, rawUrl), root, identities);
-  const auth = authenticate({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket, expectedRegion }, claimed.lookup, Date.now());
+  const auth = authenticate(
+    { method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket, expectedRegion: options.expectedRegion, signingService: options.signingService },
+    claimed.lookup,
+    Date.now(),
+  );
   if (auth === null) return { auth: ANONYMOUS_AUTHENTICATION, principal: { kind: 'anonymous' } };
   return { auth, principal: claimed.principalOf(auth.accessKeyId) };
 }

@@ -5,7 +5,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CLOCK_SKEW_MS_MAX } from '../../limits.js';
 import { S3Error } from '../errors.js';
-import type { Authentication, CredentialLookup } from './sigv4.js';
+import type { Authentication, CredentialLookup } from './credentials.js';
 import type { ParsedParam } from './wire.js';
 
 /** Query parameters that belong to the signed resource (S3's list, plus the response overrides). */

@@ -5,19 +5,13 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { CLOCK_SKEW_MS_MAX, PRESIGNED_EXPIRES_SECONDS_MAX } from '../../limits.js';
 import { S3Error, type S3ErrorCode } from '../errors.js';
+import type { Authentication, CredentialLookup, PayloadCheck, SigningContext } from './credentials.js';
 import { isSigV2Header, isSigV2Query, verifySigV2Header, verifySigV2Query } from './sigv2.js';
 import { indexHeaders, parseQuery, percentDecode, singleHeader, splitRawUrl, uriEncode, type ParsedParam, type QueryParam } from './wire.js';
 
 export type { QueryParam } from './wire.js';
 
-export interface Credentials { accessKeyId: string; secretAccessKey: string }
-export type CredentialLookup = (accessKeyId: string) => Credentials | undefined;
-export interface SigningContext { signingKey: Buffer; scope: string; amzDate: string; seedSignature: string }
-export type PayloadCheck =
-  | { kind: 'unsigned' }
-  | { kind: 'sha256'; expectedHex: string }
-  | { kind: 'aws-chunked'; chunkSignatures: boolean; trailer: 'none' | 'unsigned' | 'signed'; signing: SigningContext };
-export interface Authentication { accessKeyId: string; payload: PayloadCheck }
+export type { Authentication, CredentialLookup, Credentials, PayloadCheck, SigningContext } from './credentials.js';
 /** rawUrl is req.url as received (path + ?query, still percent-encoded); rawHeaders is node's req.rawHeaders. */
 export interface IncomingRequestParts {
   method: string;
@@ -27,10 +21,13 @@ export interface IncomingRequestParts {
   virtualHostBucket?: string;
   /** The server's region: a SigV4 credential scope naming another is refused (as S3 does). Unchecked when absent. */
   expectedRegion?: string;
+  /** The signing service this endpoint verifies for (default "s3"); a scope naming another is refused. */
+  signingService?: string;
 }
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
-const SERVICE = 's3';
+/** The default signing service, and the one whose canonical URI is the path encoded once. */
+const S3_SERVICE = 's3';
 const TERMINATOR = 'aws4_request';
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 const SIGNING_KEY_CACHE_ENTRIES_MAX = 256;
@@ -45,7 +42,7 @@ const STREAMING_PAYLOADS: Record<string, { chunkSignatures: boolean; trailer: 'n
 };
 const PRESIGN_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Expires'] as const;
 
-interface RequestTarget { method: string; rawPath: string; query: ParsedParam[]; headers: Map<string, string[]> }
+interface RequestTarget { method: string; rawPath: string; query: ParsedParam[]; headers: Map<string, string[]>; service: string }
 export interface CredentialScope { accessKeyId: string; date: string; region: string; service: string; scope: string }
 interface SignatureClaim {
   scope: CredentialScope; signedHeaders: string; signature: string; amzDate: string; payloadHash: string; presigned: boolean;
@@ -63,7 +60,7 @@ export function authenticate(request: IncomingRequestParts, lookup: CredentialLo
     throw new S3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, '
       + 'Signature query string parameter or the Authorization header should be specified', { extraFields: { ArgumentName: 'Authorization' } });
   }
-  const target: RequestTarget = { method: request.method, rawPath, query, headers };
+  const target: RequestTarget = { method: request.method, rawPath, query, headers, service: request.signingService ?? S3_SERVICE };
   const sigV2Request = { ...target, virtualHostBucket: request.virtualHostBucket };
   if (authorization !== undefined) {
     if (isSigV2Header(authorization)) return verifySigV2Header(sigV2Request, authorization, lookup, nowMs);
@@ -125,7 +122,7 @@ export function parseQueryParams(rawQuery: string): QueryParam[] {
 
 function verifyHeaderAuth(target: RequestTarget, authorization: string, lookup: CredentialLookup, nowMs: number, expectedRegion?: string): Authentication {
   const fields = parseAuthorizationHeader(authorization);
-  const scope = parseCredential(fields.credential, 'AuthorizationHeaderMalformed', 'The authorization header is malformed; ');
+  const scope = parseCredential(fields.credential, 'AuthorizationHeaderMalformed', 'The authorization header is malformed; ', target.service);
   checkRegion(scope, expectedRegion, 'AuthorizationHeaderMalformed', 'The authorization header is malformed; ');
   const contentSha256 = singleHeader(target.headers, 'x-amz-content-sha256', 'InvalidArgument');
   if (contentSha256 === undefined) {
@@ -150,7 +147,7 @@ function verifyHeaderAuth(target: RequestTarget, authorization: string, lookup: 
 function verifyPresigned(target: RequestTarget, lookup: CredentialLookup, nowMs: number, expectedRegion?: string): Authentication {
   const params = presignParams(target.query);
   if (params['X-Amz-Algorithm'] !== ALGORITHM) throw queryParamsError('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
-  const scope = parseCredential(params['X-Amz-Credential'], 'AuthorizationQueryParametersError', 'Error parsing the X-Amz-Credential parameter; ');
+  const scope = parseCredential(params['X-Amz-Credential'], 'AuthorizationQueryParametersError', 'Error parsing the X-Amz-Credential parameter; ', target.service);
   checkRegion(scope, expectedRegion, 'AuthorizationQueryParametersError', 'Error parsing the X-Amz-Credential parameter; ');
   const amzDate = params['X-Amz-Date'];
   const timeMs = parseAmzDate(amzDate);
@@ -191,7 +188,7 @@ function verifySignature(target: RequestTarget, claim: SignatureClaim, lookup: C
   requireSignedHeaders(target.headers, signedNames);
   const canonicalRequest = [
     target.method,
-    canonicalUri(target.rawPath),
+    canonicalUri(target.rawPath, target.service),
     canonicalQuery(target.query, claim.presigned),
     canonicalHeaders(target.headers, signedNames),
     claim.signedHeaders,
@@ -233,14 +230,14 @@ function parseAuthorizationHeader(value: string): { credential: string; signedHe
   return { credential, signedHeaders, signature };
 }
 
-export function parseCredential(value: string, code: S3ErrorCode, messagePrefix: string): CredentialScope {
+export function parseCredential(value: string, code: S3ErrorCode, messagePrefix: string, expectedService = S3_SERVICE): CredentialScope {
   const parts = value.split('/');
   if (parts.length !== 5 || parts.some((part) => part === '') || !/^\d{8}$/.test(parts[1])) {
     throw new S3Error(code, `${messagePrefix}the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
   }
   const [accessKeyId, date, region, service, terminator] = parts;
   // The region is checked by the caller (checkRegion), which knows the server's.
-  if (service !== SERVICE) throw new S3Error(code, `${messagePrefix}incorrect service "${service}". This endpoint belongs to "${SERVICE}".`);
+  if (service !== expectedService) throw new S3Error(code, `${messagePrefix}incorrect service "${service}". This endpoint belongs to "${expectedService}".`);
   if (terminator !== TERMINATOR) throw new S3Error(code, `${messagePrefix}incorrect terminal "${terminator}". This endpoint uses "${TERMINATOR}".`);
   return { accessKeyId, date, region, service, scope: `${date}/${region}/${service}/${terminator}` };
 }
@@ -335,9 +332,26 @@ function canonicalHeaders(headers: Map<string, string[]>, signedNames: string[])
   return canonical;
 }
 
-/** S3 canonical URI: each segment %-decoded and re-encoded (RFC 3986 unreserved kept), no normalization. */
-function canonicalUri(rawPath: string): string {
+/**
+ * S3 canonical URI: each segment %-decoded and re-encoded (RFC 3986 unreserved kept), no
+ * normalization. Every other service signs the path as sent URI-encoded once more (the AWS SDKs'
+ * uriEscapePath), so "%3A" on the wire is "%253A" in its canonical URI.
+ */
+function canonicalUri(rawPath: string, service: string): string {
+  if (service !== S3_SERVICE) return normalizedPathEncodedTwice(rawPath);
   return rawPath.split('/').map((segment) => (UNRESERVED_ONLY_PATTERN.test(segment) ? segment : uriEncode(percentDecode(segment, false)))).join('/');
+}
+
+/** The SDKs' canonical path for every service but S3: empty, "." and ".." segments resolved, then each segment encoded. */
+function normalizedPathEncodedTwice(rawPath: string): string {
+  const segments: string[] = [];
+  for (const segment of rawPath.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(uriEncode(Buffer.from(segment, 'utf8')));
+  }
+  const trailing = segments.length > 0 && rawPath.endsWith('/') ? '/' : '';
+  return `/${segments.join('/')}${trailing}`;
 }
 
 function canonicalQuery(query: ParsedParam[], presigned: boolean): string {

@@ -3,57 +3,19 @@
 // Ownership BucketOwnerEnforced, so ACLs are disabled: reading an ACL answers the owner's
 // FULL_CONTROL, and setting one is refused as AWS refuses it (AccessControlListNotSupported).
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
-import { DEFAULT_PUBLIC_ACCESS_BLOCK } from '../auth/authorize.js';
-import { header, type PublicAccessBlock, type RequestContext } from '../context.js';
+import { type PublicAccessBlock, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { ownerNodes } from '../owner.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { node, parseXmlBody, xmlDocument, type XmlNode } from '../xml.js';
-import { requireBucket } from './buckets.js';
-import { requireObject } from './get.js';
-import { assertKeyLength } from './put.js';
+import { BUCKET_OWNER_ENFORCED, OWNERSHIP_VALUES, aclsNotSupported } from '../request/acl-headers.js';
+import type { OwnershipControls } from '../../services/access-defaults.js';
+import { requireBucket } from '../request/bucket.js';
+import { assertKeyLength } from '../request/key.js';
+import { requireObject } from '../request/object.js';
 
 const PUBLIC_ACCESS_BLOCK_FIELDS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
-const OWNERSHIP_VALUES = new Set(['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter']);
-const BUCKET_OWNER_ENFORCED = 'BucketOwnerEnforced';
-const GRANT_HEADERS = ['x-amz-grant-read', 'x-amz-grant-write', 'x-amz-grant-read-acp', 'x-amz-grant-write-acp', 'x-amz-grant-full-control'];
-
-interface OwnershipControls { ObjectOwnership: string }
-
-/** The settings a new bucket starts with: AWS's defaults for new buckets. */
-export function initialAccessSettings(): { 'public-access-block': PublicAccessBlock; 'ownership-controls': OwnershipControls } {
-  return { 'public-access-block': { ...DEFAULT_PUBLIC_ACCESS_BLOCK }, 'ownership-controls': { ObjectOwnership: BUCKET_OWNER_ENFORCED } };
-}
-
-function aclsNotSupported(): S3Error {
-  return new S3Error('AccessControlListNotSupported', 'The bucket does not allow ACLs');
-}
-
-/** Object writes (PutObject, CopyObject, CreateMultipartUpload) may name no ACL but the bucket owner's full control. */
-export function assertNoObjectAcl(context: RequestContext): void {
-  const canned = header(context, 'x-amz-acl');
-  if ((canned !== undefined && canned !== 'bucket-owner-full-control') || GRANT_HEADERS.some((name) => header(context, name) !== undefined)) {
-    throw aclsNotSupported();
-  }
-}
-
-/** CreateBucket: ACLs that grant only the owner are accepted; Object Ownership must stay BucketOwnerEnforced. */
-export function assertCreateBucketAccessHeaders(context: RequestContext): void {
-  const ownership = header(context, 'x-amz-object-ownership');
-  if (ownership !== undefined && !OWNERSHIP_VALUES.has(ownership)) {
-    throw new S3Error('InvalidArgument', 'Invalid x-amz-object-ownership header', { extraFields: { ArgumentName: 'x-amz-object-ownership', ArgumentValue: ownership } });
-  }
-  if (ownership !== undefined && ownership !== BUCKET_OWNER_ENFORCED) {
-    throw new S3Error('NotImplemented', 'ACLs are not supported: Object Ownership is always BucketOwnerEnforced.', { extraFields: { Header: 'x-amz-object-ownership' } });
-  }
-  const canned = header(context, 'x-amz-acl');
-  const ownerOnly = canned === undefined || canned === 'private' || canned === 'bucket-owner-full-control';
-  if (!ownerOnly || GRANT_HEADERS.some((name) => header(context, name) !== undefined)) {
-    throw new S3Error('InvalidBucketAclWithObjectOwnership', "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
-  }
-}
-
 async function ownerFullControl(context: RequestContext, ownerId: string): Promise<XmlNode[]> {
   const owner = await ownerNodes(context, ownerId);
   // The grantee's xsi:type attribute cannot be expressed by the element builder; SDKs read the ID.

@@ -5,8 +5,8 @@ import { S3Error } from '../errors.js';
 import { sendXml } from '../respond.js';
 import { httpDate } from '../time.js';
 import { node, xmlDocument, type XmlNode } from '../xml.js';
-import { requireBucket } from './buckets.js';
-import { requireObject } from './get.js';
+import { requireBucket } from '../request/bucket.js';
+import { requireObject } from '../request/object.js';
 
 const ATTRIBUTE_NAMES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
 

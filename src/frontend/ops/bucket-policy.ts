@@ -11,7 +11,7 @@ import { S3Error } from '../errors.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { node, xmlDocument } from '../xml.js';
-import { requireBucket } from './buckets.js';
+import { requireBucket } from '../request/bucket.js';
 
 function malformed(message: string): S3Error {
   return new S3Error('MalformedPolicy', message);

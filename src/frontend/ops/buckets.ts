@@ -1,6 +1,6 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
 import { recordBucketCreated, recordBucketDeleted } from '../../services/event-records.js';
-import type { BucketRecord, ObjectLockConfiguration } from '../../index/types.js';
+import type { ObjectLockConfiguration } from '../../index/types.js';
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
@@ -9,7 +9,9 @@ import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, parseXmlBody, xmlDocument } from '../xml.js';
-import { assertCreateBucketAccessHeaders, initialAccessSettings } from './access-control.js';
+import { initialAccessSettings } from '../../services/access-defaults.js';
+import { assertCreateBucketAccessHeaders } from '../request/acl-headers.js';
+import { requireBucket } from '../request/bucket.js';
 
 const BUCKET_NAME_LENGTH_MIN = 3;
 const BUCKET_NAME_LENGTH_MAX = 63;
@@ -31,13 +33,6 @@ export function bucketNameProblem(name: string): string | undefined {
   if (RESERVED_BUCKET_PREFIXES.some((prefix) => name.startsWith(prefix))) return 'Bucket names must not start with a reserved prefix.';
   if (RESERVED_BUCKET_SUFFIXES.some((suffix) => name.endsWith(suffix))) return 'Bucket names must not end with a reserved suffix.';
   return undefined;
-}
-
-/** The bucket a request names; NoSuchBucket when it does not exist. */
-export async function requireBucket(context: RequestContext): Promise<BucketRecord> {
-  const bucket = await context.layers.index.getBucket(context.bucket!);
-  if (bucket === undefined) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
-  return bucket;
 }
 
 /** The canonical id the request's sender owns buckets under (anonymous requests never get this far). */

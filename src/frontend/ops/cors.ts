@@ -10,7 +10,7 @@ import { S3Error } from '../errors.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { asArray, node, parseXmlBody, xmlDocument } from '../xml.js';
-import { requireBucket } from './buckets.js';
+import { requireBucket } from '../request/bucket.js';
 
 /** S3: at most 100 rules in a CORS configuration. */
 const CORS_RULES_MAX = 100;

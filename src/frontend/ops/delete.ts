@@ -9,11 +9,11 @@ import { sendEmpty, sendXml } from '../respond.js';
 import { asArray, node, parseXmlBody, xmlDocument, type XmlNode } from '../xml.js';
 import { authorize } from '../auth/authorize.js';
 import type { GovernanceBypass } from '../../index/types.js';
-import { requireBucket } from './buckets.js';
-import { governanceBypass, isLockRefusal, OBJECT_LOCK_DENIED_MESSAGE, objectLockDenied } from './object-lock.js';
-import { assertKeyLength } from './put.js';
-import { checkedVersionId, VERSION_ID_PATTERN } from './versioning.js';
-import { conditionError, writeConditionFromHeaders } from './write-conditions.js';
+import { conditionError, writeConditionFromHeaders } from '../request/write-conditions.js';
+import { requireBucket } from '../request/bucket.js';
+import { assertKeyLength } from '../request/key.js';
+import { OBJECT_LOCK_DENIED_MESSAGE, governanceBypass, isLockRefusal, objectLockDenied } from '../request/object-lock.js';
+import { VERSION_ID_PATTERN, checkedVersionId } from '../request/version-id.js';
 
 export async function deleteObject(context: RequestContext): Promise<void> {
   assertKeyLength(context.key!);

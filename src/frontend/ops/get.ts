@@ -7,86 +7,13 @@ import { S3Error } from '../errors.js';
 import { setObjectResponseHeaders } from '../object-headers.js';
 import { mayReadObjectLockState, setObjectLockResponseHeaders } from '../object-lock-headers.js';
 import { waitForDrain } from '../respond.js';
-import { httpDate, parseHttpDate } from '../time.js';
-import { accessDenied, authorize } from '../auth/authorize.js';
-import { requireBucket } from './buckets.js';
-import { expirationHeaders } from './lifecycle.js';
-import { parsePartNumber } from './multipart.js';
-import { checkedVersionId } from './versioning.js';
-import { assertKeyLength } from './put.js';
-
-/**
- * The object version a GET/HEAD/copy names. Without a version id: the latest, or NoSuchKey (with the
- * delete marker's headers when one is the latest). With one: that version, NoSuchVersion when there
- * is none, and 405 MethodNotAllowed when it is a delete marker — as S3 answers each.
- */
-export async function requireObject(context: RequestContext, bucket: string, key: string, versionId: string | null): Promise<ObjectRecord> {
-  const { index } = context.layers;
-  if (versionId !== null) {
-    const version = await index.getObjectVersion(bucket, key, checkedVersionId(versionId));
-    if (version === undefined) {
-      if (versionId === 'null') throw new S3Error('NoSuchKey', undefined, { extraFields: { Key: key } });
-      throw new S3Error('NoSuchVersion', undefined, { extraFields: { Key: key, VersionId: versionId } });
-    }
-    if (version.isDeleteMarker === true) {
-      throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', {
-        extraFields: { Method: context.method, ResourceType: 'DeleteMarker' },
-        headers: { 'x-amz-delete-marker': 'true', 'x-amz-version-id': versionId, 'Last-Modified': httpDate(version.lastModifiedMs), Allow: 'DELETE' },
-      });
-    }
-    return version;
-  }
-  const object = await index.getObject(bucket, key);
-  if (object === undefined) {
-    // S3 tells a missing key from a forbidden one only to those who may list the bucket.
-    if (!(await authorize(context, 's3:ListBucket', { bucket }))) throw accessDenied();
-    const deleteMarker = await index.getLatestDeleteMarker(bucket, key);
-    const headers: Record<string, string> = deleteMarker === undefined ? {} : { 'x-amz-delete-marker': 'true', 'x-amz-version-id': deleteMarker };
-    throw new S3Error('NoSuchKey', undefined, { extraFields: { Key: key }, headers });
-  }
-  return object;
-}
-
-/** Whether an If-Match / If-None-Match list names the ETag ("*" names any). */
-export function etagListMatches(list: string, etag: string): boolean {
-  return list.split(',').some((entry) => {
-    const candidate = entry.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-    return candidate === '*' || candidate === etag;
-  });
-}
-
-/** Last-Modified has one-second resolution on the wire, so comparisons use whole seconds. */
-function lastModifiedSecondMs(object: ObjectRecord): number {
-  return Math.floor(object.lastModifiedMs / 1000) * 1000;
-}
-
-export interface Preconditions {
-  ifMatch?: string;
-  ifNoneMatch?: string;
-  ifModifiedSince?: string;
-  ifUnmodifiedSince?: string;
-}
-
-/**
- * S3's evaluation order (RFC 7232 §6): If-Match decides over If-Unmodified-Since, If-None-Match over
- * If-Modified-Since. Returns the failure status, or undefined when the request proceeds.
- */
-export function failedPrecondition(conditions: Preconditions, object: ObjectRecord, nowMs: number): 304 | 412 | undefined {
-  const modifiedMs = lastModifiedSecondMs(object);
-  if (conditions.ifMatch !== undefined) {
-    if (!etagListMatches(conditions.ifMatch, object.etag)) return 412;
-  } else {
-    const unmodifiedSinceMs = parseHttpDate(conditions.ifUnmodifiedSince);
-    if (unmodifiedSinceMs !== undefined && modifiedMs > unmodifiedSinceMs) return 412;
-  }
-  if (conditions.ifNoneMatch !== undefined) {
-    if (etagListMatches(conditions.ifNoneMatch, object.etag)) return 304;
-  } else {
-    const modifiedSinceMs = parseHttpDate(conditions.ifModifiedSince);
-    if (modifiedSinceMs !== undefined && modifiedSinceMs <= nowMs && modifiedMs <= modifiedSinceMs) return 304;
-  }
-  return undefined;
-}
+import { httpDate } from '../time.js';
+import { requireBucket } from '../request/bucket.js';
+import { expirationHeaders } from '../request/expiration.js';
+import { assertKeyLength } from '../request/key.js';
+import { requireObject } from '../request/object.js';
+import { parsePartNumber } from '../request/part-number.js';
+import { failedPrecondition } from '../request/preconditions.js';
 
 function checkPreconditions(context: RequestContext, object: ObjectRecord): void {
   const outcome = failedPrecondition({

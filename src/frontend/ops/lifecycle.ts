@@ -2,22 +2,18 @@
 // that PUT, GET and HEAD of an object carry when an Expiration rule names it. The rules themselves
 // (checks, matching, due dates) live in services/lifecycle; the background worker applies them.
 import { randomUUID } from 'node:crypto';
-import type { ObjectRecord } from '../../index/types.js';
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import { LifecycleConfigurationError, parseLifecycleConfiguration } from '../../services/lifecycle/parse.js';
-import { expirationOf, type DueTime, type LifecycleConfiguration, type LifecycleRule } from '../../services/lifecycle/rules.js';
+import { type DueTime, type LifecycleConfiguration, type LifecycleRule } from '../../services/lifecycle/rules.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
-import { httpDate, isoDate } from '../time.js';
+import { isoDate } from '../time.js';
 import { node, parseXmlBody, xmlDocument, type XmlNode } from '../xml.js';
-import { requireBucket } from './buckets.js';
+import { requireBucket } from '../request/bucket.js';
 
 const TRANSITION_MINIMUM_SIZE_HEADER = 'x-amz-transition-default-minimum-object-size';
-/** The latest instant a JavaScript Date (and so an HTTP date) can name. */
-const DATE_MS_MAX = 8.64e15;
-
 /** S3 names a rule sent without an ID: an opaque 48-character id. */
 function newRuleId(): string {
   return Buffer.from(randomUUID(), 'utf8').toString('base64');
@@ -110,17 +106,4 @@ export async function deleteBucketLifecycle(context: RequestContext): Promise<vo
   await requireBucket(context);
   await context.layers.index.writeBucketSetting(context.bucket!, 'lifecycle', undefined);
   sendEmpty(context.res, 204);
-}
-
-/**
- * x-amz-expiration for the current version `object`: when the earliest Expiration rule that names
- * it will expire it (S3's form: expiry-date="<HTTP date>", rule-id="<URL-encoded id>"). Costs one
- * indexed read of the bucket's setting; none when the bucket has no lifecycle configuration.
- */
-export async function expirationHeaders(context: RequestContext, object: ObjectRecord): Promise<Record<string, string>> {
-  const configuration = await context.layers.index.readBucketSetting(object.bucket, 'lifecycle');
-  if (configuration === undefined) return {};
-  const expiry = expirationOf(configuration, object, context.config.lifecycleDayMs);
-  if (expiry === undefined || expiry.atMs > DATE_MS_MAX) return {};
-  return { 'x-amz-expiration': `expiry-date="${httpDate(expiry.atMs)}", rule-id="${encodeURIComponent(expiry.ruleId)}"` };
 }

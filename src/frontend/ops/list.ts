@@ -7,7 +7,8 @@ import { sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { etagNode, node, xmlDocument, type XmlNode } from '../xml.js';
 import { ownerNodes } from '../owner.js';
-import { requireBucket } from './buckets.js';
+import { requireBucket } from '../request/bucket.js';
+import { parseEncodingType, urlEncodeName } from '../request/encoding-type.js';
 
 /** Continuation tokens are opaque to clients; the version tag lets a garbled one be refused. */
 const CONTINUATION_TOKEN_TAG = 'c1:';
@@ -21,22 +22,6 @@ function parseMaxKeys(context: RequestContext): number {
     });
   }
   return Math.min(Number(text), LIST_PAGE_ENTRIES_MAX);
-}
-
-export function parseEncodingType(context: RequestContext): 'url' | undefined {
-  const value = context.query.get('encoding-type');
-  if (value === null) return undefined;
-  if (value.toLowerCase() !== 'url') {
-    throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', {
-      extraFields: { ArgumentName: 'encoding-type', ArgumentValue: value },
-    });
-  }
-  return 'url';
-}
-
-/** encoding-type=url: S3 percent-encodes names but leaves '/' readable. */
-export function urlEncodeName(name: string): string {
-  return encodeURIComponent(name).replace(/%2F/g, '/');
 }
 
 export function encodeContinuationToken(lastEntry: string): string {

@@ -5,7 +5,7 @@ import { renderMetrics } from '../../services/audit/metrics.js';
 import { renderCompactionMetrics } from '../../services/compaction/metrics.js';
 import type { CompactionFiles } from '../../services/compaction/status.js';
 import { S3Error } from '../errors.js';
-import type { Operation } from '../router.js';
+import type { Operation } from '../s3/endpoint.js';
 
 /** `more` renders further figures of this process (the front end's connections and body budget). */
 export function metricsOperation(control: AuditControl, compaction: CompactionFiles, more: () => string = () => ''): Operation {

@@ -11,8 +11,8 @@ import { S3Error } from '../errors.js';
 import { DEFAULT_CHECKSUM_ALGORITHM, readSmallBody } from '../payload.js';
 import { sendXml } from '../respond.js';
 import { asArray, node, parseXmlBody, xmlDocument } from '../xml.js';
-import { requireUpload } from './multipart.js';
-import { conditionError, writeConditionFromHeaders } from './write-conditions.js';
+import { conditionError, writeConditionFromHeaders } from '../request/write-conditions.js';
+import { requireUpload } from '../request/bucket.js';
 
 interface RequestedPart {
   partNumber: number;

@@ -4,11 +4,10 @@ import type { RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
-import { node, xmlDocument, type XmlNode } from '../xml.js';
+import { node, xmlDocument } from '../xml.js';
 import { bucketOwnerNodes } from '../owner.js';
-import { requireBucket } from './buckets.js';
-import { parseEncodingType, urlEncodeName } from './list.js';
-import { requireUpload } from './multipart.js';
+import { requireBucket, requireUpload } from '../request/bucket.js';
+import { parseEncodingType, urlEncodeName } from '../request/encoding-type.js';
 
 function parseCount(context: RequestContext, name: string, fallback: number, maximum: number): number {
   const text = context.query.get(name);

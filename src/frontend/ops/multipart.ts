@@ -2,7 +2,7 @@
 // (CompleteMultipartUpload is in multipart-complete.ts, the listings in multipart-list.ts.)
 import { createHash } from 'node:crypto';
 import type { ChecksumAlgorithm, ChecksumType, UploadRecord } from '../../index/types.js';
-import { PART_NUMBER_MAX, PART_SIZE_BYTES_MAX } from '../../limits.js';
+import { PART_SIZE_BYTES_MAX } from '../../limits.js';
 import { createUpload, writePart } from '../../services/multipart.js';
 import { readObject } from '../../services/objects.js';
 import {
@@ -20,28 +20,14 @@ import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, xmlDocument } from '../xml.js';
 import { requireAuthorized } from '../auth/authorize.js';
-import { assertNoObjectAcl } from './access-control.js';
-import { requireBucket } from './buckets.js';
-import { resolveCopySource } from './copy.js';
-import { assertKeyLength, checksumResponseHeaders, requestedStorageClass } from './put.js';
-import { tagsFromHeader } from './tagging.js';
-
-export function parsePartNumber(text: string | null): number {
-  const partNumber = text === null ? NaN : Number(text);
-  if (text === null || !/^\d{1,5}$/.test(text) || partNumber < 1 || partNumber > PART_NUMBER_MAX) {
-    throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${PART_NUMBER_MAX}, inclusive`, {
-      extraFields: { ArgumentName: 'partNumber', ArgumentValue: text ?? '' },
-    });
-  }
-  return partNumber;
-}
-
-export async function requireUpload(context: RequestContext): Promise<UploadRecord> {
-  const uploadId = context.query.get('uploadId') ?? '';
-  const upload = await context.layers.index.getUpload(context.bucket!, context.key!, uploadId);
-  if (upload === undefined) throw new S3Error('NoSuchUpload', undefined, { extraFields: { UploadId: uploadId } });
-  return upload;
-}
+import { assertNoObjectAcl } from '../request/acl-headers.js';
+import { requireBucket, requireUpload } from '../request/bucket.js';
+import { checksumResponseHeaders } from '../request/checksum-headers.js';
+import { resolveCopySource } from '../request/copy-source.js';
+import { assertKeyLength } from '../request/key.js';
+import { parsePartNumber } from '../request/part-number.js';
+import { requestedStorageClass } from '../request/storage-class.js';
+import { tagsFromHeader } from '../request/tags.js';
 
 /** The algorithm every part of `upload` stores, and whether clients must use exactly it. */
 export function partChecksumChoice(upload: UploadRecord) {

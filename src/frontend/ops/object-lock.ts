@@ -2,7 +2,7 @@
 // and Put/GetObjectLegalHold (one version's lock), and the governance bypass decision. The rules
 // themselves (what may be destroyed or weakened) live in the index, which applies them inside the
 // write transaction; this file parses, validates and answers in S3's wire format.
-import type { LegalHoldStatus, LockRefusal, ObjectLockChangeOutcome, ObjectLockConfiguration, ObjectLockMode, ObjectRetention } from '../../index/types.js';
+import type { LegalHoldStatus, ObjectLockChangeOutcome, ObjectLockConfiguration, ObjectLockMode, ObjectRetention } from '../../index/types.js';
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
@@ -11,33 +11,14 @@ import { hasIntegrityCheck, readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, parseXmlBody, xmlDocument } from '../xml.js';
-import { requireBucket } from './buckets.js';
-import { mayBypassGovernanceRetention } from '../auth/authorize.js';
-import { requireObject } from './get.js';
-import { assertKeyLength } from './put.js';
+import { requireBucket } from '../request/bucket.js';
+import { assertKeyLength } from '../request/key.js';
+import { governanceBypass, isLockRefusal, objectLockDenied } from '../request/object-lock.js';
+import { requireObject } from '../request/object.js';
 
 /** S3's bounds on a default retention period. */
 const DEFAULT_RETENTION_DAYS_MAX = 36500;
 const DEFAULT_RETENTION_YEARS_MAX = 100;
-
-/**
- * x-amz-bypass-governance-retention: true, from a caller allowed to bypass GOVERNANCE retention
- * (the s3:BypassGovernanceRetention permission). COMPLIANCE retention and legal holds ignore it.
- */
-export async function governanceBypass(context: RequestContext): Promise<{ bypassGovernance: boolean }> {
-  const requested = header(context, 'x-amz-bypass-governance-retention')?.trim().toLowerCase() === 'true';
-  return { bypassGovernance: requested && (await mayBypassGovernanceRetention(context)) };
-}
-
-export const OBJECT_LOCK_DENIED_MESSAGE = 'Access Denied because object protected by object lock.';
-
-export function isLockRefusal(failure: string | undefined): failure is LockRefusal {
-  return failure === 'locked' || failure === 'governance';
-}
-
-export function objectLockDenied(): S3Error {
-  return new S3Error('AccessDenied', OBJECT_LOCK_DENIED_MESSAGE);
-}
 
 /** Object Lock configuration writes must carry Content-MD5 or a checksum, as S3 demands. */
 function assertIntegrityCheck(context: RequestContext): void {

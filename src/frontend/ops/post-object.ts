@@ -39,8 +39,10 @@ import {
   tagsFromFields,
   userMetadataFromFields,
   type SuccessAnswer,
-} from './post-object-fields.js';
-import { assertKeyLength, checksumResponseHeaders, versionIdHeader } from './put.js';
+} from '../request/post-object-fields.js';
+import { checksumResponseHeaders } from '../request/checksum-headers.js';
+import { assertKeyLength } from '../request/key.js';
+import { versionIdHeader } from '../request/version-id.js';
 
 /** A POST Object request: authenticated from its form, so it carries no header authentication. */
 export interface FormUploadRequest {

@@ -1,9 +1,6 @@
 // PutObject: stream the body once through every hash into storage, verify, then commit.
-import type { StoredChecksum } from '../../index/types.js';
-import { KEY_LENGTH_BYTES_MAX, PUT_OBJECT_SIZE_BYTES_MAX } from '../../limits.js';
+import { PUT_OBJECT_SIZE_BYTES_MAX } from '../../limits.js';
 import { writeObject } from '../../services/objects.js';
-import { utf8ByteLength } from '../../util/utf8.js';
-import { CHECKSUM_HEADER_BY_ALGORITHM } from '../checksums.js';
 import { changeOrigin, header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
@@ -11,31 +8,15 @@ import { authorizeLockHeaders, assertLockedPutHasIntegrityCheck, objectLockConfi
 import { IncomingPayload } from '../payload.js';
 import { sendEmpty } from '../respond.js';
 import { requireAuthorized } from '../auth/authorize.js';
-import { assertNoObjectAcl } from './access-control.js';
-import { requireBucket } from './buckets.js';
-import { expirationHeaders } from './lifecycle.js';
-import { tagsFromHeader } from './tagging.js';
-import { conditionError, writeConditionFromHeaders } from './write-conditions.js';
-
-/** Storage classes a PUT may name; the erasure-coding issue gives them different layouts. */
-export const ACCEPTED_STORAGE_CLASSES = new Set([
-  'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'DEEP_ARCHIVE',
-  'GLACIER_IR', 'EXPRESS_ONEZONE',
-]);
-
-export function assertKeyLength(key: string): void {
-  if (utf8ByteLength(key) > KEY_LENGTH_BYTES_MAX) {
-    throw new S3Error('KeyTooLongError', undefined, {
-      extraFields: { Size: String(utf8ByteLength(key)), MaxSizeAllowed: String(KEY_LENGTH_BYTES_MAX) },
-    });
-  }
-}
-
-export function requestedStorageClass(context: RequestContext): string {
-  const storageClass = header(context, 'x-amz-storage-class') ?? 'STANDARD';
-  if (!ACCEPTED_STORAGE_CLASSES.has(storageClass)) throw new S3Error('InvalidStorageClass');
-  return storageClass;
-}
+import { conditionError, writeConditionFromHeaders } from '../request/write-conditions.js';
+import { assertNoObjectAcl } from '../request/acl-headers.js';
+import { requireBucket } from '../request/bucket.js';
+import { checksumResponseHeaders } from '../request/checksum-headers.js';
+import { expirationHeaders } from '../request/expiration.js';
+import { assertKeyLength } from '../request/key.js';
+import { requestedStorageClass } from '../request/storage-class.js';
+import { tagsFromHeader } from '../request/tags.js';
+import { versionIdHeader } from '../request/version-id.js';
 
 export async function putObject(context: RequestContext): Promise<void> {
   const key = context.key!;
@@ -78,14 +59,4 @@ export async function putObject(context: RequestContext): Promise<void> {
     ...versionIdHeader(outcome.object.versionId),
     ...(await expirationHeaders(context, outcome.object)),
   });
-}
-
-/** x-amz-version-id for a version a versioning-enabled bucket made (none for the 'null' version). */
-export function versionIdHeader(versionId: string): Record<string, string> {
-  return versionId === 'null' ? {} : { 'x-amz-version-id': versionId };
-}
-
-export function checksumResponseHeaders(checksum: StoredChecksum | undefined): Record<string, string> {
-  if (checksum === undefined) return {};
-  return { [CHECKSUM_HEADER_BY_ALGORITHM[checksum.algorithm]]: checksum.valueBase64, 'x-amz-checksum-type': checksum.type };
 }

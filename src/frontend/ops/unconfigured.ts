@@ -6,8 +6,8 @@ import type { RequestContext } from '../context.js';
 import { S3Error, type S3ErrorCode } from '../errors.js';
 import { sendXml } from '../respond.js';
 import { node, xmlDocument, type XmlNode } from '../xml.js';
-import { requireBucket } from './buckets.js';
-import type { Operation } from '../router.js';
+import type { Operation } from '../s3/endpoint.js';
+import { requireBucket } from '../request/bucket.js';
 
 function answerDocument(rootName: string, children: (context: RequestContext) => XmlNode[]): Operation {
   return async (context) => {

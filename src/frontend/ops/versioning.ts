@@ -9,19 +9,9 @@ import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { etagNode, node, parseXmlBody, xmlDocument, type XmlNode } from '../xml.js';
 import { ownerNodes } from '../owner.js';
-import { requireBucket } from './buckets.js';
-import { parseEncodingType, urlEncodeName } from './list.js';
-
-/** S3 version ids here: the 32-hex data id of a version, or "null". */
-export const VERSION_ID_PATTERN = /^(null|[0-9a-f]{32})$/;
-
-/** A version id the request names, checked for shape (InvalidArgument as S3). */
-export function checkedVersionId(versionId: string): string {
-  if (!VERSION_ID_PATTERN.test(versionId)) {
-    throw new S3Error('InvalidArgument', 'Invalid version id specified', { extraFields: { ArgumentName: 'versionId', ArgumentValue: versionId } });
-  }
-  return versionId;
-}
+import { requireBucket } from '../request/bucket.js';
+import { parseEncodingType, urlEncodeName } from '../request/encoding-type.js';
+import { checkedVersionId } from '../request/version-id.js';
 
 export async function putBucketVersioning(context: RequestContext): Promise<void> {
   await requireBucket(context);

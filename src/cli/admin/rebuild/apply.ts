@@ -2,7 +2,7 @@
 // multipart objects (from their manifest records and the parts' records). What the drives do not
 // record is inferred or lost; docs/rebuild-index.md lists it.
 import type { BucketRecord, Index, ObjectLockConfiguration, ObjectRecord, StoredPart, Tag } from '../../../index/types.js';
-import { initialAccessSettings } from '../../../frontend/ops/access-control.js';
+import { initialAccessSettings } from '../../../services/access-defaults.js';
 import { encodePlacement, type Storage } from '../../../storage/index.js';
 import type { CompleteData, EventRecord, RecordCatalog } from './catalog.js';
 

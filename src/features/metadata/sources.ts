@@ -3,7 +3,7 @@
 // base files of the current generation, or why the inventory cannot be read yet.
 import { join } from 'node:path';
 import type { MetadataSnapshotRequest, MetadataTableSnapshot, ObjectRecord } from '../../index/types.js';
-import type { Layers } from '../objects.js';
+import type { Layers } from '../../services/objects.js';
 import { inventoryTableStatus, type InventoryTableState, type StoredMetadataConfiguration } from './configuration.js';
 import type { LocalFileCache } from './files.js';
 import { INVENTORY_TABLE_NAME, JOURNAL_TABLE_NAME, METADATA_SYSTEM_BUCKET, tableDataPrefix } from './names.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectRecord } from '../../index/types.js';
 import { newTimeOrderedId } from '../../util/ids.js';
-import { readObject, writeRecords, type Layers } from '../objects.js';
+import { readObject, writeRecords, type Layers } from '../../services/objects.js';
 import { METADATA_SYSTEM_BUCKET } from './names.js';
 
 const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';

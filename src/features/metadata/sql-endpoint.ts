@@ -2,11 +2,11 @@
 // {"sql": "SELECT …"}; the answer is JSON: {columns: [{name, type}], rows: [[…]], truncated, elapsedMs},
 // or {error: {code, message}} for a query that cannot run (bad SQL, unknown table, time limit).
 import type { ServerResponse } from 'node:http';
-import { MetadataQueryService, QUERY_TEXT_BYTES_MAX, QueryError, type QueryErrorCode } from '../../services/metadata/query.js';
-import type { RequestContext } from '../context.js';
-import { S3Error } from '../errors.js';
-import { readSmallBody } from '../payload.js';
-import type { Operation } from '../router.js';
+import { MetadataQueryService, QUERY_TEXT_BYTES_MAX, QueryError, type QueryErrorCode } from './query.js';
+import type { RequestContext } from '../../frontend/context.js';
+import { S3Error } from '../../frontend/errors.js';
+import { readSmallBody } from '../../frontend/payload.js';
+import type { Operation } from '../../frontend/s3/endpoint.js';
 
 /** The JSON body: the query text plus a little framing. */
 const SQL_REQUEST_BYTES_MAX = QUERY_TEXT_BYTES_MAX + 1024;

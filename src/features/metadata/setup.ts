@@ -1,12 +1,13 @@
-// S3 Metadata in a server process: the SQL endpoint every process serves, and the exporter that runs
-// in one process only. Test and tuning hooks come from the environment (docs/metadata.md).
+// S3 Metadata in a server process: what it adds to the S3 surface (its endpoints and its system
+// bucket), the SQL endpoint every process serves, and the exporter that runs in one process only. Test and tuning hooks come from the environment (docs/metadata.md).
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sqlOperation } from '../frontend/ops/sql.js';
-import type { Operation } from '../frontend/router.js';
-import { startMetadataExporter, type MetadataExporter } from '../services/metadata/exporter.js';
-import { MetadataQueryService, QUERY_TIME_MS_MAX } from '../services/metadata/query.js';
-import type { Layers } from '../services/objects.js';
+import { sqlOperation } from './sql-endpoint.js';
+import type { Operation, S3Endpoint } from '../../frontend/s3/endpoint.js';
+import { METADATA_ENDPOINTS, METADATA_PROTECTED_BUCKETS } from './endpoints.js';
+import { startMetadataExporter, type MetadataExporter } from './exporter.js';
+import { MetadataQueryService, QUERY_TIME_MS_MAX } from './query.js';
+import type { Layers } from '../../services/objects.js';
 
 /** The tables' scratch space and local file copies, under the data directory. */
 const METADATA_DIRECTORY_NAME = 'metadata';
@@ -39,6 +40,11 @@ export async function clearMetadataScratch(dataDirectory: string): Promise<void>
 }
 
 export interface MetadataRuntime {
+  /** Its S3 endpoints, for the S3 surface's table. */
+  s3Endpoints: readonly S3Endpoint[];
+  /** Buckets clients may only read (the tables' bucket), with the refusal's message. */
+  protectedBuckets: ReadonlyMap<string, string>;
+  /** Its operations under /_cairn/ (the SQL endpoint). */
   internalOperations: Record<string, Operation>;
   stop(): Promise<void>;
 }
@@ -66,6 +72,8 @@ export async function startMetadata(
     });
   }
   return {
+    s3Endpoints: METADATA_ENDPOINTS,
+    protectedBuckets: METADATA_PROTECTED_BUCKETS,
     internalOperations: { '/_cairn/sql': sqlOperation(queries) },
     async stop() {
       await exporter?.stop();

@@ -6,8 +6,8 @@ import { USER_METADATA_SIZE_BYTES_MAX } from '../../limits.js';
 import { S3Error } from '../errors.js';
 import { DEFAULT_CONTENT_TYPE } from '../object-headers.js';
 import type { FieldValues } from '../post-policy.js';
-import { ACCEPTED_STORAGE_CLASSES } from './put.js';
-import { OBJECT_TAGS_MAX, parseTaggingDocument } from './tagging.js';
+import { ACCEPTED_STORAGE_CLASSES } from './storage-class.js';
+import { OBJECT_TAGS_MAX, parseTaggingDocument } from './tags.js';
 
 export type SuccessAnswer = { kind: 'redirect'; url: string } | { kind: 'status'; status: 200 | 201 | 204 };
 

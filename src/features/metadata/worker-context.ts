@@ -5,7 +5,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { MetadataFilesCommit, ObjectRecord } from '../../index/types.js';
-import { tombstone, type Layers } from '../objects.js';
+import { tombstone, type Layers } from '../../services/objects.js';
 import { LocalFileCache, storeFile } from './files.js';
 import { METADATA_SYSTEM_BUCKET } from './names.js';
 import { sqlString } from './schema.js';

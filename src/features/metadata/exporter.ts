@@ -10,8 +10,8 @@ import { maintainInventory } from './inventory.js';
 import { JOURNAL_TABLE_NAME } from './names.js';
 import { snapshotRequest } from './sources.js';
 import { MetadataWorkerContext, type MetadataWorkerOptions } from './worker-context.js';
-import { startJob, type JobGate } from '../jobs/runner.js';
-import type { Layers } from '../objects.js';
+import { startJob, type JobGate } from '../../services/jobs/runner.js';
+import type { Layers } from '../../services/objects.js';
 
 /** How often the exporter looks for new journal rows: well inside AWS's "within minutes", ≤ 5 s. */
 export const EXPORT_INTERVAL_MS = 1000;

@@ -13,7 +13,7 @@ import {
   type JournalTableState,
   type RecordExpirationSetting,
   type StoredMetadataConfiguration,
-} from '../../services/metadata/configuration.js';
+} from './configuration.js';
 import {
   INVENTORY_TABLE_NAME,
   JOURNAL_TABLE_NAME,
@@ -21,14 +21,14 @@ import {
   managedTableBucketArn,
   tableNamespace,
   V1_TABLE_NAMESPACE,
-} from '../../services/metadata/names.js';
-import { snapshotRequest } from '../../services/metadata/sources.js';
-import type { RequestContext } from '../context.js';
-import { S3Error } from '../errors.js';
-import { readSmallBody } from '../payload.js';
-import { sendEmpty, sendXml } from '../respond.js';
-import { node, parseXmlBody, xmlDocument, type XmlNode } from '../xml.js';
-import { requireBucket } from './buckets.js';
+} from './names.js';
+import { snapshotRequest } from './sources.js';
+import type { RequestContext } from '../../frontend/context.js';
+import { S3Error } from '../../frontend/errors.js';
+import { readSmallBody } from '../../frontend/payload.js';
+import { sendEmpty, sendXml } from '../../frontend/respond.js';
+import { node, parseXmlBody, xmlDocument, type XmlNode } from '../../frontend/xml.js';
+import { requireBucket } from '../../frontend/request/bucket.js';
 
 /** AWS: journal records are kept at least 7 days when they expire at all. */
 const RECORD_EXPIRATION_DAYS_MIN = 7;

@@ -1,0 +1,22 @@
+// A failure as S3 answers it: an S3 error document naming the request's path and id. Errors that are
+// not S3Errors become 503 ServiceUnavailable (too few drives) or 500 InternalError, logged.
+import { StorageUnavailableError } from '../../services/objects.js';
+import { S3Error } from '../errors.js';
+import { sendError } from '../respond.js';
+import type { SurfaceRequest } from '../surface.js';
+
+export function answerS3Error(request: SurfaceRequest, error: unknown): void {
+  const { req, requestId, path, log } = request;
+  let s3Error: S3Error;
+  if (error instanceof S3Error) {
+    s3Error = error;
+  } else if (error instanceof StorageUnavailableError) {
+    // Too few drives for a write quorum, or for k good shards: nothing was made visible; retryable.
+    log(`request ${requestId}: ${req.method} ${path}: 503: ${error.message}`);
+    s3Error = new S3Error('ServiceUnavailable', 'The storage is unavailable: too few drives of the erasure set are online. Please try again.');
+  } else {
+    log(`request ${requestId}: internal error on ${req.method} ${path}: ${error instanceof Error ? error.stack : String(error)}`);
+    s3Error = new S3Error('InternalError');
+  }
+  sendError(request.res, s3Error, requestId, path);
+}

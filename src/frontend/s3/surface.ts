@@ -1,0 +1,104 @@
+// The S3 API: every request no other surface claims. Resolves the bucket and key (path or
+// virtual-hosted style), answers CORS preflights and browser form uploads (POST Object, which is
+// authenticated by its form), authenticates with SigV4/SigV2 for the service "s3", routes by the
+// endpoint table, authorizes the endpoint's IAM action and runs its handler.
+import type { Identities } from '../../services/iam/identities.js';
+import type { Layers } from '../../services/objects.js';
+import { enforceRoutePermission } from '../auth/authorize.js';
+import { identify, type RootIdentity } from '../auth/identify.js';
+import type { FrontendConfig, RequestContext } from '../context.js';
+import { S3Error } from '../errors.js';
+import { answerPreflight, applyCorsHeaders } from '../ops/cors.js';
+import { postObject } from '../ops/post-object.js';
+import type { ApiSurface, SurfaceRequest } from '../surface.js';
+import { answerS3Error } from './answer-error.js';
+import { subresourceOf, type S3Endpoint } from './endpoint.js';
+import { fallbackFor, findEndpoint, S3_ENDPOINTS, S3_UNCONFIGURED_ENDPOINTS } from './endpoints.js';
+
+export interface S3SurfaceOptions {
+  layers: Layers;
+  config: FrontendConfig;
+  /** The root identity: may do everything. */
+  root: RootIdentity;
+  identities: Identities;
+  log: (line: string) => void;
+  /** Endpoints a feature adds (S3 Metadata's ?metadataConfiguration…), matched after the core table. */
+  endpoints?: readonly S3Endpoint[];
+  /** Buckets clients may read but only Cairn writes, each with the message a write is refused with. */
+  protectedBuckets?: ReadonlyMap<string, string>;
+}
+
+export interface S3Target {
+  bucket?: string;
+  key?: string;
+  query: URLSearchParams;
+}
+
+function decodePathPart(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new S3Error('InvalidURI');
+  }
+}
+
+/** The bucket, key and query a request names, path-style or under a virtual-hosted bucket. */
+export function resolveTarget(rawUrl: string, virtualHostBucket: string | undefined): S3Target {
+  const queryStart = rawUrl.indexOf('?');
+  const path = queryStart < 0 ? rawUrl : rawUrl.slice(0, queryStart);
+  const query = new URLSearchParams(queryStart < 0 ? '' : rawUrl.slice(queryStart + 1));
+  if (!path.startsWith('/')) throw new S3Error('InvalidURI');
+  if (virtualHostBucket !== undefined) {
+    const key = path.length > 1 ? decodePathPart(path.slice(1)) : undefined;
+    return { bucket: virtualHostBucket, key, query };
+  }
+  const rest = path.slice(1);
+  if (rest === '') return { query };
+  const slash = rest.indexOf('/');
+  if (slash < 0) return { bucket: decodePathPart(rest), query };
+  const key = rest.slice(slash + 1);
+  return { bucket: decodePathPart(rest.slice(0, slash)), key: key === '' ? undefined : decodePathPart(key), query };
+}
+
+/**
+ * POST Object (a browser's form upload): a POST to a bucket with no sub-resource. It is
+ * authenticated by its form fields, not its headers, so it is handed to its handler before header
+ * authentication and never reaches the endpoint table.
+ */
+function isPostObject(method: string, target: S3Target): boolean {
+  return method === 'POST' && target.bucket !== undefined && target.key === undefined && subresourceOf(target.query) === undefined;
+}
+
+export function createS3Surface(options: S3SurfaceOptions): ApiSurface {
+  const { layers, config, root, identities, log } = options;
+  const table = [...S3_ENDPOINTS, ...(options.endpoints ?? []), ...S3_UNCONFIGURED_ENDPOINTS];
+  const protectedBuckets = options.protectedBuckets ?? new Map<string, string>();
+
+  async function handle(request: SurfaceRequest): Promise<void> {
+    const { req, res, requestId, rawUrl, virtualHostBucket } = request;
+    const target = resolveTarget(rawUrl, virtualHostBucket);
+    // A browser's preflight carries no credentials: it can only ever evaluate the bucket's CORS rules.
+    if (req.method === 'OPTIONS') {
+      await answerPreflight(req, res, target.bucket === undefined ? undefined : await layers.index.getBucket(target.bucket));
+      return;
+    }
+    await applyCorsHeaders(req, res, layers, target.bucket);
+    if (isPostObject(req.method ?? 'GET', target)) {
+      await postObject({ requestId, req, res, bucket: target.bucket!, virtualHostBucket, layers, config, root, identities, log });
+      return;
+    }
+    const { auth, principal } = await identify(req, rawUrl, virtualHostBucket, root, identities, { expectedRegion: config.region });
+    const context: RequestContext = {
+      requestId, req, res, method: req.method ?? 'GET', bucket: target.bucket, key: target.key, query: target.query,
+      auth, principal, bucketAccess: new Map(), layers, identities, config, log,
+    };
+    const protection = context.bucket === undefined ? undefined : protectedBuckets.get(context.bucket);
+    if (protection !== undefined && context.method !== 'GET' && context.method !== 'HEAD') throw new S3Error('AccessDenied', protection);
+    const endpoint = findEndpoint(table, context);
+    if (endpoint === undefined) throw fallbackFor(context);
+    await enforceRoutePermission(context, endpoint.permission);
+    await endpoint.handler(context);
+  }
+
+  return { name: 's3', claims: () => true, handle, answerError: answerS3Error };
+}

@@ -1,0 +1,119 @@
+// Dispatch by API surface, over a real server: a request goes to the API its path (/_iceberg/, /v2/)
+// or its SigV4 signing service (s3tables, backup, ecr, fis) names, and S3 gets the rest. The APIs not
+// built yet answer in their own error format (parsed here as the AWS SDKs parse it), never S3's XML.
+import { ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { loadJsonRpcErrorCode, loadRestJsonErrorCode } from '@aws-sdk/core/protocols';
+import { SignatureV4 } from '@smithy/signature-v4';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { NodeSha256, rawRequest, sendRaw, type RawResponse } from './helpers/clients.js';
+import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
+import { closeSuite, openSuite } from './helpers/suite.js';
+
+/** A signer for `service` as that service's SDK signs (path URI-encoded again, no S3 quirks). */
+function signerFor(service: string): SignatureV4 {
+  return new SignatureV4({
+    credentials: { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY },
+    region: TEST_REGION,
+    service,
+    sha256: NodeSha256 as never,
+  });
+}
+
+function json(response: RawResponse): unknown {
+  return JSON.parse(response.text);
+}
+
+async function bucketNames(s3: S3Client): Promise<string[]> {
+  return ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((bucket) => bucket.Name!);
+}
+
+/** Asserts a restJson1 "not implemented yet" answer, and that the SDKs' restJson1 parser reads its code. */
+function assertRestJsonNotImplemented(response: RawResponse, api: string): void {
+  assert.equal(response.status, 501);
+  assert.equal(response.headers['content-type'], 'application/json');
+  assert.equal(response.headers['x-amzn-errortype'], 'NotImplemented');
+  assert.deepEqual(json(response), { message: `The ${api} API is not implemented yet.` });
+  assert.equal(loadRestJsonErrorCode({ statusCode: response.status, headers: response.headers as Record<string, string> }, json(response)), 'NotImplemented');
+}
+
+describe('dispatch by API surface', () => {
+  let server: RunningServer;
+  let s3: S3Client;
+  before(async () => {
+    ({ server, s3 } = await openSuite('existing-bucket'));
+  });
+  after(() => closeSuite(server, s3));
+
+  it('PUT /buckets signed for s3tables answers S3 Tables\' JSON error and creates nothing', async () => {
+    const before = await bucketNames(s3);
+    const response = await rawRequest(server, { method: 'PUT', path: '/buckets', body: '{"name":"tables"}', signerOverride: signerFor('s3tables') });
+    assertRestJsonNotImplemented(response, 'S3 Tables');
+    assert.deepEqual(await bucketNames(s3), before);
+  });
+
+  it('PUT /buckets signed for s3 creates the bucket named "buckets"', async () => {
+    const response = await rawRequest(server, { method: 'PUT', path: '/buckets' });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers['location'], '/buckets');
+    assert.deepEqual(await bucketNames(s3), ['buckets', 'existing-bucket']);
+  });
+
+  it('AWS Backup and AWS FIS answer restJson1 errors', async () => {
+    assertRestJsonNotImplemented(await rawRequest(server, { method: 'GET', path: '/backup-vaults/', signerOverride: signerFor('backup') }), 'AWS Backup');
+    assertRestJsonNotImplemented(await rawRequest(server, { method: 'GET', path: '/experiments', signerOverride: signerFor('fis') }), 'AWS FIS');
+  });
+
+  it('Amazon ECR answers an awsJson1_1 error', async () => {
+    const response = await rawRequest(server, {
+      method: 'POST', path: '/', body: '{}', signerOverride: signerFor('ecr'),
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DescribeRepositories' },
+    });
+    assert.equal(response.status, 501);
+    assert.equal(response.headers['content-type'], 'application/x-amz-json-1.1');
+    assert.deepEqual(json(response), { __type: 'NotImplemented', message: 'The Amazon ECR API is not implemented yet.' });
+    assert.equal(loadJsonRpcErrorCode({ statusCode: response.status, headers: response.headers as Record<string, string> }, json(response)), 'NotImplemented');
+  });
+
+  it('a presigned request for s3tables goes to the S3 Tables surface', async () => {
+    const url = new URL(server.endpoint);
+    const presigned = await signerFor('s3tables').presign(
+      { method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/buckets', query: {}, headers: { host: url.host } },
+      { expiresIn: 300 },
+    );
+    const query = new URLSearchParams(presigned.query as Record<string, string>).toString();
+    const response = await sendRaw(server, 'GET', `/buckets?${query}`, { host: url.host }, undefined);
+    assertRestJsonNotImplemented(response, 'S3 Tables');
+  });
+
+  it('the Iceberg REST catalog answers an IcebergErrorResponse', async () => {
+    const response = await rawRequest(server, { method: 'GET', path: '/_iceberg/v1/config', auth: 'none' });
+    assert.equal(response.status, 406);
+    assert.equal(response.headers['content-type'], 'application/json');
+    assert.deepEqual(json(response), {
+      error: { message: 'The Iceberg REST catalog API is not implemented yet.', type: 'UnsupportedOperationException', code: 406 },
+    });
+  });
+
+  it('the OCI registry answers an OCI error list', async () => {
+    const response = await rawRequest(server, { method: 'GET', path: '/v2/', auth: 'none' });
+    assert.equal(response.status, 405);
+    assert.equal(response.headers['content-type'], 'application/json');
+    assert.deepEqual(json(response), {
+      errors: [{ code: 'UNSUPPORTED', message: 'The OCI distribution (container registry) API is not implemented yet.', detail: {} }],
+    });
+  });
+
+  it('a request signed for a service Cairn has no surface for stays with S3, which refuses its scope', async () => {
+    const response = await rawRequest(server, { method: 'GET', path: '/', signerOverride: signerFor('sts') });
+    assert.equal(response.status, 400);
+    assert.equal(response.errorCode, 'AuthorizationHeaderMalformed');
+    assert.match(response.text, /incorrect service &quot;sts&quot;|incorrect service "sts"/);
+  });
+
+  it('the health endpoint stays under /_cairn/', async () => {
+    const response = await rawRequest(server, { method: 'GET', path: '/_cairn/health', auth: 'none' });
+    assert.equal(response.status, 200);
+    assert.deepEqual(json(response), { status: 'ok' });
+  });
+});
