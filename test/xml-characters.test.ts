@@ -4,6 +4,7 @@
 // MalformedXML with nothing changed.
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -15,6 +16,7 @@ import {
   PutBucketLifecycleConfigurationCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -84,6 +86,17 @@ describe('XML characters', () => {
     for (const UploadId of [created.UploadId!, uploadIds[LISTED_KEYS.indexOf('bell\u0007key')]!]) {
       await s3.send(new AbortMultipartUploadCommand({ Bucket, Key: 'bell\u0007key', UploadId }));
     }
+  });
+
+  it('CompleteMultipartUpload of a key with a line end and U+2028 answers the exact key', async () => {
+    const Key = 'multi\npart\u2028key\r';
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const part = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: 'part one' }));
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    assert.equal(done.Key, Key);
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket, Key }))).ContentLength, 8);
+    await s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: [{ Key }] } }));
+    await expectS3Error(s3.send(new HeadObjectCommand({ Bucket, Key })), 'NotFound', 404);
   });
 
   it('boto3 lists the same keys exactly', { skip: boto3Missing }, async () => {
