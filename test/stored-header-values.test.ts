@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { expectErrorResponse, expectS3Error } from './helpers/assertions.js';
 import { md5Base64, rawRequest, sendRaw } from './helpers/clients.js';
+import { expiresIn, postForm, sigV4Conditions, sigV4Fields } from './helpers/forms.js';
 import type { RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
 
@@ -52,6 +53,17 @@ describe('stored settings that become headers', () => {
     for (const [rule] of BAD_RULES) expectErrorResponse(await putCors(corsBody(rule)), 400, 'InvalidRequest');
     const stored = await s3.send(new GetBucketCorsCommand({ Bucket }));
     assert.deepEqual(stored.CORSRules?.[0]?.ExposeHeaders, ['ETag', 'x-amz-meta-owner']);
+  });
+
+  it('a POST form metadata field whose name no header can carry → 400 InvalidArgument, nothing stored', async () => {
+    const date = new Date();
+    for (const name of ['x-amz-meta-a b', 'x-amz-meta-caf\u00e9', 'x-amz-meta-a(b)']) {
+      const conditions = [{ bucket: Bucket }, ['starts-with', '$key', 'form/'], ['starts-with', `$${name}`, ''], ...sigV4Conditions(date)];
+      const fields = sigV4Fields({ expiration: expiresIn(600), conditions }, { date });
+      const answer = await postForm(`${server.endpoint}/${Bucket}`, [['key', 'form/meta'], ...fields, [name, 'value']], { content: 'x' });
+      expectErrorResponse(answer, 400, 'InvalidArgument');
+      assert.equal((await rawRequest(server, { method: 'HEAD', path: `/${Bucket}/form/meta` })).status, 404);
+    }
   });
 
   it('requests with an Origin header, anonymous or signed, never answer 500', async () => {
