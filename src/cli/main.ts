@@ -25,16 +25,9 @@ const MIB = 1024 * 1024;
 /** A volume holds at least one record of the largest size (1 MiB of payload plus its header). */
 const VOLUME_SIZE_MIB_MIN = 2;
 
-/**
- * The text of `cairn help`. The admin and sql commands are imported only when used (here too, for
- * their summaries): they load the AWS SDK, which would add ~0.4 s to the start of every server process.
- */
-async function usage(): Promise<string> {
-  const { adminCommandsSummary } = await import('./admin/dispatch.js');
-  return `usage: cairn <command> [options]
-
-commands:
-  server [--address HOST:PORT]... [--tls-cert FILE --tls-key FILE] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR] [--drive DRIVE]... [DRIVE...]
+/** `cairn server`'s synopsis and options: part of `cairn help`, and all of `cairn server --help`. */
+function serverHelp(): string {
+  return `  server [--address HOST:PORT]... [--tls-cert FILE --tls-key FILE] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR] [--drive DRIVE]... [DRIVE...]
       Serve S3. Defaults: --address ${DEFAULT_ADDRESS}, --data ${DEFAULT_DATA_DIRECTORY}, --region ${DEFAULT_REGION},
       --domain localhost (virtual-hosted-style requests to <bucket>.<domain>).
       --address [http://|https://]HOST:PORT is repeatable: one listener each. --tls-cert FILE --tls-key FILE (PEM; the certificate
@@ -67,14 +60,36 @@ commands:
           name users as arn:aws:iam::ID:user/NAME.
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
       on first start and kept (mode 0600) in DIR/credentials.json.
-  admin <command> [--endpoint URL] [--region REGION] ...
+`;
+}
+
+/** `cairn sql`'s synopsis and options: part of `cairn help`, and all of `cairn sql --help`. */
+const SQL_HELP = `  sql "SELECT …" [--endpoint URL] [--format table|csv|json] [--region REGION]
+      Run SQL over the S3 Metadata tables of a running server: journal."<bucket>", inventory."<bucket>"
+      (or AWS's "b_<bucket>".journal). Default endpoint http://${DEFAULT_ADDRESS}; credentials as for server.
+`;
+
+/** True when the command line asks for help (before a `--` that ends the options). */
+function wantsHelp(args: string[]): boolean {
+  const optionsEnd = args.indexOf('--');
+  const options = optionsEnd < 0 ? args : args.slice(0, optionsEnd);
+  return options.includes('--help') || options.includes('-h');
+}
+
+/**
+ * The text of `cairn help`. The admin and sql commands are imported only when used (here too, for
+ * their summaries): they load the AWS SDK, which would add ~0.4 s to the start of every server process.
+ */
+async function usage(): Promise<string> {
+  const { adminCommandsSummary } = await import('./admin/dispatch.js');
+  return `usage: cairn <command> [options]
+
+commands:
+${serverHelp()}  admin <command> [--endpoint URL] [--region REGION] ...
       Administer a running server over its S3 API; credentials from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY
       (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). \`cairn admin <command> --help\` for details.
 ${adminCommandsSummary('    ')}
-  sql "SELECT …" [--endpoint URL] [--format table|csv|json] [--region REGION]
-      Run SQL over the S3 Metadata tables of a running server: journal."<bucket>", inventory."<bucket>"
-      (or AWS's "b_<bucket>".journal). Default endpoint http://${DEFAULT_ADDRESS}; credentials as for server.
-  help
+${SQL_HELP}  help
       Show this text.
 `;
 }
@@ -192,14 +207,21 @@ function nonNegativeNumber(flag: string, text: string, unit: string): number {
   return value;
 }
 
+function printHelp(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'server':
+      if (wantsHelp(rest)) return printHelp(`usage: cairn server [options] [DRIVE...]\n\n${serverHelp()}`);
       return serverCommand(rest);
     case 'admin':
       return (await import('./admin/dispatch.js')).runAdmin(rest);
     case 'sql':
+      if (wantsHelp(rest)) return printHelp(`usage: cairn sql "SELECT …" [options]\n\n${SQL_HELP}`);
       return (await import('./sql-command.js')).sqlCommand(rest);
     case undefined:
     case 'help':

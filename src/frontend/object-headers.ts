@@ -6,6 +6,7 @@ import { USER_METADATA_SIZE_BYTES_MAX } from '../limits.js';
 import { CHECKSUM_HEADER_BY_ALGORITHM } from './checksums.js';
 import { header, type RequestContext } from './context.js';
 import { S3Error } from './errors.js';
+import { setStoredHeader } from './header-values.js';
 import { httpDate } from './time.js';
 
 /** S3 stores this Content-Type when a PUT names none. */
@@ -69,15 +70,17 @@ export function setObjectResponseHeaders(context: RequestContext, res: ServerRes
   res.setHeader('Last-Modified', httpDate(object.lastModifiedMs));
   res.setHeader('ETag', `"${object.etag}"`);
   res.setHeader('Accept-Ranges', 'bytes');
-  res.setHeader('Content-Type', stored.contentType);
-  if (stored.contentEncoding !== undefined) res.setHeader('Content-Encoding', stored.contentEncoding);
-  if (stored.contentLanguage !== undefined) res.setHeader('Content-Language', stored.contentLanguage);
-  if (stored.contentDisposition !== undefined) res.setHeader('Content-Disposition', stored.contentDisposition);
-  if (stored.cacheControl !== undefined) res.setHeader('Cache-Control', stored.cacheControl);
-  if (stored.expires !== undefined) res.setHeader('Expires', stored.expires);
+  // Stored values were valid headers when stored; setStoredHeader keeps one that is not (older
+  // data, another writer) from failing the whole GET.
+  setStoredHeader(res, 'Content-Type', stored.contentType);
+  if (stored.contentEncoding !== undefined) setStoredHeader(res, 'Content-Encoding', stored.contentEncoding);
+  if (stored.contentLanguage !== undefined) setStoredHeader(res, 'Content-Language', stored.contentLanguage);
+  if (stored.contentDisposition !== undefined) setStoredHeader(res, 'Content-Disposition', stored.contentDisposition);
+  if (stored.cacheControl !== undefined) setStoredHeader(res, 'Cache-Control', stored.cacheControl);
+  if (stored.expires !== undefined) setStoredHeader(res, 'Expires', stored.expires);
   if (object.storageClass !== 'STANDARD') res.setHeader('x-amz-storage-class', object.storageClass);
   if (object.versionId !== 'null') res.setHeader('x-amz-version-id', object.versionId);
-  for (const [name, value] of Object.entries(object.userMetadata)) res.setHeader(USER_METADATA_PREFIX + name, value);
+  for (const [name, value] of Object.entries(object.userMetadata)) setStoredHeader(res, USER_METADATA_PREFIX + name, value);
   if (wholeObject && object.checksum !== undefined && header(context, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
     res.setHeader(CHECKSUM_HEADER_BY_ALGORITHM[object.checksum.algorithm], object.checksum.valueBase64);
     res.setHeader('x-amz-checksum-type', object.checksum.type);

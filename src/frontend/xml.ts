@@ -2,6 +2,7 @@
 // parser for request bodies.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { S3Error } from './errors.js';
+import { decodeXmlDocumentText, escapeXmlText, strictXmlEntityDecoder } from './xml-chars.js';
 
 export const S3_XML_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
@@ -15,15 +16,7 @@ export interface XmlNode {
   escaped?: boolean;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
-
-const NEEDS_ESCAPE = /[&<>"'\r]/;
-
-export function escapeXmlText(text: string): string {
-  // Most text (keys, ETags, dates) needs no escaping: test once rather than run a replacer.
-  if (!NEEDS_ESCAPE.test(text)) return text;
-  return text.replace(/[&<>"'\r]/g, (character) => ESCAPES[character]!);
-}
+export { escapeXmlText };
 
 export function node(name: string, content: XmlContent): XmlNode {
   return { name, content };
@@ -61,19 +54,24 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
+  // References are decoded exactly as XML 1.0 does (xml-chars.ts); the library's own decoder
+  // leaves numeric references undecoded or silently drops forbidden ones.
+  entityDecoder: strictXmlEntityDecoder,
   ignoreDeclaration: true,
 });
 
 /**
  * Parses a request body as XML. Anything that is not well-formed XML is S3's MalformedXML.
- * Text values stay strings, untrimmed (a key may begin or end with spaces).
+ * Text values stay strings, untrimmed (a key may begin or end with spaces), with character
+ * references decoded; a reference or character XML 1.0 forbids is MalformedXML too.
  */
 export function parseXmlBody(body: Buffer): Record<string, unknown> {
-  const text = body.toString('utf8');
+  const text = decodeXmlDocumentText(body);
   if (text.trim() === '' || XMLValidator.validate(text) !== true) throw new S3Error('MalformedXML');
   try {
     return parser.parse(text) as Record<string, unknown>;
-  } catch {
+  } catch (error) {
+    if (error instanceof S3Error) throw error;
     throw new S3Error('MalformedXML');
   }
 }

@@ -7,6 +7,7 @@ import type { Layers } from '../../services/objects.js';
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import type { RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
+import { isHeaderToken, setStoredHeader } from '../header-values.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { asArray, node, parseXmlBody, xmlDocument } from '../xml.js';
@@ -22,6 +23,26 @@ function strings(value: unknown): string[] {
     if (typeof entry !== 'string') throw new S3Error('MalformedXML');
     return entry.trim();
   });
+}
+
+/** An origin as a browser sends it: visible ASCII (IDNs arrive punycoded), no spaces. */
+const ORIGIN_PATTERN = /^[\x21-\x7e]+$/;
+
+/**
+ * Header names (ExposeHeader becomes Access-Control-Expose-Headers; AllowedHeader matches
+ * request header names) must be HTTP tokens and origins visible ASCII, checked when stored
+ * (S3: InvalidRequest "… contains invalid character.") so that no rule can break a response.
+ */
+function refuseInvalidCharacters(rule: CorsRule): void {
+  const checks: Array<[element: string, values: string[], valid: (value: string) => boolean]> = [
+    ['ExposeHeader', rule.exposeHeaders, isHeaderToken],
+    ['AllowedHeader', rule.allowedHeaders, isHeaderToken],
+    ['AllowedOrigin', rule.allowedOrigins, (value) => ORIGIN_PATTERN.test(value)],
+  ];
+  for (const [element, values, valid] of checks) {
+    const invalid = values.find((value) => !valid(value));
+    if (invalid !== undefined) throw new S3Error('InvalidRequest', `${element} ${invalid} contains invalid character.`);
+  }
 }
 
 function parseRule(entry: unknown): CorsRule {
@@ -40,6 +61,7 @@ function parseRule(entry: unknown): CorsRule {
   for (const pattern of [...rule.allowedOrigins, ...rule.allowedHeaders]) {
     if (pattern.split('*').length > 2) throw new S3Error('InvalidRequest', `AllowedOrigin and AllowedHeader can have at most one * wildcard: "${pattern}"`);
   }
+  refuseInvalidCharacters(rule);
   const maxAge = fields['MaxAgeSeconds'];
   if (maxAge !== undefined) {
     if (typeof maxAge !== 'string' || !/^\d{1,9}$/.test(maxAge.trim())) throw new S3Error('MalformedXML');
@@ -86,7 +108,9 @@ function corsHeaders(rule: CorsRule, origin: string): Record<string, string> {
     Vary: 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method',
   };
   if (!anyOrigin) headers['Access-Control-Allow-Credentials'] = 'true';
-  if (rule.exposeHeaders.length > 0) headers['Access-Control-Expose-Headers'] = rule.exposeHeaders.join(', ');
+  // Rules stored before names were checked may hold one a header cannot carry: leave it out.
+  const exposed = rule.exposeHeaders.filter(isHeaderToken);
+  if (exposed.length > 0) headers['Access-Control-Expose-Headers'] = exposed.join(', ');
   if (rule.maxAgeSeconds !== undefined) headers['Access-Control-Max-Age'] = String(rule.maxAgeSeconds);
   return headers;
 }
@@ -98,7 +122,7 @@ export async function applyCorsHeaders(req: IncomingMessage, res: ServerResponse
   const bucket = await layers.index.getBucket(bucketName);
   const rule = matchingRule(bucket?.cors, origin, req.method ?? 'GET', []);
   if (rule === undefined) return;
-  for (const [name, value] of Object.entries(corsHeaders(rule, origin))) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(corsHeaders(rule, origin))) setStoredHeader(res, name, value);
 }
 
 /** OPTIONS: evaluates the bucket's rules for the request a browser is about to send. */

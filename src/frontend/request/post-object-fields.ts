@@ -4,6 +4,7 @@
 import type { StoredObjectHeaders, Tag } from '../../index/types.js';
 import { USER_METADATA_SIZE_BYTES_MAX } from '../../limits.js';
 import { S3Error } from '../errors.js';
+import { isHeaderToken } from '../header-values.js';
 import { DEFAULT_CONTENT_TYPE } from '../object-headers.js';
 import type { FieldValues } from '../post-policy.js';
 import { ACCEPTED_STORAGE_CLASSES } from './storage-class.js';
@@ -77,6 +78,8 @@ export function userMetadataFromFields(values: FieldValues): Record<string, stri
   for (const [name, value] of values) {
     if (!name.startsWith(USER_METADATA_PREFIX)) continue;
     const metadataName = name.slice(USER_METADATA_PREFIX.length);
+    // The name becomes a header name on every GET: one no header can carry is refused here.
+    if (!isHeaderToken(name)) throw new S3Error('InvalidArgument', `The field name ${name} cannot be a header name.`, { extraFields: { ArgumentName: name } });
     sizeBytes += Buffer.byteLength(metadataName) + Buffer.byteLength(value);
     metadata[asHeaderText(name, metadataName)] = encodeMetadataValue(value);
   }
