@@ -106,7 +106,7 @@ function measureSyntax(file: string, sf: ts.SourceFile, out: Measurements): void
   visit(sf, []);
 }
 
-/** Every module specifier a file names: import/export declarations (type-only too) and `import()`. */
+/** Every module specifier a file names: import/export declarations (type-only too), `import()`, `import('…').T`. */
 function specifiersIn(sf: ts.SourceFile): string[] {
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
@@ -115,6 +115,8 @@ function specifiersIn(sf: ts.SourceFile): string[] {
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const arg = node.arguments[0];
       if (arg !== undefined && ts.isStringLiteralLike(arg)) found.push(arg.text);
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
+      if (ts.isStringLiteral(node.argument.literal)) found.push(node.argument.literal.text); // import('…').T
     }
     ts.forEachChild(node, visit);
   };
