@@ -41,7 +41,7 @@ async function exportedRows(s3: S3Client, bucket: string): Promise<number> {
 /** Waits until every journal row is in a file, then returns how often each key appears. */
 async function exportedKeyCounts(server: RunningServer, s3: S3Client, bucket: string): Promise<Map<string, number>> {
   await waitFor('every journal row to be exported', async () => {
-    const [{ n }] = (await sql(server, `SELECT count(*) AS n FROM journal."${bucket}"`)) as Array<{ n: number }>;
+    const [{ n }] = (await sql(server, `SELECT count(*) AS n FROM journal."${bucket}"`)) as [{ n: number }];
     return n > 0 && (await exportedRows(s3, bucket)) === n ? true : undefined;
   }, EXPORT_TIMEOUT_MS);
   const [totals] = await sql(server, `SELECT count(*) AS n, count(DISTINCT sequence_number) AS sequences FROM journal."${bucket}"`);

@@ -73,7 +73,7 @@ describe('S3 Metadata table upkeep', () => {
     await waitForActiveInventory(s3, bucket, TIMEOUT_MS);
     assert.deepEqual(await inventoryRows(server, bucket), inventoryOf(model));
     // The journal holds the changes made since the configuration, and only those.
-    const [{ n }] = (await sql(server, `SELECT count(*) AS n FROM journal."${bucket}"`)) as Array<{ n: number }>;
+    const [{ n }] = (await sql(server, `SELECT count(*) AS n FROM journal."${bucket}"`)) as [{ n: number }];
     assert.equal(n, model.events.length - eventsBefore);
     assert.match(server.stderr(), new RegExp(`metadata: inventory of ${bucket}: backfill started`));
     assert.match(server.stderr(), new RegExp(`metadata: inventory of ${bucket}: \\d+ object versions backfilled, ACTIVE`));
@@ -98,7 +98,7 @@ describe('S3 Metadata table upkeep', () => {
     await runLanes(s3, bucket, model, 10, 300);
     const newEvents = model.events.length - oldEvents;
     await waitFor('the old rows to expire', async () => {
-      const [{ n }] = (await sql(server, `SELECT count(*) AS n FROM journal."${bucket}"`)) as Array<{ n: number }>;
+      const [{ n }] = (await sql(server, `SELECT count(*) AS n FROM journal."${bucket}"`)) as [{ n: number }];
       assert.ok(n >= newEvents, `${n} rows left, fewer than the ${newEvents} new ones`);
       return n === newEvents ? true : undefined;
     }, TIMEOUT_MS);

@@ -77,12 +77,12 @@ function random(seed: number): () => number {
   };
 }
 type Splitter = (remaining: number) => number;
-const SPLITTERS: Record<string, () => Splitter> = {
+const SPLITTERS = {
   whole: () => (remaining) => remaining,
   'one byte': () => () => 1,
   'random small': () => { const r = random(7); return () => 1 + Math.floor(r() * 300); },
   'random large': () => { const r = random(11); return () => 1 + Math.floor(r() * 70_000); },
-};
+} satisfies Record<string, () => Splitter>;
 async function* pieces(body: Buffer, split: Splitter): AsyncGenerator<Buffer> {
   for (let offset = 0; offset < body.length;) {
     const size = Math.min(body.length - offset, split(body.length - offset));
@@ -197,7 +197,7 @@ describe('aws-chunked: errors', () => {
   it('rejects a wrong or missing chunk signature, and tampered data', async () => {
     const body = docChunkedBody();
     const wrongSignature = Buffer.from(body);
-    wrongSignature.write(DOC_CHUNKED.chunks[1].replace(/^./, (c) => (c === '0' ? '1' : '0')), body.indexOf(DOC_CHUNKED.chunks[1]), 'latin1');
+    wrongSignature.write(DOC_CHUNKED.chunks[1]!.replace(/^./, (c) => (c === '0' ? '1' : '0')), body.indexOf(DOC_CHUNKED.chunks[1]!), 'latin1');
     await expectError(decodeAll(wrongSignature, signedOptions(DOC_CHUNKED.seed)), 'SignatureDoesNotMatch');
     const tampered = Buffer.from(body);
     tampered[66_000] = 'b'.charCodeAt(0);

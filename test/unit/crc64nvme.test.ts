@@ -212,7 +212,7 @@ describe('CRC combine', () => {
     const zeros = new Uint8Array(MIB);
     const crcA = crc64nvme(a);
     assert.equal(crc64nvmeCombine(crcA, 0n, MIB) ^ crc64nvme(zeros), crc64nvme(Buffer.concat([a, zeros])));
-    const lengthsBytes = [[MIB, 2 ** 40], [2 ** 40 + 12_345, 3 * 2 ** 50], [2 ** 52, Number.MAX_SAFE_INTEGER - 2 ** 52]];
+    const lengthsBytes: Array<[number, number]> = [[MIB, 2 ** 40], [2 ** 40 + 12_345, 3 * 2 ** 50], [2 ** 52, Number.MAX_SAFE_INTEGER - 2 ** 52]];
     for (const [n1, n2] of lengthsBytes) {
       const stepwise64 = crc64nvmeCombine(crc64nvmeCombine(crcA, 0n, n1), 0n, n2);
       assert.equal(stepwise64, crc64nvmeCombine(crcA, 0n, n1 + n2), `${n1} + ${n2}`);

@@ -82,14 +82,14 @@ function expectS3Error(run: () => unknown, code: string, message?: RegExp): void
 function withHeader(request: IncomingRequestParts, name: string, value: string | undefined): IncomingRequestParts {
   const rawHeaders: string[] = [];
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
-    if (request.rawHeaders[i].toLowerCase() !== name) rawHeaders.push(request.rawHeaders[i], request.rawHeaders[i + 1]);
+    if (request.rawHeaders[i]!.toLowerCase() !== name) rawHeaders.push(request.rawHeaders[i]!, request.rawHeaders[i + 1]!);
   }
   if (value !== undefined) rawHeaders.push(name, value);
   return { ...request, rawHeaders };
 }
 function header(request: IncomingRequestParts, name: string): string {
   const index = request.rawHeaders.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === name);
-  return request.rawHeaders[index + 1];
+  return request.rawHeaders[index + 1]!;
 }
 
 describe('sigv4 header authentication', () => {

@@ -108,7 +108,7 @@ class AwsChunkedDecoder {
   }
 
   private startChunk(line: string): void {
-    const [sizeHex, ...extensions] = line.split(';');
+    const [sizeHex = '', ...extensions] = line.split(';');
     if (!CHUNK_SIZE_HEX_PATTERN.test(sizeHex)) throw malformed(`invalid chunk size line "${line.slice(0, 32)}"`);
     const sizeBytes = parseInt(sizeHex, 16);
     if (sizeBytes > AWS_CHUNK_SIZE_BYTES_MAX) throw malformed(`chunk size ${sizeBytes} exceeds the limit of ${AWS_CHUNK_SIZE_BYTES_MAX} bytes`);

@@ -217,7 +217,7 @@ function parseAuthorizationHeader(value: string): { credential: string; signedHe
     'The authorization header is malformed; expecting "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...".');
   if (match === null) throw malformed();
   const fields = new Map<string, string>();
-  for (const part of match[2].split(',')) {
+  for (const part of (match[2] ?? '').split(',')) {
     const eq = part.indexOf('=');
     const key = eq < 0 ? '' : part.slice(0, eq).trim();
     if (key === '' || fields.has(key)) throw malformed();
@@ -232,10 +232,10 @@ function parseAuthorizationHeader(value: string): { credential: string; signedHe
 
 export function parseCredential(value: string, code: S3ErrorCode, messagePrefix: string, expectedService = S3_SERVICE): CredentialScope {
   const parts = value.split('/');
-  if (parts.length !== 5 || parts.some((part) => part === '') || !/^\d{8}$/.test(parts[1])) {
+  if (parts.length !== 5 || parts.some((part) => part === '') || !/^\d{8}$/.test(parts[1] ?? '')) {
     throw new S3Error(code, `${messagePrefix}the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
   }
-  const [accessKeyId, date, region, service, terminator] = parts;
+  const [accessKeyId = '', date = '', region = '', service = '', terminator = ''] = parts; // five, checked above
   // The region is checked by the caller (checkRegion), which knows the server's.
   if (service !== expectedService) throw new S3Error(code, `${messagePrefix}incorrect service "${service}". This endpoint belongs to "${expectedService}".`);
   if (terminator !== TERMINATOR) throw new S3Error(code, `${messagePrefix}incorrect terminal "${terminator}". This endpoint uses "${TERMINATOR}".`);
@@ -255,13 +255,13 @@ function checkRegion(scope: CredentialScope, expectedRegion: string | undefined,
 function presignParams(query: ParsedParam[]): Record<(typeof PRESIGN_PARAMS)[number], string> {
   const params = {} as Record<(typeof PRESIGN_PARAMS)[number], string>;
   for (const name of PRESIGN_PARAMS) {
-    const matches = query.filter((p) => p.name === name);
-    if (matches.length === 0) {
+    const [match, ...more] = query.filter((p) => p.name === name);
+    if (match === undefined) {
       throw queryParamsError('Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, '
         + 'X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.');
     }
-    if (matches.length > 1) throw queryParamsError(`Query-string authentication parameter ${name} was given more than once.`);
-    params[name] = matches[0].value;
+    if (more.length > 0) throw queryParamsError(`Query-string authentication parameter ${name} was given more than once.`);
+    params[name] = match.value;
   }
   return params;
 }
@@ -303,7 +303,8 @@ function validatePayloadHash(value: string, allowStreaming: boolean): void {
 
 function toPayloadCheck(payloadHash: string, signing: SigningContext): PayloadCheck {
   if (payloadHash === UNSIGNED_PAYLOAD) return { kind: 'unsigned' };
-  if (Object.hasOwn(STREAMING_PAYLOADS, payloadHash)) return { kind: 'aws-chunked', ...STREAMING_PAYLOADS[payloadHash], signing };
+  const streaming = Object.hasOwn(STREAMING_PAYLOADS, payloadHash) ? STREAMING_PAYLOADS[payloadHash] : undefined;
+  if (streaming !== undefined) return { kind: 'aws-chunked', ...streaming, signing };
   return { kind: 'sha256', expectedHex: payloadHash.toLowerCase() };
 }
 
@@ -355,7 +356,7 @@ function normalizedPathEncodedTwice(rawPath: string): string {
 }
 
 function canonicalQuery(query: ParsedParam[], presigned: boolean): string {
-  const pairs = query.filter((p) => !(presigned && p.name === 'X-Amz-Signature')).map((p) => [p.canonicalName, p.canonicalValue]);
+  const pairs = query.filter((p) => !(presigned && p.name === 'X-Amz-Signature')).map((p): [string, string] => [p.canonicalName, p.canonicalValue]);
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   return pairs.map(([name, value]) => `${name}=${value}`).join('&');
 }

@@ -35,7 +35,7 @@ export function percentDecode(text: string, plusIsSpace: boolean): Buffer {
   const decoded = Buffer.allocUnsafe(source.length);
   let length = 0;
   for (let i = 0; i < source.length; i++) {
-    const byte = source[i];
+    const byte = source[i]!; // i < source.length
     if (byte === 0x25) {
       const high = hexDigitValue(source[i + 1]);
       const low = hexDigitValue(source[i + 2]);
@@ -63,7 +63,7 @@ export function uriEncode(bytes: Buffer): string {
   for (const byte of bytes) {
     const unreserved = (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39)
       || byte === 0x2d || byte === 0x2e || byte === 0x5f || byte === 0x7e;
-    encoded += unreserved ? String.fromCharCode(byte) : `%${UPPER_HEX[byte >> 4]}${UPPER_HEX[byte & 15]}`;
+    encoded += unreserved ? String.fromCharCode(byte) : `%${UPPER_HEX.charAt(byte >> 4)}${UPPER_HEX.charAt(byte & 15)}`;
   }
   return encoded;
 }
@@ -71,10 +71,11 @@ export function uriEncode(bytes: Buffer): string {
 export function indexHeaders(rawHeaders: string[]): Map<string, string[]> {
   const headers = new Map<string, string[]>();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i].toLowerCase();
+    const name = rawHeaders[i]!.toLowerCase(); // i + 1 < rawHeaders.length: a name and its value
+    const value = rawHeaders[i + 1]!;
     const values = headers.get(name);
-    if (values === undefined) headers.set(name, [rawHeaders[i + 1]]);
-    else values.push(rawHeaders[i + 1]);
+    if (values === undefined) headers.set(name, [value]);
+    else values.push(value);
   }
   return headers;
 }
