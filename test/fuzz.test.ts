@@ -15,7 +15,7 @@ import { encodeKeyPath } from './helpers/fuzz/values.js';
 import { envCount, SeededRandom, suiteSeed } from './helpers/seeded-random.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
-const REQUESTS_DEFAULT = 3000;
+const REQUESTS_DEFAULT = 5000;
 const CONCURRENCY = 6;
 const UPLOAD_SLOTS = 8;
 const FAILURES_SHOWN_MAX = 20;

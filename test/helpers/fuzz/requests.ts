@@ -113,7 +113,8 @@ function bodyOperation(index: number, random: SeededRandom): FuzzRequest {
   const bucket = operation.name === 'PutBucketCors' ? CORS_BUCKET : /Lock|Retention|LegalHold/.test(operation.name) ? LOCK_BUCKET : operation.name === 'CreateBucket' ? `fuzz-new-${index}` : OPS_BUCKET;
   const key = operation.target === 'object' ? (random.chance(0.8) ? TARGET_KEY : hostileKey(random)) : undefined;
   let body = operation.body(random);
-  const mutated = random.chance(0.75);
+  // Half valid bodies with hostile values (what found issue #13's defects 1 and 2), half damaged ones.
+  const mutated = random.chance(0.5);
   if (mutated) body = mutateText(body, random);
   const headers: Record<string, string> = { 'content-type': operation.contentType };
   if (operation.needsMd5 === true || random.chance(0.3)) headers['content-md5'] = createHash('md5').update(body).digest('base64');
