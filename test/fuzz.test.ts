@@ -4,7 +4,7 @@
 // fails on any 500, any answer slower than 5 s, any worker death, any error without S3's error
 // body and request id, and any acknowledged write not read back byte-exact at the end.
 // The seed is derived from the commit under test and printed; CAIRN_FUZZ_SEED replays a run,
-// CAIRN_FUZZ_REQUESTS sets the budget. Figures and commands: docs/reliability.md.
+// CAIRN_FUZZ_REQUESTS sets the budget, CAIRN_FUZZ_ONLY replays single requests of a seed by index. Figures and commands: docs/reliability.md.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { rawRequest } from './helpers/clients.js';
@@ -76,9 +76,15 @@ test('seeded hostile requests: no 500, no slow answer, no worker death, S3 error
   const budget = envCount('CAIRN_FUZZ_REQUESTS', REQUESTS_DEFAULT);
   console.log(`fuzz: seed ${seed} (${source}); replay with CAIRN_FUZZ_SEED=${seed}; ${budget} requests`);
   const random = new SeededRandom(seed);
-  const context = await setUp(running, random.fork());
-  // Generated up front, in order, so a seed names the same requests however the answers interleave.
-  const requests = Array.from({ length: budget }, (_, index) => generateRequest(index, random.fork(), sigv4Request));
+  const setupRandom = random.fork();
+  // Generated up front, in order, so a seed names the same requests however the answers interleave;
+  // before the setup, because generating many takes seconds and the server closes keep-alive
+  // connections idle for 5 s (a request racing that close is a client's "socket hang up").
+  const generated = Array.from({ length: budget }, (_, index) => generateRequest(index, random.fork(), sigv4Request));
+  // CAIRN_FUZZ_ONLY=12,345 replays just those requests of the seed (with the same setup).
+  const only = (process.env['CAIRN_FUZZ_ONLY'] ?? '').split(',').filter((item) => item !== '').map(Number);
+  const context = await setUp(running, setupRandom);
+  const requests = only.length === 0 ? generated.map((request, index) => ({ request, index })) : only.map((index) => ({ request: generated[index]!, index }));
   const model = new WriteModel();
   const failures: FuzzFailure[] = [];
   const statusCounts = new Map<number, number>();
@@ -86,8 +92,7 @@ test('seeded hostile requests: no 500, no slow answer, no worker death, S3 error
   let next = 0;
   const lane = async () => {
     while (next < requests.length) {
-      const index = next++;
-      const request = requests[index]!;
+      const { request, index } = requests[next++]!;
       const sentAt = Date.now();
       let problem: string | null;
       try {
