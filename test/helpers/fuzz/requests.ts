@@ -212,7 +212,6 @@ function chunkedRequest(index: number, random: SeededRandom): FuzzRequest {
   };
 }
 
-export const REQUEST_CATEGORIES = ['put-hostile-key', 'range', 'body', 'complete', 'query', 'headers', 'aws-chunked', 'sigv4'] as const;
 
 export function generateRequest(index: number, random: SeededRandom, sigv4: (random: SeededRandom) => FuzzRequest): FuzzRequest {
   const roll = random.int(0, 99);
