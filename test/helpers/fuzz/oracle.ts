@@ -23,7 +23,7 @@ export function answerProblem(request: FuzzRequest, response: RawResponse, elaps
   if (response.status >= 500 && !isErrorAnswer(response.status)) return `answered ${response.status}: ${response.text.slice(0, 300)}`;
   if (elapsedMs > ANSWER_TIME_MS_MAX) return `answered after ${elapsedMs} ms`;
   if (isErrorAnswer(response.status)) {
-    if (typeof response.headers['x-amz-request-id'] !== 'string') return `${response.status} without x-amz-request-id`;
+    if (typeof response.headers['x-amz-request-id'] !== 'string') return `${response.status} without x-amz-request-id: ${JSON.stringify(response.headers)} ${JSON.stringify(response.text.slice(0, 200))}`;
     if (request.method !== 'HEAD' && !/<Error>[\s\S]*<Code>[^<]+<\/Code>/.test(response.text)) return `${response.status} without an S3 error body: ${JSON.stringify(response.text.slice(0, 200))}`;
   }
   return null;
