@@ -19,12 +19,27 @@ function isErrorAnswer(status: number): boolean {
   return (status >= 400 && status < 500) || status === 501 || status === 503;
 }
 
+/**
+ * A request signed for another service's API (s3tables, backup, ecr, fis) belongs to that API's
+ * surface (issue #12's dispatch), whose errors are its own JSON: `{"message"}` (REST-JSON, with
+ * x-amzn-ErrorType) or `{"__type","message"}` (JSON 1.1).
+ */
+function isJsonApiError(request: FuzzRequest, response: RawResponse): boolean {
+  if (!request.category.startsWith('sigv4') || !/json/.test(String(response.headers['content-type'] ?? ''))) return false;
+  try {
+    const body: unknown = JSON.parse(response.text);
+    return typeof body === 'object' && body !== null && ('message' in body || '__type' in body);
+  } catch {
+    return false;
+  }
+}
+
 export function answerProblem(request: FuzzRequest, response: RawResponse, elapsedMs: number): string | null {
   if (response.status >= 500 && !isErrorAnswer(response.status)) return `answered ${response.status}: ${response.text.slice(0, 300)}`;
   if (elapsedMs > ANSWER_TIME_MS_MAX) return `answered after ${elapsedMs} ms`;
   if (isErrorAnswer(response.status)) {
     if (typeof response.headers['x-amz-request-id'] !== 'string') return `${response.status} without x-amz-request-id: ${JSON.stringify(response.headers)} ${JSON.stringify(response.text.slice(0, 200))}`;
-    if (request.method !== 'HEAD' && !/<Error>[\s\S]*<Code>[^<]+<\/Code>/.test(response.text)) return `${response.status} without an S3 error body: ${JSON.stringify(response.text.slice(0, 200))}`;
+    if (request.method !== 'HEAD' && !isJsonApiError(request, response) && !/<Error>[\s\S]*<Code>[^<]+<\/Code>/.test(response.text)) return `${response.status} without an S3 error body: ${JSON.stringify(response.text.slice(0, 200))}`;
   }
   return null;
 }

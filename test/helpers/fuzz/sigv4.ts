@@ -11,7 +11,7 @@ import type { FuzzRequest } from './requests.js';
 import { encodeKeyPath, hostileKey } from './values.js';
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'xx-fake-9', '', 'US-EAST-1', 'a'.repeat(300)];
-const SERVICES = ['s3', 's3tables', 'iam', ''];
+const SERVICES = ['s3', 's3tables', 'backup', 'ecr', 'fis', 'iam', ''];
 
 function mutateAuthorization(authorization: string, random: SeededRandom): string {
   switch (random.int(0, 9)) {
