@@ -93,6 +93,41 @@ async function listAll(s3: S3Client, prefix: string, delimiter: string, maxKeys:
   return entries.sort(utf8Order);
 }
 
+/** A ranged GET: the model's bytes in the range, the whole object for an invalid range, InvalidRange past the end. */
+async function compareRange(s3: S3Client, model: Map<string, string>, operation: Extract<Operation, { kind: 'range' }>, label: string): Promise<void> {
+  const expected = model.get(operation.key);
+  const range = `bytes=${operation.first}-${operation.last}`;
+  const attempt = s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: operation.key, Range: range }));
+  if (expected === undefined) {
+    assert.equal(await errorName(attempt), 'NoSuchKey', label);
+    return;
+  }
+  const bytes = Buffer.from(expected);
+  if (operation.last < operation.first) {
+    assert.equal(await (await attempt).Body!.transformToString(), expected, `${label}: an invalid range is ignored`);
+  } else if (operation.first >= bytes.byteLength) {
+    assert.equal(await errorName(attempt), 'InvalidRange', label);
+  } else {
+    const got = await attempt;
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(bytes.subarray(operation.first, operation.last + 1)), label);
+  }
+}
+
+/** CopyObject within the bucket (onto itself with REPLACE, as S3 requires), NoSuchKey from a missing source. */
+async function applyCopy(s3: S3Client, model: Map<string, string>, operation: Extract<Operation, { kind: 'copy' }>, label: string): Promise<void> {
+  const source = model.get(operation.from);
+  const attempt = s3.send(new CopyObjectCommand({
+    Bucket: BUCKET, Key: operation.to, CopySource: `${BUCKET}/${encodeURIComponent(operation.from)}`,
+    MetadataDirective: operation.from === operation.to ? 'REPLACE' : undefined,
+  }));
+  if (source === undefined) {
+    assert.equal(await errorName(attempt), 'NoSuchKey', label);
+    return;
+  }
+  assert.equal((await attempt).CopyObjectResult?.ETag, `"${md5Hex(source)}"`, label);
+  model.set(operation.to, source);
+}
+
 async function applyAndCompare(s3: S3Client, model: Map<string, string>, operation: Operation): Promise<void> {
   const label = JSON.stringify(operation);
   switch (operation.kind) {
@@ -113,25 +148,8 @@ async function applyAndCompare(s3: S3Client, model: Map<string, string>, operati
       assert.equal(got.ETag, `"${md5Hex(expected)}"`, label);
       return;
     }
-    case 'range': {
-      const expected = model.get(operation.key);
-      const range = `bytes=${operation.first}-${operation.last}`;
-      const attempt = s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: operation.key, Range: range }));
-      if (expected === undefined) {
-        assert.equal(await errorName(attempt), 'NoSuchKey', label);
-        return;
-      }
-      const bytes = Buffer.from(expected);
-      if (operation.last < operation.first) {
-        assert.equal(await (await attempt).Body!.transformToString(), expected, `${label}: an invalid range is ignored`);
-      } else if (operation.first >= bytes.byteLength) {
-        assert.equal(await errorName(attempt), 'InvalidRange', label);
-      } else {
-        const got = await attempt;
-        assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(bytes.subarray(operation.first, operation.last + 1)), label);
-      }
-      return;
-    }
+    case 'range':
+      return compareRange(s3, model, operation, label);
     case 'head': {
       const expected = model.get(operation.key);
       if (expected === undefined) {
@@ -142,20 +160,8 @@ async function applyAndCompare(s3: S3Client, model: Map<string, string>, operati
       assert.equal(head.ContentLength, Buffer.byteLength(expected), label);
       return;
     }
-    case 'copy': {
-      const source = model.get(operation.from);
-      const attempt = s3.send(new CopyObjectCommand({
-        Bucket: BUCKET, Key: operation.to, CopySource: `${BUCKET}/${encodeURIComponent(operation.from)}`,
-        MetadataDirective: operation.from === operation.to ? 'REPLACE' : undefined,
-      }));
-      if (source === undefined) {
-        assert.equal(await errorName(attempt), 'NoSuchKey', label);
-        return;
-      }
-      assert.equal((await attempt).CopyObjectResult?.ETag, `"${md5Hex(source)}"`, label);
-      model.set(operation.to, source);
-      return;
-    }
+    case 'copy':
+      return applyCopy(s3, model, operation, label);
     case 'delete':
       await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: operation.key }));
       model.delete(operation.key);

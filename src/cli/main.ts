@@ -137,24 +137,12 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     bytesPerSecond: nonNegativeNumber('compaction-rate', values['compaction-rate'], 'MB/s') * 1_000_000,
     graceMs: nonNegativeNumber('compaction-grace', values['compaction-grace'], 'seconds') * 1000,
   };
-  const volumeSizeMib = Number(values['volume-size']);
-  if (!Number.isInteger(volumeSizeMib) || volumeSizeMib < VOLUME_SIZE_MIB_MIN || volumeSizeMib * MIB > VOLUME_SIZE_BYTES_MAX) {
-    throw new Error(`--volume-size ${values['volume-size']}: expected a whole number of MiB from ${VOLUME_SIZE_MIB_MIN} to ${VOLUME_SIZE_BYTES_MAX / MIB}`);
-  }
+  const volumeSizeBytesMax = parseVolumeSizeBytes(values['volume-size']);
   const abandonedUploadAgeSeconds = Number(values['abandoned-upload-age']);
   if (!Number.isFinite(abandonedUploadAgeSeconds) || abandonedUploadAgeSeconds <= 0) {
     throw new Error(`--abandoned-upload-age ${values['abandoned-upload-age']}: expected a positive number of seconds`);
   }
-  const lifecycleDaySeconds = Number(values['lifecycle-day-seconds']);
-  if (!Number.isInteger(lifecycleDaySeconds) || lifecycleDaySeconds < 1 || lifecycleDaySeconds > DEFAULT_LIFECYCLE_DAY_SECONDS) {
-    throw new Error(`--lifecycle-day-seconds ${values['lifecycle-day-seconds']}: expected a whole number of seconds from 1 to ${DEFAULT_LIFECYCLE_DAY_SECONDS}`);
-  }
-  const lifecycleDayMs = lifecycleDaySeconds * 1000;
-  const intervalText = values['lifecycle-interval'];
-  const lifecycleIntervalMs = intervalText === undefined ? defaultLifecycleIntervalMs(lifecycleDayMs) : Number(intervalText) * 1000;
-  if (!Number.isFinite(lifecycleIntervalMs) || lifecycleIntervalMs < LIFECYCLE_INTERVAL_MS_MIN) {
-    throw new Error(`--lifecycle-interval ${intervalText}: expected at least ${LIFECYCLE_INTERVAL_MS_MIN / 1000} seconds`);
-  }
+  const lifecycle = parseLifecycleSettings(values);
   const locations = resolveStorageLocations({
     dataDirectory: values.data,
     drives: [...positionals, ...values.drive],
@@ -168,11 +156,10 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     accountId: values['account-id'],
     abandonedUploadAgeMs: abandonedUploadAgeSeconds * 1000,
     workers,
-    lifecycleDayMs,
-    lifecycleIntervalMs,
+    ...lifecycle,
     scrubRateMbPerSecond,
     compaction,
-    volumeSizeBytesMax: volumeSizeMib * MIB,
+    volumeSizeBytesMax,
   });
   return undefined;
 }
@@ -199,6 +186,32 @@ function parseListenSettings(values: {
     throw new Error(`--body-budget ${values['body-budget']}: expected MiB, at least ${REQUEST_BODY_BUFFER_BYTES_MAX / MIB}`);
   }
   return { listeners, tls, connections: { perClientAddressMax, keepAliveIdleMs, headersTimeoutMs, bodyBudgetBytes } };
+}
+
+/** --lifecycle-day-seconds and --lifecycle-interval (default: derived from the day's length). */
+function parseLifecycleSettings(values: {
+  'lifecycle-day-seconds': string; 'lifecycle-interval'?: string;
+}): Pick<ServerSettings, 'lifecycleDayMs' | 'lifecycleIntervalMs'> {
+  const lifecycleDaySeconds = Number(values['lifecycle-day-seconds']);
+  if (!Number.isInteger(lifecycleDaySeconds) || lifecycleDaySeconds < 1 || lifecycleDaySeconds > DEFAULT_LIFECYCLE_DAY_SECONDS) {
+    throw new Error(`--lifecycle-day-seconds ${values['lifecycle-day-seconds']}: expected a whole number of seconds from 1 to ${DEFAULT_LIFECYCLE_DAY_SECONDS}`);
+  }
+  const lifecycleDayMs = lifecycleDaySeconds * 1000;
+  const intervalText = values['lifecycle-interval'];
+  const lifecycleIntervalMs = intervalText === undefined ? defaultLifecycleIntervalMs(lifecycleDayMs) : Number(intervalText) * 1000;
+  if (!Number.isFinite(lifecycleIntervalMs) || lifecycleIntervalMs < LIFECYCLE_INTERVAL_MS_MIN) {
+    throw new Error(`--lifecycle-interval ${intervalText}: expected at least ${LIFECYCLE_INTERVAL_MS_MIN / 1000} seconds`);
+  }
+  return { lifecycleDayMs, lifecycleIntervalMs };
+}
+
+/** --volume-size, in MiB: the size at which volume files roll over. */
+function parseVolumeSizeBytes(text: string): number {
+  const volumeSizeMib = Number(text);
+  if (!Number.isInteger(volumeSizeMib) || volumeSizeMib < VOLUME_SIZE_MIB_MIN || volumeSizeMib * MIB > VOLUME_SIZE_BYTES_MAX) {
+    throw new Error(`--volume-size ${text}: expected a whole number of MiB from ${VOLUME_SIZE_MIB_MIN} to ${VOLUME_SIZE_BYTES_MAX / MIB}`);
+  }
+  return volumeSizeMib * MIB;
 }
 
 function nonNegativeNumber(flag: string, text: string, unit: string): number {

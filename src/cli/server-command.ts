@@ -1,5 +1,6 @@
-// `cairn server`: opens the drive and the index under the data directory, serves S3, and shuts
-// down cleanly on SIGTERM/SIGINT (in-flight requests finish, the index closes).
+// `cairn server`: opens the drive and the index under the data directory, serves the API surfaces
+// (composed in surfaces.ts), and shuts down cleanly on SIGTERM/SIGINT (in-flight requests finish,
+// the index closes).
 import cluster from 'node:cluster';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -10,11 +11,7 @@ import { renderBodyBudgetMetrics } from '../frontend/body-budget.js';
 import { renderConnectionMetrics } from '../frontend/connections.js';
 import type { TlsFiles } from '../frontend/tls.js';
 import type { RootIdentity } from '../frontend/auth/identify.js';
-import { createCairnSurface } from '../frontend/cairn/surface.js';
 import type { FrontendConfig } from '../frontend/context.js';
-import { pendingSurfaces } from '../frontend/pending-surfaces.js';
-import { createS3Surface } from '../frontend/s3/surface.js';
-import type { ApiSurface } from '../frontend/surface.js';
 import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
 import type { Layers } from '../services/objects.js';
@@ -24,8 +21,6 @@ import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
 import { startLifecycleWorker } from '../services/lifecycle/worker.js';
 import { startUploadSweeper } from '../services/upload-sweeper.js';
 import { startAuditService } from '../services/audit/service.js';
-import { metricsOperation } from '../frontend/ops/metrics.js';
-import { TemplateStore } from '../services/faults/experiments.js';
 import { FaultStore } from '../services/faults/fault-store.js';
 import { startFaultWatcher } from '../services/faults/fault-watcher.js';
 import { startHealService } from '../services/heal/heal-job.js';
@@ -34,6 +29,7 @@ import { startCompactionService, type CompactionServiceSettings } from '../servi
 import { CompactionFiles } from '../services/compaction/status.js';
 import { clearMetadataScratch, startMetadata } from '../features/metadata/setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
+import { composeSurfaces } from './surfaces.js';
 
 /** Where the server keeps its state; see resolveStorageLocations. */
 export interface StorageLocations {
@@ -195,24 +191,10 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
     lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId,
   };
   const root: RootIdentity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' };
-  const shared = { layers, config, root, identities, log };
-  // The one place the API surfaces are composed, in dispatch order: /_cairn/, the APIs not built yet
-  // (/_iceberg/, /v2/, then by signing service), and S3 with what features add to it.
-  const surfaces: ApiSurface[] = [
-    createCairnSurface({
-      ...shared,
-      operations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, CompactionFiles.forDataDirectory(dataDirectory), () =>
-          renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot())),
-      },
-      audit: audit.control,
-      storageAdmin: {
-        storage, faults, templates: TemplateStore.forDataDirectory(dataDirectory), watcher: faultWatcher,
-        heal: HealFiles.forDataDirectory(dataDirectory), compaction: CompactionFiles.forDataDirectory(dataDirectory),
-      },
-    }),
-    ...pendingSurfaces(),
-    createS3Surface({ ...shared, endpoints: metadata.s3Endpoints, protectedBuckets: metadata.protectedBuckets }),
-  ];
+  const surfaces = composeSurfaces({
+    layers, config, root, identities, log, dataDirectory, metadata, audit, faults, faultWatcher,
+    frontendMetrics: () => renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot()),
+  });
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls });
   const background = startBackgroundServices(settings, { index, storage });
   const addresses: AddressInfo[] = [];

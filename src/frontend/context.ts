@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Identities } from '../services/iam/identities.js';
 import type { ParsedPolicy } from '../services/iam/policy.js';
-import type { BucketRecord, ChangeOrigin } from '../index/types.js';
+import type { BucketWithAccess, ChangeOrigin } from '../index/types.js';
 import type { Layers } from '../services/objects.js';
 import type { Authentication } from './auth/sigv4.js';
 import type { PublicAccessBlock } from '../services/access-defaults.js';
@@ -55,11 +55,12 @@ export interface RequestContext {
   auth: Authentication;
   principal: Principal;
   /**
-   * The lookup of the request's own bucket, made at most once per request (requireBucket starts it).
-   * Only its result is shared: NoSuchBucket is still thrown where each operation asks, after the
-   * checks it makes first, and authorization still answers NoSuchBucket before AccessDenied.
+   * The lookup of the request's own bucket with its access settings, read at most once per request
+   * (request/bucket.ts): the S3 surface makes it before CORS, and authorization and the operation
+   * share it. Only its result is shared: NoSuchBucket is still thrown where each operation asks,
+   * after the checks it makes first, and authorization still answers NoSuchBucket before AccessDenied.
    */
-  bucketRecord?: Promise<BucketRecord | undefined>;
+  bucketLookup?: () => Promise<BucketWithAccess | undefined>;
   /** Buckets whose access settings this request has read, by name. */
   bucketAccess: Map<string, BucketAccess | undefined>;
   layers: Layers;

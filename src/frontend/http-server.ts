@@ -87,6 +87,46 @@ function expectsContinue(req: IncomingMessage): boolean {
   return req.headers.expect?.toLowerCase() === '100-continue';
 }
 
+/** What admitBody needs from the front end: the budget, the log and where an admitted request goes. */
+interface BodyAdmission {
+  bodyBudget: BodyBudget;
+  log: (line: string) => void;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+/** Waits for the body budget (the body stays unread meanwhile), then arms the body deadline and handles. */
+async function admitBody(req: IncomingMessage, res: ServerResponse, declaredBytes: number, admission: BodyAdmission): Promise<void> {
+  const { bodyBudget, log } = admission;
+  let release: (() => void) | undefined;
+  let bodyDeadline: NodeJS.Timeout | undefined;
+  let closed = false;
+  res.on('close', () => {
+    closed = true;
+    release?.();
+    clearTimeout(bodyDeadline);
+  });
+  release = await bodyBudget.acquire(bodyBudget.reservationFor(declaredBytes));
+  if (release === undefined) {
+    if (!closed) answerEarly(req, res, new S3Error('SlowDown'));
+    return;
+  }
+  if (closed) {
+    release();
+    return;
+  }
+  // A client that asked (Expect: 100-continue) sends its body only now, once there is room for it.
+  if (expectsContinue(req)) res.writeContinue();
+  bodyDeadline = watchBodyDeadline(req, declaredBytes, log);
+  await admission.handle(req, res);
+}
+
+function serverOptionsFor(settings: FrontendConnectionSettings): ServerOptions {
+  return {
+    maxHeaderSize: REQUEST_HEADERS_SIZE_BYTES_MAX, requestTimeout: 0, headersTimeout: settings.headersTimeoutMs, keepAliveTimeout: settings.keepAliveIdleMs,
+    connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_INTERVAL_MS_MAX, Math.ceil(settings.headersTimeoutMs / CONNECTIONS_CHECK_INTERVALS_PER_HEADERS_TIMEOUT)),
+  };
+}
+
 export function createFrontend(options: FrontendOptions): Frontend {
   const { log } = options;
   const dispatch = createDispatch({ surfaces: options.surfaces, virtualHostDomains: options.virtualHostDomains, log });
@@ -100,6 +140,7 @@ export function createFrontend(options: FrontendOptions): Frontend {
   };
   const connections = new ConnectionTracker(settings, log);
   const bodyBudget = new BodyBudget(settings.bodyBudgetBytes, REQUEST_BODY_BUFFER_BYTES_MAX, REQUEST_BODY_BUDGET_WAIT_MS_MAX);
+  const admission: BodyAdmission = { bodyBudget, log, handle: (req, res) => dispatch(req, res, shuttingDown) };
 
   const onRequest: RequestListener = (req, res) => {
     inFlightRequests += 1;
@@ -113,38 +154,10 @@ export function createFrontend(options: FrontendOptions): Frontend {
       answerEarly(req, res, declaredBytes);
       return;
     }
-    void admitBody(req, res, declaredBytes);
+    void admitBody(req, res, declaredBytes, admission);
   };
 
-  /** Waits for the body budget (the body stays unread meanwhile), then arms the body deadline and handles. */
-  async function admitBody(req: IncomingMessage, res: ServerResponse, declaredBytes: number): Promise<void> {
-    let release: (() => void) | undefined;
-    let bodyDeadline: NodeJS.Timeout | undefined;
-    let closed = false;
-    res.on('close', () => {
-      closed = true;
-      release?.();
-      clearTimeout(bodyDeadline);
-    });
-    release = await bodyBudget.acquire(bodyBudget.reservationFor(declaredBytes));
-    if (release === undefined) {
-      if (!closed) answerEarly(req, res, new S3Error('SlowDown'));
-      return;
-    }
-    if (closed) {
-      release();
-      return;
-    }
-    // A client that asked (Expect: 100-continue) sends its body only now, once there is room for it.
-    if (expectsContinue(req)) res.writeContinue();
-    bodyDeadline = watchBodyDeadline(req, declaredBytes, log);
-    await dispatch(req, res, shuttingDown);
-  }
-
-  const serverOptions: ServerOptions = {
-    maxHeaderSize: REQUEST_HEADERS_SIZE_BYTES_MAX, requestTimeout: 0, headersTimeout: settings.headersTimeoutMs, keepAliveTimeout: settings.keepAliveIdleMs,
-    connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_INTERVAL_MS_MAX, Math.ceil(settings.headersTimeoutMs / CONNECTIONS_CHECK_INTERVALS_PER_HEADERS_TIMEOUT)),
-  };
+  const serverOptions = serverOptionsFor(settings);
   const servers: Server[] = [];
   /** Limits, timeouts and S3-format answers for node's own refusals, the same on every listener. */
   function configure<T extends Server>(server: T): T {

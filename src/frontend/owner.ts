@@ -1,6 +1,7 @@
 // The <Owner> of buckets and objects in responses: the bucket's owner (objects belong to their
 // bucket's owner under BucketOwnerEnforced), by canonical id, with the user's name as DisplayName.
 import type { RequestContext } from './context.js';
+import { lookupRequestBucket } from './request/bucket.js';
 import { node, type XmlNode } from './xml.js';
 
 const DISPLAY_NAMES_CACHED_MAX = 1024;
@@ -25,10 +26,8 @@ export async function ownerNodes(context: RequestContext, ownerId: string): Prom
   return [node('ID', ownerId), node('DisplayName', await displayName(context, ownerId))];
 }
 
-/** ID and DisplayName of the request's bucket's owner (read by authorization already, unless root sent it). */
+/** ID and DisplayName of the request's bucket's owner (from the request's one bucket read). */
 export async function bucketOwnerNodes(context: RequestContext): Promise<XmlNode[]> {
-  const ownerId = context.bucketAccess.get(context.bucket!)?.ownerId
-    ?? (await context.layers.index.getBucket(context.bucket!))?.ownerId
-    ?? context.config.ownerId;
+  const ownerId = (await lookupRequestBucket(context))?.bucket.ownerId ?? context.config.ownerId;
   return ownerNodes(context, ownerId);
 }

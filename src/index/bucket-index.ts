@@ -2,6 +2,7 @@
 // row itself (versioning, CORS rules, tags). Subresource configurations are bucket settings
 // (bucket-settings.ts).
 import type { BucketSettingsInit } from './bucket-settings.js';
+import type { BucketAccessRecord } from './identity-index.js';
 import type { Tag } from './records.js';
 
 export interface BucketRecord {
@@ -33,8 +34,19 @@ export type CreateBucketOutcome = 'created' | 'already-exists';
 export type DeleteBucketOutcome = 'deleted' | 'not-empty' | 'missing';
 export type SetVersioningOutcome = 'set' | 'no-such-bucket' | 'object-lock-enabled';
 
+/** A bucket with what authorization needs about it (owner, policy, public access block). */
+export interface BucketWithAccess {
+  bucket: BucketRecord;
+  access: BucketAccessRecord;
+}
+
 export interface BucketReads {
   getBucket(name: string): Promise<BucketRecord | undefined>;
+  /**
+   * The bucket and its access settings in one read: the S3 surface's lookup of a request's own
+   * bucket, shared by CORS, authorization and the operation. Undefined when it does not exist.
+   */
+  getBucketWithAccess(name: string): Promise<BucketWithAccess | undefined>;
   listBuckets(): Promise<BucketRecord[]>;
 }
 

@@ -5,7 +5,7 @@
 import type { IndexReads, IndexWrites } from './types.js';
 
 export const INDEX_READ_METHODS = [
-  'getBucket', 'listBuckets',
+  'getBucket', 'getBucketWithAccess', 'listBuckets',
   'getObject', 'getObjectVersion', 'getLatestDeleteMarker', 'listObjects', 'listObjectVersions', 'scanVersions', 'scanPlacements',
   'getUpload', 'listParts', 'listUploads', 'listUploadsInitiatedBefore',
   'getBucketAccess', 'getUser', 'getUserByCanonicalId', 'listUsers', 'getAccessKey', 'listAccessKeys',

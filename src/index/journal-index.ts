@@ -1,4 +1,4 @@
-// The S3 Metadata journal in the index (src/services/metadata): the rows written with each change in
+// The S3 Metadata journal in the index (src/features/metadata): the rows written with each change in
 // a bucket that has a 'metadata' setting, and the files the exporter makes of them.
 import type { StoredMetadataConfiguration } from './settings/metadata.js';
 import type { ObjectRecord } from './records.js';

@@ -20,7 +20,7 @@ import { UploadTables } from './sqlite/uploads.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
 import { Journal } from './sqlite/journal.js';
 import type {
-  AccessKeyRecord, AccessKeyStatus, BucketAccessRecord, BucketRecord, BucketSettingKind, BucketSettingName, BucketSettingValue,
+  AccessKeyRecord, AccessKeyStatus, BucketAccessRecord, BucketRecord, BucketWithAccess, BucketSettingKind, BucketSettingName, BucketSettingValue,
   BucketSettingsInit, ChangeOrigin, CompleteUploadOutcome, CorsRule, CreateAccessKeyOutcome, CreateBucketOutcome,
   CreateUserOutcome, DeleteBucketOutcome, DeleteOutcome, DeleteUserOutcome, DeleteVersionOptions, GovernanceBypass, Index,
   InventoryScanPage, JournalRow, LegalHoldStatus, ListObjectsPage, ListObjectsQuery, ListUploadsPage, ListUploadsQuery,
@@ -330,6 +330,7 @@ export class SqliteIndex implements Index {
   }
 
   async getBucketAccess(bucket: string): Promise<BucketAccessRecord | undefined> { return this.identities.getBucketAccess(bucket); }
+  async getBucketWithAccess(name: string): Promise<BucketWithAccess | undefined> { return this.identities.getBucketWithAccess(name); }
   async createUser(user: UserRecord, firstKey: AccessKeyRecord | undefined, usersMax: number): Promise<CreateUserOutcome> {
     return this.identities.createUser(user, firstKey, usersMax);
   }

@@ -11,6 +11,7 @@ import { evaluateAccess, type AccessRequest, type RequestPrincipal } from '../..
 import { parsedPolicy } from '../../services/iam/policy-cache.js';
 import { isPublicPolicy, type ParsedPolicy } from '../../services/iam/policy.js';
 import { PolicyError } from '../../services/iam/policy-error.js';
+import { lookupRequestBucket } from '../request/bucket.js';
 import { conditionKeys, withExistingObjectTags } from './condition-keys.js';
 
 /** What a route needs: its action, and what it applies to. */
@@ -41,10 +42,13 @@ export function resourceArn(resource: ResourceName): string {
   return resource.key === undefined ? `arn:aws:s3:::${resource.bucket}` : `arn:aws:s3:::${resource.bucket}/${resource.key}`;
 }
 
-/** A bucket's owner and access settings (one index read per bucket and request); undefined when it does not exist. */
+/**
+ * A bucket's owner and access settings (one index read per bucket and request: the request's own
+ * bucket comes from its shared lookup); undefined when it does not exist.
+ */
 export async function loadBucketAccess(context: RequestContext, bucket: string): Promise<BucketAccess | undefined> {
   if (context.bucketAccess.has(bucket)) return context.bucketAccess.get(bucket);
-  const record = await context.layers.index.getBucketAccess(bucket);
+  const record = bucket === context.bucket ? (await lookupRequestBucket(context))?.access : await context.layers.index.getBucketAccess(bucket);
   let access: BucketAccess | undefined;
   if (record !== undefined) {
     let policy: ParsedPolicy | undefined;

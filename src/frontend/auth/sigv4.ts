@@ -112,7 +112,7 @@ export function deriveSigningKey(secretAccessKey: string, date: string, region: 
 const signingKeyCache = new Map<string, Buffer>();
 
 /**
- * Decodes a raw query string exactly as authentication does, so the router acts on the same values
+ * Decodes a raw query string exactly as authentication does, so routing acts on the same values
  * that were signed: '&'/'=' split, %XX decoded, a raw '+' read as a space (form encoding; SDKs always
  * send %2B for a literal plus and %20 for a space, so only hand-built URLs are affected).
  */

@@ -51,7 +51,7 @@ export function createCairnSurface(options: CairnSurfaceOptions): ApiSurface {
       await answerPreflight(req, res, undefined);
       return;
     }
-    await applyCorsHeaders(req, res, layers, undefined);
+    await applyCorsHeaders(req, res, undefined);
     const { auth, principal } = await identify(req, rawUrl, undefined, root, identities);
     const context: RequestContext = {
       requestId, req, res, method: req.method ?? 'GET', query: new URLSearchParams(rawUrl.split('?')[1] ?? ''),

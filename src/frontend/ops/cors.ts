@@ -3,7 +3,6 @@
 // requests from a matching origin get.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BucketRecord, CorsRule } from '../../index/types.js';
-import type { Layers } from '../../services/objects.js';
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import type { RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
@@ -11,7 +10,7 @@ import { isHeaderToken, setStoredHeader } from '../header-values.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { asArray, node, parseXmlBody, xmlDocument } from '../xml.js';
-import { requireBucket } from '../request/bucket.js';
+import { requireBucket, type BucketLookup } from '../request/bucket.js';
 
 /** S3: at most 100 rules in a CORS configuration. */
 const CORS_RULES_MAX = 100;
@@ -115,11 +114,14 @@ function corsHeaders(rule: CorsRule, origin: string): Record<string, string> {
   return headers;
 }
 
-/** CORS headers for an actual (non-preflight) request from a matching origin; set before routing. */
-export async function applyCorsHeaders(req: IncomingMessage, res: ServerResponse, layers: Layers, bucketName: string | undefined): Promise<void> {
+/**
+ * CORS headers for an actual (non-preflight) request from a matching origin; set before routing.
+ * The bucket comes from the request's one lookup, read only when an Origin is sent.
+ */
+export async function applyCorsHeaders(req: IncomingMessage, res: ServerResponse, bucketLookup: BucketLookup | undefined): Promise<void> {
   const origin = req.headers.origin;
-  if (origin === undefined || bucketName === undefined) return;
-  const bucket = await layers.index.getBucket(bucketName);
+  if (origin === undefined || bucketLookup === undefined) return;
+  const bucket = (await bucketLookup())?.bucket;
   const rule = matchingRule(bucket?.cors, origin, req.method ?? 'GET', []);
   if (rule === undefined) return;
   for (const [name, value] of Object.entries(corsHeaders(rule, origin))) setStoredHeader(res, name, value);

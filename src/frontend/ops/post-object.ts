@@ -41,6 +41,7 @@ import {
   type SuccessAnswer,
 } from '../request/post-object-fields.js';
 import { checksumResponseHeaders } from '../request/checksum-headers.js';
+import type { BucketLookup } from '../request/bucket.js';
 import { assertKeyLength } from '../request/key.js';
 import { versionIdHeader } from '../request/version-id.js';
 
@@ -58,6 +59,8 @@ export interface FormUploadRequest {
   root: RootIdentity;
   identities: Identities;
   log: (line: string) => void;
+  /** The bucket's one read for this request (the S3 surface's, shared with CORS). */
+  bucketLookup: BucketLookup;
 }
 
 interface PreparedUpload {
@@ -178,7 +181,7 @@ async function authorizeUpload(request: FormUploadRequest, upload: PreparedUploa
   const context: RequestContext = {
     requestId: request.requestId, req: request.req, res: request.res, method: 'POST', bucket: request.bucket, key: upload.key,
     query: new URLSearchParams(), auth: principal.kind === 'user' ? { accessKeyId: principal.accessKeyId, payload: { kind: 'unsigned' } } : ANONYMOUS_AUTHENTICATION,
-    principal, bucketAccess: new Map(), layers: request.layers, identities: request.identities, config: request.config, log: request.log,
+    principal, bucketAccess: new Map(), bucketLookup: request.bucketLookup, layers: request.layers, identities: request.identities, config: request.config, log: request.log,
   };
   await requireAuthorized(context, 's3:PutObject');
   if (upload.tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
@@ -194,7 +197,7 @@ export async function postObject(request: FormUploadRequest): Promise<void> {
   }
   try {
     const { fields, file } = await form.untilFile;
-    if (await request.layers.index.getBucket(request.bucket) === undefined) {
+    if (await request.bucketLookup() === undefined) {
       throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: request.bucket } });
     }
     const claimed = await resolveClaimedKey(claimedFormAccessKeyId(fields), request.root, request.identities);

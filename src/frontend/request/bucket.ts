@@ -1,14 +1,29 @@
-// The bucket and the multipart upload a request names, or S3's NoSuchBucket / NoSuchUpload.
-import type { BucketRecord, UploadRecord } from '../../index/types.js';
+// The bucket and the multipart upload a request names, or S3's NoSuchBucket / NoSuchUpload. The
+// request's own bucket is read once (with what authorization needs) and shared by CORS,
+// authorization and the operation.
+import type { BucketReads, BucketRecord, BucketWithAccess, UploadRecord } from '../../index/types.js';
 import type { RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 
+/** One bucket, with its access settings: read from the index on first use, answered from that read after. */
+export type BucketLookup = () => Promise<BucketWithAccess | undefined>;
+
+export function bucketLookupOnce(index: BucketReads, name: string): BucketLookup {
+  let read: Promise<BucketWithAccess | undefined> | undefined;
+  return () => (read ??= index.getBucketWithAccess(name));
+}
+
+/** The request's own bucket and its access settings (the one read per request); undefined when it does not exist. */
+export function lookupRequestBucket(context: RequestContext): Promise<BucketWithAccess | undefined> {
+  context.bucketLookup ??= bucketLookupOnce(context.layers.index, context.bucket!);
+  return context.bucketLookup();
+}
+
 /** The bucket a request names (read once per request); NoSuchBucket when it does not exist. */
 export async function requireBucket(context: RequestContext): Promise<BucketRecord> {
-  context.bucketRecord ??= context.layers.index.getBucket(context.bucket!);
-  const bucket = await context.bucketRecord;
-  if (bucket === undefined) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
-  return bucket;
+  const found = await lookupRequestBucket(context);
+  if (found === undefined) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
+  return found.bucket;
 }
 
 export async function requireUpload(context: RequestContext): Promise<UploadRecord> {

@@ -11,6 +11,7 @@ import { S3Error } from '../errors.js';
 import { answerPreflight, applyCorsHeaders } from '../ops/cors.js';
 import { postObject } from '../ops/post-object.js';
 import type { ApiSurface, SurfaceRequest } from '../surface.js';
+import { bucketLookupOnce } from '../request/bucket.js';
 import { answerS3Error } from './answer-error.js';
 import { subresourceOf, type S3Endpoint } from './endpoint.js';
 import { fallbackFor, findEndpoint, S3_ENDPOINTS, S3_UNCONFIGURED_ENDPOINTS } from './endpoints.js';
@@ -77,20 +78,23 @@ export function createS3Surface(options: S3SurfaceOptions): ApiSurface {
   async function handle(request: SurfaceRequest): Promise<void> {
     const { req, res, requestId, rawUrl, virtualHostBucket } = request;
     const target = resolveTarget(rawUrl, virtualHostBucket);
+    // The request's bucket is read once, on first use, with what authorization needs: CORS,
+    // authorization and the operation share that read (errors stay where each one throws them).
+    const bucketLookup = target.bucket === undefined ? undefined : bucketLookupOnce(layers.index, target.bucket);
     // A browser's preflight carries no credentials: it can only ever evaluate the bucket's CORS rules.
     if (req.method === 'OPTIONS') {
-      await answerPreflight(req, res, target.bucket === undefined ? undefined : await layers.index.getBucket(target.bucket));
+      await answerPreflight(req, res, (await bucketLookup?.())?.bucket);
       return;
     }
-    await applyCorsHeaders(req, res, layers, target.bucket);
+    await applyCorsHeaders(req, res, bucketLookup);
     if (isPostObject(req.method ?? 'GET', target)) {
-      await postObject({ requestId, req, res, bucket: target.bucket!, virtualHostBucket, layers, config, root, identities, log });
+      await postObject({ requestId, req, res, bucket: target.bucket!, virtualHostBucket, layers, config, root, identities, log, bucketLookup: bucketLookup! });
       return;
     }
     const { auth, principal } = await identify(req, rawUrl, virtualHostBucket, root, identities, { expectedRegion: config.region });
     const context: RequestContext = {
       requestId, req, res, method: req.method ?? 'GET', bucket: target.bucket, key: target.key, query: target.query,
-      auth, principal, bucketAccess: new Map(), layers, identities, config, log,
+      auth, principal, bucketAccess: new Map(), bucketLookup, layers, identities, config, log,
     };
     const protection = context.bucket === undefined ? undefined : protectedBuckets.get(context.bucket);
     if (protection !== undefined && context.method !== 'GET' && context.method !== 'HEAD') throw new S3Error('AccessDenied', protection);

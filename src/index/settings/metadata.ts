@@ -1,5 +1,5 @@
 // The 'metadata' bucket setting: a bucket's S3 Metadata configuration as Cairn keeps it (the
-// feature lives in src/services/metadata), and the check of the stored shape.
+// feature lives in src/features/metadata), and the check of the stored shape.
 import { boolean, finiteNumber, oneOf, optional, record, string } from './shape.js';
 
 export interface RecordExpirationSetting {

@@ -3,15 +3,35 @@
 import type Database from 'better-sqlite3';
 import { decodeBucketSetting } from '../bucket-settings.js';
 import type { GroupCommitQueue } from '../group-commit.js';
+import { bucketFromRow, type BucketRow } from './schema.js';
 import type {
   AccessKeyRecord,
   AccessKeyStatus,
   BucketAccessRecord,
+  BucketWithAccess,
   CreateAccessKeyOutcome,
   CreateUserOutcome,
   DeleteUserOutcome,
   UserRecord,
 } from '../types.js';
+
+/** A bucket's policy and public access block, as columns of a query over `buckets b`. */
+const ACCESS_SETTING_COLUMNS = `(SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'policy') AS policy_json,
+  (SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'public-access-block') AS public_access_block_json`;
+
+interface AccessRow {
+  owner_id: string;
+  policy_json: string | null;
+  public_access_block_json: string | null;
+}
+
+function accessFromRow(bucket: string, row: AccessRow): BucketAccessRecord {
+  return {
+    ownerId: row.owner_id,
+    policy: row.policy_json === null ? undefined : decodeBucketSetting(bucket, 'policy', row.policy_json),
+    publicAccessBlock: row.public_access_block_json === null ? undefined : decodeBucketSetting(bucket, 'public-access-block', row.public_access_block_json),
+  };
+}
 
 interface UserRow {
   name: string;
@@ -60,10 +80,9 @@ function prepareIdentityStatements(db: Database.Database) {
     getKeyWithUser: db.prepare(`SELECT ${keyColumns}, u.name, u.canonical_id, u.created_at_ms AS user_created_at_ms, u.policy_json
       FROM access_keys k JOIN users u ON u.name = k.user_name WHERE k.access_key_id = ?`),
     // The authorization read of every request by a user or anonymous: owner, policy and public access block.
-    getBucketAccess: db.prepare(`SELECT b.owner_id,
-        (SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'policy') AS policy_json,
-        (SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'public-access-block') AS public_access_block_json
-      FROM buckets b WHERE b.name = ?`),
+    getBucketAccess: db.prepare(`SELECT b.owner_id, ${ACCESS_SETTING_COLUMNS} FROM buckets b WHERE b.name = ?`),
+    // The S3 surface's one read of a request's bucket: the whole row with the same access settings.
+    getBucketWithAccess: db.prepare(`SELECT b.*, ${ACCESS_SETTING_COLUMNS} FROM buckets b WHERE b.name = ?`),
   };
 }
 
@@ -75,14 +94,13 @@ export class IdentityTables {
   }
 
   getBucketAccess(bucket: string): BucketAccessRecord | undefined {
-    const row = this.statements.getBucketAccess.get(bucket) as
-      { owner_id: string; policy_json: string | null; public_access_block_json: string | null } | undefined;
-    if (row === undefined) return undefined;
-    return {
-      ownerId: row.owner_id,
-      policy: row.policy_json === null ? undefined : decodeBucketSetting(bucket, 'policy', row.policy_json),
-      publicAccessBlock: row.public_access_block_json === null ? undefined : decodeBucketSetting(bucket, 'public-access-block', row.public_access_block_json),
-    };
+    const row = this.statements.getBucketAccess.get(bucket) as AccessRow | undefined;
+    return row === undefined ? undefined : accessFromRow(bucket, row);
+  }
+
+  getBucketWithAccess(bucket: string): BucketWithAccess | undefined {
+    const row = this.statements.getBucketWithAccess.get(bucket) as (BucketRow & AccessRow) | undefined;
+    return row === undefined ? undefined : { bucket: bucketFromRow(row), access: accessFromRow(bucket, row) };
   }
 
   createUser(user: UserRecord, firstKey: AccessKeyRecord | undefined, usersMax: number): Promise<CreateUserOutcome> {

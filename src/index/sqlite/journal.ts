@@ -1,6 +1,6 @@
 // The S3 Metadata journal inside the SQLite index: a row appended in the very transaction of each
 // change to a bucket that has a 'metadata' setting (so no change can be lost or recorded twice), and
-// the reads and the commit the exporter (src/services/metadata) builds its Parquet files with.
+// the reads and the commit the exporter (src/features/metadata) builds its Parquet files with.
 import type Database from 'better-sqlite3';
 import { decodeBucketSetting } from '../bucket-settings.js';
 import type {
