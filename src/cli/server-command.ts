@@ -13,6 +13,7 @@ import type { RootIdentity } from '../frontend/auth/identify.js';
 import { createCairnSurface } from '../frontend/cairn/surface.js';
 import type { FrontendConfig } from '../frontend/context.js';
 import { pendingSurfaces } from '../frontend/pending-surfaces.js';
+import { createTablesSurface } from '../features/tables/surface.js';
 import { createS3Surface } from '../frontend/s3/surface.js';
 import type { ApiSurface } from '../frontend/surface.js';
 import { SqliteIndex } from '../index/sqlite-index.js';
@@ -210,7 +211,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
         heal: HealFiles.forDataDirectory(dataDirectory), compaction: CompactionFiles.forDataDirectory(dataDirectory),
       },
     }),
-    ...pendingSurfaces(),
+    createTablesSurface(shared), ...pendingSurfaces(),
     createS3Surface({ ...shared, endpoints: metadata.s3Endpoints, protectedBuckets: metadata.protectedBuckets }),
   ];
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls });

@@ -1,6 +1,7 @@
 // The APIs planned beside S3 that are not built yet, each a stub surface answering "not implemented
 // yet" in its own API's error format: Iceberg REST (/_iceberg/), the OCI registry (/v2/), and the
-// JSON APIs told apart by the service their SigV4 signature names (s3tables, backup, ecr, fis).
+// JSON APIs told apart by the service their SigV4 signature names (backup, ecr, fis). S3 Tables
+// (s3tables) is a real surface now: src/features/tables/.
 import { AWS_JSON_1_1_ERRORS, createStubSurface, ICEBERG_ERRORS, OCI_ERRORS, REST_JSON_ERRORS, type ErrorFormat } from './stub-surface.js';
 import type { ApiSurface, SurfaceRequest } from './surface.js';
 
@@ -36,7 +37,6 @@ export function pendingSurfaces(): ApiSurface[] {
       name: 'oci', claims: pathPrefix(OCI_PATH_PREFIX), format: OCI_ERRORS,
       notImplemented: { status: OCI_UNSUPPORTED_STATUS, code: 'UNSUPPORTED', message: notYet('OCI distribution (container registry)') },
     }),
-    signedFor('s3tables', 'S3 Tables', REST_JSON_ERRORS),
     signedFor('backup', 'AWS Backup', REST_JSON_ERRORS),
     signedFor('ecr', 'Amazon ECR', AWS_JSON_1_1_ERRORS),
     signedFor('fis', 'AWS FIS', REST_JSON_ERRORS),
