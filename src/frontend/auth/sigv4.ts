@@ -10,7 +10,6 @@ import { isSigV2Header, isSigV2Query, verifySigV2Header, verifySigV2Query } from
 import { indexHeaders, parseQuery, percentDecode, singleHeader, splitRawUrl, uriEncode, type ParsedParam, type QueryParam } from './wire.js';
 
 export type { QueryParam } from './wire.js';
-
 export type { Authentication, CredentialLookup, Credentials, PayloadCheck, SigningContext } from './credentials.js';
 /** rawUrl is req.url as received (path + ?query, still percent-encoded); rawHeaders is node's req.rawHeaders. */
 export interface IncomingRequestParts {
@@ -23,11 +22,7 @@ export interface IncomingRequestParts {
   expectedRegion?: string;
   /** The signing service this endpoint verifies for (default "s3"); a scope naming another is refused. */
   signingService?: string;
-  /**
-   * The SHA-256 (hex) of the body, read before authentication, for APIs whose SDKs send no
-   * x-amz-content-sha256 (S3 Tables and the other JSON APIs): the payload hash signed is then this.
-   */
-  bodySha256Hex?: string;
+  bodySha256Hex?: string; // the body's SHA-256 hex: the payload hash signed by SDKs sending no x-amz-content-sha256 (S3 Tables)
 }
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
