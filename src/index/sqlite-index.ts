@@ -14,7 +14,7 @@ import {
 } from './sqlite/schema.js';
 import { IdentityTables } from './sqlite/identities.js';
 import { prepareSchema } from './sqlite/migrations.js';
-import { bindTablesMethods, TablesCatalog } from './sqlite/tables.js';
+import { delegateTablesMethods, TablesCatalog } from './sqlite/tables.js';
 import { BucketSettingsTables } from './sqlite/settings.js';
 import { UploadTables } from './sqlite/uploads.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
@@ -34,10 +34,14 @@ import { VersionRules } from './sqlite/versioning.js';
 import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
 import { scanPlacementSnapshot } from './sqlite/placement-snapshot.js';
 
-/** The S3 Tables catalog's methods, assigned from a TablesCatalog in the constructor. */
+/** The S3 Tables catalog's methods: the engine's own, each calling its TablesCatalog (see the static block). */
 export interface SqliteIndex extends TablesIndex {}
 
 export class SqliteIndex implements Index {
+  static {
+    delegateTablesMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).tables);
+  }
+  private readonly tables: TablesCatalog;
   private readonly db: Database.Database;
   private readonly statements: Statements;
   private readonly writes: GroupCommitQueue;
@@ -59,7 +63,7 @@ export class SqliteIndex implements Index {
     this.statements = prepareStatements(db);
     this.writes = new GroupCommitQueue(db);
     this.identities = new IdentityTables(db, this.writes);
-    Object.assign(this, bindTablesMethods(new TablesCatalog(db, this.writes)));
+    this.tables = new TablesCatalog(db, this.writes);
     this.settings = new BucketSettingsTables(this.statements, this.writes);
     this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
     this.versions = new VersionRules(this.statements);
