@@ -167,6 +167,21 @@ describe('S3 Tables: table buckets, namespaces and tables', () => {
     token = updated.versionToken!;
   });
 
+  it('of two writers racing with the same version token, exactly one wins', async () => {
+    const race = await Promise.allSettled(['00001-x', '00001-y'].map((file) => tables.send(new UpdateTableMetadataLocationCommand({
+      tableBucketARN: bucketArn, namespace: 'sales', name: 'orders', metadataLocation: `${warehouse}/metadata/${file}.metadata.json`, versionToken: token,
+    }))));
+    const won = race.filter((outcome) => outcome.status === 'fulfilled');
+    const lost = race.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    assert.equal(won.length, 1);
+    assert.equal(lost.length, 1);
+    assert.equal((lost[0]!.reason as Error).name, 'ConflictException');
+    const now = await tables.send(new GetTableMetadataLocationCommand({ tableBucketARN: bucketArn, namespace: 'sales', name: 'orders' }));
+    assert.equal(now.versionToken, won[0]!.value.versionToken);
+    assert.equal(now.metadataLocation, won[0]!.value.metadataLocation);
+    token = now.versionToken!;
+  });
+
   it('lists tables by namespace and renames a table within and across namespaces', async () => {
     await tables.send(new CreateTableCommand({ tableBucketARN: bucketArn, namespace: 'web_2024', name: 'visits', format: 'ICEBERG' }));
     const all = await tables.send(new ListTablesCommand({ tableBucketARN: bucketArn }));
