@@ -211,7 +211,8 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
         heal: HealFiles.forDataDirectory(dataDirectory), compaction: CompactionFiles.forDataDirectory(dataDirectory),
       },
     }),
-    createTablesSurface(shared), ...pendingSurfaces(),
+    createTablesSurface(shared),
+    ...pendingSurfaces(),
     createS3Surface({ ...shared, endpoints: metadata.s3Endpoints, protectedBuckets: metadata.protectedBuckets }),
   ];
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls });
