@@ -11,8 +11,9 @@ import {
 import { ListBucketsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { NodeSha256, rawRequest } from './helpers/clients.js';
+import { NodeSha256, rawRequest, sendRaw } from './helpers/clients.js';
 import { cairnAdmin, createUser, type UserKeys } from './helpers/iam.js';
 import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
@@ -211,6 +212,29 @@ describe('S3 Tables: table buckets, namespaces and tables', () => {
     for (const namespace of ['sales', 'web_2024']) await tables.send(new DeleteNamespaceCommand({ tableBucketARN: bucketArn, namespace }));
     await tables.send(new DeleteTableBucketCommand({ tableBucketARN: bucketArn }));
     assert.deepEqual(await bucketNames(), ['archive', 'logs']);
+  });
+
+  it('verifies the signature over the body the SDK hashed, and refuses bad paging', async () => {
+    const before = await bucketNames();
+    const url = new URL(server.endpoint);
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY }, region: TEST_REGION, service: 's3tables', sha256: NodeSha256 as never, applyChecksum: false,
+    });
+    // As the SDK signs: no x-amz-content-sha256, the body's hash in the canonical request only.
+    const signed = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/buckets', query: {},
+      headers: { host: url.host, 'content-type': 'application/json' }, body: '{"name":"signed"}' });
+    const forged = await sendRaw(server, 'PUT', '/buckets', signed.headers as Record<string, string>, Buffer.from('{"name":"forged"}'));
+    assert.equal(forged.status, 403);
+    assert.equal(forged.headers['x-amzn-errortype'], 'SignatureDoesNotMatch');
+    // With x-amz-content-sha256 sent, a body that is not the one it names is refused as well.
+    const withHash = { ...(signed.headers as Record<string, string>), 'x-amz-content-sha256': createHash('sha256').update('{"name":"signed"}').digest('hex') };
+    const resigned = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/buckets', query: {}, headers: withHash, body: '{"name":"signed"}' });
+    const mismatched = await sendRaw(server, 'PUT', '/buckets', resigned.headers as Record<string, string>, Buffer.from('{"name":"forged"}'));
+    assert.equal(mismatched.status, 400);
+    assert.deepEqual(JSON.parse(mismatched.text), { message: 'The x-amz-content-sha256 header does not match the body.' });
+    assert.deepEqual(await bucketNames(), before);
+    await rejectsWith(tables.send(new ListTableBucketsCommand({ maxBuckets: 1001 })), 'BadRequestException', 400, 'maxBuckets must be between 1 and 1000.');
+    await rejectsWith(tables.send(new ListTableBucketsCommand({ continuationToken: 'not a token!' })), 'BadRequestException', 400, 'The continuation token is not valid.');
   });
 
   it('answers operations not built yet with 501 in the API\'s JSON error shape', async () => {
