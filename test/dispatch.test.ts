@@ -45,10 +45,12 @@ describe('dispatch by API surface', () => {
   });
   after(() => closeSuite(server, s3));
 
-  it('PUT /buckets signed for s3tables answers S3 Tables\' JSON error and creates nothing', async () => {
+  // S3 Tables is a real surface now (test/tables-api.test.ts); its answer here shows only where the request went.
+  it('PUT /buckets signed for s3tables creates a table bucket and no S3 bucket', async () => {
     const before = await bucketNames(s3);
     const response = await rawRequest(server, { method: 'PUT', path: '/buckets', body: '{"name":"tables"}', signerOverride: signerFor('s3tables') });
-    assertRestJsonNotImplemented(response, 'S3 Tables');
+    assert.equal(response.status, 200);
+    assert.deepEqual(json(response), { arn: `arn:aws:s3tables:${TEST_REGION}:000000000000:bucket/tables` });
     assert.deepEqual(await bucketNames(s3), before);
   });
 
@@ -83,7 +85,8 @@ describe('dispatch by API surface', () => {
     );
     const query = new URLSearchParams(presigned.query as Record<string, string>).toString();
     const response = await sendRaw(server, 'GET', `/buckets?${query}`, { host: url.host }, undefined);
-    assertRestJsonNotImplemented(response, 'S3 Tables');
+    assert.equal(response.status, 200);
+    assert.deepEqual((json(response) as { tableBuckets: Array<{ name: string }> }).tableBuckets.map((bucket) => bucket.name), ['tables']);
   });
 
   it('the Iceberg REST catalog answers an IcebergErrorResponse', async () => {

@@ -1,11 +1,12 @@
 // The one place the API surfaces are composed, in dispatch order: /_cairn/ (admin, health, metrics,
-// SQL, console), the APIs not built yet (/_iceberg/, /v2/, then by signing service), and S3 with
-// what features add to it. The server command builds the layers and hands them here.
+// SQL, console), /_iceberg/ and /v2/ (not built yet), then by signing service: S3 Tables and the JSON
+// APIs not built yet (backup, ecr, fis), and S3 last with what features add to it. The server command builds the layers and hands them here.
 import type { RootIdentity } from '../frontend/auth/identify.js';
 import { createCairnSurface } from '../frontend/cairn/surface.js';
 import type { FrontendConfig } from '../frontend/context.js';
 import { metricsOperation } from '../frontend/ops/metrics.js';
-import { pendingSurfaces } from '../frontend/pending-surfaces.js';
+import { pendingPathSurfaces, pendingSignedSurfaces } from '../frontend/pending-surfaces.js';
+import { createTablesSurface } from '../features/tables/surface.js';
 import { createS3Surface } from '../frontend/s3/surface.js';
 import type { ApiSurface } from '../frontend/surface.js';
 import type { MetadataRuntime } from '../features/metadata/setup.js';
@@ -48,7 +49,9 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
         heal: HealFiles.forDataDirectory(dataDirectory), compaction,
       },
     }),
-    ...pendingSurfaces(),
+    ...pendingPathSurfaces(),
+    createTablesSurface(shared),
+    ...pendingSignedSurfaces(),
     createS3Surface({ ...shared, endpoints: metadata.s3Endpoints, protectedBuckets: metadata.protectedBuckets }),
   ];
 }

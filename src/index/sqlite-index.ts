@@ -9,12 +9,12 @@ import { GroupCommitQueue } from './group-commit.js';
 import { listObjectsPage } from './listing.js';
 import {
   bucketFromRow,
-  SCHEMA_SQL,
-  SCHEMA_VERSION,
   tagsToJson,
   type BucketRow,
 } from './sqlite/schema.js';
 import { IdentityTables } from './sqlite/identities.js';
+import { prepareSchema } from './sqlite/migrations.js';
+import { delegateTablesMethods, TablesCatalog } from './sqlite/tables.js';
 import { BucketSettingsTables } from './sqlite/settings.js';
 import { UploadTables } from './sqlite/uploads.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
@@ -27,14 +27,21 @@ import type {
   ListVersionsPage, ListVersionsQuery, MetadataFilesCommit, MetadataSnapshot, MetadataSnapshotRequest, ObjectLockChangeOutcome,
   ObjectLockConfiguration, ObjectRecord, ObjectRetention, ObjectSummary, PlacementChange, PutObjectOutcome, ScanVersionsQuery,
   ScannedVersion, SetObjectLockConfigurationOutcome, SetVersioningOutcome, StoredPart, StoredPlacement, Tag, UploadRecord,
-  UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
+  TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
 } from './types.js';
 import { listVersionsPage } from './version-listing.js';
 import { VersionRules } from './sqlite/versioning.js';
 import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
 import { scanPlacementSnapshot } from './sqlite/placement-snapshot.js';
 
+/** The S3 Tables catalog's methods: the engine's own, each calling its TablesCatalog (see the static block). */
+export interface SqliteIndex extends TablesIndex {}
+
 export class SqliteIndex implements Index {
+  static {
+    delegateTablesMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).tables);
+  }
+  private readonly tables: TablesCatalog;
   private readonly db: Database.Database;
   private readonly statements: Statements;
   private readonly writes: GroupCommitQueue;
@@ -56,6 +63,7 @@ export class SqliteIndex implements Index {
     this.statements = prepareStatements(db);
     this.writes = new GroupCommitQueue(db);
     this.identities = new IdentityTables(db, this.writes);
+    this.tables = new TablesCatalog(db, this.writes);
     this.settings = new BucketSettingsTables(this.statements, this.writes);
     this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
     this.versions = new VersionRules(this.statements);
@@ -76,13 +84,11 @@ export class SqliteIndex implements Index {
     db.pragma('synchronous = FULL');
     // Several worker processes may share the file: wait for a writer rather than fail at once.
     db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA_SQL);
-    const stored = db.prepare("SELECT value FROM meta WHERE name = 'schema_version'").get() as { value: string } | undefined;
-    if (stored === undefined) {
-      db.prepare("INSERT INTO meta (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    } else if (Number(stored.value) > SCHEMA_VERSION) {
+    try {
+      prepareSchema(db, path);
+    } catch (error) {
       db.close();
-      throw new Error(`index ${path} has schema version ${stored.value}, newer than this Cairn (${SCHEMA_VERSION}); upgrade Cairn`);
+      throw error;
     }
     return new SqliteIndex(db, path);
   }

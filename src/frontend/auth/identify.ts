@@ -47,11 +47,11 @@ export async function identify(
   virtualHostBucket: string | undefined,
   root: RootIdentity,
   identities: Identities,
-  options: { expectedRegion?: string; signingService?: string } = {},
+  options: { expectedRegion?: string; signingService?: string; bodySha256Hex?: string } = {},
 ): Promise<{ auth: Authentication; principal: Principal }> {
   const claimed = await resolveClaimedKey(claimedAccessKeyId(req.headers.authorization, rawUrl), root, identities);
   const auth = authenticate(
-    { method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket, expectedRegion: options.expectedRegion, signingService: options.signingService },
+    { method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket, expectedRegion: options.expectedRegion, signingService: options.signingService, bodySha256Hex: options.bodySha256Hex },
     claimed.lookup,
     Date.now(),
   );

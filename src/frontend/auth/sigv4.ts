@@ -10,7 +10,6 @@ import { isSigV2Header, isSigV2Query, verifySigV2Header, verifySigV2Query } from
 import { indexHeaders, parseQuery, percentDecode, singleHeader, splitRawUrl, uriEncode, type ParsedParam, type QueryParam } from './wire.js';
 
 export type { QueryParam } from './wire.js';
-
 export type { Authentication, CredentialLookup, Credentials, PayloadCheck, SigningContext } from './credentials.js';
 /** rawUrl is req.url as received (path + ?query, still percent-encoded); rawHeaders is node's req.rawHeaders. */
 export interface IncomingRequestParts {
@@ -23,6 +22,7 @@ export interface IncomingRequestParts {
   expectedRegion?: string;
   /** The signing service this endpoint verifies for (default "s3"); a scope naming another is refused. */
   signingService?: string;
+  bodySha256Hex?: string; // the body's SHA-256 hex: the payload hash signed by SDKs sending no x-amz-content-sha256 (S3 Tables)
 }
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -42,7 +42,7 @@ const STREAMING_PAYLOADS: Record<string, { chunkSignatures: boolean; trailer: 'n
 };
 const PRESIGN_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Expires'] as const;
 
-interface RequestTarget { method: string; rawPath: string; query: ParsedParam[]; headers: Map<string, string[]>; service: string }
+interface RequestTarget { method: string; rawPath: string; query: ParsedParam[]; headers: Map<string, string[]>; service: string; bodySha256Hex?: string }
 export interface CredentialScope { accessKeyId: string; date: string; region: string; service: string; scope: string }
 interface SignatureClaim {
   scope: CredentialScope; signedHeaders: string; signature: string; amzDate: string; payloadHash: string; presigned: boolean;
@@ -60,7 +60,7 @@ export function authenticate(request: IncomingRequestParts, lookup: CredentialLo
     throw new S3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, '
       + 'Signature query string parameter or the Authorization header should be specified', { extraFields: { ArgumentName: 'Authorization' } });
   }
-  const target: RequestTarget = { method: request.method, rawPath, query, headers, service: request.signingService ?? S3_SERVICE };
+  const target: RequestTarget = { method: request.method, rawPath, query, headers, service: request.signingService ?? S3_SERVICE, bodySha256Hex: request.bodySha256Hex };
   const sigV2Request = { ...target, virtualHostBucket: request.virtualHostBucket };
   if (authorization !== undefined) {
     if (isSigV2Header(authorization)) return verifySigV2Header(sigV2Request, authorization, lookup, nowMs);
@@ -124,7 +124,7 @@ function verifyHeaderAuth(target: RequestTarget, authorization: string, lookup: 
   const fields = parseAuthorizationHeader(authorization);
   const scope = parseCredential(fields.credential, 'AuthorizationHeaderMalformed', 'The authorization header is malformed; ', target.service);
   checkRegion(scope, expectedRegion, 'AuthorizationHeaderMalformed', 'The authorization header is malformed; ');
-  const contentSha256 = singleHeader(target.headers, 'x-amz-content-sha256', 'InvalidArgument');
+  const contentSha256 = singleHeader(target.headers, 'x-amz-content-sha256', 'InvalidArgument') ?? target.bodySha256Hex;
   if (contentSha256 === undefined) {
     throw new S3Error('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
   }
@@ -166,7 +166,7 @@ function verifyPresigned(target: RequestTarget, lookup: CredentialLookup, nowMs:
   }
   // Presigners hoist the x-amz-content-sha256 header into the query keeping its case, so match any case.
   const payloadHash = target.query.find((p) => p.name.toLowerCase() === 'x-amz-content-sha256')?.value
-    ?? singleHeader(target.headers, 'x-amz-content-sha256', 'InvalidArgument') ?? UNSIGNED_PAYLOAD;
+    ?? singleHeader(target.headers, 'x-amz-content-sha256', 'InvalidArgument') ?? target.bodySha256Hex ?? UNSIGNED_PAYLOAD;
   validatePayloadHash(payloadHash, false);
   const signing = verifySignature(target, {
     scope, signedHeaders: params['X-Amz-SignedHeaders'], signature: params['X-Amz-Signature'], amzDate, payloadHash, presigned: true,

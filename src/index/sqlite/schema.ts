@@ -2,7 +2,7 @@
 // SQLite's BINARY collation, which compares UTF-8 bytes: S3's listing order.
 import type { BucketRecord, LegalHoldStatus, ObjectLockMode, ObjectRecord, ObjectRetention, StoredPart, Tag, UploadRecord } from '../types.js';
 
-export const SCHEMA_VERSION = 1;
+// The schema as of version 1; later versions are migrations (migrations.ts).
 
 /** A version's Object Lock state (all NULL: none); an upload keeps the state its object will get. */
 const OBJECT_LOCK_COLUMNS = 'lock_mode TEXT, lock_retain_until_ms INTEGER, legal_hold TEXT';

@@ -1,0 +1,113 @@
+// S3 Tables' catalog in the index: table buckets, their namespaces and their tables (the control
+// plane of the S3 Tables API). A table's data lives in ordinary objects under its warehouse
+// location; the index keeps only the catalog, and judges the table's version token (optimistic
+// concurrency of metadata-location updates) in the writing transaction.
+
+export interface TableBucketRecord {
+  name: string;
+  /** A random id, unique for ever (the ARN names the bucket by name; this tells re-creations apart). */
+  tableBucketId: string;
+  ownerAccountId: string;
+  createdAtMs: number;
+  /** The S3 bucket holding the data of this table bucket's tables (their warehouse locations). */
+  warehouseBucket: string;
+}
+
+export interface TableNamespaceRecord {
+  tableBucket: string;
+  namespace: string;
+  namespaceId: string;
+  createdAtMs: number;
+  createdBy: string;
+  ownerAccountId: string;
+}
+
+export interface TableRecord {
+  tableBucket: string;
+  namespace: string;
+  name: string;
+  tableId: string;
+  format: 'ICEBERG';
+  /** Changes with every metadata-location update; a writer names the one it read. */
+  versionToken: string;
+  /** The table's current Iceberg metadata file; undefined until a writer sets one. */
+  metadataLocation?: string;
+  /** `s3://<warehouse bucket>/<table id>/`: where the table's files belong. */
+  warehouseLocation: string;
+  createdAtMs: number;
+  createdBy: string;
+  modifiedAtMs: number;
+  modifiedBy: string;
+  ownerAccountId: string;
+}
+
+/** A page of names in byte order: those starting with `prefix`, after `after`, at most `limit`. */
+export interface CatalogPageQuery {
+  prefix?: string;
+  after?: string;
+  limit: number;
+}
+
+/** Tables are listed by namespace, then name; a page resumes after one table. */
+export interface TablePageQuery {
+  namespace?: string;
+  prefix?: string;
+  after?: { namespace: string; name: string };
+  limit: number;
+}
+
+/** A change judged against the table's current version token (undefined: unconditional). */
+export interface TableChange {
+  versionToken?: string;
+  atMs: number;
+  by: string;
+}
+
+export type CreateTableBucketOutcome = 'created' | 'already-exists';
+export type DeleteCatalogEntryOutcome = 'deleted' | 'missing' | 'not-empty';
+export type CreateNamespaceOutcome = 'created' | 'already-exists' | 'no-such-bucket';
+export type CreateTableOutcome = 'created' | 'already-exists' | 'no-such-namespace';
+export type DeleteTableOutcome = 'deleted' | 'missing' | 'conflict';
+export type RenameTableOutcome = 'renamed' | 'missing' | 'conflict' | 'already-exists' | 'no-such-namespace';
+export type UpdateMetadataLocationOutcome = { updated: TableRecord } | 'missing' | 'conflict';
+
+export interface TablesReads {
+  getTableBucket(name: string): Promise<TableBucketRecord | undefined>;
+  listTableBuckets(query: CatalogPageQuery): Promise<TableBucketRecord[]>;
+  getTableNamespace(tableBucket: string, namespace: string): Promise<TableNamespaceRecord | undefined>;
+  listTableNamespaces(tableBucket: string, query: CatalogPageQuery): Promise<TableNamespaceRecord[]>;
+  getTable(tableBucket: string, namespace: string, name: string): Promise<TableRecord | undefined>;
+  getTableById(tableBucket: string, tableId: string): Promise<TableRecord | undefined>;
+  listTables(tableBucket: string, query: TablePageQuery): Promise<TableRecord[]>;
+}
+
+export interface TablesWrites {
+  createTableBucket(record: TableBucketRecord): Promise<CreateTableBucketOutcome>;
+  /** Refused ('not-empty') while the bucket holds a namespace. */
+  deleteTableBucket(name: string): Promise<DeleteCatalogEntryOutcome>;
+  createTableNamespace(record: TableNamespaceRecord): Promise<CreateNamespaceOutcome>;
+  /** Refused ('not-empty') while the namespace holds a table. */
+  deleteTableNamespace(tableBucket: string, namespace: string): Promise<DeleteCatalogEntryOutcome>;
+  createTable(record: TableRecord): Promise<CreateTableOutcome>;
+  deleteTable(tableBucket: string, namespace: string, name: string, versionToken: string | undefined): Promise<DeleteTableOutcome>;
+  renameTable(tableBucket: string, namespace: string, name: string, to: { namespace: string; name: string }, change: TableChange): Promise<RenameTableOutcome>;
+  /** Sets the metadata location if the table's version token is still `change.versionToken`, giving it `newVersionToken`. */
+  updateTableMetadataLocation(
+    tableBucket: string, namespace: string, name: string, metadataLocation: string, newVersionToken: string, change: TableChange & { versionToken: string },
+  ): Promise<UpdateMetadataLocationOutcome>;
+}
+
+export interface TablesIndex extends TablesReads, TablesWrites {}
+
+export const TABLES_READ_METHODS = [
+  'getTableBucket', 'listTableBuckets', 'getTableNamespace', 'listTableNamespaces', 'getTable', 'getTableById', 'listTables',
+] as const satisfies ReadonlyArray<keyof TablesReads>;
+
+export const TABLES_WRITE_METHODS = [
+  'createTableBucket', 'deleteTableBucket', 'createTableNamespace', 'deleteTableNamespace', 'createTable', 'deleteTable', 'renameTable',
+  'updateTableMetadataLocation',
+] as const satisfies ReadonlyArray<keyof TablesWrites>;
+
+// Compiles only while every method of the domain is listed (an engine binds exactly these).
+const EVERY_TABLES_METHOD_LISTED: [Exclude<keyof TablesIndex, (typeof TABLES_READ_METHODS)[number] | (typeof TABLES_WRITE_METHODS)[number]>] extends [never] ? true : false = true;
+void EVERY_TABLES_METHOD_LISTED;
