@@ -20,7 +20,8 @@ import {
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { expectS3Error } from './helpers/assertions.js';
+import { expectErrorResponse, expectS3Error } from './helpers/assertions.js';
+import { rawRequest } from './helpers/clients.js';
 import { expiresIn, postForm, sigV4Conditions, sigV4Fields } from './helpers/forms.js';
 import type { RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
@@ -141,6 +142,12 @@ describe('owner-only ACLs under BucketOwnerEnforced', () => {
     }
     await expectS3Error(s3.send(new PutBucketAclCommand({ Bucket, GrantFullControl: `id=${ownerId}` })), 'AccessControlListNotSupported', 400);
     await expectS3Error(s3.send(new PutObjectAclCommand({ Bucket, Key: 'missing', ACL: 'private' })), 'NoSuchKey', 404);
+    // Both a canned ACL and a body, or neither: S3's errors for a malformed Put*Acl.
+    const ownerBody = `<AccessControlPolicy><AccessControlList><Grant><Grantee><ID>${ownerId}</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>`;
+    expectErrorResponse(await rawRequest(server, { method: 'PUT', path: `/${Bucket}`, query: { acl: '' }, headers: { 'x-amz-acl': 'private' }, body: ownerBody }), 400, 'UnexpectedContent');
+    expectErrorResponse(await rawRequest(server, { method: 'PUT', path: `/${Bucket}`, query: { acl: '' } }), 400, 'MissingSecurityHeader');
+    expectErrorResponse(await rawRequest(server, { method: 'PUT', path: `/${Bucket}`, query: { acl: '' }, body: '<AccessControlPolicy>' }), 400, 'MalformedXML');
+    assert.equal((await rawRequest(server, { method: 'PUT', path: `/${Bucket}`, query: { acl: '' }, body: ownerBody })).status, 200);
     await ownerFullControlOnly(await s3.send(new GetBucketAclCommand({ Bucket })));
     await ownerFullControlOnly(await s3.send(new GetObjectAclCommand({ Bucket, Key: 'acl-target' })));
   });
