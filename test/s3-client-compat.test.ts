@@ -59,7 +59,7 @@ describe('client compatibility', () => {
     assert.ok((await read('presigned-chunked')).equals(body));
   });
 
-  it('a chunked body is verified as any other: a wrong payload hash or Content-MD5 stores nothing', async () => {
+  it('a chunked body is verified as any other: a wrong payload hash or Content-MD5, or another coding, stores nothing', async () => {
     const body = Buffer.from('the real body');
     const wrongHash = await putChunked('chunked-bad-sha', body, 'signed', { 'x-amz-content-sha256': sha256Hex('another body') });
     expectErrorResponse(wrongHash, 400, 'XAmzContentSHA256Mismatch');
@@ -67,6 +67,10 @@ describe('client compatibility', () => {
     const wrongMd5 = await putChunked('chunked-bad-md5', body, 'unsigned', { 'content-md5': md5Base64('another body') });
     expectErrorResponse(wrongMd5, 400, 'BadDigest');
     await expectAbsent('chunked-bad-md5');
+    // A coding before chunked would have the encoded bytes stored: refused.
+    const gzipped = await putChunked('chunked-gzip', body, 'unsigned', { 'transfer-encoding': 'gzip, chunked' });
+    expectErrorResponse(gzipped, 501, 'NotImplemented');
+    await expectAbsent('chunked-gzip');
   });
 
   it('x-amz-tagging-count on HEAD as on GET', async () => {

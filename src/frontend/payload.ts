@@ -128,8 +128,13 @@ function requestFraming(context: RequestContext): Framing {
   if (contentLength === undefined) {
     // Transfer-Encoding: chunked with no Content-Length (some HTTP clients stream so): the length is
     // known only at the end, and the size limit is checked as the bytes arrive, as for a form's file.
-    // node's parser has already refused a request with both, or with a coding other than chunked last.
-    if (header(context, 'transfer-encoding') !== undefined) {
+    // node's parser has already refused a request with both, or with a coding other than chunked
+    // last; a coding before chunked (gzip, chunked) would store encoded bytes, so it is refused.
+    const transferEncoding = header(context, 'transfer-encoding');
+    if (transferEncoding !== undefined) {
+      if (transferEncoding.trim().toLowerCase() !== 'chunked') {
+        throw new S3Error('NotImplemented', 'Only Transfer-Encoding: chunked is supported.', { extraFields: { Header: 'Transfer-Encoding' } });
+      }
       return { source: context.req, declaredSizeBytes: undefined, trailers: undefined, trailerNames: [], headers };
     }
     throw new S3Error('MissingContentLength');
