@@ -126,8 +126,16 @@ function requestFraming(context: RequestContext): Framing {
   }
   const contentLength = parseDeclaredLength(header(context, 'content-length'), 'Content-Length');
   if (contentLength === undefined) {
-    if (header(context, 'transfer-encoding') !== undefined) {
-      throw new S3Error('NotImplemented', 'Transfer-Encoding: chunked is not supported; send Content-Length.', { extraFields: { Header: 'Transfer-Encoding' } });
+    // Transfer-Encoding: chunked with no Content-Length (some HTTP clients stream so): the length is
+    // known only at the end, and the size limit is checked as the bytes arrive, as for a form's file.
+    // node's parser has already refused a request with both, or with a coding other than chunked
+    // last; a coding before chunked (gzip, chunked) would store encoded bytes, so it is refused.
+    const transferEncoding = header(context, 'transfer-encoding');
+    if (transferEncoding !== undefined) {
+      if (transferEncoding.trim().toLowerCase() !== 'chunked') {
+        throw new S3Error('NotImplemented', 'Only Transfer-Encoding: chunked is supported.', { extraFields: { Header: 'Transfer-Encoding' } });
+      }
+      return { source: context.req, declaredSizeBytes: undefined, trailers: undefined, trailerNames: [], headers };
     }
     throw new S3Error('MissingContentLength');
   }

@@ -147,10 +147,9 @@ def bucket_lifecycle():
 @check("bucket-errors")
 def bucket_errors():
     name = new_bucket("errors")
-    # (S3 itself answers 200 to this in us-east-1 only, for legacy reasons; 409 everywhere else.)
-    code, status, error = error_of(s3.create_bucket, Bucket=name)
-    assert (code, status) == ("BucketAlreadyOwnedByYou", 409), (code, status)
-    assert error.get("BucketName") == name, error
+    # In us-east-1 (the tests' region) S3 answers 200 to this, for legacy reasons; 409 BucketAlreadyOwnedByYou elsewhere.
+    again = s3.create_bucket(Bucket=name)
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 200, again
     s3.put_object(Bucket=name, Key="keeps-it-busy", Body=b"x")
     code, status, _ = error_of(s3.delete_bucket, Bucket=name)
     assert (code, status) == ("BucketNotEmpty", 409), (code, status)

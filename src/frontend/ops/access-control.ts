@@ -1,15 +1,19 @@
 // Public access blocks (Put/Get/DeletePublicAccessBlock), object ownership controls and ACLs.
 // Cairn keeps AWS's default since April 2023: every new bucket blocks public access and has Object
 // Ownership BucketOwnerEnforced, so ACLs are disabled: reading an ACL answers the owner's
-// FULL_CONTROL, and setting one is refused as AWS refuses it (AccessControlListNotSupported).
+// FULL_CONTROL; setting one that grants only that (canned `private`/`bucket-owner-full-control`, or
+// an XML body with just the owner's FULL_CONTROL) is a no-op, anything else is refused as AWS
+// refuses it (AccessControlListNotSupported).
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
-import { type PublicAccessBlock, type RequestContext } from '../context.js';
+import { header, type PublicAccessBlock, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { ownerNodes } from '../owner.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { node, parseXmlBody, xmlDocument, type XmlNode } from '../xml.js';
-import { BUCKET_OWNER_ENFORCED, OWNERSHIP_VALUES, aclsNotSupported } from '../request/acl-headers.js';
+import {
+  BUCKET_OWNER_ENFORCED, OWNERSHIP_VALUES, OWNER_ONLY_CANNED_ACLS, aclsNotSupported, hasGrantHeaders, isOwnerOnlyAclDocument,
+} from '../request/acl-headers.js';
 import type { OwnershipControls } from '../../services/access-defaults.js';
 import { requireBucket } from '../request/bucket.js';
 import { assertKeyLength } from '../request/key.js';
@@ -34,16 +38,35 @@ export async function getObjectAcl(context: RequestContext): Promise<void> {
   sendXml(context.res, 200, xmlDocument('AccessControlPolicy', await ownerFullControl(context, bucket.ownerId)));
 }
 
+/**
+ * Put*Acl under BucketOwnerEnforced: the request must restate the owner's own FULL_CONTROL and
+ * nothing more, by one owner-only canned ACL or by a body, never both (as S3 refuses both).
+ */
+async function assertOwnerOnlyAcl(context: RequestContext, ownerId: string): Promise<void> {
+  const { body } = await readSmallBody(context, XML_BODY_SIZE_BYTES_MAX);
+  const canned = header(context, 'x-amz-acl');
+  if (hasGrantHeaders(context)) throw aclsNotSupported();
+  if (canned !== undefined) {
+    if (body.length > 0) throw new S3Error('UnexpectedContent');
+    if (!OWNER_ONLY_CANNED_ACLS.has(canned)) throw aclsNotSupported();
+    return;
+  }
+  if (body.length === 0) throw new S3Error('MissingSecurityHeader', 'Your request was missing a required header', { extraFields: { MissingHeaderName: 'x-amz-acl' } });
+  if (!isOwnerOnlyAclDocument(parseXmlBody(body), ownerId)) throw aclsNotSupported();
+}
+
 export async function putBucketAcl(context: RequestContext): Promise<void> {
-  await requireBucket(context);
-  throw aclsNotSupported();
+  const bucket = await requireBucket(context);
+  await assertOwnerOnlyAcl(context, bucket.ownerId);
+  sendEmpty(context.res, 200);
 }
 
 export async function putObjectAcl(context: RequestContext): Promise<void> {
   assertKeyLength(context.key!);
-  await requireBucket(context);
+  const bucket = await requireBucket(context);
   await requireObject(context, context.bucket!, context.key!, context.query.get('versionId'));
-  throw aclsNotSupported();
+  await assertOwnerOnlyAcl(context, bucket.ownerId);
+  sendEmpty(context.res, 200);
 }
 
 async function readConfiguration(context: RequestContext, rootName: string): Promise<Record<string, unknown>> {

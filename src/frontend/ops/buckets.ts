@@ -19,6 +19,8 @@ const RESERVED_BUCKET_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
 const RESERVED_BUCKET_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];
 /** ListBuckets returns at most this many buckets per page (S3's max-buckets limit). */
 const LIST_BUCKETS_PAGE_MAX = 10000;
+/** The one region where S3 answers a repeated CreateBucket of one's own bucket with 200, not 409. */
+const LEGACY_CREATE_BUCKET_REGION = 'us-east-1';
 
 /** S3's general purpose bucket naming rules; the reason a name breaks them, or undefined. */
 export function bucketNameProblem(name: string): string | undefined {
@@ -122,6 +124,12 @@ export async function createBucket(context: RequestContext): Promise<void> {
   if (outcome === 'already-exists') {
     const existing = await context.layers.index.getBucket(name);
     const yours = existing === undefined || existing.ownerId === requesterId(context);
+    // AWS's rule: in us-east-1 a repeated CreateBucket of one's own bucket answers 200 (for legacy
+    // reasons) and changes nothing; in every other region it is 409 BucketAlreadyOwnedByYou.
+    if (yours && region === LEGACY_CREATE_BUCKET_REGION) {
+      sendEmpty(context.res, 200, { Location: `/${name}` });
+      return;
+    }
     throw new S3Error(yours ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', undefined, { extraFields: { BucketName: name } });
   }
   await recordBucketCreated(context.layers.storage, name, { createdAtMs, region, ownerId: requesterId(context), objectLock });

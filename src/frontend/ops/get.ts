@@ -78,6 +78,8 @@ async function prepare(context: RequestContext): Promise<{ object: ObjectRecord;
   const range = partNumberText !== null ? partRange(context, object, partNumberText) : parseRange(header(context, 'range'), object.sizeBytes);
   setObjectResponseHeaders(context, context.res, object, range === undefined);
   if (mayReadObjectLockState(context)) setObjectLockResponseHeaders(context.res, object);
+  // On HEAD as on GET: clients that read only the headers (sync tools) learn whether tags exist.
+  if (object.tags !== undefined) context.res.setHeader('x-amz-tagging-count', object.tags.length);
   // The current version's expiry; a request naming a version id is answered without it (docs/lifecycle.md).
   if (context.query.get('versionId') === null) {
     for (const [name, value] of Object.entries(await expirationHeaders(context, object))) context.res.setHeader(name, value);
@@ -100,7 +102,6 @@ export async function headObject(context: RequestContext): Promise<void> {
 export async function getObject(context: RequestContext): Promise<void> {
   const { object, range } = await prepare(context);
   const { res } = context;
-  if (object.tags !== undefined) res.setHeader('x-amz-tagging-count', object.tags.length);
   const chunks = readObject(context.layers, object, range);
   // The first chunk is read (and verified) before the status line goes out, so a damaged record
   // still gets a proper InternalError response.

@@ -7,12 +7,13 @@ import { S3Error } from '../errors.js';
 import { isHeaderToken } from '../header-values.js';
 import { DEFAULT_CONTENT_TYPE } from '../object-headers.js';
 import type { FieldValues } from '../post-policy.js';
+import { OWNER_ONLY_CANNED_ACLS } from './acl-headers.js';
 import { ACCEPTED_STORAGE_CLASSES } from './storage-class.js';
 import { OBJECT_TAGS_MAX, parseTaggingDocument } from './tags.js';
 
 export type SuccessAnswer = { kind: 'redirect'; url: string } | { kind: 'status'; status: 200 | 201 | 204 };
 
-/** S3's canned ACLs; Cairn keeps no ACLs, so a valid one is accepted and has no effect. */
+/** S3's canned ACLs: a valid name that grants more than the owner's rights is refused below. */
 const CANNED_ACLS = new Set([
   'private', 'public-read', 'public-read-write', 'aws-exec-read', 'authenticated-read', 'bucket-owner-read', 'bucket-owner-full-control',
 ]);
@@ -104,8 +105,8 @@ export function assertCannedAcl(values: FieldValues): void {
   if (acl !== undefined && !CANNED_ACLS.has(acl)) {
     throw new S3Error('InvalidArgument', undefined, { extraFields: { ArgumentName: 'acl', ArgumentValue: acl } });
   }
-  // Buckets are BucketOwnerEnforced: an ACL other than the owner's full control is refused, as on PUT.
-  if (acl !== undefined && acl !== 'bucket-owner-full-control') throw new S3Error('AccessControlListNotSupported');
+  // Buckets are BucketOwnerEnforced: an ACL granting more than the owner's own rights is refused, as on PUT.
+  if (acl !== undefined && !OWNER_ONLY_CANNED_ACLS.has(acl)) throw new S3Error('AccessControlListNotSupported');
 }
 
 /** The `tagging` field: a Tagging XML document, as PutObjectTagging's body. */
