@@ -14,6 +14,7 @@ import { CREDENTIALS_FILE_NAME } from '../credentials.js';
 import {
   DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, prepareDataDirectory, resolveStorageLocations, serve, type ServerSettings,
 } from '../server-command.js';
+import { startCairnProcess } from './child.js';
 import { assertBucketNames, createBuckets, resetBuckets } from './reset.js';
 
 export interface CairnCredentials {
@@ -34,6 +35,8 @@ export interface StartCairnOptions {
   port?: number;
   /** Length of a lifecycle "day" in seconds (default 86400): short days make lifecycle rules act in tests. */
   lifecycleDaySeconds?: number;
+  /** Run the server in a child process (`cairn server --ephemeral`) instead of this one. */
+  childProcess?: boolean;
 }
 
 export interface RunningCairn {
@@ -88,6 +91,7 @@ function endpointOf(address: AddressInfo): string {
 export async function startCairn(options: StartCairnOptions = {}): Promise<RunningCairn> {
   const buckets = [...(options.buckets ?? [])];
   assertBucketNames(buckets);
+  if (options.childProcess === true) return startCairnProcess(options);
   const dataDirectory = mkdtempSync(join(tmpdir(), DATA_DIRECTORY_PREFIX));
   // A test runner that exits without stop() must not leave the directory behind.
   const removeOnExit = () => rmSync(dataDirectory, { recursive: true, force: true });
