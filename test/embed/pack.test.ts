@@ -32,13 +32,17 @@ describe('npm pack', { timeout: PACK_TEST_TIMEOUT_MS }, () => {
     const [summary] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     assert.ok(summary !== undefined);
     const paths = summary.files.map((file) => file.path);
-    for (const needed of ['bin/cairn.js', 'dist/src/cli/main.js', 'dist/src/cli/embed/index.js', 'native/crc64nvme/binding.gyp', 'package.json']) {
+    for (const needed of ['bin/cairn.js', 'dist/src/cli/main.js', 'dist/src/cli/embed/index.js', 'types/index.d.ts', 'native/crc64nvme/binding.gyp', 'package.json']) {
       assert.ok(paths.includes(needed), `${needed} is in the tarball`);
     }
     assert.deepEqual(paths.filter((path) => /^(test|dist\/test|dist\/bench|data|bench)\//.test(path)), []);
 
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'cairn-pack-test', version: '1.0.0', private: true }));
     await run('npm', ['install', '--no-audit', '--no-fund', join(project, summary.filename)], { cwd: project, maxBuffer: COMMAND_OUTPUT_BYTES_MAX });
+
+    // A TypeScript project gets the package's types from `import … from 'cairn'`.
+    writeFileSync(join(project, 'check.mts'), "import { startCairn, type RunningCairn } from 'cairn';\nexport const started: Promise<RunningCairn> = startCairn({ buckets: ['b-1'] });\n");
+    await run(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', 'check.mts'], { cwd: project });
 
     const server = spawn('npx', ['cairn', 'server', '--ephemeral', '--bucket', 'packed-bucket'], { cwd: project, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
