@@ -22,6 +22,12 @@ export interface StartCairnOptions {
   lifecycleDaySeconds?: number;
   /** Run the server in a child process (`cairn server --ephemeral`) instead of this one. */
   childProcess?: boolean;
+  /**
+   * Switch, off by default: the `buckets` accept requests without credentials (an open public access
+   * block and a bucket policy allowing s3:* to everyone, as S3 itself would need), for clients or
+   * test doubles that cannot sign. Signed requests are still checked; other buckets stay private.
+   */
+  publicBuckets?: boolean;
 }
 
 export interface RunningCairn {

@@ -94,8 +94,44 @@ describe('startCairn (in process)', () => {
     assert.equal(refused, 'refused');
   });
 
+  it('keeps buckets private by default: an unsigned PUT is 403 AccessDenied', async () => {
+    const response = await fetch(`${cairn.endpoint}/fixtures/anonymous.txt`, { method: 'PUT', body: 'anonymous' });
+    assert.equal(response.status, 403);
+    assert.match(await response.text(), /<Code>AccessDenied<\/Code>/);
+  });
+
   it('refuses a bucket name S3 refuses, before starting anything', async () => {
     await assert.rejects(startCairn({ buckets: ['Not_Valid'] }), { name: 'InvalidBucketOptionError' });
+  });
+});
+
+describe('startCairn({ publicBuckets: true })', () => {
+  it('lets unsigned requests use the option buckets (also after reset), and no other bucket', async () => {
+    const cairn = await startCairn({ buckets: ['open-fixtures'], publicBuckets: true });
+    const s3 = clientFor(cairn);
+    try {
+      for (const round of ['before reset', 'after reset']) {
+        const put = await fetch(`${cairn.endpoint}/open-fixtures/k.txt`, { method: 'PUT', body: `unsigned ${round}` });
+        assert.equal(put.status, 200, round);
+        const get = await fetch(`${cairn.endpoint}/open-fixtures/k.txt`);
+        assert.equal(get.status, 200, round);
+        assert.equal(await get.text(), `unsigned ${round}`);
+        await cairn.reset();
+      }
+      // A wrong signature is still refused: the switch opens the buckets, it does not skip checks.
+      const wrong = clientFor(cairn, 'not-the-secret-not-the-secret-not-the-sec');
+      const error = await rejection(wrong.send(new PutObjectCommand({ Bucket: 'open-fixtures', Key: 'k', Body: 'x' })));
+      wrong.destroy();
+      assert.equal(error.name, 'SignatureDoesNotMatch');
+      await s3.send(new CreateBucketCommand({ Bucket: 'private-bucket' }));
+      const refused = await fetch(`${cairn.endpoint}/private-bucket/k.txt`, { method: 'PUT', body: 'x' });
+      assert.equal(refused.status, 403);
+      // ListBuckets is never anonymous, as in S3.
+      assert.equal((await fetch(`${cairn.endpoint}/`)).status, 403);
+    } finally {
+      s3.destroy();
+      await cairn.stop();
+    }
   });
 });
 

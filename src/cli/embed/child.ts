@@ -21,6 +21,7 @@ function commandLine(options: StartCairnOptions): string[] {
   const args = [CAIRN_BIN, 'server', '--ephemeral', '--address', `${options.host ?? '127.0.0.1'}:${options.port ?? 0}`];
   if (options.region !== undefined) args.push('--region', options.region);
   for (const bucket of options.buckets ?? []) args.push('--bucket', bucket);
+  if (options.publicBuckets === true) args.push('--public-buckets');
   if (options.lifecycleDaySeconds !== undefined) args.push('--lifecycle-day-seconds', String(options.lifecycleDaySeconds));
   return args;
 }

@@ -14,12 +14,14 @@ import { startCairn, type RunningCairn } from './start.js';
 const EPHEMERAL_ADDRESS = '127.0.0.1:0';
 export const RESET_COMMAND = 'reset';
 
-export const EPHEMERAL_HELP = `  server --ephemeral [--address HOST:PORT] [--region REGION] [--bucket NAME]... [--lifecycle-day-seconds N]
+export const EPHEMERAL_HELP = `  server --ephemeral [--address HOST:PORT] [--region REGION] [--bucket NAME]... [--public-buckets] [--lifecycle-day-seconds N]
       A server for tests: a free port (default --address ${EPHEMERAL_ADDRESS}), a temporary data directory removed
       when it stops, generated root credentials (or CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY), the --bucket buckets
       made at start. Prints one JSON line when ready: {"endpoint","region","credentials":{"accessKeyId",
       "secretAccessKey"},"dataDirectory"}. A line "reset" on stdin empties it (every bucket removed, the
       --bucket ones made again) and is answered {"reset":"done"}. Stops on SIGTERM/SIGINT, or when a piped stdin ends.
+      --public-buckets (off by default): the --bucket buckets accept requests without credentials (an open public
+      access block and a public bucket policy), for clients that cannot sign.
 `;
 
 function writeLine(value: unknown): void {
@@ -54,6 +56,7 @@ export async function ephemeralCommand(args: string[]): Promise<number | undefin
       region: { type: 'string', default: DEFAULT_REGION },
       bucket: { type: 'string', multiple: true, default: [] },
       'lifecycle-day-seconds': { type: 'string' },
+      'public-buckets': { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -66,7 +69,7 @@ export async function ephemeralCommand(args: string[]): Promise<number | undefin
   const accessKeyId = process.env['CAIRN_ACCESS_KEY'];
   const secretAccessKey = process.env['CAIRN_SECRET_KEY'];
   const server = await startCairn({
-    host: listener.host, port: listener.port, region: values.region, buckets: values.bucket, lifecycleDaySeconds: daySeconds,
+    host: listener.host, port: listener.port, region: values.region, buckets: values.bucket, lifecycleDaySeconds: daySeconds, publicBuckets: values['public-buckets'],
     credentials: accessKeyId !== undefined && secretAccessKey !== undefined && accessKeyId !== '' && secretAccessKey !== '' ? { accessKeyId, secretAccessKey } : undefined,
   });
   let stopping = false;

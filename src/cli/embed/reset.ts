@@ -2,6 +2,7 @@
 // delete markers first) and creates the buckets named in the options again, empty and with default
 // settings. It goes straight to the layers — no HTTP, no signing — so it takes milliseconds.
 import { bucketNameProblem } from '../../frontend/ops/buckets.js';
+import type { BucketSettingsInit } from '../../index/bucket-settings.js';
 import { initialAccessSettings } from '../../services/access-defaults.js';
 import { deleteVersion, type Layers } from '../../services/objects.js';
 
@@ -33,10 +34,31 @@ export function assertBucketNames(names: readonly string[]): void {
   }
 }
 
+/** Who owns the option buckets, and whether anyone may use them without credentials. */
+export interface BucketOwner {
+  region: string;
+  ownerId: string;
+  /** The publicBuckets switch: an open public access block and a bucket policy allowing s3:* to "*". */
+  publicBuckets: boolean;
+}
+
+/** What PutPublicAccessBlock (all four false) and PutBucketPolicy would store for a public bucket. */
+function publicAccessSettings(bucket: string): BucketSettingsInit {
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'StartCairnPublicBuckets', Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`] }],
+  };
+  return {
+    'public-access-block': { BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false },
+    policy: JSON.stringify(policy),
+  };
+}
+
 /** Creates each bucket as CreateBucket would (without Object Lock), owned by root; one that exists is kept. */
-export async function createBuckets(layers: Layers, names: readonly string[], owner: { region: string; ownerId: string }): Promise<void> {
+export async function createBuckets(layers: Layers, names: readonly string[], owner: BucketOwner): Promise<void> {
   for (const name of names) {
-    await layers.index.createBucket({ name, createdAtMs: Date.now(), region: owner.region, ownerId: owner.ownerId }, initialAccessSettings());
+    const settings = { ...initialAccessSettings(), ...(owner.publicBuckets ? publicAccessSettings(name) : {}) };
+    await layers.index.createBucket({ name, createdAtMs: Date.now(), region: owner.region, ownerId: owner.ownerId }, settings);
   }
 }
 
@@ -66,7 +88,7 @@ async function deleteEveryVersion(layers: Layers, bucket: string): Promise<void>
 }
 
 /** Empties and removes every bucket, then creates `buckets` again. */
-export async function resetBuckets(layers: Layers, buckets: readonly string[], owner: { region: string; ownerId: string }): Promise<void> {
+export async function resetBuckets(layers: Layers, buckets: readonly string[], owner: BucketOwner): Promise<void> {
   await abortEveryUpload(layers);
   for (const bucket of await layers.index.listBuckets()) {
     await deleteEveryVersion(layers, bucket.name);

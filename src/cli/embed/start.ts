@@ -37,6 +37,12 @@ export interface StartCairnOptions {
   lifecycleDaySeconds?: number;
   /** Run the server in a child process (`cairn server --ephemeral`) instead of this one. */
   childProcess?: boolean;
+  /**
+   * Switch, off by default: the `buckets` accept requests without credentials (an open public access
+   * block and a bucket policy allowing s3:* to everyone, as S3 itself would need), for clients or
+   * test doubles that cannot sign. Signed requests are still checked; other buckets stay private.
+   */
+  publicBuckets?: boolean;
 }
 
 export interface RunningCairn {
@@ -102,7 +108,7 @@ export async function startCairn(options: StartCairnOptions = {}): Promise<Runni
     const credentials = await prepareDataDirectory(settings);
     const worker = await serve(settings, credentials);
     // The owner serve() gives root (see its ownerId).
-    const owner = { region: settings.region, ownerId: createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex') };
+    const owner = { region: settings.region, ownerId: createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex'), publicBuckets: options.publicBuckets === true };
     await createBuckets(worker.layers, buckets, owner);
     let stopped: Promise<void> | undefined;
     return {
