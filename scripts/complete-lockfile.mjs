@@ -4,7 +4,7 @@
 // cannot record the others and `npm ci` then refuses the lock file ("Missing: … from lock file").
 // This adds each missing platform package as an optional, platform-restricted entry: npm skips it on
 // any other platform without fetching it. Idempotent; run it after `npm install` changes the lock.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const LOCK_PATH = new URL('../package-lock.json', import.meta.url);
 const BINDINGS_PACKAGE = 'node_modules/@duckdb/node-bindings';
@@ -20,6 +20,8 @@ const PLATFORMS = {
   'win32-x64': ['win32', 'x64'],
 };
 
+// Installed from the registry or a tarball (npm pack), the package has no lock file of its own.
+if (!existsSync(LOCK_PATH)) process.exit(0);
 const lock = JSON.parse(readFileSync(LOCK_PATH, 'utf8'));
 const bindings = lock.packages?.[BINDINGS_PACKAGE];
 let added = 0;

@@ -18,6 +18,7 @@ import { DEFAULT_LIFECYCLE_DAY_SECONDS, defaultLifecycleIntervalMs, LIFECYCLE_IN
 import { SCRUB_RATE_MB_PER_SECOND_DEFAULT } from '../services/audit/service.js';
 import { DEFAULT_COMPACTION_GRACE_MS, DEFAULT_COMPACTION_INTERVAL_SECONDS, DEFAULT_COMPACTION_RATE_MB_PER_SECOND } from '../services/compaction/service.js';
 import { VOLUME_SIZE_BYTES_MAX } from '../storage/index.js';
+import { EPHEMERAL_HELP } from './embed/ephemeral-command.js';
 
 /** More processes than this on one machine only contend for the index's write lock. */
 const WORKERS_MAX = 64;
@@ -85,7 +86,7 @@ async function usage(): Promise<string> {
   return `usage: cairn <command> [options]
 
 commands:
-${serverHelp()}  admin <command> [--endpoint URL] [--region REGION] ...
+${serverHelp()}${EPHEMERAL_HELP}  admin <command> [--endpoint URL] [--region REGION] ...
       Administer a running server over its S3 API; credentials from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY
       (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). \`cairn admin <command> --help\` for details.
 ${adminCommandsSummary('    ')}
@@ -229,7 +230,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'server':
-      if (wantsHelp(rest)) return printHelp(`usage: cairn server [options] [DRIVE...]\n\n${serverHelp()}`);
+      if (wantsHelp(rest)) return printHelp(`usage: cairn server [options] [DRIVE...]\n\n${serverHelp()}${EPHEMERAL_HELP}`);
+      if (rest.includes('--ephemeral')) return (await import('./embed/ephemeral-command.js')).ephemeralCommand(rest);
       return serverCommand(rest);
     case 'admin':
       return (await import('./admin/dispatch.js')).runAdmin(rest);

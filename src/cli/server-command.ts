@@ -137,9 +137,11 @@ function log(line: string): void {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 }
 
-interface RunningWorker {
+export interface RunningWorker {
   /** One per settings.listeners, in order. */
   addresses: AddressInfo[];
+  /** The opened index and storage (startCairn's reset() empties buckets through them). */
+  layers: Layers;
   /** Finishes in-flight requests, stops background work, closes storage and the index. */
   stop(): Promise<void>;
 }
@@ -168,8 +170,8 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers): { st
   };
 }
 
-/** Opens the layers under the data directory and serves S3 from this process. */
-async function serve(settings: ServerSettings, credentials: RootCredentials): Promise<RunningWorker> {
+/** Opens the layers under the data directory and serves S3 from this process (also startCairn's in-process server). */
+export async function serve(settings: ServerSettings, credentials: RootCredentials): Promise<RunningWorker> {
   // prepareDataDirectory formed the set already: this process only joins it (and never formats a drive).
   const storage = await Storage.open({
     drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join', formatsReplacements: runsBackgroundWork(), volumeSizeBytesMax: settings.volumeSizeBytesMax,
@@ -208,6 +210,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
   }
   return {
     addresses,
+    layers,
     async stop() {
       await frontend.shutdown();
       await background.stop();
@@ -226,7 +229,7 @@ async function serve(settings: ServerSettings, credentials: RootCredentials): Pr
  * to create them). The drives come first: a refused set must leave every directory untouched, and
  * the default index directory lives inside the first drive, which must be formatted before it.
  */
-async function prepareDataDirectory(settings: ServerSettings): Promise<RootCredentials> {
+export async function prepareDataDirectory(settings: ServerSettings): Promise<RootCredentials> {
   // The drives' formats only: opening Storage would also start volumes this process never writes.
   if (settings.drivePaths.length === 1) await openDrive(settings.drivePaths[0]!);
   else await prepareSet(settings.drivePaths, 'form', log);
