@@ -72,6 +72,10 @@ export interface ServerSettings extends StorageLocations {
   compaction: CompactionServiceSettings;
   /** Volume files roll over at this size. */
   volumeSizeBytesMax: number;
+  /** Where serve() sends its log lines (default: standard error with a timestamp); startCairn's `log` option. */
+  log?: (line: string) => void;
+  /** The test switch of startCairn and `server --ephemeral` (FrontendConfig.acceptAnySignature); never set by `cairn server`. */
+  acceptAnySignature?: boolean;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -133,7 +137,7 @@ function endpointUrl(address: AddressInfo, secure: boolean): string {
   return `${secure ? 'https' : 'http'}://${host}:${address.port}`;
 }
 
-function log(line: string): void {
+function logToStandardError(line: string): void {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 }
 
@@ -152,7 +156,7 @@ function runsBackgroundWork(): boolean {
 }
 
 /** Background services: in a standalone server always, in a cluster only in the one worker marked for them. */
-function startBackgroundServices(settings: ServerSettings, layers: Layers): { stop(): Promise<void> } {
+function startBackgroundServices(settings: ServerSettings, layers: Layers, log: (line: string) => void): { stop(): Promise<void> } {
   if (!runsBackgroundWork()) return { stop: async () => undefined };
   const sweeper = startUploadSweeper(layers, settings.abandonedUploadAgeMs, log);
   const lifecycle = startLifecycleWorker(layers, { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log);
@@ -172,6 +176,7 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers): { st
 
 /** Opens the layers under the data directory and serves S3 from this process (also startCairn's in-process server). */
 export async function serve(settings: ServerSettings, credentials: RootCredentials): Promise<RunningWorker> {
+  const log = settings.log ?? logToStandardError;
   // prepareDataDirectory formed the set already: this process only joins it (and never formats a drive).
   const storage = await Storage.open({
     drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join', formatsReplacements: runsBackgroundWork(), volumeSizeBytesMax: settings.volumeSizeBytesMax,
@@ -190,7 +195,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const layers: Layers = { index, storage };
   const config: FrontendConfig = {
     region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
-    lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId,
+    lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId, acceptAnySignature: settings.acceptAnySignature,
   };
   const root: RootIdentity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' };
   const surfaces = composeSurfaces({
@@ -198,7 +203,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
     frontendMetrics: () => renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot()),
   });
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls });
-  const background = startBackgroundServices(settings, { index, storage });
+  const background = startBackgroundServices(settings, { index, storage }, log);
   const addresses: AddressInfo[] = [];
   for (const listener of settings.listeners) {
     const server = frontend.createListener(listener.secure);
@@ -232,7 +237,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
 export async function prepareDataDirectory(settings: ServerSettings): Promise<RootCredentials> {
   // The drives' formats only: opening Storage would also start volumes this process never writes.
   if (settings.drivePaths.length === 1) await openDrive(settings.drivePaths[0]!);
-  else await prepareSet(settings.drivePaths, 'form', log);
+  else await prepareSet(settings.drivePaths, 'form', settings.log ?? logToStandardError);
   mkdirSync(settings.dataDirectory, { recursive: true });
   mkdirSync(settings.indexDirectory, { recursive: true });
   const credentials = loadRootCredentials(settings.dataDirectory, process.env);
@@ -280,13 +285,13 @@ async function runStandalone(settings: ServerSettings): Promise<void> {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
-      log(`${signal} again: exiting without waiting`);
+      logToStandardError(`${signal} again: exiting without waiting`);
       process.exit(1);
     }
     stopping = true;
-    log(`${signal}: finishing in-flight requests`);
+    logToStandardError(`${signal}: finishing in-flight requests`);
     await worker.stop();
-    log('stopped cleanly');
+    logToStandardError('stopped cleanly');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -352,7 +357,7 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
   };
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
-    log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
+    logToStandardError(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
     fork(worker.id === backgroundWorkerId);
   });
   // Workers accept on the primary's one listening socket (the kernel spreads connections): a dying
@@ -365,12 +370,12 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
   const stop = (signal: string) => {
     const workers = Object.values(cluster.workers ?? {});
     if (stopping) {
-      log(`${signal} again: stopping workers without waiting`);
+      logToStandardError(`${signal} again: stopping workers without waiting`);
       for (const worker of workers) worker?.process.kill('SIGKILL');
       process.exit(1);
     }
     stopping = true;
-    log(`${signal}: finishing in-flight requests in ${workers.length} worker(s)`);
+    logToStandardError(`${signal}: finishing in-flight requests in ${workers.length} worker(s)`);
     for (const worker of workers) worker?.process.kill('SIGTERM');
     let remaining = workers.length;
     if (remaining === 0) process.exit(0);
@@ -379,7 +384,7 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
       if (remaining > 0) return;
       // The workers are gone, so no write is in flight: close the index writer last.
       void indexWriter.close().then(() => {
-        log('stopped cleanly');
+        logToStandardError('stopped cleanly');
         process.exit(0);
       });
     });

@@ -43,6 +43,18 @@ export interface StartCairnOptions {
    * test doubles that cannot sign. Signed requests are still checked; other buckets stay private.
    */
   publicBuckets?: boolean;
+  /**
+   * Receives each line the server logs (start-up, background work, internal faults with their request
+   * ids). Default: the lines are dropped, so a test run stays quiet; `log: console.error` shows them.
+   */
+  log?: (line: string) => void;
+  /**
+   * Switch, off by default: S3 requests are accepted whatever their signature's value (SigV4 headers, presigned
+   * URLs, aws-chunked chunk signatures, SigV2), for clients that sign with made-up credentials. A key Cairn
+   * knows still acts as its owner (its policies apply); any other key acts as root. Malformed or expired
+   * signatures, clock skew and unsigned requests are treated as always.
+   */
+  acceptAnySignature?: boolean;
 }
 
 export interface RunningCairn {
@@ -57,6 +69,8 @@ export interface RunningCairn {
   /** Removes every bucket and everything in it, then creates the `buckets` of the options again. */
   reset(): Promise<void>;
 }
+
+const dropLogLine = (): void => undefined;
 
 /** A secret as long as the generated ones of `cairn server`. */
 const SECRET_KEY_RANDOM_BYTES = 30;
@@ -79,6 +93,8 @@ function testSettings(dataDirectory: string, options: StartCairnOptions): Server
     scrubRateMbPerSecond: 0,
     compaction: { intervalMs: 0, bytesPerSecond: 0, graceMs: DEFAULT_COMPACTION_GRACE_MS },
     volumeSizeBytesMax: VOLUME_SIZE_BYTES_MAX,
+    log: options.log ?? dropLogLine,
+    acceptAnySignature: options.acceptAnySignature === true,
   };
 }
 

@@ -91,7 +91,7 @@ export function createS3Surface(options: S3SurfaceOptions): ApiSurface {
       await postObject({ requestId, req, res, bucket: target.bucket!, virtualHostBucket, layers, config, root, identities, log, bucketLookup: bucketLookup! });
       return;
     }
-    const { auth, principal } = await identify(req, rawUrl, virtualHostBucket, root, identities, { expectedRegion: config.region });
+    const { auth, principal } = await identify(req, rawUrl, virtualHostBucket, root, identities, { expectedRegion: config.region, acceptAnySignature: config.acceptAnySignature });
     const context: RequestContext = {
       requestId, req, res, method: req.method ?? 'GET', bucket: target.bucket, key: target.key, query: target.query,
       auth, principal, bucketAccess: new Map(), bucketLookup, layers, identities, config, log,
