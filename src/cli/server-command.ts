@@ -28,6 +28,7 @@ import { HealFiles } from '../services/heal/heal-status.js';
 import { startCompactionService, type CompactionServiceSettings } from '../services/compaction/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { clearMetadataScratch, startMetadata } from '../features/metadata/setup.js';
+import { fisFilesOf, startFisRunner } from '../features/fis/runner.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 import type { Listener } from './listen-address.js';
 import { composeSurfaces } from './surfaces.js';
@@ -135,6 +136,8 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers, log: 
   const lifecycle = startLifecycleWorker(layers, { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log);
   const heal = startHealService(layers, HealFiles.forDataDirectory(settings.dataDirectory), log);
   const compaction = startCompactionService(layers, CompactionFiles.forDataDirectory(settings.dataDirectory), settings.compaction, log);
+  const fisScope = { region: settings.region, accountId: settings.accountId, driveCount: layers.storage.driveStores.length };
+  const fis = startFisRunner({ storage: layers.storage, ...fisFilesOf(settings), scope: fisScope, log });
   log(`background services run in process ${process.pid}: lifecycle (day ${settings.lifecycleDayMs / 1000} s, a pass every ${settings.lifecycleIntervalMs / 1000} s), ` +
     `upload sweeper, heal, compaction (${settings.compaction.intervalMs > 0 ? `a pass every ${settings.compaction.intervalMs / 1000} s` : 'when asked'})`);
   return {
@@ -143,6 +146,7 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers, log: 
       await lifecycle.stop();
       await heal.stop();
       await compaction.stop();
+      fis.stop();
     },
   };
 }

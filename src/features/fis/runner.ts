@@ -5,11 +5,11 @@
 // experiment, removing every fault it injected, when asked to or when a stop condition holds.
 // Its state lives in the experiment's file, so a restart resumes where it was.
 import { injectFault } from '../../services/faults/experiments.js';
-import type { FaultStore } from '../../services/faults/fault-store.js';
+import { FaultStore } from '../../services/faults/fault-store.js';
 import type { Storage } from '../../storage/index.js';
 import { actionSpec } from './catalog.js';
 import { parseIsoDurationMs } from './durations.js';
-import { FINAL_EXPERIMENT_STATUSES, type ExperimentActionRecord, type FisStore, type StoredExperiment } from './store.js';
+import { FINAL_EXPERIMENT_STATUSES, FisStore, type ExperimentActionRecord, type StoredExperiment } from './store.js';
 import { heldCondition } from './stop-conditions.js';
 import { driveOfArn, type TemplateScope, type TemplateTarget } from './templates.js';
 
@@ -100,6 +100,11 @@ async function advance(parts: FisRunnerParts, experiment: StoredExperiment, nowM
   if (Object.values(experiment.actions).every((action) => FINAL_ACTION_STATUSES.includes(action.status))) {
     return finish(parts, experiment, 'completed', 'Experiment completed.', nowMs);
   }
+}
+
+/** The fault and experiment stores under a server's data directory. */
+export function fisFilesOf(settings: { dataDirectory: string }): { faults: FaultStore; store: FisStore } {
+  return { faults: FaultStore.forDataDirectory(settings.dataDirectory), store: FisStore.forDataDirectory(settings.dataDirectory) };
 }
 
 export function startFisRunner(parts: FisRunnerParts): { step(): Promise<void>; stop(): void } {
