@@ -9,11 +9,11 @@ import {
   DEFAULT_ADDRESS,
   DEFAULT_DATA_DIRECTORY,
   DEFAULT_REGION,
-  parseListener,
   resolveStorageLocations,
   runServer,
   type ServerSettings,
 } from './server-command.js';
+import { parseListener } from './listen-address.js';
 import { DEFAULT_LIFECYCLE_DAY_SECONDS, defaultLifecycleIntervalMs, LIFECYCLE_INTERVAL_MS_MIN } from '../services/lifecycle/worker.js';
 import { SCRUB_RATE_MB_PER_SECOND_DEFAULT } from '../services/audit/service.js';
 import { DEFAULT_COMPACTION_GRACE_MS, DEFAULT_COMPACTION_INTERVAL_SECONDS, DEFAULT_COMPACTION_RATE_MB_PER_SECOND } from '../services/compaction/service.js';

@@ -28,7 +28,9 @@ import { HealFiles } from '../services/heal/heal-status.js';
 import { startCompactionService, type CompactionServiceSettings } from '../services/compaction/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { clearMetadataScratch, startMetadata } from '../features/metadata/setup.js';
+import { fisFilesOf, startFisRunner } from '../features/fis/runner.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
+import type { Listener } from './listen-address.js';
 import { composeSurfaces } from './surfaces.js';
 
 /** Where the server keeps its state; see resolveStorageLocations. */
@@ -42,12 +44,6 @@ export interface StorageLocations {
 }
 
 /** One address the server listens on, plain HTTP or TLS. */
-export interface Listener {
-  host: string;
-  port: number;
-  secure: boolean;
-}
-
 export interface ServerSettings extends StorageLocations {
   /** The first is the endpoint the banner names first. */
   listeners: Listener[];
@@ -84,7 +80,6 @@ export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_ACCOUNT_ID = '000000000000';
 /** S3 has no default; seven days matches the lifecycle rule most deployments set. */
 export const DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS = 7 * 24 * 60 * 60;
-const PORT_MAX = 65535;
 const DRIVE_DIRECTORY_NAME = 'drive';
 /** With drives and neither --index nor --data, the index lives in this directory of the first drive. */
 const INDEX_DIRECTORY_NAME = 'index';
@@ -109,27 +104,6 @@ export function resolveStorageLocations(given: { dataDirectory?: string; drives:
   const drivePaths = given.drives.map((drive) => resolve(drive));
   const indexDirectory = resolve(given.indexDirectory ?? given.dataDirectory ?? join(drivePaths[0]!, INDEX_DIRECTORY_NAME));
   return { dataDirectory: resolve(given.dataDirectory ?? indexDirectory), drivePaths, indexDirectory };
-}
-
-/**
- * An --address: "[http://|https://]HOST:PORT" (or [IPv6]:PORT, :PORT, PORT). Without a scheme it
- * is TLS when a certificate is given (--tls-cert), plain HTTP otherwise.
- */
-export function parseListener(address: string, tlsGiven: boolean): Listener {
-  const scheme = /^(https?):\/\//i.exec(address);
-  const secure = scheme === null ? tlsGiven : scheme[1]!.toLowerCase() === 'https';
-  if (secure && !tlsGiven) throw new Error(`--address ${address}: an https address needs --tls-cert and --tls-key`);
-  return { ...parseAddress(scheme === null ? address : address.slice(scheme[0].length).replace(/\/$/, '')), secure };
-}
-
-/** "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT". */
-export function parseAddress(address: string): { host: string; port: number } {
-  const match = /^(?:\[([0-9a-fA-F:.%a-zA-Z]+)\]|([^:[\]]*)):(\d+)$/.exec(address) ?? /^()()(\d+)$/.exec(address);
-  if (match === null) throw new Error(`--address ${address}: expected HOST:PORT, [IPv6]:PORT or PORT`);
-  const port = Number(match[3]);
-  if (!Number.isInteger(port) || port > PORT_MAX) throw new Error(`--address ${address}: port must be 0–${PORT_MAX}`);
-  const host = match[1] ?? (match[2] === '' ? '127.0.0.1' : match[2]!);
-  return { host, port };
 }
 
 function endpointUrl(address: AddressInfo, secure: boolean): string {
@@ -162,6 +136,8 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers, log: 
   const lifecycle = startLifecycleWorker(layers, { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log);
   const heal = startHealService(layers, HealFiles.forDataDirectory(settings.dataDirectory), log);
   const compaction = startCompactionService(layers, CompactionFiles.forDataDirectory(settings.dataDirectory), settings.compaction, log);
+  const fisScope = { region: settings.region, accountId: settings.accountId, driveCount: layers.storage.driveStores.length };
+  const fis = startFisRunner({ storage: layers.storage, ...fisFilesOf(settings), scope: fisScope, log });
   log(`background services run in process ${process.pid}: lifecycle (day ${settings.lifecycleDayMs / 1000} s, a pass every ${settings.lifecycleIntervalMs / 1000} s), ` +
     `upload sweeper, heal, compaction (${settings.compaction.intervalMs > 0 ? `a pass every ${settings.compaction.intervalMs / 1000} s` : 'when asked'})`);
   return {
@@ -170,6 +146,7 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers, log: 
       await lifecycle.stop();
       await heal.stop();
       await compaction.stop();
+      fis.stop();
     },
   };
 }

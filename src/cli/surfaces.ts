@@ -1,11 +1,13 @@
 // The one place the API surfaces are composed, in dispatch order: /_cairn/ (admin, health, metrics,
-// SQL, console), /_iceberg/ and /v2/ (not built yet), then by signing service: S3 Tables and the JSON
-// APIs not built yet (backup, ecr, fis), and S3 last with what features add to it. The server command builds the layers and hands them here.
+// SQL, console), /_iceberg/ and /v2/ (not built yet), then by signing service: S3 Tables, the JSON
+// APIs not built yet (backup, ecr), FIS, and S3 last with what features add to it. The server command builds the layers and hands them here.
 import type { RootIdentity } from '../frontend/auth/identify.js';
 import { createCairnSurface } from '../frontend/cairn/surface.js';
 import type { FrontendConfig } from '../frontend/context.js';
 import { metricsOperation } from '../frontend/ops/metrics.js';
 import { pendingPathSurfaces, pendingSignedSurfaces } from '../frontend/pending-surfaces.js';
+import { createFisSurface } from '../features/fis/surface.js';
+import { FisStore } from '../features/fis/store.js';
 import { createTablesSurface } from '../features/tables/surface.js';
 import { createS3Surface } from '../frontend/s3/surface.js';
 import type { ApiSurface } from '../frontend/surface.js';
@@ -52,6 +54,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     ...pendingPathSurfaces(),
     createTablesSurface(shared),
     ...pendingSignedSurfaces(),
+    createFisSurface({ config, root, identities, store: FisStore.forDataDirectory(dataDirectory), driveCount: layers.storage.driveStores.length }),
     createS3Surface({ ...shared, endpoints: metadata.s3Endpoints, protectedBuckets: metadata.protectedBuckets }),
   ];
 }

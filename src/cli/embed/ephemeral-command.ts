@@ -7,7 +7,8 @@
 import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { DEFAULT_REGION, parseListener } from '../server-command.js';
+import { parseListener } from '../listen-address.js';
+import { DEFAULT_REGION } from '../server-command.js';
 import { startCairn, type RunningCairn } from './start.js';
 
 /** An ephemeral server takes a free port unless told otherwise. */
