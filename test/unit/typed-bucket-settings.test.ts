@@ -42,6 +42,10 @@ const SAMPLES: { [K in WritableBucketSettingKind]: BucketSettingValue<K> } = {
     journal: { tableId: 'journal-table', recordExpiration: { enabled: true, days: 7 } },
     inventory: { enabled: true, tableId: 'inventory-table', enabledAtMs: 1_700_000_000_000 },
   },
+  website: {
+    indexDocumentSuffix: 'index.html', errorDocumentKey: 'error.html',
+    routingRules: [{ condition: { keyPrefixEquals: 'docs/' }, redirect: { replaceKeyPrefixWith: 'documents/', httpRedirectCode: 302 } }],
+  },
 };
 
 async function indexPath(): Promise<string> {
