@@ -5,13 +5,14 @@
 // `key/`, error documents with the error's status, HTML error pages, redirects with their exact status
 // and Location, anonymous reads only where the bucket policy allows them, GET/HEAD only.
 import {
-  CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteBucketWebsiteCommand, DeletePublicAccessBlockCommand,
+  CompleteMultipartUploadCommand, S3Client as SdkS3Client, CopyObjectCommand, CreateMultipartUploadCommand, DeleteBucketWebsiteCommand, DeletePublicAccessBlockCommand,
   GetBucketWebsiteCommand, HeadObjectCommand, PutBucketPolicyCommand, PutBucketWebsiteCommand, PutObjectCommand, UploadPartCommand,
   type S3Client, type WebsiteConfiguration,
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { startCairn } from '../src/cli/embed/index.js';
 import { expectErrorResponse, expectS3Error } from './helpers/assertions.js';
 import { md5Base64, rawRequest } from './helpers/clients.js';
 import type { RunningServer } from './helpers/server.js';
@@ -30,7 +31,7 @@ interface WebResponse {
 }
 
 /** A request to the website endpoint of `bucket`, as a browser sends it (no credentials). */
-function web(server: RunningServer, bucket: string, path: string, method = 'GET'): Promise<WebResponse> {
+function web(server: Pick<RunningServer, 'port'>, bucket: string, path: string, method = 'GET'): Promise<WebResponse> {
   return new Promise((resolve, reject) => {
     const outgoing = request({ host: '127.0.0.1', port: server.port, method, path, headers: { Host: `${bucket}.${WEBSITE_DOMAIN}:${server.port}` } }, (response) => {
       const chunks: Buffer[] = [];
@@ -213,4 +214,23 @@ describe('static website hosting', () => {
     const s3Get = await rawRequest(server, { method: 'GET', path: `/${SITE}/index.html` });
     assert.equal(s3Get.status, 200);
   });
+});
+
+describe('startCairn({ websiteDomains })', () => {
+  for (const childProcess of [false, true]) {
+    it(`serves a public bucket's website${childProcess ? ' from a child process' : ''}`, async () => {
+      const cairn = await startCairn({ buckets: ['pages'], publicBuckets: true, websiteDomains: [WEBSITE_DOMAIN], childProcess });
+      const client = new SdkS3Client({ endpoint: cairn.endpoint, region: cairn.region, credentials: cairn.credentials, forcePathStyle: true });
+      try {
+        await client.send(new PutObjectCommand({ Bucket: 'pages', Key: 'index.html', Body: 'embedded site', ContentType: 'text/html' }));
+        await client.send(new PutBucketWebsiteCommand({ Bucket: 'pages', WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }));
+        const home = await web({ port: Number(new URL(cairn.endpoint).port) }, 'pages', '/');
+        assert.equal(home.status, 200);
+        assert.equal(home.text, 'embedded site');
+      } finally {
+        client.destroy();
+        await cairn.stop();
+      }
+    });
+  }
 });

@@ -14,7 +14,7 @@ import { startCairn, type RunningCairn } from './start.js';
 const EPHEMERAL_ADDRESS = '127.0.0.1:0';
 export const RESET_COMMAND = 'reset';
 
-export const EPHEMERAL_HELP = `  server --ephemeral [--address HOST:PORT] [--region REGION] [--bucket NAME]... [--public-buckets] [--lifecycle-day-seconds N]
+export const EPHEMERAL_HELP = `  server --ephemeral [--address HOST:PORT] [--region REGION] [--bucket NAME]... [--public-buckets] [--lifecycle-day-seconds N] [--website-domain NAME]...
       A server for tests: a free port (default --address ${EPHEMERAL_ADDRESS}), a temporary data directory removed
       when it stops, generated root credentials (or CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY), the --bucket buckets
       made at start. Prints one JSON line when ready: {"endpoint","region","credentials":{"accessKeyId",
@@ -22,6 +22,7 @@ export const EPHEMERAL_HELP = `  server --ephemeral [--address HOST:PORT] [--reg
       --bucket ones made again) and is answered {"reset":"done"}. Stops on SIGTERM/SIGINT, or when a piped stdin ends.
       --public-buckets (off by default): the --bucket buckets accept requests without credentials (an open public
       access block and a public bucket policy), for clients that cannot sign.
+      --website-domain NAME (repeatable): <bucket>.<NAME>[:port] is the bucket's static website.
 `;
 
 function writeLine(value: unknown): void {
@@ -57,6 +58,7 @@ export async function ephemeralCommand(args: string[]): Promise<number | undefin
       bucket: { type: 'string', multiple: true, default: [] },
       'lifecycle-day-seconds': { type: 'string' },
       'public-buckets': { type: 'boolean', default: false },
+      'website-domain': { type: 'string', multiple: true, default: [] },
     },
     strict: true,
     allowPositionals: false,
@@ -70,6 +72,7 @@ export async function ephemeralCommand(args: string[]): Promise<number | undefin
   const secretAccessKey = process.env['CAIRN_SECRET_KEY'];
   const server = await startCairn({
     host: listener.host, port: listener.port, region: values.region, buckets: values.bucket, lifecycleDaySeconds: daySeconds, publicBuckets: values['public-buckets'],
+    websiteDomains: values['website-domain'],
     credentials: accessKeyId !== undefined && secretAccessKey !== undefined && accessKeyId !== '' && secretAccessKey !== '' ? { accessKeyId, secretAccessKey } : undefined,
   });
   let stopping = false;
