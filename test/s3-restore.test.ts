@@ -14,7 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expectErrorResponse, expectS3Error } from './helpers/assertions.js';
 import { rawRequest } from './helpers/clients.js';
 import { awsClientEnvironment, runCommand } from './helpers/processes.js';
-import type { RunningServer } from './helpers/server.js';
+import { sdkClient } from './helpers/clients.js';
+import { startServer, type RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
 
 const BUCKET = 'archive';
@@ -22,6 +23,7 @@ const RESTORE_DELAY_SECONDS = 2;
 const DAY_SECONDS = 3;
 const POLL_INTERVAL_MS = 200;
 const WAIT_MS_MAX = 20_000;
+const SERVER_ARGS = ['--restore-delay-seconds', String(RESTORE_DELAY_SECONDS), '--lifecycle-day-seconds', String(DAY_SECONDS), '--lifecycle-interval', '0.5'];
 
 const awsAvailable = await runCommand('aws', ['--version'], { env: awsClientEnvironment(), timeoutMs: 60_000 }).then((result) => result.code === 0, () => false);
 
@@ -50,9 +52,7 @@ describe('archive classes and RestoreObject', () => {
   let s3: S3Client;
 
   before(async () => {
-    ({ server, s3 } = await openSuite(BUCKET, {
-      extraArgs: ['--restore-delay-seconds', String(RESTORE_DELAY_SECONDS), '--lifecycle-day-seconds', String(DAY_SECONDS), '--lifecycle-interval', '0.5'],
-    }));
+    ({ server, s3 } = await openSuite(BUCKET, { extraArgs: SERVER_ARGS }));
   });
   after(() => closeSuite(server, s3));
 
@@ -156,5 +156,16 @@ describe('archive classes and RestoreObject', () => {
     }));
     await waitFor('the transition', async () => (await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'aging/log.txt' }))).StorageClass === 'GLACIER');
     await expectS3Error(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'aging/log.txt' })), 'InvalidObjectState', 403);
+  });
+
+  it('keeps a restore in progress across a restart', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'restart.bin', Body: 'survives', StorageClass: 'GLACIER' }));
+    assert.equal((await s3.send(new RestoreObjectCommand({ Bucket: BUCKET, Key: 'restart.bin', RestoreRequest: { Days: 5 } }))).$metadata.httpStatusCode, 202);
+    assert.equal(await server.stop(), 0);
+    s3.destroy();
+    server = await startServer({ dataDirectory: server.dataDirectory, extraArgs: SERVER_ARGS });
+    s3 = sdkClient(server);
+    await waitFor('the restore to complete after the restart', async () => (await restoreHeader(s3, 'restart.bin'))?.startsWith('ongoing-request="false"') === true);
+    assert.equal(await getText(s3, 'restart.bin'), 'survives');
   });
 });

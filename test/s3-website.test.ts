@@ -10,12 +10,13 @@ import {
   type S3Client, type WebsiteConfiguration,
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startCairn } from '../src/cli/embed/index.js';
 import { expectErrorResponse, expectS3Error } from './helpers/assertions.js';
 import { md5Base64, rawRequest } from './helpers/clients.js';
-import type { RunningServer } from './helpers/server.js';
+import { startServer, temporaryDirectory, type RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
 
 const WEBSITE_DOMAIN = 'website.localhost';
@@ -213,6 +214,17 @@ describe('static website hosting', () => {
     // The S3 endpoint itself is unchanged: path style still reaches the S3 API.
     const s3Get = await rawRequest(server, { method: 'GET', path: `/${SITE}/index.html` });
     assert.equal(s3Get.status, 200);
+  });
+});
+
+describe('--website-domain', () => {
+  it('refuses a name that is also a --domain', async () => {
+    const dataDirectory = temporaryDirectory('website-domain');
+    try {
+      await assert.rejects(startServer({ dataDirectory, extraArgs: ['--website-domain', 'LocalHost'] }), /--website-domain localhost: already a --domain/);
+    } finally {
+      rmSync(dataDirectory, { recursive: true, force: true });
+    }
   });
 });
 

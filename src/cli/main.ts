@@ -154,8 +154,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     ...listen,
     ...locations,
     region: values.region,
-    virtualHostDomains: values.domain.map((domain) => domain.toLowerCase()),
-    websiteDomains: values['website-domain'].map((domain) => domain.toLowerCase()),
+    ...parseDomains(values),
     restoreDelayMs: values['restore-delay-seconds'] === undefined ? undefined : nonNegativeNumber('restore-delay-seconds', values['restore-delay-seconds'], 'seconds') * 1000,
     accountId: values['account-id'],
     abandonedUploadAgeMs: abandonedUploadAgeSeconds * 1000,
@@ -166,6 +165,18 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     volumeSizeBytesMax,
   });
   return undefined;
+}
+
+/**
+ * --domain and --website-domain. A name may not be both: every `<bucket>.<name>` request would go to
+ * the website (AWS keeps them apart too: s3.… and s3-website.…).
+ */
+function parseDomains(values: { domain: string[]; 'website-domain': string[] }): Pick<ServerSettings, 'virtualHostDomains' | 'websiteDomains'> {
+  const virtualHostDomains = values.domain.map((domain) => domain.toLowerCase());
+  const websiteDomains = values['website-domain'].map((domain) => domain.toLowerCase());
+  const both = websiteDomains.find((domain) => virtualHostDomains.includes(domain));
+  if (both !== undefined) throw new Error(`--website-domain ${both}: already a --domain (S3's virtual-hosted style); give websites a name of their own`);
+  return { virtualHostDomains, websiteDomains };
 }
 
 /** --compaction-interval, --compaction-rate and --compaction-grace. */
