@@ -20,6 +20,8 @@ export interface StartCairnOptions {
   port?: number;
   /** Length of a lifecycle "day" in seconds (default 86400): short days make lifecycle rules act in tests. */
   lifecycleDaySeconds?: number;
+  /** Host names under which `<bucket>.<domain>` is the bucket's static website (default: none). */
+  websiteDomains?: string[];
   /** Run the server in a child process (`cairn server --ephemeral`) instead of this one. */
   childProcess?: boolean;
   /**

@@ -31,6 +31,9 @@ function serverHelp(): string {
   return `  server [--address HOST:PORT]... [--tls-cert FILE --tls-key FILE] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR] [--drive DRIVE]... [DRIVE...]
       Serve S3. Defaults: --address ${DEFAULT_ADDRESS}, --data ${DEFAULT_DATA_DIRECTORY}, --region ${DEFAULT_REGION},
       --domain localhost (virtual-hosted-style requests to <bucket>.<domain>).
+      --website-domain NAME (repeatable): <bucket>.<NAME>[:port] is the bucket's static website (PutBucketWebsite).
+      --restore-delay-seconds N: how long every RestoreObject of a GLACIER or DEEP_ARCHIVE object takes
+          (default: per tier, as AWS: GLACIER 5 min / 5 h / 12 h, DEEP_ARCHIVE 12 h / 48 h). Env CAIRN_RESTORE_DELAY_SECONDS.
       --address [http://|https://]HOST:PORT is repeatable: one listener each. --tls-cert FILE --tls-key FILE (PEM; the certificate
           file holds the chain) serve TLS 1.2/1.3 (HTTP/1.1); the files are reloaded when they change.
           With them an address without a scheme is TLS; prefix http:// for plain HTTP beside it, e.g.
@@ -111,11 +114,13 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       index: { type: 'string' },
       region: { type: 'string', default: DEFAULT_REGION },
       domain: { type: 'string', multiple: true, default: ['localhost'] },
+      'website-domain': { type: 'string', multiple: true, default: [] },
       'account-id': { type: 'string', default: DEFAULT_ACCOUNT_ID },
       'abandoned-upload-age': { type: 'string', default: String(DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS) },
       workers: { type: 'string', default: String(availableParallelism()) },
       'lifecycle-day-seconds': { type: 'string', default: process.env['CAIRN_LIFECYCLE_DAY_SECONDS'] ?? String(DEFAULT_LIFECYCLE_DAY_SECONDS) },
       'lifecycle-interval': { type: 'string', default: process.env['CAIRN_LIFECYCLE_INTERVAL_SECONDS'] },
+      'restore-delay-seconds': { type: 'string', default: process.env['CAIRN_RESTORE_DELAY_SECONDS'] },
       'scrub-rate': { type: 'string', default: String(SCRUB_RATE_MB_PER_SECOND_DEFAULT) },
       'compaction-interval': { type: 'string', default: String(DEFAULT_COMPACTION_INTERVAL_SECONDS) },
       'compaction-rate': { type: 'string', default: String(DEFAULT_COMPACTION_RATE_MB_PER_SECOND) },
@@ -133,11 +138,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
   if (!/^\d{12}$/.test(values['account-id'])) throw new Error(`--account-id ${values['account-id']}: expected 12 digits`);
   const scrubRateMbPerSecond = Number(values['scrub-rate']);
   if (!Number.isFinite(scrubRateMbPerSecond) || scrubRateMbPerSecond < 0) throw new Error(`--scrub-rate ${values['scrub-rate']}: expected MB/s, 0 or more`);
-  const compaction = {
-    intervalMs: nonNegativeNumber('compaction-interval', values['compaction-interval'], 'seconds') * 1000,
-    bytesPerSecond: nonNegativeNumber('compaction-rate', values['compaction-rate'], 'MB/s') * 1_000_000,
-    graceMs: nonNegativeNumber('compaction-grace', values['compaction-grace'], 'seconds') * 1000,
-  };
+  const compaction = parseCompactionSettings(values);
   const volumeSizeBytesMax = parseVolumeSizeBytes(values['volume-size']);
   const abandonedUploadAgeSeconds = Number(values['abandoned-upload-age']);
   if (!Number.isFinite(abandonedUploadAgeSeconds) || abandonedUploadAgeSeconds <= 0) {
@@ -153,7 +154,8 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     ...listen,
     ...locations,
     region: values.region,
-    virtualHostDomains: values.domain.map((domain) => domain.toLowerCase()),
+    ...parseDomains(values),
+    restoreDelayMs: values['restore-delay-seconds'] === undefined ? undefined : nonNegativeNumber('restore-delay-seconds', values['restore-delay-seconds'], 'seconds') * 1000,
     accountId: values['account-id'],
     abandonedUploadAgeMs: abandonedUploadAgeSeconds * 1000,
     workers,
@@ -163,6 +165,27 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     volumeSizeBytesMax,
   });
   return undefined;
+}
+
+/**
+ * --domain and --website-domain. A name may not be both: every `<bucket>.<name>` request would go to
+ * the website (AWS keeps them apart too: s3.… and s3-website.…).
+ */
+function parseDomains(values: { domain: string[]; 'website-domain': string[] }): Pick<ServerSettings, 'virtualHostDomains' | 'websiteDomains'> {
+  const virtualHostDomains = values.domain.map((domain) => domain.toLowerCase());
+  const websiteDomains = values['website-domain'].map((domain) => domain.toLowerCase());
+  const both = websiteDomains.find((domain) => virtualHostDomains.includes(domain));
+  if (both !== undefined) throw new Error(`--website-domain ${both}: already a --domain (S3's virtual-hosted style); give websites a name of their own`);
+  return { virtualHostDomains, websiteDomains };
+}
+
+/** --compaction-interval, --compaction-rate and --compaction-grace. */
+function parseCompactionSettings(values: { 'compaction-interval': string; 'compaction-rate': string; 'compaction-grace': string }): ServerSettings['compaction'] {
+  return {
+    intervalMs: nonNegativeNumber('compaction-interval', values['compaction-interval'], 'seconds') * 1000,
+    bytesPerSecond: nonNegativeNumber('compaction-rate', values['compaction-rate'], 'MB/s') * 1_000_000,
+    graceMs: nonNegativeNumber('compaction-grace', values['compaction-grace'], 'seconds') * 1000,
+  };
 }
 
 /** --address (repeatable), --tls-cert/--tls-key and the connection limits. */

@@ -53,6 +53,8 @@ export interface ServerSettings extends StorageLocations {
   connections: Partial<FrontendConnectionSettings>;
   region: string;
   virtualHostDomains: string[];
+  /** Host names under which `<bucket>.<domain>` is the bucket's static website (--website-domain). */
+  websiteDomains: string[];
   accountId: string;
   /** Multipart uploads idle longer than this are aborted by a background sweeper. */
   abandonedUploadAgeMs: number;
@@ -62,6 +64,8 @@ export interface ServerSettings extends StorageLocations {
   lifecycleDayMs: number;
   /** Time between lifecycle passes. */
   lifecycleIntervalMs: number;
+  /** How long every restore of an archived object takes (--restore-delay-seconds); undefined: per class and tier. */
+  restoreDelayMs?: number;
   /** Byte-rate cap of the background durability scrub, MB/s; 0 disables it. */
   scrubRateMbPerSecond: number;
   /** Compaction: time between passes (0: only when asked), copy rate cap (0: none), grace period. */
@@ -173,10 +177,11 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const config: FrontendConfig = {
     region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
     lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId, acceptAnySignature: settings.acceptAnySignature,
+    restoreDelayMs: settings.restoreDelayMs,
   };
   const root: RootIdentity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' };
   const surfaces = composeSurfaces({
-    layers, config, root, identities, log, dataDirectory, metadata, audit, faults, faultWatcher,
+    layers, config, root, identities, log, dataDirectory, metadata, audit, faults, faultWatcher, websiteDomains: settings.websiteDomains,
     frontendMetrics: () => renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot()),
   });
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls });

@@ -1,6 +1,7 @@
-// The one place the API surfaces are composed, in dispatch order: /_cairn/ (admin, health, metrics,
-// SQL, console), /_iceberg/ and /v2/ (not built yet), then by signing service: S3 Tables, the JSON
-// APIs not built yet (backup, ecr), FIS, and S3 last with what features add to it. The server command builds the layers and hands them here.
+// The one place the API surfaces are composed, in dispatch order: static websites (by Host), /_cairn/
+// (admin, health, metrics, SQL, console), /_iceberg/ and /v2/ (not built yet), then by signing service:
+// S3 Tables, the JSON APIs not built yet (backup, ecr), FIS, and S3 last with what features add to it.
+// The server command builds the layers and hands them here.
 import type { RootIdentity } from '../frontend/auth/identify.js';
 import { createCairnSurface } from '../frontend/cairn/surface.js';
 import type { FrontendConfig } from '../frontend/context.js';
@@ -9,6 +10,8 @@ import { pendingPathSurfaces, pendingSignedSurfaces } from '../frontend/pending-
 import { createFisSurface } from '../features/fis/surface.js';
 import { FisStore } from '../features/fis/store.js';
 import { createTablesSurface } from '../features/tables/surface.js';
+import { WEBSITE_S3_ENDPOINTS } from '../features/website/endpoints.js';
+import { createWebsiteSurface } from '../features/website/surface.js';
 import { createS3Surface } from '../frontend/s3/surface.js';
 import type { ApiSurface } from '../frontend/surface.js';
 import type { MetadataRuntime } from '../features/metadata/setup.js';
@@ -35,6 +38,8 @@ export interface SurfaceParts {
   faultWatcher: FaultWatcher;
   /** The front end's own metrics (connections, body budget): read at each scrape. */
   frontendMetrics: () => string;
+  /** Host names under which `<bucket>.<domain>` is a bucket's static website (none: no website endpoint). */
+  websiteDomains: readonly string[];
 }
 
 export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
@@ -42,6 +47,8 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
   const shared = { layers, config, root, identities, log };
   const compaction = CompactionFiles.forDataDirectory(dataDirectory);
   return [
+    // First: a website Host names a bucket, and every path under it (even /_cairn/…) is one of its keys.
+    createWebsiteSurface({ layers, config, identities, log, websiteDomains: parts.websiteDomains }),
     createCairnSurface({
       ...shared,
       operations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, compaction, parts.frontendMetrics) },
@@ -55,6 +62,6 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     createTablesSurface(shared),
     ...pendingSignedSurfaces(),
     createFisSurface({ config, root, identities, store: FisStore.forDataDirectory(dataDirectory), driveCount: layers.storage.driveStores.length }),
-    createS3Surface({ ...shared, endpoints: metadata.s3Endpoints, protectedBuckets: metadata.protectedBuckets }),
+    createS3Surface({ ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS], protectedBuckets: metadata.protectedBuckets }),
   ];
 }

@@ -23,6 +23,8 @@ export interface FrontendConfig {
   lifecycleDayMs: number;
   /** A test switch, off by default (startCairn, `server --ephemeral`): S3 requests are accepted whatever their signature's value. */
   acceptAnySignature?: boolean;
+  /** How long every restore of an archived object takes (--restore-delay-seconds); undefined: per class and tier, as AWS. */
+  restoreDelayMs?: number;
 }
 
 /** Who sent a request: the root identity (may do everything), a user, or nobody (anonymous). */

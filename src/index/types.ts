@@ -8,6 +8,7 @@ import type { BucketSettingsReads, BucketSettingsWrites } from './bucket-setting
 import type { IdentityReads, IdentityWrites } from './identity-index.js';
 import type { JournalReads, JournalWrites } from './journal-index.js';
 import type { ObjectReads, ObjectWrites } from './object-index.js';
+import type { RestoreReads, RestoreWrites } from './restore-index.js';
 import type { TablesReads, TablesWrites } from './tables-index.js';
 import type { UploadReads, UploadWrites } from './upload-index.js';
 
@@ -19,12 +20,13 @@ export * from './journal-index.js';
 export * from './object-index.js';
 export * from './upload-index.js';
 export * from './tables-index.js';
+export * from './restore-index.js';
 
 /** Every read of the index: each answers from a consistent snapshot, and never waits for a writer. */
-export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads {}
+export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads, RestoreReads {}
 
 /** Every write of the index: each is one durable transaction (batched into group commits). */
-export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites {}
+export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites, RestoreWrites {}
 
 export interface Index extends IndexReads, IndexWrites {
   /** Lets writes in flight land, then releases the engine. */

@@ -24,6 +24,7 @@ function commandLine(options: StartCairnOptions): string[] {
   if (options.publicBuckets === true) args.push('--public-buckets');
   if (options.acceptAnySignature === true) args.push('--accept-any-signature');
   if (options.lifecycleDaySeconds !== undefined) args.push('--lifecycle-day-seconds', String(options.lifecycleDaySeconds));
+  for (const domain of options.websiteDomains ?? []) args.push('--website-domain', domain);
   return args;
 }
 

@@ -35,6 +35,8 @@ export interface StartCairnOptions {
   port?: number;
   /** Length of a lifecycle "day" in seconds (default 86400): short days make lifecycle rules act in tests. */
   lifecycleDaySeconds?: number;
+  /** Host names under which `<bucket>.<domain>` is the bucket's static website (default: none). */
+  websiteDomains?: string[];
   /** Run the server in a child process (`cairn server --ephemeral`) instead of this one. */
   childProcess?: boolean;
   /**
@@ -84,6 +86,7 @@ function testSettings(dataDirectory: string, options: StartCairnOptions): Server
     connections: {},
     region: options.region ?? DEFAULT_REGION,
     virtualHostDomains: ['localhost'],
+    websiteDomains: (options.websiteDomains ?? []).map((domain) => domain.toLowerCase()),
     accountId: DEFAULT_ACCOUNT_ID,
     abandonedUploadAgeMs: DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS * 1000,
     workers: 1,
