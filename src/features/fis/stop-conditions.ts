@@ -1,5 +1,6 @@
 // Stop conditions of an experiment: FIS's "none", or a Cairn metric over a threshold
-// (source "cairn:metric", value "drives_offline>1"). The runner checks them at every step and stops
+// (source "cairn:metric", value "drives_offline>1", or the alarm-ARN form
+// "arn:aws:cairn:REGION:ACCOUNT:alarm/drives_offline>1" for clients whose model wants 20 characters or more). The runner checks them at every step and stops
 // the experiment, undoing its faults, the first time one holds.
 import { FisValidationError } from './errors.js';
 
@@ -7,7 +8,7 @@ export const METRIC_STOP_SOURCE = 'cairn:metric';
 /** The metrics a stop condition may watch, and how each is read from the server's state. */
 export const STOP_METRICS = ['drives_offline'] as const;
 export type StopMetric = (typeof STOP_METRICS)[number];
-const CONDITION_PATTERN = /^([a-z_]+)\s*(>=|>)\s*(\d{1,6}(?:\.\d{1,6})?)$/;
+const CONDITION_PATTERN = /^(?:arn:aws:cairn:[^:/]*:[^:/]*:alarm\/)?([a-z_]+)\s*(>=|>)\s*(\d{1,6}(?:\.\d{1,6})?)$/;
 
 export interface StopCondition {
   source: string;
