@@ -15,6 +15,7 @@ import {
 import { IdentityTables } from './sqlite/identities.js';
 import { prepareSchema } from './sqlite/migrations.js';
 import { delegateTablesMethods, TablesCatalog } from './sqlite/tables.js';
+import { AccessLogQueue, delegateAccessLogMethods } from './sqlite/access-log.js';
 import { BucketSettingsTables } from './sqlite/settings.js';
 import { UploadTables } from './sqlite/uploads.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
@@ -27,7 +28,7 @@ import type {
   ListVersionsPage, ListVersionsQuery, MetadataFilesCommit, MetadataSnapshot, MetadataSnapshotRequest, ObjectLockChangeOutcome,
   ObjectLockConfiguration, ObjectRecord, ObjectRetention, ObjectSummary, PlacementChange, PutObjectOutcome, ScanVersionsQuery,
   ScannedVersion, SetObjectLockConfigurationOutcome, SetVersioningOutcome, StoredPart, StoredPlacement, Tag, UploadRecord,
-  TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
+  AccessLogIndex, TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
 } from './types.js';
 import { listVersionsPage } from './version-listing.js';
 import { VersionRules } from './sqlite/versioning.js';
@@ -35,13 +36,15 @@ import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
 import { scanPlacementSnapshot } from './sqlite/placement-snapshot.js';
 
 /** The S3 Tables catalog's methods: the engine's own, each calling its TablesCatalog (see the static block). */
-export interface SqliteIndex extends TablesIndex {}
+export interface SqliteIndex extends TablesIndex, AccessLogIndex {}
 
 export class SqliteIndex implements Index {
   static {
     delegateTablesMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).tables);
+    delegateAccessLogMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).accessLog);
   }
   private readonly tables: TablesCatalog;
+  private readonly accessLog: AccessLogQueue;
   private readonly db: Database.Database;
   private readonly statements: Statements;
   private readonly writes: GroupCommitQueue;
@@ -64,6 +67,7 @@ export class SqliteIndex implements Index {
     this.writes = new GroupCommitQueue(db);
     this.identities = new IdentityTables(db, this.writes);
     this.tables = new TablesCatalog(db, this.writes);
+    this.accessLog = new AccessLogQueue(db, this.writes);
     this.settings = new BucketSettingsTables(this.statements, this.writes);
     this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
     this.versions = new VersionRules(this.statements);

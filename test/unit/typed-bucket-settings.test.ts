@@ -42,6 +42,10 @@ const SAMPLES: { [K in WritableBucketSettingKind]: BucketSettingValue<K> } = {
     journal: { tableId: 'journal-table', recordExpiration: { enabled: true, days: 7 } },
     inventory: { enabled: true, tableId: 'inventory-table', enabledAtMs: 1_700_000_000_000 },
   },
+  logging: {
+    targetBucket: 'log-target', targetPrefix: 'logs/', keyFormat: { kind: 'partitioned', dateSource: 'EventTime' },
+    targetGrants: [{ granteeType: 'CanonicalUser', grantee: 'abc', displayName: 'someone', permission: 'READ' }],
+  },
 };
 
 async function indexPath(): Promise<string> {
