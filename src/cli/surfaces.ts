@@ -10,6 +10,7 @@ import { createTablesSurface } from '../features/tables/surface.js';
 import { createS3Surface } from '../frontend/s3/surface.js';
 import type { ApiSurface } from '../frontend/surface.js';
 import type { MetadataRuntime } from '../features/metadata/setup.js';
+import type { AccessLogRuntime } from '../features/access-logs/setup.js';
 import type { AuditService } from '../services/audit/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { TemplateStore } from '../services/faults/experiments.js';
@@ -28,6 +29,7 @@ export interface SurfaceParts {
   log: (line: string) => void;
   dataDirectory: string;
   metadata: MetadataRuntime;
+  accessLogs: AccessLogRuntime;
   audit: AuditService;
   faults: FaultStore;
   faultWatcher: FaultWatcher;
@@ -52,6 +54,8 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     ...pendingPathSurfaces(),
     createTablesSurface(shared),
     ...pendingSignedSurfaces(),
-    createS3Surface({ ...shared, endpoints: metadata.s3Endpoints, protectedBuckets: metadata.protectedBuckets }),
+    createS3Surface({
+      ...shared, endpoints: [...metadata.s3Endpoints, ...parts.accessLogs.s3Endpoints], protectedBuckets: metadata.protectedBuckets, observer: parts.accessLogs.observer,
+    }),
   ];
 }
