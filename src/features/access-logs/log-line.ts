@@ -29,7 +29,9 @@ function safe(text: string): string {
 }
 
 const orDash = (value: string | number | undefined): string => (value === undefined || value === '' ? '-' : String(value));
-const quoted = (value: string | undefined): string => `"${value === undefined || value === '' ? '-' : safe(value)}"`;
+/** A quoted field keeps its spaces; quotes and control characters are percent-encoded. */
+const quoted = (value: string | undefined): string =>
+  `"${value === undefined || value === '' ? '-' : value.replace(/[\u0000-\u001f"\u007f]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}"`;
 
 /**
  * The request-URI without signature parameters. AWS writes the URI as received; Cairn leaves out
