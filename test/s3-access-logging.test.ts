@@ -174,6 +174,29 @@ describe('server access logging', () => {
   });
 });
 
+describe('server access logging of a bucket into itself', () => {
+  it('does not log its own deliveries', async () => {
+    const server = await startServer({ extraArgs: INTERVAL_ARGS });
+    const s3 = sdkClient(server);
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'self' }));
+      await s3.send(new PutBucketLoggingCommand({ Bucket: 'self', BucketLoggingStatus: { LoggingEnabled: { TargetBucket: 'self', TargetPrefix: 'own/' } } }));
+      const first = requestIdOf(await s3.send(new PutObjectCommand({ Bucket: 'self', Key: 'data', Body: 'x' })));
+      await waitForLines(s3, 'self', 'own/', [first]);
+      // Several more delivery intervals: the deliveries' own writes never become lines.
+      await sleep(QUEUED_AFTER_MS);
+      const second = requestIdOf(await s3.send(new PutObjectCommand({ Bucket: 'self', Key: 'data', Body: 'y' })));
+      const { lines } = await waitForLines(s3, 'self', 'own/', [second]);
+      const logWrites = [...lines.values()].flat().filter((fields) => fields[6] === 'REST.PUT.OBJECT' && fields[7]!.startsWith('own/'));
+      assert.deepEqual(logWrites, []);
+      assert.deepEqual([...lines.values()].flat().filter((fields) => fields[6] === 'REST.PUT.OBJECT').map((fields) => fields[5]).sort(), [first, second].sort());
+    } finally {
+      s3.destroy();
+      await server.dispose();
+    }
+  });
+});
+
 describe('server access logging across a kill -9', () => {
   it('delivers after the restart the lines queued before the crash', async () => {
     // A delivery interval far beyond the test: nothing is delivered before the kill.
