@@ -60,12 +60,15 @@ function requestIdOf(response: { $metadata: { requestId?: string } }): string {
 describe('server access logging', () => {
   let server: RunningServer;
   let s3: S3Client;
+  /** Another owner's client (made by the bad-input test). */
+  let other: S3Client | undefined;
   before(async () => {
     server = await startServer({ extraArgs: INTERVAL_ARGS });
     s3 = sdkClient(server);
     for (const Bucket of ['source', 'logs', 'partitioned']) await s3.send(new CreateBucketCommand({ Bucket }));
   });
   after(async () => {
+    other?.destroy();
     s3?.destroy();
     await server?.dispose();
   });
@@ -103,9 +106,8 @@ describe('server access logging', () => {
     assert.equal((await cairnAdmin(server, ['user', 'set-policy', 'other-owner', '-'], JSON.stringify({
       Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
     }))).code, 0);
-    const other = userClient(server, keys);
+    other = userClient(server, keys);
     await other.send(new CreateBucketCommand({ Bucket: 'others-logs' }));
-    other.destroy();
     const foreign = await rawRequest(server, {
       method: 'PUT', path: '/source', query: { logging: '' },
       body: '<BucketLoggingStatus><LoggingEnabled><TargetBucket>others-logs</TargetBucket><TargetPrefix>x/</TargetPrefix></LoggingEnabled></BucketLoggingStatus>',
@@ -171,6 +173,17 @@ describe('server access logging', () => {
     assert.doesNotMatch(presignedFields![8]!, /X-Amz-Signature/);
     const partitionedLogs = await waitForLines(s3, 'logs', 'p/', [requestIdOf(partitioned)]);
     assert.match(partitionedLogs.objects[0]!.key, /^p\/000000000000\/us-east-1\/partitioned\/\d{4}\/\d{2}\/\d{2}\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9A-F]{16}$/);
+  });
+
+  it('never delivers into a target bucket that was deleted and now belongs to another owner', async () => {
+    for (const Bucket of ['gone-source', 'gone-target']) await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutBucketLoggingCommand({ Bucket: 'gone-source', BucketLoggingStatus: { LoggingEnabled: { TargetBucket: 'gone-target', TargetPrefix: 'x/' } } }));
+    assert.equal((await rawRequest(server, { method: 'DELETE', path: '/gone-target' })).status, 204);
+    await other!.send(new CreateBucketCommand({ Bucket: 'gone-target' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'gone-source', Key: 'k', Body: 'x' }));
+    await sleep(QUEUED_AFTER_MS * 2);
+    assert.equal((await other!.send(new ListObjectsV2Command({ Bucket: 'gone-target' }))).KeyCount, 0);
+    assert.match(server.stdout() + server.stderr(), /lines dropped: their target bucket no longer exists or has another owner/);
   });
 });
 

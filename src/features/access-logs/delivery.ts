@@ -65,8 +65,13 @@ function bodiesOf(lines: QueuedAccessLogLine[]): Array<{ body: Buffer; lines: Qu
   return bodies;
 }
 
-/** Writes one log object; false when its target bucket is gone (its lines cannot be delivered). */
+/**
+ * Writes one log object; false when its target bucket is gone, or now belongs to someone other than
+ * the source bucket's owner (then its lines are not delivered: logs never go to another owner).
+ */
 async function deliverBody(layers: Layers, batch: Batch, body: Buffer): Promise<boolean> {
+  const target = await layers.index.getBucket(batch.destination.targetBucket);
+  if (target === undefined || target.ownerId !== batch.destination.ownerId) return false;
   const key = logObjectKey(batch.destination, Date.now(), batch.eventTimeMs);
   const md5Hex = createHash('md5').update(body).digest('hex');
   const outcome = await writeObject(layers, {
@@ -94,7 +99,7 @@ export async function deliverQueuedLines(layers: Layers, signal: AbortSignal, lo
         await layers.index.removeAccessLogLines(lines.map((line) => line.sequence));
       }
     }
-    if (targetGone > 0) log(`access log: ${targetGone} lines dropped: their target bucket no longer exists`);
+    if (targetGone > 0) log(`access log: ${targetGone} lines dropped: their target bucket no longer exists or has another owner`);
     if (unreadable.length > 0) {
       log(`access log: ${unreadable.length} queued lines dropped: their destination does not parse`);
       await layers.index.removeAccessLogLines(unreadable.map((line) => line.sequence));

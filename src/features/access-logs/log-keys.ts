@@ -15,30 +15,34 @@ export interface Destination {
   /** The key's start: the target prefix, and for partitioned keys the account, region and bucket folders. */
   keyPrefix: string;
   datedBy: DatedBy;
+  /** The source bucket's owner: delivery writes only into a target bucket that still has this owner. */
+  ownerId: string;
 }
 
-export function destinationOf(setting: BucketLoggingSetting, source: { accountId: string; region: string; bucket: string }): Destination {
+export function destinationOf(setting: BucketLoggingSetting, source: { accountId: string; region: string; bucket: string; ownerId: string }): Destination {
   const format = setting.keyFormat;
-  if (format === undefined || format.kind === 'simple') return { targetBucket: setting.targetBucket, keyPrefix: setting.targetPrefix, datedBy: 'none' };
+  const { ownerId } = source;
+  if (format === undefined || format.kind === 'simple') return { targetBucket: setting.targetBucket, keyPrefix: setting.targetPrefix, datedBy: 'none', ownerId };
   return {
-    targetBucket: setting.targetBucket,
+    targetBucket: setting.targetBucket, ownerId,
     keyPrefix: `${setting.targetPrefix}${source.accountId}/${source.region}/${source.bucket}/`,
     datedBy: format.dateSource === 'EventTime' ? 'event' : 'delivery',
   };
 }
 
 export function encodeDestination(destination: Destination): string {
-  return JSON.stringify([destination.targetBucket, destination.keyPrefix, destination.datedBy]);
+  return JSON.stringify([destination.targetBucket, destination.keyPrefix, destination.datedBy, destination.ownerId]);
 }
 
 /** Undefined for a queued destination this code cannot read (then its lines cannot be delivered). */
 export function decodeDestination(text: string): Destination | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    if (!Array.isArray(value) || value.length !== 3) return undefined;
-    const [targetBucket, keyPrefix, datedBy] = value as unknown[];
-    if (typeof targetBucket !== 'string' || typeof keyPrefix !== 'string' || (datedBy !== 'none' && datedBy !== 'event' && datedBy !== 'delivery')) return undefined;
-    return { targetBucket, keyPrefix, datedBy };
+    if (!Array.isArray(value) || value.length !== 4) return undefined;
+    const [targetBucket, keyPrefix, datedBy, ownerId] = value as unknown[];
+    if (typeof targetBucket !== 'string' || typeof keyPrefix !== 'string' || typeof ownerId !== 'string') return undefined;
+    if (datedBy !== 'none' && datedBy !== 'event' && datedBy !== 'delivery') return undefined;
+    return { targetBucket, keyPrefix, datedBy, ownerId };
   } catch {
     return undefined;
   }

@@ -47,7 +47,7 @@ export class AccessLogRecorder implements S3RequestObserver {
     const source = await this.index.getBucket(bucket);
     if (source === undefined) return;
     const line = formatLogLine(record, { bucketOwnerId: source.ownerId, accountId: this.settings.accountId });
-    const destination = destinationOf(setting, { accountId: this.settings.accountId, region: this.settings.region, bucket });
+    const destination = destinationOf(setting, { accountId: this.settings.accountId, region: this.settings.region, bucket, ownerId: source.ownerId });
     if (this.pending.length >= PENDING_LINES_MAX) {
       this.droppedLines += 1;
       return;
