@@ -5,6 +5,7 @@ import {
   CreateBucketCommand, GetBucketLoggingCommand, GetObjectCommand, ListObjectsV2Command, PutBucketLoggingCommand, PutObjectCommand, S3Client,
   type BucketLoggingStatus,
 } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -139,11 +140,18 @@ describe('server access logging', () => {
     const presigned = await fetch(url);
     assert.equal(await presigned.text(), 'hello world');
     const partitioned = await s3.send(new PutObjectCommand({ Bucket: 'partitioned', Key: 'k', Body: 'x' }));
+    const post = await createPresignedPost(s3, { Bucket: 'source', Key: 'posted.txt' });
+    const form = new FormData();
+    for (const [name, value] of Object.entries(post.fields)) form.append(name, value);
+    form.append('file', new Blob(['posted']), 'posted.txt');
+    const posted = await fetch(post.url, { method: 'POST', body: form });
+    assert.equal(posted.status, 204);
     const ids = {
       put: requestIdOf(put), get: requestIdOf(get), missing: (missing as { $metadata: { requestId?: string } }).$metadata.requestId!,
       anonymous: String(anonymous.headers['x-amz-request-id']), presigned: presigned.headers.get('x-amz-request-id')!,
     };
-    const { lines, objects } = await waitForLines(s3, 'logs', 'access/', Object.values(ids));
+    const postId = posted.headers.get('x-amz-request-id')!;
+    const { lines, objects } = await waitForLines(s3, 'logs', 'access/', [...Object.values(ids), postId]);
     for (const object of objects) {
       assert.match(object.key, /^access\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9A-F]{16}$/);
       assert.ok(!object.text.includes(TEST_SECRET_KEY), 'the secret key is never logged');
@@ -171,6 +179,8 @@ describe('server access logging', () => {
     assert.deepEqual([presignedFields![6], presignedFields![9], presignedFields![11], presignedFields![19], presignedFields![21]], ['REST.GET.OBJECT', '200', '11', 'SigV4', 'QueryString']);
     assert.match(presignedFields![8]!, /X-Amz-Credential=/);
     assert.doesNotMatch(presignedFields![8]!, /X-Amz-Signature/);
+    const postFields = lines.get(postId)![0]!;
+    assert.deepEqual([postFields[4], postFields[6], postFields[7], postFields[8], postFields[9]], [putFields![4], 'REST.POST.OBJECT', 'posted.txt', '"POST /source HTTP/1.1"', '204']);
     const partitionedLogs = await waitForLines(s3, 'logs', 'p/', [requestIdOf(partitioned)]);
     assert.match(partitionedLogs.objects[0]!.key, /^p\/000000000000\/us-east-1\/partitioned\/\d{4}\/\d{2}\/\d{2}\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9A-F]{16}$/);
   });

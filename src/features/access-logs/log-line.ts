@@ -66,7 +66,10 @@ function signatureOf(record: S3RequestRecord): [string, string] {
   if (record.principal === undefined || record.principal.kind === 'anonymous') return ['-', '-'];
   const authorization = record.req.headers.authorization;
   if (authorization !== undefined) return [authorization.startsWith('AWS4-') ? 'SigV4' : 'SigV2', 'AuthHeader'];
-  return [record.query.has('X-Amz-Algorithm') ? 'SigV4' : 'SigV2', 'QueryString'];
+  if (record.query.has('X-Amz-Algorithm')) return ['SigV4', 'QueryString'];
+  if (record.query.has('Signature')) return ['SigV2', 'QueryString'];
+  // A browser form (POST Object) is signed in its fields: neither of S3's authentication types.
+  return ['-', '-'];
 }
 
 function header(record: S3RequestRecord, name: string): string | undefined {

@@ -96,7 +96,10 @@ export function createS3Surface(options: S3SurfaceOptions): ApiSurface {
     }
     await applyCorsHeaders(req, res, bucketLookup);
     if (isPostObject(req.method ?? 'GET', target)) {
-      await postObject({ requestId, req, res, bucket: target.bucket!, virtualHostBucket, layers, config, root, identities, log, bucketLookup: bucketLookup! });
+      await postObject({
+        requestId, req, res, bucket: target.bucket!, virtualHostBucket, layers, config, root, identities, log, bucketLookup: bucketLookup!,
+        onAuthenticated: record === undefined ? undefined : (principal, key) => Object.assign(record, { principal, key }),
+      });
       return;
     }
     const { auth, principal } = await identify(req, rawUrl, virtualHostBucket, root, identities, { expectedRegion: config.region });
