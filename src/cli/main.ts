@@ -18,6 +18,7 @@ import { DEFAULT_LIFECYCLE_DAY_SECONDS, defaultLifecycleIntervalMs, LIFECYCLE_IN
 import { SCRUB_RATE_MB_PER_SECOND_DEFAULT } from '../services/audit/service.js';
 import { DEFAULT_COMPACTION_GRACE_MS, DEFAULT_COMPACTION_INTERVAL_SECONDS, DEFAULT_COMPACTION_RATE_MB_PER_SECOND } from '../services/compaction/service.js';
 import { VOLUME_SIZE_BYTES_MAX } from '../storage/index.js';
+import { ACCESS_LOG_INTERVAL_MS_MIN, DEFAULT_DELIVERY_INTERVAL_MS } from '../features/access-logs/delivery.js';
 import { EPHEMERAL_HELP } from './embed/ephemeral-command.js';
 
 /** More processes than this on one machine only contend for the index's write lock. */
@@ -60,6 +61,8 @@ function serverHelp(): string {
       --volume-size MiB: volume files roll over at this size (default ${VOLUME_SIZE_BYTES_MAX / MIB}, at least ${VOLUME_SIZE_MIB_MIN}).
       --lifecycle-interval SECONDS: time between lifecycle passes (default: a 24th of the day, 0.25 s to 1 h).
           Env CAIRN_LIFECYCLE_INTERVAL_SECONDS.
+      --access-log-interval-seconds SECONDS: time between deliveries of server access logs to their target
+          buckets (default ${DEFAULT_DELIVERY_INTERVAL_MS / 1000}, at least ${ACCESS_LOG_INTERVAL_MS_MIN / 1000}). Env CAIRN_ACCESS_LOG_INTERVAL_SECONDS.
       --account-id ID: the 12-digit account every user belongs to (default ${DEFAULT_ACCOUNT_ID}); policies
           name users as arn:aws:iam::ID:user/NAME.
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
@@ -126,6 +129,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       'compaction-rate': { type: 'string', default: String(DEFAULT_COMPACTION_RATE_MB_PER_SECOND) },
       'compaction-grace': { type: 'string', default: String(DEFAULT_COMPACTION_GRACE_MS / 1000) },
       'volume-size': { type: 'string', default: String(VOLUME_SIZE_BYTES_MAX / MIB) },
+      'access-log-interval-seconds': { type: 'string', default: process.env['CAIRN_ACCESS_LOG_INTERVAL_SECONDS'] ?? String(DEFAULT_DELIVERY_INTERVAL_MS / 1000) },
     },
     strict: true,
     allowPositionals: true,
@@ -145,11 +149,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     throw new Error(`--abandoned-upload-age ${values['abandoned-upload-age']}: expected a positive number of seconds`);
   }
   const lifecycle = parseLifecycleSettings(values);
-  const locations = resolveStorageLocations({
-    dataDirectory: values.data,
-    drives: [...positionals, ...values.drive],
-    indexDirectory: values.index,
-  });
+  const locations = resolveStorageLocations({ dataDirectory: values.data, drives: [...positionals, ...values.drive], indexDirectory: values.index });
   await runServer({
     ...listen,
     ...locations,
@@ -160,6 +160,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     abandonedUploadAgeMs: abandonedUploadAgeSeconds * 1000,
     workers,
     ...lifecycle,
+    accessLogIntervalMs: parseAccessLogIntervalMs(values['access-log-interval-seconds']),
     scrubRateMbPerSecond,
     compaction,
     volumeSizeBytesMax,
@@ -227,6 +228,15 @@ function parseLifecycleSettings(values: {
     throw new Error(`--lifecycle-interval ${intervalText}: expected at least ${LIFECYCLE_INTERVAL_MS_MIN / 1000} seconds`);
   }
   return { lifecycleDayMs, lifecycleIntervalMs };
+}
+
+/** --access-log-interval-seconds: time between deliveries of server access logs. */
+function parseAccessLogIntervalMs(text: string): number {
+  const intervalMs = Number(text) * 1000;
+  if (!Number.isFinite(intervalMs) || intervalMs < ACCESS_LOG_INTERVAL_MS_MIN) {
+    throw new Error(`--access-log-interval-seconds ${text}: expected at least ${ACCESS_LOG_INTERVAL_MS_MIN / 1000} seconds`);
+  }
+  return intervalMs;
 }
 
 /** --volume-size, in MiB: the size at which volume files roll over. */

@@ -29,6 +29,7 @@ import { startCompactionService, type CompactionServiceSettings } from '../servi
 import { CompactionFiles } from '../services/compaction/status.js';
 import { clearMetadataScratch, startMetadata } from '../features/metadata/setup.js';
 import { fisFilesOf, startFisRunner } from '../features/fis/runner.js';
+import { startAccessLogs } from '../features/access-logs/setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 import type { Listener } from './listen-address.js';
 import { composeSurfaces } from './surfaces.js';
@@ -66,6 +67,8 @@ export interface ServerSettings extends StorageLocations {
   lifecycleIntervalMs: number;
   /** How long every restore of an archived object takes (--restore-delay-seconds); undefined: per class and tier. */
   restoreDelayMs?: number;
+  /** Time between deliveries of queued server access log lines as log objects. */
+  accessLogIntervalMs: number;
   /** Byte-rate cap of the background durability scrub, MB/s; 0 disables it. */
   scrubRateMbPerSecond: number;
   /** Compaction: time between passes (0: only when asked), copy rate cap (0: none), grace period. */
@@ -169,6 +172,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const metadata = await startMetadata({ index, storage }, {
     dataDirectory, region: settings.region, ownerId, runsBackgroundWork: runsBackgroundWork(), lifecycleDayMs: settings.lifecycleDayMs, log,
   });
+  const accessLogs = startAccessLogs({ index, storage }, { ...settings, deliveryIntervalMs: settings.accessLogIntervalMs, runsBackgroundWork: runsBackgroundWork(), log });
   const audit = await startAuditService({ index, storage }, { dataDirectory, scrubRateMbPerSecond: settings.scrubRateMbPerSecond, runsBackgroundWork: runsBackgroundWork(), log });
   // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
   const faults = FaultStore.forDataDirectory(dataDirectory);
@@ -181,7 +185,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   };
   const root: RootIdentity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' };
   const surfaces = composeSurfaces({
-    layers, config, root, identities, log, dataDirectory, metadata, audit, faults, faultWatcher, websiteDomains: settings.websiteDomains,
+    layers, config, root, identities, log, dataDirectory, metadata, accessLogs, audit, faults, faultWatcher, websiteDomains: settings.websiteDomains,
     frontendMetrics: () => renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot()),
   });
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls });
@@ -203,6 +207,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
       await background.stop();
       await audit.stop();
       await metadata.stop();
+      await accessLogs.stop();
       faultWatcher.stop();
       await storage.close();
       await index.close();

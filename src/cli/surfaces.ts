@@ -15,6 +15,7 @@ import { createWebsiteSurface } from '../features/website/surface.js';
 import { createS3Surface } from '../frontend/s3/surface.js';
 import type { ApiSurface } from '../frontend/surface.js';
 import type { MetadataRuntime } from '../features/metadata/setup.js';
+import type { AccessLogRuntime } from '../features/access-logs/setup.js';
 import type { AuditService } from '../services/audit/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { TemplateStore } from '../services/faults/experiments.js';
@@ -33,6 +34,7 @@ export interface SurfaceParts {
   log: (line: string) => void;
   dataDirectory: string;
   metadata: MetadataRuntime;
+  accessLogs: AccessLogRuntime;
   audit: AuditService;
   faults: FaultStore;
   faultWatcher: FaultWatcher;
@@ -62,6 +64,9 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     createTablesSurface(shared),
     ...pendingSignedSurfaces(),
     createFisSurface({ config, root, identities, store: FisStore.forDataDirectory(dataDirectory), driveCount: layers.storage.driveStores.length }),
-    createS3Surface({ ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS], protectedBuckets: metadata.protectedBuckets }),
+    createS3Surface({
+      ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS, ...parts.accessLogs.s3Endpoints], protectedBuckets: metadata.protectedBuckets,
+      observer: parts.accessLogs.observer,
+    }),
   ];
 }

@@ -9,6 +9,7 @@ import {
   parsePublicAccessBlockSetting,
 } from './settings/access.js';
 import { parseLifecycleSetting } from './settings/lifecycle.js';
+import { parseLoggingSetting } from './settings/logging.js';
 import { parseMetadataSetting } from './settings/metadata.js';
 import { parseObjectLockSetting, type ObjectLockConfiguration } from './settings/object-lock.js';
 import { SettingShapeError } from './settings/shape.js';
@@ -19,6 +20,7 @@ export type { StoredOwnershipControls, StoredPublicAccessBlock } from './setting
 export type { StoredMetadataConfiguration } from './settings/metadata.js';
 export type { LifecycleConfiguration } from './settings/lifecycle.js';
 export type { WebsiteConfiguration, WebsiteRedirect, WebsiteRoutingRule } from './settings/website.js';
+export type { BucketLoggingSetting, LoggingGrant, LoggingKeyFormat } from './settings/logging.js';
 
 /**
  * Each kind under the name the settings table keeps it by (unchanged on disk), mapped to the parse
@@ -32,6 +34,7 @@ const BUCKET_SETTING_KINDS = {
   'ownership-controls': parseOwnershipControlsSetting,
   metadata: parseMetadataSetting,
   website: parseWebsiteSetting,
+  logging: parseLoggingSetting,
 } as const satisfies Record<string, (value: unknown) => unknown>;
 
 export type BucketSettingKind = keyof typeof BUCKET_SETTING_KINDS;

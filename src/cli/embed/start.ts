@@ -16,6 +16,7 @@ import {
 } from '../server-command.js';
 import { startCairnProcess } from './child.js';
 import { assertBucketNames, createBuckets, resetBuckets } from './reset.js';
+import { DEFAULT_DELIVERY_INTERVAL_MS } from '../../features/access-logs/delivery.js';
 
 export interface CairnCredentials {
   accessKeyId: string;
@@ -90,6 +91,7 @@ function testSettings(dataDirectory: string, options: StartCairnOptions): Server
     accountId: DEFAULT_ACCOUNT_ID,
     abandonedUploadAgeMs: DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS * 1000,
     workers: 1,
+    accessLogIntervalMs: DEFAULT_DELIVERY_INTERVAL_MS,
     lifecycleDayMs,
     lifecycleIntervalMs: defaultLifecycleIntervalMs(lifecycleDayMs),
     // A test's data lives seconds: the durability scrub and timed compaction would only cost CPU.

@@ -25,7 +25,6 @@ function answerNotFound(code: S3ErrorCode, message?: string): Operation {
 
 /** GET ?<sub-resource> on a bucket, for configuration that cannot have been set. */
 export const UNCONFIGURED_BUCKET_READS: Record<string, Operation> = {
-  logging: answerDocument('BucketLoggingStatus', () => []),
   notification: answerDocument('NotificationConfiguration', () => []),
   requestPayment: answerDocument('RequestPaymentConfiguration', () => [node('Payer', 'BucketOwner')]),
   accelerate: answerDocument('AccelerateConfiguration', () => []),

@@ -106,7 +106,7 @@ export const S3_ENDPOINTS: readonly S3Endpoint[] = [
 
 /** The GET ?<sub-resource> reads of configuration Cairn cannot set yet, and the action each needs. */
 const UNCONFIGURED_READ_ACTIONS: Record<string, string> = {
-  logging: 'GetBucketLogging', notification: 'GetBucketNotification', requestPayment: 'GetBucketRequestPayment',
+  notification: 'GetBucketNotification', requestPayment: 'GetBucketRequestPayment',
   accelerate: 'GetAccelerateConfiguration', lifecycle: 'GetLifecycleConfiguration', encryption: 'GetEncryptionConfiguration',
   replication: 'GetReplicationConfiguration',
 };

@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { SCHEMA_SQL } from './schema.js';
 import { RESTORES_SCHEMA_SQL } from './restores.js';
 import { TABLES_SCHEMA_SQL } from './tables.js';
+import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
 
 /** The SQL that brings version N-1 up to N, by N (from 2). */
 const MIGRATIONS: ReadonlyMap<number, string> = new Map([
@@ -13,6 +14,8 @@ const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [2, TABLES_SCHEMA_SQL],
   // 3: restores of archived versions (GLACIER, DEEP_ARCHIVE).
   [3, RESTORES_SCHEMA_SQL],
+  // 4: server access logging's queue of lines to deliver.
+  [4, ACCESS_LOG_SCHEMA_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());
