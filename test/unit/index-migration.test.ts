@@ -54,7 +54,7 @@ describe('index schema migrations', () => {
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '3');
+    assert.equal(storedVersion(file), '4');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {
