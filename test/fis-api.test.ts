@@ -175,7 +175,8 @@ describe('the FIS API on a 4-drive server', () => {
   it('stops an experiment when its stop condition holds', async () => {
     const { experimentTemplate } = await fis.send(new CreateExperimentTemplateCommand(template({
       failTwo: { actionId: 'cairn:drive:fail', parameters: { duration: 'PT60S' }, targets: { Drives: 'TwoDrives' } },
-    }, { stopConditions: [{ source: 'cairn:metric', value: 'drives_offline>1' }] })));
+      // The alarm-ARN form of the condition (the aws CLI's model wants a value of 20 characters or more).
+    }, { stopConditions: [{ source: 'cairn:metric', value: `arn:aws:cairn:${TEST_REGION}:${ACCOUNT}:alarm/drives_offline>1` }] })));
     const started = (await fis.send(new StartExperimentCommand({ clientToken: 'run-condition', experimentTemplateId: experimentTemplate!.id }))).experiment!;
     const stopped = await waitForStatus(fis, started.id!, ['stopped', 'completed', 'failed']);
     assert.equal(stopped.state!.status, 'stopped');

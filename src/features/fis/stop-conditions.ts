@@ -49,7 +49,7 @@ export function heldCondition(conditions: StopCondition[], readMetric: (metric: 
     if (condition.source !== METRIC_STOP_SOURCE || condition.value === undefined) continue;
     const { metric, orEqual, threshold } = parseMetricCondition(condition.value);
     const now = readMetric(metric);
-    if (orEqual ? now >= threshold : now > threshold) return `Stop condition ${condition.value} held (${metric} was ${now}).`;
+    if (orEqual ? now >= threshold : now > threshold) return `Stop condition ${metric}${orEqual ? '>=' : '>'}${threshold} held (${metric} was ${now}).`;
   }
   return undefined;
 }
