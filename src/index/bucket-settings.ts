@@ -8,13 +8,15 @@ import {
   parsePolicySetting,
   parsePublicAccessBlockSetting,
 } from './settings/access.js';
+import { parseAclSetting } from './settings/acl.js';
 import { parseLifecycleSetting } from './settings/lifecycle.js';
 import { parseMetadataSetting } from './settings/metadata.js';
 import { parseObjectLockSetting, type ObjectLockConfiguration } from './settings/object-lock.js';
 import { SettingShapeError } from './settings/shape.js';
 
 export type { ObjectLockConfiguration } from './settings/object-lock.js';
-export type { StoredOwnershipControls, StoredPublicAccessBlock } from './settings/access.js';
+export type { ObjectOwnership, StoredOwnershipControls, StoredPublicAccessBlock } from './settings/access.js';
+export { OBJECT_OWNERSHIP_VALUES } from './settings/access.js';
 export type { StoredMetadataConfiguration } from './settings/metadata.js';
 export type { LifecycleConfiguration } from './settings/lifecycle.js';
 
@@ -29,6 +31,7 @@ const BUCKET_SETTING_KINDS = {
   'public-access-block': parsePublicAccessBlockSetting,
   'ownership-controls': parseOwnershipControlsSetting,
   metadata: parseMetadataSetting,
+  acl: parseAclSetting,
 } as const satisfies Record<string, (value: unknown) => unknown>;
 
 export type BucketSettingKind = keyof typeof BUCKET_SETTING_KINDS;

@@ -9,6 +9,7 @@ import { GroupCommitQueue } from './group-commit.js';
 import { listObjectsPage } from './listing.js';
 import {
   bucketFromRow,
+  aclToJson,
   tagsToJson,
   type BucketRow,
 } from './sqlite/schema.js';
@@ -26,7 +27,7 @@ import type {
   InventoryScanPage, JournalRow, LegalHoldStatus, ListObjectsPage, ListObjectsQuery, ListUploadsPage, ListUploadsQuery,
   ListVersionsPage, ListVersionsQuery, MetadataFilesCommit, MetadataSnapshot, MetadataSnapshotRequest, ObjectLockChangeOutcome,
   ObjectLockConfiguration, ObjectRecord, ObjectRetention, ObjectSummary, PlacementChange, PutObjectOutcome, ScanVersionsQuery,
-  ScannedVersion, SetObjectLockConfigurationOutcome, SetVersioningOutcome, StoredPart, StoredPlacement, Tag, UploadRecord,
+  ScannedVersion, SetObjectLockConfigurationOutcome, SetUserEmailOutcome, SetVersioningOutcome, StoredAcl, StoredPart, StoredPlacement, Tag, UploadRecord,
   TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
 } from './types.js';
 import { listVersionsPage } from './version-listing.js';
@@ -291,20 +292,23 @@ export class SqliteIndex implements Index {
   }
 
   async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin, versionId?: string): Promise<ObjectRecord | undefined> {
+    const json = tagsToJson(tags);
+    return this.updateVersion(bucket, key, versionId, (statements, dataId) => (dataId === undefined
+      ? statements.setObjectTags.run(json, bucket, key) : statements.setVersionTags.run(json, bucket, key, dataId)).changes, origin);
+  }
+
+  async setObjectAcl(bucket: string, key: string, acl: StoredAcl, versionId?: string): Promise<ObjectRecord | undefined> {
+    const json = aclToJson(acl);
+    return this.updateVersion(bucket, key, versionId, (statements, dataId) => (dataId === undefined
+      ? statements.setObjectAcl.run(json, bucket, key) : statements.setVersionAcl.run(json, bucket, key, dataId)).changes, null);
+  }
+
+  /** Updates one version's metadata in place, journaled as UPDATE_METADATA unless `origin` is null. */
+  private updateVersion(bucket: string, key: string, versionId: string | undefined,
+    update: (statements: Statements, dataId: string | undefined) => number, origin: ChangeOrigin | undefined | null): Promise<ObjectRecord | undefined> {
     return this.writes.submit(() => {
-      const current = this.readObject(bucket, key);
-      let updated: ObjectRecord | undefined;
-      if (versionId === undefined || current?.versionId === versionId) {
-        if (this.statements.setObjectTags.run(tagsToJson(tags), bucket, key).changes === 0) return undefined;
-        updated = this.readObject(bucket, key);
-      } else {
-        // A noncurrent version keeps its own tag set; a delete marker has none to set.
-        const version = this.versions.getVersion(bucket, key, versionId, current);
-        if (version === undefined || version.isDeleteMarker === true) return undefined;
-        this.statements.setVersionTags.run(tagsToJson(tags), bucket, key, version.dataId);
-        updated = this.versions.getVersionByDataId(bucket, key, version.dataId);
-      }
-      if (updated !== undefined) this.journal.versionWritten(updated, 'UPDATE_METADATA', origin);
+      const updated = this.versions.updateInPlace(bucket, key, versionId, (dataId) => update(this.statements, dataId));
+      if (updated !== undefined && origin !== null) this.journal.versionWritten(updated, 'UPDATE_METADATA', origin);
       return updated;
     });
   }
@@ -345,6 +349,8 @@ export class SqliteIndex implements Index {
   async listUsers(): Promise<UserRecord[]> { return this.identities.listUsers(); }
   async deleteUser(name: string): Promise<DeleteUserOutcome> { return this.identities.deleteUser(name); }
   async setUserPolicy(name: string, policy: string | undefined): Promise<boolean> { return this.identities.setUserPolicy(name, policy); }
+  async getUserByEmail(email: string): Promise<UserRecord | undefined> { return this.identities.getUserByEmail(email); }
+  async setUserEmail(name: string, email: string | undefined): Promise<SetUserEmailOutcome> { return this.identities.setUserEmail(name, email); }
   async createAccessKey(key: AccessKeyRecord, keysPerUserMax: number): Promise<CreateAccessKeyOutcome> {
     return this.identities.createAccessKey(key, keysPerUserMax);
   }
@@ -354,9 +360,7 @@ export class SqliteIndex implements Index {
   async listAccessKeys(userName: string): Promise<AccessKeyRecord[]> { return this.identities.listAccessKeys(userName); }
   async setAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<boolean> { return this.identities.setAccessKeyStatus(accessKeyId, status); }
   async deleteAccessKey(accessKeyId: string): Promise<boolean> { return this.identities.deleteAccessKey(accessKeyId); }
-  async readJournal(limit: number): Promise<JournalRow[]> {
-    return this.journal.oldest(limit);
-  }
+  async readJournal(limit: number): Promise<JournalRow[]> { return this.journal.oldest(limit); }
 
   async readMetadataSnapshot(request: MetadataSnapshotRequest): Promise<MetadataSnapshot> {
     return this.readMetadataSnapshotInOneRead(request);

@@ -37,6 +37,7 @@ const SAMPLES: { [K in WritableBucketSettingKind]: BucketSettingValue<K> } = {
   policy: '{"Version":"2012-10-17","Statement":[]}',
   'public-access-block': { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: false },
   'ownership-controls': { ObjectOwnership: 'BucketOwnerEnforced' },
+  acl: { ownerId: 'a'.repeat(64), grants: [{ grantee: { type: 'Group', uri: 'http://acs.amazonaws.com/groups/global/AllUsers' }, permission: 'READ' }] },
   metadata: {
     apiVersion: 'V2', createdAtMs: 1_700_000_000_000,
     journal: { tableId: 'journal-table', recordExpiration: { enabled: true, days: 7 } },
@@ -69,7 +70,7 @@ async function roundTripEveryKind(index: Index): Promise<void> {
 
 describe('typed bucket settings', () => {
   it('the registry names every kind the settings table holds', () => {
-    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['lifecycle', 'metadata', 'object-lock', 'ownership-controls', 'policy', 'public-access-block']);
+    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['acl', 'lifecycle', 'metadata', 'object-lock', 'ownership-controls', 'policy', 'public-access-block']);
   });
 
   it('every kind round-trips through the typed accessors of the SQLite engine', async () => {

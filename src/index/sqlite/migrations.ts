@@ -3,13 +3,15 @@
 // transaction with the version's record in `meta`. A new index runs every migration in turn; an
 // index newer than this Cairn is refused (its tables may mean things this code does not know).
 import type Database from 'better-sqlite3';
-import { SCHEMA_SQL } from './schema.js';
+import { ACL_SCHEMA_SQL, SCHEMA_SQL } from './schema.js';
 import { TABLES_SCHEMA_SQL } from './tables.js';
 
 /** The SQL that brings version N-1 up to N, by N (from 2). */
 const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   // 2: the S3 Tables catalog (table buckets, namespaces, tables).
   [2, TABLES_SCHEMA_SQL],
+  // 3: ACLs (each version's and each upload's, NULL: the bucket owner's FULL_CONTROL only) and users' optional email.
+  [3, ACL_SCHEMA_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());
