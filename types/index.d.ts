@@ -28,6 +28,11 @@ export interface StartCairnOptions {
    * test doubles that cannot sign. Signed requests are still checked; other buckets stay private.
    */
   publicBuckets?: boolean;
+  /**
+   * What new buckets start with: 'current' (default) is AWS's since April 2023 (BucketOwnerEnforced,
+   * all of Block Public Access on); 'legacy' the one before (ObjectWriter, no Block Public Access).
+   */
+  newBucketDefaults?: 'current' | 'legacy';
 }
 
 export interface RunningCairn {

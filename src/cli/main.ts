@@ -1,4 +1,5 @@
 // The `cairn` command line.
+import { parseNewBucketDefaults } from '../services/access-defaults.js';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -57,6 +58,9 @@ function serverHelp(): string {
       --volume-size MiB: volume files roll over at this size (default ${VOLUME_SIZE_BYTES_MAX / MIB}, at least ${VOLUME_SIZE_MIB_MIN}).
       --lifecycle-interval SECONDS: time between lifecycle passes (default: a 24th of the day, 0.25 s to 1 h).
           Env CAIRN_LIFECYCLE_INTERVAL_SECONDS.
+      --new-bucket-defaults current|legacy: what new buckets start with: current (default) is AWS's since
+          April 2023 (Object Ownership BucketOwnerEnforced, all of Block Public Access on); legacy is
+          the one before (ObjectWriter, ACLs enabled, no Block Public Access), as older tools assume.
       --account-id ID: the 12-digit account every user belongs to (default ${DEFAULT_ACCOUNT_ID}); policies
           name users as arn:aws:iam::ID:user/NAME.
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
@@ -111,7 +115,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       index: { type: 'string' },
       region: { type: 'string', default: DEFAULT_REGION },
       domain: { type: 'string', multiple: true, default: ['localhost'] },
-      'account-id': { type: 'string', default: DEFAULT_ACCOUNT_ID },
+      'account-id': { type: 'string', default: DEFAULT_ACCOUNT_ID }, 'new-bucket-defaults': { type: 'string', default: 'current' },
       'abandoned-upload-age': { type: 'string', default: String(DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS) },
       workers: { type: 'string', default: String(availableParallelism()) },
       'lifecycle-day-seconds': { type: 'string', default: process.env['CAIRN_LIFECYCLE_DAY_SECONDS'] ?? String(DEFAULT_LIFECYCLE_DAY_SECONDS) },
@@ -155,6 +159,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     region: values.region,
     virtualHostDomains: values.domain.map((domain) => domain.toLowerCase()),
     accountId: values['account-id'],
+    newBucketDefaults: parseNewBucketDefaults(values['new-bucket-defaults']),
     abandonedUploadAgeMs: abandonedUploadAgeSeconds * 1000,
     workers,
     ...lifecycle,

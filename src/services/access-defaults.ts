@@ -24,6 +24,12 @@ export const OWNERSHIP_WITHOUT_CONTROLS: ObjectOwnership = 'ObjectWriter';
 export type NewBucketDefaults = 'current' | 'legacy';
 export const NEW_BUCKET_DEFAULTS_VALUES: readonly NewBucketDefaults[] = ['current', 'legacy'];
 
+/** The `--new-bucket-defaults` option's value; an Error naming the option otherwise. */
+export function parseNewBucketDefaults(text: string): NewBucketDefaults {
+  if (!(NEW_BUCKET_DEFAULTS_VALUES as readonly string[]).includes(text)) throw new Error(`--new-bucket-defaults ${text}: expected current or legacy`);
+  return text as NewBucketDefaults;
+}
+
 /** A bucket's settings when it never had a public access block (AWS's default since April 2023: all on). */
 export const DEFAULT_PUBLIC_ACCESS_BLOCK: PublicAccessBlock = {
   BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true,

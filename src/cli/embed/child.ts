@@ -22,6 +22,7 @@ function commandLine(options: StartCairnOptions): string[] {
   if (options.region !== undefined) args.push('--region', options.region);
   for (const bucket of options.buckets ?? []) args.push('--bucket', bucket);
   if (options.publicBuckets === true) args.push('--public-buckets');
+  if (options.newBucketDefaults !== undefined) args.push('--new-bucket-defaults', options.newBucketDefaults);
   if (options.lifecycleDaySeconds !== undefined) args.push('--lifecycle-day-seconds', String(options.lifecycleDaySeconds));
   return args;
 }

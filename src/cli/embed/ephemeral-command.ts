@@ -4,6 +4,7 @@
 // — answers a line "reset" on stdin with {"reset":"done"} (or {"reset":"failed","message":"…"})
 // once every bucket is emptied, and on SIGTERM/SIGINT (or the end of a piped stdin) stops and
 // removes its data directory.
+import { parseNewBucketDefaults } from '../../services/access-defaults.js';
 import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -15,6 +16,7 @@ const EPHEMERAL_ADDRESS = '127.0.0.1:0';
 export const RESET_COMMAND = 'reset';
 
 export const EPHEMERAL_HELP = `  server --ephemeral [--address HOST:PORT] [--region REGION] [--bucket NAME]... [--public-buckets] [--lifecycle-day-seconds N]
+      [--new-bucket-defaults current|legacy]
       A server for tests: a free port (default --address ${EPHEMERAL_ADDRESS}), a temporary data directory removed
       when it stops, generated root credentials (or CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY), the --bucket buckets
       made at start. Prints one JSON line when ready: {"endpoint","region","credentials":{"accessKeyId",
@@ -22,6 +24,7 @@ export const EPHEMERAL_HELP = `  server --ephemeral [--address HOST:PORT] [--reg
       --bucket ones made again) and is answered {"reset":"done"}. Stops on SIGTERM/SIGINT, or when a piped stdin ends.
       --public-buckets (off by default): the --bucket buckets accept requests without credentials (an open public
       access block and a public bucket policy), for clients that cannot sign.
+      --new-bucket-defaults legacy: buckets start as before April 2023 (ObjectWriter, no Block Public Access).
 `;
 
 function writeLine(value: unknown): void {
@@ -57,6 +60,7 @@ export async function ephemeralCommand(args: string[]): Promise<number | undefin
       bucket: { type: 'string', multiple: true, default: [] },
       'lifecycle-day-seconds': { type: 'string' },
       'public-buckets': { type: 'boolean', default: false },
+      'new-bucket-defaults': { type: 'string', default: 'current' },
     },
     strict: true,
     allowPositionals: false,
@@ -69,7 +73,7 @@ export async function ephemeralCommand(args: string[]): Promise<number | undefin
   const accessKeyId = process.env['CAIRN_ACCESS_KEY'];
   const secretAccessKey = process.env['CAIRN_SECRET_KEY'];
   const server = await startCairn({
-    host: listener.host, port: listener.port, region: values.region, buckets: values.bucket, lifecycleDaySeconds: daySeconds, publicBuckets: values['public-buckets'],
+    host: listener.host, port: listener.port, region: values.region, buckets: values.bucket, lifecycleDaySeconds: daySeconds, publicBuckets: values['public-buckets'], newBucketDefaults: parseNewBucketDefaults(values['new-bucket-defaults']),
     credentials: accessKeyId !== undefined && secretAccessKey !== undefined && accessKeyId !== '' && secretAccessKey !== '' ? { accessKeyId, secretAccessKey } : undefined,
   });
   let stopping = false;

@@ -43,6 +43,11 @@ export interface StartCairnOptions {
    * test doubles that cannot sign. Signed requests are still checked; other buckets stay private.
    */
   publicBuckets?: boolean;
+  /**
+   * What new buckets start with: 'current' (default) is AWS's since April 2023 (BucketOwnerEnforced,
+   * all of Block Public Access on); 'legacy' the one before (ObjectWriter, no Block Public Access).
+   */
+  newBucketDefaults?: 'current' | 'legacy';
 }
 
 export interface RunningCairn {
@@ -71,6 +76,7 @@ function testSettings(dataDirectory: string, options: StartCairnOptions): Server
     region: options.region ?? DEFAULT_REGION,
     virtualHostDomains: ['localhost'],
     accountId: DEFAULT_ACCOUNT_ID,
+    newBucketDefaults: options.newBucketDefaults,
     abandonedUploadAgeMs: DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS * 1000,
     workers: 1,
     lifecycleDayMs,
@@ -108,7 +114,7 @@ export async function startCairn(options: StartCairnOptions = {}): Promise<Runni
     const credentials = await prepareDataDirectory(settings);
     const worker = await serve(settings, credentials);
     // The owner serve() gives root (see its ownerId).
-    const owner = { region: settings.region, ownerId: createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex'), publicBuckets: options.publicBuckets === true };
+    const owner = { region: settings.region, ownerId: createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex'), publicBuckets: options.publicBuckets === true, newBucketDefaults: options.newBucketDefaults };
     await createBuckets(worker.layers, buckets, owner);
     let stopped: Promise<void> | undefined;
     return {

@@ -45,7 +45,6 @@ export function prepareStatements(db: Database.Database) {
     anyObjectInBucket: db.prepare('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1'),
     deleteBucketUploadParts: db.prepare('DELETE FROM upload_parts WHERE upload_id IN (SELECT upload_id FROM uploads WHERE bucket = ?)'),
     deleteBucketUploads: db.prepare('DELETE FROM uploads WHERE bucket = ?'),
-
     getObject: db.prepare('SELECT * FROM objects WHERE bucket = ? AND key = ?'),
     upsertObject: db.prepare(`INSERT INTO objects (bucket, key, version_id, data_id, size_bytes, etag, last_modified_ms,
         storage_class, headers_json, user_metadata_json, checksum_json, placement, parts_count, tags_json,
@@ -58,8 +57,7 @@ export function prepareStatements(db: Database.Database) {
         storage_class = excluded.storage_class, headers_json = excluded.headers_json,
         user_metadata_json = excluded.user_metadata_json, checksum_json = excluded.checksum_json,
         placement = excluded.placement, parts_count = excluded.parts_count, tags_json = excluded.tags_json,
-        lock_mode = excluded.lock_mode, lock_retain_until_ms = excluded.lock_retain_until_ms, legal_hold = excluded.legal_hold,
-        acl_json = excluded.acl_json`),
+        lock_mode = excluded.lock_mode, lock_retain_until_ms = excluded.lock_retain_until_ms, legal_hold = excluded.legal_hold, acl_json = excluded.acl_json`),
     setObjectLockState: db.prepare(`UPDATE objects SET lock_mode = @lockMode, lock_retain_until_ms = @lockRetainUntilMs, legal_hold = @legalHold
       WHERE bucket = @bucket AND key = @key AND version_id = @versionId`),
     setVersionLockState: db.prepare(`UPDATE object_versions SET lock_mode = @lockMode, lock_retain_until_ms = @lockRetainUntilMs, legal_hold = @legalHold
@@ -107,12 +105,10 @@ export function prepareStatements(db: Database.Database) {
     deleteObject: db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?'),
     scanBounded: db.prepare(`SELECT ${summaryColumns} FROM objects WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`),
     scanUnbounded: db.prepare(`SELECT ${summaryColumns} FROM objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?`),
-
     objectParts: db.prepare(`SELECT ${partColumns} FROM object_parts WHERE object_data_id = ? ORDER BY part_number`),
     insertObjectPart: db.prepare(`INSERT INTO object_parts (object_data_id, part_number, data_id, size_bytes, etag, last_modified_ms, checksum_json, placement)
       VALUES (@owner, @partNumber, @dataId, @sizeBytes, @etag, @lastModifiedMs, @checksumJson, @placement)`),
     deleteObjectParts: db.prepare('DELETE FROM object_parts WHERE object_data_id = ?'),
-
     insertUpload: db.prepare(`INSERT INTO uploads (upload_id, bucket, key, initiated_ms, headers_json, user_metadata_json, storage_class,
         checksum_algorithm, checksum_type, tags_json, lock_mode, lock_retain_until_ms, legal_hold, acl_json)
       VALUES (@uploadId, @bucket, @key, @initiatedMs, @headersJson, @userMetadataJson, @storageClass, @checksumAlgorithm, @checksumType, @tagsJson,
@@ -125,7 +121,6 @@ export function prepareStatements(db: Database.Database) {
       WHERE bucket = ? AND (key, upload_id) > (?, ?) AND key < ? ORDER BY key, upload_id LIMIT ?`),
     scanUploadsUnbounded: db.prepare(`SELECT ${uploadSummaryColumns} FROM uploads
       WHERE bucket = ? AND (key, upload_id) > (?, ?) ORDER BY key, upload_id LIMIT ?`),
-
     getUploadPart: db.prepare(`SELECT ${partColumns} FROM upload_parts WHERE upload_id = ? AND part_number = ?`),
     upsertUploadPart: db.prepare(`INSERT INTO upload_parts (upload_id, part_number, data_id, size_bytes, etag, last_modified_ms, checksum_json, placement)
       VALUES (@owner, @partNumber, @dataId, @sizeBytes, @etag, @lastModifiedMs, @checksumJson, @placement)
