@@ -61,7 +61,9 @@ async function roundTripEveryKind(index: Index): Promise<void> {
   }
   assert.equal(await index.setObjectLockConfiguration(BUCKET, { enabled: true, defaultRetention: { mode: 'GOVERNANCE', days: 2 } }), 'set');
   assert.deepEqual(await index.readBucketSetting(BUCKET, 'object-lock'), { enabled: true, defaultRetention: { mode: 'GOVERNANCE', days: 2 } });
-  assert.deepEqual(await index.getBucketAccess(BUCKET), { ownerId: 'owner', policy: SAMPLES.policy, publicAccessBlock: SAMPLES['public-access-block'] });
+  assert.deepEqual(await index.getBucketAccess(BUCKET), {
+    ownerId: 'owner', policy: SAMPLES.policy, publicAccessBlock: SAMPLES['public-access-block'], ownershipControls: SAMPLES['ownership-controls'], acl: SAMPLES.acl,
+  });
   for (const kind of kinds) {
     assert.equal(await index.writeBucketSetting(BUCKET, kind, undefined), true, `${kind}: removed`);
     assert.equal(await index.readBucketSetting(BUCKET, kind), undefined, `${kind}: gone`);
