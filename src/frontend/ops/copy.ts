@@ -82,7 +82,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
   if (sourceObject.versionId !== 'null') context.res.setHeader('x-amz-copy-source-version-id', sourceObject.versionId);
   const result = [node('LastModified', isoDate(outcome.object.lastModifiedMs)), node('ETag', `"${outcome.object.etag}"`)];
   if (outcome.object.checksum !== undefined) {
-    result.push(node(`Checksum${outcome.object.checksum.algorithm}`, outcome.object.checksum.valueBase64));
+    result.push(node(`Checksum${outcome.object.checksum.algorithm}`, outcome.object.checksum.valueBase64), node('ChecksumType', outcome.object.checksum.type));
   }
   sendXml(context.res, 200, xmlDocument('CopyObjectResult', result));
 }
