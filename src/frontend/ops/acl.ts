@@ -5,6 +5,7 @@
 // replaced by a canned ACL, x-amz-grant-* headers or an AccessControlPolicy body (exactly one).
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import type { BucketAccessRecord, StoredAcl } from '../../index/types.js';
+import { recordObjectAcl } from '../../services/event-records.js';
 import { ownerOnlyAcl } from '../../services/iam/acl.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
@@ -105,6 +106,7 @@ export async function putObjectAcl(context: RequestContext): Promise<void> {
     const updated = await context.layers.index.setObjectAcl(context.bucket!, context.key!, acl, versionId ?? undefined);
     // Deleted between the read and the write.
     if (updated === undefined) throw new S3Error('NoSuchKey', undefined, { extraFields: { Key: context.key! } });
+    await recordObjectAcl(context.layers.storage, context.bucket!, context.key!, updated.dataId, acl);
   }
   sendEmpty(context.res, 200, object.versionId === 'null' ? {} : { 'x-amz-version-id': object.versionId });
 }
