@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { expectErrorResponse, expectS3Error } from './helpers/assertions.js';
 import { rawRequest } from './helpers/clients.js';
 import { adminCall } from './helpers/faults.js';
-import { anonymousClient, createUser, userClient, type UserKeys } from './helpers/iam.js';
+import { anonymousClient, cairnAdmin, createUser, userClient, type UserKeys } from './helpers/iam.js';
 import { awsClientEnvironment, runCommand } from './helpers/processes.js';
 import type { RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
@@ -51,7 +51,9 @@ describe('ACLs with Object Ownership ObjectWriter and BucketOwnerPreferred', () 
     anonymous = anonymousClient(server);
     bobKeys = await createUser(server, 'bob');
     bob = userClient(server, bobKeys);
-    assert.equal((await adminCall(server, 'PUT', '/users/bob/email', { email: 'Bob@Example.com' })).status, 204);
+    // The operator's command; the admin API is PUT /_cairn/admin/users/bob/email.
+    const setEmail = await cairnAdmin(server, ['user', 'set-email', 'bob', 'Bob@Example.com']);
+    assert.equal(setEmail.code, 0, setEmail.stderr);
     bobId = (await adminCall(server, 'GET', '/users/bob')).json.canonicalId;
     await s3.send(new CreateBucketCommand({ Bucket, ObjectOwnership: 'ObjectWriter' }));
     await s3.send(new DeletePublicAccessBlockCommand({ Bucket }));
@@ -218,6 +220,8 @@ describe('ACLs with Object Ownership ObjectWriter and BucketOwnerPreferred', () 
     await createUser(server, 'carol');
     assert.equal((await adminCall(server, 'PUT', '/users/carol/email', { email: 'bob@example.COM' })).status, 409);
     assert.equal((await adminCall(server, 'PUT', '/users/carol/email', { email: 'not an email' })).status, 400);
+    assert.equal((await adminCall(server, 'GET', '/users/carol')).json.email, undefined);
+    assert.equal((await adminCall(server, 'GET', '/users/bob')).json.email, 'Bob@Example.com');
   });
 
   it('boto3: put_bucket_acl, put_object_acl with grants, get_object_acl and get_bucket_acl', async () => {
