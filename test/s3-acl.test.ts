@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { expectErrorResponse, expectS3Error } from './helpers/assertions.js';
 import { rawRequest } from './helpers/clients.js';
 import { adminCall } from './helpers/faults.js';
+import { expiresIn, postForm, sigV4Conditions, sigV4Fields } from './helpers/forms.js';
 import { anonymousClient, cairnAdmin, createUser, userClient, type UserKeys } from './helpers/iam.js';
 import { awsClientEnvironment, runCommand } from './helpers/processes.js';
 import type { RunningServer } from './helpers/server.js';
@@ -168,6 +169,22 @@ describe('ACLs with Object Ownership ObjectWriter and BucketOwnerPreferred', () 
     assert.deepEqual(await objectGrants('assembled'), [['CanonicalUser', rootId, 'FULL_CONTROL'], ['Group', AUTHENTICATED_USERS, 'READ']]);
     assert.equal(await (await bob.send(new GetObjectCommand({ Bucket, Key: 'assembled' }))).Body!.transformToString(), 'one part');
     await expectS3Error(anonymous.send(new GetObjectCommand({ Bucket, Key: 'assembled' })), 'AccessDenied', 403);
+  });
+
+  it('POST uploads: the acl field sets the object\'s ACL; an unknown one is InvalidArgument, nothing stored', async () => {
+    const signed = (key: string, acl: string) => {
+      const date = new Date();
+      const fields = sigV4Fields({ expiration: expiresIn(600), conditions: [{ bucket: Bucket }, { key }, { acl }, ...sigV4Conditions(date)] }, { date });
+      return [['key', key], ['acl', acl], ...fields] as Array<[string, string]>;
+    };
+    const posted = await postForm(`${server.endpoint}/${Bucket}`, signed('posted', 'public-read'), { content: 'posted' });
+    assert.equal(posted.status, 204, posted.text);
+    assert.deepEqual(await objectGrants('posted'), [['CanonicalUser', rootId, 'FULL_CONTROL'], ['Group', ALL_USERS, 'READ']]);
+    assert.equal(await (await anonymous.send(new GetObjectCommand({ Bucket, Key: 'posted' }))).Body!.transformToString(), 'posted');
+    const refused = await postForm(`${server.endpoint}/${Bucket}`, signed('posted-badly', 'everyone-please'), { content: 'x' });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.errorCode, 'InvalidArgument');
+    await expectAbsent('posted-badly');
   });
 
   it('an explicit deny in the bucket policy wins over a public-read grant', async () => {
