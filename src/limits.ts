@@ -17,6 +17,8 @@ export const DELETE_OBJECTS_KEYS_MAX = 1000;
 export const LIST_PAGE_ENTRIES_MAX = 1000;
 /** XML request bodies (DeleteObjects, CreateBucketConfiguration…) are read into memory up to this size. */
 export const XML_BODY_SIZE_BYTES_MAX = 1 * MIB;
+/** Grants in one ACL (S3: "An ACL can have up to 100 grants"). */
+export const ACL_GRANTS_MAX = 100;
 /** DeleteObjects with 1,000 keys of 1,024 bytes each, escaped, fits in this. */
 export const DELETE_OBJECTS_BODY_SIZE_BYTES_MAX = 2 * MIB;
 /** SigV4: a signed request is valid for this long either side of the server's clock. */

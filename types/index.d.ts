@@ -42,6 +42,11 @@ export interface StartCairnOptions {
    * signatures, clock skew and unsigned requests are treated as always.
    */
   acceptAnySignature?: boolean;
+  /**
+   * What new buckets start with: 'current' (default) is AWS's since April 2023 (BucketOwnerEnforced,
+   * all of Block Public Access on); 'legacy' the one before (ObjectWriter, no Block Public Access).
+   */
+  newBucketDefaults?: 'current' | 'legacy';
 }
 
 export interface RunningCairn {

@@ -1,4 +1,5 @@
 // The `cairn` command line.
+import { parseNewBucketDefaults } from '../services/access-defaults.js';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -63,6 +64,9 @@ function serverHelp(): string {
           Env CAIRN_LIFECYCLE_INTERVAL_SECONDS.
       --access-log-interval-seconds SECONDS: time between deliveries of server access logs to their target
           buckets (default ${DEFAULT_DELIVERY_INTERVAL_MS / 1000}, at least ${ACCESS_LOG_INTERVAL_MS_MIN / 1000}). Env CAIRN_ACCESS_LOG_INTERVAL_SECONDS.
+      --new-bucket-defaults current|legacy: what new buckets start with: current (default) is AWS's since
+          April 2023 (Object Ownership BucketOwnerEnforced, all of Block Public Access on); legacy is
+          the one before (ObjectWriter, ACLs enabled, no Block Public Access), as older tools assume.
       --account-id ID: the 12-digit account every user belongs to (default ${DEFAULT_ACCOUNT_ID}); policies
           name users as arn:aws:iam::ID:user/NAME.
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
@@ -118,7 +122,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       region: { type: 'string', default: DEFAULT_REGION },
       domain: { type: 'string', multiple: true, default: ['localhost'] },
       'website-domain': { type: 'string', multiple: true, default: [] },
-      'account-id': { type: 'string', default: DEFAULT_ACCOUNT_ID },
+      'account-id': { type: 'string', default: DEFAULT_ACCOUNT_ID }, 'new-bucket-defaults': { type: 'string', default: 'current' },
       'abandoned-upload-age': { type: 'string', default: String(DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS) },
       workers: { type: 'string', default: String(availableParallelism()) },
       'lifecycle-day-seconds': { type: 'string', default: process.env['CAIRN_LIFECYCLE_DAY_SECONDS'] ?? String(DEFAULT_LIFECYCLE_DAY_SECONDS) },
@@ -157,6 +161,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     ...parseDomains(values),
     restoreDelayMs: values['restore-delay-seconds'] === undefined ? undefined : nonNegativeNumber('restore-delay-seconds', values['restore-delay-seconds'], 'seconds') * 1000,
     accountId: values['account-id'],
+    newBucketDefaults: parseNewBucketDefaults(values['new-bucket-defaults']),
     abandonedUploadAgeMs: abandonedUploadAgeSeconds * 1000,
     workers,
     ...lifecycle,

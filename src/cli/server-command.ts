@@ -1,6 +1,7 @@
 // `cairn server`: opens the drive and the index under the data directory, serves the API surfaces
 // (composed in surfaces.ts), and shuts down cleanly on SIGTERM/SIGINT (in-flight requests finish,
 // the index closes).
+import type { NewBucketDefaults } from '../services/access-defaults.js';
 import cluster from 'node:cluster';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -57,6 +58,8 @@ export interface ServerSettings extends StorageLocations {
   /** Host names under which `<bucket>.<domain>` is the bucket's static website (--website-domain). */
   websiteDomains: string[];
   accountId: string;
+  /** What new buckets start with (default current: AWS's defaults since April 2023). */
+  newBucketDefaults?: NewBucketDefaults;
   /** Multipart uploads idle longer than this are aborted by a background sweeper. */
   abandonedUploadAgeMs: number;
   /** Processes serving on the one port (node:cluster), sharing the index and the drive. */
@@ -181,7 +184,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const config: FrontendConfig = {
     region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
     lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId, acceptAnySignature: settings.acceptAnySignature,
-    restoreDelayMs: settings.restoreDelayMs,
+    restoreDelayMs: settings.restoreDelayMs, newBucketDefaults: settings.newBucketDefaults,
   };
   const root: RootIdentity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' };
   const surfaces = composeSurfaces({

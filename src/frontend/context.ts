@@ -2,10 +2,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Identities } from '../services/iam/identities.js';
 import type { ParsedPolicy } from '../services/iam/policy.js';
-import type { BucketWithAccess, ChangeOrigin } from '../index/types.js';
+import type { BucketWithAccess, ChangeOrigin, ObjectOwnership, StoredAcl } from '../index/types.js';
 import type { Layers } from '../services/objects.js';
 import type { Authentication } from './auth/sigv4.js';
-import type { PublicAccessBlock } from '../services/access-defaults.js';
+import type { NewBucketDefaults, PublicAccessBlock } from '../services/access-defaults.js';
 
 export interface FrontendConfig {
   region: string;
@@ -25,6 +25,8 @@ export interface FrontendConfig {
   acceptAnySignature?: boolean;
   /** How long every restore of an archived object takes (--restore-delay-seconds); undefined: per class and tier, as AWS. */
   restoreDelayMs?: number;
+  /** `--new-bucket-defaults`: AWS's current defaults for new buckets, or those before April 2023 (default: current). */
+  newBucketDefaults?: NewBucketDefaults;
 }
 
 /** Who sent a request: the root identity (may do everything), a user, or nobody (anonymous). */
@@ -41,6 +43,10 @@ export interface BucketAccess {
   policyUnreadable: boolean;
   policyIsPublic: boolean;
   publicAccessBlock: PublicAccessBlock;
+  /** Object Ownership: ACLs count (and may be set) unless it is BucketOwnerEnforced. */
+  ownership: ObjectOwnership;
+  /** The bucket's ACL; undefined: the owner's FULL_CONTROL only. */
+  acl?: StoredAcl;
 }
 
 export type { PublicAccessBlock } from '../services/access-defaults.js';

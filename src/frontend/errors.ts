@@ -45,6 +45,7 @@ const S3_ERROR_TABLE = {
   MalformedXML: [400, 'The XML you provided was not well-formed or did not validate against our published schema.'],
   MaxMessageLengthExceeded: [400, 'Your request was too big.'],
   // S3 sends this code without the "Error" suffix its error table gives it.
+  MalformedACLError: [400, 'The XML you provided was not well-formed or did not validate against our published schema.'],
   MaxPostPreDataLengthExceeded: [400, 'Your POST request fields preceding the upload file were too large.'],
   MetadataConfigurationAlreadyExists: [409, 'The metadata table configuration already exists.'],
   MetadataConfigurationNotFound: [404, 'The metadata table configuration does not exist.'],
@@ -77,6 +78,7 @@ const S3_ERROR_TABLE = {
   SignatureDoesNotMatch: [403, 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'],
   SlowDown: [503, 'Please reduce your request rate.'],
   UnexpectedContent: [400, 'This request does not support content'],
+  UnresolvableGrantByEmailAddress: [400, 'The email address you provided does not match any account on record.'],
   XAmzContentSHA256Mismatch: [400, 'The provided \'x-amz-content-sha256\' header does not match what was computed.'],
 } as const satisfies Record<string, readonly [number, string]>;
 

@@ -14,6 +14,8 @@ export interface XmlNode {
   content: XmlContent;
   /** The text is already escaped (hot paths that know their text, e.g. quoted hex ETags). */
   escaped?: boolean;
+  /** Attributes of the start tag, already escaped (an ACL grantee's xsi:type). */
+  attributes?: string;
 }
 
 export { escapeXmlText };
@@ -33,7 +35,7 @@ function renderNode(entry: XmlNode): string {
   if (Array.isArray(content)) {
     let inner = '';
     for (const child of content) inner += renderNode(child);
-    return `<${name}>${inner}</${name}>`;
+    return `<${name}${entry.attributes === undefined ? '' : ` ${entry.attributes}`}>${inner}</${name}>`;
   }
   if (typeof content !== 'string') return `<${name}>${String(content)}</${name}>`;
   return `<${name}>${entry.escaped === true ? content : escapeXmlText(content)}</${name}>`;

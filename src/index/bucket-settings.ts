@@ -8,6 +8,7 @@ import {
   parsePolicySetting,
   parsePublicAccessBlockSetting,
 } from './settings/access.js';
+import { parseAclSetting } from './settings/acl.js';
 import { parseLifecycleSetting } from './settings/lifecycle.js';
 import { parseLoggingSetting } from './settings/logging.js';
 import { parseMetadataSetting } from './settings/metadata.js';
@@ -16,7 +17,8 @@ import { SettingShapeError } from './settings/shape.js';
 import { parseWebsiteSetting } from './settings/website.js';
 
 export type { ObjectLockConfiguration } from './settings/object-lock.js';
-export type { StoredOwnershipControls, StoredPublicAccessBlock } from './settings/access.js';
+export type { ObjectOwnership, StoredOwnershipControls, StoredPublicAccessBlock } from './settings/access.js';
+export { OBJECT_OWNERSHIP_VALUES } from './settings/access.js';
 export type { StoredMetadataConfiguration } from './settings/metadata.js';
 export type { LifecycleConfiguration } from './settings/lifecycle.js';
 export type { WebsiteConfiguration, WebsiteRedirect, WebsiteRoutingRule } from './settings/website.js';
@@ -35,6 +37,7 @@ const BUCKET_SETTING_KINDS = {
   metadata: parseMetadataSetting,
   website: parseWebsiteSetting,
   logging: parseLoggingSetting,
+  acl: parseAclSetting,
 } as const satisfies Record<string, (value: unknown) => unknown>;
 
 export type BucketSettingKind = keyof typeof BUCKET_SETTING_KINDS;

@@ -11,7 +11,7 @@ export const INDEX_READ_METHODS = [
   'getBucket', 'getBucketWithAccess', 'listBuckets',
   'getObject', 'getObjectVersion', 'getLatestDeleteMarker', 'listObjects', 'listObjectVersions', 'scanVersions', 'scanPlacements',
   'getUpload', 'listParts', 'listUploads', 'listUploadsInitiatedBefore',
-  'getBucketAccess', 'getUser', 'getUserByCanonicalId', 'listUsers', 'getAccessKey', 'listAccessKeys',
+  'getBucketAccess', 'getUser', 'getUserByCanonicalId', 'getUserByEmail', 'listUsers', 'getAccessKey', 'listAccessKeys',
   'readJournal', 'readMetadataSnapshot', 'scanVersionsForInventory',
   'readBucketSetting', 'listBucketsWithSetting',
   ...TABLES_READ_METHODS, ...RESTORE_READ_METHODS, ...ACCESS_LOG_READ_METHODS,
@@ -19,10 +19,10 @@ export const INDEX_READ_METHODS = [
 
 export const INDEX_WRITE_METHODS = [
   'createBucket', 'deleteBucket', 'setBucketVersioning', 'setBucketCors', 'setBucketTags',
-  'putObject', 'deleteObject', 'replayDeleteMarker', 'deleteVersion', 'setStorageClass', 'replacePlacement', 'setObjectTags',
+  'putObject', 'deleteObject', 'replayDeleteMarker', 'deleteVersion', 'setStorageClass', 'replacePlacement', 'setObjectTags', 'setObjectAcl',
   'setObjectRetention', 'setObjectLegalHold',
   'createUpload', 'putPart', 'completeUpload', 'abortUpload',
-  'createUser', 'deleteUser', 'setUserPolicy', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
+  'createUser', 'deleteUser', 'setUserPolicy', 'setUserEmail', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
   'commitMetadataFiles',
   'writeBucketSetting', 'setObjectLockConfiguration',
   ...TABLES_WRITE_METHODS, ...RESTORE_WRITE_METHODS, ...ACCESS_LOG_WRITE_METHODS,

@@ -9,6 +9,7 @@ import type {
   LockRefusal,
   ObjectRecord,
   ObjectRetention,
+  StoredAcl,
   Tag,
   WriteCondition,
 } from './records.js';
@@ -205,6 +206,11 @@ export interface ObjectWrites {
   replacePlacement(change: PlacementChange): Promise<boolean>;
   /** Replaces the current version's tag set (none: remove it); returns the updated object, or undefined when the key has no current version. */
   setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin, versionId?: string): Promise<ObjectRecord | undefined>;
+  /**
+   * Replaces a version's ACL (the current one unless `versionId` names another); returns the updated
+   * version, or undefined when there is no such version (or it is a delete marker).
+   */
+  setObjectAcl(bucket: string, key: string, acl: StoredAcl, versionId?: string): Promise<ObjectRecord | undefined>;
   /**
    * Replaces one version's retention (undefined: removes it) if Object Lock allows the change: an
    * active COMPLIANCE retention can only be kept or extended, an active GOVERNANCE one changed

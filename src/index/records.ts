@@ -59,6 +59,20 @@ export interface StoredChecksum {
 
 export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
 
+/** What an ACL grant permits, as S3 names it. */
+export type AclPermission = 'FULL_CONTROL' | 'READ' | 'WRITE' | 'READ_ACP' | 'WRITE_ACP';
+/** Who a grant names: a canonical user (emails are resolved to one when the ACL is set) or a predefined group's URI. */
+export type AclGrantee = { type: 'CanonicalUser'; id: string } | { type: 'Group'; uri: string };
+export interface AclGrant {
+  grantee: AclGrantee;
+  permission: AclPermission;
+}
+/** A bucket's or an object version's access control list: its owner and its grants, in the order given. */
+export interface StoredAcl {
+  ownerId: string;
+  grants: AclGrant[];
+}
+
 /** One part of a multipart upload, or of the object completed from it. */
 export interface StoredPart {
   partNumber: number;
@@ -114,6 +128,8 @@ export interface ObjectRecord {
   retention?: ObjectRetention;
   /** Object Lock legal hold of this version; undefined when it was never set (ON blocks deletion). */
   legalHold?: LegalHoldStatus;
+  /** The version's ACL and owner; undefined: owned by the bucket's owner, who alone has FULL_CONTROL (BucketOwnerEnforced). */
+  acl?: StoredAcl;
 }
 
 export interface GovernanceBypass {

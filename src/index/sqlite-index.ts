@@ -9,10 +9,12 @@ import { GroupCommitQueue } from './group-commit.js';
 import { listObjectsPage } from './listing.js';
 import {
   bucketFromRow,
+  aclToJson,
   tagsToJson,
   type BucketRow,
 } from './sqlite/schema.js';
-import { IdentityTables } from './sqlite/identities.js';
+import { IDENTITY_TABLE_METHODS, IdentityTables, type IdentityTableMethod } from './sqlite/identities.js';
+import { delegateMethods } from './sqlite/delegate.js';
 import { prepareSchema } from './sqlite/migrations.js';
 import { delegateTablesMethods, TablesCatalog } from './sqlite/tables.js';
 import { delegateRestoreMethods, RestoreTable } from './sqlite/restores.js';
@@ -28,7 +30,7 @@ import type {
   InventoryScanPage, JournalRow, LegalHoldStatus, ListObjectsPage, ListObjectsQuery, ListUploadsPage, ListUploadsQuery,
   ListVersionsPage, ListVersionsQuery, MetadataFilesCommit, MetadataSnapshot, MetadataSnapshotRequest, ObjectLockChangeOutcome,
   ObjectLockConfiguration, ObjectRecord, ObjectRetention, ObjectSummary, PlacementChange, PutObjectOutcome, ScanVersionsQuery,
-  ScannedVersion, SetObjectLockConfigurationOutcome, SetVersioningOutcome, StoredPart, StoredPlacement, Tag, UploadRecord,
+  ScannedVersion, SetObjectLockConfigurationOutcome, SetUserEmailOutcome, SetVersioningOutcome, StoredAcl, StoredPart, StoredPlacement, Tag, UploadRecord,
   AccessLogIndex, RestoreIndex, TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
 } from './types.js';
 import { listVersionsPage } from './version-listing.js';
@@ -37,11 +39,12 @@ import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
 import { scanPlacementSnapshot } from './sqlite/placement-snapshot.js';
 
 /** The S3 Tables catalog's methods: the engine's own, each calling its TablesCatalog (see the static block). */
-export interface SqliteIndex extends TablesIndex, RestoreIndex, AccessLogIndex {}
+export interface SqliteIndex extends TablesIndex, RestoreIndex, AccessLogIndex, Pick<Index, IdentityTableMethod> {}
 
 export class SqliteIndex implements Index {
   static {
     delegateTablesMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).tables);
+    delegateMethods(SqliteIndex.prototype, IDENTITY_TABLE_METHODS, (engine) => (engine as SqliteIndex).identities);
     delegateRestoreMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).restores);
     delegateAccessLogMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).accessLog);
   }
@@ -299,20 +302,23 @@ export class SqliteIndex implements Index {
   }
 
   async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin, versionId?: string): Promise<ObjectRecord | undefined> {
+    const json = tagsToJson(tags);
+    return this.updateVersion(bucket, key, versionId, (statements, dataId) => (dataId === undefined
+      ? statements.setObjectTags.run(json, bucket, key) : statements.setVersionTags.run(json, bucket, key, dataId)).changes, origin);
+  }
+
+  async setObjectAcl(bucket: string, key: string, acl: StoredAcl, versionId?: string): Promise<ObjectRecord | undefined> {
+    const json = aclToJson(acl);
+    return this.updateVersion(bucket, key, versionId, (statements, dataId) => (dataId === undefined
+      ? statements.setObjectAcl.run(json, bucket, key) : statements.setVersionAcl.run(json, bucket, key, dataId)).changes, null);
+  }
+
+  /** Updates one version's metadata in place, journaled as UPDATE_METADATA unless `origin` is null. */
+  private updateVersion(bucket: string, key: string, versionId: string | undefined,
+    update: (statements: Statements, dataId: string | undefined) => number, origin: ChangeOrigin | undefined | null): Promise<ObjectRecord | undefined> {
     return this.writes.submit(() => {
-      const current = this.readObject(bucket, key);
-      let updated: ObjectRecord | undefined;
-      if (versionId === undefined || current?.versionId === versionId) {
-        if (this.statements.setObjectTags.run(tagsToJson(tags), bucket, key).changes === 0) return undefined;
-        updated = this.readObject(bucket, key);
-      } else {
-        // A noncurrent version keeps its own tag set; a delete marker has none to set.
-        const version = this.versions.getVersion(bucket, key, versionId, current);
-        if (version === undefined || version.isDeleteMarker === true) return undefined;
-        this.statements.setVersionTags.run(tagsToJson(tags), bucket, key, version.dataId);
-        updated = this.versions.getVersionByDataId(bucket, key, version.dataId);
-      }
-      if (updated !== undefined) this.journal.versionWritten(updated, 'UPDATE_METADATA', origin);
+      const updated = this.versions.updateInPlace(bucket, key, versionId, (dataId) => update(this.statements, dataId));
+      if (updated !== undefined && origin !== null) this.journal.versionWritten(updated, 'UPDATE_METADATA', origin);
       return updated;
     });
   }
@@ -343,28 +349,7 @@ export class SqliteIndex implements Index {
     return this.uploads.listUploadsInitiatedBefore(initiatedBeforeMs, limit);
   }
 
-  async getBucketAccess(bucket: string): Promise<BucketAccessRecord | undefined> { return this.identities.getBucketAccess(bucket); }
-  async getBucketWithAccess(name: string): Promise<BucketWithAccess | undefined> { return this.identities.getBucketWithAccess(name); }
-  async createUser(user: UserRecord, firstKey: AccessKeyRecord | undefined, usersMax: number): Promise<CreateUserOutcome> {
-    return this.identities.createUser(user, firstKey, usersMax);
-  }
-  async getUser(name: string): Promise<UserRecord | undefined> { return this.identities.getUser(name); }
-  async getUserByCanonicalId(canonicalId: string): Promise<UserRecord | undefined> { return this.identities.getUserByCanonicalId(canonicalId); }
-  async listUsers(): Promise<UserRecord[]> { return this.identities.listUsers(); }
-  async deleteUser(name: string): Promise<DeleteUserOutcome> { return this.identities.deleteUser(name); }
-  async setUserPolicy(name: string, policy: string | undefined): Promise<boolean> { return this.identities.setUserPolicy(name, policy); }
-  async createAccessKey(key: AccessKeyRecord, keysPerUserMax: number): Promise<CreateAccessKeyOutcome> {
-    return this.identities.createAccessKey(key, keysPerUserMax);
-  }
-  async getAccessKey(accessKeyId: string): Promise<{ key: AccessKeyRecord; user: UserRecord } | undefined> {
-    return this.identities.getAccessKey(accessKeyId);
-  }
-  async listAccessKeys(userName: string): Promise<AccessKeyRecord[]> { return this.identities.listAccessKeys(userName); }
-  async setAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<boolean> { return this.identities.setAccessKeyStatus(accessKeyId, status); }
-  async deleteAccessKey(accessKeyId: string): Promise<boolean> { return this.identities.deleteAccessKey(accessKeyId); }
-  async readJournal(limit: number): Promise<JournalRow[]> {
-    return this.journal.oldest(limit);
-  }
+  async readJournal(limit: number): Promise<JournalRow[]> { return this.journal.oldest(limit); }
 
   async readMetadataSnapshot(request: MetadataSnapshotRequest): Promise<MetadataSnapshot> {
     return this.readMetadataSnapshotInOneRead(request);

@@ -1,6 +1,6 @@
 // Multipart uploads in the index: the upload and its parts until it is completed (one transaction
 // makes the object) or aborted.
-import type { ChangeOrigin, ChecksumAlgorithm, ChecksumType, ConditionFailure, LegalHoldStatus, ObjectRecord, ObjectRetention, StoredObjectHeaders, StoredPart, Tag, WriteCondition } from './records.js';
+import type { ChangeOrigin, StoredAcl, ChecksumAlgorithm, ChecksumType, ConditionFailure, LegalHoldStatus, ObjectRecord, ObjectRetention, StoredObjectHeaders, StoredPart, Tag, WriteCondition } from './records.js';
 
 export interface UploadRecord {
   uploadId: string;
@@ -17,6 +17,8 @@ export interface UploadRecord {
   /** Object Lock headers of CreateMultipartUpload: the completed version's retention and legal hold. */
   retention?: ObjectRetention;
   legalHold?: LegalHoldStatus;
+  /** The ACL of CreateMultipartUpload: the completed version's ACL and owner. */
+  acl?: StoredAcl;
 }
 
 export interface UploadSummary {

@@ -77,6 +77,7 @@ export async function completeUpload(
     tags: upload.tags,
     retention: upload.retention,
     legalHold: upload.legalHold,
+    acl: upload.acl,
   };
   const manifestParts = parts.map(({ placement: _placement, ...part }) => part);
   // The object's own, self-describing entry on disk: a record whose payload lists the parts (up to

@@ -10,6 +10,7 @@ import type {
   LegalHoldStatus,
   ObjectRecord,
   ObjectRetention,
+  StoredAcl,
   StoredChecksum,
   StoredObjectHeaders,
   StoredPart,
@@ -49,6 +50,8 @@ export interface NewObject {
   /** Object Lock state the request names; without a retention, a lock bucket's default applies. */
   retention?: ObjectRetention;
   legalHold?: LegalHoldStatus;
+  /** The version's ACL and owner (ACLs enabled); undefined: the bucket owner's. */
+  acl?: StoredAcl;
   /** Who asked, for the S3 Metadata journal. */
   origin?: ChangeOrigin;
 }
@@ -122,6 +125,7 @@ export async function writeObject(layers: Layers, incoming: NewObject): Promise<
       tags: incoming.tags,
       retention: incoming.retention,
       legalHold: incoming.legalHold,
+      acl: incoming.acl,
     };
     return described;
   };

@@ -2,7 +2,7 @@
 // options, reset() between tests, stop() removing the data directory — and the same through
 // startCairn({ childProcess: true }), which runs `cairn server --ephemeral`.
 import {
-  AbortMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand,
+  AbortMultipartUploadCommand, CreateBucketCommand, GetBucketOwnershipControlsCommand, GetPublicAccessBlockCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand,
   ListBucketsCommand, ListMultipartUploadsCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand,
   S3Client, S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -128,6 +128,29 @@ describe('startCairn({ publicBuckets: true })', () => {
       assert.equal(refused.status, 403);
       // ListBuckets is never anonymous, as in S3.
       assert.equal((await fetch(`${cairn.endpoint}/`)).status, 403);
+    } finally {
+      s3.destroy();
+      await cairn.stop();
+    }
+  });
+});
+
+describe("startCairn({ newBucketDefaults: 'legacy' })", () => {
+  it('makes the option buckets, and those created later, ObjectWriter without Block Public Access (also after reset)', async () => {
+    const cairn = await startCairn({ buckets: ['legacy-fixtures'], newBucketDefaults: 'legacy' });
+    const s3 = clientFor(cairn);
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'legacy-later' }));
+      for (const Bucket of ['legacy-fixtures', 'legacy-later']) {
+        const controls = await s3.send(new GetBucketOwnershipControlsCommand({ Bucket }));
+        assert.equal(controls.OwnershipControls?.Rules?.[0]?.ObjectOwnership, 'ObjectWriter', Bucket);
+        assert.equal((await rejection(s3.send(new GetPublicAccessBlockCommand({ Bucket })))).name, 'NoSuchPublicAccessBlockConfiguration', Bucket);
+      }
+      await cairn.reset();
+      await s3.send(new PutObjectCommand({ Bucket: 'legacy-fixtures', Key: 'open.txt', Body: 'open', ACL: 'public-read' }));
+      const read = await fetch(`${cairn.endpoint}/legacy-fixtures/open.txt`);
+      assert.equal(read.status, 200);
+      assert.equal(await read.text(), 'open');
     } finally {
       s3.destroy();
       await cairn.stop();

@@ -1,6 +1,6 @@
 // Schema migrations of the SQLite index: an index written at version 1 (before the S3 Tables
-// catalog) opens at the current version with its data kept and the catalog's tables added; an
-// index newer than this code is refused.
+// catalog and ACLs) opens at the current version with its data kept and the catalog's tables and the
+// ACL columns added; an index newer than this code is refused.
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -34,7 +34,7 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 4);
+      assert.equal(SCHEMA_VERSION, 5);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
@@ -51,10 +51,15 @@ describe('index schema migrations', () => {
       assert.equal(await index.appendAccessLogLines(more, 2), 1);
       await index.removeAccessLogLines([1, 2]);
       assert.deepEqual(await index.readAccessLogQueue(10), []);
+      // Version 5: users' email, and ACLs stored with the bucket's settings.
+      assert.equal(await index.setUserEmail('nobody', 'a@b.c'), 'no-such-user');
+      const acl = { ownerId: 'o', grants: [{ grantee: { type: 'CanonicalUser' as const, id: 'o' }, permission: 'FULL_CONTROL' as const }] };
+      assert.equal(await index.writeBucketSetting('old', 'acl', acl), true);
+      assert.deepEqual((await index.getBucketAccess('old'))?.acl, acl);
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '4');
+    assert.equal(storedVersion(file), '5');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

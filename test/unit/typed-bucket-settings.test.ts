@@ -37,6 +37,7 @@ const SAMPLES: { [K in WritableBucketSettingKind]: BucketSettingValue<K> } = {
   policy: '{"Version":"2012-10-17","Statement":[]}',
   'public-access-block': { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: false },
   'ownership-controls': { ObjectOwnership: 'BucketOwnerEnforced' },
+  acl: { ownerId: 'a'.repeat(64), grants: [{ grantee: { type: 'Group', uri: 'http://acs.amazonaws.com/groups/global/AllUsers' }, permission: 'READ' }] },
   metadata: {
     apiVersion: 'V2', createdAtMs: 1_700_000_000_000,
     journal: { tableId: 'journal-table', recordExpiration: { enabled: true, days: 7 } },
@@ -68,7 +69,9 @@ async function roundTripEveryKind(index: Index): Promise<void> {
   }
   assert.equal(await index.setObjectLockConfiguration(BUCKET, { enabled: true, defaultRetention: { mode: 'GOVERNANCE', days: 2 } }), 'set');
   assert.deepEqual(await index.readBucketSetting(BUCKET, 'object-lock'), { enabled: true, defaultRetention: { mode: 'GOVERNANCE', days: 2 } });
-  assert.deepEqual(await index.getBucketAccess(BUCKET), { ownerId: 'owner', policy: SAMPLES.policy, publicAccessBlock: SAMPLES['public-access-block'] });
+  assert.deepEqual(await index.getBucketAccess(BUCKET), {
+    ownerId: 'owner', policy: SAMPLES.policy, publicAccessBlock: SAMPLES['public-access-block'], ownershipControls: SAMPLES['ownership-controls'], acl: SAMPLES.acl,
+  });
   for (const kind of kinds) {
     assert.equal(await index.writeBucketSetting(BUCKET, kind, undefined), true, `${kind}: removed`);
     assert.equal(await index.readBucketSetting(BUCKET, kind), undefined, `${kind}: gone`);
@@ -77,7 +80,7 @@ async function roundTripEveryKind(index: Index): Promise<void> {
 
 describe('typed bucket settings', () => {
   it('the registry names every kind the settings table holds', () => {
-    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['lifecycle', 'logging', 'metadata', 'object-lock', 'ownership-controls', 'policy', 'public-access-block', 'website']);
+    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['acl', 'lifecycle', 'logging', 'metadata', 'object-lock', 'ownership-controls', 'policy', 'public-access-block', 'website']);
   });
 
   it('every kind round-trips through the typed accessors of the SQLite engine', async () => {

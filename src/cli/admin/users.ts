@@ -15,6 +15,8 @@ const USER_HELP = `commands:
   set-policy NAME FILE     attach a policy (IAM JSON; FILE "-" reads stdin)
   get-policy NAME          print the user's policy
   delete-policy NAME       remove the user's policy
+  set-email NAME EMAIL     the address ACL grants may name the user by (x-amz-grant-read: emailAddress="…")
+  delete-email NAME        remove the user's email address
 
 options:
   --json                   print JSON (add: exactly {"user", "accessKeyId", "secretAccessKey"})
@@ -32,7 +34,7 @@ options:
 
 interface NewKey { user: string; accessKeyId: string; secretAccessKey: string }
 interface KeyJson { accessKeyId: string; status: string; createdAt: string }
-interface UserJson { name: string; arn: string; canonicalId: string; createdAt: string; hasPolicy: boolean; accessKeys: KeyJson[] }
+interface UserJson { name: string; arn: string; canonicalId: string; createdAt: string; hasPolicy: boolean; email?: string; accessKeys: KeyJson[] }
 
 interface ParsedCommand {
   client: IamClient;
@@ -86,7 +88,7 @@ function printNewKey(command: ParsedCommand, key: NewKey): void {
 
 function describeUser(user: UserJson): string {
   const keys = user.accessKeys.map(describeKey);
-  return [`${user.name}  ${user.arn}${user.hasPolicy ? '  (has a policy)' : ''}`, ...keys.map((line) => `  ${line}`)].join('\n');
+  return [`${user.name}  ${user.arn}${user.email === undefined ? '' : `  <${user.email}>`}${user.hasPolicy ? '  (has a policy)' : ''}`, ...keys.map((line) => `  ${line}`)].join('\n');
 }
 
 function describeKey(key: KeyJson): string {
@@ -157,6 +159,14 @@ async function runUser(command: ParsedCommand): Promise<void> {
     case 'delete-policy':
       await client.send('DELETE', `/users/${segment(operands(command, ['NAME'])[0]!)}/policy`);
       return;
+    case 'set-email': {
+      const [name, email] = operands(command, ['NAME', 'EMAIL']);
+      await client.send('PUT', `/users/${segment(name!)}/email`, JSON.stringify({ email }));
+      return;
+    }
+    case 'delete-email':
+      await client.send('DELETE', `/users/${segment(operands(command, ['NAME'])[0]!)}/email`);
+      return;
     default:
       throw new UsageError(`unknown command '${command.positionals[0]}'`);
   }
@@ -195,7 +205,7 @@ async function runKey(command: ParsedCommand): Promise<void> {
 export const userCommand: AdminCommand = {
   name: 'user',
   summary: 'Create, list and delete users; set their policies (root credentials only).',
-  synopsis: 'user add|list|show|remove|set-policy|get-policy|delete-policy [NAME] [FILE] [--json]',
+  synopsis: 'user add|list|show|remove|set-policy|get-policy|delete-policy|set-email|delete-email [NAME] [FILE|EMAIL] [--json]',
   help: USER_HELP,
   run: (args, io) => running(args, io, runUser),
 };

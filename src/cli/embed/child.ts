@@ -23,6 +23,7 @@ function commandLine(options: StartCairnOptions): string[] {
   for (const bucket of options.buckets ?? []) args.push('--bucket', bucket);
   if (options.publicBuckets === true) args.push('--public-buckets');
   if (options.acceptAnySignature === true) args.push('--accept-any-signature');
+  if (options.newBucketDefaults !== undefined) args.push('--new-bucket-defaults', options.newBucketDefaults);
   if (options.lifecycleDaySeconds !== undefined) args.push('--lifecycle-day-seconds', String(options.lifecycleDaySeconds));
   for (const domain of options.websiteDomains ?? []) args.push('--website-domain', domain);
   return args;

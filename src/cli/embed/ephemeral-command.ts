@@ -4,6 +4,7 @@
 // — answers a line "reset" on stdin with {"reset":"done"} (or {"reset":"failed","message":"…"})
 // once every bucket is emptied, and on SIGTERM/SIGINT (or the end of a piped stdin) stops and
 // removes its data directory.
+import { parseNewBucketDefaults } from '../../services/access-defaults.js';
 import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -16,7 +17,7 @@ const EPHEMERAL_ADDRESS = '127.0.0.1:0';
 export const RESET_COMMAND = 'reset';
 
 export const EPHEMERAL_HELP = `  server --ephemeral [--address HOST:PORT] [--region REGION] [--bucket NAME]... [--public-buckets] [--accept-any-signature]
-                     [--lifecycle-day-seconds N] [--website-domain NAME]...
+                     [--lifecycle-day-seconds N] [--website-domain NAME]... [--new-bucket-defaults current|legacy]
       A server for tests: a free port (default --address ${EPHEMERAL_ADDRESS}), a temporary data directory removed
       when it stops, generated root credentials (or CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY), the --bucket buckets
       made at start. Prints one JSON line when ready: {"endpoint","region","credentials":{"accessKeyId",
@@ -28,6 +29,7 @@ export const EPHEMERAL_HELP = `  server --ephemeral [--address HOST:PORT] [--reg
       clients that sign with made-up credentials; a key Cairn knows acts as its owner, any other as root.
       Log lines go to standard error.
       --website-domain NAME (repeatable): <bucket>.<NAME>[:port] is the bucket's static website.
+      --new-bucket-defaults legacy: buckets start as before April 2023 (ObjectWriter, no Block Public Access).
 `;
 
 function writeLine(value: unknown): void {
@@ -65,6 +67,7 @@ export async function ephemeralCommand(args: string[]): Promise<number | undefin
       'public-buckets': { type: 'boolean', default: false },
       'accept-any-signature': { type: 'boolean', default: false },
       'website-domain': { type: 'string', multiple: true, default: [] },
+      'new-bucket-defaults': { type: 'string', default: 'current' },
     },
     strict: true,
     allowPositionals: false,
@@ -79,7 +82,7 @@ export async function ephemeralCommand(args: string[]): Promise<number | undefin
   const server = await startCairn({
     host: listener.host, port: listener.port, region: values.region, buckets: values.bucket, lifecycleDaySeconds: daySeconds, publicBuckets: values['public-buckets'],
     acceptAnySignature: values['accept-any-signature'], log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
-    websiteDomains: values['website-domain'],
+    websiteDomains: values['website-domain'], newBucketDefaults: parseNewBucketDefaults(values['new-bucket-defaults']),
     credentials: accessKeyId !== undefined && secretAccessKey !== undefined && accessKeyId !== '' && secretAccessKey !== '' ? { accessKeyId, secretAccessKey } : undefined,
   });
   let stopping = false;

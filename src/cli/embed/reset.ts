@@ -3,7 +3,7 @@
 // settings. It goes straight to the layers — no HTTP, no signing — so it takes milliseconds.
 import { bucketNameProblem } from '../../frontend/ops/buckets.js';
 import type { BucketSettingsInit } from '../../index/bucket-settings.js';
-import { initialAccessSettings } from '../../services/access-defaults.js';
+import { initialAccessSettings, type NewBucketDefaults } from '../../services/access-defaults.js';
 import { deleteVersion, type Layers } from '../../services/objects.js';
 
 /** Versions and uploads handled per index call. */
@@ -40,6 +40,8 @@ export interface BucketOwner {
   ownerId: string;
   /** The publicBuckets switch: an open public access block and a bucket policy allowing s3:* to "*". */
   publicBuckets: boolean;
+  /** What the buckets start with (as CreateBucket gives them under --new-bucket-defaults). */
+  newBucketDefaults?: NewBucketDefaults;
 }
 
 /** What PutPublicAccessBlock (all four false) and PutBucketPolicy would store for a public bucket. */
@@ -57,7 +59,7 @@ function publicAccessSettings(bucket: string): BucketSettingsInit {
 /** Creates each bucket as CreateBucket would (without Object Lock), owned by root; one that exists is kept. */
 export async function createBuckets(layers: Layers, names: readonly string[], owner: BucketOwner): Promise<void> {
   for (const name of names) {
-    const settings = { ...initialAccessSettings(), ...(owner.publicBuckets ? publicAccessSettings(name) : {}) };
+    const settings = { ...initialAccessSettings(owner.newBucketDefaults), ...(owner.publicBuckets ? publicAccessSettings(name) : {}) };
     await layers.index.createBucket({ name, createdAtMs: Date.now(), region: owner.region, ownerId: owner.ownerId }, settings);
   }
 }

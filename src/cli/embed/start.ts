@@ -58,6 +58,11 @@ export interface StartCairnOptions {
    * signatures, clock skew and unsigned requests are treated as always.
    */
   acceptAnySignature?: boolean;
+  /**
+   * What new buckets start with: 'current' (default) is AWS's since April 2023 (BucketOwnerEnforced,
+   * all of Block Public Access on); 'legacy' the one before (ObjectWriter, no Block Public Access).
+   */
+  newBucketDefaults?: 'current' | 'legacy';
 }
 
 export interface RunningCairn {
@@ -89,6 +94,7 @@ function testSettings(dataDirectory: string, options: StartCairnOptions): Server
     virtualHostDomains: ['localhost'],
     websiteDomains: (options.websiteDomains ?? []).map((domain) => domain.toLowerCase()),
     accountId: DEFAULT_ACCOUNT_ID,
+    newBucketDefaults: options.newBucketDefaults,
     abandonedUploadAgeMs: DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS * 1000,
     workers: 1,
     accessLogIntervalMs: DEFAULT_DELIVERY_INTERVAL_MS,
@@ -129,7 +135,7 @@ export async function startCairn(options: StartCairnOptions = {}): Promise<Runni
     const credentials = await prepareDataDirectory(settings);
     const worker = await serve(settings, credentials);
     // The owner serve() gives root (see its ownerId).
-    const owner = { region: settings.region, ownerId: createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex'), publicBuckets: options.publicBuckets === true };
+    const owner = { region: settings.region, ownerId: createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex'), publicBuckets: options.publicBuckets === true, newBucketDefaults: options.newBucketDefaults };
     await createBuckets(worker.layers, buckets, owner);
     let stopped: Promise<void> | undefined;
     return {

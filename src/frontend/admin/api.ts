@@ -87,6 +87,7 @@ async function userJson(identities: Identities, user: UserRecord): Promise<objec
     canonicalId: user.canonicalId,
     createdAt: new Date(user.createdAtMs).toISOString(),
     hasPolicy: user.policy !== undefined,
+    ...(user.email === undefined ? {} : { email: user.email }),
     accessKeys: (await identities.listAccessKeys(user.name)).map(keyJson),
   };
 }
@@ -106,6 +107,11 @@ async function routeUser(request: AdminRequest, name: string, rest: string[]): P
     if (method === 'PUT') return [204, await identities.setUserPolicy(name, request.body.toString('utf8'))];
     if (method === 'GET') return [200, new StoredJson(await identities.getUserPolicy(name))];
     if (method === 'DELETE') return [204, await identities.deleteUserPolicy(name)];
+    methodNotAllowed();
+  }
+  if (rest[0] === 'email' && rest.length === 1) {
+    if (method === 'PUT') return [204, await identities.setUserEmail(name, jsonBody(request.body)['email'])];
+    if (method === 'DELETE') return [204, await identities.setUserEmail(name, undefined)];
     methodNotAllowed();
   }
   if (rest[0] === 'keys' && rest.length === 1) {

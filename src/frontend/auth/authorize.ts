@@ -11,6 +11,8 @@ import { evaluateAccess, type AccessRequest, type RequestPrincipal } from '../..
 import { parsedPolicy } from '../../services/iam/policy-cache.js';
 import { isPublicPolicy, type ParsedPolicy } from '../../services/iam/policy.js';
 import { PolicyError } from '../../services/iam/policy-error.js';
+import { aclGrants, aclRequirementOf, ownerOnlyAcl } from '../../services/iam/acl.js';
+import { BUCKET_OWNER_ENFORCED, OWNERSHIP_WITHOUT_CONTROLS } from '../../services/access-defaults.js';
 import { lookupRequestBucket } from '../request/bucket.js';
 import { conditionKeys, withExistingObjectTags } from './condition-keys.js';
 
@@ -67,6 +69,8 @@ export async function loadBucketAccess(context: RequestContext, bucket: string):
       policyUnreadable,
       policyIsPublic: policy !== undefined && isPublicPolicy(policy),
       publicAccessBlock: (record.publicAccessBlock as PublicAccessBlock | undefined) ?? NO_PUBLIC_ACCESS_BLOCK,
+      ownership: record.ownershipControls?.ObjectOwnership ?? OWNERSHIP_WITHOUT_CONTROLS,
+      acl: record.acl,
     };
   }
   context.bucketAccess.set(bucket, access);
@@ -78,14 +82,37 @@ function requestPrincipal(context: RequestContext): RequestPrincipal {
   return principal.kind === 'user' ? { kind: 'user', name: principal.name, canonicalId: principal.canonicalId } : { kind: 'anonymous' };
 }
 
+/**
+ * Whether an ACL grants the action (ACLs count only while the bucket's Object Ownership enables
+ * them): the bucket's ACL, or the object version's (the request's own version, else the current one).
+ */
+async function aclAllows(context: RequestContext, action: string, resource: ResourceName, access: BucketAccess): Promise<boolean> {
+  if (access.ownership === BUCKET_OWNER_ENFORCED) return false;
+  const requirement = aclRequirementOf(action);
+  if (requirement === undefined) return false;
+  let acl = access.acl ?? ownerOnlyAcl(access.ownerId);
+  if (requirement.target === 'object') {
+    if (resource.key === undefined) return false;
+    const ownRequest = resource.bucket === context.bucket && resource.key === context.key;
+    const versionId = ownRequest ? context.query.get('versionId') ?? undefined : undefined;
+    const object = versionId === undefined
+      ? await context.layers.index.getObject(resource.bucket, resource.key)
+      : await context.layers.index.getObjectVersion(resource.bucket, resource.key, versionId);
+    if (object === undefined || ('isDeleteMarker' in object && object.isDeleteMarker === true)) return false;
+    acl = object.acl ?? ownerOnlyAcl(access.ownerId);
+  }
+  return aclGrants(acl, requestPrincipal(context), requirement.permission, access.publicAccessBlock.IgnorePublicAcls);
+}
+
 async function decide(context: RequestContext, action: string, resource: ResourceName): Promise<boolean> {
   const access = await loadBucketAccess(context, resource.bucket);
   if (access === undefined) return false;
   const { principal } = context;
   const isOwner = principal.kind !== 'anonymous' && principal.canonicalId === access.ownerId;
   const userPolicy = principal.kind === 'user' ? principal.policy : undefined;
-  // No policy to evaluate: ownership alone decides (the common case, kept cheap).
-  if ((userPolicy === undefined && access.policy === undefined) || access.policyUnreadable) return isOwner;
+  if (access.policyUnreadable) return isOwner;
+  // No policy to evaluate: ownership or an ACL grant decides (the common case, kept cheap).
+  if (userPolicy === undefined && access.policy === undefined) return isOwner || aclAllows(context, action, resource, access);
   let keys = conditionKeys(context);
   const readsTags = (access.policy?.readsExistingObjectTags ?? false) || (userPolicy?.readsExistingObjectTags ?? false);
   if (readsTags && resource.key !== undefined) keys = await withExistingObjectTags(context, keys, resource);
@@ -97,6 +124,8 @@ async function decide(context: RequestContext, action: string, resource: Resourc
     // RestrictPublicBuckets: a public policy grants nothing beyond the bucket's owner.
     ignoreBucketPolicyAllows: access.publicAccessBlock.RestrictPublicBuckets && access.policyIsPublic,
   });
+  // An explicit deny wins over everything; an ACL grant permits what no policy allows.
+  if (decision === 'implicit-deny') return aclAllows(context, action, resource, access);
   return decision === 'allow';
 }
 

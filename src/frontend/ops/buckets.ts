@@ -10,7 +10,7 @@ import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, parseXmlBody, xmlDocument } from '../xml.js';
 import { initialAccessSettings } from '../../services/access-defaults.js';
-import { assertCreateBucketAccessHeaders } from '../request/acl-headers.js';
+import { bucketAclForCreate, requestedOwnership } from '../request/acl-headers.js';
 import { requireBucket } from '../request/bucket.js';
 
 const BUCKET_NAME_LENGTH_MIN = 3;
@@ -102,7 +102,8 @@ export async function createBucket(context: RequestContext): Promise<void> {
   const name = context.bucket!;
   const problem = bucketNameProblem(name);
   if (problem !== undefined) throw new S3Error('InvalidBucketName', problem, { extraFields: { BucketName: name } });
-  assertCreateBucketAccessHeaders(context);
+  const access = initialAccessSettings(context.config.newBucketDefaults, requestedOwnership(context));
+  const acl = await bucketAclForCreate(context, access['ownership-controls'].ObjectOwnership, access['public-access-block']?.BlockPublicAcls === true);
   const objectLock = requestedObjectLock(context);
   const location = await requestedLocation(context);
   const { region } = context.config;
@@ -120,7 +121,7 @@ export async function createBucket(context: RequestContext): Promise<void> {
     region,
     ownerId: requesterId(context),
     versioning: objectLock ? 'Enabled' : undefined,
-  }, { ...initialAccessSettings(), ...(objectLock ? { 'object-lock': { enabled: true } satisfies ObjectLockConfiguration } : {}) });
+  }, { ...access, ...(acl === undefined ? {} : { acl }), ...(objectLock ? { 'object-lock': { enabled: true } satisfies ObjectLockConfiguration } : {}) });
   if (outcome === 'already-exists') {
     const existing = await context.layers.index.getBucket(name);
     const yours = existing === undefined || existing.ownerId === requesterId(context);

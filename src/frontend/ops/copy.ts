@@ -10,7 +10,7 @@ import { sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, xmlDocument } from '../xml.js';
 import { requireAuthorized } from '../auth/authorize.js';
-import { assertNoObjectAcl } from '../request/acl-headers.js';
+import { objectAclForWrite } from '../request/acl-headers.js';
 import { requireBucket } from '../request/bucket.js';
 import { resolveCopySource } from '../request/copy-source.js';
 import { assertKeyLength } from '../request/key.js';
@@ -29,7 +29,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
     throw new S3Error('InvalidArgument', 'Unknown tagging directive.', { extraFields: { ArgumentName: 'x-amz-tagging-directive', ArgumentValue: taggingDirective } });
   }
   const replacementTags = taggingDirective === 'REPLACE' ? tagsFromHeader(context) : undefined;
-  assertNoObjectAcl(context);
+  const acl = await objectAclForWrite(context);
   if (replacementTags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
   const storageClass = requestedStorageClass(context);
   const replacing = directive === 'REPLACE';
@@ -73,6 +73,8 @@ export async function copyObject(context: RequestContext): Promise<void> {
       return { md5Hex: md5.digest('hex'), sizeBytes: copiedBytes, checksum: sourceObject.checksum };
     },
     tags: taggingDirective === 'REPLACE' ? replacementTags : sourceObject.tags,
+    // A copy never takes the source's ACL: it gets the request's (private by default), as in S3.
+    acl,
     ...lock,
     origin: changeOrigin(context),
   });
@@ -81,7 +83,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
   if (sourceObject.versionId !== 'null') context.res.setHeader('x-amz-copy-source-version-id', sourceObject.versionId);
   const result = [node('LastModified', isoDate(outcome.object.lastModifiedMs)), node('ETag', `"${outcome.object.etag}"`)];
   if (outcome.object.checksum !== undefined) {
-    result.push(node(`Checksum${outcome.object.checksum.algorithm}`, outcome.object.checksum.valueBase64));
+    result.push(node(`Checksum${outcome.object.checksum.algorithm}`, outcome.object.checksum.valueBase64), node('ChecksumType', outcome.object.checksum.type));
   }
   sendXml(context.res, 200, xmlDocument('CopyObjectResult', result));
 }

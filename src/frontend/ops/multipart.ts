@@ -20,7 +20,7 @@ import { sendEmpty, sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
 import { node, xmlDocument } from '../xml.js';
 import { requireAuthorized } from '../auth/authorize.js';
-import { assertNoObjectAcl } from '../request/acl-headers.js';
+import { objectAclForWrite } from '../request/acl-headers.js';
 import { requireBucket, requireUpload } from '../request/bucket.js';
 import { checksumResponseHeaders } from '../request/checksum-headers.js';
 import { resolveCopySource } from '../request/copy-source.js';
@@ -62,7 +62,7 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
   const key = context.key!;
   assertKeyLength(key);
   const { algorithm, type } = requestedUploadChecksum(context);
-  assertNoObjectAcl(context);
+  const acl = await objectAclForWrite(context);
   const tags = tagsFromHeader(context);
   if (tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
   await requireBucket(context);
@@ -78,6 +78,7 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
     checksumAlgorithm: algorithm,
     checksumType: type,
     tags,
+    acl,
     ...lock,
   });
   if (upload === undefined) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });

@@ -7,6 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StoredObjectHeaders, Tag } from '../../index/types.js';
 import { PUT_OBJECT_SIZE_BYTES_MAX } from '../../limits.js';
 import { writeObject, type Layers } from '../../services/objects.js';
+import type { StoredAcl } from '../../index/types.js';
+import { objectAclForWrite } from '../request/acl-headers.js';
 import type { Identities } from '../../services/iam/identities.js';
 import { requireAuthorized } from '../auth/authorize.js';
 import { ANONYMOUS_AUTHENTICATION, resolveClaimedKey, type RootIdentity } from '../auth/identify.js';
@@ -74,6 +76,8 @@ interface PreparedUpload {
   userMetadata: Record<string, string>;
   storageClass: string;
   tags: Tag[] | undefined;
+  /** The form's `acl` field (a canned ACL). */
+  cannedAcl: string | undefined;
   sizeRange: SizeRange;
   checksumHeaders: Record<string, string>;
   success: SuccessAnswer;
@@ -100,6 +104,7 @@ function prepareUpload(request: FormUploadRequest, fields: Array<{ name: string;
     userMetadata: userMetadataFromFields(values),
     storageClass: storageClassFromFields(values),
     tags: tagsFromFields(values),
+    cannedAcl: values.get('acl'),
     sizeRange: allowedSizeRange(auth?.policy, PUT_OBJECT_SIZE_BYTES_MAX),
     checksumHeaders: checksumHeadersFromFields(values),
     success: successAnswerFromFields(values),
@@ -177,16 +182,21 @@ function claimedFormAccessKeyId(fields: Array<{ name: string; value: string }>):
   return values.get('x-amz-credential')?.split('/', 1)[0] ?? values.get('awsaccesskeyid');
 }
 
-/** The form's signer (or anonymous) needs s3:PutObject on the key, and s3:PutObjectTagging to tag it. */
-async function authorizeUpload(request: FormUploadRequest, upload: PreparedUpload, principal: Principal): Promise<void> {
-  if (principal.kind === 'root') return;
+/**
+ * The form's signer (or anonymous) needs s3:PutObject on the key, and s3:PutObjectTagging to tag it;
+ * then the ACL its `acl` field gives the object, under the bucket's Object Ownership.
+ */
+async function authorizeUpload(request: FormUploadRequest, upload: PreparedUpload, principal: Principal): Promise<StoredAcl | undefined> {
   const context: RequestContext = {
     requestId: request.requestId, req: request.req, res: request.res, method: 'POST', bucket: request.bucket, key: upload.key,
     query: new URLSearchParams(), auth: principal.kind === 'user' ? { accessKeyId: principal.accessKeyId, payload: { kind: 'unsigned' } } : ANONYMOUS_AUTHENTICATION,
     principal, bucketAccess: new Map(), bucketLookup: request.bucketLookup, layers: request.layers, identities: request.identities, config: request.config, log: request.log,
   };
-  await requireAuthorized(context, 's3:PutObject');
-  if (upload.tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
+  if (principal.kind !== 'root') {
+    await requireAuthorized(context, 's3:PutObject');
+    if (upload.tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
+  }
+  return objectAclForWrite(context, upload.cannedAcl);
 }
 
 export async function postObject(request: FormUploadRequest): Promise<void> {
@@ -206,7 +216,7 @@ export async function postObject(request: FormUploadRequest): Promise<void> {
     const upload = prepareUpload(request, fields, file, claimed.lookup);
     const principal = claimed.principalOf(upload.accessKeyId);
     request.onAuthenticated?.(principal, upload.key);
-    await authorizeUpload(request, upload, principal);
+    const acl = await authorizeUpload(request, upload, principal);
     const payload = new IncomingPayload({ data: fileBytes(form, upload.file, upload.sizeRange.maxBytes), headers: upload.checksumHeaders }, PUT_OBJECT_SIZE_BYTES_MAX);
     const outcome = await writeObject(request.layers, {
       bucket: request.bucket,
@@ -217,6 +227,7 @@ export async function postObject(request: FormUploadRequest): Promise<void> {
       body: payload.chunks(),
       verify: () => checkMinimumSize(payload.finish(), upload.sizeRange),
       tags: upload.tags,
+      acl,
     });
     if (!outcome.stored) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: request.bucket } });
     const { object } = outcome;

@@ -9,7 +9,7 @@ import { IncomingPayload } from '../payload.js';
 import { sendEmpty } from '../respond.js';
 import { requireAuthorized } from '../auth/authorize.js';
 import { conditionError, writeConditionFromHeaders } from '../request/write-conditions.js';
-import { assertNoObjectAcl } from '../request/acl-headers.js';
+import { objectAclForWrite } from '../request/acl-headers.js';
 import { requireBucket } from '../request/bucket.js';
 import { checksumResponseHeaders } from '../request/checksum-headers.js';
 import { expirationHeaders } from '../request/expiration.js';
@@ -27,7 +27,7 @@ export async function putObject(context: RequestContext): Promise<void> {
   const storageClass = requestedStorageClass(context);
   const condition = writeConditionFromHeaders(context);
   const tags = tagsFromHeader(context);
-  assertNoObjectAcl(context);
+  const acl = await objectAclForWrite(context);
   // Tags on a new object need s3:PutObjectTagging too, as in S3.
   if (tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
   const payload = new IncomingPayload(context, PUT_OBJECT_SIZE_BYTES_MAX);
@@ -46,6 +46,7 @@ export async function putObject(context: RequestContext): Promise<void> {
     verify: () => payload.finish(),
     condition,
     tags,
+    acl,
     ...lock,
     origin: changeOrigin(context),
   });

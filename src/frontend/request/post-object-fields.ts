@@ -7,7 +7,6 @@ import { S3Error } from '../errors.js';
 import { isHeaderToken } from '../header-values.js';
 import { DEFAULT_CONTENT_TYPE } from '../object-headers.js';
 import type { FieldValues } from '../post-policy.js';
-import { OWNER_ONLY_CANNED_ACLS } from './acl-headers.js';
 import { ACCEPTED_STORAGE_CLASSES } from './storage-class.js';
 import { OBJECT_TAGS_MAX, parseTaggingDocument } from './tags.js';
 
@@ -105,8 +104,6 @@ export function assertCannedAcl(values: FieldValues): void {
   if (acl !== undefined && !CANNED_ACLS.has(acl)) {
     throw new S3Error('InvalidArgument', undefined, { extraFields: { ArgumentName: 'acl', ArgumentValue: acl } });
   }
-  // Buckets are BucketOwnerEnforced: an ACL granting more than the owner's own rights is refused, as on PUT.
-  if (acl !== undefined && !OWNER_ONLY_CANNED_ACLS.has(acl)) throw new S3Error('AccessControlListNotSupported');
 }
 
 /** The `tagging` field: a Tagging XML document, as PutObjectTagging's body. */

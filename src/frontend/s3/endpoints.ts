@@ -6,9 +6,10 @@
 import { S3Error } from '../errors.js';
 import type { RequestContext } from '../context.js';
 import {
-  deleteBucketOwnershipControls, deletePublicAccessBlock, getBucketAcl, getBucketOwnershipControls, getObjectAcl,
-  getPublicAccessBlock, putBucketAcl, putBucketOwnershipControls, putObjectAcl, putPublicAccessBlock,
+  deleteBucketOwnershipControls, deletePublicAccessBlock, getBucketOwnershipControls,
+  getPublicAccessBlock, putBucketOwnershipControls, putPublicAccessBlock,
 } from '../ops/access-control.js';
+import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from '../ops/acl.js';
 import { getObjectAttributes } from '../ops/attributes.js';
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from '../ops/bucket-policy.js';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from '../ops/buckets.js';

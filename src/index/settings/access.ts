@@ -1,6 +1,6 @@
 // The access settings of a bucket: its policy (the document as set; authorization parses it), its
 // public access block and its ownership controls, with the checks of their stored shapes.
-import { boolean, record, string } from './shape.js';
+import { boolean, oneOf, record, string } from './shape.js';
 
 /** PutPublicAccessBlock's four switches, as S3 names them. */
 export interface StoredPublicAccessBlock {
@@ -12,9 +12,12 @@ export interface StoredPublicAccessBlock {
 
 const PUBLIC_ACCESS_BLOCK_SWITCHES = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
 
+export const OBJECT_OWNERSHIP_VALUES = ['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'] as const;
+export type ObjectOwnership = (typeof OBJECT_OWNERSHIP_VALUES)[number];
+
 /** PutBucketOwnershipControls' one rule. */
 export interface StoredOwnershipControls {
-  ObjectOwnership: string;
+  ObjectOwnership: ObjectOwnership;
 }
 
 export function parsePolicySetting(value: unknown): string {
@@ -28,6 +31,6 @@ export function parsePublicAccessBlockSetting(value: unknown): StoredPublicAcces
 }
 
 export function parseOwnershipControlsSetting(value: unknown): StoredOwnershipControls {
-  string(record(value, '')['ObjectOwnership'], 'ObjectOwnership');
+  oneOf(record(value, '')['ObjectOwnership'], OBJECT_OWNERSHIP_VALUES, 'ObjectOwnership');
   return value as StoredOwnershipControls;
 }

@@ -12,17 +12,22 @@ import type {
   CreateAccessKeyOutcome,
   CreateUserOutcome,
   DeleteUserOutcome,
+  SetUserEmailOutcome,
   UserRecord,
 } from '../types.js';
 
 /** A bucket's policy and public access block, as columns of a query over `buckets b`. */
 const ACCESS_SETTING_COLUMNS = `(SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'policy') AS policy_json,
-  (SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'public-access-block') AS public_access_block_json`;
+  (SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'public-access-block') AS public_access_block_json,
+  (SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'ownership-controls') AS ownership_controls_json,
+  (SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'acl') AS acl_json`;
 
 interface AccessRow {
   owner_id: string;
   policy_json: string | null;
   public_access_block_json: string | null;
+  ownership_controls_json: string | null;
+  acl_json: string | null;
 }
 
 function accessFromRow(bucket: string, row: AccessRow): BucketAccessRecord {
@@ -30,6 +35,8 @@ function accessFromRow(bucket: string, row: AccessRow): BucketAccessRecord {
     ownerId: row.owner_id,
     policy: row.policy_json === null ? undefined : decodeBucketSetting(bucket, 'policy', row.policy_json),
     publicAccessBlock: row.public_access_block_json === null ? undefined : decodeBucketSetting(bucket, 'public-access-block', row.public_access_block_json),
+    ownershipControls: row.ownership_controls_json === null ? undefined : decodeBucketSetting(bucket, 'ownership-controls', row.ownership_controls_json),
+    acl: row.acl_json === null ? undefined : decodeBucketSetting(bucket, 'acl', row.acl_json),
   };
 }
 
@@ -38,6 +45,7 @@ interface UserRow {
   canonical_id: string;
   created_at_ms: number;
   policy_json: string | null;
+  email?: string | null;
 }
 
 interface AccessKeyRow {
@@ -49,7 +57,7 @@ interface AccessKeyRow {
 }
 
 function userFromRow(row: UserRow): UserRecord {
-  return { name: row.name, canonicalId: row.canonical_id, createdAtMs: row.created_at_ms, policy: row.policy_json ?? undefined };
+  return { name: row.name, canonicalId: row.canonical_id, createdAtMs: row.created_at_ms, policy: row.policy_json ?? undefined, email: row.email ?? undefined };
 }
 
 function keyFromRow(row: AccessKeyRow): AccessKeyRecord {
@@ -66,6 +74,8 @@ function prepareIdentityStatements(db: Database.Database) {
     countUsers: db.prepare('SELECT COUNT(*) AS count FROM users'),
     getUser: db.prepare('SELECT * FROM users WHERE name = ?'),
     getUserByCanonicalId: db.prepare('SELECT * FROM users WHERE canonical_id = ?'),
+    getUserByEmail: db.prepare('SELECT * FROM users WHERE email = ? COLLATE NOCASE'),
+    setUserEmail: db.prepare('UPDATE users SET email = ? WHERE name = ?'),
     listUsers: db.prepare('SELECT * FROM users ORDER BY name'),
     deleteUser: db.prepare('DELETE FROM users WHERE name = ?'),
     anyBucketOwnedBy: db.prepare('SELECT 1 FROM buckets WHERE owner_id = ? LIMIT 1'),
@@ -85,6 +95,13 @@ function prepareIdentityStatements(db: Database.Database) {
     getBucketWithAccess: db.prepare(`SELECT b.*, ${ACCESS_SETTING_COLUMNS} FROM buckets b WHERE b.name = ?`),
   };
 }
+
+/** The engine's identity methods, each wholly this part's (sqlite/delegate.ts). */
+export const IDENTITY_TABLE_METHODS = [
+  'getBucketAccess', 'getBucketWithAccess', 'createUser', 'getUser', 'getUserByCanonicalId', 'getUserByEmail', 'setUserEmail', 'listUsers',
+  'deleteUser', 'setUserPolicy', 'createAccessKey', 'getAccessKey', 'listAccessKeys', 'setAccessKeyStatus', 'deleteAccessKey',
+] as const satisfies ReadonlyArray<keyof IdentityTables>;
+export type IdentityTableMethod = (typeof IDENTITY_TABLE_METHODS)[number];
 
 export class IdentityTables {
   private readonly statements: ReturnType<typeof prepareIdentityStatements>;
@@ -121,6 +138,19 @@ export class IdentityTables {
   getUserByCanonicalId(canonicalId: string): UserRecord | undefined {
     const row = this.statements.getUserByCanonicalId.get(canonicalId) as UserRow | undefined;
     return row === undefined ? undefined : userFromRow(row);
+  }
+
+  getUserByEmail(email: string): UserRecord | undefined {
+    const row = this.statements.getUserByEmail.get(email) as UserRow | undefined;
+    return row === undefined ? undefined : userFromRow(row);
+  }
+
+  setUserEmail(name: string, email: string | undefined): Promise<SetUserEmailOutcome> {
+    return this.writes.submit((): SetUserEmailOutcome => {
+      const holder = email === undefined ? undefined : this.statements.getUserByEmail.get(email) as UserRow | undefined;
+      if (holder !== undefined && holder.name.toLowerCase() !== name.toLowerCase()) return 'email-taken';
+      return this.statements.setUserEmail.run(email ?? null, name).changes === 1 ? 'set' : 'no-such-user';
+    });
   }
 
   listUsers(): UserRecord[] {

@@ -97,7 +97,7 @@ export function versionContent(object: ObjectRecord) {
 
 /** The columns objects and object_versions share (a UNION of the two needs them named, in order). */
 const VERSION_PAGE_COLUMNS = `bucket, key, version_id, data_id, size_bytes, etag, last_modified_ms, storage_class, headers_json,
-  user_metadata_json, checksum_json, placement, parts_count, tags_json, lock_mode, lock_retain_until_ms, legal_hold`;
+  user_metadata_json, checksum_json, placement, parts_count, tags_json, lock_mode, lock_retain_until_ms, legal_hold, acl_json`;
 
 function prepareJournalStatements(db: Database.Database) {
   return {

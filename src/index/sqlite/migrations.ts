@@ -3,7 +3,7 @@
 // transaction with the version's record in `meta`. A new index runs every migration in turn; an
 // index newer than this Cairn is refused (its tables may mean things this code does not know).
 import type Database from 'better-sqlite3';
-import { SCHEMA_SQL } from './schema.js';
+import { ACL_SCHEMA_SQL, SCHEMA_SQL } from './schema.js';
 import { RESTORES_SCHEMA_SQL } from './restores.js';
 import { TABLES_SCHEMA_SQL } from './tables.js';
 import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
@@ -16,6 +16,8 @@ const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [3, RESTORES_SCHEMA_SQL],
   // 4: server access logging's queue of lines to deliver.
   [4, ACCESS_LOG_SCHEMA_SQL],
+  // 5: ACLs (each version's and each upload's, NULL: the bucket owner's FULL_CONTROL only) and users' optional email.
+  [5, ACL_SCHEMA_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());

@@ -1,6 +1,7 @@
 // The SQLite index's tables and the mapping between rows and index records. Keys are TEXT under
 // SQLite's BINARY collation, which compares UTF-8 bytes: S3's listing order.
-import type { BucketRecord, LegalHoldStatus, ObjectLockMode, ObjectRecord, ObjectRetention, StoredPart, Tag, UploadRecord } from '../types.js';
+import { parseAclSetting } from '../settings/acl.js';
+import type { BucketRecord, LegalHoldStatus, StoredAcl, ObjectLockMode, ObjectRecord, ObjectRetention, StoredPart, Tag, UploadRecord } from '../types.js';
 
 // The schema as of version 1; later versions are migrations (migrations.ts).
 
@@ -133,6 +134,15 @@ CREATE TABLE IF NOT EXISTS metadata_state (
 ) WITHOUT ROWID;
 `;
 
+/** Migration 3: a version's (and an upload's) ACL as JSON, and a user's optional email (ACL grants by email). */
+export const ACL_SCHEMA_SQL = `
+ALTER TABLE objects ADD COLUMN acl_json TEXT;
+ALTER TABLE object_versions ADD COLUMN acl_json TEXT;
+ALTER TABLE uploads ADD COLUMN acl_json TEXT;
+ALTER TABLE users ADD COLUMN email TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS users_by_email ON users (email COLLATE NOCASE) WHERE email IS NOT NULL;
+`;
+
 export interface BucketRow {
   name: string;
   created_at_ms: number;
@@ -161,6 +171,8 @@ export interface ObjectRow {
   lock_mode: string | null;
   lock_retain_until_ms: number | null;
   legal_hold: string | null;
+  /** Undefined in a UNION that does not select it. */
+  acl_json?: string | null;
 }
 
 export interface PartRow {
@@ -187,6 +199,7 @@ export interface UploadRow {
   lock_mode: string | null;
   lock_retain_until_ms: number | null;
   legal_hold: string | null;
+  acl_json: string | null;
 }
 
 export function asBuffer(bytes: Uint8Array): Buffer {
@@ -199,6 +212,15 @@ export function tagsToJson(tags: Tag[] | undefined): string | null {
 
 function tagsFromJson(json: string | null): Tag[] | undefined {
   return json === null ? undefined : JSON.parse(json);
+}
+
+export function aclToJson(acl: StoredAcl | undefined): string | null {
+  return acl === undefined ? null : JSON.stringify(acl);
+}
+
+/** A stored ACL, checked to be one (a damaged row fails here rather than grant by accident). */
+function aclFromJson(json: string | null | undefined): StoredAcl | undefined {
+  return json === null || json === undefined ? undefined : parseAclSetting(JSON.parse(json));
 }
 
 interface LockColumns {
@@ -247,6 +269,7 @@ export function objectFromRow(row: ObjectRow, parts?: StoredPart[]): ObjectRecor
     tags: tagsFromJson(row.tags_json),
     retention: retentionFromRow(row),
     legalHold: (row.legal_hold ?? undefined) as LegalHoldStatus | undefined,
+    acl: aclFromJson(row.acl_json),
   };
 }
 
@@ -267,6 +290,7 @@ export function objectToParameters(object: ObjectRecord) {
     partsCount: object.parts?.length ?? 0,
     tagsJson: tagsToJson(object.tags),
     ...lockToParameters(object),
+    aclJson: aclToJson(object.acl),
   };
 }
 
@@ -309,5 +333,6 @@ export function uploadFromRow(row: UploadRow): UploadRecord {
     tags: tagsFromJson(row.tags_json),
     retention: retentionFromRow(row),
     legalHold: (row.legal_hold ?? undefined) as LegalHoldStatus | undefined,
+    acl: aclFromJson(row.acl_json),
   };
 }

@@ -45,26 +45,27 @@ export function prepareStatements(db: Database.Database) {
     anyObjectInBucket: db.prepare('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1'),
     deleteBucketUploadParts: db.prepare('DELETE FROM upload_parts WHERE upload_id IN (SELECT upload_id FROM uploads WHERE bucket = ?)'),
     deleteBucketUploads: db.prepare('DELETE FROM uploads WHERE bucket = ?'),
-
     getObject: db.prepare('SELECT * FROM objects WHERE bucket = ? AND key = ?'),
     upsertObject: db.prepare(`INSERT INTO objects (bucket, key, version_id, data_id, size_bytes, etag, last_modified_ms,
         storage_class, headers_json, user_metadata_json, checksum_json, placement, parts_count, tags_json,
-        lock_mode, lock_retain_until_ms, legal_hold)
+        lock_mode, lock_retain_until_ms, legal_hold, acl_json)
       VALUES (@bucket, @key, @versionId, @dataId, @sizeBytes, @etag, @lastModifiedMs, @storageClass,
         @headersJson, @userMetadataJson, @checksumJson, @placement, @partsCount, @tagsJson,
-        @lockMode, @lockRetainUntilMs, @legalHold)
+        @lockMode, @lockRetainUntilMs, @legalHold, @aclJson)
       ON CONFLICT (bucket, key) DO UPDATE SET version_id = excluded.version_id, data_id = excluded.data_id,
         size_bytes = excluded.size_bytes, etag = excluded.etag, last_modified_ms = excluded.last_modified_ms,
         storage_class = excluded.storage_class, headers_json = excluded.headers_json,
         user_metadata_json = excluded.user_metadata_json, checksum_json = excluded.checksum_json,
         placement = excluded.placement, parts_count = excluded.parts_count, tags_json = excluded.tags_json,
-        lock_mode = excluded.lock_mode, lock_retain_until_ms = excluded.lock_retain_until_ms, legal_hold = excluded.legal_hold`),
+        lock_mode = excluded.lock_mode, lock_retain_until_ms = excluded.lock_retain_until_ms, legal_hold = excluded.legal_hold, acl_json = excluded.acl_json`),
     setObjectLockState: db.prepare(`UPDATE objects SET lock_mode = @lockMode, lock_retain_until_ms = @lockRetainUntilMs, legal_hold = @legalHold
       WHERE bucket = @bucket AND key = @key AND version_id = @versionId`),
     setVersionLockState: db.prepare(`UPDATE object_versions SET lock_mode = @lockMode, lock_retain_until_ms = @lockRetainUntilMs, legal_hold = @legalHold
       WHERE bucket = @bucket AND key = @key AND version_id = @versionId AND is_delete_marker = 0`),
     setObjectTags: db.prepare('UPDATE objects SET tags_json = ? WHERE bucket = ? AND key = ?'),
     setVersionTags: db.prepare('UPDATE object_versions SET tags_json = ? WHERE bucket = ? AND key = ? AND data_id = ? AND is_delete_marker = 0'),
+    setObjectAcl: db.prepare('UPDATE objects SET acl_json = ? WHERE bucket = ? AND key = ?'),
+    setVersionAcl: db.prepare('UPDATE object_versions SET acl_json = ? WHERE bucket = ? AND key = ? AND data_id = ? AND is_delete_marker = 0'),
     setBucketTags: db.prepare('UPDATE buckets SET tags_json = ? WHERE name = ?'),
     setBucketVersioning: db.prepare('UPDATE buckets SET versioning = ? WHERE name = ?'),
     setBucketCors: db.prepare('UPDATE buckets SET cors_json = ? WHERE name = ?'),
@@ -76,10 +77,10 @@ export function prepareStatements(db: Database.Database) {
     bucketsWithSetting: db.prepare('SELECT bucket, value_json FROM bucket_settings WHERE name = ? ORDER BY bucket'),
     insertVersion: db.prepare(`INSERT INTO object_versions (bucket, key, data_id, version_id, is_delete_marker, is_latest, size_bytes, etag,
         last_modified_ms, storage_class, headers_json, user_metadata_json, checksum_json, placement, parts_count, tags_json,
-        lock_mode, lock_retain_until_ms, legal_hold)
+        lock_mode, lock_retain_until_ms, legal_hold, acl_json)
       VALUES (@bucket, @key, @dataId, @versionId, @isDeleteMarker, @isLatest, @sizeBytes, @etag, @lastModifiedMs, @storageClass,
         @headersJson, @userMetadataJson, @checksumJson, @placement, @partsCount, @tagsJson,
-        @lockMode, @lockRetainUntilMs, @legalHold)`),
+        @lockMode, @lockRetainUntilMs, @legalHold, @aclJson)`),
     clearLatestVersion: db.prepare('UPDATE object_versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1'),
     markLatestVersion: db.prepare('UPDATE object_versions SET is_latest = 1 WHERE bucket = ? AND key = ? AND data_id = ?'),
     getVersionById: db.prepare('SELECT * FROM object_versions WHERE bucket = ? AND key = ? AND version_id = ?'),
@@ -104,16 +105,14 @@ export function prepareStatements(db: Database.Database) {
     deleteObject: db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?'),
     scanBounded: db.prepare(`SELECT ${summaryColumns} FROM objects WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`),
     scanUnbounded: db.prepare(`SELECT ${summaryColumns} FROM objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?`),
-
     objectParts: db.prepare(`SELECT ${partColumns} FROM object_parts WHERE object_data_id = ? ORDER BY part_number`),
     insertObjectPart: db.prepare(`INSERT INTO object_parts (object_data_id, part_number, data_id, size_bytes, etag, last_modified_ms, checksum_json, placement)
       VALUES (@owner, @partNumber, @dataId, @sizeBytes, @etag, @lastModifiedMs, @checksumJson, @placement)`),
     deleteObjectParts: db.prepare('DELETE FROM object_parts WHERE object_data_id = ?'),
-
     insertUpload: db.prepare(`INSERT INTO uploads (upload_id, bucket, key, initiated_ms, headers_json, user_metadata_json, storage_class,
-        checksum_algorithm, checksum_type, tags_json, lock_mode, lock_retain_until_ms, legal_hold)
+        checksum_algorithm, checksum_type, tags_json, lock_mode, lock_retain_until_ms, legal_hold, acl_json)
       VALUES (@uploadId, @bucket, @key, @initiatedMs, @headersJson, @userMetadataJson, @storageClass, @checksumAlgorithm, @checksumType, @tagsJson,
-        @lockMode, @lockRetainUntilMs, @legalHold)`),
+        @lockMode, @lockRetainUntilMs, @legalHold, @aclJson)`),
     getUpload: db.prepare('SELECT * FROM uploads WHERE upload_id = ? AND bucket = ? AND key = ?'),
     getUploadById: db.prepare('SELECT * FROM uploads WHERE upload_id = ?'),
     deleteUpload: db.prepare('DELETE FROM uploads WHERE upload_id = ?'),
@@ -122,7 +121,6 @@ export function prepareStatements(db: Database.Database) {
       WHERE bucket = ? AND (key, upload_id) > (?, ?) AND key < ? ORDER BY key, upload_id LIMIT ?`),
     scanUploadsUnbounded: db.prepare(`SELECT ${uploadSummaryColumns} FROM uploads
       WHERE bucket = ? AND (key, upload_id) > (?, ?) ORDER BY key, upload_id LIMIT ?`),
-
     getUploadPart: db.prepare(`SELECT ${partColumns} FROM upload_parts WHERE upload_id = ? AND part_number = ?`),
     upsertUploadPart: db.prepare(`INSERT INTO upload_parts (upload_id, part_number, data_id, size_bytes, etag, last_modified_ms, checksum_json, placement)
       VALUES (@owner, @partNumber, @dataId, @sizeBytes, @etag, @lastModifiedMs, @checksumJson, @placement)

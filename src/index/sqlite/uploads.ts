@@ -7,7 +7,7 @@ import type { ChangeOrigin, StoredPart, ObjectRecord, WriteCondition } from '../
 import type { CompleteUploadOutcome, ListUploadsPage, ListUploadsQuery, UploadRecord, UploadSummary } from '../upload-index.js';
 import { listUploadsPage } from '../upload-listing.js';
 import type { Journal } from './journal.js';
-import { lockToParameters, partFromRow, partToParameters, tagsToJson, uploadFromRow, type PartRow, type UploadRow } from './schema.js';
+import { lockToParameters, partFromRow, partToParameters, tagsToJson, aclToJson, uploadFromRow, type PartRow, type UploadRow } from './schema.js';
 import type { Statements } from './statements.js';
 import type { VersionRules } from './versioning.js';
 
@@ -34,6 +34,7 @@ export class UploadTables {
         checksumType: upload.checksumType ?? null,
         tagsJson: tagsToJson(upload.tags),
         ...lockToParameters(upload),
+        aclJson: aclToJson(upload.acl),
       });
       return 'created';
     });

@@ -175,6 +175,22 @@ export class VersionRules {
   }
 
   /** A noncurrent version (not a delete marker) by its data id. */
+  /**
+   * Runs `update` on one version's row (the current one: dataId undefined; a noncurrent one by its
+   * data id) and returns the version as updated; undefined when there is no such version or it is a
+   * delete marker, which has no metadata to set.
+   */
+  updateInPlace(bucket: string, key: string, versionId: string | undefined, update: (dataId: string | undefined) => number): ObjectRecord | undefined {
+    const current = this.currentOf(bucket, key);
+    if (versionId === undefined || current?.versionId === versionId) {
+      return update(undefined) === 0 ? undefined : this.currentOf(bucket, key);
+    }
+    const version = this.getVersion(bucket, key, versionId, current);
+    if (version === undefined || version.isDeleteMarker === true) return undefined;
+    update(version.dataId);
+    return this.getVersionByDataId(bucket, key, version.dataId);
+  }
+
   getVersionByDataId(bucket: string, key: string, dataId: string): ObjectRecord | undefined {
     const row = this.statements.getVersionByDataId.get(bucket, key, dataId) as VersionRow | undefined;
     return row === undefined || row.is_delete_marker === 1 ? undefined : this.withParts(row);

@@ -8,6 +8,9 @@ import { parsePolicy, type ParsedPolicy } from './policy.js';
 import { PolicyError } from './policy-error.js';
 import { generateAccessKeyId, generateSecretAccessKey, sealSecret, unsealSecret } from './secrets.js';
 
+/** An email address's length (RFC 5321's path limit). */
+const USER_EMAIL_LENGTH_MAX = 254;
+
 export type IdentityErrorCode = 'NoSuchEntity' | 'EntityAlreadyExists' | 'DeleteConflict' | 'LimitExceeded' | 'InvalidInput' | 'MalformedPolicy';
 
 /** A refused identity operation, with IAM's error code for it. */
@@ -185,6 +188,17 @@ export class Identities {
       throw error;
     }
     if (!(await this.index.setUserPolicy(user.name, text))) throw new IdentityError('NoSuchEntity', `The user with name ${userName} cannot be found.`);
+  }
+
+  /** Sets (undefined: removes) the email address ACL grants may name the user by; unique regardless of case. */
+  async setUserEmail(userName: string, email: unknown): Promise<void> {
+    if (email !== undefined && (typeof email !== 'string' || email.length > USER_EMAIL_LENGTH_MAX || !/^[^\s@,"]+@[^\s@,"]+$/.test(email))) {
+      throw new IdentityError('InvalidInput', `"email" must be an email address of at most ${USER_EMAIL_LENGTH_MAX} characters.`);
+    }
+    const user = await this.requireUser(userName);
+    const outcome = await this.index.setUserEmail(user.name, email);
+    if (outcome === 'email-taken') throw new IdentityError('EntityAlreadyExists', `Another user has the email address ${String(email)}.`);
+    if (outcome === 'no-such-user') throw new IdentityError('NoSuchEntity', `The user with name ${userName} cannot be found.`);
   }
 
   async getUserPolicy(userName: string): Promise<string> {

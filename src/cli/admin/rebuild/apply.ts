@@ -1,7 +1,8 @@
 // Turns what the drives hold (a RecordCatalog) into index rows: buckets, objects and their versions,
 // multipart objects (from their manifest records and the parts' records). What the drives do not
 // record is inferred or lost; docs/rebuild-index.md lists it.
-import type { BucketRecord, Index, ObjectLockConfiguration, ObjectRecord, StoredPart, Tag } from '../../../index/types.js';
+import type { BucketRecord, Index, ObjectLockConfiguration, ObjectRecord, StoredAcl, StoredPart, Tag } from '../../../index/types.js';
+import { parseAclSetting } from '../../../index/settings/acl.js';
 import { initialAccessSettings } from '../../../services/access-defaults.js';
 import { encodePlacement, type Storage } from '../../../storage/index.js';
 import type { CompleteData, EventRecord, RecordCatalog } from './catalog.js';
@@ -116,6 +117,29 @@ function latestTags(events: EventRecord[]): Map<string, Tag[] | undefined> {
   return tags;
 }
 
+/** The newest ACL recorded for each data id (PutObjectAcl after the write), checked to be one. */
+function latestAcls(events: EventRecord[]): Map<string, StoredAcl> {
+  const acls = new Map<string, StoredAcl>();
+  for (const event of events) {
+    if (event.kind !== 'object-acl' || typeof event.header['target'] !== 'string') continue;
+    try {
+      acls.set(event.header['target'], parseAclSetting(event.header['acl']));
+    } catch {
+      // A damaged event record: the version keeps the ACL it was written with.
+    }
+  }
+  return acls;
+}
+
+/** The ACL a data record was written with, if it is one (undefined: the bucket owner's, as when none was set). */
+function checkedAcl(acl: unknown): StoredAcl | undefined {
+  try {
+    return parseAclSetting(acl);
+  } catch {
+    return undefined;
+  }
+}
+
 type Step = { id: string; object: ObjectRecord; event?: undefined } | { id: string; event: EventRecord; object?: undefined };
 
 class Replay {
@@ -185,14 +209,17 @@ export async function rebuildInto(index: Index, catalog: RecordCatalog, storage:
   const byBucket = await collectObjects(catalog, storage, summary);
   const events = [...catalog.events.values()].sort((a, b) => compareIds(a.id, b.id));
   const tags = latestTags(events);
+  const acls = latestAcls(events);
   const steps: Step[] = [];
   for (const objects of byBucket.values()) {
     for (const object of objects) {
       if (tags.has(object.dataId)) object.tags = tags.get(object.dataId);
+      if (acls.has(object.dataId)) object.acl = acls.get(object.dataId);
+      else if (object.acl !== undefined) object.acl = checkedAcl(object.acl);
       steps.push({ id: object.dataId, object });
     }
   }
-  for (const event of events) if (!catalog.deletedDataIds.has(event.id) && event.kind !== 'object-tags') steps.push({ id: event.id, event });
+  for (const event of events) if (!catalog.deletedDataIds.has(event.id) && event.kind !== 'object-tags' && event.kind !== 'object-acl') steps.push({ id: event.id, event });
   steps.sort((a, b) => compareIds(a.id, b.id));
   const replay = new Replay(index, owner, byBucket, summary);
   for (const step of steps) await replay.apply(step);
