@@ -3,6 +3,7 @@
 // dispatch are made from these lists. The compiler checks each list against IndexReads and
 // IndexWrites in both directions, so a method added to a domain interface cannot be forgotten here.
 import type { IndexReads, IndexWrites } from './types.js';
+import { REGISTRY_READ_METHODS, REGISTRY_WRITE_METHODS } from './registry-index.js';
 import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from './tables-index.js';
 
 export const INDEX_READ_METHODS = [
@@ -13,6 +14,7 @@ export const INDEX_READ_METHODS = [
   'readJournal', 'readMetadataSnapshot', 'scanVersionsForInventory',
   'readBucketSetting', 'listBucketsWithSetting',
   ...TABLES_READ_METHODS,
+  ...REGISTRY_READ_METHODS,
 ] as const satisfies ReadonlyArray<keyof IndexReads>;
 
 export const INDEX_WRITE_METHODS = [
@@ -24,6 +26,7 @@ export const INDEX_WRITE_METHODS = [
   'commitMetadataFiles',
   'writeBucketSetting', 'setObjectLockConfiguration',
   ...TABLES_WRITE_METHODS,
+  ...REGISTRY_WRITE_METHODS,
 ] as const satisfies ReadonlyArray<keyof IndexWrites>;
 
 export type IndexReadMethod = (typeof INDEX_READ_METHODS)[number];

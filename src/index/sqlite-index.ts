@@ -15,6 +15,7 @@ import {
 import { IdentityTables } from './sqlite/identities.js';
 import { prepareSchema } from './sqlite/migrations.js';
 import { delegateTablesMethods, TablesCatalog } from './sqlite/tables.js';
+import { delegateRegistryMethods, RegistryTables } from './sqlite/registry.js';
 import { BucketSettingsTables } from './sqlite/settings.js';
 import { UploadTables } from './sqlite/uploads.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
@@ -27,21 +28,23 @@ import type {
   ListVersionsPage, ListVersionsQuery, MetadataFilesCommit, MetadataSnapshot, MetadataSnapshotRequest, ObjectLockChangeOutcome,
   ObjectLockConfiguration, ObjectRecord, ObjectRetention, ObjectSummary, PlacementChange, PutObjectOutcome, ScanVersionsQuery,
   ScannedVersion, SetObjectLockConfigurationOutcome, SetVersioningOutcome, StoredPart, StoredPlacement, Tag, UploadRecord,
-  TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
+  RegistryIndex, TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
 } from './types.js';
 import { listVersionsPage } from './version-listing.js';
 import { VersionRules } from './sqlite/versioning.js';
 import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
 import { scanPlacementSnapshot } from './sqlite/placement-snapshot.js';
 
-/** The S3 Tables catalog's methods: the engine's own, each calling its TablesCatalog (see the static block). */
-export interface SqliteIndex extends TablesIndex {}
+/** The S3 Tables catalog's and the registry's methods: the engine's own, each calling its TablesCatalog or RegistryTables (see the static block). */
+export interface SqliteIndex extends TablesIndex, RegistryIndex {}
 
 export class SqliteIndex implements Index {
   static {
     delegateTablesMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).tables);
+    delegateRegistryMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).registry);
   }
   private readonly tables: TablesCatalog;
+  private readonly registry: RegistryTables;
   private readonly db: Database.Database;
   private readonly statements: Statements;
   private readonly writes: GroupCommitQueue;
@@ -64,6 +67,7 @@ export class SqliteIndex implements Index {
     this.writes = new GroupCommitQueue(db);
     this.identities = new IdentityTables(db, this.writes);
     this.tables = new TablesCatalog(db, this.writes);
+    this.registry = new RegistryTables(db, this.writes);
     this.settings = new BucketSettingsTables(this.statements, this.writes);
     this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
     this.versions = new VersionRules(this.statements);
