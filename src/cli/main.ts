@@ -19,6 +19,7 @@ import { SCRUB_RATE_MB_PER_SECOND_DEFAULT } from '../services/audit/service.js';
 import { DEFAULT_COMPACTION_GRACE_MS, DEFAULT_COMPACTION_INTERVAL_SECONDS, DEFAULT_COMPACTION_RATE_MB_PER_SECOND } from '../services/compaction/service.js';
 import { VOLUME_SIZE_BYTES_MAX } from '../storage/index.js';
 import { EPHEMERAL_HELP } from './embed/ephemeral-command.js';
+import { parseRegistryOptions, REGISTRY_FLAGS, REGISTRY_HELP } from '../features/registry/options.js';
 
 /** More processes than this on one machine only contend for the index's write lock. */
 const WORKERS_MAX = 64;
@@ -61,7 +62,7 @@ function serverHelp(): string {
           name users as arn:aws:iam::ID:user/NAME.
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
       on first start and kept (mode 0600) in DIR/credentials.json.
-`;
+${REGISTRY_HELP}`;
 }
 
 /** `cairn sql`'s synopsis and options: part of `cairn help`, and all of `cairn sql --help`. */
@@ -121,6 +122,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       'compaction-rate': { type: 'string', default: String(DEFAULT_COMPACTION_RATE_MB_PER_SECOND) },
       'compaction-grace': { type: 'string', default: String(DEFAULT_COMPACTION_GRACE_MS / 1000) },
       'volume-size': { type: 'string', default: String(VOLUME_SIZE_BYTES_MAX / MIB) },
+      ...REGISTRY_FLAGS,
     },
     strict: true,
     allowPositionals: true,
@@ -160,7 +162,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     ...lifecycle,
     scrubRateMbPerSecond,
     compaction,
-    volumeSizeBytesMax,
+    volumeSizeBytesMax, registry: parseRegistryOptions(values),
   });
   return undefined;
 }

@@ -1,5 +1,5 @@
 // The one place the API surfaces are composed, in dispatch order: /_cairn/ (admin, health, metrics,
-// SQL, console), /_iceberg/ and /v2/ (not built yet), then by signing service: S3 Tables and the JSON
+// SQL, console), /_iceberg/ (not built yet), /v2/ (the container registry), then by signing service: S3 Tables and the JSON
 // APIs not built yet (backup, ecr, fis), and S3 last with what features add to it. The server command builds the layers and hands them here.
 import type { RootIdentity } from '../frontend/auth/identify.js';
 import { createCairnSurface } from '../frontend/cairn/surface.js';
@@ -10,6 +10,7 @@ import { createTablesSurface } from '../features/tables/surface.js';
 import { createS3Surface } from '../frontend/s3/surface.js';
 import type { ApiSurface } from '../frontend/surface.js';
 import type { MetadataRuntime } from '../features/metadata/setup.js';
+import type { RegistryRuntime } from '../features/registry/setup.js';
 import type { AuditService } from '../services/audit/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { TemplateStore } from '../services/faults/experiments.js';
@@ -28,6 +29,7 @@ export interface SurfaceParts {
   log: (line: string) => void;
   dataDirectory: string;
   metadata: MetadataRuntime;
+  registry: RegistryRuntime;
   audit: AuditService;
   faults: FaultStore;
   faultWatcher: FaultWatcher;
@@ -50,8 +52,9 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
       },
     }),
     ...pendingPathSurfaces(),
+    parts.registry.surface({ root, identities, log }),
     createTablesSurface(shared),
     ...pendingSignedSurfaces(),
-    createS3Surface({ ...shared, endpoints: metadata.s3Endpoints, protectedBuckets: metadata.protectedBuckets }),
+    createS3Surface({ ...shared, endpoints: metadata.s3Endpoints, protectedBuckets: new Map([...metadata.protectedBuckets, ...parts.registry.protectedBuckets]) }),
   ];
 }

@@ -44,8 +44,8 @@ export interface RegistryUploadRecord {
   repository: string;
   /** Bytes received so far, in order. */
   sizeBytes: number;
-  /** Chunks received so far: chunk N is the system bucket's object `uploads/<id>/<N>`. */
-  chunkCount: number;
+  /** The system bucket's objects holding the chunks received so far, in order. */
+  chunkKeys: string[];
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -102,8 +102,8 @@ export interface RegistryWrites {
   deleteRegistryManifest(repository: string, digest: string, atMs: number): Promise<'deleted' | 'missing'>;
   deleteRegistryTag(repository: string, tag: string): Promise<'deleted' | 'missing'>;
   createRegistryUpload(record: RegistryUploadRecord): Promise<void>;
-  /** Counts a chunk of `sizeBytes` in, if the session has received exactly `expectedOffset` bytes so far. */
-  appendRegistryUpload(uploadId: string, expectedOffset: number, sizeBytes: number, atMs: number): Promise<AppendUploadOutcome>;
+  /** Appends the chunk stored as `chunkKey` (`sizeBytes` long), if the session has received exactly `expectedOffset` bytes so far. */
+  appendRegistryUpload(uploadId: string, expectedOffset: number, sizeBytes: number, chunkKey: string, atMs: number): Promise<AppendUploadOutcome>;
   deleteRegistryUpload(uploadId: string): Promise<RegistryUploadRecord | undefined>;
   /**
    * The collector's check-and-delete, in one transaction: blobs no manifest references, unreferenced

@@ -57,9 +57,14 @@ CREATE TABLE IF NOT EXISTS registry_uploads (
   upload_id TEXT PRIMARY KEY,
   repository TEXT NOT NULL,
   size_bytes INTEGER NOT NULL,
-  chunk_count INTEGER NOT NULL,
   created_at_ms INTEGER NOT NULL,
   updated_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS registry_upload_chunks (
+  upload_id TEXT NOT NULL,
+  offset_bytes INTEGER NOT NULL,
+  object_key TEXT NOT NULL,
+  PRIMARY KEY (upload_id, offset_bytes)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS registry_uploads_by_repository ON registry_uploads (repository);
 CREATE INDEX IF NOT EXISTS registry_uploads_by_age ON registry_uploads (updated_at_ms);
@@ -70,7 +75,7 @@ export interface ManifestRow {
   repository: string; digest: string; media_type: string; artifact_type: string | null; subject_digest: string | null;
   size_bytes: number; bytes: Buffer; created_at_ms: number;
 }
-export interface UploadRow { upload_id: string; repository: string; size_bytes: number; chunk_count: number; created_at_ms: number; updated_at_ms: number }
+export interface UploadRow { upload_id: string; repository: string; size_bytes: number; created_at_ms: number; updated_at_ms: number }
 
 export const repositoryFromRow = (row: RepositoryRow): RegistryRepositoryRecord => ({
   name: row.name, createdAtMs: row.created_at_ms, policy: row.policy ?? undefined, tagMutability: row.tag_mutability === 'IMMUTABLE' ? 'IMMUTABLE' : 'MUTABLE',
@@ -79,7 +84,7 @@ export const manifestFromRow = (row: ManifestRow): RegistryManifestRecord => ({
   repository: row.repository, digest: row.digest, mediaType: row.media_type, artifactType: row.artifact_type ?? undefined,
   subjectDigest: row.subject_digest ?? undefined, sizeBytes: row.size_bytes, bytes: new Uint8Array(row.bytes), createdAtMs: row.created_at_ms,
 });
-export const uploadFromRow = (row: UploadRow): RegistryUploadRecord => ({
-  uploadId: row.upload_id, repository: row.repository, sizeBytes: row.size_bytes, chunkCount: row.chunk_count,
+export const uploadFromRow = (row: UploadRow, chunkKeys: string[]): RegistryUploadRecord => ({
+  uploadId: row.upload_id, repository: row.repository, sizeBytes: row.size_bytes, chunkKeys,
   createdAtMs: row.created_at_ms, updatedAtMs: row.updated_at_ms,
 });

@@ -49,10 +49,13 @@ function prepare(db: Database.Database) {
     listReferrers: db.prepare('SELECT * FROM registry_manifests WHERE repository = ? AND subject_digest = ? ORDER BY digest LIMIT ?'),
     getUpload: db.prepare('SELECT * FROM registry_uploads WHERE upload_id = ?'),
     idleUploads: db.prepare('SELECT * FROM registry_uploads WHERE updated_at_ms < ? ORDER BY updated_at_ms LIMIT ?'),
-    insertUpload: db.prepare(`INSERT INTO registry_uploads (upload_id, repository, size_bytes, chunk_count, created_at_ms, updated_at_ms)
-      VALUES (?, ?, ?, ?, ?, ?)`),
-    appendUpload: db.prepare('UPDATE registry_uploads SET size_bytes = size_bytes + ?, chunk_count = chunk_count + 1, updated_at_ms = ? WHERE upload_id = ?'),
+    insertUpload: db.prepare(`INSERT INTO registry_uploads (upload_id, repository, size_bytes, created_at_ms, updated_at_ms)
+      VALUES (?, ?, ?, ?, ?)`),
+    appendUpload: db.prepare('UPDATE registry_uploads SET size_bytes = size_bytes + ?, updated_at_ms = ? WHERE upload_id = ?'),
     deleteUpload: db.prepare('DELETE FROM registry_uploads WHERE upload_id = ?'),
+    chunksOf: db.prepare('SELECT object_key FROM registry_upload_chunks WHERE upload_id = ? ORDER BY offset_bytes'),
+    insertChunk: db.prepare('INSERT INTO registry_upload_chunks (upload_id, offset_bytes, object_key) VALUES (?, ?, ?)'),
+    deleteChunks: db.prepare('DELETE FROM registry_upload_chunks WHERE upload_id = ?'),
     collectable: db.prepare(`SELECT digest, data_id FROM registry_blobs b WHERE ref_count = 0 AND unreferenced_since_ms < ?
       AND NOT EXISTS (SELECT 1 FROM registry_repository_blobs l JOIN registry_uploads u ON u.repository = l.repository WHERE l.digest = b.digest)
       ORDER BY unreferenced_since_ms LIMIT ?`),
@@ -101,11 +104,15 @@ export class RegistryTables implements RegistryIndex {
 
   async getRegistryUpload(uploadId: string): Promise<RegistryUploadRecord | undefined> {
     const row = this.statements.getUpload.get(uploadId) as UploadRow | undefined;
-    return row === undefined ? undefined : uploadFromRow(row);
+    return row === undefined ? undefined : this.uploadOf(row);
   }
 
   async listRegistryUploadsIdleSince(beforeMs: number, limit: number): Promise<RegistryUploadRecord[]> {
-    return (this.statements.idleUploads.all(beforeMs, limit) as UploadRow[]).map(uploadFromRow);
+    return (this.statements.idleUploads.all(beforeMs, limit) as UploadRow[]).map((row) => this.uploadOf(row));
+  }
+
+  private uploadOf(row: UploadRow): RegistryUploadRecord {
+    return uploadFromRow(row, (this.statements.chunksOf.all(row.upload_id) as Array<{ object_key: string }>).map((chunk) => chunk.object_key));
   }
 
   createRegistryRepository(name: string, atMs: number): Promise<'created' | 'already-exists'> {
@@ -190,17 +197,18 @@ export class RegistryTables implements RegistryIndex {
 
   createRegistryUpload(record: RegistryUploadRecord): Promise<void> {
     return this.writes.submit(() => {
-      this.statements.insertUpload.run(record.uploadId, record.repository, record.sizeBytes, record.chunkCount, record.createdAtMs, record.updatedAtMs);
+      this.statements.insertUpload.run(record.uploadId, record.repository, record.sizeBytes, record.createdAtMs, record.updatedAtMs);
     });
   }
 
-  appendRegistryUpload(uploadId: string, expectedOffset: number, sizeBytes: number, atMs: number): Promise<AppendUploadOutcome> {
+  appendRegistryUpload(uploadId: string, expectedOffset: number, sizeBytes: number, chunkKey: string, atMs: number): Promise<AppendUploadOutcome> {
     return this.writes.submit((): AppendUploadOutcome => {
       const row = this.statements.getUpload.get(uploadId) as UploadRow | undefined;
       if (row === undefined) return 'missing';
       if (row.size_bytes !== expectedOffset) return 'out-of-order';
       this.statements.appendUpload.run(sizeBytes, atMs, uploadId);
-      return { appended: { ...uploadFromRow(row), sizeBytes: row.size_bytes + sizeBytes, chunkCount: row.chunk_count + 1, updatedAtMs: atMs } };
+      this.statements.insertChunk.run(uploadId, expectedOffset, chunkKey);
+      return { appended: this.uploadOf({ ...row, size_bytes: row.size_bytes + sizeBytes, updated_at_ms: atMs }) };
     });
   }
 
@@ -208,8 +216,10 @@ export class RegistryTables implements RegistryIndex {
     return this.writes.submit(() => {
       const row = this.statements.getUpload.get(uploadId) as UploadRow | undefined;
       if (row === undefined) return undefined;
+      const record = this.uploadOf(row);
       this.statements.deleteUpload.run(uploadId);
-      return uploadFromRow(row);
+      this.statements.deleteChunks.run(uploadId);
+      return record;
     });
   }
 
