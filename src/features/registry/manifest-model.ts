@@ -27,19 +27,26 @@ export interface ParsedManifest {
 
 export const manifestInvalid = (message: string, detail: Record<string, unknown> = {}): OciError => new OciError(400, 'MANIFEST_INVALID', message, detail);
 
-/** The body, refused with 413 once it passes `limitBytes`. */
+/**
+ * An oversized body is read on (and dropped) up to this many bytes before the 413 is sent, so that a
+ * client still sending gets the answer instead of a reset connection; a larger one is cut off.
+ */
+const OVERSIZED_BODY_DRAIN_BYTES_MAX = 4 * MANIFEST_SIZE_BYTES_MAX;
+
+/** The body, refused with 413 once it passes `limitBytes` (nothing past the limit is kept). */
 export async function readLimitedBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  const tooLarge = () => new OciError(413, 'SIZE_INVALID', `manifest larger than ${limitBytes} bytes`, { limit: limitBytes });
-  if (declared > limitBytes) throw tooLarge();
+  const tooLarge = new OciError(413, 'SIZE_INVALID', `manifest larger than ${limitBytes} bytes`, { limit: limitBytes });
+  if (declared > OVERSIZED_BODY_DRAIN_BYTES_MAX) throw tooLarge;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const piece = chunk as Buffer;
     size += piece.byteLength;
-    if (size > limitBytes) throw tooLarge();
-    chunks.push(piece);
+    if (size > OVERSIZED_BODY_DRAIN_BYTES_MAX) throw tooLarge;
+    if (size <= limitBytes) chunks.push(piece);
   }
+  if (size > limitBytes) throw tooLarge;
   return Buffer.concat(chunks);
 }
 

@@ -57,9 +57,9 @@ export function authenticate(request: IncomingRequestParts, lookup: CredentialLo
   // A stray X-Amz-Credential/X-Amz-Signature must not silently downgrade the request to anonymous.
   const presigned = query.some((p) => p.name === 'X-Amz-Algorithm' || p.name === 'X-Amz-Credential' || p.name === 'X-Amz-Signature');
   // A client the registry redirected (307 from /v2/ to a presigned URL of the same origin) sends its
-  // registry Bearer token along, as HTTP clients do on a same-host redirect: it is no AWS mechanism,
-  // so beside a presigned query it is ignored rather than counted as a second one.
-  const authorization = presigned && headerValue !== undefined && /^bearer /i.test(headerValue) ? undefined : headerValue;
+  // registry credentials along (Bearer or Basic), as HTTP clients do on a same-origin redirect: they
+  // are no AWS mechanism, so beside a presigned query they are ignored, not counted as a second one.
+  const authorization = presigned && headerValue !== undefined && /^(?:bearer|basic) /i.test(headerValue) ? undefined : headerValue;
   if (authorization !== undefined && presigned) {
     throw new S3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, '
       + 'Signature query string parameter or the Authorization header should be specified', { extraFields: { ArgumentName: 'Authorization' } });
