@@ -100,11 +100,12 @@ describe('dispatch by API surface', () => {
 
   it('the OCI registry answers an OCI error list', async () => {
     const response = await rawRequest(server, { method: 'GET', path: '/v2/', auth: 'none' });
-    assert.equal(response.status, 405);
+    assert.equal(response.status, 401);
     assert.equal(response.headers['content-type'], 'application/json');
-    assert.deepEqual(json(response), {
-      errors: [{ code: 'UNSUPPORTED', message: 'The OCI distribution (container registry) API is not implemented yet.', detail: {} }],
-    });
+    assert.deepEqual(json(response), { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required', detail: {} }] });
+    const unsupported = await rawRequest(server, { method: 'PUT', path: '/v2/_catalog', auth: 'none' });
+    assert.equal(unsupported.status, 405);
+    assert.deepEqual(json(unsupported), { errors: [{ code: 'UNSUPPORTED', message: 'the operation is unsupported: PUT /v2/_catalog', detail: {} }] });
   });
 
   it('a request signed for a service Cairn has no surface for stays with S3, which refuses its scope', async () => {

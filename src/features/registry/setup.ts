@@ -1,5 +1,5 @@
-// The registry in a server process: its system bucket (created once, read-only over S3), its
-// surface, and — in the process that runs background work — its garbage collector.
+// The registry in a server process: its system bucket (read-only over S3; the surface creates it on
+// the first push), its surface, and — in the process that runs background work — its garbage collector.
 import type { RootIdentity } from '../../frontend/auth/identify.js';
 import type { ApiSurface } from '../../frontend/surface.js';
 import type { Identities } from '../../services/iam/identities.js';
@@ -29,7 +29,6 @@ export async function startRegistry(
   layers: Layers, given: RegistryOptions | undefined, process: { region: string; accountId: string; ownerId: string; runsBackgroundWork: boolean; log: (line: string) => void },
 ): Promise<RegistryRuntime> {
   const options = given ?? defaultRegistryOptions();
-  await layers.index.createBucket({ name: REGISTRY_BUCKET, createdAtMs: Date.now(), region: process.region, ownerId: process.ownerId });
   const collector = process.runsBackgroundWork ? startRegistryCollector(layers, options.collector, process.log) : undefined;
   const settings: RegistrySettings = {
     redirect: options.redirect, redirectExpirySeconds: options.redirectExpirySeconds, region: process.region, accountId: process.accountId, ownerId: process.ownerId,

@@ -13,7 +13,7 @@ import { basicCredentials, identifyRegistryCaller, signToken, TOKEN_LIFETIME_SEC
 import { sendJson, type RegistryContext, type RegistrySettings } from './context.js';
 import { nameUnknown, OciError, sendOciError } from './errors.js';
 import { listCatalog } from './listings.js';
-import { checkRepositoryName, repositoryArn } from './names.js';
+import { checkRepositoryName, REGISTRY_BUCKET, repositoryArn } from './names.js';
 import { matchRoute, type RepositoryRoute } from './routes.js';
 import { RegistryThrottle, type ThrottleRates } from './throttle.js';
 
@@ -52,11 +52,25 @@ function answerError(request: SurfaceRequest, error: unknown): void {
   sendOciError(request.res, new OciError(500, 'UNKNOWN', 'unknown error'));
 }
 
+/** The system bucket is made on the first push, so a server that never holds an image lists no bucket of the registry's. */
+function bucketMaker(layers: Layers, settings: RegistrySettings): (nowMs: number) => Promise<unknown> {
+  let bucketReady: Promise<unknown> | undefined;
+  return (nowMs) => {
+    bucketReady ??= layers.index.createBucket({ name: REGISTRY_BUCKET, createdAtMs: nowMs, region: settings.region, ownerId: settings.ownerId })
+      .catch((error: unknown) => {
+        bucketReady = undefined;
+        throw error;
+      });
+    return bucketReady;
+  };
+}
+
 export function createRegistrySurface(options: RegistrySurfaceOptions): ApiSurface {
   const { layers, settings } = options;
   const auth: RegistryAuth = { root: options.root, identities: options.identities };
   const throttle = new RegistryThrottle(options.rates);
   const arnOf = (name: string) => repositoryArn(settings.region, settings.accountId, name);
+  const ensureBucket = bucketMaker(layers, settings);
 
   async function mayDo(principal: Principal, action: string, repository: string): Promise<boolean> {
     const record = await layers.index.getRegistryRepository(repository);
@@ -70,6 +84,7 @@ export function createRegistrySurface(options: RegistrySurfaceOptions): ApiSurfa
     const challenge = challengeOf(origin, `repository:${repository}:${match.route.push ? 'pull,push' : 'pull'}`);
     const check = { principal, resource: arnOf(repository), repositoryPolicy: record?.policy, accountId: settings.accountId };
     requireAllowed({ ...check, action: match.route.action }, challenge);
+    if (match.route.push) await ensureBucket(nowMs);
     if (record === undefined) {
       if (!match.route.push) throw nameUnknown(repository);
       requireAllowed({ ...check, action: 'ecr:CreateRepository' }, challenge);

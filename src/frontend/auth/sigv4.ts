@@ -7,7 +7,7 @@ import { CLOCK_SKEW_MS_MAX, PRESIGNED_EXPIRES_SECONDS_MAX } from '../../limits.j
 import { S3Error, type S3ErrorCode } from '../errors.js';
 import type { Authentication, CredentialLookup, PayloadCheck, SigningContext } from './credentials.js';
 import { isSigV2Header, isSigV2Query, verifySigV2Header, verifySigV2Query } from './sigv2.js';
-import { indexHeaders, parseQuery, percentDecode, singleHeader, splitRawUrl, uriEncode, type ParsedParam, type QueryParam } from './wire.js';
+import { indexHeaders, parseQuery, percentDecode, singleHeader, splitRawUrl, uriEncode, withoutRegistryCredentials, type ParsedParam, type QueryParam } from './wire.js';
 
 export type { QueryParam } from './wire.js';
 export type { Authentication, CredentialLookup, Credentials, PayloadCheck, SigningContext } from './credentials.js';
@@ -53,13 +53,9 @@ export function authenticate(request: IncomingRequestParts, lookup: CredentialLo
   const headers = indexHeaders(request.rawHeaders);
   const { rawPath, rawQuery } = splitRawUrl(request.rawUrl);
   const query = parseQuery(rawQuery);
-  const headerValue = singleHeader(headers, 'authorization', 'AuthorizationHeaderMalformed');
   // A stray X-Amz-Credential/X-Amz-Signature must not silently downgrade the request to anonymous.
   const presigned = query.some((p) => p.name === 'X-Amz-Algorithm' || p.name === 'X-Amz-Credential' || p.name === 'X-Amz-Signature');
-  // A client the registry redirected (307 from /v2/ to a presigned URL of the same origin) sends its
-  // registry credentials along (Bearer or Basic), as HTTP clients do on a same-origin redirect: they
-  // are no AWS mechanism, so beside a presigned query they are ignored, not counted as a second one.
-  const authorization = presigned && headerValue !== undefined && /^(?:bearer|basic) /i.test(headerValue) ? undefined : headerValue;
+  const authorization = withoutRegistryCredentials(singleHeader(headers, 'authorization', 'AuthorizationHeaderMalformed'), presigned);
   if (authorization !== undefined && presigned) {
     throw new S3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, '
       + 'Signature query string parameter or the Authorization header should be specified', { extraFields: { ArgumentName: 'Authorization' } });

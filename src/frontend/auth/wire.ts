@@ -86,3 +86,13 @@ export function singleHeader(headers: Map<string, string[]>, name: string, dupli
   return values?.[0];
 }
 
+
+/**
+ * The Authorization header as SigV4 sees it. A client the container registry redirected (307 from
+ * /v2/ to a presigned URL of the same origin) sends its registry credentials along (Bearer or
+ * Basic), as HTTP clients do on a same-origin redirect: they are no AWS mechanism, so beside a
+ * presigned query they are ignored rather than counted as a second mechanism.
+ */
+export function withoutRegistryCredentials(authorization: string | undefined, presigned: boolean): string | undefined {
+  return presigned && authorization !== undefined && /^(?:bearer|basic) /i.test(authorization) ? undefined : authorization;
+}
