@@ -54,6 +54,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     ...pendingPathSurfaces(),
     parts.registry.surface({ root, identities, log }),
     createTablesSurface(shared),
+    parts.registry.ecrSurface({ root, identities, log }),
     ...pendingSignedSurfaces(),
     createS3Surface({ ...shared, endpoints: metadata.s3Endpoints, protectedBuckets: new Map([...metadata.protectedBuckets, ...parts.registry.protectedBuckets]) }),
   ];

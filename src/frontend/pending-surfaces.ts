@@ -1,8 +1,8 @@
 // The APIs planned beside S3 that are not built yet, each a stub surface answering "not implemented
 // yet" in its own API's error format: Iceberg REST (/_iceberg/) and the JSON APIs told apart by the
-// service their SigV4 signature names (backup, ecr, fis). S3 Tables (s3tables) and the OCI registry
-// (/v2/) are real surfaces now: src/features/tables/ and src/features/registry/.
-import { AWS_JSON_1_1_ERRORS, createStubSurface, ICEBERG_ERRORS, REST_JSON_ERRORS, type ErrorFormat } from './stub-surface.js';
+// service their SigV4 signature names (backup, fis). S3 Tables (s3tables), the OCI registry (/v2/)
+// and Amazon ECR (ecr) are real surfaces now: src/features/tables/ and src/features/registry/.
+import { createStubSurface, ICEBERG_ERRORS, REST_JSON_ERRORS, type ErrorFormat } from './stub-surface.js';
 import type { ApiSurface, SurfaceRequest } from './surface.js';
 
 export const ICEBERG_PATH_PREFIX = '/_iceberg/';
@@ -38,7 +38,6 @@ export function pendingSignedSurfaces(): ApiSurface[] {
   });
   return [
     signedFor('backup', 'AWS Backup', REST_JSON_ERRORS),
-    signedFor('ecr', 'Amazon ECR', AWS_JSON_1_1_ERRORS),
     signedFor('fis', 'AWS FIS', REST_JSON_ERRORS),
   ];
 }

@@ -83,6 +83,8 @@ export interface RegistryReads {
 export interface RegistryWrites {
   createRegistryRepository(name: string, atMs: number): Promise<'created' | 'already-exists'>;
   setRegistryRepositoryPolicy(name: string, policy: string | undefined): Promise<'set' | 'missing'>;
+  /** Deletes a repository that holds no manifest (its blob links go; unreferenced blobs start their grace period). */
+  deleteRegistryRepository(name: string, atMs: number): Promise<'deleted' | 'missing' | 'not-empty'>;
   setRegistryTagMutability(name: string, mutability: 'MUTABLE' | 'IMMUTABLE'): Promise<'set' | 'missing'>;
   /**
    * Records a blob just stored as the object `bucket`/`key` and links it to `repository`. Its data id
@@ -121,7 +123,7 @@ export const REGISTRY_READ_METHODS = [
 ] as const satisfies ReadonlyArray<keyof RegistryReads>;
 
 export const REGISTRY_WRITE_METHODS = [
-  'createRegistryRepository', 'setRegistryRepositoryPolicy', 'setRegistryTagMutability', 'linkRegistryBlob', 'mountRegistryBlob',
+  'createRegistryRepository', 'deleteRegistryRepository', 'setRegistryRepositoryPolicy', 'setRegistryTagMutability', 'linkRegistryBlob', 'mountRegistryBlob',
   'unlinkRegistryBlob', 'putRegistryManifest', 'deleteRegistryManifest', 'deleteRegistryTag', 'createRegistryUpload',
   'appendRegistryUpload', 'deleteRegistryUpload', 'collectRegistryBlobs',
 ] as const satisfies ReadonlyArray<keyof RegistryWrites>;

@@ -38,9 +38,14 @@ function tokenKey(root: RootIdentity): Buffer {
   return createHmac('sha256', root.secretAccessKey).update(TOKEN_KEY_LABEL).digest();
 }
 
-export function signToken(auth: RegistryAuth, accessKeyId: string, nowMs: number): { token: string; issuedAt: string } {
+/** ECR's authorization tokens (GetAuthorizationToken, used as the password of user `AWS`) live 12 hours. */
+export const ECR_TOKEN_LIFETIME_SECONDS = 12 * 60 * 60;
+/** The user name that sends an ECR authorization token as its Basic password. */
+const ECR_TOKEN_USER = 'AWS';
+
+export function signToken(auth: RegistryAuth, accessKeyId: string, nowMs: number, lifetimeSeconds = TOKEN_LIFETIME_SECONDS): { token: string; issuedAt: string } {
   const iat = Math.floor(nowMs / 1000);
-  const claims: TokenClaims = { sub: accessKeyId, iat, exp: iat + TOKEN_LIFETIME_SECONDS };
+  const claims: TokenClaims = { sub: accessKeyId, iat, exp: iat + lifetimeSeconds };
   const payload = Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url');
   const signature = createHmac('sha256', tokenKey(auth.root)).update(payload).digest('base64url');
   return { token: `${payload}.${signature}`, issuedAt: new Date(iat * 1000).toISOString() };
@@ -85,10 +90,12 @@ export async function identifyRegistryCaller(auth: RegistryAuth, req: IncomingMe
   const header = req.headers.authorization;
   if (header === undefined || header === '') return { principal: { kind: 'anonymous' }, accessKeyId: '' };
   if (header.length > AUTHORIZATION_LENGTH_MAX) throw unauthorized('authentication required');
-  if (/^bearer /i.test(header)) {
+  const basic = basicCredentials(req);
+  const token = /^bearer /i.test(header) ? header.slice(7).trim() : basic?.user === ECR_TOKEN_USER ? basic.password : undefined;
+  if (token !== undefined) {
     let claims: TokenClaims;
     try {
-      claims = verifyToken(auth, header.slice(7).trim(), nowMs);
+      claims = verifyToken(auth, token, nowMs);
     } catch (error) {
       if (error instanceof OciError) throw error;
       throw unauthorized('authentication required');
@@ -98,7 +105,6 @@ export async function identifyRegistryCaller(auth: RegistryAuth, req: IncomingMe
     if (principal === undefined) throw unauthorized('authentication required');
     return { principal, accessKeyId: claims.sub };
   }
-  const basic = basicCredentials(req);
   if (basic === undefined) throw unauthorized('authentication required');
   const principal = await principalOfKey(auth, basic.user, basic.password);
   if (principal === undefined) throw unauthorized('authentication required');

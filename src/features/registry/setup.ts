@@ -9,6 +9,7 @@ import type { RegistrySettings } from './context.js';
 import { REGISTRY_BUCKET } from './names.js';
 import { defaultRegistryOptions } from './options.js';
 import { createRegistrySurface } from './surface.js';
+import { createEcrSurface } from './ecr-surface.js';
 import type { ThrottleRates } from './throttle.js';
 
 export interface RegistryOptions {
@@ -22,6 +23,8 @@ export interface RegistryRuntime {
   /** Buckets S3 clients may only read, with the reason a write is refused. */
   protectedBuckets: ReadonlyMap<string, string>;
   surface(parts: { root: RootIdentity; identities: Identities; log: (line: string) => void }): ApiSurface;
+  /** The Amazon ECR API (signed for `ecr`). */
+  ecrSurface(parts: { root: RootIdentity; identities: Identities; log: (line: string) => void }): ApiSurface;
   stop(): Promise<void>;
 }
 
@@ -36,6 +39,7 @@ export async function startRegistry(
   return {
     protectedBuckets: new Map([[REGISTRY_BUCKET, 'The container registry keeps its blobs in this bucket; it is read-only over S3.']]),
     surface: (parts) => createRegistrySurface({ layers, settings, rates: options.rates, ...parts }),
+    ecrSurface: (parts) => createEcrSurface({ layers, region: process.region, accountId: process.accountId, ...parts }),
     stop: async () => collector?.stop(),
   };
 }

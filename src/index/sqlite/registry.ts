@@ -18,6 +18,10 @@ function prepare(db: Database.Database) {
     listRepositories: db.prepare('SELECT name FROM registry_repositories WHERE (? IS NULL OR name > ?) ORDER BY name LIMIT ?'),
     insertRepository: db.prepare('INSERT OR IGNORE INTO registry_repositories (name, created_at_ms) VALUES (?, ?)'),
     setPolicy: db.prepare('UPDATE registry_repositories SET policy = ? WHERE name = ?'),
+    deleteRepository: db.prepare('DELETE FROM registry_repositories WHERE name = ?'),
+    anyManifest: db.prepare('SELECT 1 FROM registry_manifests WHERE repository = ? LIMIT 1'),
+    linksOf: db.prepare('SELECT digest FROM registry_repository_blobs WHERE repository = ?'),
+    deleteLinksOfRepository: db.prepare('DELETE FROM registry_repository_blobs WHERE repository = ?'),
     setMutability: db.prepare('UPDATE registry_repositories SET tag_mutability = ? WHERE name = ?'),
     getLinkedBlob: db.prepare(`SELECT b.* FROM registry_repository_blobs l JOIN registry_blobs b ON b.digest = l.digest
       WHERE l.repository = ? AND l.digest = ?`),
@@ -117,6 +121,17 @@ export class RegistryTables implements RegistryIndex {
 
   createRegistryRepository(name: string, atMs: number): Promise<'created' | 'already-exists'> {
     return this.writes.submit(() => (this.statements.insertRepository.run(name, atMs).changes === 1 ? 'created' : 'already-exists'));
+  }
+
+  deleteRegistryRepository(name: string, atMs: number): Promise<'deleted' | 'missing' | 'not-empty'> {
+    return this.writes.submit(() => {
+      if (this.statements.getRepository.get(name) === undefined) return 'missing';
+      if (this.statements.anyManifest.get(name) !== undefined) return 'not-empty';
+      for (const row of this.statements.linksOf.all(name) as Array<{ digest: string }>) this.statements.touchBlob.run(atMs, row.digest);
+      this.statements.deleteLinksOfRepository.run(name);
+      this.statements.deleteRepository.run(name);
+      return 'deleted';
+    });
   }
 
   setRegistryRepositoryPolicy(name: string, policy: string | undefined): Promise<'set' | 'missing'> {
