@@ -2,8 +2,9 @@
 // repositories, repository policies (anonymous pulls), tag mutability (an immutable tag cannot be
 // pushed over: TAG_INVALID), and `aws ecr get-login-password` fed to skopeo as `AWS:<token>`.
 import {
-  CreateRepositoryCommand, DeleteRepositoryCommand, DescribeRepositoriesCommand, ECRClient, GetAuthorizationTokenCommand,
-  GetRepositoryPolicyCommand, PutImageTagMutabilityCommand, SetRepositoryPolicyCommand,
+  BatchDeleteImageCommand, BatchGetImageCommand, CreateRepositoryCommand, DeleteRepositoryCommand, DescribeImagesCommand, DescribeRepositoriesCommand,
+  ECRClient, GetAuthorizationTokenCommand, GetRepositoryPolicyCommand, ListImagesCommand, PutImageCommand, PutImageTagMutabilityCommand,
+  SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -84,7 +85,32 @@ describe('the ECR API', () => {
     const moved = await pushManifest(server, 'ecr/fixed', 'release', manifests[1]!.bytes, OCI_MANIFEST);
     assert.equal(moved.status, 400);
     assert.equal(ociError(moved).code, 'TAG_INVALID');
+    await assert.rejects(ecr.send(new PutImageCommand({ repositoryName: 'ecr/fixed', imageManifest: manifests[1]!.bytes.toString('utf8'), imageTag: 'release' })), { name: 'ImageTagAlreadyExistsException' });
     assert.equal((await registryFetch(server, 'GET', '/v2/ecr/fixed/manifests/release')).headers.get('docker-content-digest'), digestOf(manifests[0]!.bytes));
+  });
+
+  it('images: PutImage, ListImages, DescribeImages, BatchGetImage, BatchDeleteImage, with ECR\'s errors', async () => {
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'ecr/images' }));
+    const config = Buffer.from('{"images":1}');
+    const imageManifest = JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(config), size: config.byteLength }, layers: [] });
+    await assert.rejects(ecr.send(new PutImageCommand({ repositoryName: 'ecr/images', imageManifest, imageTag: 'v1' })), { name: 'LayersNotFoundException' });
+    assert.deepEqual((await ecr.send(new ListImagesCommand({ repositoryName: 'ecr/images' }))).imageIds, []);
+    assert.equal((await pushBlob(server, 'ecr/images', digestOf(config), config)).status, 201);
+    const put = await ecr.send(new PutImageCommand({ repositoryName: 'ecr/images', imageManifest, imageTag: 'v1' }));
+    const digest = digestOf(Buffer.from(imageManifest));
+    assert.deepEqual(put.image?.imageId, { imageDigest: digest, imageTag: 'v1' });
+    await assert.rejects(ecr.send(new PutImageCommand({ repositoryName: 'ecr/images', imageManifest, imageTag: 'v1' })), { name: 'ImageAlreadyExistsException' });
+    await ecr.send(new PutImageCommand({ repositoryName: 'ecr/images', imageManifest, imageTag: 'v2' }));
+    assert.deepEqual((await ecr.send(new ListImagesCommand({ repositoryName: 'ecr/images' }))).imageIds, [{ imageDigest: digest, imageTag: 'v1' }, { imageDigest: digest, imageTag: 'v2' }]);
+    const details = (await ecr.send(new DescribeImagesCommand({ repositoryName: 'ecr/images' }))).imageDetails!;
+    assert.deepEqual(details.map((detail) => [detail.imageDigest, detail.imageTags, detail.imageSizeInBytes]), [[digest, ['v1', 'v2'], imageManifest.length]]);
+    const got = await ecr.send(new BatchGetImageCommand({ repositoryName: 'ecr/images', imageIds: [{ imageTag: 'v2' }, { imageTag: 'none' }] }));
+    assert.equal(got.images?.[0]?.imageManifest, imageManifest);
+    assert.equal(got.failures?.[0]?.failureCode, 'ImageNotFound');
+    const deleted = await ecr.send(new BatchDeleteImageCommand({ repositoryName: 'ecr/images', imageIds: [{ imageDigest: digest }] }));
+    assert.deepEqual(deleted.imageIds, [{ imageDigest: digest }]);
+    assert.deepEqual((await ecr.send(new ListImagesCommand({ repositoryName: 'ecr/images' }))).imageIds, []);
+    await assert.rejects(ecr.send(new ListImagesCommand({ repositoryName: 'ecr/absent' })), { name: 'RepositoryNotFoundException' });
   });
 
   it('GetAuthorizationToken: user AWS and the token are accepted at /v2/', async () => {

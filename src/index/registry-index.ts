@@ -50,6 +50,15 @@ export interface RegistryUploadRecord {
   updatedAtMs: number;
 }
 
+/** A manifest as the ECR API lists it: no bytes, its tags. */
+export interface RegistryImageSummary {
+  digest: string;
+  mediaType: string;
+  sizeBytes: number;
+  createdAtMs: number;
+  tags: string[];
+}
+
 export type PutManifestOutcome =
   | { stored: true }
   | { stored: false; reason: 'blob-unknown' | 'manifest-unknown'; digest: string }
@@ -73,6 +82,8 @@ export interface RegistryReads {
   resolveRegistryTag(repository: string, tag: string): Promise<string | undefined>;
   /** Tags in byte order after `after`, at most `limit`. */
   listRegistryTags(repository: string, after: string | undefined, limit: number): Promise<string[]>;
+  /** Manifests of a repository in digest order after `afterDigest`, at most `limit`, each with its tags. */
+  listRegistryImages(repository: string, afterDigest: string | undefined, limit: number): Promise<RegistryImageSummary[]>;
   /** Manifests of `repository` whose subject is `subjectDigest`, in digest order, at most `limit`. */
   listRegistryReferrers(repository: string, subjectDigest: string, limit: number): Promise<RegistryManifestRecord[]>;
   getRegistryUpload(uploadId: string): Promise<RegistryUploadRecord | undefined>;
@@ -119,7 +130,7 @@ export interface RegistryIndex extends RegistryReads, RegistryWrites {}
 
 export const REGISTRY_READ_METHODS = [
   'getRegistryRepository', 'listRegistryRepositories', 'getRegistryBlob', 'getRegistryManifest', 'resolveRegistryTag',
-  'listRegistryTags', 'listRegistryReferrers', 'getRegistryUpload', 'listRegistryUploadsIdleSince',
+  'listRegistryTags', 'listRegistryImages', 'listRegistryReferrers', 'getRegistryUpload', 'listRegistryUploadsIdleSince',
 ] as const satisfies ReadonlyArray<keyof RegistryReads>;
 
 export const REGISTRY_WRITE_METHODS = [

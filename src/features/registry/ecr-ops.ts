@@ -1,35 +1,19 @@
 // The Amazon ECR API operations of this slice (awsJson1_1, X-Amz-Target
 // AmazonEC2ContainerRegistry_V20150921.<Operation>): repositories (create, describe, delete when
-// empty), repository policies, tag mutability, and GetAuthorizationToken, whose token is the
-// password of user `AWS` at /v2/. Each returns its JSON answer or throws an EcrError.
+// empty), repository policies, tag mutability, GetAuthorizationToken (its token is the password of
+// user `AWS` at /v2/), and the image operations of ecr-images.ts. Each returns its JSON answer or
+// throws an EcrError.
 import { parsePolicy } from '../../services/iam/policy.js';
-import type { Layers } from '../../services/objects.js';
-import { ECR_TOKEN_LIFETIME_SECONDS, signToken, type RegistryAuth } from './auth.js';
+import { ECR_TOKEN_LIFETIME_SECONDS, signToken } from './auth.js';
 import { checkRepositoryName, repositoryArn } from './names.js';
 import type { RegistryRepositoryRecord } from '../../index/types.js';
+import * as images from './ecr-images.js';
+import { EcrError, type EcrCall } from './ecr-call.js';
 
 /** DescribeRepositories pages hold at most this many (ECR's maxResults limit). */
 const DESCRIBE_PAGE_MAX = 1000;
 /** ECR's limit on a repository policy's size. */
 const REPOSITORY_POLICY_BYTES_MAX = 10_240;
-
-export class EcrError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 400) {
-    super(message);
-  }
-}
-
-export interface EcrCall {
-  layers: Layers;
-  auth: RegistryAuth;
-  accessKeyId: string;
-  region: string;
-  accountId: string;
-  /** The registry's host as the client addressed it (repository URIs name it). */
-  host: string;
-  body: Record<string, unknown>;
-  nowMs: number;
-}
 
 type Operation = (call: EcrCall) => Promise<Record<string, unknown>>;
 
@@ -138,6 +122,15 @@ const getAuthorizationToken: Operation = async (call) => {
   };
 };
 
+/** An image operation on an existing repository (ecr-images.ts). */
+function onImages(run: (call: EcrCall, repository: string) => Promise<Record<string, unknown>>): Operation {
+  return async (call) => {
+    const name = nameOf(call);
+    await existing(call, name);
+    return run(call, name);
+  };
+}
+
 /** Each operation, with whether its action is judged on the request's repository (else on `*`). */
 export const ECR_OPERATIONS: Readonly<Record<string, { run: Operation; onRepository: boolean }>> = {
   CreateRepository: { run: createRepository, onRepository: true },
@@ -147,4 +140,9 @@ export const ECR_OPERATIONS: Readonly<Record<string, { run: Operation; onReposit
   GetRepositoryPolicy: { run: getRepositoryPolicy, onRepository: true },
   PutImageTagMutability: { run: putImageTagMutability, onRepository: true },
   GetAuthorizationToken: { run: getAuthorizationToken, onRepository: false },
+  ListImages: { run: onImages(images.listImages), onRepository: true },
+  DescribeImages: { run: onImages(images.describeImages), onRepository: true },
+  BatchGetImage: { run: onImages(images.batchGetImage), onRepository: true },
+  BatchDeleteImage: { run: onImages(images.batchDeleteImage), onRepository: true },
+  PutImage: { run: onImages(images.putImage), onRepository: true },
 };

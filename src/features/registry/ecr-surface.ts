@@ -12,7 +12,8 @@ import type { ApiSurface, SurfaceRequest } from '../../frontend/surface.js';
 import type { Identities } from '../../services/iam/identities.js';
 import type { Layers } from '../../services/objects.js';
 import { isAllowed } from './access.js';
-import { ECR_OPERATIONS, EcrError } from './ecr-ops.js';
+import { EcrError } from './ecr-call.js';
+import { ECR_OPERATIONS } from './ecr-ops.js';
 import { repositoryArn } from './names.js';
 
 export const ECR_SIGNING_SERVICE = 'ecr';

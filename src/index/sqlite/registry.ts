@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { GroupCommitQueue } from '../group-commit.js';
 import type {
-  AppendUploadOutcome, CollectedBlob, ManifestReferences, PutManifestOutcome, RegistryBlobRecord, RegistryIndex, RegistryManifestRecord,
+  AppendUploadOutcome, CollectedBlob, ManifestReferences, PutManifestOutcome, RegistryBlobRecord, RegistryImageSummary, RegistryIndex, RegistryManifestRecord,
   RegistryRepositoryRecord, RegistryUploadRecord,
 } from '../registry-index.js';
 import { REGISTRY_READ_METHODS, REGISTRY_WRITE_METHODS } from '../registry-index.js';
@@ -50,6 +50,9 @@ function prepare(db: Database.Database) {
     upsertTag: db.prepare('INSERT INTO registry_tags (repository, tag, digest) VALUES (?, ?, ?) ON CONFLICT (repository, tag) DO UPDATE SET digest = excluded.digest'),
     deleteTag: db.prepare('DELETE FROM registry_tags WHERE repository = ? AND tag = ?'),
     deleteTagsOf: db.prepare('DELETE FROM registry_tags WHERE repository = ? AND digest = ?'),
+    listImages: db.prepare(`SELECT digest, media_type, size_bytes, created_at_ms FROM registry_manifests
+      WHERE repository = ? AND (? IS NULL OR digest > ?) ORDER BY digest LIMIT ?`),
+    tagsOf: db.prepare('SELECT tag FROM registry_tags WHERE repository = ? AND digest = ? ORDER BY tag'),
     listReferrers: db.prepare('SELECT * FROM registry_manifests WHERE repository = ? AND subject_digest = ? ORDER BY digest LIMIT ?'),
     getUpload: db.prepare('SELECT * FROM registry_uploads WHERE upload_id = ?'),
     idleUploads: db.prepare('SELECT * FROM registry_uploads WHERE updated_at_ms < ? ORDER BY updated_at_ms LIMIT ?'),
@@ -100,6 +103,14 @@ export class RegistryTables implements RegistryIndex {
 
   async listRegistryTags(repository: string, after: string | undefined, limit: number): Promise<string[]> {
     return (this.statements.listTags.all(repository, after ?? null, after ?? null, limit) as Array<{ tag: string }>).map((row) => row.tag);
+  }
+
+  async listRegistryImages(repository: string, afterDigest: string | undefined, limit: number): Promise<RegistryImageSummary[]> {
+    const rows = this.statements.listImages.all(repository, afterDigest ?? null, afterDigest ?? null, limit) as Array<{ digest: string; media_type: string; size_bytes: number; created_at_ms: number }>;
+    return rows.map((row) => ({
+      digest: row.digest, mediaType: row.media_type, sizeBytes: row.size_bytes, createdAtMs: row.created_at_ms,
+      tags: (this.statements.tagsOf.all(repository, row.digest) as Array<{ tag: string }>).map((tag) => tag.tag),
+    }));
   }
 
   async listRegistryReferrers(repository: string, subjectDigest: string, limit: number): Promise<RegistryManifestRecord[]> {
