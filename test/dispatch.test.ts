@@ -77,11 +77,11 @@ describe('dispatch by API surface', () => {
   it('Amazon ECR answers an awsJson1_1 error', async () => {
     const response = await rawRequest(server, {
       method: 'POST', path: '/', body: '{}', signerOverride: signerFor('ecr'),
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DescribeRepositories' },
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.InitiateLayerUpload' },
     });
     assert.equal(response.status, 501);
     assert.equal(response.headers['content-type'], 'application/x-amz-json-1.1');
-    assert.deepEqual(json(response), { __type: 'NotImplemented', message: 'The Amazon ECR API is not implemented yet.' });
+    assert.deepEqual(json(response), { __type: 'NotImplemented', message: 'The Amazon ECR operation InitiateLayerUpload is not implemented yet.' });
     assert.equal(loadJsonRpcErrorCode({ statusCode: response.status, headers: response.headers as Record<string, string> }, json(response)), 'NotImplemented');
   });
 
@@ -108,11 +108,12 @@ describe('dispatch by API surface', () => {
 
   it('the OCI registry answers an OCI error list', async () => {
     const response = await rawRequest(server, { method: 'GET', path: '/v2/', auth: 'none' });
-    assert.equal(response.status, 405);
+    assert.equal(response.status, 401);
     assert.equal(response.headers['content-type'], 'application/json');
-    assert.deepEqual(json(response), {
-      errors: [{ code: 'UNSUPPORTED', message: 'The OCI distribution (container registry) API is not implemented yet.', detail: {} }],
-    });
+    assert.deepEqual(json(response), { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required', detail: {} }] });
+    const unsupported = await rawRequest(server, { method: 'PUT', path: '/v2/_catalog', auth: 'none' });
+    assert.equal(unsupported.status, 405);
+    assert.deepEqual(json(unsupported), { errors: [{ code: 'UNSUPPORTED', message: 'the operation is unsupported: PUT /v2/_catalog', detail: {} }] });
   });
 
   it('a request signed for a service Cairn has no surface for stays with S3, which refuses its scope', async () => {

@@ -21,6 +21,7 @@ import { DEFAULT_COMPACTION_GRACE_MS, DEFAULT_COMPACTION_INTERVAL_SECONDS, DEFAU
 import { VOLUME_SIZE_BYTES_MAX } from '../storage/index.js';
 import { ACCESS_LOG_INTERVAL_MS_MIN, DEFAULT_DELIVERY_INTERVAL_MS } from '../features/access-logs/delivery.js';
 import { EPHEMERAL_HELP } from './embed/ephemeral-command.js';
+import { parseRegistryOptions, REGISTRY_FLAGS, REGISTRY_HELP } from '../features/registry/options.js';
 
 /** More processes than this on one machine only contend for the index's write lock. */
 const WORKERS_MAX = 64;
@@ -71,7 +72,7 @@ function serverHelp(): string {
           name users as arn:aws:iam::ID:user/NAME.
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
       on first start and kept (mode 0600) in DIR/credentials.json.
-`;
+${REGISTRY_HELP}`;
 }
 
 /** `cairn sql`'s synopsis and options: part of `cairn help`, and all of `cairn sql --help`. */
@@ -134,6 +135,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       'compaction-grace': { type: 'string', default: String(DEFAULT_COMPACTION_GRACE_MS / 1000) },
       'volume-size': { type: 'string', default: String(VOLUME_SIZE_BYTES_MAX / MIB) },
       'access-log-interval-seconds': { type: 'string', default: process.env['CAIRN_ACCESS_LOG_INTERVAL_SECONDS'] ?? String(DEFAULT_DELIVERY_INTERVAL_MS / 1000) },
+      ...REGISTRY_FLAGS,
     },
     strict: true,
     allowPositionals: true,
@@ -168,7 +170,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     accessLogIntervalMs: parseAccessLogIntervalMs(values['access-log-interval-seconds']),
     scrubRateMbPerSecond,
     compaction,
-    volumeSizeBytesMax,
+    volumeSizeBytesMax, registry: parseRegistryOptions(values),
   });
   return undefined;
 }

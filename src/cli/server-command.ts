@@ -31,6 +31,7 @@ import { CompactionFiles } from '../services/compaction/status.js';
 import { clearMetadataScratch, startMetadata } from '../features/metadata/setup.js';
 import { fisFilesOf, startFisRunner } from '../features/fis/runner.js';
 import { startAccessLogs } from '../features/access-logs/setup.js';
+import { startRegistry, type RegistryOptions } from '../features/registry/setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 import type { Listener } from './listen-address.js';
 import { composeSurfaces } from './surfaces.js';
@@ -82,6 +83,8 @@ export interface ServerSettings extends StorageLocations {
   log?: (line: string) => void;
   /** The test switch of startCairn and `server --ephemeral` (FrontendConfig.acceptAnySignature); never set by `cairn server`. */
   acceptAnySignature?: boolean;
+  /** The container registry's flags (defaults when absent). */
+  registry?: RegistryOptions;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -176,6 +179,8 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
     dataDirectory, region: settings.region, ownerId, runsBackgroundWork: runsBackgroundWork(), lifecycleDayMs: settings.lifecycleDayMs, log,
   });
   const accessLogs = startAccessLogs({ index, storage }, { ...settings, deliveryIntervalMs: settings.accessLogIntervalMs, runsBackgroundWork: runsBackgroundWork(), log });
+  const registry = await startRegistry({ index, storage }, settings.registry,
+    { region: settings.region, accountId: settings.accountId, ownerId, runsBackgroundWork: runsBackgroundWork(), log });
   const audit = await startAuditService({ index, storage }, { dataDirectory, scrubRateMbPerSecond: settings.scrubRateMbPerSecond, runsBackgroundWork: runsBackgroundWork(), log });
   // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
   const faults = FaultStore.forDataDirectory(dataDirectory);
@@ -188,7 +193,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   };
   const root: RootIdentity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' };
   const surfaces = composeSurfaces({
-    layers, config, root, identities, log, dataDirectory, metadata, accessLogs, audit, faults, faultWatcher, websiteDomains: settings.websiteDomains,
+    layers, config, root, identities, log, dataDirectory, metadata, accessLogs, registry, audit, faults, faultWatcher, websiteDomains: settings.websiteDomains,
     frontendMetrics: () => renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot()),
   });
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls });
@@ -209,7 +214,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
       await frontend.shutdown();
       await background.stop();
       await audit.stop();
-      await metadata.stop();
+      await Promise.all([metadata.stop(), registry.stop()]);
       await accessLogs.stop();
       faultWatcher.stop();
       await storage.close();

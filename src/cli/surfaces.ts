@@ -1,7 +1,7 @@
 // The one place the API surfaces are composed, in dispatch order: static websites (by Host), /_cairn/
-// (admin, health, metrics, SQL, console), /_iceberg/ and /v2/ (not built yet), then by signing service:
-// S3 Tables, the JSON APIs not built yet (backup, ecr), FIS, and S3 last with what features add to it.
-// The server command builds the layers and hands them here.
+// (admin, health, metrics, SQL, console), /_iceberg/ (not built yet), /v2/ (the container registry), then
+// by signing service: S3 Tables, ECR, FIS, the JSON API not built yet (backup), and S3 last with what
+// features add to it. The server command builds the layers and hands them here.
 import type { RootIdentity } from '../frontend/auth/identify.js';
 import { createCairnSurface } from '../frontend/cairn/surface.js';
 import type { FrontendConfig } from '../frontend/context.js';
@@ -16,6 +16,7 @@ import { createS3Surface } from '../frontend/s3/surface.js';
 import type { ApiSurface } from '../frontend/surface.js';
 import type { MetadataRuntime } from '../features/metadata/setup.js';
 import type { AccessLogRuntime } from '../features/access-logs/setup.js';
+import type { RegistryRuntime } from '../features/registry/setup.js';
 import type { AuditService } from '../services/audit/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { TemplateStore } from '../services/faults/experiments.js';
@@ -35,6 +36,7 @@ export interface SurfaceParts {
   dataDirectory: string;
   metadata: MetadataRuntime;
   accessLogs: AccessLogRuntime;
+  registry: RegistryRuntime;
   audit: AuditService;
   faults: FaultStore;
   faultWatcher: FaultWatcher;
@@ -61,11 +63,13 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
       },
     }),
     ...pendingPathSurfaces(),
+    parts.registry.surface({ root, identities, log }),
     createTablesSurface(shared),
+    parts.registry.ecrSurface({ root, identities, log }),
     ...pendingSignedSurfaces(),
     createFisSurface({ config, root, identities, store: FisStore.forDataDirectory(dataDirectory), driveCount: layers.storage.driveStores.length }),
     createS3Surface({
-      ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS, ...parts.accessLogs.s3Endpoints], protectedBuckets: metadata.protectedBuckets,
+      ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS, ...parts.accessLogs.s3Endpoints], protectedBuckets: new Map([...metadata.protectedBuckets, ...parts.registry.protectedBuckets]),
       observer: parts.accessLogs.observer,
     }),
   ];

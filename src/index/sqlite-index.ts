@@ -19,6 +19,7 @@ import { prepareSchema } from './sqlite/migrations.js';
 import { delegateTablesMethods, TablesCatalog } from './sqlite/tables.js';
 import { delegateRestoreMethods, RestoreTable } from './sqlite/restores.js';
 import { AccessLogQueue, delegateAccessLogMethods } from './sqlite/access-log.js';
+import { delegateRegistryMethods, RegistryTables } from './sqlite/registry.js';
 import { BucketSettingsTables } from './sqlite/settings.js';
 import { UploadTables } from './sqlite/uploads.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
@@ -31,15 +32,15 @@ import type {
   ListVersionsPage, ListVersionsQuery, MetadataFilesCommit, MetadataSnapshot, MetadataSnapshotRequest, ObjectLockChangeOutcome,
   ObjectLockConfiguration, ObjectRecord, ObjectRetention, ObjectSummary, PlacementChange, PutObjectOutcome, ScanVersionsQuery,
   ScannedVersion, SetObjectLockConfigurationOutcome, SetUserEmailOutcome, SetVersioningOutcome, StoredAcl, StoredPart, StoredPlacement, Tag, UploadRecord,
-  AccessLogIndex, RestoreIndex, TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
+  AccessLogIndex, RegistryIndex, RestoreIndex, TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
 } from './types.js';
 import { listVersionsPage } from './version-listing.js';
 import { VersionRules } from './sqlite/versioning.js';
 import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
 import { scanPlacementSnapshot } from './sqlite/placement-snapshot.js';
 
-/** The S3 Tables catalog's methods: the engine's own, each calling its TablesCatalog (see the static block). */
-export interface SqliteIndex extends TablesIndex, RestoreIndex, AccessLogIndex, Pick<Index, IdentityTableMethod> {}
+/** Methods that are wholly one part's (the catalogs, queues and identity tables): the engine's own, each calling that part (the static block). */
+export interface SqliteIndex extends TablesIndex, RestoreIndex, AccessLogIndex, RegistryIndex, Pick<Index, IdentityTableMethod> {}
 
 export class SqliteIndex implements Index {
   static {
@@ -47,10 +48,12 @@ export class SqliteIndex implements Index {
     delegateMethods(SqliteIndex.prototype, IDENTITY_TABLE_METHODS, (engine) => (engine as SqliteIndex).identities);
     delegateRestoreMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).restores);
     delegateAccessLogMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).accessLog);
+    delegateRegistryMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).registry);
   }
   private readonly tables: TablesCatalog;
   private readonly restores: RestoreTable;
   private readonly accessLog: AccessLogQueue;
+  private readonly registry: RegistryTables;
   private readonly db: Database.Database;
   private readonly statements: Statements;
   private readonly writes: GroupCommitQueue;
@@ -75,6 +78,7 @@ export class SqliteIndex implements Index {
     this.tables = new TablesCatalog(db, this.writes);
     this.restores = new RestoreTable(db, this.writes);
     this.accessLog = new AccessLogQueue(db, this.writes);
+    this.registry = new RegistryTables(db, this.writes);
     this.settings = new BucketSettingsTables(this.statements, this.writes);
     this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
     this.versions = new VersionRules(this.statements);

@@ -1,6 +1,6 @@
 // The index: the map from bucket and key to object, and the only judge of what is visible
 // (DESIGN.md §2.2). One interface made of domain interfaces (buckets, objects and versions,
-// uploads, identities, the metadata journal, bucket settings, the S3 Tables catalog), engines behind it (SQLite embedded;
+// uploads, identities, the metadata journal, bucket settings, the S3 Tables catalog, the container registry), engines behind it (SQLite embedded;
 // PostgreSQL later). Each domain splits into its reads and its writes: the threaded engine sends
 // exactly the writes to the one writer of the host (write-methods.ts).
 import type { AccessLogReads, AccessLogWrites } from './access-log-index.js';
@@ -10,6 +10,7 @@ import type { IdentityReads, IdentityWrites } from './identity-index.js';
 import type { JournalReads, JournalWrites } from './journal-index.js';
 import type { ObjectReads, ObjectWrites } from './object-index.js';
 import type { RestoreReads, RestoreWrites } from './restore-index.js';
+import type { RegistryReads, RegistryWrites } from './registry-index.js';
 import type { TablesReads, TablesWrites } from './tables-index.js';
 import type { UploadReads, UploadWrites } from './upload-index.js';
 
@@ -23,12 +24,13 @@ export * from './upload-index.js';
 export * from './tables-index.js';
 export * from './restore-index.js';
 export * from './access-log-index.js';
+export * from './registry-index.js';
 
 /** Every read of the index: each answers from a consistent snapshot, and never waits for a writer. */
-export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads, RestoreReads, AccessLogReads {}
+export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads, RestoreReads, AccessLogReads, RegistryReads {}
 
 /** Every write of the index: each is one durable transaction (batched into group commits). */
-export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites, RestoreWrites, AccessLogWrites {}
+export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites, RestoreWrites, AccessLogWrites, RegistryWrites {}
 
 export interface Index extends IndexReads, IndexWrites {
   /** Lets writes in flight land, then releases the engine. */

@@ -125,6 +125,18 @@ describe('evaluation', () => {
     assert.equal(decide(request(ANONYMOUS, 's3:GetObject', objectArn('a')), { bucketPolicy: everyone, ignoreBucketPolicyAllows: true }), 'implicit-deny');
   });
 
+  it('ECR actions on repository ARNs: in user policies, and in repository policies (no Resource)', () => {
+    const repo = `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/team/app`;
+    const reader = userPolicy([{ Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], Resource: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/team/*` }]);
+    assert.equal(decide(request(ALICE, 'ecr:BatchGetImage', repo), { userPolicy: reader }), 'allow');
+    assert.equal(decide(request(ALICE, 'ecr:PutImage', repo), { userPolicy: reader }), 'implicit-deny');
+    const repositoryPolicy = parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage' }] }), { kind: 'repository', accountId: ACCOUNT });
+    assert.equal(decide(request(ANONYMOUS, 'ecr:BatchGetImage', repo), { bucketPolicy: repositoryPolicy }), 'allow');
+    assert.equal(decide(request(ANONYMOUS, 'ecr:PutImage', repo), { bucketPolicy: repositoryPolicy }), 'implicit-deny');
+    assert.throws(() => parsePolicy(JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'ecr:NoSuchAction', Resource: '*' }] }), { kind: 'user', accountId: ACCOUNT }), PolicyError);
+    assert.throws(() => parsePolicy(JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'ecr:BatchGetImage' }] }), { kind: 'repository', accountId: ACCOUNT }), PolicyError);
+  });
+
   it('the account principal denies every user but allows nobody by itself', () => {
     const allow = bucketPolicy([{ Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 's3:GetObject', Resource: `${BUCKET_ARN}/*` }]);
     const deny = bucketPolicy([{ Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 's3:GetObject', Resource: `${BUCKET_ARN}/*` }]);

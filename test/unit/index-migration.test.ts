@@ -34,7 +34,7 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 5);
+      assert.equal(SCHEMA_VERSION, 6);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
@@ -56,10 +56,13 @@ describe('index schema migrations', () => {
       const acl = { ownerId: 'o', grants: [{ grantee: { type: 'CanonicalUser' as const, id: 'o' }, permission: 'FULL_CONTROL' as const }] };
       assert.equal(await index.writeBucketSetting('old', 'acl', acl), true);
       assert.deepEqual((await index.getBucketAccess('old'))?.acl, acl);
+      // Version 6: the container registry.
+      assert.equal(await index.createRegistryRepository('team/app', 3), 'created');
+      assert.equal((await index.getRegistryRepository('team/app'))?.tagMutability, 'MUTABLE');
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '5');
+    assert.equal(storedVersion(file), '6');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

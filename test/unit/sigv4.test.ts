@@ -284,6 +284,14 @@ describe('sigv4 header authentication failures', () => {
 });
 
 describe('sigv4 presigned URLs', () => {
+  it('ignores a Bearer or Basic header beside a presigned query (a registry redirect carries it along)', async () => {
+    const request = await presignedWire({ path: '/bucket/key' });
+    for (const value of ['Bearer abc.def', 'Basic QUtJRDpzZWNyZXQ=']) {
+      assert.deepEqual(authenticate(withHeader(request, 'authorization', value), lookup, NOW_MS + 60_000), { accessKeyId: ACCESS_KEY_ID, payload: { kind: 'unsigned' } });
+    }
+    expectS3Error(() => authenticate(withHeader(request, 'authorization', 'AWS4-HMAC-SHA256 Credential=x'), lookup, NOW_MS + 60_000), 'InvalidArgument');
+  });
+
   it('accepts a valid presigned GET', async () => {
     const request = await presignedWire({ path: `/bucket/${escapePath('dir/a b+c.txt')}`, query: { 'response-content-type': 'text/plain; charset=utf-8' } });
     assert.match(request.rawUrl, /X-Amz-Content-Sha256=UNSIGNED-PAYLOAD/);

@@ -8,7 +8,7 @@ import { S3Error, type S3ErrorCode } from '../errors.js';
 import type { Authentication, CredentialLookup, PayloadCheck, SigningContext } from './credentials.js';
 import { isSigV2Header, isSigV2Query, verifySigV2Header, verifySigV2Query } from './sigv2.js';
 import {
-  canonicalQuery, canonicalUri, indexHeaders, parseQuery, singleHeader, splitRawUrl, S3_SERVICE, type ParsedParam, type QueryParam,
+  canonicalQuery, canonicalUri, indexHeaders, parseQuery, singleHeader, splitRawUrl, S3_SERVICE, withoutRegistryCredentials, type ParsedParam, type QueryParam,
 } from './wire.js';
 
 export type { QueryParam } from './wire.js';
@@ -56,9 +56,9 @@ export function authenticate(request: IncomingRequestParts, lookup: CredentialLo
   const headers = indexHeaders(request.rawHeaders);
   const { rawPath, rawQuery } = splitRawUrl(request.rawUrl);
   const query = parseQuery(rawQuery);
-  const authorization = singleHeader(headers, 'authorization', 'AuthorizationHeaderMalformed');
   // A stray X-Amz-Credential/X-Amz-Signature must not silently downgrade the request to anonymous.
   const presigned = query.some((p) => p.name === 'X-Amz-Algorithm' || p.name === 'X-Amz-Credential' || p.name === 'X-Amz-Signature');
+  const authorization = withoutRegistryCredentials(singleHeader(headers, 'authorization', 'AuthorizationHeaderMalformed'), presigned);
   if (authorization !== undefined && presigned) {
     throw new S3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, '
       + 'Signature query string parameter or the Authorization header should be specified', { extraFields: { ArgumentName: 'Authorization' } });

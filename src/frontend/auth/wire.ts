@@ -117,3 +117,13 @@ export function canonicalQuery(query: ParsedParam[], presigned: boolean): string
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   return pairs.map(([name, value]) => `${name}=${value}`).join('&');
 }
+
+/**
+ * The Authorization header as SigV4 sees it. A client the container registry redirected (307 from
+ * /v2/ to a presigned URL of the same origin) sends its registry credentials along (Bearer or
+ * Basic), as HTTP clients do on a same-origin redirect: they are no AWS mechanism, so beside a
+ * presigned query they are ignored rather than counted as a second mechanism.
+ */
+export function withoutRegistryCredentials(authorization: string | undefined, presigned: boolean): string | undefined {
+  return presigned && authorization !== undefined && /^(?:bearer|basic) /i.test(authorization) ? undefined : authorization;
+}

@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import { ACL_SCHEMA_SQL, SCHEMA_SQL } from './schema.js';
 import { RESTORES_SCHEMA_SQL } from './restores.js';
+import { REGISTRY_SCHEMA_SQL } from './registry-schema.js';
 import { TABLES_SCHEMA_SQL } from './tables.js';
 import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
 
@@ -18,6 +19,8 @@ const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [4, ACCESS_LOG_SCHEMA_SQL],
   // 5: ACLs (each version's and each upload's, NULL: the bucket owner's FULL_CONTROL only) and users' optional email.
   [5, ACL_SCHEMA_SQL],
+  // 6: the container registry (repositories, blobs, manifests, tags, references, upload sessions).
+  [6, REGISTRY_SCHEMA_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());

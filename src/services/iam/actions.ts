@@ -44,6 +44,20 @@ export const S3_ACTIONS: ReadonlyMap<string, ActionResourceKind> = new Map([
 ]);
 
 /**
+ * The Amazon ECR actions the container registry judges (src/features/registry/), each on a
+ * repository ARN `arn:aws:ecr:REGION:ACCOUNT:repository/NAME` (or `*`).
+ */
+const ECR_ACTION_NAMES = [
+  'BatchCheckLayerAvailability', 'BatchDeleteImage', 'BatchGetImage', 'CompleteLayerUpload', 'CreateRepository',
+  'DeleteRepository', 'DeleteRepositoryPolicy', 'DescribeImages', 'DescribeRepositories', 'GetAuthorizationToken',
+  'GetDownloadUrlForLayer', 'GetRepositoryPolicy', 'InitiateLayerUpload', 'ListImages', 'PutImage', 'PutImageTagMutability',
+  'SetRepositoryPolicy', 'UploadLayerPart',
+];
+
+/** "ecr:Name" → its resource kind (a repository is neither an S3 bucket nor an object: 'service'). */
+export const ECR_ACTIONS: ReadonlyMap<string, ActionResourceKind> = new Map(ECR_ACTION_NAMES.map((name) => [`ecr:${name}`, 'service'] as const));
+
+/**
  * "Bad actions" in AWS's definition of a public policy: those that could expose a bucket's data to
  * reads or writes by the public (s3:Get*, s3:List*, s3:AbortMultipartUpload, s3:Delete*, s3:Put*,
  * s3:RestoreObject).

@@ -1,12 +1,13 @@
 // Policy documents (IAM's JSON policy language) for bucket policies and user policies: parsed once,
 // checked as S3 and IAM check them (each fault a PolicyError with AWS's message where AWS has one),
 // and kept in a compiled form the evaluator reads without further parsing.
-import { isExposingAction, S3_ACTIONS, type ActionResourceKind } from './actions.js';
+import { ECR_ACTIONS, isExposingAction, S3_ACTIONS, type ActionResourceKind } from './actions.js';
 import { clauseConfines, EXISTING_OBJECT_TAG_KEY_PREFIX, parseConditions, type ConditionClause } from './conditions.js';
 import { compilePattern, matchesPattern, type Pattern } from './patterns.js';
 import { PolicyError } from './policy-error.js';
 
-export type PolicyKind = 'bucket' | 'user';
+/** A repository policy is ECR's: principals, ECR actions, and no Resource (the repository is implied). */
+export type PolicyKind = 'bucket' | 'user' | 'repository';
 export type Effect = 'Allow' | 'Deny';
 
 /** Who a statement's Principal (or NotPrincipal) names. */
@@ -53,10 +54,11 @@ const VARIABLES_VERSION = '2012-10-17';
 const TOP_LEVEL_FIELDS = new Set(['Version', 'Id', 'Statement']);
 const STATEMENT_FIELDS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
 const S3_ARN_PREFIX = 'arn:aws:s3:::';
+const ECR_ARN_PREFIX = 'arn:aws:ecr:';
 const USER_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 const CANONICAL_ID_PATTERN = /^[0-9a-f]{64}$/;
 const ACCOUNT_ID_PATTERN = /^\d{12}$/;
-const KNOWN_ACTIONS_LOWER = [...S3_ACTIONS.entries()].map(([name, kind]) => ({ lower: name.toLowerCase(), name, kind }));
+const KNOWN_ACTIONS_LOWER = [...S3_ACTIONS.entries(), ...ECR_ACTIONS.entries()].map(([name, kind]) => ({ lower: name.toLowerCase(), name, kind }));
 
 function strings(value: unknown, field: string): string[] {
   const list = Array.isArray(value) ? value : [value];
@@ -137,7 +139,7 @@ function resourceKinds(pattern: string): Set<ActionResourceKind> {
 }
 
 function checkResource(pattern: string, options: PolicyParseOptions): void {
-  if (options.kind === 'user' && pattern === '*') return;
+  if (options.kind !== 'bucket' && (pattern === '*' || pattern.startsWith(ECR_ARN_PREFIX))) return;
   if (!pattern.startsWith(S3_ARN_PREFIX) || pattern.length === S3_ARN_PREFIX.length) throw new PolicyError('Policy has invalid resource');
   if (options.kind === 'bucket') {
     // A bucket policy governs its own bucket only: its resources must be able to name it.
@@ -159,7 +161,7 @@ function parseStatement(raw: unknown, options: PolicyParseOptions, variables: bo
   const statement: ParsedStatement = { sid, effect, conditions: [] };
   const hasPrincipal = fields['Principal'] !== undefined || fields['NotPrincipal'] !== undefined;
   if (options.kind === 'user' && hasPrincipal) throw new PolicyError('Policy document should not specify a principal.');
-  if (options.kind === 'bucket') {
+  if (options.kind !== 'user') {
     if (!hasPrincipal) throw new PolicyError('Missing required field Principal');
     if (fields['Principal'] !== undefined && fields['NotPrincipal'] !== undefined) throw new PolicyError('Statement can not contain both Principal and NotPrincipal');
     if (fields['Principal'] !== undefined) statement.principal = parsePrincipal(fields['Principal'], options.accountId);
@@ -168,11 +170,16 @@ function parseStatement(raw: unknown, options: PolicyParseOptions, variables: bo
   if (fields['Action'] !== undefined && fields['NotAction'] !== undefined) throw new PolicyError('Statement can not contain both Action and NotAction');
   if (fields['Action'] === undefined && fields['NotAction'] === undefined) throw new PolicyError('Missing required field Action');
   if (fields['Resource'] !== undefined && fields['NotResource'] !== undefined) throw new PolicyError('Statement can not contain both Resource and NotResource');
-  if (fields['Resource'] === undefined && fields['NotResource'] === undefined) throw new PolicyError('Missing required field Resource');
+  const resourceOptional = options.kind === 'repository';
+  if (fields['Resource'] === undefined && fields['NotResource'] === undefined && !resourceOptional) throw new PolicyError('Missing required field Resource');
   const actionPatterns = strings(fields['Action'] ?? fields['NotAction'], 'Action');
   const { compiled, kinds } = compileActions(actionPatterns);
   if (fields['Action'] !== undefined) statement.actions = compiled;
   else statement.notActions = compiled;
+  if (fields['Resource'] === undefined && fields['NotResource'] === undefined) {
+    if (fields['Condition'] !== undefined) statement.conditions = parseConditions(fields['Condition'], variables);
+    return statement;
+  }
   const resourcePatterns = strings(fields['Resource'] ?? fields['NotResource'], 'Resource');
   for (const pattern of resourcePatterns) checkResource(pattern, options);
   const resources = resourcePatterns.map((pattern) => compilePattern(pattern, { wildcards: true, variables }));

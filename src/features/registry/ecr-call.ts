@@ -1,0 +1,22 @@
+// What an ECR API operation receives (the call) and throws (EcrError: an awsJson1_1 error type, a
+// message and a status).
+import type { Layers } from '../../services/objects.js';
+import type { RegistryAuth } from './auth.js';
+
+export class EcrError extends Error {
+  constructor(readonly code: string, message: string, readonly status = 400) {
+    super(message);
+  }
+}
+
+export interface EcrCall {
+  layers: Layers;
+  auth: RegistryAuth;
+  accessKeyId: string;
+  region: string;
+  accountId: string;
+  /** The registry's host as the client addressed it (repository URIs name it). */
+  host: string;
+  body: Record<string, unknown>;
+  nowMs: number;
+}
