@@ -1,11 +1,13 @@
 // The one place the API surfaces are composed, in dispatch order: /_cairn/ (admin, health, metrics,
-// SQL, console), /_iceberg/ and /v2/ (not built yet), then by signing service: S3 Tables and the JSON
+// SQL, console), the Iceberg REST catalog (/_iceberg/, and /iceberg/ signed for s3tables or with a
+// bearer token), /v2/ (not built yet), then by signing service: S3 Tables and the JSON
 // APIs not built yet (backup, ecr, fis), and S3 last with what features add to it. The server command builds the layers and hands them here.
 import type { RootIdentity } from '../frontend/auth/identify.js';
 import { createCairnSurface } from '../frontend/cairn/surface.js';
 import type { FrontendConfig } from '../frontend/context.js';
 import { metricsOperation } from '../frontend/ops/metrics.js';
 import { pendingPathSurfaces, pendingSignedSurfaces } from '../frontend/pending-surfaces.js';
+import { createIcebergSurface } from '../features/tables/iceberg/surface.js';
 import { createTablesSurface } from '../features/tables/surface.js';
 import { createS3Surface } from '../frontend/s3/surface.js';
 import type { ApiSurface } from '../frontend/surface.js';
@@ -49,6 +51,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
         heal: HealFiles.forDataDirectory(dataDirectory), compaction,
       },
     }),
+    createIcebergSurface(shared),
     ...pendingPathSurfaces(),
     createTablesSurface(shared),
     ...pendingSignedSurfaces(),

@@ -1,15 +1,12 @@
 // The APIs planned beside S3 that are not built yet, each a stub surface answering "not implemented
-// yet" in its own API's error format: Iceberg REST (/_iceberg/), the OCI registry (/v2/), and the
-// JSON APIs told apart by the service their SigV4 signature names (backup, ecr, fis). S3 Tables
-// (s3tables) is a real surface now: src/features/tables/.
-import { AWS_JSON_1_1_ERRORS, createStubSurface, ICEBERG_ERRORS, OCI_ERRORS, REST_JSON_ERRORS, type ErrorFormat } from './stub-surface.js';
+// yet" in its own API's error format: the OCI registry (/v2/), and the JSON APIs told apart by the
+// service their SigV4 signature names (backup, ecr, fis). S3 Tables (s3tables) and its Iceberg REST
+// catalog (/_iceberg/) are real surfaces now: src/features/tables/.
+import { AWS_JSON_1_1_ERRORS, createStubSurface, OCI_ERRORS, REST_JSON_ERRORS, type ErrorFormat } from './stub-surface.js';
 import type { ApiSurface, SurfaceRequest } from './surface.js';
 
-export const ICEBERG_PATH_PREFIX = '/_iceberg/';
 export const OCI_PATH_PREFIX = '/v2/';
 const NOT_IMPLEMENTED_STATUS = 501;
-/** Iceberg REST's own answer for an operation a catalog does not support (UnsupportedOperationResponse). */
-const ICEBERG_UNSUPPORTED_STATUS = 406;
 /** The OCI reference registry answers UNSUPPORTED with 405. */
 const OCI_UNSUPPORTED_STATUS = 405;
 
@@ -21,13 +18,9 @@ const pathPrefix = (prefix: string) => (request: SurfaceRequest): boolean =>
   request.virtualHostBucket === undefined && request.path.startsWith(prefix);
 
 /** The stubs, in dispatch order (path prefixes first, then signing services). */
-/** The path-claimed APIs not built yet, asked right after /_cairn/: /_iceberg/ and /v2/ (OCI). */
+/** The path-claimed APIs not built yet, asked right after /_cairn/ and /_iceberg/: /v2/ (OCI). */
 export function pendingPathSurfaces(): ApiSurface[] {
   return [
-    createStubSurface({
-      name: 'iceberg', claims: pathPrefix(ICEBERG_PATH_PREFIX), format: ICEBERG_ERRORS,
-      notImplemented: { status: ICEBERG_UNSUPPORTED_STATUS, code: 'UnsupportedOperationException', message: notYet('Iceberg REST catalog') },
-    }),
     createStubSurface({
       name: 'oci', claims: pathPrefix(OCI_PATH_PREFIX), format: OCI_ERRORS,
       notImplemented: { status: OCI_UNSUPPORTED_STATUS, code: 'UNSUPPORTED', message: notYet('OCI distribution (container registry)') },

@@ -20,6 +20,8 @@ export interface TableNamespaceRecord {
   createdAtMs: number;
   createdBy: string;
   ownerAccountId: string;
+  /** The namespace's Iceberg properties (the REST catalog's; empty unless set there). */
+  properties?: Record<string, string>;
 }
 
 export interface TableRecord {
@@ -71,6 +73,22 @@ export type DeleteTableOutcome = 'deleted' | 'missing' | 'conflict';
 export type RenameTableOutcome = 'renamed' | 'missing' | 'conflict' | 'already-exists' | 'no-such-namespace';
 export type UpdateMetadataLocationOutcome = { updated: TableRecord } | 'missing' | 'conflict';
 
+/** A namespace's properties before and after an update, or 'missing'. */
+export type NamespacePropertiesOutcome = { before: Record<string, string>; after: Record<string, string> } | 'missing';
+
+/** One table's move to a new metadata file, judged against the version token its writer read. */
+export interface MetadataLocationSwap {
+  tableBucket: string;
+  namespace: string;
+  name: string;
+  metadataLocation: string;
+  versionToken: string;
+  newVersionToken: string;
+}
+
+/** All swapped, or none: the first swap refused (by its position) and why. */
+export type SwapMetadataLocationsOutcome = { updated: TableRecord[] } | { refused: number; reason: 'missing' | 'conflict' };
+
 export interface TablesReads {
   getTableBucket(name: string): Promise<TableBucketRecord | undefined>;
   listTableBuckets(query: CatalogPageQuery): Promise<TableBucketRecord[]>;
@@ -88,6 +106,8 @@ export interface TablesWrites {
   createTableNamespace(record: TableNamespaceRecord): Promise<CreateNamespaceOutcome>;
   /** Refused ('not-empty') while the namespace holds a table. */
   deleteTableNamespace(tableBucket: string, namespace: string): Promise<DeleteCatalogEntryOutcome>;
+  /** Removes `removals` and sets `updates` on a namespace's properties, in one transaction. */
+  updateTableNamespaceProperties(tableBucket: string, namespace: string, updates: Record<string, string>, removals: string[]): Promise<NamespacePropertiesOutcome>;
   createTable(record: TableRecord): Promise<CreateTableOutcome>;
   deleteTable(tableBucket: string, namespace: string, name: string, versionToken: string | undefined): Promise<DeleteTableOutcome>;
   renameTable(tableBucket: string, namespace: string, name: string, to: { namespace: string; name: string }, change: TableChange): Promise<RenameTableOutcome>;
@@ -95,6 +115,8 @@ export interface TablesWrites {
   updateTableMetadataLocation(
     tableBucket: string, namespace: string, name: string, metadataLocation: string, newVersionToken: string, change: TableChange & { versionToken: string },
   ): Promise<UpdateMetadataLocationOutcome>;
+  /** Several tables' metadata locations in one transaction: every version token still current, or nothing changes. */
+  swapTableMetadataLocations(swaps: MetadataLocationSwap[], change: { atMs: number; by: string }): Promise<SwapMetadataLocationsOutcome>;
 }
 
 export interface TablesIndex extends TablesReads, TablesWrites {}
@@ -104,8 +126,8 @@ export const TABLES_READ_METHODS = [
 ] as const satisfies ReadonlyArray<keyof TablesReads>;
 
 export const TABLES_WRITE_METHODS = [
-  'createTableBucket', 'deleteTableBucket', 'createTableNamespace', 'deleteTableNamespace', 'createTable', 'deleteTable', 'renameTable',
-  'updateTableMetadataLocation',
+  'createTableBucket', 'deleteTableBucket', 'createTableNamespace', 'updateTableNamespaceProperties', 'deleteTableNamespace', 'createTable', 'deleteTable', 'renameTable',
+  'updateTableMetadataLocation', 'swapTableMetadataLocations',
 ] as const satisfies ReadonlyArray<keyof TablesWrites>;
 
 // Compiles only while every method of the domain is listed (an engine binds exactly these).

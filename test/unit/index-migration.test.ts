@@ -34,15 +34,20 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 2);
+      assert.equal(SCHEMA_VERSION, 3);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
       assert.deepEqual(await index.getTableBucket('tb'), record);
+      // Version 3: namespaces carry the Iceberg catalog's properties, empty unless set.
+      const namespace = { tableBucket: 'tb', namespace: 'ns', namespaceId: 'n', createdAtMs: 3, createdBy: 'a', ownerAccountId: '000000000000' };
+      assert.equal(await index.createTableNamespace(namespace), 'created');
+      assert.deepEqual((await index.getTableNamespace('tb', 'ns'))?.properties, {});
+      assert.deepEqual(await index.updateTableNamespaceProperties('tb', 'ns', { owner: 'x' }, []), { before: {}, after: { owner: 'x' } });
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '2');
+    assert.equal(storedVersion(file), '3');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

@@ -4,12 +4,14 @@
 // index newer than this Cairn is refused (its tables may mean things this code does not know).
 import type Database from 'better-sqlite3';
 import { SCHEMA_SQL } from './schema.js';
-import { TABLES_SCHEMA_SQL } from './tables.js';
+import { NAMESPACE_PROPERTIES_SQL, TABLES_SCHEMA_SQL } from './tables.js';
 
 /** The SQL that brings version N-1 up to N, by N (from 2). */
 const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   // 2: the S3 Tables catalog (table buckets, namespaces, tables).
   [2, TABLES_SCHEMA_SQL],
+  // 3: the Iceberg REST catalog's namespace properties.
+  [3, NAMESPACE_PROPERTIES_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());
