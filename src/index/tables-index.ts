@@ -96,6 +96,8 @@ export interface TablesReads {
   listTableNamespaces(tableBucket: string, query: CatalogPageQuery): Promise<TableNamespaceRecord[]>;
   getTable(tableBucket: string, namespace: string, name: string): Promise<TableRecord | undefined>;
   getTableById(tableBucket: string, tableId: string): Promise<TableRecord | undefined>;
+  /** The Iceberg catalog's stored answer to an Idempotency-Key, unless expired. */
+  getIdempotentAnswer(key: string, nowMs: number): Promise<string | undefined>;
   listTables(tableBucket: string, query: TablePageQuery): Promise<TableRecord[]>;
 }
 
@@ -108,6 +110,11 @@ export interface TablesWrites {
   deleteTableNamespace(tableBucket: string, namespace: string): Promise<DeleteCatalogEntryOutcome>;
   /** Removes `removals` and sets `updates` on a namespace's properties, in one transaction. */
   updateTableNamespaceProperties(tableBucket: string, namespace: string, updates: Record<string, string>, removals: string[]): Promise<NamespacePropertiesOutcome>;
+  /**
+   * Stores the answer to an Idempotency-Key (expired ones removed, the oldest dropped past
+   * `entriesMax`) unless one is stored already; returns the stored one.
+   */
+  putIdempotentAnswer(key: string, expiresAtMs: number, answer: string, nowMs: number, entriesMax: number): Promise<string>;
   createTable(record: TableRecord): Promise<CreateTableOutcome>;
   deleteTable(tableBucket: string, namespace: string, name: string, versionToken: string | undefined): Promise<DeleteTableOutcome>;
   renameTable(tableBucket: string, namespace: string, name: string, to: { namespace: string; name: string }, change: TableChange): Promise<RenameTableOutcome>;
@@ -122,11 +129,11 @@ export interface TablesWrites {
 export interface TablesIndex extends TablesReads, TablesWrites {}
 
 export const TABLES_READ_METHODS = [
-  'getTableBucket', 'listTableBuckets', 'getTableNamespace', 'listTableNamespaces', 'getTable', 'getTableById', 'listTables',
+  'getTableBucket', 'listTableBuckets', 'getTableNamespace', 'listTableNamespaces', 'getTable', 'getTableById', 'getIdempotentAnswer', 'listTables',
 ] as const satisfies ReadonlyArray<keyof TablesReads>;
 
 export const TABLES_WRITE_METHODS = [
-  'createTableBucket', 'deleteTableBucket', 'createTableNamespace', 'updateTableNamespaceProperties', 'deleteTableNamespace', 'createTable', 'deleteTable', 'renameTable',
+  'createTableBucket', 'deleteTableBucket', 'createTableNamespace', 'updateTableNamespaceProperties', 'putIdempotentAnswer', 'deleteTableNamespace', 'createTable', 'deleteTable', 'renameTable',
   'updateTableMetadataLocation', 'swapTableMetadataLocations',
 ] as const satisfies ReadonlyArray<keyof TablesWrites>;
 

@@ -49,7 +49,13 @@ CREATE INDEX IF NOT EXISTS s3_tables_by_id ON s3_tables (table_bucket, table_id)
 `;
 
 /** Schema version 3: a namespace's Iceberg properties, a JSON object of strings. */
-export const NAMESPACE_PROPERTIES_SQL = `ALTER TABLE s3_table_namespaces ADD COLUMN properties TEXT NOT NULL DEFAULT '{}';`;
+export const NAMESPACE_PROPERTIES_SQL = `ALTER TABLE s3_table_namespaces ADD COLUMN properties TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE IF NOT EXISTS iceberg_idempotency (
+  key TEXT PRIMARY KEY,
+  expires_at_ms INTEGER NOT NULL,
+  answer TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS iceberg_idempotency_by_expiry ON iceberg_idempotency (expires_at_ms);`;
 
 interface BucketRow { name: string; table_bucket_id: string; owner_account_id: string; created_at_ms: number; warehouse_bucket: string }
 interface NamespaceRow { table_bucket: string; namespace: string; namespace_id: string; created_at_ms: number; created_by: string; owner_account_id: string; properties: string }
@@ -98,6 +104,11 @@ export class TablesCatalog implements TablesIndex {
       getNamespace: db.prepare('SELECT * FROM s3_table_namespaces WHERE table_bucket = ? AND namespace = ?'),
       listNamespaces: db.prepare(`SELECT * FROM s3_table_namespaces WHERE table_bucket = ? AND ${pageCondition('namespace')} ORDER BY namespace LIMIT ?`),
       insertNamespace: db.prepare('INSERT OR IGNORE INTO s3_table_namespaces (table_bucket, namespace, namespace_id, created_at_ms, created_by, owner_account_id, properties) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      getAnswer: db.prepare('SELECT answer FROM iceberg_idempotency WHERE key = ? AND expires_at_ms > ?'),
+      putAnswer: db.prepare('INSERT OR IGNORE INTO iceberg_idempotency (key, expires_at_ms, answer) VALUES (?, ?, ?)'),
+      expireAnswers: db.prepare('DELETE FROM iceberg_idempotency WHERE expires_at_ms <= ?'),
+      countAnswers: db.prepare('SELECT count(*) AS n FROM iceberg_idempotency'),
+      dropOldestAnswers: db.prepare('DELETE FROM iceberg_idempotency WHERE key IN (SELECT key FROM iceberg_idempotency ORDER BY expires_at_ms LIMIT ?)'),
       setNamespaceProperties: db.prepare('UPDATE s3_table_namespaces SET properties = ? WHERE table_bucket = ? AND namespace = ?'),
       deleteNamespace: db.prepare('DELETE FROM s3_table_namespaces WHERE table_bucket = ? AND namespace = ?'),
       anyTable: db.prepare('SELECT 1 FROM s3_tables WHERE table_bucket = ? AND namespace = ? LIMIT 1'),
@@ -185,6 +196,21 @@ export class TablesCatalog implements TablesIndex {
       Object.assign(after, updates);
       this.statements.setNamespaceProperties.run(JSON.stringify(after), tableBucket, namespace);
       return { before, after };
+    });
+  }
+
+  async getIdempotentAnswer(key: string, nowMs: number): Promise<string | undefined> {
+    return (this.statements.getAnswer.get(key, nowMs) as { answer: string } | undefined)?.answer;
+  }
+
+  putIdempotentAnswer(key: string, expiresAtMs: number, answer: string, nowMs: number, entriesMax: number): Promise<string> {
+    return this.writes.submit(() => {
+      this.statements.expireAnswers.run(nowMs);
+      const count = (this.statements.countAnswers.get() as { n: number }).n;
+      if (count >= entriesMax) this.statements.dropOldestAnswers.run(count - entriesMax + 1);
+      this.statements.putAnswer.run(key, expiresAtMs, answer);
+      // A concurrent first request may have stored its answer already: that one is the answer.
+      return (this.statements.getAnswer.get(key, nowMs) as { answer: string }).answer;
     });
   }
 

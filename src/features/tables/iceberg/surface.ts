@@ -16,7 +16,7 @@ import { authorize } from '../authorize.js';
 import { bucketOfArn, tableBucketArn, type ArnScope } from '../names.js';
 import type { CatalogAnswer, CatalogContext } from './catalog.js';
 import { badRequest, IcebergError } from './errors.js';
-import { IDEMPOTENCY_LIFETIME_ISO, IdempotencyStore } from './idempotency.js';
+import { IDEMPOTENCY_LIFETIME_ISO, once } from './idempotency.js';
 import { asIcebergError, ICEBERG_BASE_PATHS, parseJsonBody, readBody, segmentsAfterBase } from './request.js';
 import { ANNOUNCED_ENDPOINTS, catalogRouteOf } from './routes.js';
 import { issueToken, OAuthError, principalOfToken } from './tokens.js';
@@ -64,7 +64,6 @@ function errorAnswer(error: IcebergError): CatalogAnswer {
 
 interface Env extends IcebergSurfaceOptions {
   scope: ArnScope;
-  idempotency: IdempotencyStore<CatalogAnswer>;
 }
 
 async function authenticate(env: Env, request: SurfaceRequest, body: Buffer): Promise<Principal> {
@@ -125,7 +124,7 @@ async function catalogAnswer(env: Env, request: SurfaceRequest, principal: Princ
   const key = request.req.headers['idempotency-key'];
   if (!found.route.mutation || typeof key !== 'string') return run();
   const who = principal.kind === 'anonymous' ? '' : principal.canonicalId;
-  return env.idempotency.once(key, `${who}\n${method}\n${request.path}`, nowMs, run);
+  return once(env.layers.index, key, `${who}\n${method}\n${request.path}`, nowMs, run);
 }
 
 async function handle(env: Env, request: SurfaceRequest): Promise<void> {
@@ -162,6 +161,6 @@ function answerError(request: SurfaceRequest, error: unknown): void {
 }
 
 export function createIcebergSurface(options: IcebergSurfaceOptions): ApiSurface {
-  const env: Env = { ...options, scope: { region: options.config.region, accountId: options.config.accountId }, idempotency: new IdempotencyStore<CatalogAnswer>() };
+  const env: Env = { ...options, scope: { region: options.config.region, accountId: options.config.accountId } };
   return { name: 'iceberg', claims, handle: (request) => handle(env, request), answerError };
 }
