@@ -228,6 +228,9 @@ describe('Iceberg REST catalog', () => {
       const failed = await call('POST', path, { requirements: [{ type, [field]: value }], updates: [] });
       assert.equal(failed.status, 409, type);
     }
+    // An int64 snapshot id beyond 2^53 would be rounded by JSON numbers: refused, never stored wrong.
+    const huge = await call('POST', path, '{"requirements":[],"updates":[{"action":"remove-snapshots","snapshot-ids":[5123456789012345678]}]}');
+    assert.equal(huge.status, 400);
     const outside = await call('POST', path, { requirements: [], updates: [{ action: 'set-location', location: 's3://elsewhere/t' }] });
     assert.equal(outside.status, 400);
     assert.equal(await metadataLocationOf('sales', 'orders'), before);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IcebergError } from '../../src/features/tables/iceberg/errors.js';
-import { newTableMetadata, type TableMetadata } from '../../src/features/tables/iceberg/metadata-model.js';
+import { newTableMetadata, unsafeIntegerIn, type TableMetadata } from '../../src/features/tables/iceberg/metadata-model.js';
 import { checkRequirements, readRequirements } from '../../src/features/tables/iceberg/metadata-requirements.js';
 import { applyUpdates, readUpdates } from '../../src/features/tables/iceberg/metadata-updates.js';
 
@@ -88,6 +88,13 @@ describe('Iceberg metadata model', () => {
     assert.equal(trimmed['current-snapshot-id'], -1);
     assert.deepEqual(trimmed.snapshots, []);
     assert.equal(table()['current-schema-id'], 0, 'the input is not changed');
+  });
+
+  it('finds integers a JavaScript number cannot hold exactly, outside strings only', () => {
+    assert.equal(unsafeIntegerIn('{"snapshot-id": 9007199254740991, "a": [1, -2, 3.5e20]}'), undefined);
+    assert.equal(unsafeIntegerIn('{"snapshot-id": 5123456789012345678}'), '5123456789012345678');
+    assert.equal(unsafeIntegerIn('{"s": "5123456789012345678 \\" 9999999999999999999"}'), undefined);
+    assert.equal(unsafeIntegerIn('[-9007199254740993]'), '-9007199254740993');
   });
 
   it('refuses unknown and invalid updates', () => {

@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { deleteObject, readObject, writeObject, type Layers } from '../../../services/objects.js';
 import { badRequest } from './errors.js';
-import { isObject, type TableMetadata } from './metadata-model.js';
+import { isObject, unsafeIntegerIn, type TableMetadata } from './metadata-model.js';
 
 /** The largest metadata.json this catalog reads or writes (commits grow it; the logs are bounded). */
 export const METADATA_FILE_SIZE_BYTES_MAX = 16 * 1024 * 1024;
@@ -51,12 +51,15 @@ export async function readMetadataFile(layers: Layers, location: string): Promis
   if (object.sizeBytes > METADATA_FILE_SIZE_BYTES_MAX) throw badRequest(`The metadata file ${location} is larger than ${METADATA_FILE_SIZE_BYTES_MAX} bytes`);
   const chunks: Buffer[] = [];
   for await (const chunk of readObject(layers, object)) chunks.push(chunk);
+  const text = Buffer.concat(chunks).toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw badRequest(`The metadata file ${location} is not valid JSON`);
   }
+  const unsafe = unsafeIntegerIn(text);
+  if (unsafe !== undefined) throw badRequest(`The metadata file ${location} holds the integer ${unsafe}, beyond what this catalog keeps exactly (2^53 - 1)`);
   if (!isObject(parsed) || typeof parsed['table-uuid'] !== 'string' || typeof parsed['location'] !== 'string' || typeof parsed['format-version'] !== 'number') {
     throw badRequest(`The file ${location} is not Iceberg table metadata`);
   }

@@ -44,6 +44,32 @@ const SCHEMA_FIELDS_MAX = 10_000;
 const PROPERTIES_MAX = 1000;
 const PROPERTY_LENGTH_MAX = 4096;
 
+/**
+ * The first integer literal in JSON text (outside strings) that a JavaScript number cannot hold
+ * exactly, if any. Engines draw snapshot ids from the whole int64 range; until the catalog keeps
+ * such ids exactly, it refuses them rather than round one and corrupt the table's history.
+ */
+export function unsafeIntegerIn(text: string): string | undefined {
+  let inString = false;
+  for (let position = 0; position < text.length; position++) {
+    const char = text[position]!;
+    if (inString) {
+      if (char === '\\') position++;
+      else if (char === '"') inString = false;
+      continue;
+    }
+    if (char === '"') { inString = true; continue; }
+    if ((char >= '0' && char <= '9') || char === '-') {
+      let end = position + 1;
+      while (end < text.length && /[0-9.eE+-]/.test(text[end]!)) end++;
+      const literal = text.slice(position, end);
+      if (/^-?\d+$/.test(literal) && !Number.isSafeInteger(Number(literal))) return literal;
+      position = end - 1;
+    }
+  }
+  return undefined;
+}
+
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

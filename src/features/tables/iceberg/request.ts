@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { S3Error } from '../../../frontend/errors.js';
 import { TablesError } from '../names.js';
 import { badRequest, IcebergError } from './errors.js';
-import { isObject, type JsonObject } from './metadata-model.js';
+import { isObject, unsafeIntegerIn, type JsonObject } from './metadata-model.js';
 
 /** The largest request body the catalog takes (a commit of many snapshots or a big schema fits). */
 export const CATALOG_BODY_SIZE_BYTES_MAX = 4 * 1024 * 1024;
@@ -25,13 +25,16 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 export function parseJsonBody(bytes: Buffer): JsonObject {
   if (bytes.byteLength === 0) return {};
+  const text = bytes.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(bytes.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw badRequest('Malformed request: the body is not valid JSON');
   }
   if (!isObject(parsed)) throw badRequest('Malformed request: the body must be a JSON object');
+  const unsafe = unsafeIntegerIn(text);
+  if (unsafe !== undefined) throw badRequest(`Unsupported integer ${unsafe}: this catalog keeps integers up to 2^53 - 1 exactly (snapshot ids included)`);
   return parsed;
 }
 
