@@ -228,15 +228,29 @@ describe('Iceberg REST catalog', () => {
       const failed = await call('POST', path, { requirements: [{ type, [field]: value }], updates: [] });
       assert.equal(failed.status, 409, type);
     }
-    // An int64 snapshot id beyond 2^53 would be rounded by JSON numbers: refused, never stored wrong.
-    const huge = await call('POST', path, '{"requirements":[],"updates":[{"action":"remove-snapshots","snapshot-ids":[5123456789012345678]}]}');
-    assert.equal(huge.status, 400);
     const outside = await call('POST', path, { requirements: [], updates: [{ action: 'set-location', location: 's3://elsewhere/t' }] });
     assert.equal(outside.status, 400);
     assert.equal(await metadataLocationOf('sales', 'orders'), before);
     const missing = await call('POST', tablePath('sales', 'nothere'), { requirements: [], updates: [] });
     assert.equal(missing.status, 404);
     assert.equal((missing.json['error'] as { type: string }).type, 'NoSuchTableException');
+  });
+
+  it('keeps int64 snapshot ids beyond 2^53 exactly (engines draw them from the whole range)', async () => {
+    await catalog.createTable({ namespace: ['sales'] }, { name: 'wide', schema: TEST_SCHEMA as never });
+    const url = `${server.endpoint}/_iceberg/v1/${tablePath('sales', 'wide')}`;
+    const post = (text: string) => fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: text });
+    const id = '5123456789012345678';
+    const list = 's3://x/y.avro';
+    const added = await post(`{"requirements":[{"type":"assert-ref-snapshot-id","ref":"main","snapshot-id":null}],"updates":[{"action":"add-snapshot","snapshot":{"snapshot-id":${id},"timestamp-ms":1,"manifest-list":"${list}"}},{"action":"set-snapshot-ref","ref-name":"main","type":"branch","snapshot-id":${id}}]}`);
+    assert.equal(added.status, 200);
+    const loaded = await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).text();
+    assert.match(loaded, new RegExp(`"current-snapshot-id":${id}[,}]`));
+    const offByOne = await post(`{"requirements":[{"type":"assert-ref-snapshot-id","ref":"main","snapshot-id":5123456789012345679}],"updates":[]}`);
+    assert.equal(offByOne.status, 409);
+    const exact = await post(`{"requirements":[{"type":"assert-ref-snapshot-id","ref":"main","snapshot-id":${id}}],"updates":[{"action":"set-properties","updates":{"k":"v"}}]}`);
+    assert.equal(exact.status, 200);
+    await catalog.dropTable({ namespace: ['sales'], name: 'wide' }, { purge: true });
   });
 
   it('dropping a non-empty namespace is 409 NamespaceNotEmptyException and keeps it', async () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IcebergError } from '../../src/features/tables/iceberg/errors.js';
-import { newTableMetadata, unsafeIntegerIn, type TableMetadata } from '../../src/features/tables/iceberg/metadata-model.js';
+import { losslessParse, losslessStringify, newTableMetadata, type TableMetadata } from '../../src/features/tables/iceberg/metadata-model.js';
 import { checkRequirements, readRequirements } from '../../src/features/tables/iceberg/metadata-requirements.js';
 import { applyUpdates, readUpdates } from '../../src/features/tables/iceberg/metadata-updates.js';
 
@@ -90,11 +90,15 @@ describe('Iceberg metadata model', () => {
     assert.equal(table()['current-schema-id'], 0, 'the input is not changed');
   });
 
-  it('finds integers a JavaScript number cannot hold exactly, outside strings only', () => {
-    assert.equal(unsafeIntegerIn('{"snapshot-id": 9007199254740991, "a": [1, -2, 3.5e20]}'), undefined);
-    assert.equal(unsafeIntegerIn('{"snapshot-id": 5123456789012345678}'), '5123456789012345678');
-    assert.equal(unsafeIntegerIn('{"s": "5123456789012345678 \\" 9999999999999999999"}'), undefined);
-    assert.equal(unsafeIntegerIn('[-9007199254740993]'), '-9007199254740993');
+  it('keeps int64 ids beyond 2^53 exactly through parse, commit and stringify', () => {
+    const text = '{"snapshot-id":5123456789012345678,"small":12,"s":"9999999999999999999 \\" 1","neg":-9007199254740993,"f":3.5}';
+    assert.equal(losslessStringify(losslessParse(text)), text);
+    const big = losslessParse('{"s":{"snapshot-id":5123456789012345678,"timestamp-ms":5,"manifest-list":"s3://wh/t/l.avro"}}') as { s: object };
+    const next = applyUpdates(table(), readUpdates([{ action: 'add-snapshot', snapshot: big.s },
+      { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': (big.s as { 'snapshot-id': string })['snapshot-id'] }]), 9);
+    assert.match(losslessStringify(next), /"current-snapshot-id":5123456789012345678[,}]/);
+    checkRequirements(next, readRequirements([(losslessParse('{"type":"assert-ref-snapshot-id","ref":"main","snapshot-id":5123456789012345678}') as object)]));
+    rejectsWith('CommitFailedException', () => checkRequirements(next, readRequirements([(losslessParse('{"type":"assert-ref-snapshot-id","ref":"main","snapshot-id":5123456789012345679}') as object)])));
   });
 
   it('refuses unknown and invalid updates', () => {

@@ -7,6 +7,7 @@
 // every later retry gets.
 import type { Index } from '../../../index/types.js';
 import type { CatalogAnswer } from './catalog.js';
+import { losslessParse, losslessStringify } from './metadata-model.js';
 import { badRequest } from './errors.js';
 
 export const IDEMPOTENCY_LIFETIME_MS = 30 * 60 * 1000;
@@ -22,9 +23,9 @@ export async function once(index: Index, key: string | undefined, scope: string,
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw badRequest('Invalid Idempotency-Key: 16 to 128 letters, digits, - or _');
   const id = `${scope}\n${key}`;
   const known = await index.getIdempotentAnswer(id, nowMs);
-  if (known !== undefined) return JSON.parse(known) as CatalogAnswer;
+  if (known !== undefined) return losslessParse(known) as CatalogAnswer;
   const answer = await run();
   if (answer.status >= SERVER_ERROR_STATUS_MIN) return answer;
-  const stored = await index.putIdempotentAnswer(id, nowMs + IDEMPOTENCY_LIFETIME_MS, JSON.stringify(answer), nowMs, IDEMPOTENCY_ENTRIES_MAX);
-  return JSON.parse(stored) as CatalogAnswer;
+  const stored = await index.putIdempotentAnswer(id, nowMs + IDEMPOTENCY_LIFETIME_MS, losslessStringify(answer), nowMs, IDEMPOTENCY_ENTRIES_MAX);
+  return losslessParse(stored) as CatalogAnswer;
 }

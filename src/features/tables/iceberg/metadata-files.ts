@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { deleteObject, readObject, writeObject, type Layers } from '../../../services/objects.js';
 import { badRequest } from './errors.js';
-import { isObject, unsafeIntegerIn, type TableMetadata } from './metadata-model.js';
+import { isObject, losslessParse, losslessStringify, type TableMetadata } from './metadata-model.js';
 
 /** The largest metadata.json this catalog reads or writes (commits grow it; the logs are bounded). */
 export const METADATA_FILE_SIZE_BYTES_MAX = 16 * 1024 * 1024;
@@ -33,7 +33,7 @@ export function withPreviousFile(metadata: TableMetadata, previousLocation: stri
 
 export async function writeMetadataFile(layers: Layers, location: string, metadata: TableMetadata): Promise<void> {
   const { bucket, key } = parseS3Location(location);
-  const bytes = Buffer.from(JSON.stringify(metadata), 'utf8');
+  const bytes = Buffer.from(losslessStringify(metadata), 'utf8');
   if (bytes.byteLength > METADATA_FILE_SIZE_BYTES_MAX) throw badRequest(`The table metadata would be larger than ${METADATA_FILE_SIZE_BYTES_MAX} bytes`);
   const md5Hex = createHash('md5').update(bytes).digest('hex');
   const outcome = await writeObject(layers, {
@@ -54,12 +54,10 @@ export async function readMetadataFile(layers: Layers, location: string): Promis
   const text = Buffer.concat(chunks).toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = losslessParse(text);
   } catch {
     throw badRequest(`The metadata file ${location} is not valid JSON`);
   }
-  const unsafe = unsafeIntegerIn(text);
-  if (unsafe !== undefined) throw badRequest(`The metadata file ${location} holds the integer ${unsafe}, beyond what this catalog keeps exactly (2^53 - 1)`);
   if (!isObject(parsed) || typeof parsed['table-uuid'] !== 'string' || typeof parsed['location'] !== 'string' || typeof parsed['format-version'] !== 'number') {
     throw badRequest(`The file ${location} is not Iceberg table metadata`);
   }

@@ -9,8 +9,8 @@ export interface SchemaField { id: number; name: string; required: boolean; type
 export interface Schema extends JsonObject { type: 'struct'; 'schema-id': number; fields: SchemaField[] }
 export interface PartitionSpec extends JsonObject { 'spec-id': number; fields: JsonObject[] }
 export interface SortOrder extends JsonObject { 'order-id': number; fields: JsonObject[] }
-export interface Snapshot extends JsonObject { 'snapshot-id': number; 'sequence-number'?: number; 'timestamp-ms': number }
-export interface SnapshotRef extends JsonObject { 'snapshot-id': number; type: 'branch' | 'tag' }
+export interface Snapshot extends JsonObject { 'snapshot-id': LongId; 'sequence-number'?: number; 'timestamp-ms': number }
+export interface SnapshotRef extends JsonObject { 'snapshot-id': LongId; type: 'branch' | 'tag' }
 
 export interface TableMetadata {
   'format-version': number;
@@ -27,12 +27,12 @@ export interface TableMetadata {
   'default-sort-order-id': number;
   'sort-orders': SortOrder[];
   properties: Record<string, string>;
-  'current-snapshot-id': number;
+  'current-snapshot-id': LongId;
   refs: Record<string, SnapshotRef>;
   snapshots: Snapshot[];
   statistics: JsonObject[];
   'partition-statistics': JsonObject[];
-  'snapshot-log': Array<{ 'timestamp-ms': number; 'snapshot-id': number }>;
+  'snapshot-log': Array<{ 'timestamp-ms': number; 'snapshot-id': LongId }>;
   'metadata-log': Array<{ 'timestamp-ms': number; 'metadata-file': string }>;
 }
 
@@ -45,11 +45,20 @@ const PROPERTIES_MAX = 1000;
 const PROPERTY_LENGTH_MAX = 4096;
 
 /**
- * The first integer literal in JSON text (outside strings) that a JavaScript number cannot hold
- * exactly, if any. Engines draw snapshot ids from the whole int64 range; until the catalog keeps
- * such ids exactly, it refuses them rather than round one and corrupt the table's history.
+ * An int64 id (a snapshot id): engines draw them from the whole int64 range, beyond what a
+ * JavaScript number holds exactly. Ids up to 2^53 - 1 are numbers; larger ones are kept as their
+ * digits behind a marker (losslessParse) and written back as the same JSON number (losslessStringify).
  */
-export function unsafeIntegerIn(text: string): string | undefined {
+export type LongId = number | string;
+const BIG_INTEGER_MARK = '\u0001int:';
+/** The marker as JSON text writes it (a control character must be escaped there). */
+const BIG_INTEGER_MARK_JSON = '\\u0001int:';
+const BIG_INTEGER_PATTERN = /"\\u0001int:(-?\d+)"/g;
+
+/** JSON.parse that keeps integers beyond 2^53 - 1 exactly, as marked strings of their digits. */
+export function losslessParse(text: string): unknown {
+  let marked = '';
+  let copiedTo = 0;
   let inString = false;
   for (let position = 0; position < text.length; position++) {
     const char = text[position]!;
@@ -63,11 +72,24 @@ export function unsafeIntegerIn(text: string): string | undefined {
       let end = position + 1;
       while (end < text.length && /[0-9.eE+-]/.test(text[end]!)) end++;
       const literal = text.slice(position, end);
-      if (/^-?\d+$/.test(literal) && !Number.isSafeInteger(Number(literal))) return literal;
+      if (/^-?\d+$/.test(literal) && !Number.isSafeInteger(Number(literal))) {
+        marked += `${text.slice(copiedTo, position)}"${BIG_INTEGER_MARK_JSON}${literal}"`;
+        copiedTo = end;
+      }
       position = end - 1;
     }
   }
-  return undefined;
+  return JSON.parse(copiedTo === 0 ? text : marked + text.slice(copiedTo));
+}
+
+/** JSON.stringify that writes marked big integers back as JSON numbers. */
+export function losslessStringify(value: unknown): string {
+  return JSON.stringify(value).replace(BIG_INTEGER_PATTERN, '$1');
+}
+
+export function requireLongId(value: unknown, what: string): LongId {
+  if (typeof value === 'string' && value.startsWith(BIG_INTEGER_MARK)) return value;
+  return requireInteger(value, what);
 }
 
 export function isObject(value: unknown): value is JsonObject {

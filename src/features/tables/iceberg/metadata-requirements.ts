@@ -2,14 +2,14 @@
 // table's current metadata; a false one fails the commit with CommitFailedException (409), an
 // unknown one is a bad request (400). Pure: judged against the metadata the commit read.
 import { badRequest, commitFailed } from './errors.js';
-import { isObject, NO_SNAPSHOT_ID, requireInteger, requireString, type JsonObject, type TableMetadata } from './metadata-model.js';
+import { isObject, NO_SNAPSHOT_ID, requireInteger, requireLongId, requireString, type JsonObject, type TableMetadata } from './metadata-model.js';
 
 const REQUIREMENTS_MAX = 100;
 
 type Check = (metadata: TableMetadata, requirement: JsonObject) => void;
 
 function expectEqual(what: string, expected: number | string, actual: number | string): void {
-  if (expected !== actual) throw commitFailed(`Requirement failed: ${what} changed: expected ${expected} != ${actual}`);
+  if (expected !== actual) throw commitFailed(`Requirement failed: ${what} changed: expected ${String(expected).replace('\u0001int:', '')} != ${String(actual).replace('\u0001int:', '')}`);
 }
 
 const CHECKS: Record<string, Check> = {
@@ -23,7 +23,7 @@ const CHECKS: Record<string, Check> = {
       return;
     }
     if (current === undefined) throw commitFailed(`Requirement failed: ref ${ref} is missing, expected snapshot ${String(expected)}`);
-    expectEqual(`ref ${ref}'s snapshot id`, requireInteger(expected, 'snapshot-id'), current['snapshot-id']);
+    expectEqual(`ref ${ref}'s snapshot id`, requireLongId(expected, 'snapshot-id'), current['snapshot-id']);
   },
   'assert-last-assigned-field-id': (metadata, requirement) =>
     expectEqual('last assigned field id', requireInteger(requirement['last-assigned-field-id'], 'last-assigned-field-id'), metadata['last-column-id']),

@@ -4,7 +4,7 @@
 // writes the result. An unknown action or an invalid one is a bad request (400).
 import { badRequest } from './errors.js';
 import {
-  isObject, NO_SNAPSHOT_ID, readProperties, readSchema, readSortFields, readSpecFields, requireInteger, requireObject, requireString,
+  isObject, type LongId, NO_SNAPSHOT_ID, readProperties, requireLongId, readSchema, readSortFields, readSpecFields, requireInteger, requireObject, requireString,
   type JsonObject, type Snapshot, type SnapshotRef, type TableMetadata,
 } from './metadata-model.js';
 
@@ -70,7 +70,7 @@ function addSortOrder(state: Applying, update: JsonObject): void {
 function addSnapshot(state: Applying, update: JsonObject): void {
   const snapshot = requireObject(update['snapshot'], 'snapshot') as Snapshot;
   const m = state.metadata;
-  const snapshotId = requireInteger(snapshot['snapshot-id'], 'snapshot-id');
+  const snapshotId = requireLongId(snapshot['snapshot-id'], 'snapshot-id');
   requireInteger(snapshot['timestamp-ms'], 'timestamp-ms');
   requireString(snapshot['manifest-list'], 'manifest-list');
   if (m.snapshots.some((s) => s['snapshot-id'] === snapshotId)) throw badRequest(`Snapshot already exists: ${snapshotId}`);
@@ -85,7 +85,7 @@ function addSnapshot(state: Applying, update: JsonObject): void {
 
 function setSnapshotRef(state: Applying, update: JsonObject): void {
   const name = requireString(update['ref-name'], 'ref-name');
-  const snapshotId = requireInteger(update['snapshot-id'], 'snapshot-id');
+  const snapshotId = requireLongId(update['snapshot-id'], 'snapshot-id');
   if (update['type'] !== 'branch' && update['type'] !== 'tag') throw badRequest('Invalid ref type: must be branch or tag');
   const m = state.metadata;
   const snapshot = m.snapshots.find((s) => s['snapshot-id'] === snapshotId);
@@ -109,19 +109,19 @@ function removeRef(m: TableMetadata, name: string): void {
 
 function removeSnapshots(state: Applying, update: JsonObject): void {
   if (!Array.isArray(update['snapshot-ids'])) throw badRequest('Invalid snapshot-ids: must be a list');
-  const removed = new Set(update['snapshot-ids'].map((id) => requireInteger(id, 'snapshot id')));
+  const removed = new Set<LongId>(update['snapshot-ids'].map((id) => requireLongId(id, 'snapshot id')));
   const m = state.metadata;
   m.snapshots = m.snapshots.filter((s) => !removed.has(s['snapshot-id']));
   for (const [name, ref] of Object.entries(m.refs)) if (removed.has(ref['snapshot-id'])) removeRef(m, name);
   m['snapshot-log'] = m['snapshot-log'].filter((entry) => !removed.has(entry['snapshot-id']));
-  m.statistics = m.statistics.filter((entry) => !removed.has(entry['snapshot-id'] as number));
-  m['partition-statistics'] = m['partition-statistics'].filter((entry) => !removed.has(entry['snapshot-id'] as number));
+  m.statistics = m.statistics.filter((entry) => !removed.has(entry['snapshot-id'] as LongId));
+  m['partition-statistics'] = m['partition-statistics'].filter((entry) => !removed.has(entry['snapshot-id'] as LongId));
 }
 
 function setStatistics(list: 'statistics' | 'partition-statistics', field: string): Apply {
   return (state, update) => {
     const entry = requireObject(update[field], field);
-    const snapshotId = requireInteger(entry['snapshot-id'], 'snapshot-id');
+    const snapshotId = requireLongId(entry['snapshot-id'], 'snapshot-id');
     requireString(entry['statistics-path'], 'statistics-path');
     state.metadata[list] = [...state.metadata[list].filter((e) => e['snapshot-id'] !== snapshotId), entry];
   };
@@ -129,7 +129,7 @@ function setStatistics(list: 'statistics' | 'partition-statistics', field: strin
 
 function removeStatistics(list: 'statistics' | 'partition-statistics'): Apply {
   return (state, update) => {
-    const snapshotId = requireInteger(update['snapshot-id'], 'snapshot-id');
+    const snapshotId = requireLongId(update['snapshot-id'], 'snapshot-id');
     state.metadata[list] = state.metadata[list].filter((e) => e['snapshot-id'] !== snapshotId);
   };
 }

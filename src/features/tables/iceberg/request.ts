@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { S3Error } from '../../../frontend/errors.js';
 import { TablesError } from '../names.js';
 import { badRequest, IcebergError } from './errors.js';
-import { isObject, unsafeIntegerIn, type JsonObject } from './metadata-model.js';
+import { isObject, losslessParse, type JsonObject } from './metadata-model.js';
 
 /** The largest request body the catalog takes (a commit of many snapshots or a big schema fits). */
 export const CATALOG_BODY_SIZE_BYTES_MAX = 4 * 1024 * 1024;
@@ -28,13 +28,12 @@ export function parseJsonBody(bytes: Buffer): JsonObject {
   const text = bytes.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    // Int64 ids (snapshot ids) beyond 2^53 - 1 are kept exactly, never rounded.
+    parsed = losslessParse(text);
   } catch {
     throw badRequest('Malformed request: the body is not valid JSON');
   }
   if (!isObject(parsed)) throw badRequest('Malformed request: the body must be a JSON object');
-  const unsafe = unsafeIntegerIn(text);
-  if (unsafe !== undefined) throw badRequest(`Unsupported integer ${unsafe}: this catalog keeps integers up to 2^53 - 1 exactly (snapshot ids included)`);
   return parsed;
 }
 

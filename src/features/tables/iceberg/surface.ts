@@ -17,6 +17,7 @@ import { bucketOfArn, tableBucketArn, type ArnScope } from '../names.js';
 import type { CatalogAnswer, CatalogContext } from './catalog.js';
 import { badRequest, IcebergError } from './errors.js';
 import { IDEMPOTENCY_LIFETIME_ISO, once } from './idempotency.js';
+import { losslessStringify } from './metadata-model.js';
 import { asIcebergError, ICEBERG_BASE_PATHS, parseJsonBody, readBody, segmentsAfterBase } from './request.js';
 import { ANNOUNCED_ENDPOINTS, catalogRouteOf } from './routes.js';
 import { issueToken, OAuthError, principalOfToken } from './tokens.js';
@@ -47,7 +48,7 @@ function claims(request: SurfaceRequest): boolean {
 
 function send(request: SurfaceRequest, answer: CatalogAnswer): void {
   const { res } = request;
-  const payload = answer.body === undefined ? undefined : Buffer.from(JSON.stringify(answer.body), 'utf8');
+  const payload = answer.body === undefined ? undefined : Buffer.from(losslessStringify(answer.body), 'utf8');
   res.statusCode = answer.status;
   for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
   if (payload !== undefined) {
