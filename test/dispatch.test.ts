@@ -99,10 +99,10 @@ describe('dispatch by API surface', () => {
 
   it('the Iceberg REST catalog answers an IcebergErrorResponse', async () => {
     const response = await rawRequest(server, { method: 'GET', path: '/_iceberg/v1/config', auth: 'none' });
-    assert.equal(response.status, 406);
+    assert.equal(response.status, 401);
     assert.equal(response.headers['content-type'], 'application/json');
     assert.deepEqual(json(response), {
-      error: { message: 'The Iceberg REST catalog API is not implemented yet.', type: 'UnsupportedOperationException', code: 406 },
+      error: { message: 'Not authorized: sign the request (SigV4, service s3tables) or send a bearer token', type: 'NotAuthorizedException', code: 401 },
     });
   });
 

@@ -1,14 +1,16 @@
 // The one place the API surfaces are composed, in dispatch order: static websites (by Host), /_cairn/
-// (admin, health, metrics, SQL, console), /_iceberg/ (not built yet), /v2/ (the container registry), then
-// by signing service: S3 Tables, ECR, FIS, the JSON API not built yet (backup), and S3 last with what
-// features add to it. The server command builds the layers and hands them here.
+// (admin, health, metrics, SQL, console), the Iceberg REST catalog (/_iceberg/, and /iceberg/ signed for
+// s3tables or with a bearer token), /v2/ (the container registry), then by signing service: S3 Tables,
+// ECR, FIS, the JSON API not built yet (backup), and S3 last with what features add to it. The server
+// command builds the layers and hands them here.
 import type { RootIdentity } from '../frontend/auth/identify.js';
 import { createCairnSurface } from '../frontend/cairn/surface.js';
 import type { FrontendConfig } from '../frontend/context.js';
 import { metricsOperation } from '../frontend/ops/metrics.js';
-import { pendingPathSurfaces, pendingSignedSurfaces } from '../frontend/pending-surfaces.js';
+import { pendingSignedSurfaces } from '../frontend/pending-surfaces.js';
 import { createFisSurface } from '../features/fis/surface.js';
 import { FisStore } from '../features/fis/store.js';
+import { createIcebergSurface } from '../features/tables/iceberg/surface.js';
 import { createTablesSurface } from '../features/tables/surface.js';
 import { WEBSITE_S3_ENDPOINTS } from '../features/website/endpoints.js';
 import { createWebsiteSurface } from '../features/website/surface.js';
@@ -62,7 +64,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
         heal: HealFiles.forDataDirectory(dataDirectory), compaction,
       },
     }),
-    ...pendingPathSurfaces(),
+    createIcebergSurface(shared),
     parts.registry.surface({ root, identities, log }),
     createTablesSurface(shared),
     parts.registry.ecrSurface({ root, identities, log }),

@@ -1,42 +1,20 @@
-// The APIs planned beside S3 that are not built yet, each a stub surface answering "not implemented
-// yet" in its own API's error format: Iceberg REST (/_iceberg/) and the JSON API told apart by the
-// service its SigV4 signature names (backup). S3 Tables (s3tables), FIS (fis), the OCI registry (/v2/)
-// and Amazon ECR (ecr) are real surfaces now: src/features/tables/, fis/ and registry/.
-import { createStubSurface, ICEBERG_ERRORS, REST_JSON_ERRORS, type ErrorFormat } from './stub-surface.js';
-import type { ApiSurface, SurfaceRequest } from './surface.js';
+// The API planned beside S3 that is not built yet, a stub surface answering "not implemented yet" in
+// its own API's error format: AWS Backup, told apart by the service its SigV4 signature names. S3
+// Tables and its Iceberg REST catalog, FIS, the OCI registry and Amazon ECR are real surfaces now:
+// src/features/tables/, fis/ and registry/.
+import { createStubSurface, REST_JSON_ERRORS } from './stub-surface.js';
+import type { ApiSurface } from './surface.js';
 
-export const ICEBERG_PATH_PREFIX = '/_iceberg/';
 const NOT_IMPLEMENTED_STATUS = 501;
-/** Iceberg REST's own answer for an operation a catalog does not support (UnsupportedOperationResponse). */
-const ICEBERG_UNSUPPORTED_STATUS = 406;
-
-function notYet(api: string): string {
-  return `The ${api} API is not implemented yet.`;
-}
-
-const pathPrefix = (prefix: string) => (request: SurfaceRequest): boolean =>
-  request.virtualHostBucket === undefined && request.path.startsWith(prefix);
-
-/** The stubs, in dispatch order (path prefixes first, then signing services). */
-/** The path-claimed APIs not built yet, asked right after /_cairn/: /_iceberg/. */
-export function pendingPathSurfaces(): ApiSurface[] {
-  return [
-    createStubSurface({
-      name: 'iceberg', claims: pathPrefix(ICEBERG_PATH_PREFIX), format: ICEBERG_ERRORS,
-      notImplemented: { status: ICEBERG_UNSUPPORTED_STATUS, code: 'UnsupportedOperationException', message: notYet('Iceberg REST catalog') },
-    }),
-  ];
-}
 
 /** The JSON APIs not built yet, claimed by the signing service of their SigV4 credential scope. */
 export function pendingSignedSurfaces(): ApiSurface[] {
-  const signedFor = (service: string, api: string, format: ErrorFormat): ApiSurface => createStubSurface({
-    name: service,
-    claims: (request) => request.signingService === service,
-    format,
-    notImplemented: { status: NOT_IMPLEMENTED_STATUS, code: 'NotImplemented', message: notYet(api) },
-  });
   return [
-    signedFor('backup', 'AWS Backup', REST_JSON_ERRORS),
+    createStubSurface({
+      name: 'backup',
+      claims: (request) => request.signingService === 'backup',
+      format: REST_JSON_ERRORS,
+      notImplemented: { status: NOT_IMPLEMENTED_STATUS, code: 'NotImplemented', message: 'The AWS Backup API is not implemented yet.' },
+    }),
   ];
 }

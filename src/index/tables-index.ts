@@ -20,6 +20,8 @@ export interface TableNamespaceRecord {
   createdAtMs: number;
   createdBy: string;
   ownerAccountId: string;
+  /** The namespace's Iceberg properties (the REST catalog's; empty unless set there). */
+  properties?: Record<string, string>;
 }
 
 export interface TableRecord {
@@ -71,6 +73,22 @@ export type DeleteTableOutcome = 'deleted' | 'missing' | 'conflict';
 export type RenameTableOutcome = 'renamed' | 'missing' | 'conflict' | 'already-exists' | 'no-such-namespace';
 export type UpdateMetadataLocationOutcome = { updated: TableRecord } | 'missing' | 'conflict';
 
+/** A namespace's properties before and after an update, or 'missing'. */
+export type NamespacePropertiesOutcome = { before: Record<string, string>; after: Record<string, string> } | 'missing';
+
+/** One table's move to a new metadata file, judged against the version token its writer read. */
+export interface MetadataLocationSwap {
+  tableBucket: string;
+  namespace: string;
+  name: string;
+  metadataLocation: string;
+  versionToken: string;
+  newVersionToken: string;
+}
+
+/** All swapped, or none: the first swap refused (by its position) and why. */
+export type SwapMetadataLocationsOutcome = { updated: TableRecord[] } | { refused: number; reason: 'missing' | 'conflict' };
+
 export interface TablesReads {
   getTableBucket(name: string): Promise<TableBucketRecord | undefined>;
   listTableBuckets(query: CatalogPageQuery): Promise<TableBucketRecord[]>;
@@ -78,6 +96,8 @@ export interface TablesReads {
   listTableNamespaces(tableBucket: string, query: CatalogPageQuery): Promise<TableNamespaceRecord[]>;
   getTable(tableBucket: string, namespace: string, name: string): Promise<TableRecord | undefined>;
   getTableById(tableBucket: string, tableId: string): Promise<TableRecord | undefined>;
+  /** The Iceberg catalog's stored answer to an Idempotency-Key, unless expired. */
+  getIdempotentAnswer(key: string, nowMs: number): Promise<string | undefined>;
   listTables(tableBucket: string, query: TablePageQuery): Promise<TableRecord[]>;
 }
 
@@ -88,6 +108,13 @@ export interface TablesWrites {
   createTableNamespace(record: TableNamespaceRecord): Promise<CreateNamespaceOutcome>;
   /** Refused ('not-empty') while the namespace holds a table. */
   deleteTableNamespace(tableBucket: string, namespace: string): Promise<DeleteCatalogEntryOutcome>;
+  /** Removes `removals` and sets `updates` on a namespace's properties, in one transaction. */
+  updateTableNamespaceProperties(tableBucket: string, namespace: string, updates: Record<string, string>, removals: string[]): Promise<NamespacePropertiesOutcome>;
+  /**
+   * Stores the answer to an Idempotency-Key (expired ones removed, the oldest dropped past
+   * `entriesMax`) unless one is stored already; returns the stored one.
+   */
+  putIdempotentAnswer(key: string, expiresAtMs: number, answer: string, nowMs: number, entriesMax: number): Promise<string>;
   createTable(record: TableRecord): Promise<CreateTableOutcome>;
   deleteTable(tableBucket: string, namespace: string, name: string, versionToken: string | undefined): Promise<DeleteTableOutcome>;
   renameTable(tableBucket: string, namespace: string, name: string, to: { namespace: string; name: string }, change: TableChange): Promise<RenameTableOutcome>;
@@ -95,17 +122,19 @@ export interface TablesWrites {
   updateTableMetadataLocation(
     tableBucket: string, namespace: string, name: string, metadataLocation: string, newVersionToken: string, change: TableChange & { versionToken: string },
   ): Promise<UpdateMetadataLocationOutcome>;
+  /** Several tables' metadata locations in one transaction: every version token still current, or nothing changes. */
+  swapTableMetadataLocations(swaps: MetadataLocationSwap[], change: { atMs: number; by: string }): Promise<SwapMetadataLocationsOutcome>;
 }
 
 export interface TablesIndex extends TablesReads, TablesWrites {}
 
 export const TABLES_READ_METHODS = [
-  'getTableBucket', 'listTableBuckets', 'getTableNamespace', 'listTableNamespaces', 'getTable', 'getTableById', 'listTables',
+  'getTableBucket', 'listTableBuckets', 'getTableNamespace', 'listTableNamespaces', 'getTable', 'getTableById', 'getIdempotentAnswer', 'listTables',
 ] as const satisfies ReadonlyArray<keyof TablesReads>;
 
 export const TABLES_WRITE_METHODS = [
-  'createTableBucket', 'deleteTableBucket', 'createTableNamespace', 'deleteTableNamespace', 'createTable', 'deleteTable', 'renameTable',
-  'updateTableMetadataLocation',
+  'createTableBucket', 'deleteTableBucket', 'createTableNamespace', 'updateTableNamespaceProperties', 'putIdempotentAnswer', 'deleteTableNamespace', 'createTable', 'deleteTable', 'renameTable',
+  'updateTableMetadataLocation', 'swapTableMetadataLocations',
 ] as const satisfies ReadonlyArray<keyof TablesWrites>;
 
 // Compiles only while every method of the domain is listed (an engine binds exactly these).

@@ -34,7 +34,7 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 6);
+      assert.equal(SCHEMA_VERSION, 7);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
@@ -59,10 +59,15 @@ describe('index schema migrations', () => {
       // Version 6: the container registry.
       assert.equal(await index.createRegistryRepository('team/app', 3), 'created');
       assert.equal((await index.getRegistryRepository('team/app'))?.tagMutability, 'MUTABLE');
+      // Version 7: namespaces carry the Iceberg catalog's properties, empty unless set.
+      const namespace = { tableBucket: 'tb', namespace: 'ns', namespaceId: 'n', createdAtMs: 3, createdBy: 'a', ownerAccountId: '000000000000' };
+      assert.equal(await index.createTableNamespace(namespace), 'created');
+      assert.deepEqual((await index.getTableNamespace('tb', 'ns'))?.properties, {});
+      assert.deepEqual(await index.updateTableNamespaceProperties('tb', 'ns', { owner: 'x' }, []), { before: {}, after: { owner: 'x' } });
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '6');
+    assert.equal(storedVersion(file), '7');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

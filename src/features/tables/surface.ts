@@ -6,13 +6,13 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { identify, type RootIdentity } from '../../frontend/auth/identify.js';
-import type { FrontendConfig, Principal } from '../../frontend/context.js';
+import type { FrontendConfig } from '../../frontend/context.js';
 import { S3Error } from '../../frontend/errors.js';
 import { REST_JSON_ERRORS, type ApiFailure } from '../../frontend/stub-surface.js';
 import type { ApiSurface, SurfaceRequest } from '../../frontend/surface.js';
-import { evaluateAccess } from '../../services/iam/evaluate.js';
 import type { Identities } from '../../services/iam/identities.js';
 import type { Layers } from '../../services/objects.js';
+import { authorize } from './authorize.js';
 import type { TablesCall, TablesContext } from './catalog-ops.js';
 import { badRequest, bucketOfArn, tableBucketArn, TablesError, type ArnScope } from './names.js';
 import { routeOf } from './routes.js';
@@ -57,16 +57,6 @@ function segmentsOf(path: string): string[] {
   } catch {
     throw badRequest('The request path is not valid.');
   }
-}
-
-/** Root may do everything; a user needs its policy to allow the action on the resource; anonymous, nothing. */
-function authorize(principal: Principal, action: string, resource: string): void {
-  if (principal.kind === 'root') return;
-  const decision = principal.kind === 'anonymous' ? 'implicit-deny' : evaluateAccess(
-    { principal: { kind: 'user', name: principal.name, canonicalId: principal.canonicalId }, action, resource, keys: new Map() },
-    { userPolicy: principal.policy, allowedByDefault: false, ignoreBucketPolicyAllows: false },
-  );
-  if (decision !== 'allow') throw new TablesError('AccessDeniedException', `You are not authorized to perform ${action} on ${resource}.`);
 }
 
 /** The ARN an action is judged on: the table bucket the request names (the new one for CreateTableBucket), else `*`. */

@@ -13,7 +13,7 @@ const METADATA_FILE_SUFFIX = '.metadata.json';
 const TABLE_NOT_FOUND = 'The specified table does not exist.';
 const VERSION_TOKEN_STALE = 'The provided version token does not match the table version token.';
 
-const newVersionToken = (): string => randomBytes(VERSION_TOKEN_BYTES).toString('hex');
+export const newVersionToken = (): string => randomBytes(VERSION_TOKEN_BYTES).toString('hex');
 
 function optionalString(value: unknown, what: string): string | undefined {
   if (value === undefined || value === null) return undefined;

@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import { ACL_SCHEMA_SQL, SCHEMA_SQL } from './schema.js';
 import { RESTORES_SCHEMA_SQL } from './restores.js';
 import { REGISTRY_SCHEMA_SQL } from './registry-schema.js';
-import { TABLES_SCHEMA_SQL } from './tables.js';
+import { NAMESPACE_PROPERTIES_SQL, TABLES_SCHEMA_SQL } from './tables.js';
 import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
 
 /** The SQL that brings version N-1 up to N, by N (from 2). */
@@ -21,6 +21,8 @@ const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [5, ACL_SCHEMA_SQL],
   // 6: the container registry (repositories, blobs, manifests, tags, references, upload sessions).
   [6, REGISTRY_SCHEMA_SQL],
+  // 7: the Iceberg REST catalog's namespace properties.
+  [7, NAMESPACE_PROPERTIES_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());

@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import type { GroupCommitQueue } from '../group-commit.js';
 import type {
   CatalogPageQuery, CreateNamespaceOutcome, CreateTableBucketOutcome, CreateTableOutcome, DeleteCatalogEntryOutcome, DeleteTableOutcome,
-  RenameTableOutcome, TableBucketRecord, TableChange, TableNamespaceRecord, TablePageQuery, TableRecord, TablesIndex,
+  MetadataLocationSwap, NamespacePropertiesOutcome, RenameTableOutcome, SwapMetadataLocationsOutcome, TableBucketRecord, TableChange, TableNamespaceRecord, TablePageQuery, TableRecord, TablesIndex,
   UpdateMetadataLocationOutcome,
 } from '../tables-index.js';
 import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from '../tables-index.js';
@@ -48,8 +48,17 @@ CREATE TABLE IF NOT EXISTS s3_tables (
 CREATE INDEX IF NOT EXISTS s3_tables_by_id ON s3_tables (table_bucket, table_id);
 `;
 
+/** Schema version 3: a namespace's Iceberg properties, a JSON object of strings. */
+export const NAMESPACE_PROPERTIES_SQL = `ALTER TABLE s3_table_namespaces ADD COLUMN properties TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE IF NOT EXISTS iceberg_idempotency (
+  key TEXT PRIMARY KEY,
+  expires_at_ms INTEGER NOT NULL,
+  answer TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS iceberg_idempotency_by_expiry ON iceberg_idempotency (expires_at_ms);`;
+
 interface BucketRow { name: string; table_bucket_id: string; owner_account_id: string; created_at_ms: number; warehouse_bucket: string }
-interface NamespaceRow { table_bucket: string; namespace: string; namespace_id: string; created_at_ms: number; created_by: string; owner_account_id: string }
+interface NamespaceRow { table_bucket: string; namespace: string; namespace_id: string; created_at_ms: number; created_by: string; owner_account_id: string; properties: string }
 interface TableRow {
   table_bucket: string; namespace: string; name: string; table_id: string; format: string; version_token: string;
   metadata_location: string | null; warehouse_location: string; created_at_ms: number; created_by: string;
@@ -61,7 +70,7 @@ const bucketFromRow = (row: BucketRow): TableBucketRecord => ({
 });
 const namespaceFromRow = (row: NamespaceRow): TableNamespaceRecord => ({
   tableBucket: row.table_bucket, namespace: row.namespace, namespaceId: row.namespace_id, createdAtMs: row.created_at_ms,
-  createdBy: row.created_by, ownerAccountId: row.owner_account_id,
+  createdBy: row.created_by, ownerAccountId: row.owner_account_id, properties: JSON.parse(row.properties) as Record<string, string>,
 });
 const tableFromRow = (row: TableRow): TableRecord => ({
   tableBucket: row.table_bucket, namespace: row.namespace, name: row.name, tableId: row.table_id, format: 'ICEBERG',
@@ -94,7 +103,13 @@ export class TablesCatalog implements TablesIndex {
       anyNamespace: db.prepare('SELECT 1 FROM s3_table_namespaces WHERE table_bucket = ? LIMIT 1'),
       getNamespace: db.prepare('SELECT * FROM s3_table_namespaces WHERE table_bucket = ? AND namespace = ?'),
       listNamespaces: db.prepare(`SELECT * FROM s3_table_namespaces WHERE table_bucket = ? AND ${pageCondition('namespace')} ORDER BY namespace LIMIT ?`),
-      insertNamespace: db.prepare('INSERT OR IGNORE INTO s3_table_namespaces (table_bucket, namespace, namespace_id, created_at_ms, created_by, owner_account_id) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertNamespace: db.prepare('INSERT OR IGNORE INTO s3_table_namespaces (table_bucket, namespace, namespace_id, created_at_ms, created_by, owner_account_id, properties) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      getAnswer: db.prepare('SELECT answer FROM iceberg_idempotency WHERE key = ? AND expires_at_ms > ?'),
+      putAnswer: db.prepare('INSERT OR IGNORE INTO iceberg_idempotency (key, expires_at_ms, answer) VALUES (?, ?, ?)'),
+      expireAnswers: db.prepare('DELETE FROM iceberg_idempotency WHERE expires_at_ms <= ?'),
+      countAnswers: db.prepare('SELECT count(*) AS n FROM iceberg_idempotency'),
+      dropOldestAnswers: db.prepare('DELETE FROM iceberg_idempotency WHERE key IN (SELECT key FROM iceberg_idempotency ORDER BY expires_at_ms LIMIT ?)'),
+      setNamespaceProperties: db.prepare('UPDATE s3_table_namespaces SET properties = ? WHERE table_bucket = ? AND namespace = ?'),
       deleteNamespace: db.prepare('DELETE FROM s3_table_namespaces WHERE table_bucket = ? AND namespace = ?'),
       anyTable: db.prepare('SELECT 1 FROM s3_tables WHERE table_bucket = ? AND namespace = ? LIMIT 1'),
       getTable: db.prepare('SELECT * FROM s3_tables WHERE table_bucket = ? AND namespace = ? AND name = ?'),
@@ -165,8 +180,37 @@ export class TablesCatalog implements TablesIndex {
   createTableNamespace(record: TableNamespaceRecord): Promise<CreateNamespaceOutcome> {
     return this.writes.submit(() => {
       if (this.statements.getBucket.get(record.tableBucket) === undefined) return 'no-such-bucket';
-      const result = this.statements.insertNamespace.run(record.tableBucket, record.namespace, record.namespaceId, record.createdAtMs, record.createdBy, record.ownerAccountId);
+      const result = this.statements.insertNamespace.run(record.tableBucket, record.namespace, record.namespaceId, record.createdAtMs, record.createdBy, record.ownerAccountId,
+        JSON.stringify(record.properties ?? {}));
       return result.changes === 1 ? 'created' : 'already-exists';
+    });
+  }
+
+  updateTableNamespaceProperties(tableBucket: string, namespace: string, updates: Record<string, string>, removals: string[]): Promise<NamespacePropertiesOutcome> {
+    return this.writes.submit((): NamespacePropertiesOutcome => {
+      const row = this.statements.getNamespace.get(tableBucket, namespace) as NamespaceRow | undefined;
+      if (row === undefined) return 'missing';
+      const before = JSON.parse(row.properties) as Record<string, string>;
+      const after = { ...before };
+      for (const key of removals) delete after[key];
+      Object.assign(after, updates);
+      this.statements.setNamespaceProperties.run(JSON.stringify(after), tableBucket, namespace);
+      return { before, after };
+    });
+  }
+
+  async getIdempotentAnswer(key: string, nowMs: number): Promise<string | undefined> {
+    return (this.statements.getAnswer.get(key, nowMs) as { answer: string } | undefined)?.answer;
+  }
+
+  putIdempotentAnswer(key: string, expiresAtMs: number, answer: string, nowMs: number, entriesMax: number): Promise<string> {
+    return this.writes.submit(() => {
+      this.statements.expireAnswers.run(nowMs);
+      const count = (this.statements.countAnswers.get() as { n: number }).n;
+      if (count >= entriesMax) this.statements.dropOldestAnswers.run(count - entriesMax + 1);
+      this.statements.putAnswer.run(key, expiresAtMs, answer);
+      // A concurrent first request may have stored its answer already: that one is the answer.
+      return (this.statements.getAnswer.get(key, nowMs) as { answer: string }).answer;
     });
   }
 
@@ -221,6 +265,25 @@ export class TablesCatalog implements TablesIndex {
       if (change.versionToken !== current.versionToken) return 'conflict';
       this.statements.setMetadataLocation.run(metadataLocation, newVersionToken, change.atMs, change.by, tableBucket, namespace, name);
       return { updated: { ...current, metadataLocation, versionToken: newVersionToken, modifiedAtMs: change.atMs, modifiedBy: change.by } };
+    });
+  }
+
+  swapTableMetadataLocations(swaps: MetadataLocationSwap[], change: { atMs: number; by: string }): Promise<SwapMetadataLocationsOutcome> {
+    return this.writes.submit((): SwapMetadataLocationsOutcome => {
+      const current: TableRecord[] = [];
+      for (const [position, swap] of swaps.entries()) {
+        const table = this.readTable(swap.tableBucket, swap.namespace, swap.name);
+        if (table === undefined) return { refused: position, reason: 'missing' };
+        if (table.versionToken !== swap.versionToken) return { refused: position, reason: 'conflict' };
+        current.push(table);
+      }
+      // Every token judged before any row changes: the transaction applies all of them or none.
+      return {
+        updated: swaps.map((swap, position) => {
+          this.statements.setMetadataLocation.run(swap.metadataLocation, swap.newVersionToken, change.atMs, change.by, swap.tableBucket, swap.namespace, swap.name);
+          return { ...current[position]!, metadataLocation: swap.metadataLocation, versionToken: swap.newVersionToken, modifiedAtMs: change.atMs, modifiedBy: change.by };
+        }),
+      };
     });
   }
 
