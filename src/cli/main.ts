@@ -57,6 +57,8 @@ function serverHelp(): string {
       --volume-size MiB: volume files roll over at this size (default ${VOLUME_SIZE_BYTES_MAX / MIB}, at least ${VOLUME_SIZE_MIB_MIN}).
       --lifecycle-interval SECONDS: time between lifecycle passes (default: a 24th of the day, 0.25 s to 1 h).
           Env CAIRN_LIFECYCLE_INTERVAL_SECONDS.
+      --insecure-sse-c: accept SSE-C (customer-provided keys) over plain HTTP, for local use and tests;
+          without it SSE-C needs TLS, as on S3 (the key travels in a header).
       --account-id ID: the 12-digit account every user belongs to (default ${DEFAULT_ACCOUNT_ID}); policies
           name users as arn:aws:iam::ID:user/NAME.
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
@@ -121,6 +123,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       'compaction-rate': { type: 'string', default: String(DEFAULT_COMPACTION_RATE_MB_PER_SECOND) },
       'compaction-grace': { type: 'string', default: String(DEFAULT_COMPACTION_GRACE_MS / 1000) },
       'volume-size': { type: 'string', default: String(VOLUME_SIZE_BYTES_MAX / MIB) },
+      'insecure-sse-c': { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: true,
@@ -161,6 +164,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     scrubRateMbPerSecond,
     compaction,
     volumeSizeBytesMax,
+    insecureSseC: values['insecure-sse-c'],
   });
   return undefined;
 }

@@ -16,6 +16,7 @@ import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
 import type { Layers } from '../services/objects.js';
 import { describeLayout, layoutFor, openDrive, prepareSet, Storage } from '../storage/index.js';
+import { MasterKeyring } from '../services/encryption/master-keys.js';
 import { Identities } from '../services/iam/identities.js';
 import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
 import { startLifecycleWorker } from '../services/lifecycle/worker.js';
@@ -72,6 +73,8 @@ export interface ServerSettings extends StorageLocations {
   compaction: CompactionServiceSettings;
   /** Volume files roll over at this size. */
   volumeSizeBytesMax: number;
+  /** SSE-C over plain HTTP (local use and tests only: the key crosses the wire in clear text). */
+  insecureSseC?: boolean;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -187,10 +190,10 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
   const faults = FaultStore.forDataDirectory(dataDirectory);
   const faultWatcher = startFaultWatcher(storage, faults, log);
-  const layers: Layers = { index, storage };
+  const layers: Layers = { index, storage, keys: MasterKeyring.open(dataDirectory, process.env) };
   const config: FrontendConfig = {
     region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
-    lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId,
+    lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId, insecureSseC: settings.insecureSseC === true,
   };
   const root: RootIdentity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' };
   const surfaces = composeSurfaces({

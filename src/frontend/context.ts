@@ -21,6 +21,8 @@ export interface FrontendConfig {
   accountId: string;
   /** The length of a lifecycle "day" (S3: 24 hours): x-amz-expiration counts rule Days in it. */
   lifecycleDayMs: number;
+  /** SSE-C allowed over plain HTTP (`--insecure-sse-c`); S3 refuses it without TLS. */
+  insecureSseC: boolean;
 }
 
 /** Who sent a request: the root identity (may do everything), a user, or nobody (anonymous). */

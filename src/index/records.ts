@@ -44,6 +44,23 @@ export interface StoredObjectHeaders {
   contentDisposition?: string;
   cacheControl?: string;
   expires?: string;
+  /** Server-side encryption of the stored bytes; undefined when they are stored as sent. */
+  encryption?: StoredEncryption;
+}
+
+/**
+ * How an object version (or an upload, for its parts) is encrypted at rest. It never holds a usable
+ * key: SSE-S3 keeps the data key wrapped by a master key kept outside the index; SSE-C keeps only a
+ * salted HMAC of the customer's key, to tell a wrong key from the right one.
+ */
+export interface StoredEncryption {
+  kind: 'SSE-S3' | 'SSE-C';
+  /** SSE-S3: the data key, sealed by the master key it names. */
+  wrappedKey?: { masterKeyId: string; sealedBase64: string };
+  /** SSE-C: base64 MD5 of the customer key (echoed in responses), salt and HMAC-SHA256 of the key. */
+  customerKeyMd5Base64?: string;
+  customerKeySaltBase64?: string;
+  customerKeyHmacBase64?: string;
 }
 
 export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';

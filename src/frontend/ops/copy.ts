@@ -13,6 +13,7 @@ import { requireAuthorized } from '../auth/authorize.js';
 import { assertNoObjectAcl } from '../request/acl-headers.js';
 import { requireBucket } from '../request/bucket.js';
 import { resolveCopySource } from '../request/copy-source.js';
+import { dataKeyFor, encryptionResponseHeaders, requestedEncryption } from '../request/encryption.js';
 import { assertKeyLength } from '../request/key.js';
 import { requestedStorageClass } from '../request/storage-class.js';
 import { tagsFromHeader } from '../request/tags.js';
@@ -33,6 +34,8 @@ export async function copyObject(context: RequestContext): Promise<void> {
   if (replacementTags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
   const storageClass = requestedStorageClass(context);
   const replacing = directive === 'REPLACE';
+  // The copy is encrypted as this request (not the source) says; the source opens with its own key.
+  const encryption = requestedEncryption(context);
   const headers = replacing ? storedHeadersFromRequest(context) : undefined;
   const userMetadata = replacing ? userMetadataFromRequest(context) : undefined;
   await requireBucket(context);
@@ -46,13 +49,14 @@ export async function copyObject(context: RequestContext): Promise<void> {
   // S3 documents copying an earlier version onto its own key as the way to restore it
   // (RestoringPreviousVersions), so a copy that names a source version is never "onto itself".
   const ontoItself = source.bucket === context.bucket && source.key === context.key && source.versionId === null;
-  if (ontoItself && !replacing && header(context, 'x-amz-storage-class') === undefined) {
+  const sourceDataKey = dataKeyFor(context, sourceObject.headers.encryption, true);
+  if (ontoItself && !replacing && header(context, 'x-amz-storage-class') === undefined && encryption === undefined) {
     throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
   const md5 = createHash('md5');
   let copiedBytes = 0;
   async function* hashedSource(): AsyncGenerator<Buffer> {
-    for await (const chunk of readObject(context.layers, sourceObject)) {
+    for await (const chunk of readObject(context.layers, sourceObject, undefined, sourceDataKey)) {
       md5.update(chunk);
       copiedBytes += chunk.byteLength;
       yield chunk;
@@ -61,7 +65,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
   const outcome = await writeObject(context.layers, {
     bucket: context.bucket!,
     key: context.key!,
-    headers: headers ?? sourceObject.headers,
+    headers: { ...(headers ?? sourceObject.headers), encryption: encryption?.stored },
     userMetadata: userMetadata ?? sourceObject.userMetadata,
     storageClass,
     body: hashedSource(),
@@ -74,10 +78,12 @@ export async function copyObject(context: RequestContext): Promise<void> {
     tags: taggingDirective === 'REPLACE' ? replacementTags : sourceObject.tags,
     ...lock,
     origin: changeOrigin(context),
+    dataKey: encryption?.dataKey,
   });
   if (!outcome.stored) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
   for (const [name, value] of Object.entries(versionIdHeader(outcome.object.versionId))) context.res.setHeader(name, value);
   if (sourceObject.versionId !== 'null') context.res.setHeader('x-amz-copy-source-version-id', sourceObject.versionId);
+  for (const [name, value] of Object.entries(encryptionResponseHeaders(encryption?.stored))) context.res.setHeader(name, value);
   const result = [node('LastModified', isoDate(outcome.object.lastModifiedMs)), node('ETag', `"${outcome.object.etag}"`)];
   if (outcome.object.checksum !== undefined) {
     result.push(node(`Checksum${outcome.object.checksum.algorithm}`, outcome.object.checksum.valueBase64));

@@ -130,6 +130,8 @@ export async function completeMultipartUpload(context: RequestContext): Promise<
   }
   const { object } = outcome;
   if (object.versionId !== 'null') context.res.setHeader('x-amz-version-id', object.versionId);
+  // CompleteMultipartUpload names the SSE method only (S3's response has no SSE-C fields).
+  if (object.headers.encryption?.kind === 'SSE-S3') context.res.setHeader('x-amz-server-side-encryption', 'AES256');
   const result = [
     node('Location', `/${object.bucket}/${encodeURIComponent(object.key)}`),
     node('Bucket', object.bucket),

@@ -13,6 +13,7 @@ import { assertNoObjectAcl } from '../request/acl-headers.js';
 import { requireBucket } from '../request/bucket.js';
 import { checksumResponseHeaders } from '../request/checksum-headers.js';
 import { expirationHeaders } from '../request/expiration.js';
+import { encryptionResponseHeaders, requestedEncryption } from '../request/encryption.js';
 import { assertKeyLength } from '../request/key.js';
 import { requestedStorageClass } from '../request/storage-class.js';
 import { tagsFromHeader } from '../request/tags.js';
@@ -22,7 +23,8 @@ export async function putObject(context: RequestContext): Promise<void> {
   const key = context.key!;
   assertKeyLength(key);
   // Every header is checked before a byte of the body is read, so a bad request writes nothing.
-  const headers = storedHeadersFromRequest(context);
+  const encryption = requestedEncryption(context);
+  const headers = { ...storedHeadersFromRequest(context), encryption: encryption?.stored };
   const userMetadata = userMetadataFromRequest(context);
   const storageClass = requestedStorageClass(context);
   const condition = writeConditionFromHeaders(context);
@@ -48,6 +50,7 @@ export async function putObject(context: RequestContext): Promise<void> {
     tags,
     ...lock,
     origin: changeOrigin(context),
+    dataKey: encryption?.dataKey,
   });
   if (!outcome.stored) {
     if (outcome.reason === 'no-such-bucket') throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
@@ -57,6 +60,7 @@ export async function putObject(context: RequestContext): Promise<void> {
     ETag: `"${outcome.object.etag}"`,
     ...checksumResponseHeaders(outcome.object.checksum),
     ...versionIdHeader(outcome.object.versionId),
+    ...encryptionResponseHeaders(outcome.object.headers.encryption),
     ...(await expirationHeaders(context, outcome.object)),
   });
 }
