@@ -163,8 +163,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     ...lifecycle,
     scrubRateMbPerSecond,
     compaction,
-    volumeSizeBytesMax,
-    insecureSseC: values['insecure-sse-c'],
+    volumeSizeBytesMax, insecureSseC: values['insecure-sse-c'],
   });
   return undefined;
 }

@@ -19,8 +19,8 @@ import { requestedStorageClass } from '../request/storage-class.js';
 import { tagsFromHeader } from '../request/tags.js';
 import { versionIdHeader } from '../request/version-id.js';
 
-export async function copyObject(context: RequestContext): Promise<void> {
-  assertKeyLength(context.key!);
+/** x-amz-metadata-directive and x-amz-tagging-directive: COPY (the default) or REPLACE. */
+function copyDirectives(context: RequestContext): { directive: string; taggingDirective: string } {
   const directive = header(context, 'x-amz-metadata-directive') ?? 'COPY';
   if (directive !== 'COPY' && directive !== 'REPLACE') {
     throw new S3Error('InvalidArgument', 'Unknown metadata directive.', { extraFields: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive } });
@@ -29,6 +29,12 @@ export async function copyObject(context: RequestContext): Promise<void> {
   if (taggingDirective !== 'COPY' && taggingDirective !== 'REPLACE') {
     throw new S3Error('InvalidArgument', 'Unknown tagging directive.', { extraFields: { ArgumentName: 'x-amz-tagging-directive', ArgumentValue: taggingDirective } });
   }
+  return { directive, taggingDirective };
+}
+
+export async function copyObject(context: RequestContext): Promise<void> {
+  assertKeyLength(context.key!);
+  const { directive, taggingDirective } = copyDirectives(context);
   const replacementTags = taggingDirective === 'REPLACE' ? tagsFromHeader(context) : undefined;
   assertNoObjectAcl(context);
   if (replacementTags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
