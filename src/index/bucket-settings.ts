@@ -8,6 +8,7 @@ import {
   parsePolicySetting,
   parsePublicAccessBlockSetting,
 } from './settings/access.js';
+import { parseEncryptionSetting } from './settings/encryption.js';
 import { parseLifecycleSetting } from './settings/lifecycle.js';
 import { parseMetadataSetting } from './settings/metadata.js';
 import { parseObjectLockSetting, type ObjectLockConfiguration } from './settings/object-lock.js';
@@ -17,6 +18,7 @@ export type { ObjectLockConfiguration } from './settings/object-lock.js';
 export type { StoredOwnershipControls, StoredPublicAccessBlock } from './settings/access.js';
 export type { StoredMetadataConfiguration } from './settings/metadata.js';
 export type { LifecycleConfiguration } from './settings/lifecycle.js';
+export type { StoredBucketEncryption } from './settings/encryption.js';
 
 /**
  * Each kind under the name the settings table keeps it by (unchanged on disk), mapped to the parse
@@ -29,6 +31,7 @@ const BUCKET_SETTING_KINDS = {
   'public-access-block': parsePublicAccessBlockSetting,
   'ownership-controls': parseOwnershipControlsSetting,
   metadata: parseMetadataSetting,
+  encryption: parseEncryptionSetting,
 } as const satisfies Record<string, (value: unknown) => unknown>;
 
 export type BucketSettingKind = keyof typeof BUCKET_SETTING_KINDS;

@@ -42,6 +42,7 @@ const SAMPLES: { [K in WritableBucketSettingKind]: BucketSettingValue<K> } = {
     journal: { tableId: 'journal-table', recordExpiration: { enabled: true, days: 7 } },
     inventory: { enabled: true, tableId: 'inventory-table', enabledAtMs: 1_700_000_000_000 },
   },
+  encryption: { algorithm: 'AES256', bucketKeyEnabled: true },
 };
 
 async function indexPath(): Promise<string> {
@@ -69,7 +70,7 @@ async function roundTripEveryKind(index: Index): Promise<void> {
 
 describe('typed bucket settings', () => {
   it('the registry names every kind the settings table holds', () => {
-    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['lifecycle', 'metadata', 'object-lock', 'ownership-controls', 'policy', 'public-access-block']);
+    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['encryption', 'lifecycle', 'metadata', 'object-lock', 'ownership-controls', 'policy', 'public-access-block']);
   });
 
   it('every kind round-trips through the typed accessors of the SQLite engine', async () => {

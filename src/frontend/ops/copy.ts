@@ -13,7 +13,7 @@ import { requireAuthorized } from '../auth/authorize.js';
 import { assertNoObjectAcl } from '../request/acl-headers.js';
 import { requireBucket } from '../request/bucket.js';
 import { resolveCopySource } from '../request/copy-source.js';
-import { dataKeyFor, encryptionResponseHeaders, requestedEncryption } from '../request/encryption.js';
+import { dataKeyFor, encryptionForNewObject, encryptionResponseHeaders, requestedEncryption } from '../request/encryption.js';
 import { assertKeyLength } from '../request/key.js';
 import { requestedStorageClass } from '../request/storage-class.js';
 import { tagsFromHeader } from '../request/tags.js';
@@ -41,7 +41,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
   const storageClass = requestedStorageClass(context);
   const replacing = directive === 'REPLACE';
   // The copy is encrypted as this request (not the source) says; the source opens with its own key.
-  const encryption = requestedEncryption(context);
+  const requestedSse = requestedEncryption(context);
   const headers = replacing ? storedHeadersFromRequest(context) : undefined;
   const userMetadata = replacing ? userMetadataFromRequest(context) : undefined;
   await requireBucket(context);
@@ -49,6 +49,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
   await authorizeLockHeaders(context);
   const lock = objectLockFromHeaders(context, await objectLockConfigurationOf(context, context.bucket!));
   const { source, object: sourceObject } = await resolveCopySource(context);
+  const encryption = await encryptionForNewObject(context, context.bucket!, requestedSse);
   if (sourceObject.sizeBytes > PUT_OBJECT_SIZE_BYTES_MAX) {
     throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${PUT_OBJECT_SIZE_BYTES_MAX}`);
   }
@@ -56,7 +57,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
   // (RestoringPreviousVersions), so a copy that names a source version is never "onto itself".
   const ontoItself = source.bucket === context.bucket && source.key === context.key && source.versionId === null;
   const sourceDataKey = dataKeyFor(context, sourceObject.headers.encryption, true);
-  if (ontoItself && !replacing && header(context, 'x-amz-storage-class') === undefined && encryption === undefined) {
+  if (ontoItself && !replacing && header(context, 'x-amz-storage-class') === undefined && requestedSse === undefined) {
     throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
   const md5 = createHash('md5');

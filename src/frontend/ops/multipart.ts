@@ -24,7 +24,7 @@ import { assertNoObjectAcl } from '../request/acl-headers.js';
 import { requireBucket, requireUpload } from '../request/bucket.js';
 import { checksumResponseHeaders } from '../request/checksum-headers.js';
 import { resolveCopySource } from '../request/copy-source.js';
-import { dataKeyFor, encryptionResponseHeaders, requestedEncryption } from '../request/encryption.js';
+import { dataKeyFor, encryptionForNewObject, encryptionResponseHeaders, requestedEncryption } from '../request/encryption.js';
 import { assertKeyLength } from '../request/key.js';
 import { parsePartNumber } from '../request/part-number.js';
 import { requestedStorageClass } from '../request/storage-class.js';
@@ -64,7 +64,7 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
   assertKeyLength(key);
   const { algorithm, type } = requestedUploadChecksum(context);
   // SSE-S3 wraps one data key for the whole upload now; every part is sealed with it.
-  const encryption = requestedEncryption(context);
+  const requestedSse = requestedEncryption(context);
   assertNoObjectAcl(context);
   const tags = tagsFromHeader(context);
   if (tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
@@ -72,6 +72,7 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
   // Checked now, applied to the version CompleteMultipartUpload makes.
   await authorizeLockHeaders(context);
   const lock = objectLockFromHeaders(context, await objectLockConfigurationOf(context, context.bucket!));
+  const encryption = await encryptionForNewObject(context, context.bucket!, requestedSse);
   const upload = await createUpload(context.layers, {
     bucket: context.bucket!,
     key,

@@ -13,7 +13,7 @@ import { assertNoObjectAcl } from '../request/acl-headers.js';
 import { requireBucket } from '../request/bucket.js';
 import { checksumResponseHeaders } from '../request/checksum-headers.js';
 import { expirationHeaders } from '../request/expiration.js';
-import { encryptionResponseHeaders, requestedEncryption } from '../request/encryption.js';
+import { encryptionForNewObject, encryptionResponseHeaders, requestedEncryption } from '../request/encryption.js';
 import { assertKeyLength } from '../request/key.js';
 import { requestedStorageClass } from '../request/storage-class.js';
 import { tagsFromHeader } from '../request/tags.js';
@@ -23,8 +23,8 @@ export async function putObject(context: RequestContext): Promise<void> {
   const key = context.key!;
   assertKeyLength(key);
   // Every header is checked before a byte of the body is read, so a bad request writes nothing.
-  const encryption = requestedEncryption(context);
-  const headers = { ...storedHeadersFromRequest(context), encryption: encryption?.stored };
+  const requestedSse = requestedEncryption(context);
+  const storedHeaders = storedHeadersFromRequest(context);
   const userMetadata = userMetadataFromRequest(context);
   const storageClass = requestedStorageClass(context);
   const condition = writeConditionFromHeaders(context);
@@ -38,6 +38,8 @@ export async function putObject(context: RequestContext): Promise<void> {
   await authorizeLockHeaders(context);
   const lock = objectLockFromHeaders(context, lockConfiguration);
   assertLockedPutHasIntegrityCheck(context, lock, lockConfiguration);
+  const encryption = await encryptionForNewObject(context, context.bucket!, requestedSse);
+  const headers = { ...storedHeaders, encryption: encryption?.stored };
   const outcome = await writeObject(context.layers, {
     bucket: context.bucket!,
     key,

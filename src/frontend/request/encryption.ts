@@ -4,6 +4,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { ObjectRecord, StoredEncryption } from '../../index/types.js';
+import type { Layers } from '../../services/objects.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 
@@ -89,13 +90,13 @@ export function requestedEncryption(context: RequestContext): NewObjectEncryptio
       },
     };
   }
-  if (method === 'AES256') return newSseS3(context);
+  if (method === 'AES256') return newSseS3(context.layers);
   return undefined;
 }
 
 /** SSE-S3: a fresh data key for this object version, wrapped by the current master key. */
-export function newSseS3(context: RequestContext): NewObjectEncryption {
-  const keys = context.layers.keys;
+export function newSseS3(layers: Layers): NewObjectEncryption {
+  const keys = layers.keys;
   if (keys === undefined) throw new Error('server-side encryption needs the master keyring, which this process did not open');
   const dataKey = randomBytes(DATA_KEY_BYTES);
   return { dataKey, stored: { kind: 'SSE-S3', wrappedKey: keys.wrap(dataKey, SSE_S3_WRAP_CONTEXT) } };
@@ -144,4 +145,14 @@ export function encryptionResponseHeaders(encryption: StoredEncryption | undefin
     return { [`${CUSTOMER_PREFIX}algorithm`]: 'AES256', [`${CUSTOMER_PREFIX}key-MD5`]: encryption.customerKeyMd5Base64! };
   }
   return { [SSE_HEADER]: 'AES256' };
+}
+
+/**
+ * What a new object in `bucket` is encrypted with: what the request asked (checked earlier by
+ * requestedEncryption), else the bucket's default encryption (PutBucketEncryption), else nothing.
+ */
+export async function encryptionForNewObject(context: RequestContext, bucket: string, requested: NewObjectEncryption | undefined): Promise<NewObjectEncryption | undefined> {
+  if (requested !== undefined) return requested;
+  const configuration = await context.layers.index.readBucketSetting(bucket, 'encryption');
+  return configuration?.algorithm === 'AES256' ? newSseS3(context.layers) : undefined;
 }
