@@ -108,7 +108,7 @@ describe('bucket default encryption', () => {
       ['two rules', configuration('AES256').replace('</Rule>', '</Rule><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule>'), 400, 'MalformedXML'],
       ['BucketKeyEnabled not a boolean', configuration('AES256', '', '<BucketKeyEnabled>maybe</BucketKeyEnabled>'), 400, 'MalformedXML'],
       ['not XML', '<ServerSideEncryptionConfiguration', 400, 'MalformedXML'],
-      ['aws:kms (no key service yet)', configuration('aws:kms'), 501, 'NotImplemented'],
+      ['aws:kms with an unknown key', configuration('aws:kms', '<KMSMasterKeyID>arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000</KMSMasterKeyID>'), 400, 'KMS.NotFoundException'],
     ];
     for (const [label, body, status, code] of cases) {
       const answer = await rawRequest(server, { method: 'PUT', path: `/${BUCKET}`, query: { encryption: '' }, headers: { 'content-md5': md5Base64(body) }, body });

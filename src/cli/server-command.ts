@@ -16,7 +16,7 @@ import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
 import type { Layers } from '../services/objects.js';
 import { describeLayout, layoutFor, openDrive, prepareSet, Storage } from '../storage/index.js';
-import { MasterKeyring } from '../services/encryption/master-keys.js';
+import { openKeyServices } from '../services/encryption/kms.js';
 import { Identities } from '../services/iam/identities.js';
 import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
 import { startLifecycleWorker } from '../services/lifecycle/worker.js';
@@ -190,7 +190,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
   const faults = FaultStore.forDataDirectory(dataDirectory);
   const faultWatcher = startFaultWatcher(storage, faults, log);
-  const layers: Layers = { index, storage, keys: MasterKeyring.open(dataDirectory, process.env) };
+  const layers: Layers = { index, storage, ...openKeyServices(dataDirectory, process.env) };
   const config: FrontendConfig = {
     region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
     lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId, insecureSseC: settings.insecureSseC === true,
@@ -241,6 +241,7 @@ export async function prepareDataDirectory(settings: ServerSettings): Promise<Ro
   const credentials = loadRootCredentials(settings.dataDirectory, process.env);
   // Made here, before any worker starts, so that workers never race to create it.
   loadOrCreateMasterKey(settings.dataDirectory);
+  openKeyServices(settings.dataDirectory, process.env);
   await SqliteIndex.open(join(settings.indexDirectory, INDEX_FILE_NAME)).close();
   await clearMetadataScratch(settings.dataDirectory);
   return credentials;

@@ -19,6 +19,7 @@ import type {
 import { decodePlacement, encodePlacement, type ByteRange, type Redundancy, type Storage } from '../storage/index.js';
 import { newTimeOrderedId } from '../util/ids.js';
 import { openChunks, sealChunks, sealedRangeOf, segmentKey } from './encryption/chunk-cipher.js';
+import type { BuiltInKeyService } from './encryption/kms.js';
 import type { MasterKeyring } from './encryption/master-keys.js';
 import { recordDeleteMarker } from './event-records.js';
 
@@ -30,6 +31,8 @@ export interface Layers {
   storage: Storage;
   /** Master keys for server-side encryption; undefined in tools that never encrypt or decrypt. */
   keys?: MasterKeyring;
+  /** The key service of SSE-KMS (the built-in one; the KeyService interface is the seam for others). */
+  kms?: BuiltInKeyService;
 }
 
 /** What the caller checked about the bytes once they have all passed. */

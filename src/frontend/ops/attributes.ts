@@ -40,7 +40,7 @@ export async function getObjectAttributes(context: RequestContext): Promise<void
   await requireBucket(context);
   const object = await requireObject(context, context.bucket!, context.key!, context.query.get('versionId'));
   // An SSE-C object's attributes are answered only to a request with its key, as S3 does.
-  objectDataKey(context, object);
+  objectDataKey(context, object, false);
   const children: XmlNode[] = [];
   if (wanted.has('ETag')) children.push(node('ETag', object.etag));
   const checksum = object.checksum;

@@ -56,7 +56,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
   // S3 documents copying an earlier version onto its own key as the way to restore it
   // (RestoringPreviousVersions), so a copy that names a source version is never "onto itself".
   const ontoItself = source.bucket === context.bucket && source.key === context.key && source.versionId === null;
-  const sourceDataKey = dataKeyFor(context, sourceObject.headers.encryption, true);
+  const sourceDataKey = dataKeyFor(context, sourceObject.headers.encryption, sourceObject, { copySource: true });
   if (ontoItself && !replacing && header(context, 'x-amz-storage-class') === undefined && requestedSse === undefined) {
     throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }

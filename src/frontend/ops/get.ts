@@ -76,7 +76,7 @@ async function prepare(context: RequestContext): Promise<{ object: ObjectRecord;
   await requireBucket(context);
   const object = await requireObject(context, context.bucket!, context.key!, context.query.get('versionId'));
   // SSE-C: the right key is needed even to learn about the object (HEAD, preconditions).
-  const dataKey = objectDataKey(context, object);
+  const dataKey = objectDataKey(context, object, context.method === 'GET');
   checkPreconditions(context, object);
   const partNumberText = context.query.get('partNumber');
   const range = partNumberText !== null ? partRange(context, object, partNumberText) : parseRange(header(context, 'range'), object.sizeBytes);

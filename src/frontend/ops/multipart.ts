@@ -100,7 +100,7 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
 export async function uploadPart(context: RequestContext): Promise<void> {
   const partNumber = parsePartNumber(context.query.get('partNumber'));
   const upload = await requireUpload(context);
-  const dataKey = dataKeyFor(context, upload.headers.encryption);
+  const dataKey = dataKeyFor(context, upload.headers.encryption, upload);
   const payload = new IncomingPayload(context, PART_SIZE_BYTES_MAX, partChecksumChoice(upload));
   const part = await writePart(context.layers, upload, partNumber, payload.chunks(), () => payload.finish(), dataKey);
   if (part === undefined) throw new S3Error('NoSuchUpload', undefined, { extraFields: { UploadId: upload.uploadId } });
@@ -131,9 +131,9 @@ function parseCopySourceRange(value: string | undefined, sourceSizeBytes: number
 export async function uploadPartCopy(context: RequestContext): Promise<void> {
   const partNumber = parsePartNumber(context.query.get('partNumber'));
   const upload = await requireUpload(context);
-  const dataKey = dataKeyFor(context, upload.headers.encryption);
+  const dataKey = dataKeyFor(context, upload.headers.encryption, upload);
   const { object: source } = await resolveCopySource(context);
-  const sourceDataKey = dataKeyFor(context, source.headers.encryption, true);
+  const sourceDataKey = dataKeyFor(context, source.headers.encryption, source, { copySource: true });
   const range = parseCopySourceRange(header(context, 'x-amz-copy-source-range'), source.sizeBytes);
   const sizeBytes = range === undefined ? source.sizeBytes : range.endByteInclusive - range.startByte + 1;
   if (sizeBytes > PART_SIZE_BYTES_MAX) throw new S3Error('EntityTooLarge');

@@ -7,6 +7,9 @@ import type { ObjectRecord, StoredEncryption } from '../../index/types.js';
 import type { Layers } from '../../services/objects.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
+import {
+  keyService, kmsBinding, kmsResponseHeaders, newKmsEncryption, requestedBucketKey, requestedEncryptionContext, requestedKmsKeyId, withKms,
+} from './kms.js';
 
 const SSE_HEADER = 'x-amz-server-side-encryption';
 const KMS_KEY_ID_HEADER = 'x-amz-server-side-encryption-aws-kms-key-id';
@@ -77,7 +80,11 @@ export function requestedEncryption(context: RequestContext): NewObjectEncryptio
   if (customer !== undefined && method !== undefined) {
     throw invalidArgument('Server Side Encryption with Customer provided key is incompatible with the encryption method specified', SSE_HEADER, method);
   }
-  if (method === 'aws:kms' || method === 'aws:kms:dsse') throw new S3Error('NotImplemented', 'SSE-KMS is not offered yet: use AES256 or SSE-C.');
+  if (method === 'aws:kms' || method === 'aws:kms:dsse') {
+    const extra = { encryptionContextBase64: requestedEncryptionContext(context), bucketKeyEnabled: requestedBucketKey(context) };
+    const keyId = requestedKmsKeyId(context, kmsKeyId);
+    return newKmsEncryption(context, method === 'aws:kms' ? 'SSE-KMS' : 'DSSE-KMS', keyId, { bucket: context.bucket!, key: context.key! }, extra);
+  }
   if (customer !== undefined) {
     const salt = randomBytes(CUSTOMER_KEY_SALT_BYTES);
     return {
@@ -114,12 +121,19 @@ export function refuseEncryptionHeaderOnRead(context: RequestContext): void {
  * for a copy): missing → 400 InvalidRequest, wrong → 403 AccessDenied; a key for an object that
  * is not SSE-C is refused as S3 refuses it.
  */
-export function dataKeyFor(context: RequestContext, encryption: StoredEncryption | undefined, copySource = false): Buffer | undefined {
-  const prefix = copySource ? COPY_SOURCE_CUSTOMER_PREFIX : CUSTOMER_PREFIX;
+export function dataKeyFor(
+  context: RequestContext, encryption: StoredEncryption | undefined, owner: { bucket: string; key: string }, options: { copySource?: boolean; unwrap?: boolean } = {},
+): Buffer | undefined {
+  const prefix = options.copySource === true ? COPY_SOURCE_CUSTOMER_PREFIX : CUSTOMER_PREFIX;
   const customer = customerKeyFrom(context, prefix);
   if (encryption?.kind !== 'SSE-C') {
     if (customer !== undefined) throw new S3Error('InvalidRequest', 'The encryption parameters are not applicable to this object.');
-    if (encryption === undefined) return undefined;
+    // HEAD and GetObjectAttributes read no bytes: they need no key (and a disabled KMS key does not stop them).
+    if (encryption === undefined || options.unwrap === false) return undefined;
+    if (encryption.kind === 'SSE-KMS' || encryption.kind === 'DSSE-KMS') {
+      const wrapped = encryption.kmsWrappedKey!;
+      return withKms(() => keyService(context).decrypt(wrapped, kmsBinding(owner, encryption.encryptionContextBase64)));
+    }
     const keys = context.layers.keys;
     if (keys === undefined) throw new Error('server-side encryption needs the master keyring, which this process did not open');
     return keys.unwrap(encryption.wrappedKey!, SSE_S3_WRAP_CONTEXT);
@@ -134,13 +148,14 @@ export function dataKeyFor(context: RequestContext, encryption: StoredEncryption
 }
 
 /** The object's data key for a read of `object` (the request's own SSE-C headers). */
-export function objectDataKey(context: RequestContext, object: ObjectRecord): Buffer | undefined {
-  return dataKeyFor(context, object.headers.encryption);
+export function objectDataKey(context: RequestContext, object: ObjectRecord, unwrap = true): Buffer | undefined {
+  return dataKeyFor(context, object.headers.encryption, object, { unwrap });
 }
 
 /** The headers S3 answers about an object's (or upload's) encryption, on reads and writes alike. */
 export function encryptionResponseHeaders(encryption: StoredEncryption | undefined): Record<string, string> {
   if (encryption === undefined) return {};
+  if (encryption.kind === 'SSE-KMS' || encryption.kind === 'DSSE-KMS') return kmsResponseHeaders(encryption);
   if (encryption.kind === 'SSE-C') {
     return { [`${CUSTOMER_PREFIX}algorithm`]: 'AES256', [`${CUSTOMER_PREFIX}key-MD5`]: encryption.customerKeyMd5Base64! };
   }
@@ -154,5 +169,9 @@ export function encryptionResponseHeaders(encryption: StoredEncryption | undefin
 export async function encryptionForNewObject(context: RequestContext, bucket: string, requested: NewObjectEncryption | undefined): Promise<NewObjectEncryption | undefined> {
   if (requested !== undefined) return requested;
   const configuration = await context.layers.index.readBucketSetting(bucket, 'encryption');
-  return configuration?.algorithm === 'AES256' ? newSseS3(context.layers) : undefined;
+  if (configuration === undefined) return undefined;
+  if (configuration.algorithm === 'AES256') return newSseS3(context.layers);
+  const keyId = requestedKmsKeyId(context, configuration.kmsKeyId);
+  const kind = configuration.algorithm === 'aws:kms' ? 'SSE-KMS' : 'DSSE-KMS';
+  return newKmsEncryption(context, kind, keyId, { bucket, key: context.key! }, { bucketKeyEnabled: configuration.bucketKeyEnabled });
 }

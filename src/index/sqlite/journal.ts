@@ -35,6 +35,7 @@ interface JournalTableRow {
   is_multipart: number | null;
   checksum_algorithm: string | null;
   encryption_status: string | null;
+  kms_key_arn: string | null;
   tags_json: string | null;
   user_metadata_json: string | null;
   requester: string | null;
@@ -61,6 +62,7 @@ function journalRowFromTable(row: JournalTableRow): JournalRow {
     isMultipart: row.is_multipart === null ? undefined : row.is_multipart === 1,
     checksumAlgorithm: optional(row.checksum_algorithm),
     encryptionStatus: optional(row.encryption_status),
+    kmsKeyArn: optional(row.kms_key_arn),
     tagsJson: optional(row.tags_json),
     userMetadataJson: optional(row.user_metadata_json),
     requester: optional(row.requester),
@@ -80,7 +82,7 @@ function originColumns(origin: ChangeOrigin | undefined) {
 
 const NO_CONTENT = {
   size_bytes: null, last_modified_ms: null, etag: null, storage_class: null, is_multipart: null, checksum_algorithm: null,
-  encryption_status: null, tags_json: null, user_metadata_json: null,
+  encryption_status: null, kms_key_arn: null, tags_json: null, user_metadata_json: null,
 } as const;
 
 /** The journal's picture of one stored version (for CREATE and UPDATE_METADATA rows, and backfills). */
@@ -93,6 +95,7 @@ export function versionContent(object: ObjectRecord) {
     is_multipart: object.parts !== undefined ? 1 : 0,
     checksum_algorithm: object.checksum?.algorithm ?? null,
     encryption_status: object.headers.encryption?.kind ?? null,
+    kms_key_arn: object.headers.encryption?.kmsKeyArn ?? null,
     tags_json: JSON.stringify(Object.fromEntries((object.tags ?? []).map((tag) => [tag.key, tag.value]))),
     user_metadata_json: JSON.stringify(object.userMetadata),
   };
@@ -106,10 +109,10 @@ function prepareJournalStatements(db: Database.Database) {
   return {
     bucketRecorded: db.prepare(`SELECT 1 FROM bucket_settings WHERE bucket = ? AND name = '${METADATA_SETTING_NAME}'`).pluck(),
     insert: db.prepare(`INSERT INTO journal (bucket, key, record_type, record_timestamp_ms, version_id, is_delete_marker, size_bytes,
-        last_modified_ms, etag, storage_class, is_multipart, checksum_algorithm, encryption_status, tags_json, user_metadata_json,
+        last_modified_ms, etag, storage_class, is_multipart, checksum_algorithm, encryption_status, kms_key_arn, tags_json, user_metadata_json,
         requester, source_ip_address, request_id)
       VALUES (@bucket, @key, @record_type, @record_timestamp_ms, @version_id, @is_delete_marker, @size_bytes, @last_modified_ms,
-        @etag, @storage_class, @is_multipart, @checksum_algorithm, @encryption_status, @tags_json, @user_metadata_json, @requester,
+        @etag, @storage_class, @is_multipart, @checksum_algorithm, @encryption_status, @kms_key_arn, @tags_json, @user_metadata_json, @requester,
         @source_ip_address, @request_id)`),
     oldest: db.prepare('SELECT * FROM journal ORDER BY sequence LIMIT ?'),
     pendingOfBucket: db.prepare('SELECT * FROM journal WHERE bucket = ? ORDER BY sequence LIMIT ?'),

@@ -10,8 +10,8 @@ import { TABLES_SCHEMA_SQL } from './tables.js';
 const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   // 2: the S3 Tables catalog (table buckets, namespaces, tables).
   [2, TABLES_SCHEMA_SQL],
-  // 3: the S3 Metadata journal's encryption_status (SSE-S3, SSE-C) of each change.
-  [3, 'ALTER TABLE journal ADD COLUMN encryption_status TEXT;'],
+  // 3: the S3 Metadata journal's encryption_status (SSE-S3, SSE-C, SSE-KMS) and kms_key_arn of each change.
+  [3, 'ALTER TABLE journal ADD COLUMN encryption_status TEXT; ALTER TABLE journal ADD COLUMN kms_key_arn TEXT;'],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());

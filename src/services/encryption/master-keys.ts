@@ -3,7 +3,7 @@
 // environment (CAIRN_MASTER_KEY). Every wrapped key names the master key that wrapped it, so rotating
 // adds a key and makes it current without rewriting any data: older wrapped keys still open.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const MASTER_KEY_ENVIRONMENT_VARIABLE = 'CAIRN_MASTER_KEY';
@@ -41,8 +41,8 @@ function parseKey(base64: string, where: string): Buffer {
   return key;
 }
 
-function writePrivateFile(filePath: string, text: string): void {
-  const temporaryPath = `${filePath}.tmp`;
+function writePrivateFile(filePath: string, text: string, replace = true): void {
+  const temporaryPath = replace ? `${filePath}.tmp` : filePath;
   const descriptor = openSync(temporaryPath, 'w', 0o600);
   try {
     writeSync(descriptor, text);
@@ -51,7 +51,20 @@ function writePrivateFile(filePath: string, text: string): void {
     closeSync(descriptor);
   }
   chmodSync(temporaryPath, 0o600);
-  renameSync(temporaryPath, filePath);
+  if (replace) renameSync(temporaryPath, filePath);
+}
+
+/** Creates `filePath` only if no other process made it first (link fails then): one keyring, never two. */
+function createExclusively(filePath: string, text: string): void {
+  const temporaryPath = `${filePath}.${process.pid}.new`;
+  writePrivateFile(temporaryPath, text, false);
+  try {
+    linkSync(temporaryPath, filePath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(temporaryPath, { force: true });
+  }
 }
 
 function newKeyEntry(): KeyringFile['keys'][number] {
@@ -88,8 +101,9 @@ export class MasterKeyring {
     const filePath = join(directory, MASTER_KEYRING_FILE_NAME);
     if (!existsSync(filePath)) {
       const first = newKeyEntry();
-      writePrivateFile(filePath, JSON.stringify({ current: first.id, keys: [first] } satisfies KeyringFile) + '\n');
+      createExclusively(filePath, JSON.stringify({ current: first.id, keys: [first] } satisfies KeyringFile) + '\n');
     }
+
     return new MasterKeyring(filePath, undefined);
   }
 
