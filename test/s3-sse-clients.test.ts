@@ -1,6 +1,6 @@
 // Server-side encryption through the other real clients: boto3 (test/python/boto3_sse.py: SSE-S3,
 // SSE-C, copies, multipart through its transfer manager, bucket default) and the aws CLI's
-// `--sse AES256` and `--sse-c AES256 --sse-c-key`. Each part is skipped when its client is missing.
+// `--sse AES256`, `--sse aws:kms` and `--sse-c AES256 --sse-c-key`. Each part is skipped when its client is missing.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ describe('encryption through boto3 and the aws CLI', () => {
     assert.equal(result.stdout, 'ok sse_s3\nok sse_c\nok copies\nok multipart\nok bucket_default\n');
   });
 
-  it('aws CLI: cp --sse AES256 and --sse-c with --sse-c-key, round trips with the same bytes', { skip: awsProbe?.code === 0 ? false : 'no aws command' }, async () => {
+  it('aws CLI: cp --sse AES256, --sse aws:kms and --sse-c with --sse-c-key, round trips with the same bytes', { skip: awsProbe?.code === 0 ? false : 'no aws command' }, async () => {
     const aws = (...args: string[]) => run('aws', ['--endpoint-url', server.endpoint, ...args]);
     const source = join(workDirectory, 'source.bin');
     const body = randomBytes(300 * 1024);
@@ -54,6 +54,15 @@ describe('encryption through boto3 and the aws CLI', () => {
     const down = await aws('s3', 'cp', 's3://cli-sse/sse-s3.bin', join(workDirectory, 'sse-s3.out'));
     assert.equal(down.code, 0, describeResult(down));
     assert.ok(readFileSync(join(workDirectory, 'sse-s3.out')).equals(body));
+
+    const upKms = await aws('s3', 'cp', source, 's3://cli-sse/kms.bin', '--sse', 'aws:kms');
+    assert.equal(upKms.code, 0, describeResult(upKms));
+    const headKms = await aws('s3api', 'head-object', '--bucket', 'cli-sse', '--key', 'kms.bin');
+    assert.equal(JSON.parse(headKms.stdout).ServerSideEncryption, 'aws:kms', describeResult(headKms));
+    assert.match(JSON.parse(headKms.stdout).SSEKMSKeyId, /^arn:aws:kms:us-east-1:000000000000:key\//);
+    const downKms = await aws('s3', 'cp', 's3://cli-sse/kms.bin', join(workDirectory, 'kms.out'));
+    assert.equal(downKms.code, 0, describeResult(downKms));
+    assert.ok(readFileSync(join(workDirectory, 'kms.out')).equals(body));
 
     const key = 'k'.repeat(16) + randomBytes(8).toString('hex');
     const upC = await aws('s3', 'cp', source, 's3://cli-sse/sse-c.bin', '--sse-c', 'AES256', '--sse-c-key', key);

@@ -1,5 +1,5 @@
 // Encrypted objects beyond the request path: the S3 Metadata journal's encryption_status and
-// kms_key_arn columns, and `cairn admin rebuild-index` bringing SSE-S3, SSE-C and multipart SSE-S3
+// kms_key_arn columns, and `cairn admin rebuild-index` bringing SSE-S3, SSE-C, SSE-KMS and multipart SSE-S3
 // objects back from the drives alone (the record headers carry the wrapped key, never a plaintext key).
 import {
   CompleteMultipartUploadCommand,
@@ -30,7 +30,7 @@ async function read(s3: S3Client, Key: string, extra: Record<string, string> = {
 }
 
 describe('encrypted objects in the journal and after rebuild-index', () => {
-  it('the journal records encryption_status (SSE-S3, SSE-C, none) and no kms_key_arn', async () => {
+  it('the journal records encryption_status (SSE-S3, SSE-C, SSE-KMS, none) and the KMS key ARN', async () => {
     const server = await startServer({ extraArgs: ['--insecure-sse-c'] });
     const s3 = sdkClient(server);
     try {
@@ -39,8 +39,10 @@ describe('encrypted objects in the journal and after rebuild-index', () => {
       await s3.send(new PutObjectCommand({ Bucket, Key: 'c', Body: 'c', ...sseC }));
       await s3.send(new PutObjectCommand({ Bucket, Key: 'plain', Body: 'p' }));
       await s3.send(new PutObjectCommand({ Bucket, Key: 's3', Body: 's', ServerSideEncryption: 'AES256' }));
+      const kms = await s3.send(new PutObjectCommand({ Bucket, Key: 'kms', Body: 'k', ServerSideEncryption: 'aws:kms' }));
       assert.deepEqual(await sql(server, `SELECT key, encryption_status, kms_key_arn FROM journal."${Bucket}" ORDER BY key`), [
         { key: 'c', encryption_status: 'SSE-C', kms_key_arn: null },
+        { key: 'kms', encryption_status: 'SSE-KMS', kms_key_arn: kms.SSEKMSKeyId },
         { key: 'plain', encryption_status: null, kms_key_arn: null },
         { key: 's3', encryption_status: 'SSE-S3', kms_key_arn: null },
       ]);
@@ -59,6 +61,7 @@ describe('encrypted objects in the journal and after rebuild-index', () => {
       await s3.send(new CreateBucketCommand({ Bucket }));
       await s3.send(new PutObjectCommand({ Bucket, Key: 's3', Body: bodies.s3, ServerSideEncryption: 'AES256' }));
       await s3.send(new PutObjectCommand({ Bucket, Key: 'c', Body: bodies.c, ...sseC }));
+      await s3.send(new PutObjectCommand({ Bucket, Key: 'kms', Body: bodies.c, ServerSideEncryption: 'aws:kms' }));
       const created = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'mp', ServerSideEncryption: 'AES256' }));
       const part = await s3.send(new UploadPartCommand({ Bucket, Key: 'mp', UploadId: created.UploadId, PartNumber: 1, Body: bodies.mp }));
       await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'mp', UploadId: created.UploadId, MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1 }] } }));
@@ -81,6 +84,7 @@ describe('encrypted objects in the journal and after rebuild-index', () => {
       try {
         assert.ok((await read(s3, 's3')).equals(bodies.s3));
         assert.ok((await read(s3, 'c', sseC)).equals(bodies.c));
+        assert.ok((await read(s3, 'kms')).equals(bodies.c));
         assert.ok((await read(s3, 'mp')).equals(bodies.mp));
         assert.ok((await read(s3, 'mp', { Range: 'bytes=65530-65545' })).equals(bodies.mp.subarray(65530, 65546)));
       } finally {
