@@ -13,7 +13,7 @@ import { requireAuthorized } from '../auth/authorize.js';
 import { assertNoObjectAcl } from '../request/acl-headers.js';
 import { requireBucket } from '../request/bucket.js';
 import { resolveCopySource } from '../request/copy-source.js';
-import { dataKeyFor, encryptionForNewObject, encryptionResponseHeaders, requestedEncryption } from '../request/encryption.js';
+import { dataKeyFor, encryptionForNewObject, encryptionResponseHeaders, requestedEncryption, storedEtag } from '../request/encryption.js';
 import { assertKeyLength } from '../request/key.js';
 import { requestedStorageClass } from '../request/storage-class.js';
 import { tagsFromHeader } from '../request/tags.js';
@@ -80,7 +80,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
     verify: () => {
       // Every source byte must have come through; anything else is an internal fault, never a short copy.
       if (copiedBytes !== sourceObject.sizeBytes) throw new Error(`copy read ${copiedBytes} of ${sourceObject.sizeBytes} source bytes`);
-      return { md5Hex: md5.digest('hex'), sizeBytes: copiedBytes, checksum: sourceObject.checksum };
+      return { md5Hex: storedEtag(encryption?.stored, md5.digest('hex')), sizeBytes: copiedBytes, checksum: sourceObject.checksum };
     },
     tags: taggingDirective === 'REPLACE' ? replacementTags : sourceObject.tags,
     ...lock,

@@ -13,7 +13,7 @@ import { assertNoObjectAcl } from '../request/acl-headers.js';
 import { requireBucket } from '../request/bucket.js';
 import { checksumResponseHeaders } from '../request/checksum-headers.js';
 import { expirationHeaders } from '../request/expiration.js';
-import { encryptionForNewObject, encryptionResponseHeaders, requestedEncryption } from '../request/encryption.js';
+import { encryptionForNewObject, encryptionResponseHeaders, requestedEncryption, storedEtag } from '../request/encryption.js';
 import { assertKeyLength } from '../request/key.js';
 import { requestedStorageClass } from '../request/storage-class.js';
 import { tagsFromHeader } from '../request/tags.js';
@@ -47,7 +47,10 @@ export async function putObject(context: RequestContext): Promise<void> {
     userMetadata,
     storageClass,
     body: payload.chunks(),
-    verify: () => payload.finish(),
+    verify: () => {
+      const verified = payload.finish();
+      return { ...verified, md5Hex: storedEtag(encryption?.stored, verified.md5Hex) };
+    },
     condition,
     tags,
     ...lock,

@@ -175,3 +175,13 @@ export async function encryptionForNewObject(context: RequestContext, bucket: st
   const kind = configuration.algorithm === 'aws:kms' ? 'SSE-KMS' : 'DSSE-KMS';
   return newKmsEncryption(context, kind, keyId, { bucket, key: context.key! }, { bucketKeyEnabled: configuration.bucketKeyEnabled });
 }
+
+/**
+ * The ETag an object stores: the plaintext MD5 (S3's, for SSE-S3 and SSE-KMS too), except for SSE-C,
+ * where S3's ETag is not the MD5 of the data: it is salted here, so the index holds no digest that
+ * would let anyone confirm a guess of the customer's plaintext.
+ */
+export function storedEtag(encryption: StoredEncryption | undefined, md5Hex: string): string {
+  if (encryption?.kind !== 'SSE-C') return md5Hex;
+  return createHash('md5').update(Buffer.from(encryption.customerKeySaltBase64!, 'base64')).update(md5Hex).digest('hex');
+}
