@@ -114,8 +114,8 @@ export async function* openChunks(
   const endByteInclusive = range?.endByteInclusive ?? plaintextBytes - 1;
   const lastChunkOfSegment = Math.ceil(plaintextBytes / ENCRYPTION_CHUNK_PLAINTEXT_BYTES) - 1;
   let chunkIndex = plan.firstChunkIndex;
-  let held: Buffer[] = [];
-  let heldBytes = 0;
+  // Bytes read but not yet opened: less than one sealed chunk between pieces, so a join copies little.
+  let pending: Buffer = Buffer.alloc(0);
   const emit = (chunk: Buffer): Buffer => {
     const plaintext = openChunk(key, chunkIndex, chunk, chunkIndex === lastChunkOfSegment);
     const chunkStart = chunkIndex * ENCRYPTION_CHUNK_PLAINTEXT_BYTES;
@@ -123,16 +123,15 @@ export async function* openChunks(
     return plaintext.subarray(Math.max(0, startByte - chunkStart), Math.min(plaintext.byteLength, endByteInclusive - chunkStart + 1));
   };
   for await (const piece of sealed) {
-    held.push(piece);
-    heldBytes += piece.byteLength;
-    while (heldBytes >= SEALED_CHUNK_BYTES) {
-      const joined = Buffer.concat(held);
-      yield emit(joined.subarray(0, SEALED_CHUNK_BYTES));
-      held = [joined.subarray(SEALED_CHUNK_BYTES)];
-      heldBytes -= SEALED_CHUNK_BYTES;
+    pending = pending.byteLength === 0 ? piece : Buffer.concat([pending, piece]);
+    let offset = 0;
+    while (pending.byteLength - offset >= SEALED_CHUNK_BYTES) {
+      yield emit(pending.subarray(offset, offset + SEALED_CHUNK_BYTES));
+      offset += SEALED_CHUNK_BYTES;
     }
+    pending = pending.subarray(offset);
   }
-  if (heldBytes > 0) yield emit(Buffer.concat(held));
+  if (pending.byteLength > 0) yield emit(pending);
   if (chunkIndex !== plan.firstChunkIndex + plan.chunkCount) {
     throw new Error(`encrypted segment ended after chunk ${chunkIndex - 1}, expected ${plan.firstChunkIndex + plan.chunkCount - 1}`);
   }
