@@ -68,6 +68,8 @@ function serverHelp(): string {
       --new-bucket-defaults current|legacy: what new buckets start with: current (default) is AWS's since
           April 2023 (Object Ownership BucketOwnerEnforced, all of Block Public Access on); legacy is
           the one before (ObjectWriter, ACLs enabled, no Block Public Access), as older tools assume.
+      --insecure-sse-c: accept SSE-C (customer-provided keys) over plain HTTP, for local use and tests;
+          without it SSE-C needs TLS, as on S3 (the key travels in a header).
       --account-id ID: the 12-digit account every user belongs to (default ${DEFAULT_ACCOUNT_ID}); policies
           name users as arn:aws:iam::ID:user/NAME.
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
@@ -136,6 +138,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       'volume-size': { type: 'string', default: String(VOLUME_SIZE_BYTES_MAX / MIB) },
       'access-log-interval-seconds': { type: 'string', default: process.env['CAIRN_ACCESS_LOG_INTERVAL_SECONDS'] ?? String(DEFAULT_DELIVERY_INTERVAL_MS / 1000) },
       ...REGISTRY_FLAGS,
+      'insecure-sse-c': { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: true,
@@ -170,7 +173,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     accessLogIntervalMs: parseAccessLogIntervalMs(values['access-log-interval-seconds']),
     scrubRateMbPerSecond,
     compaction,
-    volumeSizeBytesMax, registry: parseRegistryOptions(values),
+    volumeSizeBytesMax, registry: parseRegistryOptions(values), insecureSseC: values['insecure-sse-c'],
   });
   return undefined;
 }

@@ -17,6 +17,7 @@ import { SqliteIndex } from '../index/sqlite-index.js';
 import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
 import type { Layers } from '../services/objects.js';
 import { describeLayout, layoutFor, openDrive, prepareSet, Storage } from '../storage/index.js';
+import { openKeyServices } from '../services/encryption/kms.js';
 import { Identities } from '../services/iam/identities.js';
 import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
 import { startLifecycleWorker } from '../services/lifecycle/worker.js';
@@ -85,6 +86,8 @@ export interface ServerSettings extends StorageLocations {
   acceptAnySignature?: boolean;
   /** The container registry's flags (defaults when absent). */
   registry?: RegistryOptions;
+  /** SSE-C over plain HTTP (local use and tests only: the key crosses the wire in clear text). */
+  insecureSseC?: boolean;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -185,11 +188,11 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
   const faults = FaultStore.forDataDirectory(dataDirectory);
   const faultWatcher = startFaultWatcher(storage, faults, log);
-  const layers: Layers = { index, storage };
+  const layers: Layers = { index, storage, ...openKeyServices(dataDirectory, process.env) };
   const config: FrontendConfig = {
     region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
     lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId, acceptAnySignature: settings.acceptAnySignature,
-    restoreDelayMs: settings.restoreDelayMs, newBucketDefaults: settings.newBucketDefaults,
+    restoreDelayMs: settings.restoreDelayMs, newBucketDefaults: settings.newBucketDefaults, insecureSseC: settings.insecureSseC === true,
   };
   const root: RootIdentity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' };
   const surfaces = composeSurfaces({
@@ -238,6 +241,7 @@ export async function prepareDataDirectory(settings: ServerSettings): Promise<Ro
   const credentials = loadRootCredentials(settings.dataDirectory, process.env);
   // Made here, before any worker starts, so that workers never race to create it.
   loadOrCreateMasterKey(settings.dataDirectory);
+  openKeyServices(settings.dataDirectory, process.env);
   await SqliteIndex.open(join(settings.indexDirectory, INDEX_FILE_NAME)).close();
   await clearMetadataScratch(settings.dataDirectory);
   return credentials;

@@ -27,6 +27,8 @@ export interface FrontendConfig {
   restoreDelayMs?: number;
   /** `--new-bucket-defaults`: AWS's current defaults for new buckets, or those before April 2023 (default: current). */
   newBucketDefaults?: NewBucketDefaults;
+  /** SSE-C allowed over plain HTTP (`--insecure-sse-c`); S3 refuses it without TLS. */
+  insecureSseC: boolean;
 }
 
 /** Who sent a request: the root identity (may do everything), a user, or nobody (anonymous). */

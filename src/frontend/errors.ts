@@ -4,6 +4,8 @@
 /** AWS error code → HTTP status and default message. */
 const S3_ERROR_TABLE = {
   AccessDenied: [403, 'Access Denied'],
+  'KMS.DisabledException': [400, 'The KMS key is disabled.'],
+  'KMS.NotFoundException': [400, 'Invalid keyId'],
   AccessControlListNotSupported: [400, 'The bucket does not allow ACLs'],
   AccessForbidden: [403, 'CORSResponse: This CORS request is not allowed.'],
   AuthorizationHeaderMalformed: [400, 'The authorization header is malformed.'],

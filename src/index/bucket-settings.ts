@@ -9,6 +9,7 @@ import {
   parsePublicAccessBlockSetting,
 } from './settings/access.js';
 import { parseAclSetting } from './settings/acl.js';
+import { parseEncryptionSetting } from './settings/encryption.js';
 import { parseLifecycleSetting } from './settings/lifecycle.js';
 import { parseLoggingSetting } from './settings/logging.js';
 import { parseMetadataSetting } from './settings/metadata.js';
@@ -23,6 +24,7 @@ export type { StoredMetadataConfiguration } from './settings/metadata.js';
 export type { LifecycleConfiguration } from './settings/lifecycle.js';
 export type { WebsiteConfiguration, WebsiteRedirect, WebsiteRoutingRule } from './settings/website.js';
 export type { BucketLoggingSetting, LoggingGrant, LoggingKeyFormat } from './settings/logging.js';
+export type { StoredBucketEncryption } from './settings/encryption.js';
 
 /**
  * Each kind under the name the settings table keeps it by (unchanged on disk), mapped to the parse
@@ -38,6 +40,7 @@ const BUCKET_SETTING_KINDS = {
   website: parseWebsiteSetting,
   logging: parseLoggingSetting,
   acl: parseAclSetting,
+  encryption: parseEncryptionSetting,
 } as const satisfies Record<string, (value: unknown) => unknown>;
 
 export type BucketSettingKind = keyof typeof BUCKET_SETTING_KINDS;

@@ -23,6 +23,10 @@ export interface JournalRow {
   storageClass?: string;
   isMultipart?: boolean;
   checksumAlgorithm?: string;
+  /** How the version is encrypted at rest (AWS's encryption_status: SSE-S3, SSE-C); undefined when it is not. */
+  encryptionStatus?: string;
+  /** SSE-KMS: the key's ARN. */
+  kmsKeyArn?: string;
   /** Tag key → value (JSON object text); undefined for a delete. */
   tagsJson?: string;
   userMetadataJson?: string;

@@ -46,6 +46,31 @@ export interface StoredObjectHeaders {
   expires?: string;
   /** x-amz-website-redirect-location: a website request for the object is sent here (301). */
   websiteRedirectLocation?: string;
+  /** Server-side encryption of the stored bytes; undefined when they are stored as sent. */
+  encryption?: StoredEncryption;
+}
+
+/**
+ * How an object version (or an upload, for its parts) is encrypted at rest. It never holds a usable
+ * key: SSE-S3 keeps the data key wrapped by a master key kept outside the index; SSE-C keeps only a
+ * salted HMAC of the customer's key, to tell a wrong key from the right one.
+ */
+export interface StoredEncryption {
+  /** AWS's encryption_status names. */
+  kind: 'SSE-S3' | 'SSE-C' | 'SSE-KMS' | 'DSSE-KMS';
+  /** SSE-S3: the data key, sealed by the master key it names. */
+  wrappedKey?: { masterKeyId: string; sealedBase64: string };
+  /** SSE-C: base64 MD5 of the customer key (echoed in responses), salt and HMAC-SHA256 of the key. */
+  customerKeyMd5Base64?: string;
+  customerKeySaltBase64?: string;
+  customerKeyHmacBase64?: string;
+  /** SSE-KMS: the data key wrapped by a key-service key (its id and material version). */
+  kmsWrappedKey?: { keyId: string; keyVersion: number; sealedBase64: string };
+  /** SSE-KMS: the key's ARN as answered (x-amz-server-side-encryption-aws-kms-key-id, journal kms_key_arn). */
+  kmsKeyArn?: string;
+  /** SSE-KMS: x-amz-server-side-encryption-context as sent (base64 JSON), bound to the wrapped key. */
+  encryptionContextBase64?: string;
+  bucketKeyEnabled?: boolean;
 }
 
 export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';

@@ -24,6 +24,7 @@ export async function writePart(
   partNumber: number,
   body: AsyncIterable<Buffer>,
   verify: () => VerifiedPart,
+  dataKey?: Buffer,
 ): Promise<StoredPart | undefined> {
   const dataId = newTimeOrderedId();
   let described: Omit<StoredPart, 'placement'> | undefined;
@@ -44,7 +45,7 @@ export async function writePart(
     const part: StoredPart = { ...described!, placement };
     const outcome = await layers.index.putPart(upload.uploadId, part);
     return outcome.stored ? part : undefined;
-  });
+  }, { dataKey });
 }
 
 export interface CompletedObject {

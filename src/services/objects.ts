@@ -19,6 +19,9 @@ import type {
 } from '../index/types.js';
 import { decodePlacement, encodePlacement, type ByteRange, type Redundancy, type Storage } from '../storage/index.js';
 import { newTimeOrderedId } from '../util/ids.js';
+import { openChunks, sealChunks, sealedRangeOf, segmentKey } from './encryption/chunk-cipher.js';
+import type { BuiltInKeyService } from './encryption/kms.js';
+import type { MasterKeyring } from './encryption/master-keys.js';
 import { recordDeleteMarker } from './event-records.js';
 
 /** Thrown by reads and writes when too few drives are online; the front end answers 503. */
@@ -27,6 +30,10 @@ export { StorageUnavailableError } from '../storage/index.js';
 export interface Layers {
   index: Index;
   storage: Storage;
+  /** Master keys for server-side encryption; undefined in tools that never encrypt or decrypt. */
+  keys?: MasterKeyring;
+  /** The key service of SSE-KMS (the built-in one; the KeyService interface is the seam for others). */
+  kms?: BuiltInKeyService;
 }
 
 /** What the caller checked about the bytes once they have all passed. */
@@ -54,6 +61,8 @@ export interface NewObject {
   acl?: StoredAcl;
   /** Who asked, for the S3 Metadata journal. */
   origin?: ChangeOrigin;
+  /** The object's data key when it is encrypted at rest (headers.encryption says how it is kept). */
+  dataKey?: Buffer;
 }
 
 /** `object` carries the lock state as requested; a default retention the index applied is not in it. */
@@ -84,14 +93,16 @@ export async function writeRecords<T>(
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
   describe: () => Record<string, unknown>,
   commit: (placement: Uint8Array) => Promise<T>,
-  options: { releaseAfter?: Promise<unknown> } = {},
+  options: { releaseAfter?: Promise<unknown>; dataKey?: Buffer } = {},
 ): Promise<T> {
   const writer = storage.createWriter(
     { bucket: identity.bucket, key: identity.key, versionId: identity.dataId },
     { redundancy: redundancyOf(identity.storageClass) },
   );
+  // Encrypted data reaches storage sealed: the records' CRC32C cover the ciphertext.
+  const stored = options.dataKey === undefined ? body : sealChunks(body, segmentKey(options.dataKey, identity.dataId));
   try {
-    for await (const chunk of body) await writer.write(chunk);
+    for await (const chunk of stored) await writer.write(chunk);
     // The final record carries the metadata, so the index can be rebuilt from the drives.
     const placement = encodePlacement(await writer.finish(describe()));
     return await commit(placement);
@@ -133,7 +144,7 @@ export async function writeObject(layers: Layers, incoming: NewObject): Promise<
   const { object, outcome } = await writeRecords(layers.storage, identity, incoming.body, describe, async (placement) => {
     const object: ObjectRecord = { ...described!, placement };
     return { object, outcome: await layers.index.putObject(object, incoming.condition, incoming.origin) };
-  });
+  }, { dataKey: incoming.dataKey });
   if (!outcome.stored) return { stored: false, reason: outcome.reason };
   await tombstone(layers, incoming.bucket, incoming.key, outcome.discardedDataIds);
   return { stored: true, object: { ...object, versionId: outcome.versionId }, replaced: outcome.replaced };
@@ -148,12 +159,22 @@ export async function tombstone(layers: Layers, bucket: string, key: string, dat
   await Promise.all(dataIds.map((dataId) => layers.storage.writeTombstone({ bucket, key, versionId: dataId })));
 }
 
-/** Verified bytes of one stored part (or of an object written in one PUT), optionally a range of it. */
-function readSegment(layers: Layers, object: ObjectRecord, dataId: string, placement: Uint8Array, range?: ByteRange): AsyncGenerator<Buffer> {
-  return layers.storage.read({ bucket: object.bucket, key: object.key, versionId: dataId }, decodePlacement(placement), range);
+/**
+ * Verified bytes of one stored part (or of an object written in one PUT) of `sizeBytes`, optionally
+ * a range of it; with a data key, the stored chunks the range touches are read and opened.
+ */
+function readSegment(
+  layers: Layers, object: ObjectRecord, segment: { dataId: string; placement: Uint8Array; sizeBytes: number }, range?: ByteRange, dataKey?: Buffer,
+): AsyncGenerator<Buffer> {
+  const identity = { bucket: object.bucket, key: object.key, versionId: segment.dataId };
+  if (dataKey === undefined) return layers.storage.read(identity, decodePlacement(segment.placement), range);
+  const plan = sealedRangeOf(segment.sizeBytes, range);
+  if (plan === undefined) return (async function* nothing() {})();
+  const sealed = layers.storage.read(identity, decodePlacement(segment.placement), plan.stored);
+  return openChunks(sealed, segmentKey(dataKey, segment.dataId), segment.sizeBytes, range, plan);
 }
 
-async function* readParts(layers: Layers, object: ObjectRecord, parts: StoredPart[], range?: ByteRange): AsyncGenerator<Buffer> {
+async function* readParts(layers: Layers, object: ObjectRecord, parts: StoredPart[], range?: ByteRange, dataKey?: Buffer): AsyncGenerator<Buffer> {
   const firstByte = range?.startByte ?? 0;
   const lastByte = range?.endByteInclusive ?? object.sizeBytes - 1;
   let partStartByte = 0;
@@ -164,17 +185,21 @@ async function* readParts(layers: Layers, object: ObjectRecord, parts: StoredPar
         startByte: Math.max(firstByte, partStartByte) - partStartByte,
         endByteInclusive: Math.min(lastByte, partLastByte) - partStartByte,
       };
-      yield* readSegment(layers, object, part.dataId, part.placement, withinPart);
+      yield* readSegment(layers, object, part, withinPart, dataKey);
     }
     partStartByte += part.sizeBytes;
     if (partStartByte > lastByte) return;
   }
 }
 
-/** Verified bytes of an object, or of one range of it, across its parts if it has them. */
-export function readObject(layers: Layers, object: ObjectRecord, range?: ByteRange): AsyncGenerator<Buffer> {
-  if (object.parts !== undefined) return readParts(layers, object, object.parts, range);
-  return readSegment(layers, object, object.dataId, object.placement, range);
+/**
+ * Verified bytes of an object, or of one range of it, across its parts if it has them. An object
+ * encrypted at rest needs its data key (the front end resolves it: SSE-S3 unwraps, SSE-C checks).
+ */
+export function readObject(layers: Layers, object: ObjectRecord, range?: ByteRange, dataKey?: Buffer): AsyncGenerator<Buffer> {
+  if (object.headers.encryption !== undefined && dataKey === undefined) throw new Error(`object ${object.bucket}/${object.key} is encrypted: its data key is needed`);
+  if (object.parts !== undefined) return readParts(layers, object, object.parts, range, dataKey);
+  return readSegment(layers, object, object, range, dataKey);
 }
 
 /**

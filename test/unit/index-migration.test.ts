@@ -34,7 +34,7 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 7);
+      assert.equal(SCHEMA_VERSION, 8);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
@@ -67,7 +67,7 @@ describe('index schema migrations', () => {
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '7');
+    assert.equal(storedVersion(file), '8');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

@@ -51,6 +51,7 @@ const SAMPLES: { [K in WritableBucketSettingKind]: BucketSettingValue<K> } = {
     targetBucket: 'log-target', targetPrefix: 'logs/', keyFormat: { kind: 'partitioned', dateSource: 'EventTime' },
     targetGrants: [{ granteeType: 'CanonicalUser', grantee: 'abc', displayName: 'someone', permission: 'READ' }],
   },
+  encryption: { algorithm: 'AES256', bucketKeyEnabled: true },
 };
 
 async function indexPath(): Promise<string> {
@@ -80,7 +81,7 @@ async function roundTripEveryKind(index: Index): Promise<void> {
 
 describe('typed bucket settings', () => {
   it('the registry names every kind the settings table holds', () => {
-    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['acl', 'lifecycle', 'logging', 'metadata', 'object-lock', 'ownership-controls', 'policy', 'public-access-block', 'website']);
+    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['acl', 'encryption', 'lifecycle', 'logging', 'metadata', 'object-lock', 'ownership-controls', 'policy', 'public-access-block', 'website']);
   });
 
   it('every kind round-trips through the typed accessors of the SQLite engine', async () => {

@@ -46,31 +46,32 @@ export function failingSelect(columns: Array<[string, string]>, message: string)
 /** The columns of a journal line (JSON), before conversion. */
 const JOURNAL_LINE_COLUMNS = `{bucket: 'VARCHAR', key: 'VARCHAR', sequence_number: 'VARCHAR', record_type: 'VARCHAR',
   record_timestamp_ms: 'BIGINT', version_id: 'VARCHAR', is_delete_marker: 'BOOLEAN', size: 'BIGINT', last_modified_ms: 'BIGINT',
-  e_tag: 'VARCHAR', storage_class: 'VARCHAR', is_multipart: 'BOOLEAN', is_bucket_key_enabled: 'BOOLEAN',
-  checksum_algorithm: 'VARCHAR', object_tags: '${MAP_TYPE}', user_metadata: '${MAP_TYPE}', requester: 'VARCHAR',
+  e_tag: 'VARCHAR', storage_class: 'VARCHAR', is_multipart: 'BOOLEAN', encryption_status: 'VARCHAR', is_bucket_key_enabled: 'BOOLEAN',
+  kms_key_arn: 'VARCHAR', checksum_algorithm: 'VARCHAR', object_tags: '${MAP_TYPE}', user_metadata: '${MAP_TYPE}', requester: 'VARCHAR',
   source_ip_address: 'VARCHAR', request_id: 'VARCHAR'}`;
 
 const INVENTORY_LINE_COLUMNS = `{bucket: 'VARCHAR', key: 'VARCHAR', sequence_number: 'VARCHAR', version_id: 'VARCHAR',
   is_delete_marker: 'BOOLEAN', size: 'BIGINT', last_modified_ms: 'BIGINT', e_tag: 'VARCHAR', storage_class: 'VARCHAR',
-  is_multipart: 'BOOLEAN', is_bucket_key_enabled: 'BOOLEAN', checksum_algorithm: 'VARCHAR', object_tags: '${MAP_TYPE}',
+  is_multipart: 'BOOLEAN', encryption_status: 'VARCHAR', is_bucket_key_enabled: 'BOOLEAN', kms_key_arn: 'VARCHAR', checksum_algorithm: 'VARCHAR',
+  object_tags: '${MAP_TYPE}',
   user_metadata: '${MAP_TYPE}'}`;
 
 function readLines(path: string, columns: string): string {
   return `read_json(${sqlString(path)}, format = 'newline_delimited', columns = ${columns})`;
 }
 
-/** Typed journal columns from a file of journal lines. Cairn stores no object encrypted: no SSE columns. */
+/** Typed journal columns from a file of journal lines. */
 export function journalLinesSelect(path: string): string {
   return `SELECT bucket, key, sequence_number, record_type, epoch_ms(record_timestamp_ms) AS record_timestamp, version_id,
       is_delete_marker, size, epoch_ms(last_modified_ms) AS last_modified_date, e_tag, storage_class, is_multipart,
-      NULL::VARCHAR AS encryption_status, is_bucket_key_enabled, NULL::VARCHAR AS kms_key_arn, checksum_algorithm, object_tags,
+      encryption_status, is_bucket_key_enabled, kms_key_arn, checksum_algorithm, object_tags,
       user_metadata, requester, source_ip_address, request_id
     FROM ${readLines(path, JOURNAL_LINE_COLUMNS)}`;
 }
 
 export function inventoryLinesSelect(path: string): string {
   return `SELECT bucket, key, sequence_number, version_id, is_delete_marker, size, epoch_ms(last_modified_ms) AS last_modified_date,
-      e_tag, storage_class, is_multipart, NULL::VARCHAR AS encryption_status, is_bucket_key_enabled, NULL::VARCHAR AS kms_key_arn,
+      e_tag, storage_class, is_multipart, encryption_status, is_bucket_key_enabled, kms_key_arn,
       checksum_algorithm, object_tags, user_metadata
     FROM ${readLines(path, INVENTORY_LINE_COLUMNS)}`;
 }
@@ -95,7 +96,9 @@ export function journalLine(row: JournalRow): string {
     e_tag: row.etag ?? null,
     storage_class: row.storageClass ?? null,
     is_multipart: row.isMultipart ?? null,
-    // No object is encrypted with an S3 Bucket Key; AWS leaves the column empty on deletes.
+    encryption_status: row.encryptionStatus ?? null,
+    kms_key_arn: row.kmsKeyArn ?? null,
+    // Bucket keys are recorded as asked but change nothing here; AWS leaves the column empty on deletes.
     is_bucket_key_enabled: isDelete ? null : false,
     checksum_algorithm: row.checksumAlgorithm ?? null,
     object_tags: parsedOrNull(row.tagsJson),
@@ -120,6 +123,8 @@ export function inventoryLine(bucket: string, version: InventoryScanPage['versio
     e_tag: marker ? null : version.etag,
     storage_class: marker ? null : version.storageClass,
     is_multipart: marker ? null : version.isMultipart,
+    encryption_status: marker ? null : version.headers.encryption?.kind ?? null,
+    kms_key_arn: marker ? null : version.headers.encryption?.kmsKeyArn ?? null,
     is_bucket_key_enabled: marker ? null : false,
     checksum_algorithm: marker ? null : version.checksum?.algorithm ?? null,
     object_tags: marker ? null : Object.fromEntries((version.tags ?? []).map((tag) => [tag.key, tag.value])),

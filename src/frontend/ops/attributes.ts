@@ -6,6 +6,7 @@ import { sendXml } from '../respond.js';
 import { httpDate } from '../time.js';
 import { node, xmlDocument, type XmlNode } from '../xml.js';
 import { requireBucket } from '../request/bucket.js';
+import { objectDataKey } from '../request/encryption.js';
 import { requireObject } from '../request/object.js';
 
 const ATTRIBUTE_NAMES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
@@ -38,6 +39,8 @@ export async function getObjectAttributes(context: RequestContext): Promise<void
   const partNumberMarker = headerCount(context, 'x-amz-part-number-marker', 0, PART_NUMBER_MAX);
   await requireBucket(context);
   const object = await requireObject(context, context.bucket!, context.key!, context.query.get('versionId'));
+  // An SSE-C object's attributes are answered only to a request with its key, as S3 does.
+  objectDataKey(context, object, false);
   const children: XmlNode[] = [];
   if (wanted.has('ETag')) children.push(node('ETag', object.etag));
   const checksum = object.checksum;

@@ -11,6 +11,7 @@ import { httpDate } from '../time.js';
 import { refuseArchivedRead, restoreHeader, restorePhaseOf } from '../request/archive.js';
 import { requireBucket } from '../request/bucket.js';
 import { expirationHeaders } from '../request/expiration.js';
+import { encryptionResponseHeaders, objectDataKey, refuseEncryptionHeaderOnRead } from '../request/encryption.js';
 import { assertKeyLength } from '../request/key.js';
 import { requireObject } from '../request/object.js';
 import { parsePartNumber } from '../request/part-number.js';
@@ -70,17 +71,21 @@ function partRange(context: RequestContext, object: ObjectRecord, partNumberText
   return { startByte, endByteInclusive: startByte + parts[partNumber - 1]!.sizeBytes - 1 };
 }
 
-async function prepare(context: RequestContext): Promise<{ object: ObjectRecord; range?: ByteRange }> {
+async function prepare(context: RequestContext): Promise<{ object: ObjectRecord; range?: ByteRange; dataKey?: Buffer }> {
   assertKeyLength(context.key!);
+  refuseEncryptionHeaderOnRead(context);
   await requireBucket(context);
   const object = await requireObject(context, context.bucket!, context.key!, context.query.get('versionId'));
   const restore = await restorePhaseOf(context, object);
   // HEAD describes an archived version; only its bytes wait for a restore.
   if (context.method !== 'HEAD') refuseArchivedRead(object, restore);
+  // SSE-C: the right key is needed even to learn about the object (HEAD, preconditions).
+  const dataKey = objectDataKey(context, object, context.method === 'GET');
   checkPreconditions(context, object);
   const partNumberText = context.query.get('partNumber');
   const range = partNumberText !== null ? partRange(context, object, partNumberText) : parseRange(header(context, 'range'), object.sizeBytes);
   setObjectResponseHeaders(context, context.res, object, range === undefined);
+  for (const [name, value] of Object.entries(encryptionResponseHeaders(object.headers.encryption))) context.res.setHeader(name, value);
   if (mayReadObjectLockState(context)) setObjectLockResponseHeaders(context.res, object);
   const restoreValue = restoreHeader(restore);
   if (restoreValue !== undefined) context.res.setHeader('x-amz-restore', restoreValue);
@@ -96,7 +101,7 @@ async function prepare(context: RequestContext): Promise<{ object: ObjectRecord;
     context.res.setHeader('Content-Length', range.endByteInclusive - range.startByte + 1);
     context.res.setHeader('Content-Range', `bytes ${range.startByte}-${range.endByteInclusive}/${object.sizeBytes}`);
   }
-  return { object, range };
+  return { object, range, dataKey };
 }
 
 export async function headObject(context: RequestContext): Promise<void> {
@@ -106,9 +111,9 @@ export async function headObject(context: RequestContext): Promise<void> {
 }
 
 export async function getObject(context: RequestContext): Promise<void> {
-  const { object, range } = await prepare(context);
+  const { object, range, dataKey } = await prepare(context);
   const { res } = context;
-  const chunks = readObject(context.layers, object, range);
+  const chunks = readObject(context.layers, object, range, dataKey);
   // The first chunk is read (and verified) before the status line goes out, so a damaged record
   // still gets a proper InternalError response.
   const first = await chunks.next();

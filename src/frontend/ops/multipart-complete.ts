@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { ChecksumAlgorithm, ChecksumType, StoredChecksum, StoredPart, UploadRecord } from '../../index/types.js';
 import { COMPLETE_MULTIPART_BODY_SIZE_BYTES_MAX, PART_NUMBER_MAX, PART_SIZE_BYTES_MIN } from '../../limits.js';
+import { encryptionResponseHeaders } from '../request/encryption.js';
 import { completeUpload } from '../../services/multipart.js';
 import { CHECKSUM_HEADER_BY_ALGORITHM, combineCrcs, createChecksummer } from '../checksums.js';
 import { changeOrigin, header, type RequestContext } from '../context.js';
@@ -130,6 +131,10 @@ export async function completeMultipartUpload(context: RequestContext): Promise<
   }
   const { object } = outcome;
   if (object.versionId !== 'null') context.res.setHeader('x-amz-version-id', object.versionId);
+  // CompleteMultipartUpload names the SSE method only (S3's response has no SSE-C fields).
+  if (object.headers.encryption?.kind !== 'SSE-C') {
+    for (const [name, value] of Object.entries(encryptionResponseHeaders(object.headers.encryption))) context.res.setHeader(name, value);
+  }
   const result = [
     node('Location', `/${object.bucket}/${encodeURIComponent(object.key)}`),
     node('Bucket', object.bucket),

@@ -24,6 +24,7 @@ import { objectAclForWrite } from '../request/acl-headers.js';
 import { requireBucket, requireUpload } from '../request/bucket.js';
 import { checksumResponseHeaders } from '../request/checksum-headers.js';
 import { resolveCopySource } from '../request/copy-source.js';
+import { dataKeyFor, encryptionForNewObject, encryptionResponseHeaders, requestedEncryption } from '../request/encryption.js';
 import { assertKeyLength } from '../request/key.js';
 import { parsePartNumber } from '../request/part-number.js';
 import { requestedStorageClass } from '../request/storage-class.js';
@@ -63,16 +64,19 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
   assertKeyLength(key);
   const { algorithm, type } = requestedUploadChecksum(context);
   const acl = await objectAclForWrite(context);
+  // SSE-S3 wraps one data key for the whole upload now; every part is sealed with it.
+  const requestedSse = requestedEncryption(context);
   const tags = tagsFromHeader(context);
   if (tags !== undefined) await requireAuthorized(context, 's3:PutObjectTagging');
   await requireBucket(context);
   // Checked now, applied to the version CompleteMultipartUpload makes.
   await authorizeLockHeaders(context);
   const lock = objectLockFromHeaders(context, await objectLockConfigurationOf(context, context.bucket!));
+  const encryption = await encryptionForNewObject(context, context.bucket!, requestedSse);
   const upload = await createUpload(context.layers, {
     bucket: context.bucket!,
     key,
-    headers: storedHeadersFromRequest(context),
+    headers: { ...storedHeadersFromRequest(context), encryption: encryption?.stored },
     userMetadata: userMetadataFromRequest(context),
     storageClass: requestedStorageClass(context),
     checksumAlgorithm: algorithm,
@@ -86,6 +90,7 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
     context.res.setHeader('x-amz-checksum-algorithm', algorithm);
     context.res.setHeader('x-amz-checksum-type', type!);
   }
+  for (const [name, value] of Object.entries(encryptionResponseHeaders(encryption?.stored))) context.res.setHeader(name, value);
   sendXml(context.res, 200, xmlDocument('InitiateMultipartUploadResult', [
     node('Bucket', context.bucket!),
     node('Key', key),
@@ -96,12 +101,13 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
 export async function uploadPart(context: RequestContext): Promise<void> {
   const partNumber = parsePartNumber(context.query.get('partNumber'));
   const upload = await requireUpload(context);
+  const dataKey = dataKeyFor(context, upload.headers.encryption, upload);
   const payload = new IncomingPayload(context, PART_SIZE_BYTES_MAX, partChecksumChoice(upload));
-  const part = await writePart(context.layers, upload, partNumber, payload.chunks(), () => payload.finish());
+  const part = await writePart(context.layers, upload, partNumber, payload.chunks(), () => payload.finish(), dataKey);
   if (part === undefined) throw new S3Error('NoSuchUpload', undefined, { extraFields: { UploadId: upload.uploadId } });
   const echoed = upload.checksumAlgorithm === undefined ? {} : checksumResponseHeaders(part.checksum);
   delete echoed['x-amz-checksum-type'];
-  sendEmpty(context.res, 200, { ETag: `"${part.etag}"`, ...echoed });
+  sendEmpty(context.res, 200, { ETag: `"${part.etag}"`, ...echoed, ...encryptionResponseHeaders(upload.headers.encryption) });
 }
 
 /** x-amz-copy-source-range: "bytes=first-last", both inside the source. */
@@ -126,7 +132,9 @@ function parseCopySourceRange(value: string | undefined, sourceSizeBytes: number
 export async function uploadPartCopy(context: RequestContext): Promise<void> {
   const partNumber = parsePartNumber(context.query.get('partNumber'));
   const upload = await requireUpload(context);
+  const dataKey = dataKeyFor(context, upload.headers.encryption, upload);
   const { object: source } = await resolveCopySource(context);
+  const sourceDataKey = dataKeyFor(context, source.headers.encryption, source, { copySource: true });
   const range = parseCopySourceRange(header(context, 'x-amz-copy-source-range'), source.sizeBytes);
   const sizeBytes = range === undefined ? source.sizeBytes : range.endByteInclusive - range.startByte + 1;
   if (sizeBytes > PART_SIZE_BYTES_MAX) throw new S3Error('EntityTooLarge');
@@ -134,7 +142,7 @@ export async function uploadPartCopy(context: RequestContext): Promise<void> {
   const md5 = createHash('md5');
   const checksummer = createChecksummer(algorithm);
   async function* hashed(): AsyncGenerator<Buffer> {
-    for await (const chunk of readObject(context.layers, source, range)) {
+    for await (const chunk of readObject(context.layers, source, range, sourceDataKey)) {
       md5.update(chunk);
       checksummer.update(chunk);
       copiedBytes += chunk.byteLength;
@@ -145,10 +153,11 @@ export async function uploadPartCopy(context: RequestContext): Promise<void> {
   const part = await writePart(context.layers, upload, partNumber, hashed(), () => {
     if (copiedBytes !== sizeBytes) throw new Error(`part copy read ${copiedBytes} of ${sizeBytes} source bytes`);
     return { md5Hex: md5.digest('hex'), sizeBytes, checksum: { algorithm, valueBase64: checksummer.digest().toString('base64'), type: 'FULL_OBJECT' } };
-  });
+  }, dataKey);
   if (part === undefined) throw new S3Error('NoSuchUpload', undefined, { extraFields: { UploadId: upload.uploadId } });
   const result = [node('ETag', `"${part.etag}"`), node('LastModified', isoDate(part.lastModifiedMs))];
   if (upload.checksumAlgorithm !== undefined) result.push(node(`Checksum${algorithm}`, part.checksum!.valueBase64));
+  for (const [name, value] of Object.entries(encryptionResponseHeaders(upload.headers.encryption))) context.res.setHeader(name, value);
   sendXml(context.res, 200, xmlDocument('CopyPartResult', result));
 }
 

@@ -33,6 +33,7 @@ import { etagNode, node, xmlDocument } from '../xml.js';
 import {
   assertCannedAcl,
   checksumHeadersFromFields,
+  encryptionFromFields,
   expandFilename,
   redirectLocation,
   storageClassFromFields,
@@ -45,6 +46,7 @@ import {
 import { checksumResponseHeaders } from '../request/checksum-headers.js';
 import type { BucketLookup } from '../request/bucket.js';
 import { assertKeyLength } from '../request/key.js';
+import { encryptionResponseHeaders, newSseS3 } from '../request/encryption.js';
 import { versionIdHeader } from '../request/version-id.js';
 
 /** A POST Object request: authenticated from its form, so it carries no header authentication. */
@@ -81,6 +83,7 @@ interface PreparedUpload {
   sizeRange: SizeRange;
   checksumHeaders: Record<string, string>;
   success: SuccessAnswer;
+  encryption: 'AES256' | undefined;
 }
 
 /** Every check S3 makes before it reads the file: fields, signature, policy, then what the fields ask for. */
@@ -108,6 +111,7 @@ function prepareUpload(request: FormUploadRequest, fields: Array<{ name: string;
     sizeRange: allowedSizeRange(auth?.policy, PUT_OBJECT_SIZE_BYTES_MAX),
     checksumHeaders: checksumHeadersFromFields(values),
     success: successAnswerFromFields(values),
+    encryption: encryptionFromFields(values),
   };
 }
 
@@ -218,10 +222,13 @@ export async function postObject(request: FormUploadRequest): Promise<void> {
     request.onAuthenticated?.(principal, upload.key);
     const acl = await authorizeUpload(request, upload, principal);
     const payload = new IncomingPayload({ data: fileBytes(form, upload.file, upload.sizeRange.maxBytes), headers: upload.checksumHeaders }, PUT_OBJECT_SIZE_BYTES_MAX);
+    const sse = upload.encryption ?? (await request.layers.index.readBucketSetting(request.bucket, 'encryption'))?.algorithm;
+    const encryption = sse === 'AES256' ? newSseS3(request.layers) : undefined;
     const outcome = await writeObject(request.layers, {
       bucket: request.bucket,
       key: upload.key,
-      headers: upload.headers,
+      headers: { ...upload.headers, encryption: encryption?.stored },
+      dataKey: encryption?.dataKey,
       userMetadata: upload.userMetadata,
       storageClass: upload.storageClass,
       body: payload.chunks(),
@@ -231,7 +238,9 @@ export async function postObject(request: FormUploadRequest): Promise<void> {
     });
     if (!outcome.stored) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: request.bucket } });
     const { object } = outcome;
-    answer(request, upload, object.etag, { ...checksumResponseHeaders(object.checksum), ...versionIdHeader(object.versionId) });
+    answer(request, upload, object.etag, {
+      ...checksumResponseHeaders(object.checksum), ...versionIdHeader(object.versionId), ...encryptionResponseHeaders(object.headers.encryption),
+    });
   } catch (error) {
     await form.abandon();
     throw error;

@@ -13,6 +13,7 @@ import { objectAclForWrite } from '../request/acl-headers.js';
 import { requireBucket } from '../request/bucket.js';
 import { checksumResponseHeaders } from '../request/checksum-headers.js';
 import { expirationHeaders } from '../request/expiration.js';
+import { encryptionForNewObject, encryptionResponseHeaders, requestedEncryption, storedEtag } from '../request/encryption.js';
 import { assertKeyLength } from '../request/key.js';
 import { requestedStorageClass } from '../request/storage-class.js';
 import { tagsFromHeader } from '../request/tags.js';
@@ -22,7 +23,8 @@ export async function putObject(context: RequestContext): Promise<void> {
   const key = context.key!;
   assertKeyLength(key);
   // Every header is checked before a byte of the body is read, so a bad request writes nothing.
-  const headers = storedHeadersFromRequest(context);
+  const requestedSse = requestedEncryption(context);
+  const storedHeaders = storedHeadersFromRequest(context);
   const userMetadata = userMetadataFromRequest(context);
   const storageClass = requestedStorageClass(context);
   const condition = writeConditionFromHeaders(context);
@@ -36,6 +38,8 @@ export async function putObject(context: RequestContext): Promise<void> {
   await authorizeLockHeaders(context);
   const lock = objectLockFromHeaders(context, lockConfiguration);
   assertLockedPutHasIntegrityCheck(context, lock, lockConfiguration);
+  const encryption = await encryptionForNewObject(context, context.bucket!, requestedSse);
+  const headers = { ...storedHeaders, encryption: encryption?.stored };
   const outcome = await writeObject(context.layers, {
     bucket: context.bucket!,
     key,
@@ -43,12 +47,16 @@ export async function putObject(context: RequestContext): Promise<void> {
     userMetadata,
     storageClass,
     body: payload.chunks(),
-    verify: () => payload.finish(),
+    verify: () => {
+      const verified = payload.finish();
+      return { ...verified, md5Hex: storedEtag(encryption?.stored, verified.md5Hex) };
+    },
     condition,
     tags,
     acl,
     ...lock,
     origin: changeOrigin(context),
+    dataKey: encryption?.dataKey,
   });
   if (!outcome.stored) {
     if (outcome.reason === 'no-such-bucket') throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
@@ -58,6 +66,7 @@ export async function putObject(context: RequestContext): Promise<void> {
     ETag: `"${outcome.object.etag}"`,
     ...checksumResponseHeaders(outcome.object.checksum),
     ...versionIdHeader(outcome.object.versionId),
+    ...encryptionResponseHeaders(outcome.object.headers.encryption),
     ...(await expirationHeaders(context, outcome.object)),
   });
 }

@@ -28,8 +28,6 @@ export const UNCONFIGURED_BUCKET_READS: Record<string, Operation> = {
   notification: answerDocument('NotificationConfiguration', () => []),
   requestPayment: answerDocument('RequestPaymentConfiguration', () => [node('Payer', 'BucketOwner')]),
   accelerate: answerDocument('AccelerateConfiguration', () => []),
-  // Objects are not encrypted at rest, so there is no encryption configuration to report.
-  encryption: answerNotFound('ServerSideEncryptionConfigurationNotFoundError'),
   replication: answerNotFound('ReplicationConfigurationNotFoundError'),
 };
 

@@ -145,3 +145,11 @@ export function redirectLocation(url: string, bucket: string, key: string, etagH
   const added = new URLSearchParams({ bucket, key, etag: `"${etagHex}"` }).toString();
   return `${base}${separator}${added}${fragment}`;
 }
+
+/** The x-amz-server-side-encryption field: AES256 (SSE-S3), or undefined for the bucket's default. */
+export function encryptionFromFields(values: FieldValues): 'AES256' | undefined {
+  const method = values.get('x-amz-server-side-encryption');
+  if (method === undefined || method === 'AES256') return method;
+  if (method === 'aws:kms' || method === 'aws:kms:dsse') throw new S3Error('NotImplemented', 'SSE-KMS is not offered yet: use AES256.');
+  throw new S3Error('InvalidArgument', 'The encryption method specified is not supported', { extraFields: { ArgumentName: 'x-amz-server-side-encryption', ArgumentValue: method } });
+}

@@ -17,6 +17,7 @@ import { copyObject } from '../ops/copy.js';
 import { deleteBucketCors, getBucketCors, putBucketCors } from '../ops/cors.js';
 import { deleteObject, deleteObjects } from '../ops/delete.js';
 import { getObject, headObject } from '../ops/get.js';
+import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from '../ops/bucket-encryption.js';
 import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from '../ops/lifecycle.js';
 import { listObjectsV1, listObjectsV2 } from '../ops/list.js';
 import { abortMultipartUpload, createMultipartUpload, uploadPart, uploadPartCopy } from '../ops/multipart.js';
@@ -52,6 +53,7 @@ export const S3_ENDPOINTS: readonly S3Endpoint[] = [
   { name: 'GetBucketOwnershipControls', level: 'bucket', method: 'GET', subresource: 'ownershipControls', permission: onBucket('GetBucketOwnershipControls'), handler: getBucketOwnershipControls },
   { name: 'GetBucketAcl', level: 'bucket', method: 'GET', subresource: 'acl', permission: onBucket('GetBucketAcl'), handler: getBucketAcl },
   { name: 'GetObjectLockConfiguration', level: 'bucket', method: 'GET', subresource: 'object-lock', permission: onBucket('GetBucketObjectLockConfiguration'), handler: getObjectLockConfiguration },
+  { name: 'GetBucketEncryption', level: 'bucket', method: 'GET', subresource: 'encryption', permission: onBucket('GetEncryptionConfiguration'), handler: getBucketEncryption },
   { name: 'GetBucketLifecycleConfiguration', level: 'bucket', method: 'GET', subresource: 'lifecycle', permission: onBucket('GetLifecycleConfiguration'), handler: getBucketLifecycleConfiguration },
   { name: 'ListObjectsV2', level: 'bucket', method: 'GET', subresource: undefined, when: (context) => context.query.get('list-type') === '2', permission: onBucket('ListBucket'), handler: listObjectsV2 },
   { name: 'ListObjects', level: 'bucket', method: 'GET', subresource: undefined, permission: onBucket('ListBucket'), handler: listObjectsV1 },
@@ -64,6 +66,7 @@ export const S3_ENDPOINTS: readonly S3Endpoint[] = [
   { name: 'PutBucketOwnershipControls', level: 'bucket', method: 'PUT', subresource: 'ownershipControls', permission: onBucket('PutBucketOwnershipControls'), handler: putBucketOwnershipControls },
   { name: 'PutBucketAcl', level: 'bucket', method: 'PUT', subresource: 'acl', permission: onBucket('PutBucketAcl'), handler: putBucketAcl },
   { name: 'PutObjectLockConfiguration', level: 'bucket', method: 'PUT', subresource: 'object-lock', permission: onBucket('PutBucketObjectLockConfiguration'), handler: putObjectLockConfiguration },
+  { name: 'PutBucketEncryption', level: 'bucket', method: 'PUT', subresource: 'encryption', permission: onBucket('PutEncryptionConfiguration'), handler: putBucketEncryption },
   { name: 'PutBucketLifecycleConfiguration', level: 'bucket', method: 'PUT', subresource: 'lifecycle', permission: onBucket('PutLifecycleConfiguration'), handler: putBucketLifecycleConfiguration },
   { name: 'CreateBucket', level: 'bucket', method: 'PUT', subresource: undefined, permission: { action: 's3:CreateBucket', scope: 'create-bucket' }, handler: createBucket },
   { name: 'DeleteBucketTagging', level: 'bucket', method: 'DELETE', subresource: 'tagging', permission: onBucket('PutBucketTagging'), handler: deleteBucketTagging },
@@ -71,6 +74,7 @@ export const S3_ENDPOINTS: readonly S3Endpoint[] = [
   { name: 'DeleteBucketPolicy', level: 'bucket', method: 'DELETE', subresource: 'policy', permission: onBucket('DeleteBucketPolicy'), handler: deleteBucketPolicy },
   { name: 'DeletePublicAccessBlock', level: 'bucket', method: 'DELETE', subresource: 'publicAccessBlock', permission: onBucket('PutBucketPublicAccessBlock'), handler: deletePublicAccessBlock },
   { name: 'DeleteBucketOwnershipControls', level: 'bucket', method: 'DELETE', subresource: 'ownershipControls', permission: onBucket('PutBucketOwnershipControls'), handler: deleteBucketOwnershipControls },
+  { name: 'DeleteBucketEncryption', level: 'bucket', method: 'DELETE', subresource: 'encryption', permission: onBucket('PutEncryptionConfiguration'), handler: deleteBucketEncryption },
   { name: 'DeleteBucketLifecycle', level: 'bucket', method: 'DELETE', subresource: 'lifecycle', permission: onBucket('PutLifecycleConfiguration'), handler: deleteBucketLifecycle },
   { name: 'DeleteBucket', level: 'bucket', method: 'DELETE', subresource: undefined, permission: onBucket('DeleteBucket'), handler: deleteBucket },
   // DeleteObjects has no action of its own: each key needs s3:DeleteObject (or DeleteObjectVersion).
@@ -108,7 +112,7 @@ export const S3_ENDPOINTS: readonly S3Endpoint[] = [
 /** The GET ?<sub-resource> reads of configuration Cairn cannot set yet, and the action each needs. */
 const UNCONFIGURED_READ_ACTIONS: Record<string, string> = {
   notification: 'GetBucketNotification', requestPayment: 'GetBucketRequestPayment',
-  accelerate: 'GetAccelerateConfiguration', lifecycle: 'GetLifecycleConfiguration', encryption: 'GetEncryptionConfiguration',
+  accelerate: 'GetAccelerateConfiguration', lifecycle: 'GetLifecycleConfiguration',
   replication: 'GetReplicationConfiguration',
 };
 

@@ -34,6 +34,8 @@ interface JournalTableRow {
   storage_class: string | null;
   is_multipart: number | null;
   checksum_algorithm: string | null;
+  encryption_status: string | null;
+  kms_key_arn: string | null;
   tags_json: string | null;
   user_metadata_json: string | null;
   requester: string | null;
@@ -59,6 +61,8 @@ function journalRowFromTable(row: JournalTableRow): JournalRow {
     storageClass: optional(row.storage_class),
     isMultipart: row.is_multipart === null ? undefined : row.is_multipart === 1,
     checksumAlgorithm: optional(row.checksum_algorithm),
+    encryptionStatus: optional(row.encryption_status),
+    kmsKeyArn: optional(row.kms_key_arn),
     tagsJson: optional(row.tags_json),
     userMetadataJson: optional(row.user_metadata_json),
     requester: optional(row.requester),
@@ -78,7 +82,7 @@ function originColumns(origin: ChangeOrigin | undefined) {
 
 const NO_CONTENT = {
   size_bytes: null, last_modified_ms: null, etag: null, storage_class: null, is_multipart: null, checksum_algorithm: null,
-  tags_json: null, user_metadata_json: null,
+  encryption_status: null, kms_key_arn: null, tags_json: null, user_metadata_json: null,
 } as const;
 
 /** The journal's picture of one stored version (for CREATE and UPDATE_METADATA rows, and backfills). */
@@ -90,6 +94,8 @@ export function versionContent(object: ObjectRecord) {
     storage_class: object.storageClass,
     is_multipart: object.parts !== undefined ? 1 : 0,
     checksum_algorithm: object.checksum?.algorithm ?? null,
+    encryption_status: object.headers.encryption?.kind ?? null,
+    kms_key_arn: object.headers.encryption?.kmsKeyArn ?? null,
     tags_json: JSON.stringify(Object.fromEntries((object.tags ?? []).map((tag) => [tag.key, tag.value]))),
     user_metadata_json: JSON.stringify(object.userMetadata),
   };
@@ -103,10 +109,10 @@ function prepareJournalStatements(db: Database.Database) {
   return {
     bucketRecorded: db.prepare(`SELECT 1 FROM bucket_settings WHERE bucket = ? AND name = '${METADATA_SETTING_NAME}'`).pluck(),
     insert: db.prepare(`INSERT INTO journal (bucket, key, record_type, record_timestamp_ms, version_id, is_delete_marker, size_bytes,
-        last_modified_ms, etag, storage_class, is_multipart, checksum_algorithm, tags_json, user_metadata_json, requester,
-        source_ip_address, request_id)
+        last_modified_ms, etag, storage_class, is_multipart, checksum_algorithm, encryption_status, kms_key_arn, tags_json, user_metadata_json,
+        requester, source_ip_address, request_id)
       VALUES (@bucket, @key, @record_type, @record_timestamp_ms, @version_id, @is_delete_marker, @size_bytes, @last_modified_ms,
-        @etag, @storage_class, @is_multipart, @checksum_algorithm, @tags_json, @user_metadata_json, @requester,
+        @etag, @storage_class, @is_multipart, @checksum_algorithm, @encryption_status, @kms_key_arn, @tags_json, @user_metadata_json, @requester,
         @source_ip_address, @request_id)`),
     oldest: db.prepare('SELECT * FROM journal ORDER BY sequence LIMIT ?'),
     pendingOfBucket: db.prepare('SELECT * FROM journal WHERE bucket = ? ORDER BY sequence LIMIT ?'),

@@ -23,6 +23,8 @@ const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [6, REGISTRY_SCHEMA_SQL],
   // 7: the Iceberg REST catalog's namespace properties.
   [7, NAMESPACE_PROPERTIES_SQL],
+  // 8: the S3 Metadata journal's encryption_status (SSE-S3, SSE-C, SSE-KMS) and kms_key_arn of each change.
+  [8, 'ALTER TABLE journal ADD COLUMN encryption_status TEXT; ALTER TABLE journal ADD COLUMN kms_key_arn TEXT;'],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());
