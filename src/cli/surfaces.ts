@@ -6,6 +6,7 @@ import { createCairnSurface } from '../frontend/cairn/surface.js';
 import type { FrontendConfig } from '../frontend/context.js';
 import { metricsOperation } from '../frontend/ops/metrics.js';
 import { pendingPathSurfaces, pendingSignedSurfaces } from '../frontend/pending-surfaces.js';
+import { createConsoleSurface } from '../features/console/surface.js';
 import { createTablesSurface } from '../features/tables/surface.js';
 import { createS3Surface } from '../frontend/s3/surface.js';
 import type { ApiSurface } from '../frontend/surface.js';
@@ -40,6 +41,8 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
   const shared = { layers, config, root, identities, log };
   const compaction = CompactionFiles.forDataDirectory(dataDirectory);
   return [
+    // Before the rest of /_cairn/, which claims everything under it.
+    createConsoleSurface(shared),
     createCairnSurface({
       ...shared,
       operations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, compaction, parts.frontendMetrics) },
