@@ -6,6 +6,8 @@ import { ErrorLine, html, useAction } from './common.js';
 export function BucketPicker({ bucket, onPick }: { bucket: string; onPick: (bucket: string) => void }) {
   const [buckets, setBuckets] = useState<string[]>([]);
   const [name, setName] = useState('');
+  // A user's list shows the buckets they own; one shared with them by a policy is opened by name.
+  const [other, setOther] = useState('');
   const [error, run] = useAction();
   const load = () => run(async () => {
     const doc = await s3Xml('GET', '');
@@ -39,6 +41,10 @@ export function BucketPicker({ bucket, onPick }: { bucket: string; onPick: (buck
     <form onSubmit=${create} class="inline">
       <label>New bucket <input id="new-bucket" value=${name} onInput=${(event: Event) => setName((event.target as HTMLInputElement).value)} /></label>
       <button type="submit">Create</button>
+    </form>
+    <form onSubmit=${(event: Event) => { event.preventDefault(); onPick(other); }} class="inline">
+      <label>Open bucket <input id="open-bucket" value=${other} onInput=${(event: Event) => setOther((event.target as HTMLInputElement).value)} /></label>
+      <button type="submit">Open</button>
     </form>
     <${ErrorLine} error=${error} />
   </section>`;
