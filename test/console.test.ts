@@ -200,6 +200,7 @@ describe('the web console', { skip: unavailable }, () => {
     await page.click('#tab-identity');
     await page.getByText('AccessDenied: Only the root identity may use the admin API.').waitFor();
     await screenshot(page, 'access-denied');
+    await page.click('#tab-objects');
     await page.setViewportSize({ width: 390, height: 800 });
     await screenshot(page, 'phone');
   });

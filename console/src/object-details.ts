@@ -12,11 +12,12 @@ const SHARE_EXPIRIES_SECONDS = [3600, 86400, 7 * 86400];
 
 async function versionsOf(bucket: string, key: string): Promise<Version[]> {
   const doc = await s3Xml('GET', objectPath(bucket).replace(/\/$/, ''), { query: { versions: '', prefix: key } });
-  const rows = [...elements(doc, 'Version').map((element) => ({ element, deleteMarker: false })), ...elements(doc, 'DeleteMarker').map((element) => ({ element, deleteMarker: true }))];
-  return rows.filter(({ element }) => childText(element, 'Key') === key).map(({ element, deleteMarker }) => ({
-    versionId: childText(element, 'VersionId'), latest: childText(element, 'IsLatest') === 'true', deleteMarker,
+  // In the server's order: newest first, versions and delete markers interleaved.
+  const rows = Array.from(doc.documentElement.children).filter((element) => (element.localName === 'Version' || element.localName === 'DeleteMarker') && childText(element, 'Key') === key);
+  return rows.map((element) => ({
+    versionId: childText(element, 'VersionId'), latest: childText(element, 'IsLatest') === 'true', deleteMarker: element.localName === 'DeleteMarker',
     size: Number(childText(element, 'Size') || 0), modified: childText(element, 'LastModified'),
-  })).sort((a, b) => b.modified.localeCompare(a.modified));
+  }));
 }
 
 function Preview({ bucket, objectKey, contentType }: { bucket: string; objectKey: string; contentType: string }) {

@@ -42,7 +42,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
   const compaction = CompactionFiles.forDataDirectory(dataDirectory);
   return [
     // Before the rest of /_cairn/, which claims everything under it.
-    createConsoleSurface(shared),
+    createConsoleSurface({ ...shared, dataDirectory }),
     createCairnSurface({
       ...shared,
       operations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, compaction, parts.frontendMetrics) },

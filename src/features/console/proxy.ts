@@ -7,7 +7,7 @@ import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders,
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { NodeSha256 } from '../../util/node-sha256.js';
-import type { ConsoleSession } from './sessions.js';
+import type { Credentials } from '../../frontend/auth/sigv4.js';
 
 /** Request headers the browser may pass on; everything else (cookies, auth, hop-by-hop) stays behind. */
 const FORWARDED_REQUEST_HEADERS = new Set([
@@ -64,7 +64,7 @@ export interface ProxyTarget {
 }
 
 /** Signs the target with the session's key and streams the request and its answer through. */
-export async function forward(req: IncomingMessage, res: ServerResponse, session: ConsoleSession, target: ProxyTarget, region: string): Promise<void> {
+export async function forward(req: IncomingMessage, res: ServerResponse, credentials: Credentials, target: ProxyTarget, region: string): Promise<void> {
   const socket = req.socket as TLSSocket;
   const secure = socket.encrypted === true;
   const address = socket.localAddress ?? '127.0.0.1';
@@ -72,7 +72,7 @@ export async function forward(req: IncomingMessage, res: ServerResponse, session
   const port = socket.localPort ?? 0;
   const host = `${hostname}:${port}`;
   const signer = new SignatureV4({
-    credentials: { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey },
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
     region, service: 's3', sha256: NodeSha256 as never, uriEscapePath: false, applyChecksum: false,
   });
   const query: Record<string, string | string[]> = {};

@@ -1,10 +1,12 @@
 // The web console's surface: /_cairn/console/ (claimed before the rest of /_cairn/). It serves the
-// browser app, logs a key in (a session cookie; the key stays on the server), and proxies the page's
+// browser app, logs a key in (a session cookie; the secret never reaches the browser), and proxies the page's
 // calls to S3 and the admin API as ordinary requests signed with that key (proxy.ts). Its own
 // failures answer as JSON {error: {code, message}}; what the proxy relays comes back verbatim.
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { resolveClaimedKey, type RootIdentity } from '../../frontend/auth/identify.js';
+import type { Credentials } from '../../frontend/auth/sigv4.js';
 import type { FrontendConfig } from '../../frontend/context.js';
 import type { ApiSurface, SurfaceRequest } from '../../frontend/surface.js';
 import type { Identities } from '../../services/iam/identities.js';
@@ -14,7 +16,7 @@ import {
   CONSOLE_PATH, ConsoleError, cookieValue, readJsonObject, requireCsrf, requireSameOrigin, sendJson, sessionCookie, isSecure, SESSION_COOKIE,
 } from './http.js';
 import { canonicalPath, forward } from './proxy.js';
-import { sameToken, SessionStore, type ConsoleSession } from './sessions.js';
+import { sameToken, SessionStore, SESSIONS_DIRECTORY_NAME, type ConsoleSession } from './sessions.js';
 
 /** A share link lives at most 7 days (SigV4's presigning limit), at least a second. */
 const PRESIGN_EXPIRY_SECONDS_MAX = 7 * 24 * 60 * 60;
@@ -25,6 +27,8 @@ export interface ConsoleSurfaceOptions {
   root: RootIdentity;
   identities: Identities;
   log: (line: string) => void;
+  /** Sessions are kept under it, so that every worker of a cluster shares them. */
+  dataDirectory: string;
 }
 
 function identityJson(session: ConsoleSession): object {
@@ -43,12 +47,12 @@ async function login(req: IncomingMessage, res: ServerResponse, options: Console
   }
   const principal = claimed.principalOf(accessKeyId);
   const identity = principal.kind === 'user' ? { kind: 'user' as const, name: principal.name } : { kind: 'root' as const, name: 'root' };
-  const session = sessions.create(identity, accessKeyId, secretAccessKey);
+  const session = await sessions.create(identity, accessKeyId);
   options.log(`console: ${identity.kind} ${identity.name} logged in`);
   sendJson(res, 200, identityJson(session), { 'Set-Cookie': sessionCookie(req, session) });
 }
 
-async function presign(req: IncomingMessage, res: ServerResponse, session: ConsoleSession, region: string): Promise<void> {
+async function presign(req: IncomingMessage, res: ServerResponse, credentials: Credentials, region: string): Promise<void> {
   const { bucket, key, versionId, expiresSeconds } = await readJsonObject(req);
   if (typeof bucket !== 'string' || bucket === '' || typeof key !== 'string' || key === '') throw new ConsoleError(400, 'InvalidInput', 'Give "bucket" and "key".');
   if (typeof expiresSeconds !== 'number' || !Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > PRESIGN_EXPIRY_SECONDS_MAX) {
@@ -58,18 +62,20 @@ async function presign(req: IncomingMessage, res: ServerResponse, session: Conso
   const host = req.headers.host ?? '';
   const protocol = isSecure(req) ? 'https:' : 'http:';
   const signer = new SignatureV4({
-    credentials: { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey }, region, service: 's3',
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, region, service: 's3',
     sha256: NodeSha256 as never, uriEscapePath: false, applyChecksum: false,
   });
+  // A presigned GET's payload is UNSIGNED-PAYLOAD (S3's rule); the header only tells the signer so.
+  const headers = { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
   const path = canonicalPath(`/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`)!;
   const query: Record<string, string> = versionId === undefined ? {} : { versionId };
-  const signed = await signer.presign({ method: 'GET', protocol, hostname: host, path, query, headers: { host } }, { expiresIn: expiresSeconds });
+  const signed = await signer.presign({ method: 'GET', protocol, hostname: host, path, query, headers }, { expiresIn: expiresSeconds, unsignableHeaders: new Set(['x-amz-content-sha256']) });
   const search = new URLSearchParams(signed.query as Record<string, string>).toString().replace(/\+/g, '%20');
   sendJson(res, 200, { url: `${protocol}//${host}${path}?${search}`, expiresSeconds });
 }
 
 /** /api/s3/REST → /REST; /api/cairn/REST → /_cairn/REST (never the console itself). */
-async function proxy(request: SurfaceRequest, session: ConsoleSession, apiPath: string, region: string): Promise<void> {
+async function proxy(request: SurfaceRequest, session: ConsoleSession, credentials: Credentials, apiPath: string, region: string): Promise<void> {
   const { req, res, rawUrl } = request;
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') requireCsrf(req, session);
@@ -81,35 +87,43 @@ async function proxy(request: SurfaceRequest, session: ConsoleSession, apiPath: 
   if (path === undefined) throw new ConsoleError(400, 'InvalidInput', 'The path is not validly percent-encoded.');
   const rawQuery = rawUrl.includes('?') ? rawUrl.slice(rawUrl.indexOf('?') + 1) : '';
   const query = [...new URLSearchParams(rawQuery)];
-  await forward(req, res, session, { method, path, query }, region);
+  await forward(req, res, credentials, { method, path, query }, region);
 }
 
 export function createConsoleSurface(options: ConsoleSurfaceOptions): ApiSurface {
-  const sessions = new SessionStore();
+  const sessions = new SessionStore(join(options.dataDirectory, SESSIONS_DIRECTORY_NAME));
   const region = options.config.region;
 
-  function requireSession(req: IncomingMessage): ConsoleSession {
-    const session = sessions.get(cookieValue(req, SESSION_COOKIE));
+  async function requireSession(req: IncomingMessage): Promise<ConsoleSession> {
+    const session = await sessions.get(cookieValue(req, SESSION_COOKIE));
     if (session === undefined) throw new ConsoleError(401, 'NotLoggedIn', 'Log in to use the console.');
     return session;
+  }
+
+  /** The session key's secret, read now: a key disabled or deleted since the login ends the session. */
+  async function credentialsOf(session: ConsoleSession): Promise<Credentials> {
+    const known = (await resolveClaimedKey(session.accessKeyId, options.root, options.identities)).lookup(session.accessKeyId);
+    if (known !== undefined) return known;
+    await sessions.delete(session.id);
+    throw new ConsoleError(401, 'NotLoggedIn', 'The access key of this session is no longer valid: log in again.');
   }
 
   async function answerApi(request: SurfaceRequest, apiPath: string): Promise<void> {
     const { req, res } = request;
     const method = req.method ?? 'GET';
     if (apiPath === 'login' && method === 'POST') return login(req, res, options, sessions);
-    const session = requireSession(req);
+    const session = await requireSession(req);
     if (apiPath === 'session' && method === 'GET') return sendJson(res, 200, identityJson(session));
     if (apiPath === 'logout' && method === 'POST') {
       requireCsrf(req, session);
-      sessions.delete(session.id);
+      await sessions.delete(session.id);
       return sendJson(res, 200, { loggedOut: true }, { 'Set-Cookie': sessionCookie(req, undefined) });
     }
     if (apiPath === 'presign' && method === 'POST') {
       requireCsrf(req, session);
-      return presign(req, res, session, region);
+      return presign(req, res, await credentialsOf(session), region);
     }
-    return proxy(request, session, apiPath, region);
+    return proxy(request, session, await credentialsOf(session), apiPath, region);
   }
 
   async function handle(request: SurfaceRequest): Promise<void> {
