@@ -4,11 +4,11 @@
 // query's result table, a failed drive shown failed, a user without rights seeing AccessDenied,
 // logout; and the session's guards: HttpOnly SameSite=Strict cookie, CSRF header, Origin, CSP.
 import {
-  GetBucketPolicyCommand, GetObjectCommand, ListObjectsV2Command, HeadObjectCommand, ListObjectVersionsCommand, PutBucketPolicyCommand, PutBucketVersioningCommand, PutObjectCommand,
+  CreateMultipartUploadCommand, UploadPartCommand, GetBucketPolicyCommand, GetObjectCommand, ListObjectsV2Command, HeadObjectCommand, ListObjectVersionsCommand, PutBucketPolicyCommand, PutBucketVersioningCommand, PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -20,6 +20,10 @@ import { TEST_ACCESS_KEY, TEST_SECRET_KEY } from './helpers/server.js';
 
 const Bucket = 'console-bucket';
 const UPLOAD_SIZE_BYTES = 20 * 1024 * 1024;
+/** Over the console's multipart threshold (8 MiB): parts of 5, 5 and 2 MiB. */
+const RESUMED_SIZE_BYTES = 12 * 1024 * 1024;
+const PART_SIZE_BYTES = 5 * 1024 * 1024;
+const RESUMED_MTIME_SECONDS = 1_700_000_000;
 const unavailable = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is missing (apt-get install chromium)`;
 
 async function bodyOf(set: DriveSetServer, key: string, versionId?: string): Promise<Buffer> {
@@ -110,6 +114,40 @@ describe('the web console', { skip: unavailable }, () => {
     // Uploaded as multipart (the file is over the console's threshold): a multipart ETag.
     assert.match((await set.s3.send(new HeadObjectCommand({ Bucket, Key: 'big.bin' }))).ETag!, /-4"$/);
     await page.getByRole('button', { name: 'big.bin' }).waitFor();
+  });
+
+  it('continues a multipart upload the page remembered (after a reload) with ListParts', async () => {
+    const body = randomBytes(RESUMED_SIZE_BYTES);
+    const file = join(set.root, 'resumed.bin');
+    writeFileSync(file, body);
+    // A whole second, so the page's File.lastModified is exactly this.
+    utimesSync(file, RESUMED_MTIME_SECONDS, RESUMED_MTIME_SECONDS);
+    const { UploadId } = await set.s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'resumed.bin' }));
+    for (const PartNumber of [1, 2]) {
+      const part = body.subarray((PartNumber - 1) * PART_SIZE_BYTES, PartNumber * PART_SIZE_BYTES);
+      await set.s3.send(new UploadPartCommand({ Bucket, Key: 'resumed.bin', UploadId, PartNumber, Body: part }));
+    }
+    const resumeKey = `cairn-upload:${Bucket}/resumed.bin:${RESUMED_SIZE_BYTES}:${RESUMED_MTIME_SECONDS * 1000}`;
+    await page.evaluate(([name, uploadId]) => localStorage.setItem(name!, JSON.stringify({ uploadId })), [resumeKey, UploadId]);
+    await page.reload();
+    await page.locator('#upload-input').waitFor();
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { seenPercents: string[] }).seenPercents = seen;
+      new MutationObserver(() => {
+        const text = document.getElementById('upload-percent')?.textContent;
+        if (text !== undefined && text !== null && seen[seen.length - 1] !== text) seen.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await page.setInputFiles('#upload-input', file);
+    await page.getByText('Upload complete.').waitFor({ timeout: 60_000 });
+    const percents = (await page.evaluate(() => (window as unknown as { seenPercents: string[] }).seenPercents)).map((text) => Number(/(\d+)%$/.exec(text)![1]));
+    // After the bar's reset to 0 it jumps to where the two parts already sent end (10 of 12 MiB).
+    assert.deepEqual(percents.filter((percent) => percent > 0 && percent < 83), [], `progress seen: ${percents.join(', ')}`);
+    assert.ok(percents.includes(83), `progress seen: ${percents.join(', ')}`);
+    assert.ok((await bodyOf(set, 'resumed.bin')).equals(body));
+    assert.match((await set.s3.send(new HeadObjectCommand({ Bucket, Key: 'resumed.bin' }))).ETag!, /-3"$/);
+    assert.equal(await page.evaluate((name) => localStorage.getItem(name), resumeKey), null);
   });
 
   it('lists versions and restores an old one as current', async () => {
