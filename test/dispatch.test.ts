@@ -61,9 +61,17 @@ describe('dispatch by API surface', () => {
     assert.deepEqual(await bucketNames(s3), ['buckets', 'existing-bucket']);
   });
 
-  it('AWS Backup and AWS FIS answer restJson1 errors', async () => {
+  it('AWS Backup answers a restJson1 error', async () => {
     assertRestJsonNotImplemented(await rawRequest(server, { method: 'GET', path: '/backup-vaults/', signerOverride: signerFor('backup') }), 'AWS Backup');
-    assertRestJsonNotImplemented(await rawRequest(server, { method: 'GET', path: '/experiments', signerOverride: signerFor('fis') }), 'AWS FIS');
+  });
+
+  it('a request signed for fis goes to the FIS API (JSON), never S3', async () => {
+    const listed = await rawRequest(server, { method: 'GET', path: '/experiments', signerOverride: signerFor('fis') });
+    assert.equal(listed.status, 200);
+    assert.deepEqual(JSON.parse(listed.body.toString('utf8')), { experiments: [] });
+    const unknown = await rawRequest(server, { method: 'GET', path: '/no-such-fis-path', signerOverride: signerFor('fis') });
+    assert.equal(unknown.status, 404);
+    assert.equal(loadRestJsonErrorCode({ statusCode: unknown.status, headers: unknown.headers as Record<string, string> }, JSON.parse(unknown.body.toString('utf8'))), 'ResourceNotFoundException');
   });
 
   it('Amazon ECR answers an awsJson1_1 error', async () => {

@@ -19,7 +19,7 @@ import {
   GetObjectAclCommand,
   GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand,
-  PutBucketWebsiteCommand,
+  PutBucketAccelerateConfigurationCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -76,7 +76,7 @@ describe('configuration that cannot be set yet', () => {
     await expectS3Error(s3.send(new GetBucketVersioningCommand({ Bucket: 'no-such-bucket-here' })), 'NoSuchBucket', 404);
     await expectS3Error(s3.send(new GetBucketPolicyCommand({ Bucket: 'no-such-bucket-here' })), 'NoSuchBucket', 404);
     await expectS3Error(s3.send(new GetObjectAclCommand({ Bucket, Key: 'missing' })), 'NoSuchKey', 404);
-    await expectS3Error(s3.send(new PutBucketWebsiteCommand({ Bucket, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } })), 'NotImplemented', 501);
-    await expectS3Error(s3.send(new GetBucketWebsiteCommand({ Bucket })), 'NoSuchWebsiteConfiguration', 404);
+    await expectS3Error(s3.send(new PutBucketAccelerateConfigurationCommand({ Bucket, AccelerateConfiguration: { Status: 'Enabled' } })), 'NotImplemented', 501);
+    assert.equal((await s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket }))).Status, undefined);
   });
 });

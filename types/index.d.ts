@@ -20,6 +20,8 @@ export interface StartCairnOptions {
   port?: number;
   /** Length of a lifecycle "day" in seconds (default 86400): short days make lifecycle rules act in tests. */
   lifecycleDaySeconds?: number;
+  /** Host names under which `<bucket>.<domain>` is the bucket's static website (default: none). */
+  websiteDomains?: string[];
   /** Run the server in a child process (`cairn server --ephemeral`) instead of this one. */
   childProcess?: boolean;
   /**
@@ -28,6 +30,18 @@ export interface StartCairnOptions {
    * test doubles that cannot sign. Signed requests are still checked; other buckets stay private.
    */
   publicBuckets?: boolean;
+  /**
+   * Receives each line the server logs (start-up, background work, internal faults with their request
+   * ids). Default: the lines are dropped, so a test run stays quiet; `log: console.error` shows them.
+   */
+  log?: (line: string) => void;
+  /**
+   * Switch, off by default: S3 requests are accepted whatever their signature's value (SigV4 headers, presigned
+   * URLs, aws-chunked chunk signatures, SigV2), for clients that sign with made-up credentials. A key Cairn
+   * knows still acts as its owner (its policies apply); any other key acts as root. Malformed or expired
+   * signatures, clock skew and unsigned requests are treated as always.
+   */
+  acceptAnySignature?: boolean;
 }
 
 export interface RunningCairn {

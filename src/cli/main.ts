@@ -9,15 +9,16 @@ import {
   DEFAULT_ADDRESS,
   DEFAULT_DATA_DIRECTORY,
   DEFAULT_REGION,
-  parseListener,
   resolveStorageLocations,
   runServer,
   type ServerSettings,
 } from './server-command.js';
+import { parseListener } from './listen-address.js';
 import { DEFAULT_LIFECYCLE_DAY_SECONDS, defaultLifecycleIntervalMs, LIFECYCLE_INTERVAL_MS_MIN } from '../services/lifecycle/worker.js';
 import { SCRUB_RATE_MB_PER_SECOND_DEFAULT } from '../services/audit/service.js';
 import { DEFAULT_COMPACTION_GRACE_MS, DEFAULT_COMPACTION_INTERVAL_SECONDS, DEFAULT_COMPACTION_RATE_MB_PER_SECOND } from '../services/compaction/service.js';
 import { VOLUME_SIZE_BYTES_MAX } from '../storage/index.js';
+import { ACCESS_LOG_INTERVAL_MS_MIN, DEFAULT_DELIVERY_INTERVAL_MS } from '../features/access-logs/delivery.js';
 import { EPHEMERAL_HELP } from './embed/ephemeral-command.js';
 
 /** More processes than this on one machine only contend for the index's write lock. */
@@ -31,6 +32,9 @@ function serverHelp(): string {
   return `  server [--address HOST:PORT]... [--tls-cert FILE --tls-key FILE] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR] [--drive DRIVE]... [DRIVE...]
       Serve S3. Defaults: --address ${DEFAULT_ADDRESS}, --data ${DEFAULT_DATA_DIRECTORY}, --region ${DEFAULT_REGION},
       --domain localhost (virtual-hosted-style requests to <bucket>.<domain>).
+      --website-domain NAME (repeatable): <bucket>.<NAME>[:port] is the bucket's static website (PutBucketWebsite).
+      --restore-delay-seconds N: how long every RestoreObject of a GLACIER or DEEP_ARCHIVE object takes
+          (default: per tier, as AWS: GLACIER 5 min / 5 h / 12 h, DEEP_ARCHIVE 12 h / 48 h). Env CAIRN_RESTORE_DELAY_SECONDS.
       --address [http://|https://]HOST:PORT is repeatable: one listener each. --tls-cert FILE --tls-key FILE (PEM; the certificate
           file holds the chain) serve TLS 1.2/1.3 (HTTP/1.1); the files are reloaded when they change.
           With them an address without a scheme is TLS; prefix http:// for plain HTTP beside it, e.g.
@@ -57,6 +61,8 @@ function serverHelp(): string {
       --volume-size MiB: volume files roll over at this size (default ${VOLUME_SIZE_BYTES_MAX / MIB}, at least ${VOLUME_SIZE_MIB_MIN}).
       --lifecycle-interval SECONDS: time between lifecycle passes (default: a 24th of the day, 0.25 s to 1 h).
           Env CAIRN_LIFECYCLE_INTERVAL_SECONDS.
+      --access-log-interval-seconds SECONDS: time between deliveries of server access logs to their target
+          buckets (default ${DEFAULT_DELIVERY_INTERVAL_MS / 1000}, at least ${ACCESS_LOG_INTERVAL_MS_MIN / 1000}). Env CAIRN_ACCESS_LOG_INTERVAL_SECONDS.
       --account-id ID: the 12-digit account every user belongs to (default ${DEFAULT_ACCOUNT_ID}); policies
           name users as arn:aws:iam::ID:user/NAME.
       Root credentials come from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY; without them they are generated
@@ -111,16 +117,19 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       index: { type: 'string' },
       region: { type: 'string', default: DEFAULT_REGION },
       domain: { type: 'string', multiple: true, default: ['localhost'] },
+      'website-domain': { type: 'string', multiple: true, default: [] },
       'account-id': { type: 'string', default: DEFAULT_ACCOUNT_ID },
       'abandoned-upload-age': { type: 'string', default: String(DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS) },
       workers: { type: 'string', default: String(availableParallelism()) },
       'lifecycle-day-seconds': { type: 'string', default: process.env['CAIRN_LIFECYCLE_DAY_SECONDS'] ?? String(DEFAULT_LIFECYCLE_DAY_SECONDS) },
       'lifecycle-interval': { type: 'string', default: process.env['CAIRN_LIFECYCLE_INTERVAL_SECONDS'] },
+      'restore-delay-seconds': { type: 'string', default: process.env['CAIRN_RESTORE_DELAY_SECONDS'] },
       'scrub-rate': { type: 'string', default: String(SCRUB_RATE_MB_PER_SECOND_DEFAULT) },
       'compaction-interval': { type: 'string', default: String(DEFAULT_COMPACTION_INTERVAL_SECONDS) },
       'compaction-rate': { type: 'string', default: String(DEFAULT_COMPACTION_RATE_MB_PER_SECOND) },
       'compaction-grace': { type: 'string', default: String(DEFAULT_COMPACTION_GRACE_MS / 1000) },
       'volume-size': { type: 'string', default: String(VOLUME_SIZE_BYTES_MAX / MIB) },
+      'access-log-interval-seconds': { type: 'string', default: process.env['CAIRN_ACCESS_LOG_INTERVAL_SECONDS'] ?? String(DEFAULT_DELIVERY_INTERVAL_MS / 1000) },
     },
     strict: true,
     allowPositionals: true,
@@ -133,36 +142,51 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
   if (!/^\d{12}$/.test(values['account-id'])) throw new Error(`--account-id ${values['account-id']}: expected 12 digits`);
   const scrubRateMbPerSecond = Number(values['scrub-rate']);
   if (!Number.isFinite(scrubRateMbPerSecond) || scrubRateMbPerSecond < 0) throw new Error(`--scrub-rate ${values['scrub-rate']}: expected MB/s, 0 or more`);
-  const compaction = {
-    intervalMs: nonNegativeNumber('compaction-interval', values['compaction-interval'], 'seconds') * 1000,
-    bytesPerSecond: nonNegativeNumber('compaction-rate', values['compaction-rate'], 'MB/s') * 1_000_000,
-    graceMs: nonNegativeNumber('compaction-grace', values['compaction-grace'], 'seconds') * 1000,
-  };
+  const compaction = parseCompactionSettings(values);
   const volumeSizeBytesMax = parseVolumeSizeBytes(values['volume-size']);
   const abandonedUploadAgeSeconds = Number(values['abandoned-upload-age']);
   if (!Number.isFinite(abandonedUploadAgeSeconds) || abandonedUploadAgeSeconds <= 0) {
     throw new Error(`--abandoned-upload-age ${values['abandoned-upload-age']}: expected a positive number of seconds`);
   }
   const lifecycle = parseLifecycleSettings(values);
-  const locations = resolveStorageLocations({
-    dataDirectory: values.data,
-    drives: [...positionals, ...values.drive],
-    indexDirectory: values.index,
-  });
+  const locations = resolveStorageLocations({ dataDirectory: values.data, drives: [...positionals, ...values.drive], indexDirectory: values.index });
   await runServer({
     ...listen,
     ...locations,
     region: values.region,
-    virtualHostDomains: values.domain.map((domain) => domain.toLowerCase()),
+    ...parseDomains(values),
+    restoreDelayMs: values['restore-delay-seconds'] === undefined ? undefined : nonNegativeNumber('restore-delay-seconds', values['restore-delay-seconds'], 'seconds') * 1000,
     accountId: values['account-id'],
     abandonedUploadAgeMs: abandonedUploadAgeSeconds * 1000,
     workers,
     ...lifecycle,
+    accessLogIntervalMs: parseAccessLogIntervalMs(values['access-log-interval-seconds']),
     scrubRateMbPerSecond,
     compaction,
     volumeSizeBytesMax,
   });
   return undefined;
+}
+
+/**
+ * --domain and --website-domain. A name may not be both: every `<bucket>.<name>` request would go to
+ * the website (AWS keeps them apart too: s3.… and s3-website.…).
+ */
+function parseDomains(values: { domain: string[]; 'website-domain': string[] }): Pick<ServerSettings, 'virtualHostDomains' | 'websiteDomains'> {
+  const virtualHostDomains = values.domain.map((domain) => domain.toLowerCase());
+  const websiteDomains = values['website-domain'].map((domain) => domain.toLowerCase());
+  const both = websiteDomains.find((domain) => virtualHostDomains.includes(domain));
+  if (both !== undefined) throw new Error(`--website-domain ${both}: already a --domain (S3's virtual-hosted style); give websites a name of their own`);
+  return { virtualHostDomains, websiteDomains };
+}
+
+/** --compaction-interval, --compaction-rate and --compaction-grace. */
+function parseCompactionSettings(values: { 'compaction-interval': string; 'compaction-rate': string; 'compaction-grace': string }): ServerSettings['compaction'] {
+  return {
+    intervalMs: nonNegativeNumber('compaction-interval', values['compaction-interval'], 'seconds') * 1000,
+    bytesPerSecond: nonNegativeNumber('compaction-rate', values['compaction-rate'], 'MB/s') * 1_000_000,
+    graceMs: nonNegativeNumber('compaction-grace', values['compaction-grace'], 'seconds') * 1000,
+  };
 }
 
 /** --address (repeatable), --tls-cert/--tls-key and the connection limits. */
@@ -204,6 +228,15 @@ function parseLifecycleSettings(values: {
     throw new Error(`--lifecycle-interval ${intervalText}: expected at least ${LIFECYCLE_INTERVAL_MS_MIN / 1000} seconds`);
   }
   return { lifecycleDayMs, lifecycleIntervalMs };
+}
+
+/** --access-log-interval-seconds: time between deliveries of server access logs. */
+function parseAccessLogIntervalMs(text: string): number {
+  const intervalMs = Number(text) * 1000;
+  if (!Number.isFinite(intervalMs) || intervalMs < ACCESS_LOG_INTERVAL_MS_MIN) {
+    throw new Error(`--access-log-interval-seconds ${text}: expected at least ${ACCESS_LOG_INTERVAL_MS_MIN / 1000} seconds`);
+  }
+  return intervalMs;
 }
 
 /** --volume-size, in MiB: the size at which volume files roll over. */

@@ -28,7 +28,10 @@ import { HealFiles } from '../services/heal/heal-status.js';
 import { startCompactionService, type CompactionServiceSettings } from '../services/compaction/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { clearMetadataScratch, startMetadata } from '../features/metadata/setup.js';
+import { fisFilesOf, startFisRunner } from '../features/fis/runner.js';
+import { startAccessLogs } from '../features/access-logs/setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
+import type { Listener } from './listen-address.js';
 import { composeSurfaces } from './surfaces.js';
 
 /** Where the server keeps its state; see resolveStorageLocations. */
@@ -42,12 +45,6 @@ export interface StorageLocations {
 }
 
 /** One address the server listens on, plain HTTP or TLS. */
-export interface Listener {
-  host: string;
-  port: number;
-  secure: boolean;
-}
-
 export interface ServerSettings extends StorageLocations {
   /** The first is the endpoint the banner names first. */
   listeners: Listener[];
@@ -57,6 +54,8 @@ export interface ServerSettings extends StorageLocations {
   connections: Partial<FrontendConnectionSettings>;
   region: string;
   virtualHostDomains: string[];
+  /** Host names under which `<bucket>.<domain>` is the bucket's static website (--website-domain). */
+  websiteDomains: string[];
   accountId: string;
   /** Multipart uploads idle longer than this are aborted by a background sweeper. */
   abandonedUploadAgeMs: number;
@@ -66,12 +65,20 @@ export interface ServerSettings extends StorageLocations {
   lifecycleDayMs: number;
   /** Time between lifecycle passes. */
   lifecycleIntervalMs: number;
+  /** How long every restore of an archived object takes (--restore-delay-seconds); undefined: per class and tier. */
+  restoreDelayMs?: number;
+  /** Time between deliveries of queued server access log lines as log objects. */
+  accessLogIntervalMs: number;
   /** Byte-rate cap of the background durability scrub, MB/s; 0 disables it. */
   scrubRateMbPerSecond: number;
   /** Compaction: time between passes (0: only when asked), copy rate cap (0: none), grace period. */
   compaction: CompactionServiceSettings;
   /** Volume files roll over at this size. */
   volumeSizeBytesMax: number;
+  /** Where serve() sends its log lines (default: standard error with a timestamp); startCairn's `log` option. */
+  log?: (line: string) => void;
+  /** The test switch of startCairn and `server --ephemeral` (FrontendConfig.acceptAnySignature); never set by `cairn server`. */
+  acceptAnySignature?: boolean;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:9000';
@@ -80,7 +87,6 @@ export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_ACCOUNT_ID = '000000000000';
 /** S3 has no default; seven days matches the lifecycle rule most deployments set. */
 export const DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS = 7 * 24 * 60 * 60;
-const PORT_MAX = 65535;
 const DRIVE_DIRECTORY_NAME = 'drive';
 /** With drives and neither --index nor --data, the index lives in this directory of the first drive. */
 const INDEX_DIRECTORY_NAME = 'index';
@@ -107,33 +113,12 @@ export function resolveStorageLocations(given: { dataDirectory?: string; drives:
   return { dataDirectory: resolve(given.dataDirectory ?? indexDirectory), drivePaths, indexDirectory };
 }
 
-/**
- * An --address: "[http://|https://]HOST:PORT" (or [IPv6]:PORT, :PORT, PORT). Without a scheme it
- * is TLS when a certificate is given (--tls-cert), plain HTTP otherwise.
- */
-export function parseListener(address: string, tlsGiven: boolean): Listener {
-  const scheme = /^(https?):\/\//i.exec(address);
-  const secure = scheme === null ? tlsGiven : scheme[1]!.toLowerCase() === 'https';
-  if (secure && !tlsGiven) throw new Error(`--address ${address}: an https address needs --tls-cert and --tls-key`);
-  return { ...parseAddress(scheme === null ? address : address.slice(scheme[0].length).replace(/\/$/, '')), secure };
-}
-
-/** "HOST:PORT", "[IPv6]:PORT", ":PORT" or "PORT". */
-export function parseAddress(address: string): { host: string; port: number } {
-  const match = /^(?:\[([0-9a-fA-F:.%a-zA-Z]+)\]|([^:[\]]*)):(\d+)$/.exec(address) ?? /^()()(\d+)$/.exec(address);
-  if (match === null) throw new Error(`--address ${address}: expected HOST:PORT, [IPv6]:PORT or PORT`);
-  const port = Number(match[3]);
-  if (!Number.isInteger(port) || port > PORT_MAX) throw new Error(`--address ${address}: port must be 0–${PORT_MAX}`);
-  const host = match[1] ?? (match[2] === '' ? '127.0.0.1' : match[2]!);
-  return { host, port };
-}
-
 function endpointUrl(address: AddressInfo, secure: boolean): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `${secure ? 'https' : 'http'}://${host}:${address.port}`;
 }
 
-function log(line: string): void {
+function logToStandardError(line: string): void {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 }
 
@@ -152,12 +137,14 @@ function runsBackgroundWork(): boolean {
 }
 
 /** Background services: in a standalone server always, in a cluster only in the one worker marked for them. */
-function startBackgroundServices(settings: ServerSettings, layers: Layers): { stop(): Promise<void> } {
+function startBackgroundServices(settings: ServerSettings, layers: Layers, log: (line: string) => void): { stop(): Promise<void> } {
   if (!runsBackgroundWork()) return { stop: async () => undefined };
   const sweeper = startUploadSweeper(layers, settings.abandonedUploadAgeMs, log);
   const lifecycle = startLifecycleWorker(layers, { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log);
   const heal = startHealService(layers, HealFiles.forDataDirectory(settings.dataDirectory), log);
   const compaction = startCompactionService(layers, CompactionFiles.forDataDirectory(settings.dataDirectory), settings.compaction, log);
+  const fisScope = { region: settings.region, accountId: settings.accountId, driveCount: layers.storage.driveStores.length };
+  const fis = startFisRunner({ storage: layers.storage, ...fisFilesOf(settings), scope: fisScope, log });
   log(`background services run in process ${process.pid}: lifecycle (day ${settings.lifecycleDayMs / 1000} s, a pass every ${settings.lifecycleIntervalMs / 1000} s), ` +
     `upload sweeper, heal, compaction (${settings.compaction.intervalMs > 0 ? `a pass every ${settings.compaction.intervalMs / 1000} s` : 'when asked'})`);
   return {
@@ -166,12 +153,14 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers): { st
       await lifecycle.stop();
       await heal.stop();
       await compaction.stop();
+      fis.stop();
     },
   };
 }
 
 /** Opens the layers under the data directory and serves S3 from this process (also startCairn's in-process server). */
 export async function serve(settings: ServerSettings, credentials: RootCredentials): Promise<RunningWorker> {
+  const log = settings.log ?? logToStandardError;
   // prepareDataDirectory formed the set already: this process only joins it (and never formats a drive).
   const storage = await Storage.open({
     drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join', formatsReplacements: runsBackgroundWork(), volumeSizeBytesMax: settings.volumeSizeBytesMax,
@@ -183,6 +172,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const metadata = await startMetadata({ index, storage }, {
     dataDirectory, region: settings.region, ownerId, runsBackgroundWork: runsBackgroundWork(), lifecycleDayMs: settings.lifecycleDayMs, log,
   });
+  const accessLogs = startAccessLogs({ index, storage }, { ...settings, deliveryIntervalMs: settings.accessLogIntervalMs, runsBackgroundWork: runsBackgroundWork(), log });
   const audit = await startAuditService({ index, storage }, { dataDirectory, scrubRateMbPerSecond: settings.scrubRateMbPerSecond, runsBackgroundWork: runsBackgroundWork(), log });
   // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
   const faults = FaultStore.forDataDirectory(dataDirectory);
@@ -190,15 +180,16 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const layers: Layers = { index, storage };
   const config: FrontendConfig = {
     region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
-    lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId,
+    lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId, acceptAnySignature: settings.acceptAnySignature,
+    restoreDelayMs: settings.restoreDelayMs,
   };
   const root: RootIdentity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' };
   const surfaces = composeSurfaces({
-    layers, config, root, identities, log, dataDirectory, metadata, audit, faults, faultWatcher,
+    layers, config, root, identities, log, dataDirectory, metadata, accessLogs, audit, faults, faultWatcher, websiteDomains: settings.websiteDomains,
     frontendMetrics: () => renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot()),
   });
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls });
-  const background = startBackgroundServices(settings, { index, storage });
+  const background = startBackgroundServices(settings, { index, storage }, log);
   const addresses: AddressInfo[] = [];
   for (const listener of settings.listeners) {
     const server = frontend.createListener(listener.secure);
@@ -216,6 +207,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
       await background.stop();
       await audit.stop();
       await metadata.stop();
+      await accessLogs.stop();
       faultWatcher.stop();
       await storage.close();
       await index.close();
@@ -232,7 +224,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
 export async function prepareDataDirectory(settings: ServerSettings): Promise<RootCredentials> {
   // The drives' formats only: opening Storage would also start volumes this process never writes.
   if (settings.drivePaths.length === 1) await openDrive(settings.drivePaths[0]!);
-  else await prepareSet(settings.drivePaths, 'form', log);
+  else await prepareSet(settings.drivePaths, 'form', settings.log ?? logToStandardError);
   mkdirSync(settings.dataDirectory, { recursive: true });
   mkdirSync(settings.indexDirectory, { recursive: true });
   const credentials = loadRootCredentials(settings.dataDirectory, process.env);
@@ -280,13 +272,13 @@ async function runStandalone(settings: ServerSettings): Promise<void> {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
-      log(`${signal} again: exiting without waiting`);
+      logToStandardError(`${signal} again: exiting without waiting`);
       process.exit(1);
     }
     stopping = true;
-    log(`${signal}: finishing in-flight requests`);
+    logToStandardError(`${signal}: finishing in-flight requests`);
     await worker.stop();
-    log('stopped cleanly');
+    logToStandardError('stopped cleanly');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -352,7 +344,7 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
   };
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
-    log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
+    logToStandardError(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
     fork(worker.id === backgroundWorkerId);
   });
   // Workers accept on the primary's one listening socket (the kernel spreads connections): a dying
@@ -365,12 +357,12 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
   const stop = (signal: string) => {
     const workers = Object.values(cluster.workers ?? {});
     if (stopping) {
-      log(`${signal} again: stopping workers without waiting`);
+      logToStandardError(`${signal} again: stopping workers without waiting`);
       for (const worker of workers) worker?.process.kill('SIGKILL');
       process.exit(1);
     }
     stopping = true;
-    log(`${signal}: finishing in-flight requests in ${workers.length} worker(s)`);
+    logToStandardError(`${signal}: finishing in-flight requests in ${workers.length} worker(s)`);
     for (const worker of workers) worker?.process.kill('SIGTERM');
     let remaining = workers.length;
     if (remaining === 0) process.exit(0);
@@ -379,7 +371,7 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
       if (remaining > 0) return;
       // The workers are gone, so no write is in flight: close the index writer last.
       void indexWriter.close().then(() => {
-        log('stopped cleanly');
+        logToStandardError('stopped cleanly');
         process.exit(0);
       });
     });

@@ -1,16 +1,22 @@
-// The one place the API surfaces are composed, in dispatch order: /_cairn/ (admin, health, metrics,
-// SQL, console), /_iceberg/ and /v2/ (not built yet), then by signing service: S3 Tables and the JSON
-// APIs not built yet (backup, ecr, fis), and S3 last with what features add to it. The server command builds the layers and hands them here.
+// The one place the API surfaces are composed, in dispatch order: static websites (by Host), /_cairn/
+// (admin, health, metrics, SQL, console), /_iceberg/ and /v2/ (not built yet), then by signing service:
+// S3 Tables, the JSON APIs not built yet (backup, ecr), FIS, and S3 last with what features add to it.
+// The server command builds the layers and hands them here.
 import type { RootIdentity } from '../frontend/auth/identify.js';
 import { createCairnSurface } from '../frontend/cairn/surface.js';
 import type { FrontendConfig } from '../frontend/context.js';
 import { metricsOperation } from '../frontend/ops/metrics.js';
 import { pendingPathSurfaces, pendingSignedSurfaces } from '../frontend/pending-surfaces.js';
 import { createConsoleSurface } from '../features/console/surface.js';
+import { createFisSurface } from '../features/fis/surface.js';
+import { FisStore } from '../features/fis/store.js';
 import { createTablesSurface } from '../features/tables/surface.js';
+import { WEBSITE_S3_ENDPOINTS } from '../features/website/endpoints.js';
+import { createWebsiteSurface } from '../features/website/surface.js';
 import { createS3Surface } from '../frontend/s3/surface.js';
 import type { ApiSurface } from '../frontend/surface.js';
 import type { MetadataRuntime } from '../features/metadata/setup.js';
+import type { AccessLogRuntime } from '../features/access-logs/setup.js';
 import type { AuditService } from '../services/audit/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { TemplateStore } from '../services/faults/experiments.js';
@@ -29,11 +35,14 @@ export interface SurfaceParts {
   log: (line: string) => void;
   dataDirectory: string;
   metadata: MetadataRuntime;
+  accessLogs: AccessLogRuntime;
   audit: AuditService;
   faults: FaultStore;
   faultWatcher: FaultWatcher;
   /** The front end's own metrics (connections, body budget): read at each scrape. */
   frontendMetrics: () => string;
+  /** Host names under which `<bucket>.<domain>` is a bucket's static website (none: no website endpoint). */
+  websiteDomains: readonly string[];
 }
 
 export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
@@ -41,6 +50,8 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
   const shared = { layers, config, root, identities, log };
   const compaction = CompactionFiles.forDataDirectory(dataDirectory);
   return [
+    // First: a website Host names a bucket, and every path under it (even /_cairn/…) is one of its keys.
+    createWebsiteSurface({ layers, config, identities, log, websiteDomains: parts.websiteDomains }),
     // Before the rest of /_cairn/, which claims everything under it.
     createConsoleSurface({ ...shared, dataDirectory }),
     createCairnSurface({
@@ -55,6 +66,10 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     ...pendingPathSurfaces(),
     createTablesSurface(shared),
     ...pendingSignedSurfaces(),
-    createS3Surface({ ...shared, endpoints: metadata.s3Endpoints, protectedBuckets: metadata.protectedBuckets }),
+    createFisSurface({ config, root, identities, store: FisStore.forDataDirectory(dataDirectory), driveCount: layers.storage.driveStores.length }),
+    createS3Surface({
+      ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS, ...parts.accessLogs.s3Endpoints], protectedBuckets: metadata.protectedBuckets,
+      observer: parts.accessLogs.observer,
+    }),
   ];
 }

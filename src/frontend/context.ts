@@ -21,6 +21,10 @@ export interface FrontendConfig {
   accountId: string;
   /** The length of a lifecycle "day" (S3: 24 hours): x-amz-expiration counts rule Days in it. */
   lifecycleDayMs: number;
+  /** A test switch, off by default (startCairn, `server --ephemeral`): S3 requests are accepted whatever their signature's value. */
+  acceptAnySignature?: boolean;
+  /** How long every restore of an archived object takes (--restore-delay-seconds); undefined: per class and tier, as AWS. */
+  restoreDelayMs?: number;
 }
 
 /** Who sent a request: the root identity (may do everything), a user, or nobody (anonymous). */

@@ -20,8 +20,29 @@ function storedContentEncoding(value: string | undefined): string | undefined {
   return kept.length === 0 ? undefined : kept.join(',');
 }
 
+/** S3: a website redirect location is at most 2 KB. */
+const WEBSITE_REDIRECT_LOCATION_BYTES_MAX = 2048;
+const WEBSITE_REDIRECT_HEADER = 'x-amz-website-redirect-location';
+
+/**
+ * x-amz-website-redirect-location, checked as S3 checks it: a path in the bucket ("/…") or an
+ * absolute http(s) URL. Never copied from a copy's source (S3: "unique to each object").
+ */
+export function websiteRedirectFromRequest(context: RequestContext): string | undefined {
+  const location = header(context, WEBSITE_REDIRECT_HEADER);
+  if (location === undefined) return undefined;
+  if (!/^(\/|https?:\/\/)/.test(location)) {
+    throw new S3Error('InvalidRedirectLocation', "The website redirect location must have a prefix of 'http://' or 'https://' or '/'.");
+  }
+  if (Buffer.byteLength(location, 'latin1') > WEBSITE_REDIRECT_LOCATION_BYTES_MAX || !/^[\x21-\x7e]+$/.test(location)) {
+    throw new S3Error('InvalidRedirectLocation', 'The website redirect location is too long or holds characters a URL cannot.');
+  }
+  return location;
+}
+
 export function storedHeadersFromRequest(context: RequestContext): StoredObjectHeaders {
   return {
+    websiteRedirectLocation: websiteRedirectFromRequest(context),
     contentType: header(context, 'content-type') ?? DEFAULT_CONTENT_TYPE,
     contentEncoding: storedContentEncoding(header(context, 'content-encoding')),
     contentLanguage: header(context, 'content-language'),
@@ -79,6 +100,7 @@ export function setObjectResponseHeaders(context: RequestContext, res: ServerRes
   if (stored.cacheControl !== undefined) setStoredHeader(res, 'Cache-Control', stored.cacheControl);
   if (stored.expires !== undefined) setStoredHeader(res, 'Expires', stored.expires);
   if (object.storageClass !== 'STANDARD') res.setHeader('x-amz-storage-class', object.storageClass);
+  if (stored.websiteRedirectLocation !== undefined) setStoredHeader(res, WEBSITE_REDIRECT_HEADER, stored.websiteRedirectLocation);
   if (object.versionId !== 'null') res.setHeader('x-amz-version-id', object.versionId);
   for (const [name, value] of Object.entries(object.userMetadata)) setStoredHeader(res, USER_METADATA_PREFIX + name, value);
   if (wholeObject && object.checksum !== undefined && header(context, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {

@@ -1,7 +1,7 @@
 // The APIs planned beside S3 that are not built yet, each a stub surface answering "not implemented
 // yet" in its own API's error format: Iceberg REST (/_iceberg/), the OCI registry (/v2/), and the
-// JSON APIs told apart by the service their SigV4 signature names (backup, ecr, fis). S3 Tables
-// (s3tables) is a real surface now: src/features/tables/.
+// JSON APIs told apart by the service their SigV4 signature names (backup, ecr). S3 Tables
+// (s3tables) and FIS (fis) are real surfaces now: src/features/tables/, src/features/fis/.
 import { AWS_JSON_1_1_ERRORS, createStubSurface, ICEBERG_ERRORS, OCI_ERRORS, REST_JSON_ERRORS, type ErrorFormat } from './stub-surface.js';
 import type { ApiSurface, SurfaceRequest } from './surface.js';
 
@@ -46,6 +46,5 @@ export function pendingSignedSurfaces(): ApiSurface[] {
   return [
     signedFor('backup', 'AWS Backup', REST_JSON_ERRORS),
     signedFor('ecr', 'Amazon ECR', AWS_JSON_1_1_ERRORS),
-    signedFor('fis', 'AWS FIS', REST_JSON_ERRORS),
   ];
 }

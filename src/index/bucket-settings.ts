@@ -9,14 +9,18 @@ import {
   parsePublicAccessBlockSetting,
 } from './settings/access.js';
 import { parseLifecycleSetting } from './settings/lifecycle.js';
+import { parseLoggingSetting } from './settings/logging.js';
 import { parseMetadataSetting } from './settings/metadata.js';
 import { parseObjectLockSetting, type ObjectLockConfiguration } from './settings/object-lock.js';
 import { SettingShapeError } from './settings/shape.js';
+import { parseWebsiteSetting } from './settings/website.js';
 
 export type { ObjectLockConfiguration } from './settings/object-lock.js';
 export type { StoredOwnershipControls, StoredPublicAccessBlock } from './settings/access.js';
 export type { StoredMetadataConfiguration } from './settings/metadata.js';
 export type { LifecycleConfiguration } from './settings/lifecycle.js';
+export type { WebsiteConfiguration, WebsiteRedirect, WebsiteRoutingRule } from './settings/website.js';
+export type { BucketLoggingSetting, LoggingGrant, LoggingKeyFormat } from './settings/logging.js';
 
 /**
  * Each kind under the name the settings table keeps it by (unchanged on disk), mapped to the parse
@@ -29,6 +33,8 @@ const BUCKET_SETTING_KINDS = {
   'public-access-block': parsePublicAccessBlockSetting,
   'ownership-controls': parseOwnershipControlsSetting,
   metadata: parseMetadataSetting,
+  website: parseWebsiteSetting,
+  logging: parseLoggingSetting,
 } as const satisfies Record<string, (value: unknown) => unknown>;
 
 export type BucketSettingKind = keyof typeof BUCKET_SETTING_KINDS;

@@ -4,6 +4,8 @@
 // IndexWrites in both directions, so a method added to a domain interface cannot be forgotten here.
 import type { IndexReads, IndexWrites } from './types.js';
 import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from './tables-index.js';
+import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from './restore-index.js';
+import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from './access-log-index.js';
 
 export const INDEX_READ_METHODS = [
   'getBucket', 'getBucketWithAccess', 'listBuckets',
@@ -12,7 +14,7 @@ export const INDEX_READ_METHODS = [
   'getBucketAccess', 'getUser', 'getUserByCanonicalId', 'listUsers', 'getAccessKey', 'listAccessKeys',
   'readJournal', 'readMetadataSnapshot', 'scanVersionsForInventory',
   'readBucketSetting', 'listBucketsWithSetting',
-  ...TABLES_READ_METHODS,
+  ...TABLES_READ_METHODS, ...RESTORE_READ_METHODS, ...ACCESS_LOG_READ_METHODS,
 ] as const satisfies ReadonlyArray<keyof IndexReads>;
 
 export const INDEX_WRITE_METHODS = [
@@ -23,7 +25,7 @@ export const INDEX_WRITE_METHODS = [
   'createUser', 'deleteUser', 'setUserPolicy', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
   'commitMetadataFiles',
   'writeBucketSetting', 'setObjectLockConfiguration',
-  ...TABLES_WRITE_METHODS,
+  ...TABLES_WRITE_METHODS, ...RESTORE_WRITE_METHODS, ...ACCESS_LOG_WRITE_METHODS,
 ] as const satisfies ReadonlyArray<keyof IndexWrites>;
 
 export type IndexReadMethod = (typeof INDEX_READ_METHODS)[number];

@@ -44,6 +44,8 @@ export interface StoredObjectHeaders {
   contentDisposition?: string;
   cacheControl?: string;
   expires?: string;
+  /** x-amz-website-redirect-location: a website request for the object is sent here (301). */
+  websiteRedirectLocation?: string;
 }
 
 export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';

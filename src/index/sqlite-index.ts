@@ -15,6 +15,8 @@ import {
 import { IdentityTables } from './sqlite/identities.js';
 import { prepareSchema } from './sqlite/migrations.js';
 import { delegateTablesMethods, TablesCatalog } from './sqlite/tables.js';
+import { delegateRestoreMethods, RestoreTable } from './sqlite/restores.js';
+import { AccessLogQueue, delegateAccessLogMethods } from './sqlite/access-log.js';
 import { BucketSettingsTables } from './sqlite/settings.js';
 import { UploadTables } from './sqlite/uploads.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
@@ -27,7 +29,7 @@ import type {
   ListVersionsPage, ListVersionsQuery, MetadataFilesCommit, MetadataSnapshot, MetadataSnapshotRequest, ObjectLockChangeOutcome,
   ObjectLockConfiguration, ObjectRecord, ObjectRetention, ObjectSummary, PlacementChange, PutObjectOutcome, ScanVersionsQuery,
   ScannedVersion, SetObjectLockConfigurationOutcome, SetVersioningOutcome, StoredPart, StoredPlacement, Tag, UploadRecord,
-  TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
+  AccessLogIndex, RestoreIndex, TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
 } from './types.js';
 import { listVersionsPage } from './version-listing.js';
 import { VersionRules } from './sqlite/versioning.js';
@@ -35,13 +37,17 @@ import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
 import { scanPlacementSnapshot } from './sqlite/placement-snapshot.js';
 
 /** The S3 Tables catalog's methods: the engine's own, each calling its TablesCatalog (see the static block). */
-export interface SqliteIndex extends TablesIndex {}
+export interface SqliteIndex extends TablesIndex, RestoreIndex, AccessLogIndex {}
 
 export class SqliteIndex implements Index {
   static {
     delegateTablesMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).tables);
+    delegateRestoreMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).restores);
+    delegateAccessLogMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).accessLog);
   }
   private readonly tables: TablesCatalog;
+  private readonly restores: RestoreTable;
+  private readonly accessLog: AccessLogQueue;
   private readonly db: Database.Database;
   private readonly statements: Statements;
   private readonly writes: GroupCommitQueue;
@@ -64,6 +70,8 @@ export class SqliteIndex implements Index {
     this.writes = new GroupCommitQueue(db);
     this.identities = new IdentityTables(db, this.writes);
     this.tables = new TablesCatalog(db, this.writes);
+    this.restores = new RestoreTable(db, this.writes);
+    this.accessLog = new AccessLogQueue(db, this.writes);
     this.settings = new BucketSettingsTables(this.statements, this.writes);
     this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
     this.versions = new VersionRules(this.statements);

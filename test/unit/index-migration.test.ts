@@ -34,15 +34,27 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 2);
+      assert.equal(SCHEMA_VERSION, 4);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
       assert.deepEqual(await index.getTableBucket('tb'), record);
+      // Version 3: restores of archived versions (a restore of a version that does not exist records nothing).
+      const restore = { tier: 'Standard' as const, requestedMs: 1, readyMs: 2, expiresMs: 3 };
+      assert.equal(await index.putObjectRestore('old', 'key', 'no-such-data-id', restore, 0), false);
+      assert.equal(await index.getObjectRestore('old', 'key', 'no-such-data-id'), undefined);
+      // Version 4: the access log queue.
+      assert.equal(await index.appendAccessLogLines([{ destination: 'd', eventTimeMs: 3, line: 'a line' }], 10), 1);
+      assert.deepEqual(await index.readAccessLogQueue(10), [{ sequence: 1, destination: 'd', eventTimeMs: 3, line: 'a line' }]);
+      // A full queue takes only what fits under its bound.
+      const more = [1, 2, 3].map((n) => ({ destination: 'd', eventTimeMs: n, line: `line ${n}` }));
+      assert.equal(await index.appendAccessLogLines(more, 2), 1);
+      await index.removeAccessLogLines([1, 2]);
+      assert.deepEqual(await index.readAccessLogQueue(10), []);
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '2');
+    assert.equal(storedVersion(file), '4');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

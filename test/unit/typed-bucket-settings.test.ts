@@ -42,6 +42,14 @@ const SAMPLES: { [K in WritableBucketSettingKind]: BucketSettingValue<K> } = {
     journal: { tableId: 'journal-table', recordExpiration: { enabled: true, days: 7 } },
     inventory: { enabled: true, tableId: 'inventory-table', enabledAtMs: 1_700_000_000_000 },
   },
+  website: {
+    indexDocumentSuffix: 'index.html', errorDocumentKey: 'error.html',
+    routingRules: [{ condition: { keyPrefixEquals: 'docs/' }, redirect: { replaceKeyPrefixWith: 'documents/', httpRedirectCode: 302 } }],
+  },
+  logging: {
+    targetBucket: 'log-target', targetPrefix: 'logs/', keyFormat: { kind: 'partitioned', dateSource: 'EventTime' },
+    targetGrants: [{ granteeType: 'CanonicalUser', grantee: 'abc', displayName: 'someone', permission: 'READ' }],
+  },
 };
 
 async function indexPath(): Promise<string> {
@@ -69,7 +77,7 @@ async function roundTripEveryKind(index: Index): Promise<void> {
 
 describe('typed bucket settings', () => {
   it('the registry names every kind the settings table holds', () => {
-    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['lifecycle', 'metadata', 'object-lock', 'ownership-controls', 'policy', 'public-access-block']);
+    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['lifecycle', 'logging', 'metadata', 'object-lock', 'ownership-controls', 'policy', 'public-access-block', 'website']);
   });
 
   it('every kind round-trips through the typed accessors of the SQLite engine', async () => {

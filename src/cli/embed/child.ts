@@ -22,7 +22,9 @@ function commandLine(options: StartCairnOptions): string[] {
   if (options.region !== undefined) args.push('--region', options.region);
   for (const bucket of options.buckets ?? []) args.push('--bucket', bucket);
   if (options.publicBuckets === true) args.push('--public-buckets');
+  if (options.acceptAnySignature === true) args.push('--accept-any-signature');
   if (options.lifecycleDaySeconds !== undefined) args.push('--lifecycle-day-seconds', String(options.lifecycleDaySeconds));
+  for (const domain of options.websiteDomains ?? []) args.push('--website-domain', domain);
   return args;
 }
 
@@ -32,7 +34,10 @@ export async function startCairnProcess(options: StartCairnOptions): Promise<Run
     env['CAIRN_ACCESS_KEY'] = options.credentials.accessKeyId;
     env['CAIRN_SECRET_KEY'] = options.credentials.secretAccessKey;
   }
-  const child = spawn(process.execPath, commandLine(options), { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, commandLine(options), { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // The server's log lines go where the in-process server's would: to options.log, or nowhere.
+  const logLines = createInterface({ input: child.stderr });
+  logLines.on('line', (line) => options.log?.(line));
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
   const lines = createInterface({ input: child.stdout });
   const waiting: ((line: string) => void)[] = [];

@@ -7,14 +7,16 @@
 import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { DEFAULT_REGION, parseListener } from '../server-command.js';
+import { parseListener } from '../listen-address.js';
+import { DEFAULT_REGION } from '../server-command.js';
 import { startCairn, type RunningCairn } from './start.js';
 
 /** An ephemeral server takes a free port unless told otherwise. */
 const EPHEMERAL_ADDRESS = '127.0.0.1:0';
 export const RESET_COMMAND = 'reset';
 
-export const EPHEMERAL_HELP = `  server --ephemeral [--address HOST:PORT] [--region REGION] [--bucket NAME]... [--public-buckets] [--lifecycle-day-seconds N]
+export const EPHEMERAL_HELP = `  server --ephemeral [--address HOST:PORT] [--region REGION] [--bucket NAME]... [--public-buckets] [--accept-any-signature]
+                     [--lifecycle-day-seconds N] [--website-domain NAME]...
       A server for tests: a free port (default --address ${EPHEMERAL_ADDRESS}), a temporary data directory removed
       when it stops, generated root credentials (or CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY), the --bucket buckets
       made at start. Prints one JSON line when ready: {"endpoint","region","credentials":{"accessKeyId",
@@ -22,6 +24,10 @@ export const EPHEMERAL_HELP = `  server --ephemeral [--address HOST:PORT] [--reg
       --bucket ones made again) and is answered {"reset":"done"}. Stops on SIGTERM/SIGINT, or when a piped stdin ends.
       --public-buckets (off by default): the --bucket buckets accept requests without credentials (an open public
       access block and a public bucket policy), for clients that cannot sign.
+      --accept-any-signature (off by default): S3 requests are accepted whatever their signature's value, for
+      clients that sign with made-up credentials; a key Cairn knows acts as its owner, any other as root.
+      Log lines go to standard error.
+      --website-domain NAME (repeatable): <bucket>.<NAME>[:port] is the bucket's static website.
 `;
 
 function writeLine(value: unknown): void {
@@ -57,6 +63,8 @@ export async function ephemeralCommand(args: string[]): Promise<number | undefin
       bucket: { type: 'string', multiple: true, default: [] },
       'lifecycle-day-seconds': { type: 'string' },
       'public-buckets': { type: 'boolean', default: false },
+      'accept-any-signature': { type: 'boolean', default: false },
+      'website-domain': { type: 'string', multiple: true, default: [] },
     },
     strict: true,
     allowPositionals: false,
@@ -70,6 +78,8 @@ export async function ephemeralCommand(args: string[]): Promise<number | undefin
   const secretAccessKey = process.env['CAIRN_SECRET_KEY'];
   const server = await startCairn({
     host: listener.host, port: listener.port, region: values.region, buckets: values.bucket, lifecycleDaySeconds: daySeconds, publicBuckets: values['public-buckets'],
+    acceptAnySignature: values['accept-any-signature'], log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    websiteDomains: values['website-domain'],
     credentials: accessKeyId !== undefined && secretAccessKey !== undefined && accessKeyId !== '' && secretAccessKey !== '' ? { accessKeyId, secretAccessKey } : undefined,
   });
   let stopping = false;

@@ -16,6 +16,7 @@ import {
 } from '../server-command.js';
 import { startCairnProcess } from './child.js';
 import { assertBucketNames, createBuckets, resetBuckets } from './reset.js';
+import { DEFAULT_DELIVERY_INTERVAL_MS } from '../../features/access-logs/delivery.js';
 
 export interface CairnCredentials {
   accessKeyId: string;
@@ -35,6 +36,8 @@ export interface StartCairnOptions {
   port?: number;
   /** Length of a lifecycle "day" in seconds (default 86400): short days make lifecycle rules act in tests. */
   lifecycleDaySeconds?: number;
+  /** Host names under which `<bucket>.<domain>` is the bucket's static website (default: none). */
+  websiteDomains?: string[];
   /** Run the server in a child process (`cairn server --ephemeral`) instead of this one. */
   childProcess?: boolean;
   /**
@@ -43,6 +46,18 @@ export interface StartCairnOptions {
    * test doubles that cannot sign. Signed requests are still checked; other buckets stay private.
    */
   publicBuckets?: boolean;
+  /**
+   * Receives each line the server logs (start-up, background work, internal faults with their request
+   * ids). Default: the lines are dropped, so a test run stays quiet; `log: console.error` shows them.
+   */
+  log?: (line: string) => void;
+  /**
+   * Switch, off by default: S3 requests are accepted whatever their signature's value (SigV4 headers, presigned
+   * URLs, aws-chunked chunk signatures, SigV2), for clients that sign with made-up credentials. A key Cairn
+   * knows still acts as its owner (its policies apply); any other key acts as root. Malformed or expired
+   * signatures, clock skew and unsigned requests are treated as always.
+   */
+  acceptAnySignature?: boolean;
 }
 
 export interface RunningCairn {
@@ -58,6 +73,8 @@ export interface RunningCairn {
   reset(): Promise<void>;
 }
 
+const dropLogLine = (): void => undefined;
+
 /** A secret as long as the generated ones of `cairn server`. */
 const SECRET_KEY_RANDOM_BYTES = 30;
 const DATA_DIRECTORY_PREFIX = 'cairn-ephemeral-';
@@ -70,15 +87,19 @@ function testSettings(dataDirectory: string, options: StartCairnOptions): Server
     connections: {},
     region: options.region ?? DEFAULT_REGION,
     virtualHostDomains: ['localhost'],
+    websiteDomains: (options.websiteDomains ?? []).map((domain) => domain.toLowerCase()),
     accountId: DEFAULT_ACCOUNT_ID,
     abandonedUploadAgeMs: DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS * 1000,
     workers: 1,
+    accessLogIntervalMs: DEFAULT_DELIVERY_INTERVAL_MS,
     lifecycleDayMs,
     lifecycleIntervalMs: defaultLifecycleIntervalMs(lifecycleDayMs),
     // A test's data lives seconds: the durability scrub and timed compaction would only cost CPU.
     scrubRateMbPerSecond: 0,
     compaction: { intervalMs: 0, bytesPerSecond: 0, graceMs: DEFAULT_COMPACTION_GRACE_MS },
     volumeSizeBytesMax: VOLUME_SIZE_BYTES_MAX,
+    log: options.log ?? dropLogLine,
+    acceptAnySignature: options.acceptAnySignature === true,
   };
 }
 

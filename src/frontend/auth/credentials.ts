@@ -4,7 +4,11 @@
 
 export interface Credentials { accessKeyId: string; secretAccessKey: string }
 export type CredentialLookup = (accessKeyId: string) => Credentials | undefined;
-export interface SigningContext { signingKey: Buffer; scope: string; amzDate: string; seedSignature: string }
+export interface SigningContext {
+  signingKey: Buffer; scope: string; amzDate: string; seedSignature: string;
+  /** False under the acceptAnySignature test switch: chunk and trailer signatures are read but not compared. */
+  signaturesChecked: boolean;
+}
 export type PayloadCheck =
   | { kind: 'unsigned' }
   | { kind: 'sha256'; expectedHex: string }

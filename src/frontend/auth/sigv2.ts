@@ -24,6 +24,8 @@ export interface SigV2Request {
   headers: Map<string, string[]>;
   /** The bucket named by the Host header (virtual-hosted style), which SigV2 signs as "/bucket". */
   virtualHostBucket?: string;
+  /** The acceptAnySignature test switch (see sigv4.ts). */
+  acceptAnySignature?: boolean;
 }
 
 /** A folded header value on one line; split/trim is linear in the value (no backtracking regex). */
@@ -60,7 +62,8 @@ function verify(request: SigV2Request, accessKeyId: string, signatureBase64: str
   const stringToSign = sigV2StringToSign(request, dateOrExpires);
   const expected = createHmac('sha1', credentials.secretAccessKey).update(stringToSign, 'utf8').digest();
   const provided = Buffer.from(signatureBase64, 'base64');
-  if (provided.byteLength !== expected.byteLength || !timingSafeEqual(provided, expected)) {
+  const matches = provided.byteLength === expected.byteLength && timingSafeEqual(provided, expected);
+  if (!matches && request.acceptAnySignature !== true) {
     throw new S3Error('SignatureDoesNotMatch', undefined, {
       extraFields: { AWSAccessKeyId: accessKeyId, StringToSign: stringToSign, SignatureProvided: signatureBase64 },
     });

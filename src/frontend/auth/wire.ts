@@ -1,6 +1,10 @@
 // Reading a request as it arrived on the wire, for signature checks: the raw path and query, percent
-// decoding and AWS's URI encoding, and the headers by lower-case name (repeats kept).
+// decoding and AWS's URI encoding, the headers by lower-case name (repeats kept), and the canonical URI and query SigV4 signs.
 import { S3Error, type S3ErrorCode } from '../errors.js';
+
+/** The default signing service, and the one whose canonical URI is the path encoded once. */
+export const S3_SERVICE = 's3';
+const UNRESERVED_ONLY_PATTERN = /^[A-Za-z0-9\-._~]*$/;
 
 export interface QueryParam { name: string; value: string }
 export interface ParsedParam extends QueryParam { canonicalName: string; canonicalValue: string }
@@ -86,3 +90,30 @@ export function singleHeader(headers: Map<string, string[]>, name: string, dupli
   return values?.[0];
 }
 
+/**
+ * S3 canonical URI: each segment %-decoded and re-encoded (RFC 3986 unreserved kept), no
+ * normalization. Every other service signs the path as sent URI-encoded once more (the AWS SDKs'
+ * uriEscapePath), so "%3A" on the wire is "%253A" in its canonical URI.
+ */
+export function canonicalUri(rawPath: string, service: string): string {
+  if (service !== S3_SERVICE) return normalizedPathEncodedTwice(rawPath);
+  return rawPath.split('/').map((segment) => (UNRESERVED_ONLY_PATTERN.test(segment) ? segment : uriEncode(percentDecode(segment, false)))).join('/');
+}
+
+/** The SDKs' canonical path for every service but S3: empty, "." and ".." segments resolved, then each segment encoded. */
+function normalizedPathEncodedTwice(rawPath: string): string {
+  const segments: string[] = [];
+  for (const segment of rawPath.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(uriEncode(Buffer.from(segment, 'utf8')));
+  }
+  const trailing = segments.length > 0 && rawPath.endsWith('/') ? '/' : '';
+  return `/${segments.join('/')}${trailing}`;
+}
+
+export function canonicalQuery(query: ParsedParam[], presigned: boolean): string {
+  const pairs = query.filter((p) => !(presigned && p.name === 'X-Amz-Signature')).map((p): [string, string] => [p.canonicalName, p.canonicalValue]);
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return pairs.map(([name, value]) => `${name}=${value}`).join('&');
+}

@@ -4,7 +4,7 @@ import { PUT_OBJECT_SIZE_BYTES_MAX } from '../../limits.js';
 import { writeObject, readObject } from '../../services/objects.js';
 import { changeOrigin, header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
-import { storedHeadersFromRequest, userMetadataFromRequest } from '../object-headers.js';
+import { storedHeadersFromRequest, userMetadataFromRequest, websiteRedirectFromRequest } from '../object-headers.js';
 import { authorizeLockHeaders, objectLockConfigurationOf, objectLockFromHeaders } from '../object-lock-headers.js';
 import { sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
@@ -34,6 +34,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
   const storageClass = requestedStorageClass(context);
   const replacing = directive === 'REPLACE';
   const headers = replacing ? storedHeadersFromRequest(context) : undefined;
+  const websiteRedirectLocation = websiteRedirectFromRequest(context);
   const userMetadata = replacing ? userMetadataFromRequest(context) : undefined;
   await requireBucket(context);
   // The copy is a new version: it takes the request's lock headers, never the source's lock.
@@ -46,7 +47,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
   // S3 documents copying an earlier version onto its own key as the way to restore it
   // (RestoringPreviousVersions), so a copy that names a source version is never "onto itself".
   const ontoItself = source.bucket === context.bucket && source.key === context.key && source.versionId === null;
-  if (ontoItself && !replacing && header(context, 'x-amz-storage-class') === undefined) {
+  if (ontoItself && !replacing && header(context, 'x-amz-storage-class') === undefined && websiteRedirectLocation === undefined) {
     throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
   const md5 = createHash('md5');
@@ -61,7 +62,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
   const outcome = await writeObject(context.layers, {
     bucket: context.bucket!,
     key: context.key!,
-    headers: headers ?? sourceObject.headers,
+    headers: headers ?? { ...sourceObject.headers, websiteRedirectLocation },
     userMetadata: userMetadata ?? sourceObject.userMetadata,
     storageClass,
     body: hashedSource(),

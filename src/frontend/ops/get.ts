@@ -8,6 +8,7 @@ import { setObjectResponseHeaders } from '../object-headers.js';
 import { mayReadObjectLockState, setObjectLockResponseHeaders } from '../object-lock-headers.js';
 import { waitForDrain } from '../respond.js';
 import { httpDate } from '../time.js';
+import { refuseArchivedRead, restoreHeader, restorePhaseOf } from '../request/archive.js';
 import { requireBucket } from '../request/bucket.js';
 import { expirationHeaders } from '../request/expiration.js';
 import { assertKeyLength } from '../request/key.js';
@@ -73,11 +74,16 @@ async function prepare(context: RequestContext): Promise<{ object: ObjectRecord;
   assertKeyLength(context.key!);
   await requireBucket(context);
   const object = await requireObject(context, context.bucket!, context.key!, context.query.get('versionId'));
+  const restore = await restorePhaseOf(context, object);
+  // HEAD describes an archived version; only its bytes wait for a restore.
+  if (context.method !== 'HEAD') refuseArchivedRead(object, restore);
   checkPreconditions(context, object);
   const partNumberText = context.query.get('partNumber');
   const range = partNumberText !== null ? partRange(context, object, partNumberText) : parseRange(header(context, 'range'), object.sizeBytes);
   setObjectResponseHeaders(context, context.res, object, range === undefined);
   if (mayReadObjectLockState(context)) setObjectLockResponseHeaders(context.res, object);
+  const restoreValue = restoreHeader(restore);
+  if (restoreValue !== undefined) context.res.setHeader('x-amz-restore', restoreValue);
   // On HEAD as on GET: clients that read only the headers (sync tools) learn whether tags exist.
   if (object.tags !== undefined) context.res.setHeader('x-amz-tagging-count', object.tags.length);
   // The current version's expiry; a request naming a version id is answered without it (docs/lifecycle.md).

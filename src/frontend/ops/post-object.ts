@@ -61,6 +61,8 @@ export interface FormUploadRequest {
   log: (line: string) => void;
   /** The bucket's one read for this request (the S3 surface's, shared with CORS). */
   bucketLookup: BucketLookup;
+  /** Told who signed the form and which key it names, once the form's signature has been checked. */
+  onAuthenticated?: (principal: Principal, key: string) => void;
 }
 
 interface PreparedUpload {
@@ -202,7 +204,9 @@ export async function postObject(request: FormUploadRequest): Promise<void> {
     }
     const claimed = await resolveClaimedKey(claimedFormAccessKeyId(fields), request.root, request.identities);
     const upload = prepareUpload(request, fields, file, claimed.lookup);
-    await authorizeUpload(request, upload, claimed.principalOf(upload.accessKeyId));
+    const principal = claimed.principalOf(upload.accessKeyId);
+    request.onAuthenticated?.(principal, upload.key);
+    await authorizeUpload(request, upload, principal);
     const payload = new IncomingPayload({ data: fileBytes(form, upload.file, upload.sizeRange.maxBytes), headers: upload.checksumHeaders }, PUT_OBJECT_SIZE_BYTES_MAX);
     const outcome = await writeObject(request.layers, {
       bucket: request.bucket,

@@ -25,13 +25,11 @@ function answerNotFound(code: S3ErrorCode, message?: string): Operation {
 
 /** GET ?<sub-resource> on a bucket, for configuration that cannot have been set. */
 export const UNCONFIGURED_BUCKET_READS: Record<string, Operation> = {
-  logging: answerDocument('BucketLoggingStatus', () => []),
   notification: answerDocument('NotificationConfiguration', () => []),
   requestPayment: answerDocument('RequestPaymentConfiguration', () => [node('Payer', 'BucketOwner')]),
   accelerate: answerDocument('AccelerateConfiguration', () => []),
   // Objects are not encrypted at rest, so there is no encryption configuration to report.
   encryption: answerNotFound('ServerSideEncryptionConfigurationNotFoundError'),
-  website: answerNotFound('NoSuchWebsiteConfiguration'),
   replication: answerNotFound('ReplicationConfigurationNotFoundError'),
 };
 

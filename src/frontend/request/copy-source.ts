@@ -3,6 +3,7 @@ import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import type { ObjectRecord } from '../../index/types.js';
 import { requireAuthorized } from '../auth/authorize.js';
+import { requireReadableBytes } from './archive.js';
 import { requireObject } from './object.js';
 import { failedPrecondition } from './preconditions.js';
 
@@ -49,5 +50,6 @@ export async function resolveCopySource(context: RequestContext): Promise<{ sour
     ifUnmodifiedSince: header(context, 'x-amz-copy-source-if-unmodified-since'),
   }, object, Date.now());
   if (precondition !== undefined) throw new S3Error('PreconditionFailed', undefined, { extraFields: { Condition: 'x-amz-copy-source-If-Match' } });
+  await requireReadableBytes(context, object);
   return { source, object };
 }

@@ -5,6 +5,12 @@ import { S3Error } from '../errors.js';
 import { sendError } from '../respond.js';
 import type { SurfaceRequest } from '../surface.js';
 
+/** The S3 error code answerS3Error answers `error` with. */
+export function s3ErrorCodeOf(error: unknown): string {
+  if (error instanceof S3Error) return error.code;
+  return error instanceof StorageUnavailableError ? 'ServiceUnavailable' : 'InternalError';
+}
+
 export function answerS3Error(request: SurfaceRequest, error: unknown): void {
   const { req, requestId, path, log } = request;
   let s3Error: S3Error;

@@ -25,6 +25,7 @@ import {
   getObjectLegalHold, getObjectLockConfiguration, getObjectRetention, putObjectLegalHold, putObjectLockConfiguration, putObjectRetention,
 } from '../ops/object-lock.js';
 import { putObject } from '../ops/put.js';
+import { restoreObject } from '../ops/restore.js';
 import {
   deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging,
 } from '../ops/tagging.js';
@@ -81,6 +82,7 @@ export const S3_ENDPOINTS: readonly S3Endpoint[] = [
   { name: 'ListParts', level: 'upload', method: 'GET', subresource: '*', permission: onObject('ListMultipartUploadParts'), handler: listParts },
 
   { name: 'CreateMultipartUpload', level: 'object', method: 'POST', subresource: 'uploads', permission: onObject('PutObject'), handler: createMultipartUpload },
+  { name: 'RestoreObject', level: 'object', method: 'POST', subresource: 'restore', permission: onObject('RestoreObject'), handler: restoreObject },
   { name: 'GetObjectAttributes', level: 'object', method: 'GET', subresource: 'attributes', permission: onObject('GetObjectAttributes', 'GetObjectVersionAttributes'), handler: getObjectAttributes },
   { name: 'GetObjectAcl', level: 'object', method: 'GET', subresource: 'acl', permission: onObject('GetObjectAcl', 'GetObjectVersionAcl'), handler: getObjectAcl },
   { name: 'PutObjectAcl', level: 'object', method: 'PUT', subresource: 'acl', permission: onObject('PutObjectAcl', 'PutObjectVersionAcl'), handler: putObjectAcl },
@@ -104,9 +106,9 @@ export const S3_ENDPOINTS: readonly S3Endpoint[] = [
 
 /** The GET ?<sub-resource> reads of configuration Cairn cannot set yet, and the action each needs. */
 const UNCONFIGURED_READ_ACTIONS: Record<string, string> = {
-  logging: 'GetBucketLogging', notification: 'GetBucketNotification', requestPayment: 'GetBucketRequestPayment',
+  notification: 'GetBucketNotification', requestPayment: 'GetBucketRequestPayment',
   accelerate: 'GetAccelerateConfiguration', lifecycle: 'GetLifecycleConfiguration', encryption: 'GetEncryptionConfiguration',
-  website: 'GetBucketWebsite', replication: 'GetReplicationConfiguration',
+  replication: 'GetReplicationConfiguration',
 };
 
 function unconfiguredReads(level: 'bucket' | 'object', reads: Record<string, S3Endpoint['handler']>): S3Endpoint[] {

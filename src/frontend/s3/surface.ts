@@ -12,9 +12,10 @@ import { answerPreflight, applyCorsHeaders } from '../ops/cors.js';
 import { postObject } from '../ops/post-object.js';
 import type { ApiSurface, SurfaceRequest } from '../surface.js';
 import { bucketLookupOnce } from '../request/bucket.js';
-import { answerS3Error } from './answer-error.js';
+import { answerS3Error, s3ErrorCodeOf } from './answer-error.js';
 import { subresourceOf, type S3Endpoint } from './endpoint.js';
 import { fallbackFor, findEndpoint, S3_ENDPOINTS, S3_UNCONFIGURED_ENDPOINTS } from './endpoints.js';
+import { startRequestRecord, type S3RequestObserver, type S3RequestRecord } from './request-record.js';
 
 export interface S3SurfaceOptions {
   layers: Layers;
@@ -27,6 +28,8 @@ export interface S3SurfaceOptions {
   endpoints?: readonly S3Endpoint[];
   /** Buckets clients may read but only Cairn writes, each with the message a write is refused with. */
   protectedBuckets?: ReadonlyMap<string, string>;
+  /** Told of every request once its response has closed (server access logging). */
+  observer?: S3RequestObserver;
 }
 
 export interface S3Target {
@@ -74,10 +77,15 @@ export function createS3Surface(options: S3SurfaceOptions): ApiSurface {
   const { layers, config, root, identities, log } = options;
   const table = [...S3_ENDPOINTS, ...(options.endpoints ?? []), ...S3_UNCONFIGURED_ENDPOINTS];
   const protectedBuckets = options.protectedBuckets ?? new Map<string, string>();
+  /** The record of each request in flight, for answerError to note its error code in. */
+  const records = new WeakMap<SurfaceRequest, S3RequestRecord>();
 
   async function handle(request: SurfaceRequest): Promise<void> {
     const { req, res, requestId, rawUrl, virtualHostBucket } = request;
     const target = resolveTarget(rawUrl, virtualHostBucket);
+    const record = options.observer === undefined ? undefined
+      : startRequestRecord(options.observer, { requestId, req, res, rawUrl, bucket: target.bucket, key: target.key, query: target.query });
+    if (record !== undefined) records.set(request, record);
     // The request's bucket is read once, on first use, with what authorization needs: CORS,
     // authorization and the operation share that read (errors stay where each one throws them).
     const bucketLookup = target.bucket === undefined ? undefined : bucketLookupOnce(layers.index, target.bucket);
@@ -88,10 +96,14 @@ export function createS3Surface(options: S3SurfaceOptions): ApiSurface {
     }
     await applyCorsHeaders(req, res, bucketLookup);
     if (isPostObject(req.method ?? 'GET', target)) {
-      await postObject({ requestId, req, res, bucket: target.bucket!, virtualHostBucket, layers, config, root, identities, log, bucketLookup: bucketLookup! });
+      await postObject({
+        requestId, req, res, bucket: target.bucket!, virtualHostBucket, layers, config, root, identities, log, bucketLookup: bucketLookup!,
+        onAuthenticated: record === undefined ? undefined : (principal, key) => Object.assign(record, { principal, key }),
+      });
       return;
     }
-    const { auth, principal } = await identify(req, rawUrl, virtualHostBucket, root, identities, { expectedRegion: config.region });
+    const { auth, principal } = await identify(req, rawUrl, virtualHostBucket, root, identities, { expectedRegion: config.region, acceptAnySignature: config.acceptAnySignature });
+    if (record !== undefined) record.principal = principal;
     const context: RequestContext = {
       requestId, req, res, method: req.method ?? 'GET', bucket: target.bucket, key: target.key, query: target.query,
       auth, principal, bucketAccess: new Map(), bucketLookup, layers, identities, config, log,
@@ -104,5 +116,11 @@ export function createS3Surface(options: S3SurfaceOptions): ApiSurface {
     await endpoint.handler(context);
   }
 
-  return { name: 's3', claims: () => true, handle, answerError: answerS3Error };
+  function answerError(request: SurfaceRequest, error: unknown): void {
+    const record = records.get(request);
+    if (record !== undefined) record.errorCode = s3ErrorCodeOf(error);
+    answerS3Error(request, error);
+  }
+
+  return { name: 's3', claims: () => true, handle, answerError };
 }

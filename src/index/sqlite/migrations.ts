@@ -4,12 +4,18 @@
 // index newer than this Cairn is refused (its tables may mean things this code does not know).
 import type Database from 'better-sqlite3';
 import { SCHEMA_SQL } from './schema.js';
+import { RESTORES_SCHEMA_SQL } from './restores.js';
 import { TABLES_SCHEMA_SQL } from './tables.js';
+import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
 
 /** The SQL that brings version N-1 up to N, by N (from 2). */
 const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   // 2: the S3 Tables catalog (table buckets, namespaces, tables).
   [2, TABLES_SCHEMA_SQL],
+  // 3: restores of archived versions (GLACIER, DEEP_ARCHIVE).
+  [3, RESTORES_SCHEMA_SQL],
+  // 4: server access logging's queue of lines to deliver.
+  [4, ACCESS_LOG_SCHEMA_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());

@@ -1,0 +1,72 @@
+// What Cairn's FIS API offers: the target resource types (the server's drives) and the actions an
+// experiment template may name, with their parameters — the answers of ListActions, GetAction,
+// ListTargetResourceTypes and GetTargetResourceType, and the table templates are validated against.
+import type { StateFaultAction } from '../../storage/faults/drive-faults.js';
+
+export const DRIVE_RESOURCE_TYPE = 'cairn:storage:drive';
+/** The key an action's `targets` map uses for its drives (FIS names it after the resource, e.g. "Instances"). */
+export const DRIVES_TARGET_KEY = 'Drives';
+export const WAIT_ACTION_ID = 'aws:fis:wait';
+
+export interface ParameterSpec {
+  description: string;
+  required: boolean;
+}
+
+export interface ActionSpec {
+  id: string;
+  description: string;
+  parameters: Record<string, ParameterSpec>;
+  /** The resource type of each target key; empty for aws:fis:wait. */
+  targets: Record<string, { resourceType: string }>;
+  /** What the action does to each target drive: a drive fault for its duration, or a one-off corruption. */
+  effect: { kind: 'drive-fault'; fault: StateFaultAction } | { kind: 'corrupt' } | { kind: 'wait' };
+}
+
+const DURATION: ParameterSpec = { description: 'How long the action lasts, in ISO 8601 (PT30S, PT5M, PT1H); at most PT12H.', required: true };
+const DRIVE_TARGETS = { [DRIVES_TARGET_KEY]: { resourceType: DRIVE_RESOURCE_TYPE } };
+
+export const ACTIONS: readonly ActionSpec[] = [
+  {
+    id: 'cairn:drive:fail', description: 'Every read and write on the target drives fails, as if the drives were gone; the drives go offline.',
+    parameters: { duration: DURATION }, targets: DRIVE_TARGETS, effect: { kind: 'drive-fault', fault: 'fail' },
+  },
+  {
+    id: 'cairn:drive:slow', description: 'Every operation on the target drives is delayed.',
+    parameters: { duration: DURATION, latencyMilliseconds: { description: 'The delay added to each operation, 1–60000 (default 100).', required: false } },
+    targets: DRIVE_TARGETS, effect: { kind: 'drive-fault', fault: 'slow' },
+  },
+  {
+    id: 'cairn:drive:read-only', description: 'Writes to the target drives fail; reads work.',
+    parameters: { duration: DURATION }, targets: DRIVE_TARGETS, effect: { kind: 'drive-fault', fault: 'read-only' },
+  },
+  {
+    id: 'cairn:drive:corrupt', description: 'Flips bytes inside stored records of the target drives, once; audit and reads detect and repair them.',
+    parameters: { bytes: { description: 'How many bytes to corrupt on each drive, 1–1024 (default 1).', required: false } },
+    targets: DRIVE_TARGETS, effect: { kind: 'corrupt' },
+  },
+  {
+    id: WAIT_ACTION_ID, description: 'Waits for the duration: later actions can start after it.',
+    parameters: { duration: DURATION }, targets: {}, effect: { kind: 'wait' },
+  },
+];
+
+export const TARGET_RESOURCE_TYPES = [
+  {
+    resourceType: DRIVE_RESOURCE_TYPE,
+    description: 'A drive of this server, ARN arn:aws:cairn:REGION:ACCOUNT:drive/N (N from 1, in the order of --drive). Drives carry no tags.',
+    parameters: {},
+  },
+] as const;
+
+export function actionSpec(id: string): ActionSpec | undefined {
+  return ACTIONS.find((action) => action.id === id);
+}
+
+/** The answer shape of an action (GetAction; ListActions leaves parameters out). */
+export function describeAction(action: ActionSpec, arnPrefix: string, withParameters: boolean): Record<string, unknown> {
+  return {
+    id: action.id, arn: `${arnPrefix}action/${action.id}`, description: action.description,
+    ...(withParameters ? { parameters: action.parameters } : {}), targets: action.targets, tags: {},
+  };
+}

@@ -1,0 +1,129 @@
+// Runs FIS experiments, in the one process that runs background work: every step it takes each
+// experiment not yet finished a little further — resolve its targets, start each action once the
+// actions it starts after have completed (a drive action injects its faults for its duration through
+// the fault store every worker applies), complete actions whose duration is over, and stop the
+// experiment, removing every fault it injected, when asked to or when a stop condition holds.
+// Its state lives in the experiment's file, so a restart resumes where it was.
+import { injectFault } from '../../services/faults/experiments.js';
+import { FaultStore } from '../../services/faults/fault-store.js';
+import type { Storage } from '../../storage/index.js';
+import { actionSpec } from './catalog.js';
+import { parseIsoDurationMs } from './durations.js';
+import { FINAL_EXPERIMENT_STATUSES, FisStore, type ExperimentActionRecord, type StoredExperiment } from './store.js';
+import { heldCondition } from './stop-conditions.js';
+import { driveOfArn, type TemplateScope, type TemplateTarget } from './templates.js';
+
+export const FIS_RUNNER_STEP_MS = 250;
+const FINAL_ACTION_STATUSES = ['completed', 'cancelled', 'stopped', 'failed', 'skipped'];
+
+export interface FisRunnerParts {
+  storage: Storage;
+  faults: FaultStore;
+  store: FisStore;
+  scope: TemplateScope;
+  log: (line: string) => void;
+}
+
+/** The drives a target resolves to: its ARNs (or every drive), then the selection mode's share of them, chosen at random. */
+export function resolveDrives(target: TemplateTarget, scope: TemplateScope): number[] {
+  const candidates = target.resourceArns?.map((arn) => driveOfArn(arn, scope)) ?? Array.from({ length: scope.driveCount }, (_, index) => index + 1);
+  const count = /^COUNT\((\d+)\)$/.exec(target.selectionMode);
+  const percent = /^PERCENT\((\d+)\)$/.exec(target.selectionMode);
+  let wanted = candidates.length;
+  if (count !== null) wanted = Math.min(candidates.length, Number(count[1]));
+  if (percent !== null) wanted = Math.floor((candidates.length * Number(percent[1])) / 100);
+  const shuffled = [...candidates];
+  for (let index = shuffled.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [shuffled[index], shuffled[other]] = [shuffled[other]!, shuffled[index]!];
+  }
+  return shuffled.slice(0, wanted).sort((a, b) => a - b);
+}
+
+async function removeFaultsOf(parts: FisRunnerParts, experimentId: string): Promise<void> {
+  for (const fault of await parts.faults.list()) if (fault.experiment === experimentId) await parts.faults.remove(fault.id);
+}
+
+/** Ends the experiment: running actions stopped, pending ones cancelled, its faults removed. */
+async function finish(parts: FisRunnerParts, experiment: StoredExperiment, status: 'stopped' | 'failed' | 'completed', reason: string, nowMs: number): Promise<void> {
+  for (const action of Object.values(experiment.actions)) {
+    if (action.status === 'running') Object.assign(action, { status: status === 'failed' ? 'failed' : 'stopped', endTimeMs: nowMs });
+    else if (action.status === 'pending') action.status = 'cancelled';
+  }
+  if (status !== 'completed') await removeFaultsOf(parts, experiment.id);
+  Object.assign(experiment, { status, reason, endTimeMs: nowMs });
+  parts.log(`fis: experiment ${experiment.id} ${status}: ${reason}`);
+}
+
+async function startAction(parts: FisRunnerParts, experiment: StoredExperiment, action: ExperimentActionRecord, nowMs: number): Promise<void> {
+  const spec = actionSpec(action.actionId)!;
+  const durationMs = action.parameters['duration'] === undefined ? 0 : parseIsoDurationMs(action.parameters['duration'], 'duration');
+  const drives = action.targets['Drives'] === undefined ? [] : experiment.resolvedDrives[action.targets['Drives']] ?? [];
+  for (const drive of drives) {
+    if (spec.effect.kind === 'drive-fault') {
+      const latencyMs = action.parameters['latencyMilliseconds'] === undefined ? undefined : Number(action.parameters['latencyMilliseconds']);
+      await injectFault(parts.storage, parts.faults, {
+        drive, action: spec.effect.fault, durationSeconds: Math.ceil(durationMs / 1000), latencyMs, experiment: experiment.id,
+      });
+    } else if (spec.effect.kind === 'corrupt') {
+      await injectFault(parts.storage, parts.faults, { drive, action: 'corrupt', durationSeconds: 1, bytes: Number(action.parameters['bytes'] ?? 1), experiment: experiment.id });
+    }
+  }
+  Object.assign(action, { status: 'running', startTimeMs: nowMs, deadlineMs: nowMs + durationMs });
+}
+
+/** One step of one experiment, changing its record in place. */
+async function advance(parts: FisRunnerParts, experiment: StoredExperiment, nowMs: number): Promise<void> {
+  if (await parts.store.stopRequested(experiment.id)) return finish(parts, experiment, 'stopped', 'Experiment stopped by a StopExperiment call.', nowMs);
+  if (experiment.status === 'pending' || experiment.status === 'initiating') {
+    for (const [name, target] of Object.entries(experiment.targets)) experiment.resolvedDrives[name] = resolveDrives(target, parts.scope);
+    const empty = Object.entries(experiment.resolvedDrives).find(([, drives]) => drives.length === 0);
+    if (empty !== undefined) return finish(parts, experiment, 'failed', `Target ${empty[0]} resolved to no drive.`, nowMs);
+    Object.assign(experiment, { status: 'running', startTimeMs: nowMs });
+  }
+  const offline = parts.storage.driveStores.filter((drive) => !drive.online).length;
+  const held = heldCondition(experiment.stopConditions, () => offline);
+  if (held !== undefined) return finish(parts, experiment, 'stopped', held, nowMs);
+  for (const action of Object.values(experiment.actions)) {
+    if (action.status === 'running' && nowMs >= (action.deadlineMs ?? 0)) Object.assign(action, { status: 'completed', endTimeMs: nowMs });
+  }
+  for (const action of Object.values(experiment.actions)) {
+    if (action.status !== 'pending') continue;
+    if (!action.startAfter.every((name) => experiment.actions[name]?.status === 'completed')) continue;
+    try {
+      await startAction(parts, experiment, action, nowMs);
+    } catch (error) {
+      Object.assign(action, { status: 'failed', reason: error instanceof Error ? error.message : String(error), endTimeMs: nowMs });
+      return finish(parts, experiment, 'failed', `Action ${action.actionId} failed: ${action.reason}`, nowMs);
+    }
+  }
+  if (Object.values(experiment.actions).every((action) => FINAL_ACTION_STATUSES.includes(action.status))) {
+    return finish(parts, experiment, 'completed', 'Experiment completed.', nowMs);
+  }
+}
+
+/** The fault and experiment stores under a server's data directory. */
+export function fisFilesOf(settings: { dataDirectory: string }): { faults: FaultStore; store: FisStore } {
+  return { faults: FaultStore.forDataDirectory(settings.dataDirectory), store: FisStore.forDataDirectory(settings.dataDirectory) };
+}
+
+export function startFisRunner(parts: FisRunnerParts): { step(): Promise<void>; stop(): void } {
+  let running: Promise<void> | undefined;
+  const step = async (): Promise<void> => {
+    for (const experiment of await parts.store.listExperiments()) {
+      if (FINAL_EXPERIMENT_STATUSES.includes(experiment.status)) continue;
+      const before = JSON.stringify(experiment);
+      await advance(parts, experiment, Date.now());
+      if (JSON.stringify(experiment) !== before) await parts.store.putExperiment(experiment);
+    }
+    await parts.store.pruneFinished();
+  };
+  const timer = setInterval(() => {
+    // A slow step must not pile up steps.
+    running ??= step().catch((error: Error) => parts.log(`fis: runner step failed: ${error.message}`)).finally(() => {
+      running = undefined;
+    });
+  }, FIS_RUNNER_STEP_MS);
+  timer.unref();
+  return { step, stop: () => clearInterval(timer) };
+}
