@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Credentials } from '../frontend/auth/sigv4.js';
 import { clientCredentials } from './credentials.js';
-import { NodeSha256 } from './node-sha256.js';
+import { NodeSha256 } from '../util/node-sha256.js';
 import { DEFAULT_ADDRESS, DEFAULT_REGION } from './server-command.js';
 
 const OUTPUT_FORMATS = ['table', 'csv', 'json'] as const;

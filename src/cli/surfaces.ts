@@ -8,6 +8,7 @@ import { createCairnSurface } from '../frontend/cairn/surface.js';
 import type { FrontendConfig } from '../frontend/context.js';
 import { metricsOperation } from '../frontend/ops/metrics.js';
 import { pendingSignedSurfaces } from '../frontend/pending-surfaces.js';
+import { createConsoleSurface } from '../features/console/surface.js';
 import { createFisSurface } from '../features/fis/surface.js';
 import { FisStore } from '../features/fis/store.js';
 import { createIcebergSurface } from '../features/tables/iceberg/surface.js';
@@ -55,6 +56,8 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
   return [
     // First: a website Host names a bucket, and every path under it (even /_cairn/…) is one of its keys.
     createWebsiteSurface({ layers, config, identities, log, websiteDomains: parts.websiteDomains }),
+    // Before the rest of /_cairn/, which claims everything under it.
+    createConsoleSurface({ ...shared, dataDirectory }),
     createCairnSurface({
       ...shared,
       operations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, compaction, parts.frontendMetrics) },

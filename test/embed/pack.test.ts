@@ -38,7 +38,7 @@ describe('npm pack', { timeout: PACK_TEST_TIMEOUT_MS, skip: PACKED_ALREADY_REASO
     const [summary] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     assert.ok(summary !== undefined);
     const paths = summary.files.map((file) => file.path);
-    for (const needed of ['bin/cairn.js', 'dist/src/cli/main.js', 'dist/src/cli/embed/index.js', 'types/index.d.ts', 'native/crc64nvme/binding.gyp', 'package.json']) {
+    for (const needed of ['bin/cairn.js', 'dist/src/cli/main.js', 'dist/src/cli/embed/index.js', 'types/index.d.ts', 'native/crc64nvme/binding.gyp', 'package.json', 'dist/console/index.html']) {
       assert.ok(paths.includes(needed), `${needed} is in the tarball`);
     }
     assert.deepEqual(paths.filter((path) => /^(test|dist\/test|dist\/bench|data|bench)\//.test(path)), []);
@@ -64,6 +64,12 @@ describe('npm pack', { timeout: PACK_TEST_TIMEOUT_MS, skip: PACKED_ALREADY_REASO
       await s3.send(new PutObjectCommand({ Bucket: 'packed-bucket', Key: 'from/the/tarball', Body: 'packed bytes' }));
       const got = await s3.send(new GetObjectCommand({ Bucket: 'packed-bucket', Key: 'from/the/tarball' }));
       assert.equal(await got.Body?.transformToString(), 'packed bytes');
+      // The web console's bundle came in the tarball and is served from it.
+      const page = await fetch(`${ready.endpoint}/_cairn/console/`);
+      assert.equal(page.status, 200);
+      const script = /src="(assets\/app-[A-Z0-9]{8}\.js)"/.exec(await page.text());
+      assert.ok(script);
+      assert.equal((await fetch(`${ready.endpoint}/_cairn/console/${script[1]}`)).status, 200);
     } finally {
       s3.destroy();
       // The end of its piped stdin stops an ephemeral server.

@@ -4,7 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { NodeSha256 } from '../../src/cli/node-sha256.js';
+import { NodeSha256 } from '../../src/util/node-sha256.js';
 export { NodeSha256 };
 import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './server.js';
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { HttpRequest } from '@smithy/types';
-import { NodeSha256 } from '../../src/cli/node-sha256.js';
+import { NodeSha256 } from '../../src/util/node-sha256.js';
 import { S3Error } from '../../src/frontend/errors.js';
 import { authenticate, type Credentials } from '../../src/frontend/auth/sigv4.js';
 import { claimedSigningService } from '../../src/frontend/auth/scope.js';

@@ -4,7 +4,7 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash } from 'node:crypto';
 import type { Credentials } from '../../frontend/auth/sigv4.js';
-import { NodeSha256 } from '../node-sha256.js';
+import { NodeSha256 } from '../../util/node-sha256.js';
 
 const ADMIN_PATH = '/_cairn/admin';
 /** The admin API is signed for S3 in any region; this one when none is given. */

@@ -1,5 +1,5 @@
-// SHA-256 and HMAC-SHA-256 from node:crypto in the shape @smithy/signature-v4 expects, for the
-// commands that sign their requests to a running server (cairn sql, cairn admin).
+// SHA-256 and HMAC-SHA-256 from node:crypto in the shape @smithy/signature-v4 expects, for what
+// signs requests to a running server (cairn sql, cairn admin, the console's proxy).
 import { createHash, createHmac } from 'node:crypto';
 
 export class NodeSha256 {
