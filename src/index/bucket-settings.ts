@@ -10,6 +10,7 @@ import {
 } from './settings/access.js';
 import { parseLifecycleSetting } from './settings/lifecycle.js';
 import { parseMetadataSetting } from './settings/metadata.js';
+import { parseNotificationSetting } from './settings/notification.js';
 import { parseObjectLockSetting, type ObjectLockConfiguration } from './settings/object-lock.js';
 import { SettingShapeError } from './settings/shape.js';
 
@@ -17,6 +18,7 @@ export type { ObjectLockConfiguration } from './settings/object-lock.js';
 export type { StoredOwnershipControls, StoredPublicAccessBlock } from './settings/access.js';
 export type { StoredMetadataConfiguration } from './settings/metadata.js';
 export type { LifecycleConfiguration } from './settings/lifecycle.js';
+export type { NotificationConfiguration, NotificationRule, NotificationRuleKind } from './settings/notification.js';
 
 /**
  * Each kind under the name the settings table keeps it by (unchanged on disk), mapped to the parse
@@ -29,6 +31,7 @@ const BUCKET_SETTING_KINDS = {
   'public-access-block': parsePublicAccessBlockSetting,
   'ownership-controls': parseOwnershipControlsSetting,
   metadata: parseMetadataSetting,
+  notification: parseNotificationSetting,
 } as const satisfies Record<string, (value: unknown) => unknown>;
 
 export type BucketSettingKind = keyof typeof BUCKET_SETTING_KINDS;

@@ -4,6 +4,7 @@
 // IndexWrites in both directions, so a method added to a domain interface cannot be forgotten here.
 import type { IndexReads, IndexWrites } from './types.js';
 import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from './tables-index.js';
+import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from './event-index.js';
 
 export const INDEX_READ_METHODS = [
   'getBucket', 'getBucketWithAccess', 'listBuckets',
@@ -12,7 +13,7 @@ export const INDEX_READ_METHODS = [
   'getBucketAccess', 'getUser', 'getUserByCanonicalId', 'listUsers', 'getAccessKey', 'listAccessKeys',
   'readJournal', 'readMetadataSnapshot', 'scanVersionsForInventory',
   'readBucketSetting', 'listBucketsWithSetting',
-  ...TABLES_READ_METHODS,
+  ...TABLES_READ_METHODS, ...EVENT_READ_METHODS,
 ] as const satisfies ReadonlyArray<keyof IndexReads>;
 
 export const INDEX_WRITE_METHODS = [
@@ -23,7 +24,7 @@ export const INDEX_WRITE_METHODS = [
   'createUser', 'deleteUser', 'setUserPolicy', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
   'commitMetadataFiles',
   'writeBucketSetting', 'setObjectLockConfiguration',
-  ...TABLES_WRITE_METHODS,
+  ...TABLES_WRITE_METHODS, ...EVENT_WRITE_METHODS,
 ] as const satisfies ReadonlyArray<keyof IndexWrites>;
 
 export type IndexReadMethod = (typeof INDEX_READ_METHODS)[number];

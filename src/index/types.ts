@@ -5,6 +5,7 @@
 // exactly the writes to the one writer of the host (write-methods.ts).
 import type { BucketReads, BucketWrites } from './bucket-index.js';
 import type { BucketSettingsReads, BucketSettingsWrites } from './bucket-settings.js';
+import type { EventReads, EventWrites } from './event-index.js';
 import type { IdentityReads, IdentityWrites } from './identity-index.js';
 import type { JournalReads, JournalWrites } from './journal-index.js';
 import type { ObjectReads, ObjectWrites } from './object-index.js';
@@ -19,12 +20,13 @@ export * from './journal-index.js';
 export * from './object-index.js';
 export * from './upload-index.js';
 export * from './tables-index.js';
+export * from './event-index.js';
 
 /** Every read of the index: each answers from a consistent snapshot, and never waits for a writer. */
-export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads {}
+export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads, EventReads {}
 
 /** Every write of the index: each is one durable transaction (batched into group commits). */
-export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites {}
+export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites, EventWrites {}
 
 export interface Index extends IndexReads, IndexWrites {
   /** Lets writes in flight land, then releases the engine. */

@@ -37,6 +37,9 @@ const SAMPLES: { [K in WritableBucketSettingKind]: BucketSettingValue<K> } = {
   policy: '{"Version":"2012-10-17","Statement":[]}',
   'public-access-block': { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: false },
   'ownership-controls': { ObjectOwnership: 'BucketOwnerEnforced' },
+  notification: {
+    rules: [{ id: 'created', kind: 'Queue', arn: 'arn:aws:sqs:us-east-1:000000000000:hook', target: 'hook', events: ['s3:ObjectCreated:*'], prefix: 'logs/' }],
+  },
   metadata: {
     apiVersion: 'V2', createdAtMs: 1_700_000_000_000,
     journal: { tableId: 'journal-table', recordExpiration: { enabled: true, days: 7 } },

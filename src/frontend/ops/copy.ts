@@ -73,7 +73,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
     },
     tags: taggingDirective === 'REPLACE' ? replacementTags : sourceObject.tags,
     ...lock,
-    origin: changeOrigin(context),
+    origin: { ...changeOrigin(context), action: 'Copy' },
   });
   if (!outcome.stored) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });
   for (const [name, value] of Object.entries(versionIdHeader(outcome.object.versionId))) context.res.setHeader(name, value);

@@ -5,11 +5,14 @@
 import type Database from 'better-sqlite3';
 import { SCHEMA_SQL } from './schema.js';
 import { TABLES_SCHEMA_SQL } from './tables.js';
+import { EVENTS_SCHEMA_SQL } from './events.js';
 
 /** The SQL that brings version N-1 up to N, by N (from 2). */
 const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   // 2: the S3 Tables catalog (table buckets, namespaces, tables).
   [2, TABLES_SCHEMA_SQL],
+  // 3: event notifications (targets, their queues, listeners).
+  [3, EVENTS_SCHEMA_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());
