@@ -28,6 +28,7 @@ import { HealFiles } from '../services/heal/heal-status.js';
 import { startCompactionService, type CompactionServiceSettings } from '../services/compaction/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { clearMetadataScratch, startMetadata } from '../features/metadata/setup.js';
+import { startEvents } from '../features/events/setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 import { composeSurfaces } from './surfaces.js';
 
@@ -183,6 +184,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const metadata = await startMetadata({ index, storage }, {
     dataDirectory, region: settings.region, ownerId, runsBackgroundWork: runsBackgroundWork(), lifecycleDayMs: settings.lifecycleDayMs, log,
   });
+  const events = startEvents({ index, storage }, { region: settings.region, accountId: settings.accountId, ownerId, runsBackgroundWork: runsBackgroundWork(), log });
   const audit = await startAuditService({ index, storage }, { dataDirectory, scrubRateMbPerSecond: settings.scrubRateMbPerSecond, runsBackgroundWork: runsBackgroundWork(), log });
   // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
   const faults = FaultStore.forDataDirectory(dataDirectory);
@@ -194,7 +196,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   };
   const root: RootIdentity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' };
   const surfaces = composeSurfaces({
-    layers, config, root, identities, log, dataDirectory, metadata, audit, faults, faultWatcher,
+    layers, config, root, identities, log, dataDirectory, metadata, events, audit, faults, faultWatcher,
     frontendMetrics: () => renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot()),
   });
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls });
@@ -216,6 +218,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
       await background.stop();
       await audit.stop();
       await metadata.stop();
+      await events.stop();
       faultWatcher.stop();
       await storage.close();
       await index.close();

@@ -10,6 +10,7 @@ import { createTablesSurface } from '../features/tables/surface.js';
 import { createS3Surface } from '../frontend/s3/surface.js';
 import type { ApiSurface } from '../frontend/surface.js';
 import type { MetadataRuntime } from '../features/metadata/setup.js';
+import type { EventsRuntime } from '../features/events/setup.js';
 import type { AuditService } from '../services/audit/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { TemplateStore } from '../services/faults/experiments.js';
@@ -28,6 +29,7 @@ export interface SurfaceParts {
   log: (line: string) => void;
   dataDirectory: string;
   metadata: MetadataRuntime;
+  events: EventsRuntime;
   audit: AuditService;
   faults: FaultStore;
   faultWatcher: FaultWatcher;
@@ -36,14 +38,15 @@ export interface SurfaceParts {
 }
 
 export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
-  const { layers, config, root, identities, log, dataDirectory, metadata, audit } = parts;
+  const { layers, config, root, identities, log, dataDirectory, metadata, events, audit } = parts;
   const shared = { layers, config, root, identities, log };
   const compaction = CompactionFiles.forDataDirectory(dataDirectory);
   return [
     createCairnSurface({
       ...shared,
-      operations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, compaction, parts.frontendMetrics) },
+      operations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, compaction, () => parts.frontendMetrics() + events.metricsText()) },
       audit: audit.control,
+      adminExtensions: [events.adminExtension],
       storageAdmin: {
         storage: layers.storage, faults: parts.faults, templates: TemplateStore.forDataDirectory(dataDirectory), watcher: parts.faultWatcher,
         heal: HealFiles.forDataDirectory(dataDirectory), compaction,
@@ -52,6 +55,6 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     ...pendingPathSurfaces(),
     createTablesSurface(shared),
     ...pendingSignedSurfaces(),
-    createS3Surface({ ...shared, endpoints: metadata.s3Endpoints, protectedBuckets: metadata.protectedBuckets }),
+    createS3Surface({ ...shared, endpoints: [...metadata.s3Endpoints, ...events.s3Endpoints], protectedBuckets: metadata.protectedBuckets }),
   ];
 }

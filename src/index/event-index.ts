@@ -1,6 +1,8 @@
 // Event notifications in the index (src/features/events): the targets events go to, each target's
 // durable queue (rows written in the same transaction as the change they describe, removed only
 // after the target acknowledged them), and the short-lived listeners of `cairn admin events listen`.
+import type { NotificationConfiguration } from './settings/notification.js';
+import type { ChangeOrigin } from './records.js';
 
 export type EventTargetKind = 'webhook' | 'nats' | 'redis' | 'amqp' | 'mqtt' | 'postgres';
 
@@ -66,7 +68,15 @@ export interface EventReads {
   readEventQueueStats(): Promise<EventQueueStats[]>;
 }
 
+/** The name of the test event queued for each target when a configuration is saved (S3's s3:TestEvent). */
+export const TEST_EVENT_NAME = 's3:TestEvent';
+
 export interface EventWrites {
+  /**
+   * Sets (undefined: removes) a bucket's notification configuration and, in the same transaction,
+   * queues an s3:TestEvent for each target it names. False when the bucket does not exist.
+   */
+  writeNotificationConfiguration(bucket: string, configuration: NotificationConfiguration | undefined, origin: ChangeOrigin | undefined): Promise<boolean>;
   createEventTarget(target: EventTargetRecord): Promise<CreateEventTargetOutcome>;
   /** Removes a target and its queue; false when there was none. */
   deleteEventTarget(name: string): Promise<boolean>;
@@ -87,7 +97,7 @@ export interface EventIndex extends EventReads, EventWrites {}
 export const EVENT_READ_METHODS = ['listEventTargets', 'getEventTarget', 'readEventQueue', 'readEventQueueStats'] as const satisfies ReadonlyArray<keyof EventReads>;
 
 export const EVENT_WRITE_METHODS = [
-  'createEventTarget', 'deleteEventTarget', 'acknowledgeEvents', 'deadLetterEvent', 'putEventListener', 'deleteEventListener', 'expireEventListeners',
+  'writeNotificationConfiguration', 'createEventTarget', 'deleteEventTarget', 'acknowledgeEvents', 'deadLetterEvent', 'putEventListener', 'deleteEventListener', 'expireEventListeners',
 ] as const satisfies ReadonlyArray<keyof EventWrites>;
 
 // Compiles only while every method of the domain is listed (an engine binds exactly these).

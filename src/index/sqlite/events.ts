@@ -3,13 +3,13 @@
 // journal row is written), so no change is lost or queued twice; the delivery job removes a row only
 // after its target acknowledged it. AUTOINCREMENT: ids, and so sequencers, are never reused.
 import type Database from 'better-sqlite3';
-import { decodeBucketSetting } from '../bucket-settings.js';
-import { ruleMatches } from '../settings/notification.js';
+import { decodeBucketSetting, encodeBucketSetting } from '../bucket-settings.js';
+import { ruleMatches, type NotificationConfiguration } from '../settings/notification.js';
 import type { GroupCommitQueue } from '../group-commit.js';
 import type {
   ChangeOrigin, CreateEventTargetOutcome, EventListenerRecord, EventQueueStats, EventTargetKind, EventTargetRecord, QueuedEvent,
 } from '../types.js';
-import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from '../event-index.js';
+import { EVENT_READ_METHODS, EVENT_WRITE_METHODS, TEST_EVENT_NAME } from '../event-index.js';
 
 /** Schema version 3: the event notification tables. */
 export const EVENTS_SCHEMA_SQL = `
@@ -68,6 +68,10 @@ interface TargetRow { name: string; kind: string; settings_json: string; created
 
 function prepareEventStatements(db: Database.Database) {
   return {
+    bucketExists: db.prepare('SELECT 1 FROM buckets WHERE name = ?').pluck(),
+    upsertSetting: db.prepare(`INSERT INTO bucket_settings (bucket, name, value_json) VALUES (?, 'notification', ?)
+      ON CONFLICT (bucket, name) DO UPDATE SET value_json = excluded.value_json`),
+    deleteSetting: db.prepare("DELETE FROM bucket_settings WHERE bucket = ? AND name = 'notification'"),
     setting: db.prepare("SELECT value_json FROM bucket_settings WHERE bucket = ? AND name = 'notification'").pluck(),
     listeners: db.prepare('SELECT id, filter_json FROM event_listeners WHERE bucket = ? AND expires_at_ms > ?'),
     highWater: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'event_queue'").pluck(),
@@ -136,8 +140,11 @@ export class EventTables {
 
   /** Call inside the change's write transaction: queues one row per recipient, all with one sequencer. */
   changed(change: EventChange, origin: ChangeOrigin | undefined): void {
+    this.queue(change, this.recipients(change, Date.now()), origin);
+  }
+
+  private queue(change: EventChange, recipients: Array<{ target: string; configurationId: string }>, origin: ChangeOrigin | undefined): void {
     const nowMs = Date.now();
-    const recipients = this.recipients(change, nowMs);
     if (recipients.length === 0) return;
     // AUTOINCREMENT gives the first row exactly the recorded high-water mark + 1: the change's sequence.
     const changeSequence = ((this.statements.highWater.get() as number | undefined) ?? 0) + 1;
@@ -154,6 +161,21 @@ export class EventTables {
   /** Whether a change to this bucket may queue events (decides whether to read what the event needs). */
   watching(bucket: string): boolean {
     return this.statements.setting.get(bucket) !== undefined || this.statements.listeners.all(bucket, Date.now()).length > 0;
+  }
+
+  writeNotificationConfiguration(bucket: string, configuration: NotificationConfiguration | undefined, origin: ChangeOrigin | undefined): Promise<boolean> {
+    // Checked here, before the write is queued: a value of the wrong shape is refused, never stored.
+    const json = configuration === undefined ? undefined : encodeBucketSetting('notification', configuration);
+    return this.writes.submit(() => {
+      if (this.statements.bucketExists.get(bucket) === undefined) return false;
+      if (json === undefined) this.statements.deleteSetting.run(bucket);
+      else this.statements.upsertSetting.run(bucket, json);
+      const targets = [...new Set((configuration?.rules ?? []).map((rule) => rule.target))];
+      // S3 sends one test event per destination when a configuration is saved.
+      const recipients = targets.map((target) => ({ target, configurationId: '' }));
+      this.queue({ bucket, key: '', eventName: TEST_EVENT_NAME }, recipients, origin);
+      return true;
+    });
   }
 
   async listEventTargets(): Promise<EventTargetRecord[]> {
