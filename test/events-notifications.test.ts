@@ -153,4 +153,125 @@ describe('event notifications', { timeout: 120_000 }, () => {
     assert.deepEqual([...sequencers].sort(), sequencers, 'sequencers increase in delivery order');
     hook.messages.length = 0;
   });
+
+  it('delivers the workload to NATS JetStream, Redis, RabbitMQ, MQTT and PostgreSQL, each consumed with its own client', async () => {
+    const names = { nats: `nats-${RUN}`, redis: `redis-${RUN}`, amqp: `amqp-${RUN}`, mqtt: `mqtt-${RUN}`, postgres: `pg-${RUN}` };
+    const subject = `cairn.events.${RUN}`;
+    const exchange = `cairn-events-${RUN}`;
+    const table = `events_${RUN}`;
+    const redis = createClient({ url: 'redis://127.0.0.1:6379' });
+    await redis.connect();
+    const rabbit = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+    const channel = await rabbit.createChannel();
+    await channel.assertExchange(exchange, 'topic', { durable: true });
+    const { queue } = await channel.assertQueue('', { exclusive: true });
+    await channel.bindQueue(queue, exchange, '#');
+    const mqttClient = await mqtt.connectAsync('mqtt://127.0.0.1:1883');
+    const mqttMessages: string[] = [];
+    mqttClient.on('message', (_topic, payload) => mqttMessages.push(payload.toString('utf8')));
+    await mqttClient.subscribeAsync(`cairn/${RUN}`, { qos: 1 });
+    const nats = await connectNats({ servers: '127.0.0.1:4222' });
+    const postgres = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+    await postgres.connect();
+    try {
+      await addTarget(server, names.nats, ['--type', 'nats', '--url', 'nats://127.0.0.1:4222', '--subject', subject]);
+      await addTarget(server, names.redis, ['--type', 'redis', '--url', 'redis://127.0.0.1:6379', '--stream', `cairn-${RUN}`]);
+      await addTarget(server, names.amqp, ['--type', 'amqp', '--url', 'amqp://guest:guest@127.0.0.1:5672', '--exchange', exchange, '--routing-key', 'events']);
+      await addTarget(server, names.mqtt, ['--type', 'mqtt', '--url', 'mqtt://127.0.0.1:1883', '--topic', `cairn/${RUN}`]);
+      await addTarget(server, names.postgres, ['--type', 'postgres', '--url', 'postgres://postgres@127.0.0.1:5432/test', '--table', table]);
+      const buckets = Object.values(names).map((name) => `b-${name}`);
+      const expected: Array<Array<[string, string]>> = [];
+      for (const [position, name] of Object.values(names).entries()) {
+        await s3.send(new CreateBucketCommand({ Bucket: buckets[position]! }));
+        await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: buckets[position]!, NotificationConfiguration: queueConfig(name) }));
+      }
+      for (const bucket of buckets) expected.push(await workload(s3, bucket));
+      const total = expected[0]!.length + 1; // the test event first
+
+      const rabbitBodies: string[] = [];
+      const bodies = {
+        redis: async () => (await redis.xRange(`cairn-${RUN}`, '-', '+')).map((entry) => String(entry?.message['event'])),
+        amqp: async () => {
+          for (let got = await channel.get(queue, { noAck: true }); got !== false; got = await channel.get(queue, { noAck: true })) rabbitBodies.push(got.content.toString('utf8'));
+          return rabbitBodies;
+        },
+        mqtt: async () => mqttMessages,
+        postgres: async () => {
+          try {
+            return (await postgres.query(`SELECT event FROM ${table} ORDER BY id`)).rows.map((row: { event: unknown }) => JSON.stringify(row.event));
+          } catch {
+            return [];
+          }
+        },
+        nats: async () => {
+          const manager = await nats.jetstreamManager();
+          const streamName = await manager.streams.find(subject).catch(() => undefined);
+          if (streamName === undefined) return [];
+          const info = await manager.streams.info(streamName);
+          const found: string[] = [];
+          for (let sequence = info.state.first_seq; sequence <= info.state.last_seq && info.state.messages > 0; sequence++) {
+            found.push(new TextDecoder().decode((await manager.streams.getMessage(streamName, { seq: sequence })).data));
+          }
+          return found;
+        },
+      };
+      for (const [position, kind] of (['nats', 'redis', 'amqp', 'mqtt', 'postgres'] as const).entries()) {
+        let latest: string[] = [];
+        await waitForCount(async () => (latest = await bodies[kind]()).length, total);
+        const parsed = latest.map((body) => JSON.parse(body) as { Event?: string; Records?: S3EventRecord[] });
+        assert.equal(parsed.length, total, `${kind}: ${latest.length} messages`);
+        assert.equal(parsed[0]!.Event, 's3:TestEvent', kind);
+        const records = parsed.flatMap((message) => message.Records ?? []);
+        assert.deepEqual(pairs(records), expected[position], kind);
+        assert.ok(records.every((record) => record.s3.bucket.name === buckets[position]), kind);
+      }
+    } finally {
+      await redis.quit();
+      await rabbit.close();
+      await mqttClient.endAsync();
+      await nats.close();
+      await postgres.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+      await postgres.end();
+    }
+  });
+
+  it('loses nothing across kill -9 of Cairn: every acknowledged write arrives, a duplicate only with the same sequencer', async () => {
+    const bucket = `kill-${RUN}`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration: queueConfig('hook', ['s3:ObjectCreated:*']) }));
+    await waitForCount(() => hook.messages.length, 1);
+    hook.messages.length = 0;
+    hook.delayMs = 5;
+    const acknowledged: string[] = [];
+    const writes = (async () => {
+      for (let n = 0; n < 400; n++) {
+        try {
+          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `k${String(n).padStart(4, '0')}`, Body: 'x' }));
+          acknowledged.push(`k${String(n).padStart(4, '0')}`);
+        } catch {
+          return;
+        }
+      }
+    })();
+    await waitForCount(() => recordsOf(hook.messages).length, 20);
+    await server.kill();
+    await writes;
+    s3.destroy();
+    server = await startServer({ dataDirectory: server.dataDirectory, env: ENV });
+    s3 = sdkClient(server);
+    hook.delayMs = 0;
+    assert.ok(acknowledged.length > 20, `${acknowledged.length} writes acknowledged before the kill`);
+    await waitForCount(() => new Set(recordsOf(hook.messages).map((record) => record.s3.object.key)).size, acknowledged.length);
+    const records = recordsOf(hook.messages);
+    const keys = new Set(records.map((record) => record.s3.object.key));
+    for (const key of acknowledged) assert.ok(keys.has(key), `the event of ${key} arrived`);
+    const sequencerOfKey = new Map<string, string>();
+    for (const record of records) {
+      const seen = sequencerOfKey.get(record.s3.object.key);
+      if (seen !== undefined) assert.equal(record.s3.object.sequencer, seen, `a duplicate of ${record.s3.object.key} has the same sequencer`);
+      sequencerOfKey.set(record.s3.object.key, record.s3.object.sequencer);
+    }
+    assert.ok(records.length - keys.size <= 100, `${records.length - keys.size} duplicates: at most one batch in flight`);
+    hook.messages.length = 0;
+  });
 });
