@@ -7,14 +7,12 @@ import {
   CopyObjectCommand, DeleteObjectCommand, GetBucketNotificationConfigurationCommand, PutBucketNotificationConfigurationCommand,
   PutObjectCommand, PutObjectTaggingCommand, S3Client, S3ServiceException, CreateBucketCommand, type NotificationConfiguration,
 } from '@aws-sdk/client-s3';
-import * as amqp from 'amqplib';
-import * as mqtt from 'mqtt';
-import { connect as connectNats } from 'nats';
-import pg from 'pg';
-import { createClient } from 'redis';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { spawn } from 'node:child_process';
+import { CAIRN_BIN, startServer, TEST_ACCESS_KEY, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 import { sdkClient } from './helpers/clients.js';
 import { cairnAdmin } from './helpers/iam.js';
+import { brokerNames, openBrokerConsumers, POSTGRES_URL } from './helpers/broker-consumers.js';
+import { IamClient } from '../src/cli/admin/iam-client.js';
 import { recordsOf, startWebhook, waitForCount, type S3EventRecord, type WebhookReceiver } from './helpers/event-receivers.js';
 
 const SECRET = 'hook-secret';
@@ -38,6 +36,13 @@ async function s3Error(promise: Promise<unknown>): Promise<S3ServiceException> {
 
 function queueConfig(target: string, events = ['s3:ObjectCreated:*', 's3:ObjectRemoved:*', 's3:ObjectTagging:*']): NotificationConfiguration {
   return { QueueConfigurations: [{ Id: `to-${target}`, QueueArn: arn(target), Events: events as never }] };
+}
+
+/** Through the admin API (the CLI's client): a node process per target would cost seconds each. */
+async function addTargetByApi(server: RunningServer, name: string, type: string, settings: Record<string, string>): Promise<void> {
+  const admin = new IamClient(server.endpoint, { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY });
+  const created = await admin.json<{ arn: string }>('POST', '/targets', { name, type, settings });
+  assert.equal(created.arn, arn(name));
 }
 
 async function addTarget(server: RunningServer, name: string, args: string[]): Promise<void> {
@@ -156,29 +161,14 @@ describe('event notifications', { timeout: 120_000 }, () => {
 
   it('delivers the workload to NATS JetStream, Redis, RabbitMQ, MQTT and PostgreSQL, each consumed with its own client', async () => {
     const names = { nats: `nats-${RUN}`, redis: `redis-${RUN}`, amqp: `amqp-${RUN}`, mqtt: `mqtt-${RUN}`, postgres: `pg-${RUN}` };
-    const subject = `cairn.events.${RUN}`;
-    const exchange = `cairn-events-${RUN}`;
-    const table = `events_${RUN}`;
-    const redis = createClient({ url: 'redis://127.0.0.1:6379' });
-    await redis.connect();
-    const rabbit = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
-    const channel = await rabbit.createChannel();
-    await channel.assertExchange(exchange, 'topic', { durable: true });
-    const { queue } = await channel.assertQueue('', { exclusive: true });
-    await channel.bindQueue(queue, exchange, '#');
-    const mqttClient = await mqtt.connectAsync('mqtt://127.0.0.1:1883');
-    const mqttMessages: string[] = [];
-    mqttClient.on('message', (_topic, payload) => mqttMessages.push(payload.toString('utf8')));
-    await mqttClient.subscribeAsync(`cairn/${RUN}`, { qos: 1 });
-    const nats = await connectNats({ servers: '127.0.0.1:4222' });
-    const postgres = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-    await postgres.connect();
+    const { subject, exchange, table, stream, topic } = brokerNames(RUN);
+    const consumers = await openBrokerConsumers(RUN);
     try {
-      await addTarget(server, names.nats, ['--type', 'nats', '--url', 'nats://127.0.0.1:4222', '--subject', subject]);
-      await addTarget(server, names.redis, ['--type', 'redis', '--url', 'redis://127.0.0.1:6379', '--stream', `cairn-${RUN}`]);
-      await addTarget(server, names.amqp, ['--type', 'amqp', '--url', 'amqp://guest:guest@127.0.0.1:5672', '--exchange', exchange, '--routing-key', 'events']);
-      await addTarget(server, names.mqtt, ['--type', 'mqtt', '--url', 'mqtt://127.0.0.1:1883', '--topic', `cairn/${RUN}`]);
-      await addTarget(server, names.postgres, ['--type', 'postgres', '--url', 'postgres://postgres@127.0.0.1:5432/test', '--table', table]);
+      await addTargetByApi(server, names.nats, 'nats', { url: 'nats://127.0.0.1:4222', subject });
+      await addTargetByApi(server, names.redis, 'redis', { url: 'redis://127.0.0.1:6379', stream });
+      await addTargetByApi(server, names.amqp, 'amqp', { url: 'amqp://guest:guest@127.0.0.1:5672', exchange, routingKey: 'events' });
+      await addTargetByApi(server, names.mqtt, 'mqtt', { url: 'mqtt://127.0.0.1:1883', topic });
+      await addTargetByApi(server, names.postgres, 'postgres', { url: POSTGRES_URL, table });
       const buckets = Object.values(names).map((name) => `b-${name}`);
       const expected: Array<Array<[string, string]>> = [];
       for (const [position, name] of Object.values(names).entries()) {
@@ -188,36 +178,9 @@ describe('event notifications', { timeout: 120_000 }, () => {
       for (const bucket of buckets) expected.push(await workload(s3, bucket));
       const total = expected[0]!.length + 1; // the test event first
 
-      const rabbitBodies: string[] = [];
-      const bodies = {
-        redis: async () => (await redis.xRange(`cairn-${RUN}`, '-', '+')).map((entry) => String(entry?.message['event'])),
-        amqp: async () => {
-          for (let got = await channel.get(queue, { noAck: true }); got !== false; got = await channel.get(queue, { noAck: true })) rabbitBodies.push(got.content.toString('utf8'));
-          return rabbitBodies;
-        },
-        mqtt: async () => mqttMessages,
-        postgres: async () => {
-          try {
-            return (await postgres.query(`SELECT event FROM ${table} ORDER BY id`)).rows.map((row: { event: unknown }) => JSON.stringify(row.event));
-          } catch {
-            return [];
-          }
-        },
-        nats: async () => {
-          const manager = await nats.jetstreamManager();
-          const streamName = await manager.streams.find(subject).catch(() => undefined);
-          if (streamName === undefined) return [];
-          const info = await manager.streams.info(streamName);
-          const found: string[] = [];
-          for (let sequence = info.state.first_seq; sequence <= info.state.last_seq && info.state.messages > 0; sequence++) {
-            found.push(new TextDecoder().decode((await manager.streams.getMessage(streamName, { seq: sequence })).data));
-          }
-          return found;
-        },
-      };
       for (const [position, kind] of (['nats', 'redis', 'amqp', 'mqtt', 'postgres'] as const).entries()) {
         let latest: string[] = [];
-        await waitForCount(async () => (latest = await bodies[kind]()).length, total);
+        await waitForCount(async () => (latest = await consumers.bodies[kind]()).length, total);
         const parsed = latest.map((body) => JSON.parse(body) as { Event?: string; Records?: S3EventRecord[] });
         assert.equal(parsed.length, total, `${kind}: ${latest.length} messages`);
         assert.equal(parsed[0]!.Event, 's3:TestEvent', kind);
@@ -226,12 +189,7 @@ describe('event notifications', { timeout: 120_000 }, () => {
         assert.ok(records.every((record) => record.s3.bucket.name === buckets[position]), kind);
       }
     } finally {
-      await redis.quit();
-      await rabbit.close();
-      await mqttClient.endAsync();
-      await nats.close();
-      await postgres.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
-      await postgres.end();
+      await consumers.close();
     }
   });
 
@@ -273,5 +231,62 @@ describe('event notifications', { timeout: 120_000 }, () => {
     }
     assert.ok(records.length - keys.size <= 100, `${records.length - keys.size} duplicates: at most one batch in flight`);
     hook.messages.length = 0;
+  });
+
+  it('streams a bucket\'s events to `cairn admin events listen` as NDJSON, filtered by prefix', async () => {
+    const bucket = `listen-${RUN}`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const child = spawn(process.execPath, [CAIRN_BIN, 'admin', 'events', 'listen', bucket, '--prefix', 'in/', '--endpoint', server.endpoint], {
+      env: { ...process.env, CAIRN_ACCESS_KEY: TEST_ACCESS_KEY, CAIRN_SECRET_KEY: TEST_SECRET_KEY }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let errors = '';
+    child.stdout.on('data', (piece: Buffer) => { output += piece.toString('utf8'); });
+    child.stderr.on('data', (piece: Buffer) => { errors += piece.toString('utf8'); });
+    const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+    try {
+      // The command says so once the server has registered the listener.
+      await waitForCount(() => (errors.includes('listening for events') ? 1 : 0), 1);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'in/one', Body: '1' }));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'out/two', Body: '2' }));
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'in/one' }));
+      await waitForCount(() => output.split('\n').filter((line) => line !== '').length, 2);
+      const records = output.split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { Records: S3EventRecord[] }).Records[0]!);
+      assert.deepEqual(pairs(records), [['ObjectCreated:Put', 'in%2Fone'], ['ObjectRemoved:Delete', 'in%2Fone']]);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    const missing = await cairnAdmin(server, ['events', 'listen', `no-such-${RUN}`]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /The bucket no-such-\S+ does not exist/);
+  });
+
+  it('refuses bad targets through the admin API with nothing stored, hides secrets in the list, and removes a target', async () => {
+    const admin = new IamClient(server.endpoint, { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY });
+    const before = await admin.json<{ targets: Array<{ name: string }> }>('GET', '/targets');
+    const refusals: Array<[unknown, string]> = [
+      [{ name: 'k1', type: 'kafka', settings: { url: 'kafka://x' } }, '"type" must be one of webhook, nats, redis, amqp, mqtt, postgres.'],
+      [{ name: 'bad name', type: 'webhook', settings: { url: 'http://x' } }, 'A target name is 1–80 letters, digits, "-" or "_".'],
+      [{ name: 'r1', type: 'redis', settings: { url: 'redis://127.0.0.1:6379' } }, 'a redis target needs "stream"'],
+      [{ name: 'w1', type: 'webhook', settings: { url: 'ftp://x' } }, 'a webhook target\'s url must start with http:// or https://'],
+      [{ name: 'p1', type: 'postgres', settings: { url: POSTGRES_URL, table: 'x; DROP TABLE y' } }, '"table" must be a plain lower-case SQL name ([schema.]table).'],
+      [{ name: 'hook', type: 'webhook', settings: { url: 'http://x' } }, 'A target named hook exists already.'],
+    ];
+    for (const [body, message] of refusals) {
+      await assert.rejects(admin.send('POST', '/targets', body), (error: Error & { status?: number }) => {
+        assert.equal(error.message, message);
+        assert.equal(error.status, message.includes('exists already') ? 409 : 400);
+        return true;
+      });
+    }
+    const listed = await admin.json<{ targets: Array<{ name: string; settings: Record<string, string> }> }>('GET', '/targets');
+    assert.deepEqual(listed.targets.map((target) => target.name), before.targets.map((target) => target.name));
+    const hookTarget = listed.targets.find((target) => target.name === 'hook')!;
+    assert.equal(hookTarget.settings['secret'], '***');
+    assert.equal(hookTarget.settings['bearerToken'], '***');
+    await addTargetByApi(server, `gone-${RUN}`, 'webhook', { url: 'http://127.0.0.1:9/' });
+    assert.equal((await admin.send('DELETE', `/targets/gone-${RUN}`)).status, 204);
+    await assert.rejects(admin.send('DELETE', `/targets/gone-${RUN}`), (error: Error & { code?: string }) => error.code === 'NoSuchTarget');
   });
 });

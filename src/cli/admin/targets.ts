@@ -72,6 +72,8 @@ async function runListen(args: string[], io: AdminIo): Promise<number> {
   for (const name of ['prefix', 'suffix', 'events'] as const) if (typeof values[name] === 'string') query.set(name, values[name]);
   try {
     const response = await client.stream(`/events/listen?${query.toString()}`);
+    // The server registered the listener before it answered: from here on no event of the bucket is missed.
+    io.stderr.write(`listening for events of ${positionals[0]}\n`);
     for await (const piece of response.body ?? []) io.stdout.write(piece);
   } catch (error) {
     throw new CommandFailure(describeError(error, String(values.endpoint)));
