@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { CAIRN_BIN, startServer, TEST_ACCESS_KEY, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
-import { sdkClient } from './helpers/clients.js';
+import { rawRequest, sdkClient } from './helpers/clients.js';
 import { cairnAdmin } from './helpers/iam.js';
 import { brokerNames, openBrokerConsumers, POSTGRES_URL } from './helpers/broker-consumers.js';
 import { IamClient } from '../src/cli/admin/iam-client.js';
@@ -156,6 +156,12 @@ describe('event notifications', { timeout: 120_000 }, () => {
     assert.deepEqual(pairs(recordsOf(hook.messages)), expected);
     const sequencers = recordsOf(hook.messages).map((record) => record.s3.object.sequencer);
     assert.deepEqual([...sequencers].sort(), sequencers, 'sequencers increase in delivery order');
+    const metrics = (await rawRequest(server, { method: 'GET', path: '/_cairn/metrics' })).text;
+    assert.match(metrics, /^cairn_events_pending\{target="hook",type="webhook"\} 0$/m);
+    assert.match(metrics, /^cairn_events_oldest_pending_age_seconds\{target="hook",type="webhook"\} 0\.000$/m);
+    assert.match(metrics, /^cairn_events_dead_letters_total\{target="hook",type="webhook"\} 0$/m);
+    assert.ok(Number(/^cairn_events_failed_total\{target="hook",type="webhook"\} (\d+)$/m.exec(metrics)?.[1]) > 0, 'the outage counted failures');
+    assert.ok(Number(/^cairn_events_delivered_total\{target="hook",type="webhook"\} (\d+)$/m.exec(metrics)?.[1]) >= expected.length + 2);
     hook.messages.length = 0;
   });
 

@@ -44,7 +44,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
   return [
     createCairnSurface({
       ...shared,
-      operations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, compaction, () => parts.frontendMetrics() + events.metricsText()) },
+      operations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, compaction, async () => parts.frontendMetrics() + (await events.metricsText())) },
       audit: audit.control,
       adminExtensions: [events.adminExtension],
       storageAdmin: {

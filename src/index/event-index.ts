@@ -14,6 +14,9 @@ export interface EventTargetRecord {
   createdAtMs: number;
   /** Events given up on after the retry limit (the dead-letter count). */
   deadLetters: number;
+  /** Events the target acknowledged, and failed delivery attempts, since it was added. */
+  delivered: number;
+  failedAttempts: number;
 }
 
 /** One queued event: a change, as the journal saw it, for one target (or listener) and configuration. */
@@ -82,6 +85,8 @@ export interface EventWrites {
   deleteEventTarget(name: string): Promise<boolean>;
   /** Removes a target's delivered events (ids it was sent and acknowledged). Returns how many were removed. */
   acknowledgeEvents(target: string, ids: number[]): Promise<number>;
+  /** Counts one failed delivery attempt (for the metrics). */
+  recordEventFailure(target: string): Promise<void>;
   /** Gives up on one event after the retry limit: removed from the queue, counted as a dead letter. */
   deadLetterEvent(target: string, id: number): Promise<boolean>;
   /** Creates or refreshes a listener. */
@@ -97,7 +102,7 @@ export interface EventIndex extends EventReads, EventWrites {}
 export const EVENT_READ_METHODS = ['listEventTargets', 'getEventTarget', 'readEventQueue', 'readEventQueueStats'] as const satisfies ReadonlyArray<keyof EventReads>;
 
 export const EVENT_WRITE_METHODS = [
-  'writeNotificationConfiguration', 'createEventTarget', 'deleteEventTarget', 'acknowledgeEvents', 'deadLetterEvent', 'putEventListener', 'deleteEventListener', 'expireEventListeners',
+  'writeNotificationConfiguration', 'createEventTarget', 'deleteEventTarget', 'acknowledgeEvents', 'recordEventFailure', 'deadLetterEvent', 'putEventListener', 'deleteEventListener', 'expireEventListeners',
 ] as const satisfies ReadonlyArray<keyof EventWrites>;
 
 // Compiles only while every method of the domain is listed (an engine binds exactly these).

@@ -72,7 +72,7 @@ async function roundTripEveryKind(index: Index): Promise<void> {
 
 describe('typed bucket settings', () => {
   it('the registry names every kind the settings table holds', () => {
-    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['lifecycle', 'metadata', 'object-lock', 'ownership-controls', 'policy', 'public-access-block']);
+    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['lifecycle', 'metadata', 'notification', 'object-lock', 'ownership-controls', 'policy', 'public-access-block']);
   });
 
   it('every kind round-trips through the typed accessors of the SQLite engine', async () => {

@@ -45,7 +45,7 @@ async function createTarget(context: EventsAdminContext, body: Buffer): Promise<
     if (error instanceof TargetInputError) throw new AdminExtensionError(400, 'InvalidInput', error.message);
     throw error;
   }
-  const outcome = await context.index.createEventTarget({ name, kind: checked.kind, settings: checked.settings, createdAtMs: Date.now(), deadLetters: 0 });
+  const outcome = await context.index.createEventTarget({ name, kind: checked.kind, settings: checked.settings, createdAtMs: Date.now(), deadLetters: 0, delivered: 0, failedAttempts: 0 });
   if (outcome === 'exists') throw new AdminExtensionError(409, 'TargetAlreadyExists', `A target named ${name} exists already.`);
   return [201, { name, type: checked.kind, arn: targetArn(context.region, context.accountId, name) }];
 }
@@ -55,7 +55,7 @@ async function listTargets(context: EventsAdminContext): Promise<[number, unknow
   return [200, {
     targets: targets.map((target) => ({
       name: target.name, type: target.kind, arn: targetArn(context.region, context.accountId, target.name),
-      settings: redactedSettings(target.settings), deadLetters: target.deadLetters, createdAt: new Date(target.createdAtMs).toISOString(),
+      settings: redactedSettings(target.settings), deadLetters: target.deadLetters, delivered: target.delivered, failedAttempts: target.failedAttempts, createdAt: new Date(target.createdAtMs).toISOString(),
     })),
   }];
 }

@@ -4,7 +4,7 @@
 // still there and are sent again (at least once; only the batch in flight can arrive twice, with the
 // same sequencer). Failures back off exponentially; after the configured number of attempts the head
 // event is given up on and counted as a dead letter.
-import type { EventQueueStats, EventTargetRecord, Index } from '../../index/types.js';
+import type { EventTargetRecord, Index } from '../../index/types.js';
 import { JobRunner } from '../../services/jobs/runner.js';
 import { eventMessage, sequencerOf, type MessageContext } from './message.js';
 import { openSender } from './senders/open.js';
@@ -31,21 +31,13 @@ export interface DeliverySettings extends MessageContext {
 
 interface TargetState {
   sender?: EventSender;
-  delivered: number;
-  failed: number;
   /** Failed attempts at the current head of the queue. */
   attempts: number;
   nextAttemptAtMs: number;
 }
 
-/** Queue figures are read at most this often (a count over the queue), for the metrics. */
-const QUEUE_STATS_INTERVAL_MS = 1_000;
-
 export class EventDelivery {
   private readonly states = new Map<string, TargetState>();
-  private targets: EventTargetRecord[] = [];
-  private queueStats: EventQueueStats[] = [];
-  private queueStatsAtMs = 0;
   private readonly runner: JobRunner<true>;
 
   constructor(private readonly index: Index, private readonly settings: DeliverySettings) {
@@ -68,36 +60,10 @@ export class EventDelivery {
     for (const state of this.states.values()) await state.sender?.close().catch(() => undefined);
   }
 
-  /** Prometheus text: pending, delivered, failed, dead letters and oldest pending age per target. */
-  metricsText(nowMs = Date.now()): string {
-    const lines = [
-      '# HELP cairn_events_pending Events queued for a target and not yet acknowledged.',
-      '# TYPE cairn_events_pending gauge',
-      '# HELP cairn_events_delivered_total Events a target acknowledged (this process).',
-      '# TYPE cairn_events_delivered_total counter',
-      '# HELP cairn_events_failed_total Failed delivery attempts (this process).',
-      '# TYPE cairn_events_failed_total counter',
-      '# HELP cairn_events_dead_letters_total Events given up on after the retry limit.',
-      '# TYPE cairn_events_dead_letters_total counter',
-      '# HELP cairn_events_oldest_pending_age_seconds Age of the oldest event still queued for a target.',
-      '# TYPE cairn_events_oldest_pending_age_seconds gauge',
-    ];
-    for (const target of this.targets) {
-      const label = `{target="${target.name}",type="${target.kind}"}`;
-      const queue = this.queueStats.find((entry) => entry.target === target.name);
-      const state = this.states.get(target.name);
-      const oldestAgeSeconds = queue?.oldestEventTimeMs === undefined ? 0 : Math.max(0, (nowMs - queue.oldestEventTimeMs) / 1000);
-      lines.push(`cairn_events_pending${label} ${queue?.pending ?? 0}`, `cairn_events_delivered_total${label} ${state?.delivered ?? 0}`,
-        `cairn_events_failed_total${label} ${state?.failed ?? 0}`, `cairn_events_dead_letters_total${label} ${target.deadLetters}`,
-        `cairn_events_oldest_pending_age_seconds${label} ${oldestAgeSeconds.toFixed(3)}`);
-    }
-    return `${lines.join('\n')}\n`;
-  }
-
   private stateOf(name: string): TargetState {
     let state = this.states.get(name);
     if (state === undefined) {
-      state = { delivered: 0, failed: 0, attempts: 0, nextAttemptAtMs: 0 };
+      state = { attempts: 0, nextAttemptAtMs: 0 };
       this.states.set(name, state);
     }
     return state;
@@ -106,11 +72,6 @@ export class EventDelivery {
   private async pass(signal: AbortSignal): Promise<void> {
     await this.index.expireEventListeners(Date.now());
     const targets = await this.index.listEventTargets();
-    this.targets = targets;
-    if (Date.now() - this.queueStatsAtMs >= QUEUE_STATS_INTERVAL_MS) {
-      this.queueStats = await this.index.readEventQueueStats();
-      this.queueStatsAtMs = Date.now();
-    }
     await Promise.all(targets.map((target) => this.drain(target, signal)));
   }
 
@@ -144,14 +105,13 @@ export class EventDelivery {
       return false;
     }
     await this.index.acknowledgeEvents(target.name, batch.map((item) => item.event.id));
-    state.delivered += batch.length;
     state.attempts = 0;
     return true;
   }
 
   private async failed(target: EventTargetRecord, state: TargetState, head: OutgoingEvent, error: unknown): Promise<void> {
-    state.failed += 1;
     state.attempts += 1;
+    await this.index.recordEventFailure(target.name);
     const sender = state.sender;
     state.sender = undefined;
     await sender?.close().catch(() => undefined);

@@ -6,6 +6,7 @@ import type { Layers } from '../../services/objects.js';
 import { eventsAdmin } from './admin.js';
 import { DELIVERY_ATTEMPTS_MAX_DEFAULT, EventDelivery } from './delivery.js';
 import { EVENTS_ENDPOINTS } from './endpoints.js';
+import { renderEventMetrics } from './metrics.js';
 
 /** Test and tuning hooks (docs: README "Event notifications"). */
 const HOOKS = {
@@ -26,8 +27,8 @@ function hook(name: keyof typeof HOOKS): number | undefined {
 export interface EventsRuntime {
   s3Endpoints: readonly S3Endpoint[];
   adminExtension: AdminExtension;
-  /** Prometheus text of the delivery job (empty in processes that do not run it). */
-  metricsText(): string;
+  /** Prometheus text of event delivery (read from the index: the same in every process). */
+  metricsText(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -43,7 +44,7 @@ export function startEvents(layers: Layers, settings: {
   return {
     s3Endpoints: EVENTS_ENDPOINTS,
     adminExtension: eventsAdmin({ ...context, index: layers.index, accountId: settings.accountId }),
-    metricsText: () => delivery?.metricsText() ?? '',
+    metricsText: () => renderEventMetrics(layers.index),
     async stop() {
       await delivery?.stop();
     },

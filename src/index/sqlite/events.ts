@@ -18,7 +18,9 @@ CREATE TABLE IF NOT EXISTS event_targets (
   kind TEXT NOT NULL,
   settings_json TEXT NOT NULL,
   created_at_ms INTEGER NOT NULL,
-  dead_letters INTEGER NOT NULL DEFAULT 0
+  dead_letters INTEGER NOT NULL DEFAULT 0,
+  delivered INTEGER NOT NULL DEFAULT 0,
+  failed_attempts INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS event_queue (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -64,7 +66,7 @@ interface QueueRow {
   source_ip_address: string | null; request_id: string | null;
 }
 
-interface TargetRow { name: string; kind: string; settings_json: string; created_at_ms: number; dead_letters: number }
+interface TargetRow { name: string; kind: string; settings_json: string; created_at_ms: number; dead_letters: number; delivered: number; failed_attempts: number }
 
 function prepareEventStatements(db: Database.Database) {
   return {
@@ -88,6 +90,8 @@ function prepareEventStatements(db: Database.Database) {
     insertTarget: db.prepare(`INSERT INTO event_targets (name, kind, settings_json, created_at_ms, dead_letters) VALUES (?, ?, ?, ?, 0)
       ON CONFLICT (name) DO NOTHING`),
     deleteTarget: db.prepare('DELETE FROM event_targets WHERE name = ?'),
+    countDelivered: db.prepare('UPDATE event_targets SET delivered = delivered + ? WHERE name = ?'),
+    countFailure: db.prepare('UPDATE event_targets SET failed_attempts = failed_attempts + 1 WHERE name = ?'),
     countDeadLetter: db.prepare('UPDATE event_targets SET dead_letters = dead_letters + 1 WHERE name = ?'),
     putListener: db.prepare(`INSERT INTO event_listeners (id, bucket, filter_json, expires_at_ms) VALUES (?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET expires_at_ms = excluded.expires_at_ms`),
@@ -108,7 +112,7 @@ function queuedEventFromRow(row: QueueRow): QueuedEvent {
 function targetFromRow(row: TargetRow): EventTargetRecord {
   return {
     name: row.name, kind: row.kind as EventTargetKind, settings: JSON.parse(row.settings_json) as Record<string, string>,
-    createdAtMs: row.created_at_ms, deadLetters: row.dead_letters,
+    createdAtMs: row.created_at_ms, deadLetters: row.dead_letters, delivered: row.delivered, failedAttempts: row.failed_attempts,
   };
 }
 
@@ -212,7 +216,17 @@ export class EventTables {
   }
 
   acknowledgeEvents(target: string, ids: number[]): Promise<number> {
-    return this.writes.submit(() => ids.reduce((removed, id) => removed + this.statements.remove.run(target, id).changes, 0));
+    return this.writes.submit(() => {
+      const removed = ids.reduce((count, id) => count + this.statements.remove.run(target, id).changes, 0);
+      this.statements.countDelivered.run(removed, target);
+      return removed;
+    });
+  }
+
+  recordEventFailure(target: string): Promise<void> {
+    return this.writes.submit(() => {
+      this.statements.countFailure.run(target);
+    });
   }
 
   deadLetterEvent(target: string, id: number): Promise<boolean> {
