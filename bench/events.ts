@@ -11,6 +11,30 @@ import { parseArgs } from 'node:util';
 import { IamClient } from '../src/cli/admin/iam-client.js';
 import { rawRequest, sdkClient } from '../test/helpers/clients.js';
 import { startServer, TEST_ACCESS_KEY, TEST_SECRET_KEY } from '../test/helpers/server.js';
+import * as amqp from 'amqplib';
+import { connect as connectNats } from 'nats';
+import pg from 'pg';
+import { createClient } from 'redis';
+
+/** Removes what the run left in the brokers (its stream, exchange, table). */
+async function cleanBrokers(run: string): Promise<void> {
+  const redis = createClient({ url: 'redis://127.0.0.1:6379' });
+  await redis.connect();
+  await redis.del(`bench-${run}`);
+  await redis.quit();
+  const rabbit = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+  await (await rabbit.createChannel()).deleteExchange(`bench-${run}`);
+  await rabbit.close();
+  const nats = await connectNats({ servers: '127.0.0.1:4222' });
+  const manager = await nats.jetstreamManager();
+  const stream = await manager.streams.find(`bench.${run}`).catch(() => undefined);
+  if (stream !== undefined) await manager.streams.delete(stream);
+  await nats.close();
+  const postgres = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+  await postgres.connect();
+  await postgres.query(`DROP TABLE IF EXISTS bench_${run}`);
+  await postgres.end();
+}
 
 const PUT_CONCURRENCY = 16;
 const DRAIN_TIMEOUT_MS = 300_000;
@@ -103,6 +127,7 @@ async function main(): Promise<void> {
     s3.destroy();
     hook.close();
     await server.dispose();
+    await cleanBrokers(run);
   }
 }
 

@@ -94,18 +94,12 @@ export async function postgresSender(settings: Record<string, string>): Promise<
   return {
     async send(batch) {
       await withTimeout((async () => {
-        await client.query('BEGIN');
-        try {
-          for (const item of batch) {
-            await client.query(`INSERT INTO ${table} (message_id, event_name, bucket, key, sequencer, event_time, event)
-              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING`,
-            [item.messageId, item.event.eventName, item.event.bucket, item.event.key, item.messageId.split(':')[0], new Date(item.event.eventTimeMs), item.body]);
-          }
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
+        // One statement per batch: its rows commit together, in queue order (the id column).
+        const rows = batch.map((item) => [item.messageId, item.event.eventName, item.event.bucket, item.event.key,
+          item.messageId.split(':')[0], new Date(item.event.eventTimeMs), item.body]);
+        const placeholders = rows.map((_row, at) => `(${Array.from({ length: 7 }, (_unused, column) => `$${at * 7 + column + 1}`).join(', ')})`);
+        await client.query(`INSERT INTO ${table} (message_id, event_name, bucket, key, sequencer, event_time, event)
+          VALUES ${placeholders.join(', ')} ON CONFLICT (message_id) DO NOTHING`, rows.flat());
       })(), `postgres ${table}`);
     },
     async close() {
