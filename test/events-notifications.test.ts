@@ -10,6 +10,7 @@ import {
 import { spawn } from 'node:child_process';
 import { CAIRN_BIN, startServer, TEST_ACCESS_KEY, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 import { rawRequest, sdkClient } from './helpers/clients.js';
+import { expiresIn, postForm, sigV4Conditions, sigV4Fields } from './helpers/forms.js';
 import { cairnAdmin } from './helpers/iam.js';
 import { brokerNames, openBrokerConsumers, POSTGRES_URL } from './helpers/broker-consumers.js';
 import { IamClient } from '../src/cli/admin/iam-client.js';
@@ -138,6 +139,11 @@ describe('event notifications', { timeout: 120_000 }, () => {
     assert.equal(record.s3.object.eTag, '9dd4e461268c8034f5c8564e155c67a6');
     assert.equal(record.requestParameters.sourceIPAddress, '127.0.0.1');
     assert.equal(hook.badSignatures, 0);
+    const date = new Date();
+    const fields = sigV4Fields({ expiration: expiresIn(600), conditions: [{ bucket }, { key: 'logs/post.txt' }, ...sigV4Conditions(date)] }, { date });
+    assert.equal((await postForm(`${server.endpoint}/${bucket}`, [['key', 'logs/post.txt'], ...fields], { content: 'posted' })).status, 204);
+    assert.equal(await waitForCount(() => hook.messages.length, 3), 3);
+    assert.deepEqual(pairs(recordsOf(hook.messages).slice(1)), [['ObjectCreated:Post', 'logs%2Fpost.txt']]);
     hook.messages.length = 0;
   });
 
