@@ -34,15 +34,18 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 2);
+      assert.equal(SCHEMA_VERSION, 3);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
       assert.deepEqual(await index.getTableBucket('tb'), record);
+      const target = { name: 'hook', kind: 'webhook' as const, settings: { url: 'http://127.0.0.1/' }, createdAtMs: 3, deadLetters: 0, delivered: 0, failedAttempts: 0 };
+      assert.equal(await index.createEventTarget(target), 'created');
+      assert.deepEqual(await index.listEventTargets(), [target]);
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '2');
+    assert.equal(storedVersion(file), '3');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {
