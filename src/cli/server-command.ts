@@ -29,12 +29,12 @@ import { startHealService } from '../services/heal/heal-job.js';
 import { HealFiles } from '../services/heal/heal-status.js';
 import { startCompactionService, type CompactionServiceSettings } from '../services/compaction/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
-import { clearMetadataScratch, startMetadata } from '../features/metadata/setup.js';
+import { clearMetadataScratch } from '../features/metadata/setup.js';
 import { fisFilesOf, startFisRunner } from '../features/fis/runner.js';
-import { startAccessLogs } from '../features/access-logs/setup.js';
-import { startRegistry, type RegistryOptions } from '../features/registry/setup.js';
+import type { RegistryOptions } from '../features/registry/setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 import type { Listener } from './listen-address.js';
+import { startFeatures } from './features.js';
 import { composeSurfaces } from './surfaces.js';
 
 /** Where the server keeps its state; see resolveStorageLocations. */
@@ -178,12 +178,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
   const dataDirectory = settings.dataDirectory;
   const identities = new Identities(index, loadOrCreateMasterKey(dataDirectory), settings.accountId);
-  const metadata = await startMetadata({ index, storage }, {
-    dataDirectory, region: settings.region, ownerId, runsBackgroundWork: runsBackgroundWork(), lifecycleDayMs: settings.lifecycleDayMs, log,
-  });
-  const accessLogs = startAccessLogs({ index, storage }, { ...settings, deliveryIntervalMs: settings.accessLogIntervalMs, runsBackgroundWork: runsBackgroundWork(), log });
-  const registry = await startRegistry({ index, storage }, settings.registry,
-    { region: settings.region, accountId: settings.accountId, ownerId, runsBackgroundWork: runsBackgroundWork(), log });
+  const features = await startFeatures({ index, storage }, settings, { ownerId, runsBackgroundWork: runsBackgroundWork(), log });
   const audit = await startAuditService({ index, storage }, { dataDirectory, scrubRateMbPerSecond: settings.scrubRateMbPerSecond, runsBackgroundWork: runsBackgroundWork(), log });
   // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
   const faults = FaultStore.forDataDirectory(dataDirectory);
@@ -196,7 +191,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   };
   const root: RootIdentity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' };
   const surfaces = composeSurfaces({
-    layers, config, root, identities, log, dataDirectory, metadata, accessLogs, registry, audit, faults, faultWatcher, websiteDomains: settings.websiteDomains,
+    ...features, layers, config, root, identities, log, dataDirectory, audit, faults, faultWatcher, websiteDomains: settings.websiteDomains,
     frontendMetrics: () => renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot()),
   });
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls });
@@ -217,8 +212,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
       await frontend.shutdown();
       await background.stop();
       await audit.stop();
-      await Promise.all([metadata.stop(), registry.stop()]);
-      await accessLogs.stop();
+      await features.stop();
       faultWatcher.stop();
       await storage.close();
       await index.close();

@@ -20,6 +20,7 @@ import type { ApiSurface } from '../frontend/surface.js';
 import type { MetadataRuntime } from '../features/metadata/setup.js';
 import type { AccessLogRuntime } from '../features/access-logs/setup.js';
 import type { RegistryRuntime } from '../features/registry/setup.js';
+import type { EventsRuntime } from '../features/events/setup.js';
 import type { AuditService } from '../services/audit/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { TemplateStore } from '../services/faults/experiments.js';
@@ -40,6 +41,7 @@ export interface SurfaceParts {
   metadata: MetadataRuntime;
   accessLogs: AccessLogRuntime;
   registry: RegistryRuntime;
+  events: EventsRuntime;
   audit: AuditService;
   faults: FaultStore;
   faultWatcher: FaultWatcher;
@@ -50,7 +52,7 @@ export interface SurfaceParts {
 }
 
 export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
-  const { layers, config, root, identities, log, dataDirectory, metadata, audit } = parts;
+  const { layers, config, root, identities, log, dataDirectory, metadata, events, audit } = parts;
   const shared = { layers, config, root, identities, log };
   const compaction = CompactionFiles.forDataDirectory(dataDirectory);
   return [
@@ -60,8 +62,9 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     createConsoleSurface({ ...shared, dataDirectory }),
     createCairnSurface({
       ...shared,
-      operations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, compaction, parts.frontendMetrics) },
+      operations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, compaction, async () => parts.frontendMetrics() + (await events.metricsText())) },
       audit: audit.control,
+      adminExtensions: [events.adminExtension],
       storageAdmin: {
         storage: layers.storage, faults: parts.faults, templates: TemplateStore.forDataDirectory(dataDirectory), watcher: parts.faultWatcher,
         heal: HealFiles.forDataDirectory(dataDirectory), compaction,
@@ -74,7 +77,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     ...pendingSignedSurfaces(),
     createFisSurface({ config, root, identities, store: FisStore.forDataDirectory(dataDirectory), driveCount: layers.storage.driveStores.length }),
     createS3Surface({
-      ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS, ...parts.accessLogs.s3Endpoints], protectedBuckets: new Map([...metadata.protectedBuckets, ...parts.registry.protectedBuckets]),
+      ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS, ...parts.accessLogs.s3Endpoints, ...parts.events.s3Endpoints], protectedBuckets: new Map([...metadata.protectedBuckets, ...parts.registry.protectedBuckets]),
       observer: parts.accessLogs.observer,
     }),
   ];

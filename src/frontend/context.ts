@@ -92,7 +92,7 @@ export function header(context: RequestContext, name: string): string | undefine
 const IPV4_MAPPED_PREFIX = '::ffff:';
 
 /** Who made a change, as the S3 Metadata journal records it: account, source address, request id. */
-export function changeOrigin(context: RequestContext): ChangeOrigin {
+export function changeOrigin(context: Pick<RequestContext, 'req' | 'config' | 'requestId'>): ChangeOrigin {
   const address = context.req.socket.remoteAddress;
   const sourceIpAddress = address?.startsWith(IPV4_MAPPED_PREFIX) === true ? address.slice(IPV4_MAPPED_PREFIX.length) : address;
   return { requester: context.config.accountId, sourceIpAddress, requestId: context.requestId };

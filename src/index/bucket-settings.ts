@@ -13,6 +13,7 @@ import { parseEncryptionSetting } from './settings/encryption.js';
 import { parseLifecycleSetting } from './settings/lifecycle.js';
 import { parseLoggingSetting } from './settings/logging.js';
 import { parseMetadataSetting } from './settings/metadata.js';
+import { parseNotificationSetting } from './settings/notification.js';
 import { parseObjectLockSetting, type ObjectLockConfiguration } from './settings/object-lock.js';
 import { SettingShapeError } from './settings/shape.js';
 import { parseWebsiteSetting } from './settings/website.js';
@@ -25,6 +26,7 @@ export type { LifecycleConfiguration } from './settings/lifecycle.js';
 export type { WebsiteConfiguration, WebsiteRedirect, WebsiteRoutingRule } from './settings/website.js';
 export type { BucketLoggingSetting, LoggingGrant, LoggingKeyFormat } from './settings/logging.js';
 export type { StoredBucketEncryption } from './settings/encryption.js';
+export type { NotificationConfiguration, NotificationRule, NotificationRuleKind } from './settings/notification.js';
 
 /**
  * Each kind under the name the settings table keeps it by (unchanged on disk), mapped to the parse
@@ -41,6 +43,7 @@ const BUCKET_SETTING_KINDS = {
   logging: parseLoggingSetting,
   acl: parseAclSetting,
   encryption: parseEncryptionSetting,
+  notification: parseNotificationSetting,
 } as const satisfies Record<string, (value: unknown) => unknown>;
 
 export type BucketSettingKind = keyof typeof BUCKET_SETTING_KINDS;

@@ -7,6 +7,7 @@ import { REGISTRY_READ_METHODS, REGISTRY_WRITE_METHODS } from './registry-index.
 import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from './tables-index.js';
 import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from './restore-index.js';
 import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from './access-log-index.js';
+import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from './event-index.js';
 
 export const INDEX_READ_METHODS = [
   'getBucket', 'getBucketWithAccess', 'listBuckets',
@@ -15,7 +16,7 @@ export const INDEX_READ_METHODS = [
   'getBucketAccess', 'getUser', 'getUserByCanonicalId', 'getUserByEmail', 'listUsers', 'getAccessKey', 'listAccessKeys',
   'readJournal', 'readMetadataSnapshot', 'scanVersionsForInventory',
   'readBucketSetting', 'listBucketsWithSetting',
-  ...TABLES_READ_METHODS, ...RESTORE_READ_METHODS, ...ACCESS_LOG_READ_METHODS, ...REGISTRY_READ_METHODS,
+  ...TABLES_READ_METHODS, ...RESTORE_READ_METHODS, ...ACCESS_LOG_READ_METHODS, ...REGISTRY_READ_METHODS, ...EVENT_READ_METHODS,
 ] as const satisfies ReadonlyArray<keyof IndexReads>;
 
 export const INDEX_WRITE_METHODS = [
@@ -26,7 +27,7 @@ export const INDEX_WRITE_METHODS = [
   'createUser', 'deleteUser', 'setUserPolicy', 'setUserEmail', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
   'commitMetadataFiles',
   'writeBucketSetting', 'setObjectLockConfiguration',
-  ...TABLES_WRITE_METHODS, ...RESTORE_WRITE_METHODS, ...ACCESS_LOG_WRITE_METHODS, ...REGISTRY_WRITE_METHODS,
+  ...TABLES_WRITE_METHODS, ...RESTORE_WRITE_METHODS, ...ACCESS_LOG_WRITE_METHODS, ...REGISTRY_WRITE_METHODS, ...EVENT_WRITE_METHODS,
 ] as const satisfies ReadonlyArray<keyof IndexWrites>;
 
 export type IndexReadMethod = (typeof INDEX_READ_METHODS)[number];

@@ -31,6 +31,8 @@ export interface ChangeOrigin {
   requester: string;
   sourceIpAddress?: string;
   requestId?: string;
+  /** How a new object was made, for its event name (ObjectCreated:Put, :Post or :Copy); Put when absent. */
+  action?: 'Put' | 'Post' | 'Copy';
 }
 
 /** Changes the system makes on its own (lifecycle expiry and transitions), as AWS records them. */

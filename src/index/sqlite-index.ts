@@ -24,6 +24,7 @@ import { BucketSettingsTables } from './sqlite/settings.js';
 import { UploadTables } from './sqlite/uploads.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
 import { Journal } from './sqlite/journal.js';
+import { delegateEventMethods, EventTables } from './sqlite/events.js';
 import type {
   AccessKeyRecord, AccessKeyStatus, BucketAccessRecord, BucketRecord, BucketWithAccess, BucketSettingKind, BucketSettingName, BucketSettingValue,
   BucketSettingsInit, ChangeOrigin, CompleteUploadOutcome, CorsRule, CreateAccessKeyOutcome, CreateBucketOutcome,
@@ -32,7 +33,7 @@ import type {
   ListVersionsPage, ListVersionsQuery, MetadataFilesCommit, MetadataSnapshot, MetadataSnapshotRequest, ObjectLockChangeOutcome,
   ObjectLockConfiguration, ObjectRecord, ObjectRetention, ObjectSummary, PlacementChange, PutObjectOutcome, ScanVersionsQuery,
   ScannedVersion, SetObjectLockConfigurationOutcome, SetUserEmailOutcome, SetVersioningOutcome, StoredAcl, StoredPart, StoredPlacement, Tag, UploadRecord,
-  AccessLogIndex, RegistryIndex, RestoreIndex, TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
+  AccessLogIndex, EventIndex, RegistryIndex, RestoreIndex, TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
 } from './types.js';
 import { listVersionsPage } from './version-listing.js';
 import { VersionRules } from './sqlite/versioning.js';
@@ -40,7 +41,7 @@ import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
 import { scanPlacementSnapshot } from './sqlite/placement-snapshot.js';
 
 /** Methods that are wholly one part's (the catalogs, queues and identity tables): the engine's own, each calling that part (the static block). */
-export interface SqliteIndex extends TablesIndex, RestoreIndex, AccessLogIndex, RegistryIndex, Pick<Index, IdentityTableMethod> {}
+export interface SqliteIndex extends TablesIndex, RestoreIndex, AccessLogIndex, RegistryIndex, EventIndex, Pick<Index, IdentityTableMethod> {}
 
 export class SqliteIndex implements Index {
   static {
@@ -49,7 +50,9 @@ export class SqliteIndex implements Index {
     delegateRestoreMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).restores);
     delegateAccessLogMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).accessLog);
     delegateRegistryMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).registry);
+    delegateEventMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).events);
   }
+  private readonly events: EventTables;
   private readonly tables: TablesCatalog;
   private readonly restores: RestoreTable;
   private readonly accessLog: AccessLogQueue;
@@ -85,7 +88,8 @@ export class SqliteIndex implements Index {
     this.objectLock = new ObjectLockWrites(this.statements, this.versions);
     this.readVersionSnapshot = db.transaction((bucket: string, key: string, versionId: string) =>
       this.versions.getVersion(bucket, key, versionId, this.readObject(bucket, key)));
-    this.journal = new Journal(db);
+    this.events = new EventTables(db, this.writes);
+    this.journal = new Journal(db, this.events);
     this.uploads = new UploadTables(this.statements, this.writes, this.versions, this.journal);
     this.readMetadataSnapshotInOneRead = db.transaction((request: MetadataSnapshotRequest) => this.journal.snapshot(request));
     this.readVersionsPageInOneRead = db.transaction((bucket: string, after: VersionCursor | undefined, limit: number) =>
@@ -208,11 +212,11 @@ export class SqliteIndex implements Index {
     return this.writes.submit(() => {
       const changed = this.statements.setCurrentStorageClass.run(storageClass, bucket, key, dataId).changes === 1
         || this.statements.setVersionStorageClass.run(storageClass, bucket, key, dataId).changes === 1;
-      if (changed && this.journal.recording(bucket)) {
+      if (changed && this.journal.observed(bucket)) {
         // A transition changes the version's metadata: the journal records it as AWS does.
         const current = this.readObject(bucket, key);
         const version = current?.dataId === dataId ? current : this.versions.getVersionByDataId(bucket, key, dataId);
-        if (version !== undefined) this.journal.versionWritten(version, 'UPDATE_METADATA', origin);
+        if (version !== undefined) this.journal.versionWritten(version, 'UPDATE_METADATA', origin, 'LifecycleTransition');
       }
       return changed;
     });

@@ -6,6 +6,7 @@
 import type { AccessLogReads, AccessLogWrites } from './access-log-index.js';
 import type { BucketReads, BucketWrites } from './bucket-index.js';
 import type { BucketSettingsReads, BucketSettingsWrites } from './bucket-settings.js';
+import type { EventReads, EventWrites } from './event-index.js';
 import type { IdentityReads, IdentityWrites } from './identity-index.js';
 import type { JournalReads, JournalWrites } from './journal-index.js';
 import type { ObjectReads, ObjectWrites } from './object-index.js';
@@ -25,12 +26,13 @@ export * from './tables-index.js';
 export * from './restore-index.js';
 export * from './access-log-index.js';
 export * from './registry-index.js';
+export * from './event-index.js';
 
 /** Every read of the index: each answers from a consistent snapshot, and never waits for a writer. */
-export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads, RestoreReads, AccessLogReads, RegistryReads {}
+export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads, RestoreReads, AccessLogReads, RegistryReads, EventReads {}
 
 /** Every write of the index: each is one durable transaction (batched into group commits). */
-export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites, RestoreWrites, AccessLogWrites, RegistryWrites {}
+export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites, RestoreWrites, AccessLogWrites, RegistryWrites, EventWrites {}
 
 export interface Index extends IndexReads, IndexWrites {
   /** Lets writes in flight land, then releases the engine. */

@@ -34,7 +34,7 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 8);
+      assert.equal(SCHEMA_VERSION, 9);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
@@ -64,10 +64,14 @@ describe('index schema migrations', () => {
       assert.equal(await index.createTableNamespace(namespace), 'created');
       assert.deepEqual((await index.getTableNamespace('tb', 'ns'))?.properties, {});
       assert.deepEqual(await index.updateTableNamespaceProperties('tb', 'ns', { owner: 'x' }, []), { before: {}, after: { owner: 'x' } });
+      // Version 9: event notification targets.
+      const target = { name: 'hook', kind: 'webhook' as const, settings: { url: 'http://127.0.0.1/' }, createdAtMs: 3, deadLetters: 0, delivered: 0, failedAttempts: 0 };
+      assert.equal(await index.createEventTarget(target), 'created');
+      assert.deepEqual(await index.listEventTargets(), [target]);
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '8');
+    assert.equal(storedVersion(file), '9');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

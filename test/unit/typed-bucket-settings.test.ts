@@ -38,6 +38,9 @@ const SAMPLES: { [K in WritableBucketSettingKind]: BucketSettingValue<K> } = {
   'public-access-block': { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: false },
   'ownership-controls': { ObjectOwnership: 'BucketOwnerEnforced' },
   acl: { ownerId: 'a'.repeat(64), grants: [{ grantee: { type: 'Group', uri: 'http://acs.amazonaws.com/groups/global/AllUsers' }, permission: 'READ' }] },
+  notification: {
+    rules: [{ id: 'created', kind: 'Queue', arn: 'arn:aws:sqs:us-east-1:000000000000:hook', target: 'hook', events: ['s3:ObjectCreated:*'], prefix: 'logs/' }],
+  },
   metadata: {
     apiVersion: 'V2', createdAtMs: 1_700_000_000_000,
     journal: { tableId: 'journal-table', recordExpiration: { enabled: true, days: 7 } },
@@ -81,7 +84,7 @@ async function roundTripEveryKind(index: Index): Promise<void> {
 
 describe('typed bucket settings', () => {
   it('the registry names every kind the settings table holds', () => {
-    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['acl', 'encryption', 'lifecycle', 'logging', 'metadata', 'object-lock', 'ownership-controls', 'policy', 'public-access-block', 'website']);
+    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['acl', 'encryption', 'lifecycle', 'logging', 'metadata', 'notification', 'object-lock', 'ownership-controls', 'policy', 'public-access-block', 'website']);
   });
 
   it('every kind round-trips through the typed accessors of the SQLite engine', async () => {

@@ -10,9 +10,12 @@ import { restoreCommand } from './restore/command.js';
 import { keyCommand, userCommand } from './users.js';
 import { auditCommand } from './audit.js';
 import { kmsCommand } from './kms.js';
+import { eventsCommand, targetCommand } from './targets.js';
 
 /** Every admin command. A new one is a file exporting an AdminCommand, added here. */
-export const ADMIN_COMMANDS: readonly AdminCommand[] = [restoreCommand, userCommand, keyCommand, auditCommand, faultCommand, healCommand, compactionCommand, rebuildIndexCommand, kmsCommand];
+export const ADMIN_COMMANDS: readonly AdminCommand[] = [
+  restoreCommand, userCommand, keyCommand, auditCommand, faultCommand, healCommand, compactionCommand, rebuildIndexCommand, kmsCommand, targetCommand, eventsCommand,
+];
 
 /** The lines `cairn help` shows for the admin commands. */
 export function adminCommandsSummary(indent: string): string {

@@ -19,6 +19,19 @@ export class AdminApiError extends Error {
   }
 }
 
+function failureOf(status: number, text: string): AdminApiError {
+  let code = `HTTP${status}`;
+  let message = text;
+  try {
+    const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    code = parsed.error?.code ?? code;
+    message = parsed.error?.message ?? message;
+  } catch {
+    // Not the admin API's JSON (a proxy, or an S3 XML error): reported as received.
+  }
+  return new AdminApiError(status, code, message);
+}
+
 export interface AdminResponse {
   status: number;
   /** The body as text (JSON), empty for 204. */
@@ -36,6 +49,22 @@ export class IamClient {
 
   /** Sends a signed request; resolves with the answer when its status is 2xx, rejects with AdminApiError otherwise. */
   async send(method: string, path: string, body?: unknown): Promise<AdminResponse> {
+    const response = await this.request(method, path, body, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
+    const text = await response.text();
+    if (response.status >= 200 && response.status < 300) return { status: response.status, text };
+    throw failureOf(response.status, text);
+  }
+
+  /** A signed GET whose body is read as it arrives (a long-lived stream): the response once its status is 2xx. */
+  async stream(path: string): Promise<Response> {
+    const response = await this.request('GET', path, undefined, undefined);
+    if (response.status >= 200 && response.status < 300) return response;
+    throw failureOf(response.status, await response.text());
+  }
+
+  private async request(method: string, pathAndQuery: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
+    const [path, queryText] = pathAndQuery.split('?', 2) as [string, string | undefined];
+    const query = Object.fromEntries(new URLSearchParams(queryText ?? ''));
     const payload = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
     const fullPath = `${this.endpoint.pathname.replace(/\/$/, '')}${ADMIN_PATH}${path}`;
     const headers: Record<string, string> = {
@@ -45,23 +74,11 @@ export class IamClient {
     if (payload !== '') headers['content-type'] = 'application/json';
     const signed = await this.signer.sign({
       method, protocol: this.endpoint.protocol, hostname: this.endpoint.hostname, port: Number(this.endpoint.port) || undefined,
-      path: fullPath, query: {}, headers, body: payload,
+      path: fullPath, query, headers, body: payload,
     });
-    const response = await fetch(new URL(fullPath, this.endpoint), {
-      method, headers: signed.headers as Record<string, string>, body: payload === '' ? undefined : payload, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    const text = await response.text();
-    if (response.status >= 200 && response.status < 300) return { status: response.status, text };
-    let code = `HTTP${response.status}`;
-    let message = text;
-    try {
-      const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
-      code = parsed.error?.code ?? code;
-      message = parsed.error?.message ?? message;
-    } catch {
-      // Not the admin API's JSON (a proxy, or an S3 XML error): reported as received.
-    }
-    throw new AdminApiError(response.status, code, message);
+    const url = new URL(fullPath, this.endpoint);
+    url.search = new URLSearchParams(query).toString();
+    return fetch(url, { method, headers: signed.headers as Record<string, string>, body: payload === '' ? undefined : payload, signal });
   }
 
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -29,6 +29,27 @@ class StoredJson {
   constructor(readonly text: string) {}
 }
 
+/** A request to an admin route a feature adds (e.g. /_cairn/admin/targets). */
+export interface AdminExtensionRequest {
+  method: string;
+  segments: string[];
+  query: URLSearchParams;
+  body: Buffer;
+  /** For a streaming answer: the extension writes it and returns 'streamed'. */
+  res: ServerResponse;
+  requestId: string;
+}
+
+/** A feature's admin routes: an answer, 'streamed' when it wrote the response itself, undefined when the path is not its. */
+export type AdminExtension = (request: AdminExtensionRequest) => Promise<[number, unknown] | 'streamed' | undefined>;
+
+/** An error an extension throws to answer with its status and code. */
+export class AdminExtensionError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
 interface AdminRequest {
   method: string;
   /** Path segments after /_cairn/admin/, percent-decoded. */
@@ -37,6 +58,13 @@ interface AdminRequest {
   identities: Identities;
   audit?: AuditControl;
   storageAdmin?: StorageAdmin;
+}
+
+/** What answerAdmin reaches beyond identities. */
+export interface AdminParts {
+  audit?: AuditControl;
+  storageAdmin?: StorageAdmin;
+  extensions?: readonly AdminExtension[];
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -175,24 +203,39 @@ function decodeSegments(path: string): string[] {
 
 /** Answers one admin API request (the path starts with ADMIN_PATH_PREFIX). */
 export async function answerAdmin(req: IncomingMessage, res: ServerResponse, root: RootIdentity, identities: Identities,
-  log: (line: string) => void, requestId: string, audit?: AuditControl, storageAdmin?: StorageAdmin): Promise<void> {
+  log: (line: string) => void, requestId: string, parts: AdminParts = {}): Promise<void> {
+  const { audit, storageAdmin } = parts;
   const rawUrl = req.url ?? '/';
   try {
     const { auth, principal } = await identify(req, rawUrl, undefined, root, identities);
     if (principal.kind !== 'root') throw new AdminError(403, 'AccessDenied', 'Only the root identity may use the admin API.');
     const body = await readBody(req, auth);
     const segments = decodeSegments(rawUrl.split('?', 1)[0]!);
-    const [status, value] = await routeAdmin({ method: req.method ?? 'GET', segments, body, identities, audit, storageAdmin });
+    const method = req.method ?? 'GET';
+    for (const extension of parts.extensions ?? []) {
+      const answer = await extension({ method, segments, query: new URLSearchParams(rawUrl.split('?')[1] ?? ''), body, res, requestId });
+      if (answer === 'streamed') return;
+      if (answer !== undefined) {
+        sendJson(res, answer[0], answer[1]);
+        return;
+      }
+    }
+    const [status, value] = await routeAdmin({ method, segments, body, identities, audit, storageAdmin });
     sendJson(res, status, value);
   } catch (error) {
     let failure: AdminError;
     if (error instanceof AdminError) failure = error;
     else if (error instanceof IdentityError) failure = new AdminError(IDENTITY_ERROR_STATUS[error.code], error.code, error.message);
     else if (error instanceof StorageAdminError) failure = new AdminError(error.status, error.code, error.message);
+    else if (error instanceof AdminExtensionError) failure = new AdminError(error.status, error.code, error.message);
     else if (error instanceof S3Error) failure = new AdminError(error.httpStatus, error.code, error.message);
     else {
       log(`request ${requestId}: admin API internal error: ${error instanceof Error ? error.stack : String(error)}`);
       failure = new AdminError(500, 'InternalError', 'We encountered an internal error. Please try again.');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
     }
     // A body we did not read may be large: close the connection instead of draining it.
     if (!req.complete) res.setHeader('Connection', 'close');

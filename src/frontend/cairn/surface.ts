@@ -5,7 +5,7 @@
 import type { AuditControl } from '../../services/audit/service.js';
 import type { Identities } from '../../services/iam/identities.js';
 import type { Layers } from '../../services/objects.js';
-import { ADMIN_PATH_PREFIX, answerAdmin } from '../admin/api.js';
+import { ADMIN_PATH_PREFIX, answerAdmin, type AdminExtension } from '../admin/api.js';
 import type { StorageAdmin } from '../admin/storage-admin.js';
 import { accessDenied } from '../auth/authorize.js';
 import { identify, type RootIdentity } from '../auth/identify.js';
@@ -30,6 +30,8 @@ export interface CairnSurfaceOptions {
   audit?: AuditControl;
   /** Fault injection (and heal) under /_cairn/admin/; absent in servers without it. */
   storageAdmin?: StorageAdmin;
+  /** Admin routes features add (event targets, events listen). */
+  adminExtensions?: readonly AdminExtension[];
 }
 
 function answerHealth(request: SurfaceRequest): void {
@@ -65,7 +67,9 @@ export function createCairnSurface(options: CairnSurfaceOptions): ApiSurface {
   async function handle(request: SurfaceRequest): Promise<void> {
     const { path } = request;
     if (path.startsWith(ADMIN_PATH_PREFIX)) {
-      await answerAdmin(request.req, request.res, root, identities, log, request.requestId, options.audit, options.storageAdmin);
+      await answerAdmin(request.req, request.res, root, identities, log, request.requestId, {
+        audit: options.audit, storageAdmin: options.storageAdmin, extensions: options.adminExtensions,
+      });
       return;
     }
     if (Object.hasOwn(operations, path)) {

@@ -87,7 +87,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
     // A copy never takes the source's ACL: it gets the request's (private by default), as in S3.
     acl,
     ...lock,
-    origin: changeOrigin(context),
+    origin: { ...changeOrigin(context), action: 'Copy' },
     dataKey: encryption?.dataKey,
   });
   if (!outcome.stored) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });

@@ -8,10 +8,10 @@ import { S3Error } from '../errors.js';
 import type { Operation } from '../s3/endpoint.js';
 
 /** `more` renders further figures of this process (the front end's connections and body budget). */
-export function metricsOperation(control: AuditControl, compaction: CompactionFiles, more: () => string = () => ''): Operation {
+export function metricsOperation(control: AuditControl, compaction: CompactionFiles, more: () => string | Promise<string> = () => ''): Operation {
   return async (context) => {
     if (context.method !== 'GET') throw new S3Error('MethodNotAllowed');
-    const body = Buffer.from((await renderMetrics(control)) + (await renderCompactionMetrics(compaction)) + more(), 'utf8');
+    const body = Buffer.from((await renderMetrics(control)) + (await renderCompactionMetrics(compaction)) + (await more()), 'utf8');
     context.res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': body.byteLength });
     context.res.end(body);
   };

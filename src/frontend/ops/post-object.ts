@@ -14,7 +14,7 @@ import { requireAuthorized } from '../auth/authorize.js';
 import { ANONYMOUS_AUTHENTICATION, resolveClaimedKey, type RootIdentity } from '../auth/identify.js';
 import type { CredentialLookup } from '../auth/sigv4.js';
 import { authenticateForm, missingFormField } from '../auth/post-form.js';
-import type { FrontendConfig, Principal, RequestContext } from '../context.js';
+import { changeOrigin, type FrontendConfig, type Principal, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import {
   drainRequest,
@@ -235,6 +235,7 @@ export async function postObject(request: FormUploadRequest): Promise<void> {
       verify: () => checkMinimumSize(payload.finish(), upload.sizeRange),
       tags: upload.tags,
       acl,
+      origin: { ...changeOrigin(request), action: 'Post' },
     });
     if (!outcome.stored) throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: request.bucket } });
     const { object } = outcome;

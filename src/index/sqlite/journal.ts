@@ -17,6 +17,8 @@ import type {
 } from '../types.js';
 import { objectFromRow, type ObjectRow } from './schema.js';
 import { NULL_VERSION_ID } from './versioning.js';
+import type { EventTables } from './events.js';
+import { SYSTEM_CHANGE_ORIGIN } from '../records.js';
 
 const METADATA_SETTING_NAME = 'metadata';
 
@@ -134,6 +136,18 @@ function prepareJournalStatements(db: Database.Database) {
   };
 }
 
+/** S3 Lifecycle's own changes are LifecycleExpiration events, not ObjectRemoved ones. */
+function byLifecycle(origin: ChangeOrigin | undefined): boolean {
+  return origin?.requester === SYSTEM_CHANGE_ORIGIN.requester;
+}
+
+/** The event name of a new version (by how it was made) or of new tags. */
+function createdEventName(object: ObjectRecord, recordType: Exclude<JournalRecordType, 'DELETE'>, origin: ChangeOrigin | undefined): string {
+  if (recordType === 'UPDATE_METADATA') return (object.tags?.length ?? 0) > 0 ? 'ObjectTagging:Put' : 'ObjectTagging:Delete';
+  if (object.parts !== undefined && origin?.action !== 'Copy') return 'ObjectCreated:CompleteMultipartUpload';
+  return `ObjectCreated:${origin?.action ?? 'Put'}`;
+}
+
 /** The smallest string greater than every string that starts with `prefix` (for key ranges). */
 function prefixEnd(prefix: string): string {
   const last = prefix.codePointAt(prefix.length - 1)!;
@@ -143,8 +157,13 @@ function prefixEnd(prefix: string): string {
 export class Journal {
   private readonly statements: ReturnType<typeof prepareJournalStatements>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(private readonly db: Database.Database, private readonly events: EventTables) {
     this.statements = prepareJournalStatements(db);
+  }
+
+  /** Whether a change to `bucket` is journaled or may queue events (so the caller reads what they need). */
+  observed(bucket: string): boolean {
+    return this.recording(bucket) || this.events.watching(bucket);
   }
 
   /** Whether changes to `bucket` are journaled: one primary-key read, inside the change's transaction. */
@@ -156,17 +175,24 @@ export class Journal {
     this.statements.insert.run(row);
   }
 
-  /** A new version (CREATE) or new tags on the current one (UPDATE_METADATA). */
-  versionWritten(object: ObjectRecord, recordType: Exclude<JournalRecordType, 'DELETE'>, origin: ChangeOrigin | undefined): void {
+  /** A new version (CREATE) or new tags on the current one (UPDATE_METADATA); `eventName` when it is not the usual one. */
+  versionWritten(object: ObjectRecord, recordType: Exclude<JournalRecordType, 'DELETE'>, origin: ChangeOrigin | undefined, eventName?: string): void {
+    const versionId = journalVersionId(object.versionId);
+    this.events.changed({
+      bucket: object.bucket, key: object.key, eventName: eventName ?? createdEventName(object, recordType, origin),
+      versionId: versionId ?? undefined, sizeBytes: object.sizeBytes, etag: object.etag,
+    }, origin);
     if (!this.recording(object.bucket)) return;
     this.append({
       bucket: object.bucket, key: object.key, record_type: recordType, record_timestamp_ms: Date.now(),
-      version_id: journalVersionId(object.versionId), is_delete_marker: 0, ...versionContent(object), ...originColumns(origin),
+      version_id: versionId, is_delete_marker: 0, ...versionContent(object), ...originColumns(origin),
     });
   }
 
   /** A delete marker became the latest version. */
   deleteMarkerCreated(bucket: string, key: string, versionId: string, origin: ChangeOrigin | undefined): void {
+    const eventName = `${byLifecycle(origin) ? 'LifecycleExpiration' : 'ObjectRemoved'}:DeleteMarkerCreated`;
+    this.events.changed({ bucket, key, eventName, versionId: journalVersionId(versionId) ?? undefined }, origin);
     if (!this.recording(bucket)) return;
     const markerModifiedMs = this.statements.markerRow.get(bucket, key, versionId) as number | undefined;
     const nowMs = Date.now();
@@ -178,6 +204,8 @@ export class Journal {
 
   /** A version (or delete marker) is gone for good: AWS leaves every optional column empty. */
   versionRemoved(bucket: string, key: string, versionId: string, origin: ChangeOrigin | undefined): void {
+    const eventName = `${byLifecycle(origin) ? 'LifecycleExpiration' : 'ObjectRemoved'}:Delete`;
+    this.events.changed({ bucket, key, eventName, versionId: journalVersionId(versionId) ?? undefined }, origin);
     if (!this.recording(bucket)) return;
     this.append({
       bucket, key, record_type: 'DELETE', record_timestamp_ms: Date.now(), version_id: journalVersionId(versionId), is_delete_marker: null,

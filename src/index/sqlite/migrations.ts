@@ -8,6 +8,7 @@ import { RESTORES_SCHEMA_SQL } from './restores.js';
 import { REGISTRY_SCHEMA_SQL } from './registry-schema.js';
 import { NAMESPACE_PROPERTIES_SQL, TABLES_SCHEMA_SQL } from './tables.js';
 import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
+import { EVENTS_SCHEMA_SQL } from './events.js';
 
 /** The SQL that brings version N-1 up to N, by N (from 2). */
 const MIGRATIONS: ReadonlyMap<number, string> = new Map([
@@ -25,6 +26,8 @@ const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [7, NAMESPACE_PROPERTIES_SQL],
   // 8: the S3 Metadata journal's encryption_status (SSE-S3, SSE-C, SSE-KMS) and kms_key_arn of each change.
   [8, 'ALTER TABLE journal ADD COLUMN encryption_status TEXT; ALTER TABLE journal ADD COLUMN kms_key_arn TEXT;'],
+  // 9: event notifications (targets, their queues, listeners).
+  [9, EVENTS_SCHEMA_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());
