@@ -51,4 +51,4 @@ describe('index method lists', () => {
 });
 
 /** SqliteIndex's private helper methods (on its prototype at run time, invisible to TypeScript callers). */
-const PRIVATE_ENGINE_METHODS = ['readObject'];
+const PRIVATE_ENGINE_METHODS = ['readObject', 'updateVersion'];
