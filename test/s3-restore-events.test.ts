@@ -19,6 +19,9 @@ import { recordsOf, startWebhook, waitForCount, type WebhookReceiver } from './h
 const SECRET = 'restore-secret';
 const TOKEN = 'restore-token';
 const BUCKET = 'restore-events';
+/** Configured for s3:ObjectRestore:Post only. */
+const POST_ONLY_BUCKET = 'restore-post-only';
+const HOOK_ARN = 'arn:aws:sqs:us-east-1:000000000000:hook';
 const DAY_SECONDS = 2;
 const SERVER_ARGS = ['--restore-delay-seconds', '1', '--lifecycle-day-seconds', String(DAY_SECONDS)];
 const WAIT_MS = 20_000;
@@ -29,7 +32,7 @@ const SYSTEM_REQUESTER = 's3.amazonaws.com';
 interface RestoreRecord {
   eventName: string;
   userIdentity: { principalId: string };
-  s3: { object: { key: string; size?: number; eTag?: string } };
+  s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string } };
   glacierEventData?: { restoreEventData: { lifecycleRestorationExpiryTime: string; lifecycleRestoreStorageClass: string } };
 }
 
@@ -49,7 +52,11 @@ describe('restores in events and the S3 Metadata journal', { timeout: 60_000 }, 
       JournalTableConfiguration: { RecordExpiration: { Expiration: 'DISABLED' } },
     } }));
     await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: BUCKET, NotificationConfiguration: { QueueConfigurations: [
-      { Id: 'restores', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:hook', Events: ['s3:ObjectRestore:*'] },
+      { Id: 'restores', QueueArn: HOOK_ARN, Events: ['s3:ObjectRestore:*'] },
+    ] } }));
+    await s3.send(new CreateBucketCommand({ Bucket: POST_ONLY_BUCKET }));
+    await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: POST_ONLY_BUCKET, NotificationConfiguration: { QueueConfigurations: [
+      { Id: 'posts', QueueArn: HOOK_ARN, Events: ['s3:ObjectRestore:Post'] },
     ] } }));
   });
 
@@ -65,9 +72,13 @@ describe('restores in events and the S3 Metadata journal', { timeout: 60_000 }, 
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'warm.txt', Body: 'warm' }));
     await expectS3Error(s3.send(new RestoreObjectCommand({ Bucket: BUCKET, Key: 'warm.txt', RestoreRequest: { Days: 1 } })), 'InvalidObjectState', 403);
 
+    await s3.send(new PutObjectCommand({ Bucket: POST_ONLY_BUCKET, Key: 'cold.txt', Body: 'frozen', StorageClass: 'DEEP_ARCHIVE' }));
+    const postOnly = await s3.send(new RestoreObjectCommand({ Bucket: POST_ONLY_BUCKET, Key: 'cold.txt', RestoreRequest: { Days: 1 } }));
+    assert.equal(postOnly.$metadata.httpStatusCode, 202);
     const restore = await s3.send(new RestoreObjectCommand({ Bucket: BUCKET, Key: 'cold.txt', RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: 'Standard' } } }));
     assert.equal(restore.$metadata.httpStatusCode, 202);
-    const restoreRecords = () => recordsOf(hook.messages) as unknown as RestoreRecord[];
+    const allRecords = () => recordsOf(hook.messages) as unknown as RestoreRecord[];
+    const restoreRecords = () => allRecords().filter((record) => record.s3.bucket.name === BUCKET);
     assert.equal(await waitForCount(() => restoreRecords().length, 2, WAIT_MS), 2);
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'cold.txt' }));
     const expiry = /expiry-date="([^"]+)"/.exec(head.Restore ?? '')?.[1];
@@ -90,6 +101,9 @@ describe('restores in events and the S3 Metadata journal', { timeout: 60_000 }, 
     } });
     assert.equal(deleted.glacierEventData, undefined);
     assert.equal(hook.badSignatures, 0);
+    // s3:ObjectRestore:Post matches the request only: its restore's completion and expiry are not sent.
+    const postOnlyRecords = allRecords().filter((record) => record.s3.bucket.name === POST_ONLY_BUCKET);
+    assert.deepEqual(postOnlyRecords.map((record) => record.eventName), ['ObjectRestore:Post']);
     // The copy expired: the object is archived again.
     assert.equal((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'cold.txt' }))).Restore, undefined);
 
