@@ -22,6 +22,7 @@ import { Identities } from '../services/iam/identities.js';
 import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
 import { startLifecycleWorker } from '../services/lifecycle/worker.js';
 import { startUploadSweeper } from '../services/upload-sweeper.js';
+import { startRestoreRecorder } from '../services/restore-recorder.js';
 import { startAuditService } from '../services/audit/service.js';
 import { FaultStore } from '../services/faults/fault-store.js';
 import { startFaultWatcher } from '../services/faults/fault-watcher.js';
@@ -149,16 +150,18 @@ function runsBackgroundWork(): boolean {
 function startBackgroundServices(settings: ServerSettings, layers: Layers, log: (line: string) => void): { stop(): Promise<void> } {
   if (!runsBackgroundWork()) return { stop: async () => undefined };
   const sweeper = startUploadSweeper(layers, settings.abandonedUploadAgeMs, log);
+  const restores = startRestoreRecorder(layers.index, log);
   const lifecycle = startLifecycleWorker(layers, { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log);
   const heal = startHealService(layers, HealFiles.forDataDirectory(settings.dataDirectory), log);
   const compaction = startCompactionService(layers, CompactionFiles.forDataDirectory(settings.dataDirectory), settings.compaction, log);
   const fisScope = { region: settings.region, accountId: settings.accountId, driveCount: layers.storage.driveStores.length };
   const fis = startFisRunner({ storage: layers.storage, ...fisFilesOf(settings), scope: fisScope, log });
   log(`background services run in process ${process.pid}: lifecycle (day ${settings.lifecycleDayMs / 1000} s, a pass every ${settings.lifecycleIntervalMs / 1000} s), ` +
-    `upload sweeper, heal, compaction (${settings.compaction.intervalMs > 0 ? `a pass every ${settings.compaction.intervalMs / 1000} s` : 'when asked'})`);
+    `upload sweeper, restore recorder, heal, compaction (${settings.compaction.intervalMs > 0 ? `a pass every ${settings.compaction.intervalMs / 1000} s` : 'when asked'})`);
   return {
     async stop() {
       await sweeper.stop();
+      await restores.stop();
       await lifecycle.stop();
       await heal.stop();
       await compaction.stop();

@@ -39,6 +39,9 @@ export interface QueuedEvent {
   requester?: string;
   sourceIpAddress?: string;
   requestId?: string;
+  /** ObjectRestore:Completed only: when the restored copy expires, and the class it was restored from. */
+  restoreExpiryMs?: number;
+  restoreStorageClass?: string;
 }
 
 export interface EventQueueStats {

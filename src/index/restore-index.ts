@@ -1,6 +1,7 @@
 // Restores of archived object versions (GLACIER, DEEP_ARCHIVE): when each was asked for, when its
 // restored copy is readable and when that copy expires. The "restored copy" is the version itself
 // made readable, so a restore copies no bytes; its state is a row keyed by the version's data id.
+import type { ChangeOrigin } from './records.js';
 
 export const RESTORE_TIERS = ['Expedited', 'Standard', 'Bulk'] as const;
 export type RestoreTier = (typeof RESTORE_TIERS)[number];
@@ -22,12 +23,20 @@ export interface RestoreReads {
 export interface RestoreWrites {
   /**
    * Records a version's restore state (a new restore, or a restored copy's new expiry) and removes
-   * a bounded batch of rows that expired before `nowMs`; false when the version no longer exists.
+   * a bounded batch of rows that expired before `nowMs` (and whose expiry was recorded); false when
+   * the version no longer exists. A new restore is journaled (UPDATE_METADATA) and queues
+   * ObjectRestore:Post events, in the same transaction, with `origin` as its requester.
    */
-  putObjectRestore(bucket: string, key: string, dataId: string, state: ObjectRestoreState, nowMs: number): Promise<boolean>;
+  putObjectRestore(bucket: string, key: string, dataId: string, state: ObjectRestoreState, nowMs: number, origin?: ChangeOrigin): Promise<boolean>;
+  /**
+   * Records, at most `limit` of each, the restores that became ready (ObjectRestore:Completed) and
+   * the restored copies that expired (ObjectRestore:Delete) by `nowMs` and were not recorded yet:
+   * journal row, events and the mark on the restore row in one transaction. Returns how many.
+   */
+  recordRestoreProgress(nowMs: number, limit: number): Promise<number>;
 }
 
 export interface RestoreIndex extends RestoreReads, RestoreWrites {}
 
 export const RESTORE_READ_METHODS = ['getObjectRestore'] as const satisfies ReadonlyArray<keyof RestoreReads>;
-export const RESTORE_WRITE_METHODS = ['putObjectRestore'] as const satisfies ReadonlyArray<keyof RestoreWrites>;
+export const RESTORE_WRITE_METHODS = ['putObjectRestore', 'recordRestoreProgress'] as const satisfies ReadonlyArray<keyof RestoreWrites>;

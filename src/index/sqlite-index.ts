@@ -79,7 +79,6 @@ export class SqliteIndex implements Index {
     this.writes = new GroupCommitQueue(db);
     this.identities = new IdentityTables(db, this.writes);
     this.tables = new TablesCatalog(db, this.writes);
-    this.restores = new RestoreTable(db, this.writes);
     this.accessLog = new AccessLogQueue(db, this.writes);
     this.registry = new RegistryTables(db, this.writes);
     this.settings = new BucketSettingsTables(this.statements, this.writes);
@@ -90,6 +89,7 @@ export class SqliteIndex implements Index {
       this.versions.getVersion(bucket, key, versionId, this.readObject(bucket, key)));
     this.events = new EventTables(db, this.writes);
     this.journal = new Journal(db, this.events);
+    this.restores = new RestoreTable(db, this.writes, this.journal);
     this.uploads = new UploadTables(this.statements, this.writes, this.versions, this.journal);
     this.readMetadataSnapshotInOneRead = db.transaction((request: MetadataSnapshotRequest) => this.journal.snapshot(request));
     this.readVersionsPageInOneRead = db.transaction((bucket: string, after: VersionCursor | undefined, limit: number) =>

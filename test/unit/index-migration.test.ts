@@ -34,7 +34,7 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 9);
+      assert.equal(SCHEMA_VERSION, 10);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
@@ -68,10 +68,12 @@ describe('index schema migrations', () => {
       const target = { name: 'hook', kind: 'webhook' as const, settings: { url: 'http://127.0.0.1/' }, createdAtMs: 3, deadLetters: 0, delivered: 0, failedAttempts: 0 };
       assert.equal(await index.createEventTarget(target), 'created');
       assert.deepEqual(await index.listEventTargets(), [target]);
+      // Version 10: restores' completion and expiry are recorded once (none is due in this index).
+      assert.equal(await index.recordRestoreProgress(Date.now(), 10), 0);
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '9');
+    assert.equal(storedVersion(file), '10');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

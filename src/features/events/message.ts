@@ -30,8 +30,21 @@ function testEvent(event: QueuedEvent): object {
   };
 }
 
+/** What a restore's Completed event adds (AWS's glacierEventData): when the copy expires, the class it came from. */
+function glacierEventData(event: QueuedEvent): object {
+  if (event.restoreExpiryMs === undefined) return {};
+  return {
+    glacierEventData: {
+      restoreEventData: {
+        lifecycleRestorationExpiryTime: new Date(event.restoreExpiryMs).toISOString(),
+        lifecycleRestoreStorageClass: event.restoreStorageClass ?? '',
+      },
+    },
+  };
+}
+
 export function eventRecord(event: QueuedEvent, context: MessageContext): object {
-  const created = event.eventName.startsWith('ObjectCreated:');
+  const sized = /^(ObjectCreated|ObjectTagging|ObjectRestore):/.test(event.eventName);
   return {
     eventVersion: '2.1',
     eventSource: 'aws:s3',
@@ -47,11 +60,12 @@ export function eventRecord(event: QueuedEvent, context: MessageContext): object
       bucket: { name: event.bucket, ownerIdentity: { principalId: context.ownerId }, arn: `arn:aws:s3:::${event.bucket}` },
       object: {
         key: encodeEventKey(event.key),
-        ...(created || event.eventName.startsWith('ObjectTagging:') ? { size: event.sizeBytes ?? 0, eTag: event.etag ?? '' } : {}),
+        ...(sized ? { size: event.sizeBytes ?? 0, eTag: event.etag ?? '' } : {}),
         ...(event.versionId !== undefined ? { versionId: event.versionId } : {}),
         sequencer: sequencerOf(event),
       },
     },
+    ...glacierEventData(event),
   };
 }
 

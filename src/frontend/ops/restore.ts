@@ -5,7 +5,7 @@
 import { XML_BODY_SIZE_BYTES_MAX } from '../../limits.js';
 import { RESTORE_TIERS, type RestoreTier } from '../../index/types.js';
 import { extendedRestore, newRestore } from '../../services/restore.js';
-import type { RequestContext } from '../context.js';
+import { changeOrigin, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { readSmallBody } from '../payload.js';
 import { sendEmpty } from '../respond.js';
@@ -65,7 +65,7 @@ export async function restoreObject(context: RequestContext): Promise<void> {
   const state = phase?.phase === 'restored'
     ? extendedRestore(phase.state, request.days, nowMs, timing)
     : newRestore(object.storageClass, request.tier, request.days, nowMs, timing);
-  if (!(await context.layers.index.putObjectRestore(object.bucket, object.key, object.dataId, state, nowMs))) {
+  if (!(await context.layers.index.putObjectRestore(object.bucket, object.key, object.dataId, state, nowMs, changeOrigin(context)))) {
     // Deleted between the read and the write: as if it had not been found.
     throw new S3Error('NoSuchKey', undefined, { extraFields: { Key: context.key! } });
   }

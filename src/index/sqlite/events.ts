@@ -58,12 +58,17 @@ export interface EventChange {
   versionId?: string;
   sizeBytes?: number;
   etag?: string;
+  /** ObjectRestore:Completed: when the restored copy expires and the class it was restored from. */
+  restoreExpiryMs?: number;
+  restoreStorageClass?: string;
 }
+
+export type RestoreEventData = Pick<EventChange, 'restoreExpiryMs' | 'restoreStorageClass'>;
 
 interface QueueRow {
   id: number; target: string; change_sequence: number; configuration_id: string; bucket: string; key: string; event_name: string;
   event_time_ms: number; version_id: string | null; size_bytes: number | null; etag: string | null; requester: string | null;
-  source_ip_address: string | null; request_id: string | null;
+  source_ip_address: string | null; request_id: string | null; restore_expiry_ms: number | null; restore_storage_class: string | null;
 }
 
 interface TargetRow { name: string; kind: string; settings_json: string; created_at_ms: number; dead_letters: number; delivered: number; failed_attempts: number }
@@ -78,9 +83,9 @@ function prepareEventStatements(db: Database.Database) {
     listeners: db.prepare('SELECT id, filter_json FROM event_listeners WHERE bucket = ? AND expires_at_ms > ?'),
     highWater: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'event_queue'").pluck(),
     insert: db.prepare(`INSERT INTO event_queue (target, change_sequence, configuration_id, bucket, key, event_name, event_time_ms,
-        version_id, size_bytes, etag, requester, source_ip_address, request_id)
+        version_id, size_bytes, etag, requester, source_ip_address, request_id, restore_expiry_ms, restore_storage_class)
       VALUES (@target, @change_sequence, @configuration_id, @bucket, @key, @event_name, @event_time_ms, @version_id, @size_bytes,
-        @etag, @requester, @source_ip_address, @request_id)`),
+        @etag, @requester, @source_ip_address, @request_id, @restore_expiry_ms, @restore_storage_class)`),
     queue: db.prepare('SELECT * FROM event_queue WHERE target = ? ORDER BY id LIMIT ?'),
     stats: db.prepare('SELECT target, COUNT(*) AS pending, MIN(event_time_ms) AS oldest FROM event_queue GROUP BY target'),
     remove: db.prepare('DELETE FROM event_queue WHERE target = ? AND id = ?'),
@@ -106,6 +111,7 @@ function queuedEventFromRow(row: QueueRow): QueuedEvent {
     id: row.id, changeSequence: row.change_sequence, target: row.target, configurationId: row.configuration_id, bucket: row.bucket, key: row.key,
     eventName: row.event_name, eventTimeMs: row.event_time_ms, versionId: optional(row.version_id), sizeBytes: optional(row.size_bytes),
     etag: optional(row.etag), requester: optional(row.requester), sourceIpAddress: optional(row.source_ip_address), requestId: optional(row.request_id),
+    restoreExpiryMs: optional(row.restore_expiry_ms), restoreStorageClass: optional(row.restore_storage_class),
   };
 }
 
@@ -158,6 +164,7 @@ export class EventTables {
         key: change.key, event_name: change.eventName, event_time_ms: nowMs, version_id: change.versionId ?? null,
         size_bytes: change.sizeBytes ?? null, etag: change.etag ?? null, requester: origin?.requester ?? null,
         source_ip_address: origin?.sourceIpAddress ?? null, request_id: origin?.requestId ?? null,
+        restore_expiry_ms: change.restoreExpiryMs ?? null, restore_storage_class: change.restoreStorageClass ?? null,
       });
     }
   }

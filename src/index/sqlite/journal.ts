@@ -17,7 +17,7 @@ import type {
 } from '../types.js';
 import { objectFromRow, type ObjectRow } from './schema.js';
 import { NULL_VERSION_ID } from './versioning.js';
-import type { EventTables } from './events.js';
+import type { EventTables, RestoreEventData } from './events.js';
 import { SYSTEM_CHANGE_ORIGIN } from '../records.js';
 
 const METADATA_SETTING_NAME = 'metadata';
@@ -104,7 +104,7 @@ export function versionContent(object: ObjectRecord) {
 }
 
 /** The columns objects and object_versions share (a UNION of the two needs them named, in order). */
-const VERSION_PAGE_COLUMNS = `bucket, key, version_id, data_id, size_bytes, etag, last_modified_ms, storage_class, headers_json,
+export const VERSION_PAGE_COLUMNS = `bucket, key, version_id, data_id, size_bytes, etag, last_modified_ms, storage_class, headers_json,
   user_metadata_json, checksum_json, placement, parts_count, tags_json, lock_mode, lock_retain_until_ms, legal_hold, acl_json`;
 
 function prepareJournalStatements(db: Database.Database) {
@@ -175,12 +175,17 @@ export class Journal {
     this.statements.insert.run(row);
   }
 
-  /** A new version (CREATE) or new tags on the current one (UPDATE_METADATA); `eventName` when it is not the usual one. */
-  versionWritten(object: ObjectRecord, recordType: Exclude<JournalRecordType, 'DELETE'>, origin: ChangeOrigin | undefined, eventName?: string): void {
+  /**
+   * A new version (CREATE) or new metadata of one (UPDATE_METADATA: tags, a transition, a restore);
+   * `eventName` when it is not the usual one, `restore` for an ObjectRestore:Completed event's data.
+   */
+  versionWritten(
+    object: ObjectRecord, recordType: Exclude<JournalRecordType, 'DELETE'>, origin: ChangeOrigin | undefined, eventName?: string, restore?: RestoreEventData,
+  ): void {
     const versionId = journalVersionId(object.versionId);
     this.events.changed({
       bucket: object.bucket, key: object.key, eventName: eventName ?? createdEventName(object, recordType, origin),
-      versionId: versionId ?? undefined, sizeBytes: object.sizeBytes, etag: object.etag,
+      versionId: versionId ?? undefined, sizeBytes: object.sizeBytes, etag: object.etag, ...restore,
     }, origin);
     if (!this.recording(object.bucket)) return;
     this.append({

@@ -4,7 +4,7 @@
 // index newer than this Cairn is refused (its tables may mean things this code does not know).
 import type Database from 'better-sqlite3';
 import { ACL_SCHEMA_SQL, SCHEMA_SQL } from './schema.js';
-import { RESTORES_SCHEMA_SQL } from './restores.js';
+import { RESTORE_EVENTS_SCHEMA_SQL, RESTORES_SCHEMA_SQL } from './restores.js';
 import { REGISTRY_SCHEMA_SQL } from './registry-schema.js';
 import { NAMESPACE_PROPERTIES_SQL, TABLES_SCHEMA_SQL } from './tables.js';
 import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
@@ -28,6 +28,8 @@ const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [8, 'ALTER TABLE journal ADD COLUMN encryption_status TEXT; ALTER TABLE journal ADD COLUMN kms_key_arn TEXT;'],
   // 9: event notifications (targets, their queues, listeners).
   [9, EVENTS_SCHEMA_SQL],
+  // 10: restores in the journal and in events (whether each restore's completion and expiry were recorded).
+  [10, RESTORE_EVENTS_SCHEMA_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());
