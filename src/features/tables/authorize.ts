@@ -7,13 +7,18 @@ import { evaluateAccess } from '../../services/iam/evaluate.js';
 import type { Index } from '../../index/types.js';
 import { tableArn, tableBucketArn, TablesError, type ArnScope } from './names.js';
 
-export function authorize(principal: Principal, action: string, resource: string): void {
-  if (principal.kind === 'root') return;
+/** Whether the principal may do the `s3tables:` action on the resource. */
+export function mayDo(principal: Principal, action: string, resource: string): boolean {
+  if (principal.kind === 'root') return true;
   const decision = principal.kind === 'anonymous' ? 'implicit-deny' : evaluateAccess(
     { principal: { kind: 'user', name: principal.name, canonicalId: principal.canonicalId }, action, resource, keys: new Map() },
     { userPolicy: principal.policy, allowedByDefault: false, ignoreBucketPolicyAllows: false },
   );
-  if (decision !== 'allow') throw new TablesError('AccessDeniedException', `You are not authorized to perform ${action} on ${resource}.`);
+  return decision === 'allow';
+}
+
+export function authorize(principal: Principal, action: string, resource: string): void {
+  if (!mayDo(principal, action, resource)) throw new TablesError('AccessDeniedException', `You are not authorized to perform ${action} on ${resource}.`);
 }
 
 /**
