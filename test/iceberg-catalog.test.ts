@@ -327,15 +327,16 @@ describe('Iceberg REST catalog', () => {
   it('signs with SigV4 for s3tables at /iceberg/v1/, and authorizes users through IAM', async () => {
     const signed = new IcebergRestCatalog({ baseUrl: `${server.endpoint}/iceberg`, warehouse: BUCKET_ARN, fetch: sigv4Fetch(ROOT_KEYS) });
     assert.deepEqual((await signed.listTables({ namespace: ['sales'] })).identifiers.map((id) => id.name), ['items', 'orders']);
-    // (Cairn's policy grammar knows S3's actions by name; for s3tables a policy allows by wildcard.)
     const user = await createUser(server, 'reader');
     const userToken = ((await (await tokenFor(server, user)).json()) as { access_token: string }).access_token;
     const asUser = new IcebergRestCatalog({ baseUrl: `${server.endpoint}/_iceberg`, warehouse: BUCKET, auth: { type: 'bearer', token: userToken } });
     await assert.rejects(asUser.createNamespace({ namespace: ['denied'] }), (error: IcebergError) => error.status === 403 && error.icebergType === 'ForbiddenException');
-    const everything = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
-    const set = await cairnAdmin(server, ['user', 'set-policy', 'reader', '-'], everything);
+    // The catalog authorizes with s3tables actions: ListTables on the table bucket's ARN.
+    const readTables = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3tables:ListTables', 's3tables:GetTableBucket'], Resource: BUCKET_ARN }] });
+    const set = await cairnAdmin(server, ['user', 'set-policy', 'reader', '-'], readTables);
     assert.equal(set.code, 0, set.stderr);
     assert.equal((await asUser.listTables({ namespace: ['sales'] })).identifiers.length, 2);
+    await assert.rejects(asUser.createNamespace({ namespace: ['denied'] }), (error: IcebergError) => error.status === 403 && error.icebergType === 'ForbiddenException');
     assert.equal(await catalog.namespaceExists({ namespace: ['denied'] }), false);
   });
 });

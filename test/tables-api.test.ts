@@ -256,9 +256,11 @@ describe('S3 Tables: authorization and the aws CLI', () => {
     const client = tablesClient(server, bob);
     await rejectsWith(client.send(new CreateTableBucketCommand({ name: 'bobs' })), 'AccessDeniedException', 403);
     await rejectsWith(client.send(new ListTableBucketsCommand({})), 'AccessDeniedException', 403);
-    const everything = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
-    assert.equal((await cairnAdmin(server, ['user', 'set-policy', 'bob', '-'], everything)).code, 0);
+    const createBuckets = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3tables:CreateTableBucket', Resource: `arn:aws:s3tables:*:${ACCOUNT}:bucket/bob*` }] });
+    assert.equal((await cairnAdmin(server, ['user', 'set-policy', 'bob', '-'], createBuckets)).code, 0);
     assert.equal((await client.send(new CreateTableBucketCommand({ name: 'bobs' }))).arn, arnOf('bobs'));
+    await rejectsWith(client.send(new CreateTableBucketCommand({ name: 'alices' })), 'AccessDeniedException', 403);
+    await rejectsWith(client.send(new ListTableBucketsCommand({})), 'AccessDeniedException', 403);
     client.destroy();
   });
 

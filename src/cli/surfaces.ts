@@ -70,7 +70,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
         heal: HealFiles.forDataDirectory(dataDirectory), compaction,
       },
     }),
-    createIcebergSurface(shared),
+    createIcebergSurface({ ...shared, vendedCredentialsLifetimeMs: vendedCredentialsLifetimeMs() }),
     parts.registry.surface({ root, identities, log }),
     createTablesSurface(shared),
     parts.registry.ecrSurface({ root, identities, log }),
@@ -81,4 +81,11 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
       observer: parts.accessLogs.observer,
     }),
   ];
+}
+
+/** CAIRN_VENDED_CREDENTIALS_SECONDS: how long the Iceberg catalog's vended credentials last (tests shorten it). */
+function vendedCredentialsLifetimeMs(): number | undefined {
+  const text = process.env['CAIRN_VENDED_CREDENTIALS_SECONDS'];
+  const seconds = text === undefined ? NaN : Number(text);
+  return Number.isInteger(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }

@@ -12,9 +12,10 @@ import { REST_JSON_ERRORS, type ApiFailure } from '../../frontend/stub-surface.j
 import type { ApiSurface, SurfaceRequest } from '../../frontend/surface.js';
 import type { Identities } from '../../services/iam/identities.js';
 import type { Layers } from '../../services/objects.js';
-import { authorize } from './authorize.js';
+import type { Index } from '../../index/types.js';
+import { authorize, tableOrBucketArn } from './authorize.js';
 import type { TablesCall, TablesContext } from './catalog-ops.js';
-import { badRequest, bucketOfArn, tableBucketArn, TablesError, type ArnScope } from './names.js';
+import { badRequest, bucketOfArn, tableArn, tableBucketArn, tableOfArn, TablesError, type ArnScope } from './names.js';
 import { routeOf } from './routes.js';
 
 export const TABLES_SIGNING_SERVICE = 's3tables';
@@ -59,12 +60,24 @@ function segmentsOf(path: string): string[] {
   }
 }
 
-/** The ARN an action is judged on: the table bucket the request names (the new one for CreateTableBucket), else `*`. */
-function resourceOf(scope: ArnScope, call: TablesCall, operation: string): string {
+/**
+ * The ARN an action is judged on: the table the request names (by ARN, or by bucket, namespace and
+ * name when it exists), else the table bucket it names (the new one for CreateTableBucket), else `*`.
+ */
+async function resourceOf(index: Index, scope: ArnScope, call: TablesCall, operation: string): Promise<string> {
   if (operation === 'CreateTableBucket') return typeof call.body['name'] === 'string' ? tableBucketArn(scope, call.body['name']) : '*';
-  const arn = call.segments[0] === 'get-table' ? call.query.get('tableBucketARN') ?? call.query.get('tableArn')?.replace(/\/table\/.*$/, '') : call.segments[1];
+  const byTableArn = call.segments[0] === 'get-table' ? call.query.get('tableArn') : null;
+  if (byTableArn !== null) {
+    const { bucket, tableId } = tableOfArn(scope, byTableArn);
+    return tableArn(scope, bucket, tableId);
+  }
+  const arn = call.segments[0] === 'get-table' ? call.query.get('tableBucketARN') : call.segments[1];
   if (arn === undefined || arn === null || arn === '') return '*';
-  return tableBucketArn(scope, bucketOfArn(scope, arn));
+  const bucket = bucketOfArn(scope, arn);
+  const [namespace, name] = call.segments[0] === 'get-table'
+    ? [call.query.get('namespace') ?? undefined, call.query.get('name') ?? undefined]
+    : call.segments[0] === 'tables' && call.segments.length >= 4 ? [call.segments[2], call.segments[3]] : [undefined, undefined];
+  return tableOrBucketArn(index, scope, bucket, namespace, name);
 }
 
 function failureOf(request: SurfaceRequest, error: unknown): ApiFailure {
@@ -89,7 +102,7 @@ export function createTablesSurface(options: TablesSurfaceOptions): ApiSurface {
     }
     const call: TablesCall = { segments: segmentsOf(request.path), query: new URLSearchParams(rawUrl.split('?')[1] ?? ''), body };
     const route = routeOf(req.method ?? 'GET', call.segments);
-    authorize(principal, `s3tables:${route.operation}`, route.run === undefined ? '*' : resourceOf(scope, call, route.operation));
+    authorize(principal, `s3tables:${route.operation}`, route.run === undefined ? '*' : await resourceOf(layers.index, scope, call, route.operation));
     if (route.run === undefined) throw new TablesError('NotImplemented', `The S3 Tables operation ${route.operation} is not implemented yet.`);
     const context: TablesContext = { index: layers.index, scope, ownerId: root.canonicalId, nowMs: Date.now() };
     const answer = await route.run(context, call);

@@ -39,6 +39,12 @@ export const NO_PUBLIC_ACCESS_BLOCK: PublicAccessBlock = {
 };
 
 const SERVICE_RESOURCE = 'arn:aws:s3:::*';
+/**
+ * The suffix of an S3 Tables table bucket's data bucket. Its files belong to the tables: as in AWS,
+ * no S3 client (root included) may delete them; only S3 Tables itself does (a drop with purge).
+ */
+const TABLE_DATA_BUCKET_SUFFIX = '--table-s3';
+const DELETE_ACTIONS = new Set(['s3:DeleteObject', 's3:DeleteObjectVersion']);
 
 export function resourceArn(resource: ResourceName): string {
   return resource.key === undefined ? `arn:aws:s3:::${resource.bucket}` : `arn:aws:s3:::${resource.bucket}/${resource.key}`;
@@ -162,8 +168,9 @@ export async function enforceRoutePermission(context: RequestContext, permission
   const expectedOwner = header(context, 'x-amz-expected-bucket-owner');
   // Every bucket belongs to the one account; naming another is S3's 403.
   if (expectedOwner !== undefined && expectedOwner !== context.config.accountId) throw accessDenied();
-  if (context.principal.kind === 'root') return;
   const action = permission === undefined ? undefined : typeof permission.action === 'string' ? permission.action : permission.action(context);
+  if (action !== undefined && DELETE_ACTIONS.has(action) && context.bucket?.endsWith(TABLE_DATA_BUCKET_SUFFIX) === true) throw accessDenied();
+  if (context.principal.kind === 'root') return;
   if (permission?.scope === 'service') {
     if (!decideWithoutBucket(context, action!, SERVICE_RESOURCE)) throw accessDenied();
     return;

@@ -1,9 +1,11 @@
 // Who sent a request: the root identity (its key from the environment or credentials.json), a user
 // (its key read from the index on every request, so a key disabled or deleted through any worker
 // stops working on all of them at the next request: SQLite readers see each commit at once), or
-// nobody (no credentials at all).
+// a session of temporary credentials (X-Amz-Security-Token: services/iam/session-credentials.ts),
+// or nobody (no credentials at all).
 import type { IncomingMessage } from 'node:http';
 import type { Identities, ResolvedUser } from '../../services/iam/identities.js';
+import { verifySessionToken, type VerifiedSession } from '../../services/iam/session-credentials.js';
 import type { Principal } from '../context.js';
 import { authenticate, claimedAccessKeyId, type Authentication, type CredentialLookup, type Credentials } from './sigv4.js';
 
@@ -46,6 +48,26 @@ export async function resolveClaimedKey(
   };
 }
 
+/** The session token a request carries (header, or query for a presigned URL). */
+function sessionTokenOf(req: IncomingMessage, rawUrl: string): string | undefined {
+  const header = req.headers['x-amz-security-token'];
+  if (typeof header === 'string') return header;
+  const query = rawUrl.indexOf('?');
+  if (query < 0) return undefined;
+  return new URLSearchParams(rawUrl.slice(query + 1)).get('X-Amz-Security-Token') ?? undefined;
+}
+
+/** A session's key: known to the signature check only when the token verifies and names this very key. */
+function sessionKey(session: VerifiedSession | undefined, claimed: string | undefined): ClaimedKey {
+  const known = session !== undefined && session.accessKeyId === claimed ? session : undefined;
+  return {
+    lookup: (accessKeyId) => (known !== undefined && accessKeyId === known.accessKeyId ? known : undefined),
+    principalOf: (accessKeyId) => (known === undefined || accessKeyId === undefined
+      ? { kind: 'anonymous' }
+      : { kind: 'user', canonicalId: known.canonicalId, name: `session/${known.accessKeyId}`, accessKeyId, policy: known.policy }),
+  };
+}
+
 export async function identify(
   req: IncomingMessage,
   rawUrl: string,
@@ -54,7 +76,11 @@ export async function identify(
   identities: Identities,
   options: { expectedRegion?: string; signingService?: string; bodySha256Hex?: string; acceptAnySignature?: boolean } = {},
 ): Promise<{ auth: Authentication; principal: Principal }> {
-  const claimed = await resolveClaimedKey(claimedAccessKeyId(req.headers.authorization, rawUrl), root, identities, options.acceptAnySignature);
+  const claimedId = claimedAccessKeyId(req.headers.authorization, rawUrl);
+  const sessionToken = sessionTokenOf(req, rawUrl);
+  const claimed = sessionToken === undefined
+    ? await resolveClaimedKey(claimedId, root, identities, options.acceptAnySignature)
+    : sessionKey(verifySessionToken(root.secretAccessKey, sessionToken, Date.now()), claimedId);
   const auth = authenticate(
     { method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket, ...options },
     claimed.lookup,

@@ -58,6 +58,28 @@ const ECR_ACTION_NAMES = [
 export const ECR_ACTIONS: ReadonlyMap<string, ActionResourceKind> = new Map(ECR_ACTION_NAMES.map((name) => [`ecr:${name}`, 'service'] as const));
 
 /**
+ * The Amazon S3 Tables actions (src/features/tables/): one per operation of the S3 Tables API, plus
+ * GetTableData and PutTableData (AWS's actions for reading and writing a table's files), each on a
+ * table bucket ARN `arn:aws:s3tables:REGION:ACCOUNT:bucket/NAME`, a table ARN `…/table/TABLE-ID`, or `*`.
+ */
+const S3TABLES_ACTION_NAMES = [
+  'CreateNamespace', 'CreateTable', 'CreateTableBucket', 'DeleteNamespace', 'DeleteTable', 'DeleteTableBucket',
+  'DeleteTableBucketEncryption', 'DeleteTableBucketMetricsConfiguration', 'DeleteTableBucketPolicy', 'DeleteTableBucketReplication',
+  'DeleteTablePolicy', 'DeleteTableReplication', 'GetNamespace', 'GetTable', 'GetTableBucket', 'GetTableBucketEncryption',
+  'GetTableBucketMaintenanceConfiguration', 'GetTableBucketMetricsConfiguration', 'GetTableBucketPolicy', 'GetTableBucketReplication',
+  'GetTableBucketStorageClass', 'GetTableData', 'GetTableEncryption', 'GetTableMaintenanceConfiguration', 'GetTableMaintenanceJobStatus',
+  'GetTableMetadataLocation', 'GetTablePolicy', 'GetTableRecordExpirationConfiguration', 'GetTableRecordExpirationJobStatus',
+  'GetTableReplication', 'GetTableReplicationStatus', 'GetTableStorageClass', 'ListNamespaces', 'ListTableBuckets', 'ListTables',
+  'ListTagsForResource', 'PutTableBucketEncryption', 'PutTableBucketMaintenanceConfiguration', 'PutTableBucketMetricsConfiguration',
+  'PutTableBucketPolicy', 'PutTableBucketReplication', 'PutTableBucketStorageClass', 'PutTableData', 'PutTableMaintenanceConfiguration',
+  'PutTablePolicy', 'PutTableRecordExpirationConfiguration', 'PutTableReplication', 'RenameTable', 'TagResource', 'UntagResource',
+  'UpdateTableMetadataLocation',
+];
+
+/** "s3tables:Name" → its resource kind (a table bucket is not an S3 bucket: 'service', as ECR's). */
+export const S3TABLES_ACTIONS: ReadonlyMap<string, ActionResourceKind> = new Map(S3TABLES_ACTION_NAMES.map((name) => [`s3tables:${name}`, 'service'] as const));
+
+/**
  * "Bad actions" in AWS's definition of a public policy: those that could expose a bucket's data to
  * reads or writes by the public (s3:Get*, s3:List*, s3:AbortMultipartUpload, s3:Delete*, s3:Put*,
  * s3:RestoreObject).

@@ -16,6 +16,11 @@ export interface CatalogContext {
   bucket: TableBucketRecord;
   /** Settings loadTable hands clients for reaching the S3 API (endpoint, path style, region). */
   s3Config: Record<string, string>;
+  /**
+   * With `X-Iceberg-Access-Delegation: vended-credentials`: temporary S3 credentials scoped to a
+   * table's location (`s3.access-key-id`, `s3.secret-access-key`, `s3.session-token`…), else undefined.
+   */
+  vendCredentials?: (warehouseLocation: string) => Record<string, string>;
 }
 
 /** A request as operations see it: the path parameters after the prefix (decoded), query, JSON body and headers. */

@@ -12,7 +12,8 @@ import type { ApiSurface, SurfaceRequest } from '../../../frontend/surface.js';
 import type { TableBucketRecord } from '../../../index/types.js';
 import type { Identities } from '../../../services/iam/identities.js';
 import type { Layers } from '../../../services/objects.js';
-import { authorize } from '../authorize.js';
+import { authorize, tableOrBucketArn } from '../authorize.js';
+import { asksForVendedCredentials, vendCredentials, VENDED_CREDENTIALS_LIFETIME_MS } from './vended.js';
 import { bucketOfArn, tableBucketArn, type ArnScope } from '../names.js';
 import type { CatalogAnswer, CatalogContext } from './catalog.js';
 import { badRequest, IcebergError } from './errors.js';
@@ -31,6 +32,8 @@ export interface IcebergSurfaceOptions {
   root: RootIdentity;
   identities: Identities;
   log: (line: string) => void;
+  /** How long vended credentials last (VENDED_CREDENTIALS_LIFETIME_MS unless set). */
+  vendedCredentialsLifetimeMs?: number;
 }
 
 /**
@@ -111,11 +114,18 @@ async function catalogAnswer(env: Env, request: SurfaceRequest, principal: Princ
   const found = catalogRouteOf(method, segments.slice(2));
   if (found === undefined) throw new IcebergError('NotFoundException', `No catalog route for ${method} ${request.path}`);
   const bucket = await warehouseOf(env, segments[1]!);
-  authorize(principal, `s3tables:${found.route.action}`, tableBucketArn(env.scope, bucket.name));
+  authorize(principal, `s3tables:${found.route.action}`, await tableOrBucketArn(env.layers.index, env.scope, bucket.name, found.namespace, found.table));
   const nowMs = Date.now();
   const context: CatalogContext = {
     layers: env.layers, bucket, s3Config: s3ConfigOf(env, request), tables: { index: env.layers.index, scope: env.scope, ownerId: env.root.canonicalId, nowMs },
   };
+  if (asksForVendedCredentials(request.req.headers)) {
+    const vending = {
+      principal, scope: env.scope, tableBucket: bucket.name, signingSecret: env.root.secretAccessKey,
+      lifetimeMs: env.vendedCredentialsLifetimeMs ?? VENDED_CREDENTIALS_LIFETIME_MS, nowMs,
+    };
+    context.vendCredentials = (location) => vendCredentials(vending, location);
+  }
   const call = { namespace: found.namespace, table: found.table, query: new URLSearchParams(request.rawUrl.split('?')[1] ?? ''), body: parseJsonBody(body), headers: request.req.headers };
   const run = () => found.route.run(context, call).catch((error: unknown) => {
     const known = asIcebergError(error);

@@ -21,7 +21,8 @@ export const etagOf = (metadataLocation: string): string => `"${createHash('sha2
 /** LoadTableResult: the metadata, where it lives, and how to reach the S3 API. */
 export function loadResult(context: CatalogContext, metadata: TableMetadata, metadataLocation: string | undefined): CatalogAnswer {
   const headers: Record<string, string> = metadataLocation === undefined ? {} : { ETag: etagOf(metadataLocation) };
-  return { status: 200, body: { 'metadata-location': metadataLocation, metadata, config: context.s3Config }, headers };
+  const config = { ...context.s3Config, ...context.vendCredentials?.(metadata.location) };
+  return { status: 200, body: { 'metadata-location': metadataLocation, metadata, config }, headers };
 }
 
 export function tableRecordOf(context: CatalogContext, namespace: string, name: string, tableId: string, location: string): TableRecord {
