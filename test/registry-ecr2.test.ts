@@ -2,10 +2,10 @@
 // through the layer API (BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart,
 // CompleteLayerUpload) then PutImage, pulled back byte-identical (BatchGetImage, the presigned
 // GetDownloadUrlForLayer URL, skopeo); each bad input with its exact exception and nothing stored;
-// DeleteRepositoryPolicy.
+// DeleteRepositoryPolicy; ListImageReferrers.
 import {
   BatchCheckLayerAvailabilityCommand, BatchGetImageCommand, CompleteLayerUploadCommand, CreateRepositoryCommand, DeleteRepositoryPolicyCommand, ECRClient,
-  GetDownloadUrlForLayerCommand, GetRepositoryPolicyCommand, InitiateLayerUploadCommand, PutImageCommand, SetRepositoryPolicyCommand, UploadLayerPartCommand,
+  GetDownloadUrlForLayerCommand, GetRepositoryPolicyCommand, InitiateLayerUploadCommand, ListImageReferrersCommand, PutImageCommand, SetRepositoryPolicyCommand, UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
@@ -150,5 +150,33 @@ describe('DeleteRepositoryPolicy', () => {
     await ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'ecr2/policy', policyText }));
     assert.equal((await ecr.send(new DeleteRepositoryPolicyCommand({ repositoryName: 'ecr2/policy' }))).policyText, policyText);
     await assert.rejects(ecr.send(new GetRepositoryPolicyCommand({ repositoryName: 'ecr2/policy' })), { name: 'RepositoryPolicyNotFoundException' });
+  });
+});
+
+describe('ListImageReferrers', () => {
+  it('lists the artifacts whose subject is an image, paged and filtered by artifact type', async () => {
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'ecr2/refs' }));
+    const images = new OciImages();
+    const subject = images.image([]);
+    const signatures = ['one', 'two', 'three'].map((text) => images.artifact('application/vnd.example.signature', Buffer.from(text), subject, { note: text }));
+    const sbom = images.artifact('application/vnd.example.sbom', Buffer.from('sbom'), subject, { note: 'sbom' });
+    for (const [digest, bytes] of images.blobs) {
+      if (![subject.digest, sbom.digest, ...signatures.map((signature) => signature.digest)].includes(digest)) await uploadLayer('ecr2/refs', bytes, PART_SIZE_BYTES_MIN);
+    }
+    for (const manifest of [subject, ...signatures, sbom]) {
+      await ecr.send(new PutImageCommand({ repositoryName: 'ecr2/refs', imageManifest: images.blobs.get(manifest.digest)!.toString('utf8'), imageManifestMediaType: OCI_MANIFEST }));
+    }
+    const signatureDigests = signatures.map((signature) => signature.digest).sort();
+    const first = await ecr.send(new ListImageReferrersCommand({ repositoryName: 'ecr2/refs', subjectId: { imageDigest: subject.digest }, filter: { artifactTypes: ['application/vnd.example.signature'] }, maxResults: 2 }));
+    assert.deepEqual(first.referrers?.map((referrer) => referrer.digest), signatureDigests.slice(0, 2));
+    assert.equal(first.referrers?.[0]?.artifactType, 'application/vnd.example.signature');
+    const rest = await ecr.send(new ListImageReferrersCommand({ repositoryName: 'ecr2/refs', subjectId: { imageDigest: subject.digest }, filter: { artifactTypes: ['application/vnd.example.signature'] }, nextToken: first.nextToken }));
+    assert.deepEqual(rest.referrers?.map((referrer) => referrer.digest), signatureDigests.slice(2));
+    assert.equal(rest.nextToken, undefined);
+    const all = await ecr.send(new ListImageReferrersCommand({ repositoryName: 'ecr2/refs', subjectId: { imageDigest: subject.digest } }));
+    assert.equal(all.referrers?.length, 4);
+    assert.deepEqual(all.referrers?.find((referrer) => referrer.digest === sbom.digest)?.annotations, { note: 'sbom' });
+    await assert.rejects(ecr.send(new ListImageReferrersCommand({ repositoryName: 'ecr2/refs', subjectId: { imageDigest: 'sha256:xyz' } })), { name: 'InvalidParameterException' });
+    await assert.rejects(ecr.send(new ListImageReferrersCommand({ repositoryName: 'ecr2/none', subjectId: { imageDigest: subject.digest } })), { name: 'RepositoryNotFoundException' });
   });
 });

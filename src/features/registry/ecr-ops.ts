@@ -157,6 +157,7 @@ export const ECR_OPERATIONS: Readonly<Record<string, { run: Operation; onReposit
   BatchGetImage: { run: onImages(images.batchGetImage), onRepository: true },
   BatchDeleteImage: { run: onImages(images.batchDeleteImage), onRepository: true },
   PutImage: { run: onImages(images.putImage), onRepository: true },
+  ListImageReferrers: { run: onImages(images.listImageReferrers), onRepository: true },
   BatchCheckLayerAvailability: { run: onImages(layerOps.batchCheckLayerAvailability), onRepository: true },
   InitiateLayerUpload: { run: onImages(layerOps.initiateLayerUpload), onRepository: true },
   UploadLayerPart: { run: onImages(layerOps.uploadLayerPart), onRepository: true },
