@@ -61,3 +61,16 @@ export async function readSystemObject(layers: Layers, key: string): Promise<Asy
   const object = await layers.index.getObject(REGISTRY_BUCKET, key);
   return object === undefined ? undefined : readObject(layers, object);
 }
+
+/** The system bucket is made on the first push, so a server that never holds an image lists no bucket of the registry's. */
+export function bucketMaker(layers: Layers, region: string, ownerId: string): (nowMs: number) => Promise<unknown> {
+  let bucketReady: Promise<unknown> | undefined;
+  return (nowMs) => {
+    bucketReady ??= layers.index.createBucket({ name: REGISTRY_BUCKET, createdAtMs: nowMs, region, ownerId })
+      .catch((error: unknown) => {
+        bucketReady = undefined;
+        throw error;
+      });
+    return bucketReady;
+  };
+}

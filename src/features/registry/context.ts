@@ -1,6 +1,7 @@
 // What every registry handler receives: the request, who sent it, the layers, the settings and the
 // repository it names (checked and authorized before the handler runs).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { RootIdentity } from '../../frontend/auth/identify.js';
 import type { Principal } from '../../frontend/context.js';
 import type { Layers } from '../../services/objects.js';
@@ -46,4 +47,10 @@ export function sendStatus(res: ServerResponse, status: number, headers: Record<
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.setHeader('Content-Length', 0);
   res.end();
+}
+
+/** `http(s)://host` as the client addressed this server. */
+export function originOf(req: IncomingMessage): string {
+  const secure = (req.socket as TLSSocket).encrypted === true;
+  return `${secure ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
 }

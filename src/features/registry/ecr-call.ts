@@ -17,6 +17,10 @@ export interface EcrCall {
   accountId: string;
   /** The registry's host as the client addressed it (repository URIs name it). */
   host: string;
+  /** `http(s)://host` as the client addressed this server. */
+  origin: string;
+  /** How long a GetDownloadUrlForLayer URL is valid (the registry's --registry-redirect-expiry). */
+  downloadUrlExpirySeconds: number;
   body: Record<string, unknown>;
   nowMs: number;
 }

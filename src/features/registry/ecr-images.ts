@@ -1,16 +1,21 @@
 // The ECR API's image operations: ListImages, DescribeImages (paged by digest), BatchGetImage,
-// BatchDeleteImage and PutImage — the same index rows and checks as the OCI routes (PutImage stores
+// BatchDeleteImage, PutImage and ListImageReferrers — the same index rows and checks as the OCI routes (PutImage stores
 // the manifest through the one transaction that judges its blobs and the tag's mutability).
 import { createHash } from 'node:crypto';
 import { OciError } from './errors.js';
 import { EcrError, type EcrCall } from './ecr-call.js';
 import { MANIFEST_SIZE_BYTES_MAX, parseManifest } from './manifest-model.js';
-import { checkDigest, checkTag, isDigest } from './names.js';
+import { referrerDescriptors } from './listings.js';
+import { checkDigest, checkTag, isDigest, isVerifiableDigest } from './names.js';
 
 /** ListImages and DescribeImages pages hold at most this many (ECR's maxResults limit). */
 const IMAGES_PAGE_MAX = 1000;
 /** BatchGetImage and BatchDeleteImage take at most this many image ids (ECR's limit). */
 const IMAGE_IDS_MAX = 100;
+/** ListImageReferrers pages: 20 by default, at most 50 (ECR's limits); at most 5 artifact types in its filter. */
+const REFERRERS_PAGE_DEFAULT = 20;
+const REFERRERS_PAGE_MAX = 50;
+const REFERRER_ARTIFACT_TYPES_MAX = 5;
 
 interface ImageId { imageDigest?: string; imageTag?: string }
 
@@ -132,4 +137,22 @@ export const putImage: Operation = async (call, repository) => {
   }
   if (!outcome.stored) throw new EcrError('LayersNotFoundException', `The image references a layer or manifest the repository does not hold: ${outcome.digest}`);
   return { image: { registryId: call.accountId, repositoryName: repository, imageId: { imageDigest: digest, ...(tag === undefined ? {} : { imageTag: tag }) }, imageManifest: bytes.toString('utf8'), imageManifestMediaType: parsed.mediaType } };
+};
+
+/** ListImageReferrers: the manifests whose subject is `subjectId.imageDigest`, paged by digest. */
+export const listImageReferrers: Operation = async (call, repository) => {
+  const subject = (call.body['subjectId'] as { imageDigest?: unknown } | undefined)?.imageDigest;
+  if (typeof subject !== 'string' || !isVerifiableDigest(subject)) throw new EcrError('InvalidParameterException', 'subjectId.imageDigest must be a sha256 digest.');
+  const limit = Number(call.body['maxResults'] ?? REFERRERS_PAGE_DEFAULT);
+  if (!Number.isInteger(limit) || limit < 1 || limit > REFERRERS_PAGE_MAX) throw new EcrError('InvalidParameterException', `maxResults must be from 1 to ${REFERRERS_PAGE_MAX}.`);
+  const types = (call.body['filter'] as { artifactTypes?: unknown } | undefined)?.artifactTypes;
+  if (types !== undefined && (!Array.isArray(types) || types.length > REFERRER_ARTIFACT_TYPES_MAX || types.some((type) => typeof type !== 'string'))) {
+    throw new EcrError('InvalidParameterException', `filter.artifactTypes must hold at most ${REFERRER_ARTIFACT_TYPES_MAX} strings.`);
+  }
+  const token = call.body['nextToken'];
+  const after = typeof token === 'string' ? Buffer.from(token, 'base64url').toString('utf8') : '';
+  const all = await referrerDescriptors(call.layers, repository, subject, types === undefined || types.length === 0 ? undefined : types as string[]);
+  const page = all.filter((referrer) => referrer.digest > after);
+  const more = page.length > limit ? { nextToken: Buffer.from(page[limit - 1]!.digest, 'utf8').toString('base64url') } : {};
+  return { referrers: page.slice(0, limit).map((referrer) => ({ ...referrer, artifactStatus: 'ACTIVE' })), ...more };
 };

@@ -1,13 +1,14 @@
 // The Amazon ECR API operations of this slice (awsJson1_1, X-Amz-Target
 // AmazonEC2ContainerRegistry_V20150921.<Operation>): repositories (create, describe, delete when
-// empty), repository policies, tag mutability, GetAuthorizationToken (its token is the password of
-// user `AWS` at /v2/), and the image operations of ecr-images.ts. Each returns its JSON answer or
+// empty), repository policies (set, get, delete), tag mutability, GetAuthorizationToken (its token is the password of
+// user `AWS` at /v2/), the image operations of ecr-images.ts and the layer operations of ecr-layers.ts. Each returns its JSON answer or
 // throws an EcrError.
 import { parsePolicy } from '../../services/iam/policy.js';
 import { ECR_TOKEN_LIFETIME_SECONDS, signToken } from './auth.js';
 import { checkRepositoryName, repositoryArn } from './names.js';
 import type { RegistryRepositoryRecord } from '../../index/types.js';
 import * as images from './ecr-images.js';
+import * as layerOps from './ecr-layers.js';
 import { EcrError, type EcrCall } from './ecr-call.js';
 
 /** DescribeRepositories pages hold at most this many (ECR's maxResults limit). */
@@ -103,6 +104,16 @@ const getRepositoryPolicy: Operation = async (call) => {
   return { registryId: call.accountId, repositoryName: name, policyText: record.policy };
 };
 
+const deleteRepositoryPolicy: Operation = async (call) => {
+  const name = nameOf(call);
+  const record = await existing(call, name);
+  if (record.policy === undefined) {
+    throw new EcrError('RepositoryPolicyNotFoundException', `Repository policy does not exist for the repository with name '${name}' in the registry with id '${call.accountId}'`);
+  }
+  if (await call.layers.index.setRegistryRepositoryPolicy(name, undefined) === 'missing') throw notFound(call, name);
+  return { registryId: call.accountId, repositoryName: name, policyText: record.policy };
+};
+
 const putImageTagMutability: Operation = async (call) => {
   const name = nameOf(call);
   const mutability = call.body['imageTagMutability'];
@@ -138,6 +149,7 @@ export const ECR_OPERATIONS: Readonly<Record<string, { run: Operation; onReposit
   DeleteRepository: { run: deleteRepository, onRepository: true },
   SetRepositoryPolicy: { run: setRepositoryPolicy, onRepository: true },
   GetRepositoryPolicy: { run: getRepositoryPolicy, onRepository: true },
+  DeleteRepositoryPolicy: { run: deleteRepositoryPolicy, onRepository: true },
   PutImageTagMutability: { run: putImageTagMutability, onRepository: true },
   GetAuthorizationToken: { run: getAuthorizationToken, onRepository: false },
   ListImages: { run: onImages(images.listImages), onRepository: true },
@@ -145,4 +157,10 @@ export const ECR_OPERATIONS: Readonly<Record<string, { run: Operation; onReposit
   BatchGetImage: { run: onImages(images.batchGetImage), onRepository: true },
   BatchDeleteImage: { run: onImages(images.batchDeleteImage), onRepository: true },
   PutImage: { run: onImages(images.putImage), onRepository: true },
+  ListImageReferrers: { run: onImages(images.listImageReferrers), onRepository: true },
+  BatchCheckLayerAvailability: { run: onImages(layerOps.batchCheckLayerAvailability), onRepository: true },
+  InitiateLayerUpload: { run: onImages(layerOps.initiateLayerUpload), onRepository: true },
+  UploadLayerPart: { run: onImages(layerOps.uploadLayerPart), onRepository: true },
+  CompleteLayerUpload: { run: onImages(layerOps.completeLayerUpload), onRepository: true },
+  GetDownloadUrlForLayer: { run: onImages(layerOps.getDownloadUrlForLayer), onRepository: true },
 };

@@ -14,12 +14,19 @@ import type { Layers } from '../../services/objects.js';
 import { isAllowed } from './access.js';
 import { EcrError } from './ecr-call.js';
 import { ECR_OPERATIONS } from './ecr-ops.js';
+import { LAYER_PART_SIZE_BYTES_MAX } from './ecr-layers.js';
+import { originOf } from './context.js';
+import { bucketMaker } from './blob-store.js';
 import { repositoryArn } from './names.js';
 
 export const ECR_SIGNING_SERVICE = 'ecr';
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
-/** The largest body an operation of this slice takes (a repository policy is at most 10 KiB). */
+/** The largest body an operation takes (a repository policy is at most 10 KiB)… */
 const ECR_BODY_SIZE_BYTES_MAX = 64 * 1024;
+/** The operations that write to the system bucket (made on the first of them). */
+const BLOB_WRITING_OPERATIONS: ReadonlySet<string> = new Set(['InitiateLayerUpload', 'UploadLayerPart', 'CompleteLayerUpload']);
+/** …but UploadLayerPart's, whose part (at most 20 MiB) travels in base64 (4 bytes per 3). */
+const UPLOAD_PART_BODY_SIZE_BYTES_MAX = Math.ceil(LAYER_PART_SIZE_BYTES_MAX / 3) * 4 + ECR_BODY_SIZE_BYTES_MAX;
 
 export interface EcrSurfaceOptions {
   layers: Layers;
@@ -27,15 +34,18 @@ export interface EcrSurfaceOptions {
   identities: Identities;
   region: string;
   accountId: string;
+  ownerId: string;
+  /** How long a GetDownloadUrlForLayer URL is valid. */
+  downloadUrlExpirySeconds: number;
   log: (line: string) => void;
 }
 
-async function readJson(req: IncomingMessage): Promise<{ bytes: Buffer; body: Record<string, unknown> }> {
+async function readJson(req: IncomingMessage, sizeBytesMax: number): Promise<{ bytes: Buffer; body: Record<string, unknown> }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).byteLength;
-    if (size > ECR_BODY_SIZE_BYTES_MAX) throw new EcrError('InvalidParameterException', `The request body is larger than ${ECR_BODY_SIZE_BYTES_MAX} bytes.`);
+    if (size > sizeBytesMax) throw new EcrError('InvalidParameterException', `The request body is larger than ${sizeBytesMax} bytes.`);
     chunks.push(chunk as Buffer);
   }
   const bytes = Buffer.concat(chunks);
@@ -59,15 +69,16 @@ function failureOf(request: SurfaceRequest, error: unknown): ApiFailure {
 
 export function createEcrSurface(options: EcrSurfaceOptions): ApiSurface {
   const { layers, root, identities, region, accountId } = options;
+  const ensureBucket = bucketMaker(layers, region, options.ownerId);
 
   async function handle(request: SurfaceRequest): Promise<void> {
     const { req, res } = request;
-    const { bytes, body } = await readJson(req);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
+    const { bytes, body } = await readJson(req, operationName === 'UploadLayerPart' ? UPLOAD_PART_BODY_SIZE_BYTES_MAX : ECR_BODY_SIZE_BYTES_MAX);
     const bodySha256Hex = createHash('sha256').update(bytes).digest('hex');
     const { auth, principal } = await identify(req, request.rawUrl, undefined, root, identities, { expectedRegion: region, signingService: ECR_SIGNING_SERVICE, bodySha256Hex });
     if (auth.payload.kind === 'sha256' && auth.payload.expectedHex !== bodySha256Hex) throw new EcrError('InvalidSignatureException', 'The x-amz-content-sha256 header does not match the body.');
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
     const operation = ECR_OPERATIONS[operationName];
     const name = typeof body['repositoryName'] === 'string' ? body['repositoryName'] : undefined;
     const resource = operation?.onRepository === true && name !== undefined ? repositoryArn(region, accountId, name) : '*';
@@ -78,8 +89,10 @@ export function createEcrSurface(options: EcrSurfaceOptions): ApiSurface {
       throw new EcrError('AccessDeniedException', `User is not authorized to perform: ${action} on resource: ${resource}`);
     }
     if (operation === undefined) throw new EcrError('NotImplemented', `The Amazon ECR operation ${operationName.slice(0, 128)} is not implemented yet.`, 501);
+    if (BLOB_WRITING_OPERATIONS.has(operationName)) await ensureBucket(Date.now());
     const answer = await operation.run({
-      layers, auth: { root, identities }, accessKeyId: auth.accessKeyId, region, accountId, host: req.headers.host ?? 'localhost', body, nowMs: Date.now(),
+      layers, auth: { root, identities }, accessKeyId: auth.accessKeyId, region, accountId, host: req.headers.host ?? 'localhost',
+      origin: originOf(req), downloadUrlExpirySeconds: options.downloadUrlExpirySeconds, body, nowMs: Date.now(),
     });
     const payload = Buffer.from(JSON.stringify(answer), 'utf8');
     res.statusCode = 200;

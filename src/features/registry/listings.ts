@@ -1,6 +1,7 @@
 // Content discovery: tags of a repository and the catalog of repositories (both paged with n and
 // last, a Link header naming the next page, each page one bounded index read), and the referrers
 // of a manifest (an image index of the manifests whose subject it is, filtered by artifactType).
+import type { Layers } from '../../services/objects.js';
 import { sendJson, type RegistryContext } from './context.js';
 import { OciError } from './errors.js';
 import { OCI_INDEX } from './manifest-model.js';
@@ -10,6 +11,8 @@ import { checkDigest } from './names.js';
 export const LIST_PAGE_MAX = 1000;
 /** Referrers answered at most (the referrers API has no paging of its own here). */
 export const REFERRERS_MAX = 1000;
+
+export interface ReferrerDescriptor { mediaType: string; size: number; digest: string; artifactType?: string; annotations?: Record<string, string> }
 
 function pageSize(query: URLSearchParams): number {
   const text = query.get('n');
@@ -45,11 +48,10 @@ export async function listCatalog(context: RegistryContext): Promise<void> {
   await answerPage(context, '/v2/_catalog', 'repositories', (after, limit) => index.listRegistryRepositories(after, limit), {});
 }
 
-export async function listReferrers(context: RegistryContext): Promise<void> {
-  const digest = checkDigest(context.target);
-  const wanted = context.query.get('artifactType') ?? undefined;
-  const referrers = await context.layers.index.listRegistryReferrers(context.repository, digest, REFERRERS_MAX);
-  const manifests = referrers.filter((manifest) => wanted === undefined || manifest.artifactType === wanted).map((manifest) => {
+/** The referrers of `subjectDigest` in `repository` as descriptors, in digest order (the index's), those of one of `artifactTypes` when given. */
+export async function referrerDescriptors(layers: Layers, repository: string, subjectDigest: string, artifactTypes?: readonly string[]): Promise<ReferrerDescriptor[]> {
+  const referrers = await layers.index.listRegistryReferrers(repository, subjectDigest, REFERRERS_MAX);
+  return referrers.filter((manifest) => artifactTypes === undefined || artifactTypes.includes(manifest.artifactType ?? '')).map((manifest) => {
     let annotations: unknown;
     try {
       annotations = (JSON.parse(Buffer.from(manifest.bytes).toString('utf8')) as Record<string, unknown>)['annotations'];
@@ -59,9 +61,15 @@ export async function listReferrers(context: RegistryContext): Promise<void> {
     return {
       mediaType: manifest.mediaType, size: manifest.sizeBytes, digest: manifest.digest,
       ...(manifest.artifactType === undefined ? {} : { artifactType: manifest.artifactType }),
-      ...(typeof annotations === 'object' && annotations !== null ? { annotations } : {}),
+      ...(typeof annotations === 'object' && annotations !== null ? { annotations: annotations as Record<string, string> } : {}),
     };
   });
+}
+
+export async function listReferrers(context: RegistryContext): Promise<void> {
+  const digest = checkDigest(context.target);
+  const wanted = context.query.get('artifactType') ?? undefined;
+  const manifests = await referrerDescriptors(context.layers, context.repository, digest, wanted === undefined ? undefined : [wanted]);
   const headers: Record<string, string> = wanted === undefined ? {} : { 'OCI-Filters-Applied': 'artifactType' };
   sendJson(context.res, 200, { schemaVersion: 2, mediaType: OCI_INDEX, manifests }, headers, OCI_INDEX);
 }

@@ -25,6 +25,11 @@ export function isDigest(reference: string): boolean {
   return ANY_DIGEST_PATTERN.test(reference) && reference.includes(':');
 }
 
+/** Whether `digest` is one this registry can verify (sha256, 64 lowercase hex digits). */
+export function isVerifiableDigest(digest: string): boolean {
+  return DIGEST_PATTERN.test(digest);
+}
+
 /** A digest this registry can verify; DIGEST_INVALID for anything else. */
 export function checkDigest(digest: string | null | undefined): string {
   if (digest === null || digest === undefined || !DIGEST_PATTERN.test(digest)) {

@@ -39,7 +39,7 @@ export async function startRegistry(
   return {
     protectedBuckets: new Map([[REGISTRY_BUCKET, 'The container registry keeps its blobs in this bucket; it is read-only over S3.']]),
     surface: (parts) => createRegistrySurface({ layers, settings, rates: options.rates, ...parts }),
-    ecrSurface: (parts) => createEcrSurface({ layers, region: process.region, accountId: process.accountId, ...parts }),
+    ecrSurface: (parts) => createEcrSurface({ layers, region: process.region, accountId: process.accountId, ownerId: process.ownerId, downloadUrlExpirySeconds: options.redirectExpirySeconds, ...parts }),
     stop: async () => collector?.stop(),
   };
 }

@@ -2,7 +2,6 @@
 // throttles per caller and per repository, checks the repository name, authorizes the route's ECR
 // action on the repository's ARN (creating the repository on a first push the caller may make),
 // runs the route's handler, and answers failures as {"errors":[{code, message, detail}]}.
-import type { TLSSocket } from 'node:tls';
 import type { RootIdentity } from '../../frontend/auth/identify.js';
 import type { Principal } from '../../frontend/context.js';
 import type { ApiSurface, SurfaceRequest } from '../../frontend/surface.js';
@@ -10,10 +9,11 @@ import type { Identities } from '../../services/iam/identities.js';
 import { StorageUnavailableError, type Layers } from '../../services/objects.js';
 import { challengeOf, isAllowed, requireAllowed } from './access.js';
 import { basicCredentials, identifyRegistryCaller, signToken, TOKEN_LIFETIME_SECONDS, type RegistryAuth } from './auth.js';
-import { sendJson, type RegistryContext, type RegistrySettings } from './context.js';
+import { bucketMaker } from './blob-store.js';
+import { originOf, sendJson, type RegistryContext, type RegistrySettings } from './context.js';
 import { nameUnknown, OciError, sendOciError } from './errors.js';
 import { listCatalog } from './listings.js';
-import { checkRepositoryName, REGISTRY_BUCKET, repositoryArn } from './names.js';
+import { checkRepositoryName, repositoryArn } from './names.js';
 import { matchRoute, type RepositoryRoute } from './routes.js';
 import { RegistryThrottle, type ThrottleRates } from './throttle.js';
 
@@ -28,11 +28,6 @@ export interface RegistrySurfaceOptions {
   settings: RegistrySettings;
   rates: ThrottleRates;
   log: (line: string) => void;
-}
-
-function originOf(request: SurfaceRequest): string {
-  const secure = (request.req.socket as TLSSocket).encrypted === true;
-  return `${secure ? 'https' : 'http'}://${request.req.headers.host ?? 'localhost'}`;
 }
 
 /** GET /v2/token: a signed token for the Basic credentials sent; without any, an anonymous token (it pulls what repository policies allow anyone). */
@@ -52,25 +47,12 @@ function answerError(request: SurfaceRequest, error: unknown): void {
   sendOciError(request.res, new OciError(500, 'UNKNOWN', 'unknown error'));
 }
 
-/** The system bucket is made on the first push, so a server that never holds an image lists no bucket of the registry's. */
-function bucketMaker(layers: Layers, settings: RegistrySettings): (nowMs: number) => Promise<unknown> {
-  let bucketReady: Promise<unknown> | undefined;
-  return (nowMs) => {
-    bucketReady ??= layers.index.createBucket({ name: REGISTRY_BUCKET, createdAtMs: nowMs, region: settings.region, ownerId: settings.ownerId })
-      .catch((error: unknown) => {
-        bucketReady = undefined;
-        throw error;
-      });
-    return bucketReady;
-  };
-}
-
 export function createRegistrySurface(options: RegistrySurfaceOptions): ApiSurface {
   const { layers, settings } = options;
   const auth: RegistryAuth = { root: options.root, identities: options.identities };
   const throttle = new RegistryThrottle(options.rates);
   const arnOf = (name: string) => repositoryArn(settings.region, settings.accountId, name);
-  const ensureBucket = bucketMaker(layers, settings);
+  const ensureBucket = bucketMaker(layers, settings.region, settings.ownerId);
 
   async function mayDo(principal: Principal, action: string, repository: string): Promise<boolean> {
     const record = await layers.index.getRegistryRepository(repository);
@@ -79,7 +61,7 @@ export function createRegistrySurface(options: RegistrySurfaceOptions): ApiSurfa
 
   async function runRepositoryRoute(request: SurfaceRequest, principal: Principal, match: { repository: string; target: string; route: RepositoryRoute }, nowMs: number): Promise<void> {
     const repository = checkRepositoryName(match.repository);
-    const origin = originOf(request);
+    const origin = originOf(request.req);
     const record = await layers.index.getRegistryRepository(repository);
     const challenge = challengeOf(origin, `repository:${repository}:${match.route.push ? 'pull,push' : 'pull'}`);
     const check = { principal, resource: arnOf(repository), repositoryPolicy: record?.policy, accountId: settings.accountId };
@@ -106,15 +88,15 @@ export function createRegistrySurface(options: RegistrySurfaceOptions): ApiSurfa
     const { principal, accessKeyId } = await identifyRegistryCaller(auth, req, nowMs);
     throttle.take(accessKeyId === '' ? 'anonymous' : accessKeyId, match.kind === 'repository' ? match.repository : undefined, nowMs);
     if (match.kind === 'base') {
-      if (principal.kind === 'anonymous') throw new OciError(401, 'UNAUTHORIZED', 'authentication required', {}, { 'WWW-Authenticate': challengeOf(originOf(request), undefined) });
+      if (principal.kind === 'anonymous') throw new OciError(401, 'UNAUTHORIZED', 'authentication required', {}, { 'WWW-Authenticate': challengeOf(originOf(request.req), undefined) });
       sendJson(res, 200, {});
       return;
     }
     if (match.kind === 'catalog') {
-      requireAllowed({ principal, action: 'ecr:DescribeRepositories', resource: '*', accountId: settings.accountId }, challengeOf(originOf(request), 'registry:catalog:*'));
+      requireAllowed({ principal, action: 'ecr:DescribeRepositories', resource: '*', accountId: settings.accountId }, challengeOf(originOf(request.req), 'registry:catalog:*'));
       const context: RegistryContext = {
         req, res, layers, settings, root: options.root, principal, repository: '', target: '',
-        query: new URLSearchParams(request.rawUrl.split('?')[1] ?? ''), origin: originOf(request), nowMs,
+        query: new URLSearchParams(request.rawUrl.split('?')[1] ?? ''), origin: originOf(request.req), nowMs,
       };
       await listCatalog(context);
       return;

@@ -1,14 +1,13 @@
 // Blob uploads: POST (monolithic with ?digest=, a cross-repository mount with ?mount=&from=, or a
 // new session), PATCH (a chunk, in order: 416 otherwise), PUT ?digest= (closes the session, with an
-// optional last chunk), GET (the session's progress) and DELETE (cancel). Each chunk is an object
-// of the system bucket under a key of its own; the index lists a session's chunks in order, and the
-// closing PUT streams them (verified) into the blob's object, then removes them.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { deleteObject, type Layers } from '../../services/objects.js';
-import { HashingBody, readSystemObject, storeBlob, writeSystemObject } from './blob-store.js';
+// optional last chunk), GET (the session's progress) and DELETE (cancel), over the sessions of
+// upload-sessions.ts (shared with the ECR layer API).
+import type { Layers } from '../../services/objects.js';
+import { storeBlob } from './blob-store.js';
+import { appendUploadChunk, closeUploadSession, openUploadSession, removeChunks } from './upload-sessions.js';
 import { sendStatus, type RegistryContext } from './context.js';
 import { OciError, uploadUnknown } from './errors.js';
-import { checkDigest, checkRepositoryName, REGISTRY_BUCKET } from './names.js';
+import { checkDigest, checkRepositoryName } from './names.js';
 import type { RegistryUploadRecord } from '../../index/types.js';
 
 const CONTENT_RANGE_PATTERN = /^(?:bytes )?(\d+)-(\d+)$/;
@@ -27,16 +26,6 @@ function rangeOf(sizeBytes: number): string {
 
 function blobCreated(context: RegistryContext, digest: string): void {
   sendStatus(context.res, 201, { Location: `/v2/${context.repository}/blobs/${digest}`, 'Docker-Content-Digest': digest });
-}
-
-async function* chunkSource(layers: Layers, key: string, uploadId: string): AsyncGenerator<Buffer> {
-  const chunks = await readSystemObject(layers, key);
-  if (chunks === undefined) throw uploadUnknown(uploadId);
-  yield* chunks;
-}
-
-async function removeChunks(layers: Layers, keys: string[]): Promise<void> {
-  await Promise.all(keys.map((key) => deleteObject(layers, REGISTRY_BUCKET, key)));
 }
 
 export async function startUpload(context: RegistryContext, mayRead: MayRead): Promise<void> {
@@ -58,8 +47,7 @@ export async function startUpload(context: RegistryContext, mayRead: MayRead): P
     blobCreated(context, digest);
     return;
   }
-  const uploadId = randomUUID();
-  await layers.index.createRegistryUpload({ uploadId, repository: context.repository, sizeBytes: 0, chunkKeys: [], createdAtMs: context.nowMs, updatedAtMs: context.nowMs });
+  const uploadId = await openUploadSession(layers, context.repository, context.nowMs);
   sendStatus(context.res, 202, { Location: uploadLocation(context, uploadId), Range: rangeOf(0), 'Docker-Upload-UUID': uploadId });
 }
 
@@ -90,28 +78,11 @@ export async function patchUpload(context: RegistryContext): Promise<void> {
   const { layers } = context;
   const upload = await sessionOf(context);
   const range = chunkStart(context, upload);
-  const start = range?.start ?? upload.sizeBytes;
-  // A key of its own per chunk: a racing PATCH at the same offset never overwrites this one's bytes.
-  const key = `uploads/${upload.uploadId}/${start}.${randomBytes(6).toString('hex')}`;
-  const body = new HashingBody([context.req]);
-  await writeSystemObject(layers, key, body);
-  const refuse = async (error: OciError): Promise<never> => {
-    await deleteObject(layers, REGISTRY_BUCKET, key);
-    throw error;
-  };
-  if (range !== undefined && body.sizeBytes !== range.lengthBytes) {
-    await refuse(new OciError(400, 'SIZE_INVALID', 'the chunk is not as long as its Content-Range says', { received: body.sizeBytes }));
-  }
-  if (body.sizeBytes === 0) {
-    await deleteObject(layers, REGISTRY_BUCKET, key);
-    sendStatus(context.res, 202, { Location: uploadLocation(context, upload.uploadId), Range: rangeOf(upload.sizeBytes), 'Docker-Upload-UUID': upload.uploadId });
-    return;
-  }
-  const outcome = await layers.index.appendRegistryUpload(upload.uploadId, start, body.sizeBytes, key, Date.now());
-  if (outcome === 'missing') await refuse(uploadUnknown(upload.uploadId));
-  if (outcome === 'out-of-order') await refuse(rangeNotSatisfiable(context, (await layers.index.getRegistryUpload(upload.uploadId)) ?? upload));
-  const appended = (outcome as { appended: RegistryUploadRecord }).appended;
-  sendStatus(context.res, 202, { Location: uploadLocation(context, upload.uploadId), Range: rangeOf(appended.sizeBytes), 'Docker-Upload-UUID': upload.uploadId });
+  const outcome = await appendUploadChunk(layers, upload, range?.start ?? upload.sizeBytes, context.req, range?.lengthBytes);
+  if (outcome.kind === 'wrong-length') throw new OciError(400, 'SIZE_INVALID', 'the chunk is not as long as its Content-Range says', { received: outcome.receivedBytes });
+  if (outcome.kind === 'missing') throw uploadUnknown(upload.uploadId);
+  if (outcome.kind === 'out-of-order') throw rangeNotSatisfiable(context, outcome.upload);
+  sendStatus(context.res, 202, { Location: uploadLocation(context, upload.uploadId), Range: rangeOf(outcome.upload.sizeBytes), 'Docker-Upload-UUID': upload.uploadId });
 }
 
 export async function finishUpload(context: RegistryContext): Promise<void> {
@@ -119,15 +90,7 @@ export async function finishUpload(context: RegistryContext): Promise<void> {
   const digest = checkDigest(context.query.get('digest'));
   const upload = await sessionOf(context);
   chunkStart(context, upload);
-  // The session is taken first: a second PUT, a PATCH or a cancel racing this one finds it gone.
-  const claimed = await layers.index.deleteRegistryUpload(upload.uploadId);
-  if (claimed === undefined) throw uploadUnknown(upload.uploadId);
-  try {
-    const sources = [...claimed.chunkKeys.map((key) => chunkSource(layers, key, upload.uploadId)), context.req];
-    await storeBlob(layers, context.repository, digest, sources, () => Date.now());
-  } finally {
-    await removeChunks(layers, claimed.chunkKeys);
-  }
+  await closeUploadSession(layers, upload.uploadId, context.repository, digest, [context.req]);
   blobCreated(context, digest);
 }
 
