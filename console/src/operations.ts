@@ -1,9 +1,11 @@
 // Operations (root only): drives and their health, faults (inject, remove), audit, heal and
-// compaction status with a button to start each, and charts of /_cairn/metrics polled every few seconds.
-import { useEffect, useState } from 'preact/hooks';
+// compaction status with a button to start each, and charts of /_cairn/metrics polled every few seconds
+// (requests, errors, latency and bytes: request-charts.ts).
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { adminJson, call } from './api.js';
 import { ErrorLine, html, Notice, useAction } from './common.js';
 import { LineChart, parseMetrics, type Sample } from './metrics.js';
+import { REQUEST_CHARTS, requestFigures, requestPoints, type RequestFigures } from './request-charts.js';
 
 const POLL_INTERVAL_MS = 3000;
 /** Points kept per chart. */
@@ -61,10 +63,19 @@ export function OperationsView() {
   const [samples, setSamples] = useState<Sample[]>([]);
   const [history, setHistory] = useState<Record<string, number[]>>({});
   const [faults, setFaults] = useState<Fault[]>([]);
+  const [requestHistory, setRequestHistory] = useState<Record<string, number[]>>({});
+  const previousFigures = useRef<RequestFigures | undefined>(undefined);
   const [error, run] = useAction();
   const poll = () => run(async () => {
     const parsed = parseMetrics(await (await call('GET', 'cairn/metrics')).text());
     setSamples(parsed);
+    const figures = requestFigures(parsed, Date.now());
+    const before = previousFigures.current;
+    previousFigures.current = figures;
+    if (before !== undefined) {
+      const points = requestPoints(before, figures);
+      setRequestHistory((previous) => Object.fromEntries(REQUEST_CHARTS.map((name) => [name, [...(previous[name] ?? []), points[name]].slice(-HISTORY_POINTS_MAX)])));
+    }
     setFaults((await adminJson<{ faults: Fault[] }>('GET', 'faults')).faults);
     setHistory((previous) => Object.fromEntries(CHARTED.map((name) => {
       const value = parsed.filter((sample) => sample.name === name).reduce((sum, sample) => sum + sample.value, 0);
@@ -82,6 +93,7 @@ export function OperationsView() {
     <${FaultForm} onChanged=${poll} />
     <ul class="faults">${faults.map((fault) => html`<li>drive ${fault.drive}: ${fault.action}${fault.expiresAt ? ` until ${fault.expiresAt}` : ''}
       <button type="button" onClick=${() => removeFault(fault)}>Remove</button></li>`)}</ul>
+    <div class="charts" id="request-charts" aria-label="Requests">${REQUEST_CHARTS.map((name) => html`<${LineChart} title=${name} points=${requestHistory[name] ?? []} />`)}</div>
     <div class="charts">${CHARTED.map((name) => html`<${LineChart} title=${name} points=${history[name] ?? []} />`)}</div>
     <${JobStatus} name="Audit" path="audit" /><${JobStatus} name="Heal" path="heal" /><${JobStatus} name="Compaction" path="compaction" />
   </section>`;
