@@ -1,5 +1,6 @@
 // Request metrics in /_cairn/metrics: after a known set of requests the counters by surface and status
-// class, the duration histogram and the byte counters moved by exactly that much.
+// class, the duration histogram and the byte counters moved by exactly that much; and the admin
+// layout route the console's Operations view shows.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -103,5 +104,14 @@ describe('request metrics', () => {
     assert.equal(moved(first, second, 'cairn_http_response_bytes_total{surface="s3"}'), responseBytes);
     assert.equal(moved(first, second, 'cairn_http_request_bytes_total{surface="s3"}'), requests.reduce((sum, request) => sum + Buffer.byteLength(request), 0));
     assert.equal(moved(first, second, 'cairn_http_requests_total{surface="s3",status_class="4xx"}'), 3);
+  });
+
+  it('GET /_cairn/admin/layout: a standalone drive has no erasure set; other methods are refused', async () => {
+    const layout = await rawRequest(server, { method: 'GET', path: '/_cairn/admin/layout' });
+    assert.equal(layout.status, 200);
+    assert.deepEqual(JSON.parse(layout.text), { erasureSet: false, drives: [1], storageClasses: [] });
+    const posted = await rawRequest(server, { method: 'POST', path: '/_cairn/admin/layout', body: '{}' });
+    assert.equal(posted.status, 405);
+    assert.deepEqual(JSON.parse(posted.text), { error: { code: 'MethodNotAllowed', message: 'The method is not allowed on this resource.' } });
   });
 });

@@ -12,6 +12,20 @@ const POLL_INTERVAL_MS = 3000;
 const HISTORY_POINTS_MAX = 60;
 const CHARTED = ['cairn_audit_records_checked_total', 'cairn_repair_queue_length', 'cairn_audit_corrupt_found_total', 'cairn_audit_repaired_total'];
 
+interface Layout { erasureSet: boolean; drives: number[]; storageClasses: Array<{ classes: string; dataShards: number; parityShards: number; writeQuorum: number }> }
+
+/** The erasure set: its drives and each storage class's data and parity shards (GET /_cairn/admin/layout). */
+function LayoutTable() {
+  const [layout, setLayout] = useState<Layout | undefined>(undefined);
+  const [error, run] = useAction();
+  useEffect(() => { void run(async () => setLayout(await adminJson<Layout>('GET', 'layout'))); }, []);
+  if (layout === undefined) return html`<${ErrorLine} error=${error} />`;
+  if (!layout.erasureSet) return html`<p id="layout">A standalone drive: one copy of every object, no erasure set.</p>`;
+  return html`<table class="listing" id="layout"><caption>Erasure set: drives ${layout.drives.join(', ')}</caption>
+    <thead><tr><th scope="col">Storage classes</th><th scope="col">Data shards</th><th scope="col">Parity shards</th><th scope="col">Write quorum</th></tr></thead><tbody>
+    ${layout.storageClasses.map((each) => html`<tr><td>${each.classes}</td><td>${each.dataShards}</td><td>${each.parityShards}</td><td>${each.writeQuorum}</td></tr>`)}</tbody></table>`;
+}
+
 interface Fault { id: string; drive: number; action: string; expiresAt?: string }
 
 function Drives({ samples, faults }: { samples: Sample[]; faults: Fault[] }) {
@@ -90,6 +104,7 @@ export function OperationsView() {
   const removeFault = (fault: Fault) => run(async () => { await adminJson('DELETE', `faults/${encodeURIComponent(fault.id)}`); await poll(); });
   return html`<section aria-label="Operations"><h2>Operations</h2><${ErrorLine} error=${error} />
     <${Drives} samples=${samples} faults=${faults} />
+    <${LayoutTable} />
     <${FaultForm} onChanged=${poll} />
     <ul class="faults">${faults.map((fault) => html`<li>drive ${fault.drive}: ${fault.action}${fault.expiresAt ? ` until ${fault.expiresAt}` : ''}
       <button type="button" onClick=${() => removeFault(fault)}>Remove</button></li>`)}</ul>
