@@ -8,6 +8,8 @@ import { consoleFetch } from './helpers/console.js';
 import { cairnAdmin, createUser, type UserKeys } from './helpers/iam.js';
 import { TEST_ACCESS_KEY, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 
 const Bucket = 'console-api';
 
@@ -18,7 +20,8 @@ describe('the console API', () => {
   let user: UserKeys;
 
   before(async () => {
-    ({ server, s3 } = await openSuite(Bucket));
+    // One worker: the login rate limit is kept per process, and the last test exhausts it.
+    ({ server, s3 } = await openSuite(Bucket, { extraArgs: ['--workers', '1'] }));
     origin = new URL(server.endpoint).origin;
     user = await createUser(server, 'console-user');
     await s3.send(new PutObjectCommand({ Bucket, Key: 'a b/shared (1).txt', Body: 'shared bytes' }));
@@ -107,5 +110,28 @@ describe('the console API', () => {
     assert.equal(out.status, 200);
     assert.match(out.headers.get('set-cookie')!, /^cairn_console=; Max-Age=0;/);
     assert.equal((await consoleFetch(server, 'session', { cookie })).status, 401);
+  });
+
+  // Last: it leaves this address without login tokens for a while.
+  it('limits failed logins per client address: past the limit even a right secret gets 429 and no session', async () => {
+    const sessionsDirectory = join(server.dataDirectory, 'console-sessions');
+    const wrong = JSON.stringify({ accessKeyId: TEST_ACCESS_KEY, secretAccessKey: 'wrong secret' });
+    let refused: Awaited<ReturnType<typeof loginWith>> | undefined;
+    // The limit is 10 a minute; earlier tests spent a few, so a 429 comes within 11 attempts.
+    for (let attempt = 0; attempt < 11 && refused === undefined; attempt += 1) {
+      const answer = await loginWith(wrong);
+      if (answer.status === 429) refused = answer;
+      else assert.equal(answer.status, 403);
+    }
+    assert.ok(refused !== undefined, 'no 429 within 11 failed logins');
+    const sessionsBefore = (await readdir(sessionsDirectory)).sort();
+    const right = await loginWith(JSON.stringify({ accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY }));
+    assert.equal(right.status, 429);
+    const json = right.json as { error: { code: string; message: string } };
+    assert.equal(json.error.code, 'TooManyLoginAttempts');
+    assert.match(json.error.message, /^Too many failed logins from this address: at most 10 a minute\. Try again in \d+ s\.$/);
+    assert.match(right.headers.get('retry-after')!, /^[1-6]$/);
+    assert.equal(right.headers.get('set-cookie'), null);
+    assert.deepEqual((await readdir(sessionsDirectory)).sort(), sessionsBefore);
   });
 });

@@ -196,6 +196,18 @@ describe('the web console', { skip: unavailable }, () => {
     const faultId = await injectFault(set.server, { drive: 2, action: 'fail', durationSeconds: 60 });
     await page.locator('#drives-table tr[data-drive="2"]', { hasText: 'failed (offline)' }).waitFor({ timeout: 20_000 });
     assert.equal(await page.locator('#drives-table tr[data-drive="1"] td').nth(2).textContent(), 'online');
+    // The erasure-set layout of 4 drives: STANDARD 2+2 (write quorum 3), reduced redundancy 1+1.
+    assert.equal(await page.locator('#layout caption').textContent(), 'Erasure set: drives 1, 2, 3, 4');
+    assert.deepEqual(await page.locator('#layout tbody td').allTextContents(),
+      ['STANDARD and every other class', '2', '2', '3', 'REDUCED_REDUNDANCY, EXPRESS_ONEZONE', '1', '1', '2']);
+    // The request charts: the page's own polling makes requests, so the rate turns positive after two polls.
+    await page.waitForFunction(() => Number(document.querySelector('#request-charts figcaption')?.textContent?.split(': ')[1]) > 0, undefined, { timeout: 20_000 });
+    const captions = await page.locator('#request-charts figcaption').allTextContents();
+    assert.deepEqual(captions.map((caption) => caption.split(': ')[0]),
+      ['requests/s', 'errors/s (4xx+5xx)', 'latency p50 (ms)', 'latency p99 (ms)', 'received KiB/s', 'sent KiB/s']);
+    for (const caption of captions) assert.match(caption, /: \d+(\.\d+)?$/);
+    // Each poll receives a metrics text of several KiB: the sent-bytes chart is above zero.
+    assert.ok(Number(captions[5]!.split(': ')[1]) > 0, captions[5]);
     await screenshot(page, 'operations');
     await stopFault(set.server, faultId);
   });

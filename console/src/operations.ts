@@ -1,14 +1,30 @@
 // Operations (root only): drives and their health, faults (inject, remove), audit, heal and
-// compaction status with a button to start each, and charts of /_cairn/metrics polled every few seconds.
-import { useEffect, useState } from 'preact/hooks';
+// compaction status with a button to start each, and charts of /_cairn/metrics polled every few seconds
+// (requests, errors, latency and bytes: request-charts.ts).
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { adminJson, call } from './api.js';
 import { ErrorLine, html, Notice, useAction } from './common.js';
 import { LineChart, parseMetrics, type Sample } from './metrics.js';
+import { REQUEST_CHARTS, requestFigures, requestPoints, type RequestFigures } from './request-charts.js';
 
 const POLL_INTERVAL_MS = 3000;
 /** Points kept per chart. */
 const HISTORY_POINTS_MAX = 60;
 const CHARTED = ['cairn_audit_records_checked_total', 'cairn_repair_queue_length', 'cairn_audit_corrupt_found_total', 'cairn_audit_repaired_total'];
+
+interface Layout { erasureSet: boolean; drives: number[]; storageClasses: Array<{ classes: string; dataShards: number; parityShards: number; writeQuorum: number }> }
+
+/** The erasure set: its drives and each storage class's data and parity shards (GET /_cairn/admin/layout). */
+function LayoutTable() {
+  const [layout, setLayout] = useState<Layout | undefined>(undefined);
+  const [error, run] = useAction();
+  useEffect(() => { void run(async () => setLayout(await adminJson<Layout>('GET', 'layout'))); }, []);
+  if (layout === undefined) return html`<${ErrorLine} error=${error} />`;
+  if (!layout.erasureSet) return html`<p id="layout">A standalone drive: one copy of every object, no erasure set.</p>`;
+  return html`<table class="listing" id="layout"><caption>Erasure set: drives ${layout.drives.join(', ')}</caption>
+    <thead><tr><th scope="col">Storage classes</th><th scope="col">Data shards</th><th scope="col">Parity shards</th><th scope="col">Write quorum</th></tr></thead><tbody>
+    ${layout.storageClasses.map((each) => html`<tr><td>${each.classes}</td><td>${each.dataShards}</td><td>${each.parityShards}</td><td>${each.writeQuorum}</td></tr>`)}</tbody></table>`;
+}
 
 interface Fault { id: string; drive: number; action: string; expiresAt?: string }
 
@@ -61,10 +77,19 @@ export function OperationsView() {
   const [samples, setSamples] = useState<Sample[]>([]);
   const [history, setHistory] = useState<Record<string, number[]>>({});
   const [faults, setFaults] = useState<Fault[]>([]);
+  const [requestHistory, setRequestHistory] = useState<Record<string, number[]>>({});
+  const previousFigures = useRef<RequestFigures | undefined>(undefined);
   const [error, run] = useAction();
   const poll = () => run(async () => {
     const parsed = parseMetrics(await (await call('GET', 'cairn/metrics')).text());
     setSamples(parsed);
+    const figures = requestFigures(parsed, Date.now());
+    const before = previousFigures.current;
+    previousFigures.current = figures;
+    if (before !== undefined) {
+      const points = requestPoints(before, figures);
+      setRequestHistory((previous) => Object.fromEntries(REQUEST_CHARTS.map((name) => [name, [...(previous[name] ?? []), points[name]].slice(-HISTORY_POINTS_MAX)])));
+    }
     setFaults((await adminJson<{ faults: Fault[] }>('GET', 'faults')).faults);
     setHistory((previous) => Object.fromEntries(CHARTED.map((name) => {
       const value = parsed.filter((sample) => sample.name === name).reduce((sum, sample) => sum + sample.value, 0);
@@ -79,9 +104,11 @@ export function OperationsView() {
   const removeFault = (fault: Fault) => run(async () => { await adminJson('DELETE', `faults/${encodeURIComponent(fault.id)}`); await poll(); });
   return html`<section aria-label="Operations"><h2>Operations</h2><${ErrorLine} error=${error} />
     <${Drives} samples=${samples} faults=${faults} />
+    <${LayoutTable} />
     <${FaultForm} onChanged=${poll} />
     <ul class="faults">${faults.map((fault) => html`<li>drive ${fault.drive}: ${fault.action}${fault.expiresAt ? ` until ${fault.expiresAt}` : ''}
       <button type="button" onClick=${() => removeFault(fault)}>Remove</button></li>`)}</ul>
+    <div class="charts" id="request-charts" aria-label="Requests">${REQUEST_CHARTS.map((name) => html`<${LineChart} title=${name} points=${requestHistory[name] ?? []} />`)}</div>
     <div class="charts">${CHARTED.map((name) => html`<${LineChart} title=${name} points=${history[name] ?? []} />`)}</div>
     <${JobStatus} name="Audit" path="audit" /><${JobStatus} name="Heal" path="heal" /><${JobStatus} name="Compaction" path="compaction" />
   </section>`;

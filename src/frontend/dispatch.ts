@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { newRequestId } from '../util/ids.js';
 import { claimedSigningService } from './auth/scope.js';
 import { S3Error } from './errors.js';
+import type { RequestMetrics } from './request-metrics.js';
 import type { ApiSurface, SurfaceRequest } from './surface.js';
 
 const RESPONSE_HEADERS_KEPT_ON_ERROR = new Set(['x-amz-request-id', 'x-amz-id-2', 'server', 'vary']);
@@ -20,6 +21,8 @@ export interface DispatchOptions {
   /** Host names under which `<bucket>.<domain>` addresses a bucket (virtual-hosted style). */
   virtualHostDomains: string[];
   log: (line: string) => void;
+  /** Counts each request under the surface that answered it. */
+  metrics?: RequestMetrics;
 }
 
 export type Dispatch = (req: IncomingMessage, res: ServerResponse, shuttingDown: boolean) => Promise<void>;
@@ -50,7 +53,7 @@ function answerFailure(surface: ApiSurface, request: SurfaceRequest, error: unkn
 }
 
 export function createDispatch(options: DispatchOptions): Dispatch {
-  const { surfaces, virtualHostDomains, log } = options;
+  const { surfaces, virtualHostDomains, log, metrics } = options;
   if (surfaces.length === 0) throw new Error('createDispatch: no API surface');
 
   return async (req, res, shuttingDown) => {
@@ -65,6 +68,7 @@ export function createDispatch(options: DispatchOptions): Dispatch {
       signingService: claimedSigningService(req.headers.authorization, rawUrl),
     };
     const surface = surfaces.find((candidate) => candidate.claims(request)) ?? surfaces[surfaces.length - 1]!;
+    metrics?.watch(surface.name, req, res);
     try {
       // A fragment never belongs in a request line; refusing it keeps what was signed and what is
       // routed the same string.

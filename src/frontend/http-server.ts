@@ -23,6 +23,7 @@ import { BodyBudget } from './body-budget.js';
 import { answerClientError, answerEarly, answerUnknownExpectation, declaredBodyBytes, TIMER_DELAY_MS_MAX } from './client-errors.js';
 import { ConnectionTracker, type ConnectionLimits } from './connections.js';
 import { createDispatch } from './dispatch.js';
+import { FRONTEND_SURFACE_NAME, RequestMetrics } from './request-metrics.js';
 import type { ApiSurface } from './surface.js';
 import { loadTlsOptions, watchTlsFiles, type TlsFiles } from './tls.js';
 
@@ -60,6 +61,8 @@ export interface Frontend {
   /** Process-wide connection and body-budget figures, for /_cairn/metrics. */
   connections: ConnectionTracker;
   bodyBudget: BodyBudget;
+  /** Requests, durations and bytes by surface, for /_cairn/metrics. */
+  requestMetrics: RequestMetrics;
   /** Stops accepting connections, waits for in-flight requests (bounded), then resolves. */
   shutdown(): Promise<void>;
 }
@@ -91,6 +94,7 @@ function expectsContinue(req: IncomingMessage): boolean {
 interface BodyAdmission {
   bodyBudget: BodyBudget;
   log: (line: string) => void;
+  requestMetrics: RequestMetrics;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
@@ -107,7 +111,10 @@ async function admitBody(req: IncomingMessage, res: ServerResponse, declaredByte
   });
   release = await bodyBudget.acquire(bodyBudget.reservationFor(declaredBytes));
   if (release === undefined) {
-    if (!closed) answerEarly(req, res, new S3Error('SlowDown'));
+    if (!closed) {
+      admission.requestMetrics.watch(FRONTEND_SURFACE_NAME, req, res);
+      answerEarly(req, res, new S3Error('SlowDown'));
+    }
     return;
   }
   if (closed) {
@@ -129,7 +136,8 @@ function serverOptionsFor(settings: FrontendConnectionSettings): ServerOptions {
 
 export function createFrontend(options: FrontendOptions): Frontend {
   const { log } = options;
-  const dispatch = createDispatch({ surfaces: options.surfaces, virtualHostDomains: options.virtualHostDomains, log });
+  const requestMetrics = new RequestMetrics(options.surfaces.map((surface) => surface.name));
+  const dispatch = createDispatch({ surfaces: options.surfaces, virtualHostDomains: options.virtualHostDomains, log, metrics: requestMetrics });
   let inFlightRequests = 0;
   let shuttingDown = false;
 
@@ -140,7 +148,7 @@ export function createFrontend(options: FrontendOptions): Frontend {
   };
   const connections = new ConnectionTracker(settings, log);
   const bodyBudget = new BodyBudget(settings.bodyBudgetBytes, REQUEST_BODY_BUFFER_BYTES_MAX, REQUEST_BODY_BUDGET_WAIT_MS_MAX);
-  const admission: BodyAdmission = { bodyBudget, log, handle: (req, res) => dispatch(req, res, shuttingDown) };
+  const admission: BodyAdmission = { bodyBudget, log, requestMetrics, handle: (req, res) => dispatch(req, res, shuttingDown) };
 
   const onRequest: RequestListener = (req, res) => {
     inFlightRequests += 1;
@@ -151,6 +159,7 @@ export function createFrontend(options: FrontendOptions): Frontend {
     // Absurd declared lengths are refused before any timer is armed or any budget reserved.
     const declaredBytes = declaredBodyBytes(req);
     if (declaredBytes instanceof S3Error) {
+      requestMetrics.watch(FRONTEND_SURFACE_NAME, req, res);
       answerEarly(req, res, declaredBytes);
       return;
     }
@@ -193,5 +202,5 @@ export function createFrontend(options: FrontendOptions): Frontend {
     await Promise.all(closed);
   }
 
-  return { createListener, connections, bodyBudget, shutdown };
+  return { createListener, connections, bodyBudget, requestMetrics, shutdown };
 }

@@ -12,7 +12,7 @@ export const CSRF_HEADER = 'x-cairn-csrf';
 export const CONSOLE_JSON_BODY_BYTES_MAX = 16 * 1024;
 
 export class ConsoleError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
   }
 }

@@ -15,6 +15,7 @@ import { answerAsset, answerIndexPage, securityHeaders } from './assets.js';
 import {
   CONSOLE_PATH, ConsoleError, cookieValue, readJsonObject, requireCsrf, requireSameOrigin, sendJson, sessionCookie, isSecure, SESSION_COOKIE,
 } from './http.js';
+import { LoginRateLimit } from './login-limit.js';
 import { canonicalPath, forward } from './proxy.js';
 import { sameToken, SessionStore, SESSIONS_DIRECTORY_NAME, type ConsoleSession } from './sessions.js';
 
@@ -35,14 +36,17 @@ function identityJson(session: ConsoleSession): object {
   return { identity: session.identity, accessKeyId: session.accessKeyId, csrfToken: session.csrfToken };
 }
 
-async function login(req: IncomingMessage, res: ServerResponse, options: ConsoleSurfaceOptions, sessions: SessionStore): Promise<void> {
+async function login(req: IncomingMessage, res: ServerResponse, options: ConsoleSurfaceOptions, sessions: SessionStore, limit: LoginRateLimit): Promise<void> {
   requireSameOrigin(req);
+  const address = req.socket.remoteAddress ?? '';
+  limit.check(address);
   const body = await readJsonObject(req);
   const { accessKeyId, secretAccessKey } = body;
   if (typeof accessKeyId !== 'string' || typeof secretAccessKey !== 'string') throw new ConsoleError(400, 'InvalidInput', 'Give "accessKeyId" and "secretAccessKey".');
   const claimed = await resolveClaimedKey(accessKeyId, options.root, options.identities);
   const known = claimed.lookup(accessKeyId);
   if (known === undefined || !sameToken(known.secretAccessKey, secretAccessKey)) {
+    limit.failed(address);
     throw new ConsoleError(403, 'InvalidCredentials', 'The access key id or the secret is not valid (or the key is disabled).');
   }
   const principal = claimed.principalOf(accessKeyId);
@@ -93,6 +97,7 @@ async function proxy(request: SurfaceRequest, session: ConsoleSession, credentia
 export function createConsoleSurface(options: ConsoleSurfaceOptions): ApiSurface {
   const sessions = new SessionStore(join(options.dataDirectory, SESSIONS_DIRECTORY_NAME));
   const region = options.config.region;
+  const loginLimit = new LoginRateLimit();
 
   async function requireSession(req: IncomingMessage): Promise<ConsoleSession> {
     const session = await sessions.get(cookieValue(req, SESSION_COOKIE));
@@ -111,7 +116,7 @@ export function createConsoleSurface(options: ConsoleSurfaceOptions): ApiSurface
   async function answerApi(request: SurfaceRequest, apiPath: string): Promise<void> {
     const { req, res } = request;
     const method = req.method ?? 'GET';
-    if (apiPath === 'login' && method === 'POST') return login(req, res, options, sessions);
+    if (apiPath === 'login' && method === 'POST') return login(req, res, options, sessions, loginLimit);
     const session = await requireSession(req);
     if (apiPath === 'session' && method === 'GET') return sendJson(res, 200, identityJson(session));
     if (apiPath === 'logout' && method === 'POST') {
@@ -146,7 +151,7 @@ export function createConsoleSurface(options: ConsoleSurfaceOptions): ApiSurface
     claims: (request) => request.virtualHostBucket === undefined && (request.path === CONSOLE_PATH || request.path.startsWith(`${CONSOLE_PATH}/`)),
     handle,
     answerError(request, error) {
-      if (error instanceof ConsoleError) return sendJson(request.res, error.status, { error: { code: error.code, message: error.message } });
+      if (error instanceof ConsoleError) return sendJson(request.res, error.status, { error: { code: error.code, message: error.message } }, error.headers);
       request.log(`request ${request.requestId}: console internal error: ${error instanceof Error ? error.stack : String(error)}`);
       sendJson(request.res, 500, { error: { code: 'InternalError', message: 'We encountered an internal error. Please try again.' } });
     },

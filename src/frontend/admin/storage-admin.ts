@@ -10,7 +10,7 @@
 //   GET    /_cairn/admin/compaction                  → compaction's status (docs/storage-format.md)
 //   POST   /_cairn/admin/compaction                  → 202: the background worker runs a pass now
 
-import type { Storage } from '../../storage/index.js';
+import { layoutFor, writeQuorum, type Redundancy, type Storage } from '../../storage/index.js';
 import { FaultInputError, injectFault, parseFaultRequest, parseTemplate, runTemplate, type TemplateStore } from '../../services/faults/experiments.js';
 import type { FaultStore, StoredFault } from '../../services/faults/fault-store.js';
 import type { FaultWatcher } from '../../services/faults/fault-watcher.js';
@@ -77,11 +77,36 @@ async function routeCompaction(method: string, body: Buffer, admin: StorageAdmin
   return [202, { requested: true }];
 }
 
+/** The S3 storage classes each redundancy serves (DESIGN.md §3). */
+const STORAGE_CLASSES_BY_REDUNDANCY: ReadonlyArray<[Redundancy, string]> = [
+  ['standard', 'STANDARD and every other class'],
+  ['reduced', 'REDUCED_REDUNDANCY, EXPRESS_ONEZONE'],
+];
+
+/** GET /_cairn/admin/layout: the drives of the erasure set and each storage class's data and parity shards. */
+function layoutJson(admin: StorageAdmin): object {
+  const driveCount = admin.storage.driveStores.length;
+  const drives = Array.from({ length: driveCount }, (_, index) => index + 1);
+  // A standalone drive (--data DIR) keeps one copy of everything: no erasure set.
+  if (admin.storage.erasureSet === null) return { erasureSet: false, drives, storageClasses: [] };
+  return {
+    erasureSet: true, drives,
+    storageClasses: STORAGE_CLASSES_BY_REDUNDANCY.map(([redundancy, classes]) => {
+      const layout = layoutFor(redundancy, driveCount);
+      return { redundancy, classes, dataShards: layout.dataShards, parityShards: layout.parityShards, writeQuorum: writeQuorum(layout) };
+    }),
+  };
+}
+
 /** Answers a storage admin request, or returns undefined when the path is not one of these routes. */
 export async function routeStorageAdmin(method: string, segments: string[], body: Buffer, admin: StorageAdmin | undefined): Promise<[number, unknown] | undefined> {
   const [collection, name, action, ...rest] = segments;
-  if (collection !== 'faults' && collection !== 'fault-templates' && collection !== 'heal' && collection !== 'compaction') return undefined;
+  if (collection !== 'faults' && collection !== 'fault-templates' && collection !== 'heal' && collection !== 'compaction' && collection !== 'layout') return undefined;
   if (admin === undefined) throw new FaultInputError('This server does not offer fault injection.', 404, 'NotFound');
+  if (collection === 'layout' && name === undefined) {
+    if (method !== 'GET') notAllowed();
+    return [200, layoutJson(admin)];
+  }
   const driveCount = admin.storage.driveStores.length;
   if (collection === 'heal' && name === undefined) return routeHeal(method, body, admin, driveCount);
   if (collection === 'compaction' && name === undefined) return routeCompaction(method, body, admin);
