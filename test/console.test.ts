@@ -19,6 +19,8 @@ import { closeDriveSet, openDriveSet, type DriveSetServer } from './helpers/driv
 import { CHROMIUM_PATH, CONSOLE_STEP_TIMEOUT_MS, consoleFetch, consoleUrl, launchChromium, logIn, screenshot } from './helpers/console.js';
 import { injectFault, stopFault } from './helpers/faults.js';
 import { createUser, userClient, type UserKeys } from './helpers/iam.js';
+import { digestOf, OCI_MANIFEST } from './helpers/oci-images.js';
+import { pushBlob, pushManifest } from './helpers/registry-client.js';
 import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY } from './helpers/server.js';
 
 const Bucket = 'console-bucket';
@@ -231,6 +233,16 @@ describe('the web console', { skip: unavailable }, () => {
     const repository = page.locator('[data-repository="console/app"]');
     await repository.locator('.uri', { hasText: created.repository!.repositoryUri! }).waitFor();
     await repository.getByText('No images.').waitFor();
+    // One image (a config blob and a manifest) pushed over the registry API, tagged v1.
+    const config = Buffer.from('{}');
+    assert.equal((await pushBlob(set.server, 'console/app', digestOf(config), config)).status, 201);
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(config), size: config.byteLength }, layers: [] }));
+    assert.equal((await pushManifest(set.server, 'console/app', 'v1', manifest, OCI_MANIFEST)).status, 201);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const row = repository.locator(`tr[data-digest="${digestOf(manifest)}"]`);
+    await row.waitFor();
+    assert.deepEqual((await row.locator('td').allTextContents()).slice(0, 2), ['v1', digestOf(manifest)]);
+    assert.match((await row.locator('td').nth(2).textContent())!, /^\d+(\.\d)? (B|KiB)$/);
     await screenshot(page, 'registry');
   });
 

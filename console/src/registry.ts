@@ -27,10 +27,15 @@ function RepositoryImages({ repository }: { repository: Repository }) {
 
 export function RegistryView() {
   const [repositories, setRepositories] = useState<Repository[]>([]);
+  // Bumped by each load, so that Refresh reads every repository's images again too.
+  const [generation, setGeneration] = useState(0);
   const [error, run] = useAction();
-  const load = () => run(async () => setRepositories((await ecrJson<{ repositories: Repository[] }>('DescribeRepositories', {})).repositories));
+  const load = () => run(async () => {
+    setRepositories((await ecrJson<{ repositories: Repository[] }>('DescribeRepositories', {})).repositories);
+    setGeneration((value) => value + 1);
+  });
   useEffect(() => { void load(); }, []);
   return html`<section aria-label="Registry"><h2>Registry repositories</h2><div class="bar"><button type="button" onClick=${load}>Refresh</button></div>
     <${ErrorLine} error=${error} />${repositories.length === 0 && error === '' ? html`<p>No repositories.</p>` : null}
-    ${repositories.map((repository) => html`<${RepositoryImages} key=${repository.repositoryName} repository=${repository} />`)}</section>`;
+    ${repositories.map((repository) => html`<${RepositoryImages} key=${`${repository.repositoryName}:${generation}`} repository=${repository} />`)}</section>`;
 }

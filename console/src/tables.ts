@@ -44,10 +44,15 @@ function BucketNamespaces({ bucket }: { bucket: TableBucket }) {
 
 export function TablesView() {
   const [buckets, setBuckets] = useState<TableBucket[]>([]);
+  // Bumped by each load, so that Refresh reads every bucket's namespaces and tables again too.
+  const [generation, setGeneration] = useState(0);
   const [error, run] = useAction();
-  const load = () => run(async () => setBuckets((await tablesJson<{ tableBuckets: TableBucket[] }>('buckets')).tableBuckets));
+  const load = () => run(async () => {
+    setBuckets((await tablesJson<{ tableBuckets: TableBucket[] }>('buckets')).tableBuckets);
+    setGeneration((value) => value + 1);
+  });
   useEffect(() => { void load(); }, []);
   return html`<section aria-label="Tables"><h2>Table buckets</h2><div class="bar"><button type="button" onClick=${load}>Refresh</button></div>
     <${ErrorLine} error=${error} />${buckets.length === 0 && error === '' ? html`<p>No table buckets.</p>` : null}
-    ${buckets.map((bucket) => html`<${BucketNamespaces} key=${bucket.arn} bucket=${bucket} />`)}</section>`;
+    ${buckets.map((bucket) => html`<${BucketNamespaces} key=${`${bucket.arn}:${generation}`} bucket=${bucket} />`)}</section>`;
 }
