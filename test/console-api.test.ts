@@ -1,5 +1,5 @@
 // The console's own API without a browser: every bad login and presign input gets its exact JSON
-// error and creates no session; a presigned share link works and expires; the proxy reaches neither
+// error and creates no session; a presigned share link works and expires; the proxy (s3, admin, s3tables, ecr routes) reaches neither
 // the console itself nor anything without a session; logout needs the CSRF token.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -100,6 +100,20 @@ describe('the console API', () => {
     assert.deepEqual([object.status, object.json], [200, 'shared bytes']);
     assert.equal((await consoleFetch(server, 'cairn/console/api/session', { cookie })).status, 404);
     assert.equal((await consoleFetch(server, 'elsewhere', { cookie })).status, 404);
+  });
+
+  it('the s3tables and ecr routes are signed for their services, need a session, and an ECR call needs the CSRF token', async () => {
+    assert.equal((await consoleFetch(server, 'ecr', { method: 'POST', body: '{}' })).status, 401);
+    const { cookie, csrf } = await session();
+    const ecrHeaders = { origin, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.CreateRepository' };
+    const body = JSON.stringify({ repositoryName: 'console-api/refused' });
+    const noToken = await consoleFetch(server, 'ecr', { method: 'POST', cookie, body, headers: ecrHeaders });
+    assert.deepEqual([noToken.status, noToken.json], [403, { error: { code: 'InvalidCsrfToken', message: 'The x-cairn-csrf header is missing or does not match this session.' } }]);
+    const listed = await consoleFetch(server, 'ecr', { method: 'POST', cookie, body: '{}', headers: { ...ecrHeaders, 'x-cairn-csrf': csrf, 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DescribeRepositories' } });
+    assert.deepEqual([listed.status, listed.json], [200, { repositories: [] }], 'the refused CreateRepository made nothing');
+    const buckets = await consoleFetch(server, 's3tables/buckets', { cookie });
+    assert.deepEqual([buckets.status, buckets.json], [200, { tableBuckets: [] }]);
+    assert.equal((await consoleFetch(server, 'ecr/more', { cookie })).status, 404);
   });
 
   it('logout needs the CSRF token; after it the session is gone', async () => {

@@ -6,6 +6,9 @@
 import {
   CreateMultipartUploadCommand, UploadPartCommand, GetBucketPolicyCommand, GetObjectCommand, ListObjectsV2Command, HeadObjectCommand, ListObjectVersionsCommand, PutBucketPolicyCommand, PutBucketVersioningCommand, PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { CreateNamespaceCommand, CreateTableBucketCommand, CreateTableCommand, S3TablesClient } from '@aws-sdk/client-s3tables';
+import { GetBucketNotificationConfigurationCommand, PutBucketNotificationConfigurationCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, utimesSync, writeFileSync } from 'node:fs';
@@ -16,7 +19,9 @@ import { closeDriveSet, openDriveSet, type DriveSetServer } from './helpers/driv
 import { CHROMIUM_PATH, CONSOLE_STEP_TIMEOUT_MS, consoleFetch, consoleUrl, launchChromium, logIn, screenshot } from './helpers/console.js';
 import { injectFault, stopFault } from './helpers/faults.js';
 import { createUser, userClient, type UserKeys } from './helpers/iam.js';
-import { TEST_ACCESS_KEY, TEST_SECRET_KEY } from './helpers/server.js';
+import { digestOf, OCI_MANIFEST } from './helpers/oci-images.js';
+import { pushBlob, pushManifest } from './helpers/registry-client.js';
+import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY } from './helpers/server.js';
 
 const Bucket = 'console-bucket';
 const UPLOAD_SIZE_BYTES = 20 * 1024 * 1024;
@@ -216,6 +221,58 @@ describe('the web console', { skip: unavailable }, () => {
     await page.click('#tab-identity');
     await page.getByRole('heading', { name: 'reader' }).waitFor();
     await screenshot(page, 'identity');
+  });
+
+  it('the Tables view lists table buckets, namespaces and tables with their metadata location', async () => {
+    const tables = new S3TablesClient({ endpoint: set.server.endpoint, region: TEST_REGION, credentials: { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY } });
+    const { arn } = await tables.send(new CreateTableBucketCommand({ name: 'console-tables' }));
+    await tables.send(new CreateNamespaceCommand({ tableBucketARN: arn, namespace: ['sales'] }));
+    await tables.send(new CreateTableCommand({ tableBucketARN: arn, namespace: 'sales', name: 'orders', format: 'ICEBERG' }));
+    tables.destroy();
+    await page.click('#tab-tables');
+    const row = page.locator('[data-table-bucket="console-tables"] [data-namespace="sales"] tr[data-table="orders"]');
+    await row.waitFor();
+    await page.locator('[data-table-bucket="console-tables"] .arn', { hasText: arn! }).waitFor();
+    await row.locator('.metadata-location', { hasText: /^(s3:\/\/.+\.metadata\.json|\(none yet\))$/ }).waitFor();
+    await screenshot(page, 'tables');
+  });
+
+  it('the Registry view lists repositories with their images', async () => {
+    const ecr = new ECRClient({ endpoint: set.server.endpoint, region: TEST_REGION, credentials: { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY } });
+    const created = await ecr.send(new CreateRepositoryCommand({ repositoryName: 'console/app' }));
+    ecr.destroy();
+    await page.click('#tab-registry');
+    const repository = page.locator('[data-repository="console/app"]');
+    await repository.locator('.uri', { hasText: created.repository!.repositoryUri! }).waitFor();
+    await repository.getByText('No images.').waitFor();
+    // One image (a config blob and a manifest) pushed over the registry API, tagged v1.
+    const config = Buffer.from('{}');
+    assert.equal((await pushBlob(set.server, 'console/app', digestOf(config), config)).status, 201);
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(config), size: config.byteLength }, layers: [] }));
+    assert.equal((await pushManifest(set.server, 'console/app', 'v1', manifest, OCI_MANIFEST)).status, 201);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const row = repository.locator(`tr[data-digest="${digestOf(manifest)}"]`);
+    await row.waitFor();
+    assert.deepEqual((await row.locator('td').allTextContents()).slice(0, 2), ['v1', digestOf(manifest)]);
+    assert.match((await row.locator('td').nth(2).textContent())!, /^\d+(\.\d)? (B|KiB)$/);
+    await screenshot(page, 'registry');
+  });
+
+  it('the notification editor refuses an unknown target ARN with the server message, and nothing is stored', async () => {
+    const unknownTarget = { QueueConfigurations: [{ Id: 'to-nobody', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:nobody', Events: ['s3:ObjectCreated:*' as const] }] };
+    const refused = await set.s3.send(new PutBucketNotificationConfigurationCommand({ Bucket, NotificationConfiguration: unknownTarget })).then(() => undefined, (error: S3ServiceException) => error);
+    assert.equal(refused?.name, 'InvalidArgument');
+    await page.click('#tab-settings');
+    const editor = page.locator('[data-document="notification"]');
+    // The stored (empty) configuration loads first; fill after it, or the load overwrites the text.
+    await page.waitForFunction(() => (document.getElementById('doc-notification') as HTMLTextAreaElement | null)?.value.includes('NotificationConfiguration') === true);
+    await editor.locator('textarea').fill('<NotificationConfiguration><QueueConfiguration><Id>to-nobody</Id><Queue>arn:aws:sqs:us-east-1:000000000000:nobody</Queue><Event>s3:ObjectCreated:*</Event></QueueConfiguration></NotificationConfiguration>');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.locator('.error').waitFor();
+    assert.equal(await editor.locator('.error').textContent(), `InvalidArgument: ${refused.message}`);
+    await screenshot(page, 'notifications');
+    const stored = await set.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket }));
+    assert.deepEqual([stored.QueueConfigurations, stored.TopicConfigurations, stored.LambdaFunctionConfigurations], [undefined, undefined, undefined]);
   });
 
   it('CSRF: a proxy POST without the header, or from another Origin, is refused and writes nothing', async () => {

@@ -9,15 +9,19 @@ import { IdentityView } from './identity.js';
 import { ObjectBrowser } from './objects.js';
 import { OperationsView } from './operations.js';
 import { BucketSettings } from './settings.js';
+import { RegistryView } from './registry.js';
+import { setServiceJsonCsrf } from './service-json.js';
+import { TablesView } from './tables.js';
 import { setUploadCsrf } from './upload.js';
 import './style.css';
 
-type View = 'objects' | 'settings' | 'identity' | 'operations';
-const VIEWS: Array<[View, string]> = [['objects', 'Objects'], ['settings', 'Bucket settings'], ['identity', 'Identity'], ['operations', 'Operations']];
+type View = 'objects' | 'settings' | 'tables' | 'registry' | 'identity' | 'operations';
+const VIEWS: Array<[View, string]> = [['objects', 'Objects'], ['settings', 'Bucket settings'], ['tables', 'Tables'], ['registry', 'Registry'], ['identity', 'Identity'], ['operations', 'Operations']];
 
 function adopt(identity: Identity): void {
   setCsrfToken(identity.csrfToken);
   setUploadCsrf(identity.csrfToken);
+  setServiceJsonCsrf(identity.csrfToken);
 }
 
 function LoginForm({ onLogin }: { onLogin: (identity: Identity) => void }) {
@@ -47,6 +51,8 @@ function Shell({ identity, onLogout }: { identity: Identity; onLogout: () => voi
       ${needsBucket ? html`<${BucketPicker} bucket=${bucket} onPick=${setBucket} />` : null}
       ${view === 'objects' && bucket !== '' ? html`<${ObjectBrowser} key=${bucket} bucket=${bucket} />` : null}
       ${view === 'settings' && bucket !== '' ? html`<${BucketSettings} key=${bucket} bucket=${bucket} isRoot=${isRoot} />` : null}
+      ${view === 'tables' ? html`<${TablesView} />` : null}
+      ${view === 'registry' ? html`<${RegistryView} />` : null}
       ${view === 'identity' ? html`<${IdentityView} />` : null}
       ${view === 'operations' ? html`<${OperationsView} />` : null}
     </main>`;

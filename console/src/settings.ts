@@ -1,5 +1,5 @@
 // Bucket settings: versioning, and the documents S3 keeps per bucket (Object Lock, lifecycle, CORS,
-// policy, public access block, S3 Metadata) as text editors the server validates: what it refuses
+// policy, public access block, event notifications, S3 Metadata) as text editors the server validates: what it refuses
 // shows with its own message. And a SQL box over the metadata tables (/_cairn/sql).
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, checksumHeaders, childText, objectPath, s3Xml } from './api.js';
@@ -14,6 +14,7 @@ const DOCUMENTS: DocumentKind[] = [
   { subresource: 'cors', title: 'CORS (XML)', deletable: true, example: '<CORSConfiguration><CORSRule><AllowedOrigin>https://example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>' },
   { subresource: 'publicAccessBlock', title: 'Public access block (XML)', deletable: true, example: '<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>' },
   { subresource: 'object-lock', title: 'Object Lock default retention (XML)', deletable: false, example: '<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days></DefaultRetention></Rule></ObjectLockConfiguration>' },
+  { subresource: 'notification', title: 'Event notifications (XML)', deletable: false, example: '<NotificationConfiguration><QueueConfiguration><Id>new-objects</Id><Queue>arn:aws:sqs:us-east-1:000000000000:my-target</Queue><Event>s3:ObjectCreated:*</Event></QueueConfiguration></NotificationConfiguration>' },
   { subresource: 'metadataConfiguration', title: 'S3 Metadata configuration (XML)', deletable: true, example: '<MetadataConfiguration><JournalTableConfiguration><RecordExpiration><Expiration>DISABLED</Expiration></RecordExpiration></JournalTableConfiguration></MetadataConfiguration>' },
 ];
 

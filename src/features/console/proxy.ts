@@ -1,4 +1,5 @@
-// The console's proxy: a browser request under /_cairn/console/api/s3/… or /api/cairn/… becomes an
+// The console's proxy: a browser request under /_cairn/console/api/s3/…, /api/cairn/…, /api/s3tables/… or
+// /api/ecr becomes an
 // ordinary SigV4-signed request made with the session's own key, sent to this same server over
 // loopback (the address the browser's request arrived on). The console so can never do what the
 // user's policies forbid, and S3's and the admin API's answers (errors included) come back verbatim.
@@ -13,6 +14,8 @@ import type { Credentials } from '../../frontend/auth/sigv4.js';
 const FORWARDED_REQUEST_HEADERS = new Set([
   'content-type', 'content-length', 'content-md5', 'content-disposition', 'content-encoding', 'content-language',
   'cache-control', 'expires', 'range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since',
+  // ECR's JSON 1.1 protocol names the operation in this header.
+  'x-amz-target',
 ]);
 /** x-amz-* headers the signer sets itself. */
 const SIGNER_HEADERS = new Set(['x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token', 'authorization']);
@@ -61,6 +64,8 @@ export interface ProxyTarget {
   path: string;
   /** Decoded query parameters, in order. */
   query: Array<[string, string]>;
+  /** The SigV4 service the request is signed for: s3 (S3 and the admin API), s3tables or ecr. */
+  service: string;
 }
 
 /** Signs the target with the session's key and streams the request and its answer through. */
@@ -73,7 +78,9 @@ export async function forward(req: IncomingMessage, res: ServerResponse, credent
   const host = `${hostname}:${port}`;
   const signer = new SignatureV4({
     credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-    region, service: 's3', sha256: NodeSha256 as never, uriEscapePath: false, applyChecksum: false,
+    region, service: target.service, sha256: NodeSha256 as never,
+    // SigV4 encodes the path a second time for every service but S3 (as the AWS SDKs do).
+    uriEscapePath: target.service !== 's3', applyChecksum: false,
   });
   const query: Record<string, string | string[]> = {};
   for (const [name, value] of target.query) {

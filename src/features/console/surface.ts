@@ -22,6 +22,9 @@ import { sameToken, SessionStore, SESSIONS_DIRECTORY_NAME, type ConsoleSession }
 /** A share link lives at most 7 days (SigV4's presigning limit), at least a second. */
 const PRESIGN_EXPIRY_SECONDS_MAX = 7 * 24 * 60 * 60;
 const API_PREFIX = `${CONSOLE_PATH}/api/`;
+/** The SigV4 service names of the S3 Tables and ECR APIs (AWS's own; a feature may not import another). */
+const TABLES_SIGNING_SERVICE = 's3tables';
+const ECR_SIGNING_SERVICE = 'ecr';
 
 export interface ConsoleSurfaceOptions {
   config: FrontendConfig;
@@ -78,20 +81,28 @@ async function presign(req: IncomingMessage, res: ServerResponse, credentials: C
   sendJson(res, 200, { url: `${protocol}//${host}${path}?${search}`, expiresSeconds });
 }
 
-/** /api/s3/REST → /REST; /api/cairn/REST → /_cairn/REST (never the console itself). */
+/** The console route → the path on this server and the SigV4 service it is signed for, or undefined. */
+function routeOf(apiPath: string): { rest: string; service: string } | undefined {
+  if (apiPath.startsWith('s3/')) return { rest: `/${apiPath.slice('s3/'.length)}`, service: 's3' };
+  if (apiPath.startsWith('cairn/') && !apiPath.startsWith('cairn/console')) return { rest: `/_cairn/${apiPath.slice('cairn/'.length)}`, service: 's3' };
+  // The S3 Tables API (REST-JSON) and ECR (JSON 1.1, one path) are told apart by the signing service.
+  if (apiPath.startsWith('s3tables/')) return { rest: `/${apiPath.slice('s3tables/'.length)}`, service: TABLES_SIGNING_SERVICE };
+  if (apiPath === 'ecr') return { rest: '/', service: ECR_SIGNING_SERVICE };
+  return undefined;
+}
+
+/** /api/s3/REST → /REST; /api/cairn/REST → /_cairn/REST (never the console itself); /api/s3tables/REST → /REST; /api/ecr → /. */
 async function proxy(request: SurfaceRequest, session: ConsoleSession, credentials: Credentials, apiPath: string, region: string): Promise<void> {
   const { req, res, rawUrl } = request;
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') requireCsrf(req, session);
-  let rest: string;
-  if (apiPath.startsWith('s3/')) rest = `/${apiPath.slice('s3/'.length)}`;
-  else if (apiPath.startsWith('cairn/') && !apiPath.startsWith('cairn/console')) rest = `/_cairn/${apiPath.slice('cairn/'.length)}`;
-  else throw new ConsoleError(404, 'NotFound', 'No such console route.');
-  const path = canonicalPath(rest);
+  const route = routeOf(apiPath);
+  if (route === undefined) throw new ConsoleError(404, 'NotFound', 'No such console route.');
+  const path = canonicalPath(route.rest);
   if (path === undefined) throw new ConsoleError(400, 'InvalidInput', 'The path is not validly percent-encoded.');
   const rawQuery = rawUrl.includes('?') ? rawUrl.slice(rawUrl.indexOf('?') + 1) : '';
   const query = [...new URLSearchParams(rawQuery)];
-  await forward(req, res, credentials, { method, path, query }, region);
+  await forward(req, res, credentials, { method, path, query, service: route.service }, region);
 }
 
 export function createConsoleSurface(options: ConsoleSurfaceOptions): ApiSurface {
