@@ -213,6 +213,10 @@ describe('the web console', { skip: unavailable }, () => {
     for (const caption of captions) assert.match(caption, /: \d+(\.\d+)?$/);
     // Each poll receives a metrics text of several KiB: the sent-bytes chart is above zero.
     assert.ok(Number(captions[5]!.split(': ')[1]) > 0, captions[5]);
+    // The live request log shows the fault injection made above (POST /_cairn/admin/faults, 201) among its rows.
+    await page.locator('#request-log tbody tr', { hasText: '/_cairn/admin/faults' }).filter({ hasText: 'POST' }).first().waitFor({ timeout: 20_000 });
+    const logged = await page.locator('#request-log tbody tr', { hasText: '/_cairn/admin/faults' }).filter({ hasText: 'POST' }).first().locator('td').allTextContents();
+    assert.deepEqual(logged.slice(1, 5), ['cairn', 'POST', '/_cairn/admin/faults', '201']);
     await screenshot(page, 'operations');
     await stopFault(set.server, faultId);
   });

@@ -114,4 +114,26 @@ describe('request metrics', () => {
     assert.equal(posted.status, 405);
     assert.deepEqual(JSON.parse(posted.text), { error: { code: 'MethodNotAllowed', message: 'The method is not allowed on this resource.' } });
   });
+
+  it('GET /_cairn/requests: the live request log, each entry once by sequence, paths without their query', async () => {
+    interface Entry { sequence: number; surface: string; method: string; path: string; status: number; durationMs: number; requestId?: string }
+    const read = async (after: number): Promise<Entry[]> => {
+      const response = await rawRequest(server, { method: 'GET', path: '/_cairn/requests', query: { after: String(after) } });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers['content-type'], 'application/json');
+      return (JSON.parse(response.text) as { requests: Entry[] }).requests;
+    };
+    const before = await read(0);
+    const last = before.length === 0 ? 0 : before[before.length - 1]!.sequence;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'logged.txt', Body: 'x' }));
+    const missing = await rawRequest(server, { method: 'GET', path: `/${Bucket}/not-there`, query: { 'x-id': 'GetObject' } });
+    assert.equal(missing.status, 404);
+    const fresh = (await read(last)).filter((entry) => entry.surface === 's3');
+    assert.deepEqual(fresh.map((entry) => [entry.method, entry.path, entry.status]), [['PUT', `/${Bucket}/logged.txt`, 200], ['GET', `/${Bucket}/not-there`, 404]]);
+    assert.equal(fresh[1]!.requestId, missing.headers['x-amz-request-id']);
+    assert.ok(fresh.every((entry) => entry.sequence > last && entry.durationMs >= 0));
+    const bad = await rawRequest(server, { method: 'GET', path: '/_cairn/requests', query: { after: 'yesterday' } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /<Code>InvalidArgument<\/Code>/);
+  });
 });

@@ -1,11 +1,12 @@
 // Operations (root only): drives and their health, faults (inject, remove), audit, heal and
 // compaction status with a button to start each, and charts of /_cairn/metrics polled every few seconds
-// (requests, errors, latency and bytes: request-charts.ts).
+// (requests, errors, latency and bytes: request-charts.ts), and the live request log (request-log.ts).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { adminJson, call } from './api.js';
 import { ErrorLine, html, Notice, useAction } from './common.js';
 import { LineChart, parseMetrics, type Sample } from './metrics.js';
 import { REQUEST_CHARTS, requestFigures, requestPoints, type RequestFigures } from './request-charts.js';
+import { RequestLog } from './request-log.js';
 
 const POLL_INTERVAL_MS = 3000;
 /** Points kept per chart. */
@@ -110,6 +111,7 @@ export function OperationsView() {
       <button type="button" onClick=${() => removeFault(fault)}>Remove</button></li>`)}</ul>
     <div class="charts" id="request-charts" aria-label="Requests">${REQUEST_CHARTS.map((name) => html`<${LineChart} title=${name} points=${requestHistory[name] ?? []} />`)}</div>
     <div class="charts">${CHARTED.map((name) => html`<${LineChart} title=${name} points=${history[name] ?? []} />`)}</div>
+    <${RequestLog} />
     <${JobStatus} name="Audit" path="audit" /><${JobStatus} name="Heal" path="heal" /><${JobStatus} name="Compaction" path="compaction" />
   </section>`;
 }

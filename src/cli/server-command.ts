@@ -195,6 +195,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const root: RootIdentity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, canonicalId: ownerId, displayName: 'root' };
   const surfaces = composeSurfaces({
     ...features, layers, config, root, identities, log, dataDirectory, audit, faults, faultWatcher, websiteDomains: settings.websiteDomains,
+    requestLog: () => frontend.requestMetrics.recent,
     frontendMetrics: () => renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot()) + frontend.requestMetrics.render(),
   });
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls });

@@ -7,6 +7,8 @@ import type { RootIdentity } from '../frontend/auth/identify.js';
 import { createCairnSurface } from '../frontend/cairn/surface.js';
 import type { FrontendConfig } from '../frontend/context.js';
 import { metricsOperation } from '../frontend/ops/metrics.js';
+import { requestLogOperation } from '../frontend/ops/request-log.js';
+import type { RecentRequests } from '../frontend/request-log.js';
 import { pendingSignedSurfaces } from '../frontend/pending-surfaces.js';
 import { createConsoleSurface } from '../features/console/surface.js';
 import { createFisSurface } from '../features/fis/surface.js';
@@ -47,6 +49,8 @@ export interface SurfaceParts {
   faultWatcher: FaultWatcher;
   /** The front end's own metrics (connections, body budget): read at each scrape. */
   frontendMetrics: () => string;
+  /** The front end's live request log (made after the surfaces, hence read through a function). */
+  requestLog: () => RecentRequests;
   /** Host names under which `<bucket>.<domain>` is a bucket's static website (none: no website endpoint). */
   websiteDomains: readonly string[];
 }
@@ -62,7 +66,10 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     createConsoleSurface({ ...shared, dataDirectory }),
     createCairnSurface({
       ...shared,
-      operations: { ...metadata.internalOperations, '/_cairn/metrics': metricsOperation(audit.control, compaction, async () => parts.frontendMetrics() + (await events.metricsText())) },
+      operations: {
+        ...metadata.internalOperations, '/_cairn/requests': requestLogOperation(parts.requestLog),
+        '/_cairn/metrics': metricsOperation(audit.control, compaction, async () => parts.frontendMetrics() + (await events.metricsText())),
+      },
       audit: audit.control,
       adminExtensions: [events.adminExtension],
       storageAdmin: {

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { metricText } from './prometheus.js';
+import { RecentRequests } from './request-log.js';
 
 /** Upper bounds (seconds) of the duration histogram's buckets, Prometheus' default ladder. */
 export const REQUEST_DURATION_BUCKETS_SECONDS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -42,6 +43,8 @@ function bucketIndexOf(seconds: number): number {
 
 export class RequestMetrics {
   private readonly counters = new Map<string, SurfaceCounters>();
+  /** The live request log (GET /_cairn/requests). */
+  readonly recent = new RecentRequests();
 
   constructor(surfaceNames: readonly string[]) {
     for (const name of [...surfaceNames, FRONTEND_SURFACE_NAME]) this.counters.set(name, newCounters());
@@ -60,6 +63,11 @@ export class RequestMetrics {
       if (statusClass >= 0 && statusClass < STATUS_CLASSES.length) counters.byStatusClass[statusClass]! += 1;
       counters.durationBuckets[bucketIndexOf(seconds)]! += 1;
       counters.durationSumSeconds += seconds;
+      const requestId = res.getHeader('x-amz-request-id');
+      this.recent.add({
+        timeMs: Date.now(), surface: surfaceName, method: req.method ?? '', url: req.url ?? '', status: res.statusCode, durationMs: seconds * 1000,
+        requestId: typeof requestId === 'string' ? requestId : undefined,
+      });
       // Bytes on the wire (request and status lines, headers, bodies) since the socket's previous request.
       if (socket === null) return;
       counters.requestBytes += socket.bytesRead - (socket[COUNTED_READ] ?? 0);
