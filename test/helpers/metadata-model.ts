@@ -122,8 +122,9 @@ export async function runLane(options: {
       const tagging = Object.entries(tags).map(([name, value]) => `${name}=${value}`).join('&');
       const answer = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, Metadata: metadata, StorageClass: storageClass, Tagging: tagging || undefined }));
       model.add(key, { versionId: answer.VersionId!, isDeleteMarker: false, size: body.length, etag: unquote(answer.ETag), storageClass, isMultipart: false, tags, metadata }, sourceIp);
-    } else if (roll < 0.50 && live) {
-      // Changing an object's metadata means copying it onto itself (a new version).
+    } else if (roll < 0.50 && live && latest.storageClass !== 'GLACIER') {
+      // Changing an object's metadata means copying it onto itself (a new version); an archived
+      // (GLACIER) one cannot be the source of a copy until restored, as in S3.
       const answer = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: `${bucket}/${encodeURIComponent(key)}`, MetadataDirective: 'REPLACE', Metadata: { ...metadata, copied: 'yes' } }));
       model.add(key, { ...latest, versionId: answer.VersionId!, storageClass: 'STANDARD', isMultipart: false, etag: unquote(answer.CopyObjectResult?.ETag), metadata: { ...metadata, copied: 'yes' } }, sourceIp);
     } else if (roll < 0.62 && live) {

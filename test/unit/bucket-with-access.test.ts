@@ -28,9 +28,9 @@ async function checkEngine(index: Index): Promise<void> {
     assert.deepEqual(await index.getBucketWithAccess(name), { bucket: await index.getBucket(name), access: await index.getBucketAccess(name) }, name);
   }
   const guarded = await index.getBucketWithAccess('guarded');
-  assert.deepEqual(guarded?.access, { ownerId: 'owner-b', policy: POLICY, publicAccessBlock: BLOCK });
+  assert.deepEqual(guarded?.access, { ownerId: 'owner-b', policy: POLICY, publicAccessBlock: BLOCK, ownershipControls: undefined, acl: undefined });
   assert.equal(guarded?.bucket.versioning, 'Enabled');
-  assert.deepEqual((await index.getBucketWithAccess('plain'))?.access, { ownerId: 'owner-a', policy: undefined, publicAccessBlock: undefined });
+  assert.deepEqual((await index.getBucketWithAccess('plain'))?.access, { ownerId: 'owner-a', policy: undefined, publicAccessBlock: undefined, ownershipControls: undefined, acl: undefined });
   assert.equal(await index.getBucketWithAccess('missing'), undefined);
 }
 
