@@ -19,8 +19,6 @@ import {
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { expectErrorResponse, expectS3Error } from './helpers/assertions.js';
 import { md5Base64, rawRequest } from './helpers/clients.js';
@@ -28,21 +26,9 @@ import { postForm, type FormFields } from './helpers/forms.js';
 import { createUser, userClient } from './helpers/iam.js';
 import { type RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
+import { filesContaining } from './helpers/files-containing.js';
 
 const BUCKET = 'sse-default';
-
-function filesContaining(root: string, marker: Buffer): string[] {
-  const found: string[] = [];
-  const walk = (directory: string) => {
-    for (const entry of readdirSync(directory, { withFileTypes: true })) {
-      const path = join(directory, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile() && readFileSync(path).includes(marker)) found.push(path);
-    }
-  };
-  walk(root);
-  return found;
-}
 
 const configuration = (algorithm: string, extra = '', bucketKey = '') =>
   `<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${algorithm}</SSEAlgorithm>${extra}</ApplyServerSideEncryptionByDefault>${bucketKey}</Rule></ServerSideEncryptionConfiguration>`;

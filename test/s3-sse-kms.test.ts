@@ -16,30 +16,16 @@ import {
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { expectErrorResponse, expectS3Error } from './helpers/assertions.js';
 import { rawRequest } from './helpers/clients.js';
 import { CAIRN_BIN, type RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
+import { filesContaining } from './helpers/files-containing.js';
 
 const BUCKET = 'kms';
 const ARN_PREFIX = 'arn:aws:kms:us-east-1:000000000000:key/';
 const CHUNK = 64 * 1024;
-
-function filesContaining(root: string, marker: Buffer): string[] {
-  const found: string[] = [];
-  const walk = (directory: string) => {
-    for (const entry of readdirSync(directory, { withFileTypes: true })) {
-      const path = join(directory, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile() && readFileSync(path).includes(marker)) found.push(path);
-    }
-  };
-  walk(root);
-  return found;
-}
 
 describe('SSE-KMS with the built-in key service', () => {
   let server: RunningServer;

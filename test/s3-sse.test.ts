@@ -17,13 +17,14 @@ import {
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { expectErrorResponse, expectS3Error } from './helpers/assertions.js';
 import { rawRequest } from './helpers/clients.js';
 import { CAIRN_BIN, type RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
+import { filesContaining } from './helpers/files-containing.js';
 
 const BUCKET = 'sse';
 const KIB = 1024;
@@ -53,20 +54,6 @@ async function getBytes(s3: S3Client, key: string, extra: Record<string, unknown
     customerMd5: answer.SSECustomerKeyMD5,
     contentRange: answer.ContentRange,
   };
-}
-
-/** Every file under `root` that contains `marker` (the index and WAL files included). */
-function filesContaining(root: string, marker: Buffer): string[] {
-  const found: string[] = [];
-  const walk = (directory: string) => {
-    for (const entry of readdirSync(directory, { withFileTypes: true })) {
-      const path = join(directory, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile() && readFileSync(path).includes(marker)) found.push(path);
-    }
-  };
-  walk(root);
-  return found;
 }
 
 describe('server-side encryption', () => {
