@@ -15,16 +15,21 @@ import {
 } from './sqlite/schema.js';
 import { IDENTITY_TABLE_METHODS, IdentityTables, type IdentityTableMethod } from './sqlite/identities.js';
 import { delegateMethods } from './sqlite/delegate.js';
+import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from './access-log-index.js';
+import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from './event-index.js';
+import { REGISTRY_READ_METHODS, REGISTRY_WRITE_METHODS } from './registry-index.js';
+import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from './restore-index.js';
+import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from './tables-index.js';
 import { prepareSchema } from './sqlite/migrations.js';
-import { delegateTablesMethods, TablesCatalog } from './sqlite/tables.js';
-import { delegateRestoreMethods, RestoreTable } from './sqlite/restores.js';
-import { AccessLogQueue, delegateAccessLogMethods } from './sqlite/access-log.js';
-import { delegateRegistryMethods, RegistryTables } from './sqlite/registry.js';
+import { TablesCatalog } from './sqlite/tables.js';
+import { RestoreTable } from './sqlite/restores.js';
+import { AccessLogQueue } from './sqlite/access-log.js';
+import { RegistryTables } from './sqlite/registry.js';
 import { BucketSettingsTables } from './sqlite/settings.js';
 import { UploadTables } from './sqlite/uploads.js';
 import { prepareStatements, type Statements } from './sqlite/statements.js';
 import { Journal } from './sqlite/journal.js';
-import { delegateEventMethods, EventTables } from './sqlite/events.js';
+import { EventTables } from './sqlite/events.js';
 import type {
   AccessKeyRecord, AccessKeyStatus, BucketAccessRecord, BucketRecord, BucketWithAccess, BucketSettingKind, BucketSettingName, BucketSettingValue,
   BucketSettingsInit, ChangeOrigin, CompleteUploadOutcome, CorsRule, CreateAccessKeyOutcome, CreateBucketOutcome,
@@ -45,12 +50,12 @@ export interface SqliteIndex extends TablesIndex, RestoreIndex, AccessLogIndex, 
 
 export class SqliteIndex implements Index {
   static {
-    delegateTablesMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).tables);
+    delegateMethods(SqliteIndex.prototype, [...TABLES_READ_METHODS, ...TABLES_WRITE_METHODS], (engine) => (engine as SqliteIndex).tables);
     delegateMethods(SqliteIndex.prototype, IDENTITY_TABLE_METHODS, (engine) => (engine as SqliteIndex).identities);
-    delegateRestoreMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).restores);
-    delegateAccessLogMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).accessLog);
-    delegateRegistryMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).registry);
-    delegateEventMethods(SqliteIndex.prototype, (engine) => (engine as SqliteIndex).events);
+    delegateMethods(SqliteIndex.prototype, [...RESTORE_READ_METHODS, ...RESTORE_WRITE_METHODS], (engine) => (engine as SqliteIndex).restores);
+    delegateMethods(SqliteIndex.prototype, [...ACCESS_LOG_READ_METHODS, ...ACCESS_LOG_WRITE_METHODS], (engine) => (engine as SqliteIndex).accessLog);
+    delegateMethods(SqliteIndex.prototype, [...REGISTRY_READ_METHODS, ...REGISTRY_WRITE_METHODS], (engine) => (engine as SqliteIndex).registry);
+    delegateMethods(SqliteIndex.prototype, [...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS], (engine) => (engine as SqliteIndex).events);
   }
   private readonly events: EventTables;
   private readonly tables: TablesCatalog;

@@ -3,7 +3,7 @@
 // lines share one WAL fsync.
 import type Database from 'better-sqlite3';
 import type { GroupCommitQueue } from '../group-commit.js';
-import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS, type AccessLogIndex, type NewAccessLogLine, type QueuedAccessLogLine } from '../access-log-index.js';
+import type { AccessLogIndex, NewAccessLogLine, QueuedAccessLogLine } from '../access-log-index.js';
 
 /** The table of schema version 3. AUTOINCREMENT: a sequence is never reused. */
 export const ACCESS_LOG_SCHEMA_SQL = `
@@ -51,16 +51,5 @@ export class AccessLogQueue implements AccessLogIndex {
     return this.writes.submit(() => {
       for (const sequence of sequences) this.remove.run(sequence);
     });
-  }
-}
-
-/** Binds the queue's methods onto an engine's prototype, each calling the engine's AccessLogQueue. */
-export function delegateAccessLogMethods(prototype: object, queueOf: (engine: unknown) => AccessLogQueue): void {
-  for (const method of [...ACCESS_LOG_READ_METHODS, ...ACCESS_LOG_WRITE_METHODS]) {
-    const delegate = function (this: unknown, ...args: unknown[]): unknown {
-      const queue = queueOf(this);
-      return Reflect.apply(queue[method], queue, args);
-    };
-    Object.defineProperty(prototype, method, { value: delegate, writable: true, configurable: true });
   }
 }

@@ -9,7 +9,7 @@ import type { GroupCommitQueue } from '../group-commit.js';
 import type {
   ChangeOrigin, CreateEventTargetOutcome, EventListenerRecord, EventQueueStats, EventTargetKind, EventTargetRecord, QueuedEvent,
 } from '../types.js';
-import { EVENT_READ_METHODS, EVENT_WRITE_METHODS, TEST_EVENT_NAME } from '../event-index.js';
+import { TEST_EVENT_NAME } from '../event-index.js';
 
 /** Schema version 3: the event notification tables. */
 export const EVENTS_SCHEMA_SQL = `
@@ -267,16 +267,5 @@ export class EventTables {
       }
       return expired.length;
     });
-  }
-}
-
-/** Binds the event methods of an engine to its EventTables (as the tables catalog's are). */
-export function delegateEventMethods(prototype: object, tablesOf: (engine: unknown) => EventTables): void {
-  for (const method of [...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS]) {
-    const delegate = function (this: unknown, ...args: unknown[]): unknown {
-      const tables = tablesOf(this);
-      return Reflect.apply(tables[method], tables, args);
-    };
-    Object.defineProperty(prototype, method, { value: delegate, writable: true, configurable: true });
   }
 }

@@ -7,7 +7,6 @@ import type {
   AppendUploadOutcome, CollectedBlob, ManifestReferences, PutManifestOutcome, RegistryBlobRecord, RegistryImageSummary, RegistryIndex, RegistryManifestRecord,
   RegistryRepositoryRecord, RegistryUploadRecord,
 } from '../registry-index.js';
-import { REGISTRY_READ_METHODS, REGISTRY_WRITE_METHODS } from '../registry-index.js';
 import { manifestFromRow, repositoryFromRow, uploadFromRow, type ManifestRow, type RepositoryRow, type UploadRow } from './registry-schema.js';
 
 interface BlobRow { digest: string; size_bytes: number; data_id: string; ref_count: number }
@@ -258,16 +257,5 @@ export class RegistryTables implements RegistryIndex {
       }
       return rows.map((row) => ({ digest: row.digest, dataId: row.data_id }));
     });
-  }
-}
-
-/** Puts the registry's methods on an engine's prototype, each calling the engine's RegistryTables. */
-export function delegateRegistryMethods(prototype: object, tablesOf: (engine: unknown) => RegistryTables): void {
-  for (const method of [...REGISTRY_READ_METHODS, ...REGISTRY_WRITE_METHODS]) {
-    const delegate = function (this: unknown, ...args: unknown[]): unknown {
-      const tables = tablesOf(this);
-      return Reflect.apply(tables[method], tables, args);
-    };
-    Object.defineProperty(prototype, method, { value: delegate, writable: true, configurable: true });
   }
 }

@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { GroupCommitQueue } from '../group-commit.js';
 import { SYSTEM_CHANGE_ORIGIN, type ChangeOrigin } from '../records.js';
-import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS, type ObjectRestoreState, type RestoreIndex, type RestoreTier } from '../restore-index.js';
+import type { ObjectRestoreState, RestoreIndex, RestoreTier } from '../restore-index.js';
 import { VERSION_PAGE_COLUMNS, type Journal } from './journal.js';
 import { objectFromRow, type ObjectRow } from './schema.js';
 
@@ -141,16 +141,5 @@ export class RestoreTable implements RestoreIndex {
       recorded += 1;
     }
     return recorded;
-  }
-}
-
-/** Binds the restore methods on an engine's prototype to its RestoreTable. */
-export function delegateRestoreMethods(prototype: object, tableOf: (engine: unknown) => RestoreTable): void {
-  for (const method of [...RESTORE_READ_METHODS, ...RESTORE_WRITE_METHODS]) {
-    const delegate = function (this: unknown, ...args: unknown[]): unknown {
-      const table = tableOf(this);
-      return Reflect.apply(table[method], table, args);
-    };
-    Object.defineProperty(prototype, method, { value: delegate, writable: true, configurable: true });
   }
 }

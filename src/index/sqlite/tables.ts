@@ -9,7 +9,6 @@ import type {
   MetadataLocationSwap, NamespacePropertiesOutcome, RenameTableOutcome, SwapMetadataLocationsOutcome, TableBucketRecord, TableChange, TableNamespaceRecord, TablePageQuery, TableRecord, TablesIndex,
   UpdateMetadataLocationOutcome,
 } from '../tables-index.js';
-import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from '../tables-index.js';
 
 /** The tables of schema version 2. */
 export const TABLES_SCHEMA_SQL = `
@@ -297,12 +296,3 @@ export class TablesCatalog implements TablesIndex {
  * Puts the catalog's methods on an engine's prototype, each calling the engine's catalog: they are
  * the engine's own methods then (index-methods.test.ts checks the prototype against the lists).
  */
-export function delegateTablesMethods(prototype: object, catalogOf: (engine: unknown) => TablesCatalog): void {
-  for (const method of [...TABLES_READ_METHODS, ...TABLES_WRITE_METHODS]) {
-    const delegate = function (this: unknown, ...args: unknown[]): unknown {
-      const catalog = catalogOf(this);
-      return Reflect.apply(catalog[method], catalog, args);
-    };
-    Object.defineProperty(prototype, method, { value: delegate, writable: true, configurable: true });
-  }
-}
