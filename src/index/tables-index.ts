@@ -89,6 +89,17 @@ export interface MetadataLocationSwap {
 /** All swapped, or none: the first swap refused (by its position) and why. */
 export type SwapMetadataLocationsOutcome = { updated: TableRecord[] } | { refused: number; reason: 'missing' | 'conflict' };
 
+/**
+ * One maintenance record of a table bucket or table (S3 Tables maintenance): its configuration of a
+ * maintenance type, a job's status, or the files marked noncurrent; `value` is the feature's JSON.
+ * `ownerId` is the table bucket's or table's id (never reused, so a re-created name starts afresh).
+ */
+export interface TableMaintenanceEntry {
+  ownerId: string;
+  kind: string;
+  value: string;
+}
+
 export interface TablesReads {
   getTableBucket(name: string): Promise<TableBucketRecord | undefined>;
   listTableBuckets(query: CatalogPageQuery): Promise<TableBucketRecord[]>;
@@ -99,6 +110,10 @@ export interface TablesReads {
   /** The Iceberg catalog's stored answer to an Idempotency-Key, unless expired. */
   getIdempotentAnswer(key: string, nowMs: number): Promise<string | undefined>;
   listTables(tableBucket: string, query: TablePageQuery): Promise<TableRecord[]>;
+  /** Every maintenance record of a table bucket or table. */
+  getTableMaintenance(ownerId: string): Promise<TableMaintenanceEntry[]>;
+  /** Every maintenance record of one kind (metrics gather the job statuses). */
+  listTableMaintenanceOfKind(kind: string): Promise<TableMaintenanceEntry[]>;
 }
 
 export interface TablesWrites {
@@ -124,17 +139,20 @@ export interface TablesWrites {
   ): Promise<UpdateMetadataLocationOutcome>;
   /** Several tables' metadata locations in one transaction: every version token still current, or nothing changes. */
   swapTableMetadataLocations(swaps: MetadataLocationSwap[], change: { atMs: number; by: string }): Promise<SwapMetadataLocationsOutcome>;
+  /** Sets (or replaces) one maintenance record. */
+  putTableMaintenance(entry: TableMaintenanceEntry): Promise<void>;
 }
 
 export interface TablesIndex extends TablesReads, TablesWrites {}
 
 export const TABLES_READ_METHODS = [
   'getTableBucket', 'listTableBuckets', 'getTableNamespace', 'listTableNamespaces', 'getTable', 'getTableById', 'getIdempotentAnswer', 'listTables',
+  'getTableMaintenance', 'listTableMaintenanceOfKind',
 ] as const satisfies ReadonlyArray<keyof TablesReads>;
 
 export const TABLES_WRITE_METHODS = [
   'createTableBucket', 'deleteTableBucket', 'createTableNamespace', 'updateTableNamespaceProperties', 'putIdempotentAnswer', 'deleteTableNamespace', 'createTable', 'deleteTable', 'renameTable',
-  'updateTableMetadataLocation', 'swapTableMetadataLocations',
+  'updateTableMetadataLocation', 'swapTableMetadataLocations', 'putTableMaintenance',
 ] as const satisfies ReadonlyArray<keyof TablesWrites>;
 
 // Compiles only while every method of the domain is listed (an engine binds exactly these).

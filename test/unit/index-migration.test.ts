@@ -34,7 +34,7 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 10);
+      assert.equal(SCHEMA_VERSION, 11);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
@@ -70,10 +70,15 @@ describe('index schema migrations', () => {
       assert.deepEqual(await index.listEventTargets(), [target]);
       // Version 10: restores' completion and expiry are recorded once (none is due in this index).
       assert.equal(await index.recordRestoreProgress(Date.now(), 10), 0);
+      // Version 11: S3 Tables maintenance records, replaced by owner and kind.
+      await index.putTableMaintenance({ ownerId: 'id', kind: 'config:a', value: '{}' });
+      await index.putTableMaintenance({ ownerId: 'id', kind: 'config:a', value: '{"x":1}' });
+      assert.deepEqual(await index.getTableMaintenance('id'), [{ ownerId: 'id', kind: 'config:a', value: '{"x":1}' }]);
+      assert.deepEqual(await index.listTableMaintenanceOfKind('config:a'), [{ ownerId: 'id', kind: 'config:a', value: '{"x":1}' }]);
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '10');
+    assert.equal(storedVersion(file), '11');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

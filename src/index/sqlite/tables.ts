@@ -4,9 +4,10 @@
 // that acts on it.
 import type Database from 'better-sqlite3';
 import type { GroupCommitQueue } from '../group-commit.js';
+import { TableMaintenanceRows } from './tables-maintenance.js';
 import type {
   CatalogPageQuery, CreateNamespaceOutcome, CreateTableBucketOutcome, CreateTableOutcome, DeleteCatalogEntryOutcome, DeleteTableOutcome,
-  MetadataLocationSwap, NamespacePropertiesOutcome, RenameTableOutcome, SwapMetadataLocationsOutcome, TableBucketRecord, TableChange, TableNamespaceRecord, TablePageQuery, TableRecord, TablesIndex,
+  MetadataLocationSwap, NamespacePropertiesOutcome, TableMaintenanceEntry, RenameTableOutcome, SwapMetadataLocationsOutcome, TableBucketRecord, TableChange, TableNamespaceRecord, TablePageQuery, TableRecord, TablesIndex,
   UpdateMetadataLocationOutcome,
 } from '../tables-index.js';
 
@@ -91,8 +92,10 @@ function pageParams(query: CatalogPageQuery): unknown[] {
 
 export class TablesCatalog implements TablesIndex {
   private readonly statements;
+  private readonly maintenance: TableMaintenanceRows;
 
   constructor(db: Database.Database, private readonly writes: GroupCommitQueue) {
+    this.maintenance = new TableMaintenanceRows(db, writes);
     const tableColumns = 'table_bucket, namespace, name, table_id, format, version_token, metadata_location, warehouse_location, created_at_ms, created_by, modified_at_ms, modified_by, owner_account_id';
     this.statements = {
       getBucket: db.prepare('SELECT * FROM s3_table_buckets WHERE name = ?'),
@@ -284,6 +287,18 @@ export class TablesCatalog implements TablesIndex {
         }),
       };
     });
+  }
+
+  async getTableMaintenance(ownerId: string): Promise<TableMaintenanceEntry[]> {
+    return this.maintenance.getTableMaintenance(ownerId);
+  }
+
+  async listTableMaintenanceOfKind(kind: string): Promise<TableMaintenanceEntry[]> {
+    return this.maintenance.listTableMaintenanceOfKind(kind);
+  }
+
+  putTableMaintenance(entry: TableMaintenanceEntry): Promise<void> {
+    return this.maintenance.putTableMaintenance(entry);
   }
 
   private readTable(tableBucket: string, namespace: string, name: string): TableRecord | undefined {
