@@ -5,6 +5,7 @@ import * as catalog from './catalog-ops.js';
 import type { TablesCall, TablesContext } from './catalog-ops.js';
 import type { TablesAnswer } from './paging.js';
 import * as tables from './table-ops.js';
+import * as maintenance from './maintenance/api.js';
 
 type Run = (context: TablesContext, call: TablesCall) => Promise<TablesAnswer>;
 
@@ -35,6 +36,11 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', root: 'tables', segments: 5, last: 'metadata-location', operation: 'GetTableMetadataLocation', run: tables.getTableMetadataLocation },
   { method: 'PUT', root: 'tables', segments: 5, last: 'metadata-location', operation: 'UpdateTableMetadataLocation', run: tables.updateTableMetadataLocation },
   { method: 'GET', root: 'get-table', segments: 1, operation: 'GetTable', run: tables.getTable },
+  { method: 'GET', root: 'buckets', segments: 3, last: 'maintenance', operation: 'GetTableBucketMaintenanceConfiguration', run: maintenance.getTableBucketMaintenanceConfiguration },
+  { method: 'PUT', root: 'buckets', segments: 4, operation: 'PutTableBucketMaintenanceConfiguration', run: maintenance.putTableBucketMaintenanceConfiguration },
+  { method: 'GET', root: 'tables', segments: 5, last: 'maintenance', operation: 'GetTableMaintenanceConfiguration', run: maintenance.getTableMaintenanceConfiguration },
+  { method: 'PUT', root: 'tables', segments: 6, operation: 'PutTableMaintenanceConfiguration', run: maintenance.putTableMaintenanceConfiguration },
+  { method: 'GET', root: 'tables', segments: 5, last: 'maintenance-job-status', operation: 'GetTableMaintenanceJobStatus', run: maintenance.getTableMaintenanceJobStatus },
 ];
 
 /** The route of a request; `run` is undefined for an operation not built yet (named as well as the path tells). */
