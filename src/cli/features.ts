@@ -1,5 +1,5 @@
 // The features' runtimes in one serving process: S3 Metadata, server access logs, the container
-// registry and event notifications, each started over the layers with what it needs of the server's
+// registry, event notifications and S3 Tables maintenance, each started over the layers with what it needs of the server's
 // settings, and stopped together. The surfaces (surfaces.ts) take what each offers.
 import type { Index } from '../index/types.js';
 import type { Storage } from '../storage/index.js';
@@ -7,6 +7,7 @@ import { startAccessLogs, type AccessLogRuntime } from '../features/access-logs/
 import { startEvents, type EventsRuntime } from '../features/events/setup.js';
 import { startMetadata, type MetadataRuntime } from '../features/metadata/setup.js';
 import { startRegistry, type RegistryOptions, type RegistryRuntime } from '../features/registry/setup.js';
+import { startTablesMaintenance, type TablesMaintenanceRuntime } from '../features/tables/maintenance/setup.js';
 
 export interface FeatureSettings {
   dataDirectory: string;
@@ -22,6 +23,7 @@ export interface FeatureRuntimes {
   accessLogs: AccessLogRuntime;
   registry: RegistryRuntime;
   events: EventsRuntime;
+  tablesMaintenance: TablesMaintenanceRuntime;
   stop(): Promise<void>;
 }
 
@@ -35,10 +37,11 @@ export async function startFeatures(
   const accessLogs = startAccessLogs(layers, { ...settings, deliveryIntervalMs: settings.accessLogIntervalMs, runsBackgroundWork, log });
   const registry = await startRegistry(layers, settings.registry, { region, accountId, ownerId, runsBackgroundWork, log });
   const events = startEvents(layers, { region, accountId, ownerId, runsBackgroundWork, log });
+  const tablesMaintenance = startTablesMaintenance(layers, { accountId, runsBackgroundWork, log });
   return {
-    metadata, accessLogs, registry, events,
+    metadata, accessLogs, registry, events, tablesMaintenance,
     async stop() {
-      await Promise.all([metadata.stop(), registry.stop(), events.stop()]);
+      await Promise.all([metadata.stop(), registry.stop(), events.stop(), tablesMaintenance.stop()]);
       await accessLogs.stop();
     },
   };

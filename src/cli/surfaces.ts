@@ -23,6 +23,7 @@ import type { MetadataRuntime } from '../features/metadata/setup.js';
 import type { AccessLogRuntime } from '../features/access-logs/setup.js';
 import type { RegistryRuntime } from '../features/registry/setup.js';
 import type { EventsRuntime } from '../features/events/setup.js';
+import type { TablesMaintenanceRuntime } from '../features/tables/maintenance/setup.js';
 import type { AuditService } from '../services/audit/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { TemplateStore } from '../services/faults/experiments.js';
@@ -44,6 +45,7 @@ export interface SurfaceParts {
   accessLogs: AccessLogRuntime;
   registry: RegistryRuntime;
   events: EventsRuntime;
+  tablesMaintenance: TablesMaintenanceRuntime;
   audit: AuditService;
   faults: FaultStore;
   faultWatcher: FaultWatcher;
@@ -68,7 +70,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
       ...shared,
       operations: {
         ...metadata.internalOperations, '/_cairn/requests': requestLogOperation(parts.requestLog),
-        '/_cairn/metrics': metricsOperation(audit.control, compaction, async () => parts.frontendMetrics() + (await events.metricsText())),
+        '/_cairn/metrics': metricsOperation(audit.control, compaction, async () => parts.frontendMetrics() + (await events.metricsText()) + (await parts.tablesMaintenance.metricsText())),
       },
       audit: audit.control,
       adminExtensions: [events.adminExtension],
