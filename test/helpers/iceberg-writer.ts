@@ -2,7 +2,7 @@
 // file (hyparquet-writer, with Iceberg field ids), an Avro manifest and manifest list (avsc, the
 // table spec's v2 schemas with field ids), puts them in the table's location over S3, and builds the
 // add-snapshot + set-snapshot-ref commit; reads back by following metadata → manifest list →
-// manifests → data files (hyparquet).
+// manifests → data files (hyparquet), and lists the current snapshot's live data files.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import avro from 'avsc';
 import { parquetReadObjects } from 'hyparquet';
@@ -161,4 +161,18 @@ export async function readRows(s3: S3Client, table: TableState): Promise<Row[]> 
     }
   }
   return rows;
+}
+
+/** The live data files of the table's current snapshot, with their sizes as the manifests give them. */
+export async function currentDataFiles(s3: S3Client, table: TableState): Promise<Array<{ path: string; sizeBytes: number; recordCount: number }>> {
+  const current = table.snapshots.find((snapshot) => snapshot['snapshot-id'] === table['current-snapshot-id']);
+  if (current === undefined) return [];
+  const files: Array<{ path: string; sizeBytes: number; recordCount: number }> = [];
+  for (const manifest of await avroRecords<ManifestFile>(await getBytes(s3, current['manifest-list']))) {
+    type Entry = { status: number; data_file: { file_path: string; file_size_in_bytes: number; record_count: number } };
+    for (const entry of await avroRecords<Entry>(await getBytes(s3, manifest.manifest_path))) {
+      if (entry.status !== 2) files.push({ path: entry.data_file.file_path, sizeBytes: entry.data_file.file_size_in_bytes, recordCount: entry.data_file.record_count });
+    }
+  }
+  return files;
 }
