@@ -92,7 +92,8 @@ export type SwapMetadataLocationsOutcome = { updated: TableRecord[] } | { refuse
 /**
  * One maintenance record of a table bucket or table (S3 Tables maintenance): its configuration of a
  * maintenance type, a job's status, or the files marked noncurrent; `value` is the feature's JSON.
- * `ownerId` is the table bucket's or table's id (never reused, so a re-created name starts afresh).
+ * `ownerId` is the table bucket's or table's id (never reused, so a re-created name starts afresh);
+ * deleting the table or table bucket deletes its records.
  */
 export interface TableMaintenanceEntry {
   ownerId: string;

@@ -75,6 +75,15 @@ describe('index schema migrations', () => {
       await index.putTableMaintenance({ ownerId: 'id', kind: 'config:a', value: '{"x":1}' });
       assert.deepEqual(await index.getTableMaintenance('id'), [{ ownerId: 'id', kind: 'config:a', value: '{"x":1}' }]);
       assert.deepEqual(await index.listTableMaintenanceOfKind('config:a'), [{ ownerId: 'id', kind: 'config:a', value: '{"x":1}' }]);
+      // A deleted table's records go with it.
+      const table = {
+        tableBucket: 'tb', namespace: 'ns', name: 't', tableId: 't1', format: 'ICEBERG' as const, versionToken: 'v', warehouseLocation: 's3://w/t1',
+        createdAtMs: 4, createdBy: 'a', modifiedAtMs: 4, modifiedBy: 'a', ownerAccountId: '000000000000',
+      };
+      assert.equal(await index.createTable(table), 'created');
+      await index.putTableMaintenance({ ownerId: 't1', kind: 'status:a', value: '{}' });
+      assert.equal(await index.deleteTable('tb', 'ns', 't', undefined), 'deleted');
+      assert.deepEqual(await index.getTableMaintenance('t1'), []);
     } finally {
       await index.close();
     }

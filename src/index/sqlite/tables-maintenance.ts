@@ -26,6 +26,7 @@ export class TableMaintenanceRows {
     this.statements = {
       ofOwner: db.prepare('SELECT * FROM s3_table_maintenance WHERE owner_id = ? ORDER BY kind'),
       ofKind: db.prepare('SELECT * FROM s3_table_maintenance WHERE kind = ? ORDER BY owner_id'),
+      deleteOwner: db.prepare('DELETE FROM s3_table_maintenance WHERE owner_id = ?'),
       put: db.prepare('INSERT INTO s3_table_maintenance (owner_id, kind, value) VALUES (?, ?, ?) ON CONFLICT (owner_id, kind) DO UPDATE SET value = excluded.value'),
     };
   }
@@ -36,6 +37,11 @@ export class TableMaintenanceRows {
 
   listTableMaintenanceOfKind(kind: string): TableMaintenanceEntry[] {
     return (this.statements.ofKind.all(kind) as EntryRow[]).map(entryFromRow);
+  }
+
+  /** Inside a write transaction: a deleted table's or table bucket's records go with it. */
+  deleteOwnerRows(ownerId: string): void {
+    this.statements.deleteOwner.run(ownerId);
   }
 
   putTableMaintenance(entry: TableMaintenanceEntry): Promise<void> {

@@ -174,6 +174,7 @@ export class TablesCatalog implements TablesIndex {
     return this.writes.submit(() => {
       if (this.statements.getBucket.get(name) === undefined) return 'missing';
       if (this.statements.anyNamespace.get(name) !== undefined) return 'not-empty';
+      this.maintenance.deleteOwnerRows((this.statements.getBucket.get(name) as BucketRow).table_bucket_id);
       this.statements.deleteBucket.run(name);
       return 'deleted';
     });
@@ -240,6 +241,7 @@ export class TablesCatalog implements TablesIndex {
       const current = this.readTable(tableBucket, namespace, name);
       if (current === undefined) return 'missing';
       if (versionToken !== undefined && versionToken !== current.versionToken) return 'conflict';
+      this.maintenance.deleteOwnerRows(current.tableId);
       this.statements.deleteTable.run(tableBucket, namespace, name);
       return 'deleted';
     });
