@@ -89,6 +89,10 @@ export interface MetadataLocationSwap {
 /** All swapped, or none: the first swap refused (by its position) and why. */
 export type SwapMetadataLocationsOutcome = { updated: TableRecord[] } | { refused: number; reason: 'missing' | 'conflict' };
 
+/** A setting of a table bucket or table, kept as JSON text by the owner's id (table bucket id or table id). */
+export type TableSettingKind = 'policy' | 'encryption' | 'storage-class' | 'tags' | 'metrics';
+export type MergeTagsOutcome = 'merged' | 'too-many';
+
 export interface TablesReads {
   getTableBucket(name: string): Promise<TableBucketRecord | undefined>;
   listTableBuckets(query: CatalogPageQuery): Promise<TableBucketRecord[]>;
@@ -99,6 +103,7 @@ export interface TablesReads {
   /** The Iceberg catalog's stored answer to an Idempotency-Key, unless expired. */
   getIdempotentAnswer(key: string, nowMs: number): Promise<string | undefined>;
   listTables(tableBucket: string, query: TablePageQuery): Promise<TableRecord[]>;
+  getTableSetting(ownerId: string, kind: TableSettingKind): Promise<string | undefined>;
 }
 
 export interface TablesWrites {
@@ -124,17 +129,23 @@ export interface TablesWrites {
   ): Promise<UpdateMetadataLocationOutcome>;
   /** Several tables' metadata locations in one transaction: every version token still current, or nothing changes. */
   swapTableMetadataLocations(swaps: MetadataLocationSwap[], change: { atMs: number; by: string }): Promise<SwapMetadataLocationsOutcome>;
+  /** Sets a setting (deleting a table bucket or table forgets its settings). */
+  putTableSetting(ownerId: string, kind: TableSettingKind, value: string): Promise<void>;
+  /** Whether there was one to delete. */
+  deleteTableSetting(ownerId: string, kind: TableSettingKind): Promise<boolean>;
+  /** Sets and removes tags in one transaction, refused when more than `tagsMax` would remain. */
+  mergeTableTags(ownerId: string, set: Record<string, string>, remove: string[], tagsMax: number): Promise<MergeTagsOutcome>;
 }
 
 export interface TablesIndex extends TablesReads, TablesWrites {}
 
 export const TABLES_READ_METHODS = [
-  'getTableBucket', 'listTableBuckets', 'getTableNamespace', 'listTableNamespaces', 'getTable', 'getTableById', 'getIdempotentAnswer', 'listTables',
+  'getTableBucket', 'listTableBuckets', 'getTableNamespace', 'listTableNamespaces', 'getTable', 'getTableById', 'getIdempotentAnswer', 'listTables', 'getTableSetting',
 ] as const satisfies ReadonlyArray<keyof TablesReads>;
 
 export const TABLES_WRITE_METHODS = [
   'createTableBucket', 'deleteTableBucket', 'createTableNamespace', 'updateTableNamespaceProperties', 'putIdempotentAnswer', 'deleteTableNamespace', 'createTable', 'deleteTable', 'renameTable',
-  'updateTableMetadataLocation', 'swapTableMetadataLocations',
+  'updateTableMetadataLocation', 'swapTableMetadataLocations', 'putTableSetting', 'deleteTableSetting', 'mergeTableTags',
 ] as const satisfies ReadonlyArray<keyof TablesWrites>;
 
 // Compiles only while every method of the domain is listed (an engine binds exactly these).

@@ -34,7 +34,7 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 10);
+      assert.equal(SCHEMA_VERSION, 11);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
@@ -70,10 +70,18 @@ describe('index schema migrations', () => {
       assert.deepEqual(await index.listEventTargets(), [target]);
       // Version 10: restores' completion and expiry are recorded once (none is due in this index).
       assert.equal(await index.recordRestoreProgress(Date.now(), 10), 0);
+      // Version 11: S3 Tables settings, forgotten with their table bucket.
+      await index.putTableSetting('id', 'policy', '{"Statement":[]}');
+      assert.equal(await index.mergeTableTags('id', { a: '1', b: '2' }, [], 2), 'merged');
+      assert.equal(await index.mergeTableTags('id', { c: '3' }, [], 2), 'too-many');
+      assert.equal(await index.getTableSetting('id', 'tags'), '{"a":"1","b":"2"}');
+      assert.equal(await index.deleteTableNamespace('tb', 'ns'), 'deleted');
+      assert.equal(await index.deleteTableBucket('tb'), 'deleted');
+      assert.equal(await index.getTableSetting('id', 'policy'), undefined);
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '10');
+    assert.equal(storedVersion(file), '11');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

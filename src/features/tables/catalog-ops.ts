@@ -7,6 +7,7 @@ import {
   badRequest, bucketOfArn, checkNamespaceName, checkTableBucketName, conflict, notFound, tableBucketArn, type ArnScope,
 } from './names.js';
 import { pageOf, type TablesAnswer } from './paging.js';
+import { applyWarehouseEncryption } from './warehouse-encryption.js';
 
 /** What every operation works with: the index, the server's ARN scope, who asks, and the time. */
 export interface TablesContext {
@@ -39,9 +40,10 @@ export async function requireBucket(context: TablesContext, arn: string | undefi
   return bucket;
 }
 
-/** Creates the table bucket's data bucket unless it exists (owned by root: the account's). */
+/** Creates the table bucket's data bucket unless it exists (owned by root: the account's), encrypted as the table bucket says. */
 export async function ensureWarehouseBucket(context: TablesContext, bucket: TableBucketRecord): Promise<void> {
   await context.index.createBucket({ name: bucket.warehouseBucket, createdAtMs: context.nowMs, region: context.scope.region, ownerId: context.ownerId });
+  await applyWarehouseEncryption(context.index, bucket);
 }
 
 export async function requireNamespace(context: TablesContext, bucket: TableBucketRecord, namespace: string | undefined): Promise<TableNamespaceRecord> {
