@@ -3,6 +3,7 @@
 // parsed pieces and returns the JSON to answer; failures are TablesErrors.
 import { randomUUID } from 'node:crypto';
 import type { Index, TableBucketRecord, TableNamespaceRecord } from '../../index/types.js';
+import type { BuiltInKeyService } from '../../services/encryption/kms.js';
 import {
   badRequest, bucketOfArn, checkNamespaceName, checkTableBucketName, conflict, notFound, tableBucketArn, type ArnScope,
 } from './names.js';
@@ -16,6 +17,8 @@ export interface TablesContext {
   /** The canonical id owning the S3 buckets Cairn creates for table data (root's). */
   ownerId: string;
   nowMs: number;
+  /** The key service SSE-KMS keys are checked against (absent: no aws:kms key can be named). */
+  kms?: BuiltInKeyService;
 }
 
 /** A request as the operations see it: the path's segments (decoded), the query and the JSON body. */

@@ -15,10 +15,10 @@ interface CreationSettings {
   tags?: Record<string, string>;
 }
 
-function creationSettingsOf(call: TablesCall): CreationSettings {
+function creationSettingsOf(context: TablesContext, call: TablesCall): CreationSettings {
   const { encryptionConfiguration, storageClassConfiguration, tags } = call.body;
   return {
-    encryption: encryptionConfiguration === undefined ? undefined : JSON.stringify(checkEncryption(encryptionConfiguration)),
+    encryption: encryptionConfiguration === undefined ? undefined : JSON.stringify(checkEncryption(context, encryptionConfiguration)),
     storageClass: storageClassConfiguration === undefined ? undefined : JSON.stringify(checkStorageClass(storageClassConfiguration)),
     tags: tags === undefined ? undefined : checkTags(tags),
   };
@@ -31,7 +31,7 @@ async function storeCreationSettings(context: TablesContext, ownerId: string, se
 }
 
 export async function createTableBucket(context: TablesContext, call: TablesCall): Promise<TablesAnswer> {
-  const settings = creationSettingsOf(call);
+  const settings = creationSettingsOf(context, call);
   const answer = await catalog.createTableBucket(context, call);
   const bucket = await context.index.getTableBucket(bucketOfArn(context.scope, (answer.body as { arn: string }).arn));
   if (bucket !== undefined) await storeCreationSettings(context, bucket.tableBucketId, settings);
@@ -39,7 +39,7 @@ export async function createTableBucket(context: TablesContext, call: TablesCall
 }
 
 export async function createTable(context: TablesContext, call: TablesCall): Promise<TablesAnswer> {
-  const settings = creationSettingsOf(call);
+  const settings = creationSettingsOf(context, call);
   const answer = await tables.createTable(context, call);
   const { tableId } = tableOfArn(context.scope, (answer.body as { tableARN: string }).tableARN);
   await storeCreationSettings(context, tableId, settings);

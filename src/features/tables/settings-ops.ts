@@ -20,7 +20,14 @@ const STORAGE_CLASSES: ReadonlySet<string> = new Set(['STANDARD', 'INTELLIGENT_T
 const KMS_KEY_ARN_PATTERN = /^arn:aws[-a-z0-9]*:kms:[-a-z0-9]*:[0-9]{12}:key\/.+$/;
 const KMS_KEY_ARN_LENGTH_MAX = 2048;
 
-export function checkEncryption(value: unknown): EncryptionConfiguration {
+/** The key an aws:kms configuration names must exist in this region's and account's key service. */
+function checkKmsKey(context: TablesContext, kmsKeyArn: string): void {
+  const prefix = `arn:aws:kms:${context.scope.region}:${context.scope.accountId}:key/`;
+  const exists = kmsKeyArn.startsWith(prefix) && context.kms?.describe(kmsKeyArn.slice(prefix.length)) !== undefined;
+  if (!exists) throw badRequest(`The specified KMS key does not exist: ${kmsKeyArn}`);
+}
+
+export function checkEncryption(context: TablesContext, value: unknown): EncryptionConfiguration {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('The encryptionConfiguration must be specified.');
   const { sseAlgorithm, kmsKeyArn, ...rest } = value as Record<string, unknown>;
   if (Object.keys(rest).length > 0) throw badRequest(`Unknown field in encryptionConfiguration: ${Object.keys(rest)[0]}.`);
@@ -31,6 +38,7 @@ export function checkEncryption(value: unknown): EncryptionConfiguration {
   }
   if (sseAlgorithm === 'AES256') throw badRequest('A kmsKeyArn may be specified with the aws:kms sseAlgorithm only.');
   if (typeof kmsKeyArn !== 'string' || kmsKeyArn.length > KMS_KEY_ARN_LENGTH_MAX || !KMS_KEY_ARN_PATTERN.test(kmsKeyArn)) throw badRequest('The kmsKeyArn is not a valid KMS key ARN.');
+  checkKmsKey(context, kmsKeyArn);
   return { sseAlgorithm, kmsKeyArn };
 }
 
@@ -52,7 +60,7 @@ export const bucketStorageClassOf = (context: TablesContext, bucket: TableBucket
 
 export async function putTableBucketEncryption(context: TablesContext, call: TablesCall): Promise<TablesAnswer> {
   const bucket = await requireBucket(context, call.segments[1]);
-  const encryption = checkEncryption(call.body['encryptionConfiguration']);
+  const encryption = checkEncryption(context, call.body['encryptionConfiguration']);
   await context.index.putTableSetting(bucket.tableBucketId, 'encryption', JSON.stringify(encryption));
   await applyWarehouseEncryption(context.index, bucket);
   return { status: 200, body: {} };
