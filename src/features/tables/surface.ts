@@ -83,6 +83,8 @@ async function targetOf(index: Index, scope: ArnScope, call: TablesCall, operati
 
 function failureOf(request: SurfaceRequest, error: unknown): ApiFailure {
   if (error instanceof TablesError) return { status: error.status, code: error.code, message: error.message };
+  // AWS's JSON APIs answer an expired session token with their common ExpiredTokenException.
+  if (error instanceof S3Error && error.code === 'ExpiredToken') return { status: 403, code: 'ExpiredTokenException', message: 'The security token included in the request is expired' };
   if (error instanceof S3Error) return { status: error.httpStatus, code: error.code, message: error.message };
   request.log(`request ${request.requestId}: internal error on ${request.req.method} ${request.path}: ${error instanceof Error ? error.stack : String(error)}`);
   return { status: 500, code: 'InternalServerErrorException', message: 'We encountered an internal error. Please try again.' };
