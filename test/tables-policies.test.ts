@@ -2,7 +2,8 @@
 // settings: table bucket and table policies are stored as sent, checked as IAM policy JSON (each
 // bad one refused with its error and nothing stored), and evaluated with users' own policies as
 // AWS does within one account: a resource policy's Allow grants a user access its own policy does
-// not, an explicit Deny anywhere wins, and deleting the policy (or the table) takes the grant away.
+// not, an explicit Deny anywhere wins, and deleting the policy (or the table) takes the grant away;
+// the Iceberg REST catalog judges the same policies.
 import {
   CreateNamespaceCommand, CreateTableBucketCommand, CreateTableCommand, DeleteTableBucketPolicyCommand, DeleteTableCommand,
   DeleteTablePolicyCommand, GetTableBucketCommand, GetTableBucketPolicyCommand, GetTableCommand, GetTablePolicyCommand,
@@ -107,6 +108,24 @@ describe('S3 Tables: table bucket and table policies', () => {
     await root.send(new DeleteTablePolicyCommand(table('orders')));
     await rejectsWith(bob.send(new GetTableCommand(table('orders'))), 'AccessDeniedException', 403);
     await rejectsWith(root.send(new GetTablePolicyCommand(table('orders'))), 'NotFoundException', 404);
+  });
+
+  it('the Iceberg REST catalog judges the same policies', async () => {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: bobKeys.accessKeyId, client_secret: bobKeys.secretAccessKey });
+    const token = ((await (await fetch(`${server.endpoint}/_iceberg/v1/oauth/tokens`, { method: 'POST', body: form })).json()) as { access_token: string }).access_token;
+    const catalog = (method: string, path: string) => fetch(`${server.endpoint}/_iceberg/v1/${encodeURIComponent(BUCKET_ARN)}/namespaces/sales${path}`, {
+      method, headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal((await catalog('HEAD', '/tables/orders')).status, 403);
+    await root.send(new PutTableBucketPolicyCommand({ tableBucketARN: BUCKET_ARN, resourcePolicy: bucketReadPolicy }));
+    assert.equal((await catalog('HEAD', '/tables/orders')).status, 204);
+    // The payroll table's own policy denies bob everything; listing was never granted.
+    assert.equal((await catalog('HEAD', '/tables/payroll')).status, 403);
+    const listed = await catalog('GET', '/tables');
+    assert.equal(listed.status, 403);
+    assert.equal(((await listed.json()) as { error: { type: string } }).error.type, 'ForbiddenException');
+    await root.send(new DeleteTableBucketPolicyCommand({ tableBucketARN: BUCKET_ARN }));
+    assert.equal((await catalog('HEAD', '/tables/orders')).status, 403);
   });
 
   it('a deleted table takes its policy with it', async () => {
