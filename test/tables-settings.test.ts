@@ -158,6 +158,18 @@ describe('S3 Tables: encryption, storage class, metrics and tags', () => {
     await rejectsWith(tables.send(new ListTagsForResourceCommand({ resourceArn: tableARN })), 'NotFoundException', 404);
   });
 
+  it('the aws CLI (botocore) sets and reads the same settings', async () => {
+    const aws = (args: string[]): string => execFileSync('aws', ['s3tables', ...args, '--endpoint-url', server.endpoint, '--region', TEST_REGION, '--output', 'json'], {
+      encoding: 'utf8', env: { ...process.env, AWS_ACCESS_KEY_ID: TEST_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: TEST_SECRET_KEY, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+    });
+    aws(['tag-resource', '--resource-arn', bucketArn, '--tags', 'a=1,b=2,c=3']);
+    aws(['untag-resource', '--resource-arn', bucketArn, '--tag-keys', 'a', 'c']);
+    assert.deepEqual(JSON.parse(aws(['list-tags-for-resource', '--resource-arn', bucketArn])), { tags: { b: '2' } });
+    aws(['put-table-bucket-storage-class', '--table-bucket-arn', bucketArn, '--storage-class-configuration', 'storageClass=STANDARD']);
+    assert.deepEqual(JSON.parse(aws(['get-table-bucket-storage-class', '--table-bucket-arn', bucketArn])), { storageClassConfiguration: { storageClass: 'STANDARD' } });
+    assert.deepEqual(JSON.parse(aws(['get-table-bucket-encryption', '--table-bucket-arn', bucketArn])), { encryptionConfiguration: { sseAlgorithm: 'AES256' } });
+  });
+
   it('answers replication and record expiration, which Cairn cannot honour, with 501', async () => {
     await rejectsWith(tables.send(new PutTableBucketReplicationCommand({
       tableBucketARN: bucketArn, configuration: { role: `arn:aws:iam::${ACCOUNT}:role/r`, rules: [{ destinations: [{ destinationTableBucketARN: arnOf('tagged') }] }] },
