@@ -1,10 +1,10 @@
 // The S3 Tables control plane over a real server, driven by @aws-sdk/client-s3tables with default
 // settings (and a raw signed request for the older GetTable path): table buckets, namespaces and
 // tables, the metadata location's version token, AWS's naming rules, each bad input answered with
-// its exact error and nothing changed, authorization of users, and 501 for operations not built yet.
+// its exact error and nothing changed, authorization of users, and 501 for operations Cairn cannot honour.
 import {
   CreateNamespaceCommand, CreateTableBucketCommand, CreateTableCommand, DeleteNamespaceCommand, DeleteTableBucketCommand,
-  DeleteTableCommand, GetNamespaceCommand, GetTableBucketCommand, GetTableBucketPolicyCommand, GetTableCommand,
+  DeleteTableCommand, GetNamespaceCommand, GetTableBucketCommand, GetTableBucketReplicationCommand, GetTableCommand,
   GetTableMetadataLocationCommand, ListNamespacesCommand, ListTableBucketsCommand, ListTablesCommand, RenameTableCommand,
   S3TablesClient, S3TablesServiceException, UpdateTableMetadataLocationCommand,
 } from '@aws-sdk/client-s3tables';
@@ -237,8 +237,9 @@ describe('S3 Tables: table buckets, namespaces and tables', () => {
     await rejectsWith(tables.send(new ListTableBucketsCommand({ continuationToken: 'not a token!' })), 'BadRequestException', 400, 'The continuation token is not valid.');
   });
 
-  it('answers operations not built yet with 501 in the API\'s JSON error shape', async () => {
-    await rejectsWith(tables.send(new GetTableBucketPolicyCommand({ tableBucketARN: arnOf('logs') })), 'NotImplemented', 501);
+  it('answers operations Cairn cannot honour with 501 in the API\'s JSON error shape', async () => {
+    await rejectsWith(tables.send(new GetTableBucketReplicationCommand({ tableBucketARN: arnOf('logs') })), 'NotImplemented', 501,
+      'The S3 Tables operation GetTableBucketReplication is not implemented in Cairn.');
   });
 });
 

@@ -1,13 +1,17 @@
 // Vended credentials from the Iceberg REST catalog over a real server: loadTable with
 // X-Iceberg-Access-Delegation: vended-credentials hands S3 credentials (key, secret, session token)
 // that an S3 SDK client uses inside the table's location (read, write, list), that are refused
-// outside it and once expired (a 2 s lifetime here), and are not handed to a caller without
-// s3tables:GetTableData; a tampered token is refused.
-import { CreateNamespaceCommand, CreateTableBucketCommand, S3TablesClient } from '@aws-sdk/client-s3tables';
+// outside it and once expired (a 2 s lifetime here: S3's ExpiredToken, the S3 Tables API's
+// ExpiredTokenException, the catalog's 401), and are not handed to a caller without
+// s3tables:GetTableData; a tampered token is refused; an expired bearer token is 401.
+import { CreateNamespaceCommand, CreateTableBucketCommand, GetTableBucketCommand, S3TablesClient, S3TablesServiceException } from '@aws-sdk/client-s3tables';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { SignatureV4 } from '@smithy/signature-v4';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { NodeSha256, rawRequest } from './helpers/clients.js';
 import { cairnAdmin, createUser } from './helpers/iam.js';
 import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
@@ -90,8 +94,34 @@ describe('Iceberg catalog: vended credentials', () => {
     const root = (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${other}/data/` }))).KeyCount;
     assert.equal(root, 0, 'nothing was written outside the prefix');
     await sleep(Math.max(0, expiresAtMs - Date.now()) + 200);
-    await s3RejectsWith(vended.send(new GetObjectCommand({ Bucket: bucket, Key: `${tableId}/data/a.parquet` })), 'InvalidAccessKeyId', 403);
+    // Once expired: S3 answers ExpiredToken, the S3 Tables API its ExpiredTokenException, the catalog 401 (the spec's answer to an expired token).
+    await s3RejectsWith(vended.send(new GetObjectCommand({ Bucket: bucket, Key: `${tableId}/data/a.parquet` })), 'ExpiredToken', 400);
+    const sessionKeys = { accessKeyId: config['s3.access-key-id']!, secretAccessKey: config['s3.secret-access-key']!, sessionToken: config['s3.session-token']! };
+    const expiredTables = new S3TablesClient({ endpoint: server.endpoint, region: TEST_REGION, credentials: sessionKeys });
+    await assert.rejects(expiredTables.send(new GetTableBucketCommand({ tableBucketARN: BUCKET_ARN })), (error: unknown) => {
+      assert.ok(error instanceof S3TablesServiceException);
+      assert.equal(error.name, 'ExpiredTokenException');
+      assert.equal(error.$metadata.httpStatusCode, 403);
+      assert.equal(error.message, 'The security token included in the request is expired');
+      return true;
+    });
+    expiredTables.destroy();
+    const signerOverride = new SignatureV4({ credentials: sessionKeys, region: TEST_REGION, service: 's3tables', sha256: NodeSha256 as never });
+    const catalogAnswer = await rawRequest(server, { method: 'GET', path: '/_iceberg/v1/config', query: { warehouse: BUCKET_ARN }, signerOverride });
+    assert.equal(catalogAnswer.status, 401);
+    assert.deepEqual(JSON.parse(catalogAnswer.body.toString('utf8')), {
+      error: { message: 'ExpiredToken: The provided token has expired.', type: 'NotAuthorizedException', code: 401 },
+    });
     for (const client of [vended, tampered]) client.destroy();
+  });
+
+  it('answers an expired bearer token with 401 NotAuthorizedException, as the spec prefers over 419', async () => {
+    // A genuine token of the root key whose hour has passed (the token names its key and expiry, under an HMAC of the key's secret).
+    const expiresAtMs = Date.now() - 1000;
+    const signature = createHmac('sha256', TEST_SECRET_KEY).update(`iceberg-bearer\n${TEST_ACCESS_KEY}\n${expiresAtMs}`).digest('base64url');
+    const response = await fetch(`${server.endpoint}/_iceberg/v1/config?warehouse=${PREFIX}`, { headers: { authorization: `Bearer cairn1.${TEST_ACCESS_KEY}.${expiresAtMs}.${signature}` } });
+    assert.equal(response.status, 401);
+    assert.deepEqual(await response.json(), { error: { message: 'Not authorized: the bearer token has expired', type: 'NotAuthorizedException', code: 401 } });
   });
 
   it('hands no credentials without the header, nor to a caller without s3tables:GetTableData; read-only without PutTableData', async () => {

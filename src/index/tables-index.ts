@@ -100,6 +100,9 @@ export interface TableMaintenanceEntry {
   kind: string;
   value: string;
 }
+/** A setting of a table bucket or table, kept as JSON text by the owner's id (table bucket id or table id). */
+export type TableSettingKind = 'policy' | 'encryption' | 'storage-class' | 'tags' | 'metrics';
+export type MergeTagsOutcome = 'merged' | 'too-many';
 
 export interface TablesReads {
   getTableBucket(name: string): Promise<TableBucketRecord | undefined>;
@@ -115,6 +118,7 @@ export interface TablesReads {
   getTableMaintenance(ownerId: string): Promise<TableMaintenanceEntry[]>;
   /** Every maintenance record of one kind (metrics gather the job statuses). */
   listTableMaintenanceOfKind(kind: string): Promise<TableMaintenanceEntry[]>;
+  getTableSetting(ownerId: string, kind: TableSettingKind): Promise<string | undefined>;
 }
 
 export interface TablesWrites {
@@ -142,18 +146,25 @@ export interface TablesWrites {
   swapTableMetadataLocations(swaps: MetadataLocationSwap[], change: { atMs: number; by: string }): Promise<SwapMetadataLocationsOutcome>;
   /** Sets (or replaces) one maintenance record. */
   putTableMaintenance(entry: TableMaintenanceEntry): Promise<void>;
+  /** Sets a setting (deleting a table bucket or table forgets its settings). */
+  putTableSetting(ownerId: string, kind: TableSettingKind, value: string): Promise<void>;
+  /** Whether there was one to delete. */
+  deleteTableSetting(ownerId: string, kind: TableSettingKind): Promise<boolean>;
+  /** Sets and removes tags in one transaction, refused when more than `tagsMax` would remain. */
+  mergeTableTags(ownerId: string, set: Record<string, string>, remove: string[], tagsMax: number): Promise<MergeTagsOutcome>;
 }
 
 export interface TablesIndex extends TablesReads, TablesWrites {}
 
 export const TABLES_READ_METHODS = [
-  'getTableBucket', 'listTableBuckets', 'getTableNamespace', 'listTableNamespaces', 'getTable', 'getTableById', 'getIdempotentAnswer', 'listTables',
+  'getTableBucket', 'listTableBuckets', 'getTableNamespace', 'listTableNamespaces', 'getTable', 'getTableById', 'getIdempotentAnswer', 'listTables', 'getTableSetting',
   'getTableMaintenance', 'listTableMaintenanceOfKind',
 ] as const satisfies ReadonlyArray<keyof TablesReads>;
 
 export const TABLES_WRITE_METHODS = [
   'createTableBucket', 'deleteTableBucket', 'createTableNamespace', 'updateTableNamespaceProperties', 'putIdempotentAnswer', 'deleteTableNamespace', 'createTable', 'deleteTable', 'renameTable',
-  'updateTableMetadataLocation', 'swapTableMetadataLocations', 'putTableMaintenance',
+  'updateTableMetadataLocation', 'swapTableMetadataLocations', 'putTableSetting', 'deleteTableSetting', 'mergeTableTags',
+  'putTableMaintenance',
 ] as const satisfies ReadonlyArray<keyof TablesWrites>;
 
 // Compiles only while every method of the domain is listed (an engine binds exactly these).

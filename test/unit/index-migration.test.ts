@@ -24,6 +24,32 @@ function storedVersion(file: string): string | undefined {
   }
 }
 
+/** Versions 11 and 12 on an index holding table bucket `tb` (id `id`) with namespace `ns`: S3 Tables maintenance and settings. */
+async function checkTableMaintenanceAndSettings(index: SqliteIndex): Promise<void> {
+    // Version 11: S3 Tables maintenance records, replaced by owner and kind.
+    await index.putTableMaintenance({ ownerId: 'id', kind: 'config:a', value: '{}' });
+    await index.putTableMaintenance({ ownerId: 'id', kind: 'config:a', value: '{"x":1}' });
+    assert.deepEqual(await index.getTableMaintenance('id'), [{ ownerId: 'id', kind: 'config:a', value: '{"x":1}' }]);
+    assert.deepEqual(await index.listTableMaintenanceOfKind('config:a'), [{ ownerId: 'id', kind: 'config:a', value: '{"x":1}' }]);
+    // A deleted table's records go with it.
+    const table = {
+      tableBucket: 'tb', namespace: 'ns', name: 't', tableId: 't1', format: 'ICEBERG' as const, versionToken: 'v', warehouseLocation: 's3://w/t1',
+      createdAtMs: 4, createdBy: 'a', modifiedAtMs: 4, modifiedBy: 'a', ownerAccountId: '000000000000',
+    };
+    assert.equal(await index.createTable(table), 'created');
+    await index.putTableMaintenance({ ownerId: 't1', kind: 'status:a', value: '{}' });
+    assert.equal(await index.deleteTable('tb', 'ns', 't', undefined), 'deleted');
+    assert.deepEqual(await index.getTableMaintenance('t1'), []);
+    // Version 12: S3 Tables settings, forgotten with their table bucket.
+    await index.putTableSetting('id', 'policy', '{"Statement":[]}');
+    assert.equal(await index.mergeTableTags('id', { a: '1', b: '2' }, [], 2), 'merged');
+    assert.equal(await index.mergeTableTags('id', { c: '3' }, [], 2), 'too-many');
+    assert.equal(await index.getTableSetting('id', 'tags'), '{"a":"1","b":"2"}');
+    assert.equal(await index.deleteTableNamespace('tb', 'ns'), 'deleted');
+    assert.equal(await index.deleteTableBucket('tb'), 'deleted');
+    assert.equal(await index.getTableSetting('id', 'policy'), undefined);
+}
+
 describe('index schema migrations', () => {
   it('upgrades a version 1 index to the current version, keeping its buckets', async () => {
     const file = await indexPath();
@@ -34,7 +60,7 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 11);
+      assert.equal(SCHEMA_VERSION, 12);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
@@ -70,24 +96,11 @@ describe('index schema migrations', () => {
       assert.deepEqual(await index.listEventTargets(), [target]);
       // Version 10: restores' completion and expiry are recorded once (none is due in this index).
       assert.equal(await index.recordRestoreProgress(Date.now(), 10), 0);
-      // Version 11: S3 Tables maintenance records, replaced by owner and kind.
-      await index.putTableMaintenance({ ownerId: 'id', kind: 'config:a', value: '{}' });
-      await index.putTableMaintenance({ ownerId: 'id', kind: 'config:a', value: '{"x":1}' });
-      assert.deepEqual(await index.getTableMaintenance('id'), [{ ownerId: 'id', kind: 'config:a', value: '{"x":1}' }]);
-      assert.deepEqual(await index.listTableMaintenanceOfKind('config:a'), [{ ownerId: 'id', kind: 'config:a', value: '{"x":1}' }]);
-      // A deleted table's records go with it.
-      const table = {
-        tableBucket: 'tb', namespace: 'ns', name: 't', tableId: 't1', format: 'ICEBERG' as const, versionToken: 'v', warehouseLocation: 's3://w/t1',
-        createdAtMs: 4, createdBy: 'a', modifiedAtMs: 4, modifiedBy: 'a', ownerAccountId: '000000000000',
-      };
-      assert.equal(await index.createTable(table), 'created');
-      await index.putTableMaintenance({ ownerId: 't1', kind: 'status:a', value: '{}' });
-      assert.equal(await index.deleteTable('tb', 'ns', 't', undefined), 'deleted');
-      assert.deepEqual(await index.getTableMaintenance('t1'), []);
+      await checkTableMaintenanceAndSettings(index);
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '11');
+    assert.equal(storedVersion(file), '12');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

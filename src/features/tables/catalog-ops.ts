@@ -3,10 +3,12 @@
 // parsed pieces and returns the JSON to answer; failures are TablesErrors.
 import { randomUUID } from 'node:crypto';
 import type { Index, TableBucketRecord, TableNamespaceRecord } from '../../index/types.js';
+import type { BuiltInKeyService } from '../../services/encryption/kms.js';
 import {
   badRequest, bucketOfArn, checkNamespaceName, checkTableBucketName, conflict, notFound, tableBucketArn, type ArnScope,
 } from './names.js';
 import { pageOf, type TablesAnswer } from './paging.js';
+import { applyWarehouseEncryption } from './warehouse-encryption.js';
 
 /** What every operation works with: the index, the server's ARN scope, who asks, and the time. */
 export interface TablesContext {
@@ -15,6 +17,8 @@ export interface TablesContext {
   /** The canonical id owning the S3 buckets Cairn creates for table data (root's). */
   ownerId: string;
   nowMs: number;
+  /** The key service SSE-KMS keys are checked against (absent: no aws:kms key can be named). */
+  kms?: BuiltInKeyService;
 }
 
 /** A request as the operations see it: the path's segments (decoded), the query and the JSON body. */
@@ -39,9 +43,10 @@ export async function requireBucket(context: TablesContext, arn: string | undefi
   return bucket;
 }
 
-/** Creates the table bucket's data bucket unless it exists (owned by root: the account's). */
+/** Creates the table bucket's data bucket unless it exists (owned by root: the account's), encrypted as the table bucket says. */
 export async function ensureWarehouseBucket(context: TablesContext, bucket: TableBucketRecord): Promise<void> {
   await context.index.createBucket({ name: bucket.warehouseBucket, createdAtMs: context.nowMs, region: context.scope.region, ownerId: context.ownerId });
+  await applyWarehouseEncryption(context.index, bucket);
 }
 
 export async function requireNamespace(context: TablesContext, bucket: TableBucketRecord, namespace: string | undefined): Promise<TableNamespaceRecord> {

@@ -13,9 +13,9 @@ import type { ApiSurface, SurfaceRequest } from '../../frontend/surface.js';
 import type { Identities } from '../../services/iam/identities.js';
 import type { Layers } from '../../services/objects.js';
 import type { Index } from '../../index/types.js';
-import { authorize, tableOrBucketArn } from './authorize.js';
+import { authorize, tableOrBucketTarget, tableTargetById, type AccessTarget } from './authorize.js';
 import type { TablesCall, TablesContext } from './catalog-ops.js';
-import { badRequest, bucketOfArn, tableArn, tableBucketArn, tableOfArn, TablesError, type ArnScope } from './names.js';
+import { badRequest, bucketOfArn, tableBucketArn, tableOfArn, TablesError, type ArnScope } from './names.js';
 import { routeOf } from './routes.js';
 
 export const TABLES_SIGNING_SERVICE = 's3tables';
@@ -61,27 +61,30 @@ function segmentsOf(path: string): string[] {
 }
 
 /**
- * The ARN an action is judged on: the table the request names (by ARN, or by bucket, namespace and
- * name when it exists), else the table bucket it names (the new one for CreateTableBucket), else `*`.
+ * What an action is judged on: the table the request names (by ARN, or by bucket, namespace and
+ * name when it exists), else the table bucket it names (the new one for CreateTableBucket), else
+ * `*`; with the resource policies that govern it.
  */
-async function resourceOf(index: Index, scope: ArnScope, call: TablesCall, operation: string): Promise<string> {
-  if (operation === 'CreateTableBucket') return typeof call.body['name'] === 'string' ? tableBucketArn(scope, call.body['name']) : '*';
-  const byTableArn = call.segments[0] === 'get-table' ? call.query.get('tableArn') : null;
-  if (byTableArn !== null) {
+async function targetOf(index: Index, scope: ArnScope, call: TablesCall, operation: string): Promise<AccessTarget> {
+  if (operation === 'CreateTableBucket') return { arn: typeof call.body['name'] === 'string' ? tableBucketArn(scope, call.body['name']) : '*' };
+  const byTableArn = call.segments[0] === 'get-table' ? call.query.get('tableArn') : call.segments[0] === 'tag' && call.segments[1]?.includes('/table/') ? call.segments[1] : null;
+  if (byTableArn !== null && byTableArn !== undefined) {
     const { bucket, tableId } = tableOfArn(scope, byTableArn);
-    return tableArn(scope, bucket, tableId);
+    return tableTargetById(index, scope, bucket, tableId);
   }
   const arn = call.segments[0] === 'get-table' ? call.query.get('tableBucketARN') : call.segments[1];
-  if (arn === undefined || arn === null || arn === '') return '*';
+  if (arn === undefined || arn === null || arn === '') return { arn: '*' };
   const bucket = bucketOfArn(scope, arn);
   const [namespace, name] = call.segments[0] === 'get-table'
     ? [call.query.get('namespace') ?? undefined, call.query.get('name') ?? undefined]
     : call.segments[0] === 'tables' && call.segments.length >= 4 ? [call.segments[2], call.segments[3]] : [undefined, undefined];
-  return tableOrBucketArn(index, scope, bucket, namespace, name);
+  return tableOrBucketTarget(index, scope, bucket, namespace, name);
 }
 
 function failureOf(request: SurfaceRequest, error: unknown): ApiFailure {
   if (error instanceof TablesError) return { status: error.status, code: error.code, message: error.message };
+  // AWS's JSON APIs answer an expired session token with their common ExpiredTokenException.
+  if (error instanceof S3Error && error.code === 'ExpiredToken') return { status: 403, code: 'ExpiredTokenException', message: 'The security token included in the request is expired' };
   if (error instanceof S3Error) return { status: error.httpStatus, code: error.code, message: error.message };
   request.log(`request ${request.requestId}: internal error on ${request.req.method} ${request.path}: ${error instanceof Error ? error.stack : String(error)}`);
   return { status: 500, code: 'InternalServerErrorException', message: 'We encountered an internal error. Please try again.' };
@@ -102,9 +105,9 @@ export function createTablesSurface(options: TablesSurfaceOptions): ApiSurface {
     }
     const call: TablesCall = { segments: segmentsOf(request.path), query: new URLSearchParams(rawUrl.split('?')[1] ?? ''), body };
     const route = routeOf(req.method ?? 'GET', call.segments);
-    authorize(principal, `s3tables:${route.operation}`, route.run === undefined ? '*' : await resourceOf(layers.index, scope, call, route.operation));
-    if (route.run === undefined) throw new TablesError('NotImplemented', `The S3 Tables operation ${route.operation} is not implemented yet.`);
-    const context: TablesContext = { index: layers.index, scope, ownerId: root.canonicalId, nowMs: Date.now() };
+    authorize(principal, `s3tables:${route.operation}`, route.run === undefined ? '*' : await targetOf(layers.index, scope, call, route.operation));
+    if (route.run === undefined) throw new TablesError('NotImplemented', `The S3 Tables operation ${route.operation} is not implemented in Cairn.`);
+    const context: TablesContext = { index: layers.index, scope, ownerId: root.canonicalId, nowMs: Date.now(), kms: layers.kms };
     const answer = await route.run(context, call);
     const payload = answer.body === undefined ? undefined : Buffer.from(JSON.stringify(answer.body), 'utf8');
     res.statusCode = answer.status;

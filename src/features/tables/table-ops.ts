@@ -21,7 +21,7 @@ function optionalString(value: unknown, what: string): string | undefined {
   return value;
 }
 
-async function requireTable(context: TablesContext, call: TablesCall): Promise<{ bucket: TableBucketRecord; table: TableRecord }> {
+export async function requireTable(context: TablesContext, call: TablesCall): Promise<{ bucket: TableBucketRecord; table: TableRecord }> {
   const bucket = await requireBucket(context, call.segments[1]);
   const namespace = checkNamespaceName(call.segments[2]);
   const name = checkTableName(call.segments[3]);

@@ -5,8 +5,9 @@
 // or nobody (no credentials at all).
 import type { IncomingMessage } from 'node:http';
 import type { Identities, ResolvedUser } from '../../services/iam/identities.js';
-import { verifySessionToken, type VerifiedSession } from '../../services/iam/session-credentials.js';
+import { sessionTokenHasExpired, verifySessionToken, type VerifiedSession } from '../../services/iam/session-credentials.js';
 import type { Principal } from '../context.js';
+import { S3Error } from '../errors.js';
 import { authenticate, claimedAccessKeyId, type Authentication, type CredentialLookup, type Credentials } from './sigv4.js';
 
 export interface RootIdentity extends Credentials {
@@ -78,9 +79,12 @@ export async function identify(
 ): Promise<{ auth: Authentication; principal: Principal }> {
   const claimedId = claimedAccessKeyId(req.headers.authorization, rawUrl);
   const sessionToken = sessionTokenOf(req, rawUrl);
+  const nowMs = Date.now();
+  // A session token of ours that ran out is told as such (S3's ExpiredToken), not as an unknown key.
+  if (sessionToken !== undefined && sessionTokenHasExpired(root.secretAccessKey, sessionToken, nowMs)) throw new S3Error('ExpiredToken');
   const claimed = sessionToken === undefined
     ? await resolveClaimedKey(claimedId, root, identities, options.acceptAnySignature)
-    : sessionKey(verifySessionToken(root.secretAccessKey, sessionToken, Date.now()), claimedId);
+    : sessionKey(verifySessionToken(root.secretAccessKey, sessionToken, nowMs), claimedId);
   const auth = authenticate(
     { method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket, ...options },
     claimed.lookup,

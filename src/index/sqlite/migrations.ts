@@ -10,6 +10,7 @@ import { NAMESPACE_PROPERTIES_SQL, TABLES_SCHEMA_SQL } from './tables.js';
 import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
 import { EVENTS_SCHEMA_SQL } from './events.js';
 import { TABLE_MAINTENANCE_SCHEMA_SQL } from './tables-maintenance.js';
+import { TABLE_SETTINGS_SCHEMA_SQL } from './table-settings.js';
 
 /** The SQL that brings version N-1 up to N, by N (from 2). */
 const MIGRATIONS: ReadonlyMap<number, string> = new Map([
@@ -33,6 +34,8 @@ const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [10, RESTORE_EVENTS_SCHEMA_SQL],
   // 11: S3 Tables maintenance (configurations, job statuses, noncurrent-file marks).
   [11, TABLE_MAINTENANCE_SCHEMA_SQL],
+  // 12: S3 Tables settings (resource policies, encryption, storage class, tags, metrics) of table buckets and tables.
+  [12, TABLE_SETTINGS_SCHEMA_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());

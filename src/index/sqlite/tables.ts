@@ -7,9 +7,10 @@ import type { GroupCommitQueue } from '../group-commit.js';
 import { TableMaintenanceRows } from './tables-maintenance.js';
 import type {
   CatalogPageQuery, CreateNamespaceOutcome, CreateTableBucketOutcome, CreateTableOutcome, DeleteCatalogEntryOutcome, DeleteTableOutcome,
-  MetadataLocationSwap, NamespacePropertiesOutcome, TableMaintenanceEntry, RenameTableOutcome, SwapMetadataLocationsOutcome, TableBucketRecord, TableChange, TableNamespaceRecord, TablePageQuery, TableRecord, TablesIndex,
+  MergeTagsOutcome, MetadataLocationSwap, NamespacePropertiesOutcome, TableMaintenanceEntry, TableSettingKind, RenameTableOutcome, SwapMetadataLocationsOutcome, TableBucketRecord, TableChange, TableNamespaceRecord, TablePageQuery, TableRecord, TablesIndex,
   UpdateMetadataLocationOutcome,
 } from '../tables-index.js';
+import { TableSettingsTables } from './table-settings.js';
 
 /** The tables of schema version 2. */
 export const TABLES_SCHEMA_SQL = `
@@ -94,8 +95,11 @@ export class TablesCatalog implements TablesIndex {
   private readonly statements;
   private readonly maintenance: TableMaintenanceRows;
 
+  private readonly settings: TableSettingsTables;
+
   constructor(db: Database.Database, private readonly writes: GroupCommitQueue) {
     this.maintenance = new TableMaintenanceRows(db, writes);
+    this.settings = new TableSettingsTables(db, writes);
     const tableColumns = 'table_bucket, namespace, name, table_id, format, version_token, metadata_location, warehouse_location, created_at_ms, created_by, modified_at_ms, modified_by, owner_account_id';
     this.statements = {
       getBucket: db.prepare('SELECT * FROM s3_table_buckets WHERE name = ?'),
@@ -172,10 +176,12 @@ export class TablesCatalog implements TablesIndex {
 
   deleteTableBucket(name: string): Promise<DeleteCatalogEntryOutcome> {
     return this.writes.submit(() => {
-      if (this.statements.getBucket.get(name) === undefined) return 'missing';
+      const bucket = this.statements.getBucket.get(name) as BucketRow | undefined;
+      if (bucket === undefined) return 'missing';
       if (this.statements.anyNamespace.get(name) !== undefined) return 'not-empty';
-      this.maintenance.deleteOwnerRows((this.statements.getBucket.get(name) as BucketRow).table_bucket_id);
+      this.maintenance.deleteOwnerRows(bucket.table_bucket_id);
       this.statements.deleteBucket.run(name);
+      this.settings.forgetInTransaction(bucket.table_bucket_id);
       return 'deleted';
     });
   }
@@ -243,6 +249,7 @@ export class TablesCatalog implements TablesIndex {
       if (versionToken !== undefined && versionToken !== current.versionToken) return 'conflict';
       this.maintenance.deleteOwnerRows(current.tableId);
       this.statements.deleteTable.run(tableBucket, namespace, name);
+      this.settings.forgetInTransaction(current.tableId);
       return 'deleted';
     });
   }
@@ -301,6 +308,22 @@ export class TablesCatalog implements TablesIndex {
 
   putTableMaintenance(entry: TableMaintenanceEntry): Promise<void> {
     return this.maintenance.putTableMaintenance(entry);
+  }
+
+  async getTableSetting(ownerId: string, kind: TableSettingKind): Promise<string | undefined> {
+    return this.settings.read(ownerId, kind);
+  }
+
+  putTableSetting(ownerId: string, kind: TableSettingKind, value: string): Promise<void> {
+    return this.settings.put(ownerId, kind, value);
+  }
+
+  deleteTableSetting(ownerId: string, kind: TableSettingKind): Promise<boolean> {
+    return this.settings.delete(ownerId, kind);
+  }
+
+  mergeTableTags(ownerId: string, set: Record<string, string>, remove: string[], tagsMax: number): Promise<MergeTagsOutcome> {
+    return this.settings.mergeTags(ownerId, set, remove, tagsMax);
   }
 
   private readTable(tableBucket: string, namespace: string, name: string): TableRecord | undefined {

@@ -6,8 +6,12 @@ import { clauseConfines, EXISTING_OBJECT_TAG_KEY_PREFIX, parseConditions, type C
 import { compilePattern, matchesPattern, type Pattern } from './patterns.js';
 import { PolicyError } from './policy-error.js';
 
-/** A repository policy is ECR's: principals, ECR actions, and no Resource (the repository is implied). */
-export type PolicyKind = 'bucket' | 'user' | 'repository';
+/**
+ * A repository policy is ECR's: principals, ECR actions, and no Resource (the repository is implied).
+ * A table policy is S3 Tables' (a table bucket's or a table's): principals, and resources that are
+ * the table bucket `bucket` or its tables.
+ */
+export type PolicyKind = 'bucket' | 'user' | 'repository' | 'table';
 export type Effect = 'Allow' | 'Deny';
 
 /** Who a statement's Principal (or NotPrincipal) names. */
@@ -45,7 +49,7 @@ export interface ParsedPolicy {
 export interface PolicyParseOptions {
   kind: PolicyKind;
   accountId: string;
-  /** For a bucket policy: the bucket it is for (its resources must name it). */
+  /** For a bucket policy or table policy: the (table) bucket it is for (its resources must name it). */
   bucket?: string;
 }
 
@@ -143,7 +147,17 @@ function resourceKinds(pattern: string): Set<ActionResourceKind> {
   return kinds;
 }
 
+/** A table policy's resource: `*`, or an S3 Tables ARN that can name its own table bucket (or its tables). */
+function checkTableResource(pattern: string, bucket: string): void {
+  if (pattern === '*') return;
+  const match = S3TABLES_ARN_PATTERN.exec(pattern);
+  const bucketPart = match === null || match[1] === '*' ? undefined : match[1]!.slice('bucket/'.length).split('/')[0]!;
+  if (match !== null && (bucketPart === undefined || matchesPattern(compilePattern(bucketPart, { wildcards: true, variables: false }), bucket))) return;
+  throw new PolicyError('Policy has invalid resource');
+}
+
 function checkResource(pattern: string, options: PolicyParseOptions): void {
+  if (options.kind === 'table') return checkTableResource(pattern, options.bucket!);
   if (options.kind !== 'bucket' && (pattern === '*' || pattern.startsWith(ECR_ARN_PREFIX))) return;
   if (options.kind === 'user' && pattern.startsWith('arn:aws:s3tables:')) {
     if (!S3TABLES_ARN_PATTERN.test(pattern)) throw new PolicyError('Policy has invalid resource');

@@ -77,15 +77,26 @@ function grantOf(payload: string): SessionGrant | undefined {
   return { bucket, prefix, write, expiresAtMs };
 }
 
-/** The session a token names, when the token is ours, untampered and unexpired; else undefined. */
-export function verifySessionToken(signingSecret: string, sessionToken: string, nowMs: number): VerifiedSession | undefined {
+/** The grant of a token that is ours and untampered (expired or not); else undefined. */
+function genuineGrant(signingSecret: string, sessionToken: string): SessionGrant | undefined {
   if (sessionToken.length > SESSION_TOKEN_LENGTH_MAX) return undefined;
   const parts = sessionToken.split('.');
   if (parts.length !== 3 || parts[0] !== TOKEN_VERSION) return undefined;
   const expected = mac(signingSecret, 'session-token', `${parts[0]}.${parts[1]}`);
   const given = Buffer.from(parts[2]!, 'base64url');
   if (given.byteLength !== expected.byteLength || !timingSafeEqual(given, expected)) return undefined;
-  const grant = grantOf(parts[1]!);
+  return grantOf(parts[1]!);
+}
+
+/** Whether a token is one of ours, untampered, that has run out (answered ExpiredToken, not as an unknown key). */
+export function sessionTokenHasExpired(signingSecret: string, sessionToken: string, nowMs: number): boolean {
+  const grant = genuineGrant(signingSecret, sessionToken);
+  return grant !== undefined && grant.expiresAtMs <= nowMs;
+}
+
+/** The session a token names, when the token is ours, untampered and unexpired; else undefined. */
+export function verifySessionToken(signingSecret: string, sessionToken: string, nowMs: number): VerifiedSession | undefined {
+  const grant = genuineGrant(signingSecret, sessionToken);
   if (grant === undefined || grant.expiresAtMs <= nowMs) return undefined;
   const keys = keysOf(signingSecret, sessionToken);
   // Its own canonical id: a session owns nothing and so is allowed nothing by default.

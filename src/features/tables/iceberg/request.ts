@@ -57,6 +57,8 @@ export function asIcebergError(error: unknown): IcebergError | undefined {
     if (error.code === 'ConflictException') return new IcebergError('AlreadyExistsException', error.message);
     return new IcebergError('NotImplementedException', error.message);
   }
+  // An expired session token is 401, as the spec prefers for an expired token (over 419).
+  if (error instanceof S3Error && error.code === 'ExpiredToken') return new IcebergError('NotAuthorizedException', `${error.code}: ${error.message}`);
   // SigV4's refusals (bad signature, unknown key, skewed clock) are failed authentication: 401.
   if (error instanceof S3Error) return new IcebergError(error.httpStatus === 400 ? 'BadRequestException' : 'NotAuthorizedException', `${error.code}: ${error.message}`);
   return undefined;

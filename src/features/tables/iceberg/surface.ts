@@ -12,7 +12,7 @@ import type { ApiSurface, SurfaceRequest } from '../../../frontend/surface.js';
 import type { TableBucketRecord } from '../../../index/types.js';
 import type { Identities } from '../../../services/iam/identities.js';
 import type { Layers } from '../../../services/objects.js';
-import { authorize, tableOrBucketArn } from '../authorize.js';
+import { authorize, tableOrBucketTarget } from '../authorize.js';
 import { asksForVendedCredentials, vendCredentials, VENDED_CREDENTIALS_LIFETIME_MS } from './vended.js';
 import { bucketOfArn, tableBucketArn, type ArnScope } from '../names.js';
 import type { CatalogAnswer, CatalogContext } from './catalog.js';
@@ -98,7 +98,7 @@ async function configAnswer(env: Env, principal: Principal, query: URLSearchPara
   }
   const bucket = await warehouseOf(env, warehouse);
   const arn = tableBucketArn(env.scope, bucket.name);
-  authorize(principal, 's3tables:GetTableBucket', arn);
+  authorize(principal, 's3tables:GetTableBucket', await tableOrBucketTarget(env.layers.index, env.scope, bucket.name));
   return { status: 200, body: { ...base, overrides: { prefix: encodeURIComponent(arn) } } };
 }
 
@@ -114,14 +114,15 @@ async function catalogAnswer(env: Env, request: SurfaceRequest, principal: Princ
   const found = catalogRouteOf(method, segments.slice(2));
   if (found === undefined) throw new IcebergError('NotFoundException', `No catalog route for ${method} ${request.path}`);
   const bucket = await warehouseOf(env, segments[1]!);
-  authorize(principal, `s3tables:${found.route.action}`, await tableOrBucketArn(env.layers.index, env.scope, bucket.name, found.namespace, found.table));
+  const target = await tableOrBucketTarget(env.layers.index, env.scope, bucket.name, found.namespace, found.table);
+  authorize(principal, `s3tables:${found.route.action}`, target);
   const nowMs = Date.now();
   const context: CatalogContext = {
     layers: env.layers, bucket, s3Config: s3ConfigOf(env, request), tables: { index: env.layers.index, scope: env.scope, ownerId: env.root.canonicalId, nowMs },
   };
   if (asksForVendedCredentials(request.req.headers)) {
     const vending = {
-      principal, scope: env.scope, tableBucket: bucket.name, signingSecret: env.root.secretAccessKey,
+      principal, resourcePolicy: target.resourcePolicy, scope: env.scope, tableBucket: bucket.name, signingSecret: env.root.secretAccessKey,
       lifetimeMs: env.vendedCredentialsLifetimeMs ?? VENDED_CREDENTIALS_LIFETIME_MS, nowMs,
     };
     context.vendCredentials = (location) => vendCredentials(vending, location);

@@ -4,6 +4,7 @@
 // s3tables:PutTableData (services/iam/session-credentials.ts makes and checks them).
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from '../../../frontend/context.js';
+import type { ParsedPolicy } from '../../../services/iam/policy.js';
 import { issueSessionCredentials } from '../../../services/iam/session-credentials.js';
 import { mayDo } from '../authorize.js';
 import { tableArn, type ArnScope } from '../names.js';
@@ -14,6 +15,8 @@ const DELEGATION_HEADER = 'x-iceberg-access-delegation';
 
 export interface Vending {
   principal: Principal;
+  /** The table bucket's and the table's policies (authorize.ts), judged with the principal's own. */
+  resourcePolicy?: ParsedPolicy;
   scope: ArnScope;
   tableBucket: string;
   signingSecret: string;
@@ -34,9 +37,10 @@ export function vendCredentials(vending: Vending, warehouseLocation: string): Re
   if (match === null) return {};
   const [, bucket, tableId] = match as unknown as [string, string, string];
   const arn = tableArn(vending.scope, vending.tableBucket, tableId);
-  if (!mayDo(vending.principal, 's3tables:GetTableData', arn)) return {};
+  const target = { arn, resourcePolicy: vending.resourcePolicy };
+  if (!mayDo(vending.principal, 's3tables:GetTableData', target)) return {};
   const expiresAtMs = vending.nowMs + vending.lifetimeMs;
-  const write = mayDo(vending.principal, 's3tables:PutTableData', arn);
+  const write = mayDo(vending.principal, 's3tables:PutTableData', target);
   const keys = issueSessionCredentials(vending.signingSecret, { bucket, prefix: `${tableId}/`, write, expiresAtMs });
   return {
     's3.access-key-id': keys.accessKeyId,
