@@ -77,6 +77,7 @@ export const batchGetImage: Operation = async (call, repository) => {
       failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
       continue;
     }
+    await call.pulls.record(repository, manifest.digest, call.nowMs);
     images.push({
       registryId: call.accountId, repositoryName: repository, imageId: { imageDigest: manifest.digest, ...(id.imageTag === undefined ? {} : { imageTag: id.imageTag }) },
       imageManifest: Buffer.from(manifest.bytes).toString('utf8'), imageManifestMediaType: manifest.mediaType,

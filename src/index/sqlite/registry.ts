@@ -7,6 +7,7 @@ import type {
   AppendUploadOutcome, CollectedBlob, ManifestReferences, PutManifestOutcome, RegistryBlobRecord, RegistryImageSummary, RegistryIndex, RegistryManifestRecord,
   RegistryRepositoryRecord, RegistryUploadRecord,
 } from '../registry-index.js';
+import { RegistryLifecycleTables } from './registry-lifecycle.js';
 import { manifestFromRow, repositoryFromRow, uploadFromRow, type ManifestRow, type RepositoryRow, type UploadRow } from './registry-schema.js';
 
 interface BlobRow { digest: string; size_bytes: number; data_id: string; ref_count: number }
@@ -72,9 +73,12 @@ function prepare(db: Database.Database) {
 
 export class RegistryTables implements RegistryIndex {
   private readonly statements;
+  /** Lifecycle settings, resource tags and pull records (registry-lifecycle-index.ts), the engine's delegate for them. */
+  readonly lifecycle: RegistryLifecycleTables;
 
   constructor(db: Database.Database, private readonly writes: GroupCommitQueue) {
     this.statements = prepare(db);
+    this.lifecycle = new RegistryLifecycleTables(db, writes);
   }
 
   async getRegistryRepository(name: string): Promise<RegistryRepositoryRecord | undefined> {
