@@ -1,11 +1,11 @@
 // What an ECR API operation receives (the call) and throws (EcrError: an awsJson1_1 error type, a
-// message and a status).
+// message, a status and any headers of its own, such as a throttled answer's Retry-After).
 import type { Layers } from '../../services/objects.js';
 import type { RegistryAuth } from './auth.js';
 import type { PullRecorder } from './pull-records.js';
 
 export class EcrError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 400) {
+  constructor(readonly code: string, message: string, readonly status = 400, readonly headers: Readonly<Record<string, string>> = {}) {
     super(message);
   }
 }

@@ -93,10 +93,7 @@ export function createEcrSurface(options: EcrSurfaceOptions): ApiSurface {
     const action = `ecr:${operationName}`;
     if (principal.kind === 'anonymous') throw new EcrError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
     const waitMs = options.throttle.tryTake(auth.accessKeyId, name, Date.now());
-    if (waitMs > 0) {
-      res.setHeader('Retry-After', String(retryAfterSeconds(waitMs)));
-      throw new EcrError('ThrottlingException', 'Rate exceeded');
-    }
+    if (waitMs > 0) throw new EcrError('ThrottlingException', 'Rate exceeded', 400, { 'Retry-After': String(retryAfterSeconds(waitMs)) });
     const record = name === undefined ? undefined : await layers.index.getRegistryRepository(name);
     if (!isAllowed({ principal, action, resource, repositoryPolicy: record?.policy, accountId })) {
       throw new EcrError('AccessDeniedException', `User is not authorized to perform: ${action} on resource: ${resource}`);
@@ -120,6 +117,9 @@ export function createEcrSurface(options: EcrSurfaceOptions): ApiSurface {
     name: ECR_SIGNING_SERVICE,
     claims: (request) => request.signingService === ECR_SIGNING_SERVICE,
     handle,
-    answerError: (request, error) => AWS_JSON_1_1_ERRORS(request.res, failureOf(request, error), request.requestId),
+    answerError: (request, error) => {
+      if (error instanceof EcrError) for (const [name, value] of Object.entries(error.headers)) request.res.setHeader(name, value);
+      AWS_JSON_1_1_ERRORS(request.res, failureOf(request, error), request.requestId);
+    },
   };
 }
