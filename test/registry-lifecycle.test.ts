@@ -5,7 +5,7 @@
 // never on their own), then the background worker expiring exactly those, and sinceImagePulled
 // judging the last recorded pull.
 import {
-  CreateRepositoryCommand, DeleteLifecyclePolicyCommand, ECRClient, GetLifecyclePolicyCommand, GetLifecyclePolicyPreviewCommand, ListImagesCommand,
+  CreateRepositoryCommand, DeleteLifecyclePolicyCommand, DescribeImagesCommand, ECRClient, GetLifecyclePolicyCommand, GetLifecyclePolicyPreviewCommand, ListImagesCommand,
   PutLifecyclePolicyCommand, StartLifecyclePolicyPreviewCommand,
 } from '@aws-sdk/client-ecr';
 import assert from 'node:assert/strict';
@@ -163,6 +163,9 @@ describe('lifecycle policies', () => {
     }, 'the idle image to expire');
     assert.ok(Date.now() - startedMs >= 1000, 'not before two days (2 s) after its push');
     assert.deepEqual(await digestsIn(repositoryName), [busy!.digest]);
+    const described = await ecr.send(new DescribeImagesCommand({ repositoryName }));
+    assert.ok(described.imageDetails?.[0]?.lastRecordedPullTime instanceof Date);
+    assert.ok(described.imageDetails[0].lastRecordedPullTime.getTime() > startedMs);
   });
 
   it('tag patterns match in full, each * any run of characters', () => {

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { cairnAdmin, createUser } from './helpers/iam.js';
 import { startServer, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 
 /** ECR's limit on a resource's tags. */
@@ -73,6 +74,29 @@ describe('repository tags', () => {
     await assert.rejects(ecr.send(new ListTagsForResourceCommand({ resourceArn: arnOf('tags/none') })), { name: 'RepositoryNotFoundException' });
     assert.deepEqual(await tagsOf('tags/bad'), before);
     await assert.rejects(ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['tags/never'] })), { name: 'RepositoryNotFoundException' });
+  });
+
+  it('authorizes ecr:TagResource, ecr:UntagResource and ecr:ListTagsForResource on the ARN the request names', async () => {
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'tags/own', tags: [{ Key: 'a', Value: '1' }] }));
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'tags/theirs', tags: [{ Key: 'a', Value: '1' }] }));
+    const keys = await createUser(server, 'tagger');
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{
+      Effect: 'Allow', Action: ['ecr:TagResource', 'ecr:UntagResource', 'ecr:ListTagsForResource'], Resource: arnOf('tags/own'),
+    }] });
+    const set = await cairnAdmin(server, ['user', 'set-policy', 'tagger', '-'], policy);
+    assert.equal(set.code, 0, set.stderr);
+    const tagger = new ECRClient({ endpoint: server.endpoint, region: TEST_REGION, credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey } });
+    try {
+      await tagger.send(new TagResourceCommand({ resourceArn: arnOf('tags/own'), tags: [{ Key: 'b', Value: '2' }] }));
+      await tagger.send(new UntagResourceCommand({ resourceArn: arnOf('tags/own'), tagKeys: ['a'] }));
+      assert.deepEqual((await tagger.send(new ListTagsForResourceCommand({ resourceArn: arnOf('tags/own') }))).tags, [{ Key: 'b', Value: '2' }]);
+      await assert.rejects(tagger.send(new TagResourceCommand({ resourceArn: arnOf('tags/theirs'), tags: [{ Key: 'b', Value: '2' }] })), { name: 'AccessDeniedException' });
+      await assert.rejects(tagger.send(new UntagResourceCommand({ resourceArn: arnOf('tags/theirs'), tagKeys: ['a'] })), { name: 'AccessDeniedException' });
+      await assert.rejects(tagger.send(new ListTagsForResourceCommand({ resourceArn: arnOf('tags/theirs') })), { name: 'AccessDeniedException' });
+      assert.deepEqual(await tagsOf('tags/theirs'), [{ Key: 'a', Value: '1' }]);
+    } finally {
+      tagger.destroy();
+    }
   });
 
   it('DescribeRegistry names the registry, which replicates nowhere', async () => {

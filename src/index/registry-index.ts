@@ -58,6 +58,8 @@ export interface RegistryImageSummary {
   mediaType: string;
   sizeBytes: number;
   createdAtMs: number;
+  /** The last recorded pull (manifest GET or BatchGetImage), if any. */
+  lastPulledAtMs?: number;
   tags: string[];
 }
 

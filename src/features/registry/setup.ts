@@ -39,7 +39,7 @@ export async function startRegistry(
   const options = given ?? defaultRegistryOptions();
   const collector = process.runsBackgroundWork ? startRegistryCollector(layers, options.collector, process.log) : undefined;
   const lifecycle = process.runsBackgroundWork ? startRegistryLifecycle(layers, process.lifecycle, process.log) : undefined;
-  const pulls = new PullRecorder(layers, process.lifecycle.dayMs);
+  const pulls = new PullRecorder(layers, process.lifecycle.dayMs, process.log);
   const share = Math.max(1, process.workers);
   const throttle = new RegistryThrottle({
     accountRequestsPerSecond: options.rates.accountRequestsPerSecond / share, repositoryRequestsPerSecond: options.rates.repositoryRequestsPerSecond / share,
