@@ -77,11 +77,11 @@ describe('dispatch by API surface', () => {
   it('Amazon ECR answers an awsJson1_1 error', async () => {
     const response = await rawRequest(server, {
       method: 'POST', path: '/', body: '{}', signerOverride: signerFor('ecr'),
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.PutLifecyclePolicy' },
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.PutRegistryPolicy' },
     });
     assert.equal(response.status, 501);
     assert.equal(response.headers['content-type'], 'application/x-amz-json-1.1');
-    assert.deepEqual(json(response), { __type: 'NotImplemented', message: 'The Amazon ECR operation PutLifecyclePolicy is not implemented yet.' });
+    assert.deepEqual(json(response), { __type: 'NotImplemented', message: 'The Amazon ECR operation PutRegistryPolicy is not implemented yet.' });
     assert.equal(loadJsonRpcErrorCode({ statusCode: response.status, headers: response.headers as Record<string, string> }, json(response)), 'NotImplemented');
   });
 

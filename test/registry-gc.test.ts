@@ -131,6 +131,24 @@ describe('registry throttling and streaming (--registry-redirect off)', () => {
     assert.deepEqual(got.body, blob);
   });
 
+  it('a blob GET with a Range header streams that range (206), a range past the end is 416', async () => {
+    const blob = randomBytes(100_000);
+    assert.equal((await pushBlob(server, 'stream/ranged', digestOf(blob), blob)).status, 201);
+    const path = `/v2/stream/ranged/blobs/${digestOf(blob)}`;
+    const cases: Array<[string, number, number]> = [['bytes=10-19', 10, 19], ['bytes=99990-', 99_990, 99_999], ['bytes=-5', 99_995, 99_999], ['bytes=0-999999', 0, 99_999]];
+    for (const [range, first, last] of cases) {
+      const got = await registryFetch(server, 'GET', path, { headers: { range } });
+      assert.equal(got.status, 206, range);
+      assert.equal(got.headers.get('content-range'), `bytes ${first}-${last}/100000`);
+      assert.equal(got.headers.get('content-length'), String(last - first + 1));
+      assert.deepEqual(got.body, blob.subarray(first, last + 1));
+    }
+    const past = await registryFetch(server, 'GET', path, { headers: { range: 'bytes=100000-' } });
+    assert.equal(past.status, 416);
+    assert.equal(past.headers.get('content-range'), 'bytes */100000');
+    assert.equal(ociError(past).code, 'RANGE_INVALID');
+  });
+
   it('a burst over the caller\'s rate gets 429 TOOMANYREQUESTS with Retry-After, and nothing else', async () => {
     await new Promise((wake) => setTimeout(wake, 2000));
     const answers = await Promise.all(Array.from({ length: ACCOUNT_RATE * 6 }, () => registryFetch(server, 'GET', '/v2/')));

@@ -14,6 +14,9 @@ export interface FeatureSettings {
   region: string;
   accountId: string;
   lifecycleDayMs: number;
+  lifecycleIntervalMs: number;
+  /** Serving processes (the registry's throttle holds each one's share of the rates). */
+  workers: number;
   accessLogIntervalMs: number;
   registry?: RegistryOptions;
 }
@@ -35,7 +38,9 @@ export async function startFeatures(
   const { dataDirectory, region, accountId } = settings;
   const metadata = await startMetadata(layers, { dataDirectory, region, ownerId, runsBackgroundWork, lifecycleDayMs: settings.lifecycleDayMs, log });
   const accessLogs = startAccessLogs(layers, { ...settings, deliveryIntervalMs: settings.accessLogIntervalMs, runsBackgroundWork, log });
-  const registry = await startRegistry(layers, settings.registry, { region, accountId, ownerId, runsBackgroundWork, log });
+  const registry = await startRegistry(layers, settings.registry, {
+    region, accountId, ownerId, runsBackgroundWork, workers: settings.workers, lifecycle: { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log,
+  });
   const events = startEvents(layers, { region, accountId, ownerId, runsBackgroundWork, log });
   const tablesMaintenance = startTablesMaintenance(layers, { accountId, runsBackgroundWork, log });
   return {

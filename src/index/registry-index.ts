@@ -4,6 +4,8 @@
 // sessions. Each write is one transaction, so a manifest's references, a blob's count and the
 // collector's check-and-delete are judged together (docs/registry.md, "Garbage collection").
 
+export { REGISTRY_LIFECYCLE_READ_METHODS, REGISTRY_LIFECYCLE_WRITE_METHODS } from './registry-lifecycle-index.js';
+
 export interface RegistryRepositoryRecord {
   name: string;
   createdAtMs: number;
@@ -56,6 +58,8 @@ export interface RegistryImageSummary {
   mediaType: string;
   sizeBytes: number;
   createdAtMs: number;
+  /** The last recorded pull (manifest GET or BatchGetImage), if any. */
+  lastPulledAtMs?: number;
   tags: string[];
 }
 

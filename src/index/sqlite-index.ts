@@ -17,7 +17,7 @@ import { IDENTITY_TABLE_METHODS, IdentityTables, type IdentityTableMethod } from
 import { delegateMethods } from './sqlite/delegate.js';
 import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from './access-log-index.js';
 import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from './event-index.js';
-import { REGISTRY_READ_METHODS, REGISTRY_WRITE_METHODS } from './registry-index.js';
+import { REGISTRY_LIFECYCLE_READ_METHODS, REGISTRY_LIFECYCLE_WRITE_METHODS, REGISTRY_READ_METHODS, REGISTRY_WRITE_METHODS } from './registry-index.js';
 import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from './restore-index.js';
 import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from './tables-index.js';
 import { prepareSchema } from './sqlite/migrations.js';
@@ -38,7 +38,7 @@ import type {
   ListVersionsPage, ListVersionsQuery, MetadataFilesCommit, MetadataSnapshot, MetadataSnapshotRequest, ObjectLockChangeOutcome,
   ObjectLockConfiguration, ObjectRecord, ObjectRetention, ObjectSummary, PlacementChange, PutObjectOutcome, ScanVersionsQuery,
   ScannedVersion, SetObjectLockConfigurationOutcome, SetUserEmailOutcome, SetVersioningOutcome, StoredAcl, StoredPart, StoredPlacement, Tag, UploadRecord,
-  AccessLogIndex, EventIndex, RegistryIndex, RestoreIndex, TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
+  AccessLogIndex, EventIndex, RegistryIndex, RegistryLifecycleIndex, RestoreIndex, TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
 } from './types.js';
 import { listVersionsPage } from './version-listing.js';
 import { VersionRules } from './sqlite/versioning.js';
@@ -46,7 +46,7 @@ import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
 import { scanPlacementSnapshot } from './sqlite/placement-snapshot.js';
 
 /** Methods that are wholly one part's (the catalogs, queues and identity tables): the engine's own, each calling that part (the static block). */
-export interface SqliteIndex extends TablesIndex, RestoreIndex, AccessLogIndex, RegistryIndex, EventIndex, Pick<Index, IdentityTableMethod> {}
+export interface SqliteIndex extends TablesIndex, RestoreIndex, AccessLogIndex, RegistryIndex, RegistryLifecycleIndex, EventIndex, Pick<Index, IdentityTableMethod> {}
 
 export class SqliteIndex implements Index {
   static {
@@ -55,6 +55,7 @@ export class SqliteIndex implements Index {
     delegateMethods(SqliteIndex.prototype, [...RESTORE_READ_METHODS, ...RESTORE_WRITE_METHODS], (engine) => (engine as SqliteIndex).restores);
     delegateMethods(SqliteIndex.prototype, [...ACCESS_LOG_READ_METHODS, ...ACCESS_LOG_WRITE_METHODS], (engine) => (engine as SqliteIndex).accessLog);
     delegateMethods(SqliteIndex.prototype, [...REGISTRY_READ_METHODS, ...REGISTRY_WRITE_METHODS], (engine) => (engine as SqliteIndex).registry);
+    delegateMethods(SqliteIndex.prototype, [...REGISTRY_LIFECYCLE_READ_METHODS, ...REGISTRY_LIFECYCLE_WRITE_METHODS], (engine) => (engine as SqliteIndex).registry.lifecycle);
     delegateMethods(SqliteIndex.prototype, [...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS], (engine) => (engine as SqliteIndex).events);
   }
   private readonly events: EventTables;

@@ -12,6 +12,7 @@ import type { JournalReads, JournalWrites } from './journal-index.js';
 import type { ObjectReads, ObjectWrites } from './object-index.js';
 import type { RestoreReads, RestoreWrites } from './restore-index.js';
 import type { RegistryReads, RegistryWrites } from './registry-index.js';
+import type { RegistryLifecycleReads, RegistryLifecycleWrites } from './registry-lifecycle-index.js';
 import type { TablesReads, TablesWrites } from './tables-index.js';
 import type { UploadReads, UploadWrites } from './upload-index.js';
 
@@ -26,13 +27,14 @@ export * from './tables-index.js';
 export * from './restore-index.js';
 export * from './access-log-index.js';
 export * from './registry-index.js';
+export * from './registry-lifecycle-index.js';
 export * from './event-index.js';
 
 /** Every read of the index: each answers from a consistent snapshot, and never waits for a writer. */
-export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads, RestoreReads, AccessLogReads, RegistryReads, EventReads {}
+export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads, RestoreReads, AccessLogReads, RegistryReads, RegistryLifecycleReads, EventReads {}
 
 /** Every write of the index: each is one durable transaction (batched into group commits). */
-export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites, RestoreWrites, AccessLogWrites, RegistryWrites, EventWrites {}
+export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites, RestoreWrites, AccessLogWrites, RegistryWrites, RegistryLifecycleWrites, EventWrites {}
 
 export interface Index extends IndexReads, IndexWrites {
   /** Lets writes in flight land, then releases the engine. */

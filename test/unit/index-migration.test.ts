@@ -60,7 +60,7 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 12);
+      assert.equal(SCHEMA_VERSION, 13);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
@@ -97,10 +97,14 @@ describe('index schema migrations', () => {
       // Version 10: restores' completion and expiry are recorded once (none is due in this index).
       assert.equal(await index.recordRestoreProgress(Date.now(), 10), 0);
       await checkTableMaintenanceAndSettings(index);
+      // Version 13: the registry's lifecycle policies and resource tags.
+      assert.equal(await index.setRegistryLifecycleText('team/app', 'policy', '{"rules":[]}'), 'set');
+      assert.equal(await index.changeRegistryRepositoryTags('team/app', [{ Key: 'k', Value: 'v' }], [], 50), 'changed');
+      assert.deepEqual(await index.getRegistryRepositorySettings('team/app'), { lifecyclePolicy: '{"rules":[]}', tags: [{ Key: 'k', Value: 'v' }] });
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '12');
+    assert.equal(storedVersion(file), '13');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

@@ -3,6 +3,7 @@
 // is stored under its digest however many repositories hold it; the index links it to each.
 import { createHash } from 'node:crypto';
 import { readObject, writeObject, type Layers } from '../../services/objects.js';
+import type { ByteRange } from '../../storage/index.js';
 import { OciError } from './errors.js';
 import { blobKey, REGISTRY_BUCKET } from './names.js';
 
@@ -57,9 +58,9 @@ export async function storeBlob(layers: Layers, repository: string, digest: stri
 }
 
 /** The verified bytes of an object of the system bucket; undefined when it is gone. */
-export async function readSystemObject(layers: Layers, key: string): Promise<AsyncGenerator<Buffer> | undefined> {
+export async function readSystemObject(layers: Layers, key: string, range?: ByteRange): Promise<AsyncGenerator<Buffer> | undefined> {
   const object = await layers.index.getObject(REGISTRY_BUCKET, key);
-  return object === undefined ? undefined : readObject(layers, object);
+  return object === undefined ? undefined : readObject(layers, object, range);
 }
 
 /** The system bucket is made on the first push, so a server that never holds an image lists no bucket of the registry's. */

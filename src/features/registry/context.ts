@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import type { RootIdentity } from '../../frontend/auth/identify.js';
 import type { Principal } from '../../frontend/context.js';
 import type { Layers } from '../../services/objects.js';
+import type { PullRecorder } from './pull-records.js';
 
 export interface RegistrySettings {
   /** Blob GETs answer 307 to a presigned URL of the blob's object (true), or stream the blob (false). */
@@ -28,6 +29,8 @@ export interface RegistryContext {
   /** The last path segment: a reference, a digest or an upload id ('' when the route has none). */
   target: string;
   query: URLSearchParams;
+  /** Records manifest pulls (for lifecycle rules on the last pull). */
+  pulls: PullRecorder;
   /** `http(s)://host` as the client addressed this server. */
   origin: string;
   nowMs: number;

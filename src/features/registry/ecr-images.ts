@@ -63,6 +63,7 @@ export const describeImages: Operation = async (call, repository) => {
   const imageDetails = images.map((image) => ({
     registryId: call.accountId, repositoryName: repository, imageDigest: image.digest, ...(image.tags.length === 0 ? {} : { imageTags: image.tags }),
     imageSizeInBytes: image.sizeBytes, imagePushedAt: image.createdAtMs / 1000, imageManifestMediaType: image.mediaType,
+    ...(image.lastPulledAtMs === undefined ? {} : { lastRecordedPullTime: image.lastPulledAtMs / 1000 }),
   }));
   return { imageDetails, ...more };
 };
@@ -77,6 +78,7 @@ export const batchGetImage: Operation = async (call, repository) => {
       failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
       continue;
     }
+    call.pulls.record(repository, manifest.digest, call.nowMs);
     images.push({
       registryId: call.accountId, repositoryName: repository, imageId: { imageDigest: manifest.digest, ...(id.imageTag === undefined ? {} : { imageTag: id.imageTag }) },
       imageManifest: Buffer.from(manifest.bytes).toString('utf8'), imageManifestMediaType: manifest.mediaType,

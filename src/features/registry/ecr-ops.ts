@@ -1,7 +1,8 @@
 // The Amazon ECR API operations of this slice (awsJson1_1, X-Amz-Target
-// AmazonEC2ContainerRegistry_V20150921.<Operation>): repositories (create, describe, delete when
+// AmazonEC2ContainerRegistry_V20150921.<Operation>): repositories (create — with tags —, describe, delete when
 // empty), repository policies (set, get, delete), tag mutability, GetAuthorizationToken (its token is the password of
-// user `AWS` at /v2/), the image operations of ecr-images.ts and the layer operations of ecr-layers.ts. Each returns its JSON answer or
+// user `AWS` at /v2/), DescribeRegistry, the image operations of ecr-images.ts, the layer operations of ecr-layers.ts,
+// the lifecycle policies of ecr-lifecycle.ts and the resource tags of ecr-tagging.ts. Each returns its JSON answer or
 // throws an EcrError.
 import { parsePolicy } from '../../services/iam/policy.js';
 import { ECR_TOKEN_LIFETIME_SECONDS, signToken } from './auth.js';
@@ -9,6 +10,8 @@ import { checkRepositoryName, repositoryArn } from './names.js';
 import type { RegistryRepositoryRecord } from '../../index/types.js';
 import * as images from './ecr-images.js';
 import * as layerOps from './ecr-layers.js';
+import * as lifecycle from './ecr-lifecycle.js';
+import { checkTags, listTagsForResource, tagNewRepository, tagResource, untagResource } from './ecr-tagging.js';
 import { EcrError, type EcrCall } from './ecr-call.js';
 
 /** DescribeRepositories pages hold at most this many (ECR's maxResults limit). */
@@ -47,11 +50,13 @@ async function existing(call: EcrCall, name: string): Promise<RegistryRepository
 
 const createRepository: Operation = async (call) => {
   const name = nameOf(call);
+  const tags = call.body['tags'] === undefined ? [] : checkTags(call.body['tags']);
   if (await call.layers.index.createRegistryRepository(name, call.nowMs) === 'already-exists') {
     throw new EcrError('RepositoryAlreadyExistsException', `The repository with name '${name}' already exists in the registry with id '${call.accountId}'`);
   }
   const mutability = call.body['imageTagMutability'];
   if (mutability === 'IMMUTABLE') await call.layers.index.setRegistryTagMutability(name, 'IMMUTABLE');
+  await tagNewRepository(call, name, tags);
   return { repository: describe(call, await existing(call, name)) };
 };
 
@@ -133,6 +138,9 @@ const getAuthorizationToken: Operation = async (call) => {
   };
 };
 
+/** DescribeRegistry: this registry replicates nowhere. */
+const describeRegistry: Operation = async (call) => ({ registryId: call.accountId, replicationConfiguration: { rules: [] } });
+
 /** An image operation on an existing repository (ecr-images.ts). */
 function onImages(run: (call: EcrCall, repository: string) => Promise<Record<string, unknown>>): Operation {
   return async (call) => {
@@ -163,4 +171,13 @@ export const ECR_OPERATIONS: Readonly<Record<string, { run: Operation; onReposit
   UploadLayerPart: { run: onImages(layerOps.uploadLayerPart), onRepository: true },
   CompleteLayerUpload: { run: onImages(layerOps.completeLayerUpload), onRepository: true },
   GetDownloadUrlForLayer: { run: onImages(layerOps.getDownloadUrlForLayer), onRepository: true },
+  PutLifecyclePolicy: { run: onImages(lifecycle.putLifecyclePolicy), onRepository: true },
+  GetLifecyclePolicy: { run: onImages(lifecycle.getLifecyclePolicy), onRepository: true },
+  DeleteLifecyclePolicy: { run: onImages(lifecycle.deleteLifecyclePolicy), onRepository: true },
+  StartLifecyclePolicyPreview: { run: onImages(lifecycle.startLifecyclePolicyPreview), onRepository: true },
+  GetLifecyclePolicyPreview: { run: onImages(lifecycle.getLifecyclePolicyPreview), onRepository: true },
+  TagResource: { run: tagResource, onRepository: true },
+  UntagResource: { run: untagResource, onRepository: true },
+  ListTagsForResource: { run: listTagsForResource, onRepository: true },
+  DescribeRegistry: { run: describeRegistry, onRepository: false },
 };

@@ -18,6 +18,9 @@ import { LAYER_PART_SIZE_BYTES_MAX } from './ecr-layers.js';
 import { originOf } from './context.js';
 import { bucketMaker } from './blob-store.js';
 import { repositoryArn } from './names.js';
+import { repositoryOfArn } from './ecr-tagging.js';
+import type { PullRecorder } from './pull-records.js';
+import { retryAfterSeconds, type RegistryThrottle } from './throttle.js';
 
 export const ECR_SIGNING_SERVICE = 'ecr';
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
@@ -37,6 +40,10 @@ export interface EcrSurfaceOptions {
   ownerId: string;
   /** How long a GetDownloadUrlForLayer URL is valid. */
   downloadUrlExpirySeconds: number;
+  /** This process's registry throttle (shared with the OCI surface). */
+  throttle: RegistryThrottle;
+  pulls: PullRecorder;
+  lifecycleDayMs: number;
   log: (line: string) => void;
 }
 
@@ -80,10 +87,13 @@ export function createEcrSurface(options: EcrSurfaceOptions): ApiSurface {
     const { auth, principal } = await identify(req, request.rawUrl, undefined, root, identities, { expectedRegion: region, signingService: ECR_SIGNING_SERVICE, bodySha256Hex });
     if (auth.payload.kind === 'sha256' && auth.payload.expectedHex !== bodySha256Hex) throw new EcrError('InvalidSignatureException', 'The x-amz-content-sha256 header does not match the body.');
     const operation = ECR_OPERATIONS[operationName];
-    const name = typeof body['repositoryName'] === 'string' ? body['repositoryName'] : undefined;
+    // Tagging operations name their repository by ARN.
+    const name = typeof body['repositoryName'] === 'string' ? body['repositoryName'] : repositoryOfArn(body['resourceArn'], region, accountId);
     const resource = operation?.onRepository === true && name !== undefined ? repositoryArn(region, accountId, name) : '*';
     const action = `ecr:${operationName}`;
     if (principal.kind === 'anonymous') throw new EcrError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
+    const waitMs = options.throttle.tryTake(auth.accessKeyId, name, Date.now());
+    if (waitMs > 0) throw new EcrError('ThrottlingException', 'Rate exceeded', 400, { 'Retry-After': String(retryAfterSeconds(waitMs)) });
     const record = name === undefined ? undefined : await layers.index.getRegistryRepository(name);
     if (!isAllowed({ principal, action, resource, repositoryPolicy: record?.policy, accountId })) {
       throw new EcrError('AccessDeniedException', `User is not authorized to perform: ${action} on resource: ${resource}`);
@@ -93,6 +103,7 @@ export function createEcrSurface(options: EcrSurfaceOptions): ApiSurface {
     const answer = await operation.run({
       layers, auth: { root, identities }, accessKeyId: auth.accessKeyId, region, accountId, host: req.headers.host ?? 'localhost',
       origin: originOf(req), downloadUrlExpirySeconds: options.downloadUrlExpirySeconds, body, nowMs: Date.now(),
+      lifecycleDayMs: options.lifecycleDayMs, pulls: options.pulls,
     });
     const payload = Buffer.from(JSON.stringify(answer), 'utf8');
     res.statusCode = 200;
@@ -106,6 +117,9 @@ export function createEcrSurface(options: EcrSurfaceOptions): ApiSurface {
     name: ECR_SIGNING_SERVICE,
     claims: (request) => request.signingService === ECR_SIGNING_SERVICE,
     handle,
-    answerError: (request, error) => AWS_JSON_1_1_ERRORS(request.res, failureOf(request, error), request.requestId),
+    answerError: (request, error) => {
+      if (error instanceof EcrError) for (const [name, value] of Object.entries(error.headers)) request.res.setHeader(name, value);
+      AWS_JSON_1_1_ERRORS(request.res, failureOf(request, error), request.requestId);
+    },
   };
 }

@@ -35,6 +35,7 @@ export async function getManifest(context: RegistryContext): Promise<void> {
   res.setHeader('Content-Type', manifest.mediaType);
   res.setHeader('Content-Length', manifest.sizeBytes);
   res.setHeader('Docker-Content-Digest', manifest.digest);
+  if (context.req.method !== 'HEAD') context.pulls.record(context.repository, manifest.digest, context.nowMs);
   res.end(context.req.method === 'HEAD' ? undefined : Buffer.from(manifest.bytes));
 }
 

@@ -15,7 +15,8 @@ import { nameUnknown, OciError, sendOciError } from './errors.js';
 import { listCatalog } from './listings.js';
 import { checkRepositoryName, repositoryArn } from './names.js';
 import { matchRoute, type RepositoryRoute } from './routes.js';
-import { RegistryThrottle, type ThrottleRates } from './throttle.js';
+import type { RegistryThrottle } from './throttle.js';
+import type { PullRecorder } from './pull-records.js';
 
 export const REGISTRY_PATH_PREFIX = '/v2/';
 const API_VERSION_HEADER = 'Docker-Distribution-API-Version';
@@ -26,7 +27,9 @@ export interface RegistrySurfaceOptions {
   root: RootIdentity;
   identities: Identities;
   settings: RegistrySettings;
-  rates: ThrottleRates;
+  /** This process's throttle, shared with the ECR API surface. */
+  throttle: RegistryThrottle;
+  pulls: PullRecorder;
   log: (line: string) => void;
 }
 
@@ -50,7 +53,7 @@ function answerError(request: SurfaceRequest, error: unknown): void {
 export function createRegistrySurface(options: RegistrySurfaceOptions): ApiSurface {
   const { layers, settings } = options;
   const auth: RegistryAuth = { root: options.root, identities: options.identities };
-  const throttle = new RegistryThrottle(options.rates);
+  const { throttle } = options;
   const arnOf = (name: string) => repositoryArn(settings.region, settings.accountId, name);
   const ensureBucket = bucketMaker(layers, settings.region, settings.ownerId);
 
@@ -74,7 +77,7 @@ export function createRegistrySurface(options: RegistrySurfaceOptions): ApiSurfa
     }
     const context: RegistryContext = {
       req: request.req, res: request.res, layers, settings, root: options.root, principal, repository, target: match.target,
-      query: new URLSearchParams(request.rawUrl.split('?')[1] ?? ''), origin, nowMs,
+      query: new URLSearchParams(request.rawUrl.split('?')[1] ?? ''), origin, nowMs, pulls: options.pulls,
     };
     await match.route.handler(context, (from) => mayDo(principal, 'ecr:BatchGetImage', from));
   }
@@ -96,7 +99,7 @@ export function createRegistrySurface(options: RegistrySurfaceOptions): ApiSurfa
       requireAllowed({ principal, action: 'ecr:DescribeRepositories', resource: '*', accountId: settings.accountId }, challengeOf(originOf(request.req), 'registry:catalog:*'));
       const context: RegistryContext = {
         req, res, layers, settings, root: options.root, principal, repository: '', target: '',
-        query: new URLSearchParams(request.rawUrl.split('?')[1] ?? ''), origin: originOf(request.req), nowMs,
+        query: new URLSearchParams(request.rawUrl.split('?')[1] ?? ''), origin: originOf(request.req), nowMs, pulls: options.pulls,
       };
       await listCatalog(context);
       return;

@@ -11,6 +11,7 @@ import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
 import { EVENTS_SCHEMA_SQL } from './events.js';
 import { TABLE_MAINTENANCE_SCHEMA_SQL } from './tables-maintenance.js';
 import { TABLE_SETTINGS_SCHEMA_SQL } from './table-settings.js';
+import { REGISTRY_LIFECYCLE_SCHEMA_SQL } from './registry-lifecycle.js';
 
 /** The SQL that brings version N-1 up to N, by N (from 2). */
 const MIGRATIONS: ReadonlyMap<number, string> = new Map([
@@ -36,6 +37,8 @@ const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [11, TABLE_MAINTENANCE_SCHEMA_SQL],
   // 12: S3 Tables settings (resource policies, encryption, storage class, tags, metrics) of table buckets and tables.
   [12, TABLE_SETTINGS_SCHEMA_SQL],
+  // 13: the registry's lifecycle policies (and previews), repository resource tags, each manifest's last pull.
+  [13, REGISTRY_LIFECYCLE_SCHEMA_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());

@@ -7,6 +7,7 @@ import type {
   AppendUploadOutcome, CollectedBlob, ManifestReferences, PutManifestOutcome, RegistryBlobRecord, RegistryImageSummary, RegistryIndex, RegistryManifestRecord,
   RegistryRepositoryRecord, RegistryUploadRecord,
 } from '../registry-index.js';
+import { RegistryLifecycleTables } from './registry-lifecycle.js';
 import { manifestFromRow, repositoryFromRow, uploadFromRow, type ManifestRow, type RepositoryRow, type UploadRow } from './registry-schema.js';
 
 interface BlobRow { digest: string; size_bytes: number; data_id: string; ref_count: number }
@@ -49,7 +50,7 @@ function prepare(db: Database.Database) {
     upsertTag: db.prepare('INSERT INTO registry_tags (repository, tag, digest) VALUES (?, ?, ?) ON CONFLICT (repository, tag) DO UPDATE SET digest = excluded.digest'),
     deleteTag: db.prepare('DELETE FROM registry_tags WHERE repository = ? AND tag = ?'),
     deleteTagsOf: db.prepare('DELETE FROM registry_tags WHERE repository = ? AND digest = ?'),
-    listImages: db.prepare(`SELECT digest, media_type, size_bytes, created_at_ms FROM registry_manifests
+    listImages: db.prepare(`SELECT digest, media_type, size_bytes, created_at_ms, last_pulled_at_ms FROM registry_manifests
       WHERE repository = ? AND (? IS NULL OR digest > ?) ORDER BY digest LIMIT ?`),
     tagsOf: db.prepare('SELECT tag FROM registry_tags WHERE repository = ? AND digest = ? ORDER BY tag'),
     listReferrers: db.prepare('SELECT * FROM registry_manifests WHERE repository = ? AND subject_digest = ? ORDER BY digest LIMIT ?'),
@@ -72,9 +73,12 @@ function prepare(db: Database.Database) {
 
 export class RegistryTables implements RegistryIndex {
   private readonly statements;
+  /** Lifecycle settings, resource tags and pull records (registry-lifecycle-index.ts), the engine's delegate for them. */
+  readonly lifecycle: RegistryLifecycleTables;
 
   constructor(db: Database.Database, private readonly writes: GroupCommitQueue) {
     this.statements = prepare(db);
+    this.lifecycle = new RegistryLifecycleTables(db, writes);
   }
 
   async getRegistryRepository(name: string): Promise<RegistryRepositoryRecord | undefined> {
@@ -105,9 +109,10 @@ export class RegistryTables implements RegistryIndex {
   }
 
   async listRegistryImages(repository: string, afterDigest: string | undefined, limit: number): Promise<RegistryImageSummary[]> {
-    const rows = this.statements.listImages.all(repository, afterDigest ?? null, afterDigest ?? null, limit) as Array<{ digest: string; media_type: string; size_bytes: number; created_at_ms: number }>;
+    const rows = this.statements.listImages.all(repository, afterDigest ?? null, afterDigest ?? null, limit) as Array<{ digest: string; media_type: string; size_bytes: number; created_at_ms: number; last_pulled_at_ms: number | null }>;
     return rows.map((row) => ({
       digest: row.digest, mediaType: row.media_type, sizeBytes: row.size_bytes, createdAtMs: row.created_at_ms,
+      ...(row.last_pulled_at_ms === null ? {} : { lastPulledAtMs: row.last_pulled_at_ms }),
       tags: (this.statements.tagsOf.all(repository, row.digest) as Array<{ tag: string }>).map((tag) => tag.tag),
     }));
   }

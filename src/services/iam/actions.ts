@@ -49,9 +49,10 @@ export const S3_ACTIONS: ReadonlyMap<string, ActionResourceKind> = new Map([
  */
 const ECR_ACTION_NAMES = [
   'BatchCheckLayerAvailability', 'BatchDeleteImage', 'BatchGetImage', 'CompleteLayerUpload', 'CreateRepository',
-  'DeleteRepository', 'DeleteRepositoryPolicy', 'DescribeImages', 'DescribeRepositories', 'GetAuthorizationToken',
-  'GetDownloadUrlForLayer', 'GetRepositoryPolicy', 'InitiateLayerUpload', 'ListImages', 'PutImage', 'PutImageTagMutability',
-  'SetRepositoryPolicy', 'UploadLayerPart',
+  'DeleteLifecyclePolicy', 'DeleteRepository', 'DeleteRepositoryPolicy', 'DescribeImages', 'DescribeRegistry', 'DescribeRepositories',
+  'GetAuthorizationToken', 'GetDownloadUrlForLayer', 'GetLifecyclePolicy', 'GetLifecyclePolicyPreview', 'GetRepositoryPolicy',
+  'InitiateLayerUpload', 'ListImageReferrers', 'ListImages', 'ListTagsForResource', 'PutImage', 'PutImageTagMutability',
+  'PutLifecyclePolicy', 'SetRepositoryPolicy', 'StartLifecyclePolicyPreview', 'TagResource', 'UntagResource', 'UploadLayerPart',
 ];
 
 /** "ecr:Name" → its resource kind (a repository is neither an S3 bucket nor an object: 'service'). */
