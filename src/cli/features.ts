@@ -1,8 +1,7 @@
 // The features' runtimes in one serving process: S3 Metadata, server access logs, the container
 // registry, event notifications and S3 Tables maintenance, each started over the layers with what it needs of the server's
 // settings, and stopped together. The surfaces (surfaces.ts) take what each offers.
-import type { Index } from '../index/types.js';
-import type { Storage } from '../storage/index.js';
+import type { Layers } from '../services/objects.js';
 import { startAccessLogs, type AccessLogRuntime } from '../features/access-logs/setup.js';
 import { startEvents, type EventsRuntime } from '../features/events/setup.js';
 import { startMetadata, type MetadataRuntime } from '../features/metadata/setup.js';
@@ -31,7 +30,7 @@ export interface FeatureRuntimes {
 }
 
 export async function startFeatures(
-  layers: { index: Index; storage: Storage }, settings: FeatureSettings,
+  layers: Layers, settings: FeatureSettings,
   serving: { ownerId: string; runsBackgroundWork: boolean; log: (line: string) => void },
 ): Promise<FeatureRuntimes> {
   const { ownerId, runsBackgroundWork, log } = serving;

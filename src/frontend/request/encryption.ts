@@ -8,8 +8,9 @@ import type { Layers } from '../../services/objects.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import {
-  keyService, kmsBinding, kmsResponseHeaders, newKmsEncryption, requestedBucketKey, requestedEncryptionContext, requestedKmsKeyId, withKms,
+  kmsResponseHeaders, newKmsEncryption, requestedBucketKey, requestedEncryptionContext, requestedKmsKeyId, withKms,
 } from './kms.js';
+import { newSseS3Key, serverHeldDataKey } from '../../services/encryption/server-held-keys.js';
 
 const SSE_HEADER = 'x-amz-server-side-encryption';
 const KMS_KEY_ID_HEADER = 'x-amz-server-side-encryption-aws-kms-key-id';
@@ -17,8 +18,6 @@ const CUSTOMER_PREFIX = 'x-amz-server-side-encryption-customer-';
 const COPY_SOURCE_CUSTOMER_PREFIX = 'x-amz-copy-source-server-side-encryption-customer-';
 const DATA_KEY_BYTES = 32;
 const CUSTOMER_KEY_SALT_BYTES = 16;
-/** Binds a wrapped SSE-S3 data key to its use (the master keyring adds the master key's id). */
-const SSE_S3_WRAP_CONTEXT = 'cairn/sse-s3/data-key';
 
 /** A new object's encryption: what the index keeps, and the data key its bytes are sealed with. */
 export interface NewObjectEncryption {
@@ -103,10 +102,7 @@ export function requestedEncryption(context: RequestContext): NewObjectEncryptio
 
 /** SSE-S3: a fresh data key for this object version, wrapped by the current master key. */
 export function newSseS3(layers: Layers): NewObjectEncryption {
-  const keys = layers.keys;
-  if (keys === undefined) throw new Error('server-side encryption needs the master keyring, which this process did not open');
-  const dataKey = randomBytes(DATA_KEY_BYTES);
-  return { dataKey, stored: { kind: 'SSE-S3', wrappedKey: keys.wrap(dataKey, SSE_S3_WRAP_CONTEXT) } };
+  return newSseS3Key(layers);
 }
 
 /** GET and HEAD take no x-amz-server-side-encryption header (S3 answers 400). */
@@ -130,13 +126,7 @@ export function dataKeyFor(
     if (customer !== undefined) throw new S3Error('InvalidRequest', 'The encryption parameters are not applicable to this object.');
     // HEAD and GetObjectAttributes read no bytes: they need no key (and a disabled KMS key does not stop them).
     if (encryption === undefined || options.unwrap === false) return undefined;
-    if (encryption.kind === 'SSE-KMS' || encryption.kind === 'DSSE-KMS') {
-      const wrapped = encryption.kmsWrappedKey!;
-      return withKms(() => keyService(context).decrypt(wrapped, kmsBinding(owner, encryption.encryptionContextBase64)));
-    }
-    const keys = context.layers.keys;
-    if (keys === undefined) throw new Error('server-side encryption needs the master keyring, which this process did not open');
-    return keys.unwrap(encryption.wrappedKey!, SSE_S3_WRAP_CONTEXT);
+    return withKms(() => serverHeldDataKey(context.layers, encryption, owner));
   }
   if (customer === undefined) {
     throw new S3Error('InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');

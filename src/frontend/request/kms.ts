@@ -2,6 +2,7 @@
 // encryption context and bucket-key headers, and the key-service errors S3 passes on as KMS.*.
 import type { StoredEncryption } from '../../index/types.js';
 import { KmsError, type BuiltInKeyService } from '../../services/encryption/kms.js';
+import { kmsBinding } from '../../services/encryption/server-held-keys.js';
 import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 
@@ -71,16 +72,6 @@ export function requestedBucketKey(context: RequestContext): boolean | undefined
   return text.toLowerCase() === 'true';
 }
 
-/**
- * What the wrapped key is bound to: the request's context with the object's ARN, as S3 adds
- * aws:s3:arn. An object never changes bucket or key (a copy wraps a new data key), so it stays valid.
- */
-export function kmsBinding(owner: { bucket: string; key: string }, encryptionContextBase64: string | undefined): string {
-  const given = encryptionContextBase64 === undefined ? {} : JSON.parse(Buffer.from(encryptionContextBase64, 'base64').toString('utf8')) as Record<string, string>;
-  const entries = Object.entries({ ...given, 'aws:s3:arn': `arn:aws:s3:::${owner.bucket}/${owner.key}` }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify(entries);
-}
-
 /** A new SSE-KMS (or DSSE-KMS) object's encryption, its data key wrapped by the key service. */
 export function newKmsEncryption(
   context: RequestContext, kind: 'SSE-KMS' | 'DSSE-KMS', keyId: string, owner: { bucket: string; key: string },
@@ -97,3 +88,7 @@ export function kmsResponseHeaders(encryption: StoredEncryption): Record<string,
     ...(encryption.bucketKeyEnabled === true ? { [BUCKET_KEY_HEADER]: 'true' } : {}),
   };
 }
+
+// What a wrapped key is bound to (the request's context with the object's ARN, as S3 adds aws:s3:arn)
+// lives with the server-held keys; the request helpers name it from here too.
+export { kmsBinding };

@@ -1,8 +1,9 @@
 // Table metadata files as objects in the table bucket's warehouse bucket: written durably through
 // both layers (services/objects.ts) under `<location>/metadata/`, read back with a size limit, and
 // purged with the table (every object under its location) when a drop asks for it.
-import { createHash, randomUUID } from 'node:crypto';
-import { deleteObject, readObject, writeObject, type Layers } from '../../../services/objects.js';
+import { randomUUID } from 'node:crypto';
+import { deleteObject, type Layers } from '../../../services/objects.js';
+import { readWholeObject, writeWholeObject } from '../../../services/whole-objects.js';
 import { badRequest } from './errors.js';
 import { isObject, losslessParse, losslessStringify, type TableMetadata } from './metadata-model.js';
 
@@ -35,11 +36,7 @@ export async function writeMetadataFile(layers: Layers, location: string, metada
   const { bucket, key } = parseS3Location(location);
   const bytes = Buffer.from(losslessStringify(metadata), 'utf8');
   if (bytes.byteLength > METADATA_FILE_SIZE_BYTES_MAX) throw badRequest(`The table metadata would be larger than ${METADATA_FILE_SIZE_BYTES_MAX} bytes`);
-  const md5Hex = createHash('md5').update(bytes).digest('hex');
-  const outcome = await writeObject(layers, {
-    bucket, key, headers: { contentType: 'application/json' }, userMetadata: {}, storageClass: 'STANDARD', body: (async function* () { yield bytes; })(),
-    verify: () => ({ md5Hex, sizeBytes: bytes.byteLength }),
-  });
+  const outcome = await writeWholeObject(layers, { bucket, key, contentType: 'application/json' }, bytes);
   if (!outcome.stored) throw new Error(`metadata file ${location} not written: ${outcome.reason}`);
 }
 
@@ -49,9 +46,7 @@ export async function readMetadataFile(layers: Layers, location: string): Promis
   const object = await layers.index.getObject(bucket, key);
   if (object === undefined) return undefined;
   if (object.sizeBytes > METADATA_FILE_SIZE_BYTES_MAX) throw badRequest(`The metadata file ${location} is larger than ${METADATA_FILE_SIZE_BYTES_MAX} bytes`);
-  const chunks: Buffer[] = [];
-  for await (const chunk of readObject(layers, object)) chunks.push(chunk);
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = (await readWholeObject(layers, object)).toString('utf8');
   let parsed: unknown;
   try {
     parsed = losslessParse(text);

@@ -1,8 +1,8 @@
 // A table's files as objects of its warehouse bucket, for the maintenance jobs: read whole (with a
 // size limit), written durably through both layers, listed under the table's location with their
 // ages, and deleted.
-import { createHash } from 'node:crypto';
-import { deleteObject, readObject, writeObject, type Layers } from '../../../services/objects.js';
+import { deleteObject, type Layers } from '../../../services/objects.js';
+import { readWholeObject, writeWholeObject } from '../../../services/whole-objects.js';
 import { parseS3Location } from '../iceberg/metadata-files.js';
 
 /** The largest file a maintenance job reads into memory (a manifest, a manifest list, a data file). */
@@ -14,18 +14,12 @@ export async function readTableFile(layers: Layers, location: string): Promise<B
   const object = await layers.index.getObject(bucket, key);
   if (object === undefined) throw new Error(`the table file ${location} does not exist`);
   if (object.sizeBytes > TABLE_FILE_SIZE_BYTES_MAX) throw new Error(`the table file ${location} is larger than ${TABLE_FILE_SIZE_BYTES_MAX} bytes`);
-  const chunks: Buffer[] = [];
-  for await (const chunk of readObject(layers, object)) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  return readWholeObject(layers, object);
 }
 
 export async function writeTableFile(layers: Layers, location: string, bytes: Buffer, contentType: string): Promise<void> {
   const { bucket, key } = parseS3Location(location);
-  const md5Hex = createHash('md5').update(bytes).digest('hex');
-  const outcome = await writeObject(layers, {
-    bucket, key, headers: { contentType }, userMetadata: {}, storageClass: 'STANDARD', body: (async function* () { yield bytes; })(),
-    verify: () => ({ md5Hex, sizeBytes: bytes.byteLength }),
-  });
+  const outcome = await writeWholeObject(layers, { bucket, key, contentType }, bytes);
   if (!outcome.stored) throw new Error(`table file ${location} not written: ${outcome.reason}`);
 }
 
