@@ -4,6 +4,7 @@
 // PostgreSQL later). Each domain splits into its reads and its writes: the threaded engine sends
 // exactly the writes to the one writer of the host (write-methods.ts).
 import type { AccessLogReads, AccessLogWrites } from './access-log-index.js';
+import type { BackupReads, BackupWrites } from './backup-index.js';
 import type { BucketReads, BucketWrites } from './bucket-index.js';
 import type { BucketSettingsReads, BucketSettingsWrites } from './bucket-settings.js';
 import type { EventReads, EventWrites } from './event-index.js';
@@ -27,12 +28,13 @@ export * from './restore-index.js';
 export * from './access-log-index.js';
 export * from './registry-index.js';
 export * from './event-index.js';
+export * from './backup-index.js';
 
 /** Every read of the index: each answers from a consistent snapshot, and never waits for a writer. */
-export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads, RestoreReads, AccessLogReads, RegistryReads, EventReads {}
+export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads, RestoreReads, AccessLogReads, RegistryReads, EventReads, BackupReads {}
 
 /** Every write of the index: each is one durable transaction (batched into group commits). */
-export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites, RestoreWrites, AccessLogWrites, RegistryWrites, EventWrites {}
+export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites, RestoreWrites, AccessLogWrites, RegistryWrites, EventWrites, BackupWrites {}
 
 export interface Index extends IndexReads, IndexWrites {
   /** Lets writes in flight land, then releases the engine. */

@@ -34,7 +34,7 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 10);
+      assert.equal(SCHEMA_VERSION, 11);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
@@ -70,10 +70,14 @@ describe('index schema migrations', () => {
       assert.deepEqual(await index.listEventTargets(), [target]);
       // Version 10: restores' completion and expiry are recorded once (none is due in this index).
       assert.equal(await index.recordRestoreProgress(Date.now(), 10), 0);
+      // Version 11: AWS Backup's recovery points (a snapshot of a bucket holds its current versions' rows).
+      assert.deepEqual(await index.snapshotBucketForRecoveryPoint('rp-1', 'old'), { objects: 0, sizeBytes: 0 });
+      assert.equal(await index.snapshotBucketForRecoveryPoint('rp-2', 'no-such-bucket'), undefined);
+      assert.deepEqual(await index.listRecoveryPointObjects('rp-1', '', 10), []);
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '10');
+    assert.equal(storedVersion(file), '11');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

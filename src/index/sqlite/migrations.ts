@@ -9,6 +9,7 @@ import { REGISTRY_SCHEMA_SQL } from './registry-schema.js';
 import { NAMESPACE_PROPERTIES_SQL, TABLES_SCHEMA_SQL } from './tables.js';
 import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
 import { EVENTS_SCHEMA_SQL } from './events.js';
+import { BACKUP_SCHEMA_SQL } from './backups.js';
 
 /** The SQL that brings version N-1 up to N, by N (from 2). */
 const MIGRATIONS: ReadonlyMap<number, string> = new Map([
@@ -30,6 +31,8 @@ const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [9, EVENTS_SCHEMA_SQL],
   // 10: restores in the journal and in events (whether each restore's completion and expiry were recorded).
   [10, RESTORE_EVENTS_SCHEMA_SQL],
+  // 11: AWS Backup's recovery points (the object versions and parts each holds, placements included).
+  [11, BACKUP_SCHEMA_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());
