@@ -1,6 +1,7 @@
 // A vault's notifications: when a job ends, a JSON message to the target the vault's SNSTopicArn
 // names — arn:aws:sns:REGION:ACCOUNT:NAME is Cairn's event target NAME (`cairn admin events
 // target add`); webhook targets are posted to. A failed delivery is logged, never retried.
+import { createHmac } from 'node:crypto';
 import type { Index } from '../../index/types.js';
 
 const NOTIFY_TIMEOUT_MS = 5_000;
@@ -25,7 +26,12 @@ export async function notifyVault(
   try {
     const response = await fetch(target.settings['url']!, {
       method: 'POST', body, signal: AbortSignal.timeout(NOTIFY_TIMEOUT_MS),
-      headers: { 'content-type': 'application/json', ...(target.settings['bearerToken'] === undefined ? {} : { authorization: `Bearer ${target.settings['bearerToken']}` }) },
+      headers: {
+        'content-type': 'application/json',
+        ...(target.settings['bearerToken'] === undefined ? {} : { authorization: `Bearer ${target.settings['bearerToken']}` }),
+        // Signed as the events feature signs its webhooks' bodies.
+        ...(target.settings['secret'] === undefined ? {} : { 'x-cairn-signature': `sha256=${createHmac('sha256', target.settings['secret']).update(body).digest('hex')}` }),
+      },
     });
     await response.body?.cancel();
   } catch (error) {
