@@ -10,7 +10,7 @@ import {
   DescribeBackupVaultCommand, DescribeRecoveryPointCommand, DescribeRestoreJobCommand, GetBackupVaultAccessPolicyCommand, ListBackupJobsCommand,
   ListBackupPlansCommand, ListBackupVaultsCommand, ListCopyJobsCommand, ListRecoveryPointsByBackupVaultCommand, ListRecoveryPointsByResourceCommand,
   PutBackupVaultAccessPolicyCommand, PutBackupVaultLockConfigurationCommand, PutBackupVaultNotificationsCommand, StartBackupJobCommand, StartRestoreJobCommand,
-  UpdateRecoveryPointLifecycleCommand,
+  UpdateRecoveryPointLifecycleCommand, CreateFrameworkCommand, CreateReportPlanCommand, StartReportJobCommand, DescribeReportJobCommand, ListFrameworksCommand,
 } from '@aws-sdk/client-backup';
 import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutBucketTaggingCommand,
@@ -237,5 +237,39 @@ describe('AWS Backup', () => {
     await backup.send(new DeleteBackupSelectionCommand({ BackupPlanId: plan.BackupPlanId, SelectionId: selection.SelectionId }));
     await backup.send(new DeleteBackupPlanCommand({ BackupPlanId: plan.BackupPlanId }));
     assert.equal((await backup.send(new ListBackupJobsCommand({ ByResourceArn: 'arn:aws:s3:::untagged' }))).BackupJobs!.length, 0);
+  });
+
+  it('a control compliance report marks an unprotected bucket NON_COMPLIANT and a protected one COMPLIANT, in CSV and JSON', async () => {
+    await versionedBucket(s3, 'silver-protected', { 's.txt': 'silver' });
+    await versionedBucket(s3, 'silver-unprotected', { 'u.txt': 'loose' });
+    await s3.send(new CreateBucketCommand({ Bucket: 'audit-reports' }));
+    const plan = await backup.send(new CreateBackupPlanCommand({
+      BackupPlan: { BackupPlanName: 'silver', Rules: [{ RuleName: 'daily', TargetBackupVaultName: 'Gold', ScheduleExpression: 'cron(0 5 ? * * *)', Lifecycle: { DeleteAfterDays: 30 } }] },
+    }));
+    await backup.send(new CreateBackupSelectionCommand({ BackupPlanId: plan.BackupPlanId, BackupSelection: { SelectionName: 'one', IamRoleArn: ROLE, Resources: ['arn:aws:s3:::silver-protected'] } }));
+    const badControl = await failure(backup.send(new CreateFrameworkCommand({ FrameworkName: 'broken', FrameworkControls: [{ ControlName: 'NO_SUCH_CONTROL' }] })));
+    assert.equal(badControl.name, 'InvalidParameterValueException');
+    const scope = { ComplianceResourceIds: ['silver-protected', 'silver-unprotected'], ComplianceResourceTypes: ['S3'] };
+    const framework = await backup.send(new CreateFrameworkCommand({ FrameworkName: 'workshop', FrameworkControls: [{ ControlName: 'BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN', ControlScope: scope }] }));
+    assert.deepEqual((await backup.send(new ListFrameworksCommand({}))).Frameworks!.map((item) => item.FrameworkName), ['workshop']);
+    await backup.send(new CreateReportPlanCommand({
+      ReportPlanName: 'compliance', ReportDeliveryChannel: { S3BucketName: 'audit-reports', S3KeyPrefix: 'audit', Formats: ['CSV', 'JSON'] },
+      ReportSetting: { ReportTemplate: 'CONTROL_COMPLIANCE_REPORT', FrameworkArns: [framework.FrameworkArn!] },
+    }));
+    const { ReportJobId } = await backup.send(new StartReportJobCommand({ ReportPlanName: 'compliance' }));
+    const job = await until('report job', async () => {
+      const { ReportJob } = await backup.send(new DescribeReportJobCommand({ ReportJobId }));
+      return ['COMPLETED', 'FAILED'].includes(ReportJob!.Status!) ? ReportJob : undefined;
+    });
+    assert.equal(job!.Status, 'COMPLETED', job!.StatusMessage);
+    const keys = job!.ReportDestination!.S3Keys!;
+    assert.equal(keys.length, 2);
+    const files = await contents(s3, 'audit-reports');
+    const json = JSON.parse(files[keys.find((key) => key.endsWith('.json'))!]!) as { reportItems: Array<{ ResourceName: string; ComplianceStatus: string }> };
+    assert.deepEqual(json.reportItems.map((item) => [item.ResourceName, item.ComplianceStatus]).sort(), [['silver-protected', 'COMPLIANT'], ['silver-unprotected', 'NON_COMPLIANT']]);
+    const csv = files[keys.find((key) => key.endsWith('.csv'))!]!;
+    assert.match(csv, /^FrameworkName,ControlName,ResourceType,ResourceArn,ResourceName,ComplianceStatus,EvaluationTime$/m);
+    assert.match(csv, /^workshop,BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN,S3,arn:aws:s3:::silver-unprotected,silver-unprotected,NON_COMPLIANT,/m);
+    assert.match(csv, /^workshop,BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN,S3,arn:aws:s3:::silver-protected,silver-protected,COMPLIANT,/m);
   });
 });

@@ -6,6 +6,7 @@
 import { backupArns, type BackupContext } from './context.js';
 import { notifyVault } from './notify.js';
 import type { BackupJobRecord, CopyJobRecord, RestoreJobRecord } from './records.js';
+import { runReport } from './report-run.js';
 import { runRestore } from './restore-run.js';
 import { newCopyJob } from './restore-jobs.js';
 import { runSchedules } from './scheduler.js';
@@ -93,6 +94,15 @@ async function runCopyJob(parts: BackupRunnerParts, context: BackupContext, job:
   await notifyVault(parts, job.sourceVaultName, 'COPY_JOB_SUCCESSFUL', { copyJobId: job.id, state: 'COMPLETED' });
 }
 
+async function runReportJob(parts: BackupRunnerParts, job: Record<string, unknown> & { id: string }): Promise<void> {
+  try {
+    const { bucket, keys } = await runReport(parts.layers, parts.store, job, parts);
+    await parts.store.reportJobs.put(job.id, { ...job, status: 'COMPLETED', completionMs: Date.now(), destination: { S3BucketName: bucket, S3Keys: keys } });
+  } catch (error) {
+    await parts.store.reportJobs.put(job.id, { ...job, status: 'FAILED', completionMs: Date.now(), statusMessage: messageOf(error) });
+  }
+}
+
 export function startBackupRunner(parts: BackupRunnerParts): { step(): Promise<void>; stop(): void } {
   const context: BackupContext = { store: parts.store, index: parts.layers.index, arns: backupArns(parts.region, parts.accountId), nowMs: 0 };
   let running: Promise<void> | undefined;
@@ -101,6 +111,7 @@ export function startBackupRunner(parts: BackupRunnerParts): { step(): Promise<v
     for (const job of await parts.store.backupJobs.list()) if (job.state === 'CREATED' || job.state === 'RUNNING') await runBackupJob(parts, context, job);
     for (const job of await parts.store.copyJobs.list()) if (job.state === 'CREATED' || job.state === 'RUNNING') await runCopyJob(parts, context, job);
     for (const job of await parts.store.restoreJobs.list()) if (job.status === 'PENDING' || job.status === 'RUNNING') await runRestoreJob(parts, job);
+    for (const job of await parts.store.reportJobs.list()) if (job['status'] === 'CREATED') await runReportJob(parts, job);
   };
   const timer = setInterval(() => {
     // A slow step must not pile up steps.

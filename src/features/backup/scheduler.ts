@@ -9,18 +9,11 @@ import type { BackupContext } from './context.js';
 import { latestFireAtOrBefore, parseScheduleExpression } from './cron.js';
 import { backupDayMs } from './days.js';
 import type { PlanRecord, PlanRule, SelectionRecord } from './records.js';
+import { selects } from './selection-match.js';
 
 const DAY_MS = 86_400_000;
 /** How far back (on the plan's clock) a missed run is still looked for. */
 const LOOKBACK_MS = 2 * DAY_MS;
-
-function selects(selection: SelectionRecord, bucket: BucketRecord): boolean {
-  const arn = `arn:aws:s3:::${bucket.name}`;
-  const matches = (pattern: string) => pattern === arn || pattern === '*' || (pattern.endsWith('*') && arn.startsWith(pattern.slice(0, -1)));
-  if (selection.notResources.some(matches)) return false;
-  if (selection.resources.some(matches)) return true;
-  return selection.tagConditions.some(({ key, value }) => (bucket.tags ?? []).some((tag) => tag.key === key && tag.value === value));
-}
 
 async function startRun(context: BackupContext, plan: PlanRecord, rule: PlanRule, selections: SelectionRecord[], buckets: BucketRecord[], fireMs: number): Promise<void> {
   const vault = await context.store.vaults.get(rule.TargetBackupVaultName);
