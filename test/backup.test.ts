@@ -10,13 +10,15 @@ import {
   DescribeBackupVaultCommand, DescribeRecoveryPointCommand, DescribeRestoreJobCommand, GetBackupVaultAccessPolicyCommand, ListBackupJobsCommand,
   ListBackupPlansCommand, ListBackupVaultsCommand, ListCopyJobsCommand, ListRecoveryPointsByBackupVaultCommand, ListRecoveryPointsByResourceCommand,
   PutBackupVaultAccessPolicyCommand, PutBackupVaultLockConfigurationCommand, PutBackupVaultNotificationsCommand, StartBackupJobCommand, StartRestoreJobCommand,
-  UpdateRecoveryPointLifecycleCommand, CreateFrameworkCommand, CreateReportPlanCommand, StartReportJobCommand, DescribeReportJobCommand, ListFrameworksCommand,
+  UpdateRecoveryPointLifecycleCommand, CreateFrameworkCommand, CreateReportPlanCommand, StartReportJobCommand, DescribeReportJobCommand, ListFrameworksCommand, StartCopyJobCommand, DescribeCopyJobCommand,
 } from '@aws-sdk/client-backup';
 import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutBucketTaggingCommand,
   PutBucketVersioningCommand, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { IamClient } from '../src/cli/admin/iam-client.js';
 import { sdkClient } from './helpers/clients.js';
@@ -271,5 +273,34 @@ describe('AWS Backup', () => {
     assert.match(csv, /^FrameworkName,ControlName,ResourceType,ResourceArn,ResourceName,ComplianceStatus,EvaluationTime$/m);
     assert.match(csv, /^workshop,BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN,S3,arn:aws:s3:::silver-unprotected,silver-unprotected,NON_COMPLIANT,/m);
     assert.match(csv, /^workshop,BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN,S3,arn:aws:s3:::silver-protected,silver-protected,COMPLIANT,/m);
+  });
+
+  it('copies a recovery point to a vault on a second Cairn server (another region), checksummed, and it restores there byte for byte', async () => {
+    const remoteRegion = 'eu-west-1';
+    const remote = await startServer({ extraArgs: ['--region', remoteRegion] });
+    try {
+      const credentials = { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY };
+      const remoteBackup = new BackupClient({ endpoint: remote.endpoint, region: remoteRegion, credentials });
+      const remoteS3 = sdkClient(remote, { region: remoteRegion });
+      await remoteBackup.send(new CreateBackupVaultCommand({ BackupVaultName: 'Offsite' }));
+      await mkdir(join(server.dataDirectory, 'backup'), { recursive: true });
+      await writeFile(join(server.dataDirectory, 'backup', 'remotes.json'), JSON.stringify({ [remoteRegion]: { endpoint: remote.endpoint, ...credentials } }));
+      const original = { 'site/a.txt': 'offsite a', 'site/big.bin': 'z'.repeat(200_000) };
+      await versionedBucket(s3, 'offsite-source', original);
+      const point = await backupNow(backup, 'Gold', 'offsite-source', 90);
+      const destination = `arn:aws:backup:${remoteRegion}:${ACCOUNT}:backup-vault:Offsite`;
+      const { CopyJobId } = await backup.send(new StartCopyJobCommand({ RecoveryPointArn: point, SourceBackupVaultName: 'Gold', DestinationBackupVaultArn: destination, IamRoleArn: ROLE }));
+      const copy = await until('remote copy', async () => {
+        const { CopyJob } = await backup.send(new DescribeCopyJobCommand({ CopyJobId }));
+        return ['COMPLETED', 'FAILED'].includes(CopyJob!.State!) ? CopyJob : undefined;
+      });
+      assert.equal(copy!.State, 'COMPLETED', copy!.StatusMessage);
+      const remotePoints = (await remoteBackup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: 'Offsite' }))).RecoveryPoints!;
+      assert.deepEqual(remotePoints.map((remotePoint) => remotePoint.RecoveryPointArn), [copy!.DestinationRecoveryPointArn]);
+      await restore(remoteBackup, copy!.DestinationRecoveryPointArn!, { DestinationBucketName: 'offsite-restored', NewBucket: 'true' });
+      assert.deepEqual(await contents(remoteS3, 'offsite-restored'), original);
+    } finally {
+      await remote.stop();
+    }
   });
 });

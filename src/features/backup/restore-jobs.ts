@@ -83,9 +83,9 @@ export const startCopyJob: BackupOperation = async (context, call) => {
   const destinationVaultArn = requiredString(call.body, 'DestinationBackupVaultArn');
   const iamRoleArn = requiredString(call.body, 'IamRoleArn');
   const lifecycle = lifecycleOf(call.body['Lifecycle']) ?? point.lifecycle;
-  const local = destinationVaultArn.startsWith(context.arns.vault('')) ? destinationVaultArn.slice(context.arns.vault('').length) : undefined;
-  if (local === undefined) throw invalidParameter(`DestinationBackupVaultArn ${destinationVaultArn} is not a backup vault of this server.`);
-  checkRetention(await requireVault(context, local), lifecycle);
+  if (!/^arn:aws:backup:[a-z0-9-]+:\d{12}:backup-vault:[a-zA-Z0-9\-_]{2,50}$/.test(destinationVaultArn)) throw invalidParameter(`DestinationBackupVaultArn ${destinationVaultArn} is not a backup vault ARN.`);
+  // A vault of this server is checked now; a remote one (another region, remotes.json) when the copy runs.
+  if (destinationVaultArn.startsWith(context.arns.vault(''))) checkRetention(await requireVault(context, destinationVaultArn.slice(context.arns.vault('').length)), lifecycle);
   const idempotencyToken = optionalString(call.body, 'IdempotencyToken');
   const job = newCopyJob({ sourceRecoveryPointId: point.id, sourceVaultName: sourceVault.name, destinationVaultArn, resourceArn: point.resourceArn, iamRoleArn, lifecycle, idempotencyToken }, context.nowMs);
   await context.store.copyJobs.put(job.id, job);

@@ -5,6 +5,7 @@
 // (its snapshot is one index transaction; a restore skips what it already wrote).
 import { backupArns, type BackupContext } from './context.js';
 import { notifyVault } from './notify.js';
+import { copyToRemote, remoteFor } from './remote-copy.js';
 import type { BackupJobRecord, CopyJobRecord, RestoreJobRecord } from './records.js';
 import { runReport } from './report-run.js';
 import { runRestore } from './restore-run.js';
@@ -77,14 +78,29 @@ async function runRestoreJob(parts: BackupRunnerParts, job: RestoreJobRecord): P
 }
 
 async function runCopyJob(parts: BackupRunnerParts, context: BackupContext, job: CopyJobRecord): Promise<void> {
-  const vaultName = job.destinationVaultArn.slice(context.arns.vault('').length);
   const source = await parts.store.recoveryPoints.get(job.sourceRecoveryPointId);
-  const vault = await parts.store.vaults.get(vaultName);
-  if (source === undefined || vault === undefined || !job.destinationVaultArn.startsWith(context.arns.vault(''))) {
-    await parts.store.copyJobs.put(job.id, { ...job, state: 'FAILED', statusMessage: 'The recovery point or the destination vault no longer exists.', completionMs: Date.now() });
+  const fail = async (message: string) => {
+    await parts.store.copyJobs.put(job.id, { ...job, state: 'FAILED', statusMessage: message, completionMs: Date.now() });
     await notifyVault(parts, job.sourceVaultName, 'COPY_JOB_FAILED', { copyJobId: job.id, state: 'FAILED' });
+  };
+  if (source === undefined) return fail('The recovery point no longer exists.');
+  const region = job.destinationVaultArn.split(':')[3] ?? '';
+  if (!job.destinationVaultArn.startsWith(context.arns.vault(''))) {
+    const remote = await remoteFor(parts.store.directory, region);
+    if (remote === undefined) return fail(`No remote server is configured for region ${region} (remotes.json).`);
+    await parts.store.copyJobs.put(job.id, { ...job, state: 'RUNNING' });
+    try {
+      const copied = await copyToRemote(parts.layers, job, remote, region);
+      await parts.store.copyJobs.put(job.id, { ...job, state: 'COMPLETED', completionMs: Date.now(), sizeBytes: copied.sizeBytes, destinationRecoveryPointArn: copied.recoveryPointArn });
+      await notifyVault(parts, job.sourceVaultName, 'COPY_JOB_SUCCESSFUL', { copyJobId: job.id, state: 'COMPLETED' });
+    } catch (error) {
+      parts.log(`backup: copy job ${job.id} failed: ${messageOf(error)}`);
+      await fail(messageOf(error));
+    }
     return;
   }
+  const vaultName = job.destinationVaultArn.slice(context.arns.vault('').length);
+  if ((await parts.store.vaults.get(vaultName)) === undefined) return fail(`Backup vault ${vaultName} no longer exists.`);
   const copy = { ...source, id: job.id, vaultName, creationMs: Date.now(), lifecycle: job.lifecycle, sourceVaultArn: context.arns.vault(job.sourceVaultName) };
   const size = await parts.layers.index.copyRecoveryPointObjects(source.id, copy.id);
   await parts.store.recoveryPoints.put(copy.id, { ...copy, completionMs: Date.now(), sizeBytes: size.sizeBytes, objects: size.objects, lastRestoreMs: undefined });
