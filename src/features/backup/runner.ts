@@ -1,12 +1,14 @@
-// Runs AWS Backup's jobs in the one process that runs background work: each step takes CREATED
-// backup jobs (record the recovery point in the index, or EXPIRED once the start window passed),
-// PENDING restore jobs and CREATED copy jobs, and asks the scheduler for plan runs that are due. A
+// Runs AWS Backup's jobs in the one process that runs background work: each step asks the scheduler
+// for plan runs that are due, removes recovery points whose retention ended, and takes CREATED backup
+// jobs (record the recovery point in the index, or EXPIRED once the start window passed), then
+// copy, restore and report jobs. A
 // job's state lives in its file, so a restart resumes: a job left RUNNING by a crash runs again
 // (its snapshot is one index transaction; a restore skips what it already wrote).
 import { backupArns, type BackupContext } from './context.js';
 import { notifyVault } from './notify.js';
 import { copyToRemote, remoteFor } from './remote-copy.js';
 import type { BackupJobRecord, CopyJobRecord, RestoreJobRecord } from './records.js';
+import { deleteAtMs, removeRecoveryPoint } from './recovery-points.js';
 import { runReport } from './report-run.js';
 import { runRestore } from './restore-run.js';
 import { newCopyJob } from './restore-jobs.js';
@@ -119,11 +121,21 @@ async function runReportJob(parts: BackupRunnerParts, job: Record<string, unknow
   }
 }
 
+/** Recovery points whose lifecycle's DeleteAfterDays has passed go (a lock protects them only until then). */
+async function expireRecoveryPoints(parts: BackupRunnerParts): Promise<void> {
+  const nowMs = Date.now();
+  for (const point of await parts.store.recoveryPoints.list()) {
+    const until = deleteAtMs(point);
+    if (until !== undefined && until <= nowMs) await removeRecoveryPoint({ store: parts.store, index: parts.layers.index }, point);
+  }
+}
+
 export function startBackupRunner(parts: BackupRunnerParts): { step(): Promise<void>; stop(): void } {
   const context: BackupContext = { store: parts.store, index: parts.layers.index, arns: backupArns(parts.region, parts.accountId), nowMs: 0 };
   let running: Promise<void> | undefined;
   const step = async (): Promise<void> => {
     await runSchedules(parts, { ...context, nowMs: Date.now() });
+    await expireRecoveryPoints(parts);
     for (const job of await parts.store.backupJobs.list()) if (job.state === 'CREATED' || job.state === 'RUNNING') await runBackupJob(parts, context, job);
     for (const job of await parts.store.copyJobs.list()) if (job.state === 'CREATED' || job.state === 'RUNNING') await runCopyJob(parts, context, job);
     for (const job of await parts.store.restoreJobs.list()) if (job.status === 'PENDING' || job.status === 'RUNNING') await runRestoreJob(parts, job);
