@@ -1,7 +1,11 @@
 // AWS Backup's IAM and retention, on a real server whose day is 2 s: a user's policy grants backup:
 // actions one by one (a denied call answers 403 AccessDeniedException and creates nothing), a
-// recovery point goes when its DeleteAfterDays has passed, and the aws CLI drives the API.
-import { BackupClient, BackupServiceException, CreateBackupVaultCommand, DescribeBackupJobCommand, ListBackupVaultsCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand } from '@aws-sdk/client-backup';
+// recovery point goes when its DeleteAfterDays has passed, the aws CLI drives the API, and a plan
+// keeps running its schedule after the server restarts.
+import {
+  BackupClient, BackupServiceException, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, ListBackupJobsCommand,
+  DescribeBackupJobCommand, ListBackupVaultsCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand,
+} from '@aws-sdk/client-backup';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -79,5 +83,27 @@ describe('AWS Backup access and retention', () => {
     assert.equal((JSON.parse(stdout) as { BackupVaultName: string }).BackupVaultName, 'FromCli');
     const refused = await cli(['put-backup-vault-lock-configuration', '--backup-vault-name', 'FromCli', '--changeable-for-days', '1']).then(() => undefined, (error: { stderr: string }) => error);
     assert.match(refused!.stderr, /InvalidParameterValueException/);
+  });
+
+  it('a plan keeps its schedule across a restart of the server', async () => {
+    await backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'Scheduled' }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'scheduled-data' }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'scheduled-data', VersioningConfiguration: { Status: 'Enabled' } }));
+    const plan = await backup.send(new CreateBackupPlanCommand({
+      BackupPlan: { BackupPlanName: 'every-hour', Rules: [{ RuleName: 'hourly', TargetBackupVaultName: 'Scheduled', ScheduleExpression: 'cron(0 * ? * * *)', StartWindowMinutes: 720 }] },
+    }));
+    await backup.send(new CreateBackupSelectionCommand({ BackupPlanId: plan.BackupPlanId, BackupSelection: { SelectionName: 'one', IamRoleArn: ROLE, Resources: ['arn:aws:s3:::scheduled-data'] } }));
+    await server.stop();
+    const restartedMs = Date.now();
+    server = await startServer({ dataDirectory: server.dataDirectory, env: { CAIRN_BACKUP_DAY_SECONDS: String(DAY_SECONDS) } });
+    backup.destroy();
+    backup = new BackupClient({ endpoint: server.endpoint, region: TEST_REGION, credentials: { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY } });
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const jobs = (await backup.send(new ListBackupJobsCommand({ ByResourceArn: 'arn:aws:s3:::scheduled-data', ByState: 'COMPLETED' }))).BackupJobs!;
+      if (jobs.some((job) => job.CreatedBy?.BackupPlanId === plan.BackupPlanId && job.CreationDate!.getTime() >= restartedMs)) break;
+      assert.ok(Date.now() < deadline, 'no scheduled backup after the restart');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   });
 });
