@@ -10,7 +10,7 @@ import {
   DescribeBackupVaultCommand, DescribeRecoveryPointCommand, DescribeRestoreJobCommand, GetBackupVaultAccessPolicyCommand, ListBackupJobsCommand,
   ListBackupPlansCommand, ListBackupVaultsCommand, ListCopyJobsCommand, ListRecoveryPointsByBackupVaultCommand, ListRecoveryPointsByResourceCommand,
   PutBackupVaultAccessPolicyCommand, PutBackupVaultLockConfigurationCommand, PutBackupVaultNotificationsCommand, StartBackupJobCommand, StartRestoreJobCommand,
-  UpdateRecoveryPointLifecycleCommand, CreateFrameworkCommand, CreateReportPlanCommand, StartReportJobCommand, DescribeReportJobCommand, ListFrameworksCommand, StartCopyJobCommand, DescribeCopyJobCommand,
+  UpdateRecoveryPointLifecycleCommand, CreateFrameworkCommand, CreateReportPlanCommand, StartReportJobCommand, DescribeReportJobCommand, ListFrameworksCommand, StartCopyJobCommand, DescribeCopyJobCommand, UpdateReportPlanCommand, DescribeReportPlanCommand,
 } from '@aws-sdk/client-backup';
 import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutBucketTaggingCommand,
@@ -273,6 +273,10 @@ describe('AWS Backup', () => {
     assert.match(csv, /^FrameworkName,ControlName,ResourceType,ResourceArn,ResourceName,ComplianceStatus,EvaluationTime$/m);
     assert.match(csv, /^workshop,BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN,S3,arn:aws:s3:::silver-unprotected,silver-unprotected,NON_COMPLIANT,/m);
     assert.match(csv, /^workshop,BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN,S3,arn:aws:s3:::silver-protected,silver-protected,COMPLIANT,/m);
+    await backup.send(new UpdateReportPlanCommand({ ReportPlanName: 'compliance', ReportDeliveryChannel: { S3BucketName: 'audit-reports', Formats: ['JSON'] } }));
+    const described = (await backup.send(new DescribeReportPlanCommand({ ReportPlanName: 'compliance' }))).ReportPlan!;
+    assert.deepEqual(described.ReportDeliveryChannel!.Formats, ['JSON']);
+    assert.equal(described.ReportSetting!.ReportTemplate, 'CONTROL_COMPLIANCE_REPORT');
   });
 
   it('copies a recovery point to a vault on a second Cairn server (another region), checksummed, and it restores there byte for byte', async () => {

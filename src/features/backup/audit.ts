@@ -116,6 +116,14 @@ export const describeReportPlan: BackupOperation = async (context, call) => {
   };
 };
 
+export const updateReportPlan: BackupOperation = async (context, call) => {
+  const plan = await requireRecord(context.store.reportPlans, call.segments[2], 'Report plan');
+  const merged = { ...call, body: { ReportDeliveryChannel: plan['channel'], ReportSetting: plan['setting'], ...call.body } };
+  const { channel, setting } = reportFieldsOf(merged);
+  await context.store.reportPlans.put(plan.name, { ...plan, channel, setting, description: optionalString(call.body, 'ReportPlanDescription') ?? plan['description'] });
+  return { ReportPlanName: plan.name, ReportPlanArn: plan['arn'], CreationTime: seconds(plan['creationMs'] as number) };
+};
+
 export const deleteReportPlan: BackupOperation = async (context, call) => {
   const plan = await requireRecord(context.store.reportPlans, call.segments[2], 'Report plan');
   await context.store.reportPlans.delete(plan.name);

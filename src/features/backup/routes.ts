@@ -1,5 +1,5 @@
 // The AWS Backup operations Cairn answers, by method and path (the botocore model's requestUri),
-// each with the function that runs it (UpdateReportPlan is not offered yet: 501).
+// each with the function that runs it.
 import * as audit from './audit.js';
 import * as backupJobs from './backup-jobs.js';
 import type { BackupOperation } from './context.js';
@@ -63,7 +63,7 @@ export const BACKUP_ROUTES: readonly BackupRoute[] = [
   route('POST', 'audit/report-plans', 'CreateReportPlan', audit.createReportPlan),
   route('GET', 'audit/report-plans', 'ListReportPlans', audit.listReportPlans),
   route('GET', 'audit/report-plans/:name', 'DescribeReportPlan', audit.describeReportPlan),
-  route('PUT', 'audit/report-plans/:name', 'UpdateReportPlan'),
+  route('PUT', 'audit/report-plans/:name', 'UpdateReportPlan', audit.updateReportPlan),
   route('DELETE', 'audit/report-plans/:name', 'DeleteReportPlan', audit.deleteReportPlan),
   route('POST', 'audit/report-jobs/:name', 'StartReportJob', audit.startReportJob),
   route('GET', 'audit/report-jobs/:id', 'DescribeReportJob', audit.describeReportJob),
