@@ -1,8 +1,10 @@
 // The features' runtimes in one serving process: S3 Metadata, server access logs, the container
-// registry, event notifications and S3 Tables maintenance, each started over the layers with what it needs of the server's
+// registry, event notifications, S3 Tables maintenance and AWS Backup's job runner, each started over the layers with what it needs of the server's
 // settings, and stopped together. The surfaces (surfaces.ts) take what each offers.
 import type { Layers } from '../services/objects.js';
 import { startAccessLogs, type AccessLogRuntime } from '../features/access-logs/setup.js';
+import { startBackupRunner } from '../features/backup/runner.js';
+import { BackupStore } from '../features/backup/store.js';
 import { startEvents, type EventsRuntime } from '../features/events/setup.js';
 import { startMetadata, type MetadataRuntime } from '../features/metadata/setup.js';
 import { startRegistry, type RegistryOptions, type RegistryRuntime } from '../features/registry/setup.js';
@@ -42,9 +44,11 @@ export async function startFeatures(
   });
   const events = startEvents(layers, { region, accountId, ownerId, runsBackgroundWork, log });
   const tablesMaintenance = startTablesMaintenance(layers, { accountId, runsBackgroundWork, log });
+  const backup = runsBackgroundWork ? startBackupRunner({ layers, store: BackupStore.forDataDirectory(dataDirectory), region, accountId, ownerId, log }) : undefined;
   return {
     metadata, accessLogs, registry, events, tablesMaintenance,
     async stop() {
+      backup?.stop();
       await Promise.all([metadata.stop(), registry.stop(), events.stop(), tablesMaintenance.stop()]);
       await accessLogs.stop();
     },

@@ -1,7 +1,7 @@
 // The one place the API surfaces are composed, in dispatch order: static websites (by Host), /_cairn/
 // (admin, health, metrics, SQL, console), the Iceberg REST catalog (/_iceberg/, and /iceberg/ signed for
 // s3tables or with a bearer token), /v2/ (the container registry), then by signing service: S3 Tables,
-// ECR, FIS, the JSON API not built yet (backup), and S3 last with what features add to it. The server
+// ECR, FIS, AWS Backup, and S3 last with what features add to it. The server
 // command builds the layers and hands them here.
 import type { RootIdentity } from '../frontend/auth/identify.js';
 import { createCairnSurface } from '../frontend/cairn/surface.js';
@@ -9,8 +9,9 @@ import type { FrontendConfig } from '../frontend/context.js';
 import { metricsOperation } from '../frontend/ops/metrics.js';
 import { requestLogOperation } from '../frontend/ops/request-log.js';
 import type { RecentRequests } from '../frontend/request-log.js';
-import { pendingSignedSurfaces } from '../frontend/pending-surfaces.js';
 import { createConsoleSurface } from '../features/console/surface.js';
+import { createBackupSurface } from '../features/backup/surface.js';
+import { BackupStore } from '../features/backup/store.js';
 import { createFisSurface } from '../features/fis/surface.js';
 import { FisStore } from '../features/fis/store.js';
 import { createIcebergSurface } from '../features/tables/iceberg/surface.js';
@@ -83,7 +84,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     parts.registry.surface({ root, identities, log }),
     createTablesSurface(shared),
     parts.registry.ecrSurface({ root, identities, log }),
-    ...pendingSignedSurfaces(),
+    createBackupSurface({ config, root, identities, index: layers.index, store: BackupStore.forDataDirectory(dataDirectory) }),
     createFisSurface({ config, root, identities, store: FisStore.forDataDirectory(dataDirectory), driveCount: layers.storage.driveStores.length }),
     createS3Surface({
       ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS, ...parts.accessLogs.s3Endpoints, ...parts.events.s3Endpoints], protectedBuckets: new Map([...metadata.protectedBuckets, ...parts.registry.protectedBuckets]),

@@ -9,6 +9,7 @@ import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from './tables-index.js';
 import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from './restore-index.js';
 import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from './access-log-index.js';
 import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from './event-index.js';
+import { BACKUP_READ_METHODS, BACKUP_WRITE_METHODS } from './backup-index.js';
 
 export const INDEX_READ_METHODS = [
   'getBucket', 'getBucketWithAccess', 'listBuckets',
@@ -17,7 +18,7 @@ export const INDEX_READ_METHODS = [
   'getBucketAccess', 'getUser', 'getUserByCanonicalId', 'getUserByEmail', 'listUsers', 'getAccessKey', 'listAccessKeys',
   'readJournal', 'readMetadataSnapshot', 'scanVersionsForInventory',
   'readBucketSetting', 'listBucketsWithSetting',
-  ...TABLES_READ_METHODS, ...RESTORE_READ_METHODS, ...ACCESS_LOG_READ_METHODS, ...REGISTRY_READ_METHODS, ...REGISTRY_LIFECYCLE_READ_METHODS, ...EVENT_READ_METHODS,
+  ...TABLES_READ_METHODS, ...RESTORE_READ_METHODS, ...ACCESS_LOG_READ_METHODS, ...REGISTRY_READ_METHODS, ...REGISTRY_LIFECYCLE_READ_METHODS, ...EVENT_READ_METHODS, ...BACKUP_READ_METHODS,
 ] as const satisfies ReadonlyArray<keyof IndexReads>;
 
 export const INDEX_WRITE_METHODS = [
@@ -28,7 +29,7 @@ export const INDEX_WRITE_METHODS = [
   'createUser', 'deleteUser', 'setUserPolicy', 'setUserEmail', 'createAccessKey', 'setAccessKeyStatus', 'deleteAccessKey',
   'commitMetadataFiles',
   'writeBucketSetting', 'setObjectLockConfiguration',
-  ...TABLES_WRITE_METHODS, ...RESTORE_WRITE_METHODS, ...ACCESS_LOG_WRITE_METHODS, ...REGISTRY_WRITE_METHODS, ...REGISTRY_LIFECYCLE_WRITE_METHODS, ...EVENT_WRITE_METHODS,
+  ...TABLES_WRITE_METHODS, ...RESTORE_WRITE_METHODS, ...ACCESS_LOG_WRITE_METHODS, ...REGISTRY_WRITE_METHODS, ...REGISTRY_LIFECYCLE_WRITE_METHODS, ...EVENT_WRITE_METHODS, ...BACKUP_WRITE_METHODS,
 ] as const satisfies ReadonlyArray<keyof IndexWrites>;
 
 export type IndexReadMethod = (typeof INDEX_READ_METHODS)[number];

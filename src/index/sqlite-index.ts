@@ -7,18 +7,15 @@ import { dirname } from 'node:path';
 import { conditionFailure } from './conditions.js';
 import { GroupCommitQueue } from './group-commit.js';
 import { listObjectsPage } from './listing.js';
-import {
-  bucketFromRow,
-  aclToJson,
-  tagsToJson,
-  type BucketRow,
-} from './sqlite/schema.js';
+import { bucketFromRow, aclToJson, tagsToJson, type BucketRow } from './sqlite/schema.js';
 import { IDENTITY_TABLE_METHODS, IdentityTables, type IdentityTableMethod } from './sqlite/identities.js';
 import { delegateMethods } from './sqlite/delegate.js';
 import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from './access-log-index.js';
 import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from './event-index.js';
 import { REGISTRY_LIFECYCLE_READ_METHODS, REGISTRY_LIFECYCLE_WRITE_METHODS, REGISTRY_READ_METHODS, REGISTRY_WRITE_METHODS } from './registry-index.js';
 import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from './restore-index.js';
+import { BACKUP_READ_METHODS, BACKUP_WRITE_METHODS } from './backup-index.js';
+import { BackupTables } from './sqlite/backups.js';
 import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from './tables-index.js';
 import { prepareSchema } from './sqlite/migrations.js';
 import { TablesCatalog } from './sqlite/tables.js';
@@ -38,7 +35,7 @@ import type {
   ListVersionsPage, ListVersionsQuery, MetadataFilesCommit, MetadataSnapshot, MetadataSnapshotRequest, ObjectLockChangeOutcome,
   ObjectLockConfiguration, ObjectRecord, ObjectRetention, ObjectSummary, PlacementChange, PutObjectOutcome, ScanVersionsQuery,
   ScannedVersion, SetObjectLockConfigurationOutcome, SetUserEmailOutcome, SetVersioningOutcome, StoredAcl, StoredPart, StoredPlacement, Tag, UploadRecord,
-  AccessLogIndex, EventIndex, RegistryIndex, RegistryLifecycleIndex, RestoreIndex, TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
+  AccessLogIndex, BackupIndex, EventIndex, RegistryIndex, RegistryLifecycleIndex, RestoreIndex, TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
 } from './types.js';
 import { listVersionsPage } from './version-listing.js';
 import { VersionRules } from './sqlite/versioning.js';
@@ -46,7 +43,7 @@ import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
 import { scanPlacementSnapshot } from './sqlite/placement-snapshot.js';
 
 /** Methods that are wholly one part's (the catalogs, queues and identity tables): the engine's own, each calling that part (the static block). */
-export interface SqliteIndex extends TablesIndex, RestoreIndex, AccessLogIndex, RegistryIndex, RegistryLifecycleIndex, EventIndex, Pick<Index, IdentityTableMethod> {}
+export interface SqliteIndex extends TablesIndex, RestoreIndex, BackupIndex, AccessLogIndex, RegistryIndex, RegistryLifecycleIndex, EventIndex, Pick<Index, IdentityTableMethod> {}
 
 export class SqliteIndex implements Index {
   static {
@@ -57,10 +54,12 @@ export class SqliteIndex implements Index {
     delegateMethods(SqliteIndex.prototype, [...REGISTRY_READ_METHODS, ...REGISTRY_WRITE_METHODS], (engine) => (engine as SqliteIndex).registry);
     delegateMethods(SqliteIndex.prototype, [...REGISTRY_LIFECYCLE_READ_METHODS, ...REGISTRY_LIFECYCLE_WRITE_METHODS], (engine) => (engine as SqliteIndex).registry.lifecycle);
     delegateMethods(SqliteIndex.prototype, [...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS], (engine) => (engine as SqliteIndex).events);
+    delegateMethods(SqliteIndex.prototype, [...BACKUP_READ_METHODS, ...BACKUP_WRITE_METHODS], (engine) => (engine as SqliteIndex).backups);
   }
   private readonly events: EventTables;
   private readonly tables: TablesCatalog;
   private readonly restores: RestoreTable;
+  private readonly backups: BackupTables;
   private readonly accessLog: AccessLogQueue;
   private readonly registry: RegistryTables;
   private readonly db: Database.Database;
@@ -96,6 +95,7 @@ export class SqliteIndex implements Index {
     this.events = new EventTables(db, this.writes);
     this.journal = new Journal(db, this.events);
     this.restores = new RestoreTable(db, this.writes, this.journal);
+    this.backups = new BackupTables(db, this.writes);
     this.uploads = new UploadTables(this.statements, this.writes, this.versions, this.journal);
     this.readMetadataSnapshotInOneRead = db.transaction((request: MetadataSnapshotRequest) => this.journal.snapshot(request));
     this.readVersionsPageInOneRead = db.transaction((bucket: string, after: VersionCursor | undefined, limit: number) =>
@@ -155,7 +155,6 @@ export class SqliteIndex implements Index {
   private readObject(bucket: string, key: string): ObjectRecord | undefined {
     return this.versions.currentOf(bucket, key);
   }
-
 
   async getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
     return this.readObjectSnapshot(bucket, key);
@@ -232,17 +231,17 @@ export class SqliteIndex implements Index {
     const { bucket, key, dataId, partNumber } = change;
     const expected = Buffer.from(change.expected);
     const replacement = Buffer.from(change.replacement);
-    return this.writes.submit(() => {
+    const replaceLive = (): boolean => {
       if (change.uploadId !== undefined && partNumber !== undefined) {
         return this.statements.replaceUploadPartPlacement.run(replacement, change.uploadId, partNumber, expected).changes === 1;
       }
       // Parts are keyed by their object's data id, unique to one version; deleting it removes them.
-      if (partNumber !== undefined) {
-        return this.statements.replacePartPlacement.run(replacement, dataId, partNumber, expected).changes === 1;
-      }
+      if (partNumber !== undefined) return this.statements.replacePartPlacement.run(replacement, dataId, partNumber, expected).changes === 1;
       return this.statements.replaceCurrentPlacement.run(replacement, bucket, key, dataId, expected).changes === 1
         || this.statements.replaceVersionPlacement.run(replacement, bucket, key, dataId, expected).changes === 1;
-    });
+    };
+    // Recovery points hold copies of the same placement: each is re-pointed too, even when the version itself is gone.
+    return this.writes.submit(() => [replaceLive(), this.backups.replacePlacement(change, expected, replacement)].includes(true));
   }
 
   scanPlacements(pageRows: number): AsyncGenerator<StoredPlacement[]> {

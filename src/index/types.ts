@@ -4,6 +4,7 @@
 // PostgreSQL later). Each domain splits into its reads and its writes: the threaded engine sends
 // exactly the writes to the one writer of the host (write-methods.ts).
 import type { AccessLogReads, AccessLogWrites } from './access-log-index.js';
+import type { BackupReads, BackupWrites } from './backup-index.js';
 import type { BucketReads, BucketWrites } from './bucket-index.js';
 import type { BucketSettingsReads, BucketSettingsWrites } from './bucket-settings.js';
 import type { EventReads, EventWrites } from './event-index.js';
@@ -29,12 +30,13 @@ export * from './access-log-index.js';
 export * from './registry-index.js';
 export * from './registry-lifecycle-index.js';
 export * from './event-index.js';
+export * from './backup-index.js';
 
 /** Every read of the index: each answers from a consistent snapshot, and never waits for a writer. */
-export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads, RestoreReads, AccessLogReads, RegistryReads, RegistryLifecycleReads, EventReads {}
+export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads, RestoreReads, AccessLogReads, RegistryReads, RegistryLifecycleReads, EventReads, BackupReads {}
 
 /** Every write of the index: each is one durable transaction (batched into group commits). */
-export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites, RestoreWrites, AccessLogWrites, RegistryWrites, RegistryLifecycleWrites, EventWrites {}
+export interface IndexWrites extends BucketWrites, ObjectWrites, UploadWrites, IdentityWrites, JournalWrites, BucketSettingsWrites, TablesWrites, RestoreWrites, AccessLogWrites, RegistryWrites, RegistryLifecycleWrites, EventWrites, BackupWrites {}
 
 export interface Index extends IndexReads, IndexWrites {
   /** Lets writes in flight land, then releases the engine. */

@@ -60,7 +60,7 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 13);
+      assert.equal(SCHEMA_VERSION, 14);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
@@ -101,10 +101,14 @@ describe('index schema migrations', () => {
       assert.equal(await index.setRegistryLifecycleText('team/app', 'policy', '{"rules":[]}'), 'set');
       assert.equal(await index.changeRegistryRepositoryTags('team/app', [{ Key: 'k', Value: 'v' }], [], 50), 'changed');
       assert.deepEqual(await index.getRegistryRepositorySettings('team/app'), { lifecyclePolicy: '{"rules":[]}', tags: [{ Key: 'k', Value: 'v' }] });
+      // Version 14: AWS Backup's recovery points (a snapshot of a bucket holds its current versions' rows).
+      assert.deepEqual(await index.snapshotBucketForRecoveryPoint('rp-1', 'old'), { objects: 0, sizeBytes: 0 });
+      assert.equal(await index.snapshotBucketForRecoveryPoint('rp-2', 'no-such-bucket'), undefined);
+      assert.deepEqual(await index.listRecoveryPointObjects('rp-1', '', 10), []);
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '13');
+    assert.equal(storedVersion(file), '14');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

@@ -12,6 +12,7 @@ import { EVENTS_SCHEMA_SQL } from './events.js';
 import { TABLE_MAINTENANCE_SCHEMA_SQL } from './tables-maintenance.js';
 import { TABLE_SETTINGS_SCHEMA_SQL } from './table-settings.js';
 import { REGISTRY_LIFECYCLE_SCHEMA_SQL } from './registry-lifecycle.js';
+import { BACKUP_SCHEMA_SQL } from './backups.js';
 
 /** The SQL that brings version N-1 up to N, by N (from 2). */
 const MIGRATIONS: ReadonlyMap<number, string> = new Map([
@@ -39,6 +40,8 @@ const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [12, TABLE_SETTINGS_SCHEMA_SQL],
   // 13: the registry's lifecycle policies (and previews), repository resource tags, each manifest's last pull.
   [13, REGISTRY_LIFECYCLE_SCHEMA_SQL],
+  // 14: AWS Backup's recovery points (the object versions and parts each holds, placements included).
+  [14, BACKUP_SCHEMA_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());

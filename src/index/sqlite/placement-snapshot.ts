@@ -40,9 +40,27 @@ const SOURCES = [
       bucket: '', key: '', dataId: '', uploadId: row.upload_id, partNumber: row.part_number, recordDataId: row.data_id, placement: row.placement,
     }),
   },
+  // Recovery points' copies of versions and parts (AWS Backup): live while a recovery point holds them.
+  {
+    sql: `SELECT recovery_point_id, bucket, key, data_id, placement FROM backup_objects WHERE (recovery_point_id, key) > (?, ?)
+          ORDER BY recovery_point_id, key LIMIT ?`,
+    start: ['', ''],
+    cursor: (row: Row) => [row.recovery_point_id, row.key],
+    toPlacement: (row: Row): StoredPlacement => ({ bucket: row.bucket, key: row.key, dataId: row.data_id, recordDataId: row.data_id, placement: row.placement }),
+  },
+  {
+    sql: `SELECT recovery_point_id, object_data_id, part_number, data_id, placement FROM backup_parts
+          WHERE (recovery_point_id, object_data_id, part_number) > (?, ?, ?) ORDER BY recovery_point_id, object_data_id, part_number LIMIT ?`,
+    start: ['', '', 0],
+    cursor: (row: Row) => [row.recovery_point_id, row.object_data_id, row.part_number],
+    toPlacement: (row: Row): StoredPlacement => ({
+      bucket: '', key: '', dataId: row.object_data_id, partNumber: row.part_number, recordDataId: row.data_id, placement: row.placement,
+    }),
+  },
 ] as const;
 
 interface Row {
+  recovery_point_id: string;
   bucket: string;
   key: string;
   data_id: string;

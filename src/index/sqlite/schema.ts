@@ -9,12 +9,12 @@ import type { BucketRecord, LegalHoldStatus, StoredAcl, ObjectLockMode, ObjectRe
 const OBJECT_LOCK_COLUMNS = 'lock_mode TEXT, lock_retain_until_ms INTEGER, legal_hold TEXT';
 
 /** What a stored object version holds, in objects (the live one) and object_versions (the rest). */
-const VERSION_CONTENT_COLUMNS = `size_bytes INTEGER NOT NULL, etag TEXT NOT NULL, last_modified_ms INTEGER NOT NULL,
+export const VERSION_CONTENT_COLUMNS = `size_bytes INTEGER NOT NULL, etag TEXT NOT NULL, last_modified_ms INTEGER NOT NULL,
   storage_class TEXT NOT NULL, headers_json TEXT NOT NULL, user_metadata_json TEXT NOT NULL, checksum_json TEXT,
   placement BLOB NOT NULL, parts_count INTEGER NOT NULL DEFAULT 0, tags_json TEXT, ${OBJECT_LOCK_COLUMNS}`;
 
 /** What a part holds, in upload_parts (while uploading) and object_parts (once completed). */
-const PART_COLUMNS = `part_number INTEGER NOT NULL, data_id TEXT NOT NULL, size_bytes INTEGER NOT NULL, etag TEXT NOT NULL,
+export const PART_COLUMNS = `part_number INTEGER NOT NULL, data_id TEXT NOT NULL, size_bytes INTEGER NOT NULL, etag TEXT NOT NULL,
   last_modified_ms INTEGER NOT NULL, checksum_json TEXT, placement BLOB NOT NULL`;
 
 export const SCHEMA_SQL = `

@@ -35,3 +35,22 @@ export function newSseS3Key(layers: Layers): { dataKey: Buffer; stored: StoredEn
   const dataKey = randomBytes(DATA_KEY_BYTES);
   return { dataKey, stored: { kind: 'SSE-S3', wrappedKey: layers.keys.wrap(dataKey, SSE_S3_WRAP_CONTEXT) } };
 }
+
+/**
+ * The encryption of a copy of an object kept with a server-held key, written as `owner`: the same
+ * method under a fresh data key (an SSE-KMS key is bound to its object's ARN, so a copy elsewhere
+ * needs its own). Undefined for an object stored as sent.
+ */
+export function resealedCopyKey(
+  layers: Layers, encryption: StoredEncryption | undefined, owner: { bucket: string; key: string },
+): { dataKey: Buffer; stored: StoredEncryption } | undefined {
+  if (encryption === undefined) return undefined;
+  if (encryption.kind === 'SSE-S3') return newSseS3Key(layers);
+  if (encryption.kind === 'SSE-KMS' || encryption.kind === 'DSSE-KMS') {
+    if (layers.kms === undefined) throw new Error('SSE-KMS needs the key service, which this process did not open');
+    const keyId = encryption.kmsKeyArn!.slice(encryption.kmsKeyArn!.lastIndexOf('/') + 1);
+    const { dataKey, wrapped } = layers.kms.generateDataKey(keyId, kmsBinding(owner, encryption.encryptionContextBase64));
+    return { dataKey, stored: { ...encryption, kmsWrappedKey: wrapped } };
+  }
+  throw new Error(`object ${owner.bucket}/${owner.key} is SSE-C encrypted: only its client has the key`);
+}

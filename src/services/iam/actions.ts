@@ -89,3 +89,19 @@ export function isExposingAction(action: string): boolean {
   const name = action.slice('s3:'.length);
   return /^(Get|List|Delete|Put)/.test(name) || name === 'AbortMultipartUpload' || name === 'RestoreObject';
 }
+
+/**
+ * The AWS Backup actions (src/features/backup/): one per operation Cairn offers, each on a backup
+ * vault ARN `arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME`, a plan's, a recovery point's, or `*`.
+ */
+const BACKUP_ACTION_NAMES = [
+  'CreateBackupVault', 'DescribeBackupVault', 'ListBackupVaults', 'DeleteBackupVault', 'PutBackupVaultAccessPolicy', 'GetBackupVaultAccessPolicy',
+  'DeleteBackupVaultAccessPolicy', 'PutBackupVaultLockConfiguration', 'DeleteBackupVaultLockConfiguration', 'PutBackupVaultNotifications',
+  'GetBackupVaultNotifications', 'DeleteBackupVaultNotifications', 'CreateBackupPlan', 'GetBackupPlan', 'UpdateBackupPlan', 'DeleteBackupPlan',
+  'ListBackupPlans', 'CreateBackupSelection', 'GetBackupSelection', 'DeleteBackupSelection', 'ListBackupSelections', 'StartBackupJob',
+  'DescribeBackupJob', 'ListBackupJobs', 'StopBackupJob', 'StartCopyJob', 'DescribeCopyJob', 'ListCopyJobs', 'ListRecoveryPointsByBackupVault',
+  'ListRecoveryPointsByResource', 'DescribeRecoveryPoint', 'UpdateRecoveryPointLifecycle', 'DeleteRecoveryPoint', 'StartRestoreJob',
+  'DescribeRestoreJob', 'ListRestoreJobs', 'CreateFramework', 'DescribeFramework', 'UpdateFramework', 'DeleteFramework', 'ListFrameworks',
+  'CreateReportPlan', 'DescribeReportPlan', 'UpdateReportPlan', 'DeleteReportPlan', 'ListReportPlans', 'StartReportJob', 'DescribeReportJob',
+];
+export const BACKUP_ACTIONS: ReadonlyMap<string, ActionResourceKind> = new Map(BACKUP_ACTION_NAMES.map((name) => [`backup:${name}`, 'service'] as const));

@@ -1,7 +1,7 @@
 // Policy documents (IAM's JSON policy language) for bucket policies and user policies: parsed once,
 // checked as S3 and IAM check them (each fault a PolicyError with AWS's message where AWS has one),
 // and kept in a compiled form the evaluator reads without further parsing.
-import { ECR_ACTIONS, isExposingAction, S3_ACTIONS, S3TABLES_ACTIONS, type ActionResourceKind } from './actions.js';
+import { BACKUP_ACTIONS, ECR_ACTIONS, isExposingAction, S3_ACTIONS, S3TABLES_ACTIONS, type ActionResourceKind } from './actions.js';
 import { clauseConfines, EXISTING_OBJECT_TAG_KEY_PREFIX, parseConditions, type ConditionClause } from './conditions.js';
 import { compilePattern, matchesPattern, type Pattern } from './patterns.js';
 import { PolicyError } from './policy-error.js';
@@ -59,6 +59,7 @@ const TOP_LEVEL_FIELDS = new Set(['Version', 'Id', 'Statement']);
 const STATEMENT_FIELDS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
 const S3_ARN_PREFIX = 'arn:aws:s3:::';
 const ECR_ARN_PREFIX = 'arn:aws:ecr:';
+const BACKUP_ARN_PREFIX = 'arn:aws:backup:';
 /**
  * An S3 Tables ARN: `arn:aws:s3tables:REGION:ACCOUNT:bucket/NAME`, optionally `/table/TABLE-ID`;
  * each part may be a wildcard pattern (`*`, `?`), and `bucket/NAME/*` names every table in a bucket.
@@ -67,7 +68,7 @@ const S3TABLES_ARN_PATTERN = /^arn:aws:s3tables:[-a-z0-9*?]*:[0-9*?]*:(\*|bucket
 const USER_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 const CANONICAL_ID_PATTERN = /^[0-9a-f]{64}$/;
 const ACCOUNT_ID_PATTERN = /^\d{12}$/;
-const KNOWN_ACTIONS_LOWER = [...S3_ACTIONS.entries(), ...ECR_ACTIONS.entries(), ...S3TABLES_ACTIONS.entries()].map(([name, kind]) => ({ lower: name.toLowerCase(), name, kind }));
+const KNOWN_ACTIONS_LOWER = [...S3_ACTIONS.entries(), ...ECR_ACTIONS.entries(), ...S3TABLES_ACTIONS.entries(), ...BACKUP_ACTIONS.entries()].map(([name, kind]) => ({ lower: name.toLowerCase(), name, kind }));
 
 function strings(value: unknown, field: string): string[] {
   const list = Array.isArray(value) ? value : [value];
@@ -158,7 +159,7 @@ function checkTableResource(pattern: string, bucket: string): void {
 
 function checkResource(pattern: string, options: PolicyParseOptions): void {
   if (options.kind === 'table') return checkTableResource(pattern, options.bucket!);
-  if (options.kind !== 'bucket' && (pattern === '*' || pattern.startsWith(ECR_ARN_PREFIX))) return;
+  if (options.kind !== 'bucket' && (pattern === '*' || pattern.startsWith(ECR_ARN_PREFIX) || pattern.startsWith(BACKUP_ARN_PREFIX))) return;
   if (options.kind === 'user' && pattern.startsWith('arn:aws:s3tables:')) {
     if (!S3TABLES_ARN_PATTERN.test(pattern)) throw new PolicyError('Policy has invalid resource');
     return;

@@ -1,0 +1,153 @@
+// The records AWS Backup keeps (store.ts): vaults with their access policy, lock and notifications,
+// recovery points (their objects are in the index), jobs with AWS's states, plans and selections.
+// Times are epoch milliseconds; retention is in days (a day is BACKUP_DAY_MS long, see days.ts).
+
+export interface VaultLock {
+  minRetentionDays?: number;
+  maxRetentionDays?: number;
+  /** Compliance mode: the lock becomes immutable at lockDateMs. Governance mode without it. */
+  lockDateMs?: number;
+}
+
+export interface VaultRecord {
+  name: string;
+  creationMs: number;
+  creatorRequestId?: string;
+  encryptionKeyArn?: string;
+  tags: Record<string, string>;
+  /** The access policy's JSON text, as put. */
+  policy?: string;
+  lock?: VaultLock;
+  notifications?: { snsTopicArn: string; events: string[] };
+}
+
+export interface Lifecycle {
+  DeleteAfterDays?: number;
+  MoveToColdStorageAfterDays?: number;
+}
+
+export type RecoveryPointStatus = 'COMPLETED' | 'PARTIAL' | 'DELETING' | 'EXPIRED' | 'AVAILABLE' | 'STOPPED' | 'CREATING';
+
+export interface RecoveryPointRecord {
+  id: string;
+  vaultName: string;
+  /** The bucket's ARN (arn:aws:s3:::NAME). */
+  resourceArn: string;
+  status: RecoveryPointStatus;
+  creationMs: number;
+  completionMs?: number;
+  sizeBytes: number;
+  objects: number;
+  lifecycle?: Lifecycle;
+  iamRoleArn: string;
+  tags: Record<string, string>;
+  planId?: string;
+  ruleId?: string;
+  /** The vault ARN it was copied from (a copy job). */
+  sourceVaultArn?: string;
+  lastRestoreMs?: number;
+}
+
+export type BackupJobState = 'CREATED' | 'PENDING' | 'RUNNING' | 'ABORTING' | 'ABORTED' | 'COMPLETED' | 'FAILED' | 'EXPIRED' | 'PARTIAL';
+export const FINAL_BACKUP_JOB_STATES: readonly BackupJobState[] = ['ABORTED', 'COMPLETED', 'FAILED', 'EXPIRED', 'PARTIAL'];
+
+export interface BackupJobRecord {
+  id: string;
+  vaultName: string;
+  resourceArn: string;
+  iamRoleArn: string;
+  state: BackupJobState;
+  statusMessage?: string;
+  creationMs: number;
+  /** The job must start by then (its start window), or it ends EXPIRED. */
+  startByMs: number;
+  completionMs?: number;
+  recoveryPointId: string;
+  lifecycle?: Lifecycle;
+  recoveryPointTags: Record<string, string>;
+  sizeBytes?: number;
+  idempotencyToken?: string;
+  planId?: string;
+  ruleId?: string;
+  /** Copies to make once the recovery point exists (a plan rule's CopyActions). */
+  copyActions?: Array<{ destinationVaultArn: string; lifecycle?: Lifecycle }>;
+}
+
+export type RestoreJobStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'ABORTED' | 'FAILED';
+
+export interface RestoreJobRecord {
+  id: string;
+  recoveryPointId: string;
+  vaultName: string;
+  sourceResourceArn: string;
+  destinationBucket: string;
+  newBucket: boolean;
+  /** Keys or prefixes to restore (at most 5); empty: the whole bucket. */
+  items: string[];
+  status: RestoreJobStatus;
+  statusMessage?: string;
+  creationMs: number;
+  completionMs?: number;
+  iamRoleArn?: string;
+  objectsRestored?: number;
+  sizeBytes?: number;
+  idempotencyToken?: string;
+}
+
+export type CopyJobState = 'CREATED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'PARTIAL';
+
+export interface CopyJobRecord {
+  id: string;
+  sourceRecoveryPointId: string;
+  sourceVaultName: string;
+  destinationVaultArn: string;
+  destinationRecoveryPointArn?: string;
+  resourceArn: string;
+  iamRoleArn: string;
+  state: CopyJobState;
+  statusMessage?: string;
+  creationMs: number;
+  completionMs?: number;
+  lifecycle?: Lifecycle;
+  sizeBytes?: number;
+  idempotencyToken?: string;
+}
+
+export interface PlanRule {
+  RuleName: string;
+  RuleId: string;
+  TargetBackupVaultName: string;
+  ScheduleExpression: string;
+  StartWindowMinutes: number;
+  CompletionWindowMinutes: number;
+  Lifecycle?: Lifecycle;
+  RecoveryPointTags?: Record<string, string>;
+  CopyActions?: Array<{ DestinationBackupVaultArn: string; Lifecycle?: Lifecycle }>;
+  EnableContinuousBackup?: boolean;
+}
+
+export interface PlanRecord {
+  id: string;
+  name: string;
+  versionId: string;
+  rules: PlanRule[];
+  creationMs: number;
+  creatorRequestId?: string;
+  tags: Record<string, string>;
+  lastExecutionMs?: number;
+  /** Per rule id: the last scheduled run the scheduler started (or expired), so a restart neither repeats nor loses one. */
+  lastRunMs: Record<string, number>;
+}
+
+export interface SelectionRecord {
+  id: string;
+  planId: string;
+  name: string;
+  iamRoleArn: string;
+  resources: string[];
+  notResources: string[];
+  /** ListOfTags: STRINGEQUALS conditions, any of which selects a bucket. */
+  tagConditions: Array<{ key: string; value: string }>;
+  creationMs: number;
+  creatorRequestId?: string;
+}

@@ -1,0 +1,152 @@
+// Runs AWS Backup's jobs in the one process that runs background work: each step asks the scheduler
+// for plan runs that are due, removes recovery points whose retention ended, and takes CREATED backup
+// jobs (record the recovery point in the index, or EXPIRED once the start window passed), then
+// copy, restore and report jobs. A
+// job's state lives in its file, so a restart resumes: a job left RUNNING by a crash runs again
+// (its snapshot is one index transaction; a restore skips what it already wrote).
+import { backupArns, type BackupContext } from './context.js';
+import { notifyVault } from './notify.js';
+import { copyToRemote, remoteFor } from './remote-copy.js';
+import type { BackupJobRecord, CopyJobRecord, RestoreJobRecord } from './records.js';
+import { deleteAtMs, removeRecoveryPoint } from './recovery-points.js';
+import { runReport } from './report-run.js';
+import { runRestore } from './restore-run.js';
+import { newCopyJob } from './restore-jobs.js';
+import { runSchedules } from './scheduler.js';
+import type { BackupStore } from './store.js';
+import type { Layers } from '../../services/objects.js';
+
+export const BACKUP_RUNNER_STEP_MS = 250;
+
+export interface BackupRunnerParts {
+  layers: Layers;
+  store: BackupStore;
+  region: string;
+  accountId: string;
+  ownerId: string;
+  log: (line: string) => void;
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+async function runBackupJob(parts: BackupRunnerParts, context: BackupContext, job: BackupJobRecord): Promise<void> {
+  const { store } = parts;
+  const nowMs = Date.now();
+  if (job.state === 'CREATED' && nowMs > job.startByMs) {
+    await store.backupJobs.put(job.id, { ...job, state: 'EXPIRED', statusMessage: 'The job did not start within its start window.', completionMs: nowMs });
+    await notifyVault(parts, job.vaultName, 'BACKUP_JOB_EXPIRED', { backupJobId: job.id, state: 'EXPIRED' });
+    return;
+  }
+  await store.backupJobs.put(job.id, { ...job, state: 'RUNNING' });
+  const bucket = job.resourceArn.slice('arn:aws:s3:::'.length);
+  const size = await parts.layers.index.snapshotBucketForRecoveryPoint(job.recoveryPointId, bucket);
+  const completionMs = Date.now();
+  if (size === undefined) {
+    await store.backupJobs.put(job.id, { ...job, state: 'FAILED', statusMessage: `Bucket ${bucket} does not exist.`, completionMs });
+    await notifyVault(parts, job.vaultName, 'BACKUP_JOB_FAILED', { backupJobId: job.id, state: 'FAILED' });
+    return;
+  }
+  await store.recoveryPoints.put(job.recoveryPointId, {
+    id: job.recoveryPointId, vaultName: job.vaultName, resourceArn: job.resourceArn, status: 'COMPLETED', creationMs: job.creationMs, completionMs,
+    sizeBytes: size.sizeBytes, objects: size.objects, lifecycle: job.lifecycle, iamRoleArn: job.iamRoleArn, tags: job.recoveryPointTags,
+    planId: job.planId, ruleId: job.ruleId,
+  });
+  await store.backupJobs.put(job.id, { ...job, state: 'COMPLETED', completionMs, sizeBytes: size.sizeBytes });
+  for (const copy of job.copyActions ?? []) {
+    const copyJob = newCopyJob({
+      sourceRecoveryPointId: job.recoveryPointId, sourceVaultName: job.vaultName, destinationVaultArn: copy.destinationVaultArn, resourceArn: job.resourceArn,
+      iamRoleArn: job.iamRoleArn, lifecycle: copy.lifecycle,
+    }, completionMs);
+    await store.copyJobs.put(copyJob.id, copyJob);
+  }
+  await notifyVault(parts, job.vaultName, 'BACKUP_JOB_COMPLETED', {
+    backupJobId: job.id, state: 'COMPLETED', recoveryPointArn: context.arns.recoveryPoint(job.recoveryPointId), resourceArn: job.resourceArn,
+  });
+}
+
+async function runRestoreJob(parts: BackupRunnerParts, job: RestoreJobRecord): Promise<void> {
+  await parts.store.restoreJobs.put(job.id, { ...job, status: 'RUNNING' });
+  try {
+    const outcome = await runRestore(parts.layers, job, { region: parts.region, ownerId: parts.ownerId });
+    await parts.store.restoreJobs.put(job.id, { ...job, status: 'COMPLETED', completionMs: Date.now(), ...outcome });
+    const point = await parts.store.recoveryPoints.get(job.recoveryPointId);
+    if (point !== undefined) await parts.store.recoveryPoints.put(point.id, { ...point, lastRestoreMs: Date.now() });
+    await notifyVault(parts, job.vaultName, 'RESTORE_JOB_COMPLETED', { restoreJobId: job.id, status: 'COMPLETED', objectsRestored: outcome.objectsRestored });
+  } catch (error) {
+    parts.log(`backup: restore job ${job.id} failed: ${messageOf(error)}`);
+    await parts.store.restoreJobs.put(job.id, { ...job, status: 'FAILED', statusMessage: messageOf(error), completionMs: Date.now() });
+    await notifyVault(parts, job.vaultName, 'RESTORE_JOB_FAILED', { restoreJobId: job.id, status: 'FAILED' });
+  }
+}
+
+async function runCopyJob(parts: BackupRunnerParts, context: BackupContext, job: CopyJobRecord): Promise<void> {
+  const source = await parts.store.recoveryPoints.get(job.sourceRecoveryPointId);
+  const fail = async (message: string) => {
+    await parts.store.copyJobs.put(job.id, { ...job, state: 'FAILED', statusMessage: message, completionMs: Date.now() });
+    await notifyVault(parts, job.sourceVaultName, 'COPY_JOB_FAILED', { copyJobId: job.id, state: 'FAILED' });
+  };
+  if (source === undefined) return fail('The recovery point no longer exists.');
+  const region = job.destinationVaultArn.split(':')[3] ?? '';
+  if (!job.destinationVaultArn.startsWith(context.arns.vault(''))) {
+    const remote = await remoteFor(parts.store.directory, region);
+    if (remote === undefined) return fail(`No remote server is configured for region ${region} (remotes.json).`);
+    await parts.store.copyJobs.put(job.id, { ...job, state: 'RUNNING' });
+    try {
+      const copied = await copyToRemote(parts.layers, job, remote, region);
+      await parts.store.copyJobs.put(job.id, { ...job, state: 'COMPLETED', completionMs: Date.now(), sizeBytes: copied.sizeBytes, destinationRecoveryPointArn: copied.recoveryPointArn });
+      await notifyVault(parts, job.sourceVaultName, 'COPY_JOB_SUCCESSFUL', { copyJobId: job.id, state: 'COMPLETED' });
+    } catch (error) {
+      parts.log(`backup: copy job ${job.id} failed: ${messageOf(error)}`);
+      await fail(messageOf(error));
+    }
+    return;
+  }
+  const vaultName = job.destinationVaultArn.slice(context.arns.vault('').length);
+  if ((await parts.store.vaults.get(vaultName)) === undefined) return fail(`Backup vault ${vaultName} no longer exists.`);
+  const copy = { ...source, id: job.id, vaultName, creationMs: Date.now(), lifecycle: job.lifecycle, sourceVaultArn: context.arns.vault(job.sourceVaultName) };
+  const size = await parts.layers.index.copyRecoveryPointObjects(source.id, copy.id);
+  await parts.store.recoveryPoints.put(copy.id, { ...copy, completionMs: Date.now(), sizeBytes: size.sizeBytes, objects: size.objects, lastRestoreMs: undefined });
+  await parts.store.copyJobs.put(job.id, {
+    ...job, state: 'COMPLETED', completionMs: Date.now(), sizeBytes: size.sizeBytes, destinationRecoveryPointArn: context.arns.recoveryPoint(copy.id),
+  });
+  await notifyVault(parts, job.sourceVaultName, 'COPY_JOB_SUCCESSFUL', { copyJobId: job.id, state: 'COMPLETED' });
+}
+
+async function runReportJob(parts: BackupRunnerParts, job: Record<string, unknown> & { id: string }): Promise<void> {
+  try {
+    const { bucket, keys } = await runReport(parts.layers, parts.store, job, parts);
+    await parts.store.reportJobs.put(job.id, { ...job, status: 'COMPLETED', completionMs: Date.now(), destination: { S3BucketName: bucket, S3Keys: keys } });
+  } catch (error) {
+    await parts.store.reportJobs.put(job.id, { ...job, status: 'FAILED', completionMs: Date.now(), statusMessage: messageOf(error) });
+  }
+}
+
+/** Recovery points whose lifecycle's DeleteAfterDays has passed go (a lock protects them only until then). */
+async function expireRecoveryPoints(parts: BackupRunnerParts): Promise<void> {
+  const nowMs = Date.now();
+  for (const point of await parts.store.recoveryPoints.list()) {
+    const until = deleteAtMs(point);
+    if (until !== undefined && until <= nowMs) await removeRecoveryPoint({ store: parts.store, index: parts.layers.index }, point);
+  }
+}
+
+export function startBackupRunner(parts: BackupRunnerParts): { step(): Promise<void>; stop(): void } {
+  const context: BackupContext = { store: parts.store, index: parts.layers.index, arns: backupArns(parts.region, parts.accountId), nowMs: 0 };
+  let running: Promise<void> | undefined;
+  const step = async (): Promise<void> => {
+    await runSchedules(parts, { ...context, nowMs: Date.now() });
+    await expireRecoveryPoints(parts);
+    for (const job of await parts.store.backupJobs.list()) if (job.state === 'CREATED' || job.state === 'RUNNING') await runBackupJob(parts, context, job);
+    for (const job of await parts.store.copyJobs.list()) if (job.state === 'CREATED' || job.state === 'RUNNING') await runCopyJob(parts, context, job);
+    for (const job of await parts.store.restoreJobs.list()) if (job.status === 'PENDING' || job.status === 'RUNNING') await runRestoreJob(parts, job);
+    for (const job of await parts.store.reportJobs.list()) if (job['status'] === 'CREATED') await runReportJob(parts, job);
+  };
+  const timer = setInterval(() => {
+    // A slow step must not pile up steps.
+    running ??= step().catch((error: unknown) => parts.log(`backup: runner step failed: ${messageOf(error)}`)).finally(() => {
+      running = undefined;
+    });
+  }, BACKUP_RUNNER_STEP_MS);
+  timer.unref();
+  return { step, stop: () => clearInterval(timer) };
+}
