@@ -162,11 +162,13 @@ export class SqliteIndex implements Index {
 
   async putObject(object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<PutObjectOutcome> {
     return this.writes.submit((): PutObjectOutcome => {
-      if (this.statements.getBucket.get(object.bucket) === undefined) return { stored: false, reason: 'no-such-bucket' };
+      const bucketRow = this.statements.getBucket.get(object.bucket) as BucketRow | undefined;
+      if (bucketRow === undefined) return { stored: false, reason: 'no-such-bucket' };
       const current = this.readObject(object.bucket, object.key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
-      const installed = this.versions.install(object, current);
+      // The bucket row just read, in this transaction, also says its versioning: no second read.
+      const installed = this.versions.install(object, current, (bucketRow.versioning ?? undefined) as VersioningStatus | undefined);
       this.journal.versionWritten(object, 'CREATE', origin);
       return { stored: true, replaced: current, ...installed };
     });

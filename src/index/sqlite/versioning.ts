@@ -73,8 +73,9 @@ export class VersionRules {
   }
 
   /** Makes `object` the live version of its key; returns the version id it got and discarded data. */
-  install(object: ObjectRecord, current: ObjectRecord | undefined): { versionId: string; discardedDataIds: string[] } {
-    const versioning = this.versioningOf(object.bucket);
+  install(
+    object: ObjectRecord, current: ObjectRecord | undefined, versioning = this.versioningOf(object.bucket),
+  ): { versionId: string; discardedDataIds: string[] } {
     this.applyObjectLock(object);
     const versionId = versioning === 'Enabled' ? object.dataId : NULL_VERSION_ID;
     const discardedDataIds = current === undefined ? [] : this.retire(current, versioning);
