@@ -157,7 +157,8 @@ export class SqliteIndex implements Index {
 
 
   async getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
-    return this.readObjectSnapshot(bucket, key);
+    const whole = this.versions.currentWithoutParts(bucket, key);
+    return whole === 'has-parts' ? this.readObjectSnapshot(bucket, key) : whole;
   }
 
   async putObject(object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<PutObjectOutcome> {
@@ -167,8 +168,7 @@ export class SqliteIndex implements Index {
       const current = this.readObject(object.bucket, object.key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
-      // The bucket row just read, in this transaction, also says its versioning: no second read.
-      const installed = this.versions.install(object, current, (bucketRow.versioning ?? undefined) as VersioningStatus | undefined);
+      const installed = this.versions.install(object, current, (bucketRow.versioning ?? undefined) as VersioningStatus | undefined); // no second bucket read
       this.journal.versionWritten(object, 'CREATE', origin);
       return { stored: true, replaced: current, ...installed };
     });
