@@ -2,7 +2,7 @@
 // server's process group, from /proc) charged to each operation of a closed-loop phase. Unlike
 // ops/s this barely moves when other jobs share the machine, so it is what proves a hot-path change.
 //
-//   npx tsc -p tsconfig.json && node dist/bench/cpu-cost.js [--seconds 3] [--workers 1] [--only PUT,GET,HEAD,LIST,PUT1M,GET1M] [--profile-dir DIR]
+//   npx tsc -p tsconfig.json && node dist/bench/cpu-cost.js [--seconds 3] [--workers 1] [--only PUT,GET,HEAD,LIST,PUT1M,GET1M] [--profile-dir DIR] [--node-arg X]
 import { readdirSync, readFileSync } from 'node:fs';
 import { createClient, runClosedLoop, type LoadClient, type NextRequest } from './load.js';
 import { startCairn } from './targets/cairn.js';
@@ -83,6 +83,8 @@ async function listPhase(target: Target, groupId: number): Promise<void> {
 const PROFILE_DIRECTORY = argument('profile-dir', '');
 // With --profile-dir the server (and its workers) writes V8 CPU profiles there.
 const nodeArgs = PROFILE_DIRECTORY === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIRECTORY}`];
+// --node-arg X (repeatable): more options for the server's node (`--import` of a tracer…).
+process.argv.forEach((value, at) => { if (value === '--node-arg') nodeArgs.push(process.argv[at + 1]!); });
 const target = await startCairn('cairn', `Cairn w${WORKERS}`, WORKERS, { nodeArgs });
 try {
   const groupId = target.process.child.pid!;

@@ -168,7 +168,7 @@ export class SqliteIndex implements Index {
       const current = this.readObject(object.bucket, object.key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
-      const installed = this.versions.install(object, current, (bucketRow.versioning ?? undefined) as VersioningStatus | undefined); // no second bucket read
+      const installed = this.versions.install(object, current, bucketRow);
       this.journal.versionWritten(object, 'CREATE', origin);
       return { stored: true, replaced: current, ...installed };
     });

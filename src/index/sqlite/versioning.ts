@@ -85,8 +85,10 @@ export class VersionRules {
 
   /** Makes `object` the live version of its key; returns the version id it got and discarded data. */
   install(
-    object: ObjectRecord, current: ObjectRecord | undefined, versioning = this.versioningOf(object.bucket),
+    object: ObjectRecord, current: ObjectRecord | undefined, bucketRow?: { versioning: string | null },
   ): { versionId: string; discardedDataIds: string[] } {
+    // The caller's bucket row, read in this transaction, spares a second read of it.
+    const versioning = bucketRow === undefined ? this.versioningOf(object.bucket) : (bucketRow.versioning ?? undefined) as VersioningStatus | undefined;
     this.applyObjectLock(object);
     const versionId = versioning === 'Enabled' ? object.dataId : NULL_VERSION_ID;
     const discardedDataIds = current === undefined ? [] : this.retire(current, versioning);
