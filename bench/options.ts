@@ -13,13 +13,18 @@ export interface BenchOptions {
   families: TargetFamily[];
   /** Run the crc64nvme micro-benchmark after the main run when the time budget allows. */
   microBenchmarks: boolean;
+  /** Exit with status 1 unless every request of every cell was answered 2xx (on with --quick: the CI smoke test). */
+  requireAll2xx: boolean;
+  /** Write bench/results/latest.json and latest.md (off with --no-save). */
+  save: boolean;
 }
 
-export const USAGE = `usage: node dist/bench/run.js [--seconds N] [--quick] [--only cairn,s3rver,nginx] [--no-micro]
+export const USAGE = `usage: node dist/bench/run.js [--seconds N] [--quick] [--only cairn,s3rver,nginx] [--no-micro] [--no-save]
   --seconds N   measured duration of each cell (default ${DEFAULT_CELL_SECONDS}); warm-up is ${DEFAULT_WARM_UP_SECONDS} s
-  --quick       ${QUICK_CELL_SECONDS} s cells, ${QUICK_WARM_UP_SECONDS} s warm-up (development)
+  --quick       ${QUICK_CELL_SECONDS} s cells, ${QUICK_WARM_UP_SECONDS} s warm-up; exits 1 unless every request was answered 2xx (CI smoke test)
   --only LIST   run only these servers (comma-separated: ${TARGET_FAMILIES.join(', ')})
   --no-micro    skip the crc64nvme micro-benchmark at the end
+  --no-save     do not write bench/results/
 `;
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -28,6 +33,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     warmUpSeconds: DEFAULT_WARM_UP_SECONDS,
     families: [...TARGET_FAMILIES],
     microBenchmarks: true,
+    requireAll2xx: false,
+    save: true,
   };
   let explicitSeconds: number | undefined;
   for (let index = 0; index < argv.length; index += 1) {
@@ -48,6 +55,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       case '--quick':
         options.cellSeconds = QUICK_CELL_SECONDS;
         options.warmUpSeconds = QUICK_WARM_UP_SECONDS;
+        options.requireAll2xx = true;
         break;
       case '--only': {
         const names = value().split(',').map((name) => name.trim()).filter((name) => name !== '');
@@ -59,6 +67,9 @@ export function parseOptions(argv: string[]): BenchOptions {
       }
       case '--no-micro':
         options.microBenchmarks = false;
+        break;
+      case '--no-save':
+        options.save = false;
         break;
       case '--help':
       case '-h':

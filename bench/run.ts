@@ -100,7 +100,7 @@ function estimateMs(plans: TargetPlan[], timing: CellTiming): number {
 }
 
 function progressLine(cell: CellResult): string {
-  const failures = Object.values(cell.non2xx).reduce((a, b) => a + b, 0) + Object.values(cell.transportErrors).reduce((a, b) => a + b, 0);
+  const failures = failureCount(cell);
   const what = `${cell.targetLabel.padEnd(12)} ${cell.sizeLabel.padEnd(6)} ${cell.op.padEnd(6)}${cell.mode === 'half-load' ? ' @half' : '      '}`;
   const rate = `${formatRate(cell.opsPerSecond).padStart(8)} ${cell.op === 'LIST' ? 'pages/s' : 'ops/s'}`;
   const throughput = cell.megabytesPerSecond === null ? '' : ` ${formatRate(cell.megabytesPerSecond).padStart(7)} MB/s`;
@@ -129,6 +129,24 @@ function runCrcMicroBenchmark(): string | undefined {
   }
 }
 
+/** Every size of the plan, then LIST; a size that throws is reported and the next one runs. */
+async function measureTarget(plan: TargetPlan, target: Target, timing: CellTiming, sink: (cell: CellResult) => void,
+  abort: (what: string, error: unknown) => void): Promise<void> {
+  for (const size of plan.sizes) {
+    try {
+      await measureSize(target, size, timing, plan.halfLoad && size === OBJECT_SIZES[0], sink);
+    } catch (error) {
+      abort(size.label, error);
+    }
+  }
+  if (!plan.list || !target.supportsList) return;
+  try {
+    await measureList(target, timing, sink);
+  } catch (error) {
+    abort('LIST', error);
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const startMs = performance.now();
@@ -148,6 +166,8 @@ async function main(): Promise<void> {
   say(`planned: ${plans.map((plan) => plan.label).join(', ')} — about ${Math.round(estimateMs(plans, timing) / MS_PER_SECOND)} s`);
 
   const cells: CellResult[] = [];
+  /** Sizes (and LIST) that threw before their cells were complete. */
+  const aborted: string[] = [];
   const sink = (cell: CellResult): void => {
     cells.push(cell);
     say(progressLine(cell));
@@ -164,20 +184,10 @@ async function main(): Promise<void> {
     }
     say(`${plan.label}: ${target.origin}`);
     try {
-      for (const size of plan.sizes) {
-        try {
-          await measureSize(target, size, timing, plan.halfLoad && size === OBJECT_SIZES[0], sink);
-        } catch (error) {
-          say(`  ${plan.label} ${size.label}: aborted: ${error instanceof Error ? error.stack : String(error)}`);
-        }
-      }
-      if (plan.list && target.supportsList) {
-        try {
-          await measureList(target, timing, sink);
-        } catch (error) {
-          say(`  ${plan.label} LIST: aborted: ${error instanceof Error ? error.stack : String(error)}`);
-        }
-      }
+      await measureTarget(plan, target, timing, sink, (what, error) => {
+        aborted.push(`${plan.label} ${what}`);
+        say(`  ${plan.label} ${what}: aborted: ${error instanceof Error ? error.stack : String(error)}`);
+      });
     } finally {
       await target.stop();
     }
@@ -198,20 +208,39 @@ async function main(): Promise<void> {
   }
 
   const elapsedMs = elapsedSince(startMs);
+  if (options.save) {
+    saveResults({
+      startedAt, elapsedMs, machine, client, options, timing, notes, skipped,
+      versions: { s3rver: packageVersion('s3rver'), undici: packageVersion('undici') },
+      cells, microBenchmarks: crcOutput === undefined ? {} : { crc64nvme: crcOutput },
+    }, reportLines);
+  }
+  say('');
+  say(`${options.save ? 'saved bench/results/latest.json and latest.md; ' : ''}elapsed ${(elapsedMs / MS_PER_SECOND).toFixed(1)} s (plus the build)`);
+  if (options.requireAll2xx && !everyRequestAnswered2xx(cells, aborted, skipped, say)) process.exitCode = 1;
+}
+
+function saveResults(results: object, reportLines: string[]): void {
   mkdirSync(RESULTS_DIRECTORY, { recursive: true });
-  const results = {
-    startedAt, elapsedMs, machine, client, options, timing, notes, skipped,
-    versions: { s3rver: packageVersion('s3rver'), undici: packageVersion('undici') },
-    cells, microBenchmarks: crcOutput === undefined ? {} : { crc64nvme: crcOutput },
-  };
   writeFileSync(join(RESULTS_DIRECTORY, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(RESULTS_DIRECTORY, 'latest.md'), `${reportLines.join('\n')}\n`);
-  say('');
-  say(`saved bench/results/latest.json and latest.md; elapsed ${(elapsedMs / MS_PER_SECOND).toFixed(1)} s (plus the build)`);
+}
+
+/** The smoke test's one assertion (--quick): every cell ran, and every request in it was answered 2xx. */
+function everyRequestAnswered2xx(cells: CellResult[], aborted: string[], skipped: SkippedTarget[], say: (line: string) => void): boolean {
+  const failing = cells.filter((cell) => failureCount(cell) > 0 || cell.okOps === 0);
+  for (const cell of failing) say(`SMOKE FAILURE: ${cell.targetLabel} ${cell.sizeLabel} ${cell.op}: ${cell.okOps} answered 2xx, ${failureCount(cell)} not`);
+  for (const what of aborted) say(`SMOKE FAILURE: ${what} aborted`);
+  for (const target of skipped.filter((one) => one.id.startsWith('cairn'))) say(`SMOKE FAILURE: ${target.id} did not start`);
+  return failing.length === 0 && aborted.length === 0 && cells.length > 0 && !skipped.some((target) => target.id.startsWith('cairn'));
+}
+
+function failureCount(cell: CellResult): number {
+  return Object.values(cell.non2xx).reduce((a, b) => a + b, 0) + Object.values(cell.transportErrors).reduce((a, b) => a + b, 0);
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
     process.exit(1);

@@ -27,6 +27,8 @@ export interface CairnOptions {
   dataDirectory?: string;
   /** More `cairn server` arguments: drives, `--scrub-rate`… */
   extraArgs?: string[];
+  /** Node options before the script (`--cpu-prof`…; cluster workers inherit them through execArgv). */
+  nodeArgs?: string[];
   /** More environment variables for the server. */
   env?: Record<string, string>;
 }
@@ -40,7 +42,7 @@ export interface CairnTarget extends Target {
 export async function startCairn(id: TargetId, label: string, workers: number | undefined, options: CairnOptions = {}): Promise<CairnTarget> {
   const ownsDirectory = options.dataDirectory === undefined;
   const dataDirectory = options.dataDirectory ?? makeTemporaryDirectory('cairn-bench-');
-  const args = [CAIRN_BIN, 'server', '--address', '127.0.0.1:0', '--data', dataDirectory, ...(options.extraArgs ?? [])];
+  const args = [...(options.nodeArgs ?? []), CAIRN_BIN, 'server', '--address', '127.0.0.1:0', '--data', dataDirectory, ...(options.extraArgs ?? [])];
   if (workers !== undefined) args.push('--workers', String(workers));
   const server = spawnManaged(label, process.execPath, args, {
     cwd: REPO_ROOT,

@@ -3,8 +3,7 @@
 // composed them: /_cairn/, /_iceberg/, /v2/ (OCI), the signing services of the JSON APIs
 // (s3tables, backup, ecr, fis), and S3 last, which claims everything else.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
-import { newRequestId } from '../util/ids.js';
+import { newRequestId, newRequestId2 } from '../util/ids.js';
 import { claimedSigningService } from './auth/scope.js';
 import { S3Error } from './errors.js';
 import type { RequestMetrics } from './request-metrics.js';
@@ -13,7 +12,6 @@ import type { ApiSurface, SurfaceRequest } from './surface.js';
 const RESPONSE_HEADERS_KEPT_ON_ERROR = new Set(['x-amz-request-id', 'x-amz-id-2', 'server', 'vary']);
 /** CORS headers stay on errors, so a browser page can read why its request failed. */
 const CORS_HEADER_PREFIX = 'access-control-';
-const REQUEST_ID_2_BYTES = 24;
 
 export interface DispatchOptions {
   /** In the order they are asked; the last should claim every request (S3). */
@@ -59,7 +57,7 @@ export function createDispatch(options: DispatchOptions): Dispatch {
   return async (req, res, shuttingDown) => {
     const requestId = newRequestId();
     res.setHeader('x-amz-request-id', requestId);
-    res.setHeader('x-amz-id-2', randomBytes(REQUEST_ID_2_BYTES).toString('base64'));
+    res.setHeader('x-amz-id-2', newRequestId2());
     res.setHeader('Server', 'Cairn');
     const rawUrl = req.url ?? '/';
     const request: SurfaceRequest = {

@@ -29,9 +29,18 @@ export function etagNode(etagHex: string): XmlNode {
   return { name: 'ETag', content: `&quot;${etagHex}&quot;`, escaped: true };
 }
 
-function renderNode(entry: XmlNode): string {
+/**
+ * Elements already rendered (hot paths: a listing's thousand Contents built as one string rather
+ * than six thousand nodes). The caller escapes every text in it.
+ */
+export function renderedXml(fragment: string): XmlNode {
+  return { name: '', content: fragment, escaped: true };
+}
+
+export function renderNode(entry: XmlNode): string {
   const { name, content } = entry;
   if (content === undefined) return '';
+  if (name === '') return content as string;
   if (Array.isArray(content)) {
     let inner = '';
     for (const child of content) inner += renderNode(child);

@@ -38,6 +38,10 @@ export class GroupCommitQueue {
 
   private flush(): void {
     const batch = this.pending.splice(0, GROUP_COMMIT_WRITES_MAX);
+    if (batch.length === 1) {
+      this.flushOne(batch[0]!);
+      return;
+    }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       this.db.transaction(() => {
@@ -61,6 +65,23 @@ export class GroupCommitQueue {
       if (outcome.ok) write.resolve(outcome.value);
       else write.reject(outcome.error);
     });
+    this.afterFlush();
+  }
+
+  /**
+   * A batch of one (every write when the load is light, where latency counts): no savepoint, since
+   * a throw that rolls back the whole transaction undoes this write only — two statements fewer.
+   */
+  private flushOne(write: PendingWrite): void {
+    let value: unknown;
+    try {
+      value = this.db.transaction(write.apply).immediate();
+    } catch (error) {
+      write.reject(error);
+      this.afterFlush();
+      return;
+    }
+    write.resolve(value);
     this.afterFlush();
   }
 

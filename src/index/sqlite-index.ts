@@ -157,16 +157,18 @@ export class SqliteIndex implements Index {
   }
 
   async getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
-    return this.readObjectSnapshot(bucket, key);
+    const whole = this.versions.currentWithoutParts(bucket, key);
+    return whole === 'has-parts' ? this.readObjectSnapshot(bucket, key) : whole;
   }
 
   async putObject(object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<PutObjectOutcome> {
     return this.writes.submit((): PutObjectOutcome => {
-      if (this.statements.getBucket.get(object.bucket) === undefined) return { stored: false, reason: 'no-such-bucket' };
+      const bucketRow = this.statements.getBucket.get(object.bucket) as BucketRow | undefined;
+      if (bucketRow === undefined) return { stored: false, reason: 'no-such-bucket' };
       const current = this.readObject(object.bucket, object.key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
-      const installed = this.versions.install(object, current);
+      const installed = this.versions.install(object, current, bucketRow);
       this.journal.versionWritten(object, 'CREATE', origin);
       return { stored: true, replaced: current, ...installed };
     });

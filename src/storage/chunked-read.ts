@@ -32,14 +32,20 @@ export async function* readChunked(
     chunkStartBytes = chunkEndBytes;
     if (chunkStartBytes > endByteInclusive) break;
   }
+  // The part of a chunk's payload inside the range (empty when the range ends before it).
+  const inRange = (payload: Buffer, chunk: ExpectedChunk): Buffer =>
+    payload.subarray(Math.max(startByte - chunk.objectOffsetBytes, 0), Math.min(endByteInclusive + 1 - chunk.objectOffsetBytes, payload.length));
+  if (wanted.length === 1) {
+    // A small object (or a range within one record): one read, no read-ahead machinery.
+    const only = inRange(await readChunk(drive, log, wanted[0]!), wanted[0]!);
+    if (only.length > 0) yield only;
+    return;
+  }
   // One record of read-ahead: the next record is read while the caller sends this one.
   const reads = new ReadAhead(wanted, (expected: ExpectedChunk) => readChunk(drive, log, expected), READ_AHEAD_RECORDS);
   for (let index = 0; index < wanted.length; index++) {
-    const payload = await reads.take(index);
-    const chunk = wanted[index]!;
-    const fromBytes = Math.max(startByte - chunk.objectOffsetBytes, 0);
-    const toBytes = Math.min(endByteInclusive + 1 - chunk.objectOffsetBytes, payload.length);
-    if (toBytes > fromBytes) yield payload.subarray(fromBytes, toBytes);
+    const part = inRange(await reads.take(index), wanted[index]!);
+    if (part.length > 0) yield part;
   }
 }
 

@@ -69,6 +69,9 @@ export interface RecordSink<Encoded = undefined> {
   placement(sizeBytes: number): Placement;
 }
 
+/** The unit buffer grows by doubling up to this; past it, straight to a whole unit. */
+const UNIT_DOUBLING_BYTES_MAX = 64 * 1024;
+
 type WriterState = 'idle' | 'busy' | 'finished' | 'aborted' | 'failed';
 
 export function assertIdentity(identity: RecordIdentity): void {
@@ -185,7 +188,10 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
     const neededBytes = this.unitFillBytes + data.length;
     assert(neededBytes <= this.sink.unitSizeBytes, `${this.sink.unitName} overflow`);
     if (neededBytes > this.unit.length) {
-      const capacityBytes = Math.min(this.sink.bufferCapacityBytes, Math.max(neededBytes, this.unit.length * 2));
+      // Doubling keeps a small object's buffer small; a body still coming past UNIT_DOUBLING_BYTES_MAX
+      // gets a whole unit at once, so a 1 MiB body is not copied again at every doubling.
+      const grownBytes = neededBytes > UNIT_DOUBLING_BYTES_MAX ? this.sink.bufferCapacityBytes : Math.max(neededBytes, this.unit.length * 2);
+      const capacityBytes = Math.min(this.sink.bufferCapacityBytes, grownBytes);
       this.regrow(capacityBytes);
     }
     data.copy(this.unit, this.unitFillBytes);

@@ -122,7 +122,13 @@ export async function getObject(context: RequestContext): Promise<void> {
     res.end();
     return;
   }
+  const answerBytes = range === undefined ? object.sizeBytes : range.endByteInclusive - range.startByte + 1;
   try {
+    if (first.value.length === answerBytes) {
+      // The whole answer in one record (every small object): headers and body in one write.
+      res.end(first.value);
+      return;
+    }
     if (!res.write(first.value)) await waitForDrain(res);
     for await (const chunk of chunks) {
       if (res.destroyed) break;

@@ -5,7 +5,7 @@ import type { RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
-import { etagNode, node, xmlDocument, type XmlNode } from '../xml.js';
+import { escapeXmlText, node, renderNode, renderedXml, xmlDocument, type XmlNode } from '../xml.js';
 import { ownerNodes } from '../owner.js';
 import { requireBucket } from '../request/bucket.js';
 import { parseEncodingType, urlEncodeName } from '../request/encoding-type.js';
@@ -43,15 +43,16 @@ interface ListingShape {
   withOwner: boolean;
 }
 
-function contentsNodes(owner: XmlNode, objects: ObjectSummary[], shape: ListingShape): XmlNode[] {
-  return objects.map((object) => node('Contents', [
-    node('Key', shape.encode(object.key)),
-    node('LastModified', isoDate(object.lastModifiedMs)),
-    etagNode(object.etag),
-    node('Size', object.sizeBytes),
-    node('StorageClass', object.storageClass),
-    shape.withOwner ? owner : node('Owner', undefined),
-  ]));
+/** The Contents elements of a page as one string: a thousand per page, so no node objects. */
+function contentsXml(owner: XmlNode, objects: ObjectSummary[], shape: ListingShape): XmlNode {
+  const ownerXml = shape.withOwner ? renderNode(owner) : '';
+  let xml = '';
+  for (const object of objects) {
+    xml += `<Contents><Key>${escapeXmlText(shape.encode(object.key))}</Key><LastModified>${isoDate(object.lastModifiedMs)}</LastModified>`
+      + `<ETag>&quot;${object.etag}&quot;</ETag><Size>${object.sizeBytes}</Size>`
+      + `<StorageClass>${escapeXmlText(object.storageClass)}</StorageClass>${ownerXml}</Contents>`;
+  }
+  return renderedXml(xml);
 }
 
 function commonPrefixNodes(page: ListObjectsPage, encode: (name: string) => string): XmlNode[] {
@@ -87,7 +88,7 @@ export async function listObjectsV2(context: RequestContext): Promise<void> {
     node('ContinuationToken', token ?? undefined),
     node('NextContinuationToken', page.isTruncated && page.lastEntry !== undefined ? encodeContinuationToken(page.lastEntry) : undefined),
     node('StartAfter', startAfter === null ? undefined : encode(startAfter)),
-    ...contentsNodes(owner, page.objects, { encode, withOwner: context.query.get('fetch-owner') === 'true' }),
+    contentsXml(owner, page.objects, { encode, withOwner: context.query.get('fetch-owner') === 'true' }),
     ...commonPrefixNodes(page, encode),
   ]);
   sendXml(context.res, 200, document);
@@ -110,7 +111,7 @@ export async function listObjectsV1(context: RequestContext): Promise<void> {
     node('Delimiter', delimiter === '' ? undefined : encode(delimiter)),
     node('IsTruncated', page.isTruncated),
     node('EncodingType', encodingType),
-    ...contentsNodes(owner, page.objects, { encode, withOwner: true }),
+    contentsXml(owner, page.objects, { encode, withOwner: true }),
     ...commonPrefixNodes(page, encode),
   ]);
   sendXml(context.res, 200, document);

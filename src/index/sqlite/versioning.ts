@@ -36,6 +36,17 @@ export class VersionRules {
     return row === undefined ? undefined : this.withParts(row);
   }
 
+  /**
+   * The key's live current version in one statement (its own snapshot) when it has no parts; a
+   * multipart one ('has-parts') needs its row and parts read in one transaction. A small GET or
+   * HEAD so costs one statement, not BEGIN, SELECT and COMMIT.
+   */
+  currentWithoutParts(bucket: string, key: string): ObjectRecord | undefined | 'has-parts' {
+    const row = this.statements.getObject.get(bucket, key) as ObjectRow | undefined;
+    if (row === undefined) return undefined;
+    return row.parts_count === 0 ? objectFromRow(row, undefined) : 'has-parts';
+  }
+
   private withParts(row: ObjectRow): ObjectRecord {
     const parts = row.parts_count === 0 ? undefined : (this.statements.objectParts.all(row.data_id) as PartRow[]).map(partFromRow);
     return objectFromRow(row, parts);
@@ -73,8 +84,11 @@ export class VersionRules {
   }
 
   /** Makes `object` the live version of its key; returns the version id it got and discarded data. */
-  install(object: ObjectRecord, current: ObjectRecord | undefined): { versionId: string; discardedDataIds: string[] } {
-    const versioning = this.versioningOf(object.bucket);
+  install(
+    object: ObjectRecord, current: ObjectRecord | undefined, bucketRow?: { versioning: string | null },
+  ): { versionId: string; discardedDataIds: string[] } {
+    // The caller's bucket row, read in this transaction, spares a second read of it.
+    const versioning = bucketRow === undefined ? this.versioningOf(object.bucket) : (bucketRow.versioning ?? undefined) as VersioningStatus | undefined;
     this.applyObjectLock(object);
     const versionId = versioning === 'Enabled' ? object.dataId : NULL_VERSION_ID;
     const discardedDataIds = current === undefined ? [] : this.retire(current, versioning);
