@@ -5,7 +5,7 @@
 // condition on http_5xx_rate stops the experiment and undoes the fault; bad templates are refused with
 // ValidationException and nothing is saved.
 import {
-  CreateExperimentTemplateCommand, FisClient, FisServiceException, GetActionCommand, GetExperimentCommand, ListExperimentTemplatesCommand,
+  CreateExperimentTemplateCommand, FisClient, FisServiceException, GetActionCommand, GetExperimentCommand, GetExperimentTemplateCommand, ListExperimentTemplatesCommand,
   StartExperimentCommand, StopExperimentCommand, type CreateExperimentTemplateCommandInput, type Experiment,
 } from '@aws-sdk/client-fis';
 import { HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
@@ -13,14 +13,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { rawRequest, type RawResponse } from './helpers/clients.js';
 import { closeDriveSet, openDriveSet, type DriveSetServer } from './helpers/drive-set.js';
+import { cairnAdmin } from './helpers/iam.js';
 import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY } from './helpers/server.js';
 
 const BUCKET = 'api-faults';
 const ROLE = 'arn:aws:iam::000000000000:role/cairn-fis';
 const WAIT_MS = 20_000;
 const POLL_MS = 100;
-/** Three of the fault watcher's polls (FAULT_POLL_INTERVAL_MS). */
-const FAULT_POLLS_WAIT_MS = 600;
+/** PUTs in a row that must fail (on new connections, so both workers answer some) before the fault counts as applied everywhere. */
+const CONSECUTIVE_FAILURES = 6;
 
 function template(actions: CreateExperimentTemplateCommandInput['actions'], extra: Partial<CreateExperimentTemplateCommandInput> = {}): CreateExperimentTemplateCommandInput {
   return { clientToken: `token-${Math.random()}`, description: 'API faults', roleArn: ROLE, stopConditions: [{ source: 'none' }], targets: {}, actions, ...extra };
@@ -49,9 +50,11 @@ async function eventually<T>(what: string, attempt: () => Promise<T | undefined>
 describe('FIS API faults on a server with two workers', () => {
   let set: DriveSetServer;
   let fis: FisClient;
-  const head = (key: string): Promise<RawResponse> => rawRequest(set.server, { method: 'HEAD', path: `/${BUCKET}/${key}` });
-  const get = (key: string): Promise<RawResponse> => rawRequest(set.server, { method: 'GET', path: `/${BUCKET}/${key}` });
-  const put = (key: string): Promise<RawResponse> => rawRequest(set.server, { method: 'PUT', path: `/${BUCKET}/${key}`, body: 'data' });
+  // A new connection for each request: the cluster hands connections to the two workers in turn.
+  const headers = { connection: 'close' };
+  const head = (key: string): Promise<RawResponse> => rawRequest(set.server, { method: 'HEAD', path: `/${BUCKET}/${key}`, headers });
+  const get = (key: string): Promise<RawResponse> => rawRequest(set.server, { method: 'GET', path: `/${BUCKET}/${key}`, headers });
+  const put = (key: string): Promise<RawResponse> => rawRequest(set.server, { method: 'PUT', path: `/${BUCKET}/${key}`, body: 'data', headers });
 
   async function start(actions: CreateExperimentTemplateCommandInput['actions'], extra: Partial<CreateExperimentTemplateCommandInput> = {}): Promise<string> {
     const { experimentTemplate } = await fis.send(new CreateExperimentTemplateCommand(template(actions, extra)));
@@ -106,10 +109,12 @@ describe('FIS API faults on a server with two workers', () => {
 
   it('answers the chosen operation InternalError in every worker, others normally, until stopped', async () => {
     const id = await start({ failPuts: apiAction('internal-error', 'PutObject') });
-    await eventually('the fault to apply', async () => ((await put('probe')).status === 500 ? true : undefined));
-    // Every worker applies it within one poll of the fault directory.
-    await new Promise((resolve) => setTimeout(resolve, FAULT_POLLS_WAIT_MS));
-    // Two workers answer in turn on new connections: every PUT fails, every HEAD is served.
+    // Every worker applies it within a poll of the fault directory: then PUTs fail whichever worker answers.
+    await eventually('every worker to apply the fault', async () => {
+      for (let attempt = 0; attempt < CONSECUTIVE_FAILURES; attempt++) if ((await put('probe')).status !== 500) return undefined;
+      return true;
+    });
+    // Whichever worker answers, every PUT fails and every HEAD is served.
     for (let attempt = 0; attempt < 10; attempt++) {
       const answer = await put('never');
       assert.equal(answer.status, 500);
@@ -158,12 +163,56 @@ describe('FIS API faults on a server with two workers', () => {
     const id = await start({ failHeads: apiAction('internal-error', 'HeadObject') }, { stopConditions: [{ source: 'cairn:metric', value: 'http_5xx_rate>0.5' }] });
     await eventually('the fault to apply', async () => ((await head('present')).status === 500 ? true : undefined));
     const stopped = await eventually('the stop condition to stop the experiment', async () => {
-      await head('present');
+      // Several failing HEADs to each GetExperiment (which the rate counts too, answered 200).
+      for (let attempt = 0; attempt < 4; attempt++) await head('present');
       const experiment = await experimentOf(id);
       return experiment.state!.status === 'stopped' ? experiment : undefined;
     });
     assert.match(stopped.state!.reason!, /Stop condition http_5xx_rate>0\.5 held \(http_5xx_rate was (0\.\d+|1)\)/);
     assert.equal(stopped.actions!['failHeads']!.state!.status, 'stopped');
     await eventually('HEAD to work again', async () => ((await head('present')).status === 200 ? true : undefined));
+  });
+
+  it('cairn admin experiment start (template file, saved fault template) / status / stop / list', async () => {
+    const file = JSON.stringify({ description: 'from a file', stopConditions: [{ source: 'none' }], actions: { failPuts: apiAction('internal-error', 'PutObject') } });
+    const started = await cairnAdmin(set.server, ['experiment', 'start', '--file', '-'], file);
+    assert.equal(started.code, 0, started.stderr);
+    const id = /^started (EXP[A-Za-z0-9]{15})  (initiating|pending)  template EXT[A-Za-z0-9]{15}/.exec(started.stdout)?.[1];
+    assert.ok(id !== undefined, started.stdout);
+    await eventually('the fault to apply', async () => ((await put('probe')).status === 500 ? true : undefined));
+    assert.match((await cairnAdmin(set.server, ['experiment', 'status', id])).stdout, new RegExp(`^${id}  running  template .*\n  failPuts  cairn:api:internal-error  running`));
+    assert.equal((await cairnAdmin(set.server, ['experiment', 'stop', id])).code, 0);
+    assert.equal((await finished(id)).state!.status, 'stopped');
+    assert.match((await cairnAdmin(set.server, ['experiment', 'list'])).stdout, new RegExp(`${id}  stopped`));
+    await eventually('PUT to work again', async () => ((await put('probe')).status === 200 ? true : undefined));
+
+    const saved = { targets: { drives: [1] }, actions: [{ action: 'slow', latencyMs: 5 }], durationSeconds: 1, stopCondition: { maxDrivesOffline: 0 } };
+    assert.equal((await cairnAdmin(set.server, ['fault', 'template', 'put', 'slow-one', '-'], JSON.stringify(saved))).code, 0);
+    const converted = await cairnAdmin(set.server, ['experiment', 'start', '--fault-template', 'slow-one', '--json']);
+    assert.equal(converted.code, 0, converted.stderr);
+    const experiment = (JSON.parse(converted.stdout) as { experiment: Experiment }).experiment;
+    const { experimentTemplate } = await fis.send(new GetExperimentTemplateCommand({ id: experiment.experimentTemplateId }));
+    assert.deepEqual(experimentTemplate!.actions, {
+      'slow-1': { actionId: 'cairn:drive:slow', parameters: { duration: 'PT1S', latencyMilliseconds: '5' }, targets: { Drives: 'Drives' }, startAfter: [] },
+    });
+    assert.deepEqual(experimentTemplate!.stopConditions, [{ source: 'cairn:metric', value: `arn:aws:cairn:${TEST_REGION}:000000000000:alarm/drives_offline>0` }]);
+    assert.equal((await finished(experiment.id!)).state!.status, 'completed');
+  });
+
+  it('cairn admin experiment refuses bad command lines and bad templates', async () => {
+    const templatesBefore = (await fis.send(new ListExperimentTemplatesCommand({}))).experimentTemplates!.length;
+    assert.equal((await cairnAdmin(set.server, ['experiment', 'start'])).code, 2);
+    assert.equal((await cairnAdmin(set.server, ['experiment', 'start', 'EXT1', '--file', 'x.json'])).code, 2);
+    assert.equal((await cairnAdmin(set.server, ['experiment', 'explode'])).code, 2);
+    const missing = await cairnAdmin(set.server, ['experiment', 'status', 'EXPnothing']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /ResourceNotFoundException: Experiment EXPnothing not found/);
+    const bad = await cairnAdmin(set.server, ['experiment', 'start', '--file', '-'], JSON.stringify({ description: 'bad', stopConditions: [{ source: 'none' }], actions: { a: { actionId: 'cairn:host:melt' } } }));
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /ValidationException: Action a: actionId cairn:host:melt is not supported/);
+    const noSuchFaultTemplate = await cairnAdmin(set.server, ['experiment', 'start', '--fault-template', 'nothing']);
+    assert.equal(noSuchFaultTemplate.code, 1);
+    assert.match(noSuchFaultTemplate.stderr, /NoSuchTemplate/);
+    assert.equal((await fis.send(new ListExperimentTemplatesCommand({}))).experimentTemplates!.length, templatesBefore);
   });
 });
