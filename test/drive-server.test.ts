@@ -2,8 +2,9 @@
 // cluster secret refused at open and every unsigned or mis-signed request refused with nothing written;
 // concurrent durable appends (group commit) read back byte-identical from two servers; bad records and
 // bad ranges refused with nothing written; a damaged record answered as corruption, never as bytes;
-// a killed server's drive fails fast while the other keeps serving. Erasure sets over remote drives
-// are not wired yet (docs/drive-server.md).
+// acknowledged records kept across a kill -9 and restart of their server; a killed server's drive
+// fails fast while the other keeps serving. Erasure sets over remote drives are not wired yet
+// (docs/drive-server.md).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -134,6 +135,19 @@ describe('drive servers', () => {
     closeSync(descriptor);
     const damaged = await d1.readRecord(location, record.length).catch((error: unknown) => error);
     assert.ok(damaged instanceof StorageCorruptionError, String(damaged));
+  });
+
+  it('keeps acknowledged records across a restart of the drive server', async () => {
+    const record = recordBytes(randomBytes(4096), 'durable');
+    const location = await d3.appendRecord(record);
+    second.child.kill('SIGKILL');
+    await new Promise((resolve) => second.child.once('exit', resolve));
+    await d3.close();
+    second = await serveDrives(directories.slice(2));
+    d3 = await RemoteDriveIo.open(`${second.baseUrl}/d3`, SECRET);
+    assert.ok(Buffer.from(await d3.readRecord(location, record.length)).equals(record));
+    // The restarted server appends to a new volume: the old one's tail is never written again.
+    assert.notEqual((await d3.appendRecord(record)).volumeId, location.volumeId);
   });
 
   it('fails fast on a killed server while the other keeps serving', async () => {
