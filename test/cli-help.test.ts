@@ -19,6 +19,8 @@ const CASES: Array<[args: string[], usageStart: string]> = [
   [['server', '--address', '127.0.0.1:0', '--help'], 'usage: cairn server'],
   [['sql', '--help'], 'usage: cairn sql'],
   [['sql', '-h'], 'usage: cairn sql'],
+  [['drive', '--help'], 'usage: cairn drive serve'],
+  [['drive', 'serve', '-h'], 'usage: cairn drive serve'],
   [['admin', '--help'], 'usage: cairn admin <command>'],
   [['admin', 'help'], 'usage: cairn admin <command>'],
   ...ADMIN_COMMANDS.map((command): [string[], string] => [['admin', command.name, '--help'], `usage: cairn admin ${command.name}`]),

@@ -72,7 +72,9 @@ describe('the FIS API on a 4-drive server', () => {
 
   it('lists its actions and target resource types', async () => {
     const { actions } = await fis.send(new ListActionsCommand({}));
-    assert.deepEqual(actions!.map((action) => action.id), ['cairn:drive:fail', 'cairn:drive:slow', 'cairn:drive:read-only', 'cairn:drive:corrupt', 'aws:fis:wait']);
+    assert.deepEqual(actions!.map((action) => action.id), [
+      'cairn:drive:fail', 'cairn:drive:slow', 'cairn:drive:read-only', 'cairn:drive:corrupt', 'cairn:api:internal-error', 'cairn:api:throttle', 'cairn:api:unavailable', 'aws:fis:wait',
+    ]);
     const { action } = await fis.send(new GetActionCommand({ id: 'cairn:drive:slow' }));
     assert.deepEqual(Object.keys(action!.parameters!).sort(), ['duration', 'latencyMilliseconds']);
     assert.equal(action!.parameters!['duration']!.required, true);

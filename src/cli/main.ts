@@ -103,7 +103,9 @@ ${serverHelp()}${EPHEMERAL_HELP}  admin <command> [--endpoint URL] [--region REG
       Administer a running server over its S3 API; credentials from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY
       (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). \`cairn admin <command> --help\` for details.
 ${adminCommandsSummary('    ')}
-${SQL_HELP}  help
+${SQL_HELP}  drive serve DIR... --address HOST:PORT --cluster-secret SECRET
+      Serve drive directories to a cluster (http://HOST:PORT/NAME), authenticated with the cluster secret.
+  help
       Show this text.
 `;
 }
@@ -278,6 +280,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
       return serverCommand(rest);
     case 'admin':
       return (await import('./admin/dispatch.js')).runAdmin(rest);
+    case 'drive':
+      return (await import('./drive-command.js')).driveCommand(rest);
     case 'sql':
       if (wantsHelp(rest)) return printHelp(`usage: cairn sql "SELECT …" [options]\n\n${SQL_HELP}`);
       return (await import('./sql-command.js')).sqlCommand(rest);

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { createFrontend, type FrontendConnectionSettings } from '../frontend/http-server.js';
+import { requestCountsDirectoryOf } from '../frontend/request-counts.js';
 import { renderBodyBudgetMetrics } from '../frontend/body-budget.js';
 import { renderConnectionMetrics } from '../frontend/connections.js';
 import type { TlsFiles } from '../frontend/tls.js';
@@ -199,7 +200,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
     requestLog: () => frontend.requestMetrics.recent,
     frontendMetrics: () => renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot()) + frontend.requestMetrics.render(),
   });
-  const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls });
+  const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls, requestCountsDirectory: requestCountsDirectoryOf(dataDirectory) });
   const background = startBackgroundServices(settings, { index, storage }, log);
   const addresses: AddressInfo[] = [];
   for (const listener of settings.listeners) {

@@ -88,6 +88,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     createFisSurface({ config, root, identities, store: FisStore.forDataDirectory(dataDirectory), driveCount: layers.storage.driveStores.length }),
     createS3Surface({
       ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS, ...parts.accessLogs.s3Endpoints, ...parts.events.s3Endpoints], protectedBuckets: new Map([...metadata.protectedBuckets, ...parts.registry.protectedBuckets]),
+      apiFaults: parts.faultWatcher.apiFaults,
       observer: parts.accessLogs.observer,
     }),
   ];

@@ -23,6 +23,7 @@ import { BodyBudget } from './body-budget.js';
 import { answerClientError, answerEarly, answerUnknownExpectation, declaredBodyBytes, TIMER_DELAY_MS_MAX } from './client-errors.js';
 import { ConnectionTracker, type ConnectionLimits } from './connections.js';
 import { createDispatch } from './dispatch.js';
+import { publishRequestCounts } from './request-counts.js';
 import { FRONTEND_SURFACE_NAME, RequestMetrics } from './request-metrics.js';
 import type { ApiSurface } from './surface.js';
 import { loadTlsOptions, watchTlsFiles, type TlsFiles } from './tls.js';
@@ -37,6 +38,8 @@ export interface FrontendOptions {
   connections?: Partial<FrontendConnectionSettings>;
   /** Certificate and key for TLS listeners (see createListener). */
   tls?: TlsFiles;
+  /** Where this process publishes its request totals for the whole server's watchers (request-counts.ts). */
+  requestCountsDirectory?: string;
 }
 
 export interface FrontendConnectionSettings extends ConnectionLimits {
@@ -140,6 +143,7 @@ export function createFrontend(options: FrontendOptions): Frontend {
   const dispatch = createDispatch({ surfaces: options.surfaces, virtualHostDomains: options.virtualHostDomains, log, metrics: requestMetrics });
   let inFlightRequests = 0;
   let shuttingDown = false;
+  const countsPublisher = options.requestCountsDirectory === undefined ? undefined : publishRequestCounts(options.requestCountsDirectory, () => requestMetrics.totals(), log);
 
   const settings: FrontendConnectionSettings = {
     perClientAddressMax: CONNECTIONS_PER_CLIENT_ADDRESS_MAX, totalMax: CONNECTIONS_PER_PROCESS_MAX,
@@ -152,9 +156,7 @@ export function createFrontend(options: FrontendOptions): Frontend {
 
   const onRequest: RequestListener = (req, res) => {
     inFlightRequests += 1;
-    res.on('close', () => {
-      inFlightRequests -= 1;
-    });
+    res.on('close', () => void (inFlightRequests -= 1));
     if (shuttingDown) res.setHeader('Connection', 'close');
     // Absurd declared lengths are refused before any timer is armed or any budget reserved.
     const declaredBytes = declaredBodyBytes(req);
@@ -191,6 +193,7 @@ export function createFrontend(options: FrontendOptions): Frontend {
 
   async function shutdown(): Promise<void> {
     shuttingDown = true;
+    countsPublisher?.stop();
     for (const watcher of tlsWatchers) watcher.stop();
     const closed = servers.map((each) => new Promise<void>((resolve) => each.close(() => resolve())));
     const deadlineMs = Date.now() + SHUTDOWN_GRACE_MS;

@@ -77,6 +77,17 @@ export class RequestMetrics {
     });
   }
 
+  /** Requests answered so far, and how many of them 5xx (FIS stop conditions read them, request-counts.ts). */
+  totals(): { requests: number; serverErrors: number } {
+    let requests = 0;
+    let serverErrors = 0;
+    for (const counters of this.counters.values()) {
+      requests += counters.byStatusClass.reduce((sum, count) => sum + count, 0);
+      serverErrors += counters.byStatusClass[STATUS_CLASSES.indexOf('5xx')]!;
+    }
+    return { requests, serverErrors };
+  }
+
   render(): string {
     const entries = [...this.counters.entries()];
     return metricText('cairn_http_requests_total', 'counter', `HTTP requests answered, by API surface and status class. ${PER_WORKER_NOTE}`,

@@ -29,9 +29,10 @@ export const CONNECTION_OPTIONS_HELP = `connection options (every admin command)
 
 /**
  * node:util parseArgs with the connection options added; its errors become UsageError, and
- * --help becomes HelpRequested. `positionals` is the exact number of positional arguments.
+ * --help becomes HelpRequested. `positionalNames` are the exact positional arguments (undefined: the
+ * command checks them itself).
  */
-export function parseCommandArgs<Options extends OptionSpecs>(args: string[], options: Options, positionalNames: string[]) {
+export function parseCommandArgs<Options extends OptionSpecs>(args: string[], options: Options, positionalNames: string[] | undefined) {
   let parsed;
   try {
     parsed = parseArgs({ args, options: { ...CONNECTION_OPTIONS, ...options }, strict: true, allowPositionals: true });
@@ -40,7 +41,7 @@ export function parseCommandArgs<Options extends OptionSpecs>(args: string[], op
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if ((parsed.values as { help?: boolean }).help === true) throw new HelpRequested();
-  if (parsed.positionals.length !== positionalNames.length) {
+  if (positionalNames !== undefined && parsed.positionals.length !== positionalNames.length) {
     const expected = positionalNames.length === 0 ? 'no arguments' : positionalNames.join(' ');
     throw new UsageError(`expected ${expected}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.map((value) => `'${value}'`).join(' ')}`);
   }

@@ -2,6 +2,7 @@
 // an exit code (2 for a wrong command line, 1 for a failure), never a stack trace.
 import { CommandFailure, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE, HelpRequested, UsageError, type AdminCommand, type AdminIo } from './command.js';
 import { CONNECTION_OPTIONS_HELP, describeError } from './connection.js';
+import { experimentCommand } from './experiments.js';
 import { faultCommand } from './faults.js';
 import { healCommand } from './heal.js';
 import { compactionCommand } from './compaction.js';
@@ -14,7 +15,7 @@ import { eventsCommand, targetCommand } from './targets.js';
 
 /** Every admin command. A new one is a file exporting an AdminCommand, added here. */
 export const ADMIN_COMMANDS: readonly AdminCommand[] = [
-  restoreCommand, userCommand, keyCommand, auditCommand, faultCommand, healCommand, compactionCommand, rebuildIndexCommand, kmsCommand, targetCommand, eventsCommand,
+  restoreCommand, userCommand, keyCommand, auditCommand, faultCommand, experimentCommand, healCommand, compactionCommand, rebuildIndexCommand, kmsCommand, targetCommand, eventsCommand,
 ];
 
 /** The lines `cairn help` shows for the admin commands. */

@@ -1,6 +1,8 @@
 // What Cairn's FIS API offers: the target resource types (the server's drives) and the actions an
 // experiment template may name, with their parameters — the answers of ListActions, GetAction,
 // ListTargetResourceTypes and GetTargetResourceType, and the table templates are validated against.
+// The cairn:api:* actions take no target: they apply to every caller of the S3 API.
+import type { ApiFaultAction } from '../../services/faults/fault-store.js';
 import type { StateFaultAction } from '../../storage/faults/drive-faults.js';
 
 export const DRIVE_RESOURCE_TYPE = 'cairn:storage:drive';
@@ -20,11 +22,25 @@ export interface ActionSpec {
   /** The resource type of each target key; empty for aws:fis:wait. */
   targets: Record<string, { resourceType: string }>;
   /** What the action does to each target drive: a drive fault for its duration, or a one-off corruption. */
-  effect: { kind: 'drive-fault'; fault: StateFaultAction } | { kind: 'corrupt' } | { kind: 'wait' };
+  effect: { kind: 'drive-fault'; fault: StateFaultAction } | { kind: 'api-fault'; fault: ApiFaultAction } | { kind: 'corrupt' } | { kind: 'wait' };
 }
 
 const DURATION: ParameterSpec = { description: 'How long the action lasts, in ISO 8601 (PT30S, PT5M, PT1H); at most PT12H.', required: true };
 const DRIVE_TARGETS = { [DRIVES_TARGET_KEY]: { resourceType: DRIVE_RESOURCE_TYPE } };
+/** The parameters of FIS's aws:fis:inject-api-* actions, for Cairn's S3 API (every caller, every worker). */
+const API_FAULT_PARAMETERS: Record<string, ParameterSpec> = {
+  duration: DURATION,
+  operations: { description: 'The S3 operations to answer with the error, comma-separated (PutObject,GetObject).', required: true },
+  percentage: { description: 'The share of those calls answered with the error, 1–100.', required: true },
+  service: { description: 'The API namespace: s3 (the default; the only one).', required: false },
+};
+
+function apiFaultAction(fault: ApiFaultAction, answer: string): ActionSpec {
+  return {
+    id: `cairn:api:${fault}`, description: `Answers the percentage of calls to the chosen S3 operations with ${answer}.`,
+    parameters: API_FAULT_PARAMETERS, targets: {}, effect: { kind: 'api-fault', fault },
+  };
+}
 
 export const ACTIONS: readonly ActionSpec[] = [
   {
@@ -45,6 +61,9 @@ export const ACTIONS: readonly ActionSpec[] = [
     parameters: { bytes: { description: 'How many bytes to corrupt on each drive, 1–1024 (default 1).', required: false } },
     targets: DRIVE_TARGETS, effect: { kind: 'corrupt' },
   },
+  apiFaultAction('internal-error', "S3's InternalError (500)"),
+  apiFaultAction('throttle', "S3's SlowDown (503)"),
+  apiFaultAction('unavailable', "S3's ServiceUnavailable (503)"),
   {
     id: WAIT_ACTION_ID, description: 'Waits for the duration: later actions can start after it.',
     parameters: { duration: DURATION }, targets: {}, effect: { kind: 'wait' },

@@ -1,17 +1,19 @@
 // Runs FIS experiments, in the one process that runs background work: every step it takes each
 // experiment not yet finished a little further — resolve its targets, start each action once the
 // actions it starts after have completed (a drive action injects its faults for its duration through
-// the fault store every worker applies), complete actions whose duration is over, and stop the
+// the fault store every worker applies; an API action its API fault the same way), complete actions whose duration is over, and stop the
 // experiment, removing every fault it injected, when asked to or when a stop condition holds.
 // Its state lives in the experiment's file, so a restart resumes where it was.
 import { injectFault } from '../../services/faults/experiments.js';
-import { FaultStore } from '../../services/faults/fault-store.js';
+import { FaultStore, FAULTS_ACTIVE_MAX } from '../../services/faults/fault-store.js';
+import { requestCountsDirectoryOf } from '../../frontend/request-counts.js';
 import type { Storage } from '../../storage/index.js';
 import { actionSpec } from './catalog.js';
 import { parseIsoDurationMs } from './durations.js';
 import { FINAL_EXPERIMENT_STATUSES, FisStore, type ExperimentActionRecord, type StoredExperiment } from './store.js';
-import { heldCondition } from './stop-conditions.js';
-import { driveOfArn, type TemplateScope, type TemplateTarget } from './templates.js';
+import { RequestWindow } from './request-window.js';
+import { heldCondition, watchedMetrics, type StopMetric } from './stop-conditions.js';
+import { driveOfArn, operationsOf, type TemplateScope, type TemplateTarget } from './templates.js';
 
 export const FIS_RUNNER_STEP_MS = 250;
 const FINAL_ACTION_STATUSES = ['completed', 'cancelled', 'stopped', 'failed', 'skipped'];
@@ -21,7 +23,16 @@ export interface FisRunnerParts {
   faults: FaultStore;
   store: FisStore;
   scope: TemplateScope;
+  /** The whole server's request counts (for stop conditions on request metrics). */
+  requests: RequestWindow;
   log: (line: string) => void;
+}
+
+/** The value of a stop condition's metric now. */
+function readStopMetric(parts: FisRunnerParts, metric: StopMetric): number | undefined {
+  if (metric === 'http_5xx_rate') return parts.requests.serverErrorRate();
+  if (metric === 'http_5xx_count') return parts.requests.serverErrorCount();
+  return parts.storage.driveStores.filter((drive) => !drive.online).length;
 }
 
 /** The drives a target resolves to: its ARNs (or every drive), then the selection mode's share of them, chosen at random. */
@@ -42,6 +53,7 @@ export function resolveDrives(target: TemplateTarget, scope: TemplateScope): num
 
 async function removeFaultsOf(parts: FisRunnerParts, experimentId: string): Promise<void> {
   for (const fault of await parts.faults.list()) if (fault.experiment === experimentId) await parts.faults.remove(fault.id);
+  for (const fault of await parts.faults.api.list()) if (fault.experiment === experimentId) await parts.faults.api.remove(fault.id);
 }
 
 /** Ends the experiment: running actions stopped, pending ones cancelled, its faults removed. */
@@ -69,6 +81,13 @@ async function startAction(parts: FisRunnerParts, experiment: StoredExperiment, 
       await injectFault(parts.storage, parts.faults, { drive, action: 'corrupt', durationSeconds: 1, bytes: Number(action.parameters['bytes'] ?? 1), experiment: experiment.id });
     }
   }
+  if (spec.effect.kind === 'api-fault') {
+    if ((await parts.faults.api.list(nowMs)).length >= FAULTS_ACTIVE_MAX) throw new Error(`${FAULTS_ACTIVE_MAX} API faults are active already.`);
+    await parts.faults.api.add({
+      action: spec.effect.fault, operations: operationsOf(action.parameters['operations']!, 'operations'), percentage: Number(action.parameters['percentage']),
+      expiresAtMs: nowMs + durationMs, experiment: experiment.id,
+    });
+  }
   Object.assign(action, { status: 'running', startTimeMs: nowMs, deadlineMs: nowMs + durationMs });
 }
 
@@ -81,8 +100,7 @@ async function advance(parts: FisRunnerParts, experiment: StoredExperiment, nowM
     if (empty !== undefined) return finish(parts, experiment, 'failed', `Target ${empty[0]} resolved to no drive.`, nowMs);
     Object.assign(experiment, { status: 'running', startTimeMs: nowMs });
   }
-  const offline = parts.storage.driveStores.filter((drive) => !drive.online).length;
-  const held = heldCondition(experiment.stopConditions, () => offline);
+  const held = heldCondition(experiment.stopConditions, (metric) => readStopMetric(parts, metric));
   if (held !== undefined) return finish(parts, experiment, 'stopped', held, nowMs);
   for (const action of Object.values(experiment.actions)) {
     if (action.status === 'running' && nowMs >= (action.deadlineMs ?? 0)) Object.assign(action, { status: 'completed', endTimeMs: nowMs });
@@ -103,15 +121,17 @@ async function advance(parts: FisRunnerParts, experiment: StoredExperiment, nowM
 }
 
 /** The fault and experiment stores under a server's data directory. */
-export function fisFilesOf(settings: { dataDirectory: string }): { faults: FaultStore; store: FisStore } {
-  return { faults: FaultStore.forDataDirectory(settings.dataDirectory), store: FisStore.forDataDirectory(settings.dataDirectory) };
+export function fisFilesOf(settings: { dataDirectory: string }): { faults: FaultStore; store: FisStore; requests: RequestWindow } {
+  const { dataDirectory } = settings;
+  return { faults: FaultStore.forDataDirectory(dataDirectory), store: FisStore.forDataDirectory(dataDirectory), requests: new RequestWindow(requestCountsDirectoryOf(dataDirectory)) };
 }
 
 export function startFisRunner(parts: FisRunnerParts): { step(): Promise<void>; stop(): void } {
   let running: Promise<void> | undefined;
   const step = async (): Promise<void> => {
-    for (const experiment of await parts.store.listExperiments()) {
-      if (FINAL_EXPERIMENT_STATUSES.includes(experiment.status)) continue;
+    const experiments = (await parts.store.listExperiments()).filter((experiment) => !FINAL_EXPERIMENT_STATUSES.includes(experiment.status));
+    if (experiments.some((experiment) => watchedMetrics(experiment.stopConditions).some((metric) => metric.startsWith('http_')))) parts.requests.sample(Date.now());
+    for (const experiment of experiments) {
       const before = JSON.stringify(experiment);
       await advance(parts, experiment, Date.now());
       if (JSON.stringify(experiment) !== before) await parts.store.putExperiment(experiment);

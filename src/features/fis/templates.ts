@@ -2,6 +2,7 @@
 // validated against Cairn's catalog — an unknown action, target or resource type, a missing
 // parameter, a startAfter naming no action or making a cycle, a stop condition on an unknown metric —
 // each a ValidationException, and nothing is saved.
+import { S3_ENDPOINTS, S3_UNCONFIGURED_ENDPOINTS } from '../../frontend/s3/endpoints.js';
 import { FAULT_CORRUPT_BYTES_MAX, FAULT_LATENCY_MS_MAX } from '../../services/faults/fault-store.js';
 import { ACTIONS, actionSpec, DRIVE_RESOURCE_TYPE, DRIVES_TARGET_KEY } from './catalog.js';
 import { parseIsoDurationMs } from './durations.js';
@@ -15,6 +16,9 @@ const DESCRIPTION_CHARS_MAX = 512;
 const NAME_PATTERN = /^[\S]{1,64}$/;
 const SELECTION_MODE_PATTERN = /^(ALL|COUNT\((\d{1,4})\)|PERCENT\((\d{1,3})\))$/;
 const DRIVE_ARN_PATTERN = /^arn:aws:cairn:([^:]*):([^:]*):drive\/(\d{1,4})$/;
+export const API_FAULT_OPERATIONS_MAX = 32;
+/** The S3 operations an API fault may name. */
+const S3_OPERATION_NAMES = new Set([...S3_ENDPOINTS, ...S3_UNCONFIGURED_ENDPOINTS].map((endpoint) => endpoint.name));
 
 export interface TemplateTarget {
   resourceType: string;
@@ -113,6 +117,7 @@ function parseAction(name: string, value: unknown, targets: Record<string, Templ
       throw invalid(`Action ${name}: ${parameter} must be a whole number from 1 to ${max}.`);
     }
   }
+  if (spec.effect.kind === 'api-fault') checkApiFaultParameters(name, parameters);
   const actionTargets = stringMap(value['targets'], `Action ${name} targets`);
   for (const [key, targetName] of Object.entries(actionTargets)) {
     if (spec.targets[key] === undefined) throw invalid(`Action ${name}: ${spec.id} takes no target ${key}.`);
@@ -124,6 +129,24 @@ function parseAction(name: string, value: unknown, targets: Record<string, Templ
     actionId: spec.id, ...(typeof description === 'string' ? { description } : {}), parameters, targets: actionTargets,
     startAfter: stringList(value['startAfter'], `Action ${name} startAfter`),
   };
+}
+
+/** An API fault's operations (known S3 operations), percentage (1–100) and service (s3). */
+function checkApiFaultParameters(name: string, parameters: Record<string, string>): void {
+  operationsOf(parameters['operations']!, `Action ${name}`);
+  const percentage = parameters['percentage']!;
+  if (!/^\d{1,3}$/.test(percentage) || Number(percentage) < 1 || Number(percentage) > 100) throw invalid(`Action ${name}: percentage must be a whole number from 1 to 100.`);
+  if (parameters['service'] !== undefined && parameters['service'] !== 's3') throw invalid(`Action ${name}: service ${parameters['service']} is not supported; supported: s3.`);
+}
+
+/** The operations of an API fault's comma-separated list, each a known S3 operation. */
+export function operationsOf(list: string, what: string): string[] {
+  const operations = list.split(',').map((operation) => operation.trim());
+  if (operations.length > API_FAULT_OPERATIONS_MAX) throw invalid(`${what}: at most ${API_FAULT_OPERATIONS_MAX} operations.`);
+  for (const operation of operations) {
+    if (!S3_OPERATION_NAMES.has(operation)) throw invalid(`${what}: operation ${operation === '' ? '(empty)' : operation} is not an S3 operation of Cairn (e.g. PutObject, GetObject).`);
+  }
+  return [...new Set(operations)];
 }
 
 /** Every startAfter names another action, and following them never comes back (no cycle). */

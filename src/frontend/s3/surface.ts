@@ -2,6 +2,8 @@
 // virtual-hosted style), answers CORS preflights and browser form uploads (POST Object, which is
 // authenticated by its form), authenticates with SigV4/SigV2 for the service "s3", routes by the
 // endpoint table, authorizes the endpoint's IAM action and runs its handler.
+import type { ApiFaultState } from '../../services/faults/api-faults.js';
+import type { ApiFaultAction } from '../../services/faults/fault-store.js';
 import type { Identities } from '../../services/iam/identities.js';
 import type { Layers } from '../../services/objects.js';
 import { enforceRoutePermission } from '../auth/authorize.js';
@@ -30,7 +32,16 @@ export interface S3SurfaceOptions {
   protectedBuckets?: ReadonlyMap<string, string>;
   /** Told of every request once its response has closed (server access logging). */
   observer?: S3RequestObserver;
+  /** Injected API faults (FIS's cairn:api:* actions): errors answering a share of chosen operations. */
+  apiFaults?: ApiFaultState;
 }
+
+/** The S3 error each API fault answers with. */
+const INJECTED_ERRORS: Record<ApiFaultAction, () => S3Error> = {
+  'internal-error': () => new S3Error('InternalError', 'We encountered an internal error. Please try again. (Injected by a fault-injection experiment.)'),
+  throttle: () => new S3Error('SlowDown', 'Please reduce your request rate. (Injected by a fault-injection experiment.)'),
+  unavailable: () => new S3Error('ServiceUnavailable', 'Service is unable to handle request. (Injected by a fault-injection experiment.)'),
+};
 
 export interface S3Target {
   bucket?: string;
@@ -112,6 +123,8 @@ export function createS3Surface(options: S3SurfaceOptions): ApiSurface {
     if (protection !== undefined && context.method !== 'GET' && context.method !== 'HEAD') throw new S3Error('AccessDenied', protection);
     const endpoint = findEndpoint(table, context);
     if (endpoint === undefined) throw fallbackFor(context);
+    const injected = options.apiFaults?.injectedFor(endpoint.name);
+    if (injected !== undefined) throw INJECTED_ERRORS[injected]();
     await enforceRoutePermission(context, endpoint.permission);
     await endpoint.handler(context);
   }

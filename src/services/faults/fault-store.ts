@@ -2,7 +2,8 @@
 // directory (docs/fault-injection.md): one JSON file per active fault, written atomically (a
 // temporary file renamed into place), removed to stop the fault. Any worker may add or remove one;
 // every worker polls the directory (fault-watcher.ts) and applies what it finds to its own drives.
-// One file per fault means two workers never overwrite each other's change.
+// One file per fault means two workers never overwrite each other's change. API faults (the S3 front
+// end answers errors for chosen operations) live the same way in faults/api/.
 
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
@@ -17,7 +18,7 @@ export const FAULT_LATENCY_MS_MAX = 60_000;
 export const FAULT_LATENCY_MS_DEFAULT = 100;
 export const FAULT_CORRUPT_BYTES_MAX = 1024;
 export const FAULT_CORRUPT_BYTES_DEFAULT = 1;
-const FAULT_FILE_SIZE_BYTES_MAX = 4096;
+const FAULT_FILE_SIZE_BYTES_MAX = 16 * 1024;
 const FAULT_ID_PATTERN = /^[0-9a-f-]{36}$/;
 
 export interface StoredFault {
@@ -34,15 +35,29 @@ export interface StoredFault {
   stopWhenDrivesOfflineAbove?: number;
 }
 
-export class FaultStore {
-  constructor(readonly directory: string) {}
+/** What an API fault answers: S3's InternalError 500, SlowDown 503 or ServiceUnavailable 503. */
+export const API_FAULT_ACTIONS = ['internal-error', 'throttle', 'unavailable'] as const;
+export type ApiFaultAction = (typeof API_FAULT_ACTIONS)[number];
 
-  static forDataDirectory(dataDirectory: string): FaultStore {
-    return new FaultStore(join(dataDirectory, 'faults'));
-  }
+/** An API fault: that share of the named S3 operations (by every worker) is answered with the action's error. */
+export interface StoredApiFault {
+  id: string;
+  action: ApiFaultAction;
+  /** S3 operation names as in the S3 API reference (PutObject, GetObject…). */
+  operations: string[];
+  /** 1–100. */
+  percentage: number;
+  createdAtMs: number;
+  expiresAtMs: number;
+  experiment?: string;
+}
 
-  async add(fault: Omit<StoredFault, 'id' | 'createdAtMs'>): Promise<StoredFault> {
-    const stored: StoredFault = { id: randomUUID(), createdAtMs: Date.now(), ...fault };
+/** Fault files of one kind in one directory: added atomically, listed with the expired removed, removed to stop. */
+export class FaultFiles<Fault extends { id: string; createdAtMs: number; expiresAtMs: number }> {
+  constructor(readonly directory: string, private readonly isFault: (value: Fault) => boolean) {}
+
+  async add(fault: Omit<Fault, 'id' | 'createdAtMs'>): Promise<Fault> {
+    const stored = { id: randomUUID(), createdAtMs: Date.now(), ...fault } as Fault;
     await fs.mkdir(this.directory, { recursive: true });
     const path = join(this.directory, `${stored.id}.json`);
     const temporary = `${path}.${process.pid}.tmp`;
@@ -52,7 +67,7 @@ export class FaultStore {
   }
 
   /** Active faults, oldest first; expired ones are removed on the way. */
-  async list(nowMs: number = Date.now()): Promise<StoredFault[]> {
+  async list(nowMs: number = Date.now()): Promise<Fault[]> {
     let names: string[];
     try {
       names = await fs.readdir(this.directory);
@@ -60,7 +75,7 @@ export class FaultStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
-    const faults: StoredFault[] = [];
+    const faults: Fault[] = [];
     for (const name of names) {
       if (!name.endsWith('.json')) continue;
       const fault = await this.read(join(this.directory, name));
@@ -83,16 +98,30 @@ export class FaultStore {
     }
   }
 
-  private async read(path: string): Promise<StoredFault | undefined> {
+  private async read(path: string): Promise<Fault | undefined> {
     try {
       const text = await fs.readFile(path, 'utf8');
       if (text.length > FAULT_FILE_SIZE_BYTES_MAX) return undefined;
-      const value = JSON.parse(text) as StoredFault;
-      if (typeof value.id !== 'string' || typeof value.drive !== 'number' || typeof value.expiresAtMs !== 'number') return undefined;
+      const value = JSON.parse(text) as Fault;
+      if (typeof value.id !== 'string' || typeof value.expiresAtMs !== 'number' || !this.isFault(value)) return undefined;
       return value;
     } catch {
       // Removed meanwhile (stopped, or expired by another worker), or not ours: not a fault.
       return undefined;
     }
+  }
+}
+
+/** Drive faults in faults/, and API faults (api-faults.ts) in faults/api/. */
+export class FaultStore extends FaultFiles<StoredFault> {
+  readonly api: FaultFiles<StoredApiFault>;
+
+  constructor(directory: string) {
+    super(directory, (value) => typeof value.drive === 'number');
+    this.api = new FaultFiles<StoredApiFault>(join(directory, 'api'), (value) => Array.isArray(value.operations) && typeof value.percentage === 'number');
+  }
+
+  static forDataDirectory(dataDirectory: string): FaultStore {
+    return new FaultStore(join(dataDirectory, 'faults'));
   }
 }

@@ -1,10 +1,12 @@
 // Every process that serves polls the shared fault directory and applies its faults to its own
-// drives, so a fault injected through any worker affects all of them within one poll interval.
+// drives (and its API faults to its S3 front end), so a fault injected through any worker affects
+// all of them within one poll interval.
 // It also enforces experiments' stop conditions, and asks the drives for a health check when a
 // 'fail' fault starts or stops (so the drive goes offline, or comes back, at once).
 
 import type { Storage } from '../../storage/index.js';
 import type { DriveFault } from '../../storage/faults/drive-faults.js';
+import { ApiFaultState } from './api-faults.js';
 import type { FaultStore, StoredFault } from './fault-store.js';
 
 export const FAULT_POLL_INTERVAL_MS = 200;
@@ -13,15 +15,19 @@ export interface FaultWatcher {
   /** Reads the directory and applies it now (also what each poll does). */
   refresh(): Promise<void>;
   stop(): void;
+  /** The API faults this process's S3 front end applies. */
+  readonly apiFaults: ApiFaultState;
 }
 
 export function startFaultWatcher(storage: Storage, store: FaultStore, log: (line: string) => void): FaultWatcher {
   const drives = storage.driveStores;
   const applied = new Map<string, StoredFault>();
+  const apiFaults = new ApiFaultState();
   let pendingCount = 0;
   let stopped = false;
 
   const apply = async (): Promise<void> => {
+    apiFaults.set(await store.api.list());
     let faults = await store.list();
     faults = await enforceStopConditions(faults, storage, store, log);
     const byDrive: DriveFault[][] = drives.map(() => []);
@@ -59,6 +65,7 @@ export function startFaultWatcher(storage: Storage, store: FaultStore, log: (lin
   void refresh();
   return {
     refresh,
+    apiFaults,
     stop() {
       stopped = true;
       clearInterval(timer);

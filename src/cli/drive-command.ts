@@ -1,0 +1,57 @@
+// `cairn drive serve DIR… --address HOST:PORT --cluster-secret SECRET`: serves local drive
+// directories to the cluster (storage/remote/drive-server.ts) until SIGTERM or SIGINT. The secret may
+// come from CAIRN_CLUSTER_SECRET instead, so it stays out of the process list.
+import { parseArgs } from 'node:util';
+import { startDriveServer } from '../storage/remote/drive-server.js';
+import { CLUSTER_SECRET_CHARS_MIN } from '../storage/remote/protocol.js';
+import { parseAddress } from './listen-address.js';
+
+export const DRIVE_HELP = `usage: cairn drive serve DIR... --address HOST:PORT [--cluster-secret SECRET]
+
+Serves the drive directories to a cluster: each as http://HOST:PORT/NAME (NAME: the directory's
+name), for appends (durable, group commit), verified record reads and volume listings. Every request
+must be signed with the cluster secret (--cluster-secret, or CAIRN_CLUSTER_SECRET; at least
+${CLUSTER_SECRET_CHARS_MIN} characters).
+`;
+
+const EXIT_USAGE = 2;
+
+function fail(message: string): number {
+  process.stderr.write(`cairn drive: ${message}\n\n${DRIVE_HELP}`);
+  return EXIT_USAGE;
+}
+
+export async function driveCommand(args: string[]): Promise<number | undefined> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { address: { type: 'string' }, 'cluster-secret': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    process.stdout.write(DRIVE_HELP);
+    return 0;
+  }
+  const [sub, ...directories] = positionals;
+  if (sub !== 'serve') return fail(sub === undefined ? 'expected serve' : `unknown drive command '${sub}'`);
+  if (directories.length === 0) return fail('expected at least one drive directory');
+  if (values.address === undefined) return fail('--address HOST:PORT is required');
+  const secret = values['cluster-secret'] ?? process.env['CAIRN_CLUSTER_SECRET'];
+  if (secret === undefined || secret.length < CLUSTER_SECRET_CHARS_MIN) return fail(`a cluster secret of at least ${CLUSTER_SECRET_CHARS_MIN} characters is required`);
+  let address;
+  try {
+    address = parseAddress(values.address);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const server = await startDriveServer({ directories, ...address, secret, log });
+  process.stdout.write(`cairn drive server on http://${server.address.address}:${server.address.port}: ${server.drives.map((name) => `/${name}`).join(' ')}\n`);
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  return undefined;
+}
