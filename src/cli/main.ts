@@ -162,10 +162,9 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
   }
   const lifecycle = parseLifecycleSettings(values);
   const { indexUrl, indexDirectory } = parseIndexOption(values.index, process.env);
-  const locations = resolveStorageLocations({ dataDirectory: values.data, drives: [...positionals, ...values.drive], indexDirectory });
   await runServer({
     ...listen,
-    ...locations,
+    ...resolveStorageLocations({ dataDirectory: values.data, drives: [...positionals, ...values.drive], indexDirectory }),
     indexUrl,
     region: values.region,
     ...parseDomains(values),

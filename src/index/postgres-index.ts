@@ -20,7 +20,7 @@ import { PostgresIdentities } from './postgres/identities.js';
 import { PostgresUploads } from './postgres/uploads.js';
 import { PostgresVersionRules } from './postgres/versioning.js';
 import { scanPostgresPlacements } from './postgres/placements.js';
-import { SQL } from './postgres/statements.js';
+import { splitSuccessor, SQL } from './postgres/statements.js';
 import { defineUnsupportedMethods, POSTGRES_ENGINE_NAME, POSTGRES_UNSUPPORTED_SETTINGS } from './postgres/unsupported.js';
 import * as bucketWrites from './postgres/bucket-writes.js';
 import { IndexFeatureUnsupportedError } from './unavailable.js';
@@ -304,9 +304,13 @@ export class PostgresIndex implements Index {
   }
 
   async listObjects(query: ListObjectsQuery): Promise<ListObjectsPage> {
-    return listObjectsPage(async (bucket, fromInclusive, toExclusive, limit) => (toExclusive === null
-      ? await this.sql.query<ObjectSummary>(SQL.scanObjectsUnbounded, [bucket, fromInclusive, limit])
-      : await this.sql.query<ObjectSummary>(SQL.scanObjectsBounded, [bucket, fromInclusive, limit, toExclusive])).rows, query);
+    return listObjectsPage(async (bucket, fromInclusive, toExclusive, limit) => {
+      const from = splitSuccessor(fromInclusive);
+      const { rows } = toExclusive === null
+        ? await this.sql.query<ObjectSummary>(from.exclusive ? SQL.scanObjectsAfterUnbounded : SQL.scanObjectsUnbounded, [bucket, from.key, limit])
+        : await this.sql.query<ObjectSummary>(from.exclusive ? SQL.scanObjectsAfterBounded : SQL.scanObjectsBounded, [bucket, from.key, limit, toExclusive]);
+      return rows;
+    }, query);
   }
 
   /** Lets writes in flight commit, then closes every connection. */

@@ -21,10 +21,11 @@ async function withAdmin<T>(use: (client: pg.Client) => Promise<T>): Promise<T> 
   }
 }
 
-/** Creates an empty UTF-8 database `cairn_test_<random>`; answers its URL. */
-export async function createTestDatabase(): Promise<string> {
+/** Creates an empty UTF-8 database `cairn_test_<random>` (its default collation an ICU locale when given); answers its URL. */
+export async function createTestDatabase(options: { icuLocale?: 'en-US' } = {}): Promise<string> {
   const name = `cairn_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin((client) => client.query(`CREATE DATABASE ${name} ENCODING 'UTF8' TEMPLATE template0`));
+  const collation = options.icuLocale === undefined ? '' : ` LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale}' LOCALE 'C.UTF-8'`;
+  await withAdmin((client) => client.query(`CREATE DATABASE ${name} ENCODING 'UTF8' TEMPLATE template0${collation}`));
   const url = new URL(TEST_POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
   return url.toString();

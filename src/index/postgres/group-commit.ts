@@ -15,7 +15,7 @@ export const WRITE_LOCK_KEY = 0x7772697465;
 
 interface PendingWrite {
   apply: (sql: Sql) => Promise<unknown>;
-  resolve: (value: any) => void;
+  resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
 
@@ -30,7 +30,8 @@ export class PostgresWriteQueue {
   /** Runs `apply` inside a write transaction; resolves with its result once the commit is durable. */
   submit<T>(apply: (sql: Sql) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ apply, resolve, reject });
+      // The value resolved is the one `apply` answered: a T.
+      this.pending.push({ apply, resolve: resolve as (value: unknown) => void, reject });
       this.flushing ??= this.flushAll();
     });
   }

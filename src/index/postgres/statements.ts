@@ -52,10 +52,24 @@ function backgroundScanSql(upperBound: 'none' | 'key' | 'cursor'): string {
     ORDER BY key DESC, "dataId" DESC LIMIT $3`;
 }
 
-function uploadScanSql(bounded: boolean): string {
+/**
+ * PostgreSQL text cannot hold U+0000, so no stored key contains it, and the listing's "just after
+ * `key`" cursor (key + U+0000, see keySuccessor) is asked as `key > key` instead.
+ */
+export function splitSuccessor(cursor: string): { key: string; exclusive: boolean } {
+  return cursor.endsWith('\u0000') ? { key: cursor.slice(0, -1), exclusive: true } : { key: cursor, exclusive: false };
+}
+
+function objectScanSql(bounded: boolean, exclusive: boolean): string {
+  return `SELECT ${summaryColumns} FROM objects WHERE bucket = $1 AND key ${exclusive ? '>' : '>='} $2${bounded ? ' AND key < $4' : ''} ORDER BY key LIMIT $3`;
+}
+
+/** Uploads after ($2, $3) in (key, upload id) order, or (exclusive) of keys after $2 ($3 unused but bound). */
+function uploadScanSql(bounded: boolean, exclusive: boolean): string {
   return `SELECT upload_id AS "uploadId", key, initiated_ms AS "initiatedMs", storage_class AS "storageClass",
       checksum_algorithm AS "checksumAlgorithm", checksum_type AS "checksumType" FROM uploads
-    WHERE bucket = $1 AND (key, upload_id) > ($2, $3)${bounded ? ' AND key < $5' : ''} ORDER BY key, upload_id LIMIT $4`;
+    WHERE bucket = $1 AND ${exclusive ? 'key > $2 AND $3::text IS NOT NULL' : '(key, upload_id) > ($2, $3)'}${bounded ? ' AND key < $5' : ''}
+    ORDER BY key, upload_id LIMIT $4`;
 }
 
 const upsertObject = `INSERT INTO objects (${OBJECT_COLUMNS.join(', ')}) VALUES (${placeholders(OBJECT_COLUMNS.length)})
@@ -110,8 +124,10 @@ export const SQL = {
   setVersionStorageClass: 'UPDATE object_versions SET storage_class = $1 WHERE bucket = $2 AND key = $3 AND data_id = $4 AND is_delete_marker = 0',
   scanVersionsBounded: versionScanSql(true),
   scanVersionsUnbounded: versionScanSql(false),
-  scanObjectsBounded: `SELECT ${summaryColumns} FROM objects WHERE bucket = $1 AND key >= $2 AND key < $4 ORDER BY key LIMIT $3`,
-  scanObjectsUnbounded: `SELECT ${summaryColumns} FROM objects WHERE bucket = $1 AND key >= $2 ORDER BY key LIMIT $3`,
+  scanObjectsBounded: objectScanSql(true, false),
+  scanObjectsUnbounded: objectScanSql(false, false),
+  scanObjectsAfterBounded: objectScanSql(true, true),
+  scanObjectsAfterUnbounded: objectScanSql(false, true),
   objectParts: `SELECT ${PART_COLUMNS} FROM object_parts WHERE object_data_id = $1 ORDER BY part_number`,
   insertObjectPart: `INSERT INTO object_parts (object_data_id, ${PART_COLUMNS}) VALUES (${placeholders(8)})`,
   deleteObjectParts: 'DELETE FROM object_parts WHERE object_data_id = $1',
@@ -121,8 +137,10 @@ export const SQL = {
   getUploadById: 'SELECT * FROM uploads WHERE upload_id = $1',
   deleteUpload: 'DELETE FROM uploads WHERE upload_id = $1',
   uploadsInitiatedBefore: 'SELECT * FROM uploads WHERE initiated_ms < $1 ORDER BY initiated_ms LIMIT $2',
-  scanUploadsBounded: uploadScanSql(true),
-  scanUploadsUnbounded: uploadScanSql(false),
+  scanUploadsBounded: uploadScanSql(true, false),
+  scanUploadsUnbounded: uploadScanSql(false, false),
+  scanUploadsAfterKeyBounded: uploadScanSql(true, true),
+  scanUploadsAfterKeyUnbounded: uploadScanSql(false, true),
   getUploadPart: `SELECT ${PART_COLUMNS} FROM upload_parts WHERE upload_id = $1 AND part_number = $2`,
   upsertUploadPart: `INSERT INTO upload_parts (upload_id, ${PART_COLUMNS}) VALUES (${placeholders(8)})
     ON CONFLICT (upload_id, part_number) DO UPDATE SET data_id = excluded.data_id, size_bytes = excluded.size_bytes,

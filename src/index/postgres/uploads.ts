@@ -7,7 +7,7 @@ import type { CompleteUploadOutcome, ListUploadsPage, ListUploadsQuery, UploadRe
 import { listUploadsPage } from '../upload-listing.js';
 import type { Sql } from './connection.js';
 import type { PostgresWriteQueue } from './group-commit.js';
-import { partValues, SQL } from './statements.js';
+import { partValues, splitSuccessor, SQL } from './statements.js';
 import { PostgresVersionRules } from './versioning.js';
 
 export class PostgresUploads {
@@ -75,10 +75,12 @@ export class PostgresUploads {
   }
 
   listUploads(query: ListUploadsQuery): Promise<ListUploadsPage> {
+    type Row = UploadSummary & { checksumAlgorithm: string | null; checksumType: string | null };
     return listUploadsPage(async (bucket, afterKey, afterUploadId, toExclusive, limit) => {
+      const after = splitSuccessor(afterKey);
       const { rows } = toExclusive === null
-        ? await this.pool.query<UploadSummary & { checksumAlgorithm: string | null; checksumType: string | null }>(SQL.scanUploadsUnbounded, [bucket, afterKey, afterUploadId, limit])
-        : await this.pool.query<UploadSummary & { checksumAlgorithm: string | null; checksumType: string | null }>(SQL.scanUploadsBounded, [bucket, afterKey, afterUploadId, limit, toExclusive]);
+        ? await this.pool.query<Row>(after.exclusive ? SQL.scanUploadsAfterKeyUnbounded : SQL.scanUploadsUnbounded, [bucket, after.key, afterUploadId, limit])
+        : await this.pool.query<Row>(after.exclusive ? SQL.scanUploadsAfterKeyBounded : SQL.scanUploadsBounded, [bucket, after.key, afterUploadId, limit, toExclusive]);
       return rows.map((row) => ({ ...row, checksumAlgorithm: row.checksumAlgorithm ?? undefined, checksumType: row.checksumType ?? undefined }) as UploadSummary);
     }, query);
   }
