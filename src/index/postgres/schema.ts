@@ -33,6 +33,9 @@ CREATE TABLE object_versions (
   is_delete_marker integer NOT NULL, is_latest integer NOT NULL, ${VERSION_CONTENT_COLUMNS}, PRIMARY KEY (bucket, key, data_id)
 );
 CREATE INDEX object_versions_by_id ON object_versions (bucket, key, version_id);
+-- ListObjectVersions' order (key ascending, newest first): pages merge two ordered index scans, no sort.
+CREATE INDEX object_versions_listing ON object_versions (bucket, key, data_id DESC);
+CREATE INDEX objects_listing ON objects (bucket, key, data_id DESC);
 CREATE TABLE object_parts (object_data_id text COLLATE "C" NOT NULL, ${PART_COLUMNS}, PRIMARY KEY (object_data_id, part_number));
 CREATE TABLE uploads (
   upload_id text COLLATE "C" PRIMARY KEY, bucket text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, initiated_ms bigint NOT NULL,

@@ -31,14 +31,17 @@ const summaryColumns = 'key, size_bytes AS "sizeBytes", etag, last_modified_ms A
  */
 function versionScanSql(bounded: boolean): string {
   // Separate texts with and without the bound: a scan must stop at the bound, not filter past it.
-  const range = `bucket = $1 AND key >= $2${bounded ? ' AND key < $6' : ''}`;
+  // `key >= $3` first: the index seeks to the cursor's key, then the rest filters within that key.
+  const range = `bucket = $1 AND key >= $2 AND key >= $3 AND (key > $3 OR data_id < $4)${bounded ? ' AND key < $6' : ''}`;
   const columns = 'key, version_id, data_id, size_bytes, etag, last_modified_ms, storage_class';
+  // Each side ordered and limited on its own: each is one index range scan of at most a page, and
+  // only those two pages are merged (a plan over the whole UNION would sort the whole range).
+  const order = 'ORDER BY key, data_id DESC LIMIT $5';
   return `SELECT key, version_id AS "versionId", data_id AS "dataId", is_latest AS "isLatest", is_delete_marker AS "isDeleteMarker",
       size_bytes AS "sizeBytes", etag, last_modified_ms AS "lastModifiedMs", storage_class AS "storageClass"
-    FROM (SELECT ${columns}, 1 AS is_latest, 0 AS is_delete_marker FROM objects WHERE ${range}
-          UNION ALL SELECT ${columns}, is_latest, is_delete_marker FROM object_versions WHERE ${range}) AS versions
-    WHERE key > $3 OR (key = $3 AND data_id < $4)
-    ORDER BY key, data_id DESC LIMIT $5`;
+    FROM ((SELECT ${columns}, 1 AS is_latest, 0 AS is_delete_marker FROM objects WHERE ${range} ${order})
+          UNION ALL (SELECT ${columns}, is_latest, is_delete_marker FROM object_versions WHERE ${range} ${order})) AS versions
+    ${order}`;
 }
 
 /** Versions for background scans: keys descending, each key newest first, below an optional bound. */
