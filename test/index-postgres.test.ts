@@ -1,8 +1,12 @@
 // The PostgreSQL index engine's own behaviour, through real servers on the local PostgreSQL (each
 // test makes and drops its databases): keys in byte order whatever the database's collation, the
 // migrations of servers starting at once, a database that goes away (503 SlowDown, nothing written,
-// then recovery by itself) and two servers sharing one database and one data directory.
-import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
+// then recovery by itself), two servers sharing one database and one data directory (a conditional
+// write raced through both, the background lease and its takeover), and an unported feature's 501.
+import {
+  CreateBucketCommand, GetBucketNotificationConfigurationCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command,
+  PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client, type S3ServiceException,
+} from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
@@ -17,6 +21,8 @@ const POSTGRES_PORT = 5432;
 /** A failing request is answered within this long: fast failure, never a hung request. */
 const OUTAGE_ANSWER_MS_MAX = 10_000;
 const RECOVERY_WAIT_MS_MAX = 20_000;
+/** A standby server takes the background lease over within this long of the holder's death. */
+const LEASE_TAKEOVER_MS_MAX = 15_000;
 
 function utf8Sorted(keys: string[]): string[] {
   return [...keys].sort((left, right) => Buffer.compare(Buffer.from(left), Buffer.from(right)));
@@ -154,8 +160,32 @@ describe('PostgreSQL index', () => {
     await second.s3.send(new PutObjectCommand({ Bucket: 'shared', Key: 'from-second', Body: 'two' }));
     assert.equal(await (await second.s3.send(new GetObjectCommand({ Bucket: 'shared', Key: 'from-first' }))).Body!.transformToString(), 'one');
     assert.equal(await (await first.s3.send(new GetObjectCommand({ Bucket: 'shared', Key: 'from-second' }))).Body!.transformToString(), 'two');
-    // Only one of them runs the singleton background jobs.
-    const holders = [first.server, second.server].filter((server) => /this process \(\d+\) holds the lease/.test(server.stderr()));
+    // A conditional write is decided in its transaction: of racing creates through both servers, one wins.
+    const racers = Array.from({ length: 8 }, (_, position) => (position % 2 === 0 ? first : second).s3
+      .send(new PutObjectCommand({ Bucket: 'shared', Key: 'raced', Body: `racer ${position}`, IfNoneMatch: '*' }))
+      .then(() => 200, (error: S3ServiceException) => error.$metadata.httpStatusCode));
+    const statuses = await Promise.all(racers);
+    assert.equal(statuses.filter((status) => status === 200).length, 1, `statuses ${statuses.join(',')}`);
+    assert.ok(statuses.every((status) => status === 200 || status === 412 || status === 409), `statuses ${statuses.join(',')}`);
+    // Only one of them runs the singleton background jobs; when it goes, the other takes over.
+    const holds = (server: RunningServer) => /this process \(\d+\) holds the lease/.test(server.stderr());
+    const holders = [first.server, second.server].filter(holds);
     assert.equal(holders.length, 1);
+    const [holder, standby] = holds(first.server) ? [first.server, second.server] : [second.server, first.server];
+    await holder.kill();
+    const deadline = Date.now() + LEASE_TAKEOVER_MS_MAX;
+    while (!holds(standby) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(holds(standby), 'the standby took the lease over');
+  });
+
+  it('refuses a feature not ported to PostgreSQL with 501 NotImplemented, writing nothing', async () => {
+    const { s3 } = await serverOn(await database());
+    await s3.send(new CreateBucketCommand({ Bucket: 'unported' }));
+    const refused = await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'unported', NotificationConfiguration: {} }))
+      .then(() => undefined, (error: S3ServiceException) => error);
+    assert.equal(refused?.name, 'NotImplemented');
+    assert.equal(refused?.$metadata.httpStatusCode, 501);
+    const stored = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'unported' }));
+    assert.deepEqual([stored.TopicConfigurations, stored.QueueConfigurations, stored.LambdaFunctionConfigurations], [undefined, undefined, undefined]);
   });
 });
