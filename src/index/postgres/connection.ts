@@ -48,8 +48,12 @@ export function openPool(url: string, log: (line: string) => void = () => undefi
   return pool;
 }
 
-/** Connection-level failures: SQLSTATE classes 08 (connection), 57P0x (shutdown) and 53300 (too many connections). */
-const UNAVAILABLE_SQLSTATES = /^(08...|57P0[1-4]|53300)$/;
+/**
+ * Failures a retry may clear, answered SlowDown: SQLSTATE class 08 (connection), 57P0x (shutdown),
+ * 53300 (too many connections), 57014 (a statement cancelled by statement_timeout: the database is
+ * overloaded or a lock is held too long), 40001 and 40P01 (serialization failure, deadlock).
+ */
+const UNAVAILABLE_SQLSTATES = /^(08...|57P0[1-4]|53300|57014|40001|40P01)$/;
 const UNAVAILABLE_SYSTEM_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Connection terminated unexpectedly/;
 
