@@ -45,10 +45,16 @@ async function indexArgs(dataDirectory: string, options: StartOptions): Promise<
   if (!testIndexIsPostgres() || (options.extraArgs ?? []).includes('--index') || options.env?.['CAIRN_INDEX_URL'] !== undefined) return [];
   let url = testDatabases.get(dataDirectory);
   if (url === undefined) {
+    if (testDatabases.size === 0) process.once('beforeExit', () => void dropLeftDatabases());
     url = await createTestDatabase();
     testDatabases.set(dataDirectory, url);
   }
   return ['--index', url];
+}
+
+/** When the test file is done: drops the databases of servers its tests stopped but never disposed. */
+async function dropLeftDatabases(): Promise<void> {
+  for (const dataDirectory of [...testDatabases.keys()]) await dropDatabaseOf(dataDirectory).catch(() => undefined);
 }
 
 async function dropDatabaseOf(dataDirectory: string): Promise<void> {
