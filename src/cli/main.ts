@@ -15,6 +15,7 @@ import {
   type ServerSettings,
 } from './server-command.js';
 import { parseListener } from './listen-address.js';
+import { parseIndexOption } from './index-engine.js';
 import { DEFAULT_LIFECYCLE_DAY_SECONDS, defaultLifecycleIntervalMs, LIFECYCLE_INTERVAL_MS_MIN } from '../services/lifecycle/worker.js';
 import { SCRUB_RATE_MB_PER_SECOND_DEFAULT } from '../services/audit/service.js';
 import { DEFAULT_COMPACTION_GRACE_MS, DEFAULT_COMPACTION_INTERVAL_SECONDS, DEFAULT_COMPACTION_RATE_MB_PER_SECOND } from '../services/compaction/service.js';
@@ -31,7 +32,7 @@ const VOLUME_SIZE_MIB_MIN = 2;
 
 /** `cairn server`'s synopsis and options: part of `cairn help`, and all of `cairn server --help`. */
 function serverHelp(): string {
-  return `  server [--address HOST:PORT]... [--tls-cert FILE --tls-key FILE] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR] [--drive DRIVE]... [DRIVE...]
+  return `  server [--address HOST:PORT]... [--tls-cert FILE --tls-key FILE] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR|postgres://…] [--drive DRIVE]... [DRIVE...]
       Serve S3. Defaults: --address ${DEFAULT_ADDRESS}, --data ${DEFAULT_DATA_DIRECTORY}, --region ${DEFAULT_REGION},
       --domain localhost (virtual-hosted-style requests to <bucket>.<domain>).
       --website-domain NAME (repeatable): <bucket>.<NAME>[:port] is the bucket's static website (PutBucketWebsite).
@@ -51,6 +52,8 @@ function serverHelp(): string {
       coded k+m across the drives, REDUCED_REDUNDANCY and EXPRESS_ONEZONE are kept as two copies.
       --index DIR: where the index lives (default: DIR of --data if given, else DRIVE1/index);
       credentials are kept in --data DIR if given, else beside the index.
+      --index postgres://USER@HOST:PORT/DATABASE (or env CAIRN_INDEX_URL): the index in PostgreSQL ≥ 14,
+          shared by every server on that database (README: Running on PostgreSQL).
       --abandoned-upload-age SECONDS: multipart uploads idle longer are aborted (default 7 days).
       --workers N: processes serving on the one port, sharing index and drive (default: the number of cores).
       --lifecycle-day-seconds N: the length of a lifecycle "day" (default ${DEFAULT_LIFECYCLE_DAY_SECONDS}, S3's day);
@@ -160,10 +163,11 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
     throw new Error(`--abandoned-upload-age ${values['abandoned-upload-age']}: expected a positive number of seconds`);
   }
   const lifecycle = parseLifecycleSettings(values);
-  const locations = resolveStorageLocations({ dataDirectory: values.data, drives: [...positionals, ...values.drive], indexDirectory: values.index });
+  const { indexUrl, indexDirectory } = parseIndexOption(values.index, process.env);
   await runServer({
     ...listen,
-    ...locations,
+    ...resolveStorageLocations({ dataDirectory: values.data, drives: [...positionals, ...values.drive], indexDirectory }),
+    indexUrl,
     region: values.region,
     ...parseDomains(values),
     restoreDelayMs: values['restore-delay-seconds'] === undefined ? undefined : nonNegativeNumber('restore-delay-seconds', values['restore-delay-seconds'], 'seconds') * 1000,

@@ -14,8 +14,7 @@ import { renderConnectionMetrics } from '../frontend/connections.js';
 import type { TlsFiles } from '../frontend/tls.js';
 import type { RootIdentity } from '../frontend/auth/identify.js';
 import type { FrontendConfig } from '../frontend/context.js';
-import { SqliteIndex } from '../index/sqlite-index.js';
-import { serveIndexWrites, ThreadedSqliteIndex } from '../index/threaded-index.js';
+import { describeIndex, openServerIndex, prepareIndex, serveClusterIndexWrites, startSingletonJobs } from './index-engine.js';
 import type { Layers } from '../services/objects.js';
 import { describeLayout, layoutFor, openDrive, prepareSet, Storage } from '../storage/index.js';
 import { openKeyServices } from '../services/encryption/kms.js';
@@ -51,6 +50,8 @@ export interface StorageLocations {
 
 /** One address the server listens on, plain HTTP or TLS. */
 export interface ServerSettings extends StorageLocations {
+  /** The PostgreSQL index's URL (--index postgres://… or CAIRN_INDEX_URL); unset: SQLite in indexDirectory. */
+  indexUrl?: string;
   /** The first is the endpoint the banner names first. */
   listeners: Listener[];
   /** Certificate chain and key (PEM) for TLS listeners, reloaded when the files change. */
@@ -101,7 +102,6 @@ export const DEFAULT_ABANDONED_UPLOAD_AGE_SECONDS = 7 * 24 * 60 * 60;
 const DRIVE_DIRECTORY_NAME = 'drive';
 /** With drives and neither --index nor --data, the index lives in this directory of the first drive. */
 const INDEX_DIRECTORY_NAME = 'index';
-const INDEX_FILE_NAME = 'index.db';
 const WORKER_PORT_VARIABLE = 'CAIRN_WORKER_PORT';
 /**
  * Set by the cluster primary on exactly one worker (and on its replacement): that worker runs the
@@ -178,7 +178,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const storage = await Storage.open({
     drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join', formatsReplacements: runsBackgroundWork(), volumeSizeBytesMax: settings.volumeSizeBytesMax,
   });
-  const index = await ThreadedSqliteIndex.open(join(settings.indexDirectory, INDEX_FILE_NAME), { viaClusterPrimary: cluster.isWorker });
+  const index = await openServerIndex(settings, { viaClusterPrimary: cluster.isWorker, log });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
   const dataDirectory = settings.dataDirectory;
   const identities = new Identities(index, loadOrCreateMasterKey(dataDirectory), settings.accountId);
@@ -201,7 +201,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
     frontendMetrics: () => renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot()) + frontend.requestMetrics.render(),
   });
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls, requestCountsDirectory: requestCountsDirectoryOf(dataDirectory) });
-  const background = startBackgroundServices(settings, { index, storage }, log);
+  const background = await startSingletonJobs(settings, runsBackgroundWork(), () => startBackgroundServices(settings, { index, storage }, log), log);
   const addresses: AddressInfo[] = [];
   for (const listener of settings.listeners) {
     const server = frontend.createListener(listener.secure);
@@ -242,7 +242,7 @@ export async function prepareDataDirectory(settings: ServerSettings): Promise<Ro
   // Made here, before any worker starts, so that workers never race to create it.
   loadOrCreateMasterKey(settings.dataDirectory);
   openKeyServices(settings.dataDirectory, process.env);
-  await SqliteIndex.open(join(settings.indexDirectory, INDEX_FILE_NAME)).close();
+  await prepareIndex(settings);
   await clearMetadataScratch(settings.dataDirectory);
   return credentials;
 }
@@ -262,7 +262,7 @@ function printBanner(settings: ServerSettings, credentials: RootCredentials, add
     `  region      ${settings.region}`,
     `  data        ${settings.dataDirectory}`,
     `  drives      ${describeDrives(settings)}`,
-    `  index       ${join(settings.indexDirectory, INDEX_FILE_NAME)}`,
+    `  index       ${describeIndex(settings)}`,
     `  workers     ${settings.workers}`,
     ...(settings.tls === undefined ? [] : [`  tls         ${settings.tls.certificatePath} (TLS 1.2 and 1.3; reloaded when it changes)`]),
     `  access key  ${credentials.accessKeyId}`,
@@ -364,7 +364,7 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   // Index writes travel to the primary as structured clones (records carry Uint8Arrays).
   cluster.setupPrimary({ serialization: 'advanced' });
-  const indexWriter = serveIndexWrites(join(settings.indexDirectory, INDEX_FILE_NAME));
+  const indexWriter = serveClusterIndexWrites(settings);
   for (let index = 0; index < settings.workers; index += 1) fork(index === 0);
   const stop = (signal: string) => {
     const workers = Object.values(cluster.workers ?? {});

@@ -8,6 +8,7 @@ import { evaluateAccess } from '../services/iam/evaluate.js';
 import type { Identities } from '../services/iam/identities.js';
 import { identify, type RootIdentity } from './auth/identify.js';
 import type { FrontendConfig, Principal } from './context.js';
+import { isIndexFeatureUnsupported, isIndexUnavailable } from '../index/types.js';
 import { S3Error } from './errors.js';
 import type { ApiFailure } from './stub-surface.js';
 import type { SurfaceRequest } from './surface.js';
@@ -105,6 +106,8 @@ export function sendJsonAnswer(res: ServerResponse, requestId: string, status: n
 export function jsonFailureOf(request: SurfaceRequest, error: unknown, internalCode: string): ApiFailure {
   if (error instanceof JsonApiError) return { status: error.status, code: error.code, message: error.message };
   if (error instanceof S3Error) return { status: error.httpStatus, code: error.code, message: error.message };
+  if (isIndexUnavailable(error)) return { status: 503, code: 'ServiceUnavailableException', message: 'The index is unavailable right now. Please try again.' };
+  if (isIndexFeatureUnsupported(error)) return { status: 501, code: 'NotImplemented', message: (error as Error).message };
   request.log(`request ${request.requestId}: internal error on ${request.req.method} ${request.path}: ${error instanceof Error ? error.stack : String(error)}`);
   return { status: 500, code: internalCode, message: 'We encountered an internal error. Please try again.' };
 }

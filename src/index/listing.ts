@@ -10,7 +10,7 @@ export type KeyRangeScan = (
   fromInclusive: string,
   toExclusive: string | null,
   limit: number,
-) => ObjectSummary[];
+) => ObjectSummary[] | Promise<ObjectSummary[]>;
 
 /** Rows fetched per seek when no delimiter interrupts the run. */
 const SCAN_BATCH_ROWS_MAX = 1000;
@@ -37,7 +37,8 @@ function resumePosition(after: string, prefix: string, delimiter: string): strin
 /** How one kind of listing reads its rows, for collectPage. */
 export interface RollupSource<Row, Cursor> {
   /** Rows after `cursor`, in listing order, at most `limit`. */
-  scan(cursor: Cursor, limit: number): Row[];
+  /** Synchronous (SQLite) or not (PostgreSQL). */
+  scan(cursor: Cursor, limit: number): Row[] | Promise<Row[]>;
   keyOf(row: Row): string;
   /** The cursor just after `row`. */
   after(row: Row): Cursor;
@@ -57,7 +58,7 @@ export interface CollectedPage<Row> {
  * One page of a listing with delimiter roll-ups, shared by objects, uploads and versions: rows are
  * scanned in batches, and each common prefix is skipped with one seek past everything under it.
  */
-export function collectPage<Row, Cursor>(source: RollupSource<Row, Cursor>, start: Cursor, prefix: string, delimiter: string, maxEntries: number): CollectedPage<Row> {
+export async function collectPage<Row, Cursor>(source: RollupSource<Row, Cursor>, start: Cursor, prefix: string, delimiter: string, maxEntries: number): Promise<CollectedPage<Row>> {
   const page: CollectedPage<Row> = { rows: [], commonPrefixes: [], isTruncated: false };
   if (maxEntries === 0) return page;
   let cursor = start;
@@ -66,7 +67,7 @@ export function collectPage<Row, Cursor>(source: RollupSource<Row, Cursor>, star
   for (;;) {
     // One more row than the page needs tells whether the listing is truncated.
     const batchRows = Math.min(maxEntries - entryCount + 1, batchRowsCap);
-    const rows = source.scan(cursor, batchRows);
+    const rows = await source.scan(cursor, batchRows);
     let reseek = false;
     for (const row of rows) {
       if (entryCount >= maxEntries) {
@@ -94,7 +95,7 @@ export function collectPage<Row, Cursor>(source: RollupSource<Row, Cursor>, star
   }
 }
 
-export function listObjectsPage(scan: KeyRangeScan, query: ListObjectsQuery): ListObjectsPage {
+export async function listObjectsPage(scan: KeyRangeScan, query: ListObjectsQuery): Promise<ListObjectsPage> {
   const { bucket, prefix, delimiter } = query;
   const upperBound = prefix === '' ? null : prefixSuccessor(prefix);
   let lowerBound = prefix;
@@ -102,7 +103,7 @@ export function listObjectsPage(scan: KeyRangeScan, query: ListObjectsQuery): Li
     const resume = resumePosition(query.after, prefix, delimiter);
     if (compareUtf8(resume, lowerBound) > 0) lowerBound = resume;
   }
-  const collected = collectPage<ObjectSummary, string>({
+  const collected = await collectPage<ObjectSummary, string>({
     scan: (fromInclusive, limit) => (upperBound !== null && compareUtf8(fromInclusive, upperBound) >= 0 ? [] : scan(bucket, fromInclusive, upperBound, limit)),
     keyOf: (row) => row.key,
     after: (row) => keySuccessor(row.key),

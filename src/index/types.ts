@@ -31,6 +31,7 @@ export * from './registry-index.js';
 export * from './registry-lifecycle-index.js';
 export * from './event-index.js';
 export * from './backup-index.js';
+export * from './unavailable.js';
 
 /** Every read of the index: each answers from a consistent snapshot, and never waits for a writer. */
 export interface IndexReads extends BucketReads, ObjectReads, UploadReads, IdentityReads, JournalReads, BucketSettingsReads, TablesReads, RestoreReads, AccessLogReads, RegistryReads, RegistryLifecycleReads, EventReads, BackupReads {}

@@ -11,7 +11,7 @@ export type UploadRangeScan = (
   afterUploadId: string,
   toExclusive: string | null,
   limit: number,
-) => UploadSummary[];
+) => UploadSummary[] | Promise<UploadSummary[]>;
 
 /** The cursor a page starts after; '' as upload id sorts before every id of that key. */
 function startCursor(query: ListUploadsQuery): { key: string; uploadId: string } {
@@ -31,10 +31,10 @@ function startCursor(query: ListUploadsQuery): { key: string; uploadId: string }
   return cursor;
 }
 
-export function listUploadsPage(scan: UploadRangeScan, query: ListUploadsQuery): ListUploadsPage {
+export async function listUploadsPage(scan: UploadRangeScan, query: ListUploadsQuery): Promise<ListUploadsPage> {
   const { bucket, prefix, delimiter } = query;
   const upperBound = prefix === '' ? null : prefixSuccessor(prefix);
-  const collected = collectPage<UploadSummary, { key: string; uploadId: string }>({
+  const collected = await collectPage<UploadSummary, { key: string; uploadId: string }>({
     scan: (cursor, limit) => scan(bucket, cursor.key, cursor.uploadId, upperBound, limit),
     keyOf: (upload) => upload.key,
     after: (upload) => ({ key: upload.key, uploadId: upload.uploadId }),

@@ -15,11 +15,12 @@ export interface VersionScanParameters {
   limit: number;
 }
 
-export type VersionRangeScan = (parameters: VersionScanParameters) => Array<VersionSummary & { dataId: string }>;
+type VersionRows = Array<VersionSummary & { dataId: string }>;
+export type VersionRangeScan = (parameters: VersionScanParameters) => VersionRows | Promise<VersionRows>;
 /** The data id of a key's version, to resume after a version-id-marker. */
-export type VersionDataIdLookup = (bucket: string, key: string, versionId: string) => string | undefined;
+export type VersionDataIdLookup = (bucket: string, key: string, versionId: string) => string | undefined | Promise<string | undefined>;
 
-export function listVersionsPage(scan: VersionRangeScan, dataIdOf: VersionDataIdLookup, query: ListVersionsQuery): ListVersionsPage {
+export async function listVersionsPage(scan: VersionRangeScan, dataIdOf: VersionDataIdLookup, query: ListVersionsQuery): Promise<ListVersionsPage> {
   const { bucket, prefix, delimiter, maxEntries } = query;
   const to = prefix === '' ? null : prefixSuccessor(prefix);
   // An empty data id sorts before every real one: "after (key, '')" means after all of key's versions.
@@ -31,11 +32,11 @@ export function listVersionsPage(scan: VersionRangeScan, dataIdOf: VersionDataId
       if (next === null) return { versions: [], commonPrefixes: [], isTruncated: false };
       if (compareUtf8(next, cursor.from) > 0) cursor = { from: next, afterKey: '', afterDataId: '' };
     } else {
-      const resumeDataId = query.versionIdMarker === undefined || query.versionIdMarker === '' ? undefined : dataIdOf(bucket, marker, query.versionIdMarker);
+      const resumeDataId = query.versionIdMarker === undefined || query.versionIdMarker === '' ? undefined : await dataIdOf(bucket, marker, query.versionIdMarker);
       cursor = { ...cursor, afterKey: marker, afterDataId: resumeDataId ?? '' };
     }
   }
-  const scanned = collectPage<VersionSummary & { dataId: string }, typeof cursor>({
+  const scanned = await collectPage<VersionSummary & { dataId: string }, typeof cursor>({
     scan: (position, limit) => scan({ bucket, to, limit, ...position }),
     keyOf: (version) => version.key,
     // `from` can stay: every row after (key, data id) already lies past it.

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createTestDatabase, dropTestDatabase, testIndexIsPostgres } from './postgres.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const CAIRN_BIN = join(REPO_ROOT, 'bin', 'cairn.js');
@@ -36,6 +37,33 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** With CAIRN_TEST_INDEX=postgres: each data directory's database, so a restarted server finds its index again. */
+const testDatabases = new Map<string, string>();
+
+/** The --index arguments of a test server: a PostgreSQL database of its own when the suite runs on PostgreSQL. */
+async function indexArgs(dataDirectory: string, options: StartOptions): Promise<string[]> {
+  if (!testIndexIsPostgres() || (options.extraArgs ?? []).includes('--index') || options.env?.['CAIRN_INDEX_URL'] !== undefined) return [];
+  let url = testDatabases.get(dataDirectory);
+  if (url === undefined) {
+    if (testDatabases.size === 0) process.once('beforeExit', () => void dropLeftDatabases());
+    url = await createTestDatabase();
+    testDatabases.set(dataDirectory, url);
+  }
+  return ['--index', url];
+}
+
+/** When the test file is done: drops the databases of servers its tests stopped but never disposed. */
+async function dropLeftDatabases(): Promise<void> {
+  for (const dataDirectory of [...testDatabases.keys()]) await dropDatabaseOf(dataDirectory).catch(() => undefined);
+}
+
+async function dropDatabaseOf(dataDirectory: string): Promise<void> {
+  const url = testDatabases.get(dataDirectory);
+  if (url === undefined) return;
+  testDatabases.delete(dataDirectory);
+  await dropTestDatabase(url);
+}
+
 export function temporaryDirectory(label: string): string {
   return mkdtempSync(join(tmpdir(), `cairn-${label}-`));
 }
@@ -49,7 +77,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ...options.env,
   };
   for (const name of Object.keys(env)) if (env[name] === undefined) delete env[name];
-  const args = [CAIRN_BIN, 'server', '--address', options.address ?? '127.0.0.1:0', '--data', dataDirectory, ...(options.extraArgs ?? [])];
+  const args = [CAIRN_BIN, 'server', '--address', options.address ?? '127.0.0.1:0', '--data', dataDirectory, ...await indexArgs(dataDirectory, options), ...(options.extraArgs ?? [])];
   // Its own process group, so kill() takes the cluster workers down with the primary, as kill -9 of a
   // machine's server would.
   const child = spawn(process.execPath, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -99,6 +127,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     async dispose() {
       await server.kill();
       rmSync(dataDirectory, { recursive: true, force: true });
+      await dropDatabaseOf(dataDirectory);
     },
   };
   return server;

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { applyWrite, INDEX_READ_METHODS, INDEX_WRITE_METHODS } from '../../src/index/index-methods.js';
 import { SqliteIndex } from '../../src/index/sqlite-index.js';
+import { PostgresIndex } from '../../src/index/postgres-index.js';
+import { POSTGRES_UNSUPPORTED_METHODS } from '../../src/index/postgres/unsupported.js';
 import { ThreadedSqliteIndex } from '../../src/index/threaded-index.js';
 
 /** SqliteIndex's own methods outside the Index interface: the unchecked settings accessors of tests and diagnosis. */
@@ -32,6 +34,14 @@ describe('index method lists', () => {
     for (const name of [...reads, ...writes]) assert.ok(engineMethods.includes(name), `${name} is a method of the engine`);
   });
 
+  it('the PostgreSQL engine has every listed method, each implemented or refused as not supported yet', () => {
+    for (const name of [...INDEX_READ_METHODS, ...INDEX_WRITE_METHODS]) {
+      assert.equal(typeof Reflect.get(PostgresIndex.prototype, name), 'function', name);
+    }
+    const unsupported = new Set<string>(POSTGRES_UNSUPPORTED_METHODS);
+    for (const name of unsupported) assert.ok(reads(name) || writes(name), `${name} is an index method`);
+  });
+
   it('the threaded engine has every listed method, and the dispatch refuses anything but a listed write', async () => {
     const file = await indexPath();
     const threaded = await ThreadedSqliteIndex.open(file);
@@ -49,6 +59,9 @@ describe('index method lists', () => {
     }
   });
 });
+
+const reads = (name: string) => (INDEX_READ_METHODS as readonly string[]).includes(name);
+const writes = (name: string) => (INDEX_WRITE_METHODS as readonly string[]).includes(name);
 
 /** SqliteIndex's private helper methods (on its prototype at run time, invisible to TypeScript callers). */
 const PRIVATE_ENGINE_METHODS = ['readObject', 'updateVersion'];

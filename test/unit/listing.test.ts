@@ -42,19 +42,19 @@ const keyAlphabet = fc.constantFrom('a', 'b', '/', '-', 'é', '\uE000', '😀', 
 const keyArbitrary = fc.array(keyAlphabet, { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
 
 describe('listing model', () => {
-  it('pages through exactly the model listing, in order, for any keys, prefix, delimiter and page size', () => {
-    fc.assert(fc.property(
+  it('pages through exactly the model listing, in order, for any keys, prefix, delimiter and page size', async () => {
+    await fc.assert(fc.asyncProperty(
       fc.uniqueArray(keyArbitrary, { maxLength: 40 }),
       fc.array(keyAlphabet, { maxLength: 2 }).map((parts) => parts.join('')),
       fc.constantFrom('', '/', '-', 'é', 'ab'),
       fc.integer({ min: 1, max: 7 }),
-      (keys, prefix, delimiter, pageSize) => {
+      async (keys, prefix, delimiter, pageSize) => {
         const sorted = [...keys].sort(compareUtf8);
         const { scan } = scanOver(sorted);
         const listed: string[] = [];
         let after: string | undefined;
         for (let pageNumber = 0; pageNumber < 100; pageNumber += 1) {
-          const page = listObjectsPage(scan, { bucket: 'b', prefix, delimiter, after, maxEntries: pageSize });
+          const page = await listObjectsPage(scan, { bucket: 'b', prefix, delimiter, after, maxEntries: pageSize });
           const pageEntries = [...page.objects.map((object) => object.key), ...page.commonPrefixes].sort(compareUtf8);
           assert.ok(pageEntries.length <= pageSize);
           listed.push(...pageEntries);
@@ -66,10 +66,10 @@ describe('listing model', () => {
     ), { numRuns: 400 });
   });
 
-  it('skips a common prefix with one seek, whatever the number of keys under it', () => {
+  it('skips a common prefix with one seek, whatever the number of keys under it', async () => {
     const keys = Array.from({ length: 5000 }, (_, index) => `big/${String(index).padStart(5, '0')}`).concat(['small/1', 'top']);
     const { scan, seeks, rowsRead } = scanOver(keys.sort(compareUtf8));
-    const page = listObjectsPage(scan, { bucket: 'b', prefix: '', delimiter: '/', maxEntries: 1000 });
+    const page = await listObjectsPage(scan, { bucket: 'b', prefix: '', delimiter: '/', maxEntries: 1000 });
     assert.deepEqual(page.commonPrefixes, ['big/', 'small/']);
     assert.deepEqual(page.objects.map((object) => object.key), ['top']);
     assert.ok(seeks() <= 4, `expected a seek per common prefix, got ${seeks()}`);
@@ -86,13 +86,13 @@ describe('listing model', () => {
 });
 
 describe('multipart uploads listing model', () => {
-  it('pages through every upload, in key then initiation order, for any prefix, delimiter and page size', () => {
-    fc.assert(fc.property(
+  it('pages through every upload, in key then initiation order, for any prefix, delimiter and page size', async () => {
+    await fc.assert(fc.asyncProperty(
       fc.array(fc.tuple(keyArbitrary, fc.integer({ min: 1, max: 3 })), { maxLength: 25 }),
       fc.array(keyAlphabet, { maxLength: 2 }).map((parts) => parts.join('')),
       fc.constantFrom('', '/', '-'),
       fc.integer({ min: 1, max: 5 }),
-      (keysWithCounts, prefix, delimiter, pageSize) => {
+      async (keysWithCounts, prefix, delimiter, pageSize) => {
         let sequence = 0;
         const uploads: UploadSummary[] = keysWithCounts.flatMap(([key, count]) => Array.from({ length: count }, () => {
           sequence += 1;
@@ -108,7 +108,7 @@ describe('multipart uploads listing model', () => {
         let keyMarker: string | undefined;
         let uploadIdMarker: string | undefined;
         for (let pageNumber = 0; pageNumber < 200; pageNumber += 1) {
-          const page = listUploadsPage(scan, { bucket: 'b', prefix, delimiter, keyMarker, uploadIdMarker, maxEntries: pageSize });
+          const page = await listUploadsPage(scan, { bucket: 'b', prefix, delimiter, keyMarker, uploadIdMarker, maxEntries: pageSize });
           assert.ok(page.uploads.length + page.commonPrefixes.length <= pageSize);
           listed.push(...page.uploads.map((upload) => `${upload.key}#${upload.uploadId}`), ...page.commonPrefixes);
           if (!page.isTruncated) break;

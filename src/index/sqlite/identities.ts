@@ -17,12 +17,12 @@ import type {
 } from '../types.js';
 
 /** A bucket's policy and public access block, as columns of a query over `buckets b`. */
-const ACCESS_SETTING_COLUMNS = `(SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'policy') AS policy_json,
+export const ACCESS_SETTING_COLUMNS = `(SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'policy') AS policy_json,
   (SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'public-access-block') AS public_access_block_json,
   (SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'ownership-controls') AS ownership_controls_json,
   (SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'acl') AS acl_json`;
 
-interface AccessRow {
+export interface AccessRow {
   owner_id: string;
   policy_json: string | null;
   public_access_block_json: string | null;
@@ -30,7 +30,7 @@ interface AccessRow {
   acl_json: string | null;
 }
 
-function accessFromRow(bucket: string, row: AccessRow): BucketAccessRecord {
+export function accessFromRow(bucket: string, row: AccessRow): BucketAccessRecord {
   return {
     ownerId: row.owner_id,
     policy: row.policy_json === null ? undefined : decodeBucketSetting(bucket, 'policy', row.policy_json),
@@ -40,7 +40,7 @@ function accessFromRow(bucket: string, row: AccessRow): BucketAccessRecord {
   };
 }
 
-interface UserRow {
+export interface UserRow {
   name: string;
   canonical_id: string;
   created_at_ms: number;
@@ -48,7 +48,7 @@ interface UserRow {
   email?: string | null;
 }
 
-interface AccessKeyRow {
+export interface AccessKeyRow {
   access_key_id: string;
   user_name: string;
   secret_sealed: string;
@@ -56,11 +56,11 @@ interface AccessKeyRow {
   created_at_ms: number;
 }
 
-function userFromRow(row: UserRow): UserRecord {
+export function userFromRow(row: UserRow): UserRecord {
   return { name: row.name, canonicalId: row.canonical_id, createdAtMs: row.created_at_ms, policy: row.policy_json ?? undefined, email: row.email ?? undefined };
 }
 
-function keyFromRow(row: AccessKeyRow): AccessKeyRecord {
+export function keyFromRow(row: AccessKeyRow): AccessKeyRecord {
   return {
     accessKeyId: row.access_key_id, userName: row.user_name, secretSealed: row.secret_sealed,
     status: row.status as AccessKeyStatus, createdAtMs: row.created_at_ms,

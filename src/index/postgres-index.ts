@@ -1,0 +1,321 @@
+// The PostgreSQL index engine (`cairn server --index postgres://…`): the same index interfaces as the
+// SQLite engine, for several front ends on one database. Reads go to the pool, each one statement (or
+// one REPEATABLE READ snapshot when it needs two); writes go through group commit (postgres/
+// group-commit.ts), one serialized transaction per batch, so conditions and Object Lock checks are
+// decided in the transaction that writes. A database that goes away fails requests fast with
+// IndexUnavailableError (503 SlowDown) and the pool reconnects by itself when it returns.
+// Parts not ported yet refuse (postgres/unsupported.ts).
+import type pg from 'pg';
+import { conditionFailure } from './conditions.js';
+import { listObjectsPage } from './listing.js';
+import { bucketFromRow, objectFromRow, aclToJson, tagsToJson, type BucketRow, type ObjectRow } from './sqlite/schema.js';
+import { delegateMethods } from './sqlite/delegate.js';
+import { IDENTITY_TABLE_METHODS, type IdentityTableMethod } from './sqlite/identities.js';
+import { encodeBucketSetting } from './bucket-settings.js';
+import { listVersionsPage } from './version-listing.js';
+import { openPool, reachable, type Sql } from './postgres/connection.js';
+import { PostgresWriteQueue } from './postgres/group-commit.js';
+import { migrate } from './postgres/migrations.js';
+import { PostgresIdentities } from './postgres/identities.js';
+import { PostgresUploads } from './postgres/uploads.js';
+import { PostgresVersionRules } from './postgres/versioning.js';
+import { scanPostgresPlacements } from './postgres/placements.js';
+import { splitSuccessor, SQL } from './postgres/statements.js';
+import { defineUnsupportedMethods, POSTGRES_ENGINE_NAME, POSTGRES_UNSUPPORTED_SETTINGS } from './postgres/unsupported.js';
+import * as bucketWrites from './postgres/bucket-writes.js';
+import { IndexFeatureUnsupportedError } from './unavailable.js';
+import type {
+  AccessLogIndex, BackupIndex, BucketRecord, BucketSettingKind, BucketSettingName, BucketSettingValue, BucketSettingsInit, ChangeOrigin, CorsRule,
+  CreateBucketOutcome, DeleteBucketOutcome, DeleteOutcome, DeleteVersionOptions, EventIndex, GovernanceBypass, Index, LegalHoldStatus,
+  ListObjectsPage, ListObjectsQuery, ListVersionsPage, ListVersionsQuery, ObjectLockChangeOutcome, ObjectLockConfiguration, ObjectRecord,
+  ObjectRetention, ObjectSummary, PlacementChange, PutObjectOutcome, RegistryIndex, RegistryLifecycleIndex, RestoreIndex, ScannedVersion, ScanVersionsQuery,
+  SetObjectLockConfigurationOutcome, SetVersioningOutcome, StoredAcl, StoredPlacement, TablesIndex, Tag, UploadIndex, VersionSummary,
+  VersioningStatus, WritableBucketSettingKind, WriteCondition, JournalIndex,
+} from './types.js';
+
+type UploadMethod = keyof UploadIndex;
+const UPLOAD_METHODS = ['createUpload', 'getUpload', 'putPart', 'listParts', 'completeUpload', 'abortUpload', 'listUploads', 'listUploadsInitiatedBefore'] as const satisfies ReadonlyArray<UploadMethod>;
+
+/** Methods answered by a part (identities, uploads) or refused (unported features): defined in the static block. */
+export interface PostgresIndex extends TablesIndex, RestoreIndex, AccessLogIndex, RegistryIndex, RegistryLifecycleIndex, BackupIndex, EventIndex, Pick<JournalIndex, 'readJournal' | 'readMetadataSnapshot' | 'scanVersionsForInventory' | 'commitMetadataFiles'>,
+  Pick<Index, IdentityTableMethod>, Pick<UploadIndex, (typeof UPLOAD_METHODS)[number]> {}
+
+export class PostgresIndex implements Index {
+  static {
+    delegateMethods(PostgresIndex.prototype, IDENTITY_TABLE_METHODS, (engine) => (engine as PostgresIndex).identities);
+    delegateMethods(PostgresIndex.prototype, UPLOAD_METHODS, (engine) => (engine as PostgresIndex).uploads);
+    defineUnsupportedMethods(PostgresIndex.prototype);
+  }
+  private readonly writes: PostgresWriteQueue;
+  private readonly identities: PostgresIdentities;
+  private readonly uploads: PostgresUploads;
+  /** Single-statement reads through the pool, a lost database reported as IndexUnavailableError. */
+  private readonly sql: Sql;
+
+  private constructor(private readonly pool: pg.Pool) {
+    this.sql = { query: (text, values) => reachable(() => pool.query(text, values)) } as Sql;
+    this.writes = new PostgresWriteQueue(pool);
+    this.identities = new PostgresIdentities(this.sql, this.writes);
+    this.uploads = new PostgresUploads(this.sql, this.writes);
+  }
+
+  /** Connects, runs the migrations (under an advisory lock: several servers may start at once), and answers the engine. */
+  static async open(url: string, options: { log?: (line: string) => void } = {}): Promise<PostgresIndex> {
+    const pool = openPool(url, options.log);
+    try {
+      await reachable(() => migrate(pool));
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresIndex(pool);
+  }
+
+  /** Runs `read` on one connection in a REPEATABLE READ snapshot: reads of several statements that must agree. */
+  private async snapshot<T>(read: (sql: Sql) => Promise<T>): Promise<T> {
+    const client = await reachable(() => this.pool.connect());
+    let broken: Error | undefined;
+    try {
+      await reachable(() => client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'));
+      const result = await reachable(() => read(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      broken = error as Error;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async one<Row extends object>(text: string, values: unknown[]): Promise<Row | undefined> {
+    return (await this.sql.query<Row>(text, values)).rows[0];
+  }
+
+  async createBucket(bucket: BucketRecord, settings: BucketSettingsInit = {}): Promise<CreateBucketOutcome> {
+    return this.writes.submit(async (sql) => {
+      const result = await sql.query(SQL.insertBucket, [bucket.name, bucket.createdAtMs, bucket.region, bucket.ownerId, bucket.versioning ?? null]);
+      if (result.rowCount !== 1) return 'already-exists';
+      await bucketWrites.insertInitialSettings(sql, bucket.name, settings);
+      return 'created';
+    });
+  }
+
+  async getBucket(name: string): Promise<BucketRecord | undefined> {
+    const row = await this.one<BucketRow>(SQL.getBucket, [name]);
+    return row === undefined ? undefined : bucketFromRow(row);
+  }
+
+  async listBuckets(): Promise<BucketRecord[]> {
+    return (await this.sql.query<BucketRow>(SQL.listBuckets)).rows.map(bucketFromRow);
+  }
+
+  async deleteBucket(name: string): Promise<DeleteBucketOutcome> {
+    return this.writes.submit(async (sql) => {
+      if ((await sql.query(SQL.getBucket, [name])).rows.length === 0) return 'missing';
+      if ((await sql.query(SQL.anyObjectInBucket, [name])).rows.length > 0) return 'not-empty';
+      if ((await sql.query(SQL.anyVersionInBucket, [name])).rows.length > 0) return 'not-empty';
+      await sql.query(SQL.deleteBucketUploadParts, [name]);
+      await sql.query(SQL.deleteBucketUploads, [name]);
+      await sql.query(SQL.deleteBucketSettings, [name]);
+      await sql.query(SQL.deleteBucket, [name]);
+      return 'deleted';
+    });
+  }
+
+  async getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
+    // One statement is its own snapshot; an object with parts needs two, read in one snapshot.
+    const row = await this.one<ObjectRow>(SQL.getObject, [bucket, key]);
+    if (row === undefined) return undefined;
+    if (row.parts_count === 0) return objectFromRow(row);
+    return this.snapshot((sql) => new PostgresVersionRules(sql).currentOf(bucket, key));
+  }
+
+  async putObject(object: ObjectRecord, condition?: WriteCondition, _origin?: ChangeOrigin): Promise<PutObjectOutcome> {
+    return this.writes.submit(async (sql): Promise<PutObjectOutcome> => {
+      if ((await sql.query(SQL.getBucket, [object.bucket])).rows.length === 0) return { stored: false, reason: 'no-such-bucket' };
+      const versions = new PostgresVersionRules(sql);
+      const current = await versions.currentOf(object.bucket, object.key);
+      const failure = conditionFailure(current, condition);
+      if (failure !== undefined) return { stored: false, reason: failure, current };
+      const installed = await versions.install(object, current);
+      return { stored: true, replaced: current, ...installed };
+    });
+  }
+
+  async replayDeleteMarker(bucket: string, key: string, markerDataId: string, atMs: number): Promise<DeleteOutcome> {
+    return this.writes.submit(async (sql): Promise<DeleteOutcome> => {
+      const versions = new PostgresVersionRules(sql);
+      if (await versions.versioningOf(bucket) === undefined) return { discardedDataIds: [] };
+      return versions.deleteCurrent(bucket, key, await versions.currentOf(bucket, key), { markerDataId, atMs });
+    });
+  }
+
+  async deleteObject(bucket: string, key: string, condition?: WriteCondition, _origin?: ChangeOrigin): Promise<DeleteOutcome> {
+    return this.writes.submit(async (sql): Promise<DeleteOutcome> => {
+      const versions = new PostgresVersionRules(sql);
+      const current = await versions.currentOf(bucket, key);
+      const failure = conditionFailure(current, condition);
+      if (failure !== undefined) return { failure, discardedDataIds: [] };
+      return versions.deleteCurrent(bucket, key, current);
+    });
+  }
+
+  async deleteVersion(bucket: string, key: string, versionId: string, options: DeleteVersionOptions = {}): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
+    return this.writes.submit(async (sql) => {
+      const versions = new PostgresVersionRules(sql);
+      return versions.deleteVersion(bucket, key, versionId, await versions.currentOf(bucket, key), options);
+    });
+  }
+
+  async scanVersions(query: ScanVersionsQuery): Promise<ScannedVersion[]> {
+    const base = [query.bucket, query.fromKey, query.limit];
+    type Row = Omit<ScannedVersion, 'isLatest' | 'isDeleteMarker' | 'tags'> & { isLatest: number; isDeleteMarker: number; tagsJson: string | null };
+    const { rows } = query.after !== undefined ? await this.sql.query<Row>(SQL.backgroundScanAfterCursor, [...base, query.after.key, query.after.dataId])
+      : query.toKey !== undefined ? await this.sql.query<Row>(SQL.backgroundScanBelowKey, [...base, query.toKey])
+        : await this.sql.query<Row>(SQL.backgroundScanFromEnd, base);
+    return rows.map(({ tagsJson, isLatest, isDeleteMarker, ...row }) => ({
+      ...row, isLatest: isLatest === 1, isDeleteMarker: isDeleteMarker === 1, tags: tagsJson === null ? undefined : JSON.parse(tagsJson),
+    }));
+  }
+
+  async setStorageClass(bucket: string, key: string, dataId: string, storageClass: string, _origin?: ChangeOrigin): Promise<boolean> {
+    return this.writes.submit(async (sql) => (await sql.query(SQL.setCurrentStorageClass, [storageClass, bucket, key, dataId])).rowCount === 1
+      || (await sql.query(SQL.setVersionStorageClass, [storageClass, bucket, key, dataId])).rowCount === 1);
+  }
+
+  async replacePlacement(change: PlacementChange): Promise<boolean> {
+    const { bucket, key, dataId, partNumber } = change;
+    const expected = Buffer.from(change.expected);
+    const replacement = Buffer.from(change.replacement);
+    return this.writes.submit(async (sql) => {
+      if (change.uploadId !== undefined && partNumber !== undefined) {
+        return (await sql.query(SQL.replaceUploadPartPlacement, [replacement, change.uploadId, partNumber, expected])).rowCount === 1;
+      }
+      if (partNumber !== undefined) return (await sql.query(SQL.replacePartPlacement, [replacement, dataId, partNumber, expected])).rowCount === 1;
+      return (await sql.query(SQL.replaceCurrentPlacement, [replacement, bucket, key, dataId, expected])).rowCount === 1
+        || (await sql.query(SQL.replaceVersionPlacement, [replacement, bucket, key, dataId, expected])).rowCount === 1;
+    });
+  }
+
+  scanPlacements(pageRows: number): AsyncGenerator<StoredPlacement[]> {
+    return scanPostgresPlacements(this.pool, pageRows);
+  }
+
+  async getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined> {
+    return this.snapshot(async (sql) => {
+      const versions = new PostgresVersionRules(sql);
+      return versions.getVersion(bucket, key, versionId, await versions.currentOf(bucket, key));
+    });
+  }
+
+  async getLatestDeleteMarker(bucket: string, key: string): Promise<string | undefined> {
+    return (await this.one<{ version_id: string }>(SQL.latestDeleteMarker, [bucket, key]))?.version_id;
+  }
+
+  async setBucketCors(name: string, rules: CorsRule[] | undefined): Promise<boolean> {
+    const json = rules === undefined || rules.length === 0 ? null : JSON.stringify(rules);
+    return this.writes.submit(async (sql) => (await sql.query(SQL.setBucketCors, [json, name])).rowCount === 1);
+  }
+
+  async readBucketSetting<K extends BucketSettingKind>(bucket: string, kind: K): Promise<BucketSettingValue<K> | undefined> {
+    return bucketWrites.readSetting(this.sql, bucket, kind);
+  }
+
+  async listBucketsWithSetting<K extends BucketSettingKind>(kind: K): Promise<Array<{ bucket: string; value: BucketSettingValue<K> }>> {
+    return bucketWrites.listSettings(this.sql, kind);
+  }
+
+  async writeBucketSetting<K extends WritableBucketSettingKind>(bucket: string, kind: K, value: BucketSettingValue<K> | undefined): Promise<boolean> {
+    this.refuseSetting(kind, value !== undefined);
+    const json = value === undefined ? undefined : encodeBucketSetting(kind, value);
+    return this.writes.submit((sql) => bucketWrites.writeSettingJson(sql, bucket, kind, json));
+  }
+
+  /** Object Lock has its own method; settings of unported features are refused (removing one is allowed). */
+  private refuseSetting(name: BucketSettingName, setting: boolean): void {
+    if (name === 'object-lock') throw new Error('the object-lock setting is written only by setObjectLockConfiguration');
+    if (setting && POSTGRES_UNSUPPORTED_SETTINGS.has(name)) throw new IndexFeatureUnsupportedError(`the bucket setting ${name}`, POSTGRES_ENGINE_NAME);
+  }
+
+  /** Unchecked: the stored JSON of a setting, for tests and diagnosis. */
+  async getBucketSetting(bucket: string, name: BucketSettingName): Promise<unknown> {
+    const row = await this.one<{ value_json: string }>(SQL.getBucketSetting, [bucket, name]);
+    return row === undefined ? undefined : JSON.parse(row.value_json);
+  }
+
+  /** Unchecked: stores any JSON value as a setting, for tests. */
+  async setBucketSetting(bucket: string, name: BucketSettingName, value: unknown): Promise<boolean> {
+    this.refuseSetting(name, value !== undefined);
+    return this.writes.submit((sql) => bucketWrites.writeSettingJson(sql, bucket, name, value === undefined ? undefined : JSON.stringify(value)));
+  }
+
+  /** Unchecked: every bucket's stored JSON of a setting, for tests and diagnosis. */
+  async listBucketSettings(name: BucketSettingName): Promise<Array<{ bucket: string; value: unknown }>> {
+    return bucketWrites.rawSettings(this.sql, name);
+  }
+
+  async setBucketVersioning(name: string, status: VersioningStatus): Promise<SetVersioningOutcome> {
+    return this.writes.submit((sql) => bucketWrites.setBucketVersioning(sql, name, status));
+  }
+
+  async setObjectLockConfiguration(bucket: string, configuration: ObjectLockConfiguration): Promise<SetObjectLockConfigurationOutcome> {
+    return this.writes.submit((sql) => bucketWrites.setObjectLockConfiguration(sql, bucket, configuration));
+  }
+
+  async setObjectRetention(bucket: string, key: string, versionId: string, retention: ObjectRetention | undefined, options: GovernanceBypass = {}): Promise<ObjectLockChangeOutcome> {
+    return this.writes.submit((sql) => bucketWrites.changeObjectLock(sql, bucket, key, versionId, bucketWrites.retentionChange(retention, options.bypassGovernance === true)));
+  }
+
+  async setObjectLegalHold(bucket: string, key: string, versionId: string, status: LegalHoldStatus): Promise<ObjectLockChangeOutcome> {
+    return this.writes.submit((sql) => bucketWrites.changeObjectLock(sql, bucket, key, versionId, (version) => ({ retention: version.retention, legalHold: status })));
+  }
+
+  async listObjectVersions(query: ListVersionsQuery): Promise<ListVersionsPage> {
+    type Row = Omit<VersionSummary, 'isLatest' | 'isDeleteMarker'> & { dataId: string; isLatest: number; isDeleteMarker: number };
+    return listVersionsPage(async ({ bucket, from, to, afterKey, afterDataId, limit }) => {
+      const { rows } = to === null ? await this.sql.query<Row>(SQL.scanVersionsUnbounded, [bucket, from, afterKey, afterDataId, limit])
+        : await this.sql.query<Row>(SQL.scanVersionsBounded, [bucket, from, afterKey, afterDataId, limit, to]);
+      return rows.map((row) => ({ ...row, isLatest: row.isLatest === 1, isDeleteMarker: row.isDeleteMarker === 1 }));
+    }, async (bucket, key, versionId) => (await this.getObjectVersion(bucket, key, versionId))?.dataId, query);
+  }
+
+  async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, _origin?: ChangeOrigin, versionId?: string): Promise<ObjectRecord | undefined> {
+    const json = tagsToJson(tags);
+    return this.updateVersion(bucket, key, versionId, (sql, dataId) => (dataId === undefined
+      ? sql.query(SQL.setObjectTags, [json, bucket, key]) : sql.query(SQL.setVersionTags, [json, bucket, key, dataId])));
+  }
+
+  async setObjectAcl(bucket: string, key: string, acl: StoredAcl, versionId?: string): Promise<ObjectRecord | undefined> {
+    const json = aclToJson(acl);
+    return this.updateVersion(bucket, key, versionId, (sql, dataId) => (dataId === undefined
+      ? sql.query(SQL.setObjectAcl, [json, bucket, key]) : sql.query(SQL.setVersionAcl, [json, bucket, key, dataId])));
+  }
+
+  /** Updates one version's metadata in place (the S3 Metadata journal is not ported: nothing is journaled). */
+  private updateVersion(bucket: string, key: string, versionId: string | undefined,
+    update: (sql: Sql, dataId: string | undefined) => Promise<{ rowCount: number | null }>): Promise<ObjectRecord | undefined> {
+    return this.writes.submit((sql) => new PostgresVersionRules(sql).updateInPlace(bucket, key, versionId, async (dataId) => (await update(sql, dataId)).rowCount ?? 0));
+  }
+
+  async setBucketTags(name: string, tags: Tag[] | undefined): Promise<boolean> {
+    return this.writes.submit(async (sql) => (await sql.query(SQL.setBucketTags, [tagsToJson(tags), name])).rowCount === 1);
+  }
+
+  async listObjects(query: ListObjectsQuery): Promise<ListObjectsPage> {
+    return listObjectsPage(async (bucket, fromInclusive, toExclusive, limit) => {
+      const from = splitSuccessor(fromInclusive);
+      const { rows } = toExclusive === null
+        ? await this.sql.query<ObjectSummary>(from.exclusive ? SQL.scanObjectsAfterUnbounded : SQL.scanObjectsUnbounded, [bucket, from.key, limit])
+        : await this.sql.query<ObjectSummary>(from.exclusive ? SQL.scanObjectsAfterBounded : SQL.scanObjectsBounded, [bucket, from.key, limit, toExclusive]);
+      return rows;
+    }, query);
+  }
+
+  /** Lets writes in flight commit, then closes every connection. */
+  async close(): Promise<void> {
+    await this.writes.drain();
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,66 @@
+// The PostgreSQL index's tables, as versioned migrations. The same tables as the SQLite engine's
+// (sqlite/schema.ts) with PostgreSQL's types: keys and bucket names are text COLLATE "C", which
+// compares UTF-8 bytes (S3's listing order) so that primary-key order is listing order; times and
+// sizes are bigint; placements are bytea. Flags stay 0/1 integers so both engines share row mappers.
+// Tables of later features (the S3 Tables catalog, the registry, restores, access logs, events, the
+// S3 Metadata journal) are not here yet: their methods refuse on PostgreSQL (unsupported.ts).
+
+/** A version's Object Lock state (all NULL: none); an upload keeps the state its object will get. */
+const OBJECT_LOCK_COLUMNS = 'lock_mode text, lock_retain_until_ms bigint, legal_hold text';
+
+const VERSION_CONTENT_COLUMNS = `size_bytes bigint NOT NULL, etag text NOT NULL, last_modified_ms bigint NOT NULL,
+  storage_class text NOT NULL, headers_json text NOT NULL, user_metadata_json text NOT NULL, checksum_json text,
+  placement bytea NOT NULL, parts_count integer NOT NULL DEFAULT 0, tags_json text, ${OBJECT_LOCK_COLUMNS}, acl_json text`;
+
+const PART_COLUMNS = `part_number integer NOT NULL, data_id text COLLATE "C" NOT NULL, size_bytes bigint NOT NULL, etag text NOT NULL,
+  last_modified_ms bigint NOT NULL, checksum_json text, placement bytea NOT NULL`;
+
+const CORE_SCHEMA_SQL = `
+CREATE TABLE buckets (
+  name text COLLATE "C" PRIMARY KEY, created_at_ms bigint NOT NULL, region text NOT NULL, owner_id text NOT NULL,
+  tags_json text, versioning text, cors_json text
+);
+CREATE TABLE bucket_settings (
+  bucket text COLLATE "C" NOT NULL, name text COLLATE "C" NOT NULL, value_json text NOT NULL, PRIMARY KEY (bucket, name)
+);
+CREATE INDEX bucket_settings_by_name ON bucket_settings (name, bucket);
+CREATE TABLE objects (
+  bucket text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, version_id text NOT NULL, data_id text COLLATE "C" NOT NULL,
+  ${VERSION_CONTENT_COLUMNS}, PRIMARY KEY (bucket, key)
+);
+CREATE TABLE object_versions (
+  bucket text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, data_id text COLLATE "C" NOT NULL, version_id text NOT NULL,
+  is_delete_marker integer NOT NULL, is_latest integer NOT NULL, ${VERSION_CONTENT_COLUMNS}, PRIMARY KEY (bucket, key, data_id)
+);
+CREATE INDEX object_versions_by_id ON object_versions (bucket, key, version_id);
+-- ListObjectVersions' order (key ascending, newest first): pages merge two ordered index scans, no sort.
+CREATE INDEX object_versions_listing ON object_versions (bucket, key, data_id DESC);
+CREATE INDEX objects_listing ON objects (bucket, key, data_id DESC);
+CREATE TABLE object_parts (object_data_id text COLLATE "C" NOT NULL, ${PART_COLUMNS}, PRIMARY KEY (object_data_id, part_number));
+CREATE TABLE uploads (
+  upload_id text COLLATE "C" PRIMARY KEY, bucket text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, initiated_ms bigint NOT NULL,
+  headers_json text NOT NULL, user_metadata_json text NOT NULL, storage_class text NOT NULL, checksum_algorithm text,
+  checksum_type text, tags_json text, ${OBJECT_LOCK_COLUMNS}, acl_json text
+);
+CREATE INDEX uploads_by_key ON uploads (bucket, key, upload_id);
+CREATE INDEX uploads_by_age ON uploads (initiated_ms);
+CREATE TABLE upload_parts (upload_id text COLLATE "C" NOT NULL, ${PART_COLUMNS}, PRIMARY KEY (upload_id, part_number));
+-- User names are unique regardless of (ASCII) case, as IAM's are, like SQLite's NOCASE.
+CREATE TABLE users (
+  name text COLLATE "C" NOT NULL PRIMARY KEY, canonical_id text NOT NULL UNIQUE, created_at_ms bigint NOT NULL, policy_json text, email text
+);
+CREATE UNIQUE INDEX users_by_folded_name ON users (lower(name));
+CREATE UNIQUE INDEX users_by_email ON users (lower(email)) WHERE email IS NOT NULL;
+CREATE TABLE access_keys (
+  access_key_id text COLLATE "C" PRIMARY KEY, user_name text COLLATE "C" NOT NULL, secret_sealed text NOT NULL, status text NOT NULL,
+  created_at_ms bigint NOT NULL
+);
+CREATE INDEX access_keys_by_user ON access_keys (lower(user_name), access_key_id);
+`;
+
+/** The SQL that brings version N-1 up to N, by N (from 1: the empty database). */
+export const POSTGRES_MIGRATIONS: ReadonlyMap<number, string> = new Map([
+  [1, CORE_SCHEMA_SQL],
+]);
+
+export const POSTGRES_SCHEMA_VERSION = Math.max(...POSTGRES_MIGRATIONS.keys());

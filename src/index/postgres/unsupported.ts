@@ -1,0 +1,65 @@
+// The index methods the PostgreSQL engine does not have yet: the S3 Tables catalog, the container
+// registry, restores of archived objects, server access log queues, event notifications and the S3
+// Metadata journal. Each write refuses with IndexFeatureUnsupportedError (501 NotImplemented at the
+// front end); so does each read, except those whose honest answer is "nothing" because the writes
+// that would fill them are refused (empty queues, no restore in progress): background jobs and the
+// GET path call those on every server, and must keep working.
+import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from '../access-log-index.js';
+import { BACKUP_READ_METHODS, BACKUP_WRITE_METHODS } from '../backup-index.js';
+import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from '../event-index.js';
+import { REGISTRY_LIFECYCLE_READ_METHODS, REGISTRY_LIFECYCLE_WRITE_METHODS } from '../registry-lifecycle-index.js';
+import { REGISTRY_READ_METHODS, REGISTRY_WRITE_METHODS } from '../registry-index.js';
+import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from '../restore-index.js';
+import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from '../tables-index.js';
+import { IndexFeatureUnsupportedError } from '../unavailable.js';
+import type { Index } from '../types.js';
+
+export const POSTGRES_ENGINE_NAME = 'PostgreSQL';
+
+/**
+ * Answered "nothing" (their tables are empty on PostgreSQL, since the writes that fill them are
+ * refused): reads, and the background jobs' sweeps of those tables, which find nothing to do.
+ */
+const EMPTY_ANSWERS: Partial<Record<keyof Index, () => unknown>> = {
+  expireEventListeners: () => 0,
+  recordRestoreProgress: () => 0,
+  collectRegistryBlobs: () => [],
+  readAccessLogQueue: () => [],
+  listEventTargets: () => [],
+  getEventTarget: () => undefined,
+  readEventQueue: () => [],
+  readEventQueueStats: () => [],
+  getObjectRestore: () => undefined,
+  listRegistryUploadsIdleSince: () => [],
+  getRegistryRepository: () => undefined,
+  listRegistryRepositories: () => [],
+  listRegistryRepositoriesWithLifecyclePolicy: () => [],
+  getTableBucket: () => undefined,
+  listTableBuckets: () => [],
+  readJournal: () => [],
+};
+
+/** The S3 Metadata journal's methods that are not ported (readJournal answers empty: nothing is journaled). */
+const JOURNAL_METHODS = ['readMetadataSnapshot', 'scanVersionsForInventory', 'commitMetadataFiles'] as const;
+
+/** Every index method the PostgreSQL engine does not implement itself. */
+export const POSTGRES_UNSUPPORTED_METHODS = [
+  ...TABLES_READ_METHODS, ...TABLES_WRITE_METHODS, ...RESTORE_READ_METHODS, ...RESTORE_WRITE_METHODS,
+  ...ACCESS_LOG_READ_METHODS, ...ACCESS_LOG_WRITE_METHODS, ...REGISTRY_READ_METHODS, ...REGISTRY_WRITE_METHODS,
+  ...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS, ...JOURNAL_METHODS, 'readJournal',
+  ...REGISTRY_LIFECYCLE_READ_METHODS, ...REGISTRY_LIFECYCLE_WRITE_METHODS, ...BACKUP_READ_METHODS, ...BACKUP_WRITE_METHODS,
+] as const;
+
+/** Bucket settings whose features need an unported part (the journal, access log queues, event queues). */
+export const POSTGRES_UNSUPPORTED_SETTINGS: ReadonlySet<string> = new Set(['metadata', 'logging', 'notification']);
+
+/** Defines each unsupported method on `prototype`: an empty answer, or a refusal. */
+export function defineUnsupportedMethods(prototype: object): void {
+  for (const method of POSTGRES_UNSUPPORTED_METHODS) {
+    const empty = EMPTY_ANSWERS[method as keyof Index];
+    const answer = empty !== undefined
+      ? async () => empty()
+      : async () => { throw new IndexFeatureUnsupportedError(`the index method ${method}`, POSTGRES_ENGINE_NAME); };
+    Object.defineProperty(prototype, method, { value: answer, writable: true, configurable: true });
+  }
+}
