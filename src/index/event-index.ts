@@ -2,9 +2,10 @@
 // durable queue (rows written in the same transaction as the change they describe, removed only
 // after the target acknowledged them), and the short-lived listeners of `cairn admin events listen`.
 import type { NotificationConfiguration } from './settings/notification.js';
-import type { ChangeOrigin } from './records.js';
+import type { ChangeOrigin, ReplicationStatus } from './records.js';
 
-export type EventTargetKind = 'webhook' | 'nats' | 'redis' | 'amqp' | 'mqtt' | 'postgres';
+/** 's3' targets are replication destinations (src/features/replication), never sent events. */
+export type EventTargetKind = 'webhook' | 'nats' | 'redis' | 'amqp' | 'mqtt' | 'postgres' | 's3';
 
 export interface EventTargetRecord {
   name: string;
@@ -78,6 +79,8 @@ export interface EventReads {
 export const TEST_EVENT_NAME = 's3:TestEvent';
 
 export interface EventWrites {
+  /** x-amz-replication-status of one stored version (by its version id, which is its data id); false when it is gone. */
+  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<boolean>;
   /**
    * Sets (undefined: removes) a bucket's notification configuration and, in the same transaction,
    * queues an s3:TestEvent for each target it names. False when the bucket does not exist.
@@ -105,7 +108,7 @@ export interface EventIndex extends EventReads, EventWrites {}
 export const EVENT_READ_METHODS = ['listEventTargets', 'getEventTarget', 'readEventQueue', 'readEventQueueStats'] as const satisfies ReadonlyArray<keyof EventReads>;
 
 export const EVENT_WRITE_METHODS = [
-  'writeNotificationConfiguration', 'createEventTarget', 'deleteEventTarget', 'acknowledgeEvents', 'recordEventFailure', 'deadLetterEvent', 'putEventListener', 'deleteEventListener', 'expireEventListeners',
+  'writeNotificationConfiguration', 'setReplicationStatus', 'createEventTarget', 'deleteEventTarget', 'acknowledgeEvents', 'recordEventFailure', 'deadLetterEvent', 'putEventListener', 'deleteEventListener', 'expireEventListeners',
 ] as const satisfies ReadonlyArray<keyof EventWrites>;
 
 // Compiles only while every method of the domain is listed (an engine binds exactly these).

@@ -71,7 +71,8 @@ export class EventDelivery {
 
   private async pass(signal: AbortSignal): Promise<void> {
     await this.index.expireEventListeners(Date.now());
-    const targets = await this.index.listEventTargets();
+    // s3 targets are replication destinations: their queues are the replicator's.
+    const targets = (await this.index.listEventTargets()).filter((target) => target.kind !== 's3');
     await Promise.all(targets.map((target) => this.drain(target, signal)));
   }
 

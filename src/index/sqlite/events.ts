@@ -5,9 +5,10 @@
 import type Database from 'better-sqlite3';
 import { decodeBucketSetting, encodeBucketSetting } from '../bucket-settings.js';
 import { ruleMatches, type NotificationConfiguration } from '../settings/notification.js';
+import { destinationsOf, replicatedChange, replicationQueueName } from '../settings/replication.js';
 import type { GroupCommitQueue } from '../group-commit.js';
 import type {
-  ChangeOrigin, CreateEventTargetOutcome, EventListenerRecord, EventQueueStats, EventTargetKind, EventTargetRecord, QueuedEvent,
+  ChangeOrigin, CreateEventTargetOutcome, ReplicationStatus, EventListenerRecord, EventQueueStats, EventTargetKind, EventTargetRecord, QueuedEvent,
 } from '../types.js';
 import { TEST_EVENT_NAME } from '../event-index.js';
 
@@ -61,6 +62,8 @@ export interface EventChange {
   /** ObjectRestore:Completed: when the restored copy expires and the class it was restored from. */
   restoreExpiryMs?: number;
   restoreStorageClass?: string;
+  /** A replica's own change (status REPLICA): never replicated again, so two-way replication ends. */
+  isReplica?: boolean;
 }
 
 export type RestoreEventData = Pick<EventChange, 'restoreExpiryMs' | 'restoreStorageClass'>;
@@ -80,6 +83,13 @@ function prepareEventStatements(db: Database.Database) {
       ON CONFLICT (bucket, name) DO UPDATE SET value_json = excluded.value_json`),
     deleteSetting: db.prepare("DELETE FROM bucket_settings WHERE bucket = ? AND name = 'notification'"),
     setting: db.prepare("SELECT value_json FROM bucket_settings WHERE bucket = ? AND name = 'notification'").pluck(),
+    replication: db.prepare("SELECT value_json FROM bucket_settings WHERE bucket = ? AND name = 'replication'").pluck(),
+    // The new version is the current one, in the same transaction: marked PENDING until replicated.
+    markPending: db.prepare(`UPDATE objects SET headers_json = json_set(headers_json, '$.replicationStatus', 'PENDING')
+      WHERE bucket = ? AND key = ? AND data_id = ?`),
+    statusCurrent: db.prepare("UPDATE objects SET headers_json = json_set(headers_json, '$.replicationStatus', ?) WHERE bucket = ? AND key = ? AND data_id = ?"),
+    statusVersion: db.prepare(`UPDATE object_versions SET headers_json = json_set(headers_json, '$.replicationStatus', ?)
+      WHERE bucket = ? AND key = ? AND data_id = ? AND is_delete_marker = 0`),
     listeners: db.prepare('SELECT id, filter_json FROM event_listeners WHERE bucket = ? AND expires_at_ms > ?'),
     highWater: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'event_queue'").pluck(),
     insert: db.prepare(`INSERT INTO event_queue (target, change_sequence, configuration_id, bucket, key, event_name, event_time_ms,
@@ -140,12 +150,25 @@ export class EventTables {
         if (ruleMatches(rule, change.eventName, change.key)) recipients.push({ target: rule.target, configurationId: rule.id });
       }
     }
+    recipients.push(...this.replicationRecipients(change));
     for (const listener of this.statements.listeners.all(change.bucket, nowMs) as Array<{ id: string; filter_json: string }>) {
       if (ruleMatches(JSON.parse(listener.filter_json) as ListenerFilter, change.eventName, change.key)) {
         recipients.push({ target: listener.id, configurationId: 'listen' });
       }
     }
     return recipients;
+  }
+
+  /** One queue per destination the bucket's replication rules send this change to (src/features/replication). */
+  private replicationRecipients(change: EventChange): Array<{ target: string; configurationId: string }> {
+    if (change.isReplica === true || !replicatedChange(change.eventName)) return [];
+    const json = this.statements.replication.get(change.bucket) as string | undefined;
+    if (json === undefined) return [];
+    const destinations = destinationsOf(decodeBucketSetting(change.bucket, 'replication', json), change.key);
+    if (destinations.length > 0 && change.eventName.startsWith('ObjectCreated:') && change.versionId !== undefined) {
+      this.statements.markPending.run(change.bucket, change.key, change.versionId);
+    }
+    return destinations.map((destination) => ({ target: replicationQueueName(change.bucket, destination), configurationId: 'replication' }));
   }
 
   /** Call inside the change's write transaction: queues one row per recipient, all with one sequencer. */
@@ -171,7 +194,8 @@ export class EventTables {
 
   /** Whether a change to this bucket may queue events (decides whether to read what the event needs). */
   watching(bucket: string): boolean {
-    return this.statements.setting.get(bucket) !== undefined || this.statements.listeners.all(bucket, Date.now()).length > 0;
+    return this.statements.setting.get(bucket) !== undefined || this.statements.replication.get(bucket) !== undefined
+      || this.statements.listeners.all(bucket, Date.now()).length > 0;
   }
 
   writeNotificationConfiguration(bucket: string, configuration: NotificationConfiguration | undefined, origin: ChangeOrigin | undefined): Promise<boolean> {
@@ -187,6 +211,11 @@ export class EventTables {
       this.queue({ bucket, key: '', eventName: TEST_EVENT_NAME }, recipients, origin);
       return true;
     });
+  }
+
+  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<boolean> {
+    return this.writes.submit(() => this.statements.statusCurrent.run(status, bucket, key, versionId).changes === 1
+      || this.statements.statusVersion.run(status, bucket, key, versionId).changes === 1);
   }
 
   async listEventTargets(): Promise<EventTargetRecord[]> {
