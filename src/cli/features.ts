@@ -1,12 +1,12 @@
 // The features' runtimes in one serving process: S3 Metadata, server access logs, the container
-// registry and event notifications, each started over the layers with what it needs of the server's
+// registry, event notifications and replication, each started over the layers with what it needs of the server's
 // settings, and stopped together. The surfaces (surfaces.ts) take what each offers.
-import type { Index } from '../index/types.js';
-import type { Storage } from '../storage/index.js';
+import type { Layers } from '../services/objects.js';
 import { startAccessLogs, type AccessLogRuntime } from '../features/access-logs/setup.js';
 import { startEvents, type EventsRuntime } from '../features/events/setup.js';
 import { startMetadata, type MetadataRuntime } from '../features/metadata/setup.js';
 import { startRegistry, type RegistryOptions, type RegistryRuntime } from '../features/registry/setup.js';
+import { startReplication, type ReplicationRuntime } from '../features/replication/setup.js';
 
 export interface FeatureSettings {
   dataDirectory: string;
@@ -22,11 +22,12 @@ export interface FeatureRuntimes {
   accessLogs: AccessLogRuntime;
   registry: RegistryRuntime;
   events: EventsRuntime;
+  replication: ReplicationRuntime;
   stop(): Promise<void>;
 }
 
 export async function startFeatures(
-  layers: { index: Index; storage: Storage }, settings: FeatureSettings,
+  layers: Layers, settings: FeatureSettings,
   serving: { ownerId: string; runsBackgroundWork: boolean; log: (line: string) => void },
 ): Promise<FeatureRuntimes> {
   const { ownerId, runsBackgroundWork, log } = serving;
@@ -35,10 +36,11 @@ export async function startFeatures(
   const accessLogs = startAccessLogs(layers, { ...settings, deliveryIntervalMs: settings.accessLogIntervalMs, runsBackgroundWork, log });
   const registry = await startRegistry(layers, settings.registry, { region, accountId, ownerId, runsBackgroundWork, log });
   const events = startEvents(layers, { region, accountId, ownerId, runsBackgroundWork, log });
+  const replication = startReplication(layers, { runsBackgroundWork, log });
   return {
-    metadata, accessLogs, registry, events,
+    metadata, accessLogs, registry, events, replication,
     async stop() {
-      await Promise.all([metadata.stop(), registry.stop(), events.stop()]);
+      await Promise.all([metadata.stop(), registry.stop(), events.stop(), replication.stop()]);
       await accessLogs.stop();
     },
   };

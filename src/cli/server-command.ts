@@ -181,12 +181,12 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
   const dataDirectory = settings.dataDirectory;
   const identities = new Identities(index, loadOrCreateMasterKey(dataDirectory), settings.accountId);
-  const features = await startFeatures({ index, storage }, settings, { ownerId, runsBackgroundWork: runsBackgroundWork(), log });
+  const layers: Layers = { index, storage, ...openKeyServices(dataDirectory, process.env) };
+  const features = await startFeatures(layers, settings, { ownerId, runsBackgroundWork: runsBackgroundWork(), log });
   const audit = await startAuditService({ index, storage }, { dataDirectory, scrubRateMbPerSecond: settings.scrubRateMbPerSecond, runsBackgroundWork: runsBackgroundWork(), log });
   // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
   const faults = FaultStore.forDataDirectory(dataDirectory);
   const faultWatcher = startFaultWatcher(storage, faults, log);
-  const layers: Layers = { index, storage, ...openKeyServices(dataDirectory, process.env) };
   const config: FrontendConfig = {
     region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
     lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId, acceptAnySignature: settings.acceptAnySignature,

@@ -23,6 +23,7 @@ import type { MetadataRuntime } from '../features/metadata/setup.js';
 import type { AccessLogRuntime } from '../features/access-logs/setup.js';
 import type { RegistryRuntime } from '../features/registry/setup.js';
 import type { EventsRuntime } from '../features/events/setup.js';
+import type { ReplicationRuntime } from '../features/replication/setup.js';
 import type { AuditService } from '../services/audit/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { TemplateStore } from '../services/faults/experiments.js';
@@ -44,6 +45,7 @@ export interface SurfaceParts {
   accessLogs: AccessLogRuntime;
   registry: RegistryRuntime;
   events: EventsRuntime;
+  replication: ReplicationRuntime;
   audit: AuditService;
   faults: FaultStore;
   faultWatcher: FaultWatcher;
@@ -71,7 +73,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
         '/_cairn/metrics': metricsOperation(audit.control, compaction, async () => parts.frontendMetrics() + (await events.metricsText())),
       },
       audit: audit.control,
-      adminExtensions: [events.adminExtension],
+      adminExtensions: [events.adminExtension, parts.replication.adminExtension],
       storageAdmin: {
         storage: layers.storage, faults: parts.faults, templates: TemplateStore.forDataDirectory(dataDirectory), watcher: parts.faultWatcher,
         heal: HealFiles.forDataDirectory(dataDirectory), compaction,
@@ -84,7 +86,8 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     ...pendingSignedSurfaces(),
     createFisSurface({ config, root, identities, store: FisStore.forDataDirectory(dataDirectory), driveCount: layers.storage.driveStores.length }),
     createS3Surface({
-      ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS, ...parts.accessLogs.s3Endpoints, ...parts.events.s3Endpoints], protectedBuckets: new Map([...metadata.protectedBuckets, ...parts.registry.protectedBuckets]),
+      ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS, ...parts.accessLogs.s3Endpoints, ...parts.events.s3Endpoints,
+        ...parts.replication.s3Endpoints], protectedBuckets: new Map([...metadata.protectedBuckets, ...parts.registry.protectedBuckets]),
       observer: parts.accessLogs.observer,
     }),
   ];

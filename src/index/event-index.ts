@@ -79,8 +79,11 @@ export interface EventReads {
 export const TEST_EVENT_NAME = 's3:TestEvent';
 
 export interface EventWrites {
-  /** x-amz-replication-status of one stored version (by its version id, which is its data id); false when it is gone. */
-  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<boolean>;
+  /**
+   * x-amz-replication-status of one stored version (by its version id, which is its data id; undefined
+   * removes it); false when the version is gone. No event: the status is the replicator's own bookkeeping.
+   */
+  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus | undefined): Promise<boolean>;
   /**
    * Sets (undefined: removes) a bucket's notification configuration and, in the same transaction,
    * queues an s3:TestEvent for each target it names. False when the bucket does not exist.

@@ -18,7 +18,7 @@ const COPY_SOURCE_CUSTOMER_PREFIX = 'x-amz-copy-source-server-side-encryption-cu
 const DATA_KEY_BYTES = 32;
 const CUSTOMER_KEY_SALT_BYTES = 16;
 /** Binds a wrapped SSE-S3 data key to its use (the master keyring adds the master key's id). */
-const SSE_S3_WRAP_CONTEXT = 'cairn/sse-s3/data-key';
+export const SSE_S3_WRAP_CONTEXT = 'cairn/sse-s3/data-key';
 
 /** A new object's encryption: what the index keeps, and the data key its bytes are sealed with. */
 export interface NewObjectEncryption {

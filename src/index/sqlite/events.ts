@@ -76,6 +76,9 @@ interface QueueRow {
 
 interface TargetRow { name: string; kind: string; settings_json: string; created_at_ms: number; dead_letters: number; delivered: number; failed_attempts: number }
 
+/** Sets (or, given NULL, removes) a version's replication status in its stored headers. */
+const SET_STATUS = "CASE WHEN ?1 IS NULL THEN json_remove(headers_json, '$.replicationStatus') ELSE json_set(headers_json, '$.replicationStatus', ?1) END";
+
 function prepareEventStatements(db: Database.Database) {
   return {
     bucketExists: db.prepare('SELECT 1 FROM buckets WHERE name = ?').pluck(),
@@ -87,9 +90,8 @@ function prepareEventStatements(db: Database.Database) {
     // The new version is the current one, in the same transaction: marked PENDING until replicated.
     markPending: db.prepare(`UPDATE objects SET headers_json = json_set(headers_json, '$.replicationStatus', 'PENDING')
       WHERE bucket = ? AND key = ? AND data_id = ?`),
-    statusCurrent: db.prepare("UPDATE objects SET headers_json = json_set(headers_json, '$.replicationStatus', ?) WHERE bucket = ? AND key = ? AND data_id = ?"),
-    statusVersion: db.prepare(`UPDATE object_versions SET headers_json = json_set(headers_json, '$.replicationStatus', ?)
-      WHERE bucket = ? AND key = ? AND data_id = ? AND is_delete_marker = 0`),
+    statusCurrent: db.prepare(`UPDATE objects SET headers_json = ${SET_STATUS} WHERE bucket = ?2 AND key = ?3 AND data_id = ?4`),
+    statusVersion: db.prepare(`UPDATE object_versions SET headers_json = ${SET_STATUS} WHERE bucket = ?2 AND key = ?3 AND data_id = ?4 AND is_delete_marker = 0`),
     listeners: db.prepare('SELECT id, filter_json FROM event_listeners WHERE bucket = ? AND expires_at_ms > ?'),
     highWater: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'event_queue'").pluck(),
     insert: db.prepare(`INSERT INTO event_queue (target, change_sequence, configuration_id, bucket, key, event_name, event_time_ms,
@@ -213,9 +215,10 @@ export class EventTables {
     });
   }
 
-  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<boolean> {
-    return this.writes.submit(() => this.statements.statusCurrent.run(status, bucket, key, versionId).changes === 1
-      || this.statements.statusVersion.run(status, bucket, key, versionId).changes === 1);
+  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus | undefined): Promise<boolean> {
+    const value = status ?? null;
+    return this.writes.submit(() => this.statements.statusCurrent.run(value, bucket, key, versionId).changes === 1
+      || this.statements.statusVersion.run(value, bucket, key, versionId).changes === 1);
   }
 
   async listEventTargets(): Promise<EventTargetRecord[]> {
