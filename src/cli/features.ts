@@ -36,7 +36,7 @@ export async function startFeatures(
   const accessLogs = startAccessLogs(layers, { ...settings, deliveryIntervalMs: settings.accessLogIntervalMs, runsBackgroundWork, log });
   const registry = await startRegistry(layers, settings.registry, { region, accountId, ownerId, runsBackgroundWork, log });
   const events = startEvents(layers, { region, accountId, ownerId, runsBackgroundWork, log });
-  const replication = startReplication(layers, { runsBackgroundWork, log });
+  const replication = startReplication(layers, { dataDirectory, runsBackgroundWork, log });
   return {
     metadata, accessLogs, registry, events, replication,
     async stop() {

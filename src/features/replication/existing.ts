@@ -3,12 +3,18 @@
 // enabled rules cover and the destination lacks, with its progress kept for the admin API.
 // Versions replicated already (COMPLETED) or replicas (REPLICA) are skipped; changes made while the
 // job runs are the replication queue's, and a replica older than what the destination holds takes
-// its place among the noncurrent versions there (src/index/sqlite/versioning.ts).
+// its place among the noncurrent versions there (src/index/sqlite/versioning.ts). The job runs in the
+// process that was asked to start it; its progress is a file under the data directory, so every
+// worker answers for it (a job whose process died stays 'running' there until it is started again).
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Index, VersionSummary } from '../../index/types.js';
 import type { VersionReplicator } from './version-replicator.js';
 
 /** Versions listed per index read. */
 const LIST_PAGE_VERSIONS_MAX = 1000;
+/** The progress file is rewritten after this many versions (and at the end). */
+const PROGRESS_WRITE_VERSIONS = 100;
 
 export interface ExistingReplicationProgress {
   bucket: string;
@@ -29,22 +35,40 @@ function oldestFirst(versions: VersionSummary[]): VersionSummary[] {
 export class ExistingReplication {
   private readonly jobs = new Map<string, ExistingReplicationProgress>();
 
-  constructor(private readonly index: Index, private readonly versions: VersionReplicator) {}
+  constructor(private readonly index: Index, private readonly versions: VersionReplicator, private readonly directory: string) {}
 
-  progress(bucket: string): ExistingReplicationProgress | undefined {
-    return this.jobs.get(bucket);
+  private fileOf(bucket: string): string {
+    return join(this.directory, `existing-${bucket}.json`);
   }
 
-  /** Starts the job for a bucket (one at a time per bucket): the progress so far when one runs. */
+  private save(progress: ExistingReplicationProgress): void {
+    mkdirSync(this.directory, { recursive: true });
+    const file = this.fileOf(progress.bucket);
+    writeFileSync(`${file}.tmp`, JSON.stringify(progress));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  progress(bucket: string): ExistingReplicationProgress | undefined {
+    const mine = this.jobs.get(bucket);
+    if (mine !== undefined) return mine;
+    try {
+      return JSON.parse(readFileSync(this.fileOf(bucket), 'utf8')) as ExistingReplicationProgress;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Starts the job for a bucket (one at a time per bucket in this process): the progress so far when one runs. */
   start(bucket: string): ExistingReplicationProgress {
     const running = this.jobs.get(bucket);
     if (running?.state === 'running') return running;
     const progress: ExistingReplicationProgress = { bucket, state: 'running', versionsScanned: 0, versionsReplicated: 0, versionsFailed: 0, startedAt: new Date().toISOString() };
     this.jobs.set(bucket, progress);
+    this.save(progress);
     void this.run(progress).then(
       () => Object.assign(progress, { state: 'done', finishedAt: new Date().toISOString() }),
       (error: unknown) => Object.assign(progress, { state: 'failed', finishedAt: new Date().toISOString(), error: error instanceof Error ? error.message : String(error) }),
-    );
+    ).finally(() => this.save(progress));
     return progress;
   }
 
@@ -76,6 +100,7 @@ export class ExistingReplication {
     const destinations = [...new Set(configuration.rules.filter((rule) => rule.existingObjectReplication === 'Enabled').map((rule) => rule.destination.bucket))];
     for (const version of versions) {
       progress.versionsScanned += 1;
+      if (progress.versionsScanned % PROGRESS_WRITE_VERSIONS === 0) this.save(progress);
       if (version.versionId === 'null') continue;
       for (const destination of destinations) {
         const change = { kind: version.isDeleteMarker ? 'delete-marker' as const : 'version' as const, key: version.key, versionId: version.versionId };

@@ -1,8 +1,9 @@
 // Replication in a server process: the S3 endpoints and admin routes every process serves, and the
 // replicator that runs in the one process that runs background work. Admin API (root only):
 //   GET  /_cairn/admin/replication                      → {queues: [{queue, pending}], replicated, failed}
-//   POST /_cairn/admin/replication/BUCKET/existing      → 202 progress (starts batch replication of existing versions)
+//   POST /_cairn/admin/replication/BUCKET/existing      → 202 progress (starts batch replication of existing versions, in this process)
 //   GET  /_cairn/admin/replication/BUCKET/existing      → 200 progress (404 NoSuchJob when none ran)
+import { join } from 'node:path';
 import type { S3Endpoint } from '../../frontend/s3/endpoint.js';
 import { AdminExtensionError, type AdminExtension } from '../../frontend/admin/api.js';
 import { REPLICATION_QUEUE_PREFIX } from '../../index/settings/replication.js';
@@ -29,7 +30,7 @@ function backoffBaseMs(): number | undefined {
   return value;
 }
 
-function replicationAdmin(layers: Layers, versions: VersionReplicator, existing: ExistingReplication | undefined): AdminExtension {
+function replicationAdmin(layers: Layers, versions: VersionReplicator, existing: ExistingReplication): AdminExtension {
   return async (request) => {
     const [collection, bucket, job, ...rest] = request.segments;
     if (collection !== 'replication' || rest.length > 0) return undefined;
@@ -39,7 +40,6 @@ function replicationAdmin(layers: Layers, versions: VersionReplicator, existing:
       return [200, { queues: queues.map((queue) => ({ queue: queue.target.slice(REPLICATION_QUEUE_PREFIX.length), pending: queue.pending })), ...versions.counts }];
     }
     if (job !== 'existing') return undefined;
-    if (existing === undefined) throw new AdminExtensionError(503, 'ServiceUnavailable', 'This process runs no background work.');
     if (request.method === 'GET') {
       const progress = existing.progress(bucket);
       if (progress === undefined) throw new AdminExtensionError(404, 'NoSuchJob', `No batch replication has run for ${bucket}.`);
@@ -55,10 +55,10 @@ function replicationAdmin(layers: Layers, versions: VersionReplicator, existing:
   };
 }
 
-export function startReplication(layers: Layers, settings: { runsBackgroundWork: boolean; log: (line: string) => void }): ReplicationRuntime {
+export function startReplication(layers: Layers, settings: { dataDirectory: string; runsBackgroundWork: boolean; log: (line: string) => void }): ReplicationRuntime {
   const versions = new VersionReplicator(layers, settings.log);
   const replicator = settings.runsBackgroundWork ? new Replicator(layers.index, versions, { backoffBaseMs: backoffBaseMs(), log: settings.log }).start() : undefined;
-  const existing = settings.runsBackgroundWork ? new ExistingReplication(layers.index, versions) : undefined;
+  const existing = new ExistingReplication(layers.index, versions, join(settings.dataDirectory, 'replication'));
   return {
     s3Endpoints: REPLICATION_ENDPOINTS,
     adminExtension: replicationAdmin(layers, versions, existing),

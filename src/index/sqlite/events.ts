@@ -77,7 +77,7 @@ interface QueueRow {
 interface TargetRow { name: string; kind: string; settings_json: string; created_at_ms: number; dead_letters: number; delivered: number; failed_attempts: number }
 
 /** Sets (or, given NULL, removes) a version's replication status in its stored headers. */
-const SET_STATUS = "CASE WHEN ?1 IS NULL THEN json_remove(headers_json, '$.replicationStatus') ELSE json_set(headers_json, '$.replicationStatus', ?1) END";
+const SET_STATUS = "CASE WHEN @status IS NULL THEN json_remove(headers_json, '$.replicationStatus') ELSE json_set(headers_json, '$.replicationStatus', @status) END";
 
 function prepareEventStatements(db: Database.Database) {
   return {
@@ -90,8 +90,8 @@ function prepareEventStatements(db: Database.Database) {
     // The new version is the current one, in the same transaction: marked PENDING until replicated.
     markPending: db.prepare(`UPDATE objects SET headers_json = json_set(headers_json, '$.replicationStatus', 'PENDING')
       WHERE bucket = ? AND key = ? AND data_id = ?`),
-    statusCurrent: db.prepare(`UPDATE objects SET headers_json = ${SET_STATUS} WHERE bucket = ?2 AND key = ?3 AND data_id = ?4`),
-    statusVersion: db.prepare(`UPDATE object_versions SET headers_json = ${SET_STATUS} WHERE bucket = ?2 AND key = ?3 AND data_id = ?4 AND is_delete_marker = 0`),
+    statusCurrent: db.prepare(`UPDATE objects SET headers_json = ${SET_STATUS} WHERE bucket = @bucket AND key = @key AND data_id = @versionId`),
+    statusVersion: db.prepare(`UPDATE object_versions SET headers_json = ${SET_STATUS} WHERE bucket = @bucket AND key = @key AND data_id = @versionId AND is_delete_marker = 0`),
     listeners: db.prepare('SELECT id, filter_json FROM event_listeners WHERE bucket = ? AND expires_at_ms > ?'),
     highWater: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'event_queue'").pluck(),
     insert: db.prepare(`INSERT INTO event_queue (target, change_sequence, configuration_id, bucket, key, event_name, event_time_ms,
@@ -216,9 +216,9 @@ export class EventTables {
   }
 
   setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus | undefined): Promise<boolean> {
-    const value = status ?? null;
-    return this.writes.submit(() => this.statements.statusCurrent.run(value, bucket, key, versionId).changes === 1
-      || this.statements.statusVersion.run(value, bucket, key, versionId).changes === 1);
+    const parameters = { status: status ?? null, bucket, key, versionId };
+    return this.writes.submit(() => this.statements.statusCurrent.run(parameters).changes === 1
+      || this.statements.statusVersion.run(parameters).changes === 1);
   }
 
   async listEventTargets(): Promise<EventTargetRecord[]> {

@@ -79,7 +79,7 @@ export class VersionRules {
    */
   private isLateReplica(bucket: string, key: string, dataId: string, replica: boolean): boolean {
     if (!replica) return false;
-    const newest = this.statements.newestDataId.get(bucket, key) as string | null;
+    const newest = this.statements.newestDataId.get({ bucket, key }) as string | null;
     return newest !== null && newest > dataId;
   }
 
