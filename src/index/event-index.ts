@@ -75,6 +75,22 @@ export interface EventReads {
   readEventQueueStats(): Promise<EventQueueStats[]>;
 }
 
+/**
+ * The most rows one target's (or replication destination's) queue holds. At the bound, a change
+ * that would queue one more row for it is refused whole (nothing is written; S3's 503 SlowDown, which
+ * clients retry): no event is ever dropped, writers wait while delivery catches up.
+ */
+export const EVENT_QUEUE_LENGTH_MAX = 1_000_000;
+
+/** A change refused because a queue it feeds is at EVENT_QUEUE_LENGTH_MAX (crosses the writer thread by its code). */
+export class EventQueueFullError extends Error {
+  readonly code = 'EventQueueFull';
+  constructor(readonly target: string) {
+    super(`the event queue of ${target} holds ${EVENT_QUEUE_LENGTH_MAX} events: the change is refused until delivery catches up`);
+    this.name = 'EventQueueFullError';
+  }
+}
+
 /** The name of the test event queued for each target when a configuration is saved (S3's s3:TestEvent). */
 export const TEST_EVENT_NAME = 's3:TestEvent';
 

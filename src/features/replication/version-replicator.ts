@@ -5,6 +5,7 @@
 // and the caller retries the change until the destination answers.
 import type { ReplicationConfiguration, ReplicationStatus } from '../../index/types.js';
 import type { Layers } from '../../services/objects.js';
+import { openSettings } from '../../services/encryption/sealed-settings.js';
 import { ruleFor } from './configuration.js';
 import { PermanentReplicationError, replicaOf, type ReplicaDestination } from './destination.js';
 import { LocalDestination } from './local.js';
@@ -37,7 +38,7 @@ export class VersionReplicator {
     } else {
       const target = await this.layers.index.getEventTarget(configuration.target);
       if (target === undefined || target.kind !== 's3') throw new PermanentReplicationError(`the target ${configuration.target} is gone`);
-      made = new RemoteDestination(target, bucket);
+      made = new RemoteDestination({ ...target, settings: openSettings(this.layers.keys, target.name, target.settings) }, bucket);
     }
     this.destinations.set(name, made);
     return made;
@@ -81,7 +82,8 @@ export class VersionReplicator {
       const destination = await this.destination(configuration, destinationBucket);
       if (!(await destination.has(key, versionId))) await destination.putDeleteMarker(key, versionId);
       this.counts.replicated += 1;
-      return undefined;
+      // A delete marker keeps no status; COMPLETED tells the batch it was replicated.
+      return 'COMPLETED';
     }
     const version = await this.layers.index.getObjectVersion(sourceBucket, key, versionId);
     // Gone since, or a delete marker: nothing to send.

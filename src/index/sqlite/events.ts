@@ -10,7 +10,7 @@ import type { GroupCommitQueue } from '../group-commit.js';
 import type {
   ChangeOrigin, CreateEventTargetOutcome, ReplicationStatus, EventListenerRecord, EventQueueStats, EventTargetKind, EventTargetRecord, QueuedEvent,
 } from '../types.js';
-import { TEST_EVENT_NAME } from '../event-index.js';
+import { EVENT_QUEUE_LENGTH_MAX, EventQueueFullError, TEST_EVENT_NAME } from '../event-index.js';
 
 /** Schema version 3: the event notification tables. */
 export const EVENTS_SCHEMA_SQL = `
@@ -76,6 +76,12 @@ interface QueueRow {
 
 interface TargetRow { name: string; kind: string; settings_json: string; created_at_ms: number; dead_letters: number; delivered: number; failed_attempts: number }
 
+/** CAIRN_EVENT_QUEUE_LENGTH_MAX: a smaller queue bound (tests reach it with a few events). */
+function queueLengthMaxOf(environment: NodeJS.ProcessEnv): number {
+  const value = Number(environment['CAIRN_EVENT_QUEUE_LENGTH_MAX']);
+  return Number.isInteger(value) && value > 0 ? Math.min(value, EVENT_QUEUE_LENGTH_MAX) : EVENT_QUEUE_LENGTH_MAX;
+}
+
 /** Sets (or, given NULL, removes) a version's replication status in its stored headers. */
 const SET_STATUS = "CASE WHEN @status IS NULL THEN json_remove(headers_json, '$.replicationStatus') ELSE json_set(headers_json, '$.replicationStatus', @status) END";
 
@@ -99,6 +105,8 @@ function prepareEventStatements(db: Database.Database) {
       VALUES (@target, @change_sequence, @configuration_id, @bucket, @key, @event_name, @event_time_ms, @version_id, @size_bytes,
         @etag, @requester, @source_ip_address, @request_id, @restore_expiry_ms, @restore_storage_class)`),
     queue: db.prepare('SELECT * FROM event_queue WHERE target = ? ORDER BY id LIMIT ?'),
+    // Rows leave a queue from its head only, so its id span bounds its length: two index seeks, not a count.
+    queueSpan: db.prepare('SELECT MAX(id) - MIN(id) + 1 FROM event_queue WHERE target = ?').pluck(),
     stats: db.prepare('SELECT target, COUNT(*) AS pending, MIN(event_time_ms) AS oldest FROM event_queue GROUP BY target'),
     remove: db.prepare('DELETE FROM event_queue WHERE target = ? AND id = ?'),
     removeQueue: db.prepare('DELETE FROM event_queue WHERE target = ?'),
@@ -139,7 +147,7 @@ type ListenerFilter = Pick<EventListenerRecord, 'prefix' | 'suffix' | 'events'>;
 export class EventTables {
   private readonly statements: ReturnType<typeof prepareEventStatements>;
 
-  constructor(db: Database.Database, private readonly writes: GroupCommitQueue) {
+  constructor(db: Database.Database, private readonly writes: GroupCommitQueue, private readonly queueLengthMax = queueLengthMaxOf(process.env)) {
     this.statements = prepareEventStatements(db);
   }
 
@@ -184,6 +192,7 @@ export class EventTables {
     // AUTOINCREMENT gives the first row exactly the recorded high-water mark + 1: the change's sequence.
     const changeSequence = ((this.statements.highWater.get() as number | undefined) ?? 0) + 1;
     for (const recipient of recipients) {
+      if (((this.statements.queueSpan.get(recipient.target) as number | null) ?? 0) >= this.queueLengthMax) throw new EventQueueFullError(recipient.target);
       this.statements.insert.run({
         target: recipient.target, change_sequence: changeSequence, configuration_id: recipient.configurationId, bucket: change.bucket,
         key: change.key, event_name: change.eventName, event_time_ms: nowMs, version_id: change.versionId ?? null,

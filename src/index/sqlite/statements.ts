@@ -81,9 +81,6 @@ export function prepareStatements(db: Database.Database) {
       VALUES (@bucket, @key, @dataId, @versionId, @isDeleteMarker, @isLatest, @sizeBytes, @etag, @lastModifiedMs, @storageClass,
         @headersJson, @userMetadataJson, @checksumJson, @placement, @partsCount, @tagsJson,
         @lockMode, @lockRetainUntilMs, @legalHold, @aclJson)`),
-    // The key's newest data id, current or not (a late replica of an older version stays noncurrent).
-    newestDataId: db.prepare(`SELECT MAX(data_id) FROM (SELECT data_id FROM objects WHERE bucket = @bucket AND key = @key
-      UNION ALL SELECT data_id FROM object_versions WHERE bucket = @bucket AND key = @key)`).pluck(),
     clearLatestVersion: db.prepare('UPDATE object_versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1'),
     markLatestVersion: db.prepare('UPDATE object_versions SET is_latest = 1 WHERE bucket = ? AND key = ? AND data_id = ?'),
     getVersionById: db.prepare('SELECT * FROM object_versions WHERE bucket = ? AND key = ? AND version_id = ?'),

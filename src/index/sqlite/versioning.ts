@@ -79,8 +79,9 @@ export class VersionRules {
    */
   private isLateReplica(bucket: string, key: string, dataId: string, replica: boolean): boolean {
     if (!replica) return false;
-    const newest = this.statements.newestDataId.get({ bucket, key }) as string | null;
-    return newest !== null && newest > dataId;
+    const current = this.statements.getObject.get(bucket, key) as ObjectRow | undefined;
+    const newestNoncurrent = this.statements.newestVersion.get(bucket, key) as VersionRow | undefined;
+    return (current !== undefined && current.data_id > dataId) || (newestNoncurrent !== undefined && newestNoncurrent.data_id > dataId);
   }
 
   /** Makes `object` the live version of its key; returns the version id it got and discarded data. */
