@@ -92,7 +92,7 @@ async function roundTripEveryKind(index: Index): Promise<void> {
 
 describe('typed bucket settings', () => {
   it('the registry names every kind the settings table holds', () => {
-    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['acl', 'encryption', 'lifecycle', 'logging', 'metadata', 'notification', 'object-lock', 'ownership-controls', 'policy', 'public-access-block', 'website']);
+    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['acl', 'encryption', 'lifecycle', 'logging', 'metadata', 'notification', 'object-lock', 'ownership-controls', 'policy', 'public-access-block', 'replication', 'website']);
   });
 
   it('every kind round-trips through the typed accessors of the SQLite engine', async () => {
