@@ -19,6 +19,7 @@ export interface ReplicaVersion {
   body(range?: ByteRange): AsyncGenerator<Buffer>;
 }
 
+/** Each write is idempotent by version id: a change sent again (after a crash) is stored once. */
 export interface ReplicaDestination {
   /** Whether the destination holds this version (or delete marker) already. */
   has(key: string, versionId: string): Promise<boolean>;

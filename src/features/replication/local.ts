@@ -44,6 +44,7 @@ export class LocalDestination implements ReplicaDestination {
 
   async putVersion(version: ReplicaVersion): Promise<void> {
     const { source } = version;
+    if (await this.has(source.key, source.versionId)) return;
     if (source.headers.encryption !== undefined) throw new PermanentReplicationError('encrypted objects are not replicated to buckets of this server');
     if ((await this.layers.index.getBucket(this.bucket))?.versioning !== 'Enabled') throw new PermanentReplicationError(`the destination bucket ${this.bucket} does not exist or is not versioned`);
     if (source.parts !== undefined) return this.putMultipart(version);
@@ -83,6 +84,7 @@ export class LocalDestination implements ReplicaDestination {
   }
 
   async putDeleteMarker(key: string, versionId: string): Promise<void> {
+    if (await this.has(key, versionId)) return;
     await writeReplicaDeleteMarker(this.layers, this.bucket, key, versionId);
   }
 

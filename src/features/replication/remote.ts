@@ -103,9 +103,13 @@ export class RemoteDestination implements ReplicaDestination {
     }
   }
 
-  /** Part by part, each with its own checksum, so the replica has the same parts, ETag and checksum. */
+  /**
+   * Part by part, each with its own checksum, so the replica has the same parts, ETag and checksum
+   * (after a look: a completed upload is not answered idempotently as a PUT is).
+   */
   private async putMultipart(version: ReplicaVersion): Promise<void> {
     const { source } = version;
+    if (await this.has(source.key, source.versionId)) return;
     const created = await this.client.send(asReplica(new CreateMultipartUploadCommand({
       ...replicaFields(this.bucket, version),
       ...(source.checksum === undefined ? {} : { ChecksumAlgorithm: source.checksum.algorithm as ChecksumAlgorithm, ChecksumType: source.checksum.type }),

@@ -80,7 +80,7 @@ export class VersionReplicator {
       const rule = ruleFor(configuration, destinationBucket, key, []);
       if (rule === undefined || rule.deleteMarkerReplication !== 'Enabled' || (onlyExisting && rule.existingObjectReplication !== 'Enabled')) return undefined;
       const destination = await this.destination(configuration, destinationBucket);
-      if (!(await destination.has(key, versionId))) await destination.putDeleteMarker(key, versionId);
+      await destination.putDeleteMarker(key, versionId);
       this.counts.replicated += 1;
       // A delete marker keeps no status; COMPLETED tells the batch it was replicated.
       return 'COMPLETED';
@@ -95,7 +95,7 @@ export class VersionReplicator {
       if (await destination.has(key, versionId)) await destination.putTags(key, versionId, version.tags);
       return undefined;
     }
-    if (!(await destination.has(key, versionId))) await destination.putVersion(replicaOf(this.layers, version, rule.destination.storageClass));
+    await destination.putVersion(replicaOf(this.layers, version, rule.destination.storageClass));
     this.counts.replicated += 1;
     return 'COMPLETED';
   }
