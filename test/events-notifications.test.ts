@@ -278,7 +278,7 @@ describe('event notifications', { timeout: 120_000 }, () => {
     const admin = new IamClient(server.endpoint, { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY });
     const before = await admin.json<{ targets: Array<{ name: string }> }>('GET', '/targets');
     const refusals: Array<[unknown, string]> = [
-      [{ name: 'k1', type: 'kafka', settings: { url: 'kafka://x' } }, '"type" must be one of webhook, nats, redis, amqp, mqtt, postgres.'],
+      [{ name: 'k1', type: 'kafka', settings: { url: 'kafka://x' } }, '"type" must be one of webhook, nats, redis, amqp, mqtt, postgres, s3.'],
       [{ name: 'bad name', type: 'webhook', settings: { url: 'http://x' } }, 'A target name is 1–80 letters, digits, "-" or "_".'],
       [{ name: 'r1', type: 'redis', settings: { url: 'redis://127.0.0.1:6379' } }, 'a redis target needs "stream"'],
       [{ name: 'w1', type: 'webhook', settings: { url: 'ftp://x' } }, 'a webhook target\'s url must start with http:// or https://'],

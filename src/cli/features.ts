@@ -1,5 +1,5 @@
 // The features' runtimes in one serving process: S3 Metadata, server access logs, the container
-// registry, event notifications, S3 Tables maintenance and AWS Backup's job runner, each started over the layers with what it needs of the server's
+// registry, event notifications, replication, S3 Tables maintenance and AWS Backup's job runner, each started over the layers with what it needs of the server's
 // settings, and stopped together. The surfaces (surfaces.ts) take what each offers.
 import type { Layers } from '../services/objects.js';
 import { startAccessLogs, type AccessLogRuntime } from '../features/access-logs/setup.js';
@@ -9,6 +9,7 @@ import { startEvents, type EventsRuntime } from '../features/events/setup.js';
 import { startMetadata, type MetadataRuntime } from '../features/metadata/setup.js';
 import { startRegistry, type RegistryOptions, type RegistryRuntime } from '../features/registry/setup.js';
 import { startTablesMaintenance, type TablesMaintenanceRuntime } from '../features/tables/maintenance/setup.js';
+import { startReplication, type ReplicationRuntime } from '../features/replication/setup.js';
 
 export interface FeatureSettings {
   dataDirectory: string;
@@ -28,6 +29,7 @@ export interface FeatureRuntimes {
   registry: RegistryRuntime;
   events: EventsRuntime;
   tablesMaintenance: TablesMaintenanceRuntime;
+  replication: ReplicationRuntime;
   stop(): Promise<void>;
 }
 
@@ -45,11 +47,12 @@ export async function startFeatures(
   const events = startEvents(layers, { region, accountId, ownerId, runsBackgroundWork, log });
   const tablesMaintenance = startTablesMaintenance(layers, { accountId, runsBackgroundWork, log });
   const backup = runsBackgroundWork ? startBackupRunner({ layers, store: BackupStore.forDataDirectory(dataDirectory), region, accountId, ownerId, log }) : undefined;
+  const replication = startReplication(layers, { dataDirectory, runsBackgroundWork, log });
   return {
-    metadata, accessLogs, registry, events, tablesMaintenance,
+    metadata, accessLogs, registry, events, tablesMaintenance, replication,
     async stop() {
       backup?.stop();
-      await Promise.all([metadata.stop(), registry.stop(), events.stop(), tablesMaintenance.stop()]);
+      await Promise.all([metadata.stop(), registry.stop(), events.stop(), tablesMaintenance.stop(), replication.stop()]);
       await accessLogs.stop();
     },
   };

@@ -25,6 +25,7 @@ import type { AccessLogRuntime } from '../features/access-logs/setup.js';
 import type { RegistryRuntime } from '../features/registry/setup.js';
 import type { EventsRuntime } from '../features/events/setup.js';
 import type { TablesMaintenanceRuntime } from '../features/tables/maintenance/setup.js';
+import type { ReplicationRuntime } from '../features/replication/setup.js';
 import type { AuditService } from '../services/audit/service.js';
 import { CompactionFiles } from '../services/compaction/status.js';
 import { TemplateStore } from '../services/faults/experiments.js';
@@ -47,6 +48,7 @@ export interface SurfaceParts {
   registry: RegistryRuntime;
   events: EventsRuntime;
   tablesMaintenance: TablesMaintenanceRuntime;
+  replication: ReplicationRuntime;
   audit: AuditService;
   faults: FaultStore;
   faultWatcher: FaultWatcher;
@@ -74,7 +76,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
         '/_cairn/metrics': metricsOperation(audit.control, compaction, async () => parts.frontendMetrics() + (await events.metricsText()) + (await parts.tablesMaintenance.metricsText())),
       },
       audit: audit.control,
-      adminExtensions: [events.adminExtension],
+      adminExtensions: [events.adminExtension, parts.replication.adminExtension],
       storageAdmin: {
         storage: layers.storage, faults: parts.faults, templates: TemplateStore.forDataDirectory(dataDirectory), watcher: parts.faultWatcher,
         heal: HealFiles.forDataDirectory(dataDirectory), compaction,
@@ -87,7 +89,8 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     createBackupSurface({ config, root, identities, index: layers.index, store: BackupStore.forDataDirectory(dataDirectory) }),
     createFisSurface({ config, root, identities, store: FisStore.forDataDirectory(dataDirectory), driveCount: layers.storage.driveStores.length }),
     createS3Surface({
-      ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS, ...parts.accessLogs.s3Endpoints, ...parts.events.s3Endpoints], protectedBuckets: new Map([...metadata.protectedBuckets, ...parts.registry.protectedBuckets]),
+      ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS, ...parts.accessLogs.s3Endpoints, ...parts.events.s3Endpoints,
+        ...parts.replication.s3Endpoints], protectedBuckets: new Map([...metadata.protectedBuckets, ...parts.registry.protectedBuckets]),
       apiFaults: parts.faultWatcher.apiFaults,
       observer: parts.accessLogs.observer,
     }),

@@ -102,6 +102,7 @@ export function setObjectResponseHeaders(context: RequestContext, res: ServerRes
   if (object.storageClass !== 'STANDARD') res.setHeader('x-amz-storage-class', object.storageClass);
   if (stored.websiteRedirectLocation !== undefined) setStoredHeader(res, WEBSITE_REDIRECT_HEADER, stored.websiteRedirectLocation);
   if (object.versionId !== 'null') res.setHeader('x-amz-version-id', object.versionId);
+  if (stored.replicationStatus !== undefined) res.setHeader('x-amz-replication-status', stored.replicationStatus);
   for (const [name, value] of Object.entries(object.userMetadata)) setStoredHeader(res, USER_METADATA_PREFIX + name, value);
   if (wholeObject && object.checksum !== undefined && header(context, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
     res.setHeader(CHECKSUM_HEADER_BY_ALGORITHM[object.checksum.algorithm], object.checksum.valueBase64);

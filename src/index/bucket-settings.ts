@@ -14,6 +14,7 @@ import { parseLifecycleSetting } from './settings/lifecycle.js';
 import { parseLoggingSetting } from './settings/logging.js';
 import { parseMetadataSetting } from './settings/metadata.js';
 import { parseNotificationSetting } from './settings/notification.js';
+import { parseReplicationSetting } from './settings/replication.js';
 import { parseObjectLockSetting, type ObjectLockConfiguration } from './settings/object-lock.js';
 import { SettingShapeError } from './settings/shape.js';
 import { parseWebsiteSetting } from './settings/website.js';
@@ -27,6 +28,7 @@ export type { WebsiteConfiguration, WebsiteRedirect, WebsiteRoutingRule } from '
 export type { BucketLoggingSetting, LoggingGrant, LoggingKeyFormat } from './settings/logging.js';
 export type { StoredBucketEncryption } from './settings/encryption.js';
 export type { NotificationConfiguration, NotificationRule, NotificationRuleKind } from './settings/notification.js';
+export type { ReplicationConfiguration, ReplicationRule } from './settings/replication.js';
 
 /**
  * Each kind under the name the settings table keeps it by (unchanged on disk), mapped to the parse
@@ -44,6 +46,7 @@ const BUCKET_SETTING_KINDS = {
   acl: parseAclSetting,
   encryption: parseEncryptionSetting,
   notification: parseNotificationSetting,
+  replication: parseReplicationSetting,
 } as const satisfies Record<string, (value: unknown) => unknown>;
 
 export type BucketSettingKind = keyof typeof BUCKET_SETTING_KINDS;

@@ -2,9 +2,10 @@
 // durable queue (rows written in the same transaction as the change they describe, removed only
 // after the target acknowledged them), and the short-lived listeners of `cairn admin events listen`.
 import type { NotificationConfiguration } from './settings/notification.js';
-import type { ChangeOrigin } from './records.js';
+import type { ChangeOrigin, ReplicationStatus } from './records.js';
 
-export type EventTargetKind = 'webhook' | 'nats' | 'redis' | 'amqp' | 'mqtt' | 'postgres';
+/** 's3' targets are replication destinations (src/features/replication), never sent events. */
+export type EventTargetKind = 'webhook' | 'nats' | 'redis' | 'amqp' | 'mqtt' | 'postgres' | 's3';
 
 export interface EventTargetRecord {
   name: string;
@@ -74,10 +75,31 @@ export interface EventReads {
   readEventQueueStats(): Promise<EventQueueStats[]>;
 }
 
+/**
+ * The most rows one target's (or replication destination's) queue holds. At the bound, a change
+ * that would queue one more row for it is refused whole (nothing is written; S3's 503 SlowDown, which
+ * clients retry): no event is ever dropped, writers wait while delivery catches up.
+ */
+export const EVENT_QUEUE_LENGTH_MAX = 1_000_000;
+
+/** A change refused because a queue it feeds is at EVENT_QUEUE_LENGTH_MAX (crosses the writer thread by its code). */
+export class EventQueueFullError extends Error {
+  readonly code = 'EventQueueFull';
+  constructor(readonly target: string) {
+    super(`the event queue of ${target} holds ${EVENT_QUEUE_LENGTH_MAX} events: the change is refused until delivery catches up`);
+    this.name = 'EventQueueFullError';
+  }
+}
+
 /** The name of the test event queued for each target when a configuration is saved (S3's s3:TestEvent). */
 export const TEST_EVENT_NAME = 's3:TestEvent';
 
 export interface EventWrites {
+  /**
+   * x-amz-replication-status of one stored version (by its version id, which is its data id; undefined
+   * removes it); false when the version is gone. No event: the status is the replicator's own bookkeeping.
+   */
+  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus | undefined): Promise<boolean>;
   /**
    * Sets (undefined: removes) a bucket's notification configuration and, in the same transaction,
    * queues an s3:TestEvent for each target it names. False when the bucket does not exist.
@@ -105,7 +127,7 @@ export interface EventIndex extends EventReads, EventWrites {}
 export const EVENT_READ_METHODS = ['listEventTargets', 'getEventTarget', 'readEventQueue', 'readEventQueueStats'] as const satisfies ReadonlyArray<keyof EventReads>;
 
 export const EVENT_WRITE_METHODS = [
-  'writeNotificationConfiguration', 'createEventTarget', 'deleteEventTarget', 'acknowledgeEvents', 'recordEventFailure', 'deadLetterEvent', 'putEventListener', 'deleteEventListener', 'expireEventListeners',
+  'writeNotificationConfiguration', 'setReplicationStatus', 'createEventTarget', 'deleteEventTarget', 'acknowledgeEvents', 'recordEventFailure', 'deadLetterEvent', 'putEventListener', 'deleteEventListener', 'expireEventListeners',
 ] as const satisfies ReadonlyArray<keyof EventWrites>;
 
 // Compiles only while every method of the domain is listed (an engine binds exactly these).

@@ -50,7 +50,11 @@ export interface StoredObjectHeaders {
   websiteRedirectLocation?: string;
   /** Server-side encryption of the stored bytes; undefined when they are stored as sent. */
   encryption?: StoredEncryption;
+  /** x-amz-replication-status: set by the index when a replication rule covers the version, or REPLICA on a copy. */
+  replicationStatus?: ReplicationStatus;
 }
+
+export type ReplicationStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REPLICA';
 
 /**
  * How an object version (or an upload, for its parts) is encrypted at rest. It never holds a usable

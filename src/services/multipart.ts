@@ -61,8 +61,9 @@ export async function completeUpload(
   completed: CompletedObject,
   condition?: WriteCondition,
   origin?: ChangeOrigin,
+  replicaDataId?: string,
 ): Promise<CompleteUploadOutcome & { object: ObjectRecord }> {
-  const dataId = newTimeOrderedId();
+  const dataId = replicaDataId ?? newTimeOrderedId();
   const described: Omit<ObjectRecord, 'placement' | 'parts'> = {
     bucket: upload.bucket,
     key: upload.key,

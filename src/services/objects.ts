@@ -63,6 +63,8 @@ export interface NewObject {
   origin?: ChangeOrigin;
   /** The object's data key when it is encrypted at rest (headers.encryption says how it is kept). */
   dataKey?: Buffer;
+  /** A replica's data id (and so version id): the source's; a new one otherwise. */
+  dataId?: string;
 }
 
 /** `object` carries the lock state as requested; a default retention the index applied is not in it. */
@@ -117,7 +119,7 @@ export async function writeRecords<T>(
 }
 
 export async function writeObject(layers: Layers, incoming: NewObject): Promise<WriteOutcome> {
-  const dataId = newTimeOrderedId();
+  const dataId = incoming.dataId ?? newTimeOrderedId();
   let described: Omit<ObjectRecord, 'placement'> | undefined;
   const describe = () => {
     const verified = incoming.verify();
@@ -236,5 +238,18 @@ export async function deleteVersion(
   // A removed delete marker is tombstoned too, so rebuild-index does not bring its marker record back.
   const markerDataIds = outcome.wasDeleteMarker === true && outcome.removed !== undefined ? [outcome.removed.dataId] : [];
   await tombstone(layers, bucket, key, [...outcome.discardedDataIds, ...markerDataIds]);
+  return outcome;
+}
+
+/**
+ * A replica's delete marker, under the source marker's version id (src/features/replication): no
+ * event or journal row, as a replica is never replicated again.
+ */
+export async function writeReplicaDeleteMarker(layers: Layers, bucket: string, key: string, markerVersionId: string): Promise<DeleteOutcome> {
+  const outcome = await layers.index.replayDeleteMarker(bucket, key, markerVersionId, Date.now());
+  await Promise.all([
+    tombstone(layers, bucket, key, outcome.discardedDataIds),
+    outcome.deleteMarker === undefined ? undefined : recordDeleteMarker(layers.storage, bucket, key, outcome.deleteMarker),
+  ]);
   return outcome;
 }

@@ -55,6 +55,14 @@ const SAMPLES: { [K in WritableBucketSettingKind]: BucketSettingValue<K> } = {
     targetGrants: [{ granteeType: 'CanonicalUser', grantee: 'abc', displayName: 'someone', permission: 'READ' }],
   },
   encryption: { algorithm: 'AES256', bucketKeyEnabled: true },
+  replication: {
+    role: 'arn:aws:iam::000000000000:role/replicate', target: 'remote',
+    rules: [{
+      id: 'all', priority: 1, status: 'Enabled', prefix: 'logs/', tags: [{ key: 'k', value: 'v' }], filtered: true,
+      deleteMarkerReplication: 'Enabled', existingObjectReplication: 'Disabled',
+      destination: { bucket: 'copy', bucketArn: 'arn:aws:s3:::copy', storageClass: 'STANDARD_IA' },
+    }],
+  },
 };
 
 async function indexPath(): Promise<string> {
@@ -84,7 +92,7 @@ async function roundTripEveryKind(index: Index): Promise<void> {
 
 describe('typed bucket settings', () => {
   it('the registry names every kind the settings table holds', () => {
-    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['acl', 'encryption', 'lifecycle', 'logging', 'metadata', 'notification', 'object-lock', 'ownership-controls', 'policy', 'public-access-block', 'website']);
+    assert.deepEqual([...BUCKET_SETTING_KIND_NAMES].sort(), ['acl', 'encryption', 'lifecycle', 'logging', 'metadata', 'notification', 'object-lock', 'ownership-controls', 'policy', 'public-access-block', 'replication', 'website']);
   });
 
   it('every kind round-trips through the typed accessors of the SQLite engine', async () => {

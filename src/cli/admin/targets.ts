@@ -6,7 +6,8 @@ import { connectAdmin, describeError, parseCommandArgs } from './connection.js';
 /** Command-line options → the settings a target kind takes (src/features/events/targets.ts checks them). */
 const SETTING_OPTIONS = {
   url: 'url', secret: 'secret', 'bearer-token': 'bearerToken', subject: 'subject', stream: 'stream', exchange: 'exchange',
-  'routing-key': 'routingKey', topic: 'topic', table: 'table',
+  'routing-key': 'routingKey', topic: 'topic', table: 'table', 'access-key': 'accessKeyId', 'secret-key': 'secretAccessKey',
+  'target-region': 'region', bucket: 'bucket',
 } as const;
 
 const TARGET_OPTIONS = {
@@ -28,7 +29,7 @@ async function runTarget(args: string[], io: AdminIo): Promise<number> {
   const given = values as Record<string, string | boolean | undefined>;
   try {
     if (action === 'add') {
-      if (typeof given['type'] !== 'string') throw new UsageError('--type is required (webhook, nats, redis, amqp, mqtt or postgres)');
+      if (typeof given['type'] !== 'string') throw new UsageError('--type is required (webhook, nats, redis, amqp, mqtt, postgres or s3)');
       const settings = Object.fromEntries(Object.entries(SETTING_OPTIONS).filter(([option]) => typeof given[option] === 'string').map(([option, setting]) => [setting, given[option]]));
       const created = await client.json<{ arn: string }>('POST', '/targets', { name: names[0], type: given['type'], settings });
       io.stdout.write(given['json'] === true ? `${JSON.stringify(created)}\n` : `${created.arn}\n`);
@@ -48,10 +49,10 @@ async function runTarget(args: string[], io: AdminIo): Promise<number> {
 
 export const targetCommand: AdminCommand = {
   name: 'target',
-  synopsis: 'target add NAME --type webhook|nats|redis|amqp|mqtt|postgres --url URL … | target list | target remove NAME',
-  summary: 'Manage event notification targets (a target NAME is arn:aws:sqs:REGION:ACCOUNT:NAME in a bucket notification configuration).',
+  synopsis: 'target add NAME --type webhook|nats|redis|amqp|mqtt|postgres|s3 --url URL … | target list | target remove NAME',
+  summary: 'Manage event notification targets (arn:aws:sqs:REGION:ACCOUNT:NAME in a notification configuration) and replication destinations (--type s3: the Role arn:aws:iam::ACCOUNT:role/NAME).',
   help: `options of add:
-  --type KIND            webhook, nats, redis, amqp, mqtt or postgres
+  --type KIND            webhook, nats, redis, amqp, mqtt, postgres, or s3 (a replication destination)
   --url URL              where the target is (http(s)://, nats://, redis://, amqp://, mqtt://, postgres://)
   --secret S             webhook: sign each body, header X-Cairn-Signature: sha256=HMAC-SHA256(S, body) in hex
   --bearer-token T       webhook: send Authorization: Bearer T
@@ -61,6 +62,10 @@ export const targetCommand: AdminCommand = {
   --routing-key K        amqp: the routing key
   --topic T              mqtt: the topic (QoS 1)
   --table T              postgres: the table (created if absent, a row per event)
+  --access-key K         s3: the access key id to write replicas with (--url is the S3 endpoint)
+  --secret-key S         s3: its secret access key
+  --target-region R      s3: the region to sign for (default us-east-1)
+  --bucket B             s3: the only destination bucket this target may be used for
   --json                 print the new target as JSON`,
   run: runTarget,
 };

@@ -7,11 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Index } from '../../index/types.js';
+import type { MasterKeyring } from '../../services/encryption/master-keys.js';
+import { openSettings, sealSettings } from '../../services/encryption/sealed-settings.js';
 import { AdminExtensionError, type AdminExtension, type AdminExtensionRequest } from '../../frontend/admin/api.js';
 import { S3_EVENT_NAMES } from './configuration.js';
 import { LISTENER_ID_PREFIX } from './delivery.js';
 import { eventMessage, type MessageContext } from './message.js';
-import { checkTargetName, checkTargetSettings, redactedSettings, TargetInputError, targetArn } from './targets.js';
+import { checkTargetName, checkTargetSettings, redactedSettings, SECRET_SETTINGS, TargetInputError, targetArn } from './targets.js';
 
 const LISTEN_POLL_INTERVAL_MS = 50;
 const LISTEN_BATCH_EVENTS_MAX = 100;
@@ -22,6 +24,8 @@ const LISTENER_REFRESH_MS = 10_000;
 export interface EventsAdminContext extends MessageContext {
   index: Index;
   accountId: string;
+  /** Seals targets' secrets before they are stored (undefined only in tools without a keyring). */
+  keys?: MasterKeyring;
 }
 
 function jsonObject(body: Buffer): Record<string, unknown> {
@@ -45,7 +49,8 @@ async function createTarget(context: EventsAdminContext, body: Buffer): Promise<
     if (error instanceof TargetInputError) throw new AdminExtensionError(400, 'InvalidInput', error.message);
     throw error;
   }
-  const outcome = await context.index.createEventTarget({ name, kind: checked.kind, settings: checked.settings, createdAtMs: Date.now(), deadLetters: 0, delivered: 0, failedAttempts: 0 });
+  const settings = context.keys === undefined ? checked.settings : sealSettings(context.keys, name, checked.settings, SECRET_SETTINGS);
+  const outcome = await context.index.createEventTarget({ name, kind: checked.kind, settings, createdAtMs: Date.now(), deadLetters: 0, delivered: 0, failedAttempts: 0 });
   if (outcome === 'exists') throw new AdminExtensionError(409, 'TargetAlreadyExists', `A target named ${name} exists already.`);
   return [201, { name, type: checked.kind, arn: targetArn(context.region, context.accountId, name) }];
 }
@@ -55,7 +60,7 @@ async function listTargets(context: EventsAdminContext): Promise<[number, unknow
   return [200, {
     targets: targets.map((target) => ({
       name: target.name, type: target.kind, arn: targetArn(context.region, context.accountId, target.name),
-      settings: redactedSettings(target.settings), deadLetters: target.deadLetters, delivered: target.delivered, failedAttempts: target.failedAttempts, createdAt: new Date(target.createdAtMs).toISOString(),
+      settings: redactedSettings(openSettings(context.keys, target.name, target.settings)), deadLetters: target.deadLetters, delivered: target.delivered, failedAttempts: target.failedAttempts, createdAt: new Date(target.createdAtMs).toISOString(),
     })),
   }];
 }

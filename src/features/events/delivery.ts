@@ -6,6 +6,8 @@
 // event is given up on and counted as a dead letter.
 import type { EventTargetRecord, Index } from '../../index/types.js';
 import { JobRunner } from '../../services/jobs/runner.js';
+import type { MasterKeyring } from '../../services/encryption/master-keys.js';
+import { openSettings } from '../../services/encryption/sealed-settings.js';
 import { eventMessage, sequencerOf, type MessageContext } from './message.js';
 import { openSender } from './senders/open.js';
 import type { EventSender, OutgoingEvent } from './senders/sender.js';
@@ -27,6 +29,8 @@ export interface DeliverySettings extends MessageContext {
   /** Scales the backoff (tests shorten it). */
   backoffBaseMs?: number;
   log: (line: string) => void;
+  /** Opens targets' sealed secrets. */
+  keys?: MasterKeyring;
 }
 
 interface TargetState {
@@ -71,7 +75,8 @@ export class EventDelivery {
 
   private async pass(signal: AbortSignal): Promise<void> {
     await this.index.expireEventListeners(Date.now());
-    const targets = await this.index.listEventTargets();
+    // s3 targets are replication destinations: their queues are the replicator's.
+    const targets = (await this.index.listEventTargets()).filter((target) => target.kind !== 's3');
     await Promise.all(targets.map((target) => this.drain(target, signal)));
   }
 
@@ -98,7 +103,7 @@ export class EventDelivery {
   /** True when the batch was acknowledged (and removed from the queue). */
   private async sendBatch(target: EventTargetRecord, state: TargetState, batch: OutgoingEvent[]): Promise<boolean> {
     try {
-      state.sender ??= await openSender(target);
+      state.sender ??= await openSender({ ...target, settings: openSettings(this.settings.keys, target.name, target.settings) });
       await state.sender.send(batch);
     } catch (error) {
       await this.failed(target, state, batch[0]!, error);

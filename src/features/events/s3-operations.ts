@@ -40,8 +40,9 @@ export async function putBucketNotificationConfiguration(context: RequestContext
   const unknown: string[] = [];
   for (const rule of parsed.rules) {
     const target = targetNameOfArn(rule.arn, region, accountId);
-    if (target === undefined || (await context.layers.index.getEventTarget(target)) === undefined) unknown.push(rule.arn);
-    else rules.push({ ...rule, target });
+    const found = target === undefined ? undefined : await context.layers.index.getEventTarget(target);
+    if (found === undefined || found.kind === 's3') unknown.push(rule.arn);
+    else rules.push({ ...rule, target: target! });
   }
   if (unknown.length > 0) throw unvalidatedDestinations([...new Set(unknown)]);
   const configuration = rules.length === 0 && !parsed.eventBridge ? undefined : { rules, ...(parsed.eventBridge ? { eventBridge: true } : {}) };

@@ -38,12 +38,12 @@ export function startEvents(layers: Layers, settings: {
   const context = { region: settings.region, ownerId: settings.ownerId };
   const delivery = settings.runsBackgroundWork
     ? new EventDelivery(layers.index, {
-      ...context, attemptsMax: hook('attemptsMax') ?? DELIVERY_ATTEMPTS_MAX_DEFAULT, backoffBaseMs: hook('backoffBaseMs'), log: settings.log,
+      ...context, attemptsMax: hook('attemptsMax') ?? DELIVERY_ATTEMPTS_MAX_DEFAULT, backoffBaseMs: hook('backoffBaseMs'), log: settings.log, keys: layers.keys,
     }).start()
     : undefined;
   return {
     s3Endpoints: EVENTS_ENDPOINTS,
-    adminExtension: eventsAdmin({ ...context, index: layers.index, accountId: settings.accountId }),
+    adminExtension: eventsAdmin({ ...context, index: layers.index, accountId: settings.accountId, keys: layers.keys }),
     metricsText: () => renderEventMetrics(layers.index),
     async stop() {
       await delivery?.stop();

@@ -3,7 +3,7 @@
 // (arn:aws:sqs:<region>:<account id>:NAME, or sns / lambda …:function:NAME).
 import type { EventTargetKind } from '../../index/types.js';
 
-export const EVENT_TARGET_KINDS: readonly EventTargetKind[] = ['webhook', 'nats', 'redis', 'amqp', 'mqtt', 'postgres'];
+export const EVENT_TARGET_KINDS: readonly EventTargetKind[] = ['webhook', 'nats', 'redis', 'amqp', 'mqtt', 'postgres', 's3'];
 const TARGET_NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
 const SETTING_LENGTH_MAX = 2048;
 /** SQL identifiers for the postgres kind's table: [schema.]table, plain names only. */
@@ -17,10 +17,12 @@ const KIND_SETTINGS: Record<EventTargetKind, { required: string[]; optional: str
   amqp: { required: ['url', 'exchange'], optional: ['routingKey'], schemes: ['amqp:', 'amqps:'] },
   mqtt: { required: ['url', 'topic'], optional: [], schemes: ['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:'] },
   postgres: { required: ['url', 'table'], optional: [], schemes: ['postgres:', 'postgresql:'] },
+  // A replication destination (src/features/replication): an S3 endpoint and the credentials to write with.
+  s3: { required: ['url', 'accessKeyId', 'secretAccessKey'], optional: ['region', 'bucket'], schemes: ['http:', 'https:'] },
 };
 
 /** Settings that are secrets: never shown by `target list`. */
-export const SECRET_SETTINGS: ReadonlySet<string> = new Set(['secret', 'bearerToken']);
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set(['secret', 'bearerToken', 'secretAccessKey']);
 
 export class TargetInputError extends Error {}
 

@@ -73,7 +73,7 @@ export async function copyObject(context: RequestContext): Promise<void> {
   const outcome = await writeObject(context.layers, {
     bucket: context.bucket!,
     key: context.key!,
-    headers: { ...(headers ?? { ...sourceObject.headers, websiteRedirectLocation }), encryption: encryption?.stored },
+    headers: { ...(headers ?? { ...sourceObject.headers, websiteRedirectLocation }), encryption: encryption?.stored, replicationStatus: undefined },
     userMetadata: userMetadata ?? sourceObject.userMetadata,
     storageClass,
     body: hashedSource(),

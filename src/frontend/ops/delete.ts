@@ -1,6 +1,6 @@
 // DeleteObject and DeleteObjects (multi-object delete, quiet mode, per-key results).
 import { DELETE_OBJECTS_BODY_SIZE_BYTES_MAX, DELETE_OBJECTS_KEYS_MAX, KEY_LENGTH_BYTES_MAX } from '../../limits.js';
-import { deleteObject as deleteObjectVersion, deleteVersion } from '../../services/objects.js';
+import { deleteObject as deleteObjectVersion, deleteVersion, writeReplicaDeleteMarker } from '../../services/objects.js';
 import { utf8ByteLength } from '../../util/utf8.js';
 import { changeOrigin, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
@@ -11,6 +11,7 @@ import { authorize } from '../auth/authorize.js';
 import type { GovernanceBypass } from '../../index/types.js';
 import { conditionError, writeConditionFromHeaders } from '../request/write-conditions.js';
 import { requireBucket } from '../request/bucket.js';
+import { replicaVersionId } from '../request/replica.js';
 import { assertKeyLength } from '../request/key.js';
 import { OBJECT_LOCK_DENIED_MESSAGE, governanceBypass, isLockRefusal, objectLockDenied } from '../request/object-lock.js';
 import { VERSION_ID_PATTERN, checkedVersionId } from '../request/version-id.js';
@@ -26,6 +27,14 @@ export async function deleteObject(context: RequestContext): Promise<void> {
     // Object Lock refused: the version stays exactly as it was.
     if (isLockRefusal(outcome.failure)) throw objectLockDenied();
     sendEmpty(context.res, 204, { 'x-amz-version-id': versionId, ...(outcome.wasDeleteMarker === true ? { 'x-amz-delete-marker': 'true' } : {}) });
+    return;
+  }
+  const replicaOf = await replicaVersionId(context, 's3:ReplicateDelete');
+  if (replicaOf !== undefined) {
+    // A replicated delete marker keeps the source's version id (and arrives once even when sent twice).
+    const known = await context.layers.index.getObjectVersion(context.bucket!, context.key!, replicaOf);
+    if (known === undefined) await writeReplicaDeleteMarker(context.layers, context.bucket!, context.key!, replicaOf);
+    sendEmpty(context.res, 204, { 'x-amz-delete-marker': 'true', 'x-amz-version-id': replicaOf });
     return;
   }
   const outcome = await deleteObjectVersion(context.layers, context.bucket!, context.key!, condition, changeOrigin(context));

@@ -13,6 +13,7 @@ import { DEFAULT_CHECKSUM_ALGORITHM, readSmallBody } from '../payload.js';
 import { sendXml } from '../respond.js';
 import { asArray, node, parseXmlBody, xmlDocument } from '../xml.js';
 import { conditionError, writeConditionFromHeaders } from '../request/write-conditions.js';
+import { replicaVersionId } from '../request/replica.js';
 import { requireUpload } from '../request/bucket.js';
 
 interface RequestedPart {
@@ -120,7 +121,10 @@ export async function completeMultipartUpload(context: RequestContext): Promise<
   const sizeBytes = parts.reduce((total, part) => total + part.sizeBytes, 0);
   const checksum = objectChecksum(upload, parts);
   checkDeclaredWholeObject(context, checksum, sizeBytes);
-  const outcome = await completeUpload(context.layers, upload, parts, { etag: multipartEtag(parts), sizeBytes, checksum }, condition, changeOrigin(context));
+  // A replica upload (created with x-cairn-replica-version-id) completes under the source's version id.
+  const replicaOf = await replicaVersionId(context, 's3:ReplicateObject');
+  if (replicaOf !== undefined && upload.headers.replicationStatus !== 'REPLICA') throw new S3Error('InvalidRequest', 'The upload was not created as a replica.');
+  const outcome = await completeUpload(context.layers, upload, parts, { etag: multipartEtag(parts), sizeBytes, checksum }, condition, changeOrigin(context), replicaOf);
   if (!outcome.stored) {
     if (outcome.reason === 'no-such-upload') throw new S3Error('NoSuchUpload', undefined, { extraFields: { UploadId: upload.uploadId } });
     // A part was uploaded again while this request was assembling the object.

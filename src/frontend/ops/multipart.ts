@@ -21,6 +21,7 @@ import { isoDate } from '../time.js';
 import { node, xmlDocument } from '../xml.js';
 import { requireAuthorized } from '../auth/authorize.js';
 import { objectAclForWrite } from '../request/acl-headers.js';
+import { replicaVersionId } from '../request/replica.js';
 import { requireBucket, requireUpload } from '../request/bucket.js';
 import { checksumResponseHeaders } from '../request/checksum-headers.js';
 import { resolveCopySource } from '../request/copy-source.js';
@@ -73,10 +74,11 @@ export async function createMultipartUpload(context: RequestContext): Promise<vo
   await authorizeLockHeaders(context);
   const lock = objectLockFromHeaders(context, await objectLockConfigurationOf(context, context.bucket!));
   const encryption = await encryptionForNewObject(context, context.bucket!, requestedSse);
+  const replica = (await replicaVersionId(context, 's3:ReplicateObject')) === undefined ? {} : { replicationStatus: 'REPLICA' as const };
   const upload = await createUpload(context.layers, {
     bucket: context.bucket!,
     key,
-    headers: { ...storedHeadersFromRequest(context), encryption: encryption?.stored },
+    headers: { ...storedHeadersFromRequest(context), encryption: encryption?.stored, ...replica },
     userMetadata: userMetadataFromRequest(context),
     storageClass: requestedStorageClass(context),
     checksumAlgorithm: algorithm,

@@ -18,6 +18,7 @@ import { assertKeyLength } from '../request/key.js';
 import { requestedStorageClass } from '../request/storage-class.js';
 import { tagsFromHeader } from '../request/tags.js';
 import { versionIdHeader } from '../request/version-id.js';
+import { replicaVersionId } from '../request/replica.js';
 
 export async function putObject(context: RequestContext): Promise<void> {
   const key = context.key!;
@@ -39,7 +40,17 @@ export async function putObject(context: RequestContext): Promise<void> {
   const lock = objectLockFromHeaders(context, lockConfiguration);
   assertLockedPutHasIntegrityCheck(context, lock, lockConfiguration);
   const encryption = await encryptionForNewObject(context, context.bucket!, requestedSse);
-  const headers = { ...storedHeaders, encryption: encryption?.stored };
+  const replicaOf = await replicaVersionId(context, 's3:ReplicateObject');
+  const headers = { ...storedHeaders, encryption: encryption?.stored, ...(replicaOf === undefined ? {} : { replicationStatus: 'REPLICA' as const }) };
+  // A replica that arrives again (its replicator crashed before it knew) is answered, not stored twice.
+  const existing = replicaOf === undefined ? undefined : await context.layers.index.getObjectVersion(context.bucket!, key, replicaOf);
+  if (existing !== undefined) {
+    for await (const _chunk of payload.chunks()) {
+      // Read and dropped: the version is stored already.
+    }
+    sendEmpty(context.res, 200, { ETag: `"${existing.etag}"`, ...versionIdHeader(existing.versionId) });
+    return;
+  }
   const outcome = await writeObject(context.layers, {
     bucket: context.bucket!,
     key,
@@ -57,6 +68,7 @@ export async function putObject(context: RequestContext): Promise<void> {
     ...lock,
     origin: changeOrigin(context),
     dataKey: encryption?.dataKey,
+    dataId: replicaOf,
   });
   if (!outcome.stored) {
     if (outcome.reason === 'no-such-bucket') throw new S3Error('NoSuchBucket', undefined, { extraFields: { BucketName: context.bucket! } });

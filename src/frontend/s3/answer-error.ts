@@ -8,10 +8,16 @@ import { sendError } from '../respond.js';
 import type { SurfaceRequest } from '../surface.js';
 
 /** The S3 error code answerS3Error answers `error` with. */
+/** An index write refused because an event queue is full (src/index/event-index.ts): the writer retries later. */
+function queueFull(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EventQueueFull';
+}
+
 export function s3ErrorCodeOf(error: unknown): string {
   if (error instanceof S3Error) return error.code;
   if (isIndexUnavailable(error)) return 'SlowDown';
   if (isIndexFeatureUnsupported(error)) return 'NotImplemented';
+  if (queueFull(error)) return 'SlowDown';
   return error instanceof StorageUnavailableError ? 'ServiceUnavailable' : 'InternalError';
 }
 
@@ -20,6 +26,9 @@ export function answerS3Error(request: SurfaceRequest, error: unknown): void {
   let s3Error: S3Error;
   if (error instanceof S3Error) {
     s3Error = error;
+  } else if (queueFull(error)) {
+    log(`request ${requestId}: ${req.method} ${path}: 503: ${(error as Error).message}`);
+    s3Error = new S3Error('SlowDown');
   } else if (error instanceof StorageUnavailableError) {
     // Too few drives for a write quorum, or for k good shards: nothing was made visible; retryable.
     log(`request ${requestId}: ${req.method} ${path}: 503: ${error.message}`);

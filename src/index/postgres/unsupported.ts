@@ -50,8 +50,8 @@ export const POSTGRES_UNSUPPORTED_METHODS = [
   ...REGISTRY_LIFECYCLE_READ_METHODS, ...REGISTRY_LIFECYCLE_WRITE_METHODS, ...BACKUP_READ_METHODS, ...BACKUP_WRITE_METHODS,
 ] as const;
 
-/** Bucket settings whose features need an unported part (the journal, access log queues, event queues). */
-export const POSTGRES_UNSUPPORTED_SETTINGS: ReadonlySet<string> = new Set(['metadata', 'logging', 'notification']);
+/** Bucket settings whose features need an unported part (the journal, access log queues, event and replication queues). */
+export const POSTGRES_UNSUPPORTED_SETTINGS: ReadonlySet<string> = new Set(['metadata', 'logging', 'notification', 'replication']);
 
 /** Defines each unsupported method on `prototype`: an empty answer, or a refusal. */
 export function defineUnsupportedMethods(prototype: object): void {

@@ -5,11 +5,12 @@
 import type Database from 'better-sqlite3';
 import { decodeBucketSetting, encodeBucketSetting } from '../bucket-settings.js';
 import { ruleMatches, type NotificationConfiguration } from '../settings/notification.js';
+import { destinationsOf, replicatedChange, replicationQueueName } from '../settings/replication.js';
 import type { GroupCommitQueue } from '../group-commit.js';
 import type {
-  ChangeOrigin, CreateEventTargetOutcome, EventListenerRecord, EventQueueStats, EventTargetKind, EventTargetRecord, QueuedEvent,
+  ChangeOrigin, CreateEventTargetOutcome, ReplicationStatus, EventListenerRecord, EventQueueStats, EventTargetKind, EventTargetRecord, QueuedEvent,
 } from '../types.js';
-import { TEST_EVENT_NAME } from '../event-index.js';
+import { EVENT_QUEUE_LENGTH_MAX, EventQueueFullError, TEST_EVENT_NAME } from '../event-index.js';
 
 /** Schema version 3: the event notification tables. */
 export const EVENTS_SCHEMA_SQL = `
@@ -61,6 +62,8 @@ export interface EventChange {
   /** ObjectRestore:Completed: when the restored copy expires and the class it was restored from. */
   restoreExpiryMs?: number;
   restoreStorageClass?: string;
+  /** A replica's own change (status REPLICA): never replicated again, so two-way replication ends. */
+  isReplica?: boolean;
 }
 
 export type RestoreEventData = Pick<EventChange, 'restoreExpiryMs' | 'restoreStorageClass'>;
@@ -73,6 +76,15 @@ interface QueueRow {
 
 interface TargetRow { name: string; kind: string; settings_json: string; created_at_ms: number; dead_letters: number; delivered: number; failed_attempts: number }
 
+/** CAIRN_EVENT_QUEUE_LENGTH_MAX: a smaller queue bound (tests reach it with a few events). */
+function queueLengthMaxOf(environment: NodeJS.ProcessEnv): number {
+  const value = Number(environment['CAIRN_EVENT_QUEUE_LENGTH_MAX']);
+  return Number.isInteger(value) && value > 0 ? Math.min(value, EVENT_QUEUE_LENGTH_MAX) : EVENT_QUEUE_LENGTH_MAX;
+}
+
+/** Sets (or, given NULL, removes) a version's replication status in its stored headers. */
+const SET_STATUS = "CASE WHEN @status IS NULL THEN json_remove(headers_json, '$.replicationStatus') ELSE json_set(headers_json, '$.replicationStatus', @status) END";
+
 function prepareEventStatements(db: Database.Database) {
   return {
     bucketExists: db.prepare('SELECT 1 FROM buckets WHERE name = ?').pluck(),
@@ -80,6 +92,12 @@ function prepareEventStatements(db: Database.Database) {
       ON CONFLICT (bucket, name) DO UPDATE SET value_json = excluded.value_json`),
     deleteSetting: db.prepare("DELETE FROM bucket_settings WHERE bucket = ? AND name = 'notification'"),
     setting: db.prepare("SELECT value_json FROM bucket_settings WHERE bucket = ? AND name = 'notification'").pluck(),
+    replication: db.prepare("SELECT value_json FROM bucket_settings WHERE bucket = ? AND name = 'replication'").pluck(),
+    // The new version is the current one, in the same transaction: marked PENDING until replicated.
+    markPending: db.prepare(`UPDATE objects SET headers_json = json_set(headers_json, '$.replicationStatus', 'PENDING')
+      WHERE bucket = ? AND key = ? AND data_id = ?`),
+    statusCurrent: db.prepare(`UPDATE objects SET headers_json = ${SET_STATUS} WHERE bucket = @bucket AND key = @key AND data_id = @versionId`),
+    statusVersion: db.prepare(`UPDATE object_versions SET headers_json = ${SET_STATUS} WHERE bucket = @bucket AND key = @key AND data_id = @versionId AND is_delete_marker = 0`),
     listeners: db.prepare('SELECT id, filter_json FROM event_listeners WHERE bucket = ? AND expires_at_ms > ?'),
     highWater: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'event_queue'").pluck(),
     insert: db.prepare(`INSERT INTO event_queue (target, change_sequence, configuration_id, bucket, key, event_name, event_time_ms,
@@ -87,6 +105,8 @@ function prepareEventStatements(db: Database.Database) {
       VALUES (@target, @change_sequence, @configuration_id, @bucket, @key, @event_name, @event_time_ms, @version_id, @size_bytes,
         @etag, @requester, @source_ip_address, @request_id, @restore_expiry_ms, @restore_storage_class)`),
     queue: db.prepare('SELECT * FROM event_queue WHERE target = ? ORDER BY id LIMIT ?'),
+    // Rows leave a queue from its head only, so its id span bounds its length: two index seeks, not a count.
+    queueSpan: db.prepare('SELECT MAX(id) - MIN(id) + 1 FROM event_queue WHERE target = ?').pluck(),
     stats: db.prepare('SELECT target, COUNT(*) AS pending, MIN(event_time_ms) AS oldest FROM event_queue GROUP BY target'),
     remove: db.prepare('DELETE FROM event_queue WHERE target = ? AND id = ?'),
     removeQueue: db.prepare('DELETE FROM event_queue WHERE target = ?'),
@@ -127,7 +147,7 @@ type ListenerFilter = Pick<EventListenerRecord, 'prefix' | 'suffix' | 'events'>;
 export class EventTables {
   private readonly statements: ReturnType<typeof prepareEventStatements>;
 
-  constructor(db: Database.Database, private readonly writes: GroupCommitQueue) {
+  constructor(db: Database.Database, private readonly writes: GroupCommitQueue, private readonly queueLengthMax = queueLengthMaxOf(process.env)) {
     this.statements = prepareEventStatements(db);
   }
 
@@ -140,12 +160,25 @@ export class EventTables {
         if (ruleMatches(rule, change.eventName, change.key)) recipients.push({ target: rule.target, configurationId: rule.id });
       }
     }
+    recipients.push(...this.replicationRecipients(change));
     for (const listener of this.statements.listeners.all(change.bucket, nowMs) as Array<{ id: string; filter_json: string }>) {
       if (ruleMatches(JSON.parse(listener.filter_json) as ListenerFilter, change.eventName, change.key)) {
         recipients.push({ target: listener.id, configurationId: 'listen' });
       }
     }
     return recipients;
+  }
+
+  /** One queue per destination the bucket's replication rules send this change to (src/features/replication). */
+  private replicationRecipients(change: EventChange): Array<{ target: string; configurationId: string }> {
+    if (change.isReplica === true || !replicatedChange(change.eventName)) return [];
+    const json = this.statements.replication.get(change.bucket) as string | undefined;
+    if (json === undefined) return [];
+    const destinations = destinationsOf(decodeBucketSetting(change.bucket, 'replication', json), change.key);
+    if (destinations.length > 0 && change.eventName.startsWith('ObjectCreated:') && change.versionId !== undefined) {
+      this.statements.markPending.run(change.bucket, change.key, change.versionId);
+    }
+    return destinations.map((destination) => ({ target: replicationQueueName(change.bucket, destination), configurationId: 'replication' }));
   }
 
   /** Call inside the change's write transaction: queues one row per recipient, all with one sequencer. */
@@ -159,6 +192,7 @@ export class EventTables {
     // AUTOINCREMENT gives the first row exactly the recorded high-water mark + 1: the change's sequence.
     const changeSequence = ((this.statements.highWater.get() as number | undefined) ?? 0) + 1;
     for (const recipient of recipients) {
+      if (((this.statements.queueSpan.get(recipient.target) as number | null) ?? 0) >= this.queueLengthMax) throw new EventQueueFullError(recipient.target);
       this.statements.insert.run({
         target: recipient.target, change_sequence: changeSequence, configuration_id: recipient.configurationId, bucket: change.bucket,
         key: change.key, event_name: change.eventName, event_time_ms: nowMs, version_id: change.versionId ?? null,
@@ -171,7 +205,8 @@ export class EventTables {
 
   /** Whether a change to this bucket may queue events (decides whether to read what the event needs). */
   watching(bucket: string): boolean {
-    return this.statements.setting.get(bucket) !== undefined || this.statements.listeners.all(bucket, Date.now()).length > 0;
+    return this.statements.setting.get(bucket) !== undefined || this.statements.replication.get(bucket) !== undefined
+      || this.statements.listeners.all(bucket, Date.now()).length > 0;
   }
 
   writeNotificationConfiguration(bucket: string, configuration: NotificationConfiguration | undefined, origin: ChangeOrigin | undefined): Promise<boolean> {
@@ -187,6 +222,12 @@ export class EventTables {
       this.queue({ bucket, key: '', eventName: TEST_EVENT_NAME }, recipients, origin);
       return true;
     });
+  }
+
+  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus | undefined): Promise<boolean> {
+    const parameters = { status: status ?? null, bucket, key, versionId };
+    return this.writes.submit(() => this.statements.statusCurrent.run(parameters).changes === 1
+      || this.statements.statusVersion.run(parameters).changes === 1);
   }
 
   async listEventTargets(): Promise<EventTargetRecord[]> {

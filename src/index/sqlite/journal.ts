@@ -186,6 +186,7 @@ export class Journal {
     this.events.changed({
       bucket: object.bucket, key: object.key, eventName: eventName ?? createdEventName(object, recordType, origin),
       versionId: versionId ?? undefined, sizeBytes: object.sizeBytes, etag: object.etag, ...restore,
+      isReplica: object.headers.replicationStatus === 'REPLICA',
     }, origin);
     if (!this.recording(object.bucket)) return;
     this.append({

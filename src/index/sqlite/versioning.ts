@@ -83,6 +83,18 @@ export class VersionRules {
     return [];
   }
 
+  /**
+   * A replica (or a replayed delete marker) older than a version the key has already: replication
+   * of existing objects can deliver it after newer ones, and it then takes its place among the
+   * noncurrent versions (by its version id) instead of becoming the current one.
+   */
+  private isLateReplica(bucket: string, key: string, dataId: string, replica: boolean): boolean {
+    if (!replica) return false;
+    const current = this.statements.getObject.get(bucket, key) as ObjectRow | undefined;
+    const newestNoncurrent = this.statements.newestVersion.get(bucket, key) as VersionRow | undefined;
+    return (current !== undefined && current.data_id > dataId) || (newestNoncurrent !== undefined && newestNoncurrent.data_id > dataId);
+  }
+
   /** Makes `object` the live version of its key; returns the version id it got and discarded data. */
   install(
     object: ObjectRecord, current: ObjectRecord | undefined, bucketRow?: { versioning: string | null },
@@ -91,6 +103,12 @@ export class VersionRules {
     const versioning = bucketRow === undefined ? this.versioningOf(object.bucket) : (bucketRow.versioning ?? undefined) as VersioningStatus | undefined;
     this.applyObjectLock(object);
     const versionId = versioning === 'Enabled' ? object.dataId : NULL_VERSION_ID;
+    if (versioning === 'Enabled' && this.isLateReplica(object.bucket, object.key, object.dataId, object.headers.replicationStatus === 'REPLICA')) {
+      object.versionId = versionId;
+      this.toVersions(object, { isDeleteMarker: false, isLatest: false });
+      for (const part of object.parts ?? []) this.statements.insertObjectPart.run(partToParameters(object.dataId, part));
+      return { versionId, discardedDataIds: [] };
+    }
     const discardedDataIds = current === undefined ? [] : this.retire(current, versioning);
     if (versioning === 'Suspended') discardedDataIds.push(...this.discardNoncurrentNull(object.bucket, object.key));
     if (versioning !== undefined) this.statements.clearLatestVersion.run(object.bucket, object.key);
@@ -118,6 +136,13 @@ export class VersionRules {
       if (current === undefined) return { discardedDataIds: [] };
       this.statements.deleteObject.run(bucket, key);
       return { removed: current, discardedDataIds: [this.discard(current)] };
+    }
+    if (replayed !== undefined && versioning === 'Enabled' && this.isLateReplica(bucket, key, replayed.markerDataId, true)) {
+      this.toVersions({
+        bucket, key, versionId: replayed.markerDataId, dataId: replayed.markerDataId, sizeBytes: 0, etag: '', lastModifiedMs: replayed.atMs,
+        storageClass: 'STANDARD', headers: { contentType: '' }, userMetadata: {}, placement: new Uint8Array(0),
+      }, { isDeleteMarker: true, isLatest: false });
+      return { deleteMarkerVersionId: replayed.markerDataId, deleteMarker: { dataId: replayed.markerDataId, lastModifiedMs: replayed.atMs }, discardedDataIds: [] };
     }
     const discardedDataIds = current === undefined ? [] : this.retire(current, versioning);
     if (current !== undefined) this.statements.deleteObject.run(bucket, key);

@@ -20,5 +20,6 @@ export async function openSender(target: EventTargetRecord): Promise<EventSender
     case 'amqp': return amqpSender(settings);
     case 'mqtt': return mqttSender(settings, `cairn-${target.name}`);
     case 'postgres': return postgresSender(settings);
+    case 's3': throw new Error('an s3 target is a replication destination: it is sent no events');
   }
 }
