@@ -2,6 +2,7 @@
 // model (botocore s3tables 2018-05-10) defines their inputs and outputs. Each takes the request's
 // parsed pieces and returns the JSON to answer; failures are TablesErrors.
 import { randomUUID } from 'node:crypto';
+import type { Layers } from '../../services/objects.js';
 import type { Index, TableBucketRecord, TableNamespaceRecord } from '../../index/types.js';
 import type { BuiltInKeyService } from '../../services/encryption/kms.js';
 import {
@@ -19,6 +20,8 @@ export interface TablesContext {
   nowMs: number;
   /** The key service SSE-KMS keys are checked against (absent: no aws:kms key can be named). */
   kms?: BuiltInKeyService;
+  /** Both layers, for the files an operation writes itself (CreateTable's first metadata file). */
+  layers: Layers;
 }
 
 /** A request as the operations see it: the path's segments (decoded), the query and the JSON body. */

@@ -107,7 +107,7 @@ export function createTablesSurface(options: TablesSurfaceOptions): ApiSurface {
     const route = routeOf(req.method ?? 'GET', call.segments);
     authorize(principal, `s3tables:${route.operation}`, route.run === undefined ? '*' : await targetOf(layers.index, scope, call, route.operation));
     if (route.run === undefined) throw new TablesError('NotImplemented', `The S3 Tables operation ${route.operation} is not implemented in Cairn.`);
-    const context: TablesContext = { index: layers.index, scope, ownerId: root.canonicalId, nowMs: Date.now(), kms: layers.kms };
+    const context: TablesContext = { index: layers.index, scope, ownerId: root.canonicalId, nowMs: Date.now(), kms: layers.kms, layers };
     const answer = await route.run(context, call);
     const payload = answer.body === undefined ? undefined : Buffer.from(JSON.stringify(answer.body), 'utf8');
     res.statusCode = answer.status;

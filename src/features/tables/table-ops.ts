@@ -6,6 +6,7 @@ import type { TableBucketRecord, TableRecord } from '../../index/types.js';
 import { ensureWarehouseBucket, isoTime, requireBucket, requireNamespace, type TablesCall, type TablesContext } from './catalog-ops.js';
 import { badRequest, checkNamespaceName, checkTableName, conflict, notFound, tableArn, tableOfArn } from './names.js';
 import { pageOf, type TablesAnswer } from './paging.js';
+import { icebergCreateRequestOf, writeInitialMetadata } from './initial-metadata.js';
 
 const VERSION_TOKEN_BYTES = 20;
 const METADATA_LOCATION_LENGTH_MAX = 2048;
@@ -44,6 +45,7 @@ export async function createTable(context: TablesContext, call: TablesCall): Pro
   const namespace = await requireNamespace(context, bucket, call.segments[2]);
   const name = checkTableName(call.body['name']);
   if (call.body['format'] !== 'ICEBERG') throw badRequest('The specified format is not valid: S3 Tables supports ICEBERG.');
+  const icebergRequest = icebergCreateRequestOf(call.body['metadata']);
   const tableId = randomUUID();
   const record: TableRecord = {
     tableBucket: bucket.name, namespace: namespace.namespace, name, tableId, format: 'ICEBERG', versionToken: newVersionToken(),
@@ -51,6 +53,10 @@ export async function createTable(context: TablesContext, call: TablesCall): Pro
     modifiedAtMs: context.nowMs, modifiedBy: context.scope.accountId, ownerAccountId: bucket.ownerAccountId,
   };
   await ensureWarehouseBucket(context, bucket);
+  if (icebergRequest !== undefined) {
+    if (await context.index.getTable(bucket.name, namespace.namespace, name) !== undefined) throw conflict('A table with an identical name already exists in the namespace.');
+    record.metadataLocation = await writeInitialMetadata(context.layers, icebergRequest, record.warehouseLocation, tableId, context.nowMs);
+  }
   const outcome = await context.index.createTable(record);
   if (outcome === 'no-such-namespace') throw notFound('The specified namespace does not exist.');
   if (outcome === 'already-exists') throw conflict('A table with an identical name already exists in the namespace.');

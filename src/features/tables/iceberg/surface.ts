@@ -118,7 +118,7 @@ async function catalogAnswer(env: Env, request: SurfaceRequest, principal: Princ
   authorize(principal, `s3tables:${found.route.action}`, target);
   const nowMs = Date.now();
   const context: CatalogContext = {
-    layers: env.layers, bucket, s3Config: s3ConfigOf(env, request), tables: { index: env.layers.index, scope: env.scope, ownerId: env.root.canonicalId, nowMs },
+    layers: env.layers, bucket, s3Config: s3ConfigOf(env, request), tables: { index: env.layers.index, scope: env.scope, ownerId: env.root.canonicalId, nowMs, layers: env.layers },
   };
   if (asksForVendedCredentials(request.req.headers)) {
     const vending = {
