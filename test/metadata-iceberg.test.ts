@@ -4,7 +4,7 @@
 // field ids are the Iceberg schema's; an append snapshot per export; `cairn sql` unchanged; and every
 // write to `aws-s3` (create, commit, drop, namespaces, the bucket) refused with nothing changed.
 import {
-  CreateBucketCommand, CreateBucketMetadataConfigurationCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client,
+  CreateBucketCommand, CreateBucketMetadataConfigurationCommand, DeleteObjectCommand, GetBucketMetadataConfigurationCommand, GetObjectCommand, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { CreateTableBucketCommand, DeleteTableBucketCommand, DeleteTableCommand, S3TablesClient } from '@aws-sdk/client-s3tables';
 import avro from 'avsc';
@@ -43,7 +43,7 @@ const INVENTORY_FIELDS = [
 ].map((text, position) => [position + 1, text.split(' ')[0], text.split(' ')[1] ?? (text === 'object_tags' ? MAP(17, 18) : MAP(19, 20))]);
 
 interface Snapshot { 'snapshot-id': number; 'parent-snapshot-id'?: number; 'manifest-list': string; summary: Record<string, string> }
-interface Metadata { location: string; 'current-snapshot-id': number; snapshots: Snapshot[]; schemas: Array<{ fields: Array<{ id: number; name: string; type: unknown }> }> }
+interface Metadata { 'table-uuid': string; location: string; 'current-snapshot-id': number; snapshots: Snapshot[]; schemas: Array<{ fields: Array<{ id: number; name: string; type: unknown }> }> }
 
 async function bytesOf(s3: S3Client, location: string): Promise<Buffer> {
   const answer = await s3.send(new GetObjectCommand(parseLocation(location)));
@@ -152,6 +152,11 @@ describe('S3 Metadata tables as Iceberg tables of aws-s3', () => {
     const metadata = await tableWithRecords('journal', 2);
     assert.deepEqual((await catalog.listNamespaces()).namespaces, [{ namespace: [NAMESPACE] }]);
     assert.deepEqual((await catalog.listTables({ namespace: [NAMESPACE] })).identifiers.map((table) => table.name).sort(), ['inventory', 'journal']);
+    // The table is the one GetBucketMetadataConfiguration names.
+    const configuration = await s3.send(new GetBucketMetadataConfigurationCommand({ Bucket }));
+    const result = configuration.GetBucketMetadataConfigurationResult!.MetadataConfigurationResult!;
+    assert.equal(result.JournalTableConfigurationResult!.TableArn, `${MANAGED_ARN}/table/${metadata['table-uuid']}`);
+    assert.equal(result.InventoryTableConfigurationResult!.TableArn, `${MANAGED_ARN}/table/${(await loadTable('inventory'))['table-uuid']}`);
     const fields = metadata.schemas[0]!.fields;
     assert.deepEqual(fields.map((field) => [field.id, field.name, field.type]), JOURNAL_FIELDS);
     const files = await liveFiles(s3, metadata);

@@ -5,6 +5,7 @@
 // commits a snapshot listing exactly those files. The journal's rows not exported yet, and the
 // inventory's changes on top of its base, reach Iceberg readers with the next export or base rewrite.
 import type { MetadataTableSnapshot, ObjectRecord } from '../../index/types.js';
+import type { StoredMetadataConfiguration } from './configuration.js';
 import { icebergSchema } from './iceberg-schema.js';
 import { INVENTORY_TABLE_NAME, JOURNAL_TABLE_NAME, METADATA_SYSTEM_BUCKET, tableNamespace } from './names.js';
 import { INVENTORY_COLUMNS, JOURNAL_COLUMNS } from './schema.js';
@@ -24,13 +25,23 @@ function filesOf(objects: ObjectRecord[]): PublishedTable['files'] {
   }));
 }
 
-/** The tables of one bucket as they are now (the inventory only once it has a complete base). */
+/**
+ * The tables of one bucket as they are now (the inventory only once it has a complete base), with the
+ * table ids GetBucketMetadataConfiguration reports in their ARNs. A V1 configuration's journal
+ * belongs to the table bucket it names, not to `aws-s3`: it is not published.
+ */
 export function publishedTablesOf(table: MetadataTableSnapshot): PublishedTable[] {
+  const configuration = table.configuration as StoredMetadataConfiguration | undefined;
+  if (configuration === undefined || configuration.apiVersion !== 'V2') return [];
   const namespace = tableNamespace(table.bucket);
-  const tables: PublishedTable[] = [{ namespace, name: JOURNAL_TABLE_NAME, schema: JOURNAL_SCHEMA, files: filesOf(table.journalFiles) }];
+  const tables: PublishedTable[] = [{
+    namespace, name: JOURNAL_TABLE_NAME, tableId: configuration.journal.tableId, schema: JOURNAL_SCHEMA, files: filesOf(table.journalFiles),
+  }];
   const inventory = inventoryStateOf(table);
   if (inventory?.status === 'ACTIVE') {
-    tables.push({ namespace, name: INVENTORY_TABLE_NAME, schema: INVENTORY_SCHEMA, files: filesOf(inventoryBaseFiles(table, inventory)) });
+    tables.push({
+      namespace, name: INVENTORY_TABLE_NAME, tableId: configuration.inventory.tableId, schema: INVENTORY_SCHEMA, files: filesOf(inventoryBaseFiles(table, inventory)),
+    });
   }
   return tables;
 }

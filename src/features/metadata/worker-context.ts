@@ -33,6 +33,8 @@ async function createDatabase(): Promise<DuckDBInstance> {
 export interface PublishedTable {
   namespace: string;
   name: string;
+  /** The id its ARN names (GetBucketMetadataConfiguration's), used when the table is created. */
+  tableId?: string;
   schema: Record<string, unknown>;
   files: Array<{ location: string; recordCount: number; sizeBytes: number }>;
 }

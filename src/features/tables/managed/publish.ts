@@ -26,6 +26,8 @@ const WAREHOUSE_BUCKET_SUFFIX = '--table-s3';
 export interface ManagedTableContent {
   namespace: string;
   name: string;
+  /** The table's id when it is created (a fresh one when undefined); an existing table keeps its own. */
+  tableId?: string;
   /** An Iceberg schema (`{type: 'struct', fields: […]}`), used when the table is created. */
   schema: JsonObject;
   files: ManagedTableFile[];
@@ -90,7 +92,7 @@ export class ManagedTables {
         tableBucket: bucket.name, namespace: content.namespace, namespaceId: randomUUID(), createdAtMs: nowMs, createdBy: by, ownerAccountId: by,
       });
     }
-    const tableId = randomUUID();
+    const tableId = content.tableId ?? randomUUID();
     const location = `s3://${bucket.warehouseBucket}/${tableId}`;
     const metadata = newTableMetadata({ schema: content.schema }, location, tableId, nowMs);
     const metadataLocation = nextMetadataLocation(metadata);
