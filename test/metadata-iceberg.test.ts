@@ -191,6 +191,17 @@ describe('S3 Metadata tables as Iceberg tables of aws-s3', () => {
     assert.deepEqual(rows.map((row) => [row['key'], row['size']]).sort(), [['a.txt', 3], ['b.txt', 2]]);
   });
 
+  it('vends no credentials for aws-s3 (its data files are not under the table location)', async () => {
+    await tableWithRecords('journal', 3);
+    const answer = await fetch(`${server.endpoint}/_iceberg/v1/${encodeURIComponent(MANAGED_ARN)}/namespaces/${NAMESPACE}/tables/journal`, {
+      headers: { authorization: `Bearer ${token}`, 'x-iceberg-access-delegation': 'vended-credentials' },
+    });
+    assert.equal(answer.status, 200);
+    const config = ((await answer.json()) as { config: Record<string, string> }).config;
+    assert.equal(config['s3.access-key-id'], undefined);
+    assert.equal(config['s3.endpoint'], server.endpoint);
+  });
+
   it('keeps cairn sql working over the same files', async () => {
     await tableWithRecords('journal', 3);
     const journal = await sql(server, `SELECT key, record_type FROM "b_${Bucket}".journal ORDER BY sequence_number`);
