@@ -1,5 +1,6 @@
 // The features' runtimes in one serving process: S3 Metadata, server access logs, the container
-// registry, event notifications, replication, S3 Tables maintenance and AWS Backup's job runner, each started over the layers with what it needs of the server's
+// registry, event notifications, replication, S3 Tables maintenance (and S3 Metadata's tables published into
+// S3 Tables' managed bucket) and AWS Backup's job runner, each started over the layers with what it needs of the server's
 // settings, and stopped together. The surfaces (surfaces.ts) take what each offers.
 import type { Layers } from '../services/objects.js';
 import { startAccessLogs, type AccessLogRuntime } from '../features/access-logs/setup.js';
@@ -8,8 +9,10 @@ import { BackupStore } from '../features/backup/store.js';
 import { startEvents, type EventsRuntime } from '../features/events/setup.js';
 import { startMetadata, type MetadataRuntime } from '../features/metadata/setup.js';
 import { startRegistry, type RegistryOptions, type RegistryRuntime } from '../features/registry/setup.js';
+import type { JsonObject } from '../features/tables/iceberg/metadata-model.js';
 import { startTablesMaintenance, type TablesMaintenanceRuntime } from '../features/tables/maintenance/setup.js';
 import { startReplication, type ReplicationRuntime } from '../features/replication/setup.js';
+import { ManagedTables } from '../features/tables/managed/publish.js';
 
 export interface FeatureSettings {
   dataDirectory: string;
@@ -39,7 +42,12 @@ export async function startFeatures(
 ): Promise<FeatureRuntimes> {
   const { ownerId, runsBackgroundWork, log } = serving;
   const { dataDirectory, region, accountId } = settings;
-  const metadata = await startMetadata(layers, { dataDirectory, region, ownerId, runsBackgroundWork, lifecycleDayMs: settings.lifecycleDayMs, log });
+  // S3 Metadata's tables are served as Iceberg tables of the tables feature's managed bucket `aws-s3`.
+  const managedTables = new ManagedTables(layers, { region, accountId, ownerId });
+  const metadata = await startMetadata(layers, {
+    dataDirectory, region, ownerId, runsBackgroundWork, lifecycleDayMs: settings.lifecycleDayMs, log,
+    publishTable: (table) => managedTables.publish({ ...table, schema: table.schema as JsonObject }),
+  });
   const accessLogs = startAccessLogs(layers, { ...settings, deliveryIntervalMs: settings.accessLogIntervalMs, runsBackgroundWork, log });
   const registry = await startRegistry(layers, settings.registry, {
     region, accountId, ownerId, runsBackgroundWork, workers: settings.workers, lifecycle: { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log,

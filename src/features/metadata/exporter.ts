@@ -1,11 +1,13 @@
 // Background worker for S3 Metadata (one per server: the standalone process, or one chosen cluster
 // worker). Every second it exports the journal rows written since (so a change reaches its Parquet
 // file within a few seconds), and every few seconds it looks after each bucket's tables: inventory
-// backfill and base rewrites, merging small journal files, record expiration. A job of
+// backfill and base rewrites, merging small journal files, record expiration, and then publishes
+// them as Iceberg tables of `aws-s3` (iceberg-publish.ts). A job of
 // jobs/runner.ts, which times the rounds and stops them.
 import type { JournalTableState } from './configuration.js';
 import { exportJournalBatch, EXPORT_ROWS_PER_BATCH_MAX } from './journal-export.js';
 import { compactJournal, expireJournal } from './journal-upkeep.js';
+import { publishIcebergTables } from './iceberg-publish.js';
 import { maintainInventory } from './inventory.js';
 import { JOURNAL_TABLE_NAME } from './names.js';
 import { snapshotRequest } from './sources.js';
@@ -74,6 +76,7 @@ export async function startMetadataExporter(layers: Layers, options: MetadataExp
       while (!signal.aborted && (await exportJournalBatch(worker, failing)) === EXPORT_ROWS_PER_BATCH_MAX);
       if (!signal.aborted && Date.now() >= nextUpkeepMs) {
         await upkeep(worker, failing);
+        if (options.publishTable !== undefined && !signal.aborted) await publishIcebergTables(worker, options.publishTable);
         nextUpkeepMs = Date.now() + UPKEEP_INTERVAL_MS;
       }
     },

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { MetadataTableSnapshot } from '../../index/types.js';
 import type { InventoryTableState, StoredMetadataConfiguration } from './configuration.js';
 import { INVENTORY_TABLE_NAME, tableDataPrefix } from './names.js';
-import { inventoryLine, inventoryLinesSelect, sqlIdentifier } from './schema.js';
+import { INVENTORY_COLUMN_LIST, INVENTORY_COLUMNS, inventoryLine, inventoryLinesSelect, sqlIdentifier } from './schema.js';
 import { FILE_METADATA, fileNumber, inventoryBaseFiles, inventoryStateOf, resolveSources } from './sources.js';
 import { prepareCatalog, registerTables } from './tables.js';
 import type { MetadataWorkerContext } from './worker-context.js';
@@ -50,7 +50,7 @@ async function backfillPage(worker: MetadataWorkerContext, bucket: string, state
     const linesPath = await worker.writeLines(page.versions.map((version) => inventoryLine(bucket, version, page.journalHighWater)));
     const connection = await worker.connect();
     try {
-      files.push(await worker.storeSelect(connection, inventoryLinesSelect(linesPath), 'key, version_id', inventoryFileKey(bucket, state.generation), {
+      files.push(await worker.storeSelect(connection, INVENTORY_COLUMNS, inventoryLinesSelect(linesPath), 'key, version_id', inventoryFileKey(bucket, state.generation), {
         [FILE_METADATA.generation]: state.generation, [FILE_METADATA.rows]: String(page.versions.length),
       }));
     } finally {
@@ -87,7 +87,7 @@ export async function compactInventory(worker: MetadataWorkerContext, table: Met
       await registerTables(connection, table.bucket, resolved.sources);
       const view = `memory.${INVENTORY_TABLE_NAME}.${sqlIdentifier(table.bucket)}`;
       const rows = Number((await connection.runAndReadAll(`SELECT count(*) FROM ${view}`)).getRowsJson()[0]![0]);
-      const stored = await worker.storeSelect(connection, `SELECT * FROM ${view}`, 'key, version_id', inventoryFileKey(table.bucket, generation), {
+      const stored = await worker.storeSelect(connection, INVENTORY_COLUMNS, `SELECT ${INVENTORY_COLUMN_LIST} FROM ${view}`, 'key, version_id', inventoryFileKey(table.bucket, generation), {
         [FILE_METADATA.generation]: generation, [FILE_METADATA.rows]: String(rows),
       });
       return { stored, rows };

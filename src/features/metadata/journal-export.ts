@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { JournalRow, ObjectRecord } from '../../index/types.js';
 import type { JournalTableState } from './configuration.js';
 import { JOURNAL_TABLE_NAME, journalPartitionOf, journalSequenceNumber, tableDataPrefix } from './names.js';
-import { journalLine, journalLinesSelect } from './schema.js';
+import { JOURNAL_COLUMNS, journalLine, journalLinesSelect } from './schema.js';
 import { FILE_METADATA } from './sources.js';
 import type { MetadataWorkerContext } from './worker-context.js';
 
@@ -47,6 +47,7 @@ async function writeGroup(worker: MetadataWorkerContext, rows: JournalRow[]): Pr
   try {
     return await worker.storeSelect(
       connection,
+      JOURNAL_COLUMNS,
       journalLinesSelect(linesPath),
       'sequence_number',
       journalFileKey(first.bucket, journalPartitionOf(first.recordTimestampMs), first.sequence, last.sequence),

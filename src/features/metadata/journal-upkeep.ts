@@ -7,7 +7,7 @@ import type { StoredMetadataConfiguration } from './configuration.js';
 import { compactInventory } from './inventory.js';
 import { journalFileKey, journalFileMetadata } from './journal-export.js';
 import { JOURNAL_TABLE_NAME, tableDataPrefix } from './names.js';
-import { JOURNAL_COLUMN_LIST, sqlString } from './schema.js';
+import { JOURNAL_COLUMN_LIST, JOURNAL_COLUMNS, sqlString } from './schema.js';
 import { FILE_METADATA, fileNumber, inventoryStateOf } from './sources.js';
 import type { MetadataWorkerContext } from './worker-context.js';
 
@@ -35,7 +35,7 @@ async function storeJournalRows(
   // sequence_number is the hex of twice the journal sequence (names.ts).
   const firstSequence = parseInt(String(summary[1]), 16) / 2;
   const lastSequence = parseInt(String(summary[2]), 16) / 2;
-  return worker.storeSelect(connection, select, 'sequence_number', journalFileKey(bucket, partition, firstSequence, lastSequence),
+  return worker.storeSelect(connection, JOURNAL_COLUMNS, select, 'sequence_number', journalFileKey(bucket, partition, firstSequence, lastSequence),
     journalFileMetadata({ firstSequence, lastSequence, rowCount, minMs: Number(summary[3]), maxMs: Number(summary[4]) }));
 }
 

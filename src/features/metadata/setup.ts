@@ -8,6 +8,7 @@ import { METADATA_ENDPOINTS, METADATA_PROTECTED_BUCKETS } from './endpoints.js';
 import { startMetadataExporter, type MetadataExporter } from './exporter.js';
 import { MetadataQueryService, QUERY_TIME_MS_MAX } from './query.js';
 import type { Layers } from '../../services/objects.js';
+import type { TablePublisher } from './worker-context.js';
 
 /** The tables' scratch space and local file copies, under the data directory. */
 const METADATA_DIRECTORY_NAME = 'metadata';
@@ -53,6 +54,8 @@ export async function startMetadata(
   layers: Layers,
   settings: {
     dataDirectory: string; region: string; ownerId: string; runsBackgroundWork: boolean; lifecycleDayMs: number; log: (line: string) => void;
+    /** Serves the tables as Iceberg tables of `aws-s3` (the tables feature's managed bucket). */
+    publishTable?: TablePublisher;
   },
 ): Promise<MetadataRuntime> {
   const directory = join(settings.dataDirectory, METADATA_DIRECTORY_NAME);
@@ -69,6 +72,7 @@ export async function startMetadata(
       region: settings.region,
       ownerId: settings.ownerId,
       log: settings.log,
+      publishTable: settings.publishTable,
     });
   }
   return {

@@ -8,6 +8,7 @@ import type { MetadataFilesCommit, ObjectRecord } from '../../index/types.js';
 import { tombstone, type Layers } from '../../services/objects.js';
 import { LocalFileCache, storeFile } from './files.js';
 import { METADATA_SYSTEM_BUCKET } from './names.js';
+import { parquetFieldIds } from './iceberg-schema.js';
 import { sqlString } from './schema.js';
 
 /** DuckDB's limits while the exporter writes files (it runs beside the server's own work). */
@@ -17,16 +18,28 @@ const WORKER_DUCKDB_MEMORY_LIMIT = '256MB';
 const WORKER_CACHE_BYTES_MAX = 512 * 1024 * 1024;
 
 /**
- * Parquet written for the tables: zstd, and Parquet field ids (Iceberg maps columns by id), so the
- * files can join an Iceberg table as they are.
+ * Parquet written for the tables: zstd, and the Parquet field ids of the table's Iceberg schema
+ * (iceberg-schema.ts; Iceberg maps columns by id), so the files join the `aws-s3` tables as they are.
  */
-const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, FIELD_IDS 'auto'";
+const parquetOptions = (columns: Array<[string, string]>): string => `FORMAT parquet, COMPRESSION zstd, ${parquetFieldIds(columns)}`;
 
 /** An in-memory DuckDB; the native library is loaded on first use (commands that never need it stay quick). */
 async function createDatabase(): Promise<DuckDBInstance> {
   const { DuckDBInstance: Instance } = await import('@duckdb/node-api');
   return Instance.create(':memory:', { threads: WORKER_DUCKDB_THREADS, memory_limit: WORKER_DUCKDB_MEMORY_LIMIT });
 }
+
+/** A table to publish (iceberg-publish.ts): its namespace and name in `aws-s3`, its Iceberg schema and its data files. */
+export interface PublishedTable {
+  namespace: string;
+  name: string;
+  /** The id its ARN names (GetBucketMetadataConfiguration's), used when the table is created. */
+  tableId?: string;
+  schema: Record<string, unknown>;
+  files: Array<{ location: string; recordCount: number; sizeBytes: number }>;
+}
+
+export type TablePublisher = (table: PublishedTable) => Promise<void>;
 
 export interface MetadataWorkerOptions {
   /** Scratch space and the local file cache (under the data directory). */
@@ -41,6 +54,8 @@ export interface MetadataWorkerOptions {
   /** For the system bucket, created with the first commit (a server that never journals has none). */
   region: string;
   ownerId: string;
+  /** Serves the tables as Iceberg tables of `aws-s3` (the server wires the tables feature's in). */
+  publishTable?: TablePublisher;
 }
 
 /** A promise settled from outside: when the commit that makes stored files visible is over. */
@@ -105,9 +120,10 @@ export class MetadataWorkerContext {
     }
   }
 
-  /** Writes `select`'s rows (ordered by `orderBy`) as a Parquet file in the system bucket (not yet visible). */
+  /** Writes `select`'s rows (`columns`, ordered by `orderBy`) as a Parquet file in the system bucket (not yet visible). */
   async storeSelect(
     connection: DuckDBConnection,
+    columns: Array<[string, string]>,
     select: string,
     orderBy: string,
     key: string,
@@ -115,7 +131,7 @@ export class MetadataWorkerContext {
   ): Promise<ObjectRecord> {
     const localPath = this.scratchPath('.parquet');
     try {
-      await connection.run(`COPY (SELECT * FROM (${select}) ORDER BY ${orderBy}) TO ${sqlString(localPath)} (${PARQUET_OPTIONS})`);
+      await connection.run(`COPY (SELECT * FROM (${select}) ORDER BY ${orderBy}) TO ${sqlString(localPath)} (${parquetOptions(columns)})`);
       return await storeFile(this.layers, key, localPath, userMetadata, this.nextCommit.settled);
     } finally {
       await rm(localPath, { force: true });

@@ -10,7 +10,7 @@ import { evaluateAccess } from '../../services/iam/evaluate.js';
 import { parsedPolicy } from '../../services/iam/policy-cache.js';
 import type { ParsedPolicy } from '../../services/iam/policy.js';
 import type { Index, TableBucketRecord, TableRecord } from '../../index/types.js';
-import { tableArn, tableBucketArn, TablesError, type ArnScope } from './names.js';
+import { MANAGED_TABLE_BUCKET_NAME, tableArn, tableBucketArn, TablesError, type ArnScope } from './names.js';
 
 /** What an action is judged on: the resource's ARN and the resource policies that govern it. */
 export interface AccessTarget {
@@ -31,8 +31,18 @@ export function mayDo(principal: Principal, action: string, target: AccessTarget
   return decision === 'allow';
 }
 
+/** Whether an action changes something (anything but `Get…` and `List…`). */
+const isWriteAction = (action: string): boolean => !/^s3tables:(Get|List)/.test(action);
+
+/** Whether the ARN is the AWS-managed table bucket or one of its tables. */
+const isManagedResource = (arn: string): boolean => /:bucket\/([^/]+)/.exec(arn)?.[1] === MANAGED_TABLE_BUCKET_NAME;
+
 export function authorize(principal: Principal, action: string, target: AccessTarget | string): void {
   const arn = typeof target === 'string' ? target : target.arn;
+  // AWS manages `aws-s3`'s tables itself: no caller, root included, may change them.
+  if (isManagedResource(arn) && isWriteAction(action)) {
+    throw new TablesError('AccessDeniedException', `You are not authorized to perform ${action} on ${arn}: the table bucket ${MANAGED_TABLE_BUCKET_NAME} is managed by AWS.`);
+  }
   if (!mayDo(principal, action, target)) throw new TablesError('AccessDeniedException', `You are not authorized to perform ${action} on ${arn}.`);
 }
 

@@ -22,6 +22,12 @@ export const badRequest = (message: string): TablesError => new TablesError('Bad
 export const notFound = (message: string): TablesError => new TablesError('NotFoundException', message);
 export const conflict = (message: string): TablesError => new TablesError('ConflictException', message);
 
+/**
+ * The AWS-managed table bucket (S3 Metadata's tables): created by Cairn, readable by clients, and
+ * refused every write (its reserved `aws` prefix keeps users from creating one of that name).
+ */
+export const MANAGED_TABLE_BUCKET_NAME = 'aws-s3';
+
 const TABLE_BUCKET_NAME_LENGTH_MIN = 3;
 const TABLE_BUCKET_NAME_LENGTH_MAX = 63;
 const TABLE_BUCKET_RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-', 'aws'];

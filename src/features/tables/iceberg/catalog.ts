@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { TableBucketRecord, TableRecord } from '../../../index/types.js';
 import type { Layers } from '../../../services/objects.js';
 import type { TablesContext } from '../catalog-ops.js';
-import { checkNamespaceName, checkTableName, TablesError } from '../names.js';
+import { checkNamespaceName, checkTableName, MANAGED_TABLE_BUCKET_NAME, TablesError } from '../names.js';
 import { badRequest, noSuchNamespace, noSuchTable } from './errors.js';
 import { isObject, requireString, type JsonObject } from './metadata-model.js';
 
@@ -69,8 +69,12 @@ export function identifierOf(value: unknown): { namespace: string; name: string 
   return { namespace: namespaceOfList(value['namespace']), name: tableName(requireString(value['name'], 'table name')) };
 }
 
+/** The managed bucket's namespaces are `b_<general purpose bucket>`: bucket names may carry `-` and `.`. */
+const MANAGED_NAMESPACE_PATTERN = /^b_[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
 export async function requireNamespace(context: CatalogContext, namespace: string | undefined): Promise<string> {
-  const name = namespaceName(namespace);
+  const managed = context.bucket.name === MANAGED_TABLE_BUCKET_NAME && MANAGED_NAMESPACE_PATTERN.test(namespace ?? '');
+  const name = managed ? namespace! : namespaceName(namespace);
   if (await context.tables.index.getTableNamespace(context.bucket.name, name) === undefined) throw noSuchNamespace(name);
   return name;
 }

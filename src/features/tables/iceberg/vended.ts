@@ -7,7 +7,7 @@ import type { Principal } from '../../../frontend/context.js';
 import type { ParsedPolicy } from '../../../services/iam/policy.js';
 import { issueSessionCredentials } from '../../../services/iam/session-credentials.js';
 import { mayDo } from '../authorize.js';
-import { tableArn, type ArnScope } from '../names.js';
+import { MANAGED_TABLE_BUCKET_NAME, tableArn, type ArnScope } from '../names.js';
 
 /** How long vended credentials last unless the server is told otherwise (engines reload the table for new ones). */
 export const VENDED_CREDENTIALS_LIFETIME_MS = 15 * 60 * 1000;
@@ -36,6 +36,9 @@ export function vendCredentials(vending: Vending, warehouseLocation: string): Re
   const match = /^s3:\/\/([^/]+)\/([^/]+)\/?$/.exec(warehouseLocation);
   if (match === null) return {};
   const [, bucket, tableId] = match as unknown as [string, string, string];
+  // A managed table's data files are not under its location (S3 Metadata's are in its system
+  // bucket): credentials for the location alone would not read them. Clients use their own.
+  if (vending.tableBucket === MANAGED_TABLE_BUCKET_NAME) return {};
   const arn = tableArn(vending.scope, vending.tableBucket, tableId);
   const target = { arn, resourcePolicy: vending.resourcePolicy };
   if (!mayDo(vending.principal, 's3tables:GetTableData', target)) return {};

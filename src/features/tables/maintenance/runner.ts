@@ -8,6 +8,7 @@ import { JobRunner } from '../../../services/jobs/runner.js';
 import { markExpiredFiles, planExpiry, removeUnreferencedFiles } from './cleanup.js';
 import { commitMaintenance, type CommitOutcome, type CommitSettings } from './commit.js';
 import { planCompaction } from './compaction.js';
+import { MANAGED_TABLE_BUCKET_NAME } from '../names.js';
 import {
   BUCKET_MAINTENANCE_TYPES, jobStatuses, maintenanceConfiguration, putJobStatus, TABLE_MAINTENANCE_TYPES, type MaintenanceJobType, type MaintenanceValue,
 } from './config.js';
@@ -69,6 +70,8 @@ export class TablesMaintenance {
   }
 
   private async maintainBucket(bucket: TableBucketRecord, signal: AbortSignal): Promise<void> {
+    // The managed bucket's tables are kept by their owner (managed/publish.ts), snapshots included.
+    if (bucket.name === MANAGED_TABLE_BUCKET_NAME) return;
     const bucketConfiguration = await maintenanceConfiguration(this.index, bucket.tableBucketId, BUCKET_MAINTENANCE_TYPES);
     for (let after: { namespace: string; name: string } | undefined; ;) {
       const tables = await this.index.listTables(bucket.name, { after, limit: CATALOG_PAGE_ENTRIES });
