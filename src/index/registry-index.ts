@@ -115,8 +115,12 @@ export interface RegistryWrites {
    * by the repository and every manifest it names is in it: all judged in this one transaction.
    */
   putRegistryManifest(record: RegistryManifestRecord, references: ManifestReferences, tag: string | undefined): Promise<PutManifestOutcome>;
-  /** Deletes a manifest, the tags naming it and its references (blobs it leaves unreferenced start their grace period). */
-  deleteRegistryManifest(repository: string, digest: string, atMs: number): Promise<'deleted' | 'missing'>;
+  /**
+   * Deletes a manifest, the tags naming it and its references (blobs it leaves unreferenced start their
+   * grace period). Given `expectedTags` (a lifecycle worker's view),
+   * only while the manifest still has exactly those tags: a tag added since answers 'changed', nothing deleted.
+   */
+  deleteRegistryManifest(repository: string, digest: string, atMs: number, expectedTags?: readonly string[]): Promise<'deleted' | 'missing' | 'changed'>;
   deleteRegistryTag(repository: string, tag: string): Promise<'deleted' | 'missing'>;
   createRegistryUpload(record: RegistryUploadRecord): Promise<void>;
   /** Appends the chunk stored as `chunkKey` (`sizeBytes` long), if the session has received exactly `expectedOffset` bytes so far. */

@@ -37,7 +37,8 @@ export async function applyRegistryLifecyclePolicies(layers: Layers, dayMs: numb
       if (policy === undefined || signal?.aborted === true) continue;
       const nowMs = Date.now();
       for (const { image } of await plannedExpirations(layers, name, policy, nowMs, dayMs)) {
-        if (await layers.index.deleteRegistryManifest(name, image.digest, nowMs) === 'deleted') expired += 1;
+        // Only if its tags are still those evaluated: an image tagged since is kept (the next pass judges it again).
+        if (await layers.index.deleteRegistryManifest(name, image.digest, nowMs, image.tags) === 'deleted') expired += 1;
       }
       await layers.index.markRegistryLifecycleEvaluated(name, nowMs);
     }

@@ -208,8 +208,13 @@ export class RegistryTables implements RegistryIndex {
     });
   }
 
-  deleteRegistryManifest(repository: string, digest: string, atMs: number): Promise<'deleted' | 'missing'> {
+  deleteRegistryManifest(repository: string, digest: string, atMs: number, expectedTags?: readonly string[]): Promise<'deleted' | 'missing' | 'changed'> {
     return this.writes.submit(() => {
+      if (expectedTags !== undefined) {
+        const tags = (this.statements.tagsOf.all(repository, digest) as Array<{ tag: string }>).map((row) => row.tag);
+        const expected = [...expectedTags].sort();
+        if (tags.length !== expected.length || tags.some((tag, position) => tag !== expected[position])) return 'changed';
+      }
       if (this.statements.deleteManifest.run(repository, digest).changes === 0) return 'missing';
       this.statements.deleteTagsOf.run(repository, digest);
       for (const row of this.statements.blobRefsOf.all(repository, digest) as Array<{ blob_digest: string }>) {
