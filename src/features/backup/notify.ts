@@ -3,11 +3,13 @@
 // target add`); webhook targets are posted to. A failed delivery is logged, never retried.
 import { createHmac } from 'node:crypto';
 import type { Index } from '../../index/types.js';
+import type { MasterKeyring } from '../../services/encryption/master-keys.js';
+import { openSettings } from '../../services/encryption/sealed-settings.js';
 
 const NOTIFY_TIMEOUT_MS = 5_000;
 
 export async function notifyVault(
-  parts: { layers: { index: Index }; store: { vaults: { get(name: string): Promise<{ notifications?: { snsTopicArn: string; events: string[] } } | undefined> } }; region: string; log: (line: string) => void },
+  parts: { layers: { index: Index; keys?: MasterKeyring }; store: { vaults: { get(name: string): Promise<{ notifications?: { snsTopicArn: string; events: string[] } } | undefined> } }; region: string; log: (line: string) => void },
   vaultName: string, event: string, details: Record<string, unknown>,
 ): Promise<void> {
   const vault = await parts.store.vaults.get(vaultName);
@@ -17,11 +19,13 @@ export async function notifyVault(
   const events = [event, event.replace('_COMPLETED', '_SUCCESSFUL'), event.replace('_SUCCESSFUL', '_COMPLETED')];
   if (!events.some((name) => notifications.events.includes(name))) return;
   const targetName = notifications.snsTopicArn.split(':').at(-1)!;
-  const target = await parts.layers.index.getEventTarget(targetName);
-  if (target?.kind !== 'webhook') {
+  const stored = await parts.layers.index.getEventTarget(targetName);
+  if (stored?.kind !== 'webhook') {
     parts.log(`backup: vault ${vaultName} notifies ${notifications.snsTopicArn}, which is not a webhook event target`);
     return;
   }
+  // A target's secrets are sealed at rest (services/encryption/sealed-settings.ts).
+  const target = { ...stored, settings: openSettings(parts.layers.keys, stored.name, stored.settings) };
   const body = JSON.stringify({ source: 'aws.backup', region: parts.region, backupVaultName: vaultName, eventType: event, time: new Date().toISOString(), ...details });
   try {
     const response = await fetch(target.settings['url']!, {
