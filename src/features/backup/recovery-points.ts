@@ -44,7 +44,7 @@ export function recoveryPointAnswer(context: BackupContext, point: RecoveryPoint
     SourceBackupVaultArn: point.sourceVaultArn, ResourceArn: point.resourceArn, ResourceType: 'S3', ResourceName: point.resourceArn.slice('arn:aws:s3:::'.length),
     IamRoleArn: point.iamRoleArn, Status: point.status, CreationDate: seconds(point.creationMs), CompletionDate: seconds(point.completionMs),
     BackupSizeInBytes: point.sizeBytes, Lifecycle: point.lifecycle, CalculatedLifecycle: point.lifecycle === undefined ? undefined : { DeleteAt: seconds(deleteAtMs(point)) },
-    IsEncrypted: false, LastRestoreTime: seconds(point.lastRestoreMs), VaultType: 'BACKUP_VAULT', StorageClass: 'WARM',
+    IsEncrypted: false, LastRestoreTime: seconds(point.lastRestoreMs), VaultType: 'BACKUP_VAULT', StorageClass: 'WARM', IsParent: false,
     CreatedBy: point.planId === undefined ? undefined : { BackupPlanId: point.planId, BackupPlanArn: context.arns.plan(point.planId), BackupRuleId: point.ruleId },
   };
 }
