@@ -2,11 +2,12 @@
 // settings): a plan's continuous rule makes one continuous recovery point of a versioned bucket
 // (ARN recovery-point:continuous:…), writes at t1, an overwrite, a delete and a new key at t2, and a
 // restore to a time between into a new bucket gives exactly the t1 state, byte for byte; a restore
-// time outside the window and a continuous rule kept over 35 days are refused with AWS's error,
+// time outside the window (or on a snapshot recovery point), a copy of a continuous recovery point
+// and a continuous rule kept over 35 days are refused with AWS's error,
 // and nothing is created.
 import {
   BackupClient, BackupServiceException, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, DescribeRecoveryPointCommand,
-  DescribeRestoreJobCommand, ListBackupPlansCommand, ListRecoveryPointsByBackupVaultCommand, ListRestoreJobsCommand, StartRestoreJobCommand,
+  DescribeBackupJobCommand, DescribeRestoreJobCommand, ListBackupPlansCommand, ListCopyJobsCommand, StartBackupJobCommand, StartCopyJobCommand, ListRecoveryPointsByBackupVaultCommand, ListRestoreJobsCommand, StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
 import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, type S3Client,
@@ -141,6 +142,18 @@ describe('AWS Backup continuous backup and point-in-time restore', () => {
       assert.equal(refused.name, 'InvalidParameterValueException', restoreTime);
       assert.equal(refused.$metadata.httpStatusCode, 400);
     }
+    // RestoreTime on a snapshot recovery point, and a copy of the continuous one: refused too.
+    const snapshot = await backup.send(new StartBackupJobCommand({ BackupVaultName: 'Pitr', ResourceArn: `arn:aws:s3:::${SOURCE}`, IamRoleArn: ROLE }));
+    await until('snapshot recovery point', async () => ((await backup.send(new DescribeBackupJobCommand({ BackupJobId: snapshot.BackupJobId }))).State === 'COMPLETED' ? true : undefined));
+    const onSnapshot = await failure(backup.send(new StartRestoreJobCommand({
+      RecoveryPointArn: snapshot.RecoveryPointArn, IamRoleArn: ROLE, Metadata: { DestinationBucketName: 'pitr-never', NewBucket: 'true', RestoreTime: new Date().toISOString() },
+    })));
+    assert.equal(onSnapshot.name, 'InvalidParameterValueException');
+    const copy = await failure(backup.send(new StartCopyJobCommand({
+      RecoveryPointArn: pointArn, SourceBackupVaultName: 'Pitr', DestinationBackupVaultArn: `arn:aws:backup:${TEST_REGION}:${ACCOUNT}:backup-vault:Pitr`, IamRoleArn: ROLE,
+    })));
+    assert.equal(copy.name, 'InvalidParameterValueException');
+    assert.equal((await backup.send(new ListCopyJobsCommand({}))).CopyJobs?.length ?? 0, 0);
     await sleep(500);
     assert.equal((await backup.send(new ListRestoreJobsCommand({}))).RestoreJobs?.length ?? 0, jobsBefore);
     const head = await s3.send(new HeadBucketCommand({ Bucket: 'pitr-never' })).then(() => 200, (error: { $metadata?: { httpStatusCode?: number } }) => error.$metadata?.httpStatusCode);
