@@ -8,6 +8,8 @@ import type { BackupStore } from './store.js';
 
 export const PAGE_SIZE_MAX = 1000;
 const TAGS_MAX = 50;
+/** The stored id of a continuous recovery point starts so (its ARN says continuous:). */
+export const CONTINUOUS_ID_PREFIX = 'continuous-';
 
 export interface BackupArns {
   region: string;
@@ -22,7 +24,8 @@ export function backupArns(region: string, accountId: string): BackupArns {
   return {
     region, accountId,
     vault: (name) => `${prefix}backup-vault:${name}`,
-    recoveryPoint: (id) => `${prefix}recovery-point:${id}`,
+    // A continuous recovery point's id is stored as continuous-NAME (a file-safe id); AWS names it recovery-point:continuous:NAME.
+    recoveryPoint: (id) => `${prefix}recovery-point:${id.startsWith(CONTINUOUS_ID_PREFIX) ? `continuous:${id.slice(CONTINUOUS_ID_PREFIX.length)}` : id}`,
     plan: (id) => `${prefix}backup-plan:${id}`,
   };
 }

@@ -7,6 +7,7 @@ import { parseScheduleExpression } from './cron.js';
 import { COMPLETION_WINDOW_MINUTES_DEFAULT, START_WINDOW_MINUTES_DEFAULT } from './backup-jobs.js';
 import { invalidParameter, invalidRequest, missingParameter, notFound } from './errors.js';
 import type { PlanRecord, PlanRule, SelectionRecord } from './records.js';
+import { checkContinuousLifecycle } from './continuous.js';
 import { checkRetention } from './recovery-points.js';
 import { newUuid } from './store.js';
 
@@ -20,6 +21,7 @@ async function parseRule(context: BackupContext, value: unknown): Promise<PlanRu
   parseScheduleExpression(scheduleExpression);
   const lifecycle = lifecycleOf(fields['Lifecycle']);
   checkRetention(vault, lifecycle);
+  if (fields['EnableContinuousBackup'] === true) checkContinuousLifecycle(lifecycle);
   const copyActions = fields['CopyActions'] === undefined ? undefined : (fields['CopyActions'] as unknown[]);
   if (copyActions !== undefined && !Array.isArray(copyActions)) throw invalidParameter('CopyActions must be a list.');
   const rule: PlanRule = {

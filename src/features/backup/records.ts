@@ -46,6 +46,8 @@ export interface RecoveryPointRecord {
   /** The vault ARN it was copied from (a copy job). */
   sourceVaultArn?: string;
   lastRestoreMs?: number;
+  /** A continuous recovery point (a rule's EnableContinuousBackup): restorable to any second of its window from the bucket's versions. */
+  continuous?: boolean;
 }
 
 export type BackupJobState = 'CREATED' | 'PENDING' | 'RUNNING' | 'ABORTING' | 'ABORTED' | 'COMPLETED' | 'FAILED' | 'EXPIRED' | 'PARTIAL';
@@ -84,6 +86,8 @@ export interface RestoreJobRecord {
   newBucket: boolean;
   /** Keys or prefixes to restore (at most 5); empty: the whole bucket. */
   items: string[];
+  /** A point-in-time restore (Metadata RestoreTime, continuous recovery points): the bucket as it was then. */
+  restoreTimeMs?: number;
   status: RestoreJobStatus;
   statusMessage?: string;
   creationMs: number;

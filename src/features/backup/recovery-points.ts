@@ -1,7 +1,7 @@
 // Recovery points: listed by vault or by bucket, described, their lifecycle changed and deleted —
 // refused, with AWS's errors, while the vault's lock protects them (governance, or compliance after
 // its grace period) and their retention has not ended.
-import { type BackupContext, type BackupOperation, lifecycleOf, page, requireVault, seconds } from './context.js';
+import { type BackupContext, type BackupOperation, CONTINUOUS_ID_PREFIX, lifecycleOf, page, requireVault, seconds } from './context.js';
 import { backupDayMs, lockModeOf, lockProtects } from './days.js';
 import { invalidParameter, invalidRequest, notFound } from './errors.js';
 import type { Lifecycle, RecoveryPointRecord, VaultRecord } from './records.js';
@@ -10,7 +10,8 @@ import type { Lifecycle, RecoveryPointRecord, VaultRecord } from './records.js';
 export function recoveryPointIdOf(context: BackupContext, arn: string | undefined): string {
   const prefix = context.arns.recoveryPoint('');
   if (arn === undefined || !arn.startsWith(prefix) || arn.length === prefix.length) throw invalidParameter(`${arn ?? ''} is not a recovery point ARN of this server.`);
-  return arn.slice(prefix.length);
+  const id = arn.slice(prefix.length);
+  return id.startsWith('continuous:') ? `${CONTINUOUS_ID_PREFIX}${id.slice('continuous:'.length)}` : id;
 }
 
 export async function requireRecoveryPoint(context: BackupContext, arn: string | undefined, vaultName?: string): Promise<RecoveryPointRecord> {
@@ -43,7 +44,7 @@ export function recoveryPointAnswer(context: BackupContext, point: RecoveryPoint
     SourceBackupVaultArn: point.sourceVaultArn, ResourceArn: point.resourceArn, ResourceType: 'S3', ResourceName: point.resourceArn.slice('arn:aws:s3:::'.length),
     IamRoleArn: point.iamRoleArn, Status: point.status, CreationDate: seconds(point.creationMs), CompletionDate: seconds(point.completionMs),
     BackupSizeInBytes: point.sizeBytes, Lifecycle: point.lifecycle, CalculatedLifecycle: point.lifecycle === undefined ? undefined : { DeleteAt: seconds(deleteAtMs(point)) },
-    IsEncrypted: false, LastRestoreTime: seconds(point.lastRestoreMs), VaultType: 'BACKUP_VAULT', StorageClass: 'WARM',
+    IsEncrypted: false, LastRestoreTime: seconds(point.lastRestoreMs), VaultType: 'BACKUP_VAULT', StorageClass: 'WARM', IsParent: false,
     CreatedBy: point.planId === undefined ? undefined : { BackupPlanId: point.planId, BackupPlanArn: context.arns.plan(point.planId), BackupRuleId: point.ruleId },
   };
 }

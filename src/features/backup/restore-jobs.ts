@@ -4,7 +4,8 @@
 // and ListCopyJobs. The runner does the work.
 import { type BackupContext, type BackupOperation, lifecycleOf, optionalString, page, requireVault, requiredString, seconds } from './context.js';
 import { invalidParameter, missingParameter, notFound } from './errors.js';
-import type { CopyJobRecord, RestoreJobRecord } from './records.js';
+import { restoreWindowOf } from './continuous.js';
+import type { CopyJobRecord, RecoveryPointRecord, RestoreJobRecord } from './records.js';
 import { checkRetention, requireRecoveryPoint } from './recovery-points.js';
 import { newUuid } from './store.js';
 
@@ -26,6 +27,23 @@ function itemsOf(text: string | undefined, sourceBucket: string): string[] {
   return (parsed as string[]).map((item) => (item.startsWith(`s3://${sourceBucket}/`) ? item.slice(`s3://${sourceBucket}/`.length) : item));
 }
 
+/** RestoreTime (ISO 8601): only for a continuous recovery point, within its window; absent: now (its latest restorable time). */
+function restoreTimeOf(point: RecoveryPointRecord, text: string | undefined, nowMs: number): number | undefined {
+  if (point.continuous !== true) {
+    if (text !== undefined) throw invalidParameter('Metadata RestoreTime applies only to a continuous recovery point.');
+    return undefined;
+  }
+  if (text === undefined) return nowMs;
+  const timeMs = Date.parse(text);
+  if (Number.isNaN(timeMs)) throw invalidParameter(`Metadata RestoreTime ${text} is not a time (ISO 8601, e.g. 2026-01-31T12:00:00Z).`);
+  const { earliestMs, latestMs } = restoreWindowOf(point, nowMs);
+  // The window is to the second: a time within the second the recovery point was made counts.
+  if (timeMs < Math.floor(earliestMs / 1000) * 1000 || timeMs > latestMs) {
+    throw invalidParameter(`Metadata RestoreTime ${text} is outside the recovery point's restore window, ${new Date(earliestMs).toISOString()} to ${new Date(latestMs).toISOString()}.`);
+  }
+  return timeMs;
+}
+
 export const startRestoreJob: BackupOperation = async (context, call) => {
   const point = await requireRecoveryPoint(context, requiredString(call.body, 'RecoveryPointArn'));
   const metadata = call.body['Metadata'];
@@ -37,6 +55,7 @@ export const startRestoreJob: BackupOperation = async (context, call) => {
   if (newBucketText !== 'true' && newBucketText !== 'false') throw invalidParameter('Metadata NewBucket must be "true" or "false".');
   const newBucket = newBucketText === 'true';
   const items = itemsOf(optionalString(fields, 'ItemsToRestore'), sourceBucket);
+  const restoreTimeMs = restoreTimeOf(point, optionalString(fields, 'RestoreTime'), context.nowMs);
   if (!BUCKET_NAME_PATTERN.test(destinationBucket)) throw invalidParameter(`${destinationBucket} is not a valid bucket name.`);
   const existing = await context.index.getBucket(destinationBucket);
   if (newBucket && existing !== undefined) throw invalidParameter(`Bucket ${destinationBucket} already exists: restore into it with NewBucket "false".`);
@@ -48,7 +67,7 @@ export const startRestoreJob: BackupOperation = async (context, call) => {
     if (repeated !== undefined) return { RestoreJobId: repeated.id };
   }
   const job: RestoreJobRecord = {
-    id: newUuid(), recoveryPointId: point.id, vaultName: point.vaultName, sourceResourceArn: point.resourceArn, destinationBucket, newBucket, items,
+    id: newUuid(), recoveryPointId: point.id, vaultName: point.vaultName, sourceResourceArn: point.resourceArn, destinationBucket, newBucket, items, restoreTimeMs,
     status: 'PENDING', creationMs: context.nowMs, iamRoleArn: optionalString(call.body, 'IamRoleArn'), idempotencyToken,
   };
   await context.store.restoreJobs.put(job.id, job);
@@ -83,6 +102,7 @@ export const startCopyJob: BackupOperation = async (context, call) => {
   const destinationVaultArn = requiredString(call.body, 'DestinationBackupVaultArn');
   const iamRoleArn = requiredString(call.body, 'IamRoleArn');
   const lifecycle = lifecycleOf(call.body['Lifecycle']) ?? point.lifecycle;
+  if (point.continuous === true) throw invalidParameter('A continuous recovery point cannot be copied: copy a snapshot recovery point.');
   if (!/^arn:aws:backup:[a-z0-9-]+:\d{12}:backup-vault:[a-zA-Z0-9\-_]{2,50}$/.test(destinationVaultArn)) throw invalidParameter(`DestinationBackupVaultArn ${destinationVaultArn} is not a backup vault ARN.`);
   // A vault of this server is checked now; a remote one (another region, remotes.json) when the copy runs.
   if (destinationVaultArn.startsWith(context.arns.vault(''))) checkRetention(await requireVault(context, destinationVaultArn.slice(context.arns.vault('').length)), lifecycle);

@@ -15,14 +15,14 @@ export interface RestoreOutcome {
   sizeBytes: number;
 }
 
-const selected = (job: RestoreJobRecord, key: string): boolean => job.items.length === 0 || job.items.some((item) => key === item || key.startsWith(item));
+export const selected = (job: RestoreJobRecord, key: string): boolean => job.items.length === 0 || job.items.some((item) => key === item || key.startsWith(item));
 
-async function alreadyRestored(index: Index, bucket: string, object: ObjectRecord): Promise<boolean> {
+export async function alreadyRestored(index: Index, bucket: string, object: ObjectRecord): Promise<boolean> {
   const current = await index.getObject(bucket, object.key);
   return current !== undefined && current.etag === object.etag && current.sizeBytes === object.sizeBytes;
 }
 
-async function restoreOne(layers: Layers, bucket: string, object: ObjectRecord): Promise<void> {
+export async function restoreOne(layers: Layers, bucket: string, object: ObjectRecord): Promise<void> {
   // An object encrypted at rest is read with its key and written under a fresh one (SSE-C cannot be: only its client has the key).
   const sourceKey = serverHeldDataKey(layers, object.headers.encryption, object);
   const copyKey = resealedCopyKey(layers, object.headers.encryption, { bucket, key: object.key });
@@ -50,12 +50,16 @@ async function restoreOne(layers: Layers, bucket: string, object: ObjectRecord):
   if (!outcome.stored) throw new Error(`object ${object.key} was not written: ${outcome.reason}`);
 }
 
-export async function runRestore(layers: Layers, job: RestoreJobRecord, owner: { region: string; ownerId: string }): Promise<RestoreOutcome> {
+/** Creates the destination bucket of a restore into a new bucket (versioned), once. */
+export async function prepareDestination(layers: Layers, job: RestoreJobRecord, owner: { region: string; ownerId: string }): Promise<void> {
   if (job.newBucket && (await layers.index.getBucket(job.destinationBucket)) === undefined) {
     await layers.index.createBucket({ name: job.destinationBucket, createdAtMs: Date.now(), region: owner.region, ownerId: owner.ownerId, versioning: 'Enabled' });
   }
-  const bucket = await layers.index.getBucket(job.destinationBucket);
-  if (bucket === undefined) throw new Error(`bucket ${job.destinationBucket} does not exist`);
+  if ((await layers.index.getBucket(job.destinationBucket)) === undefined) throw new Error(`bucket ${job.destinationBucket} does not exist`);
+}
+
+export async function runRestore(layers: Layers, job: RestoreJobRecord, owner: { region: string; ownerId: string }): Promise<RestoreOutcome> {
+  await prepareDestination(layers, job, owner);
   const outcome: RestoreOutcome = { objectsRestored: 0, sizeBytes: 0 };
   let afterKey = '';
   for (;;) {

@@ -5,11 +5,13 @@
 // job's state lives in its file, so a restart resumes: a job left RUNNING by a crash runs again
 // (its snapshot is one index transaction; a restore skips what it already wrote).
 import { backupArns, type BackupContext } from './context.js';
+import { ensureContinuousRecoveryPoints } from './continuous.js';
 import { notifyVault } from './notify.js';
 import { copyToRemote, remoteFor } from './remote-copy.js';
 import type { BackupJobRecord, CopyJobRecord, RestoreJobRecord } from './records.js';
 import { deleteAtMs, removeRecoveryPoint } from './recovery-points.js';
 import { runReport } from './report-run.js';
+import { restoreToTime } from './pitr-restore.js';
 import { runRestore } from './restore-run.js';
 import { newCopyJob } from './restore-jobs.js';
 import { runSchedules } from './scheduler.js';
@@ -67,7 +69,8 @@ async function runBackupJob(parts: BackupRunnerParts, context: BackupContext, jo
 async function runRestoreJob(parts: BackupRunnerParts, job: RestoreJobRecord): Promise<void> {
   await parts.store.restoreJobs.put(job.id, { ...job, status: 'RUNNING' });
   try {
-    const outcome = await runRestore(parts.layers, job, { region: parts.region, ownerId: parts.ownerId });
+    const owner = { region: parts.region, ownerId: parts.ownerId };
+    const outcome = job.restoreTimeMs === undefined ? await runRestore(parts.layers, job, owner) : await restoreToTime(parts.layers, job, job.restoreTimeMs, owner);
     await parts.store.restoreJobs.put(job.id, { ...job, status: 'COMPLETED', completionMs: Date.now(), ...outcome });
     const point = await parts.store.recoveryPoints.get(job.recoveryPointId);
     if (point !== undefined) await parts.store.recoveryPoints.put(point.id, { ...point, lastRestoreMs: Date.now() });
@@ -125,7 +128,8 @@ async function runReportJob(parts: BackupRunnerParts, job: Record<string, unknow
 async function expireRecoveryPoints(parts: BackupRunnerParts): Promise<void> {
   const nowMs = Date.now();
   for (const point of await parts.store.recoveryPoints.list()) {
-    const until = deleteAtMs(point);
+    // A continuous recovery point's retention is a window sliding with time: it does not end.
+    const until = point.continuous === true ? undefined : deleteAtMs(point);
     if (until !== undefined && until <= nowMs) await removeRecoveryPoint({ store: parts.store, index: parts.layers.index }, point);
   }
 }
@@ -135,6 +139,7 @@ export function startBackupRunner(parts: BackupRunnerParts): { step(): Promise<v
   let running: Promise<void> | undefined;
   const step = async (): Promise<void> => {
     await runSchedules(parts, { ...context, nowMs: Date.now() });
+    await ensureContinuousRecoveryPoints({ ...context, nowMs: Date.now() });
     await expireRecoveryPoints(parts);
     for (const job of await parts.store.backupJobs.list()) if (job.state === 'CREATED' || job.state === 'RUNNING') await runBackupJob(parts, context, job);
     for (const job of await parts.store.copyJobs.list()) if (job.state === 'CREATED' || job.state === 'RUNNING') await runCopyJob(parts, context, job);

@@ -17,7 +17,8 @@ const LOOKBACK_MS = 2 * DAY_MS;
 
 async function startRun(context: BackupContext, plan: PlanRecord, rule: PlanRule, selections: SelectionRecord[], buckets: BucketRecord[], fireMs: number): Promise<void> {
   const vault = await context.store.vaults.get(rule.TargetBackupVaultName);
-  if (vault === undefined) return;
+  // A continuous rule's recovery point is made once and kept current by the bucket's versions (continuous.ts).
+  if (vault === undefined || rule.EnableContinuousBackup === true) return;
   for (const selection of selections) {
     for (const bucket of buckets.filter((candidate) => selects(selection, candidate))) {
       const resourceArn = `arn:aws:s3:::${bucket.name}`;
