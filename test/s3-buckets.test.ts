@@ -106,7 +106,7 @@ describe('buckets', () => {
 
   it('answers 501 NotImplemented for sub-resources not built yet, never 500', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'subresources' }));
-    for (const query of [{ analytics: '' }, { replication: '' }, { metrics: '' }] as Array<Record<string, string>>) {
+    for (const query of [{ analytics: '' }, { inventory: '' }, { metrics: '' }] as Array<Record<string, string>>) {
       const response = await rawRequest(server, { method: 'PUT', path: '/subresources', query, body: '<Configuration/>' });
       assert.equal(response.status, 501, JSON.stringify(query));
       assert.equal(response.errorCode, 'NotImplemented');
