@@ -3,27 +3,22 @@
 // recovery point goes when its DeleteAfterDays has passed, the aws CLI drives the API, and a plan
 // keeps running its schedule after the server restarts.
 import {
-  BackupClient, BackupServiceException, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, ListBackupJobsCommand,
+  BackupClient, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, ListBackupJobsCommand,
   DescribeBackupJobCommand, ListBackupVaultsCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand,
 } from '@aws-sdk/client-backup';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { BACKUP_ROLE, backupFailure } from './helpers/backup.js';
 import { after, before, describe, it } from 'node:test';
 import { sdkClient } from './helpers/clients.js';
 import { cairnAdmin, createUser } from './helpers/iam.js';
 import { startServer, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 
 const DAY_SECONDS = 2;
-const ROLE = 'arn:aws:iam::000000000000:role/cairn-backup';
+const ROLE = BACKUP_ROLE;
 const WAIT_MS = 20_000;
-
-async function failure(promise: Promise<unknown>): Promise<BackupServiceException> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
-  assert.ok(error instanceof BackupServiceException, `expected an AWS Backup error, got ${String(error)}`);
-  return error;
-}
 
 describe('AWS Backup access and retention', () => {
   let server: RunningServer;
@@ -48,7 +43,7 @@ describe('AWS Backup access and retention', () => {
     const user = new BackupClient({ endpoint: server.endpoint, region: TEST_REGION, credentials: keys });
     try {
       assert.deepEqual((await user.send(new ListBackupVaultsCommand({}))).BackupVaultList, []);
-      const denied = await failure(user.send(new CreateBackupVaultCommand({ BackupVaultName: 'Sneaky' })));
+      const denied = await backupFailure(user.send(new CreateBackupVaultCommand({ BackupVaultName: 'Sneaky' })));
       assert.equal(denied.name, 'AccessDeniedException');
       assert.equal(denied.$metadata.httpStatusCode, 403);
       assert.deepEqual((await backup.send(new ListBackupVaultsCommand({}))).BackupVaultList, []);

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { BACKUP_ROLE, until } from './helpers/backup.js';
 import { after, before, describe, it } from 'node:test';
 import { sdkClient } from './helpers/clients.js';
 import { runCompactionPass } from './helpers/compaction.js';
@@ -18,20 +19,9 @@ const MIB = 1024 * KIB;
 const COMPACTION_ARGS = ['--volume-size', '2', '--compaction-interval', '0', '--compaction-grace', '0'];
 const OBJECTS = 12;
 const OBJECT_BYTES = 300 * KIB;
-const ROLE = 'arn:aws:iam::000000000000:role/cairn-backup';
-const WAIT_MS = 30_000;
+const ROLE = BACKUP_ROLE;
 
 const sha = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${WAIT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function deleteEveryVersion(s3: S3Client, bucket: string): Promise<void> {
   const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));

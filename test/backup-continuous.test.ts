@@ -6,7 +6,7 @@
 // and a continuous rule kept over 35 days are refused with AWS's error,
 // and nothing is created.
 import {
-  BackupClient, BackupServiceException, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, DescribeRecoveryPointCommand,
+  BackupClient, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, DescribeRecoveryPointCommand,
   DescribeBackupJobCommand, DescribeRestoreJobCommand, ListBackupPlansCommand, ListCopyJobsCommand, StartBackupJobCommand, StartCopyJobCommand, ListRecoveryPointsByBackupVaultCommand, ListRestoreJobsCommand, StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
 import {
@@ -14,31 +14,15 @@ import {
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { BACKUP_ROLE, backupFailure, until } from './helpers/backup.js';
 import { after, before, describe, it } from 'node:test';
 import { sdkClient } from './helpers/clients.js';
 import { startServer, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 
 const ACCOUNT = '000000000000';
-const ROLE = `arn:aws:iam::${ACCOUNT}:role/cairn-backup`;
-const WAIT_MS = 30_000;
+const ROLE = BACKUP_ROLE;
 const SOURCE = 'pitr-source';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function failure(promise: Promise<unknown>): Promise<BackupServiceException> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
-  assert.ok(error instanceof BackupServiceException, `expected an AWS Backup error, got ${String(error)}`);
-  return error;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${WAIT_MS} ms`);
-    await sleep(100);
-  }
-}
 
 async function contents(s3: S3Client, bucket: string): Promise<Record<string, Buffer>> {
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
@@ -69,7 +53,7 @@ describe('AWS Backup continuous backup and point-in-time restore', () => {
   });
 
   it('refuses a continuous rule kept over 35 days, and creates no plan', async () => {
-    const refused = await failure(backup.send(new CreateBackupPlanCommand({
+    const refused = await backupFailure(backup.send(new CreateBackupPlanCommand({
       BackupPlan: { BackupPlanName: 'too-long', Rules: [{ RuleName: 'pitr', TargetBackupVaultName: 'Pitr', EnableContinuousBackup: true, Lifecycle: { DeleteAfterDays: 36 } }] },
     })));
     assert.equal(refused.name, 'InvalidParameterValueException');
@@ -136,7 +120,7 @@ describe('AWS Backup continuous backup and point-in-time restore', () => {
     const tooEarly = new Date(Date.now() - 36 * 86_400_000).toISOString();
     const future = new Date(Date.now() + 3_600_000).toISOString();
     for (const restoreTime of [tooEarly, '2020-01-01T00:00:00Z', future, 'yesterday']) {
-      const refused = await failure(backup.send(new StartRestoreJobCommand({
+      const refused = await backupFailure(backup.send(new StartRestoreJobCommand({
         RecoveryPointArn: pointArn, IamRoleArn: ROLE, Metadata: { DestinationBucketName: 'pitr-never', NewBucket: 'true', RestoreTime: restoreTime },
       })));
       assert.equal(refused.name, 'InvalidParameterValueException', restoreTime);
@@ -145,11 +129,11 @@ describe('AWS Backup continuous backup and point-in-time restore', () => {
     // RestoreTime on a snapshot recovery point, and a copy of the continuous one: refused too.
     const snapshot = await backup.send(new StartBackupJobCommand({ BackupVaultName: 'Pitr', ResourceArn: `arn:aws:s3:::${SOURCE}`, IamRoleArn: ROLE }));
     await until('snapshot recovery point', async () => ((await backup.send(new DescribeBackupJobCommand({ BackupJobId: snapshot.BackupJobId }))).State === 'COMPLETED' ? true : undefined));
-    const onSnapshot = await failure(backup.send(new StartRestoreJobCommand({
+    const onSnapshot = await backupFailure(backup.send(new StartRestoreJobCommand({
       RecoveryPointArn: snapshot.RecoveryPointArn, IamRoleArn: ROLE, Metadata: { DestinationBucketName: 'pitr-never', NewBucket: 'true', RestoreTime: new Date().toISOString() },
     })));
     assert.equal(onSnapshot.name, 'InvalidParameterValueException');
-    const copy = await failure(backup.send(new StartCopyJobCommand({
+    const copy = await backupFailure(backup.send(new StartCopyJobCommand({
       RecoveryPointArn: pointArn, SourceBackupVaultName: 'Pitr', DestinationBackupVaultArn: `arn:aws:backup:${TEST_REGION}:${ACCOUNT}:backup-vault:Pitr`, IamRoleArn: ROLE,
     })));
     assert.equal(copy.name, 'InvalidParameterValueException');

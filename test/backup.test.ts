@@ -5,7 +5,7 @@
 // idempotent, plans with selections by tag that back up and copy on schedule, a webhook notified
 // when a job ends, and the bad inputs the issue names, each refused with AWS's error and nothing written.
 import {
-  BackupClient, BackupServiceException, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, DeleteBackupPlanCommand,
+  BackupClient, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, DeleteBackupPlanCommand,
   DeleteBackupSelectionCommand, DeleteBackupVaultCommand, DeleteBackupVaultLockConfigurationCommand, DeleteRecoveryPointCommand, DescribeBackupJobCommand,
   DescribeBackupVaultCommand, DescribeRecoveryPointCommand, DescribeRestoreJobCommand, GetBackupVaultAccessPolicyCommand, ListBackupJobsCommand,
   ListBackupPlansCommand, ListBackupVaultsCommand, ListCopyJobsCommand, ListRecoveryPointsByBackupVaultCommand, ListRecoveryPointsByResourceCommand,
@@ -19,6 +19,7 @@ import {
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BACKUP_ROLE, backupFailure, until } from './helpers/backup.js';
 import { after, before, describe, it } from 'node:test';
 import { IamClient } from '../src/cli/admin/iam-client.js';
 import { sdkClient } from './helpers/clients.js';
@@ -27,26 +28,9 @@ import { startServer, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type Runnin
 
 const DAY_SECONDS = 3;
 const ACCOUNT = '000000000000';
-const ROLE = `arn:aws:iam::${ACCOUNT}:role/cairn-backup`;
-const WAIT_MS = 30_000;
+const ROLE = BACKUP_ROLE;
 const vaultArn = (name: string) => `arn:aws:backup:${TEST_REGION}:${ACCOUNT}:backup-vault:${name}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function failure(promise: Promise<unknown>): Promise<BackupServiceException> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
-  assert.ok(error instanceof BackupServiceException, `expected an AWS Backup error, got ${String(error)}`);
-  return error;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${WAIT_MS} ms`);
-    await sleep(100);
-  }
-}
 
 async function versionedBucket(s3: S3Client, name: string, objects: Record<string, string>): Promise<void> {
   await s3.send(new CreateBucketCommand({ Bucket: name }));
@@ -109,13 +93,13 @@ describe('AWS Backup', () => {
   it('creates, describes and lists vaults; refuses a repeated or badly named vault', async () => {
     const created = await backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'Gold', CreatorRequestId: 'r1' }));
     assert.equal(created.BackupVaultArn, vaultArn('Gold'));
-    assert.equal((await failure(backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'Gold' })))).name, 'AlreadyExistsException');
-    assert.equal((await failure(backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'bad name!' })))).name, 'InvalidParameterValueException');
+    assert.equal((await backupFailure(backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'Gold' })))).name, 'AlreadyExistsException');
+    assert.equal((await backupFailure(backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'bad name!' })))).name, 'InvalidParameterValueException');
     const described = await backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'Gold' }));
     assert.equal(described.NumberOfRecoveryPoints, 0);
     assert.equal(described.Locked, false);
     assert.deepEqual((await backup.send(new ListBackupVaultsCommand({}))).BackupVaultList!.map((vault) => vault.BackupVaultName), ['Gold']);
-    assert.equal((await failure(backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'missing' })))).name, 'ResourceNotFoundException');
+    assert.equal((await backupFailure(backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'missing' })))).name, 'ResourceNotFoundException');
   });
 
   it('a vault access policy that denies DeleteRecoveryPoint binds even root', async () => {
@@ -125,7 +109,7 @@ describe('AWS Backup', () => {
     await backup.send(new PutBackupVaultAccessPolicyCommand({ BackupVaultName: 'Guarded', Policy: policy }));
     assert.equal((await backup.send(new GetBackupVaultAccessPolicyCommand({ BackupVaultName: 'Guarded' }))).Policy, policy);
     const point = await backupNow(backup, 'Guarded', 'guarded-data');
-    assert.equal((await failure(backup.send(new DeleteRecoveryPointCommand({ BackupVaultName: 'Guarded', RecoveryPointArn: point })))).name, 'AccessDeniedException');
+    assert.equal((await backupFailure(backup.send(new DeleteRecoveryPointCommand({ BackupVaultName: 'Guarded', RecoveryPointArn: point })))).name, 'AccessDeniedException');
     assert.equal((await backup.send(new DescribeRecoveryPointCommand({ BackupVaultName: 'Guarded', RecoveryPointArn: point }))).Status, 'COMPLETED');
   });
 
@@ -136,13 +120,13 @@ describe('AWS Backup', () => {
     const admin = new IamClient(server.endpoint, { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY });
     await admin.json('POST', '/targets', { name: 'backup-hook', type: 'webhook', settings: { url: hook.url, secret: 'backup-secret', bearerToken: 'backup-token' } });
     // Bad input: a grace period below 3 days; nothing is locked.
-    const tooShort = await failure(backup.send(new PutBackupVaultLockConfigurationCommand({ BackupVaultName: 'Locked', MinRetentionDays: 7, ChangeableForDays: 2 })));
+    const tooShort = await backupFailure(backup.send(new PutBackupVaultLockConfigurationCommand({ BackupVaultName: 'Locked', MinRetentionDays: 7, ChangeableForDays: 2 })));
     assert.equal(tooShort.name, 'InvalidParameterValueException');
     assert.equal((await backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'Locked' }))).MinRetentionDays, undefined);
     await backup.send(new PutBackupVaultLockConfigurationCommand({ BackupVaultName: 'Locked', MinRetentionDays: 7, MaxRetentionDays: 100, ChangeableForDays: 3 }));
     const lockDate = (await backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'Locked' }))).LockDate!;
     // Bad input: a retention below the lock's minimum; no job is made.
-    const below = await failure(backup.send(new StartBackupJobCommand({ BackupVaultName: 'Locked', ResourceArn: 'arn:aws:s3:::locked-data', IamRoleArn: ROLE, Lifecycle: { DeleteAfterDays: 3 } })));
+    const below = await backupFailure(backup.send(new StartBackupJobCommand({ BackupVaultName: 'Locked', ResourceArn: 'arn:aws:s3:::locked-data', IamRoleArn: ROLE, Lifecycle: { DeleteAfterDays: 3 } })));
     assert.equal(below.name, 'InvalidParameterValueException');
     assert.deepEqual((await backup.send(new ListBackupJobsCommand({ ByBackupVaultName: 'Locked' }))).BackupJobs, []);
     // In the grace period: a recovery point can be deleted, and its lifecycle shortened.
@@ -162,7 +146,7 @@ describe('AWS Backup', () => {
       () => backup.send(new PutBackupVaultLockConfigurationCommand({ BackupVaultName: 'Locked', MinRetentionDays: 1 })),
       () => backup.send(new DeleteBackupVaultCommand({ BackupVaultName: 'Locked' })),
     ];
-    for (const refusal of refusals) assert.equal((await failure(refusal())).name, 'InvalidRequestException');
+    for (const refusal of refusals) assert.equal((await backupFailure(refusal())).name, 'InvalidRequestException');
     const after = await backup.send(new DescribeRecoveryPointCommand({ BackupVaultName: 'Locked', RecoveryPointArn: point }));
     assert.deepEqual(after.Lifecycle, { DeleteAfterDays: 30 });
     assert.deepEqual(after.CalculatedLifecycle, before.CalculatedLifecycle);
@@ -196,19 +180,19 @@ describe('AWS Backup', () => {
     await versionedBucket(s3, 'plain-source', { 'p.txt': 'plain' });
     const point = await backupNow(backup, 'Plain', 'plain-source');
     await s3.send(new CreateBucketCommand({ Bucket: 'unversioned' }));
-    const refused = await failure(backup.send(new StartRestoreJobCommand({ RecoveryPointArn: point, IamRoleArn: ROLE, Metadata: { DestinationBucketName: 'unversioned', NewBucket: 'false' } })));
+    const refused = await backupFailure(backup.send(new StartRestoreJobCommand({ RecoveryPointArn: point, IamRoleArn: ROLE, Metadata: { DestinationBucketName: 'unversioned', NewBucket: 'false' } })));
     assert.equal(refused.name, 'InvalidParameterValueException');
-    const tooMany = await failure(backup.send(new StartRestoreJobCommand({ RecoveryPointArn: point, Metadata: { NewBucket: 'true', DestinationBucketName: 'many-items', ItemsToRestore: JSON.stringify(['a', 'b', 'c', 'd', 'e', 'f']) } })));
+    const tooMany = await backupFailure(backup.send(new StartRestoreJobCommand({ RecoveryPointArn: point, Metadata: { NewBucket: 'true', DestinationBucketName: 'many-items', ItemsToRestore: JSON.stringify(['a', 'b', 'c', 'd', 'e', 'f']) } })));
     assert.equal(tooMany.name, 'InvalidParameterValueException');
     await sleep(500);
     assert.deepEqual(await contents(s3, 'unversioned'), {});
-    const unversionedBackup = await failure(backup.send(new StartBackupJobCommand({ BackupVaultName: 'Plain', ResourceArn: 'arn:aws:s3:::unversioned', IamRoleArn: ROLE })));
+    const unversionedBackup = await backupFailure(backup.send(new StartBackupJobCommand({ BackupVaultName: 'Plain', ResourceArn: 'arn:aws:s3:::unversioned', IamRoleArn: ROLE })));
     assert.equal(unversionedBackup.name, 'InvalidParameterValueException');
     assert.equal((await backup.send(new ListBackupJobsCommand({ ByResourceArn: 'arn:aws:s3:::unversioned' }))).BackupJobs!.length, 0);
   });
 
   it('plans: an invalid cron is refused; a Gold rule backs up the tagged bucket on schedule and copies to another vault', async () => {
-    const invalid = await failure(backup.send(new CreateBackupPlanCommand({
+    const invalid = await backupFailure(backup.send(new CreateBackupPlanCommand({
       BackupPlan: { BackupPlanName: 'broken', Rules: [{ RuleName: 'r', TargetBackupVaultName: 'Gold', ScheduleExpression: 'cron(61 * * * ? *)' }] },
     })));
     assert.equal(invalid.name, 'InvalidParameterValueException');
@@ -249,7 +233,7 @@ describe('AWS Backup', () => {
       BackupPlan: { BackupPlanName: 'silver', Rules: [{ RuleName: 'daily', TargetBackupVaultName: 'Gold', ScheduleExpression: 'cron(0 5 ? * * *)', Lifecycle: { DeleteAfterDays: 30 } }] },
     }));
     await backup.send(new CreateBackupSelectionCommand({ BackupPlanId: plan.BackupPlanId, BackupSelection: { SelectionName: 'one', IamRoleArn: ROLE, Resources: ['arn:aws:s3:::silver-protected'] } }));
-    const badControl = await failure(backup.send(new CreateFrameworkCommand({ FrameworkName: 'broken', FrameworkControls: [{ ControlName: 'NO_SUCH_CONTROL' }] })));
+    const badControl = await backupFailure(backup.send(new CreateFrameworkCommand({ FrameworkName: 'broken', FrameworkControls: [{ ControlName: 'NO_SUCH_CONTROL' }] })));
     assert.equal(badControl.name, 'InvalidParameterValueException');
     const scope = { ComplianceResourceIds: ['silver-protected', 'silver-unprotected'], ComplianceResourceTypes: ['S3'] };
     const framework = await backup.send(new CreateFrameworkCommand({ FrameworkName: 'workshop', FrameworkControls: [{ ControlName: 'BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN', ControlScope: scope }] }));
