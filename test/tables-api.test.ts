@@ -6,7 +6,7 @@ import {
   CreateNamespaceCommand, CreateTableBucketCommand, CreateTableCommand, DeleteNamespaceCommand, DeleteTableBucketCommand,
   DeleteTableCommand, GetNamespaceCommand, GetTableBucketCommand, GetTableBucketReplicationCommand, GetTableCommand,
   GetTableMetadataLocationCommand, ListNamespacesCommand, ListTableBucketsCommand, ListTablesCommand, RenameTableCommand,
-  S3TablesClient, S3TablesServiceException, UpdateTableMetadataLocationCommand,
+  S3TablesClient, UpdateTableMetadataLocationCommand,
 } from '@aws-sdk/client-s3tables';
 import { ListBucketsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -15,26 +15,12 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { NodeSha256, rawRequest, sendRaw } from './helpers/clients.js';
 import { cairnAdmin, createUser, type UserKeys } from './helpers/iam.js';
+import { rejectsWith, tablesClient } from './helpers/tables.js';
 import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
 
 const ACCOUNT = '000000000000';
 const arnOf = (bucket: string): string => `arn:aws:s3tables:${TEST_REGION}:${ACCOUNT}:bucket/${bucket}`;
-
-function tablesClient(server: RunningServer, keys: { accessKeyId: string; secretAccessKey: string } = { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY }): S3TablesClient {
-  return new S3TablesClient({ endpoint: server.endpoint, region: TEST_REGION, credentials: keys });
-}
-
-/** Asserts the SDK failed with exactly this error (its name, status and message when given). */
-async function rejectsWith(promise: Promise<unknown>, name: string, status: number, message?: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof S3TablesServiceException, `not an S3 Tables error: ${String(error)}`);
-    assert.equal(error.name, name);
-    assert.equal(error.$metadata.httpStatusCode, status);
-    if (message !== undefined) assert.equal(error.message, message);
-    return true;
-  });
-}
 
 describe('S3 Tables: table buckets, namespaces and tables', () => {
   let server: RunningServer;

@@ -4,7 +4,7 @@
 // files no S3 client may delete (403 AccessDenied, nothing deleted) while reads and writes work.
 import {
   CreateNamespaceCommand, CreateTableBucketCommand, CreateTableCommand, GetTableBucketCommand, GetTableCommand,
-  ListNamespacesCommand, S3TablesClient, S3TablesServiceException,
+  ListNamespacesCommand, S3TablesClient,
 } from '@aws-sdk/client-s3tables';
 import {
   DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException, type S3Client,
@@ -12,26 +12,12 @@ import {
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { cairnAdmin, createUser, userClient, type UserKeys } from './helpers/iam.js';
-import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
+import { rejectsWith, tablesClient } from './helpers/tables.js';
+import { TEST_REGION, type RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
 
 const ACCOUNT = '000000000000';
 const arnOf = (bucket: string): string => `arn:aws:s3tables:${TEST_REGION}:${ACCOUNT}:bucket/${bucket}`;
-const ROOT_KEYS = { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY };
-
-function tablesClient(server: RunningServer, keys: { accessKeyId: string; secretAccessKey: string } = ROOT_KEYS): S3TablesClient {
-  return new S3TablesClient({ endpoint: server.endpoint, region: TEST_REGION, credentials: keys });
-}
-
-async function rejectsWith(promise: Promise<unknown>, name: string, status: number, message?: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof S3TablesServiceException, `not an S3 Tables error: ${String(error)}`);
-    assert.equal(error.name, name);
-    assert.equal(error.$metadata.httpStatusCode, status);
-    if (message !== undefined) assert.equal(error.message, message);
-    return true;
-  });
-}
 
 async function s3RejectsWith(promise: Promise<unknown>, code: string, status: number): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {

@@ -7,32 +7,19 @@
 import {
   CreateNamespaceCommand, CreateTableBucketCommand, CreateTableCommand, DeleteTableBucketPolicyCommand, DeleteTableCommand,
   DeleteTablePolicyCommand, GetTableBucketCommand, GetTableBucketPolicyCommand, GetTableCommand, GetTablePolicyCommand,
-  ListNamespacesCommand, PutTableBucketPolicyCommand, PutTablePolicyCommand, S3TablesClient, S3TablesServiceException,
+  ListNamespacesCommand, PutTableBucketPolicyCommand, PutTablePolicyCommand, S3TablesClient,
 } from '@aws-sdk/client-s3tables';
 import type { S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { cairnAdmin, createUser, type UserKeys } from './helpers/iam.js';
-import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
+import { rejectsWith, tablesClient } from './helpers/tables.js';
+import { TEST_REGION, type RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
 
 const ACCOUNT = '000000000000';
 const BUCKET_ARN = `arn:aws:s3tables:${TEST_REGION}:${ACCOUNT}:bucket/shared`;
 const BOB = `arn:aws:iam::${ACCOUNT}:user/bob`;
-
-function tablesClient(server: RunningServer, keys: { accessKeyId: string; secretAccessKey: string } = { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY }): S3TablesClient {
-  return new S3TablesClient({ endpoint: server.endpoint, region: TEST_REGION, credentials: keys });
-}
-
-async function rejectsWith(promise: Promise<unknown>, name: string, status: number, message?: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof S3TablesServiceException, `not an S3 Tables error: ${String(error)}`);
-    assert.equal(error.name, name);
-    assert.equal(error.$metadata.httpStatusCode, status);
-    if (message !== undefined) assert.equal(error.message, message);
-    return true;
-  });
-}
 
 const policyOf = (...statements: object[]): string => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 

@@ -8,29 +8,20 @@ import {
   DeleteTableBucketMetricsConfigurationCommand, DeleteTableCommand, GetTableBucketEncryptionCommand, GetTableBucketMetricsConfigurationCommand,
   GetTableBucketStorageClassCommand, GetTableCommand, GetTableEncryptionCommand, GetTableRecordExpirationConfigurationCommand,
   GetTableStorageClassCommand, ListTagsForResourceCommand, PutTableBucketEncryptionCommand, PutTableBucketMetricsConfigurationCommand,
-  PutTableBucketReplicationCommand, PutTableBucketStorageClassCommand, S3TablesClient, S3TablesServiceException, TagResourceCommand,
+  PutTableBucketReplicationCommand, PutTableBucketStorageClassCommand, S3TablesClient, TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-s3tables';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { rejectsWith } from './helpers/tables.js';
 import { CAIRN_BIN, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
 
 const ACCOUNT = '000000000000';
 const arnOf = (bucket: string): string => `arn:aws:s3tables:${TEST_REGION}:${ACCOUNT}:bucket/${bucket}`;
 const KMS_ARN_PREFIX = `arn:aws:kms:${TEST_REGION}:${ACCOUNT}:key/`;
-
-async function rejectsWith(promise: Promise<unknown>, name: string, status: number, message?: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof S3TablesServiceException, `not an S3 Tables error: ${String(error)}`);
-    assert.equal(error.name, name);
-    assert.equal(error.$metadata.httpStatusCode, status);
-    if (message !== undefined) assert.equal(error.message, message);
-    return true;
-  });
-}
 
 describe('S3 Tables: encryption, storage class, metrics and tags', () => {
   let server: RunningServer;
