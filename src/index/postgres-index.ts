@@ -20,6 +20,8 @@ import { PostgresIdentities } from './postgres/identities.js';
 import { PostgresUploads } from './postgres/uploads.js';
 import { PostgresVersionRules } from './postgres/versioning.js';
 import { scanPostgresPlacements } from './postgres/placements.js';
+import { PostgresTablesCatalog } from './postgres/tables.js';
+import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from './tables-index.js';
 import { splitSuccessor, SQL } from './postgres/statements.js';
 import { defineUnsupportedMethods, POSTGRES_ENGINE_NAME, POSTGRES_UNSUPPORTED_SETTINGS } from './postgres/unsupported.js';
 import * as bucketWrites from './postgres/bucket-writes.js';
@@ -44,11 +46,13 @@ export class PostgresIndex implements Index {
   static {
     delegateMethods(PostgresIndex.prototype, IDENTITY_TABLE_METHODS, (engine) => (engine as PostgresIndex).identities);
     delegateMethods(PostgresIndex.prototype, UPLOAD_METHODS, (engine) => (engine as PostgresIndex).uploads);
+    delegateMethods(PostgresIndex.prototype, [...TABLES_READ_METHODS, ...TABLES_WRITE_METHODS], (engine) => (engine as PostgresIndex).tables);
     defineUnsupportedMethods(PostgresIndex.prototype);
   }
   private readonly writes: PostgresWriteQueue;
   private readonly identities: PostgresIdentities;
   private readonly uploads: PostgresUploads;
+  private readonly tables: PostgresTablesCatalog;
   /** Single-statement reads through the pool, a lost database reported as IndexUnavailableError. */
   private readonly sql: Sql;
 
@@ -57,6 +61,7 @@ export class PostgresIndex implements Index {
     this.writes = new PostgresWriteQueue(pool);
     this.identities = new PostgresIdentities(this.sql, this.writes);
     this.uploads = new PostgresUploads(this.sql, this.writes);
+    this.tables = new PostgresTablesCatalog(this.sql, this.writes);
   }
 
   /** Connects, runs the migrations (under an advisory lock: several servers may start at once), and answers the engine. */

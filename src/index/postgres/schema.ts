@@ -2,8 +2,9 @@
 // (sqlite/schema.ts) with PostgreSQL's types: keys and bucket names are text COLLATE "C", which
 // compares UTF-8 bytes (S3's listing order) so that primary-key order is listing order; times and
 // sizes are bigint; placements are bytea. Flags stay 0/1 integers so both engines share row mappers.
-// Tables of later features (the S3 Tables catalog, the registry, restores, access logs, events, the
-// S3 Metadata journal) are not here yet: their methods refuse on PostgreSQL (unsupported.ts).
+// Later features' tables are in files of their own (tables-schema.ts, …), registered below; those of
+// features not ported yet are not here: their methods refuse on PostgreSQL (unsupported.ts).
+import { POSTGRES_TABLES_SCHEMA_SQL } from './tables-schema.js';
 
 /** A version's Object Lock state (all NULL: none); an upload keeps the state its object will get. */
 const OBJECT_LOCK_COLUMNS = 'lock_mode text, lock_retain_until_ms bigint, legal_hold text';
@@ -61,6 +62,7 @@ CREATE INDEX access_keys_by_user ON access_keys (lower(user_name), access_key_id
 /** The SQL that brings version N-1 up to N, by N (from 1: the empty database). */
 export const POSTGRES_MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [1, CORE_SCHEMA_SQL],
+  [2, POSTGRES_TABLES_SCHEMA_SQL],
 ]);
 
 export const POSTGRES_SCHEMA_VERSION = Math.max(...POSTGRES_MIGRATIONS.keys());

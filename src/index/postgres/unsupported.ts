@@ -1,5 +1,4 @@
-// The index methods the PostgreSQL engine does not have yet: the S3 Tables catalog, the container
-// registry, restores of archived objects, server access log queues, event notifications and the S3
+// The index methods the PostgreSQL engine does not have yet: the container registry, restores of archived objects, server access log queues, event notifications and the S3
 // Metadata journal. Each write refuses with IndexFeatureUnsupportedError (501 NotImplemented at the
 // front end); so does each read, except those whose honest answer is "nothing" because the writes
 // that would fill them are refused (empty queues, no restore in progress): background jobs and the
@@ -10,7 +9,6 @@ import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from '../event-index.js';
 import { REGISTRY_LIFECYCLE_READ_METHODS, REGISTRY_LIFECYCLE_WRITE_METHODS } from '../registry-lifecycle-index.js';
 import { REGISTRY_READ_METHODS, REGISTRY_WRITE_METHODS } from '../registry-index.js';
 import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from '../restore-index.js';
-import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from '../tables-index.js';
 import { IndexFeatureUnsupportedError } from '../unavailable.js';
 import type { Index } from '../types.js';
 
@@ -34,8 +32,6 @@ const EMPTY_ANSWERS: Partial<Record<keyof Index, () => unknown>> = {
   getRegistryRepository: () => undefined,
   listRegistryRepositories: () => [],
   listRegistryRepositoriesWithLifecyclePolicy: () => [],
-  getTableBucket: () => undefined,
-  listTableBuckets: () => [],
   readJournal: () => [],
 };
 
@@ -44,7 +40,7 @@ const JOURNAL_METHODS = ['readMetadataSnapshot', 'scanVersionsForInventory', 'co
 
 /** Every index method the PostgreSQL engine does not implement itself. */
 export const POSTGRES_UNSUPPORTED_METHODS = [
-  ...TABLES_READ_METHODS, ...TABLES_WRITE_METHODS, ...RESTORE_READ_METHODS, ...RESTORE_WRITE_METHODS,
+  ...RESTORE_READ_METHODS, ...RESTORE_WRITE_METHODS,
   ...ACCESS_LOG_READ_METHODS, ...ACCESS_LOG_WRITE_METHODS, ...REGISTRY_READ_METHODS, ...REGISTRY_WRITE_METHODS,
   ...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS, ...JOURNAL_METHODS, 'readJournal',
   ...REGISTRY_LIFECYCLE_READ_METHODS, ...REGISTRY_LIFECYCLE_WRITE_METHODS, ...BACKUP_READ_METHODS, ...BACKUP_WRITE_METHODS,

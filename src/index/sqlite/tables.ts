@@ -58,22 +58,22 @@ CREATE TABLE IF NOT EXISTS iceberg_idempotency (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS iceberg_idempotency_by_expiry ON iceberg_idempotency (expires_at_ms);`;
 
-interface BucketRow { name: string; table_bucket_id: string; owner_account_id: string; created_at_ms: number; warehouse_bucket: string }
-interface NamespaceRow { table_bucket: string; namespace: string; namespace_id: string; created_at_ms: number; created_by: string; owner_account_id: string; properties: string }
-interface TableRow {
+export interface BucketRow { name: string; table_bucket_id: string; owner_account_id: string; created_at_ms: number; warehouse_bucket: string }
+export interface NamespaceRow { table_bucket: string; namespace: string; namespace_id: string; created_at_ms: number; created_by: string; owner_account_id: string; properties: string }
+export interface TableRow {
   table_bucket: string; namespace: string; name: string; table_id: string; format: string; version_token: string;
   metadata_location: string | null; warehouse_location: string; created_at_ms: number; created_by: string;
   modified_at_ms: number; modified_by: string; owner_account_id: string;
 }
 
-const bucketFromRow = (row: BucketRow): TableBucketRecord => ({
+export const bucketFromRow = (row: BucketRow): TableBucketRecord => ({
   name: row.name, tableBucketId: row.table_bucket_id, ownerAccountId: row.owner_account_id, createdAtMs: row.created_at_ms, warehouseBucket: row.warehouse_bucket,
 });
-const namespaceFromRow = (row: NamespaceRow): TableNamespaceRecord => ({
+export const namespaceFromRow = (row: NamespaceRow): TableNamespaceRecord => ({
   tableBucket: row.table_bucket, namespace: row.namespace, namespaceId: row.namespace_id, createdAtMs: row.created_at_ms,
   createdBy: row.created_by, ownerAccountId: row.owner_account_id, properties: JSON.parse(row.properties) as Record<string, string>,
 });
-const tableFromRow = (row: TableRow): TableRecord => ({
+export const tableFromRow = (row: TableRow): TableRecord => ({
   tableBucket: row.table_bucket, namespace: row.namespace, name: row.name, tableId: row.table_id, format: 'ICEBERG',
   versionToken: row.version_token, metadataLocation: row.metadata_location ?? undefined, warehouseLocation: row.warehouse_location,
   createdAtMs: row.created_at_ms, createdBy: row.created_by, modifiedAtMs: row.modified_at_ms, modifiedBy: row.modified_by,
