@@ -3,15 +3,14 @@
 // catalog paged with n, last and Link; cross-repository mounts; deletes; Basic and the Bearer
 // token flow; users judged by their policies' ECR actions; anonymous pulls only where a
 // repository policy allows them.
+import { ECRClient, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SqliteIndex } from '../src/index/sqlite-index.js';
 import { cairnAdmin, createUser, type UserKeys } from './helpers/iam.js';
 import { digestOf, OCI_MANIFEST } from './helpers/oci-images.js';
 import { basicOf, ociError, pushBlob, pushManifest, registryFetch } from './helpers/registry-client.js';
-import { startServer, TEST_ACCESS_KEY, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
+import { startServer, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 
 const REDIRECT_EXPIRY_SECONDS = 2;
 const REPO = 'pull/app';
@@ -175,12 +174,13 @@ describe('registry authentication and authorization', () => {
 
   it('anonymous pulls only where the repository policy allows them', async () => {
     assert.equal((await registryFetch(server, 'GET', `/v2/${REPO}/manifests/v1`, { authorization: null })).status, 401);
-    const index = SqliteIndex.open(join(server.dataDirectory, 'index.db'));
+    // Set through the ECR API (SetRepositoryPolicy), as an operator would, on either index engine.
+    const ecr = new ECRClient({ endpoint: server.endpoint, region: TEST_REGION, credentials: { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY } });
     try {
-      const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] }] });
-      assert.equal(await index.setRegistryRepositoryPolicy(REPO, policy), 'set');
+      const policyText = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] }] });
+      assert.equal((await ecr.send(new SetRepositoryPolicyCommand({ repositoryName: REPO, policyText }))).policyText, policyText);
     } finally {
-      await index.close();
+      ecr.destroy();
     }
     assert.deepEqual((await registryFetch(server, 'GET', `/v2/${REPO}/manifests/v1`, { authorization: null })).body, manifest);
     const blob = await registryFetch(server, 'GET', `/v2/${REPO}/blobs/${digestOf(layer)}`, { authorization: null, follow: true });

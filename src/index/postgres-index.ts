@@ -21,6 +21,8 @@ import { PostgresUploads } from './postgres/uploads.js';
 import { PostgresVersionRules } from './postgres/versioning.js';
 import { scanPostgresPlacements } from './postgres/placements.js';
 import { PostgresTablesCatalog } from './postgres/tables.js';
+import { PostgresRegistry } from './postgres/registry.js';
+import { REGISTRY_LIFECYCLE_READ_METHODS, REGISTRY_LIFECYCLE_WRITE_METHODS, REGISTRY_READ_METHODS, REGISTRY_WRITE_METHODS } from './registry-index.js';
 import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from './tables-index.js';
 import { splitSuccessor, SQL } from './postgres/statements.js';
 import { defineUnsupportedMethods, POSTGRES_ENGINE_NAME, POSTGRES_UNSUPPORTED_SETTINGS } from './postgres/unsupported.js';
@@ -47,12 +49,15 @@ export class PostgresIndex implements Index {
     delegateMethods(PostgresIndex.prototype, IDENTITY_TABLE_METHODS, (engine) => (engine as PostgresIndex).identities);
     delegateMethods(PostgresIndex.prototype, UPLOAD_METHODS, (engine) => (engine as PostgresIndex).uploads);
     delegateMethods(PostgresIndex.prototype, [...TABLES_READ_METHODS, ...TABLES_WRITE_METHODS], (engine) => (engine as PostgresIndex).tables);
+    delegateMethods(PostgresIndex.prototype, [...REGISTRY_READ_METHODS, ...REGISTRY_WRITE_METHODS], (engine) => (engine as PostgresIndex).registry);
+    delegateMethods(PostgresIndex.prototype, [...REGISTRY_LIFECYCLE_READ_METHODS, ...REGISTRY_LIFECYCLE_WRITE_METHODS], (engine) => (engine as PostgresIndex).registry.lifecycle);
     defineUnsupportedMethods(PostgresIndex.prototype);
   }
   private readonly writes: PostgresWriteQueue;
   private readonly identities: PostgresIdentities;
   private readonly uploads: PostgresUploads;
   private readonly tables: PostgresTablesCatalog;
+  private readonly registry: PostgresRegistry;
   /** Single-statement reads through the pool, a lost database reported as IndexUnavailableError. */
   private readonly sql: Sql;
 
@@ -62,6 +67,7 @@ export class PostgresIndex implements Index {
     this.identities = new PostgresIdentities(this.sql, this.writes);
     this.uploads = new PostgresUploads(this.sql, this.writes);
     this.tables = new PostgresTablesCatalog(this.sql, this.writes);
+    this.registry = new PostgresRegistry(this.sql, this.writes);
   }
 
   /** Connects, runs the migrations (under an advisory lock: several servers may start at once), and answers the engine. */

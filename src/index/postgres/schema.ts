@@ -4,6 +4,7 @@
 // sizes are bigint; placements are bytea. Flags stay 0/1 integers so both engines share row mappers.
 // Later features' tables are in files of their own (tables-schema.ts, …), registered below; those of
 // features not ported yet are not here: their methods refuse on PostgreSQL (unsupported.ts).
+import { POSTGRES_REGISTRY_SCHEMA_SQL } from './registry-schema.js';
 import { POSTGRES_TABLES_SCHEMA_SQL } from './tables-schema.js';
 
 /** A version's Object Lock state (all NULL: none); an upload keeps the state its object will get. */
@@ -63,6 +64,7 @@ CREATE INDEX access_keys_by_user ON access_keys (lower(user_name), access_key_id
 export const POSTGRES_MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [1, CORE_SCHEMA_SQL],
   [2, POSTGRES_TABLES_SCHEMA_SQL],
+  [3, POSTGRES_REGISTRY_SCHEMA_SQL],
 ]);
 
 export const POSTGRES_SCHEMA_VERSION = Math.max(...POSTGRES_MIGRATIONS.keys());

@@ -1,13 +1,12 @@
-// The index methods the PostgreSQL engine does not have yet: the container registry, restores of archived objects, server access log queues, event notifications and the S3
-// Metadata journal. Each write refuses with IndexFeatureUnsupportedError (501 NotImplemented at the
-// front end); so does each read, except those whose honest answer is "nothing" because the writes
-// that would fill them are refused (empty queues, no restore in progress): background jobs and the
-// GET path call those on every server, and must keep working.
+// The index methods the PostgreSQL engine does not have yet: restores of archived objects, server
+// access log queues, event notifications, backups and the S3 Metadata journal. Each write refuses
+// with IndexFeatureUnsupportedError (501 NotImplemented at the front end); so does each read, except
+// those whose honest answer is "nothing" because the writes that would fill them are refused (empty
+// queues, no restore in progress): background jobs and the GET path call those on every server, and
+// must keep working.
 import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from '../access-log-index.js';
 import { BACKUP_READ_METHODS, BACKUP_WRITE_METHODS } from '../backup-index.js';
 import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from '../event-index.js';
-import { REGISTRY_LIFECYCLE_READ_METHODS, REGISTRY_LIFECYCLE_WRITE_METHODS } from '../registry-lifecycle-index.js';
-import { REGISTRY_READ_METHODS, REGISTRY_WRITE_METHODS } from '../registry-index.js';
 import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from '../restore-index.js';
 import { IndexFeatureUnsupportedError } from '../unavailable.js';
 import type { Index } from '../types.js';
@@ -21,17 +20,12 @@ export const POSTGRES_ENGINE_NAME = 'PostgreSQL';
 const EMPTY_ANSWERS: Partial<Record<keyof Index, () => unknown>> = {
   expireEventListeners: () => 0,
   recordRestoreProgress: () => 0,
-  collectRegistryBlobs: () => [],
   readAccessLogQueue: () => [],
   listEventTargets: () => [],
   getEventTarget: () => undefined,
   readEventQueue: () => [],
   readEventQueueStats: () => [],
   getObjectRestore: () => undefined,
-  listRegistryUploadsIdleSince: () => [],
-  getRegistryRepository: () => undefined,
-  listRegistryRepositories: () => [],
-  listRegistryRepositoriesWithLifecyclePolicy: () => [],
   readJournal: () => [],
 };
 
@@ -41,9 +35,9 @@ const JOURNAL_METHODS = ['readMetadataSnapshot', 'scanVersionsForInventory', 'co
 /** Every index method the PostgreSQL engine does not implement itself. */
 export const POSTGRES_UNSUPPORTED_METHODS = [
   ...RESTORE_READ_METHODS, ...RESTORE_WRITE_METHODS,
-  ...ACCESS_LOG_READ_METHODS, ...ACCESS_LOG_WRITE_METHODS, ...REGISTRY_READ_METHODS, ...REGISTRY_WRITE_METHODS,
+  ...ACCESS_LOG_READ_METHODS, ...ACCESS_LOG_WRITE_METHODS,
   ...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS, ...JOURNAL_METHODS, 'readJournal',
-  ...REGISTRY_LIFECYCLE_READ_METHODS, ...REGISTRY_LIFECYCLE_WRITE_METHODS, ...BACKUP_READ_METHODS, ...BACKUP_WRITE_METHODS,
+  ...BACKUP_READ_METHODS, ...BACKUP_WRITE_METHODS,
 ] as const;
 
 /** Bucket settings whose features need an unported part (the journal, access log queues, event and replication queues). */
