@@ -4,21 +4,20 @@
 // deleted and overwritten) and restores to a new bucket and to the original one, byte-identical and
 // idempotent, plans with selections by tag that back up and copy on schedule, a webhook notified
 // when a job ends, and the bad inputs the issue names, each refused with AWS's error and nothing written.
+// Copies to another Cairn server: backup-remote.test.ts; scheduling across restarts and job races: backup-schedule.test.ts.
 import {
   BackupClient, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, DeleteBackupPlanCommand,
   DeleteBackupSelectionCommand, DeleteBackupVaultCommand, DeleteBackupVaultLockConfigurationCommand, DeleteRecoveryPointCommand, DescribeBackupJobCommand,
   DescribeBackupVaultCommand, DescribeRecoveryPointCommand, DescribeRestoreJobCommand, GetBackupVaultAccessPolicyCommand, ListBackupJobsCommand,
   ListBackupPlansCommand, ListBackupVaultsCommand, ListCopyJobsCommand, ListRecoveryPointsByBackupVaultCommand, ListRecoveryPointsByResourceCommand,
   PutBackupVaultAccessPolicyCommand, PutBackupVaultLockConfigurationCommand, PutBackupVaultNotificationsCommand, StartBackupJobCommand, StartRestoreJobCommand,
-  UpdateRecoveryPointLifecycleCommand, CreateFrameworkCommand, CreateReportPlanCommand, StartReportJobCommand, DescribeReportJobCommand, ListFrameworksCommand, StartCopyJobCommand, DescribeCopyJobCommand, UpdateReportPlanCommand, DescribeReportPlanCommand,
+  UpdateRecoveryPointLifecycleCommand, CreateFrameworkCommand, CreateReportPlanCommand, StartReportJobCommand, DescribeReportJobCommand, ListFrameworksCommand, UpdateReportPlanCommand, DescribeReportPlanCommand,
 } from '@aws-sdk/client-backup';
 import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutBucketTaggingCommand,
   PutBucketVersioningCommand, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { BACKUP_ROLE, backupFailure, until } from './helpers/backup.js';
 import { after, before, describe, it } from 'node:test';
 import { IamClient } from '../src/cli/admin/iam-client.js';
@@ -261,34 +260,5 @@ describe('AWS Backup', () => {
     const described = (await backup.send(new DescribeReportPlanCommand({ ReportPlanName: 'compliance' }))).ReportPlan!;
     assert.deepEqual(described.ReportDeliveryChannel!.Formats, ['JSON']);
     assert.equal(described.ReportSetting!.ReportTemplate, 'CONTROL_COMPLIANCE_REPORT');
-  });
-
-  it('copies a recovery point to a vault on a second Cairn server (another region), checksummed, and it restores there byte for byte', async () => {
-    const remoteRegion = 'eu-west-1';
-    const remote = await startServer({ extraArgs: ['--region', remoteRegion] });
-    try {
-      const credentials = { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY };
-      const remoteBackup = new BackupClient({ endpoint: remote.endpoint, region: remoteRegion, credentials });
-      const remoteS3 = sdkClient(remote, { region: remoteRegion });
-      await remoteBackup.send(new CreateBackupVaultCommand({ BackupVaultName: 'Offsite' }));
-      await mkdir(join(server.dataDirectory, 'backup'), { recursive: true });
-      await writeFile(join(server.dataDirectory, 'backup', 'remotes.json'), JSON.stringify({ [remoteRegion]: { endpoint: remote.endpoint, ...credentials } }));
-      const original = { 'site/a.txt': 'offsite a', 'site/big.bin': 'z'.repeat(200_000) };
-      await versionedBucket(s3, 'offsite-source', original);
-      const point = await backupNow(backup, 'Gold', 'offsite-source', 90);
-      const destination = `arn:aws:backup:${remoteRegion}:${ACCOUNT}:backup-vault:Offsite`;
-      const { CopyJobId } = await backup.send(new StartCopyJobCommand({ RecoveryPointArn: point, SourceBackupVaultName: 'Gold', DestinationBackupVaultArn: destination, IamRoleArn: ROLE }));
-      const copy = await until('remote copy', async () => {
-        const { CopyJob } = await backup.send(new DescribeCopyJobCommand({ CopyJobId }));
-        return ['COMPLETED', 'FAILED'].includes(CopyJob!.State!) ? CopyJob : undefined;
-      });
-      assert.equal(copy!.State, 'COMPLETED', copy!.StatusMessage);
-      const remotePoints = (await remoteBackup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: 'Offsite' }))).RecoveryPoints!;
-      assert.deepEqual(remotePoints.map((remotePoint) => remotePoint.RecoveryPointArn), [copy!.DestinationRecoveryPointArn]);
-      await restore(remoteBackup, copy!.DestinationRecoveryPointArn!, { DestinationBucketName: 'offsite-restored', NewBucket: 'true' });
-      assert.deepEqual(await contents(remoteS3, 'offsite-restored'), original);
-    } finally {
-      await remote.stop();
-    }
   });
 });
