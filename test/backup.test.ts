@@ -11,7 +11,7 @@ import {
   DescribeBackupVaultCommand, DescribeRecoveryPointCommand, DescribeRestoreJobCommand, GetBackupVaultAccessPolicyCommand, ListBackupJobsCommand,
   ListBackupPlansCommand, ListBackupVaultsCommand, ListCopyJobsCommand, ListRecoveryPointsByBackupVaultCommand, ListRecoveryPointsByResourceCommand,
   PutBackupVaultAccessPolicyCommand, PutBackupVaultLockConfigurationCommand, PutBackupVaultNotificationsCommand, StartBackupJobCommand, StartRestoreJobCommand,
-  UpdateRecoveryPointLifecycleCommand, CreateFrameworkCommand, CreateReportPlanCommand, StartReportJobCommand, DescribeReportJobCommand, ListFrameworksCommand, UpdateReportPlanCommand, DescribeReportPlanCommand,
+  UpdateRecoveryPointLifecycleCommand, CreateFrameworkCommand, CreateReportPlanCommand, StartReportJobCommand, DescribeReportJobCommand, ListFrameworksCommand, UpdateReportPlanCommand, DescribeReportPlanCommand, StartCopyJobCommand, DescribeCopyJobCommand, UpdateBackupPlanCommand, GetBackupPlanCommand, ListRestoreJobsCommand,
 } from '@aws-sdk/client-backup';
 import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutBucketTaggingCommand,
@@ -124,10 +124,31 @@ describe('AWS Backup', () => {
     assert.equal((await backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'Locked' }))).MinRetentionDays, undefined);
     await backup.send(new PutBackupVaultLockConfigurationCommand({ BackupVaultName: 'Locked', MinRetentionDays: 7, MaxRetentionDays: 100, ChangeableForDays: 3 }));
     const lockDate = (await backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'Locked' }))).LockDate!;
-    // Bad input: a retention below the lock's minimum; no job is made.
-    const below = await backupFailure(backup.send(new StartBackupJobCommand({ BackupVaultName: 'Locked', ResourceArn: 'arn:aws:s3:::locked-data', IamRoleArn: ROLE, Lifecycle: { DeleteAfterDays: 3 } })));
-    assert.equal(below.name, 'InvalidParameterValueException');
-    assert.deepEqual((await backup.send(new ListBackupJobsCommand({ ByBackupVaultName: 'Locked' }))).BackupJobs, []);
+    // Bad input: a retention below the lock's minimum. As on AWS, the vault fails the backup job (and a copy job into it), and no recovery point is made.
+    const below = await backup.send(new StartBackupJobCommand({ BackupVaultName: 'Locked', ResourceArn: 'arn:aws:s3:::locked-data', IamRoleArn: ROLE, Lifecycle: { DeleteAfterDays: 3 } }));
+    const failed = await until('the vault failed the job', async () => {
+      const described = await backup.send(new DescribeBackupJobCommand({ BackupJobId: below.BackupJobId }));
+      return ['CREATED', 'RUNNING'].includes(described.State!) ? undefined : described;
+    });
+    assert.equal(failed.State, 'FAILED');
+    assert.equal(failed.StatusMessage, 'DeleteAfterDays 3 is below the minimum retention of backup vault Locked (7 days).');
+    await backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'LockSource' }));
+    const unlocked = await backupNow(backup, 'LockSource', 'locked-data');
+    const { CopyJobId } = await backup.send(new StartCopyJobCommand({
+      RecoveryPointArn: unlocked, SourceBackupVaultName: 'LockSource', DestinationBackupVaultArn: vaultArn('Locked'), IamRoleArn: ROLE, Lifecycle: { DeleteAfterDays: 3 },
+    }));
+    const copy = await until('the vault failed the copy', async () => {
+      const { CopyJob } = await backup.send(new DescribeCopyJobCommand({ CopyJobId }));
+      return ['CREATED', 'RUNNING'].includes(CopyJob!.State!) ? undefined : CopyJob;
+    });
+    assert.equal(copy!.State, 'FAILED');
+    assert.deepEqual((await backup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: 'Locked' }))).RecoveryPoints, []);
+    // A plan whose rule keeps less than the lock's minimum is refused, and no plan is made.
+    const planBelow = await backupFailure(backup.send(new CreateBackupPlanCommand({
+      BackupPlan: { BackupPlanName: 'below-lock', Rules: [{ RuleName: 'r', TargetBackupVaultName: 'Locked', ScheduleExpression: 'cron(0 5 ? * * *)', Lifecycle: { DeleteAfterDays: 3 } }] },
+    })));
+    assert.equal(planBelow.name, 'InvalidParameterValueException');
+    assert.deepEqual((await backup.send(new ListBackupPlansCommand({}))).BackupPlansList, []);
     // In the grace period: a recovery point can be deleted, and its lifecycle shortened.
     const early = await backupNow(backup, 'Locked', 'locked-data', 30);
     await backup.send(new UpdateRecoveryPointLifecycleCommand({ BackupVaultName: 'Locked', RecoveryPointArn: early, Lifecycle: { DeleteAfterDays: 20 } }));
@@ -185,6 +206,7 @@ describe('AWS Backup', () => {
     assert.equal(tooMany.name, 'InvalidParameterValueException');
     await sleep(500);
     assert.deepEqual(await contents(s3, 'unversioned'), {});
+    assert.equal((await backup.send(new ListRestoreJobsCommand({}))).RestoreJobs!.some((job) => job.RecoveryPointArn === point && job.Status !== 'COMPLETED'), false);
     const unversionedBackup = await backupFailure(backup.send(new StartBackupJobCommand({ BackupVaultName: 'Plain', ResourceArn: 'arn:aws:s3:::unversioned', IamRoleArn: ROLE })));
     assert.equal(unversionedBackup.name, 'InvalidParameterValueException');
     assert.equal((await backup.send(new ListBackupJobsCommand({ ByResourceArn: 'arn:aws:s3:::unversioned' }))).BackupJobs!.length, 0);
@@ -208,6 +230,14 @@ describe('AWS Backup', () => {
         }],
       },
     }));
+    // An invalid cron in an update is refused too, and the plan stays as it was.
+    const badUpdate = await backupFailure(backup.send(new UpdateBackupPlanCommand({
+      BackupPlanId: plan.BackupPlanId, BackupPlan: { BackupPlanName: 'gold', Rules: [{ RuleName: 'hourly', TargetBackupVaultName: 'Gold', ScheduleExpression: 'cron(0 * * * * *)' }] },
+    })));
+    assert.equal(badUpdate.name, 'InvalidParameterValueException');
+    const kept = await backup.send(new GetBackupPlanCommand({ BackupPlanId: plan.BackupPlanId }));
+    assert.equal(kept.VersionId, plan.VersionId);
+    assert.equal(kept.BackupPlan!.Rules![0]!.ScheduleExpression, 'cron(0 * ? * * *)');
     const selection = await backup.send(new CreateBackupSelectionCommand({
       BackupPlanId: plan.BackupPlanId, BackupSelection: { SelectionName: 'tagged', IamRoleArn: ROLE, ListOfTags: [{ ConditionType: 'STRINGEQUALS', ConditionKey: 'tier', ConditionValue: 'gold' }] },
     }));

@@ -1,5 +1,5 @@
-// Backup jobs: StartBackupJob (a bucket with versioning enabled into a vault, its retention within
-// the vault lock's bounds), DescribeBackupJob, ListBackupJobs and StopBackupJob. The runner
+// Backup jobs: StartBackupJob (a bucket with versioning enabled into a vault; a retention outside
+// the vault lock's range makes a job that fails, as on AWS), DescribeBackupJob, ListBackupJobs and StopBackupJob. The runner
 // (runner.ts) takes each CREATED job: it records the recovery point in the index, or ends EXPIRED
 // when its start window passed first. Every change of a job's state is a compare-and-set on its
 // stored record (store.ts `update`): StopBackupJob ends a CREATED job ABORTED and a RUNNING one
@@ -11,7 +11,6 @@ import {
 import { backupMinuteMs } from './days.js';
 import { invalidParameter, invalidRequest, notFound } from './errors.js';
 import { FINAL_BACKUP_JOB_STATES, type BackupJobRecord, type Lifecycle, type VaultRecord } from './records.js';
-import { checkRetention } from './recovery-points.js';
 import { derivedUuid, newUuid } from './store.js';
 
 /** A staging bucket of a copy from another Cairn server (remote-copy.ts), and the tags that name where the copy comes from. */
@@ -88,7 +87,7 @@ export const startBackupJob: BackupOperation = async (context, call) => {
   const completeWindowMinutes = optionalWholeNumber(call.body, 'CompleteWindowMinutes', 1, 100_000);
   const lifecycle = lifecycleOf(call.body['Lifecycle']);
   const { copiedFrom, tags } = copiedFromOf(resourceArn, tagsOf(call.body['RecoveryPointTags'], 'RecoveryPointTags'));
-  checkRetention(vault, lifecycle);
+  // A retention outside the vault lock's range is not refused here: as on AWS, the vault fails the job (backup-run.ts).
   await checkBackupSource(context.index, resourceArn);
   // A repeated IdempotencyToken names the same job id, so two such calls at once still make one job.
   const id = idempotencyToken === undefined ? undefined : derivedUuid('idempotency', idempotencyToken);

@@ -1,6 +1,7 @@
 // Runs one backup job for the runner (runner.ts). Every change of the job's state is a
 // compare-and-set on its stored record (store.ts `update`), so it races StopBackupJob (another
-// worker) safely: CREATED → RUNNING, or EXPIRED once its start window has passed; RUNNING →
+// worker) safely: CREATED → RUNNING, or EXPIRED once its start window has passed, or FAILED when its
+// retention is outside the range of the vault's lock (as AWS's vault fails such a job); RUNNING →
 // COMPLETED (its recovery point written under the same lock), or EXPIRED past its completion window,
 // or FAILED; a job StopBackupJob made ABORTING has the objects it snapshotted discarded and ends
 // ABORTED. A stopped job therefore never completes, and a completed one is never aborted.
@@ -8,7 +9,8 @@ import { COMPLETION_WINDOW_MINUTES_DEFAULT, STOPPED_MESSAGE } from './backup-job
 import type { BackupContext } from './context.js';
 import { backupMinuteMs } from './days.js';
 import { notifyVault } from './notify.js';
-import type { BackupJobRecord } from './records.js';
+import type { BackupJobRecord, Lifecycle, VaultRecord } from './records.js';
+import { checkRetention } from './recovery-points.js';
 import { newCopyJob } from './restore-jobs.js';
 import type { BackupStore } from './store.js';
 import { derivedUuid } from './store.js';
@@ -42,15 +44,34 @@ async function finishAbort(parts: BackupRunnerParts, job: BackupJobRecord): Prom
   await transition(parts, job.id, 'ABORTING', (current) => ({ ...current, state: 'ABORTED', statusMessage: current.statusMessage ?? STOPPED_MESSAGE, completionMs: Date.now() }));
 }
 
+/** Why a vault's lock fails a job with this lifecycle, or undefined when it does not (AWS: "the vault fails the backup or copy job"). */
+export function retentionRefusal(vault: VaultRecord, lifecycle: Lifecycle | undefined): string | undefined {
+  try {
+    checkRetention(vault, lifecycle);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Why the job's vault fails it: gone, or the job's retention outside its lock's range. */
+async function vaultRefusal(parts: BackupRunnerParts, job: BackupJobRecord): Promise<string | undefined> {
+  const vault = await parts.store.vaults.get(job.vaultName);
+  return vault === undefined ? `Backup vault ${job.vaultName} no longer exists.` : retentionRefusal(vault, job.lifecycle);
+}
+
 /** CREATED → RUNNING (with the time it must complete by), or EXPIRED past its start window; the running job, if it started. */
 async function start(parts: BackupRunnerParts, job: BackupJobRecord): Promise<BackupJobRecord | undefined> {
   const nowMs = Date.now();
-  const { job: stored, changed } = await transition(parts, job.id, 'CREATED', (current) => (nowMs > current.startByMs
-    ? { ...current, state: 'EXPIRED', statusMessage: START_WINDOW_EXPIRED_MESSAGE, completionMs: nowMs }
-    : { ...current, state: 'RUNNING', completeByMs: nowMs + (current.completeWindowMinutes ?? COMPLETION_WINDOW_MINUTES_DEFAULT) * backupMinuteMs() }));
+  const refusal = await vaultRefusal(parts, job);
+  const { job: stored, changed } = await transition(parts, job.id, 'CREATED', (current) => {
+    if (nowMs > current.startByMs) return { ...current, state: 'EXPIRED', statusMessage: START_WINDOW_EXPIRED_MESSAGE, completionMs: nowMs };
+    if (refusal !== undefined) return { ...current, state: 'FAILED', statusMessage: refusal, completionMs: nowMs };
+    return { ...current, state: 'RUNNING', completeByMs: nowMs + (current.completeWindowMinutes ?? COMPLETION_WINDOW_MINUTES_DEFAULT) * backupMinuteMs() };
+  });
   if (!changed || stored === undefined) return undefined;
-  if (stored.state === 'EXPIRED') {
-    await notifyVault(parts, job.vaultName, 'BACKUP_JOB_EXPIRED', { backupJobId: job.id, state: 'EXPIRED' });
+  if (stored.state !== 'RUNNING') {
+    await notifyVault(parts, job.vaultName, `BACKUP_JOB_${stored.state}`, { backupJobId: job.id, state: stored.state });
     return undefined;
   }
   return stored;

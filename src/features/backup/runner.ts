@@ -4,7 +4,7 @@
 // outside the start or completion window, or ABORTED when stopped), then copy, restore and report
 // jobs. A job's state lives in its file, so a restart resumes: a job left RUNNING by a crash runs
 // again (its snapshot is one index transaction; a restore skips what it already wrote).
-import { type BackupRunnerParts, runBackupJob } from './backup-run.js';
+import { type BackupRunnerParts, retentionRefusal, runBackupJob } from './backup-run.js';
 import { backupArns, type BackupContext } from './context.js';
 import { ensureContinuousRecoveryPoints } from './continuous.js';
 import { notifyVault } from './notify.js';
@@ -61,7 +61,11 @@ async function runCopyJob(parts: BackupRunnerParts, context: BackupContext, job:
     return;
   }
   const vaultName = job.destinationVaultArn.slice(context.arns.vault('').length);
-  if ((await parts.store.vaults.get(vaultName)) === undefined) return fail(`Backup vault ${vaultName} no longer exists.`);
+  const vault = await parts.store.vaults.get(vaultName);
+  if (vault === undefined) return fail(`Backup vault ${vaultName} no longer exists.`);
+  // As on AWS, the destination vault fails a copy whose retention is outside its lock's range.
+  const outsideLock = retentionRefusal(vault, job.lifecycle);
+  if (outsideLock !== undefined) return fail(outsideLock);
   const copy = { ...source, id: job.id, vaultName, creationMs: Date.now(), lifecycle: job.lifecycle, sourceVaultArn: context.arns.vault(job.sourceVaultName) };
   const size = await parts.layers.index.copyRecoveryPointObjects(source.id, copy.id);
   await parts.store.recoveryPoints.put(copy.id, { ...copy, completionMs: Date.now(), sizeBytes: size.sizeBytes, objects: size.objects, lastRestoreMs: undefined });

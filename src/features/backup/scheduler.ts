@@ -12,7 +12,6 @@ import type { BackupContext } from './context.js';
 import { firesBetween, parseScheduleExpression } from './cron.js';
 import { backupDayMs } from './days.js';
 import type { BackupJobRecord, PlanRecord, PlanRule, SelectionRecord, VaultRecord } from './records.js';
-import { checkRetention } from './recovery-points.js';
 import { selects } from './selection-match.js';
 import { derivedUuid } from './store.js';
 
@@ -24,7 +23,7 @@ const RUNS_PER_RULE_STEP_MAX = 100;
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** The job of one scheduled run for one bucket; FAILED from the start when the bucket or the retention does not allow a backup. */
+/** The job of one scheduled run for one bucket; FAILED from the start when the bucket does not allow a backup. */
 async function scheduledJob(
   context: BackupContext, run: { plan: PlanRecord; rule: PlanRule; vault: VaultRecord; selection: SelectionRecord; firePlanMs: number; fireRealMs: number }, resourceArn: string,
 ): Promise<BackupJobRecord> {
@@ -36,7 +35,6 @@ async function scheduledJob(
     copyActions: rule.CopyActions?.map((copy) => ({ destinationVaultArn: copy.DestinationBackupVaultArn, lifecycle: copy.Lifecycle })),
   });
   try {
-    checkRetention(vault, rule.Lifecycle);
     await checkBackupSource(context.index, resourceArn);
     return job;
   } catch (error) {
