@@ -6,7 +6,7 @@
 // time; and StopBackupJob racing the runner at random moments: a stopped job ends ABORTED with no
 // recovery point and never COMPLETED, a completed one is never ABORTED.
 import {
-  type BackupClient, type BackupJob, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, DescribeBackupJobCommand, GetBackupPlanCommand,
+  type BackupClient, type BackupJob, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, DeleteBackupSelectionCommand, DescribeBackupJobCommand, GetBackupPlanCommand,
   DescribeRecoveryPointCommand, ListBackupJobsCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand, StopBackupJobCommand,
 } from '@aws-sdk/client-backup';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -68,7 +68,9 @@ describe('AWS Backup scheduling and job races', () => {
         ],
       },
     }));
-    await backup.send(new CreateBackupSelectionCommand({ BackupPlanId: plan.BackupPlanId, BackupSelection: { SelectionName: 'one', IamRoleArn: BACKUP_ROLE, Resources: ['arn:aws:s3:::sched-data'] } }));
+    const selection = await backup.send(new CreateBackupSelectionCommand({
+      BackupPlanId: plan.BackupPlanId, BackupSelection: { SelectionName: 'one', IamRoleArn: BACKUP_ROLE, Resources: ['arn:aws:s3:::sched-data'] },
+    }));
     await until('a first scheduled job of each rule', async () => {
       const completed = (await allJobs(backup, 'Sched')).filter((job) => job.State === 'COMPLETED');
       return new Set(completed.map((job) => job.CreatedBy?.BackupRuleId)).size === 2 ? true : undefined;
@@ -112,7 +114,11 @@ describe('AWS Backup scheduling and job races', () => {
     await server.stop();
     ({ server, s3, backup } = await start(dataDirectory));
     await sleep(HOUR_MS + 500);
+    // No more runs, and the last one ended, before jobs and recovery points are counted.
+    await backup.send(new DeleteBackupSelectionCommand({ BackupPlanId: plan.BackupPlanId, SelectionId: selection.SelectionId }));
+    await sleep(1_000);
     const jobs = await allJobs(backup, 'Sched');
+    assert.deepEqual(jobs.filter((job) => !['COMPLETED', 'EXPIRED'].includes(job.State!)), []);
     assertNoDuplicates(jobs);
     const points = (await backup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: 'Sched' }))).RecoveryPoints!;
     assert.equal(points.length, jobs.filter((job) => job.State === 'COMPLETED').length);
