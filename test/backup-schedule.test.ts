@@ -9,7 +9,7 @@ import {
   type BackupClient, type BackupJob, CreateBackupPlanCommand, CreateBackupSelectionCommand, CreateBackupVaultCommand, DeleteBackupSelectionCommand, DescribeBackupJobCommand, GetBackupPlanCommand,
   DescribeRecoveryPointCommand, ListBackupJobsCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand, StopBackupJobCommand,
 } from '@aws-sdk/client-backup';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -15,10 +15,10 @@ import {
 } from '@aws-sdk/client-backup';
 import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutBucketTaggingCommand,
-  PutBucketVersioningCommand, PutObjectCommand, type S3Client,
+  PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
-import { BACKUP_ROLE, backupFailure, until } from './helpers/backup.js';
+import { BACKUP_ROLE, backupFailure, until, versionedBucket } from './helpers/backup.js';
 import { after, before, describe, it } from 'node:test';
 import { IamClient } from '../src/cli/admin/iam-client.js';
 import { sdkClient } from './helpers/clients.js';
@@ -30,12 +30,6 @@ const ACCOUNT = '000000000000';
 const ROLE = BACKUP_ROLE;
 const vaultArn = (name: string) => `arn:aws:backup:${TEST_REGION}:${ACCOUNT}:backup-vault:${name}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function versionedBucket(s3: S3Client, name: string, objects: Record<string, string>): Promise<void> {
-  await s3.send(new CreateBucketCommand({ Bucket: name }));
-  await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
-  for (const [key, body] of Object.entries(objects)) await s3.send(new PutObjectCommand({ Bucket: name, Key: key, Body: body }));
-}
 
 async function contents(s3: S3Client, bucket: string): Promise<Record<string, string>> {
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
