@@ -1,6 +1,6 @@
 // AWS Backup's schedule expressions: cron(MINUTES HOURS DAY-OF-MONTH MONTH DAY-OF-WEEK YEAR) in UTC,
 // each field `*`, `?` (day fields), a number, a range a-b, a list a,b or a step x/n. Parsed once into
-// per-field sets; `latestFireAtOrBefore` walks back minute by minute over a bounded span.
+// per-field sets; `firesBetween` walks back minute by minute over a bounded span.
 import { invalidParameter } from './errors.js';
 
 const FIELDS = [
@@ -54,9 +54,17 @@ function fires(schedule: CronSchedule, timeMs: number): boolean {
   return schedule.every((allowed, index) => allowed === undefined || allowed.has(values[index]!));
 }
 
+/** The minutes in (afterMs, atMs] the schedule fires at, oldest first: at most the latest `countMax`, looking back at most `lookbackMs`. */
+export function firesBetween(schedule: CronSchedule, afterMs: number, atMs: number, lookbackMs: number, countMax: number): number[] {
+  const floor = Math.max(afterMs, atMs - lookbackMs);
+  const found: number[] = [];
+  for (let minute = Math.floor(atMs / MINUTE_MS) * MINUTE_MS; minute > floor && found.length < countMax; minute -= MINUTE_MS) {
+    if (fires(schedule, minute)) found.push(minute);
+  }
+  return found.reverse();
+}
+
 /** The latest minute in (afterMs, atMs] the schedule fires at, looking back at most `lookbackMs`. */
 export function latestFireAtOrBefore(schedule: CronSchedule, afterMs: number, atMs: number, lookbackMs: number): number | undefined {
-  const floor = Math.max(afterMs, atMs - lookbackMs);
-  for (let minute = Math.floor(atMs / MINUTE_MS) * MINUTE_MS; minute > floor; minute -= MINUTE_MS) if (fires(schedule, minute)) return minute;
-  return undefined;
+  return firesBetween(schedule, afterMs, atMs, lookbackMs, 1)[0];
 }

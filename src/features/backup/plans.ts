@@ -76,8 +76,10 @@ export const getPlan: BackupOperation = async (context, call) => {
 export const updatePlan: BackupOperation = async (context, call) => {
   const plan = await requirePlan(context, call.segments[2]);
   const { name, rules } = await parsePlanInput(context, call);
-  const updated = { ...plan, name, rules, versionId: newUuid() };
-  await context.store.plans.put(plan.id, updated);
+  const versionId = newUuid();
+  // Under the plan's lock: the scheduler's record of the runs it started is kept, not overwritten.
+  const { value: updated } = await context.store.plans.update(plan.id, (current) => current && { ...current, name, rules, versionId, rulesSinceMs: context.nowMs });
+  if (updated === undefined) throw notFound(`Backup plan ${plan.id} does not exist.`);
   return planAnswer(context, updated);
 };
 

@@ -63,6 +63,9 @@ export interface BackupJobRecord {
   creationMs: number;
   /** The job must start by then (its start window), or it ends EXPIRED. */
   startByMs: number;
+  /** Minutes a started job has to complete (AWS's CompleteWindowMinutes), or it ends EXPIRED; set when it starts: completeByMs. */
+  completeWindowMinutes?: number;
+  completeByMs?: number;
   completionMs?: number;
   recoveryPointId: string;
   lifecycle?: Lifecycle;
@@ -73,6 +76,11 @@ export interface BackupJobRecord {
   ruleId?: string;
   /** Copies to make once the recovery point exists (a plan rule's CopyActions). */
   copyActions?: Array<{ destinationVaultArn: string; lifecycle?: Lifecycle }>;
+  /**
+   * A copy from another Cairn server (remote-copy.ts): the job backs up a staging bucket, and the
+   * recovery point records the source's bucket and vault instead, as AWS's cross-region copies do.
+   */
+  copiedFrom?: { resourceArn: string; vaultArn: string };
 }
 
 export type RestoreJobStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'ABORTED' | 'FAILED';
@@ -139,6 +147,8 @@ export interface PlanRecord {
   creatorRequestId?: string;
   tags: Record<string, string>;
   lastExecutionMs?: number;
+  /** When the current rules were set (CreateBackupPlan, UpdateBackupPlan): a rule never runs for a time before it. */
+  rulesSinceMs?: number;
   /** Per rule id: the last scheduled run the scheduler started (or expired), so a restart neither repeats nor loses one. */
   lastRunMs: Record<string, number>;
 }

@@ -6,7 +6,7 @@ import { type BackupContext, type BackupOperation, lifecycleOf, optionalString, 
 import { invalidParameter, missingParameter, notFound } from './errors.js';
 import { restoreWindowOf } from './continuous.js';
 import type { CopyJobRecord, RecoveryPointRecord, RestoreJobRecord } from './records.js';
-import { checkRetention, requireRecoveryPoint } from './recovery-points.js';
+import { requireRecoveryPoint } from './recovery-points.js';
 import { newUuid } from './store.js';
 
 /** AWS: an S3 restore names at most 5 keys or prefixes. */
@@ -104,8 +104,8 @@ export const startCopyJob: BackupOperation = async (context, call) => {
   const lifecycle = lifecycleOf(call.body['Lifecycle']) ?? point.lifecycle;
   if (point.continuous === true) throw invalidParameter('A continuous recovery point cannot be copied: copy a snapshot recovery point.');
   if (!/^arn:aws:backup:[a-z0-9-]+:\d{12}:backup-vault:[a-zA-Z0-9\-_]{2,50}$/.test(destinationVaultArn)) throw invalidParameter(`DestinationBackupVaultArn ${destinationVaultArn} is not a backup vault ARN.`);
-  // A vault of this server is checked now; a remote one (another region, remotes.json) when the copy runs.
-  if (destinationVaultArn.startsWith(context.arns.vault(''))) checkRetention(await requireVault(context, destinationVaultArn.slice(context.arns.vault('').length)), lifecycle);
+  // A vault of this server must exist; a retention outside its lock's range fails the job when it runs (as on AWS), as on a remote vault.
+  if (destinationVaultArn.startsWith(context.arns.vault(''))) await requireVault(context, destinationVaultArn.slice(context.arns.vault('').length));
   const idempotencyToken = optionalString(call.body, 'IdempotencyToken');
   const job = newCopyJob({ sourceRecoveryPointId: point.id, sourceVaultName: sourceVault.name, destinationVaultArn, resourceArn: point.resourceArn, iamRoleArn, lifecycle, idempotencyToken }, context.nowMs);
   await context.store.copyJobs.put(job.id, job);

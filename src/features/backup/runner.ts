@@ -1,70 +1,26 @@
 // Runs AWS Backup's jobs in the one process that runs background work: each step asks the scheduler
-// for plan runs that are due, removes recovery points whose retention ended, and takes CREATED backup
-// jobs (record the recovery point in the index, or EXPIRED once the start window passed), then
-// copy, restore and report jobs. A
-// job's state lives in its file, so a restart resumes: a job left RUNNING by a crash runs again
-// (its snapshot is one index transaction; a restore skips what it already wrote).
+// for plan runs that are due, removes recovery points whose retention ended, and takes CREATED,
+// RUNNING and ABORTING backup jobs (backup-run.ts: record the recovery point in the index, or EXPIRED
+// outside the start or completion window, or ABORTED when stopped), then copy, restore and report
+// jobs. A job's state lives in its file, so a restart resumes: a job left RUNNING by a crash runs
+// again (its snapshot is one index transaction; a restore skips what it already wrote).
+import { type BackupRunnerParts, retentionRefusal, runBackupJob } from './backup-run.js';
 import { backupArns, type BackupContext } from './context.js';
 import { ensureContinuousRecoveryPoints } from './continuous.js';
 import { notifyVault } from './notify.js';
 import { copyToRemote, remoteFor } from './remote-copy.js';
-import type { BackupJobRecord, CopyJobRecord, RestoreJobRecord } from './records.js';
+import type { CopyJobRecord, RestoreJobRecord } from './records.js';
 import { deleteAtMs, removeRecoveryPoint } from './recovery-points.js';
 import { runReport } from './report-run.js';
 import { restoreToTime } from './pitr-restore.js';
 import { runRestore } from './restore-run.js';
-import { newCopyJob } from './restore-jobs.js';
 import { runSchedules } from './scheduler.js';
-import type { BackupStore } from './store.js';
-import type { Layers } from '../../services/objects.js';
+
+export type { BackupRunnerParts } from './backup-run.js';
 
 export const BACKUP_RUNNER_STEP_MS = 250;
 
-export interface BackupRunnerParts {
-  layers: Layers;
-  store: BackupStore;
-  region: string;
-  accountId: string;
-  ownerId: string;
-  log: (line: string) => void;
-}
-
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-async function runBackupJob(parts: BackupRunnerParts, context: BackupContext, job: BackupJobRecord): Promise<void> {
-  const { store } = parts;
-  const nowMs = Date.now();
-  if (job.state === 'CREATED' && nowMs > job.startByMs) {
-    await store.backupJobs.put(job.id, { ...job, state: 'EXPIRED', statusMessage: 'The job did not start within its start window.', completionMs: nowMs });
-    await notifyVault(parts, job.vaultName, 'BACKUP_JOB_EXPIRED', { backupJobId: job.id, state: 'EXPIRED' });
-    return;
-  }
-  await store.backupJobs.put(job.id, { ...job, state: 'RUNNING' });
-  const bucket = job.resourceArn.slice('arn:aws:s3:::'.length);
-  const size = await parts.layers.index.snapshotBucketForRecoveryPoint(job.recoveryPointId, bucket);
-  const completionMs = Date.now();
-  if (size === undefined) {
-    await store.backupJobs.put(job.id, { ...job, state: 'FAILED', statusMessage: `Bucket ${bucket} does not exist.`, completionMs });
-    await notifyVault(parts, job.vaultName, 'BACKUP_JOB_FAILED', { backupJobId: job.id, state: 'FAILED' });
-    return;
-  }
-  await store.recoveryPoints.put(job.recoveryPointId, {
-    id: job.recoveryPointId, vaultName: job.vaultName, resourceArn: job.resourceArn, status: 'COMPLETED', creationMs: job.creationMs, completionMs,
-    sizeBytes: size.sizeBytes, objects: size.objects, lifecycle: job.lifecycle, iamRoleArn: job.iamRoleArn, tags: job.recoveryPointTags,
-    planId: job.planId, ruleId: job.ruleId,
-  });
-  await store.backupJobs.put(job.id, { ...job, state: 'COMPLETED', completionMs, sizeBytes: size.sizeBytes });
-  for (const copy of job.copyActions ?? []) {
-    const copyJob = newCopyJob({
-      sourceRecoveryPointId: job.recoveryPointId, sourceVaultName: job.vaultName, destinationVaultArn: copy.destinationVaultArn, resourceArn: job.resourceArn,
-      iamRoleArn: job.iamRoleArn, lifecycle: copy.lifecycle,
-    }, completionMs);
-    await store.copyJobs.put(copyJob.id, copyJob);
-  }
-  await notifyVault(parts, job.vaultName, 'BACKUP_JOB_COMPLETED', {
-    backupJobId: job.id, state: 'COMPLETED', recoveryPointArn: context.arns.recoveryPoint(job.recoveryPointId), resourceArn: job.resourceArn,
-  });
-}
 
 async function runRestoreJob(parts: BackupRunnerParts, job: RestoreJobRecord): Promise<void> {
   await parts.store.restoreJobs.put(job.id, { ...job, status: 'RUNNING' });
@@ -95,7 +51,7 @@ async function runCopyJob(parts: BackupRunnerParts, context: BackupContext, job:
     if (remote === undefined) return fail(`No remote server is configured for region ${region} (remotes.json).`);
     await parts.store.copyJobs.put(job.id, { ...job, state: 'RUNNING' });
     try {
-      const copied = await copyToRemote(parts.layers, job, remote, region);
+      const copied = await copyToRemote(parts.layers, job, remote, { region, sourceVaultArn: context.arns.vault(job.sourceVaultName) });
       await parts.store.copyJobs.put(job.id, { ...job, state: 'COMPLETED', completionMs: Date.now(), sizeBytes: copied.sizeBytes, destinationRecoveryPointArn: copied.recoveryPointArn });
       await notifyVault(parts, job.sourceVaultName, 'COPY_JOB_SUCCESSFUL', { copyJobId: job.id, state: 'COMPLETED' });
     } catch (error) {
@@ -105,7 +61,11 @@ async function runCopyJob(parts: BackupRunnerParts, context: BackupContext, job:
     return;
   }
   const vaultName = job.destinationVaultArn.slice(context.arns.vault('').length);
-  if ((await parts.store.vaults.get(vaultName)) === undefined) return fail(`Backup vault ${vaultName} no longer exists.`);
+  const vault = await parts.store.vaults.get(vaultName);
+  if (vault === undefined) return fail(`Backup vault ${vaultName} no longer exists.`);
+  // As on AWS, the destination vault fails a copy whose retention is outside its lock's range.
+  const outsideLock = retentionRefusal(vault, job.lifecycle);
+  if (outsideLock !== undefined) return fail(outsideLock);
   const copy = { ...source, id: job.id, vaultName, creationMs: Date.now(), lifecycle: job.lifecycle, sourceVaultArn: context.arns.vault(job.sourceVaultName) };
   const size = await parts.layers.index.copyRecoveryPointObjects(source.id, copy.id);
   await parts.store.recoveryPoints.put(copy.id, { ...copy, completionMs: Date.now(), sizeBytes: size.sizeBytes, objects: size.objects, lastRestoreMs: undefined });
@@ -141,7 +101,7 @@ export function startBackupRunner(parts: BackupRunnerParts): { step(): Promise<v
     await runSchedules(parts, { ...context, nowMs: Date.now() });
     await ensureContinuousRecoveryPoints({ ...context, nowMs: Date.now() });
     await expireRecoveryPoints(parts);
-    for (const job of await parts.store.backupJobs.list()) if (job.state === 'CREATED' || job.state === 'RUNNING') await runBackupJob(parts, context, job);
+    for (const job of await parts.store.backupJobs.list()) if (['CREATED', 'RUNNING', 'ABORTING'].includes(job.state)) await runBackupJob(parts, context, job);
     for (const job of await parts.store.copyJobs.list()) if (job.state === 'CREATED' || job.state === 'RUNNING') await runCopyJob(parts, context, job);
     for (const job of await parts.store.restoreJobs.list()) if (job.status === 'PENDING' || job.status === 'RUNNING') await runRestoreJob(parts, job);
     for (const job of await parts.store.reportJobs.list()) if (job['status'] === 'CREATED') await runReportJob(parts, job);
