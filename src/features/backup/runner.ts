@@ -51,7 +51,7 @@ async function runBackupJob(parts: BackupRunnerParts, context: BackupContext, jo
   await store.recoveryPoints.put(job.recoveryPointId, {
     id: job.recoveryPointId, vaultName: job.vaultName, resourceArn: job.resourceArn, status: 'COMPLETED', creationMs: job.creationMs, completionMs,
     sizeBytes: size.sizeBytes, objects: size.objects, lifecycle: job.lifecycle, iamRoleArn: job.iamRoleArn, tags: job.recoveryPointTags,
-    planId: job.planId, ruleId: job.ruleId,
+    planId: job.planId, ruleId: job.ruleId, rowsWritten: size.rowsWritten,
   });
   await store.backupJobs.put(job.id, { ...job, state: 'COMPLETED', completionMs, sizeBytes: size.sizeBytes });
   for (const copy of job.copyActions ?? []) {
@@ -108,7 +108,7 @@ async function runCopyJob(parts: BackupRunnerParts, context: BackupContext, job:
   if ((await parts.store.vaults.get(vaultName)) === undefined) return fail(`Backup vault ${vaultName} no longer exists.`);
   const copy = { ...source, id: job.id, vaultName, creationMs: Date.now(), lifecycle: job.lifecycle, sourceVaultArn: context.arns.vault(job.sourceVaultName) };
   const size = await parts.layers.index.copyRecoveryPointObjects(source.id, copy.id);
-  await parts.store.recoveryPoints.put(copy.id, { ...copy, completionMs: Date.now(), sizeBytes: size.sizeBytes, objects: size.objects, lastRestoreMs: undefined });
+  await parts.store.recoveryPoints.put(copy.id, { ...copy, completionMs: Date.now(), sizeBytes: size.sizeBytes, objects: size.objects, rowsWritten: size.rowsWritten, lastRestoreMs: undefined });
   await parts.store.copyJobs.put(job.id, {
     ...job, state: 'COMPLETED', completionMs: Date.now(), sizeBytes: size.sizeBytes, destinationRecoveryPointArn: context.arns.recoveryPoint(copy.id),
   });
