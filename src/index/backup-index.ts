@@ -12,9 +12,14 @@ export interface RecoveryPointSize {
   rowsWritten: number;
 }
 
+/** A version a continuous backup kept after its permanent deletion (or a delete marker), with when it was deleted. */
+export type RetainedVersion = ObjectRecord & { isDeleteMarker: boolean; deletedMs: number };
+
 export interface BackupReads {
   /** A recovery point's objects (with parts), keys ascending after `afterKey`, at most `limit`. */
   listRecoveryPointObjects(recoveryPointId: string, afterKey: string, limit: number): Promise<ObjectRecord[]>;
+  /** The versions of `bucket` a continuous backup kept after their deletion: keys ascending, each key's newest (by data id) first, after (afterKey, afterDataId). */
+  listRetainedVersions(bucket: string, afterKey: string, afterDataId: string, limit: number): Promise<RetainedVersion[]>;
 }
 
 export interface BackupWrites {
@@ -29,9 +34,18 @@ export interface BackupWrites {
   copyRecoveryPointObjects(fromId: string, toId: string): Promise<RecoveryPointSize>;
   /** Forgets a recovery point's objects (the later points of its chain keep theirs): compaction may then free the bytes nothing else names. */
   deleteRecoveryPointObjects(recoveryPointId: string): Promise<void>;
+  /**
+   * While `windowMs` is set, a version of `bucket` deleted for good (and a delete marker) is kept, with its
+   * placements, for that long (a continuous backup's window); undefined stops keeping new ones.
+   */
+  setContinuousBackup(bucket: string, windowMs: number | undefined): Promise<void>;
+  /** Frees kept versions older than their bucket's window, or of a bucket no longer covered; how many (at most a batch per call). */
+  expireRetainedVersions(nowMs: number): Promise<number>;
 }
 
 export interface BackupIndex extends BackupReads, BackupWrites {}
 
-export const BACKUP_READ_METHODS = ['listRecoveryPointObjects'] as const satisfies ReadonlyArray<keyof BackupReads>;
-export const BACKUP_WRITE_METHODS = ['snapshotBucketForRecoveryPoint', 'copyRecoveryPointObjects', 'deleteRecoveryPointObjects'] as const satisfies ReadonlyArray<keyof BackupWrites>;
+export const BACKUP_READ_METHODS = ['listRecoveryPointObjects', 'listRetainedVersions'] as const satisfies ReadonlyArray<keyof BackupReads>;
+export const BACKUP_WRITE_METHODS = [
+  'snapshotBucketForRecoveryPoint', 'copyRecoveryPointObjects', 'deleteRecoveryPointObjects', 'setContinuousBackup', 'expireRetainedVersions',
+] as const satisfies ReadonlyArray<keyof BackupWrites>;

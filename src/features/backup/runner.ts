@@ -6,6 +6,7 @@
 // (its snapshot is one index transaction; a restore skips what it already wrote).
 import { backupArns, type BackupContext } from './context.js';
 import { ensureContinuousRecoveryPoints } from './continuous.js';
+import { backupDayMs } from './days.js';
 import { notifyVault } from './notify.js';
 import { copyToRemote, remoteFor } from './remote-copy.js';
 import type { BackupJobRecord, CopyJobRecord, RestoreJobRecord } from './records.js';
@@ -19,6 +20,8 @@ import type { BackupStore } from './store.js';
 import type { Layers } from '../../services/objects.js';
 
 export const BACKUP_RUNNER_STEP_MS = 250;
+/** How often the runner frees versions kept by continuous backups past their window (a backup "day" when shorter). */
+const RETAINED_SWEEP_INTERVAL_MS_MAX = 60_000;
 
 export interface BackupRunnerParts {
   layers: Layers;
@@ -137,9 +140,16 @@ async function expireRecoveryPoints(parts: BackupRunnerParts): Promise<void> {
 export function startBackupRunner(parts: BackupRunnerParts): { step(): Promise<void>; stop(): void } {
   const context: BackupContext = { store: parts.store, index: parts.layers.index, arns: backupArns(parts.region, parts.accountId), nowMs: 0 };
   let running: Promise<void> | undefined;
+  let nextRetainedSweepMs = 0;
   const step = async (): Promise<void> => {
     await runSchedules(parts, { ...context, nowMs: Date.now() });
     await ensureContinuousRecoveryPoints({ ...context, nowMs: Date.now() });
+    if (Date.now() >= nextRetainedSweepMs) {
+      const sweepMs = Date.now();
+      // Each call frees one batch in its own transaction; the loop ends when none is left past its window.
+      while ((await parts.layers.index.expireRetainedVersions(sweepMs)) > 0);
+      nextRetainedSweepMs = Date.now() + Math.min(RETAINED_SWEEP_INTERVAL_MS_MAX, backupDayMs());
+    }
     await expireRecoveryPoints(parts);
     for (const job of await parts.store.backupJobs.list()) if (job.state === 'CREATED' || job.state === 'RUNNING') await runBackupJob(parts, context, job);
     for (const job of await parts.store.copyJobs.list()) if (job.state === 'CREATED' || job.state === 'RUNNING') await runCopyJob(parts, context, job);

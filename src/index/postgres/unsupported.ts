@@ -37,6 +37,8 @@ const EMPTY_ANSWERS: Partial<Record<keyof Index, () => unknown>> = {
   getTableBucket: () => undefined,
   listTableBuckets: () => [],
   readJournal: () => [],
+  listRetainedVersions: () => [],
+  expireRetainedVersions: () => 0,
 };
 
 /** The S3 Metadata journal's methods that are not ported (readJournal answers empty: nothing is journaled). */

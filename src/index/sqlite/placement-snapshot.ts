@@ -57,6 +57,23 @@ const SOURCES = [
       bucket: '', key: '', dataId: row.object_data_id, partNumber: row.part_number, recordDataId: row.data_id, placement: row.placement,
     }),
   },
+  // Versions a continuous backup keeps after their permanent deletion, and their parts.
+  {
+    sql: `SELECT bucket, key, data_id, placement FROM backup_retained_versions WHERE (bucket, key, data_id) > (?, ?, ?) AND is_delete_marker = 0
+          ORDER BY bucket, key, data_id LIMIT ?`,
+    start: ['', '', ''],
+    cursor: (row: Row) => [row.bucket, row.key, row.data_id],
+    toPlacement: (row: Row): StoredPlacement => ({ bucket: row.bucket, key: row.key, dataId: row.data_id, recordDataId: row.data_id, placement: row.placement }),
+  },
+  {
+    sql: `SELECT object_data_id, part_number, data_id, placement FROM backup_retained_parts WHERE (object_data_id, part_number) > (?, ?)
+          ORDER BY object_data_id, part_number LIMIT ?`,
+    start: ['', 0],
+    cursor: (row: Row) => [row.object_data_id, row.part_number],
+    toPlacement: (row: Row): StoredPlacement => ({
+      bucket: '', key: '', dataId: row.object_data_id, partNumber: row.part_number, recordDataId: row.data_id, placement: row.placement,
+    }),
+  },
 ] as const;
 
 interface Row {
