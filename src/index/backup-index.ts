@@ -27,7 +27,7 @@ export interface BackupWrites {
    * Records the current version of every key of `bucket` (delete markers aside) as the objects of a
    * new recovery point, in one transaction, writing rows only for the keys changed since the bucket's
    * previous point; undefined when the bucket does not exist. Taking an existing point's id again
-   * answers its size and writes nothing (a job run again after a crash).
+   * writes nothing and answers what taking it did (a job run again after a crash).
    */
   snapshotBucketForRecoveryPoint(recoveryPointId: string, bucket: string): Promise<RecoveryPointSize | undefined>;
   /** Makes `toId` hold the same objects as `fromId` (a copy to another vault of this server): rows only. */

@@ -80,7 +80,7 @@ function sameVersion(current: ObjectRow, open: ObjectRow): boolean {
 /** Records a new point of `bucket`'s chain (see BackupWrites.snapshotBucketForRecoveryPoint). */
 export function takePoint(statements: ChainStatements, recoveryPointId: string, bucket: string): RecoveryPointSize | undefined {
   const existing = statements.point.get(recoveryPointId) as PointRow | undefined;
-  if (existing !== undefined) return { objects: existing.objects, sizeBytes: existing.sizeBytes, rowsWritten: 0 };
+  if (existing !== undefined) return { objects: existing.objects, sizeBytes: existing.sizeBytes, rowsWritten: existing.rowsWritten };
   if (statements.bucketExists.get(bucket) === undefined) return undefined;
   const chain = statements.chain.get(bucket) as ChainRow | undefined;
   const seq = (chain?.lastSeq ?? 0) + 1;
