@@ -1,7 +1,8 @@
 // AWS Backup continuous backup and point-in-time restore through @aws-sdk/client-backup (default
 // settings): a plan's continuous rule makes one continuous recovery point of a versioned bucket
 // (ARN recovery-point:continuous:…), writes at t1, an overwrite, a delete and a new key at t2, and a
-// restore to a time between into a new bucket gives exactly the t1 state, byte for byte; a restore
+// restore to a time between into a new bucket gives exactly the t1 state, byte for byte; a version
+// deleted for good (and a delete marker removed) after a restore time is restored as it was; a restore
 // time outside the window (or on a snapshot recovery point), a copy of a continuous recovery point
 // and a continuous rule kept over 35 days are refused with AWS's error,
 // and nothing is created.
@@ -10,7 +11,7 @@ import {
   DescribeBackupJobCommand, DescribeRestoreJobCommand, ListBackupPlansCommand, ListCopyJobsCommand, StartBackupJobCommand, StartCopyJobCommand, ListRecoveryPointsByBackupVaultCommand, ListRestoreJobsCommand, StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
 import {
-  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, type S3Client,
+  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -113,6 +114,34 @@ describe('AWS Backup continuous backup and point-in-time restore', () => {
     assert.equal(restored['dir/c.txt']!.toString(), 'sea at t1');
     // The source is untouched: still its t2 state.
     assert.deepEqual(Object.keys(await contents(s3, SOURCE)).sort(), ['a.bin', 'd.txt', 'dir/c.txt']);
+  });
+
+  it('restores a version deleted for good after the restore time, and keeps a key deleted then deleted though its marker was removed later', async () => {
+    const kept = randomBytes(50_000);
+    const { VersionId: keptVersion } = await put(s3, 'kept.bin', kept);
+    await put(s3, 'marked.txt', 'marked before');
+    const { VersionId: markerVersion } = await s3.send(new DeleteObjectCommand({ Bucket: SOURCE, Key: 'marked.txt' }));
+    await sleep(1100);
+    const restoreTime = new Date();
+    await sleep(1100);
+    // After the restore time: kept.bin's only version goes for good; marked.txt's delete marker goes, so its old version is current again.
+    await s3.send(new DeleteObjectCommand({ Bucket: SOURCE, Key: 'kept.bin', VersionId: keptVersion }));
+    await s3.send(new DeleteObjectCommand({ Bucket: SOURCE, Key: 'marked.txt', VersionId: markerVersion }));
+    assert.equal((await s3.send(new ListObjectVersionsCommand({ Bucket: SOURCE, Prefix: 'kept.bin' }))).Versions, undefined);
+    assert.deepEqual(Object.keys(await contents(s3, SOURCE)).sort(), ['a.bin', 'd.txt', 'dir/c.txt', 'marked.txt']);
+
+    const started = await backup.send(new StartRestoreJobCommand({
+      RecoveryPointArn: pointArn, IamRoleArn: ROLE, Metadata: { DestinationBucketName: 'pitr-kept', NewBucket: 'true', RestoreTime: restoreTime.toISOString() },
+    }));
+    const job = await until('restore job', async () => {
+      const described = await backup.send(new DescribeRestoreJobCommand({ RestoreJobId: started.RestoreJobId }));
+      return ['COMPLETED', 'FAILED'].includes(described.Status!) ? described : undefined;
+    });
+    assert.equal(job.Status, 'COMPLETED', job.StatusMessage);
+    const restored = await contents(s3, 'pitr-kept');
+    assert.deepEqual(Object.keys(restored).sort(), ['a.bin', 'd.txt', 'dir/c.txt', 'kept.bin']);
+    assert.ok(restored['kept.bin']!.equals(kept));
+    assert.equal(restored['d.txt']!.toString(), 'new at t2');
   });
 
   it('refuses a restore time outside the window or not a time, and creates nothing', async () => {

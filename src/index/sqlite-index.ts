@@ -88,14 +88,14 @@ export class SqliteIndex implements Index {
     this.registry = new RegistryTables(db, this.writes);
     this.settings = new BucketSettingsTables(this.statements, this.writes);
     this.readObjectSnapshot = db.transaction((bucket: string, key: string) => this.readObject(bucket, key));
-    this.versions = new VersionRules(this.statements);
+    this.backups = new BackupTables(db, this.writes);
+    this.versions = new VersionRules(this.statements, this.backups.retained);
     this.objectLock = new ObjectLockWrites(this.statements, this.versions);
     this.readVersionSnapshot = db.transaction((bucket: string, key: string, versionId: string) =>
       this.versions.getVersion(bucket, key, versionId, this.readObject(bucket, key)));
     this.events = new EventTables(db, this.writes);
     this.journal = new Journal(db, this.events);
     this.restores = new RestoreTable(db, this.writes, this.journal);
-    this.backups = new BackupTables(db, this.writes);
     this.uploads = new UploadTables(this.statements, this.writes, this.versions, this.journal);
     this.readMetadataSnapshotInOneRead = db.transaction((request: MetadataSnapshotRequest) => this.journal.snapshot(request));
     this.readVersionsPageInOneRead = db.transaction((bucket: string, after: VersionCursor | undefined, limit: number) =>

@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { SqliteIndex } from '../../src/index/sqlite-index.js';
 import { SCHEMA_VERSION } from '../../src/index/sqlite/migrations.js';
 import { SCHEMA_SQL } from '../../src/index/sqlite/schema.js';
+import { BACKUP_SCHEMA_SQL } from '../../src/index/sqlite/backup-schema.js';
 
 async function indexPath(): Promise<string> {
   return path.join(await mkdtemp(path.join(tmpdir(), 'cairn-index-migration-')), 'index.db');
@@ -60,7 +61,7 @@ describe('index schema migrations', () => {
     v1.close();
     const index = SqliteIndex.open(file);
     try {
-      assert.equal(SCHEMA_VERSION, 14);
+      assert.equal(SCHEMA_VERSION, 15);
       assert.equal((await index.getBucket('old'))?.ownerId, 'o');
       const record = { name: 'tb', tableBucketId: 'id', ownerAccountId: '000000000000', createdAtMs: 2, warehouseBucket: 'id--table-s3' };
       assert.equal(await index.createTableBucket(record), 'created');
@@ -101,14 +102,50 @@ describe('index schema migrations', () => {
       assert.equal(await index.setRegistryLifecycleText('team/app', 'policy', '{"rules":[]}'), 'set');
       assert.equal(await index.changeRegistryRepositoryTags('team/app', [{ Key: 'k', Value: 'v' }], [], 50), 'changed');
       assert.deepEqual(await index.getRegistryRepositorySettings('team/app'), { lifecyclePolicy: '{"rules":[]}', tags: [{ Key: 'k', Value: 'v' }] });
-      // Version 14: AWS Backup's recovery points (a snapshot of a bucket holds its current versions' rows).
-      assert.deepEqual(await index.snapshotBucketForRecoveryPoint('rp-1', 'old'), { objects: 0, sizeBytes: 0 });
+      // Versions 14 and 15: AWS Backup's recovery points (a chain of a bucket's points holds its current versions' rows).
+      assert.deepEqual(await index.snapshotBucketForRecoveryPoint('rp-1', 'old'), { objects: 0, sizeBytes: 0, rowsWritten: 0 });
       assert.equal(await index.snapshotBucketForRecoveryPoint('rp-2', 'no-such-bucket'), undefined);
       assert.deepEqual(await index.listRecoveryPointObjects('rp-1', '', 10), []);
     } finally {
       await index.close();
     }
-    assert.equal(storedVersion(file), '14');
+    assert.equal(storedVersion(file), '15');
+  });
+
+  it('upgrades a version 14 index: each recovery point becomes a one-point chain holding the same objects and parts', async () => {
+    const file = await indexPath();
+    await SqliteIndex.open(file).close();
+    const v14 = new Database(file);
+    v14.exec(`DROP TRIGGER backup_changed_on_insert; DROP TRIGGER backup_changed_on_update; DROP TRIGGER backup_changed_on_delete;
+      DROP TABLE backup_chains; DROP TABLE backup_points; DROP TABLE backup_rows; DROP TABLE backup_row_parts; DROP TABLE backup_changed_keys;`);
+    v14.exec(BACKUP_SCHEMA_SQL);
+    const object = (id: string, key: string, size: number, parts: number) => v14.prepare(`INSERT INTO backup_objects (recovery_point_id, bucket, key, version_id, data_id,
+      size_bytes, etag, last_modified_ms, storage_class, headers_json, user_metadata_json, placement, parts_count) VALUES (?, 'b', ?, ?, ?, ?, 'e', 1, 'STANDARD', '{}', '{}', x'01', ?)`)
+      .run(id, key, `v-${key}`, `d-${key}`, size, parts);
+    object('rp-a', 'k1', 10, 0);
+    object('rp-a', 'k2', 20, 2);
+    object('rp-b', 'k1', 10, 0);
+    for (const part of [1, 2]) {
+      v14.prepare(`INSERT INTO backup_parts (recovery_point_id, object_data_id, part_number, data_id, size_bytes, etag, last_modified_ms, placement)
+        VALUES ('rp-a', 'd-k2', ?, ?, 10, 'e', 1, x'02')`).run(part, `p-${part}`);
+    }
+    v14.prepare("UPDATE meta SET value = '14' WHERE name = 'schema_version'").run();
+    v14.close();
+    const index = SqliteIndex.open(file);
+    try {
+      assert.deepEqual((await index.listRecoveryPointObjects('rp-a', '', 10)).map((found) => [found.key, found.sizeBytes, found.parts?.length]), [['k1', 10, undefined], ['k2', 20, 2]]);
+      assert.deepEqual((await index.listRecoveryPointObjects('rp-b', '', 10)).map((found) => found.key), ['k1']);
+      await index.deleteRecoveryPointObjects('rp-a');
+      assert.deepEqual(await index.listRecoveryPointObjects('rp-a', '', 10), []);
+      assert.deepEqual((await index.listRecoveryPointObjects('rp-b', '', 10)).map((found) => found.key), ['k1']);
+    } finally {
+      await index.close();
+    }
+    const after = new Database(file, { readonly: true });
+    assert.equal(after.prepare('SELECT count(*) FROM backup_row_parts').pluck().get(), 0);
+    assert.equal(after.prepare('SELECT count(*) FROM backup_rows').pluck().get(), 1);
+    after.close();
+    assert.equal(storedVersion(file), '15');
   });
 
   it('creates a new index at the current version, and refuses one newer than this code', async () => {

@@ -104,7 +104,7 @@ async function complete(parts: BackupRunnerParts, context: BackupContext, job: B
     await parts.store.recoveryPoints.put(current.recoveryPointId, {
       id: current.recoveryPointId, vaultName: current.vaultName, resourceArn, sourceVaultArn: vaultArn, status: 'COMPLETED', creationMs: current.creationMs, completionMs,
       sizeBytes: size.sizeBytes, objects: size.objects, lifecycle: current.lifecycle, iamRoleArn: current.iamRoleArn, tags: current.recoveryPointTags,
-      planId: current.planId, ruleId: current.ruleId,
+      planId: current.planId, ruleId: current.ruleId, rowsWritten: size.rowsWritten,
     });
     return { ...current, state: 'COMPLETED', completionMs, sizeBytes: size.sizeBytes };
   });

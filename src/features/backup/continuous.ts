@@ -2,8 +2,11 @@
 // selected bucket, made once, COMPLETED at once. It holds no rows of its own: the bucket's versions
 // (versioning must be enabled) are its journal, and a restore to a time T rebuilds the bucket as
 // it was at T from them. Its window runs from its creation (or DeleteAfterDays back, at most 35
-// days, AWS's limit) to now; a version permanently deleted is gone from it too.
+// days, AWS's limit) to now. While a bucket has one, the index keeps each version deleted for good
+// (and each delete marker removed) for the window (setContinuousBackup), so a restore to a time
+// before the delete still finds it; the runner frees kept versions once they are older than that.
 import { randomBytes } from 'node:crypto';
+import { IndexFeatureUnsupportedError } from '../../index/unavailable.js';
 import { type BackupContext, CONTINUOUS_ID_PREFIX } from './context.js';
 import { backupDayMs } from './days.js';
 import { invalidParameter } from './errors.js';
@@ -27,13 +30,51 @@ export function restoreWindowOf(point: RecoveryPointRecord, nowMs: number): { ea
   return { earliestMs: Math.max(point.creationMs, nowMs - days * backupDayMs()), latestMs: nowMs };
 }
 
-/** Makes the continuous recovery point each continuous rule owes each selected, versioned bucket. */
+/** The windows this process told the index, by index and bucket: a step tells it only what changed. */
+const coverageTold = new WeakMap<object, Map<string, number>>();
+
+/** Tells the index, per bucket, how long to keep permanently deleted versions: the longest window of its continuous points. */
+async function syncRetention(context: BackupContext, points: RecoveryPointRecord[]): Promise<void> {
+  const wanted = new Map<string, number>();
+  for (const point of points) {
+    const bucket = point.resourceArn.slice('arn:aws:s3:::'.length);
+    const windowMs = (point.lifecycle?.DeleteAfterDays ?? CONTINUOUS_RETENTION_DAYS_MAX) * backupDayMs();
+    wanted.set(bucket, Math.max(wanted.get(bucket) ?? 0, windowMs));
+  }
+  const told = coverageTold.get(context.index) ?? new Map<string, number>();
+  coverageTold.set(context.index, told);
+  for (const [bucket, windowMs] of wanted) {
+    if (told.get(bucket) === windowMs) continue;
+    await tellRetention(context, bucket, windowMs);
+    told.set(bucket, windowMs);
+  }
+  for (const bucket of [...told.keys()].filter((candidate) => !wanted.has(candidate))) {
+    await tellRetention(context, bucket, undefined);
+    told.delete(bucket);
+  }
+}
+
+/** An index engine without the backup tables (PostgreSQL today) keeps nothing: its point-in-time restores see the live versions only. */
+async function tellRetention(context: BackupContext, bucket: string, windowMs: number | undefined): Promise<void> {
+  try {
+    await context.index.setContinuousBackup(bucket, windowMs);
+  } catch (error) {
+    if (!(error instanceof IndexFeatureUnsupportedError)) throw error;
+  }
+}
+
+/** Makes the continuous recovery point each continuous rule owes each selected, versioned bucket, and keeps the index's retention in step. */
 export async function ensureContinuousRecoveryPoints(context: BackupContext): Promise<void> {
+  const existing = (await context.store.recoveryPoints.list()).filter((point) => point.continuous === true);
+  await makeContinuousPoints(context, existing);
+  await syncRetention(context, existing);
+}
+
+async function makeContinuousPoints(context: BackupContext, existing: RecoveryPointRecord[]): Promise<void> {
   const plans = (await context.store.plans.list()).filter((plan) => plan.rules.some((rule) => rule.EnableContinuousBackup === true));
   if (plans.length === 0) return;
   const selections = await context.store.selections.list();
   const buckets = (await context.index.listBuckets()).filter((bucket) => bucket.versioning === 'Enabled');
-  const existing = (await context.store.recoveryPoints.list()).filter((point) => point.continuous === true);
   for (const plan of plans) {
     for (const rule of plan.rules.filter((candidate) => candidate.EnableContinuousBackup === true)) {
       if ((await context.store.vaults.get(rule.TargetBackupVaultName)) === undefined) continue;

@@ -46,6 +46,8 @@ export interface RecoveryPointRecord {
   /** The vault ARN it was copied from (a copy job). */
   sourceVaultArn?: string;
   lastRestoreMs?: number;
+  /** Index rows taking it wrote (internal, not in AWS's answers): O(changes since the bucket's previous point), 0 for a copy. */
+  rowsWritten?: number;
   /** A continuous recovery point (a rule's EnableContinuousBackup): restorable to any second of its window from the bucket's versions. */
   continuous?: boolean;
 }

@@ -7,6 +7,7 @@
 import { type BackupRunnerParts, retentionRefusal, runBackupJob } from './backup-run.js';
 import { backupArns, type BackupContext } from './context.js';
 import { ensureContinuousRecoveryPoints } from './continuous.js';
+import { backupDayMs } from './days.js';
 import { notifyVault } from './notify.js';
 import { copyToRemote, remoteFor } from './remote-copy.js';
 import type { CopyJobRecord, RestoreJobRecord } from './records.js';
@@ -19,6 +20,8 @@ import { runSchedules } from './scheduler.js';
 export type { BackupRunnerParts } from './backup-run.js';
 
 export const BACKUP_RUNNER_STEP_MS = 250;
+/** How often the runner frees versions kept by continuous backups past their window (a backup "day" when shorter). */
+const RETAINED_SWEEP_INTERVAL_MS_MAX = 60_000;
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -68,7 +71,7 @@ async function runCopyJob(parts: BackupRunnerParts, context: BackupContext, job:
   if (outsideLock !== undefined) return fail(outsideLock);
   const copy = { ...source, id: job.id, vaultName, creationMs: Date.now(), lifecycle: job.lifecycle, sourceVaultArn: context.arns.vault(job.sourceVaultName) };
   const size = await parts.layers.index.copyRecoveryPointObjects(source.id, copy.id);
-  await parts.store.recoveryPoints.put(copy.id, { ...copy, completionMs: Date.now(), sizeBytes: size.sizeBytes, objects: size.objects, lastRestoreMs: undefined });
+  await parts.store.recoveryPoints.put(copy.id, { ...copy, completionMs: Date.now(), sizeBytes: size.sizeBytes, objects: size.objects, rowsWritten: size.rowsWritten, lastRestoreMs: undefined });
   await parts.store.copyJobs.put(job.id, {
     ...job, state: 'COMPLETED', completionMs: Date.now(), sizeBytes: size.sizeBytes, destinationRecoveryPointArn: context.arns.recoveryPoint(copy.id),
   });
@@ -97,9 +100,16 @@ async function expireRecoveryPoints(parts: BackupRunnerParts): Promise<void> {
 export function startBackupRunner(parts: BackupRunnerParts): { step(): Promise<void>; stop(): void } {
   const context: BackupContext = { store: parts.store, index: parts.layers.index, arns: backupArns(parts.region, parts.accountId), nowMs: 0 };
   let running: Promise<void> | undefined;
+  let nextRetainedSweepMs = 0;
   const step = async (): Promise<void> => {
     await runSchedules(parts, { ...context, nowMs: Date.now() });
     await ensureContinuousRecoveryPoints({ ...context, nowMs: Date.now() });
+    if (Date.now() >= nextRetainedSweepMs) {
+      const sweepMs = Date.now();
+      // Each call frees one batch in its own transaction; the loop ends when none is left past its window.
+      while ((await parts.layers.index.expireRetainedVersions(sweepMs)) > 0);
+      nextRetainedSweepMs = Date.now() + Math.min(RETAINED_SWEEP_INTERVAL_MS_MAX, backupDayMs());
+    }
     await expireRecoveryPoints(parts);
     for (const job of await parts.store.backupJobs.list()) if (['CREATED', 'RUNNING', 'ABORTING'].includes(job.state)) await runBackupJob(parts, context, job);
     for (const job of await parts.store.copyJobs.list()) if (job.state === 'CREATED' || job.state === 'RUNNING') await runCopyJob(parts, context, job);

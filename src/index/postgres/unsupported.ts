@@ -27,6 +27,8 @@ const EMPTY_ANSWERS: Partial<Record<keyof Index, () => unknown>> = {
   readEventQueueStats: () => [],
   getObjectRestore: () => undefined,
   readJournal: () => [],
+  listRetainedVersions: () => [],
+  expireRetainedVersions: () => 0,
 };
 
 /** The S3 Metadata journal's methods that are not ported (readJournal answers empty: nothing is journaled). */

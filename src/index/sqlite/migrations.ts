@@ -12,7 +12,8 @@ import { EVENTS_SCHEMA_SQL } from './events.js';
 import { TABLE_MAINTENANCE_SCHEMA_SQL } from './tables-maintenance.js';
 import { TABLE_SETTINGS_SCHEMA_SQL } from './table-settings.js';
 import { REGISTRY_LIFECYCLE_SCHEMA_SQL } from './registry-lifecycle.js';
-import { BACKUP_SCHEMA_SQL } from './backups.js';
+import { BACKUP_CHAIN_SCHEMA_SQL, BACKUP_SCHEMA_SQL } from './backup-schema.js';
+import { RETAINED_VERSIONS_SCHEMA_SQL } from './retained-versions.js';
 
 /** The SQL that brings version N-1 up to N, by N (from 2). */
 const MIGRATIONS: ReadonlyMap<number, string> = new Map([
@@ -42,6 +43,9 @@ const MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [13, REGISTRY_LIFECYCLE_SCHEMA_SQL],
   // 14: AWS Backup's recovery points (the object versions and parts each holds, placements included).
   [14, BACKUP_SCHEMA_SQL],
+  // 15: recovery points as chains of rows valid over ranges of point sequences (each point writes only the changes since the last one),
+  // and the versions continuous backups keep after their permanent deletion.
+  [15, BACKUP_CHAIN_SCHEMA_SQL + RETAINED_VERSIONS_SCHEMA_SQL],
 ]);
 
 export const SCHEMA_VERSION = Math.max(1, ...MIGRATIONS.keys());

@@ -40,19 +40,36 @@ const SOURCES = [
       bucket: '', key: '', dataId: '', uploadId: row.upload_id, partNumber: row.part_number, recordDataId: row.data_id, placement: row.placement,
     }),
   },
-  // Recovery points' copies of versions and parts (AWS Backup): live while a recovery point holds them.
+  // Recovery points' rows and parts (AWS Backup): every row is valid at some live point or at a chain's head.
   {
-    sql: `SELECT recovery_point_id, bucket, key, data_id, placement FROM backup_objects WHERE (recovery_point_id, key) > (?, ?)
-          ORDER BY recovery_point_id, key LIMIT ?`,
-    start: ['', ''],
-    cursor: (row: Row) => [row.recovery_point_id, row.key],
+    sql: `SELECT chain, bucket, key, from_seq, data_id, placement FROM backup_rows WHERE (chain, key, from_seq) > (?, ?, ?)
+          ORDER BY chain, key, from_seq LIMIT ?`,
+    start: ['', '', 0],
+    cursor: (row: Row) => [row.chain, row.key, row.from_seq],
     toPlacement: (row: Row): StoredPlacement => ({ bucket: row.bucket, key: row.key, dataId: row.data_id, recordDataId: row.data_id, placement: row.placement }),
   },
   {
-    sql: `SELECT recovery_point_id, object_data_id, part_number, data_id, placement FROM backup_parts
-          WHERE (recovery_point_id, object_data_id, part_number) > (?, ?, ?) ORDER BY recovery_point_id, object_data_id, part_number LIMIT ?`,
-    start: ['', '', 0],
-    cursor: (row: Row) => [row.recovery_point_id, row.object_data_id, row.part_number],
+    sql: `SELECT object_data_id, part_number, data_id, placement FROM backup_row_parts WHERE (object_data_id, part_number) > (?, ?)
+          ORDER BY object_data_id, part_number LIMIT ?`,
+    start: ['', 0],
+    cursor: (row: Row) => [row.object_data_id, row.part_number],
+    toPlacement: (row: Row): StoredPlacement => ({
+      bucket: '', key: '', dataId: row.object_data_id, partNumber: row.part_number, recordDataId: row.data_id, placement: row.placement,
+    }),
+  },
+  // Versions a continuous backup keeps after their permanent deletion, and their parts.
+  {
+    sql: `SELECT bucket, key, data_id, placement FROM backup_retained_versions WHERE (bucket, key, data_id) > (?, ?, ?) AND is_delete_marker = 0
+          ORDER BY bucket, key, data_id LIMIT ?`,
+    start: ['', '', ''],
+    cursor: (row: Row) => [row.bucket, row.key, row.data_id],
+    toPlacement: (row: Row): StoredPlacement => ({ bucket: row.bucket, key: row.key, dataId: row.data_id, recordDataId: row.data_id, placement: row.placement }),
+  },
+  {
+    sql: `SELECT object_data_id, part_number, data_id, placement FROM backup_retained_parts WHERE (object_data_id, part_number) > (?, ?)
+          ORDER BY object_data_id, part_number LIMIT ?`,
+    start: ['', 0],
+    cursor: (row: Row) => [row.object_data_id, row.part_number],
     toPlacement: (row: Row): StoredPlacement => ({
       bucket: '', key: '', dataId: row.object_data_id, partNumber: row.part_number, recordDataId: row.data_id, placement: row.placement,
     }),
@@ -60,7 +77,8 @@ const SOURCES = [
 ] as const;
 
 interface Row {
-  recovery_point_id: string;
+  chain: string;
+  from_seq: number;
   bucket: string;
   key: string;
   data_id: string;

@@ -7,6 +7,7 @@ import { decodeBucketSetting } from '../bucket-settings.js';
 import { defaultRetention, deletionRefusal } from '../object-lock.js';
 import type { DeleteOutcome, DeleteVersionOptions, ObjectLockConfiguration, ObjectRecord, VersionDeleteCondition, VersioningStatus } from '../types.js';
 import { objectFromRow, objectToParameters, partFromRow, partToParameters, type ObjectRow, type PartRow } from './schema.js';
+import type { RetainedVersions } from './retained-versions.js';
 import type { Statements } from './statements.js';
 
 export const NULL_VERSION_ID = 'null';
@@ -17,7 +18,8 @@ interface VersionRow extends ObjectRow {
 }
 
 export class VersionRules {
-  constructor(private readonly statements: Statements) {}
+  /** `retained`: where a version deleted for good goes while a continuous backup covers its bucket. */
+  constructor(private readonly statements: Statements, private readonly retained?: RetainedVersions) {}
 
   versioningOf(bucket: string): VersioningStatus | undefined {
     const row = this.statements.getBucket.get(bucket) as { versioning: string | null } | undefined;
@@ -64,6 +66,7 @@ export class VersionRules {
   private discard(object: ObjectRecord, bypassGovernance = false): string {
     const refusal = deletionRefusal(object, Date.now(), bypassGovernance);
     if (refusal !== undefined) throw new Error(`refusing to discard ${object.bucket}/${object.key} version ${object.versionId}: Object Lock (${refusal})`);
+    this.retained?.retain(object, false, Date.now());
     if (object.parts !== undefined) this.statements.deleteObjectParts.run(object.dataId);
     return object.dataId;
   }
@@ -73,6 +76,7 @@ export class VersionRules {
     const row = this.statements.getVersionById.get(bucket, key, NULL_VERSION_ID) as VersionRow | undefined;
     if (row === undefined) return [];
     this.statements.deleteVersionRow.run(bucket, key, row.data_id);
+    if (row.is_delete_marker === 1) this.retained?.retain(objectFromRow(row), true, Date.now());
     return row.is_delete_marker === 1 ? [] : [this.discard(this.withParts(row))];
   }
 
@@ -189,6 +193,7 @@ export class VersionRules {
     const failure = deletionRefusal(removed, nowMs, bypassGovernance);
     if (failure !== undefined) return { failure, discardedDataIds: [] };
     this.statements.deleteVersionRow.run(bucket, key, row.data_id);
+    if (row.is_delete_marker === 1) this.retained?.retain(removed, true, nowMs);
     const discardedDataIds = row.is_delete_marker === 1 ? [] : [this.discard(removed, bypassGovernance)];
     if (row.is_latest === 1) this.promoteNewest(bucket, key);
     return { removed, discardedDataIds, wasDeleteMarker: row.is_delete_marker === 1 };
