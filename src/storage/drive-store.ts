@@ -15,7 +15,8 @@ import { ReadHandleCache } from './handle-cache.js';
 import { readFully } from './reader.js';
 import type { EncodedRecord } from './record.js';
 import { scanVolume, type ScannedRecord } from './scan.js';
-import { createVolumeFile, removeActiveMarker } from './volume-files.js';
+import { LOCAL_HOST, type SetDrive } from './set-drive.js';
+import { createVolumeFile, deleteSealedVolumeFile, listVolumeFiles, markUnreferenced, removeActiveMarker, rewriteRecordInPlace, scanVolumeFile, unmarkUnreferenced, type VolumeFileState } from './volume-files.js';
 import { Volume, type StorageCounters, type VolumeLease } from './volume.js';
 
 export interface DriveStoreOptions {
@@ -45,7 +46,8 @@ export function checkVolumeSize(volumeSizeBytesMax: number): void {
   }
 }
 
-export class DriveStore {
+export class DriveStore implements SetDrive {
+  readonly host = LOCAL_HOST;
   private active: Volume | null = null;
   private rolling: Promise<void> | null = null;
   /** Volumes this process writes (the active one and retired ones still closing), by id. */
@@ -237,6 +239,14 @@ export class DriveStore {
       }
     }
   }
+
+  // Compaction and audit repair on the volume files (volume-files.ts); see SetDrive.
+  listVolumeFiles(): Promise<VolumeFileState[]> { return listVolumeFiles(this.drivePath); }
+  scanVolume(volumeId: number): AsyncGenerator<ScannedRecord & { bytes?: Buffer }> { return scanVolumeFile(this.drivePath, volumeId); }
+  markUnreferenced(volumeId: number, sinceMs: number): Promise<void> { return markUnreferenced(this.drivePath, volumeId, sinceMs); }
+  unmarkUnreferenced(volumeId: number): Promise<void> { return unmarkUnreferenced(this.drivePath, volumeId); }
+  deleteSealedVolume(volumeId: number): Promise<void> { return deleteSealedVolumeFile(this.drivePath, volumeId); }
+  rewriteRecord(volumeId: number, offsetBytes: number, recordBytes: Buffer): Promise<void> { return rewriteRecordInPlace(this.drivePath, volumeId, offsetBytes, recordBytes); }
 
   /** Waits for queued appends, syncs, closes every file. Further calls fail. */
   async close(): Promise<void> {
