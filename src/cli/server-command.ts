@@ -16,7 +16,7 @@ import type { RootIdentity } from '../frontend/auth/identify.js';
 import type { FrontendConfig } from '../frontend/context.js';
 import { describeIndex, openServerIndex, prepareIndex, serveClusterIndexWrites, startSingletonJobs } from './index-engine.js';
 import type { Layers } from '../services/objects.js';
-import { describeLayout, layoutFor, openDrive, prepareSet, Storage } from '../storage/index.js';
+import { CLUSTER_SECRET_CHARS_MIN, describeLayout, ErasureSetError, isRemoteDrive, layoutFor, openDrive, prepareSet, Storage } from '../storage/index.js';
 import { openKeyServices } from '../services/encryption/kms.js';
 import { Identities } from '../services/iam/identities.js';
 import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
@@ -42,7 +42,7 @@ import { composeSurfaces } from './surfaces.js';
 export interface StorageLocations {
   /** Holds credentials.json (and, without drives, the drive and the index). */
   dataDirectory: string;
-  /** One path: a standalone drive. Two or more: the drives of an erasure set. */
+  /** One path: a standalone drive. Two or more: the drives of an erasure set (directories or http://HOST:PORT/NAME). */
   drivePaths: string[];
   /** Holds index.db. */
   indexDirectory: string;
@@ -52,6 +52,8 @@ export interface StorageLocations {
 export interface ServerSettings extends StorageLocations {
   /** The PostgreSQL index's URL (--index postgres://… or CAIRN_INDEX_URL); unset: SQLite in indexDirectory. */
   indexUrl?: string;
+  /** Signs requests to drive servers (--cluster-secret or CAIRN_CLUSTER_SECRET); needed for remote drives. */
+  clusterSecret?: string;
   /** The first is the endpoint the banner names first. */
   listeners: Listener[];
   /** Certificate chain and key (PEM) for TLS listeners, reloaded when the files change. */
@@ -119,7 +121,10 @@ export function resolveStorageLocations(given: { dataDirectory?: string; drives:
     const dataDirectory = resolve(given.dataDirectory ?? DEFAULT_DATA_DIRECTORY);
     return { dataDirectory, drivePaths: [join(dataDirectory, DRIVE_DIRECTORY_NAME)], indexDirectory: resolve(given.indexDirectory ?? dataDirectory) };
   }
-  const drivePaths = given.drives.map((drive) => resolve(drive));
+  const drivePaths = given.drives.map((drive) => (isRemoteDrive(drive) ? drive : resolve(drive)));
+  if (isRemoteDrive(drivePaths[0]!) && given.indexDirectory === undefined && given.dataDirectory === undefined) {
+    throw new Error('the first drive is a remote drive: give --data DIR (credentials, and the index unless --index says otherwise)');
+  }
   const indexDirectory = resolve(given.indexDirectory ?? given.dataDirectory ?? join(drivePaths[0]!, INDEX_DIRECTORY_NAME));
   return { dataDirectory: resolve(given.dataDirectory ?? indexDirectory), drivePaths, indexDirectory };
 }
@@ -177,6 +182,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   // prepareDataDirectory formed the set already: this process only joins it (and never formats a drive).
   const storage = await Storage.open({
     drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join', formatsReplacements: runsBackgroundWork(), volumeSizeBytesMax: settings.volumeSizeBytesMax,
+    clusterSecret: settings.clusterSecret,
   });
   const index = await openServerIndex(settings, { viaClusterPrimary: cluster.isWorker, log });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
@@ -234,8 +240,13 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
  */
 export async function prepareDataDirectory(settings: ServerSettings): Promise<RootCredentials> {
   // The drives' formats only: opening Storage would also start volumes this process never writes.
-  if (settings.drivePaths.length === 1) await openDrive(settings.drivePaths[0]!);
-  else await prepareSet(settings.drivePaths, 'form', settings.log ?? logToStandardError);
+  if (settings.drivePaths.length === 1) {
+    if (isRemoteDrive(settings.drivePaths[0]!)) throw new ErasureSetError(['a remote drive serves in an erasure set of 2 or more drives, not as a standalone drive']);
+    await openDrive(settings.drivePaths[0]!);
+  } else {
+    checkClusterSecret(settings);
+    await prepareSet(settings.drivePaths, 'form', settings.log ?? logToStandardError, settings.clusterSecret);
+  }
   mkdirSync(settings.dataDirectory, { recursive: true });
   mkdirSync(settings.indexDirectory, { recursive: true });
   const credentials = loadRootCredentials(settings.dataDirectory, process.env);
@@ -245,6 +256,15 @@ export async function prepareDataDirectory(settings: ServerSettings): Promise<Ro
   await prepareIndex(settings);
   await clearMetadataScratch(settings.dataDirectory);
   return credentials;
+}
+
+/** Remote drives need a cluster secret of the drive servers' minimum length: refused at start otherwise. */
+function checkClusterSecret(settings: ServerSettings): void {
+  if (!settings.drivePaths.some(isRemoteDrive)) return;
+  const secret = settings.clusterSecret;
+  if (secret === undefined || secret.length < CLUSTER_SECRET_CHARS_MIN) {
+    throw new ErasureSetError([`remote drives need the cluster secret of their drive servers (--cluster-secret or CAIRN_CLUSTER_SECRET, at least ${CLUSTER_SECRET_CHARS_MIN} characters)`]);
+  }
 }
 
 function describeDrives(settings: ServerSettings): string {

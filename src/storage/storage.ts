@@ -36,6 +36,8 @@ export interface StorageOptions {
   healthCheckIntervalMs?: number;
   /** Erasure sets: format empty replacement drives while serving (one process per server: the background one). */
   formatsReplacements?: boolean;
+  /** Erasure sets: signs requests to drives on drive servers (http://HOST:PORT/NAME in drivePaths). */
+  clusterSecret?: string;
 }
 
 export interface WriterOptions {
@@ -76,7 +78,7 @@ export class Storage {
     }
     const set = await ErasureSet.open({
       drivePaths, mode: options.setOpenMode ?? 'form', log, volumeSizeBytesMax: options.volumeSizeBytesMax,
-      healthCheckIntervalMs: options.healthCheckIntervalMs, formatsReplacements: options.formatsReplacements,
+      healthCheckIntervalMs: options.healthCheckIntervalMs, formatsReplacements: options.formatsReplacements, clusterSecret: options.clusterSecret,
     });
     return new Storage(null, set, log);
   }
