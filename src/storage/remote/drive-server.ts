@@ -135,13 +135,13 @@ async function route(drive: ServedDrive, method: string, operation: string, quer
   }
 }
 
-export async function startDriveServer(options: { directories: string[]; host: string; port: number; secret: string; log: (line: string) => void }): Promise<DriveServer> {
+export async function startDriveServer(options: { directories: string[]; host: string; port: number; secret: string; log: (line: string) => void; volumeSizeBytesMax?: number }): Promise<DriveServer> {
   if (options.directories.length === 0 || options.directories.length > DRIVE_SERVER_DRIVES_MAX) throw new RangeError(`a drive server serves 1 to ${DRIVE_SERVER_DRIVES_MAX} drives`);
   const drives = new Map<string, ServedDrive>();
   for (const directory of options.directories) {
     const name = basename(directory);
     if (!DRIVE_NAME_PATTERN.test(name) || drives.has(name)) throw new RangeError(`drive directory ${directory}: its name must be unique and 1–64 of A–Z a–z 0–9 . _ -`);
-    drives.set(name, await ServedDrive.open(directory, options.log));
+    drives.set(name, await ServedDrive.open(directory, options.log, options.volumeSizeBytesMax));
   }
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://drive');

@@ -206,7 +206,7 @@ export class RemoteSetDrive implements SetDrive {
       if (this.offlineReason === null) this.options.log(`storage: drive ${this.label} is OFFLINE: ${problem}`);
       this.offlineReason = problem;
     } else if (this.offlineReason !== null) {
-      this.options.log(`storage: drive ${this.label} is online (was offline: ${this.offlineReason})`);
+      this.options.log(`storage: drive ${this.label} is back online (was offline: ${this.offlineReason})`);
       this.offlineReason = null;
     }
   }

@@ -34,12 +34,12 @@ const ANONYMOUS_SESSION = '';
 export class ServedDrive {
   private format: DriveFormat | null = null;
   private readonly sessions = new Map<string, Session>();
-  private opening = new Map<string, Promise<Session>>();
+  private readonly opening = new Map<string, Promise<Session>>();
 
-  private constructor(readonly directory: string, private readonly log: (line: string) => void) {}
+  private constructor(readonly directory: string, private readonly log: (line: string) => void, private readonly volumeSizeBytesMax: number | undefined) {}
 
-  static async open(directory: string, log: (line: string) => void): Promise<ServedDrive> {
-    const drive = new ServedDrive(directory, log);
+  static async open(directory: string, log: (line: string) => void, volumeSizeBytesMax?: number): Promise<ServedDrive> {
+    const drive = new ServedDrive(directory, log, volumeSizeBytesMax);
     const inspection = await inspectDrive(directory, DRIVE_FORMAT_VERSION_SET);
     if (inspection.kind === 'formatted') {
       await ensureVolumesDirectory(directory);
@@ -193,7 +193,7 @@ export class ServedDrive {
     let opening = this.opening.get(sessionId);
     if (opening === undefined) {
       if (this.sessions.size + this.opening.size >= DRIVE_SESSIONS_PER_DRIVE_MAX) throw new DriveStateError(`a drive serves at most ${DRIVE_SESSIONS_PER_DRIVE_MAX} sessions`);
-      opening = DriveStore.open({ drivePath: this.directory, format, log: this.log }).then((store) => {
+      opening = DriveStore.open({ drivePath: this.directory, format, log: this.log, volumeSizeBytesMax: this.volumeSizeBytesMax }).then((store) => {
         const session: Session = { store, pins: new Map(), lastSeenMs: Date.now() };
         this.sessions.set(sessionId, session);
         return session;
