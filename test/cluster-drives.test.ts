@@ -1,11 +1,12 @@
 // A cluster on one machine: three drive server processes with two drives each (a 6-drive set,
 // STANDARD 3+3 as DESIGN.md §3 sets for 6 drives; a host holds 2 ≤ m of them) and two front-end
-// processes sharing one PostgreSQL index and one data directory. A wrong cluster secret, an unknown drive name and an unreachable
-// drive server are refused at start with nothing written. Objects PUT through one front end are read
-// byte-identical through the other; with one drive server killed (-9) every GET still succeeds and
-// every acknowledged PUT reads back; restarted and healed, the set has full redundancy again (an
-// audit finds nothing, and every object reads with another drive server killed). Compaction runs
-// over the wire: most objects deleted, bytes freed on the drive servers, the rest intact.
+// processes sharing one PostgreSQL index and one data directory. A wrong cluster secret, an unknown
+// drive name and an unreachable drive server are refused at start with nothing written. Objects
+// PUT through one front end are read byte-identical through the other; with one drive server
+// killed (-9) every GET still succeeds (REDUCED_REDUNDANCY too: its two copies are on distinct
+// hosts) and every acknowledged PUT reads back; restarted and healed, the set has full redundancy
+// again (an audit finds nothing, and every object reads with another drive server killed).
+// Compaction runs over the wire: most objects deleted, bytes freed on the drive servers, the rest intact.
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -25,6 +26,8 @@ const MIB = 1024 * KIB;
 const BUCKET = 'clustered';
 const SIZES = [0, 1, 100, 4 * KIB, 20 * KIB, 300 * KIB, MIB + 7, 2 * MIB + 3 * KIB];
 const HOSTS = 3;
+/** REDUCED_REDUNDANCY objects (two copies): with a host killed, each must still have one. */
+const REDUCED_OBJECTS = 12;
 const DRIVES_PER_HOST = 2;
 const STATE_WAIT_MS = 15_000;
 /** Sealed 2 MiB volumes of deleted objects on the six drives: at least this much is reclaimed. */
@@ -120,6 +123,13 @@ describe('a cluster of drive servers and two front ends on PostgreSQL', () => {
       await clients[through]!.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
       stored.set(key, body);
     })));
+    // Two copies each, on distinct hosts (host-first): one of every six would share a host without it.
+    for (let index = 0; index < REDUCED_OBJECTS; index++) {
+      const key = `reduced-${index}`;
+      const body = randomBytes(8 * KIB + index);
+      await clients[index % 2]!.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, StorageClass: 'REDUCED_REDUNDANCY' }));
+      stored.set(key, body);
+    }
     for (const [key, body] of stored) {
       const through = key.endsWith('via-0') ? 1 : 0;
       assert.deepEqual(await getBytes(clients[through]!, key), body, key);
