@@ -16,7 +16,8 @@ import type { RootIdentity } from '../frontend/auth/identify.js';
 import type { FrontendConfig } from '../frontend/context.js';
 import { describeIndex, openServerIndex, prepareIndex, serveClusterIndexWrites, startSingletonJobs } from './index-engine.js';
 import type { Layers } from '../services/objects.js';
-import { CLUSTER_SECRET_CHARS_MIN, describeLayout, ErasureSetError, isRemoteDrive, layoutFor, openDrive, prepareSet, Storage } from '../storage/index.js';
+import { describeLayout, layoutFor, Storage } from '../storage/index.js';
+import { prepareDrives, resolveDrivePaths } from './cluster-drives.js';
 import { openKeyServices } from '../services/encryption/kms.js';
 import { Identities } from '../services/iam/identities.js';
 import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
@@ -52,8 +53,7 @@ export interface StorageLocations {
 export interface ServerSettings extends StorageLocations {
   /** The PostgreSQL index's URL (--index postgres://… or CAIRN_INDEX_URL); unset: SQLite in indexDirectory. */
   indexUrl?: string;
-  /** Signs requests to drive servers (--cluster-secret or CAIRN_CLUSTER_SECRET); needed for remote drives. */
-  clusterSecret?: string;
+  /** Signs requests to drive servers (--cluster-secret or CAIRN_CLUSTER_SECRET). */ clusterSecret?: string;
   /** The first is the endpoint the banner names first. */
   listeners: Listener[];
   /** Certificate chain and key (PEM) for TLS listeners, reloaded when the files change. */
@@ -121,10 +121,7 @@ export function resolveStorageLocations(given: { dataDirectory?: string; drives:
     const dataDirectory = resolve(given.dataDirectory ?? DEFAULT_DATA_DIRECTORY);
     return { dataDirectory, drivePaths: [join(dataDirectory, DRIVE_DIRECTORY_NAME)], indexDirectory: resolve(given.indexDirectory ?? dataDirectory) };
   }
-  const drivePaths = given.drives.map((drive) => (isRemoteDrive(drive) ? drive : resolve(drive)));
-  if (isRemoteDrive(drivePaths[0]!) && given.indexDirectory === undefined && given.dataDirectory === undefined) {
-    throw new Error('the first drive is a remote drive: give --data DIR (credentials, and the index unless --index says otherwise)');
-  }
+  const drivePaths = resolveDrivePaths(given.drives, (given.indexDirectory ?? given.dataDirectory) !== undefined);
   const indexDirectory = resolve(given.indexDirectory ?? given.dataDirectory ?? join(drivePaths[0]!, INDEX_DIRECTORY_NAME));
   return { dataDirectory: resolve(given.dataDirectory ?? indexDirectory), drivePaths, indexDirectory };
 }
@@ -181,8 +178,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const log = settings.log ?? logToStandardError;
   // prepareDataDirectory formed the set already: this process only joins it (and never formats a drive).
   const storage = await Storage.open({
-    drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join', formatsReplacements: runsBackgroundWork(), volumeSizeBytesMax: settings.volumeSizeBytesMax,
-    clusterSecret: settings.clusterSecret,
+    drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join', formatsReplacements: runsBackgroundWork(), volumeSizeBytesMax: settings.volumeSizeBytesMax, clusterSecret: settings.clusterSecret,
   });
   const index = await openServerIndex(settings, { viaClusterPrimary: cluster.isWorker, log });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
@@ -240,13 +236,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
  */
 export async function prepareDataDirectory(settings: ServerSettings): Promise<RootCredentials> {
   // The drives' formats only: opening Storage would also start volumes this process never writes.
-  if (settings.drivePaths.length === 1) {
-    if (isRemoteDrive(settings.drivePaths[0]!)) throw new ErasureSetError(['a remote drive serves in an erasure set of 2 or more drives, not as a standalone drive']);
-    await openDrive(settings.drivePaths[0]!);
-  } else {
-    checkClusterSecret(settings);
-    await prepareSet(settings.drivePaths, 'form', settings.log ?? logToStandardError, settings.clusterSecret);
-  }
+  await prepareDrives(settings.drivePaths, settings.clusterSecret, settings.log ?? logToStandardError);
   mkdirSync(settings.dataDirectory, { recursive: true });
   mkdirSync(settings.indexDirectory, { recursive: true });
   const credentials = loadRootCredentials(settings.dataDirectory, process.env);
@@ -256,15 +246,6 @@ export async function prepareDataDirectory(settings: ServerSettings): Promise<Ro
   await prepareIndex(settings);
   await clearMetadataScratch(settings.dataDirectory);
   return credentials;
-}
-
-/** Remote drives need a cluster secret of the drive servers' minimum length: refused at start otherwise. */
-function checkClusterSecret(settings: ServerSettings): void {
-  if (!settings.drivePaths.some(isRemoteDrive)) return;
-  const secret = settings.clusterSecret;
-  if (secret === undefined || secret.length < CLUSTER_SECRET_CHARS_MIN) {
-    throw new ErasureSetError([`remote drives need the cluster secret of their drive servers (--cluster-secret or CAIRN_CLUSTER_SECRET, at least ${CLUSTER_SECRET_CHARS_MIN} characters)`]);
-  }
 }
 
 function describeDrives(settings: ServerSettings): string {

@@ -1,9 +1,8 @@
 // DriveStore: one drive as this process uses it — one active volume every writer appends to (group
 // append, group commit), cached read descriptors, scanning. A standalone drive is one DriveStore; an
-// erasure set is N of them, each with its own volumes and its own fdatasync.
-//
-// A drive of a set can go offline (its directory vanished, format.json changed, an fdatasync found
-// the volume unlinked) and come back; I/O on an offline drive fails at once with DriveOfflineError.
+// erasure set is N SetDrives (set-drive.ts), local ones DriveStores, each with its own volumes and
+// fdatasync. A drive of a set can go offline (its directory vanished, format.json changed, an
+// fdatasync found the volume unlinked) and come back; I/O on it then fails with DriveOfflineError.
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs/promises';
@@ -240,7 +239,6 @@ export class DriveStore implements SetDrive {
     }
   }
 
-  // Compaction and audit repair on the volume files (volume-files.ts); see SetDrive.
   listVolumeFiles(): Promise<VolumeFileState[]> { return listVolumeFiles(this.drivePath); }
   scanVolume(volumeId: number): AsyncGenerator<ScannedRecord & { bytes?: Buffer }> { return scanVolumeFile(this.drivePath, volumeId); }
   markUnreferenced(volumeId: number, sinceMs: number): Promise<void> { return markUnreferenced(this.drivePath, volumeId, sinceMs); }
