@@ -78,6 +78,8 @@ export class ErasureSet {
   private readonly standard: Layout;
   private readonly reduced: Layout;
   private closed = false;
+  /** Drives on more than one host (drive servers): writes order drives host first. */
+  private readonly multiHost: boolean;
 
   private constructor(
     readonly id: string,
@@ -89,6 +91,7 @@ export class ErasureSet {
     this.replacements = replacements;
     this.standard = layoutFor('standard', drives.length);
     this.reduced = layoutFor('reduced', drives.length);
+    this.multiHost = new Set(drives.map((drive) => drive.host)).size > 1;
     this.healthTimer = setInterval(() => this.checkHealth(), healthCheckIntervalMs);
     this.healthTimer.unref();
   }
@@ -126,7 +129,8 @@ export class ErasureSet {
     const start = this.rotation;
     this.rotation = (this.rotation + 1) % driveCount;
     // Host-first: a narrower stripe (copies, reduced redundancy) takes one drive per host before a second one.
-    const order = hostFirstOrder(Array.from({ length: driveCount }, (_, offset) => (start + offset) % driveCount), (index) => this.drives[index]!.host);
+    const rotated = Array.from({ length: driveCount }, (_, offset) => (start + offset) % driveCount);
+    const order = this.multiHost ? hostFirstOrder(rotated, (index) => this.drives[index]!.host) : rotated;
     const online = order.filter((driveIndex) => this.drives[driveIndex]!.online);
     if (online.length < quorum) {
       throw new StorageUnavailableError(`${online.length} of ${driveCount} drives are online; a ${describeLayout(layout)} write needs ${quorum}`);
