@@ -17,6 +17,7 @@ import { openPool, reachable, type Sql } from './postgres/connection.js';
 import { PostgresWriteQueue } from './postgres/group-commit.js';
 import { migrate } from './postgres/migrations.js';
 import { PostgresIdentities } from './postgres/identities.js';
+import { PostgresJournal } from './postgres/journal.js';
 import { PostgresUploads } from './postgres/uploads.js';
 import { PostgresVersionRules } from './postgres/versioning.js';
 import { scanPostgresPlacements } from './postgres/placements.js';
@@ -35,20 +36,24 @@ import type {
 
 type UploadMethod = keyof UploadIndex;
 const UPLOAD_METHODS = ['createUpload', 'getUpload', 'putPart', 'listParts', 'completeUpload', 'abortUpload', 'listUploads', 'listUploadsInitiatedBefore'] as const satisfies ReadonlyArray<UploadMethod>;
+const JOURNAL_METHODS = ['readJournal', 'readMetadataSnapshot', 'scanVersionsForInventory', 'commitMetadataFiles'] as const satisfies ReadonlyArray<keyof JournalIndex>;
 
 /** Methods answered by a part (identities, uploads) or refused (unported features): defined in the static block. */
-export interface PostgresIndex extends TablesIndex, RestoreIndex, AccessLogIndex, RegistryIndex, RegistryLifecycleIndex, BackupIndex, EventIndex, Pick<JournalIndex, 'readJournal' | 'readMetadataSnapshot' | 'scanVersionsForInventory' | 'commitMetadataFiles'>,
+export interface PostgresIndex extends TablesIndex, RestoreIndex, AccessLogIndex, RegistryIndex, RegistryLifecycleIndex, BackupIndex, EventIndex, Pick<JournalIndex, (typeof JOURNAL_METHODS)[number]>,
   Pick<Index, IdentityTableMethod>, Pick<UploadIndex, (typeof UPLOAD_METHODS)[number]> {}
 
 export class PostgresIndex implements Index {
   static {
     delegateMethods(PostgresIndex.prototype, IDENTITY_TABLE_METHODS, (engine) => (engine as PostgresIndex).identities);
     delegateMethods(PostgresIndex.prototype, UPLOAD_METHODS, (engine) => (engine as PostgresIndex).uploads);
+    delegateMethods(PostgresIndex.prototype, JOURNAL_METHODS, (engine) => (engine as PostgresIndex).journal);
     defineUnsupportedMethods(PostgresIndex.prototype);
   }
   private readonly writes: PostgresWriteQueue;
   private readonly identities: PostgresIdentities;
   private readonly uploads: PostgresUploads;
+  /** S3 Metadata: the journal row each change appends, in the change's own transaction. */
+  private readonly journal: PostgresJournal;
   /** Single-statement reads through the pool, a lost database reported as IndexUnavailableError. */
   private readonly sql: Sql;
 
@@ -56,7 +61,8 @@ export class PostgresIndex implements Index {
     this.sql = { query: (text, values) => reachable(() => pool.query(text, values)) } as Sql;
     this.writes = new PostgresWriteQueue(pool);
     this.identities = new PostgresIdentities(this.sql, this.writes);
-    this.uploads = new PostgresUploads(this.sql, this.writes);
+    this.journal = new PostgresJournal(pool, this.sql, this.writes, undefined);
+    this.uploads = new PostgresUploads(this.sql, this.writes, this.journal);
   }
 
   /** Connects, runs the migrations (under an advisory lock: several servers may start at once), and answers the engine. */
@@ -132,7 +138,7 @@ export class PostgresIndex implements Index {
     return this.snapshot((sql) => new PostgresVersionRules(sql).currentOf(bucket, key));
   }
 
-  async putObject(object: ObjectRecord, condition?: WriteCondition, _origin?: ChangeOrigin): Promise<PutObjectOutcome> {
+  async putObject(object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<PutObjectOutcome> {
     return this.writes.submit(async (sql): Promise<PutObjectOutcome> => {
       if ((await sql.query(SQL.getBucket, [object.bucket])).rows.length === 0) return { stored: false, reason: 'no-such-bucket' };
       const versions = new PostgresVersionRules(sql);
@@ -140,6 +146,7 @@ export class PostgresIndex implements Index {
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
       const installed = await versions.install(object, current);
+      await this.journal.versionWritten(sql, object, 'CREATE', origin);
       return { stored: true, replaced: current, ...installed };
     });
   }
@@ -152,20 +159,25 @@ export class PostgresIndex implements Index {
     });
   }
 
-  async deleteObject(bucket: string, key: string, condition?: WriteCondition, _origin?: ChangeOrigin): Promise<DeleteOutcome> {
+  async deleteObject(bucket: string, key: string, condition?: WriteCondition, origin?: ChangeOrigin): Promise<DeleteOutcome> {
     return this.writes.submit(async (sql): Promise<DeleteOutcome> => {
       const versions = new PostgresVersionRules(sql);
       const current = await versions.currentOf(bucket, key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { failure, discardedDataIds: [] };
-      return versions.deleteCurrent(bucket, key, current);
+      const outcome = await versions.deleteCurrent(bucket, key, current);
+      if (outcome.deleteMarkerVersionId !== undefined) await this.journal.deleteMarkerCreated(sql, bucket, key, outcome.deleteMarkerVersionId, origin);
+      else if (outcome.removed !== undefined) await this.journal.versionRemoved(sql, bucket, key, outcome.removed.versionId, origin);
+      return outcome;
     });
   }
 
   async deleteVersion(bucket: string, key: string, versionId: string, options: DeleteVersionOptions = {}): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
     return this.writes.submit(async (sql) => {
       const versions = new PostgresVersionRules(sql);
-      return versions.deleteVersion(bucket, key, versionId, await versions.currentOf(bucket, key), options);
+      const outcome = await versions.deleteVersion(bucket, key, versionId, await versions.currentOf(bucket, key), options);
+      if (outcome.removed !== undefined) await this.journal.versionRemoved(sql, bucket, key, versionId, options.origin);
+      return outcome;
     });
   }
 
@@ -180,9 +192,14 @@ export class PostgresIndex implements Index {
     }));
   }
 
-  async setStorageClass(bucket: string, key: string, dataId: string, storageClass: string, _origin?: ChangeOrigin): Promise<boolean> {
-    return this.writes.submit(async (sql) => (await sql.query(SQL.setCurrentStorageClass, [storageClass, bucket, key, dataId])).rowCount === 1
-      || (await sql.query(SQL.setVersionStorageClass, [storageClass, bucket, key, dataId])).rowCount === 1);
+  async setStorageClass(bucket: string, key: string, dataId: string, storageClass: string, origin?: ChangeOrigin): Promise<boolean> {
+    return this.writes.submit(async (sql) => {
+      const changed = (await sql.query(SQL.setCurrentStorageClass, [storageClass, bucket, key, dataId])).rowCount === 1
+        || (await sql.query(SQL.setVersionStorageClass, [storageClass, bucket, key, dataId])).rowCount === 1;
+      // A transition changes the version's metadata: the journal records it as AWS does.
+      if (changed) await this.journal.transitioned(sql, bucket, key, dataId, origin);
+      return changed;
+    });
   }
 
   async replacePlacement(change: PlacementChange): Promise<boolean> {
@@ -281,22 +298,26 @@ export class PostgresIndex implements Index {
     }, async (bucket, key, versionId) => (await this.getObjectVersion(bucket, key, versionId))?.dataId, query);
   }
 
-  async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, _origin?: ChangeOrigin, versionId?: string): Promise<ObjectRecord | undefined> {
+  async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin, versionId?: string): Promise<ObjectRecord | undefined> {
     const json = tagsToJson(tags);
     return this.updateVersion(bucket, key, versionId, (sql, dataId) => (dataId === undefined
-      ? sql.query(SQL.setObjectTags, [json, bucket, key]) : sql.query(SQL.setVersionTags, [json, bucket, key, dataId])));
+      ? sql.query(SQL.setObjectTags, [json, bucket, key]) : sql.query(SQL.setVersionTags, [json, bucket, key, dataId])), origin);
   }
 
   async setObjectAcl(bucket: string, key: string, acl: StoredAcl, versionId?: string): Promise<ObjectRecord | undefined> {
     const json = aclToJson(acl);
     return this.updateVersion(bucket, key, versionId, (sql, dataId) => (dataId === undefined
-      ? sql.query(SQL.setObjectAcl, [json, bucket, key]) : sql.query(SQL.setVersionAcl, [json, bucket, key, dataId])));
+      ? sql.query(SQL.setObjectAcl, [json, bucket, key]) : sql.query(SQL.setVersionAcl, [json, bucket, key, dataId])), null);
   }
 
-  /** Updates one version's metadata in place (the S3 Metadata journal is not ported: nothing is journaled). */
+  /** Updates one version's metadata in place, journaled as UPDATE_METADATA unless `origin` is null. */
   private updateVersion(bucket: string, key: string, versionId: string | undefined,
-    update: (sql: Sql, dataId: string | undefined) => Promise<{ rowCount: number | null }>): Promise<ObjectRecord | undefined> {
-    return this.writes.submit((sql) => new PostgresVersionRules(sql).updateInPlace(bucket, key, versionId, async (dataId) => (await update(sql, dataId)).rowCount ?? 0));
+    update: (sql: Sql, dataId: string | undefined) => Promise<{ rowCount: number | null }>, origin: ChangeOrigin | undefined | null): Promise<ObjectRecord | undefined> {
+    return this.writes.submit(async (sql) => {
+      const updated = await new PostgresVersionRules(sql).updateInPlace(bucket, key, versionId, async (dataId) => (await update(sql, dataId)).rowCount ?? 0);
+      if (updated !== undefined && origin !== null) await this.journal.versionWritten(sql, updated, 'UPDATE_METADATA', origin);
+      return updated;
+    });
   }
 
   async setBucketTags(name: string, tags: Tag[] | undefined): Promise<boolean> {

@@ -2,8 +2,10 @@
 // (sqlite/schema.ts) with PostgreSQL's types: keys and bucket names are text COLLATE "C", which
 // compares UTF-8 bytes (S3's listing order) so that primary-key order is listing order; times and
 // sizes are bigint; placements are bytea. Flags stay 0/1 integers so both engines share row mappers.
-// Tables of later features (the S3 Tables catalog, the registry, restores, access logs, events, the
-// S3 Metadata journal) are not here yet: their methods refuse on PostgreSQL (unsupported.ts).
+// Tables of later features live beside their code (journal.ts, …), registered here as migrations;
+// those not ported yet refuse on PostgreSQL (unsupported.ts).
+import { JOURNAL_SCHEMA_SQL } from './journal.js';
+import { SEQUENCES_SCHEMA_SQL } from './sequences.js';
 
 /** A version's Object Lock state (all NULL: none); an upload keeps the state its object will get. */
 const OBJECT_LOCK_COLUMNS = 'lock_mode text, lock_retain_until_ms bigint, legal_hold text';
@@ -61,6 +63,8 @@ CREATE INDEX access_keys_by_user ON access_keys (lower(user_name), access_key_id
 /** The SQL that brings version N-1 up to N, by N (from 1: the empty database). */
 export const POSTGRES_MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [1, CORE_SCHEMA_SQL],
+  // 2: the S3 Metadata journal and the exporter's state, with the transactional counters (sequences.ts).
+  [2, SEQUENCES_SCHEMA_SQL + JOURNAL_SCHEMA_SQL],
 ]);
 
 export const POSTGRES_SCHEMA_VERSION = Math.max(...POSTGRES_MIGRATIONS.keys());

@@ -1,7 +1,6 @@
 // The index methods the PostgreSQL engine does not have yet: the S3 Tables catalog, the container
-// registry, restores of archived objects, server access log queues, event notifications and the S3
-// Metadata journal. Each write refuses with IndexFeatureUnsupportedError (501 NotImplemented at the
-// front end); so does each read, except those whose honest answer is "nothing" because the writes
+// registry, restores of archived objects, server access log queues and event notifications. Each
+// write refuses with IndexFeatureUnsupportedError (501 NotImplemented at the front end); so does each read, except those whose honest answer is "nothing" because the writes
 // that would fill them are refused (empty queues, no restore in progress): background jobs and the
 // GET path call those on every server, and must keep working.
 import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from '../access-log-index.js';
@@ -36,22 +35,18 @@ const EMPTY_ANSWERS: Partial<Record<keyof Index, () => unknown>> = {
   listRegistryRepositoriesWithLifecyclePolicy: () => [],
   getTableBucket: () => undefined,
   listTableBuckets: () => [],
-  readJournal: () => [],
 };
-
-/** The S3 Metadata journal's methods that are not ported (readJournal answers empty: nothing is journaled). */
-const JOURNAL_METHODS = ['readMetadataSnapshot', 'scanVersionsForInventory', 'commitMetadataFiles'] as const;
 
 /** Every index method the PostgreSQL engine does not implement itself. */
 export const POSTGRES_UNSUPPORTED_METHODS = [
   ...TABLES_READ_METHODS, ...TABLES_WRITE_METHODS, ...RESTORE_READ_METHODS, ...RESTORE_WRITE_METHODS,
   ...ACCESS_LOG_READ_METHODS, ...ACCESS_LOG_WRITE_METHODS, ...REGISTRY_READ_METHODS, ...REGISTRY_WRITE_METHODS,
-  ...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS, ...JOURNAL_METHODS, 'readJournal',
+  ...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS,
   ...REGISTRY_LIFECYCLE_READ_METHODS, ...REGISTRY_LIFECYCLE_WRITE_METHODS, ...BACKUP_READ_METHODS, ...BACKUP_WRITE_METHODS,
 ] as const;
 
-/** Bucket settings whose features need an unported part (the journal, access log queues, event and replication queues). */
-export const POSTGRES_UNSUPPORTED_SETTINGS: ReadonlySet<string> = new Set(['metadata', 'logging', 'notification', 'replication']);
+/** Bucket settings whose features need an unported part (access log queues, event and replication queues). */
+export const POSTGRES_UNSUPPORTED_SETTINGS: ReadonlySet<string> = new Set(['logging', 'notification', 'replication']);
 
 /** Defines each unsupported method on `prototype`: an empty answer, or a refusal. */
 export function defineUnsupportedMethods(prototype: object): void {
