@@ -18,6 +18,8 @@ import { PostgresWriteQueue } from './postgres/group-commit.js';
 import { migrate } from './postgres/migrations.js';
 import { PostgresIdentities } from './postgres/identities.js';
 import { PostgresJournal } from './postgres/journal.js';
+import { PostgresEvents } from './postgres/events.js';
+import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from './event-index.js';
 import { PostgresUploads } from './postgres/uploads.js';
 import { PostgresVersionRules } from './postgres/versioning.js';
 import { scanPostgresPlacements } from './postgres/placements.js';
@@ -47,6 +49,7 @@ export class PostgresIndex implements Index {
     delegateMethods(PostgresIndex.prototype, IDENTITY_TABLE_METHODS, (engine) => (engine as PostgresIndex).identities);
     delegateMethods(PostgresIndex.prototype, UPLOAD_METHODS, (engine) => (engine as PostgresIndex).uploads);
     delegateMethods(PostgresIndex.prototype, JOURNAL_METHODS, (engine) => (engine as PostgresIndex).journal);
+    delegateMethods(PostgresIndex.prototype, [...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS], (engine) => (engine as PostgresIndex).events);
     defineUnsupportedMethods(PostgresIndex.prototype);
   }
   private readonly writes: PostgresWriteQueue;
@@ -54,6 +57,8 @@ export class PostgresIndex implements Index {
   private readonly uploads: PostgresUploads;
   /** S3 Metadata: the journal row each change appends, in the change's own transaction. */
   private readonly journal: PostgresJournal;
+  /** Event notifications: targets, queues (leased to one reader at a time), listeners. */
+  private readonly events: PostgresEvents;
   /** Single-statement reads through the pool, a lost database reported as IndexUnavailableError. */
   private readonly sql: Sql;
 
@@ -61,7 +66,8 @@ export class PostgresIndex implements Index {
     this.sql = { query: (text, values) => reachable(() => pool.query(text, values)) } as Sql;
     this.writes = new PostgresWriteQueue(pool);
     this.identities = new PostgresIdentities(this.sql, this.writes);
-    this.journal = new PostgresJournal(pool, this.sql, this.writes, undefined);
+    this.events = new PostgresEvents(this.sql, this.writes);
+    this.journal = new PostgresJournal(pool, this.sql, this.writes, this.events);
     this.uploads = new PostgresUploads(this.sql, this.writes, this.journal);
   }
 
@@ -337,6 +343,7 @@ export class PostgresIndex implements Index {
   /** Lets writes in flight commit, then closes every connection. */
   async close(): Promise<void> {
     await this.writes.drain();
+    await this.events.releaseLeases().catch(() => undefined);
     await this.pool.end();
   }
 }

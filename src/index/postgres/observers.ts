@@ -21,11 +21,12 @@ export interface EventQueueing {
 }
 
 const OBSERVERS_SQL = `SELECT name AS kind, value_json AS value FROM bucket_settings
-  WHERE bucket = $1 AND name IN ('metadata', 'notification', 'replication')`;
+  WHERE bucket = $1 AND name IN ('metadata', 'notification', 'replication')
+  UNION ALL SELECT 'listener:' || id, filter_json FROM event_listeners WHERE bucket = $1 AND expires_at_ms > $2`;
 
-export async function observersOf(sql: Sql, bucket: string, _nowMs: number): Promise<ChangeObservers> {
+export async function observersOf(sql: Sql, bucket: string, nowMs: number): Promise<ChangeObservers> {
   const observers: ChangeObservers = { metadata: false, listeners: [] };
-  for (const row of (await sql.query<{ kind: string; value: string }>(OBSERVERS_SQL, [bucket])).rows) {
+  for (const row of (await sql.query<{ kind: string; value: string }>(OBSERVERS_SQL, [bucket, nowMs])).rows) {
     if (row.kind === 'metadata') observers.metadata = true;
     else if (row.kind === 'notification') observers.notificationJson = row.value;
     else if (row.kind === 'replication') observers.replicationJson = row.value;
