@@ -19,6 +19,11 @@ import { migrate } from './postgres/migrations.js';
 import { PostgresIdentities } from './postgres/identities.js';
 import { PostgresJournal } from './postgres/journal.js';
 import { PostgresEvents } from './postgres/events.js';
+import { QueueLeases } from './postgres/queue-leases.js';
+import { PostgresAccessLogQueue } from './postgres/access-log.js';
+import { PostgresRestores } from './postgres/restores.js';
+import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from './access-log-index.js';
+import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from './restore-index.js';
 import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from './event-index.js';
 import { PostgresUploads } from './postgres/uploads.js';
 import { PostgresVersionRules } from './postgres/versioning.js';
@@ -50,6 +55,8 @@ export class PostgresIndex implements Index {
     delegateMethods(PostgresIndex.prototype, UPLOAD_METHODS, (engine) => (engine as PostgresIndex).uploads);
     delegateMethods(PostgresIndex.prototype, JOURNAL_METHODS, (engine) => (engine as PostgresIndex).journal);
     delegateMethods(PostgresIndex.prototype, [...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS], (engine) => (engine as PostgresIndex).events);
+    delegateMethods(PostgresIndex.prototype, [...ACCESS_LOG_READ_METHODS, ...ACCESS_LOG_WRITE_METHODS], (engine) => (engine as PostgresIndex).accessLog);
+    delegateMethods(PostgresIndex.prototype, [...RESTORE_READ_METHODS, ...RESTORE_WRITE_METHODS], (engine) => (engine as PostgresIndex).restores);
     defineUnsupportedMethods(PostgresIndex.prototype);
   }
   private readonly writes: PostgresWriteQueue;
@@ -59,6 +66,10 @@ export class PostgresIndex implements Index {
   private readonly journal: PostgresJournal;
   /** Event notifications: targets, queues (leased to one reader at a time), listeners. */
   private readonly events: PostgresEvents;
+  /** Which process reads each delivery queue (events, replication, access logs). */
+  private readonly leases: QueueLeases;
+  private readonly accessLog: PostgresAccessLogQueue;
+  private readonly restores: PostgresRestores;
   /** Single-statement reads through the pool, a lost database reported as IndexUnavailableError. */
   private readonly sql: Sql;
 
@@ -66,8 +77,11 @@ export class PostgresIndex implements Index {
     this.sql = { query: (text, values) => reachable(() => pool.query(text, values)) } as Sql;
     this.writes = new PostgresWriteQueue(pool);
     this.identities = new PostgresIdentities(this.sql, this.writes);
-    this.events = new PostgresEvents(this.sql, this.writes);
+    this.leases = new QueueLeases(this.sql);
+    this.events = new PostgresEvents(this.sql, this.writes, this.leases);
     this.journal = new PostgresJournal(pool, this.sql, this.writes, this.events);
+    this.accessLog = new PostgresAccessLogQueue(this.sql, this.writes, this.leases);
+    this.restores = new PostgresRestores(this.sql, this.writes, this.journal);
     this.uploads = new PostgresUploads(this.sql, this.writes, this.journal);
   }
 
@@ -343,7 +357,7 @@ export class PostgresIndex implements Index {
   /** Lets writes in flight commit, then closes every connection. */
   async close(): Promise<void> {
     await this.writes.drain();
-    await this.events.releaseLeases().catch(() => undefined);
+    await this.leases.release().catch(() => undefined);
     await this.pool.end();
   }
 }

@@ -2,9 +2,7 @@
 // inside its own write transaction (with its journal row), numbered by a transactional counter
 // (sequences.ts), so ids and sequencers are never reused and no change is lost or queued twice.
 // Several front ends share one database and each runs a delivery job, so each queue is read by one
-// process at a time: reading a non-empty queue takes (or renews) its lease (event_queue_leases);
-// a queue leased to another live process reads as empty until that lease lapses or is released.
-import { randomUUID } from 'node:crypto';
+// process at a time, the one holding its lease (queue-leases.ts).
 import { decodeBucketSetting, encodeBucketSetting } from '../bucket-settings.js';
 import { ruleMatches, type NotificationConfiguration } from '../settings/notification.js';
 import { destinationsOf, replicatedChange, replicationQueueName } from '../settings/replication.js';
@@ -16,9 +14,10 @@ import type {
 import type { Sql } from './connection.js';
 import type { PostgresWriteQueue } from './group-commit.js';
 import type { ChangeObservers, EventQueueing } from './observers.js';
+import type { QueueLeases } from './queue-leases.js';
 import { takeSequenceValues } from './sequences.js';
 
-/** Migration: targets, queues, listeners and the queues' leases (sqlite/events.ts's tables, and restore data). */
+/** Migration: targets, queues and listeners (sqlite/events.ts's tables, with restore data). */
 export const EVENTS_SCHEMA_SQL = `
 CREATE TABLE event_targets (
   name text COLLATE "C" PRIMARY KEY, kind text NOT NULL, settings_json text NOT NULL, created_at_ms bigint NOT NULL,
@@ -32,15 +31,7 @@ CREATE TABLE event_queue (
 CREATE INDEX event_queue_by_target ON event_queue (target, id);
 CREATE TABLE event_listeners (id text COLLATE "C" PRIMARY KEY, bucket text COLLATE "C" NOT NULL, filter_json text NOT NULL, expires_at_ms bigint NOT NULL);
 CREATE INDEX event_listeners_by_bucket ON event_listeners (bucket);
-CREATE TABLE event_queue_leases (target text COLLATE "C" PRIMARY KEY, holder text NOT NULL, expires_at_ms bigint NOT NULL);
 `;
-
-/**
- * How long a queue stays with the process that last read it. Longer than the delivery job's longest
- * backoff (30 s), so a target that is failing keeps its order; a process that stops releases its
- * leases at once, one that dies frees them after this long.
- */
-export const EVENT_QUEUE_LEASE_MS = 60_000;
 
 const QUEUE_COLUMNS = ['target', 'change_sequence', 'configuration_id', 'bucket', 'key', 'event_name', 'event_time_ms', 'version_id', 'size_bytes',
   'etag', 'requester', 'source_ip_address', 'request_id', 'restore_expiry_ms', 'restore_storage_class'] as const;
@@ -65,12 +56,6 @@ const EVENT_SQL = {
   stats: 'SELECT target, COUNT(*)::integer AS pending, MIN(event_time_ms) AS oldest FROM event_queue GROUP BY target ORDER BY target',
   remove: 'DELETE FROM event_queue WHERE target = $1 AND id = $2',
   removeQueue: 'DELETE FROM event_queue WHERE target = $1',
-  removeLease: 'DELETE FROM event_queue_leases WHERE target = $1',
-  takeLease: `INSERT INTO event_queue_leases (target, holder, expires_at_ms) VALUES ($1, $2, $3)
-    ON CONFLICT (target) DO UPDATE SET holder = excluded.holder, expires_at_ms = excluded.expires_at_ms
-      WHERE event_queue_leases.holder = excluded.holder OR event_queue_leases.expires_at_ms <= $4
-    RETURNING holder`,
-  releaseLeases: 'DELETE FROM event_queue_leases WHERE holder = $1',
   targets: 'SELECT * FROM event_targets ORDER BY name',
   target: 'SELECT * FROM event_targets WHERE name = $1',
   insertTarget: `INSERT INTO event_targets (name, kind, settings_json, created_at_ms, dead_letters) VALUES ($1, $2, $3, $4, 0)
@@ -89,10 +74,7 @@ type Recipient = { target: string; configurationId: string };
 type ListenerFilter = Pick<EventListenerRecord, 'prefix' | 'suffix' | 'events'>;
 
 export class PostgresEvents implements EventQueueing, EventIndex {
-  /** This process's name on the queues it leases. */
-  private readonly holder = randomUUID();
-
-  constructor(private readonly pool: Sql, private readonly writes: PostgresWriteQueue, private readonly queueLengthMax = queueLengthMaxOf(process.env)) {}
+  constructor(private readonly pool: Sql, private readonly writes: PostgresWriteQueue, private readonly leases: QueueLeases, private readonly queueLengthMax = queueLengthMaxOf(process.env)) {}
 
   /** Who wants this change: the bucket's rules, its replication destinations and its live listeners. */
   private async recipients(sql: Sql, observers: ChangeObservers, change: EventChange): Promise<Recipient[]> {
@@ -172,9 +154,7 @@ export class PostgresEvents implements EventQueueing, EventIndex {
   /** The queue's head, when this process holds (or now takes) the queue's lease; empty otherwise. */
   async readEventQueue(target: string, limit: number): Promise<QueuedEvent[]> {
     if ((await this.pool.query(EVENT_SQL.queue, [target, 1])).rows.length === 0) return [];
-    const nowMs = Date.now();
-    const lease = await this.pool.query(EVENT_SQL.takeLease, [target, this.holder, nowMs + EVENT_QUEUE_LEASE_MS, nowMs]);
-    if (lease.rows.length === 0) return [];
+    if (!await this.leases.take('events', target)) return [];
     return (await this.pool.query<QueueRow>(EVENT_SQL.queue, [target, limit])).rows.map(queuedEventFromRow);
   }
 
@@ -200,7 +180,7 @@ export class PostgresEvents implements EventQueueing, EventIndex {
 
   private async removeQueue(sql: Sql, target: string): Promise<void> {
     await sql.query(EVENT_SQL.removeQueue, [target]);
-    await sql.query(EVENT_SQL.removeLease, [target]);
+    await this.leases.remove(sql, 'events', target);
   }
 
   acknowledgeEvents(target: string, ids: number[]): Promise<number> {
@@ -249,11 +229,6 @@ export class PostgresEvents implements EventQueueing, EventIndex {
       }
       return expired.length;
     });
-  }
-
-  /** Hands this process's queues to the next reader at once (on close). */
-  async releaseLeases(): Promise<void> {
-    await this.pool.query(EVENT_SQL.releaseLeases, [this.holder]);
   }
 }
 

@@ -6,6 +6,9 @@
 // those not ported yet refuse on PostgreSQL (unsupported.ts).
 import { JOURNAL_SCHEMA_SQL } from './journal.js';
 import { EVENTS_SCHEMA_SQL } from './events.js';
+import { QUEUE_LEASES_SCHEMA_SQL } from './queue-leases.js';
+import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
+import { RESTORES_SCHEMA_SQL } from './restores.js';
 import { SEQUENCES_SCHEMA_SQL } from './sequences.js';
 
 /** A version's Object Lock state (all NULL: none); an upload keeps the state its object will get. */
@@ -66,8 +69,10 @@ export const POSTGRES_MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [1, CORE_SCHEMA_SQL],
   // 2: the S3 Metadata journal and the exporter's state, with the transactional counters (sequences.ts).
   [2, SEQUENCES_SCHEMA_SQL + JOURNAL_SCHEMA_SQL],
-  // 3: event notifications (targets, queues and their leases, listeners).
-  [3, EVENTS_SCHEMA_SQL],
+  // 3: event notifications (targets, queues, listeners) and the delivery queues' leases.
+  [3, EVENTS_SCHEMA_SQL + QUEUE_LEASES_SCHEMA_SQL],
+  // 4: server access logging's queue and restores of archived versions.
+  [4, ACCESS_LOG_SCHEMA_SQL + RESTORES_SCHEMA_SQL],
 ]);
 
 export const POSTGRES_SCHEMA_VERSION = Math.max(...POSTGRES_MIGRATIONS.keys());

@@ -1,13 +1,11 @@
 // The index methods the PostgreSQL engine does not have yet: the S3 Tables catalog, the container
-// registry, restores of archived objects, server access log queues and AWS Backup's recovery points.
-// Each write refuses with IndexFeatureUnsupportedError (501 NotImplemented at the front end); so does each read, except those whose honest answer is "nothing"
+// registry and AWS Backup's recovery points. Each write refuses with IndexFeatureUnsupportedError (501
+// NotImplemented at the front end); so does each read, except those whose honest answer is "nothing"
 // because the writes that would fill them are refused: background jobs call those on every server,
 // and must keep working.
-import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from '../access-log-index.js';
 import { BACKUP_READ_METHODS, BACKUP_WRITE_METHODS } from '../backup-index.js';
 import { REGISTRY_LIFECYCLE_READ_METHODS, REGISTRY_LIFECYCLE_WRITE_METHODS } from '../registry-lifecycle-index.js';
 import { REGISTRY_READ_METHODS, REGISTRY_WRITE_METHODS } from '../registry-index.js';
-import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from '../restore-index.js';
 import { TABLES_READ_METHODS, TABLES_WRITE_METHODS } from '../tables-index.js';
 import { IndexFeatureUnsupportedError } from '../unavailable.js';
 import type { Index } from '../types.js';
@@ -19,10 +17,7 @@ export const POSTGRES_ENGINE_NAME = 'PostgreSQL';
  * refused): reads, and the background jobs' sweeps of those tables, which find nothing to do.
  */
 const EMPTY_ANSWERS: Partial<Record<keyof Index, () => unknown>> = {
-  recordRestoreProgress: () => 0,
   collectRegistryBlobs: () => [],
-  readAccessLogQueue: () => [],
-  getObjectRestore: () => undefined,
   listRegistryUploadsIdleSince: () => [],
   getRegistryRepository: () => undefined,
   listRegistryRepositories: () => [],
@@ -33,13 +28,12 @@ const EMPTY_ANSWERS: Partial<Record<keyof Index, () => unknown>> = {
 
 /** Every index method the PostgreSQL engine does not implement itself. */
 export const POSTGRES_UNSUPPORTED_METHODS = [
-  ...TABLES_READ_METHODS, ...TABLES_WRITE_METHODS, ...RESTORE_READ_METHODS, ...RESTORE_WRITE_METHODS,
-  ...ACCESS_LOG_READ_METHODS, ...ACCESS_LOG_WRITE_METHODS, ...REGISTRY_READ_METHODS, ...REGISTRY_WRITE_METHODS,
+  ...TABLES_READ_METHODS, ...TABLES_WRITE_METHODS, ...REGISTRY_READ_METHODS, ...REGISTRY_WRITE_METHODS,
   ...REGISTRY_LIFECYCLE_READ_METHODS, ...REGISTRY_LIFECYCLE_WRITE_METHODS, ...BACKUP_READ_METHODS, ...BACKUP_WRITE_METHODS,
 ] as const;
 
-/** Bucket settings whose features need an unported part (access log queues). */
-export const POSTGRES_UNSUPPORTED_SETTINGS: ReadonlySet<string> = new Set(['logging']);
+/** Bucket settings whose features need an unported part: none now (metadata, logging, notification and replication are ported). */
+export const POSTGRES_UNSUPPORTED_SETTINGS: ReadonlySet<string> = new Set<string>([]);
 
 /** Defines each unsupported method on `prototype`: an empty answer, or a refusal. */
 export function defineUnsupportedMethods(prototype: object): void {
