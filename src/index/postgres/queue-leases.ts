@@ -4,6 +4,7 @@
 // live process reads as empty until that lease lapses (its holder died) or is released (it stopped).
 // A queue's order is kept, and a batch is not delivered twice by two processes at once.
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Sql } from './connection.js';
 
 /** Migration: one row per leased queue. */
@@ -32,8 +33,8 @@ const LEASE_SQL = {
 } as const;
 
 export class QueueLeases {
-  /** This process's name on the queues it leases. */
-  private readonly holder = randomUUID();
+  /** This process's name on the queues it leases: pid@host (for operators), made unique by a random suffix. */
+  private readonly holder = `${process.pid}@${hostname()}/${randomUUID()}`;
 
   constructor(private readonly pool: Sql) {}
 
