@@ -2,10 +2,9 @@
 // test makes and drops its databases): keys in byte order whatever the database's collation, the
 // migrations of servers starting at once, a database that goes away (503 SlowDown, nothing written,
 // then recovery by itself), two servers sharing one database and one data directory (a conditional
-// write raced through both, the background lease and its takeover), and an unported feature's 501.
+// write raced through both, the background lease and its takeover).
 import {
-  CreateBucketCommand, GetBucketNotificationConfigurationCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command,
-  PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client, type S3ServiceException,
+  CreateBucketCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException,
 } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -177,16 +176,5 @@ describe('PostgreSQL index', () => {
     const deadline = Date.now() + LEASE_TAKEOVER_MS_MAX;
     while (!holds(standby) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
     assert.ok(holds(standby), 'the standby took the lease over');
-  });
-
-  it('refuses a feature not ported to PostgreSQL with 501 NotImplemented, writing nothing', async () => {
-    const { s3 } = await serverOn(await database());
-    await s3.send(new CreateBucketCommand({ Bucket: 'unported' }));
-    const refused = await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'unported', NotificationConfiguration: {} }))
-      .then(() => undefined, (error: S3ServiceException) => error);
-    assert.equal(refused?.name, 'NotImplemented');
-    assert.equal(refused?.$metadata.httpStatusCode, 501);
-    const stored = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'unported' }));
-    assert.deepEqual([stored.TopicConfigurations, stored.QueueConfigurations, stored.LambdaFunctionConfigurations], [undefined, undefined, undefined]);
   });
 });

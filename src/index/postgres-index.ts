@@ -17,6 +17,14 @@ import { openPool, reachable, type Sql } from './postgres/connection.js';
 import { PostgresWriteQueue } from './postgres/group-commit.js';
 import { migrate } from './postgres/migrations.js';
 import { PostgresIdentities } from './postgres/identities.js';
+import { PostgresJournal } from './postgres/journal.js';
+import { PostgresEvents } from './postgres/events.js';
+import { QueueLeases } from './postgres/queue-leases.js';
+import { PostgresAccessLogQueue } from './postgres/access-log.js';
+import { PostgresRestores } from './postgres/restores.js';
+import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from './access-log-index.js';
+import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from './restore-index.js';
+import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from './event-index.js';
 import { PostgresUploads } from './postgres/uploads.js';
 import { PostgresVersionRules } from './postgres/versioning.js';
 import { scanPostgresPlacements } from './postgres/placements.js';
@@ -39,9 +47,10 @@ import type {
 
 type UploadMethod = keyof UploadIndex;
 const UPLOAD_METHODS = ['createUpload', 'getUpload', 'putPart', 'listParts', 'completeUpload', 'abortUpload', 'listUploads', 'listUploadsInitiatedBefore'] as const satisfies ReadonlyArray<UploadMethod>;
+const JOURNAL_METHODS = ['readJournal', 'readMetadataSnapshot', 'scanVersionsForInventory', 'commitMetadataFiles'] as const satisfies ReadonlyArray<keyof JournalIndex>;
 
 /** Methods answered by a part (identities, uploads) or refused (unported features): defined in the static block. */
-export interface PostgresIndex extends TablesIndex, RestoreIndex, AccessLogIndex, RegistryIndex, RegistryLifecycleIndex, BackupIndex, EventIndex, Pick<JournalIndex, 'readJournal' | 'readMetadataSnapshot' | 'scanVersionsForInventory' | 'commitMetadataFiles'>,
+export interface PostgresIndex extends TablesIndex, RestoreIndex, AccessLogIndex, RegistryIndex, RegistryLifecycleIndex, BackupIndex, EventIndex, Pick<JournalIndex, (typeof JOURNAL_METHODS)[number]>,
   Pick<Index, IdentityTableMethod>, Pick<UploadIndex, (typeof UPLOAD_METHODS)[number]> {}
 
 export class PostgresIndex implements Index {
@@ -51,6 +60,10 @@ export class PostgresIndex implements Index {
     delegateMethods(PostgresIndex.prototype, [...TABLES_READ_METHODS, ...TABLES_WRITE_METHODS], (engine) => (engine as PostgresIndex).tables);
     delegateMethods(PostgresIndex.prototype, [...REGISTRY_READ_METHODS, ...REGISTRY_WRITE_METHODS], (engine) => (engine as PostgresIndex).registry);
     delegateMethods(PostgresIndex.prototype, [...REGISTRY_LIFECYCLE_READ_METHODS, ...REGISTRY_LIFECYCLE_WRITE_METHODS], (engine) => (engine as PostgresIndex).registry.lifecycle);
+    delegateMethods(PostgresIndex.prototype, JOURNAL_METHODS, (engine) => (engine as PostgresIndex).journal);
+    delegateMethods(PostgresIndex.prototype, [...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS], (engine) => (engine as PostgresIndex).events);
+    delegateMethods(PostgresIndex.prototype, [...ACCESS_LOG_READ_METHODS, ...ACCESS_LOG_WRITE_METHODS], (engine) => (engine as PostgresIndex).accessLog);
+    delegateMethods(PostgresIndex.prototype, [...RESTORE_READ_METHODS, ...RESTORE_WRITE_METHODS], (engine) => (engine as PostgresIndex).restores);
     defineUnsupportedMethods(PostgresIndex.prototype);
   }
   private readonly writes: PostgresWriteQueue;
@@ -58,6 +71,14 @@ export class PostgresIndex implements Index {
   private readonly uploads: PostgresUploads;
   private readonly tables: PostgresTablesCatalog;
   private readonly registry: PostgresRegistry;
+  /** S3 Metadata: the journal row each change appends, in the change's own transaction. */
+  private readonly journal: PostgresJournal;
+  /** Event notifications: targets, queues (leased to one reader at a time), listeners. */
+  private readonly events: PostgresEvents;
+  /** Which process reads each delivery queue (events, replication, access logs). */
+  private readonly leases: QueueLeases;
+  private readonly accessLog: PostgresAccessLogQueue;
+  private readonly restores: PostgresRestores;
   /** Single-statement reads through the pool, a lost database reported as IndexUnavailableError. */
   private readonly sql: Sql;
 
@@ -65,7 +86,12 @@ export class PostgresIndex implements Index {
     this.sql = { query: (text, values) => reachable(() => pool.query(text, values)) } as Sql;
     this.writes = new PostgresWriteQueue(pool);
     this.identities = new PostgresIdentities(this.sql, this.writes);
-    this.uploads = new PostgresUploads(this.sql, this.writes);
+    this.leases = new QueueLeases(this.sql);
+    this.events = new PostgresEvents(this.sql, this.writes, this.leases);
+    this.journal = new PostgresJournal(pool, this.sql, this.writes, this.events);
+    this.accessLog = new PostgresAccessLogQueue(this.sql, this.writes, this.leases);
+    this.restores = new PostgresRestores(this.sql, this.writes, this.journal);
+    this.uploads = new PostgresUploads(this.sql, this.writes, this.journal);
     this.tables = new PostgresTablesCatalog(this.sql, this.writes);
     this.registry = new PostgresRegistry(this.sql, this.writes);
   }
@@ -143,7 +169,7 @@ export class PostgresIndex implements Index {
     return this.snapshot((sql) => new PostgresVersionRules(sql).currentOf(bucket, key));
   }
 
-  async putObject(object: ObjectRecord, condition?: WriteCondition, _origin?: ChangeOrigin): Promise<PutObjectOutcome> {
+  async putObject(object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<PutObjectOutcome> {
     return this.writes.submit(async (sql): Promise<PutObjectOutcome> => {
       if ((await sql.query(SQL.getBucket, [object.bucket])).rows.length === 0) return { stored: false, reason: 'no-such-bucket' };
       const versions = new PostgresVersionRules(sql);
@@ -151,6 +177,7 @@ export class PostgresIndex implements Index {
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
       const installed = await versions.install(object, current);
+      await this.journal.versionWritten(sql, object, 'CREATE', origin);
       return { stored: true, replaced: current, ...installed };
     });
   }
@@ -163,20 +190,25 @@ export class PostgresIndex implements Index {
     });
   }
 
-  async deleteObject(bucket: string, key: string, condition?: WriteCondition, _origin?: ChangeOrigin): Promise<DeleteOutcome> {
+  async deleteObject(bucket: string, key: string, condition?: WriteCondition, origin?: ChangeOrigin): Promise<DeleteOutcome> {
     return this.writes.submit(async (sql): Promise<DeleteOutcome> => {
       const versions = new PostgresVersionRules(sql);
       const current = await versions.currentOf(bucket, key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { failure, discardedDataIds: [] };
-      return versions.deleteCurrent(bucket, key, current);
+      const outcome = await versions.deleteCurrent(bucket, key, current);
+      if (outcome.deleteMarkerVersionId !== undefined) await this.journal.deleteMarkerCreated(sql, bucket, key, outcome.deleteMarkerVersionId, origin);
+      else if (outcome.removed !== undefined) await this.journal.versionRemoved(sql, bucket, key, outcome.removed.versionId, origin);
+      return outcome;
     });
   }
 
   async deleteVersion(bucket: string, key: string, versionId: string, options: DeleteVersionOptions = {}): Promise<DeleteOutcome & { wasDeleteMarker?: boolean }> {
     return this.writes.submit(async (sql) => {
       const versions = new PostgresVersionRules(sql);
-      return versions.deleteVersion(bucket, key, versionId, await versions.currentOf(bucket, key), options);
+      const outcome = await versions.deleteVersion(bucket, key, versionId, await versions.currentOf(bucket, key), options);
+      if (outcome.removed !== undefined) await this.journal.versionRemoved(sql, bucket, key, versionId, options.origin);
+      return outcome;
     });
   }
 
@@ -191,9 +223,14 @@ export class PostgresIndex implements Index {
     }));
   }
 
-  async setStorageClass(bucket: string, key: string, dataId: string, storageClass: string, _origin?: ChangeOrigin): Promise<boolean> {
-    return this.writes.submit(async (sql) => (await sql.query(SQL.setCurrentStorageClass, [storageClass, bucket, key, dataId])).rowCount === 1
-      || (await sql.query(SQL.setVersionStorageClass, [storageClass, bucket, key, dataId])).rowCount === 1);
+  async setStorageClass(bucket: string, key: string, dataId: string, storageClass: string, origin?: ChangeOrigin): Promise<boolean> {
+    return this.writes.submit(async (sql) => {
+      const changed = (await sql.query(SQL.setCurrentStorageClass, [storageClass, bucket, key, dataId])).rowCount === 1
+        || (await sql.query(SQL.setVersionStorageClass, [storageClass, bucket, key, dataId])).rowCount === 1;
+      // A transition changes the version's metadata: the journal records it as AWS does.
+      if (changed) await this.journal.transitioned(sql, bucket, key, dataId, origin);
+      return changed;
+    });
   }
 
   async replacePlacement(change: PlacementChange): Promise<boolean> {
@@ -292,22 +329,26 @@ export class PostgresIndex implements Index {
     }, async (bucket, key, versionId) => (await this.getObjectVersion(bucket, key, versionId))?.dataId, query);
   }
 
-  async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, _origin?: ChangeOrigin, versionId?: string): Promise<ObjectRecord | undefined> {
+  async setObjectTags(bucket: string, key: string, tags: Tag[] | undefined, origin?: ChangeOrigin, versionId?: string): Promise<ObjectRecord | undefined> {
     const json = tagsToJson(tags);
     return this.updateVersion(bucket, key, versionId, (sql, dataId) => (dataId === undefined
-      ? sql.query(SQL.setObjectTags, [json, bucket, key]) : sql.query(SQL.setVersionTags, [json, bucket, key, dataId])));
+      ? sql.query(SQL.setObjectTags, [json, bucket, key]) : sql.query(SQL.setVersionTags, [json, bucket, key, dataId])), origin);
   }
 
   async setObjectAcl(bucket: string, key: string, acl: StoredAcl, versionId?: string): Promise<ObjectRecord | undefined> {
     const json = aclToJson(acl);
     return this.updateVersion(bucket, key, versionId, (sql, dataId) => (dataId === undefined
-      ? sql.query(SQL.setObjectAcl, [json, bucket, key]) : sql.query(SQL.setVersionAcl, [json, bucket, key, dataId])));
+      ? sql.query(SQL.setObjectAcl, [json, bucket, key]) : sql.query(SQL.setVersionAcl, [json, bucket, key, dataId])), null);
   }
 
-  /** Updates one version's metadata in place (the S3 Metadata journal is not ported: nothing is journaled). */
+  /** Updates one version's metadata in place, journaled as UPDATE_METADATA unless `origin` is null. */
   private updateVersion(bucket: string, key: string, versionId: string | undefined,
-    update: (sql: Sql, dataId: string | undefined) => Promise<{ rowCount: number | null }>): Promise<ObjectRecord | undefined> {
-    return this.writes.submit((sql) => new PostgresVersionRules(sql).updateInPlace(bucket, key, versionId, async (dataId) => (await update(sql, dataId)).rowCount ?? 0));
+    update: (sql: Sql, dataId: string | undefined) => Promise<{ rowCount: number | null }>, origin: ChangeOrigin | undefined | null): Promise<ObjectRecord | undefined> {
+    return this.writes.submit(async (sql) => {
+      const updated = await new PostgresVersionRules(sql).updateInPlace(bucket, key, versionId, async (dataId) => (await update(sql, dataId)).rowCount ?? 0);
+      if (updated !== undefined && origin !== null) await this.journal.versionWritten(sql, updated, 'UPDATE_METADATA', origin);
+      return updated;
+    });
   }
 
   async setBucketTags(name: string, tags: Tag[] | undefined): Promise<boolean> {
@@ -327,6 +368,7 @@ export class PostgresIndex implements Index {
   /** Lets writes in flight commit, then closes every connection. */
   async close(): Promise<void> {
     await this.writes.drain();
+    await this.leases.release().catch(() => undefined);
     await this.pool.end();
   }
 }

@@ -2,10 +2,16 @@
 // (sqlite/schema.ts) with PostgreSQL's types: keys and bucket names are text COLLATE "C", which
 // compares UTF-8 bytes (S3's listing order) so that primary-key order is listing order; times and
 // sizes are bigint; placements are bytea. Flags stay 0/1 integers so both engines share row mappers.
-// Later features' tables are in files of their own (tables-schema.ts, …), registered below; those of
-// features not ported yet are not here: their methods refuse on PostgreSQL (unsupported.ts).
+// Later features' tables are in files of their own (tables-schema.ts, journal.ts, …), registered below as
+// migrations; those of features not ported yet refuse on PostgreSQL (unsupported.ts).
 import { POSTGRES_REGISTRY_SCHEMA_SQL } from './registry-schema.js';
 import { POSTGRES_TABLES_SCHEMA_SQL } from './tables-schema.js';
+import { JOURNAL_SCHEMA_SQL } from './journal.js';
+import { EVENTS_SCHEMA_SQL } from './events.js';
+import { QUEUE_LEASES_SCHEMA_SQL } from './queue-leases.js';
+import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
+import { RESTORES_SCHEMA_SQL } from './restores.js';
+import { SEQUENCES_SCHEMA_SQL } from './sequences.js';
 
 /** A version's Object Lock state (all NULL: none); an upload keeps the state its object will get. */
 const OBJECT_LOCK_COLUMNS = 'lock_mode text, lock_retain_until_ms bigint, legal_hold text';
@@ -65,6 +71,12 @@ export const POSTGRES_MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [1, CORE_SCHEMA_SQL],
   [2, POSTGRES_TABLES_SCHEMA_SQL],
   [3, POSTGRES_REGISTRY_SCHEMA_SQL],
+  // 4: the S3 Metadata journal and the exporter's state, with the transactional counters (sequences.ts).
+  [4, SEQUENCES_SCHEMA_SQL + JOURNAL_SCHEMA_SQL],
+  // 5: event notifications (targets, queues, listeners) and the delivery queues' leases.
+  [5, EVENTS_SCHEMA_SQL + QUEUE_LEASES_SCHEMA_SQL],
+  // 6: server access logging's queue and restores of archived versions.
+  [6, ACCESS_LOG_SCHEMA_SQL + RESTORES_SCHEMA_SQL],
 ]);
 
 export const POSTGRES_SCHEMA_VERSION = Math.max(...POSTGRES_MIGRATIONS.keys());

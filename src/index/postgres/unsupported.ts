@@ -1,13 +1,8 @@
-// The index methods the PostgreSQL engine does not have yet: restores of archived objects, server
-// access log queues, event notifications, backups and the S3 Metadata journal. Each write refuses
-// with IndexFeatureUnsupportedError (501 NotImplemented at the front end); so does each read, except
-// those whose honest answer is "nothing" because the writes that would fill them are refused (empty
-// queues, no restore in progress): background jobs and the GET path call those on every server, and
-// must keep working.
-import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from '../access-log-index.js';
+// The index methods the PostgreSQL engine does not have yet: AWS Backup's recovery points. Each write
+// refuses with IndexFeatureUnsupportedError (501 NotImplemented at the front end); so does each read,
+// except those whose honest answer is "nothing" because the writes that would fill them are refused:
+// background jobs call those on every server, and must keep working.
 import { BACKUP_READ_METHODS, BACKUP_WRITE_METHODS } from '../backup-index.js';
-import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from '../event-index.js';
-import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from '../restore-index.js';
 import { IndexFeatureUnsupportedError } from '../unavailable.js';
 import type { Index } from '../types.js';
 
@@ -18,32 +13,17 @@ export const POSTGRES_ENGINE_NAME = 'PostgreSQL';
  * refused): reads, and the background jobs' sweeps of those tables, which find nothing to do.
  */
 const EMPTY_ANSWERS: Partial<Record<keyof Index, () => unknown>> = {
-  expireEventListeners: () => 0,
-  recordRestoreProgress: () => 0,
-  readAccessLogQueue: () => [],
-  listEventTargets: () => [],
-  getEventTarget: () => undefined,
-  readEventQueue: () => [],
-  readEventQueueStats: () => [],
-  getObjectRestore: () => undefined,
-  readJournal: () => [],
   listRetainedVersions: () => [],
   expireRetainedVersions: () => 0,
 };
 
-/** The S3 Metadata journal's methods that are not ported (readJournal answers empty: nothing is journaled). */
-const JOURNAL_METHODS = ['readMetadataSnapshot', 'scanVersionsForInventory', 'commitMetadataFiles'] as const;
-
 /** Every index method the PostgreSQL engine does not implement itself. */
 export const POSTGRES_UNSUPPORTED_METHODS = [
-  ...RESTORE_READ_METHODS, ...RESTORE_WRITE_METHODS,
-  ...ACCESS_LOG_READ_METHODS, ...ACCESS_LOG_WRITE_METHODS,
-  ...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS, ...JOURNAL_METHODS, 'readJournal',
   ...BACKUP_READ_METHODS, ...BACKUP_WRITE_METHODS,
 ] as const;
 
-/** Bucket settings whose features need an unported part (the journal, access log queues, event and replication queues). */
-export const POSTGRES_UNSUPPORTED_SETTINGS: ReadonlySet<string> = new Set(['metadata', 'logging', 'notification', 'replication']);
+/** Bucket settings whose features need an unported part: none now (metadata, logging, notification and replication are ported). */
+export const POSTGRES_UNSUPPORTED_SETTINGS: ReadonlySet<string> = new Set<string>([]);
 
 /** Defines each unsupported method on `prototype`: an empty answer, or a refusal. */
 export function defineUnsupportedMethods(prototype: object): void {

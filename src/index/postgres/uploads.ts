@@ -1,5 +1,6 @@
 // Multipart uploads in the PostgreSQL index: the twin of sqlite/uploads.ts. Completing one installs
-// the object and forgets the upload in one write transaction, its condition decided there too.
+// the object (its journal row included) and forgets the upload in one write transaction, its
+// condition decided there too.
 import { conditionFailure } from '../conditions.js';
 import { lockToParameters, partFromRow, tagsToJson, aclToJson, uploadFromRow, type PartRow, type UploadRow } from '../sqlite/schema.js';
 import type { ChangeOrigin, ObjectRecord, StoredPart, WriteCondition } from '../records.js';
@@ -7,11 +8,12 @@ import type { CompleteUploadOutcome, ListUploadsPage, ListUploadsQuery, UploadRe
 import { listUploadsPage } from '../upload-listing.js';
 import type { Sql } from './connection.js';
 import type { PostgresWriteQueue } from './group-commit.js';
+import type { PostgresJournal } from './journal.js';
 import { partValues, splitSuccessor, SQL } from './statements.js';
 import { PostgresVersionRules } from './versioning.js';
 
 export class PostgresUploads {
-  constructor(private readonly pool: Sql, private readonly writes: PostgresWriteQueue) {}
+  constructor(private readonly pool: Sql, private readonly writes: PostgresWriteQueue, private readonly journal: PostgresJournal) {}
 
   createUpload(upload: UploadRecord): Promise<'created' | 'no-such-bucket'> {
     return this.writes.submit(async (sql) => {
@@ -43,7 +45,7 @@ export class PostgresUploads {
     return { parts: rows.slice(0, maxParts).map(partFromRow), isTruncated: rows.length > maxParts };
   }
 
-  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, _origin?: ChangeOrigin): Promise<CompleteUploadOutcome> {
+  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<CompleteUploadOutcome> {
     return this.writes.submit(async (sql): Promise<CompleteUploadOutcome> => {
       if ((await sql.query(SQL.getUpload, [uploadId, object.bucket, object.key])).rows.length === 0) return { stored: false, reason: 'no-such-upload' };
       // The parts as they are now: a part uploaded again since the caller read them is refused.
@@ -58,7 +60,9 @@ export class PostgresUploads {
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
       const completed = object.parts === undefined ? object : { ...object, parts };
+      // install() sets the version id on the record it is given, which the journal row then names.
       const installed = await versions.install(completed, current);
+      await this.journal.versionWritten(sql, completed, 'CREATE', origin);
       await sql.query(SQL.deleteUploadParts, [uploadId]);
       await sql.query(SQL.deleteUpload, [uploadId]);
       return { stored: true, replaced: current, ...installed };

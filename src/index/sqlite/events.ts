@@ -68,16 +68,16 @@ export interface EventChange {
 
 export type RestoreEventData = Pick<EventChange, 'restoreExpiryMs' | 'restoreStorageClass'>;
 
-interface QueueRow {
+export interface QueueRow {
   id: number; target: string; change_sequence: number; configuration_id: string; bucket: string; key: string; event_name: string;
   event_time_ms: number; version_id: string | null; size_bytes: number | null; etag: string | null; requester: string | null;
   source_ip_address: string | null; request_id: string | null; restore_expiry_ms: number | null; restore_storage_class: string | null;
 }
 
-interface TargetRow { name: string; kind: string; settings_json: string; created_at_ms: number; dead_letters: number; delivered: number; failed_attempts: number }
+export interface TargetRow { name: string; kind: string; settings_json: string; created_at_ms: number; dead_letters: number; delivered: number; failed_attempts: number }
 
 /** CAIRN_EVENT_QUEUE_LENGTH_MAX: a smaller queue bound (tests reach it with a few events). */
-function queueLengthMaxOf(environment: NodeJS.ProcessEnv): number {
+export function queueLengthMaxOf(environment: NodeJS.ProcessEnv): number {
   const value = Number(environment['CAIRN_EVENT_QUEUE_LENGTH_MAX']);
   return Number.isInteger(value) && value > 0 ? Math.min(value, EVENT_QUEUE_LENGTH_MAX) : EVENT_QUEUE_LENGTH_MAX;
 }
@@ -125,7 +125,7 @@ function prepareEventStatements(db: Database.Database) {
   };
 }
 
-function queuedEventFromRow(row: QueueRow): QueuedEvent {
+export function queuedEventFromRow(row: QueueRow): QueuedEvent {
   const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
   return {
     id: row.id, changeSequence: row.change_sequence, target: row.target, configurationId: row.configuration_id, bucket: row.bucket, key: row.key,
@@ -135,7 +135,7 @@ function queuedEventFromRow(row: QueueRow): QueuedEvent {
   };
 }
 
-function targetFromRow(row: TargetRow): EventTargetRecord {
+export function targetFromRow(row: TargetRow): EventTargetRecord {
   return {
     name: row.name, kind: row.kind as EventTargetKind, settings: JSON.parse(row.settings_json) as Record<string, string>,
     createdAtMs: row.created_at_ms, deadLetters: row.dead_letters, delivered: row.delivered, failedAttempts: row.failed_attempts,

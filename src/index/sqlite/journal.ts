@@ -20,9 +20,9 @@ import { NULL_VERSION_ID } from './versioning.js';
 import type { EventTables, RestoreEventData } from './events.js';
 import { SYSTEM_CHANGE_ORIGIN } from '../records.js';
 
-const METADATA_SETTING_NAME = 'metadata';
+export const METADATA_SETTING_NAME = 'metadata';
 
-interface JournalTableRow {
+export interface JournalTableRow {
   sequence: number;
   bucket: string;
   key: string;
@@ -45,9 +45,9 @@ interface JournalTableRow {
   request_id: string | null;
 }
 
-type JournalParameters = Omit<JournalTableRow, 'sequence'>;
+export type JournalParameters = Omit<JournalTableRow, 'sequence'>;
 
-function journalRowFromTable(row: JournalTableRow): JournalRow {
+export function journalRowFromTable(row: JournalTableRow): JournalRow {
   const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
   return {
     sequence: row.sequence,
@@ -74,15 +74,15 @@ function journalRowFromTable(row: JournalTableRow): JournalRow {
 }
 
 /** AWS's journal shows the 'null' version as no version id at all. */
-function journalVersionId(versionId: string): string | null {
+export function journalVersionId(versionId: string): string | null {
   return versionId === NULL_VERSION_ID ? null : versionId;
 }
 
-function originColumns(origin: ChangeOrigin | undefined) {
+export function originColumns(origin: ChangeOrigin | undefined) {
   return { requester: origin?.requester ?? null, source_ip_address: origin?.sourceIpAddress ?? null, request_id: origin?.requestId ?? null };
 }
 
-const NO_CONTENT = {
+export const NO_CONTENT = {
   size_bytes: null, last_modified_ms: null, etag: null, storage_class: null, is_multipart: null, checksum_algorithm: null,
   encryption_status: null, kms_key_arn: null, tags_json: null, user_metadata_json: null,
 } as const;
@@ -137,19 +137,19 @@ function prepareJournalStatements(db: Database.Database) {
 }
 
 /** S3 Lifecycle's own changes are LifecycleExpiration events, not ObjectRemoved ones. */
-function byLifecycle(origin: ChangeOrigin | undefined): boolean {
+export function byLifecycle(origin: ChangeOrigin | undefined): boolean {
   return origin?.requester === SYSTEM_CHANGE_ORIGIN.requester;
 }
 
 /** The event name of a new version (by how it was made) or of new tags. */
-function createdEventName(object: ObjectRecord, recordType: Exclude<JournalRecordType, 'DELETE'>, origin: ChangeOrigin | undefined): string {
+export function createdEventName(object: ObjectRecord, recordType: Exclude<JournalRecordType, 'DELETE'>, origin: ChangeOrigin | undefined): string {
   if (recordType === 'UPDATE_METADATA') return (object.tags?.length ?? 0) > 0 ? 'ObjectTagging:Put' : 'ObjectTagging:Delete';
   if (object.parts !== undefined && origin?.action !== 'Copy') return 'ObjectCreated:CompleteMultipartUpload';
   return `ObjectCreated:${origin?.action ?? 'Put'}`;
 }
 
 /** The smallest string greater than every string that starts with `prefix` (for key ranges). */
-function prefixEnd(prefix: string): string {
+export function prefixEnd(prefix: string): string {
   const last = prefix.codePointAt(prefix.length - 1)!;
   return prefix.slice(0, prefix.length - 1) + String.fromCodePoint(last + 1);
 }
