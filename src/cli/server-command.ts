@@ -32,6 +32,7 @@ import { startCompactionService, type CompactionServiceSettings } from '../servi
 import { CompactionFiles } from '../services/compaction/status.js';
 import { clearMetadataScratch } from '../features/metadata/setup.js';
 import { fisFilesOf, startFisRunner } from '../features/fis/runner.js';
+import { indexFaultControlOf } from '../index/index-faults.js';
 import type { RegistryOptions } from '../features/registry/setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 import type { Listener } from './listen-address.js';
@@ -155,7 +156,7 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers, log: 
   const lifecycle = startLifecycleWorker(layers, { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log);
   const heal = startHealService(layers, HealFiles.forDataDirectory(settings.dataDirectory), log);
   const compaction = startCompactionService(layers, CompactionFiles.forDataDirectory(settings.dataDirectory), settings.compaction, log);
-  const fisScope = { region: settings.region, accountId: settings.accountId, driveCount: layers.storage.driveStores.length };
+  const fisScope = { region: settings.region, accountId: settings.accountId, driveCount: layers.storage.driveStores.length, indexFaults: indexFaultControlOf(layers.index) !== undefined };
   const fis = startFisRunner({ storage: layers.storage, ...fisFilesOf(settings), scope: fisScope, log });
   log(`background services run in process ${process.pid}: lifecycle (day ${settings.lifecycleDayMs / 1000} s, a pass every ${settings.lifecycleIntervalMs / 1000} s), ` +
     `upload sweeper, restore recorder, heal, compaction (${settings.compaction.intervalMs > 0 ? `a pass every ${settings.compaction.intervalMs / 1000} s` : 'when asked'})`);
@@ -188,7 +189,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const audit = await startAuditService({ index, storage }, { dataDirectory, scrubRateMbPerSecond: settings.scrubRateMbPerSecond, runsBackgroundWork: runsBackgroundWork(), log });
   // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
   const faults = FaultStore.forDataDirectory(dataDirectory);
-  const faultWatcher = startFaultWatcher(storage, faults, log);
+  const faultWatcher = startFaultWatcher(storage, faults, log, index);
   const config: FrontendConfig = {
     region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
     lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId, acceptAnySignature: settings.acceptAnySignature,

@@ -5,10 +5,10 @@
 // experiment, removing every fault it injected, when asked to or when a stop condition holds.
 // Its state lives in the experiment's file, so a restart resumes where it was.
 import { injectFault } from '../../services/faults/experiments.js';
-import { FaultStore, FAULTS_ACTIVE_MAX } from '../../services/faults/fault-store.js';
+import { FaultStore, FAULTS_ACTIVE_MAX, INDEX_DROP_FAULT_LISTED_MS } from '../../services/faults/fault-store.js';
 import { requestCountsDirectoryOf } from '../../frontend/request-counts.js';
 import type { Storage } from '../../storage/index.js';
-import { actionSpec } from './catalog.js';
+import { actionSpec, INDEX_RESOURCE_TYPE, INDEX_TARGET_KEY } from './catalog.js';
 import { parseIsoDurationMs } from './durations.js';
 import { FINAL_EXPERIMENT_STATUSES, FisStore, type ExperimentActionRecord, type StoredExperiment } from './store.js';
 import { RequestWindow } from './request-window.js';
@@ -35,9 +35,15 @@ function readStopMetric(parts: FisRunnerParts, metric: StopMetric): number | und
   return parts.storage.driveStores.filter((drive) => !drive.online).length;
 }
 
-/** The drives a target resolves to: its ARNs (or every drive), then the selection mode's share of them, chosen at random. */
+/**
+ * The resources a target resolves to: its ARNs (or every one), then the selection mode's share of
+ * them, chosen at random. Drives are numbered from 1; the index is the one resource 1.
+ */
 export function resolveDrives(target: TemplateTarget, scope: TemplateScope): number[] {
-  const candidates = target.resourceArns?.map((arn) => driveOfArn(arn, scope)) ?? Array.from({ length: scope.driveCount }, (_, index) => index + 1);
+  const every = target.resourceType === INDEX_RESOURCE_TYPE ? 1 : scope.driveCount;
+  const candidates = target.resourceType === INDEX_RESOURCE_TYPE
+    ? [1]
+    : target.resourceArns?.map((arn) => driveOfArn(arn, scope)) ?? Array.from({ length: every }, (_, index) => index + 1);
   const count = /^COUNT\((\d+)\)$/.exec(target.selectionMode);
   const percent = /^PERCENT\((\d+)\)$/.exec(target.selectionMode);
   let wanted = candidates.length;
@@ -54,6 +60,7 @@ export function resolveDrives(target: TemplateTarget, scope: TemplateScope): num
 async function removeFaultsOf(parts: FisRunnerParts, experimentId: string): Promise<void> {
   for (const fault of await parts.faults.list()) if (fault.experiment === experimentId) await parts.faults.remove(fault.id);
   for (const fault of await parts.faults.api.list()) if (fault.experiment === experimentId) await parts.faults.api.remove(fault.id);
+  for (const fault of await parts.faults.index.list()) if (fault.experiment === experimentId) await parts.faults.index.remove(fault.id);
 }
 
 /** Ends the experiment: running actions stopped, pending ones cancelled, its faults removed. */
@@ -87,6 +94,10 @@ async function startAction(parts: FisRunnerParts, experiment: StoredExperiment, 
       action: spec.effect.fault, operations: operationsOf(action.parameters['operations']!, 'operations'), percentage: Number(action.parameters['percentage']),
       expiresAtMs: nowMs + durationMs, experiment: experiment.id,
     });
+  }
+  if (spec.effect.kind === 'index-fault' && (experiment.resolvedDrives[action.targets[INDEX_TARGET_KEY] ?? ''] ?? []).length > 0) {
+    const listedMs = spec.effect.fault === 'pause' ? durationMs : INDEX_DROP_FAULT_LISTED_MS;
+    await parts.faults.index.add({ action: spec.effect.fault, expiresAtMs: nowMs + listedMs, experiment: experiment.id });
   }
   Object.assign(action, { status: 'running', startTimeMs: nowMs, deadlineMs: nowMs + durationMs });
 }

@@ -4,7 +4,7 @@
 // each a ValidationException, and nothing is saved.
 import { S3_ENDPOINTS, S3_UNCONFIGURED_ENDPOINTS } from '../../frontend/s3/endpoints.js';
 import { FAULT_CORRUPT_BYTES_MAX, FAULT_LATENCY_MS_MAX } from '../../services/faults/fault-store.js';
-import { ACTIONS, actionSpec, DRIVE_RESOURCE_TYPE, DRIVES_TARGET_KEY } from './catalog.js';
+import { ACTIONS, actionSpec, INDEX_RESOURCE_NAME, INDEX_RESOURCE_TYPE, TARGET_RESOURCE_TYPES } from './catalog.js';
 import { parseIsoDurationMs } from './durations.js';
 import { FisValidationError } from './errors.js';
 import { parseStopCondition, type StopCondition } from './stop-conditions.js';
@@ -46,6 +46,8 @@ export interface TemplateScope {
   region: string;
   accountId: string;
   driveCount: number;
+  /** Whether the index takes injected faults (PostgreSQL does; SQLite does not). */
+  indexFaults: boolean;
 }
 
 const invalid = (message: string): FisValidationError => new FisValidationError(message);
@@ -76,23 +78,40 @@ export function driveOfArn(arn: string, scope: TemplateScope): number {
   return drive;
 }
 
+/** The index's one ARN, checked against the server's region and account. */
+export function checkIndexArn(arn: string, scope: TemplateScope): void {
+  const expected = `arn:aws:cairn:${scope.region}:${scope.accountId}:${INDEX_RESOURCE_NAME}`;
+  if (arn !== expected) throw invalid(`Target resource ${arn} is not this server's index (${expected}).`);
+}
+
+/** Checks a target's resource ARNs against its resource type. */
+function checkArn(arn: string, resourceType: string, scope: TemplateScope): void {
+  if (resourceType === INDEX_RESOURCE_TYPE) checkIndexArn(arn, scope);
+  else driveOfArn(arn, scope);
+}
+
 function parseTarget(name: string, value: unknown, scope: TemplateScope): TemplateTarget {
   if (!NAME_PATTERN.test(name)) throw invalid(`Target name "${name}" is not valid.`);
   if (!isRecord(value)) throw invalid(`Target ${name} must be an object.`);
-  if (value['resourceType'] !== DRIVE_RESOURCE_TYPE) throw invalid(`Target ${name}: resourceType ${String(value['resourceType'])} is not supported; supported: ${DRIVE_RESOURCE_TYPE}.`);
+  const resourceType = value['resourceType'];
+  const supported = TARGET_RESOURCE_TYPES.map((type) => type.resourceType as string);
+  if (typeof resourceType !== 'string' || !supported.includes(resourceType)) {
+    throw invalid(`Target ${name}: resourceType ${String(resourceType)} is not supported; supported: ${supported.join(', ')}.`);
+  }
+  if (resourceType === INDEX_RESOURCE_TYPE && !scope.indexFaults) throw invalid(`Target ${name}: ${INDEX_RESOURCE_TYPE} needs the PostgreSQL index; this server's index is SQLite.`);
   const selectionMode = value['selectionMode'];
   const mode = typeof selectionMode === 'string' ? SELECTION_MODE_PATTERN.exec(selectionMode) : null;
   if (mode === null) throw invalid(`Target ${name}: selectionMode must be ALL, COUNT(n) or PERCENT(n).`);
   if (mode[3] !== undefined && Number(mode[3]) > 100) throw invalid(`Target ${name}: PERCENT(n) takes n from 0 to 100.`);
   if (value['resourceTags'] !== undefined && Object.keys(stringMap(value['resourceTags'], `Target ${name} resourceTags`)).length > 0) {
-    throw invalid(`Target ${name}: drives carry no tags; name them by resourceArns, or give neither to target every drive.`);
+    throw invalid(`Target ${name}: ${resourceType} resources carry no tags; name them by resourceArns, or give neither to target every one.`);
   }
-  if (value['filters'] !== undefined || value['parameters'] !== undefined) throw invalid(`Target ${name}: filters and parameters do not apply to ${DRIVE_RESOURCE_TYPE}.`);
-  const target: TemplateTarget = { resourceType: DRIVE_RESOURCE_TYPE, selectionMode: selectionMode as string };
+  if (value['filters'] !== undefined || value['parameters'] !== undefined) throw invalid(`Target ${name}: filters and parameters do not apply to ${resourceType}.`);
+  const target: TemplateTarget = { resourceType, selectionMode: selectionMode as string };
   if (value['resourceArns'] !== undefined) {
     const arns = stringList(value['resourceArns'], `Target ${name} resourceArns`);
-    for (const arn of arns) driveOfArn(arn, scope);
-    if (new Set(arns).size !== arns.length) throw invalid(`Target ${name}: a drive is named twice.`);
+    for (const arn of arns) checkArn(arn, resourceType, scope);
+    if (new Set(arns).size !== arns.length) throw invalid(`Target ${name}: a resource is named twice.`);
     target.resourceArns = arns;
   }
   return target;
@@ -122,8 +141,10 @@ function parseAction(name: string, value: unknown, targets: Record<string, Templ
   for (const [key, targetName] of Object.entries(actionTargets)) {
     if (spec.targets[key] === undefined) throw invalid(`Action ${name}: ${spec.id} takes no target ${key}.`);
     if (targets[targetName] === undefined) throw invalid(`Action ${name}: target ${targetName} is not defined in the template.`);
+    const wanted = spec.targets[key]!.resourceType;
+    if (targets[targetName]!.resourceType !== wanted) throw invalid(`Action ${name}: its ${key} target ${targetName} must be of resourceType ${wanted}.`);
   }
-  if (spec.targets[DRIVES_TARGET_KEY] !== undefined && actionTargets[DRIVES_TARGET_KEY] === undefined) throw invalid(`Action ${name}: ${spec.id} needs a ${DRIVES_TARGET_KEY} target.`);
+  for (const key of Object.keys(spec.targets)) if (actionTargets[key] === undefined) throw invalid(`Action ${name}: ${spec.id} needs a ${key} target.`);
   const description = value['description'];
   return {
     actionId: spec.id, ...(typeof description === 'string' ? { description } : {}), parameters, targets: actionTargets,

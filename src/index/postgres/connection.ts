@@ -4,6 +4,7 @@
 // client) rather than a fault of the query.
 import pg from 'pg';
 import { IndexUnavailableError } from '../unavailable.js';
+import { clientClassFor, parsePostgresUrl } from './hosts.js';
 
 /** Connections one process holds at most; every front end (worker process) has its own pool. */
 export const POSTGRES_POOL_CONNECTIONS_MAX = 10;
@@ -30,9 +31,17 @@ export interface Sql {
   query<Row extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: Row[]; rowCount: number | null }>;
 }
 
+/** The connection options and Client class of a URL with one host or several (hosts.ts). */
+export function clientOptionsOf(url: string): { config: pg.ClientConfig; Client: typeof pg.Client } {
+  const target = parsePostgresUrl(url);
+  return { config: target.config, Client: clientClassFor(target) };
+}
+
 export function openPool(url: string, log: (line: string) => void = () => undefined): pg.Pool {
+  const { config, Client } = clientOptionsOf(url);
   const pool = new pg.Pool({
-    connectionString: url,
+    ...config,
+    Client,
     max: POSTGRES_POOL_CONNECTIONS_MAX,
     connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: POSTGRES_IDLE_TIMEOUT_MS,
