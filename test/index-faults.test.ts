@@ -113,7 +113,7 @@ describe('a PostgreSQL index that goes away', { skip: ownedPostgresUnavailable()
     for (let attempt = 0; attempt < 4; attempt++) assert.equal((await get(`during-${attempt}`)).status, 404, `during-${attempt} was never written`);
   });
 
-  it('loses no acknowledged write through a crash of the database under traffic, and answers only successes or 503', async () => {
+  it('loses no acknowledged write through a crash of the database under traffic, and answers only successes or 503', async (t) => {
     const checker = new AckedWriteChecker([server], BUCKET, 3);
     checker.start();
     await sleep(1_500);
@@ -123,6 +123,7 @@ describe('a PostgreSQL index that goes away', { skip: ownedPostgresUnavailable()
     await sleep(3_000);
     await checker.stop();
     const report = await checker.verify(server);
+    t.diagnostic(`answers: ${JSON.stringify(report.statuses)}; acknowledged writes ${report.acknowledgedWrites}; slowest ${report.slowestMs} ms`);
     assert.deepEqual(report.violations, [], JSON.stringify(report.statuses));
     assert.ok((report.statuses['PUT 503'] ?? 0) > 0, `some PUTs met the outage: ${JSON.stringify(report.statuses)}`);
     assert.ok(report.acknowledgedWrites > 10, `traffic was acknowledged: ${report.acknowledgedWrites}`);

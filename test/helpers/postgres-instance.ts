@@ -84,7 +84,9 @@ export class OwnedPostgres {
   static async synchronousStandbyOf(primary: OwnedPostgres, options: { port?: number } = {}): Promise<OwnedPostgres> {
     const standby = new OwnedPostgres(await OwnedPostgres.makeDirectory(), primary.host, options.port ?? await freePort());
     await asPostgres('pg_basebackup', ['-h', primary.host, '-p', String(primary.port), '-U', POSTGRES_USER, '-D', standby.dataDirectory, '-R', '-X', 'stream', '--no-sync']);
-    appendFileSync(join(standby.dataDirectory, 'postgresql.conf'), `port = ${standby.port}\nprimary_conninfo = 'host=${primary.host} port=${primary.port} user=${POSTGRES_USER} application_name=standby1'\n`);
+    appendFileSync(join(standby.dataDirectory, 'postgresql.conf'), `port = ${standby.port}\n`);
+    // pg_basebackup -R wrote primary_conninfo to postgresql.auto.conf; this later line names the standby for synchronous_standby_names.
+    appendFileSync(join(standby.dataDirectory, 'postgresql.auto.conf'), `primary_conninfo = 'host=${primary.host} port=${primary.port} user=${POSTGRES_USER} application_name=standby1'\n`);
     // The primary acknowledges a commit only once the standby has it on disk (synchronous_commit=on).
     appendFileSync(join(primary.dataDirectory, 'postgresql.conf'), "synchronous_standby_names = 'FIRST 1 (standby1)'\n");
     await asPostgres('pg_ctl', ['-D', primary.dataDirectory, 'reload']);
