@@ -37,12 +37,12 @@ export function clientOptionsOf(url: string): { config: pg.ClientConfig; Client:
   return { config: target.config, Client: clientClassFor(target) };
 }
 
-export function openPool(url: string, log: (line: string) => void = () => undefined): pg.Pool {
+export function openPool(url: string, log: (line: string) => void = () => undefined, connectionsMax = POSTGRES_POOL_CONNECTIONS_MAX): pg.Pool {
   const { config, Client } = clientOptionsOf(url);
   const pool = new pg.Pool({
     ...config,
     Client,
-    max: POSTGRES_POOL_CONNECTIONS_MAX,
+    max: connectionsMax,
     connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: POSTGRES_IDLE_TIMEOUT_MS,
     statement_timeout: POSTGRES_STATEMENT_TIMEOUT_MS,
