@@ -3,10 +3,8 @@
 // concurrent durable appends (group commit) read back byte-identical from two servers; bad records and
 // bad ranges refused with nothing written; a damaged record answered as corruption, never as bytes;
 // acknowledged records kept across a kill -9 and restart of their server; a killed server's drive
-// fails fast while the other keeps serving. Erasure sets over remote drives are not wired yet
-// (docs/drive-server.md).
+// fails fast while the other keeps serving. Erasure sets over remote drives: cluster-drives.test.ts.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
@@ -17,36 +15,10 @@ import { RECORD_TYPE_DATA } from '../src/storage/constants.js';
 import { RemoteDriveError, RemoteDriveIo } from '../src/storage/remote/remote-drive.js';
 import { volumePath } from '../src/storage/drive.js';
 import { StorageCorruptionError } from '../src/storage/errors.js';
-import { CAIRN_BIN, temporaryDirectory } from './helpers/server.js';
+import { serveDrives, TEST_CLUSTER_SECRET, type DriveServerProcess } from './helpers/drive-servers.js';
+import { temporaryDirectory } from './helpers/server.js';
 
-const SECRET = 'a-cluster-secret-for-tests';
-const START_TIMEOUT_MS = 20_000;
-
-interface DriveServerProcess {
-  child: ChildProcess;
-  baseUrl: string;
-}
-
-async function serveDrives(directories: string[]): Promise<DriveServerProcess> {
-  const child = spawn(process.execPath, [CAIRN_BIN, 'drive', 'serve', ...directories, '--address', '127.0.0.1:0'], {
-    env: { ...process.env, CAIRN_CLUSTER_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr!.on('data', (chunk) => { output += chunk; });
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`drive server did not start\n${output}`)), START_TIMEOUT_MS);
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /drive server on (http:\/\/[^:]+:\d+):/.exec(output);
-      if (match !== null) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`drive server exited with ${code}\n${output}`)));
-  });
-  return { child, baseUrl };
-}
+const SECRET = TEST_CLUSTER_SECRET;
 
 function recordBytes(payload: Buffer, key: string): Buffer {
   return Buffer.concat(encodeRecord(RECORD_TYPE_DATA, true, { key }, payload).parts);
@@ -75,6 +47,12 @@ describe('drive servers', () => {
   before(async () => {
     first = await serveDrives(directories.slice(0, 2));
     second = await serveDrives(directories.slice(2));
+    // A drive server leaves empty directories empty until a client formats them (here: standalone drives).
+    for (const [baseUrl, name] of [[first.baseUrl, 'd1'], [first.baseUrl, 'd2'], [second.baseUrl, 'd3']] as const) {
+      const client = RemoteDriveIo.connect(`${baseUrl}/${name}`, SECRET);
+      await client.call('POST', 'format', '', Buffer.from('{}'));
+      await client.close();
+    }
     d1 = await RemoteDriveIo.open(`${first.baseUrl}/d1`, SECRET);
     d3 = await RemoteDriveIo.open(`${second.baseUrl}/d3`, SECRET);
   });

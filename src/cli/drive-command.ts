@@ -5,14 +5,21 @@ import { parseArgs } from 'node:util';
 import { startDriveServer } from '../storage/remote/drive-server.js';
 import { CLUSTER_SECRET_CHARS_MIN } from '../storage/remote/protocol.js';
 import { parseAddress } from './listen-address.js';
+import { VOLUME_SIZE_BYTES_MAX, VOLUME_SIZE_BYTES_MIN } from '../storage/constants.js';
 
-export const DRIVE_HELP = `usage: cairn drive serve DIR... --address HOST:PORT [--cluster-secret SECRET]
+const MIB = 1024 * 1024;
+const VOLUME_SIZE_BYTES_MIN_MIB = Math.ceil(VOLUME_SIZE_BYTES_MIN / MIB);
+
+export const DRIVE_HELP = `usage: cairn drive serve DIR... --address HOST:PORT [--cluster-secret SECRET] [--volume-size MiB]
 
 Serves the drive directories to a cluster: each as http://HOST:PORT/NAME (NAME: the directory's
 name), for appends (durable, group commit), verified record reads and volume listings. Every request
 must be signed with the cluster secret (--cluster-secret, or CAIRN_CLUSTER_SECRET; at least
-${CLUSTER_SECRET_CHARS_MIN} characters).
+${CLUSTER_SECRET_CHARS_MIN} characters). Empty directories stay empty until a server formats them as
+members of its erasure set. Each front-end process appends to volumes of its own; volume files roll
+over at --volume-size MiB (default ${VOLUME_SIZE_BYTES_MAX / MIB}, at least ${VOLUME_SIZE_BYTES_MIN_MIB}).
 `;
+
 
 const EXIT_USAGE = 2;
 
@@ -24,7 +31,7 @@ function fail(message: string): number {
 export async function driveCommand(args: string[]): Promise<number | undefined> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { address: { type: 'string' }, 'cluster-secret': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: { address: { type: 'string' }, 'cluster-secret': { type: 'string' }, 'volume-size': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
     return fail((error as Error).message);
   }
@@ -39,6 +46,10 @@ export async function driveCommand(args: string[]): Promise<number | undefined> 
   if (values.address === undefined) return fail('--address HOST:PORT is required');
   const secret = values['cluster-secret'] ?? process.env['CAIRN_CLUSTER_SECRET'];
   if (secret === undefined || secret.length < CLUSTER_SECRET_CHARS_MIN) return fail(`a cluster secret of at least ${CLUSTER_SECRET_CHARS_MIN} characters is required`);
+  const volumeSizeMib = Number(values['volume-size'] ?? VOLUME_SIZE_BYTES_MAX / MIB);
+  if (!Number.isInteger(volumeSizeMib) || volumeSizeMib < VOLUME_SIZE_BYTES_MIN_MIB || volumeSizeMib * MIB > VOLUME_SIZE_BYTES_MAX) {
+    return fail(`--volume-size ${values['volume-size']}: expected whole MiB from ${VOLUME_SIZE_BYTES_MIN_MIB} to ${VOLUME_SIZE_BYTES_MAX / MIB}`);
+  }
   let address;
   try {
     address = parseAddress(values.address);
@@ -46,7 +57,7 @@ export async function driveCommand(args: string[]): Promise<number | undefined> 
     return fail((error as Error).message);
   }
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
-  const server = await startDriveServer({ directories, ...address, secret, log });
+  const server = await startDriveServer({ directories, ...address, secret, log, volumeSizeBytesMax: volumeSizeMib * MIB });
   process.stdout.write(`cairn drive server on http://${server.address.address}:${server.address.port}: ${server.drives.map((name) => `/${name}`).join(' ')}\n`);
   const stop = (): void => {
     void server.close().then(() => process.exit(0));

@@ -32,7 +32,7 @@ const VOLUME_SIZE_MIB_MIN = 2;
 
 /** `cairn server`'s synopsis and options: part of `cairn help`, and all of `cairn server --help`. */
 function serverHelp(): string {
-  return `  server [--address HOST:PORT]... [--tls-cert FILE --tls-key FILE] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR|postgres://…] [--drive DRIVE]... [DRIVE...]
+  return `  server [--address HOST:PORT]... [--tls-cert FILE --tls-key FILE] [--data DIR] [--region REGION] [--domain NAME]... [--index DIR|postgres://…] [--cluster-secret SECRET] [--drive DRIVE]... [DRIVE...]
       Serve S3. Defaults: --address ${DEFAULT_ADDRESS}, --data ${DEFAULT_DATA_DIRECTORY}, --region ${DEFAULT_REGION},
       --domain localhost (virtual-hosted-style requests to <bucket>.<domain>).
       --website-domain NAME (repeatable): <bucket>.<NAME>[:port] is the bucket's static website (PutBucketWebsite).
@@ -50,6 +50,9 @@ function serverHelp(): string {
       Storage: without drives, one drive in DIR/drive and the index in DIR. With 2–16 drives (as
       arguments or --drive, or both), an erasure set over them: STANDARD objects are Reed–Solomon
       coded k+m across the drives, REDUCED_REDUNDANCY and EXPRESS_ONEZONE are kept as two copies.
+      A drive may be http://HOST:PORT/NAME, served by \`cairn drive serve\` on another host; shards go to
+      distinct hosts before distinct drives. --cluster-secret SECRET (or env CAIRN_CLUSTER_SECRET) signs
+      requests to drive servers; a wrong secret, unknown drive or unreachable server is refused at start.
       --index DIR: where the index lives (default: DIR of --data if given, else DRIVE1/index);
       credentials are kept in --data DIR if given, else beside the index.
       --index postgres://USER@HOST:PORT/DATABASE (or env CAIRN_INDEX_URL): the index in PostgreSQL ≥ 14,
@@ -126,7 +129,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
       'body-budget': { type: 'string', default: String(REQUEST_BODIES_IN_FLIGHT_BYTES_MAX / MIB) },
       data: { type: 'string' },
       drive: { type: 'string', multiple: true, default: [] },
-      index: { type: 'string' },
+      index: { type: 'string' }, 'cluster-secret': { type: 'string' },
       region: { type: 'string', default: DEFAULT_REGION },
       domain: { type: 'string', multiple: true, default: ['localhost'] },
       'website-domain': { type: 'string', multiple: true, default: [] },
@@ -167,7 +170,7 @@ async function serverCommand(args: string[]): Promise<number | undefined> {
   await runServer({
     ...listen,
     ...resolveStorageLocations({ dataDirectory: values.data, drives: [...positionals, ...values.drive], indexDirectory }),
-    indexUrl,
+    indexUrl, clusterSecret: values['cluster-secret'] ?? process.env['CAIRN_CLUSTER_SECRET'],
     region: values.region,
     ...parseDomains(values),
     restoreDelayMs: values['restore-delay-seconds'] === undefined ? undefined : nonNegativeNumber('restore-delay-seconds', values['restore-delay-seconds'], 'seconds') * 1000,

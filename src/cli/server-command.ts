@@ -16,7 +16,8 @@ import type { RootIdentity } from '../frontend/auth/identify.js';
 import type { FrontendConfig } from '../frontend/context.js';
 import { describeIndex, openServerIndex, prepareIndex, serveClusterIndexWrites, startSingletonJobs } from './index-engine.js';
 import type { Layers } from '../services/objects.js';
-import { describeLayout, layoutFor, openDrive, prepareSet, Storage } from '../storage/index.js';
+import { describeLayout, layoutFor, Storage } from '../storage/index.js';
+import { prepareDrives, resolveDrivePaths } from './cluster-drives.js';
 import { openKeyServices } from '../services/encryption/kms.js';
 import { Identities } from '../services/iam/identities.js';
 import { loadOrCreateMasterKey } from '../services/iam/secrets.js';
@@ -32,7 +33,6 @@ import { startCompactionService, type CompactionServiceSettings } from '../servi
 import { CompactionFiles } from '../services/compaction/status.js';
 import { clearMetadataScratch } from '../features/metadata/setup.js';
 import { fisFilesOf, startFisRunner } from '../features/fis/runner.js';
-import { indexFaultControlOf } from '../index/index-faults.js';
 import { joinClusterHosts } from './host-membership.js';
 import type { RegistryOptions } from '../features/registry/setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
@@ -44,7 +44,7 @@ import { composeSurfaces } from './surfaces.js';
 export interface StorageLocations {
   /** Holds credentials.json (and, without drives, the drive and the index). */
   dataDirectory: string;
-  /** One path: a standalone drive. Two or more: the drives of an erasure set. */
+  /** One path: a standalone drive. Two or more: the drives of an erasure set (directories or http://HOST:PORT/NAME). */
   drivePaths: string[];
   /** Holds index.db. */
   indexDirectory: string;
@@ -54,6 +54,7 @@ export interface StorageLocations {
 export interface ServerSettings extends StorageLocations {
   /** The PostgreSQL index's URL (--index postgres://… or CAIRN_INDEX_URL); unset: SQLite in indexDirectory. */
   indexUrl?: string;
+  /** Signs requests to drive servers (--cluster-secret or CAIRN_CLUSTER_SECRET). */ clusterSecret?: string;
   /** The first is the endpoint the banner names first. */
   listeners: Listener[];
   /** Certificate chain and key (PEM) for TLS listeners, reloaded when the files change. */
@@ -121,7 +122,7 @@ export function resolveStorageLocations(given: { dataDirectory?: string; drives:
     const dataDirectory = resolve(given.dataDirectory ?? DEFAULT_DATA_DIRECTORY);
     return { dataDirectory, drivePaths: [join(dataDirectory, DRIVE_DIRECTORY_NAME)], indexDirectory: resolve(given.indexDirectory ?? dataDirectory) };
   }
-  const drivePaths = given.drives.map((drive) => resolve(drive));
+  const drivePaths = resolveDrivePaths(given.drives, (given.indexDirectory ?? given.dataDirectory) !== undefined);
   const indexDirectory = resolve(given.indexDirectory ?? given.dataDirectory ?? join(drivePaths[0]!, INDEX_DIRECTORY_NAME));
   return { dataDirectory: resolve(given.dataDirectory ?? indexDirectory), drivePaths, indexDirectory };
 }
@@ -171,7 +172,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const log = settings.log ?? logToStandardError;
   // prepareDataDirectory formed the set already: this process only joins it (and never formats a drive).
   const storage = await Storage.open({
-    drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join', formatsReplacements: runsBackgroundWork(), volumeSizeBytesMax: settings.volumeSizeBytesMax,
+    drivePaths: settings.drivePaths, logger: log, setOpenMode: 'join', formatsReplacements: runsBackgroundWork(), volumeSizeBytesMax: settings.volumeSizeBytesMax, clusterSecret: settings.clusterSecret,
   });
   const index = await openServerIndex(settings, { viaClusterPrimary: cluster.isWorker, log });
   const ownerId = createHash('sha256').update(`cairn:${settings.accountId}:root`).digest('hex');
@@ -197,8 +198,8 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   });
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls, requestCountsDirectory: requestCountsDirectoryOf(dataDirectory) });
   // FIS experiments live in this server's data directory: its own background process runs them, lease or not.
-  const fisScope = { region: settings.region, accountId: settings.accountId, driveCount: storage.driveStores.length, onPostgres: indexFaultControlOf(index) !== undefined };
-  const fis = runsBackgroundWork() ? startFisRunner({ storage, ...fisFilesOf(settings), scope: fisScope, log }) : undefined;
+  const scope = { region: settings.region, accountId: settings.accountId, driveCount: storage.driveStores.length, onPostgres: settings.indexUrl !== undefined };
+  const fis = runsBackgroundWork() ? startFisRunner({ storage, ...fisFilesOf(settings), scope, log }) : undefined;
   const background = await startSingletonJobs(settings, runsBackgroundWork(), () => startBackgroundServices(settings, { index, storage }, log), log);
   const addresses: AddressInfo[] = [];
   for (const listener of settings.listeners) {
@@ -235,8 +236,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
  */
 export async function prepareDataDirectory(settings: ServerSettings): Promise<RootCredentials> {
   // The drives' formats only: opening Storage would also start volumes this process never writes.
-  if (settings.drivePaths.length === 1) await openDrive(settings.drivePaths[0]!);
-  else await prepareSet(settings.drivePaths, 'form', settings.log ?? logToStandardError);
+  await prepareDrives(settings.drivePaths, settings.clusterSecret, settings.log ?? logToStandardError);
   mkdirSync(settings.dataDirectory, { recursive: true });
   mkdirSync(settings.indexDirectory, { recursive: true });
   const credentials = loadRootCredentials(settings.dataDirectory, process.env);

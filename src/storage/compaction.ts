@@ -4,16 +4,13 @@
 // copies. Deciding what is live is the index's business: the compaction service asks it, and stores
 // the new placement only if the index still holds the old one.
 
-import * as fs from 'node:fs/promises';
 import { RECORD_TYPE_DATA, RECORD_TYPE_SHARD, RECORD_TYPE_TOMBSTONE } from './constants.js';
-import { volumePath } from './drive.js';
-import type { DriveStore } from './drive-store.js';
+import type { SetDrive, VolumeRef } from './set-drive.js';
 import { StorageCorruptionError } from './errors.js';
 import { driveOfShard, shardSizeBytes, stripeDataBytesOf } from './erasure/geometry.js';
 import type { Placement } from './placement.js';
 import { recordSizeBytes, verifyRecordBytes, type EncodedRecord } from './record.js';
-import { scanVolume } from './scan.js';
-import type { Volume, VolumeLease } from './volume.js';
+import type { VolumeLease } from './volume.js';
 
 /** Tombstone copies queued on the drive before waiting for them to be written. */
 const TOMBSTONE_APPENDS_IN_FLIGHT_MAX = 512;
@@ -67,7 +64,7 @@ export interface RelocationOutcome {
  * those records' new locations. `versionId` is the records' data id (the identity in their headers).
  */
 export async function relocateRecords(
-  drives: readonly DriveStore[],
+  drives: readonly SetDrive[],
   versionId: string,
   placement: Placement,
   volumes: ReadonlySet<string>,
@@ -75,7 +72,7 @@ export async function relocateRecords(
 ): Promise<RelocationOutcome> {
   const outcome: RelocationOutcome = { placement: null, recordsMoved: 0, bytesMoved: 0, recordsDamaged: 0 };
   const moved = new Map<string, { volumeId: number; recordOffsetBytes: number }>();
-  const syncs = new Map<Volume, { drive: DriveStore; endOffsetBytes: number }>();
+  const syncs = new Map<VolumeRef, { drive: SetDrive; endOffsetBytes: number }>();
   for (const location of recordsOfPlacement(placement)) {
     if (!volumes.has(volumeKey(location.driveIndex, location.volumeId))) continue;
     const drive = drives[location.driveIndex]!;
@@ -122,7 +119,7 @@ function withMovedRecords(placement: Placement, moved: ReadonlyMap<string, { vol
  * very same bytes to the drive's active volume (written, not yet durable). Null when the record is
  * damaged or missing: a damaged record is never copied, so a copy is never worse than the original.
  */
-async function copyRecord(drive: DriveStore, location: RecordLocation, versionId: string, lease: VolumeLease): Promise<{ volume: Volume; offsetBytes: number } | null> {
+async function copyRecord(drive: SetDrive, location: RecordLocation, versionId: string, lease: VolumeLease): Promise<{ volume: VolumeRef; offsetBytes: number } | null> {
   const sizeBytes = recordSizeOf(location);
   let bytes: Buffer;
   try {
@@ -143,13 +140,12 @@ async function copyRecord(drive: DriveStore, location: RecordLocation, versionId
  * object's records survive elsewhere would bring a deleted object back. `complete` is false when
  * the walk could not reach the end of the volume.
  */
-export async function copyTombstones(drive: DriveStore, volumeId: number): Promise<{ tombstonesCopied: number; bytesCopied: number; complete: boolean }> {
-  const handle = await fs.open(volumePath(drive.drivePath, volumeId), 'r');
+export async function copyTombstones(drive: SetDrive, volumeId: number): Promise<{ tombstonesCopied: number; bytesCopied: number; complete: boolean }> {
   const copied = { tombstonesCopied: 0, bytesCopied: 0, complete: true };
-  const syncEnds = new Map<Volume, number>();
+  const syncEnds = new Map<VolumeRef, number>();
   // Appends are queued without waiting for each (the volume writes what is queued in one pwritev):
   // a volume can hold tens of thousands of tombstones (an overwrite writes one on every drive).
-  let appending: Array<Promise<{ volume: Volume; offsetBytes: number; sizeBytes: number }>> = [];
+  let appending: Array<Promise<{ volume: VolumeRef; offsetBytes: number; sizeBytes: number }>> = [];
   const settle = async () => {
     for (const { volume, offsetBytes, sizeBytes } of await Promise.all(appending)) {
       syncEnds.set(volume, Math.max(syncEnds.get(volume) ?? 0, offsetBytes + sizeBytes));
@@ -157,8 +153,7 @@ export async function copyTombstones(drive: DriveStore, volumeId: number): Promi
     appending = [];
   };
   try {
-    const { size } = await handle.stat();
-    for await (const scanned of scanVolume(handle, volumeId, size, { recordBytes: true })) {
+    for await (const scanned of drive.scanVolume(volumeId)) {
       // Past a header the walk cannot trust (not a torn tail) tombstones may lie that nobody can
       // find: the volume must then stay (complete: false), or a deleted object could come back.
       if (scanned.untrustedHeader === true) copied.complete = false;
@@ -175,7 +170,6 @@ export async function copyTombstones(drive: DriveStore, volumeId: number): Promi
     await settle();
   } finally {
     await Promise.allSettled(appending);
-    await handle.close();
   }
   await Promise.all([...syncEnds].map(([volume, endOffsetBytes]) => drive.syncThrough(volume, endOffsetBytes)));
   return copied;

@@ -1,9 +1,8 @@
 // DriveStore: one drive as this process uses it — one active volume every writer appends to (group
 // append, group commit), cached read descriptors, scanning. A standalone drive is one DriveStore; an
-// erasure set is N of them, each with its own volumes and its own fdatasync.
-//
-// A drive of a set can go offline (its directory vanished, format.json changed, an fdatasync found
-// the volume unlinked) and come back; I/O on an offline drive fails at once with DriveOfflineError.
+// erasure set is N SetDrives (set-drive.ts), local ones DriveStores, each with its own volumes and
+// fdatasync. A drive of a set can go offline (its directory vanished, format.json changed, an
+// fdatasync found the volume unlinked) and come back; I/O on it then fails with DriveOfflineError.
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs/promises';
@@ -15,7 +14,8 @@ import { ReadHandleCache } from './handle-cache.js';
 import { readFully } from './reader.js';
 import type { EncodedRecord } from './record.js';
 import { scanVolume, type ScannedRecord } from './scan.js';
-import { createVolumeFile, removeActiveMarker } from './volume-files.js';
+import { LOCAL_HOST, type SetDrive } from './set-drive.js';
+import { createVolumeFile, deleteSealedVolumeFile, listVolumeFiles, markUnreferenced, removeActiveMarker, rewriteRecordInPlace, scanVolumeFile, unmarkUnreferenced, type VolumeFileState } from './volume-files.js';
 import { Volume, type StorageCounters, type VolumeLease } from './volume.js';
 
 export interface DriveStoreOptions {
@@ -45,7 +45,8 @@ export function checkVolumeSize(volumeSizeBytesMax: number): void {
   }
 }
 
-export class DriveStore {
+export class DriveStore implements SetDrive {
+  readonly host = LOCAL_HOST;
   private active: Volume | null = null;
   private rolling: Promise<void> | null = null;
   /** Volumes this process writes (the active one and retired ones still closing), by id. */
@@ -237,6 +238,13 @@ export class DriveStore {
       }
     }
   }
+
+  listVolumeFiles(): Promise<VolumeFileState[]> { return listVolumeFiles(this.drivePath); }
+  scanVolume(volumeId: number): AsyncGenerator<ScannedRecord & { bytes?: Buffer }> { return scanVolumeFile(this.drivePath, volumeId); }
+  markUnreferenced(volumeId: number, sinceMs: number): Promise<void> { return markUnreferenced(this.drivePath, volumeId, sinceMs); }
+  unmarkUnreferenced(volumeId: number): Promise<void> { return unmarkUnreferenced(this.drivePath, volumeId); }
+  deleteSealedVolume(volumeId: number): Promise<void> { return deleteSealedVolumeFile(this.drivePath, volumeId); }
+  rewriteRecord(volumeId: number, offsetBytes: number, recordBytes: Buffer): Promise<void> { return rewriteRecordInPlace(this.drivePath, volumeId, offsetBytes, recordBytes); }
 
   /** Waits for queued appends, syncs, closes every file. Further calls fail. */
   async close(): Promise<void> {

@@ -16,6 +16,8 @@ export { encodePlacement, decodePlacement, type ChunkLocation, type Placement } 
 export { StorageCorruptionError, DriveFormatError, ErasureSetError, StorageUnavailableError } from './errors.js';
 export { openDrive, volumePath, type DriveFormat } from './drive.js';
 export { prepareSet } from './erasure/set-format.js';
+export { isRemoteDrive } from './remote/remote-drive.js';
+export { CLUSTER_SECRET_CHARS_MIN } from './remote/protocol.js';
 export {
   CHUNK_SIZE_BYTES_MAX,
   OBJECT_SIZE_BYTES_MAX,

@@ -1,7 +1,6 @@
 // Reading records back: positioned reads, and the checks that a data record is exactly the chunk
 // the caller's placement says it is. Every failed check is a StorageCorruptionError.
 
-import type { FileHandle } from 'node:fs/promises';
 import { RECORD_FLAG_FINAL, RECORD_TYPE_DATA } from './constants.js';
 import { StorageCorruptionError } from './errors.js';
 import type { ChunkLocation, Placement } from './placement.js';
@@ -14,7 +13,12 @@ export interface ByteRange {
 }
 
 /** Reads into `buffer` from `positionBytes` until it is full or the file ends; returns bytes read. */
-export async function readFully(handle: FileHandle, buffer: Buffer, positionBytes: number): Promise<number> {
+/** What a scan reads a volume through: a FileHandle, or a remote drive's volume (remote/remote-set-drive.ts). */
+export interface PositionalReader {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
+export async function readFully(handle: PositionalReader, buffer: Buffer, positionBytes: number): Promise<number> {
   let filledBytes = 0;
   while (filledBytes < buffer.length) {
     const { bytesRead } = await handle.read(buffer, filledBytes, buffer.length - filledBytes, positionBytes + filledBytes);

@@ -1,9 +1,8 @@
 // Walking a volume record by record, for rebuild-index and audit tooling.
 
-import type { FileHandle } from 'node:fs/promises';
 import { RECORD_FIXED_HEADER_SIZE_BYTES, RECORD_FLAG_FINAL } from './constants.js';
 import { decodeFixedHeader, fixedHeaderProblem, recordSizeBytes, verifyRecordBytes } from './record.js';
-import { readFully } from './reader.js';
+import { readFully, type PositionalReader } from './reader.js';
 
 /** How much of a volume a scan reads at once. */
 const SCAN_WINDOW_BYTES = 4 * 1024 * 1024;
@@ -39,7 +38,7 @@ class VolumeWindow {
   private startOffsetBytes = 0;
   private filledBytes = 0;
 
-  constructor(private readonly handle: FileHandle, private readonly endOffsetBytes: number) {}
+  constructor(private readonly handle: PositionalReader, private readonly endOffsetBytes: number) {}
 
   /** Bytes [offset, offset + length) of the volume (a view, valid until the next call); fewer at its end. */
   async bytes(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
@@ -64,7 +63,7 @@ class VolumeWindow {
  * record comes with a copy of its bytes.
  */
 export async function* scanVolume(
-  handle: FileHandle,
+  handle: PositionalReader,
   volumeId: number,
   endOffsetBytes: number,
   options: { recordBytes?: boolean } = {},

@@ -17,7 +17,8 @@ import type { ScannedRecord } from './scan.js';
 import { auditChunks, auditStripes, addAuditCounts, emptyAuditCounts, type AuditCounts } from './erasure/shard-audit.js';
 import type { StorageCounters, VolumeLease } from './volume.js';
 import { copyTombstones, relocateRecords, type RelocationOutcome } from './compaction.js';
-import { deleteVolumeFile, listVolumeFiles, markUnreferenced, unmarkUnreferenced, type VolumeFileState } from './volume-files.js';
+import type { VolumeFileState } from './volume-files.js';
+import type { SetDrive } from './set-drive.js';
 import { StorageObjectWriter } from './drive-sink.js';
 import { assertIdentity, type ObjectWriter, type RecordIdentity } from './writer.js';
 
@@ -35,6 +36,8 @@ export interface StorageOptions {
   healthCheckIntervalMs?: number;
   /** Erasure sets: format empty replacement drives while serving (one process per server: the background one). */
   formatsReplacements?: boolean;
+  /** Erasure sets: signs requests to drives on drive servers (http://HOST:PORT/NAME in drivePaths). */
+  clusterSecret?: string;
 }
 
 export interface WriterOptions {
@@ -75,7 +78,7 @@ export class Storage {
     }
     const set = await ErasureSet.open({
       drivePaths, mode: options.setOpenMode ?? 'form', log, volumeSizeBytesMax: options.volumeSizeBytesMax,
-      healthCheckIntervalMs: options.healthCheckIntervalMs, formatsReplacements: options.formatsReplacements,
+      healthCheckIntervalMs: options.healthCheckIntervalMs, formatsReplacements: options.formatsReplacements, clusterSecret: options.clusterSecret,
     });
     return new Storage(null, set, log);
   }
@@ -86,7 +89,7 @@ export class Storage {
   }
 
   /** Every drive, in set order (one for a standalone drive): fault injection and heal reach drives here. */
-  get driveStores(): readonly DriveStore[] {
+  get driveStores(): readonly SetDrive[] {
     return this.standalone !== null ? [this.standalone] : this.set!.drives;
   }
 
@@ -188,7 +191,7 @@ export class Storage {
     const listed = [];
     for (const [driveIndex, drive] of this.driveStores.entries()) {
       if (!drive.online) continue;
-      listed.push({ driveIndex, volumes: await listVolumeFiles(drive.drivePath) });
+      listed.push({ driveIndex, volumes: await drive.listVolumeFiles() });
     }
     return listed;
   }
@@ -211,20 +214,16 @@ export class Storage {
 
   /** Compaction: nothing referenced the volume at `sinceMs`; it may go once the grace period is over. */
   markVolumeUnreferenced(driveIndex: number, volumeId: number, sinceMs: number): Promise<void> {
-    return markUnreferenced(this.driveOf(driveIndex).drivePath, volumeId, sinceMs);
+    return this.driveOf(driveIndex).markUnreferenced(volumeId, sinceMs);
   }
 
   unmarkVolumeUnreferenced(driveIndex: number, volumeId: number): Promise<void> {
-    return unmarkUnreferenced(this.driveOf(driveIndex).drivePath, volumeId);
+    return this.driveOf(driveIndex).unmarkUnreferenced(volumeId);
   }
 
   /** Compaction: deletes a sealed volume (refused for one that is not sealed). */
   async deleteVolume(driveIndex: number, volumeId: number): Promise<void> {
-    const drive = this.driveOf(driveIndex);
-    const state = (await listVolumeFiles(drive.drivePath)).find((volume) => volume.volumeId === volumeId);
-    if (state === undefined) return;
-    if (!state.sealed) throw new Error(`volume ${volumeId} of drive ${driveIndex} is not sealed: not deleting it`);
-    await deleteVolumeFile(drive.drivePath, volumeId);
+    await this.driveOf(driveIndex).deleteSealedVolume(volumeId);
   }
 
   /** The standalone drive a drive placement refers to; refused in an erasure set. */
@@ -238,7 +237,7 @@ export class Storage {
     return this.set;
   }
 
-  private driveOf(driveIndex: number): DriveStore {
+  private driveOf(driveIndex: number): SetDrive {
     const drive = this.driveStores[driveIndex];
     if (drive === undefined) throw new RangeError(`no drive ${driveIndex}`);
     return drive;

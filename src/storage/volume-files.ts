@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { VOLUME_CREATE_ATTEMPTS_MAX, VOLUME_ID_MAX } from './constants.js';
 import { fsyncDirectory, listVolumeIds, volumesDirPath } from './drive.js';
 import { currentProcessIdentity, isProcessAlive, type ProcessIdentity } from './process-identity.js';
+import { scanVolume, type ScannedRecord } from './scan.js';
 
 const MARKER_FILE_PATTERN = /^(\d{10})\.(vol|active|compacted)$/;
 /** A marker that cannot be parsed is being written right now, or is a crash leftover once this old. */
@@ -173,4 +174,43 @@ export async function deleteVolumeFile(drivePath: string, volumeId: number): Pro
   await fs.rm(volumeFilePath(drivePath, volumeId), { force: true });
   await fsyncDirectory(volumesDirPath(drivePath));
   await unmarkUnreferenced(drivePath, volumeId);
+}
+
+/** Deletes a volume if it is sealed; refuses (an Error) one that is not. A volume already gone is fine. */
+export async function deleteSealedVolumeFile(drivePath: string, volumeId: number): Promise<void> {
+  const state = (await listVolumeFiles(drivePath)).find((volume) => volume.volumeId === volumeId);
+  if (state === undefined) return;
+  if (!state.sealed) throw new VolumeNotSealedError(`volume ${volumeId} of drive ${drivePath} is not sealed: not deleting it`);
+  await deleteVolumeFile(drivePath, volumeId);
+}
+
+export class VolumeNotSealedError extends Error {
+  override name = 'VolumeNotSealedError';
+}
+
+/** One volume's records, verified, each with its bytes, up to the file's size now (scan.ts). */
+export async function* scanVolumeFile(drivePath: string, volumeId: number): AsyncGenerator<ScannedRecord & { bytes?: Buffer }> {
+  const handle = await fs.open(volumeFilePath(drivePath, volumeId), 'r');
+  try {
+    const { size } = await handle.stat();
+    yield* scanVolume(handle, volumeId, size, { recordBytes: true });
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes `recordBytes` over the record at `offsetBytes`, durably ('r+': never creates or truncates,
+ * so a volume that is gone stays gone). Refuses when the volume no longer holds the whole record.
+ */
+export async function rewriteRecordInPlace(drivePath: string, volumeId: number, offsetBytes: number, recordBytes: Buffer): Promise<void> {
+  const handle = await fs.open(volumeFilePath(drivePath, volumeId), 'r+');
+  try {
+    const { size } = await handle.stat();
+    if (size < offsetBytes + recordBytes.length) throw new Error('the volume no longer holds the whole record');
+    await handle.write(recordBytes, 0, recordBytes.length, offsetBytes);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
 }

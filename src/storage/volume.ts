@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import type { FileHandle } from 'node:fs/promises';
 import { APPEND_BATCH_RECORDS_MAX, APPEND_BATCH_SIZE_BYTES_MAX } from './constants.js';
 import type { EncodedRecord } from './record.js';
+import type { VolumeRef } from './set-drive.js';
 
 export interface StorageCounters {
   writevCount: number;
@@ -232,10 +233,10 @@ export class Volume {
  * the index may still come to reference records in it (docs/storage-format.md, "Compaction").
  */
 export class VolumeLease {
-  private readonly held = new Set<Volume>();
+  private readonly held = new Set<VolumeRef>();
   private released = false;
 
-  hold(volume: Volume): void {
+  hold(volume: VolumeRef): void {
     // An append still in flight when its writer was aborted lands after the release: its record is
     // garbage, and pinning for it would keep the volume active for the rest of the process's life.
     if (this.released || this.held.has(volume)) return;

@@ -42,7 +42,7 @@ export class PostgresHostRegistry {
 
   /** A small pool of its own (the schema is the index's: the server migrated it at start). */
   static open(url: string, log?: (line: string) => void): PostgresHostRegistry {
-    return new PostgresHostRegistry(openPool(url, log, 2));
+    return new PostgresHostRegistry(openPool(url, log, 2, 'cairn-hosts'));
   }
 
   async heartbeat(host: Omit<HostRecord, 'heartbeatMs'>, nowMs = Date.now()): Promise<void> {

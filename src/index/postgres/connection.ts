@@ -37,7 +37,7 @@ export function clientOptionsOf(url: string): { config: pg.ClientConfig; Client:
   return { config: target.config, Client: clientClassFor(target) };
 }
 
-export function openPool(url: string, log: (line: string) => void = () => undefined, connectionsMax = POSTGRES_POOL_CONNECTIONS_MAX): pg.Pool {
+export function openPool(url: string, log: (line: string) => void = () => undefined, connectionsMax = POSTGRES_POOL_CONNECTIONS_MAX, applicationName = 'cairn'): pg.Pool {
   const { config, Client } = clientOptionsOf(url);
   const pool = new pg.Pool({
     ...config,
@@ -49,7 +49,7 @@ export function openPool(url: string, log: (line: string) => void = () => undefi
     query_timeout: POSTGRES_QUERY_TIMEOUT_MS,
     keepAlive: true,
     types: TYPES,
-    application_name: 'cairn',
+    application_name: applicationName,
   });
   // An idle connection that breaks (the server restarted) is dropped from the pool; without this
   // listener its error would end the process.

@@ -77,6 +77,45 @@ export function dataShardsCovering(fromByte: number, toByteExclusive: number, sh
   return { first: Math.floor(fromByte / shardBytes), last: Math.floor((toByteExclusive - 1) / shardBytes) };
 }
 
+/**
+ * The drives in `order`, reordered host first: one drive of each host (hosts in order of their
+ * first drive), then a second of each, and so on. A stripe narrower than the set (copies, reduced
+ * redundancy) that takes a prefix of this order puts its shards on distinct hosts before distinct
+ * drives, so losing a host loses at most one of them while there are hosts enough.
+ */
+export function hostFirstOrder(order: readonly number[], hostOf: (driveIndex: number) => string): number[] {
+  const byHost = new Map<string, number[]>();
+  for (const driveIndex of order) {
+    const host = hostOf(driveIndex);
+    const drives = byHost.get(host);
+    if (drives === undefined) byHost.set(host, [driveIndex]);
+    else drives.push(driveIndex);
+  }
+  if (byHost.size === 1) return [...order];
+  const reordered: number[] = [];
+  const columns = [...byHost.values()];
+  for (let round = 0; reordered.length < order.length; round++) {
+    for (const drives of columns) if (round < drives.length) reordered.push(drives[round]!);
+  }
+  return reordered;
+}
+
+/**
+ * Why losing one host of a multi-host set would lose data (a host holds more of the set's drives
+ * than the layout's parity), or null. A set on one host (all local) has no host to lose alone.
+ */
+export function hostLossProblem(hosts: readonly string[], layout: Layout): string | null {
+  const counts = new Map<string, number>();
+  for (const host of hosts) counts.set(host, (counts.get(host) ?? 0) + 1);
+  if (counts.size < 2) return null;
+  for (const [host, count] of counts) {
+    if (count > layout.parityShards) {
+      return `host ${host} holds ${count} of the ${hosts.length} drives, more than the ${layout.parityShards} parity shards of ${describeLayout(layout)}: losing it would make stripes unreadable`;
+    }
+  }
+  return null;
+}
+
 function assertDriveCount(driveCount: number): void {
   assert(Number.isSafeInteger(driveCount) && driveCount >= SET_DRIVES_MIN && driveCount <= SET_DRIVES_MAX, `bad set size ${driveCount}`);
 }

@@ -4,7 +4,7 @@
 // drive. The caller stores the returned placement in the index (conditionally, same version).
 
 import { RECORD_FIXED_HEADER_SIZE_BYTES, RECORD_TYPE_SHARD } from '../constants.js';
-import type { DriveStore } from '../drive-store.js';
+import type { SetDrive } from '../set-drive.js';
 import type { ErasureSetPlacement, Placement } from '../placement.js';
 import { encodeRecord, verifyRecordBytes } from '../record.js';
 import type { VolumeLease } from '../volume.js';
@@ -33,7 +33,7 @@ interface GoodShard {
  * Heals the object's shards on the drives in `targetDrives` (set drive indexes). The new records are
  * appended under `lease`: the caller releases it once the new placement is stored (or refused).
  */
-export async function healPlacement(drives: readonly DriveStore[], identity: RecordIdentity, placement: Placement, targetDrives: ReadonlySet<number>, lease: VolumeLease): Promise<HealOutcome> {
+export async function healPlacement(drives: readonly SetDrive[], identity: RecordIdentity, placement: Placement, targetDrives: ReadonlySet<number>, lease: VolumeLease): Promise<HealOutcome> {
   if (placement.erasure === undefined) throw new RangeError('invalid placement: a standalone-drive placement has no shards to heal');
   const erasure = placement.erasure;
   const outcome: HealOutcome = { placement: null, shardsChecked: 0, shardsHealed: 0, shardsUnhealable: 0 };
@@ -88,7 +88,7 @@ function range(count: number): number[] {
 
 /** The shard's payload and header if its record is where the placement says and passes every check. */
 async function readGoodShard(
-  drives: readonly DriveStore[], identity: RecordIdentity, placement: ErasureSetPlacement,
+  drives: readonly SetDrive[], identity: RecordIdentity, placement: ErasureSetPlacement,
   request: { stripeIndex: number; stripeDataBytes: number; fromByte: number; toByteExclusive: number }, shardIndex: number,
 ): Promise<GoodShard | null> {
   const erasure = placement.erasure;

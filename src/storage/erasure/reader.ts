@@ -3,7 +3,7 @@
 // from any k good shards. Bytes that failed a check are never returned; damaged shards are reported.
 
 import { RECORD_FLAG_FINAL, RECORD_FIXED_HEADER_SIZE_BYTES, RECORD_TYPE_SHARD } from '../constants.js';
-import type { DriveStore } from '../drive-store.js';
+import type { SetDrive } from '../set-drive.js';
 import { DriveOfflineError, StorageCorruptionError, StorageUnavailableError } from '../errors.js';
 import type { ErasureSetPlacement } from '../placement.js';
 import type { ByteRange } from '../reader.js';
@@ -28,7 +28,7 @@ export interface ShardDamage {
 }
 
 export interface ErasureReadContext {
-  driveStores: readonly DriveStore[];
+  driveStores: readonly SetDrive[];
   /** Called for each shard found damaged or missing on a drive that is online (log + repair queue). */
   onShardDamaged: (damage: ShardDamage) => void;
   /** Called once per stripe that needed parity (or another copy) to be read. */

@@ -6,10 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DRIVE_FORMAT_VERSION, DRIVE_FORMAT_VERSION_SET, SET_DRIVES_MAX, SET_DRIVES_MIN } from '../constants.js';
-import { ensureVolumesDirectory, initialiseDrive, inspectDrive, type DriveFormat, type DriveInspection } from '../drive.js';
+import { DRIVE_FORMAT_VERSION, SET_DRIVES_MAX, SET_DRIVES_MIN } from '../constants.js';
+import type { DriveFormat, DriveInspection } from '../drive.js';
 import { DriveFormatError, ErasureSetError } from '../errors.js';
+import { isRemoteDrive } from '../remote/remote-drive.js';
 import { layoutFor } from './geometry.js';
+import { memberAccess } from './member-access.js';
 
 export interface SetMember {
   path: string;
@@ -37,7 +39,7 @@ interface Inspected {
   problem?: string;
 }
 
-export async function prepareSet(drivePaths: readonly string[], mode: SetOpenMode, log: (line: string) => void): Promise<PreparedSet> {
+export async function prepareSet(drivePaths: readonly string[], mode: SetOpenMode, log: (line: string) => void, clusterSecret?: string): Promise<PreparedSet> {
   const problems: string[] = [];
   if (drivePaths.length < SET_DRIVES_MIN || drivePaths.length > SET_DRIVES_MAX) {
     throw new ErasureSetError([`an erasure set has ${SET_DRIVES_MIN} to ${SET_DRIVES_MAX} drives; ${drivePaths.length} were given`]);
@@ -48,7 +50,7 @@ export async function prepareSet(drivePaths: readonly string[], mode: SetOpenMod
     if (mode === 'form') throw new ErasureSetError(duplicates);
     problems.push(...duplicates);
   }
-  const inspected = await Promise.all(drivePaths.map((path) => inspect(path)));
+  const inspected = await Promise.all(drivePaths.map((path) => inspect(path, clusterSecret)));
   for (const drive of inspected) if (drive.problem !== undefined) problems.push(drive.problem);
   problems.push(...duplicateDriveIds(inspected));
   const setId = chooseSetId(inspected);
@@ -85,7 +87,7 @@ export async function prepareSet(drivePaths: readonly string[], mode: SetOpenMod
   for (const [position, drive] of empties.entries()) {
     const driveIndex = freeIndexes[position];
     if (driveIndex === undefined) continue;
-    members[driveIndex] = await placeEmptyDrive(drive, { id: setId, driveIndex, driveCount: drivePaths.length }, mode, replacing, log);
+    members[driveIndex] = await placeEmptyDrive(drive, { id: setId, driveIndex, driveCount: drivePaths.length }, mode, replacing, log, clusterSecret);
   }
   const unusable = inspected.filter((drive) => drive.inspection === null || !members.some((member) => member?.path === drive.path));
   for (const [index, member] of members.entries()) {
@@ -93,7 +95,7 @@ export async function prepareSet(drivePaths: readonly string[], mode: SetOpenMod
     const stranger = unusable.shift();
     members[index] = { path: stranger?.path ?? '(none)', format: null, offlineReason: stranger?.problem ?? 'no drive given for this place in the set' };
   }
-  for (const member of members) if (member!.format !== null) await ensureVolumesDirectory(member!.path);
+  for (const member of members) if (member!.format !== null) await memberAccess(member!.path, clusterSecret).ensureVolumes();
   return { id: setId, members: members as SetMember[] };
 }
 
@@ -103,10 +105,11 @@ async function placeEmptyDrive(
   mode: SetOpenMode,
   replacing: boolean,
   log: (line: string) => void,
+  clusterSecret: string | undefined,
 ): Promise<SetMember> {
   const exists = drive.inspection?.kind === 'empty' && drive.inspection.exists;
   if (mode === 'join') return { path: drive.path, format: null, offlineReason: 'the drive is empty (not formatted by the primary)' };
-  const format = await initialiseDrive(drive.path, exists, membership, replacing);
+  const format = await memberAccess(drive.path, clusterSecret).initialise(exists, membership, replacing);
   const place = `drive ${membership.driveIndex + 1} of ${membership.driveCount} of erasure set ${membership.id}`;
   if (replacing) {
     log(`storage: ${drive.path} was empty: formatted as ${place}, replacing a lost drive; its shards are missing until healed`);
@@ -116,11 +119,12 @@ async function placeEmptyDrive(
   return { path: drive.path, format };
 }
 
-async function inspect(path: string): Promise<Inspected> {
+async function inspect(path: string, clusterSecret: string | undefined): Promise<Inspected> {
   try {
-    return { path, inspection: await inspectDrive(path, DRIVE_FORMAT_VERSION_SET) };
+    return { path, inspection: await memberAccess(path, clusterSecret).inspect() };
   } catch (error) {
     if (error instanceof DriveFormatError) return { path, inspection: null, problem: error.message };
+    if (isRemoteDrive(path)) return { path, inspection: null, problem: `cannot use remote drive ${(error as Error).message}` };
     return { path, inspection: null, problem: `cannot open Cairn drive at ${path}: ${(error as Error).message}` };
   }
 }
@@ -130,7 +134,7 @@ async function duplicatePaths(drivePaths: readonly string[]): Promise<string[]> 
   const seen = new Map<string, string>();
   for (const path of drivePaths) {
     // realpath catches two spellings (symlinks, ..) of one directory; a missing path is compared as written.
-    const canonical = await realpath(path).catch(() => resolve(path));
+    const canonical = isRemoteDrive(path) ? path : await realpath(path).catch(() => resolve(path));
     const earlier = seen.get(canonical);
     if (earlier !== undefined) {
       problems.push(earlier === path ? `drive ${path} is given twice` : `drives ${earlier} and ${path} are the same directory`);

@@ -5,17 +5,21 @@
 import assert from 'node:assert/strict';
 import { DRIVE_HEALTH_CHECK_INTERVAL_MS, RECORD_TYPE_TOMBSTONE, SMALL_OBJECT_COPIES_SIZE_BYTES_MAX, STRIPE_DATA_SIZE_BYTES } from '../constants.js';
 import { DriveStore, type DriveStoreStats } from '../drive-store.js';
+import type { DriveFormat } from '../drive.js';
+import { isRemoteDrive } from '../remote/remote-drive.js';
+import { RemoteSetDrive } from '../remote/remote-set-drive.js';
+import type { SetDrive } from '../set-drive.js';
 import { StorageUnavailableError } from '../errors.js';
 import type { ErasureSetPlacement } from '../placement.js';
 import type { ByteRange } from '../reader.js';
 import { encodeRecord } from '../record.js';
 import type { ScannedRecord } from '../scan.js';
 import { assertIdentity, type ObjectWriter, type RecordIdentity } from '../writer.js';
-import { describeLayout, layoutFor, writeQuorum, type Layout, type Redundancy } from './geometry.js';
+import { describeLayout, hostFirstOrder, hostLossProblem, layoutFor, writeQuorum, type Layout, type Redundancy } from './geometry.js';
 import { readErasure, type ShardDamage } from './reader.js';
 import { RepairQueue, type RepairQueueStats } from './repair-queue.js';
 import { ReplacementTracker } from './replacement.js';
-import { prepareSet, type SetOpenMode } from './set-format.js';
+import { prepareSet, type SetMember, type SetOpenMode } from './set-format.js';
 import { ErasureObjectWriter, type ShardPlacementPlan } from './writer.js';
 
 export interface ErasureSetOptions {
@@ -26,6 +30,8 @@ export interface ErasureSetOptions {
   healthCheckIntervalMs?: number;
   /** This process formats empty replacement drives while serving (one process per server). */
   formatsReplacements?: boolean;
+  /** Signs requests to drives on drive servers (http://HOST:PORT/NAME entries of drivePaths). */
+  clusterSecret?: string;
 }
 
 export interface ErasureSetStats {
@@ -34,7 +40,7 @@ export interface ErasureSetStats {
   /** Layouts as "k+m", e.g. STANDARD "3+3" and reduced "1+1" (two copies) on 6 drives. */
   standardLayout: string;
   reducedLayout: string;
-  drives: Array<{ driveIndex: number; path: string; online: boolean }>;
+  drives: Array<{ driveIndex: number; path: string; host: string; online: boolean }>;
   drivesOnlineCount: number;
   /** Stripes that needed parity or another copy because a shard was missing, offline or corrupt. */
   degradedStripeReadsCount: number;
@@ -75,7 +81,7 @@ export class ErasureSet {
 
   private constructor(
     readonly id: string,
-    readonly drives: readonly DriveStore[],
+    readonly drives: readonly SetDrive[],
     private readonly log: (line: string) => void,
     healthCheckIntervalMs: number,
     replacements: ReplacementTracker,
@@ -88,26 +94,11 @@ export class ErasureSet {
   }
 
   static async open(options: ErasureSetOptions): Promise<ErasureSet> {
-    const prepared = await prepareSet(options.drivePaths, options.mode, options.log);
+    const prepared = await prepareSet(options.drivePaths, options.mode, options.log, options.clusterSecret);
     const replacements = new ReplacementTracker();
-    const memberOf = (driveIndex: number, drivePath: string) => ({
-      driveIndex, setId: prepared.id,
-      formatIfEmpty: options.formatsReplacements === true
-        ? () => replacements.formatIfEmpty(drivePath, { id: prepared.id, driveIndex, driveCount: prepared.members.length }, options.log)
-        : undefined,
-    });
-    const drives = await Promise.all(
-      prepared.members.map(async (member, driveIndex) => {
-        // A drive found unusable at open stays offline with a placeholder format until a health
-        // check finds it formatted for its place in the set (e.g. by the cluster primary).
-        const format = member.format ?? { format: 'cairn-drive' as const, formatVersion: 0, driveId: `(offline drive ${driveIndex})`, createdAt: '' };
-        try {
-          return await DriveStore.open({ drivePath: member.path, format, log: options.log, volumeSizeBytesMax: options.volumeSizeBytesMax, member: memberOf(driveIndex, member.path), offlineReason: member.offlineReason });
-        } catch (error) {
-          return DriveStore.open({ drivePath: member.path, format, log: options.log, volumeSizeBytesMax: options.volumeSizeBytesMax, member: memberOf(driveIndex, member.path), offlineReason: (error as Error).message });
-        }
-      }),
-    );
+    const drives = await Promise.all(prepared.members.map((member, driveIndex) => openMember(options, prepared.id, prepared.members.length, member, driveIndex, replacements)));
+    const hostProblem = hostLossProblem(drives.map((drive) => drive.host), layoutFor('standard', drives.length));
+    if (hostProblem !== null) options.log(`storage: WARNING: ${hostProblem}`);
     const set = new ErasureSet(prepared.id, drives, options.log, options.healthCheckIntervalMs ?? DRIVE_HEALTH_CHECK_INTERVAL_MS, replacements);
     options.log(
       `storage: erasure set ${prepared.id}: ${drives.length} drives, ${drives.filter((drive) => drive.online).length} online; ` +
@@ -134,7 +125,8 @@ export class ErasureSet {
     // Rotate the first drive per object so data shards (the ones reads touch) spread over all drives.
     const start = this.rotation;
     this.rotation = (this.rotation + 1) % driveCount;
-    const order = Array.from({ length: driveCount }, (_, offset) => (start + offset) % driveCount);
+    // Host-first: a narrower stripe (copies, reduced redundancy) takes one drive per host before a second one.
+    const order = hostFirstOrder(Array.from({ length: driveCount }, (_, offset) => (start + offset) % driveCount), (index) => this.drives[index]!.host);
     const online = order.filter((driveIndex) => this.drives[driveIndex]!.online);
     if (online.length < quorum) {
       throw new StorageUnavailableError(`${online.length} of ${driveCount} drives are online; a ${describeLayout(layout)} write needs ${quorum}`);
@@ -211,7 +203,7 @@ export class ErasureSet {
   }
 
   get stats(): ErasureSetStats {
-    const drives = this.drives.map((drive) => ({ driveIndex: drive.driveIndex, path: drive.drivePath, online: drive.online }));
+    const drives = this.drives.map((drive) => ({ driveIndex: drive.driveIndex, path: drive.drivePath, host: drive.host, online: drive.online }));
     return {
       setId: this.id,
       driveCount: this.drives.length,
@@ -231,5 +223,26 @@ export class ErasureSet {
     this.closed = true;
     clearInterval(this.healthTimer);
     await Promise.all(this.drives.map((drive) => drive.close()));
+  }
+}
+
+/** One member drive: a directory (DriveStore) or a drive on a drive server (RemoteSetDrive). */
+async function openMember(options: ErasureSetOptions, setId: string, driveCount: number, member: SetMember, driveIndex: number, replacements: ReplacementTracker): Promise<SetDrive> {
+  // A drive found unusable at open stays offline with a placeholder format until a health
+  // check finds it formatted for its place in the set (e.g. by the cluster primary).
+  const format: DriveFormat = member.format ?? { format: 'cairn-drive', formatVersion: 0, driveId: `(offline drive ${driveIndex})`, createdAt: '' };
+  if (isRemoteDrive(member.path)) {
+    return RemoteSetDrive.open({ location: member.path, secret: options.clusterSecret ?? '', format, member: { driveIndex, setId }, log: options.log, offlineReason: member.offlineReason });
+  }
+  const drivePath = member.path;
+  const memberOf = {
+    driveIndex, setId,
+    formatIfEmpty: options.formatsReplacements === true ? () => replacements.formatIfEmpty(drivePath, { id: setId, driveIndex, driveCount }, options.log) : undefined,
+  };
+  const common = { drivePath, format, log: options.log, volumeSizeBytesMax: options.volumeSizeBytesMax, member: memberOf };
+  try {
+    return await DriveStore.open({ ...common, offlineReason: member.offlineReason });
+  } catch (error) {
+    return DriveStore.open({ ...common, offlineReason: (error as Error).message });
   }
 }

@@ -6,10 +6,8 @@
 // names — no index change, no new location (docs/storage-format.md, "Repair"). A record of a
 // standalone drive has no redundancy: its damage is counted unrecoverable and never served.
 
-import * as fs from 'node:fs/promises';
 import { RECORD_FIXED_HEADER_SIZE_BYTES, RECORD_FLAG_FINAL, RECORD_TYPE_SHARD } from '../constants.js';
-import { volumePath } from '../drive.js';
-import type { DriveStore } from '../drive-store.js';
+import type { SetDrive } from '../set-drive.js';
 import type { DrivePlacement, ErasureSetPlacement } from '../placement.js';
 import { verifyDataChunk } from '../reader.js';
 import { encodeRecord, recordSizeBytes, verifyRecordBytes } from '../record.js';
@@ -45,7 +43,7 @@ type ShardCheck =
   | { state: 'skipped' };
 
 /** Audits (and, with repair, repairs) every record of a standalone drive's object. */
-export async function auditChunks(drive: DriveStore, identity: RecordIdentity, placement: DrivePlacement, log: (line: string) => void): Promise<AuditCounts> {
+export async function auditChunks(drive: SetDrive, identity: RecordIdentity, placement: DrivePlacement, log: (line: string) => void): Promise<AuditCounts> {
   const counts = emptyAuditCounts();
   let objectOffsetBytes = 0;
   for (const [seq, chunk] of placement.chunks.entries()) {
@@ -67,7 +65,7 @@ export async function auditChunks(drive: DriveStore, identity: RecordIdentity, p
 
 /** Audits the stripes of an erasure-coded object (all of them, or only `onlyStripes`), repairing when asked. */
 export async function auditStripes(
-  drives: readonly DriveStore[],
+  drives: readonly SetDrive[],
   identity: RecordIdentity,
   placement: ErasureSetPlacement,
   options: { repair: boolean; log: (line: string) => void; onlyStripes?: readonly number[] },
@@ -109,7 +107,7 @@ export async function auditStripes(
   return counts;
 }
 
-async function checkShard(drives: readonly DriveStore[], identity: RecordIdentity, placement: ErasureSetPlacement, request: StripeRequest, shardIndex: number, shardBytes: number, counts: AuditCounts): Promise<ShardCheck> {
+async function checkShard(drives: readonly SetDrive[], identity: RecordIdentity, placement: ErasureSetPlacement, request: StripeRequest, shardIndex: number, shardBytes: number, counts: AuditCounts): Promise<ShardCheck> {
   const erasure = placement.erasure;
   const location = erasure.stripes[request.stripeIndex]![shardIndex] ?? null;
   const drive = drives[driveOfShard(erasure.drives, request.stripeIndex, shardIndex)];
@@ -133,7 +131,7 @@ async function checkShard(drives: readonly DriveStore[], identity: RecordIdentit
  * it as a GET would. Refuses if the record would not be byte-for-byte the same size, or if the
  * volume no longer holds the whole record (truncated or removed: that is whole-drive healing).
  */
-async function rewriteShard(drives: readonly DriveStore[], identity: RecordIdentity, placement: ErasureSetPlacement, request: StripeRequest, shardIndex: number, sibling: { bytes: Buffer }, payload: Buffer): Promise<void> {
+async function rewriteShard(drives: readonly SetDrive[], identity: RecordIdentity, placement: ErasureSetPlacement, request: StripeRequest, shardIndex: number, sibling: { bytes: Buffer }, payload: Buffer): Promise<void> {
   const erasure = placement.erasure;
   const location = erasure.stripes[request.stripeIndex]![shardIndex]!;
   const drive = drives[driveOfShard(erasure.drives, request.stripeIndex, shardIndex)]!;
@@ -148,16 +146,7 @@ async function rewriteShard(drives: readonly DriveStore[], identity: RecordIdent
   }
   const bytes = Buffer.concat(record.parts);
   verifyShard(bytes, location, identity, placement, request, shardIndex);
-  // 'r+': never creates or truncates; a volume that is gone stays gone.
-  const handle = await fs.open(volumePath(drive.drivePath, location.volumeId), 'r+');
-  try {
-    const { size } = await handle.stat();
-    if (size < location.recordOffsetBytes + bytes.length) throw new Error('the volume no longer holds the whole record');
-    await handle.write(bytes, 0, bytes.length, location.recordOffsetBytes);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
+  await drive.rewriteRecord(location.volumeId, location.recordOffsetBytes, bytes);
   const written = await drive.readRecordBytes(location.volumeId, location.recordOffsetBytes, bytes.length);
   verifyShard(written, location, identity, placement, request, shardIndex);
 }

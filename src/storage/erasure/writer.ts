@@ -6,11 +6,11 @@
 
 import assert from 'node:assert/strict';
 import { PLACEMENT_STRIPES_MAX, RECORD_TYPE_SHARD } from '../constants.js';
-import type { DriveStore } from '../drive-store.js';
+import type { SetDrive, VolumeRef } from '../set-drive.js';
 import { StorageUnavailableError } from '../errors.js';
 import type { ErasureSetPlacement } from '../placement.js';
 import { encodeRecord, type EncodedRecord } from '../record.js';
-import type { Volume, VolumeLease } from '../volume.js';
+import type { VolumeLease } from '../volume.js';
 import { StreamingObjectWriter, type RecordIdentity, type RecordSink } from '../writer.js';
 import { encodeParity } from './codec.js';
 import { describeLayout, driveOfShard, shardSizeBytes, type Layout } from './geometry.js';
@@ -31,14 +31,14 @@ export interface WritePlan extends ShardPlacementPlan {
    */
   smallObject?: ShardPlacementPlan & { sizeBytesMax: number };
   stripeDataSizeBytes: number;
-  driveStores: readonly DriveStore[];
+  driveStores: readonly SetDrive[];
   /** A shard that could not be written: logged and queued for repair by the set. */
   onShardMissing: (identity: RecordIdentity, stripeIndex: number, shardIndex: number, driveIndex: number, reason: string) => void;
 }
 
 /** Records of this writer in one volume: the end of the last one, and which shards they are. */
 interface VolumeShare {
-  drive: DriveStore;
+  drive: SetDrive;
   endOffsetBytes: number;
   shards: Array<[stripeIndex: number, shardIndex: number]>;
 }
@@ -55,7 +55,7 @@ export class ErasureRecordSink implements RecordSink<EncodedRecord[]> {
   /** k shards of a full stripe: the data bytes plus the last data shard's zero padding. */
   readonly bufferCapacityBytes: number;
   private readonly stripes: Array<Array<ShardLocation | null>> = [];
-  private readonly volumeShares = new Map<Volume, VolumeShare>();
+  private readonly volumeShares = new Map<VolumeRef, VolumeShare>();
   private plan: WritePlan;
 
   constructor(
@@ -176,7 +176,7 @@ export class ErasureRecordSink implements RecordSink<EncodedRecord[]> {
   }
 
   /** A volume whose fdatasync fails holds none of our shards durably: they become missing. */
-  private async syncShare(volume: Volume, share: VolumeShare): Promise<void> {
+  private async syncShare(volume: VolumeRef, share: VolumeShare): Promise<void> {
     try {
       await share.drive.syncThrough(volume, share.endOffsetBytes);
     } catch {

@@ -15,6 +15,13 @@ export const DRIVE_SERVER_DRIVES_MAX = 64;
 /** Requests one drive server handles at once; more wait in the kernel's accept queue. */
 export const DRIVE_SERVER_CONNECTIONS_MAX = 256;
 export const CLUSTER_SECRET_CHARS_MIN = 16;
+/** Clients (front-end processes) appending to one drive at once, each to volumes of its own. */
+export const DRIVE_SESSIONS_PER_DRIVE_MAX = 64;
+/** A session without a request for this long is closed (its front end is gone): its volumes get sealed. */
+export const DRIVE_SESSION_IDLE_MS_MAX = 30_000;
+/** How often a drive server looks for idle sessions. */
+export const DRIVE_SESSION_SWEEP_INTERVAL_MS = 5_000;
+export const DRIVE_SESSION_PATTERN = /^[A-Za-z0-9-]{8,64}$/;
 export const DRIVE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 export const HEADER_DATE = 'x-cairn-drive-date';

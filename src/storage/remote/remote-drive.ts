@@ -17,6 +17,11 @@ export class RemoteDriveError extends Error {
   }
 }
 
+/** The drive server did not answer (refused, reset, timed out): the drive is offline, not damaged. */
+export class DriveUnreachableError extends Error {
+  override name = 'DriveUnreachableError';
+}
+
 /** True for a drive given as a URL rather than a directory. */
 export function isRemoteDrive(location: string): boolean {
   return /^https?:\/\//.test(location);
@@ -28,12 +33,27 @@ export class RemoteDriveIo implements DriveIo {
 
   private constructor(readonly location: string, private readonly url: URL, private readonly name: string, private readonly secret: string) {}
 
+  /** A client of the drive, without asking the server anything yet (erasure sets inspect it first). */
+  static connect(location: string, secret: string): RemoteDriveIo {
+    let url: URL;
+    try {
+      url = new URL(location);
+    } catch {
+      throw new RangeError(`${location}: a remote drive is http://HOST:PORT/NAME`);
+    }
+    const name = url.pathname.replace(/^\/|\/$/g, '');
+    if (url.protocol !== 'http:' || url.port === '' || !DRIVE_NAME_PATTERN.test(name)) throw new RangeError(`${location}: a remote drive is http://HOST:PORT/NAME`);
+    return new RemoteDriveIo(location, url, name, secret);
+  }
+
+  /** HOST:PORT of the drive server: the host that host-first placement counts. */
+  get host(): string {
+    return this.url.host;
+  }
+
   /** Opens the drive: refused (RemoteDriveError) when the server is unreachable, has no such drive, or the secret is wrong. */
   static async open(location: string, secret: string): Promise<RemoteDriveIo> {
-    const url = new URL(location);
-    const name = url.pathname.replace(/^\/|\/$/g, '');
-    if (url.protocol !== 'http:' || !DRIVE_NAME_PATTERN.test(name)) throw new RangeError(`${location}: a remote drive is http://HOST:PORT/NAME`);
-    const drive = new RemoteDriveIo(location, url, name, secret);
+    const drive = RemoteDriveIo.connect(location, secret);
     try {
       drive.driveFormat = JSON.parse((await drive.call('GET', 'format')).toString('utf8')) as DriveFormat;
     } catch (error) {
@@ -44,14 +64,15 @@ export class RemoteDriveIo implements DriveIo {
     return drive;
   }
 
-  private call(method: string, operation: string, query = '', body: Buffer = Buffer.alloc(0)): Promise<Buffer> {
+  /** One signed request; a status other than 2xx is a RemoteDriveError, no answer at all a DriveUnreachableError. */
+  call(method: string, operation: string, query = '', body: Buffer = Buffer.alloc(0)): Promise<Buffer> {
     const path = `/${this.name}/${operation}${query === '' ? '' : `?${query}`}`;
     const headers = { ...signRequest(this.secret, method, path, body), 'content-length': String(body.length) };
     return new Promise((resolve, reject) => {
       const req = request({ host: this.url.hostname, port: this.url.port, method, path, headers, agent: this.agent, timeout: DRIVE_REQUEST_TIMEOUT_MS }, (res) => {
         const pieces: Buffer[] = [];
         res.on('data', (piece: Buffer) => pieces.push(piece));
-        res.on('error', reject);
+        res.on('error', (error) => reject(new DriveUnreachableError(`${this.location}: the answer broke off: ${error.message}`)));
         res.on('end', () => {
           const answer = Buffer.concat(pieces);
           if (res.statusCode! >= 200 && res.statusCode! < 300) return resolve(answer);
@@ -64,8 +85,8 @@ export class RemoteDriveIo implements DriveIo {
           reject(new RemoteDriveError(res.statusCode!, `${this.location}: ${res.statusCode} ${message}`));
         });
       });
-      req.on('timeout', () => req.destroy(new Error(`${this.location}: no answer within ${DRIVE_REQUEST_TIMEOUT_MS} ms`)));
-      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new DriveUnreachableError(`${this.location}: no answer within ${DRIVE_REQUEST_TIMEOUT_MS} ms`)));
+      req.on('error', (error) => reject(error instanceof DriveUnreachableError ? error : new DriveUnreachableError(`${this.location}: unreachable: ${error.message}`)));
       req.end(body);
     });
   }
