@@ -73,14 +73,15 @@ describe('the FIS API on a 4-drive server', () => {
   it('lists its actions and target resource types', async () => {
     const { actions } = await fis.send(new ListActionsCommand({}));
     assert.deepEqual(actions!.map((action) => action.id), [
-      'cairn:drive:fail', 'cairn:drive:slow', 'cairn:drive:read-only', 'cairn:drive:corrupt', 'cairn:api:internal-error', 'cairn:api:throttle', 'cairn:api:unavailable', 'aws:fis:wait',
+      'cairn:drive:fail', 'cairn:drive:slow', 'cairn:drive:read-only', 'cairn:drive:corrupt', 'cairn:index:pause', 'cairn:index:drop-connections',
+      'cairn:host:stop', 'cairn:host:disrupt-connectivity', 'cairn:api:internal-error', 'cairn:api:throttle', 'cairn:api:unavailable', 'aws:fis:wait',
     ]);
     const { action } = await fis.send(new GetActionCommand({ id: 'cairn:drive:slow' }));
     assert.deepEqual(Object.keys(action!.parameters!).sort(), ['duration', 'latencyMilliseconds']);
     assert.equal(action!.parameters!['duration']!.required, true);
     assert.deepEqual(action!.targets, { Drives: { resourceType: 'cairn:storage:drive' } });
     const types = await fis.send(new ListTargetResourceTypesCommand({}));
-    assert.deepEqual(types.targetResourceTypes!.map((type) => type.resourceType), ['cairn:storage:drive']);
+    assert.deepEqual(types.targetResourceTypes!.map((type) => type.resourceType), ['cairn:storage:drive', 'cairn:index:database', 'cairn:cluster:host']);
     const missing = await failure(fis.send(new GetActionCommand({ id: 'aws:ec2:stop-instances' })));
     assert.equal(missing.name, 'ResourceNotFoundException');
     assert.equal(missing.$metadata.httpStatusCode, 404);

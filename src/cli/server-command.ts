@@ -33,6 +33,7 @@ import { startCompactionService, type CompactionServiceSettings } from '../servi
 import { CompactionFiles } from '../services/compaction/status.js';
 import { clearMetadataScratch } from '../features/metadata/setup.js';
 import { fisFilesOf, startFisRunner } from '../features/fis/runner.js';
+import { joinClusterHosts } from './host-membership.js';
 import type { RegistryOptions } from '../features/registry/setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 import type { Listener } from './listen-address.js';
@@ -157,18 +158,11 @@ function startBackgroundServices(settings: ServerSettings, layers: Layers, log: 
   const lifecycle = startLifecycleWorker(layers, { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log);
   const heal = startHealService(layers, HealFiles.forDataDirectory(settings.dataDirectory), log);
   const compaction = startCompactionService(layers, CompactionFiles.forDataDirectory(settings.dataDirectory), settings.compaction, log);
-  const fisScope = { region: settings.region, accountId: settings.accountId, driveCount: layers.storage.driveStores.length };
-  const fis = startFisRunner({ storage: layers.storage, ...fisFilesOf(settings), scope: fisScope, log });
   log(`background services run in process ${process.pid}: lifecycle (day ${settings.lifecycleDayMs / 1000} s, a pass every ${settings.lifecycleIntervalMs / 1000} s), ` +
     `upload sweeper, restore recorder, heal, compaction (${settings.compaction.intervalMs > 0 ? `a pass every ${settings.compaction.intervalMs / 1000} s` : 'when asked'})`);
   return {
     async stop() {
-      await sweeper.stop();
-      await restores.stop();
-      await lifecycle.stop();
-      await heal.stop();
-      await compaction.stop();
-      fis.stop();
+      for (const service of [sweeper, restores, lifecycle, heal, compaction]) await service.stop();
     },
   };
 }
@@ -190,7 +184,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   const audit = await startAuditService({ index, storage }, { dataDirectory, scrubRateMbPerSecond: settings.scrubRateMbPerSecond, runsBackgroundWork: runsBackgroundWork(), log });
   // Injected faults live under the data directory, shared by every worker (docs/fault-injection.md).
   const faults = FaultStore.forDataDirectory(dataDirectory);
-  const faultWatcher = startFaultWatcher(storage, faults, log);
+  const faultWatcher = startFaultWatcher(storage, faults, log, index);
   const config: FrontendConfig = {
     region: settings.region, virtualHostDomains: settings.virtualHostDomains, ownerId, ownerDisplayName: 'root',
     lifecycleDayMs: settings.lifecycleDayMs, accountId: settings.accountId, acceptAnySignature: settings.acceptAnySignature,
@@ -203,6 +197,9 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
     frontendMetrics: () => renderConnectionMetrics(frontend.connections.snapshot(), frontend.connections.limits) + renderBodyBudgetMetrics(frontend.bodyBudget.snapshot()) + frontend.requestMetrics.render(),
   });
   const frontend = createFrontend({ surfaces, virtualHostDomains: settings.virtualHostDomains, log, connections: settings.connections, tls: settings.tls, requestCountsDirectory: requestCountsDirectoryOf(dataDirectory) });
+  // FIS experiments live in this server's data directory: its own background process runs them, lease or not.
+  const scope = { region: settings.region, accountId: settings.accountId, driveCount: storage.driveStores.length, onPostgres: settings.indexUrl !== undefined };
+  const fis = runsBackgroundWork() ? startFisRunner({ storage, ...fisFilesOf(settings), scope, log }) : undefined;
   const background = await startSingletonJobs(settings, runsBackgroundWork(), () => startBackgroundServices(settings, { index, storage }, log), log);
   const addresses: AddressInfo[] = [];
   for (const listener of settings.listeners) {
@@ -213,10 +210,13 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
     });
     addresses.push(server.address() as AddressInfo);
   }
+  const member = joinClusterHosts(settings, { index, role: 'frontend', addresses, disruptConnections: (untilMs) => frontend.disruptUntil(untilMs), log });
   return {
     addresses,
     layers,
     async stop() {
+      await member?.stop();
+      await fis?.stop();
       await frontend.shutdown();
       await background.stop();
       await audit.stop();

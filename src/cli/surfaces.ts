@@ -34,6 +34,7 @@ import type { FaultWatcher } from '../services/faults/fault-watcher.js';
 import { HealFiles } from '../services/heal/heal-status.js';
 import type { Identities } from '../services/iam/identities.js';
 import type { Layers } from '../services/objects.js';
+import { indexFaultControlOf } from '../index/index-faults.js';
 
 /** What the surfaces share, and what the /_cairn/ admin space reaches beyond the layers. */
 export interface SurfaceParts {
@@ -87,7 +88,7 @@ export function composeSurfaces(parts: SurfaceParts): ApiSurface[] {
     createTablesSurface(shared),
     parts.registry.ecrSurface({ root, identities, log }),
     createBackupSurface({ config, root, identities, index: layers.index, store: BackupStore.forDataDirectory(dataDirectory) }),
-    createFisSurface({ config, root, identities, store: FisStore.forDataDirectory(dataDirectory), driveCount: layers.storage.driveStores.length }),
+    createFisSurface({ config, root, identities, store: FisStore.forDataDirectory(dataDirectory), driveCount: layers.storage.driveStores.length, onPostgres: indexFaultControlOf(layers.index) !== undefined }),
     createS3Surface({
       ...shared, endpoints: [...metadata.s3Endpoints, ...WEBSITE_S3_ENDPOINTS, ...parts.accessLogs.s3Endpoints, ...parts.events.s3Endpoints,
         ...parts.replication.s3Endpoints], protectedBuckets: new Map([...metadata.protectedBuckets, ...parts.registry.protectedBuckets]),

@@ -68,6 +68,8 @@ export interface Frontend {
   requestMetrics: RequestMetrics;
   /** Stops accepting connections, waits for in-flight requests (bounded), then resolves. */
   shutdown(): Promise<void>;
+  /** Until `untilMs`, every connection is dropped at once and every new one refused (a host cut off: FIS's cairn:host:disrupt-connectivity). */
+  disruptUntil(untilMs: number): void;
 }
 
 const SHUTDOWN_POLL_MS = 50;
@@ -137,6 +139,23 @@ function serverOptionsFor(settings: FrontendConnectionSettings): ServerOptions {
   };
 }
 
+/** A cut-off host (FIS's cairn:host:disrupt-connectivity): until a time, open connections are dropped and new ones reset on arrival. */
+function createConnectionCut(servers: readonly Server[]): { attach(server: Server): void; disruptUntil(untilMs: number): void } {
+  let disruptedUntilMs = 0;
+  return {
+    attach(server) {
+      // Before any other listener sees the connection: a cut-off host answers nothing.
+      server.prependListener('connection', (socket: { destroy(): void }) => {
+        if (Date.now() < disruptedUntilMs) socket.destroy();
+      });
+    },
+    disruptUntil(untilMs) {
+      disruptedUntilMs = untilMs;
+      if (Date.now() < untilMs) for (const each of servers) each.closeAllConnections();
+    },
+  };
+}
+
 export function createFrontend(options: FrontendOptions): Frontend {
   const { log } = options;
   const requestMetrics = new RequestMetrics(options.surfaces.map((surface) => surface.name));
@@ -167,11 +186,12 @@ export function createFrontend(options: FrontendOptions): Frontend {
     }
     void admitBody(req, res, declaredBytes, admission);
   };
-
   const serverOptions = serverOptionsFor(settings);
   const servers: Server[] = [];
   /** Limits, timeouts and S3-format answers for node's own refusals, the same on every listener. */
+  const cut = createConnectionCut(servers);
   function configure<T extends Server>(server: T): T {
+    cut.attach(server);
     connections.attach(server);
     // An idle socket (no bytes either way) is closed; long uploads that keep sending are not cut.
     server.setTimeout(REQUEST_IDLE_TIMEOUT_MS);
@@ -190,7 +210,6 @@ export function createFrontend(options: FrontendOptions): Frontend {
     tlsWatchers.push(watchTlsFiles(options.tls, [secureServer], log));
     return secureServer;
   }
-
   async function shutdown(): Promise<void> {
     shuttingDown = true;
     countsPublisher?.stop();
@@ -205,5 +224,5 @@ export function createFrontend(options: FrontendOptions): Frontend {
     await Promise.all(closed);
   }
 
-  return { createListener, connections, bodyBudget, requestMetrics, shutdown };
+  return { createListener, connections, bodyBudget, requestMetrics, shutdown, disruptUntil: cut.disruptUntil };
 }

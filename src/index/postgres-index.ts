@@ -14,6 +14,7 @@ import { IDENTITY_TABLE_METHODS, type IdentityTableMethod } from './sqlite/ident
 import { encodeBucketSetting } from './bucket-settings.js';
 import { listVersionsPage } from './version-listing.js';
 import { openPool, reachable, type Sql } from './postgres/connection.js';
+import { PostgresFaultGate } from './postgres/fault-gate.js';
 import { PostgresWriteQueue } from './postgres/group-commit.js';
 import { migrate } from './postgres/migrations.js';
 import { PostgresIdentities } from './postgres/identities.js';
@@ -81,8 +82,11 @@ export class PostgresIndex implements Index {
   private readonly restores: PostgresRestores;
   /** Single-statement reads through the pool, a lost database reported as IndexUnavailableError. */
   private readonly sql: Sql;
+  /** Injected index faults (FIS's cairn:index:*): in front of every connection this engine takes. */
+  readonly faultControl: PostgresFaultGate;
 
   private constructor(private readonly pool: pg.Pool) {
+    this.faultControl = new PostgresFaultGate(pool);
     this.sql = { query: (text, values) => reachable(() => pool.query(text, values)) } as Sql;
     this.writes = new PostgresWriteQueue(pool);
     this.identities = new PostgresIdentities(this.sql, this.writes);

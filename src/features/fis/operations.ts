@@ -3,7 +3,7 @@
 // resolved targets), the catalog (actions, target resource types) and tags.
 import type { JsonApiCall } from '../../frontend/json-api.js';
 import { experimentAnswer, experimentSummary, templateAnswer, templateSummary, type ArnNames } from './answers.js';
-import { ACTIONS, describeAction, DRIVE_RESOURCE_TYPE, TARGET_RESOURCE_TYPES, actionSpec } from './catalog.js';
+import { ACTIONS, describeAction, DRIVE_RESOURCE_TYPE, HOST_RESOURCE_TYPE, INDEX_RESOURCE_NAME, INDEX_RESOURCE_TYPE, TARGET_RESOURCE_TYPES, actionSpec } from './catalog.js';
 import { conflict, FisValidationError, notFound, quotaExceeded } from './errors.js';
 import { FINAL_EXPERIMENT_STATUSES, newId, TEMPLATES_MAX, type FisStore, type StoredExperiment, type StoredTemplate } from './store.js';
 import { parseTemplateBody, type TemplateScope } from './templates.js';
@@ -135,9 +135,15 @@ export const stopExperiment: FisOperation = async (context, call) => {
 
 export const listResolvedTargets: FisOperation = async (context, call) => {
   const experiment = await requireExperiment(context, call.segments[1]);
-  const resolvedTargets = Object.entries(experiment.resolvedDrives).flatMap(([targetName, drives]) => drives.map((drive) => ({
-    resourceType: DRIVE_RESOURCE_TYPE, targetName, targetInformation: { arn: `arn:aws:cairn:${context.scope.region}:${context.scope.accountId}:drive/${drive}` },
-  })));
+  const arnPrefix = `arn:aws:cairn:${context.scope.region}:${context.scope.accountId}:`;
+  const resolvedTargets = Object.entries(experiment.resolvedDrives).flatMap(([targetName, drives]) => drives.map((drive) => {
+    const resourceType = experiment.targets[targetName]?.resourceType ?? DRIVE_RESOURCE_TYPE;
+    const arn = resourceType === INDEX_RESOURCE_TYPE ? `${arnPrefix}${INDEX_RESOURCE_NAME}` : `${arnPrefix}drive/${drive}`;
+    return { resourceType, targetName, targetInformation: { arn } };
+  }));
+  for (const [targetName, hosts] of Object.entries(experiment.resolvedHosts ?? {})) {
+    for (const hostId of hosts) resolvedTargets.push({ resourceType: HOST_RESOURCE_TYPE, targetName, targetInformation: { arn: `${arnPrefix}host/${hostId}` } });
+  }
   return { resolvedTargets };
 };
 

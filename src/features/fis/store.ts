@@ -54,6 +54,8 @@ export interface StoredExperiment {
   clientToken: string;
   /** The drives each target resolved to (1-based), fixed when the experiment starts. */
   resolvedDrives: Record<string, number[]>;
+  /** The host ids each host target resolved to, fixed when the experiment starts. */
+  resolvedHosts?: Record<string, string[]>;
 }
 
 export function newId(kind: 'template' | 'experiment'): string {

@@ -21,6 +21,8 @@ export interface FisSurfaceOptions {
   identities: Identities;
   store: FisStore;
   driveCount: number;
+  /** Whether the index is PostgreSQL (index faults and the host registry). */
+  onPostgres: boolean;
 }
 
 interface Route {
@@ -69,7 +71,7 @@ export function createFisSurface(options: FisSurfaceOptions): ApiSurface {
   const { config, store } = options;
   const prefix = `arn:aws:fis:${config.region}:${config.accountId}:`;
   const arns = { prefix, templateArn: (id: string) => `${prefix}experiment-template/${id}`, experimentArn: (id: string) => `${prefix}experiment/${id}` };
-  const scope = { region: config.region, accountId: config.accountId, driveCount: options.driveCount };
+  const scope = { region: config.region, accountId: config.accountId, driveCount: options.driveCount, onPostgres: options.onPostgres };
 
   function resourceOf(route: Route, id: string | undefined): string {
     if (id === undefined || route.resource === undefined) return '*';

@@ -4,7 +4,7 @@
 // each a ValidationException, and nothing is saved.
 import { S3_ENDPOINTS, S3_UNCONFIGURED_ENDPOINTS } from '../../frontend/s3/endpoints.js';
 import { FAULT_CORRUPT_BYTES_MAX, FAULT_LATENCY_MS_MAX } from '../../services/faults/fault-store.js';
-import { ACTIONS, actionSpec, DRIVE_RESOURCE_TYPE, DRIVES_TARGET_KEY } from './catalog.js';
+import { ACTIONS, actionSpec, DRIVE_RESOURCE_TYPE, HOST_RESOURCE_TYPE, INDEX_RESOURCE_NAME, INDEX_RESOURCE_TYPE, TARGET_RESOURCE_TYPES } from './catalog.js';
 import { parseIsoDurationMs } from './durations.js';
 import { FisValidationError } from './errors.js';
 import { parseStopCondition, type StopCondition } from './stop-conditions.js';
@@ -16,6 +16,9 @@ const DESCRIPTION_CHARS_MAX = 512;
 const NAME_PATTERN = /^[\S]{1,64}$/;
 const SELECTION_MODE_PATTERN = /^(ALL|COUNT\((\d{1,4})\)|PERCENT\((\d{1,3})\))$/;
 const DRIVE_ARN_PATTERN = /^arn:aws:cairn:([^:]*):([^:]*):drive\/(\d{1,4})$/;
+const HOST_ARN_PATTERN = /^arn:aws:cairn:([^:]*):([^:]*):host\/([A-Za-z0-9._:-]{1,128})$/;
+/** The tags a host target may select by: its role. */
+const HOST_ROLES = ['frontend', 'drive-server'];
 export const API_FAULT_OPERATIONS_MAX = 32;
 /** The S3 operations an API fault may name. */
 const S3_OPERATION_NAMES = new Set([...S3_ENDPOINTS, ...S3_UNCONFIGURED_ENDPOINTS].map((endpoint) => endpoint.name));
@@ -23,6 +26,8 @@ const S3_OPERATION_NAMES = new Set([...S3_ENDPOINTS, ...S3_UNCONFIGURED_ENDPOINT
 export interface TemplateTarget {
   resourceType: string;
   resourceArns?: string[];
+  /** Hosts only: { role: frontend | drive-server }. */
+  resourceTags?: Record<string, string>;
   selectionMode: string;
 }
 
@@ -46,6 +51,8 @@ export interface TemplateScope {
   region: string;
   accountId: string;
   driveCount: number;
+  /** Whether the index is PostgreSQL: it takes injected faults, and holds the cluster's host registry. */
+  onPostgres: boolean;
 }
 
 const invalid = (message: string): FisValidationError => new FisValidationError(message);
@@ -76,23 +83,61 @@ export function driveOfArn(arn: string, scope: TemplateScope): number {
   return drive;
 }
 
+/** The index's one ARN, checked against the server's region and account. */
+export function checkIndexArn(arn: string, scope: TemplateScope): void {
+  const expected = `arn:aws:cairn:${scope.region}:${scope.accountId}:${INDEX_RESOURCE_NAME}`;
+  if (arn !== expected) throw invalid(`Target resource ${arn} is not this server's index (${expected}).`);
+}
+
+/** The host id a host ARN names, checked against the server's region and account (whether it is registered is checked when the experiment starts). */
+export function hostOfArn(arn: string, scope: TemplateScope): string {
+  const match = HOST_ARN_PATTERN.exec(arn);
+  if (match === null || match[1] !== scope.region || match[2] !== scope.accountId) {
+    throw invalid(`Target resource ${arn} is not a host ARN of this cluster (arn:aws:cairn:${scope.region}:${scope.accountId}:host/HOST_ID).`);
+  }
+  return match[3]!;
+}
+
+/** Checks a target's resource ARNs against its resource type. */
+function checkArn(arn: string, resourceType: string, scope: TemplateScope): void {
+  if (resourceType === INDEX_RESOURCE_TYPE) checkIndexArn(arn, scope);
+  else if (resourceType === HOST_RESOURCE_TYPE) hostOfArn(arn, scope);
+  else driveOfArn(arn, scope);
+}
+
+/** A host target's tags: role only, one of the roles. */
+function hostTags(name: string, value: unknown): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const tags = stringMap(value, `Target ${name} resourceTags`);
+  for (const [tag, tagValue] of Object.entries(tags)) {
+    if (tag !== 'role' || !HOST_ROLES.includes(tagValue)) throw invalid(`Target ${name}: hosts carry one tag, role (${HOST_ROLES.join(' or ')}); ${tag}=${tagValue} selects none.`);
+  }
+  return tags;
+}
+
 function parseTarget(name: string, value: unknown, scope: TemplateScope): TemplateTarget {
   if (!NAME_PATTERN.test(name)) throw invalid(`Target name "${name}" is not valid.`);
   if (!isRecord(value)) throw invalid(`Target ${name} must be an object.`);
-  if (value['resourceType'] !== DRIVE_RESOURCE_TYPE) throw invalid(`Target ${name}: resourceType ${String(value['resourceType'])} is not supported; supported: ${DRIVE_RESOURCE_TYPE}.`);
+  const resourceType = value['resourceType'];
+  const supported = TARGET_RESOURCE_TYPES.map((type) => type.resourceType as string);
+  if (typeof resourceType !== 'string' || !supported.includes(resourceType)) {
+    throw invalid(`Target ${name}: resourceType ${String(resourceType)} is not supported; supported: ${supported.join(', ')}.`);
+  }
+  if (resourceType !== DRIVE_RESOURCE_TYPE && !scope.onPostgres) throw invalid(`Target ${name}: ${resourceType} needs the PostgreSQL index; this server's index is SQLite.`);
   const selectionMode = value['selectionMode'];
   const mode = typeof selectionMode === 'string' ? SELECTION_MODE_PATTERN.exec(selectionMode) : null;
   if (mode === null) throw invalid(`Target ${name}: selectionMode must be ALL, COUNT(n) or PERCENT(n).`);
   if (mode[3] !== undefined && Number(mode[3]) > 100) throw invalid(`Target ${name}: PERCENT(n) takes n from 0 to 100.`);
-  if (value['resourceTags'] !== undefined && Object.keys(stringMap(value['resourceTags'], `Target ${name} resourceTags`)).length > 0) {
-    throw invalid(`Target ${name}: drives carry no tags; name them by resourceArns, or give neither to target every drive.`);
+  const tags = resourceType === HOST_RESOURCE_TYPE ? hostTags(name, value['resourceTags']) : undefined;
+  if (resourceType !== HOST_RESOURCE_TYPE && value['resourceTags'] !== undefined && Object.keys(stringMap(value['resourceTags'], `Target ${name} resourceTags`)).length > 0) {
+    throw invalid(`Target ${name}: ${resourceType} resources carry no tags; name them by resourceArns, or give neither to target every one.`);
   }
-  if (value['filters'] !== undefined || value['parameters'] !== undefined) throw invalid(`Target ${name}: filters and parameters do not apply to ${DRIVE_RESOURCE_TYPE}.`);
-  const target: TemplateTarget = { resourceType: DRIVE_RESOURCE_TYPE, selectionMode: selectionMode as string };
+  if (value['filters'] !== undefined || value['parameters'] !== undefined) throw invalid(`Target ${name}: filters and parameters do not apply to ${resourceType}.`);
+  const target: TemplateTarget = { resourceType, selectionMode: selectionMode as string, ...(tags === undefined ? {} : { resourceTags: tags }) };
   if (value['resourceArns'] !== undefined) {
     const arns = stringList(value['resourceArns'], `Target ${name} resourceArns`);
-    for (const arn of arns) driveOfArn(arn, scope);
-    if (new Set(arns).size !== arns.length) throw invalid(`Target ${name}: a drive is named twice.`);
+    for (const arn of arns) checkArn(arn, resourceType, scope);
+    if (new Set(arns).size !== arns.length) throw invalid(`Target ${name}: a resource is named twice.`);
     target.resourceArns = arns;
   }
   return target;
@@ -122,8 +167,10 @@ function parseAction(name: string, value: unknown, targets: Record<string, Templ
   for (const [key, targetName] of Object.entries(actionTargets)) {
     if (spec.targets[key] === undefined) throw invalid(`Action ${name}: ${spec.id} takes no target ${key}.`);
     if (targets[targetName] === undefined) throw invalid(`Action ${name}: target ${targetName} is not defined in the template.`);
+    const wanted = spec.targets[key]!.resourceType;
+    if (targets[targetName]!.resourceType !== wanted) throw invalid(`Action ${name}: its ${key} target ${targetName} must be of resourceType ${wanted}.`);
   }
-  if (spec.targets[DRIVES_TARGET_KEY] !== undefined && actionTargets[DRIVES_TARGET_KEY] === undefined) throw invalid(`Action ${name}: ${spec.id} needs a ${DRIVES_TARGET_KEY} target.`);
+  for (const key of Object.keys(spec.targets)) if (actionTargets[key] === undefined) throw invalid(`Action ${name}: ${spec.id} needs a ${key} target.`);
   const description = value['description'];
   return {
     actionId: spec.id, ...(typeof description === 'string' ? { description } : {}), parameters, targets: actionTargets,

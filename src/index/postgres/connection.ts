@@ -4,6 +4,7 @@
 // client) rather than a fault of the query.
 import pg from 'pg';
 import { IndexUnavailableError } from '../unavailable.js';
+import { clientClassFor, parsePostgresUrl } from './hosts.js';
 
 /** Connections one process holds at most; every front end (worker process) has its own pool. */
 export const POSTGRES_POOL_CONNECTIONS_MAX = 10;
@@ -30,17 +31,25 @@ export interface Sql {
   query<Row extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: Row[]; rowCount: number | null }>;
 }
 
-export function openPool(url: string, log: (line: string) => void = () => undefined): pg.Pool {
+/** The connection options and Client class of a URL with one host or several (hosts.ts). */
+export function clientOptionsOf(url: string): { config: pg.ClientConfig; Client: typeof pg.Client } {
+  const target = parsePostgresUrl(url);
+  return { config: target.config, Client: clientClassFor(target) };
+}
+
+export function openPool(url: string, log: (line: string) => void = () => undefined, connectionsMax = POSTGRES_POOL_CONNECTIONS_MAX, applicationName = 'cairn'): pg.Pool {
+  const { config, Client } = clientOptionsOf(url);
   const pool = new pg.Pool({
-    connectionString: url,
-    max: POSTGRES_POOL_CONNECTIONS_MAX,
+    ...config,
+    Client,
+    max: connectionsMax,
     connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: POSTGRES_IDLE_TIMEOUT_MS,
     statement_timeout: POSTGRES_STATEMENT_TIMEOUT_MS,
     query_timeout: POSTGRES_QUERY_TIMEOUT_MS,
     keepAlive: true,
     types: TYPES,
-    application_name: 'cairn',
+    application_name: applicationName,
   });
   // An idle connection that breaks (the server restarted) is dropped from the pool; without this
   // listener its error would end the process.

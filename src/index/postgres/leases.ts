@@ -3,8 +3,8 @@
 // lock runs the jobs (lifecycle, upload sweeper, heal, compaction, …); the others retry every few
 // seconds. The lock dies with its session, so a holder that crashes or loses the database frees it
 // at once, and a holder that loses its connection stops its jobs before anyone else can start them.
-import pg from 'pg';
-import { POSTGRES_CONNECT_TIMEOUT_MS } from './connection.js';
+import type pg from 'pg';
+import { clientOptionsOf, POSTGRES_CONNECT_TIMEOUT_MS } from './connection.js';
 
 /** How often a server without the lease tries to take it. */
 export const LEASE_RETRY_MS = 3_000;
@@ -39,7 +39,8 @@ export class AdvisoryLease {
   private async attempt(): Promise<void> {
     this.retryTimer = undefined;
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'cairn-lease' });
+    const { config, Client } = clientOptionsOf(this.url);
+    const client = new Client({ ...config, connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'cairn-lease' });
     client.on('error', (error) => void this.lost(client, error));
     try {
       await client.connect();

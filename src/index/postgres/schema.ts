@@ -66,6 +66,22 @@ CREATE TABLE access_keys (
 CREATE INDEX access_keys_by_user ON access_keys (lower(user_name), access_key_id);
 `;
 
+/**
+ * The cluster's hosts (cluster-hosts.ts): each front end and drive server registers itself with its
+ * address and role and a heartbeat; FIS's host actions reach a host through a command row it polls.
+ */
+const CLUSTER_HOSTS_SQL = `
+CREATE TABLE cluster_hosts (
+  host_id text COLLATE "C" PRIMARY KEY, role text NOT NULL, address text NOT NULL, pid integer NOT NULL,
+  started_at_ms bigint NOT NULL, heartbeat_ms bigint NOT NULL
+);
+CREATE TABLE cluster_host_commands (
+  id bigserial PRIMARY KEY, host_id text COLLATE "C" NOT NULL, action text NOT NULL, created_at_ms bigint NOT NULL,
+  expires_at_ms bigint NOT NULL, experiment text
+);
+CREATE INDEX cluster_host_commands_by_host ON cluster_host_commands (host_id, id);
+`;
+
 /** The SQL that brings version N-1 up to N, by N (from 1: the empty database). */
 export const POSTGRES_MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [1, CORE_SCHEMA_SQL],
@@ -77,6 +93,8 @@ export const POSTGRES_MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [5, EVENTS_SCHEMA_SQL + QUEUE_LEASES_SCHEMA_SQL],
   // 6: server access logging's queue and restores of archived versions.
   [6, ACCESS_LOG_SCHEMA_SQL + RESTORES_SCHEMA_SQL],
+  // 7: the front ends' host registry and the commands FIS sends them (cluster-hosts).
+  [7, CLUSTER_HOSTS_SQL],
 ]);
 
 export const POSTGRES_SCHEMA_VERSION = Math.max(...POSTGRES_MIGRATIONS.keys());

@@ -52,6 +52,21 @@ export interface StoredApiFault {
   experiment?: string;
 }
 
+/** What an index fault does: fail every index call fast for its duration, or break the pools' connections once. */
+export const INDEX_FAULT_ACTIONS = ['pause', 'drop-connections'] as const;
+export type IndexFaultAction = (typeof INDEX_FAULT_ACTIONS)[number];
+/** A drop-connections fault stays listed this long, so every worker's watcher sees it (and applies it once). */
+export const INDEX_DROP_FAULT_LISTED_MS = 3_000;
+
+/** An index fault (index-faults.ts of the index layer), applied by every worker to its own pool. */
+export interface StoredIndexFault {
+  id: string;
+  action: IndexFaultAction;
+  createdAtMs: number;
+  expiresAtMs: number;
+  experiment?: string;
+}
+
 /** Fault files of one kind in one directory: added atomically, listed with the expired removed, removed to stop. */
 export class FaultFiles<Fault extends { id: string; createdAtMs: number; expiresAtMs: number }> {
   constructor(readonly directory: string, private readonly isFault: (value: Fault) => boolean) {}
@@ -112,13 +127,15 @@ export class FaultFiles<Fault extends { id: string; createdAtMs: number; expires
   }
 }
 
-/** Drive faults in faults/, and API faults (api-faults.ts) in faults/api/. */
+/** Drive faults in faults/, API faults (api-faults.ts) in faults/api/, index faults in faults/index/. */
 export class FaultStore extends FaultFiles<StoredFault> {
   readonly api: FaultFiles<StoredApiFault>;
+  readonly index: FaultFiles<StoredIndexFault>;
 
   constructor(directory: string) {
     super(directory, (value) => typeof value.drive === 'number');
     this.api = new FaultFiles<StoredApiFault>(join(directory, 'api'), (value) => Array.isArray(value.operations) && typeof value.percentage === 'number');
+    this.index = new FaultFiles<StoredIndexFault>(join(directory, 'index'), (value) => (INDEX_FAULT_ACTIONS as readonly string[]).includes(value.action));
   }
 
   static forDataDirectory(dataDirectory: string): FaultStore {

@@ -5,9 +5,10 @@
 // 'fail' fault starts or stops (so the drive goes offline, or comes back, at once).
 
 import type { Storage } from '../../storage/index.js';
+import { indexFaultControlOf, type IndexFaultControl } from '../../index/index-faults.js';
 import type { DriveFault } from '../../storage/faults/drive-faults.js';
 import { ApiFaultState } from './api-faults.js';
-import type { FaultStore, StoredFault } from './fault-store.js';
+import type { FaultStore, StoredFault, StoredIndexFault } from './fault-store.js';
 
 export const FAULT_POLL_INTERVAL_MS = 200;
 
@@ -19,8 +20,9 @@ export interface FaultWatcher {
   readonly apiFaults: ApiFaultState;
 }
 
-export function startFaultWatcher(storage: Storage, store: FaultStore, log: (line: string) => void): FaultWatcher {
+export function startFaultWatcher(storage: Storage, store: FaultStore, log: (line: string) => void, index?: object): FaultWatcher {
   const drives = storage.driveStores;
+  const applyIndexFaults = indexFaultApplier(index === undefined ? undefined : indexFaultControlOf(index), log);
   const applied = new Map<string, StoredFault>();
   const apiFaults = new ApiFaultState();
   let pendingCount = 0;
@@ -28,6 +30,7 @@ export function startFaultWatcher(storage: Storage, store: FaultStore, log: (lin
 
   const apply = async (): Promise<void> => {
     apiFaults.set(await store.api.list());
+    applyIndexFaults(await store.index.list());
     let faults = await store.list();
     faults = await enforceStopConditions(faults, storage, store, log);
     const byDrive: DriveFault[][] = drives.map(() => []);
@@ -87,4 +90,26 @@ async function enforceStopConditions(faults: StoredFault[], storage: Storage, st
     if (await store.remove(fault.id)) log(`faults: experiment ${fault.experiment}: stop condition met (${offlineCount} drives offline), stopped fault ${fault.id}`);
   }
   return faults.filter((fault) => fault.experiment === undefined || !stopping.has(fault.experiment));
+}
+
+/** Applies index faults to this process's index: the latest pause's end, and each drop of connections once. */
+function indexFaultApplier(control: IndexFaultControl | undefined, log: (line: string) => void): (faults: StoredIndexFault[]) => void {
+  const dropsApplied = new Set<string>();
+  let pausedUntilMs = 0;
+  return (faults) => {
+    if (control === undefined) return;
+    const pauseEndMs = Math.max(0, ...faults.filter((fault) => fault.action === 'pause').map((fault) => fault.expiresAtMs));
+    if (pauseEndMs !== pausedUntilMs) {
+      pausedUntilMs = pauseEndMs;
+      control.pauseUntil(pauseEndMs);
+      log(pauseEndMs === 0 ? 'faults: the index is no longer paused' : `faults: the index is paused until ${new Date(pauseEndMs).toISOString()}`);
+    }
+    const listed = new Set(faults.map((fault) => fault.id));
+    for (const id of dropsApplied) if (!listed.has(id)) dropsApplied.delete(id);
+    for (const fault of faults) {
+      if (fault.action !== 'drop-connections' || dropsApplied.has(fault.id)) continue;
+      dropsApplied.add(fault.id);
+      log(`faults: dropped ${control.dropConnections()} index connections of process ${process.pid}`);
+    }
+  };
 }
