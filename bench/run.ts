@@ -10,6 +10,8 @@ import { OBJECT_SIZES, measureList, measureSize, type CellResult, type CellTimin
 import { formatMs, formatRate, rateSpread, renderReport } from './report.js';
 import { TIMELINE_BUCKET_MS } from './load.js';
 import { describeMachine } from './machine.js';
+import { measureClasses, MEASURED_CLASSES } from './classes.js';
+import { classLines, issueTargetLines } from './issue-targets.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { DIST_BENCH_DIRECTORY, REPO_ROOT, RESULTS_DIRECTORY } from './paths.js';
 import { cairnSupportsWorkers, startCairn } from './targets/cairn.js';
@@ -96,6 +98,8 @@ function estimateMs(plans: TargetPlan[], timing: CellTiming): number {
     if (plan.halfLoad) totalMs += 2 * timing.durationMs;
     if (plan.list) totalMs += LIST_POPULATE_ESTIMATE_MS + warmCellMs;
   }
+  // Per class on a set of drives: PUT and GET flat out (with warm-up), then each at half load.
+  if (plans.some((plan) => plan.id === 'cairn')) totalMs += SERVER_START_ESTIMATE_MS + MEASURED_CLASSES.length * (2 * warmCellMs + 2 * timing.durationMs);
   return totalMs;
 }
 
@@ -193,7 +197,15 @@ async function main(): Promise<void> {
     }
   }
 
-  const reportLines = renderReport(cells);
+  if (options.families.includes('cairn')) {
+    try {
+      await measureClasses(cairnSupportsWorkers() ? CAIRN_DEFAULT_WORKERS : undefined, timing, sink);
+    } catch (error) {
+      aborted.push('per-class latency');
+      say(`  per-class latency: aborted: ${error instanceof Error ? error.stack : String(error)}`);
+    }
+  }
+  const reportLines = [...classLines(cells), ...issueTargetLines(cells), '', ...renderReport(cells)];
   say('');
   for (const line of reportLines) say(line);
 

@@ -37,7 +37,8 @@ async function threadTransport(path: string): Promise<WriteTransport> {
   const writer = new Worker(new URL('./writer-thread.js', import.meta.url), { workerData: { path } });
   const [first] = await Promise.race([once(writer, 'message'), once(writer, 'error').then(([error]) => { throw error; })]);
   if ((first as { ready?: boolean }).ready !== true) throw new Error('index writer thread did not start');
-  const checkpointer = await startCheckpointer(path);
+  // Not awaited: serving need not wait for it (until it runs, the writer's backstop bounds the WAL).
+  const checkpointer = startCheckpointer(path);
   return {
     send: (call) => writer.postMessage(call),
     onReply: (handler) => writer.on('message', handler),
@@ -51,7 +52,7 @@ async function threadTransport(path: string): Promise<WriteTransport> {
       writer.postMessage({ id: CLOSE_CALL_ID, method: 'close', args: [] } satisfies WriteCall);
       await closed;
       await writer.terminate();
-      await checkpointer.close();
+      await (await checkpointer).close();
     },
   };
 }
