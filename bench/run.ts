@@ -52,6 +52,11 @@ function packageVersion(name: string): string {
   }
 }
 
+function clientDescription(): string {
+  return `undici ${packageVersion('undici')} Pool (dispatch API, keep-alive), one Node process on the same cores as the server; `
+    + 'SigV4 header signing with x-amz-content-sha256: UNSIGNED-PAYLOAD (the client does not hash bodies)';
+}
+
 function elapsedSince(startMs: number): number {
   return performance.now() - startMs;
 }
@@ -157,8 +162,7 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const timing: CellTiming = { warmUpMs: options.warmUpSeconds * MS_PER_SECOND, durationMs: options.cellSeconds * MS_PER_SECOND };
   const machine = describeMachine();
-  const client = `undici ${packageVersion('undici')} Pool (dispatch API, keep-alive), one Node process on the same cores as the server; `
-    + 'SigV4 header signing with x-amz-content-sha256: UNSIGNED-PAYLOAD (the client does not hash bodies)';
+  const client = clientDescription();
   const skipped: SkippedTarget[] = [];
   const { plans, notes } = planTargets(options, skipped);
 
@@ -197,14 +201,7 @@ async function main(): Promise<void> {
     }
   }
 
-  if (options.families.includes('cairn')) {
-    try {
-      await measureClasses(cairnSupportsWorkers() ? CAIRN_DEFAULT_WORKERS : undefined, timing, sink);
-    } catch (error) {
-      aborted.push('per-class latency');
-      say(`  per-class latency: aborted: ${error instanceof Error ? error.stack : String(error)}`);
-    }
-  }
+  if (options.families.includes('cairn')) await measureClassesOrNote(timing, sink, aborted, say);
   const reportLines = [...classLines(cells), ...issueTargetLines(cells), '', ...renderReport(cells)];
   say('');
   for (const line of reportLines) say(line);
@@ -230,6 +227,16 @@ async function main(): Promise<void> {
   say('');
   say(`${options.save ? 'saved bench/results/latest.json and latest.md; ' : ''}elapsed ${(elapsedMs / MS_PER_SECOND).toFixed(1)} s (plus the build)`);
   if (options.requireAll2xx && !everyRequestAnswered2xx(cells, aborted, skipped, say)) process.exitCode = 1;
+}
+
+/** The per-class cells on a set of drives; a failure is reported as aborted (and fails --quick). */
+async function measureClassesOrNote(timing: CellTiming, sink: (cell: CellResult) => void, aborted: string[], say: (line: string) => void): Promise<void> {
+  try {
+    await measureClasses(cairnSupportsWorkers() ? CAIRN_DEFAULT_WORKERS : undefined, timing, sink);
+  } catch (error) {
+    aborted.push('per-class latency');
+    say(`  per-class latency: aborted: ${error instanceof Error ? error.stack : String(error)}`);
+  }
 }
 
 function saveResults(results: object, reportLines: string[]): void {
