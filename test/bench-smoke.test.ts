@@ -34,8 +34,8 @@ describe('bench smoke (npm run bench -- --quick)', () => {
     for (const cell of ['4 KiB', '64 KiB', '1 MiB', '64 MiB', 'LIST']) assert.match(output, new RegExp(`Cairn w2\\s+${cell}`), `no ${cell} cell`);
     // Per class on a set of drives, flat out and at half load, and the issue's table of targets.
     for (const storageClass of ['STANDARD', 'EXPRESS_ONEZONE']) {
-      assert.match(output, new RegExp(`drives, ${storageClass}\\s+4 KiB PUT\\s+@half`), `no ${storageClass} half-load PUT cell`);
-      assert.match(output, new RegExp(`drives, ${storageClass}\\s+4 KiB GET\\s+@half`), `no ${storageClass} half-load GET cell`);
+      assert.match(output, new RegExp(`drives, ${storageClass}\\s+4 KiB\\s+PUT\\s+@half`), `no ${storageClass} half-load PUT cell`);
+      assert.match(output, new RegExp(`drives, ${storageClass}\\s+4 KiB\\s+GET\\s+@half`), `no ${storageClass} half-load GET cell`);
     }
     assert.match(output, /### Issue #20 targets/);
   });
