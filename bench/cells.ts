@@ -73,6 +73,8 @@ export interface CellResult {
   /** 2xx answers per second in consecutive 0.5 s buckets of the measured phase (the last may be partial). */
   timelineOpsPerSecond: number[];
   list?: { keysPerPage: number; shortPages: number; populateMs: number };
+  /** Per-class cells (classes.ts): the x-amz-storage-class of the PUTs, on a set of drives. */
+  storageClass?: string;
 }
 
 export interface CellTiming {

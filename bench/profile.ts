@@ -2,7 +2,7 @@
 // bench load generator, then attributes every CPU sample to HTTP, auth, hashing, S3 logic, storage
 // or index by walking up its stack to the first frame that belongs to one of them.
 //
-//   npx tsc -p tsconfig.json && node dist/bench/profile.js [--seconds 5] [--workers 1]
+//   npx tsc -p tsconfig.json && node dist/bench/profile.js [--seconds 5] [--workers 1] [--size-kib 4] [--connections 32] [--put-only]
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,13 +12,16 @@ import { spawnManaged } from './processes.js';
 import { CAIRN_ACCESS_KEY, CAIRN_SECRET_KEY } from './targets/cairn.js';
 import { createBucket, s3RequestHead, signerFor } from './targets/s3-requests.js';
 
-const OBJECT_SIZE_BYTES = 4096;
-const CONNECTIONS = 32;
-const GET_KEYS = 2000;
 const argument = (name: string, fallback: number) => {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 ? Number(process.argv[at + 1]) : fallback;
 };
+const KIB = 1024;
+/** `--size-kib 65536 --connections 2 --put-only` profiles the 64 MiB PUT cell. */
+const OBJECT_SIZE_BYTES = argument('size-kib', 4) * KIB;
+const CONNECTIONS = argument('connections', 32);
+const OPERATIONS = process.argv.includes('--put-only') ? (['PUT'] as const) : (['PUT', 'GET'] as const);
+const GET_KEYS = 2000;
 const SECONDS = argument('seconds', 5);
 const WORKERS = argument('workers', 1);
 
@@ -102,10 +105,10 @@ async function profileOne(operation: 'PUT' | 'GET'): Promise<{ ops: number; seco
   }
 }
 
-for (const operation of ['PUT', 'GET'] as const) {
+for (const operation of OPERATIONS) {
   const { ops, seconds, totalsMs } = await profileOne(operation);
   const busyMs = [...totalsMs].filter(([category]) => category !== 'idle').reduce((sum, [, ms]) => sum + ms, 0);
-  console.log(`\n4 KiB ${operation}, ${WORKERS} worker(s), ${CONNECTIONS} connections: ${Math.round(ops / seconds)} ops/s over ${seconds.toFixed(1)} s`);
+  console.log(`\n${OBJECT_SIZE_BYTES / KIB} KiB ${operation}, ${WORKERS} worker(s), ${CONNECTIONS} connections: ${Math.round(ops / seconds)} ops/s over ${seconds.toFixed(1)} s`);
   console.log('  category                                        share of busy CPU   µs per op');
   for (const [category, ms] of [...totalsMs].sort((left, right) => right[1] - left[1])) {
     if (category === 'idle') continue;

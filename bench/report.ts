@@ -155,8 +155,10 @@ function failureLines(cells: CellResult[]): string[] {
   return lines;
 }
 
-export function renderReport(cells: CellResult[]): string[] {
+export function renderReport(allCells: CellResult[]): string[] {
   const lines: string[] = [];
+  // Per-class cells (on a set of drives) have tables of their own (issue-targets.ts, added by run.ts).
+  const cells = allCells.filter((cell) => cell.storageClass === undefined);
   const maxRate = cells.filter((cell) => cell.mode === 'max-rate');
   lines.push('Each cell: ops/s · MB/s · latency p50 / p99 / p999 ms (2xx answers only in the rates; every answer in the latencies).');
   lines.push('Marks: ⚠ failed requests · † ran out of keys before the time was up · ‡ the client was CPU-bound · ~ unsteady rate (see Notes).');
@@ -183,10 +185,10 @@ export function renderReport(cells: CellResult[]): string[] {
     lines.push('', `### Latency at half load (open loop at half the maximum rate measured above)`, '');
     lines.push(...halfLoadTable(halfLoad));
   }
-  const failures = failureLines(cells);
+  const failures = failureLines(allCells);
   const exhausted = cells.filter((cell) => cell.keysExhausted);
-  const clientBound = cells.filter((cell) => cell.clientCpuCores >= CLIENT_BOUND_CORES);
-  const unsteady = cells.filter(isUnsteady);
+  const clientBound = allCells.filter((cell) => cell.clientCpuCores >= CLIENT_BOUND_CORES);
+  const unsteady = allCells.filter(isUnsteady);
   lines.push('', '### Notes', '');
   lines.push('- Same client for every server: one Node process on the same cores as the server; '
     + 'SigV4 header auth with `x-amz-content-sha256: UNSIGNED-PAYLOAD`, so the client never hashes a body (nginx: no auth).');

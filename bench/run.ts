@@ -10,6 +10,8 @@ import { OBJECT_SIZES, measureList, measureSize, type CellResult, type CellTimin
 import { formatMs, formatRate, rateSpread, renderReport } from './report.js';
 import { TIMELINE_BUCKET_MS } from './load.js';
 import { describeMachine } from './machine.js';
+import { measureClasses, MEASURED_CLASSES } from './classes.js';
+import { classLines, issueTargetLines } from './issue-targets.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { DIST_BENCH_DIRECTORY, REPO_ROOT, RESULTS_DIRECTORY } from './paths.js';
 import { cairnSupportsWorkers, startCairn } from './targets/cairn.js';
@@ -48,6 +50,11 @@ function packageVersion(name: string): string {
   } catch {
     return 'unknown';
   }
+}
+
+function clientDescription(): string {
+  return `undici ${packageVersion('undici')} Pool (dispatch API, keep-alive), one Node process on the same cores as the server; `
+    + 'SigV4 header signing with x-amz-content-sha256: UNSIGNED-PAYLOAD (the client does not hash bodies)';
 }
 
 function elapsedSince(startMs: number): number {
@@ -96,6 +103,8 @@ function estimateMs(plans: TargetPlan[], timing: CellTiming): number {
     if (plan.halfLoad) totalMs += 2 * timing.durationMs;
     if (plan.list) totalMs += LIST_POPULATE_ESTIMATE_MS + warmCellMs;
   }
+  // Per class on a set of drives: PUT and GET flat out (with warm-up), then each at half load.
+  if (plans.some((plan) => plan.id === 'cairn')) totalMs += SERVER_START_ESTIMATE_MS + MEASURED_CLASSES.length * (2 * warmCellMs + 2 * timing.durationMs);
   return totalMs;
 }
 
@@ -153,8 +162,7 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const timing: CellTiming = { warmUpMs: options.warmUpSeconds * MS_PER_SECOND, durationMs: options.cellSeconds * MS_PER_SECOND };
   const machine = describeMachine();
-  const client = `undici ${packageVersion('undici')} Pool (dispatch API, keep-alive), one Node process on the same cores as the server; `
-    + 'SigV4 header signing with x-amz-content-sha256: UNSIGNED-PAYLOAD (the client does not hash bodies)';
+  const client = clientDescription();
   const skipped: SkippedTarget[] = [];
   const { plans, notes } = planTargets(options, skipped);
 
@@ -193,7 +201,8 @@ async function main(): Promise<void> {
     }
   }
 
-  const reportLines = renderReport(cells);
+  if (options.families.includes('cairn')) await measureClassesOrNote(timing, sink, aborted, say);
+  const reportLines = [...classLines(cells), ...issueTargetLines(cells), '', ...renderReport(cells)];
   say('');
   for (const line of reportLines) say(line);
 
@@ -218,6 +227,16 @@ async function main(): Promise<void> {
   say('');
   say(`${options.save ? 'saved bench/results/latest.json and latest.md; ' : ''}elapsed ${(elapsedMs / MS_PER_SECOND).toFixed(1)} s (plus the build)`);
   if (options.requireAll2xx && !everyRequestAnswered2xx(cells, aborted, skipped, say)) process.exitCode = 1;
+}
+
+/** The per-class cells on a set of drives; a failure is reported as aborted (and fails --quick). */
+async function measureClassesOrNote(timing: CellTiming, sink: (cell: CellResult) => void, aborted: string[], say: (line: string) => void): Promise<void> {
+  try {
+    await measureClasses(cairnSupportsWorkers() ? CAIRN_DEFAULT_WORKERS : undefined, timing, sink);
+  } catch (error) {
+    aborted.push('per-class latency');
+    say(`  per-class latency: aborted: ${error instanceof Error ? error.stack : String(error)}`);
+  }
 }
 
 function saveResults(results: object, reportLines: string[]): void {

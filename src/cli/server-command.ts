@@ -360,9 +360,10 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
     logToStandardError(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
     fork(worker.id === backgroundWorkerId);
   });
-  // Workers accept on the primary's one listening socket (the kernel spreads connections): a dying
-  // worker cannot close it, and the primary stays off the path of every connection.
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // The primary accepts and hands connections to the workers in turn (a dying worker cannot close the
+  // socket). Left to the kernel (SCHED_NONE), a burst of keep-alive connections landed 31 : 2 on two
+  // workers in half the runs measured (docs/performance.md, "The p99 tail").
+  cluster.schedulingPolicy = cluster.SCHED_RR;
   // Index writes travel to the primary as structured clones (records carry Uint8Arrays).
   cluster.setupPrimary({ serialization: 'advanced' });
   const indexWriter = serveClusterIndexWrites(settings);

@@ -41,6 +41,7 @@ import { listVersionsPage } from './version-listing.js';
 import { VersionRules } from './sqlite/versioning.js';
 import { ObjectLockWrites } from './sqlite/object-lock-writes.js';
 import { scanPlacementSnapshot } from './sqlite/placement-snapshot.js';
+import { WRITER_AUTOCHECKPOINT_PAGES } from './sqlite/checkpointer.js';
 
 /** Methods that are wholly one part's (the catalogs, queues and identity tables): the engine's own, each calling that part (the static block). */
 export interface SqliteIndex extends TablesIndex, RestoreIndex, BackupIndex, AccessLogIndex, RegistryIndex, RegistryLifecycleIndex, EventIndex, Pick<Index, IdentityTableMethod> {}
@@ -102,13 +103,15 @@ export class SqliteIndex implements Index {
       this.journal.versionsPage(bucket, after, limit));
   }
 
-  static open(path: string): SqliteIndex {
+  /** `checkpointInBackground`: the host's one writer, with sqlite/checkpointer.ts beside it (its commits checkpoint only at a backstop). */
+  static open(path: string, options: { checkpointInBackground?: boolean } = {}): SqliteIndex {
     mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     // Several worker processes may share the file: wait for a writer rather than fail at once.
     db.pragma('busy_timeout = 5000');
+    if (options.checkpointInBackground === true) db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
     try {
       prepareSchema(db, path);
     } catch (error) {
@@ -246,9 +249,7 @@ export class SqliteIndex implements Index {
     return this.writes.submit(() => [replaceLive(), this.backups.replacePlacement(change, expected, replacement)].includes(true));
   }
 
-  scanPlacements(pageRows: number): AsyncGenerator<StoredPlacement[]> {
-    return scanPlacementSnapshot(this.databasePath, pageRows);
-  }
+  scanPlacements(pageRows: number): AsyncGenerator<StoredPlacement[]> { return scanPlacementSnapshot(this.databasePath, pageRows); }
 
   async getObjectVersion(bucket: string, key: string, versionId: string): Promise<(ObjectRecord & { isDeleteMarker?: boolean }) | undefined> {
     return this.readVersionSnapshot(bucket, key, versionId);
@@ -263,9 +264,7 @@ export class SqliteIndex implements Index {
     return this.writes.submit(() => this.statements.setBucketCors.run(json, name).changes === 1);
   }
 
-  async readBucketSetting<K extends BucketSettingKind>(bucket: string, kind: K): Promise<BucketSettingValue<K> | undefined> {
-    return this.settings.read(bucket, kind);
-  }
+  async readBucketSetting<K extends BucketSettingKind>(bucket: string, kind: K): Promise<BucketSettingValue<K> | undefined> { return this.settings.read(bucket, kind); }
 
   async listBucketsWithSetting<K extends BucketSettingKind>(kind: K): Promise<Array<{ bucket: string; value: BucketSettingValue<K> }>> {
     return this.settings.list(kind);

@@ -9,6 +9,7 @@ import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { SqliteIndex } from './sqlite-index.js';
+import { startCheckpointer } from './sqlite/checkpointer.js';
 import { applyWrite, forwardReads, forwardWrites, writeFailure, type IndexWriteMethod, type WriteCall, type WriteReply } from './index-methods.js';
 import type { Index, IndexReads, IndexWrites } from './types.js';
 
@@ -36,6 +37,8 @@ async function threadTransport(path: string): Promise<WriteTransport> {
   const writer = new Worker(new URL('./writer-thread.js', import.meta.url), { workerData: { path } });
   const [first] = await Promise.race([once(writer, 'message'), once(writer, 'error').then(([error]) => { throw error; })]);
   if ((first as { ready?: boolean }).ready !== true) throw new Error('index writer thread did not start');
+  // Not awaited: serving need not wait for it (until it runs, the writer's backstop bounds the WAL).
+  const checkpointer = startCheckpointer(path);
   return {
     send: (call) => writer.postMessage(call),
     onReply: (handler) => writer.on('message', handler),
@@ -49,6 +52,7 @@ async function threadTransport(path: string): Promise<WriteTransport> {
       writer.postMessage({ id: CLOSE_CALL_ID, method: 'close', args: [] } satisfies WriteCall);
       await closed;
       await writer.terminate();
+      await (await checkpointer).close();
     },
   };
 }
@@ -70,7 +74,8 @@ function clusterTransport(): WriteTransport {
  * records carry Uint8Arrays).
  */
 export function serveIndexWrites(path: string): { close(): Promise<void> } {
-  const index = SqliteIndex.open(path);
+  const index = SqliteIndex.open(path, { checkpointInBackground: true });
+  const checkpointer = startCheckpointer(path, (line) => process.stderr.write(`${line}\n`));
   const listen = (worker: ClusterWorker) => worker.on('message', (message: { channel?: string; call?: WriteCall }) => {
     if (message?.channel !== CLUSTER_INDEX_CHANNEL || message.call === undefined) return;
     const { id, method, args } = message.call;
@@ -86,6 +91,7 @@ export function serveIndexWrites(path: string): { close(): Promise<void> } {
     async close() {
       cluster.off('fork', listen);
       await index.close();
+      await (await checkpointer).close();
     },
   };
 }

@@ -7,7 +7,8 @@ import { SqliteIndex } from './sqlite-index.js';
 /** The main thread's close: lets pending commits land and closes the connection. */
 const CLOSE_METHOD = 'close';
 
-const index = SqliteIndex.open((workerData as { path: string }).path);
+// Checkpoints are the checkpointer thread's (started beside this one by threaded-index.ts).
+const index = SqliteIndex.open((workerData as { path: string }).path, { checkpointInBackground: true });
 const port = parentPort!;
 
 port.on('message', (call: WriteCall) => {
