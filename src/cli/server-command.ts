@@ -360,9 +360,8 @@ async function runClusterPrimary(requested: ServerSettings): Promise<void> {
     logToStandardError(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
     fork(worker.id === backgroundWorkerId);
   });
-  // The primary accepts and hands connections to the workers in turn (a dying worker cannot close the
-  // socket). Left to the kernel (SCHED_NONE), a burst of keep-alive connections landed 31 : 2 on two
-  // workers in half the runs measured (docs/performance.md, "The p99 tail").
+  // The primary hands connections to the workers in turn: left to the kernel (SCHED_NONE), keep-alive
+  // bursts landed 31 : 2 on two workers in half the runs (docs/performance.md, "The p99 tail").
   cluster.schedulingPolicy = cluster.SCHED_RR;
   // Index writes travel to the primary as structured clones (records carry Uint8Arrays).
   cluster.setupPrimary({ serialization: 'advanced' });
