@@ -15,7 +15,7 @@ import { sdkClient } from './helpers/clients.js';
 import { runCompactionPass, volumeBytes } from './helpers/compaction.js';
 import { drivePathsUnder } from './helpers/faults.js';
 import { runCommand } from './helpers/processes.js';
-import { CAIRN_BIN, startServer, temporaryDirectory, type RunningServer } from './helpers/server.js';
+import { CAIRN_BIN, discardIndexOf, startServer, temporaryDirectory, type RunningServer } from './helpers/server.js';
 
 const ROUNDS = Number(process.env['CAIRN_COMPACTION_CRASH_ROUNDS'] ?? 8);
 const DRIVES = 4;
@@ -178,8 +178,8 @@ describe('kill -9 during compaction', () => {
       await verify(server, ledger, 'after settling');
       // The drives alone still describe everything: rebuild the index from them.
       await server.stop();
-      for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDirectory, `index.db${suffix}`), { force: true });
-      const rebuilt = await runCommand(process.execPath, [CAIRN_BIN, 'admin', 'rebuild-index', '--data', dataDirectory, ...drives], { timeoutMs: REBUILD_TIMEOUT_MS });
+      const rebuildArgs = await discardIndexOf(dataDirectory);
+      const rebuilt = await runCommand(process.execPath, [CAIRN_BIN, 'admin', 'rebuild-index', ...rebuildArgs, ...drives], { timeoutMs: REBUILD_TIMEOUT_MS });
       assert.equal(rebuilt.code, 0, rebuilt.stderr);
       server = await startServer({ dataDirectory, extraArgs: [...SERVER_ARGS, ...drives] });
       await verify(server, ledger, 'after rebuild-index', true);

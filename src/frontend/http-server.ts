@@ -132,6 +132,18 @@ async function admitBody(req: IncomingMessage, res: ServerResponse, declaredByte
   await admission.handle(req, res);
 }
 
+/**
+ * An idle socket (no bytes either way) is closed; long uploads that keep sending are not cut.
+ * A client may half-close once its request is sent (RFC 9112 §9.6): its answer is still written (then
+ * the connection closes), even one that waits on the index. node's default ends the socket at the
+ * client's FIN, losing any answer not yet written (PostgreSQL's reads are never synchronous). An
+ * incomplete request that half-closes is still a parse error (answerClientError).
+ */
+function configureSockets(server: Server): void {
+  server.setTimeout(REQUEST_IDLE_TIMEOUT_MS);
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+}
+
 function serverOptionsFor(settings: FrontendConnectionSettings): ServerOptions {
   return {
     maxHeaderSize: REQUEST_HEADERS_SIZE_BYTES_MAX, requestTimeout: 0, headersTimeout: settings.headersTimeoutMs, keepAliveTimeout: settings.keepAliveIdleMs,
@@ -193,8 +205,7 @@ export function createFrontend(options: FrontendOptions): Frontend {
   function configure<T extends Server>(server: T): T {
     cut.attach(server);
     connections.attach(server);
-    // An idle socket (no bytes either way) is closed; long uploads that keep sending are not cut.
-    server.setTimeout(REQUEST_IDLE_TIMEOUT_MS);
+    configureSockets(server);
     server.on('clientError', (error: Error & { code?: string }, socket) => answerClientError(error, socket, log));
     server.on('checkExpectation', answerUnknownExpectation);
     // Answered by onRequest, which sends 100 Continue only once the body is admitted (or refuses it unsent).

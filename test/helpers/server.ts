@@ -64,6 +64,23 @@ async function dropDatabaseOf(dataDirectory: string): Promise<void> {
   await dropTestDatabase(url);
 }
 
+/**
+ * Throws away the index of a stopped server's data directory, as a lost index would be (SQLite:
+ * index.db and its -wal and -shm; PostgreSQL: its database, replaced by a new empty one that the
+ * next startServer uses); answers the arguments that point `cairn admin rebuild-index` at it.
+ */
+export async function discardIndexOf(dataDirectory: string): Promise<string[]> {
+  const url = testDatabases.get(dataDirectory);
+  if (url === undefined) {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDirectory, `index.db${suffix}`), { force: true });
+    return ['--data', dataDirectory];
+  }
+  await dropDatabaseOf(dataDirectory);
+  const emptyUrl = await createTestDatabase();
+  testDatabases.set(dataDirectory, emptyUrl);
+  return ['--data', dataDirectory, '--index', emptyUrl];
+}
+
 export function temporaryDirectory(label: string): string {
   return mkdtempSync(join(tmpdir(), `cairn-${label}-`));
 }

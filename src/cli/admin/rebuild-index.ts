@@ -1,18 +1,23 @@
 // `cairn admin rebuild-index`: an OFFLINE command. With the server stopped, it reads every record on
 // the drives, builds a new index file from what they describe, and swaps it in for index.db (the
-// old one, if any, kept as index.db.bak). It never talks to a server, so it takes no --endpoint.
+// old one, if any, kept as index.db.bak), or writes it into an empty PostgreSQL database (--index
+// postgres://…, rebuild/postgres-target.ts). It never talks to a server, so it takes no --endpoint.
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, renameSync, rmSync, statSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PostgresIndex } from '../../index/postgres-index.js';
 import { SqliteIndex } from '../../index/sqlite-index.js';
+import type { Index } from '../../index/types.js';
 import { Storage } from '../../storage/index.js';
+import { parseIndexOption } from '../index-engine.js';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION, resolveStorageLocations } from '../server-command.js';
 import { CommandFailure, EXIT_SUCCESS, HelpRequested, UsageError, type AdminCommand, type AdminIo } from './command.js';
 import { plainLineIntervalMs, ProgressBar } from './progress.js';
 import { rebuildInto, type RebuildSummary } from './rebuild/apply.js';
 import { RecordCatalog } from './rebuild/catalog.js';
+import { assertPostgresIndexEmptyAndIdle, describePostgresUrl } from './rebuild/postgres-target.js';
 
 const INDEX_FILE_NAME = 'index.db';
 const REBUILT_SUFFIX = '.rebuild';
@@ -99,59 +104,115 @@ function describeSummary(summary: RebuildSummary, catalog: RecordCatalog): strin
     `(${summary.multipartObjects} multipart), ${summary.orphanParts} parts of unfinished uploads, ${summary.incompleteManifests} incomplete multipart objects left out\n`;
 }
 
-async function run(args: string[], io: AdminIo): Promise<number> {
-  const { values, positionals } = parseRebuildArgs(args);
-  const locations = resolveStorageLocations({ dataDirectory: values.data, drives: positionals, indexDirectory: values.index });
-  const unformatted = locations.drivePaths.filter((drivePath) => !existsSync(join(drivePath, 'format.json')));
-  // A set with a lost drive still rebuilds from the others (parity covers the missing shards).
-  if (unformatted.length === locations.drivePaths.length || (locations.drivePaths.length === 1 && unformatted.length > 0)) {
-    throw new CommandFailure(`${unformatted.join(', ')} ${unformatted.length === 1 ? 'is not a Cairn drive' : 'are not Cairn drives'} (no format.json)`);
-  }
-  for (const drivePath of unformatted) io.stderr.write(`cairn admin rebuild-index: ${drivePath} is not a Cairn drive (no format.json): rebuilding from the other drives\n`);
-  const indexPath = join(locations.indexDirectory, INDEX_FILE_NAME);
-  assertIndexNotInUse(indexPath);
-  const storage = await Storage.open({ drivePaths: locations.drivePaths, setOpenMode: 'join', logger: (line) => io.stderr.write(`${line}\n`) });
-  const catalog = new RecordCatalog(locations.drivePaths.length);
+/** Where the rebuilt index goes: a SQLite file swapped in for index.db, or an empty PostgreSQL database. */
+interface RebuildTarget {
+  /** Refuses when a server uses the index (and, for PostgreSQL, when it is not empty). */
+  assertFree(): Promise<void>;
+  open(): Promise<Index>;
+  /** After the rows are written and the index closed: makes it the index; answers the line to print. */
+  finish(): Promise<string>;
+  /** Said when the rebuild fails after open. */
+  failureNote: string | undefined;
+  cleanUp(): void;
+}
+
+function sqliteTarget(indexDirectory: string): RebuildTarget {
+  const indexPath = join(indexDirectory, INDEX_FILE_NAME);
+  const rebuiltPath = indexPath + REBUILT_SUFFIX;
+  return {
+    assertFree: async () => assertIndexNotInUse(indexPath),
+    open: async () => {
+      removeIndexFiles(rebuiltPath);
+      return SqliteIndex.open(rebuiltPath);
+    },
+    finish: async () => {
+      assertIndexNotInUse(indexPath);
+      swapIn(rebuiltPath, indexPath, indexDirectory);
+      return `rebuilt ${indexPath}${existsSync(indexPath + BACKUP_SUFFIX) ? ` (the previous one is ${indexPath}${BACKUP_SUFFIX})` : ''}\n`;
+    },
+    failureNote: undefined,
+    cleanUp: () => removeIndexFiles(rebuiltPath),
+  };
+}
+
+function postgresTarget(url: string): RebuildTarget {
+  return {
+    assertFree: () => assertPostgresIndexEmptyAndIdle(url),
+    open: () => PostgresIndex.open(url),
+    finish: async () => `rebuilt the index in ${describePostgresUrl(url)}\n`,
+    failureNote: `the database ${describePostgresUrl(url)} may hold part of the rebuilt index: drop and create it, then run rebuild-index again`,
+    cleanUp: () => undefined,
+  };
+}
+
+/** Reads every record on the drives into a catalog, with a progress bar on stderr. */
+async function scanDrives(storage: Storage, drivePaths: string[], io: AdminIo): Promise<RecordCatalog> {
+  const catalog = new RecordCatalog(drivePaths.length);
   let bytesScanned = 0;
-  const progress = new ProgressBar(io.stderr, volumeBytesOf(locations.drivePaths), 'bytes', () => ({
+  const progress = new ProgressBar(io.stderr, volumeBytesOf(drivePaths), 'bytes', () => ({
     done: bytesScanned, counters: [{ label: 'records', value: catalog.counts.recordsScanned }],
   }), plainLineIntervalMs(io.env));
-  const rebuiltPath = indexPath + REBUILT_SUFFIX;
   try {
     progress.start();
     for await (const record of storage.scanRecords()) {
       catalog.add(record);
       bytesScanned += RECORD_FIXED_HEADER_SIZE_BYTES + record.headerJsonLengthBytes + record.payloadLengthBytes;
     }
+  } finally {
     progress.stop();
-    removeIndexFiles(rebuiltPath);
-    const index = SqliteIndex.open(values['dry-run'] ? ':memory:' : rebuiltPath);
+  }
+  return catalog;
+}
+
+async function run(args: string[], io: AdminIo): Promise<number> {
+  const { values, positionals } = parseRebuildArgs(args);
+  let indexOption: { indexUrl?: string; indexDirectory?: string };
+  try {
+    indexOption = parseIndexOption(values.index, io.env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const locations = resolveStorageLocations({ dataDirectory: values.data, drives: positionals, indexDirectory: indexOption.indexDirectory });
+  const unformatted = locations.drivePaths.filter((drivePath) => !existsSync(join(drivePath, 'format.json')));
+  // A set with a lost drive still rebuilds from the others (parity covers the missing shards).
+  if (unformatted.length === locations.drivePaths.length || (locations.drivePaths.length === 1 && unformatted.length > 0)) {
+    throw new CommandFailure(`${unformatted.join(', ')} ${unformatted.length === 1 ? 'is not a Cairn drive' : 'are not Cairn drives'} (no format.json)`);
+  }
+  for (const drivePath of unformatted) io.stderr.write(`cairn admin rebuild-index: ${drivePath} is not a Cairn drive (no format.json): rebuilding from the other drives\n`);
+  const target = indexOption.indexUrl !== undefined ? postgresTarget(indexOption.indexUrl) : sqliteTarget(locations.indexDirectory);
+  await target.assertFree();
+  const storage = await Storage.open({ drivePaths: locations.drivePaths, setOpenMode: 'join', logger: (line) => io.stderr.write(`${line}\n`) });
+  try {
+    const catalog = await scanDrives(storage, locations.drivePaths, io);
+    const dryRun = values['dry-run'];
+    if (!dryRun) await target.assertFree();
+    const index = dryRun ? SqliteIndex.open(':memory:') : await target.open();
     let summary: RebuildSummary;
     try {
       const ownerId = createHash('sha256').update(`cairn:${values['account-id']}:root`).digest('hex');
       summary = await rebuildInto(index, catalog, storage, { region: values.region, ownerId });
+    } catch (error) {
+      if (!dryRun && target.failureNote !== undefined) io.stderr.write(`cairn admin rebuild-index: ${target.failureNote}\n`);
+      throw error;
     } finally {
       await index.close();
     }
     io.stdout.write(describeSummary(summary, catalog));
-    if (values['dry-run']) {
+    if (dryRun) {
       io.stdout.write('dry run: the index was not changed\n');
       return EXIT_SUCCESS;
     }
-    assertIndexNotInUse(indexPath);
-    swapIn(rebuiltPath, indexPath, locations.indexDirectory);
-    io.stdout.write(`rebuilt ${indexPath}${existsSync(indexPath + BACKUP_SUFFIX) ? ` (the previous one is ${indexPath}${BACKUP_SUFFIX})` : ''}\n`);
+    io.stdout.write(await target.finish());
     return EXIT_SUCCESS;
   } finally {
-    progress.stop();
-    removeIndexFiles(rebuiltPath);
+    target.cleanUp();
     await storage.close();
   }
 }
 
 export const rebuildIndexCommand: AdminCommand = {
   name: 'rebuild-index',
-  synopsis: 'rebuild-index (--data DIR | DRIVE1 DRIVE2 … [--index DIR]) [--dry-run]',
+  synopsis: 'rebuild-index (--data DIR | DRIVE1 DRIVE2 … [--index DIR]) [--index postgres://…] [--dry-run]',
   summary: 'Rebuild the index from the records on the drives (OFFLINE: the server must be stopped).',
   offline: true,
   help: `Reads every record of every volume on the drives, rebuilds buckets, objects, their versions and
@@ -163,9 +224,14 @@ This command does not talk to a server (so, unlike the other admin commands, it 
 and needs no credentials): it opens the drives and the index file itself, and refuses to run while a
 server has the index open. What the drives do not record is listed in docs/rebuild-index.md.
 
+With --index postgres://… (or CAIRN_INDEX_URL, as for \`cairn server\`) the index is rebuilt into
+that PostgreSQL database, which must be empty (create a new one) and unused by any server; the
+rows are written straight in (there is nothing to swap), so after a failed run drop and create it.
+
 options:
   --data DIR          the server's data directory (its drive and index.db)
   --index DIR         where index.db is, with drives given
+  --index URL         a postgres:// URL: rebuild into that (empty) PostgreSQL database
   --dry-run           scan and report what would be rebuilt; change nothing
   --region REGION     the region recorded for rebuilt buckets (default ${DEFAULT_REGION})
   --account-id ID     the account that owns rebuilt buckets (default ${DEFAULT_ACCOUNT_ID}; as \`cairn server --account-id\`)`,
