@@ -20,6 +20,8 @@ const ROLE = 'arn:aws:iam::000000000000:role/cairn-fis';
 const HOST_ARN = (id: string): string => `arn:aws:cairn:${TEST_REGION}:000000000000:host/${id}`;
 /** How long the cut-off lasts in this test. */
 const DISRUPTION_SECONDS = 4;
+/** New connections refused in a row that show every process of a cut-off front end has read its command. */
+const CUT_OFF_PROBES = 6;
 const WAIT_MS = 20_000;
 const POLL_MS = 100;
 
@@ -112,9 +114,14 @@ describe('FIS host actions on two front ends sharing a PostgreSQL index', () => 
   it('cairn:host:disrupt-connectivity cuts one front end off for the duration; the other serves throughout', async () => {
     assert.equal((await put(frontA, 'a-before')).status, 200);
     const id = await run(hostTemplate({ actionId: 'cairn:host:disrupt-connectivity', parameters: { duration: `PT${DISRUPTION_SECONDS}S` } }, { resourceArns: [HOST_ARN('front-a')] }));
-    const cutAtMs = await eventually('front-a to be cut off', async () => {
-      const failed = await put(frontA, 'a-during').then(() => false, () => true);
-      return failed ? Date.now() : undefined;
+    // Each serving process of front-a reads the command on its own poll (within HOST_POLL_INTERVAL_MS
+    // of the others), and new connections go to its workers in turn: the host is cut off once
+    // CUT_OFF_PROBES new connections in a row are refused.
+    const cutAtMs = await eventually('every process of front-a to be cut off', async () => {
+      for (let probe = 0; probe < CUT_OFF_PROBES; probe++) {
+        if (await put(frontA, 'a-during').then(() => true, () => false)) return undefined;
+      }
+      return Date.now();
     });
     const { resolvedTargets } = await fis.send(new ListExperimentResolvedTargetsCommand({ experimentId: id }));
     assert.deepEqual(resolvedTargets!.map((target) => target.targetInformation!['arn']), [HOST_ARN('front-a')]);
