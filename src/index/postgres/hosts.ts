@@ -86,7 +86,8 @@ export function clientClassFor(target: PostgresTarget): typeof pg.Client {
       } catch (error) {
         failures.push(`${formatHost(target.hosts[index]!)}: ${(error as Error).message}`);
       } finally {
-        await probe.end().catch(() => undefined);
+        // Not awaited: pg's end() of a client whose connect failed can wait for an 'end' that already passed.
+        void probe.end().catch(() => undefined);
       }
     }
     // A connection-class SQLSTATE: answered as an unreachable database (503 SlowDown).
