@@ -14,6 +14,7 @@ import { IDENTITY_TABLE_METHODS, type IdentityTableMethod } from './sqlite/ident
 import { encodeBucketSetting } from './bucket-settings.js';
 import { listVersionsPage } from './version-listing.js';
 import { openPool, reachable, type Sql } from './postgres/connection.js';
+import { readInSnapshot } from './postgres/snapshot.js';
 import { PostgresFaultGate } from './postgres/fault-gate.js';
 import { PostgresWriteQueue } from './postgres/group-commit.js';
 import { migrate } from './postgres/migrations.js';
@@ -113,21 +114,8 @@ export class PostgresIndex implements Index {
   }
 
   /** Runs `read` on one connection in a REPEATABLE READ snapshot: reads of several statements that must agree. */
-  private async snapshot<T>(read: (sql: Sql) => Promise<T>): Promise<T> {
-    const client = await reachable(() => this.pool.connect());
-    let broken: Error | undefined;
-    try {
-      await reachable(() => client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'));
-      const result = await reachable(() => read(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      broken = error as Error;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  private snapshot<T>(read: (sql: Sql) => Promise<T>): Promise<T> {
+    return readInSnapshot(this.pool, read);
   }
 
   private async one<Row extends object>(text: string, values: unknown[]): Promise<Row | undefined> {
