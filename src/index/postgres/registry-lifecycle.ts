@@ -5,10 +5,10 @@
 import type {
   ChangeRegistryTagsOutcome, RegistryLifecycleField, RegistryLifecycleImage, RegistryLifecycleIndex, RegistryRepositorySettings, RegistryResourceTag,
 } from '../registry-lifecycle-index.js';
+import { settingsFromRow, tagsFrom, type SettingsRow } from '../sqlite/registry-lifecycle.js';
 import type { Sql } from './connection.js';
 import type { PostgresWriteQueue } from './group-commit.js';
 
-interface SettingsRow { lifecycle_policy: string | null; lifecycle_preview_policy: string | null; lifecycle_evaluated_at_ms: number | null; resource_tags: string | null }
 interface ImageRow { digest: string; created_at_ms: number; last_pulled_at_ms: number | null; subject_digest: string | null; is_child: boolean; tags: string[] }
 
 const SETTINGS_COLUMNS = 'lifecycle_policy, lifecycle_preview_policy, lifecycle_evaluated_at_ms, resource_tags';
@@ -30,20 +30,13 @@ const SQL = {
     WHERE repository = $2 AND digest = $3 AND (last_pulled_at_ms IS NULL OR last_pulled_at_ms < $1)`,
 } as const;
 
-const tagsFrom = (text: string | null): RegistryResourceTag[] => (text === null ? [] : JSON.parse(text) as RegistryResourceTag[]);
 
 export class PostgresRegistryLifecycle implements RegistryLifecycleIndex {
   constructor(private readonly pool: Sql, private readonly writes: PostgresWriteQueue) {}
 
   async getRegistryRepositorySettings(name: string): Promise<RegistryRepositorySettings | undefined> {
     const row = (await this.pool.query<SettingsRow>(SQL.getSettings, [name])).rows[0];
-    if (row === undefined) return undefined;
-    return {
-      ...(row.lifecycle_policy === null ? {} : { lifecyclePolicy: row.lifecycle_policy }),
-      ...(row.lifecycle_preview_policy === null ? {} : { lifecyclePreviewPolicy: row.lifecycle_preview_policy }),
-      ...(row.lifecycle_evaluated_at_ms === null ? {} : { lifecycleEvaluatedAtMs: row.lifecycle_evaluated_at_ms }),
-      tags: tagsFrom(row.resource_tags),
-    };
+    return row === undefined ? undefined : settingsFromRow(row);
   }
 
   async listRegistryRepositoriesWithLifecyclePolicy(after: string | undefined, limit: number): Promise<string[]> {

@@ -16,7 +16,7 @@ ALTER TABLE registry_repositories ADD COLUMN resource_tags TEXT;
 ALTER TABLE registry_manifests ADD COLUMN last_pulled_at_ms INTEGER;
 `;
 
-interface SettingsRow { lifecycle_policy: string | null; lifecycle_preview_policy: string | null; lifecycle_evaluated_at_ms: number | null; resource_tags: string | null }
+export interface SettingsRow { lifecycle_policy: string | null; lifecycle_preview_policy: string | null; lifecycle_evaluated_at_ms: number | null; resource_tags: string | null }
 interface ImageRow { digest: string; created_at_ms: number; last_pulled_at_ms: number | null; subject_digest: string | null; is_child: number }
 
 function prepare(db: Database.Database) {
@@ -35,7 +35,17 @@ function prepare(db: Database.Database) {
   };
 }
 
-const tagsFrom = (text: string | null): RegistryResourceTag[] => (text === null ? [] : JSON.parse(text) as RegistryResourceTag[]);
+export const tagsFrom = (text: string | null): RegistryResourceTag[] => (text === null ? [] : JSON.parse(text) as RegistryResourceTag[]);
+
+/** A repository's lifecycle settings from its row (both engines store the same columns). */
+export function settingsFromRow(row: SettingsRow): RegistryRepositorySettings {
+  return {
+    ...(row.lifecycle_policy === null ? {} : { lifecyclePolicy: row.lifecycle_policy }),
+    ...(row.lifecycle_preview_policy === null ? {} : { lifecyclePreviewPolicy: row.lifecycle_preview_policy }),
+    ...(row.lifecycle_evaluated_at_ms === null ? {} : { lifecycleEvaluatedAtMs: row.lifecycle_evaluated_at_ms }),
+    tags: tagsFrom(row.resource_tags),
+  };
+}
 
 export class RegistryLifecycleTables implements RegistryLifecycleIndex {
   private readonly statements;
@@ -46,13 +56,7 @@ export class RegistryLifecycleTables implements RegistryLifecycleIndex {
 
   async getRegistryRepositorySettings(name: string): Promise<RegistryRepositorySettings | undefined> {
     const row = this.statements.getSettings.get(name) as SettingsRow | undefined;
-    if (row === undefined) return undefined;
-    return {
-      ...(row.lifecycle_policy === null ? {} : { lifecyclePolicy: row.lifecycle_policy }),
-      ...(row.lifecycle_preview_policy === null ? {} : { lifecyclePreviewPolicy: row.lifecycle_preview_policy }),
-      ...(row.lifecycle_evaluated_at_ms === null ? {} : { lifecycleEvaluatedAtMs: row.lifecycle_evaluated_at_ms }),
-      tags: tagsFrom(row.resource_tags),
-    };
+    return row === undefined ? undefined : settingsFromRow(row);
   }
 
   async listRegistryRepositoriesWithLifecyclePolicy(after: string | undefined, limit: number): Promise<string[]> {
