@@ -12,6 +12,7 @@ import {
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { eventually } from './helpers/eventually.js';
 import { rawRequest, type RawResponse } from './helpers/clients.js';
 import { createTestDatabase, dropTestDatabase } from './helpers/postgres.js';
 import { startServer, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
@@ -23,17 +24,6 @@ const DISRUPTION_SECONDS = 4;
 /** New connections refused in a row that show every process of a cut-off front end has read its command. */
 const CUT_OFF_PROBES = 6;
 const WAIT_MS = 20_000;
-const POLL_MS = 100;
-
-async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, withinMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
 
 function hostTemplate(action: Record<string, unknown>, target: Record<string, unknown>): CreateExperimentTemplateCommandInput {
   return {
@@ -57,7 +47,7 @@ describe('FIS host actions on two front ends sharing a PostgreSQL index', () => 
   const ended = (id: string): Promise<Experiment> => eventually(`experiment ${id} to end`, async () => {
     const { experiment } = await fis.send(new GetExperimentCommand({ id }));
     return ['stopped', 'completed', 'failed'].includes(experiment!.state!.status!) ? experiment : undefined;
-  });
+  }, WAIT_MS);
 
   before(async () => {
     url = await createTestDatabase();
@@ -79,7 +69,7 @@ describe('FIS host actions on two front ends sharing a PostgreSQL index', () => 
       const rows = await eventually('both hosts to register', async () => {
         const { rows } = await client.query<{ host_id: string; role: string; address: string }>('SELECT host_id, role, address FROM cluster_hosts ORDER BY host_id');
         return rows.length === 2 ? rows : undefined;
-      });
+      }, WAIT_MS);
       assert.deepEqual(rows, [
         { host_id: 'front-a', role: 'frontend', address: `127.0.0.1:${frontA.port}` },
         { host_id: 'front-b', role: 'frontend', address: `127.0.0.1:${frontB.port}` },
@@ -122,7 +112,7 @@ describe('FIS host actions on two front ends sharing a PostgreSQL index', () => 
         if (await put(frontA, 'a-during').then(() => true, () => false)) return undefined;
       }
       return Date.now();
-    });
+    }, WAIT_MS);
     const { resolvedTargets } = await fis.send(new ListExperimentResolvedTargetsCommand({ experimentId: id }));
     assert.deepEqual(resolvedTargets!.map((target) => target.targetInformation!['arn']), [HOST_ARN('front-a')]);
     // While it is cut off, front-a resets every connection; front-b answers.
@@ -130,7 +120,7 @@ describe('FIS host actions on two front ends sharing a PostgreSQL index', () => 
       await assert.rejects(put(frontA, `a-cut-${attempt}`), (error: Error & { code?: string }) => ['ECONNRESET', 'EPIPE', 'ECONNREFUSED'].includes(error.code ?? '') || /socket hang up/.test(error.message));
       assert.equal((await put(frontB, `b-during-${attempt}`)).status, 200);
     }
-    await eventually('front-a to serve again', async () => ((await put(frontA, 'a-after').catch(() => undefined))?.status === 200 ? true : undefined));
+    await eventually('front-a to serve again', async () => ((await put(frontA, 'a-after').catch(() => undefined))?.status === 200 ? true : undefined), WAIT_MS);
     assert.ok(Date.now() - cutAtMs < (DISRUPTION_SECONDS + 5) * 1000, 'the cut-off ended by itself at its deadline');
     assert.equal((await ended(id)).state!.status, 'completed');
     assert.equal(frontA.process.exitCode, null);

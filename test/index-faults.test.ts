@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { AckedWriteChecker } from './helpers/acked-writes.js';
+import { eventually } from './helpers/eventually.js';
 import { rawRequest, type RawResponse } from './helpers/clients.js';
 import { OwnedPostgres, ownedPostgresUnavailable } from './helpers/postgres-instance.js';
 import { startServer, temporaryDirectory, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
@@ -26,18 +27,7 @@ const ROLE = 'arn:aws:iam::000000000000:role/cairn-fis';
 const FAIL_FAST_MS = 5_000;
 /** After the database returns, requests succeed again within this long. */
 const RECOVERY_MS = 15_000;
-const POLL_MS = 100;
 const INDEX_ARN = `arn:aws:cairn:${TEST_REGION}:000000000000:index/default`;
-
-async function eventually<T>(what: string, withinMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -79,10 +69,10 @@ describe('a PostgreSQL index that goes away', { skip: ownedPostgresUnavailable()
     return experiment!.id!;
   }
 
-  const ended = (id: string): Promise<Experiment> => eventually(`experiment ${id} to end`, 30_000, async () => {
+  const ended = (id: string): Promise<Experiment> => eventually(`experiment ${id} to end`, async () => {
     const { experiment } = await fis.send(new GetExperimentCommand({ id }));
     return ['stopped', 'completed', 'failed'].includes(experiment!.state!.status!) ? experiment : undefined;
-  });
+  }, 30_000);
 
   before(async () => {
     database = await OwnedPostgres.primary();
@@ -107,7 +97,7 @@ describe('a PostgreSQL index that goes away', { skip: ownedPostgresUnavailable()
     }
     assert.equal(server.process.exitCode, null, 'the server is still running');
     await database.start();
-    await eventually('a PUT to succeed again', RECOVERY_MS, async () => ((await put('after')).status === 200 ? true : undefined));
+    await eventually('a PUT to succeed again', async () => ((await put('after')).status === 200 ? true : undefined), RECOVERY_MS);
     assert.equal((await get('before')).text, 'body of before');
     assert.equal((await get('after')).text, 'body of after');
     for (let attempt = 0; attempt < 4; attempt++) assert.equal((await get(`during-${attempt}`)).status, 404, `during-${attempt} was never written`);
@@ -131,14 +121,14 @@ describe('a PostgreSQL index that goes away', { skip: ownedPostgresUnavailable()
 
   it('cairn:index:pause answers SlowDown in every worker for its duration, then serves again', async () => {
     const id = await runExperiment(indexTemplate({ pause: { actionId: 'cairn:index:pause', parameters: { duration: 'PT4S' }, targets: { Databases: 'db' } } }));
-    await eventually('every worker to pause', 10_000, async () => {
+    await eventually('every worker to pause', async () => {
       for (let attempt = 0; attempt < 6; attempt++) if ((await put('paused')).status !== 503) return undefined;
       return true;
-    });
+    }, 10_000);
     await assertFailsFast('GET while paused', () => get('before'));
     const experiment = await ended(id);
     assert.equal(experiment.state!.status, 'completed');
-    await eventually('PUTs to succeed after the pause', RECOVERY_MS, async () => ((await put('after-pause')).status === 200 ? true : undefined));
+    await eventually('PUTs to succeed after the pause', async () => ((await put('after-pause')).status === 200 ? true : undefined), RECOVERY_MS);
     for (let attempt = 0; attempt < 6; attempt++) assert.equal((await get('after-pause')).status, 200);
   });
 
@@ -152,7 +142,7 @@ describe('a PostgreSQL index that goes away', { skip: ownedPostgresUnavailable()
       assert.ok(before.length > 0, 'the workers hold pooled connections');
       const experiment = await ended(await runExperiment(indexTemplate({ drop: { actionId: 'cairn:index:drop-connections', targets: { Databases: 'db' } } })));
       assert.equal(experiment.state!.status, 'completed');
-      await eventually('the old connections to be gone', 10_000, async () => ((await backends()).some((pid) => before.includes(pid)) ? undefined : true));
+      await eventually('the old connections to be gone', async () => ((await backends()).some((pid) => before.includes(pid)) ? undefined : true), 10_000);
       for (let attempt = 0; attempt < 6; attempt++) assert.equal((await get(`warm-${attempt}`)).status, 200);
       assert.ok((await backends()).length > 0, 'the pools connected again');
     } finally {
