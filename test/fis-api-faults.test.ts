@@ -12,6 +12,7 @@ import { HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sd
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { rawRequest, type RawResponse } from './helpers/clients.js';
+import { eventually as eventuallyWithin } from './helpers/eventually.js';
 import { closeDriveSet, openDriveSet, type DriveSetServer } from './helpers/drive-set.js';
 import { cairnAdmin } from './helpers/iam.js';
 import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY } from './helpers/server.js';
@@ -19,7 +20,8 @@ import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY } from './helpers/server.
 const BUCKET = 'api-faults';
 const ROLE = 'arn:aws:iam::000000000000:role/cairn-fis';
 const WAIT_MS = 20_000;
-const POLL_MS = 100;
+/** Every worker polls the fault directory (FAULT_POLL_INTERVAL_MS, 200 ms): once one answers with a fault, the others do within a few polls. */
+const FAULT_SETTLE_MS = 1_500;
 /** PUTs in a row that must fail (on new connections, so both workers answer some) before the fault counts as applied everywhere. */
 const CONSECUTIVE_FAILURES = 6;
 
@@ -37,15 +39,8 @@ async function failure(promise: Promise<unknown>): Promise<FisServiceException> 
   return error;
 }
 
-async function eventually<T>(what: string, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
+/** `probe`'s first defined answer within WAIT_MS (helpers/eventually.ts). */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => eventuallyWithin(what, probe, WAIT_MS);
 
 describe('FIS API faults on a server with two workers', () => {
   let set: DriveSetServer;
@@ -137,6 +132,8 @@ describe('FIS API faults on a server with two workers', () => {
   it('answers SlowDown and ServiceUnavailable, for about the percentage asked', async () => {
     const throttled = await start({ throttle: apiAction('throttle', 'GetObject', '50') });
     await eventually('the throttle to apply', async () => ((await get('present')).status === 503 ? true : undefined));
+    // Counted only once every worker throttles: one that has not yet read the fault would halve the rate.
+    await new Promise((resolve) => setTimeout(resolve, FAULT_SETTLE_MS));
     const statuses = new Map<string, number>();
     for (let attempt = 0; attempt < 200; attempt++) {
       const answer = await get('present');
@@ -148,12 +145,16 @@ describe('FIS API faults on a server with two workers', () => {
     assert.ok(statuses.get('503 SlowDown')! > 60 && statuses.get('503 SlowDown')! < 140, JSON.stringify([...statuses]));
     await fis.send(new StopExperimentCommand({ id: throttled }));
     await finished(throttled);
-    const unavailable = await start({ unavailable: apiAction('unavailable', 'HeadObject,GetObject', '100', 'PT2S') });
-    const answer = await eventually('the fault to apply', async () => {
-      const got = await get('present');
-      return got.status === 503 ? got : undefined;
+    const unavailable = await start({ unavailable: apiAction('unavailable', 'HeadObject,GetObject', '100', 'PT4S') });
+    // A worker that has not yet read the throttle's end may still answer SlowDown; once the new fault
+    // holds in every worker, each GET on a new connection is ServiceUnavailable.
+    await eventually('the fault to apply in every worker', async () => {
+      for (let attempt = 0; attempt < CONSECUTIVE_FAILURES; attempt++) {
+        const got = await get('present');
+        if (got.status !== 503 || got.errorCode !== 'ServiceUnavailable') return undefined;
+      }
+      return true;
     });
-    assert.equal(answer.errorCode, 'ServiceUnavailable');
     // Its duration over, the experiment completes and the fault is gone.
     assert.equal((await finished(unavailable)).state!.status, 'completed');
     await eventually('GET to work again', async () => ((await get('present')).status === 200 ? true : undefined));

@@ -54,6 +54,11 @@ export function openPool(url: string, log: (line: string) => void = () => undefi
   // An idle connection that breaks (the server restarted) is dropped from the pool; without this
   // listener its error would end the process.
   pool.on('error', (error) => log(`index: an idle PostgreSQL connection failed: ${error.message}`));
+  // pg-pool listens for errors only while a connection is idle. One that breaks while checked out
+  // between two statements (a snapshot read, a placement scan between pages, a batch applying) would
+  // emit an unhandled 'error' and end the process; its next statement fails instead (SlowDown) and the
+  // connection is destroyed on release.
+  pool.on('connect', (client) => client.on('error', (error) => log(`index: a PostgreSQL connection in use failed: ${error.message}`)));
   return pool;
 }
 
