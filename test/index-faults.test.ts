@@ -15,7 +15,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { AckedWriteChecker } from './helpers/acked-writes.js';
+import { AckedWriteChecker, assertNoWorkerExited } from './helpers/acked-writes.js';
 import { eventually } from './helpers/eventually.js';
 import { rawRequest, type RawResponse } from './helpers/clients.js';
 import { OwnedPostgres, ownedPostgresUnavailable } from './helpers/postgres-instance.js';
@@ -115,6 +115,7 @@ describe('a PostgreSQL index that goes away', { skip: ownedPostgresUnavailable()
     const report = await checker.verify(server);
     t.diagnostic(`answers: ${JSON.stringify(report.statuses)}; acknowledged writes ${report.acknowledgedWrites}; slowest ${report.slowestMs} ms`);
     assert.deepEqual(report.violations, [], JSON.stringify(report.statuses));
+    assertNoWorkerExited(server);
     assert.ok((report.statuses['PUT 503'] ?? 0) > 0, `some PUTs met the outage: ${JSON.stringify(report.statuses)}`);
     assert.ok(report.acknowledgedWrites > 10, `traffic was acknowledged: ${report.acknowledgedWrites}`);
   });

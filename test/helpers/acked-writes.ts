@@ -4,6 +4,7 @@
 // bytes, after an acknowledged DELETE nothing, and after an unacknowledged one either the old state or
 // the new (never torn). Every GET must return bytes the key may hold; every answer must come within a
 // bound, and be a success or 503 (SlowDown / ServiceUnavailable), never a 500 or a hang.
+import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { rawRequest, type RawResponse } from './clients.js';
 import type { RunningServer } from './server.js';
@@ -140,4 +141,14 @@ export class AckedWriteChecker {
   get statuses(): Record<string, number> {
     return this.report.statuses;
   }
+}
+
+/**
+ * A fault of the database or the network must never end a serving process: the cluster primary logs
+ * each worker it replaces ("worker PID exited"). Checked on its own because a worker that dies while
+ * the primary hands it a connection leaves that connection unanswered, which the checker would only
+ * see as a hang.
+ */
+export function assertNoWorkerExited(server: RunningServer): void {
+  assert.doesNotMatch(server.stderr(), /worker \d+ exited/, 'no worker process ended');
 }
