@@ -7,7 +7,7 @@
 // acknowledged writes (PUT/GET/DELETE/LIST through both front ends) with 10 % of GETs throttled
 // (cairn:api:throttle through each front end's FIS API): the index primary is killed and the standby
 // promoted; one drive host is cut off for 30 s (cairn:host:disrupt-connectivity); one front end is
-// stopped (cairn:host:stop). Afterwards no acknowledged write is lost or torn, every answer was a
+// cut off for 5 s (its calls to the drive servers fail too), then stopped (cairn:host:stop). Afterwards no acknowledged write is lost or torn, every answer was a
 // success or 503, and heal restores full redundancy: a second heal finds nothing to rebuild, the
 // audit is clean, and every key reads back with another drive host killed. Namespaces, links and
 // PostgreSQL are removed at the end, also after a failure; skipped without root or iproute2.
@@ -42,6 +42,8 @@ const THROTTLE_DURATION = 'PT10M';
 const THROTTLE_PERCENTAGE = '10';
 /** Traffic before each experiment and after it, so each meets a running checker. */
 const TRAFFIC_MS = 3_000;
+/** A front end's cut-off: long enough for every health check of its drives to fail. */
+const FRONT_HOST_CUT_SECONDS = 5;
 const GAP_BEFORE_PROMOTION_MS = 1_500;
 const WAIT_MS = 30_000;
 const KIB = 1024;
@@ -62,6 +64,8 @@ async function synchronousStandbyReady(primary: OwnedPostgres): Promise<true | u
     await client.end();
   }
 }
+
+interface HealAnswer { state: string; objectsTotal: number; shardsChecked: number; shardsHealed: number; shardsUnhealable: number; placementConflicts: number }
 
 function template(description: string, actions: Record<string, unknown>, targets: Record<string, unknown> = {}): CreateExperimentTemplateCommandInput {
   return { clientToken: `token-${Math.random()}`, description, roleArn: ROLE, stopConditions: [{ source: 'none' }], targets, actions } as unknown as CreateExperimentTemplateCommandInput;
@@ -130,7 +134,8 @@ describe('a cluster of network namespaces: two front ends, three drive hosts, Po
   });
 
   after(async () => {
-    for (const client of fisClients) client.destroy();
+    await checker?.stop();
+    for (const client of [...fisClients, ...s3]) client.destroy();
     for (const frontEnd of frontEnds) await frontEnd.kill();
     for (const host of driveHosts) await host.kill();
     await primary?.dispose();
@@ -161,107 +166,123 @@ describe('a cluster of network namespaces: two front ends, three drive hosts, Po
     }
   });
 
-  it('under traffic: index failover, a drive host cut off for 30 s, a front end stopped, 10 % of GETs throttled; then heal restores full redundancy', async (t) => {
-    const [front1, front2] = frontEnds as [RunningServer, RunningServer];
-    const [fis1, fis2] = fisClients as [FisClient, FisClient];
-    const s3 = frontEnds.map((frontEnd) => sdkClient(frontEnd));
-    t.after(() => s3.forEach((client) => client.destroy()));
-    const stored = new Map<string, Buffer>();
-    assert.equal((await rawRequest(front1, { method: 'PUT', path: `/${BUCKET}` })).status, 200);
+  // The experiments below run in turn under one checker's traffic; each asserts the answers of its phase.
+  const s3: S3Client[] = [];
+  const stored = new Map<string, Buffer>();
+  const phases: Record<string, Record<string, number>> = {};
+  let checker: AckedWriteChecker;
+  let throttle: string;
+  let mark: Record<string, number> = {};
+  const endPhase = (name: string): Record<string, number> => {
+    phases[name] = countsSince(checker.statuses, mark);
+    mark = { ...checker.statuses };
+    return phases[name]!;
+  };
+  const front = (index: number): RunningServer => frontEnds[index]!;
+  const fis = (index: number): FisClient => fisClients[index]!;
+
+  it('traffic through both front ends, with 10 % of GETs throttled through each one\'s FIS API', async () => {
+    for (const frontEnd of frontEnds) s3.push(sdkClient(frontEnd));
+    assert.equal((await rawRequest(front(0), { method: 'PUT', path: `/${BUCKET}` })).status, 200);
     let front2Stopped = false;
-    void front2.exited.then(() => void (front2Stopped = true));
-    const checker = new AckedWriteChecker([front1, () => (front2Stopped ? front1 : front2)], BUCKET, CHECKER_LOOPS);
-    const phases: Record<string, Record<string, number>> = {};
-    let mark = { ...checker.statuses };
-    const endPhase = (name: string): Record<string, number> => {
-      phases[name] = countsSince(checker.statuses, mark);
-      mark = { ...checker.statuses };
-      return phases[name]!;
-    };
-
+    void front(1).exited.then(() => void (front2Stopped = true));
+    checker = new AckedWriteChecker([front(0), () => (front2Stopped ? front(0) : front(1))], BUCKET, CHECKER_LOOPS);
     // Each front end keeps its FIS experiments (and their API faults) in its own data directory.
-    const throttles = [await run(fis1, template('throttle GETs', { throttle: { actionId: 'cairn:api:throttle', parameters: { duration: THROTTLE_DURATION, operations: 'GetObject', percentage: THROTTLE_PERCENTAGE } } })),
-      await run(fis2, template('throttle GETs', { throttle: { actionId: 'cairn:api:throttle', parameters: { duration: THROTTLE_DURATION, operations: 'GetObject', percentage: THROTTLE_PERCENTAGE } } }))];
+    const throttleTemplate = template('throttle GETs', { throttle: { actionId: 'cairn:api:throttle', parameters: { duration: THROTTLE_DURATION, operations: 'GetObject', percentage: THROTTLE_PERCENTAGE } } });
+    throttle = await run(fis(0), throttleTemplate);
+    await run(fis(1), { ...throttleTemplate, clientToken: `token-${Math.random()}` });
     checker.start();
-    try {
-      await sleep(TRAFFIC_MS);
-      const steady = endPhase('steady');
-      assert.ok((steady['PUT 200'] ?? 0) > 0 && (steady['GET 200'] ?? 0) > 0, `traffic flows: ${JSON.stringify(steady)}`);
+    await sleep(TRAFFIC_MS);
+    const steady = endPhase('steady');
+    assert.ok((steady['PUT 200'] ?? 0) > 0 && (steady['GET 200'] ?? 0) > 0, `traffic flows: ${JSON.stringify(steady)}`);
+  });
 
-      // 1. The index primary dies; the synchronous standby is promoted; both front ends reconnect by themselves.
-      await primary.stop('immediate');
-      await sleep(GAP_BEFORE_PROMOTION_MS);
-      await standby.promote();
-      for (const frontEnd of frontEnds) {
-        await eventually('writes after the failover', async () => ((await rawRequest(frontEnd, { method: 'PUT', path: `/${BUCKET}/after-failover`, body: 'x', headers: { connection: 'close' } })).status === 200 ? true : undefined), WAIT_MS);
-      }
-      await sleep(TRAFFIC_MS);
-      endPhase('failover');
-
-      // 2. One drive host is cut off for 30 s: its two drives go offline on both front ends, reads are
-      // rebuilt from the other four shards and writes meet the 3+3 write quorum (k+1 = 4).
-      const cut = await run(fis1, hostTemplate('cairn:host:disrupt-connectivity', 'drive-3', { duration: `PT${DRIVE_HOST_CUT_SECONDS}S` }));
-      const cutStartedMs = Date.now();
-      await eventually('drive-3 to be cut off', async () => (/drive3[ab]\) is OFFLINE/.test(front1.stderr()) ? true : undefined), WAIT_MS);
-      for (const [index, sizeBytes] of STRIPED_SIZES.entries()) {
-        const key = `striped-during-cut-${sizeBytes}`;
-        const body = randomBytes(sizeBytes);
-        await s3[index % 2]!.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-        stored.set(key, body);
-      }
-      assert.equal((await ended(fis1, cut, (DRIVE_HOST_CUT_SECONDS + 10) * 1000)).state!.status, 'completed');
-      await eventually('drive-3 to be back online on both front ends', async () => (frontEnds.every((frontEnd) => /drive3[ab]\) is back online/.test(frontEnd.stderr())) ? true : undefined), WAIT_MS);
-      assert.ok(Date.now() - cutStartedMs >= DRIVE_HOST_CUT_SECONDS * 1000 - 1_000, 'the cut lasted its 30 s');
-      const cutOff = endPhase('drive host cut off');
-      assert.ok((cutOff['GET 200'] ?? 0) > 0 && (cutOff['PUT 200'] ?? 0) > 0, `reads and writes served while drive-3 was cut off: ${JSON.stringify(cutOff)}`);
-
-      // 3. One front end is told to stop; the other serves on.
-      const stop = await run(fis1, hostTemplate('cairn:host:stop', 'front-2'));
-      const code = await Promise.race([front2.exited, sleep(WAIT_MS).then(() => 'timeout' as const)]);
-      assert.equal(code, 0, 'front-2 stopped cleanly');
-      assert.equal((await ended(fis1, stop)).state!.status, 'completed');
-      await sleep(TRAFFIC_MS);
-      endPhase('front end stopped');
-    } finally {
-      await checker.stop();
+  it('the index primary dies and the synchronous standby is promoted: both front ends reconnect by themselves', async () => {
+    await primary.stop('immediate');
+    await sleep(GAP_BEFORE_PROMOTION_MS);
+    await standby.promote();
+    for (const frontEnd of frontEnds) {
+      const put = (): Promise<true | undefined> => rawRequest(frontEnd, { method: 'PUT', path: `/${BUCKET}/after-failover`, body: 'x', headers: { connection: 'close' } }).then((answer) => (answer.status === 200 ? true : undefined));
+      await eventually('writes after the failover', put, WAIT_MS);
     }
-    assert.equal((await fis1.send(new StopExperimentCommand({ id: throttles[0] }))).experiment!.id, throttles[0]);
+    await sleep(TRAFFIC_MS);
+    endPhase('failover');
+  });
 
-    const report = await checker.verify(front1);
+  it('one drive host cut off for 30 s: reads rebuilt from the other hosts, writes meet the quorum', async () => {
+    // Its two drives go offline on both front ends; 3+3 writes need k+1 = 4 of the other 4 drives.
+    const cut = await run(fis(0), hostTemplate('cairn:host:disrupt-connectivity', 'drive-3', { duration: `PT${DRIVE_HOST_CUT_SECONDS}S` }));
+    const cutStartedMs = Date.now();
+    await eventually('drive-3 to be cut off', async () => (/drive3[ab]\) is OFFLINE/.test(front(0).stderr()) ? true : undefined), WAIT_MS);
+    for (const [index, sizeBytes] of STRIPED_SIZES.entries()) {
+      const key = `striped-during-cut-${sizeBytes}`;
+      const body = randomBytes(sizeBytes);
+      await s3[index % 2]!.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+      stored.set(key, body);
+    }
+    assert.equal((await ended(fis(0), cut, (DRIVE_HOST_CUT_SECONDS + 10) * 1000)).state!.status, 'completed');
+    await eventually('drive-3 to be back online on both front ends', async () => (frontEnds.every((frontEnd) => /drive3[ab]\) is back online/.test(frontEnd.stderr())) ? true : undefined), WAIT_MS);
+    assert.ok(Date.now() - cutStartedMs >= DRIVE_HOST_CUT_SECONDS * 1000 - 1_000, 'the cut lasted its 30 s');
+    const cutOff = endPhase('drive host cut off');
+    assert.ok((cutOff['GET 200'] ?? 0) > 0 && (cutOff['PUT 200'] ?? 0) > 0, `reads and writes served while drive-3 was cut off: ${JSON.stringify(cutOff)}`);
+  });
+
+  it('one front end cut off for 5 s: connections reset, its calls to the drive servers fail; then it serves again', async () => {
+    const cut = await run(fis(0), hostTemplate('cairn:host:disrupt-connectivity', 'front-2', { duration: `PT${FRONT_HOST_CUT_SECONDS}S` }));
+    await eventually('front-2 to lose its drive servers', async () => (/is OFFLINE: .*this host is cut off until/.test(front(1).stderr()) ? true : undefined), WAIT_MS);
+    assert.equal((await ended(fis(0), cut)).state!.status, 'completed');
+    const put = (): Promise<true | undefined> => rawRequest(front(1), { method: 'PUT', path: `/${BUCKET}/after-front-cut`, body: 'y', headers: { connection: 'close' } })
+      .then((answer) => (answer.status === 200 ? true : undefined), () => undefined);
+    await eventually('front-2 to serve again', put, WAIT_MS);
+    const cutOff = endPhase('front end cut off');
+    assert.ok((cutOff['PUT refused'] ?? 0) + (cutOff['GET refused'] ?? 0) > 0, `front-2 refused connections while cut off: ${JSON.stringify(cutOff)}`);
+  });
+
+  it('one front end stopped (cairn:host:stop): it exits cleanly, the other serves on', async () => {
+    const stop = await run(fis(0), hostTemplate('cairn:host:stop', 'front-2'));
+    const code = await Promise.race([front(1).exited, sleep(WAIT_MS).then(() => 'timeout' as const)]);
+    assert.equal(code, 0, 'front-2 stopped cleanly');
+    assert.equal((await ended(fis(0), stop)).state!.status, 'completed');
+    await sleep(TRAFFIC_MS);
+    endPhase('front end stopped');
+  });
+
+  it('afterwards: no acknowledged write lost or torn, every answer a success or 503', async (t) => {
+    await checker.stop();
+    assert.equal((await fis(0).send(new StopExperimentCommand({ id: throttle }))).experiment!.id, throttle);
+    const report = await checker.verify(front(0));
     t.diagnostic(`answers by phase: ${JSON.stringify(phases)}; acknowledged writes ${report.acknowledgedWrites}; slowest ${report.slowestMs} ms`);
     assert.deepEqual(report.violations, [], JSON.stringify(report.statuses));
     assert.ok((report.statuses['GET 503'] ?? 0) > 0, `the throttle answered some GETs 503: ${JSON.stringify(report.statuses)}`);
+  });
 
-    // Heal: the shards drive-3 missed are rebuilt; a second pass finds every shard in place.
-    const healed = await cairnAdmin(front1, ['heal', '--start', '--json']);
-    assert.equal(healed.code, 0, healed.stderr);
-    const first = JSON.parse(healed.stdout) as { state: string; objectsTotal: number; shardsChecked: number; shardsHealed: number; shardsUnhealable: number; placementConflicts: number };
-    t.diagnostic(`heal: ${healed.stdout.trim()}`);
-    assert.equal(first.state, 'done');
-    assert.equal(first.shardsUnhealable, 0, healed.stdout);
-    assert.equal(first.placementConflicts, 0, healed.stdout);
-    // At least 2 shards of every stripe written while drive-3 was away (others: writes in flight as it went).
+  it('heal restores full redundancy: nothing left to heal, a clean audit, every key read with another drive host killed', async (t) => {
+    const heal = async (): Promise<HealAnswer> => {
+      const healed = await cairnAdmin(front(0), ['heal', '--start', '--json']);
+      assert.equal(healed.code, 0, healed.stderr);
+      t.diagnostic(`heal: ${healed.stdout.trim()}`);
+      return JSON.parse(healed.stdout) as HealAnswer;
+    };
+    const first = await heal();
+    assert.deepEqual([first.state, first.shardsUnhealable, first.placementConflicts], ['done', 0, 0], JSON.stringify(first));
+    // At least 2 shards of every stripe written while drive-3 was away (more: writes in flight as it went).
     const stripesDuringCut = STRIPED_SIZES.reduce((sum, sizeBytes) => sum + Math.ceil(sizeBytes / MIB), 0);
-    assert.ok(first.shardsHealed >= 2 * stripesDuringCut, `the shards drive-3 missed were rebuilt: ${healed.stdout}`);
-    const again = await cairnAdmin(front1, ['heal', '--start', '--json']);
-    assert.equal(again.code, 0, again.stderr);
-    const second = JSON.parse(again.stdout) as typeof first;
-    assert.equal(second.state, 'done');
-    assert.deepEqual([second.shardsHealed, second.shardsUnhealable], [0, 0], `nothing left to heal: ${again.stdout}`);
-    const audited = await cairnAdmin(front1, ['audit', '--json']);
+    assert.ok(first.shardsHealed >= 2 * stripesDuringCut, `the shards drive-3 missed were rebuilt: ${JSON.stringify(first)}`);
+    const second = await heal();
+    assert.deepEqual([second.state, second.shardsHealed, second.shardsUnhealable], ['done', 0, 0], `nothing left to heal: ${JSON.stringify(second)}`);
+    const audited = await cairnAdmin(front(0), ['audit', '--json']);
     assert.equal(audited.code, 0, audited.stderr);
     const counts = (JSON.parse(audited.stdout) as { counts: Record<string, number> }).counts;
-    assert.equal(counts['corruptFound'], 0, audited.stdout);
-    assert.equal(counts['unrecoverable'], 0, audited.stdout);
+    assert.deepEqual([counts['corruptFound'], counts['unrecoverable']], [0, 0], audited.stdout);
 
-    // Full redundancy: with another drive host gone, every key still reads exactly what it may hold
-    // (an object written during the cut-off had only drive-1 and drive-2's shards before heal).
+    // With another drive host gone, every key still reads exactly what it may hold (an object written
+    // during the cut-off had only drive-1's and drive-2's shards before heal: 2 of them left < k = 3).
     await driveHosts[0]!.kill();
     for (const [key, body] of stored) {
       const got = await s3[0]!.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
       assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), body, key);
     }
-    const afterLoss = await checker.verify(front1);
+    const afterLoss = await checker.verify(front(0));
     assert.deepEqual(afterLoss.violations, [], JSON.stringify(afterLoss.statuses));
   });
 });

@@ -3,7 +3,7 @@
 // its host's commands (services/hosts/host-agent.ts). The host's id is CAIRN_HOST_ID, or this
 // machine's name and the server's port; a stop ends the whole server (SIGTERM to the cluster primary,
 // or to this process when it serves alone); a disruption drops and refuses this process's
-// connections and fails its index calls (a front end's) until the deadline.
+// connections and fails its calls out — the index, drive servers — until the deadline.
 import cluster from 'node:cluster';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ import { indexFaultControlOf } from '../index/index-faults.js';
 import { PostgresHostRegistry, type HostRole } from '../index/postgres/cluster-hosts.js';
 import type { Index } from '../index/types.js';
 import { startHostAgent } from '../services/hosts/host-agent.js';
+import { cutOffDriveServerCallsUntil } from '../storage/remote/remote-drive.js';
 
 /** The environment variable naming this host in the registry (and in FIS's host ARNs). */
 export const HOST_ID_VARIABLE = 'CAIRN_HOST_ID';
@@ -46,6 +47,7 @@ export function joinClusterHosts(settings: { indexUrl?: string; listeners: Reado
       stop: () => process.kill(cluster.isWorker ? process.ppid : process.pid, 'SIGTERM'),
       disruptUntil: (untilMs) => {
         options.disruptConnections(untilMs);
+        cutOffDriveServerCallsUntil(untilMs);
         if (options.index !== undefined) indexFaultControlOf(options.index)?.pauseUntil(untilMs);
       },
     },
