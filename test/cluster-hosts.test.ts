@@ -4,7 +4,9 @@
 // cairn:host:disrupt-connectivity cuts it off (connections reset, its own index calls fail) for the
 // duration, then it serves again by itself; cairn:host:stop makes its server (primary and workers)
 // exit. Bad host targets are refused with ValidationException, and a target naming no live host fails
-// the experiment. (Each front end keeps its own local drive here: this is not a shared-storage cluster.)
+// the experiment. A drive server started with --index (`cairn drive serve --index`) registers as a
+// drive-server host and obeys the same two actions. (Each front end keeps its own local drive here:
+// this is not a shared-storage cluster; test/cluster-netns.test.ts is one.)
 import {
   CreateExperimentTemplateCommand, FisClient, FisServiceException, GetExperimentCommand, ListExperimentResolvedTargetsCommand, ListTargetResourceTypesCommand,
   StartExperimentCommand, type CreateExperimentTemplateCommandInput, type Experiment,
@@ -12,10 +14,14 @@ import {
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { request } from 'node:http';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { serveDrives, type DriveServerProcess } from './helpers/drive-servers.js';
 import { eventually } from './helpers/eventually.js';
 import { rawRequest, type RawResponse } from './helpers/clients.js';
 import { createTestDatabase, dropTestDatabase } from './helpers/postgres.js';
-import { startServer, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
+import { startServer, temporaryDirectory, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 
 const ROLE = 'arn:aws:iam::000000000000:role/cairn-fis';
 const HOST_ARN = (id: string): string => `arn:aws:cairn:${TEST_REGION}:000000000000:host/${id}`;
@@ -24,6 +30,18 @@ const DISRUPTION_SECONDS = 4;
 /** New connections refused in a row that show every process of a cut-off front end has read its command. */
 const CUT_OFF_PROBES = 6;
 const WAIT_MS = 20_000;
+
+/** An unsigned request to a drive server: its status (401) while it serves, undefined when the connection fails. */
+function driveServerAnswers(drives: DriveServerProcess): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = request(`${drives.baseUrl}/drive/format`, { headers: { connection: 'close' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
+}
 
 function hostTemplate(action: Record<string, unknown>, target: Record<string, unknown>): CreateExperimentTemplateCommandInput {
   return {
@@ -36,6 +54,8 @@ describe('FIS host actions on two front ends sharing a PostgreSQL index', () => 
   let url: string;
   let frontA: RunningServer;
   let frontB: RunningServer;
+  let drives: DriveServerProcess;
+  const driveRoot = temporaryDirectory('cluster-hosts-drive');
   let fis: FisClient;
   const put = (server: RunningServer, key: string): Promise<RawResponse> => rawRequest(server, { method: 'PUT', path: `/hosts-${key}`, headers: { connection: 'close' } });
 
@@ -53,24 +73,29 @@ describe('FIS host actions on two front ends sharing a PostgreSQL index', () => 
     url = await createTestDatabase();
     frontA = await startServer({ extraArgs: ['--index', url, '--workers', '2'], env: { CAIRN_HOST_ID: 'front-a' } });
     frontB = await startServer({ extraArgs: ['--index', url, '--workers', '1'], env: { CAIRN_HOST_ID: 'front-b' } });
+    mkdirSync(join(driveRoot, 'drive'));
+    drives = await serveDrives([join(driveRoot, 'drive')], { extraArgs: ['--index', url], env: { CAIRN_HOST_ID: 'drives-c' } });
     fis = new FisClient({ endpoint: frontB.endpoint, region: TEST_REGION, credentials: { accessKeyId: TEST_ACCESS_KEY, secretAccessKey: TEST_SECRET_KEY } });
   });
   after(async () => {
     fis?.destroy();
     await frontA?.dispose();
     await frontB?.dispose();
+    await drives?.kill();
+    rmSync(driveRoot, { recursive: true, force: true });
     if (url !== undefined) await dropTestDatabase(url);
   });
 
-  it('registers each front end with its address, role and heartbeat', async () => {
+  it('registers each front end and the drive server with its address, role and heartbeat', async () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
       const rows = await eventually('both hosts to register', async () => {
         const { rows } = await client.query<{ host_id: string; role: string; address: string }>('SELECT host_id, role, address FROM cluster_hosts ORDER BY host_id');
-        return rows.length === 2 ? rows : undefined;
+        return rows.length === 3 ? rows : undefined;
       }, WAIT_MS);
       assert.deepEqual(rows, [
+        { host_id: 'drives-c', role: 'drive-server', address: `127.0.0.1:${drives.port}` },
         { host_id: 'front-a', role: 'frontend', address: `127.0.0.1:${frontA.port}` },
         { host_id: 'front-b', role: 'frontend', address: `127.0.0.1:${frontB.port}` },
       ]);
@@ -124,6 +149,23 @@ describe('FIS host actions on two front ends sharing a PostgreSQL index', () => 
     assert.ok(Date.now() - cutAtMs < (DISRUPTION_SECONDS + 5) * 1000, 'the cut-off ended by itself at its deadline');
     assert.equal((await ended(id)).state!.status, 'completed');
     assert.equal(frontA.process.exitCode, null);
+  });
+
+  it('a drive server obeys both: cut off for the duration (connections reset), then serving; stopped, it exits', async () => {
+    assert.equal(await driveServerAnswers(drives), 401, 'an unsigned request is refused by a serving drive server');
+    const id = await run(hostTemplate({ actionId: 'cairn:host:disrupt-connectivity', parameters: { duration: `PT${DISRUPTION_SECONDS}S` } }, { resourceTags: { role: 'drive-server' } }));
+    const cutAtMs = await eventually('the drive server to be cut off', async () => ((await driveServerAnswers(drives)) === undefined ? Date.now() : undefined), WAIT_MS);
+    const { resolvedTargets } = await fis.send(new ListExperimentResolvedTargetsCommand({ experimentId: id }));
+    assert.deepEqual(resolvedTargets!.map((target) => target.targetInformation!['arn']), [HOST_ARN('drives-c')]);
+    assert.equal(await driveServerAnswers(drives), undefined, 'still cut off');
+    await eventually('the drive server to serve again', async () => ((await driveServerAnswers(drives)) === 401 ? true : undefined), WAIT_MS);
+    assert.ok(Date.now() - cutAtMs < (DISRUPTION_SECONDS + 5) * 1000, 'the cut-off ended by itself at its deadline');
+    assert.match(drives.output(), /hosts: drives-c is cut off until/);
+    assert.equal((await ended(id)).state!.status, 'completed');
+    const stop = await run(hostTemplate({ actionId: 'cairn:host:stop' }, { resourceArns: [HOST_ARN('drives-c')] }));
+    const code = await Promise.race([drives.exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), WAIT_MS))]);
+    assert.equal(code, 0, 'the drive server stopped cleanly');
+    assert.equal((await ended(stop)).state!.status, 'completed');
   });
 
   it('cairn:host:stop, chosen by role and ARN, makes that front end\'s server exit; the other keeps serving', async () => {

@@ -109,8 +109,9 @@ ${serverHelp()}${EPHEMERAL_HELP}  admin <command> [--endpoint URL] [--region REG
       Administer a running server over its S3 API; credentials from CAIRN_ACCESS_KEY / CAIRN_SECRET_KEY
       (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). \`cairn admin <command> --help\` for details.
 ${adminCommandsSummary('    ')}
-${SQL_HELP}  drive serve DIR... --address HOST:PORT --cluster-secret SECRET
-      Serve drive directories to a cluster (http://HOST:PORT/NAME), authenticated with the cluster secret.
+${SQL_HELP}  drive serve DIR... --address HOST:PORT --cluster-secret SECRET [--index postgres://…]
+      Serve drive directories to a cluster (http://HOST:PORT/NAME), authenticated with the cluster secret;
+      with the cluster's PostgreSQL index, also a host for FIS's cairn:host:* actions.
   help
       Show this text.
 `;

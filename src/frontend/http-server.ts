@@ -27,6 +27,7 @@ import { publishRequestCounts } from './request-counts.js';
 import { FRONTEND_SURFACE_NAME, RequestMetrics } from './request-metrics.js';
 import type { ApiSurface } from './surface.js';
 import { loadTlsOptions, watchTlsFiles, type TlsFiles } from './tls.js';
+import { createConnectionCut } from '../util/connection-cut.js';
 
 export interface FrontendOptions {
   /** The API surfaces, in the order the dispatcher asks them (the server command composes them). */
@@ -151,23 +152,6 @@ function serverOptionsFor(settings: FrontendConnectionSettings): ServerOptions {
   };
 }
 
-/** A cut-off host (FIS's cairn:host:disrupt-connectivity): until a time, open connections are dropped and new ones reset on arrival. */
-function createConnectionCut(servers: readonly Server[]): { attach(server: Server): void; disruptUntil(untilMs: number): void } {
-  let disruptedUntilMs = 0;
-  return {
-    attach(server) {
-      // Before any other listener sees the connection: a cut-off host answers nothing.
-      server.prependListener('connection', (socket: { destroy(): void }) => {
-        if (Date.now() < disruptedUntilMs) socket.destroy();
-      });
-    },
-    disruptUntil(untilMs) {
-      disruptedUntilMs = untilMs;
-      if (Date.now() < untilMs) for (const each of servers) each.closeAllConnections();
-    },
-  };
-}
-
 export function createFrontend(options: FrontendOptions): Frontend {
   const { log } = options;
   const requestMetrics = new RequestMetrics(options.surfaces.map((surface) => surface.name));
@@ -201,7 +185,7 @@ export function createFrontend(options: FrontendOptions): Frontend {
   const serverOptions = serverOptionsFor(settings);
   const servers: Server[] = [];
   /** Limits, timeouts and S3-format answers for node's own refusals, the same on every listener. */
-  const cut = createConnectionCut(servers);
+  const cut = createConnectionCut();
   function configure<T extends Server>(server: T): T {
     cut.attach(server);
     connections.attach(server);

@@ -1,5 +1,6 @@
 // Drive servers (`cairn drive serve`) as real child processes for tests: started on a port (0: any),
-// killed with SIGKILL, restarted on the same port so the drives' URLs stay the same.
+// possibly through a launcher (a network namespace), killed with SIGKILL, restarted on the same port
+// so the drives' URLs stay the same.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CAIRN_BIN } from './server.js';
 
@@ -11,16 +12,30 @@ export interface DriveServerProcess {
   baseUrl: string;
   port: number;
   output: () => string;
+  /** Resolves with the exit code when the process exits. */
+  exited: Promise<number | null>;
   /** SIGKILL, and wait for the exit. */
   kill(): Promise<void>;
 }
 
-export async function serveDrives(directories: string[], options: { port?: number; extraArgs?: string[] } = {}): Promise<DriveServerProcess> {
-  const args = [CAIRN_BIN, 'drive', 'serve', ...directories, '--address', `127.0.0.1:${options.port ?? 0}`, ...(options.extraArgs ?? [])];
-  const child = spawn(process.execPath, args, { env: { ...process.env, CAIRN_CLUSTER_SECRET: TEST_CLUSTER_SECRET }, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface DriveServeOptions {
+  /** The address to listen on (default 127.0.0.1). */
+  host?: string;
+  port?: number;
+  extraArgs?: string[];
+  env?: Record<string, string>;
+  /** A command that runs node in its place, e.g. `ip netns exec NAME` (it must exec node, keeping the pid). */
+  launcher?: string[];
+}
+
+export async function serveDrives(directories: string[], options: DriveServeOptions = {}): Promise<DriveServerProcess> {
+  const args = [CAIRN_BIN, 'drive', 'serve', ...directories, '--address', `${options.host ?? '127.0.0.1'}:${options.port ?? 0}`, ...(options.extraArgs ?? [])];
+  const [command, ...launcherArgs] = [...(options.launcher ?? []), process.execPath];
+  const env = { ...process.env, CAIRN_CLUSTER_SECRET: TEST_CLUSTER_SECRET, ...options.env };
+  const child = spawn(command!, [...launcherArgs, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr!.on('data', (chunk) => { output += chunk; });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`drive server did not start\n${output}`)), START_TIMEOUT_MS);
     child.stdout!.on('data', (chunk) => {
@@ -34,7 +49,7 @@ export async function serveDrives(directories: string[], options: { port?: numbe
     child.once('exit', (code) => reject(new Error(`drive server exited with ${code}\n${output}`)));
   });
   return {
-    child, baseUrl, port: Number(new URL(baseUrl).port), output: () => output,
+    child, baseUrl, port: Number(new URL(baseUrl).port), output: () => output, exited,
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;

@@ -35,6 +35,8 @@ export interface StartOptions {
   extraArgs?: string[];
   /** Environment overrides; by default the test credentials are set. */
   env?: Record<string, string | undefined>;
+  /** A command that runs node in its place, e.g. `ip netns exec NAME` (it must exec node, keeping the pid). */
+  launcher?: string[];
 }
 
 /** With CAIRN_TEST_INDEX=postgres: each data directory's database, so a restarted server finds its index again. */
@@ -97,7 +99,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const args = [CAIRN_BIN, 'server', '--address', options.address ?? '127.0.0.1:0', '--data', dataDirectory, ...await indexArgs(dataDirectory, options), ...(options.extraArgs ?? [])];
   // Its own process group, so kill() takes the cluster workers down with the primary, as kill -9 of a
   // machine's server would.
-  const child = spawn(process.execPath, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const [command, ...launcherArgs] = [...(options.launcher ?? []), process.execPath];
+  const child = spawn(command!, [...launcherArgs, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdoutText = '';
   let stderrText = '';
   child.stdout!.on('data', (chunk) => { stdoutText += chunk; });

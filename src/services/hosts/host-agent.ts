@@ -2,9 +2,9 @@
 // process of a front end (or a drive server) heartbeats its host's row and polls the commands for its
 // host. cairn:host:stop makes the host's server stop (SIGTERM to the server, as an orchestrator
 // stopping a task does); cairn:host:disrupt-connectivity cuts the host off until the command's
-// deadline: it drops and refuses every connection and its own calls out (the index; remote drives
-// through the same seam later) fail, as a lost zone looks from both sides. While cut off it neither
-// heartbeats nor polls: it ends the disruption by the deadline it read, with no message needed.
+// deadline: it drops and refuses every connection and its own calls out (the index, drive servers)
+// fail, as a lost zone looks from both sides. While cut off it neither heartbeats nor polls: it ends
+// the disruption by the deadline it read, with no message needed.
 import type { HostAction, HostCommand, HostRole, PostgresHostRegistry } from '../../index/postgres/cluster-hosts.js';
 
 /** How often a host heartbeats and polls its commands. */

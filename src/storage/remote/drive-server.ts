@@ -1,13 +1,15 @@
 // A drive server (`cairn drive serve DIR… --address HOST:PORT`): serves local drive directories to
 // the cluster over HTTP, each as /NAME (the directory's base name). Every request is authenticated
 // with the cluster secret (protocol.ts) before anything is read or written. The operations are in
-// docs/drive-server.md ("Protocol"); each drive is a ServedDrive (served-drive.ts).
+// docs/drive-server.md ("Protocol"); each drive is a ServedDrive (served-drive.ts). A host cut off
+// (disruptUntil) resets every connection until its deadline: front ends see its drives offline.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename } from 'node:path';
 import type { DriveSetMembership } from '../drive.js';
 import { StorageCorruptionError } from '../errors.js';
 import { VolumeNotSealedError } from '../volume-files.js';
+import { createConnectionCut } from '../../util/connection-cut.js';
 import { DriveStateError, ServedDrive } from './served-drive.js';
 import {
   DRIVE_NAME_PATTERN, DRIVE_REQUEST_BODY_BYTES_MAX, DRIVE_SERVER_CONNECTIONS_MAX, DRIVE_SERVER_DRIVES_MAX, DRIVE_SESSION_PATTERN,
@@ -23,6 +25,8 @@ class DriveRequestError extends Error {
 export interface DriveServer {
   address: AddressInfo;
   drives: string[];
+  /** Until `untilMs`, every connection is dropped and every new one refused (a host cut off: FIS's cairn:host:disrupt-connectivity). */
+  disruptUntil(untilMs: number): void;
   close(): Promise<void>;
 }
 
@@ -163,6 +167,8 @@ export async function startDriveServer(options: { directories: string[]; host: s
     });
   });
   server.maxConnections = DRIVE_SERVER_CONNECTIONS_MAX;
+  const cut = createConnectionCut();
+  cut.attach(server);
   const sweeper = setInterval(() => {
     for (const drive of drives.values()) void drive.sweep().catch((error: Error) => options.log(`drive server: session sweep: ${error.message}`));
   }, DRIVE_SESSION_SWEEP_INTERVAL_MS);
@@ -174,6 +180,7 @@ export async function startDriveServer(options: { directories: string[]; host: s
   return {
     address: server.address() as AddressInfo,
     drives: [...drives.keys()],
+    disruptUntil: cut.disruptUntil,
     async close() {
       clearInterval(sweeper);
       server.closeAllConnections();

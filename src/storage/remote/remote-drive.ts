@@ -22,6 +22,18 @@ export class DriveUnreachableError extends Error {
   override name = 'DriveUnreachableError';
 }
 
+/**
+ * Until this time (ms) this process's host is cut off from the network (FIS's
+ * cairn:host:disrupt-connectivity): every call to a drive server fails as unreachable, as it would
+ * from a lost zone. Process-wide, as the host's network is.
+ */
+let callsCutOffUntilMs = 0;
+
+/** Cuts this process's calls to drive servers off until `untilMs` (a past time ends a cut early). */
+export function cutOffDriveServerCallsUntil(untilMs: number): void {
+  callsCutOffUntilMs = untilMs;
+}
+
 /** True for a drive given as a URL rather than a directory. */
 export function isRemoteDrive(location: string): boolean {
   return /^https?:\/\//.test(location);
@@ -66,6 +78,9 @@ export class RemoteDriveIo implements DriveIo {
 
   /** One signed request; a status other than 2xx is a RemoteDriveError, no answer at all a DriveUnreachableError. */
   call(method: string, operation: string, query = '', body: Buffer = Buffer.alloc(0)): Promise<Buffer> {
+    if (Date.now() < callsCutOffUntilMs) {
+      return Promise.reject(new DriveUnreachableError(`${this.location}: unreachable: this host is cut off until ${new Date(callsCutOffUntilMs).toISOString()}`));
+    }
     const path = `/${this.name}/${operation}${query === '' ? '' : `?${query}`}`;
     const headers = { ...signRequest(this.secret, method, path, body), 'content-length': String(body.length) };
     return new Promise((resolve, reject) => {
