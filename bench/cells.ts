@@ -77,6 +77,8 @@ export interface CellResult {
   storageClass?: string;
   /** Cluster-mode cells (cluster.ts): how many front ends the client spread its connections over. */
   frontEnds?: number;
+  /** Cluster-mode cells: CPU per 2xx answer, µs, of the front ends, the drive servers and the database's backends (cluster-cpu.ts). */
+  cpuUsPerOp?: { frontEnds: number; driveServers: number; postgres: number };
 }
 
 export interface CellTiming {

@@ -19,6 +19,22 @@ function cellText(cell: CellResult | undefined): string {
     + (failures > 0 ? ` ⚠ ${failures.toLocaleString('en-US')} failed` : '');
 }
 
+const totalCpuUs = (cell: CellResult | undefined): number | undefined =>
+  cell?.cpuUsPerOp === undefined ? undefined : cell.cpuUsPerOp.frontEnds + cell.cpuUsPerOp.driveServers + cell.cpuUsPerOp.postgres;
+
+function cpuText(cell: CellResult | undefined): string {
+  const total = totalCpuUs(cell);
+  if (cell?.cpuUsPerOp === undefined || total === undefined) return '–';
+  const parts = cell.cpuUsPerOp;
+  return `${Math.round(total).toLocaleString('en-US')} (${[parts.frontEnds, parts.driveServers, parts.postgres].map((value) => Math.round(value).toLocaleString('en-US')).join(' + ')})`;
+}
+
+function cpuRatioText(cell: CellResult | undefined, oneFrontEnd: CellResult | undefined): string {
+  const total = totalCpuUs(cell);
+  const base = totalCpuUs(oneFrontEnd);
+  return total === undefined || base === undefined || !(base > 0) ? '–' : `${(total / base).toFixed(2)}×`;
+}
+
 function ratioText(cell: CellResult | undefined, oneFrontEnd: CellResult | undefined): string {
   if (cell === undefined || oneFrontEnd === undefined || !(oneFrontEnd.opsPerSecond > 0)) return '–';
   return `${(cell.opsPerSecond / oneFrontEnd.opsPerSecond).toFixed(2)}×`;
@@ -34,6 +50,11 @@ export function clusterLines(cells: CellResult[], context: ClusterContext): stri
     ...counts.filter((count) => count > 1).map((count) => ratioText(find(count, op, size.sizeBytes), find(1, op, size.sizeBytes))),
   ]));
   const header = ['cell', ...counts.map(frontEndsLabel), ...counts.filter((count) => count > 1).map((count) => `${count} ÷ 1`)];
+  const cpuRows = CLUSTER_SIZES.flatMap((size) => OPERATIONS.map((op) => [
+    `${size.label} ${op}`,
+    ...counts.map((count) => cpuText(find(count, op, size.sizeBytes))),
+    ...counts.filter((count) => count > 1).map((count) => cpuRatioText(find(count, op, size.sizeBytes), find(1, op, size.sizeBytes))),
+  ]));
   const failures = failureLines(cells);
   return [
     `### Cluster mode: front ends on one PostgreSQL database and ${DRIVE_SERVERS} drive servers (this run)`,
@@ -42,10 +63,18 @@ export function clusterLines(cells: CellResult[], context: ClusterContext): stri
     '',
     ...markdownTable(header, rows),
     '',
+    'CPU per request, µs: all (front ends + drive servers + the database\'s PostgreSQL backends), from /proc over the measured phase; '
+      + 'the ratios compare the total with one front end. Unlike ops/s it barely moves with other work on the machine.',
+    '',
+    ...markdownTable(header, cpuRows),
+    '',
     `- **On this machine this shows overhead, not scaling.** Every front end, the ${DRIVE_SERVERS} drive servers, PostgreSQL and `
       + `the client share the same ${availableParallelism()} cores, so a second or third front end adds processes, connections `
-      + 'and cross-process coordination (one write lock in the database for all front ends) but no CPU. A ratio below 1× is '
-      + 'that cost; on separate hosts each front end brings cores of its own, and only a run there can show scaling.',
+      + 'and cross-process coordination (one write lock in the database for all front ends) but no CPU: the CPU per request '
+      + 'is that overhead. On separate hosts each front end brings cores of its own, and only a run there can show scaling. '
+      + 'An ops/s ratio above 1× here is not scaling either: when other work keeps the machine busy (load average above the '
+      + 'core count), more server processes simply win a larger share of the same cores, and a one-process front end that waits '
+      + 'on PostgreSQL and the drive servers leaves time another front end fills.',
     `- Each front end: \`cairn server --workers 1 --index postgres://… ${context.driveUrls.join(' ') || '(drive servers)'}\`, `
       + 'one data directory for all; the client signs once (as for a load balancer\'s name) and spreads its connections '
       + 'evenly over the front ends, each connection staying on one front end.',

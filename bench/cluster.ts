@@ -14,8 +14,10 @@
 // cells with N front ends run after those with fewer; each uses keys of its own.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { toCell, warmThenMeasure, type CellSink, type CellTiming } from './cells.js';
+import { toCell, type CellSink, type CellTiming } from './cells.js';
 import { createSpreadClient } from './cluster-client.js';
+import { cpuSecondsSince, cpuSnapshot, postgresBackendPids, type ClusterCpuSeconds } from './cluster-cpu.js';
+import { runClosedLoop, type LoadClient, type NextRequest, type PhaseResult } from './load.js';
 import { loadAverageText } from './machine.js';
 import { CAIRN_BIN, REPO_ROOT } from './paths.js';
 import { createBenchDatabase, dropBenchDatabase } from './postgres-database.js';
@@ -70,8 +72,30 @@ async function startDriveServers(root: string, servers: ManagedProcess[]): Promi
   }));
 }
 
-/** PUT then GET of each size, the connections spread over the first `count` front ends. */
-async function measureFrontEnds(frontEnds: CairnTarget[], count: number, timing: CellTiming, sink: CellSink): Promise<void> {
+/** The processes whose CPU a cell counts. */
+interface ClusterProcesses {
+  frontEnds: CairnTarget[];
+  driveServers: ManagedProcess[];
+  indexUrl: string;
+}
+
+const groupOf = (managed: ManagedProcess): number => managed.child.pid ?? -1;
+
+/** A warm-up, then the measured phase with the CPU every cluster process used during it (per 2xx answer, µs). */
+async function measurePhase(cluster: ClusterProcesses, client: LoadClient, connections: number, timing: CellTiming, source: NextRequest):
+  Promise<{ phase: PhaseResult; cpuUsPerOp: ClusterCpuSeconds }> {
+  if (timing.warmUpMs > 0) await runClosedLoop(client, connections, timing.warmUpMs, source);
+  const before = cpuSnapshot();
+  const phase = await runClosedLoop(client, connections, timing.durationMs, source);
+  const used = cpuSecondsSince(before, cluster.frontEnds.map((frontEnd) => groupOf(frontEnd.process)), cluster.driveServers.map(groupOf),
+    await postgresBackendPids(cluster.indexUrl));
+  const perOp = (seconds: number): number => (seconds * 1e6) / Math.max(1, phase.okOps);
+  return { phase, cpuUsPerOp: { frontEnds: perOp(used.frontEnds), driveServers: perOp(used.driveServers), postgres: perOp(used.postgres) } };
+}
+
+/** PUT then GET of each size, the connections spread over the first `count` front ends (all that run). */
+async function measureFrontEnds(cluster: ClusterProcesses, count: number, timing: CellTiming, sink: CellSink): Promise<void> {
+  const frontEnds = cluster.frontEnds;
   const origins = frontEnds.slice(0, count).map((frontEnd) => frontEnd.origin);
   // Signed for the first front end's address, as for a balancer's name (cluster-client.ts).
   const target: Target = { ...frontEnds[0]!, id: 'cairn-cluster', label: frontEndsLabel(count) };
@@ -81,8 +105,8 @@ async function measureFrontEnds(frontEnds: CairnTarget[], count: number, timing:
     try {
       const sources = [['PUT', putSource(target, `fe${count}/obj-${size.sizeBytes}/`, size.sizeBytes, keys)], ['GET', readSource(target, 'GET', keys)]] as const;
       for (const [op, source] of sources) {
-        const phase = await warmThenMeasure(client, size.connections, timing, source);
-        sink({ ...toCell(target, op, size, 'max-rate', size.connections, timing.warmUpMs, phase), frontEnds: count });
+        const { phase, cpuUsPerOp } = await measurePhase(cluster, client, size.connections, timing, source);
+        sink({ ...toCell(target, op, size, 'max-rate', size.connections, timing.warmUpMs, phase), frontEnds: count, cpuUsPerOp });
       }
     } finally {
       await client.close();
@@ -116,7 +140,7 @@ export async function measureCluster(postgresAdminUrl: string, timing: CellTimin
       context.loadAverageAt[count] = loadAverageText();
       say(`${frontEndsLabel(count)}: ${frontEnds.map((frontEnd) => frontEnd.origin).join(' ')} (load average ${context.loadAverageAt[count]})`);
       try {
-        await measureFrontEnds(frontEnds, count, timing, sink);
+        await measureFrontEnds({ frontEnds, driveServers, indexUrl }, count, timing, sink);
       } catch (error) {
         abort(frontEndsLabel(count), error);
       }
