@@ -21,5 +21,6 @@ export function everyRequestAnswered2xx(cells: CellResult[], aborted: string[], 
   for (const cell of failing) say(`SMOKE FAILURE: ${cell.targetLabel} ${cell.sizeLabel} ${cell.op}: ${cell.okOps} answered 2xx, ${failureCount(cell)} not`);
   for (const what of aborted) say(`SMOKE FAILURE: ${what} aborted`);
   for (const target of notStarted) say(`SMOKE FAILURE: ${target.id} did not start`);
+  if (cells.length === 0) say('SMOKE FAILURE: no cell ran');
   return failing.length === 0 && aborted.length === 0 && cells.length > 0 && notStarted.length === 0;
 }
