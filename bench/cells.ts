@@ -75,6 +75,10 @@ export interface CellResult {
   list?: { keysPerPage: number; shortPages: number; populateMs: number };
   /** Per-class cells (classes.ts): the x-amz-storage-class of the PUTs, on a set of drives. */
   storageClass?: string;
+  /** Cluster-mode cells (cluster.ts): how many front ends the client spread its connections over. */
+  frontEnds?: number;
+  /** Cluster-mode cells: CPU per 2xx answer, µs, of the front ends, the drive servers and the database's backends (cluster-cpu.ts). */
+  cpuUsPerOp?: { frontEnds: number; driveServers: number; postgres: number };
 }
 
 export interface CellTiming {
@@ -84,7 +88,7 @@ export interface CellTiming {
 
 export type CellSink = (cell: CellResult) => void;
 
-function toCell(target: Target, op: Operation, size: { label: string; sizeBytes: number }, mode: CellMode, connections: number,
+export function toCell(target: Target, op: Operation, size: { label: string; sizeBytes: number }, mode: CellMode, connections: number,
   warmUpMs: number, phase: PhaseResult): CellResult {
   const seconds = phase.durationMs / MS_PER_SECOND;
   const movedBytes = op === 'PUT' ? phase.okRequestBytes : op === 'GET' ? phase.responseBytes : undefined;
@@ -100,7 +104,7 @@ function toCell(target: Target, op: Operation, size: { label: string; sizeBytes:
   };
 }
 
-async function warmThenMeasure(pool: LoadClient, connections: number, timing: CellTiming, source: NextRequest): Promise<PhaseResult> {
+export async function warmThenMeasure(pool: LoadClient, connections: number, timing: CellTiming, source: NextRequest): Promise<PhaseResult> {
   if (timing.warmUpMs > 0) await runClosedLoop(pool, connections, timing.warmUpMs, source);
   return runClosedLoop(pool, connections, timing.durationMs, source);
 }

@@ -65,25 +65,33 @@ export interface PhaseResult {
   timelineOpsPerSecond: number[];
 }
 
-/** C connections to one server: an undici Pool, and for HEAD a keep-alive client of its own. */
+/**
+ * C connections to one server: an undici Pool, and for HEAD a keep-alive client of its own. A
+ * client of several front ends (cluster-client.ts) answers a pool per slot; HEAD goes to the first.
+ */
 export interface LoadClient {
-  pool: Pool;
+  /** Where the requests of a slot (closed loop) or the i-th request (open loop) are dispatched. */
+  dispatcherFor(slot: number): Dispatcher;
   heads: HeadConnectionPool;
   close(): Promise<void>;
 }
 
-export function createClient(origin: string, connections: number): LoadClient {
-  const pool = new Pool(origin, {
+export function createPool(origin: string, connections: number): Pool {
+  return new Pool(origin, {
     connections,
     pipelining: 1,
     keepAliveTimeout: 60_000,
     headersTimeout: REQUEST_TIMEOUT_MS,
     bodyTimeout: REQUEST_TIMEOUT_MS,
   });
+}
+
+export function createClient(origin: string, connections: number): LoadClient {
+  const pool = createPool(origin, connections);
   const url = new URL(origin);
   const heads = new HeadConnectionPool(url.hostname, Number(url.port), connections);
   return {
-    pool, heads,
+    dispatcherFor: () => pool, heads,
     async close() {
       heads.close();
       await pool.close();
@@ -93,7 +101,7 @@ export function createClient(origin: string, connections: number): LoadClient {
 
 const FAILURE_BODY_SAMPLE_BYTES = 600;
 
-function send(client: LoadClient, spec: RequestSpec): Promise<Outcome> {
+function send(client: LoadClient, spec: RequestSpec, slot: number): Promise<Outcome> {
   if (spec.method === 'HEAD') {
     return client.heads.head(spec.head.pathAndQuery, spec.head.headers).then((outcome) => ({
       statusCode: outcome.statusCode, responseBytes: 0, error: outcome.error,
@@ -126,7 +134,7 @@ function send(client: LoadClient, spec: RequestSpec): Promise<Outcome> {
         resolveOutcome({ statusCode, responseBytes, failureBody: statusCode >= 200 && statusCode < 300 ? undefined : body });
       },
     };
-    client.pool.dispatch({
+    client.dispatcherFor(slot).dispatch({
       path: spec.head.pathAndQuery,
       method: spec.method,
       headers: spec.head.headers,
@@ -207,7 +215,7 @@ export async function runClosedLoop(client: LoadClient, concurrency: number, dur
         return;
       }
       const sentNs = process.hrtime.bigint();
-      const outcome = await send(client, spec);
+      const outcome = await send(client, spec, slot);
       recorder.record(spec, outcome, elapsedMs(sentNs));
     }
   };
@@ -241,7 +249,7 @@ export async function runAtRate(client: LoadClient, ratePerSecond: number, durat
       const dueNs = startNs + BigInt(Math.round(issued * intervalNs));
       issued += 1;
       const sentNs = process.hrtime.bigint();
-      const request: Promise<void> = send(client, spec).then((outcome) => {
+      const request: Promise<void> = send(client, spec, issued - 1).then((outcome) => {
         sendLatencies.add(elapsedMs(sentNs));
         recorder.record(spec, outcome, elapsedMs(dueNs));
         inFlight.delete(request);

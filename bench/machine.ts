@@ -1,6 +1,6 @@
 // The machine a run was measured on, for the report and the JSON.
 import { readFileSync } from 'node:fs';
-import { availableParallelism, release, totalmem } from 'node:os';
+import { availableParallelism, loadavg, release, totalmem } from 'node:os';
 
 const BYTES_PER_GIB = 1024 ** 3;
 
@@ -29,4 +29,9 @@ export function describeMachine(): MachineInfo {
     kernel: release(),
     node: process.version,
   };
+}
+
+/** The 1, 5 and 15 minute load averages, as `uptime` prints them: other work on the machine during a run. */
+export function loadAverageText(): string {
+  return loadavg().map((value) => value.toFixed(2)).join(', ');
 }

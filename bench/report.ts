@@ -10,7 +10,9 @@ const MIB = 1024 * 1024;
 const BYTES_PER_MB = 1e6;
 /** Ratios and check marks compare this Cairn column (the default configuration) with the peers. */
 export const REFERENCE_TARGET: TargetId = 'cairn';
-const COLUMN_ORDER: readonly TargetId[] = ['cairn-w1', 'cairn', 's3rver', 'nginx'];
+const COLUMN_ORDER: readonly TargetId[] = ['cairn-w1', 'cairn', 'cairn-pg', 's3rver', 'nginx'];
+/** The same Cairn configuration with its index in PostgreSQL: the SQLite ÷ PostgreSQL column compares it with REFERENCE_TARGET. */
+const POSTGRES_TARGET: TargetId = 'cairn-pg';
 const OBJECT_OPERATIONS: readonly Operation[] = ['PUT', 'GET', 'HEAD', 'DELETE'];
 export const HALF_LOAD_P99_GOAL_MS = 10;
 /** A single-threaded client at this much CPU may be what limits the rate. */
@@ -116,12 +118,14 @@ function comparisonTable(cells: CellResult[], operations: readonly Operation[], 
   const columns = columnsPresent(cells);
   const find = (id: TargetId, op: Operation): CellResult | undefined => cells.find((cell) => cell.targetId === id && cell.op === op);
   const peers = columns.filter((column) => column.id === 's3rver' || column.id === 'nginx');
-  const header = ['op', ...columns.map((column) => column.label), ...peers.map((peer) => `Cairn/${peer.id}`), 'target (Cairn)'];
+  const engines = columns.some((column) => column.id === REFERENCE_TARGET) && columns.some((column) => column.id === POSTGRES_TARGET);
+  const header = ['op', ...columns.map((column) => column.label), ...(engines ? ['SQLite/PostgreSQL'] : []), ...peers.map((peer) => `Cairn/${peer.id}`), 'target (Cairn)'];
   const rows = operations
     .filter((op) => cells.some((cell) => cell.op === op))
     .map((op) => [
       op,
       ...columns.map((column) => cellText(find(column.id, op), unit)),
+      ...(engines ? [ratioText(find(REFERENCE_TARGET, op), find(POSTGRES_TARGET, op))] : []),
       ...peers.map((peer) => ratioText(find(REFERENCE_TARGET, op), find(peer.id, op))),
       goalText(op, sizeBytes, find(REFERENCE_TARGET, op)),
     ]);
@@ -143,7 +147,7 @@ function halfLoadTable(cells: CellResult[]): string[] {
   return markdownTable(['cell', 'server', 'asked', 'achieved', 'p50 ms', 'p99 ms', 'p999 ms', 'from send p50 / p99 ms', 'target'], rows);
 }
 
-function failureLines(cells: CellResult[]): string[] {
+export function failureLines(cells: CellResult[]): string[] {
   const lines: string[] = [];
   for (const cell of cells) {
     const failures = { ...cell.non2xx, ...Object.fromEntries(Object.entries(cell.transportErrors).map(([name, count]) => [`error ${name}`, count])) };
@@ -162,7 +166,8 @@ export function renderReport(allCells: CellResult[]): string[] {
   const maxRate = cells.filter((cell) => cell.mode === 'max-rate');
   lines.push('Each cell: ops/s · MB/s · latency p50 / p99 / p999 ms (2xx answers only in the rates; every answer in the latencies).');
   lines.push('Marks: ⚠ failed requests · † ran out of keys before the time was up · ‡ the client was CPU-bound · ~ unsteady rate (see Notes).');
-  lines.push(`Ratios and targets compare the default Cairn (${cells.find((cell) => cell.targetId === REFERENCE_TARGET)?.targetLabel ?? 'Cairn'}) with each peer (ops/s; equal to the MB/s ratio).`);
+  lines.push(`Ratios and targets compare the default Cairn (${cells.find((cell) => cell.targetId === REFERENCE_TARGET)?.targetLabel ?? 'Cairn'}) with each peer (ops/s; equal to the MB/s ratio);`
+    + ' SQLite/PostgreSQL is that Cairn on SQLite over the same on PostgreSQL (one front end, same workers; above 1× SQLite is faster).');
   for (const size of OBJECT_SIZES) {
     const sizeCells = maxRate.filter((cell) => cell.op !== 'LIST' && cell.sizeBytes === size.sizeBytes);
     if (sizeCells.length === 0) continue;

@@ -1,15 +1,21 @@
-// `npm run bench`: Cairn beside s3rver and nginx (WebDAV), same client, same objects, same machine.
-// Prints one table per object size plus LIST and latency at half load, and saves every number to
-// bench/results/latest.json (and the tables to bench/results/latest.md).
+// `npm run bench`: Cairn (on SQLite, and on PostgreSQL) beside s3rver and nginx (WebDAV), same
+// client, same objects, same machine. Prints one table per object size plus LIST and latency at half
+// load, and saves every number to bench/results/latest.json (and the tables to latest.md).
+// `--cluster` runs the cluster mode (cluster.ts) instead, saved as bench/results/cluster.json / .md.
 //
-//   npm run bench [-- --seconds N | --quick | --only cairn,s3rver,nginx | --no-micro]
+//   npm run bench [-- --seconds N | --quick | --only cairn,cairn-pg,s3rver,nginx | --cluster | --postgres-url URL | --no-micro]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OBJECT_SIZES, measureList, measureSize, type CellResult, type CellTiming, type ObjectSize } from './cells.js';
 import { formatMs, formatRate, rateSpread, renderReport } from './report.js';
 import { TIMELINE_BUCKET_MS } from './load.js';
-import { describeMachine } from './machine.js';
+import { describeMachine, loadAverageText } from './machine.js';
+import { measureCluster } from './cluster.js';
+import { clusterLines } from './cluster-report.js';
+import { PostgresUnreachableError } from './postgres-database.js';
+import { everyRequestAnswered2xx, failureCount, type SkippedTarget } from './smoke-check.js';
+import { startCairnOnPostgres } from './targets/cairn-postgres.js';
 import { measureClasses, MEASURED_CLASSES } from './classes.js';
 import { classLines, issueTargetLines } from './issue-targets.js';
 import { parseOptions, type BenchOptions } from './options.js';
@@ -28,6 +34,8 @@ const LIST_POPULATE_ESTIMATE_MS = 6_000;
 const CRC_BENCH_ESTIMATE_MS = 10_000;
 const CRC_BENCH_TIMEOUT_MS = 60_000;
 const CAIRN_DEFAULT_WORKERS = 2;
+/** --quick on PostgreSQL: one small and one large size; the 10,000 PUTs that fill the LIST prefix would double the smoke test. */
+const QUICK_POSTGRES_SIZES_BYTES = [4 * 1024, 1024 * 1024];
 const MS_PER_SECOND = 1000;
 
 interface TargetPlan {
@@ -37,11 +45,6 @@ interface TargetPlan {
   sizes: readonly ObjectSize[];
   halfLoad: boolean;
   list: boolean;
-}
-
-interface SkippedTarget {
-  id: TargetId;
-  reason: string;
 }
 
 function packageVersion(name: string): string {
@@ -76,6 +79,14 @@ function planTargets(options: BenchOptions, skipped: SkippedTarget[]): { plans: 
       notes.push('this build of cairn has no --workers flag: one Cairn column, started without it');
       plans.push({ id: 'cairn', label: 'Cairn', start: () => startCairn('cairn', 'Cairn', undefined), sizes: OBJECT_SIZES, halfLoad: true, list: true });
     }
+  }
+  if (options.families.includes('cairn-pg')) {
+    const workers = cairnSupportsWorkers() ? CAIRN_DEFAULT_WORKERS : undefined;
+    plans.push({
+      id: 'cairn-pg', label: `Cairn${workers === undefined ? '' : ` w${workers}`} PostgreSQL`, start: () => startCairnOnPostgres(options.postgresAdminUrl, workers),
+      sizes: options.quick ? OBJECT_SIZES.filter((size) => QUICK_POSTGRES_SIZES_BYTES.includes(size.sizeBytes)) : OBJECT_SIZES,
+      halfLoad: false, list: !options.quick,
+    });
   }
   if (options.families.includes('s3rver')) {
     plans.push({ id: 's3rver', label: 's3rver', start: startS3rver, sizes: OBJECT_SIZES, halfLoad: false, list: true });
@@ -163,12 +174,15 @@ async function main(): Promise<void> {
   const timing: CellTiming = { warmUpMs: options.warmUpSeconds * MS_PER_SECOND, durationMs: options.cellSeconds * MS_PER_SECOND };
   const machine = describeMachine();
   const client = clientDescription();
+  const say = (...lines: string[]): void => { for (const line of lines) process.stdout.write(`${line}\n`); };
+  say(`Cairn benchmark — ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}; load average ${loadAverageText()}`);
+  say(`client: ${client}`);
+  if (options.cluster) {
+    await runClusterMode(options, timing, say);
+    return;
+  }
   const skipped: SkippedTarget[] = [];
   const { plans, notes } = planTargets(options, skipped);
-
-  const say = (...lines: string[]): void => { for (const line of lines) process.stdout.write(`${line}\n`); };
-  say(`Cairn benchmark — ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}`);
-  say(`client: ${client}`);
   say(`cells: ${options.warmUpSeconds} s warm-up (none for DELETE) + ${options.cellSeconds} s measured; s3rver ${packageVersion('s3rver')}`);
   for (const note of notes) say(`note: ${note}`);
   say(`planned: ${plans.map((plan) => plan.label).join(', ')} — about ${Math.round(estimateMs(plans, timing) / MS_PER_SECOND)} s`);
@@ -181,16 +195,8 @@ async function main(): Promise<void> {
     say(progressLine(cell));
   };
   for (const plan of plans) {
-    let target: Target;
-    try {
-      target = await plan.start();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      say(`${plan.label}: failed to start, skipped: ${reason}`);
-      skipped.push({ id: plan.id, reason });
-      continue;
-    }
-    say(`${plan.label}: ${target.origin}`);
+    const target = await startOrSkip(plan, skipped, say);
+    if (target === undefined) continue;
     try {
       await measureTarget(plan, target, timing, sink, (what, error) => {
         aborted.push(`${plan.label} ${what}`);
@@ -218,8 +224,8 @@ async function main(): Promise<void> {
 
   const elapsedMs = elapsedSince(startMs);
   if (options.save) {
-    saveResults({
-      startedAt, elapsedMs, machine, client, options, timing, notes, skipped,
+    saveResults('latest', {
+      startedAt, elapsedMs, machine, loadAverageAtEnd: loadAverageText(), client, options, timing, notes, skipped,
       versions: { s3rver: packageVersion('s3rver'), undici: packageVersion('undici') },
       cells, microBenchmarks: crcOutput === undefined ? {} : { crc64nvme: crcOutput },
     }, reportLines);
@@ -227,6 +233,21 @@ async function main(): Promise<void> {
   say('');
   say(`${options.save ? 'saved bench/results/latest.json and latest.md; ' : ''}elapsed ${(elapsedMs / MS_PER_SECOND).toFixed(1)} s (plus the build)`);
   if (options.requireAll2xx && !everyRequestAnswered2xx(cells, aborted, skipped, say)) process.exitCode = 1;
+}
+
+/** The plan's server, or undefined (noted in `skipped`) when it could not start — or needs PostgreSQL, which is not reachable. */
+async function startOrSkip(plan: TargetPlan, skipped: SkippedTarget[], say: (line: string) => void): Promise<Target | undefined> {
+  try {
+    const target = await plan.start();
+    say(`${plan.label}: ${target.origin}`);
+    return target;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const unavailable = error instanceof PostgresUnreachableError;
+    say(unavailable ? `${plan.label}: skipped: ${reason}` : `${plan.label}: failed to start, skipped: ${reason}`);
+    skipped.push({ id: plan.id, reason, unavailable });
+    return undefined;
+  }
 }
 
 /** The per-class cells on a set of drives; a failure is reported as aborted (and fails --quick). */
@@ -239,23 +260,40 @@ async function measureClassesOrNote(timing: CellTiming, sink: (cell: CellResult)
   }
 }
 
-function saveResults(results: object, reportLines: string[]): void {
+function saveResults(name: 'latest' | 'cluster', results: object, reportLines: string[]): void {
   mkdirSync(RESULTS_DIRECTORY, { recursive: true });
-  writeFileSync(join(RESULTS_DIRECTORY, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(RESULTS_DIRECTORY, 'latest.md'), `${reportLines.join('\n')}\n`);
+  writeFileSync(join(RESULTS_DIRECTORY, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIRECTORY, `${name}.md`), `${reportLines.join('\n')}\n`);
 }
 
-/** The smoke test's one assertion (--quick): every cell ran, and every request in it was answered 2xx. */
-function everyRequestAnswered2xx(cells: CellResult[], aborted: string[], skipped: SkippedTarget[], say: (line: string) => void): boolean {
-  const failing = cells.filter((cell) => failureCount(cell) > 0 || cell.okOps === 0);
-  for (const cell of failing) say(`SMOKE FAILURE: ${cell.targetLabel} ${cell.sizeLabel} ${cell.op}: ${cell.okOps} answered 2xx, ${failureCount(cell)} not`);
-  for (const what of aborted) say(`SMOKE FAILURE: ${what} aborted`);
-  for (const target of skipped.filter((one) => one.id.startsWith('cairn'))) say(`SMOKE FAILURE: ${target.id} did not start`);
-  return failing.length === 0 && aborted.length === 0 && cells.length > 0 && !skipped.some((target) => target.id.startsWith('cairn'));
-}
-
-function failureCount(cell: CellResult): number {
-  return Object.values(cell.non2xx).reduce((a, b) => a + b, 0) + Object.values(cell.transportErrors).reduce((a, b) => a + b, 0);
+/** `--cluster`: 1, 2, 3 front ends on PostgreSQL and drive servers (cluster.ts); skipped with a line when PostgreSQL is not reachable. */
+async function runClusterMode(options: BenchOptions, timing: CellTiming, say: (...lines: string[]) => void): Promise<void> {
+  const startMs = performance.now();
+  const startedAt = new Date().toISOString();
+  say(`cluster mode: ${options.warmUpSeconds} s warm-up + ${options.cellSeconds} s measured per cell`);
+  const cells: CellResult[] = [];
+  const aborted: string[] = [];
+  const sink = (cell: CellResult): void => {
+    cells.push(cell);
+    say(progressLine(cell));
+  };
+  let context;
+  try {
+    context = await measureCluster(options.postgresAdminUrl, timing, sink, (what, error) => {
+      aborted.push(`cluster ${what}`);
+      say(`  cluster ${what}: aborted: ${error instanceof Error ? error.stack : String(error)}`);
+    }, say);
+  } catch (error) {
+    if (!(error instanceof PostgresUnreachableError)) throw error;
+    say(`cluster mode skipped: ${error.message}`);
+    return;
+  }
+  const reportLines = clusterLines(cells, context);
+  say('', ...reportLines);
+  const elapsedMs = elapsedSince(startMs);
+  if (options.save) saveResults('cluster', { startedAt, elapsedMs, machine: describeMachine(), loadAverageAtEnd: loadAverageText(), options, timing, context, cells }, reportLines);
+  say('', `${options.save ? 'saved bench/results/cluster.json and cluster.md; ' : ''}elapsed ${(elapsedMs / MS_PER_SECOND).toFixed(1)} s (plus the build)`);
+  if (options.requireAll2xx && !everyRequestAnswered2xx(cells, aborted, [], say)) process.exitCode = 1;
 }
 
 main().then(

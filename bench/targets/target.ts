@@ -2,8 +2,11 @@
 // for S3 servers, sign) a request for one key or for the bucket.
 import type { QueryParameters } from '../sigv4-client.js';
 
-/** 'cairn' is the default configuration (two workers), the one ratios and targets use. */
-export type TargetId = 'cairn-w1' | 'cairn' | 's3rver' | 'nginx';
+/**
+ * 'cairn' is the default configuration (two workers, SQLite), the one ratios and targets use;
+ * 'cairn-pg' the same on PostgreSQL; 'cairn-cluster' front ends of the cluster mode (cluster.ts).
+ */
+export type TargetId = 'cairn-w1' | 'cairn' | 'cairn-pg' | 'cairn-cluster' | 's3rver' | 'nginx';
 
 export interface RequestHead {
   /** Path and query string as sent on the wire. */
