@@ -2,8 +2,8 @@
 // server's process group, from /proc) charged to each operation of a closed-loop phase. Unlike
 // ops/s this barely moves when other jobs share the machine, so it is what proves a hot-path change.
 //
-//   npx tsc -p tsconfig.json && node dist/bench/cpu-cost.js [--seconds 3] [--workers 1] [--only PUT,GET,HEAD,LIST,PUT1M,GET1M] [--profile-dir DIR] [--node-arg X]
-import { readdirSync, readFileSync } from 'node:fs';
+//   npx tsc -p tsconfig.json && node dist/bench/cpu-cost.js [--seconds 3] [--workers 1] [--only PUT,GET,HEAD,LIST,PUT1M,GET1M,PUT64M,GET64M] [--profile-dir DIR] [--node-arg X]
+import { groupCpuSeconds } from './cpu-cost-measure.js';
 import { createClient, runClosedLoop, type LoadClient, type NextRequest } from './load.js';
 import { startCairn } from './targets/cairn.js';
 import type { Target } from './targets/target.js';
@@ -18,26 +18,12 @@ const WORKERS = Number(argument('workers', '1'));
 const ONLY = argument('only', 'PUT,GET,HEAD,LIST').split(',');
 const SMALL_CONNECTIONS = 32;
 const LARGE_CONNECTIONS = 8;
+/** The bench's 64 MiB cells use 2 connections. */
+const HUGE_CONNECTIONS = 2;
 const LIST_CONNECTIONS = 8;
 const KIB = 1024;
 const MIB = 1024 * KIB;
-const CLOCK_TICKS_PER_SECOND = 100;
 const LIST_POPULATE_TIMEOUT_MS = 120_000;
-
-/** CPU seconds used so far by every process in the group `groupId` (field 5 of /proc/PID/stat). */
-function groupCpuSeconds(groupId: number): number {
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) !== groupId) continue;
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch { /* the process ended meanwhile */ }
-  }
-  return ticks / CLOCK_TICKS_PER_SECOND;
-}
 
 async function measure(label: string, groupId: number, client: LoadClient, connections: number, source: NextRequest): Promise<void> {
   await runClosedLoop(client, connections, 500, source);
@@ -91,6 +77,7 @@ try {
   console.log(`Cairn --workers ${WORKERS}, ${SECONDS} s per phase; CPU of process group ${groupId}`);
   await sizePhases(target, groupId, 4 * KIB, '', SMALL_CONNECTIONS);
   await sizePhases(target, groupId, MIB, '1M', LARGE_CONNECTIONS);
+  await sizePhases(target, groupId, 64 * MIB, '64M', HUGE_CONNECTIONS);
   await listPhase(target, groupId);
 } finally {
   await target.stop();

@@ -31,6 +31,8 @@ export interface CairnOptions {
   nodeArgs?: string[];
   /** More environment variables for the server. */
   env?: Record<string, string>;
+  /** Another build's launcher (an A/B against a baseline checkout, bench/large-ab.ts). Default: this one. */
+  bin?: string;
 }
 
 /** A Cairn target, with what benchmarks of its background work need: the process and a signer for the admin API. */
@@ -42,7 +44,7 @@ export interface CairnTarget extends Target {
 export async function startCairn(id: TargetId, label: string, workers: number | undefined, options: CairnOptions = {}): Promise<CairnTarget> {
   const ownsDirectory = options.dataDirectory === undefined;
   const dataDirectory = options.dataDirectory ?? makeTemporaryDirectory('cairn-bench-');
-  const args = [...(options.nodeArgs ?? []), CAIRN_BIN, 'server', '--address', '127.0.0.1:0', '--data', dataDirectory, ...(options.extraArgs ?? [])];
+  const args = [...(options.nodeArgs ?? []), options.bin ?? CAIRN_BIN, 'server', '--address', '127.0.0.1:0', '--data', dataDirectory, ...(options.extraArgs ?? [])];
   if (workers !== undefined) args.push('--workers', String(workers));
   const server = spawnManaged(label, process.execPath, args, {
     cwd: REPO_ROOT,

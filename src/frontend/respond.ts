@@ -50,3 +50,19 @@ export function waitForDrain(res: ServerResponse): Promise<void> {
     res.on('close', done);
   });
 }
+
+/**
+ * Writes `chunk` and resolves once the socket has taken all of it (the kernel has the bytes, so the
+ * buffer may be filled again), or once the client has gone away (then the buffer must not be
+ * reused: a write may still be pending on it).
+ */
+export function writeAndFlush(res: ServerResponse, chunk: Buffer): Promise<'flushed' | 'closed'> {
+  return new Promise((resolve) => {
+    const closed = () => resolve('closed');
+    res.once('close', closed);
+    res.write(chunk, (error) => {
+      res.off('close', closed);
+      resolve(error === undefined || error === null ? 'flushed' : 'closed');
+    });
+  });
+}

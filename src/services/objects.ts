@@ -17,7 +17,7 @@ import type {
   Tag,
   WriteCondition,
 } from '../index/types.js';
-import { decodePlacement, encodePlacement, type ByteRange, type Redundancy, type Storage } from '../storage/index.js';
+import { decodePlacement, encodePlacement, type ByteRange, type ReadOptions, type Redundancy, type Storage } from '../storage/index.js';
 import { newTimeOrderedId } from '../util/ids.js';
 import { openChunks, sealChunks, sealedRangeOf, segmentKey } from './encryption/chunk-cipher.js';
 import type { BuiltInKeyService } from './encryption/kms.js';
@@ -167,16 +167,19 @@ export async function tombstone(layers: Layers, bucket: string, key: string, dat
  */
 function readSegment(
   layers: Layers, object: ObjectRecord, segment: { dataId: string; placement: Uint8Array; sizeBytes: number }, range?: ByteRange, dataKey?: Buffer,
+  options: ReadOptions = {},
 ): AsyncGenerator<Buffer> {
   const identity = { bucket: object.bucket, key: object.key, versionId: segment.dataId };
-  if (dataKey === undefined) return layers.storage.read(identity, decodePlacement(segment.placement), range);
+  if (dataKey === undefined) return layers.storage.read(identity, decodePlacement(segment.placement), range, options);
   const plan = sealedRangeOf(segment.sizeBytes, range);
   if (plan === undefined) return (async function* nothing() {})();
   const sealed = layers.storage.read(identity, decodePlacement(segment.placement), plan.stored);
   return openChunks(sealed, segmentKey(dataKey, segment.dataId), segment.sizeBytes, range, plan);
 }
 
-async function* readParts(layers: Layers, object: ObjectRecord, parts: StoredPart[], range?: ByteRange, dataKey?: Buffer): AsyncGenerator<Buffer> {
+async function* readParts(
+  layers: Layers, object: ObjectRecord, parts: StoredPart[], range?: ByteRange, dataKey?: Buffer, options: ReadOptions = {},
+): AsyncGenerator<Buffer> {
   const firstByte = range?.startByte ?? 0;
   const lastByte = range?.endByteInclusive ?? object.sizeBytes - 1;
   let partStartByte = 0;
@@ -187,7 +190,7 @@ async function* readParts(layers: Layers, object: ObjectRecord, parts: StoredPar
         startByte: Math.max(firstByte, partStartByte) - partStartByte,
         endByteInclusive: Math.min(lastByte, partLastByte) - partStartByte,
       };
-      yield* readSegment(layers, object, part, withinPart, dataKey);
+      yield* readSegment(layers, object, part, withinPart, dataKey, options);
     }
     partStartByte += part.sizeBytes;
     if (partStartByte > lastByte) return;
@@ -197,11 +200,13 @@ async function* readParts(layers: Layers, object: ObjectRecord, parts: StoredPar
 /**
  * Verified bytes of an object, or of one range of it, across its parts if it has them. An object
  * encrypted at rest needs its data key (the front end resolves it: SSE-S3 unwraps, SSE-C checks).
+ * `options.reuseBuffers`: see ReadOptions (storage) — only for a caller done with each chunk
+ * before it asks for the next.
  */
-export function readObject(layers: Layers, object: ObjectRecord, range?: ByteRange, dataKey?: Buffer): AsyncGenerator<Buffer> {
+export function readObject(layers: Layers, object: ObjectRecord, range?: ByteRange, dataKey?: Buffer, options: ReadOptions = {}): AsyncGenerator<Buffer> {
   if (object.headers.encryption !== undefined && dataKey === undefined) throw new Error(`object ${object.bucket}/${object.key} is encrypted: its data key is needed`);
-  if (object.parts !== undefined) return readParts(layers, object, object.parts, range, dataKey);
-  return readSegment(layers, object, object, range, dataKey);
+  if (object.parts !== undefined) return readParts(layers, object, object.parts, range, dataKey, options);
+  return readSegment(layers, object, object, range, dataKey, options);
 }
 
 /**

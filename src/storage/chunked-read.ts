@@ -1,11 +1,14 @@
 // Reading an object from a standalone drive: its data records in order, each verified, with one
-// record of read-ahead; a ranged read touches only the records it needs.
+// record of read-ahead; a ranged read touches only the records it needs. A caller that is done
+// with each chunk when it asks for the next (ReadOptions.reuseBuffers) gets its records read into
+// two buffers in turn instead of a new one per MiB: fewer allocations, and far fewer of the major
+// GCs that V8 starts as external memory churns (docs/performance.md, "Large objects (session 8)").
 
 import type { DriveStore } from './drive-store.js';
 import { StorageCorruptionError } from './errors.js';
 import type { Placement } from './placement.js';
 import { ReadAhead } from './read-ahead.js';
-import { verifyDataChunk, type ByteRange, type ExpectedChunk } from './reader.js';
+import { verifyDataChunk, type ByteRange, type ExpectedChunk, type ReadOptions } from './reader.js';
 import { recordSizeBytes } from './record.js';
 import type { RecordIdentity } from './writer.js';
 
@@ -18,6 +21,7 @@ export async function* readChunked(
   identity: RecordIdentity,
   placement: Placement,
   range: ByteRange | undefined,
+  options: ReadOptions = {},
 ): AsyncGenerator<Buffer> {
   const startByte = range?.startByte ?? 0;
   const endByteInclusive = range?.endByteInclusive ?? placement.sizeBytes - 1;
@@ -42,17 +46,50 @@ export async function* readChunked(
     return;
   }
   // One record of read-ahead: the next record is read while the caller sends this one.
-  const reads = new ReadAhead(wanted, (expected: ExpectedChunk) => readChunk(drive, log, expected), READ_AHEAD_RECORDS);
+  const buffers = options.reuseBuffers === true ? new RecordBufferPair(wanted) : undefined;
+  const reads = new ReadAhead(wanted, (expected: ExpectedChunk) => readChunk(drive, log, expected, buffers?.take()), READ_AHEAD_RECORDS);
   for (let index = 0; index < wanted.length; index++) {
+    // The caller asked for this chunk, so it is done with the one before: its buffer takes the
+    // record read ahead now (take() starts it).
+    if (index >= 1) buffers?.releaseOldest();
     const part = inRange(await reads.take(index), wanted[index]!);
     if (part.length > 0) yield part;
   }
 }
 
-async function readChunk(drive: DriveStore, log: (line: string) => void, expected: ExpectedChunk): Promise<Buffer> {
+/** The buffers a reader that reuses them reads into: one per record in hand, at most READ_AHEAD_RECORDS + 1. */
+class RecordBufferPair {
+  private readonly capacityBytes: number;
+  private readonly spare: Buffer[] = [];
+  /** Buffers handed out, in the order of the records read into them. */
+  private readonly inUse: Buffer[] = [];
+
+  constructor(wanted: ExpectedChunk[]) {
+    this.capacityBytes = Math.max(...wanted.map(({ placement, seq }) => chunkRecordSizeBytes(placement, seq)));
+  }
+
+  take(): Buffer {
+    const buffer = this.spare.pop() ?? Buffer.allocUnsafe(this.capacityBytes);
+    this.inUse.push(buffer);
+    return buffer;
+  }
+
+  /** The caller is done with the oldest record handed out: its buffer may be read into again. */
+  releaseOldest(): void {
+    const buffer = this.inUse.shift();
+    if (buffer !== undefined) this.spare.push(buffer);
+  }
+}
+
+function chunkRecordSizeBytes(placement: Placement, seq: number): number {
+  const chunk = placement.chunks[seq]!;
+  return recordSizeBytes(chunk.headerJsonLengthBytes, chunk.payloadLengthBytes);
+}
+
+async function readChunk(drive: DriveStore, log: (line: string) => void, expected: ExpectedChunk, into?: Buffer): Promise<Buffer> {
   const chunk = expected.placement.chunks[expected.seq]!;
   try {
-    const bytes = await drive.readRecordBytes(chunk.volumeId, chunk.recordOffsetBytes, recordSizeBytes(chunk.headerJsonLengthBytes, chunk.payloadLengthBytes));
+    const bytes = await drive.readRecordBytes(chunk.volumeId, chunk.recordOffsetBytes, chunkRecordSizeBytes(expected.placement, expected.seq), into);
     return verifyDataChunk(bytes, chunk, expected);
   } catch (error) {
     if (error instanceof StorageCorruptionError) {

@@ -19,6 +19,8 @@ export class DriveRecordSink implements RecordSink {
   readonly bufferCapacityBytes = CHUNK_SIZE_BYTES_MAX;
   readonly unitsMax = PLACEMENT_CHUNKS_MAX;
   readonly unitName = 'chunk';
+  /** A record's payload is written (writev) before its append settles; nothing keeps it after. */
+  readonly unitFreeAfterAppend = true;
   private readonly chunks: ChunkLocation[] = [];
   /** Per volume touched, the end of our last record in it: what finish() must see durable. */
   private readonly volumeEnds = new Map<Volume, number>();

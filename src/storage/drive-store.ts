@@ -194,12 +194,12 @@ export class DriveStore implements SetDrive {
   /**
    * The bytes of one record (not yet verified: the caller checks them against what it expects), in
    * one positioned read on a cached descriptor. A missing volume file or a record cut short is a
-   * StorageCorruptionError.
+   * StorageCorruptionError. With `into` (≥ sizeBytes) the bytes land at its start, not in a new buffer.
    */
-  async readRecordBytes(volumeId: number, offsetBytes: number, sizeBytes: number): Promise<Buffer> {
+  async readRecordBytes(volumeId: number, offsetBytes: number, sizeBytes: number, into?: Buffer): Promise<Buffer> {
     this.assertUsable();
     this.readsCount++;
-    const bytes = Buffer.allocUnsafe(sizeBytes);
+    const bytes = into === undefined ? Buffer.allocUnsafe(sizeBytes) : into.subarray(0, sizeBytes);
     let readBytes: number;
     try {
       if (this.faults.present) await this.faults.beforeIo('read');

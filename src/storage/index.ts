@@ -10,7 +10,7 @@ export type { ObjectWriter, RecordIdentity } from './writer.js';
 export { VolumeLease } from './volume.js';
 export { recordsOfPlacement, recordSizeOf, volumeKey, type RecordLocation, type RelocationOutcome } from './compaction.js';
 export type { VolumeFileState } from './volume-files.js';
-export type { ByteRange } from './reader.js';
+export type { ByteRange, ReadOptions } from './reader.js';
 export type { ScannedRecord } from './scan.js';
 export { encodePlacement, decodePlacement, type ChunkLocation, type Placement } from './placement.js';
 export { StorageCorruptionError, DriveFormatError, ErasureSetError, StorageUnavailableError } from './errors.js';

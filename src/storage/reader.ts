@@ -12,6 +12,15 @@ export interface ByteRange {
   endByteInclusive: number;
 }
 
+export interface ReadOptions {
+  /**
+   * The caller is done with each chunk (sent, copied) by the time it asks for the next one, so the
+   * reader may read a later record into that chunk's buffer. Callers that keep chunks (collect them,
+   * hand them to a stream that buffers) must leave this unset.
+   */
+  reuseBuffers?: boolean;
+}
+
 /** Reads into `buffer` from `positionBytes` until it is full or the file ends; returns bytes read. */
 /** What a scan reads a volume through: a FileHandle, or a remote drive's volume (remote/remote-set-drive.ts). */
 export interface PositionalReader {

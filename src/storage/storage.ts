@@ -11,7 +11,7 @@ import { ErasureSet, type ErasureSetStats } from './erasure/set.js';
 import type { SetOpenMode } from './erasure/set-format.js';
 import { RECORD_TYPE_TOMBSTONE, VOLUME_SIZE_BYTES_MAX } from './constants.js';
 import { matchPlacement, placementProblem, type DrivePlacement, type ErasureSetPlacement, type Placement } from './placement.js';
-import type { ByteRange } from './reader.js';
+import type { ByteRange, ReadOptions } from './reader.js';
 import { encodeRecord } from './record.js';
 import type { ScannedRecord } from './scan.js';
 import { auditChunks, auditStripes, addAuditCounts, emptyAuditCounts, type AuditCounts } from './erasure/shard-audit.js';
@@ -121,7 +121,7 @@ export class Storage {
   }
 
   /** Verified bytes of the object (or of the range), streamed one record (or stripe) at a time. */
-  async *read(identity: RecordIdentity, placement: Placement, range?: ByteRange): AsyncGenerator<Buffer> {
+  async *read(identity: RecordIdentity, placement: Placement, range?: ByteRange, options: ReadOptions = {}): AsyncGenerator<Buffer> {
     this.assertOpen();
     assertIdentity(identity);
     const problem = placementProblem(placement);
@@ -131,7 +131,7 @@ export class Storage {
       yield* this.setFor(placement).read(identity, placement, range);
       return;
     }
-    yield* readChunked(this.standaloneFor(placement), this.log, identity, placement, range);
+    yield* readChunked(this.standaloneFor(placement), this.log, identity, placement, range, options);
   }
 
   /**

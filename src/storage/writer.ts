@@ -48,6 +48,11 @@ export interface RecordSink<Encoded = undefined> {
   readonly unitsMax: number;
   /** 'chunk' or 'stripe': for messages. */
   readonly unitName: string;
+  /**
+   * True when nothing refers to a unit's bytes once its append has settled, so the writer may fill
+   * the same buffer again (two buffers per writer, ping-pong, instead of a fresh one per unit).
+   */
+  readonly unitFreeAfterAppend?: boolean;
   /** Called by finish() before the final unit is encoded; the whole object may still be in the buffer. */
   beforeFinalUnit?(bufferedBytes: number, unitsAppended: number): void;
   /** The buffer length the unit's encoding needs (≥ dataBytes): the writer grows the buffer to it first. */
@@ -92,6 +97,8 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
   /** Units handed to the sink (one may still be in flight). */
   private unitCount = 0;
   private inFlightAppend: Promise<void> | null = null;
+  /** The buffer of the unit in flight; free again once its append settles (see unitFreeAfterAppend). */
+  private inFlightUnit: Buffer | null = null;
   private appendedBytes = 0;
   private acceptedBytes = 0;
   private readonly lease = new VolumeLease();
@@ -150,6 +157,7 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
       const placement = this.sink.placement(this.appendedBytes);
       this.state = 'finished';
       this.unit = Buffer.alloc(0);
+      this.inFlightUnit = null;
       return placement;
     } catch (error) {
       if (this.state === 'busy') this.state = 'failed';
@@ -162,6 +170,7 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
     if (this.state === 'finished') return;
     this.state = 'aborted';
     this.unit = Buffer.alloc(0);
+    this.inFlightUnit = null;
     this.unitFillBytes = 0;
   }
 
@@ -234,8 +243,11 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
       await appending;
       return;
     }
-    // The records still refer to this unit's bytes until the kernel has them: fill a fresh one.
-    this.unit = Buffer.allocUnsafe(this.unit.length);
+    // The records still refer to this unit's bytes until the kernel has them: fill another buffer,
+    // the one whose append settled just before this one started, if the sink allows it.
+    const settledUnit = this.inFlightUnit;
+    this.inFlightUnit = sink.unitFreeAfterAppend === true ? this.unit : null;
+    this.unit = settledUnit !== null && settledUnit.length === this.unit.length ? settledUnit : Buffer.allocUnsafe(this.unit.length);
     appending.catch(() => undefined);
     this.inFlightAppend = appending;
   }
@@ -243,6 +255,13 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
   private async settleInFlightAppend(): Promise<void> {
     const pending = this.inFlightAppend;
     this.inFlightAppend = null;
-    if (pending !== null) await pending;
+    if (pending === null) return;
+    try {
+      await pending;
+    } catch (error) {
+      // A failed append's buffer is never filled again (the writer fails anyway).
+      this.inFlightUnit = null;
+      throw error;
+    }
   }
 }

@@ -6,7 +6,7 @@ import { header, type RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { setObjectResponseHeaders } from '../object-headers.js';
 import { mayReadObjectLockState, setObjectLockResponseHeaders } from '../object-lock-headers.js';
-import { waitForDrain } from '../respond.js';
+import { writeAndFlush } from '../respond.js';
 import { httpDate } from '../time.js';
 import { refuseArchivedRead, restoreHeader, restorePhaseOf } from '../request/archive.js';
 import { requireBucket } from '../request/bucket.js';
@@ -113,7 +113,8 @@ export async function headObject(context: RequestContext): Promise<void> {
 export async function getObject(context: RequestContext): Promise<void> {
   const { object, range, dataKey } = await prepare(context);
   const { res } = context;
-  const chunks = readObject(context.layers, object, range, dataKey);
+  // Each chunk is in the kernel before the next is asked for, so storage may read into its buffer again.
+  const chunks = readObject(context.layers, object, range, dataKey, { reuseBuffers: true });
   // The first chunk is read (and verified) before the status line goes out, so a damaged record
   // still gets a proper InternalError response.
   const first = await chunks.next();
@@ -129,10 +130,9 @@ export async function getObject(context: RequestContext): Promise<void> {
       res.end(first.value);
       return;
     }
-    if (!res.write(first.value)) await waitForDrain(res);
+    if ((await writeAndFlush(res, first.value)) === 'closed') return;
     for await (const chunk of chunks) {
-      if (res.destroyed) break;
-      if (!res.write(chunk)) await waitForDrain(res);
+      if (res.destroyed || (await writeAndFlush(res, chunk)) === 'closed') return;
     }
     res.end();
   } catch (error) {
