@@ -33,7 +33,11 @@ function versionBackgroundScanSql(upperBound: 'none' | 'key' | 'cursor'): string
     ORDER BY key DESC, dataId DESC LIMIT @limit`;
 }
 
-/** The columns of a listing scan, in the order summaryFromScanRow reads them. */
+/**
+ * The columns of a listing scan (scanBounded, scanUnbounded: raw statements), in the order
+ * summariesFromScanRows reads them. better-sqlite3 builds a thousand row objects property by
+ * property at twice the cost of arrays mapped to one literal shape.
+ */
 const SCAN_SUMMARY_COLUMNS = 'key, size_bytes, etag, last_modified_ms, storage_class';
 type ScanSummaryRow = [key: string, sizeBytes: number, etag: string, lastModifiedMs: number, storageClass: string];
 
@@ -117,8 +121,6 @@ export function prepareStatements(db: Database.Database) {
     scanVersionsBounded: db.prepare(versionScanSql(true)),
     scanVersionsUnbounded: db.prepare(versionScanSql(false)),
     deleteObject: db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?'),
-    // Listing pages read rows as arrays (summaryFromScanRow): better-sqlite3 builds a thousand row
-    // objects property by property at twice the cost of arrays mapped to one literal shape.
     scanBounded: db.prepare(`SELECT ${SCAN_SUMMARY_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`).raw(true),
     scanUnbounded: db.prepare(`SELECT ${SCAN_SUMMARY_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?`).raw(true),
     objectParts: db.prepare(`SELECT ${partColumns} FROM object_parts WHERE object_data_id = ? ORDER BY part_number`),
