@@ -11,33 +11,7 @@ import Database from 'better-sqlite3';
 import { newRequestId, newRequestId2, newTimeOrderedId } from '../src/util/ids.js';
 import { node, renderedXml, xmlDocument, etagNode, escapeXmlText, type XmlNode } from '../src/frontend/xml.js';
 import { isoDate } from '../src/frontend/time.js';
-
-const ROUNDS = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 5);
-
-/** CPU µs per call of `run(iterations)`, one measurement. */
-function cpuMicrosPerOp(iterations: number, run: (iterations: number) => void): number {
-  const start = process.cpuUsage();
-  run(iterations);
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / iterations;
-}
-
-interface Pair { name: string; iterations: number; before: (n: number) => void; after: (n: number) => void }
-
-function compare(pair: Pair): void {
-  const before: number[] = [];
-  const after: number[] = [];
-  pair.before(Math.ceil(pair.iterations / 10));
-  pair.after(Math.ceil(pair.iterations / 10));
-  for (let round = 0; round < ROUNDS; round++) {
-    before.push(cpuMicrosPerOp(pair.iterations, pair.before));
-    after.push(cpuMicrosPerOp(pair.iterations, pair.after));
-  }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const b = median(before);
-  const a = median(after);
-  console.log(`${pair.name.padEnd(60)} before ${b.toFixed(2).padStart(8)} µs   after ${a.toFixed(2).padStart(8)} µs   after/before ${(a / b).toFixed(2)}`);
-}
+import { compare, MICRO_ROUNDS as ROUNDS, type Pair } from './micro-pairs.js';
 
 // Ids: three randomBytes calls per request before, one pooled buffer after.
 const idsPair: Pair = {

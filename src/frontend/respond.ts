@@ -3,8 +3,9 @@ import type { ServerResponse } from 'node:http';
 import { S3Error } from './errors.js';
 import { node, xmlDocument } from './xml.js';
 
-export function sendXml(res: ServerResponse, statusCode: number, document: string): void {
-  const body = Buffer.from(document, 'utf8');
+/** Sends an XML document, as a string or already encoded (xmlDocumentBytes). */
+export function sendXml(res: ServerResponse, statusCode: number, document: string | Buffer): void {
+  const body = typeof document === 'string' ? Buffer.from(document, 'utf8') : document;
   res.statusCode = statusCode;
   res.setHeader('Content-Type', 'application/xml');
   res.setHeader('Content-Length', body.byteLength);

@@ -16,6 +16,8 @@ export interface XmlNode {
   escaped?: boolean;
   /** Attributes of the start tag, already escaped (an ACL grantee's xsi:type). */
   attributes?: string;
+  /** Elements already rendered, one string each (renderedXmlFragments). */
+  fragments?: string[];
 }
 
 export { escapeXmlText };
@@ -37,7 +39,16 @@ export function renderedXml(fragment: string): XmlNode {
   return { name: '', content: fragment, escaped: true };
 }
 
+/**
+ * Elements already rendered, one string per element (a listing's thousand Contents): xmlDocumentBytes
+ * writes each straight into the body's bytes. The caller escapes every text in them.
+ */
+export function renderedXmlFragments(fragments: string[]): XmlNode {
+  return { name: '', content: '', escaped: true, fragments };
+}
+
 export function renderNode(entry: XmlNode): string {
+  if (entry.fragments !== undefined) return entry.fragments.join('');
   const { name, content } = entry;
   if (content === undefined) return '';
   if (name === '') return content as string;
@@ -52,11 +63,15 @@ export function renderNode(entry: XmlNode): string {
 
 /** A whole XML document with the S3 namespace on its root element. */
 export function xmlDocument(rootName: string, content: XmlNode[] | string, namespace: string | null = S3_XML_NAMESPACE): string {
-  const attributes = namespace === null ? '' : ` xmlns="${namespace}"`;
   let inner = '';
   if (typeof content === 'string') inner = escapeXmlText(content);
   else for (const child of content) inner += renderNode(child);
-  return `${XML_DECLARATION}<${rootName}${attributes}>${inner}</${rootName}>`;
+  return `${xmlDocumentOpening(rootName, namespace)}${inner}</${rootName}>`;
+}
+
+/** The XML declaration and the root's start tag. */
+export function xmlDocumentOpening(rootName: string, namespace: string | null = S3_XML_NAMESPACE): string {
+  return `${XML_DECLARATION}<${rootName}${namespace === null ? '' : ` xmlns="${namespace}"`}>`;
 }
 
 const parser = new XMLParser({

@@ -24,7 +24,7 @@ import { AccessLogQueue } from './sqlite/access-log.js';
 import { RegistryTables } from './sqlite/registry.js';
 import { BucketSettingsTables } from './sqlite/settings.js';
 import { UploadTables } from './sqlite/uploads.js';
-import { prepareStatements, type Statements } from './sqlite/statements.js';
+import { prepareStatements, summariesFromScanRows, type Statements } from './sqlite/statements.js';
 import { Journal } from './sqlite/journal.js';
 import { EventTables } from './sqlite/events.js';
 import type {
@@ -33,7 +33,7 @@ import type {
   CreateUserOutcome, DeleteBucketOutcome, DeleteOutcome, DeleteUserOutcome, DeleteVersionOptions, GovernanceBypass, Index,
   InventoryScanPage, JournalRow, LegalHoldStatus, ListObjectsPage, ListObjectsQuery, ListUploadsPage, ListUploadsQuery,
   ListVersionsPage, ListVersionsQuery, MetadataFilesCommit, MetadataSnapshot, MetadataSnapshotRequest, ObjectLockChangeOutcome,
-  ObjectLockConfiguration, ObjectRecord, ObjectRetention, ObjectSummary, PlacementChange, PutObjectOutcome, ScanVersionsQuery,
+  ObjectLockConfiguration, ObjectRecord, ObjectRetention, PlacementChange, PutObjectOutcome, ScanVersionsQuery,
   ScannedVersion, SetObjectLockConfigurationOutcome, SetUserEmailOutcome, SetVersioningOutcome, StoredAcl, StoredPart, StoredPlacement, Tag, UploadRecord,
   AccessLogIndex, BackupIndex, EventIndex, RegistryIndex, RegistryLifecycleIndex, RestoreIndex, TablesIndex, UserRecord, VersionCursor, VersionSummary, VersioningStatus, WritableBucketSettingKind, WriteCondition,
 } from './types.js';
@@ -343,8 +343,8 @@ export class SqliteIndex implements Index {
 
   async listObjects(query: ListObjectsQuery): Promise<ListObjectsPage> {
     return listObjectsPage((bucket, fromInclusive, toExclusive, limit) => {
-      if (toExclusive === null) return this.statements.scanUnbounded.all(bucket, fromInclusive, limit) as ObjectSummary[];
-      return this.statements.scanBounded.all(bucket, fromInclusive, toExclusive, limit) as ObjectSummary[];
+      if (toExclusive === null) return summariesFromScanRows(this.statements.scanUnbounded.all(bucket, fromInclusive, limit));
+      return summariesFromScanRows(this.statements.scanBounded.all(bucket, fromInclusive, toExclusive, limit));
     }, query);
   }
 

@@ -12,6 +12,7 @@ import { SqliteIndex } from './sqlite-index.js';
 import { startCheckpointer } from './sqlite/checkpointer.js';
 import { applyWrite, forwardReads, forwardWrites, writeFailure, type IndexWriteMethod, type WriteCall, type WriteReply } from './index-methods.js';
 import type { Index, IndexReads, IndexWrites } from './types.js';
+import { batchPerTurn } from './batch-per-turn.js';
 
 interface PendingCall {
   resolve: (value: unknown) => void;
@@ -57,11 +58,18 @@ async function threadTransport(path: string): Promise<WriteTransport> {
   };
 }
 
+/** What crosses the cluster's IPC channel: a turn's calls (worker → primary) or replies (back). */
+interface ClusterIndexMessage {
+  channel?: string;
+  calls?: WriteCall[];
+  replies?: WriteReply[];
+}
+
 function clusterTransport(): WriteTransport {
   return {
-    send: (call) => process.send!({ channel: CLUSTER_INDEX_CHANNEL, call }),
-    onReply: (handler) => process.on('message', (message: { channel?: string; reply?: WriteReply }) => {
-      if (message?.channel === CLUSTER_INDEX_CHANNEL && message.reply !== undefined) handler(message.reply);
+    send: batchPerTurn((calls: WriteCall[]) => process.send!({ channel: CLUSTER_INDEX_CHANNEL, calls } satisfies ClusterIndexMessage)),
+    onReply: (handler) => process.on('message', (message: ClusterIndexMessage) => {
+      if (message?.channel === CLUSTER_INDEX_CHANNEL && message.replies !== undefined) for (const reply of message.replies) handler(reply);
     }),
     onFailure: (handler) => process.on('disconnect', () => handler(new Error('the cluster primary (the index writer) is gone'))),
     close: async () => undefined,
@@ -76,15 +84,21 @@ function clusterTransport(): WriteTransport {
 export function serveIndexWrites(path: string): { close(): Promise<void> } {
   const index = SqliteIndex.open(path, { checkpointInBackground: true });
   const checkpointer = startCheckpointer(path, (line) => process.stderr.write(`${line}\n`));
-  const listen = (worker: ClusterWorker) => worker.on('message', (message: { channel?: string; call?: WriteCall }) => {
-    if (message?.channel !== CLUSTER_INDEX_CHANNEL || message.call === undefined) return;
-    const { id, method, args } = message.call;
-    const reply = (value: WriteReply) => { if (worker.isConnected()) worker.send({ channel: CLUSTER_INDEX_CHANNEL, reply: value }); };
-    applyWrite(index, method, args).then(
-      (result) => reply({ id, result }),
-      (error: unknown) => reply({ id, error: writeFailure(error) }),
-    );
-  });
+  const listen = (worker: ClusterWorker) => {
+    // A group commit settles its writes together: their replies go back as one message.
+    const reply = batchPerTurn((replies: WriteReply[]) => {
+      if (worker.isConnected()) worker.send({ channel: CLUSTER_INDEX_CHANNEL, replies } satisfies ClusterIndexMessage);
+    });
+    worker.on('message', (message: ClusterIndexMessage) => {
+      if (message?.channel !== CLUSTER_INDEX_CHANNEL || message.calls === undefined) return;
+      for (const { id, method, args } of message.calls) {
+        applyWrite(index, method, args).then(
+          (result) => reply({ id, result }),
+          (error: unknown) => reply({ id, error: writeFailure(error) }),
+        );
+      }
+    });
+  };
   for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined) listen(worker);
   cluster.on('fork', listen);
   return {

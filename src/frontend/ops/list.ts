@@ -5,7 +5,8 @@ import type { RequestContext } from '../context.js';
 import { S3Error } from '../errors.js';
 import { sendXml } from '../respond.js';
 import { isoDate } from '../time.js';
-import { escapeXmlText, node, renderNode, renderedXml, xmlDocument, type XmlNode } from '../xml.js';
+import { escapeXmlText, node, renderNode, renderedXmlFragments, type XmlNode } from '../xml.js';
+import { xmlDocumentBytes } from '../xml-bytes.js';
 import { ownerNodes } from '../owner.js';
 import { requireBucket } from '../request/bucket.js';
 import { parseEncodingType, urlEncodeName } from '../request/encoding-type.js';
@@ -43,16 +44,17 @@ interface ListingShape {
   withOwner: boolean;
 }
 
-/** The Contents elements of a page as one string: a thousand per page, so no node objects. */
+/** The Contents elements of a page, one string each: a thousand per page, so no node objects. */
 function contentsXml(owner: XmlNode, objects: ObjectSummary[], shape: ListingShape): XmlNode {
   const ownerXml = shape.withOwner ? renderNode(owner) : '';
-  let xml = '';
-  for (const object of objects) {
-    xml += `<Contents><Key>${escapeXmlText(shape.encode(object.key))}</Key><LastModified>${isoDate(object.lastModifiedMs)}</LastModified>`
+  const fragments = new Array<string>(objects.length);
+  for (let at = 0; at < objects.length; at++) {
+    const object = objects[at]!;
+    fragments[at] = `<Contents><Key>${escapeXmlText(shape.encode(object.key))}</Key><LastModified>${isoDate(object.lastModifiedMs)}</LastModified>`
       + `<ETag>&quot;${object.etag}&quot;</ETag><Size>${object.sizeBytes}</Size>`
       + `<StorageClass>${escapeXmlText(object.storageClass)}</StorageClass>${ownerXml}</Contents>`;
   }
-  return renderedXml(xml);
+  return renderedXmlFragments(fragments);
 }
 
 function commonPrefixNodes(page: ListObjectsPage, encode: (name: string) => string): XmlNode[] {
@@ -77,7 +79,7 @@ export async function listObjectsV2(context: RequestContext): Promise<void> {
   const startAfter = context.query.get('start-after');
   const after = token !== null ? decodeContinuationToken(token) : startAfter ?? undefined;
   const { prefix, delimiter, page, owner } = await listPage(context, after, maxKeys);
-  const document = xmlDocument('ListBucketResult', [
+  const document = xmlDocumentBytes('ListBucketResult', [
     node('Name', context.bucket!),
     node('Prefix', encode(prefix)),
     node('Delimiter', delimiter === '' ? undefined : encode(delimiter)),
@@ -102,7 +104,7 @@ export async function listObjectsV1(context: RequestContext): Promise<void> {
   const { prefix, delimiter, page, owner } = await listPage(context, marker === '' ? undefined : marker, maxKeys);
   // S3 returns NextMarker only with a delimiter; without one, clients resume from the last key.
   const nextMarker = page.isTruncated && delimiter !== '' ? page.lastEntry : undefined;
-  const document = xmlDocument('ListBucketResult', [
+  const document = xmlDocumentBytes('ListBucketResult', [
     node('Name', context.bucket!),
     node('Prefix', encode(prefix)),
     node('Marker', encode(marker)),
