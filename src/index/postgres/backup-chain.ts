@@ -6,11 +6,12 @@
 import type { RecoveryPointSize } from '../backup-index.js';
 import { PART_COPY_COLUMNS } from '../sqlite/backup-schema.js';
 import { VERSION_PAGE_COLUMNS } from '../sqlite/journal.js';
-import type { ObjectRow } from '../sqlite/schema.js';
-import { OPEN_SEQ } from './backup-schema.js';
+import { OPEN_SEQ, TRACKED_COLUMNS } from './backup-schema.js';
 import type { Sql } from './connection.js';
 
-const PARTS_OF_ROW = PART_COPY_COLUMNS.split(', ').map((column) => `p.${column}`).join(', ');
+/** `columns` (a comma-separated list) each qualified by `alias`. */
+const qualified = (columns: string, alias: string): string => columns.split(',').map((column) => `${alias}.${column.trim()}`).join(', ');
+const PARTS_OF_ROW = qualified(PART_COPY_COLUMNS, 'p');
 
 export const CHAIN_SQL = {
   bucketExists: 'SELECT 1 FROM buckets WHERE name = $1',
@@ -31,16 +32,23 @@ export const CHAIN_SQL = {
   copyBucketParts: `INSERT INTO backup_row_parts (object_data_id, ${PART_COPY_COLUMNS})
       SELECT p.object_data_id, ${PARTS_OF_ROW} FROM object_parts p JOIN objects o ON o.data_id = p.object_data_id WHERE o.bucket = $1
       ON CONFLICT DO NOTHING`,
-  changedKeys: 'SELECT key FROM backup_changed_keys WHERE chain = $1',
   markChanged: 'INSERT INTO backup_changed_keys (chain, key) VALUES ($1, $2) ON CONFLICT DO NOTHING',
   clearChanged: 'DELETE FROM backup_changed_keys WHERE chain = $1',
-  currentVersion: `SELECT ${VERSION_PAGE_COLUMNS} FROM objects WHERE bucket = $1 AND key = $2`,
-  openRow: `SELECT from_seq, ${VERSION_PAGE_COLUMNS} FROM backup_rows WHERE chain = $1 AND key = $2 AND to_seq = ${OPEN_SEQ}`,
-  closeRow: 'UPDATE backup_rows SET to_seq = $1 WHERE chain = $2 AND key = $3 AND from_seq = $4',
-  copyVersionRow: `INSERT INTO backup_rows (chain, from_seq, to_seq, ${VERSION_PAGE_COLUMNS})
-      SELECT bucket, $1::bigint, ${OPEN_SEQ}, ${VERSION_PAGE_COLUMNS} FROM objects WHERE bucket = $2 AND key = $3`,
-  copyVersionParts: `INSERT INTO backup_row_parts (object_data_id, ${PART_COPY_COLUMNS})
-      SELECT object_data_id, ${PART_COPY_COLUMNS} FROM object_parts WHERE object_data_id = $1 ON CONFLICT DO NOTHING`,
+  // A later point in three statements, whatever the number of changes (each round trip counts on a
+  // remote database): close the open row of each changed key whose current version differs (or is
+  // gone), open a row for each changed key's current version that has no open row now, copy its parts.
+  closeChanged: `UPDATE backup_rows r SET to_seq = $1 FROM backup_changed_keys c
+      WHERE c.chain = $2 AND r.chain = $2 AND r.key = c.key AND r.to_seq = ${OPEN_SEQ}
+        AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.bucket = $2 AND o.key = r.key
+          AND (${qualified(TRACKED_COLUMNS, 'o')}) IS NOT DISTINCT FROM (${qualified(TRACKED_COLUMNS, 'r')}))
+      RETURNING r.size_bytes`,
+  openChanged: `INSERT INTO backup_rows (chain, from_seq, to_seq, ${VERSION_PAGE_COLUMNS})
+      SELECT o.bucket, $1::bigint, ${OPEN_SEQ}, ${qualified(VERSION_PAGE_COLUMNS, 'o')} FROM backup_changed_keys c
+        JOIN objects o ON o.bucket = c.chain AND o.key = c.key
+      WHERE c.chain = $2 AND NOT EXISTS (SELECT 1 FROM backup_rows r WHERE r.chain = $2 AND r.key = c.key AND r.to_seq = ${OPEN_SEQ})
+      RETURNING size_bytes, parts_count, data_id`,
+  copyPartsOf: `INSERT INTO backup_row_parts (object_data_id, ${PART_COPY_COLUMNS})
+      SELECT object_data_id, ${PART_COPY_COLUMNS} FROM object_parts WHERE object_data_id = ANY($1::text[]) ON CONFLICT DO NOTHING`,
   rowsEndingIn: 'SELECT key, from_seq, data_id, parts_count FROM backup_rows WHERE chain = $1 AND to_seq > $2 AND to_seq <= $3 AND from_seq > $4',
   rowsStartingAfter: 'SELECT key, from_seq, data_id, parts_count FROM backup_rows WHERE chain = $1 AND from_seq > $2',
   rowsClosedAfter: `SELECT key FROM backup_rows WHERE chain = $1 AND to_seq > $2 AND to_seq < ${OPEN_SEQ}`,
@@ -81,14 +89,6 @@ async function run(sql: Sql, text: string, values: unknown[]): Promise<number> {
   return (await sql.query(text, values)).rowCount ?? 0;
 }
 
-/** Whether two rows hold the same version with the same metadata (placement aside: compaction re-points both alike). */
-function sameVersion(current: ObjectRow, open: ObjectRow): boolean {
-  for (const column of Object.keys(current) as Array<keyof ObjectRow>) {
-    if (column !== 'placement' && current[column] !== open[column]) return false;
-  }
-  return true;
-}
-
 export function pointOf(sql: Sql, recoveryPointId: string): Promise<PointRow | undefined> {
   return one<PointRow>(sql, CHAIN_SQL.point, [recoveryPointId]);
 }
@@ -114,33 +114,18 @@ async function firstPoint(sql: Sql, bucket: string, seq: number): Promise<Recove
   return { objects: totals.objects, sizeBytes: totals.sizeBytes, rowsWritten };
 }
 
-/** A later point: for each changed key, close the head's row and open the current version's, unless they are the same. */
+/** A later point: for each changed key, close the head's row and open the current version's, unless they are the same version with the same metadata. */
 async function nextPoint(sql: Sql, bucket: string, seq: number, chain: ChainRow): Promise<RecoveryPointSize> {
-  let objects = chain.headObjects;
-  let sizeBytes = chain.headSizeBytes;
-  let rowsWritten = 0;
-  for (const { key } of (await sql.query<{ key: string }>(CHAIN_SQL.changedKeys, [bucket])).rows) {
-    const current = await one<ObjectRow>(sql, CHAIN_SQL.currentVersion, [bucket, key]);
-    const open = await one<ObjectRow & { from_seq: number }>(sql, CHAIN_SQL.openRow, [bucket, key]);
-    if (current !== undefined && open !== undefined) {
-      const { from_seq: _fromSeq, ...openVersion } = open;
-      if (sameVersion(current, openVersion)) continue;
-    }
-    if (open !== undefined) {
-      await run(sql, CHAIN_SQL.closeRow, [seq, bucket, key, open.from_seq]);
-      objects -= 1;
-      sizeBytes -= open.size_bytes;
-      rowsWritten += 1;
-    }
-    if (current !== undefined) {
-      await run(sql, CHAIN_SQL.copyVersionRow, [seq, bucket, key]);
-      if (current.parts_count > 0) rowsWritten += await run(sql, CHAIN_SQL.copyVersionParts, [current.data_id]);
-      objects += 1;
-      sizeBytes += current.size_bytes;
-      rowsWritten += 1;
-    }
-  }
-  return { objects, sizeBytes, rowsWritten };
+  const closed = (await sql.query<{ size_bytes: number }>(CHAIN_SQL.closeChanged, [seq, bucket])).rows;
+  const opened = (await sql.query<{ size_bytes: number; parts_count: number; data_id: string }>(CHAIN_SQL.openChanged, [seq, bucket])).rows;
+  const withParts = opened.filter((row) => row.parts_count > 0).map((row) => row.data_id);
+  const partsWritten = withParts.length === 0 ? 0 : await run(sql, CHAIN_SQL.copyPartsOf, [withParts]);
+  const sum = (rows: Array<{ size_bytes: number }>) => rows.reduce((total, row) => total + row.size_bytes, 0);
+  return {
+    objects: chain.headObjects - closed.length + opened.length,
+    sizeBytes: chain.headSizeBytes - sum(closed) + sum(opened),
+    rowsWritten: closed.length + opened.length + partsWritten,
+  };
 }
 
 /** Makes `toId` one more point at `fromId`'s sequence of the same chain (a copy to another vault): it shares every row. */

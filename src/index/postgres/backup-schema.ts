@@ -15,7 +15,7 @@ const PART_COLUMNS = `part_number integer NOT NULL, data_id text COLLATE "C" NOT
   last_modified_ms bigint NOT NULL, checksum_json text, placement bytea NOT NULL`;
 
 /** The columns of `objects` whose change is a change of the version a recovery point holds (all but placement: compaction moves bytes). */
-const TRACKED_COLUMNS = 'version_id, data_id, size_bytes, etag, last_modified_ms, storage_class, headers_json, user_metadata_json, checksum_json, parts_count, tags_json, lock_mode, lock_retain_until_ms, legal_hold, acl_json';
+export const TRACKED_COLUMNS = 'version_id, data_id, size_bytes, etag, last_modified_ms, storage_class, headers_json, user_metadata_json, checksum_json, parts_count, tags_json, lock_mode, lock_retain_until_ms, legal_hold, acl_json';
 
 const CHAIN_TABLES_SQL = `
 CREATE TABLE backup_chains (
