@@ -34,18 +34,20 @@ export const CHAIN_SQL = {
       ON CONFLICT DO NOTHING`,
   markChanged: 'INSERT INTO backup_changed_keys (chain, key) VALUES ($1, $2) ON CONFLICT DO NOTHING',
   clearChanged: 'DELETE FROM backup_changed_keys WHERE chain = $1',
-  // A later point in three statements, whatever the number of changes (each round trip counts on a
-  // remote database): close the open row of each changed key whose current version differs (or is
-  // gone), open a row for each changed key's current version that has no open row now, copy its parts.
-  closeChanged: `UPDATE backup_rows r SET to_seq = $1 FROM backup_changed_keys c
-      WHERE c.chain = $2 AND r.chain = $2 AND r.key = c.key AND r.to_seq = ${OPEN_SEQ}
+  changedKeys: 'SELECT key FROM backup_changed_keys WHERE chain = $1',
+  // A later point in four statements, whatever the number of changes (each round trip counts on a
+  // remote database): the changed keys; close the open row of each whose current version differs (or
+  // is gone); open a row for each one's current version that has no open row now; copy its parts.
+  // The keys are an array so the plan looks each up by primary key, whatever the statistics say.
+  closeChanged: `UPDATE backup_rows r SET to_seq = $1
+      WHERE r.chain = $2 AND r.key = ANY($3::text[]) AND r.to_seq = ${OPEN_SEQ}
         AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.bucket = $2 AND o.key = r.key
           AND (${qualified(TRACKED_COLUMNS, 'o')}) IS NOT DISTINCT FROM (${qualified(TRACKED_COLUMNS, 'r')}))
       RETURNING r.size_bytes`,
   openChanged: `INSERT INTO backup_rows (chain, from_seq, to_seq, ${VERSION_PAGE_COLUMNS})
-      SELECT o.bucket, $1::bigint, ${OPEN_SEQ}, ${qualified(VERSION_PAGE_COLUMNS, 'o')} FROM backup_changed_keys c
-        JOIN objects o ON o.bucket = c.chain AND o.key = c.key
-      WHERE c.chain = $2 AND NOT EXISTS (SELECT 1 FROM backup_rows r WHERE r.chain = $2 AND r.key = c.key AND r.to_seq = ${OPEN_SEQ})
+      SELECT o.bucket, $1::bigint, ${OPEN_SEQ}, ${qualified(VERSION_PAGE_COLUMNS, 'o')} FROM objects o
+      WHERE o.bucket = $2 AND o.key = ANY($3::text[])
+        AND NOT EXISTS (SELECT 1 FROM backup_rows r WHERE r.chain = $2 AND r.key = o.key AND r.to_seq = ${OPEN_SEQ})
       RETURNING size_bytes, parts_count, data_id`,
   copyPartsOf: `INSERT INTO backup_row_parts (object_data_id, ${PART_COPY_COLUMNS})
       SELECT object_data_id, ${PART_COPY_COLUMNS} FROM object_parts WHERE object_data_id = ANY($1::text[]) ON CONFLICT DO NOTHING`,
@@ -116,8 +118,10 @@ async function firstPoint(sql: Sql, bucket: string, seq: number): Promise<Recove
 
 /** A later point: for each changed key, close the head's row and open the current version's, unless they are the same version with the same metadata. */
 async function nextPoint(sql: Sql, bucket: string, seq: number, chain: ChainRow): Promise<RecoveryPointSize> {
-  const closed = (await sql.query<{ size_bytes: number }>(CHAIN_SQL.closeChanged, [seq, bucket])).rows;
-  const opened = (await sql.query<{ size_bytes: number; parts_count: number; data_id: string }>(CHAIN_SQL.openChanged, [seq, bucket])).rows;
+  const keys = (await sql.query<{ key: string }>(CHAIN_SQL.changedKeys, [bucket])).rows.map((row) => row.key);
+  if (keys.length === 0) return { objects: chain.headObjects, sizeBytes: chain.headSizeBytes, rowsWritten: 0 };
+  const closed = (await sql.query<{ size_bytes: number }>(CHAIN_SQL.closeChanged, [seq, bucket, keys])).rows;
+  const opened = (await sql.query<{ size_bytes: number; parts_count: number; data_id: string }>(CHAIN_SQL.openChanged, [seq, bucket, keys])).rows;
   const withParts = opened.filter((row) => row.parts_count > 0).map((row) => row.data_id);
   const partsWritten = withParts.length === 0 ? 0 : await run(sql, CHAIN_SQL.copyPartsOf, [withParts]);
   const sum = (rows: Array<{ size_bytes: number }>) => rows.reduce((total, row) => total + row.size_bytes, 0);

@@ -31,7 +31,8 @@ CREATE TABLE backup_rows (
   bucket text COLLATE "C" NOT NULL, version_id text NOT NULL, data_id text COLLATE "C" NOT NULL, ${VERSION_CONTENT_COLUMNS},
   PRIMARY KEY (chain, key, from_seq)
 );
-CREATE INDEX backup_rows_by_end ON backup_rows (chain, to_seq);
+-- Closed rows only: an open row is found by its key (the primary key), never by scanning every open row of a chain.
+CREATE INDEX backup_rows_by_end ON backup_rows (chain, to_seq) WHERE to_seq < ${OPEN_SEQ};
 CREATE INDEX backup_rows_by_start ON backup_rows (chain, from_seq);
 CREATE INDEX backup_rows_by_data_id ON backup_rows (data_id);
 CREATE TABLE backup_row_parts (object_data_id text COLLATE "C" NOT NULL, ${PART_COLUMNS}, PRIMARY KEY (object_data_id, part_number));
