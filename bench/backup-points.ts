@@ -5,14 +5,16 @@
 // bucket with a chain (closed loop of group-committed putObject calls), against a bucket without.
 // Prints each figure and the ratio of a later point's time to the first's.
 //
-//   npm run bench:backup [-- --objects 100000 --changes 10 --rounds 5]
+//   npm run bench:backup [-- --objects 100000 --changes 10 --rounds 5] [--index postgres://…/EMPTY_DATABASE]
+// (--index: the PostgreSQL engine, on an empty database made for the run; the tables stay behind.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { PostgresIndex } from '../src/index/postgres-index.js';
 import { SqliteIndex } from '../src/index/sqlite-index.js';
-import type { ObjectRecord } from '../src/index/types.js';
+import type { Index, ObjectRecord } from '../src/index/types.js';
 import { newTimeOrderedId } from '../src/util/ids.js';
 
 const { values } = parseArgs({
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     objects: { type: 'string', default: '100000' },
     changes: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '5' },
+    index: { type: 'string' },
   },
 });
 const OBJECTS = Number(values.objects);
@@ -37,7 +40,7 @@ function version(bucket: string, key: string): ObjectRecord {
   };
 }
 
-async function fill(index: SqliteIndex, bucket: string, keys: string[]): Promise<number> {
+async function fill(index: Index, bucket: string, keys: string[]): Promise<number> {
   const started = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: FILL_CONCURRENCY }, async () => {
@@ -54,7 +57,8 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
 
 async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'cairn-bench-backup-'));
-  const index = SqliteIndex.open(join(directory, 'index.db'));
+  const index: Index = values.index === undefined ? SqliteIndex.open(join(directory, 'index.db')) : await PostgresIndex.open(values.index);
+  console.log(`index: ${values.index === undefined ? 'SQLite' : 'PostgreSQL'}`);
   try {
     for (const bucket of ['chained', 'plain']) await index.createBucket({ name: bucket, createdAtMs: Date.now(), region: 'us-east-1', ownerId: 'bench', versioning: 'Enabled' });
     const keys = Array.from({ length: OBJECTS }, (_, number) => `photos/${String(number).padStart(8, '0')}.jpg`);

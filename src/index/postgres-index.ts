@@ -4,7 +4,6 @@
 // group-commit.ts), one serialized transaction per batch, so conditions and Object Lock checks are
 // decided in the transaction that writes. A database that goes away fails requests fast with
 // IndexUnavailableError (503 SlowDown) and the pool reconnects by itself when it returns.
-// Parts not ported yet refuse (postgres/unsupported.ts).
 import type pg from 'pg';
 import { conditionFailure } from './conditions.js';
 import { listObjectsPage } from './listing.js';
@@ -24,8 +23,10 @@ import { PostgresEvents } from './postgres/events.js';
 import { QueueLeases } from './postgres/queue-leases.js';
 import { PostgresAccessLogQueue } from './postgres/access-log.js';
 import { PostgresRestores } from './postgres/restores.js';
+import { PostgresBackups, replaceBackupPlacement } from './postgres/backups.js';
 import { ACCESS_LOG_READ_METHODS, ACCESS_LOG_WRITE_METHODS } from './access-log-index.js';
 import { RESTORE_READ_METHODS, RESTORE_WRITE_METHODS } from './restore-index.js';
+import { BACKUP_READ_METHODS, BACKUP_WRITE_METHODS } from './backup-index.js';
 import { EVENT_READ_METHODS, EVENT_WRITE_METHODS } from './event-index.js';
 import { PostgresUploads } from './postgres/uploads.js';
 import { PostgresVersionRules } from './postgres/versioning.js';
@@ -66,6 +67,7 @@ export class PostgresIndex implements Index {
     delegateMethods(PostgresIndex.prototype, [...EVENT_READ_METHODS, ...EVENT_WRITE_METHODS], (engine) => (engine as PostgresIndex).events);
     delegateMethods(PostgresIndex.prototype, [...ACCESS_LOG_READ_METHODS, ...ACCESS_LOG_WRITE_METHODS], (engine) => (engine as PostgresIndex).accessLog);
     delegateMethods(PostgresIndex.prototype, [...RESTORE_READ_METHODS, ...RESTORE_WRITE_METHODS], (engine) => (engine as PostgresIndex).restores);
+    delegateMethods(PostgresIndex.prototype, [...BACKUP_READ_METHODS, ...BACKUP_WRITE_METHODS], (engine) => (engine as PostgresIndex).backups);
     defineUnsupportedMethods(PostgresIndex.prototype);
   }
   private readonly writes: PostgresWriteQueue;
@@ -81,6 +83,8 @@ export class PostgresIndex implements Index {
   private readonly leases: QueueLeases;
   private readonly accessLog: PostgresAccessLogQueue;
   private readonly restores: PostgresRestores;
+  /** AWS Backup's recovery points (chains of rows) and the versions continuous backups keep. */
+  private readonly backups: PostgresBackups;
   /** Single-statement reads through the pool, a lost database reported as IndexUnavailableError. */
   private readonly sql: Sql;
   /** Injected index faults (FIS's cairn:index:*): in front of every connection this engine takes. */
@@ -96,6 +100,7 @@ export class PostgresIndex implements Index {
     this.journal = new PostgresJournal(pool, this.sql, this.writes, this.events);
     this.accessLog = new PostgresAccessLogQueue(this.sql, this.writes, this.leases);
     this.restores = new PostgresRestores(this.sql, this.writes, this.journal);
+    this.backups = new PostgresBackups(pool, this.writes);
     this.uploads = new PostgresUploads(this.sql, this.writes, this.journal);
     this.tables = new PostgresTablesCatalog(this.sql, this.writes);
     this.registry = new PostgresRegistry(this.sql, this.writes);
@@ -229,14 +234,16 @@ export class PostgresIndex implements Index {
     const { bucket, key, dataId, partNumber } = change;
     const expected = Buffer.from(change.expected);
     const replacement = Buffer.from(change.replacement);
-    return this.writes.submit(async (sql) => {
+    const replaceLive = async (sql: Sql): Promise<boolean> => {
       if (change.uploadId !== undefined && partNumber !== undefined) {
         return (await sql.query(SQL.replaceUploadPartPlacement, [replacement, change.uploadId, partNumber, expected])).rowCount === 1;
       }
       if (partNumber !== undefined) return (await sql.query(SQL.replacePartPlacement, [replacement, dataId, partNumber, expected])).rowCount === 1;
       return (await sql.query(SQL.replaceCurrentPlacement, [replacement, bucket, key, dataId, expected])).rowCount === 1
         || (await sql.query(SQL.replaceVersionPlacement, [replacement, bucket, key, dataId, expected])).rowCount === 1;
-    });
+    };
+    // Recovery points and retained versions may name the same record: every copy moves with it.
+    return this.writes.submit(async (sql) => [await replaceLive(sql), await replaceBackupPlacement(sql, change, expected, replacement)].includes(true));
   }
 
   scanPlacements(pageRows: number): AsyncGenerator<StoredPlacement[]> {

@@ -6,7 +6,6 @@
 // (and each delete marker removed) for the window (setContinuousBackup), so a restore to a time
 // before the delete still finds it; the runner frees kept versions once they are older than that.
 import { randomBytes } from 'node:crypto';
-import { IndexFeatureUnsupportedError } from '../../index/unavailable.js';
 import { type BackupContext, CONTINUOUS_ID_PREFIX } from './context.js';
 import { backupDayMs } from './days.js';
 import { invalidParameter } from './errors.js';
@@ -45,21 +44,12 @@ async function syncRetention(context: BackupContext, points: RecoveryPointRecord
   coverageTold.set(context.index, told);
   for (const [bucket, windowMs] of wanted) {
     if (told.get(bucket) === windowMs) continue;
-    await tellRetention(context, bucket, windowMs);
+    await context.index.setContinuousBackup(bucket, windowMs);
     told.set(bucket, windowMs);
   }
   for (const bucket of [...told.keys()].filter((candidate) => !wanted.has(candidate))) {
-    await tellRetention(context, bucket, undefined);
+    await context.index.setContinuousBackup(bucket, undefined);
     told.delete(bucket);
-  }
-}
-
-/** An index engine without the backup tables (PostgreSQL today) keeps nothing: its point-in-time restores see the live versions only. */
-async function tellRetention(context: BackupContext, bucket: string, windowMs: number | undefined): Promise<void> {
-  try {
-    await context.index.setContinuousBackup(bucket, windowMs);
-  } catch (error) {
-    if (!(error instanceof IndexFeatureUnsupportedError)) throw error;
   }
 }
 

@@ -1,5 +1,6 @@
 // Where AWS Backup's records live: JSON files under <data>/backup/<collection>/, one per record,
-// written whole to a temporary file and renamed, so a reader (any worker) never sees half a record.
+// written whole to a temporary file, fsynced, and renamed (the directory fsynced after), so a reader
+// (any worker) never sees half a record and a record written survives a crash or power loss.
 // A record is made at most once (`create`: linked into place, which fails if it exists), and
 // changed by compare-and-set (`update`: read, decide and write under the record's lock file), so a
 // StopBackupJob in one worker and the runner in another cannot both win a job's state.
@@ -45,6 +46,7 @@ export class Collection<T extends object> {
     const path = this.pathOf(id);
     const temporary = await this.writeTemporary(path, value);
     await fs.rename(temporary, path);
+    await this.syncDirectory();
   }
 
   /** Writes the record unless one with this id exists; whether it did. */
@@ -53,6 +55,7 @@ export class Collection<T extends object> {
     const temporary = await this.writeTemporary(path, value);
     try {
       await fs.link(temporary, path);
+      await this.syncDirectory();
       return true;
     } catch (error) {
       if (errorCode(error) === 'EEXIST') return false;
@@ -105,8 +108,25 @@ export class Collection<T extends object> {
   private async writeTemporary(path: string, value: T): Promise<string> {
     await fs.mkdir(this.directory, { recursive: true });
     const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    await fs.writeFile(temporary, JSON.stringify(value), { mode: 0o600 });
+    const file = await fs.open(temporary, 'wx', 0o600);
+    try {
+      await file.writeFile(JSON.stringify(value));
+      // The bytes are on disk before the name points at them: a crash leaves the old record or the new one, never an empty file.
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     return temporary;
+  }
+
+  /** Makes a rename or link in the collection's directory durable. */
+  private async syncDirectory(): Promise<void> {
+    const directory = await fs.open(this.directory, 'r');
+    try {
+      await directory.sync();
+    } finally {
+      await directory.close();
+    }
   }
 
   async delete(id: string): Promise<void> {

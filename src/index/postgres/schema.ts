@@ -3,7 +3,7 @@
 // compares UTF-8 bytes (S3's listing order) so that primary-key order is listing order; times and
 // sizes are bigint; placements are bytea. Flags stay 0/1 integers so both engines share row mappers.
 // Later features' tables are in files of their own (tables-schema.ts, journal.ts, …), registered below as
-// migrations; those of features not ported yet refuse on PostgreSQL (unsupported.ts).
+// migrations.
 import { POSTGRES_REGISTRY_SCHEMA_SQL } from './registry-schema.js';
 import { POSTGRES_TABLES_SCHEMA_SQL } from './tables-schema.js';
 import { JOURNAL_SCHEMA_SQL } from './journal.js';
@@ -12,6 +12,7 @@ import { QUEUE_LEASES_SCHEMA_SQL } from './queue-leases.js';
 import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
 import { RESTORES_SCHEMA_SQL } from './restores.js';
 import { SEQUENCES_SCHEMA_SQL } from './sequences.js';
+import { BACKUP_SCHEMA_SQL } from './backup-schema.js';
 
 /** A version's Object Lock state (all NULL: none); an upload keeps the state its object will get. */
 const OBJECT_LOCK_COLUMNS = 'lock_mode text, lock_retain_until_ms bigint, legal_hold text';
@@ -95,6 +96,8 @@ export const POSTGRES_MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [6, ACCESS_LOG_SCHEMA_SQL + RESTORES_SCHEMA_SQL],
   // 7: the front ends' host registry and the commands FIS sends them (cluster-hosts).
   [7, CLUSTER_HOSTS_SQL],
+  // 8: AWS Backup's recovery points (chains, the trigger on objects that notes changed keys) and continuous backups' kept versions.
+  [8, BACKUP_SCHEMA_SQL],
 ]);
 
 export const POSTGRES_SCHEMA_VERSION = Math.max(...POSTGRES_MIGRATIONS.keys());

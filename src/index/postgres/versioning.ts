@@ -8,6 +8,7 @@ import { objectFromRow, partFromRow, type ObjectRow, type PartRow } from '../sql
 import { NULL_VERSION_ID } from '../sqlite/versioning.js';
 import type { DeleteOutcome, DeleteVersionOptions, ObjectLockConfiguration, ObjectRecord, VersionDeleteCondition, VersioningStatus } from '../types.js';
 import type { Sql } from './connection.js';
+import { retainVersion } from './retained-versions.js';
 import { objectValues, partValues, SQL } from './statements.js';
 
 interface VersionRow extends ObjectRow {
@@ -54,6 +55,8 @@ export class PostgresVersionRules {
   private async discard(object: ObjectRecord, bypassGovernance = false): Promise<string> {
     const refusal = deletionRefusal(object, Date.now(), bypassGovernance);
     if (refusal !== undefined) throw new Error(`refusing to discard ${object.bucket}/${object.key} version ${object.versionId}: Object Lock (${refusal})`);
+    // A continuous backup covering the bucket keeps it (with its parts, copied before they go).
+    await retainVersion(this.sql, object, false, Date.now());
     if (object.parts !== undefined) await this.run(SQL.deleteObjectParts, [object.dataId]);
     return object.dataId;
   }
@@ -62,6 +65,7 @@ export class PostgresVersionRules {
     const row = await this.one<VersionRow>(SQL.getVersionById, [bucket, key, NULL_VERSION_ID]);
     if (row === undefined) return [];
     await this.run(SQL.deleteVersionRow, [bucket, key, row.data_id]);
+    if (row.is_delete_marker === 1) await retainVersion(this.sql, objectFromRow(row), true, Date.now());
     return row.is_delete_marker === 1 ? [] : [await this.discard(await this.withParts(row))];
   }
 
@@ -143,6 +147,7 @@ export class PostgresVersionRules {
     const failure = deletionRefusal(removed, nowMs, bypassGovernance);
     if (failure !== undefined) return { failure, discardedDataIds: [] };
     await this.run(SQL.deleteVersionRow, [bucket, key, row.data_id]);
+    if (row.is_delete_marker === 1) await retainVersion(this.sql, removed, true, nowMs);
     const discardedDataIds = row.is_delete_marker === 1 ? [] : [await this.discard(removed, bypassGovernance)];
     if (row.is_latest === 1) await this.promoteNewest(bucket, key);
     return { removed, discardedDataIds, wasDeleteMarker: row.is_delete_marker === 1 };
