@@ -171,10 +171,14 @@ describe('PostgreSQL index', () => {
     const holds = (server: RunningServer) => /this process \(\d+\) holds the lease/.test(server.stderr());
     const holders = [first.server, second.server].filter(holds);
     assert.equal(holders.length, 1);
+    // S3 Metadata's exporter is one of those jobs: it runs with the lease, not on every server.
+    const exports = (server: RunningServer) => /background services run in process \d+: .*S3 Metadata export/.test(server.stderr());
+    assert.deepEqual([first.server, second.server].map(exports), [first.server, second.server].map(holds), 'the exporter runs where the lease is held');
     const [holder, standby] = holds(first.server) ? [first.server, second.server] : [second.server, first.server];
     await holder.kill();
     const deadline = Date.now() + LEASE_TAKEOVER_MS_MAX;
     while (!holds(standby) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
     assert.ok(holds(standby), 'the standby took the lease over');
+    assert.ok(exports(standby), 'and runs the exporter');
   });
 });

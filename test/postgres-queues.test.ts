@@ -1,7 +1,7 @@
 // Delivery queues on a shared PostgreSQL index: two servers on one database both run the event
 // delivery job, and each queue is leased to one of them at a time (src/index/postgres/queue-leases.ts),
 // so every event of a workload written through both servers reaches the webhook once, in commit
-// order; a server that stops hands its queues on at once.
+// order; a server that stops hands its queues on at once, and so does one killed with kill -9.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
@@ -19,7 +19,7 @@ const ENV = { CAIRN_EVENTS_BACKOFF_BASE_MS: '20' };
 const WORKLOAD_OBJECTS = 24;
 /** Time for a second delivery of any event to arrive, were there one. */
 const DUPLICATE_WAIT_MS = 1_500;
-/** A stopped holder releases its leases: the other server delivers well within this. */
+/** A stopped or killed holder frees its leases at once: the other server delivers well within this (the lapse is 60 s). */
 const HANDOVER_WAIT_MS = 10_000;
 
 /** Who holds an event queue's lease (pid@host/…), read from the database. */
@@ -91,5 +91,16 @@ describe('delivery queues on a shared PostgreSQL index', { timeout: 120_000 }, (
     await other.s3.send(new PutObjectCommand({ Bucket: 'shared', Key: 'after-stop', Body: 'x' }));
     assert.equal(await waitForCount(() => recordsOf(hook.messages).length, 1, HANDOVER_WAIT_MS), 1);
     assert.deepEqual(recordsOf(hook.messages).map((record) => record.s3.object.key), ['after-stop']);
+    hook.messages.length = 0;
+
+    // The new holder is killed (kill -9: no release): its presence session ends with it, so a third
+    // server delivers at once too, not after the lease's minute.
+    assert.equal(Number((await leaseHolder(url, 'hook')).split('@', 1)[0]), other.server.process.pid, 'the other server took the queue');
+    const third = await serverOn(url, dataDirectory);
+    await other.server.kill();
+    await third.s3.send(new PutObjectCommand({ Bucket: 'shared', Key: 'after-kill', Body: 'x' }));
+    assert.equal(await waitForCount(() => recordsOf(hook.messages).length, 1, HANDOVER_WAIT_MS), 1);
+    assert.deepEqual(recordsOf(hook.messages).map((record) => record.s3.object.key), ['after-kill']);
+    assert.equal(Number((await leaseHolder(url, 'hook')).split('@', 1)[0]), third.server.process.pid, 'the third server holds the queue');
   });
 });

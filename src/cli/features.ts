@@ -33,6 +33,8 @@ export interface FeatureRuntimes {
   events: EventsRuntime;
   tablesMaintenance: TablesMaintenanceRuntime;
   replication: ReplicationRuntime;
+  /** The features' singleton jobs (S3 Metadata's exporter): started and stopped with the server's singleton background jobs. */
+  startSingletons(): { stop(): Promise<void> };
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function startFeatures(
   // S3 Metadata's tables are served as Iceberg tables of the tables feature's managed bucket `aws-s3`.
   const managedTables = new ManagedTables(layers, { region, accountId, ownerId });
   const metadata = await startMetadata(layers, {
-    dataDirectory, region, ownerId, runsBackgroundWork, lifecycleDayMs: settings.lifecycleDayMs, log,
+    dataDirectory, region, ownerId, lifecycleDayMs: settings.lifecycleDayMs, log,
     publishTable: (table) => managedTables.publish({ ...table, schema: table.schema as JsonObject }),
   });
   const accessLogs = startAccessLogs(layers, { ...settings, deliveryIntervalMs: settings.accessLogIntervalMs, runsBackgroundWork, log });
@@ -58,9 +60,10 @@ export async function startFeatures(
   const replication = startReplication(layers, { dataDirectory, runsBackgroundWork, log });
   return {
     metadata, accessLogs, registry, events, tablesMaintenance, replication,
+    startSingletons: () => metadata.startExporter(),
     async stop() {
       backup?.stop();
-      await Promise.all([metadata.stop(), registry.stop(), events.stop(), tablesMaintenance.stop(), replication.stop()]);
+      await Promise.all([registry.stop(), events.stop(), tablesMaintenance.stop(), replication.stop()]);
       await accessLogs.stop();
     },
   };

@@ -37,7 +37,7 @@ import { joinClusterHosts } from './host-membership.js';
 import type { RegistryOptions } from '../features/registry/setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 import type { Listener } from './listen-address.js';
-import { startFeatures } from './features.js';
+import { startFeatures, type FeatureRuntimes } from './features.js';
 import { composeSurfaces } from './surfaces.js';
 
 /** Where the server keeps its state; see resolveStorageLocations. */
@@ -151,20 +151,17 @@ function runsBackgroundWork(): boolean {
 }
 
 /** Background services: in a standalone server always, in a cluster only in the one worker marked for them. */
-function startBackgroundServices(settings: ServerSettings, layers: Layers, log: (line: string) => void): { stop(): Promise<void> } {
+function startBackgroundServices(settings: ServerSettings, layers: Layers, features: FeatureRuntimes, log: (line: string) => void): { stop(): Promise<void> } {
   if (!runsBackgroundWork()) return { stop: async () => undefined };
+  const exporter = features.startSingletons();
   const sweeper = startUploadSweeper(layers, settings.abandonedUploadAgeMs, log);
   const restores = startRestoreRecorder(layers.index, log);
   const lifecycle = startLifecycleWorker(layers, { dayMs: settings.lifecycleDayMs, intervalMs: settings.lifecycleIntervalMs }, log);
   const heal = startHealService(layers, HealFiles.forDataDirectory(settings.dataDirectory), log);
   const compaction = startCompactionService(layers, CompactionFiles.forDataDirectory(settings.dataDirectory), settings.compaction, log);
   log(`background services run in process ${process.pid}: lifecycle (day ${settings.lifecycleDayMs / 1000} s, a pass every ${settings.lifecycleIntervalMs / 1000} s), ` +
-    `upload sweeper, restore recorder, heal, compaction (${settings.compaction.intervalMs > 0 ? `a pass every ${settings.compaction.intervalMs / 1000} s` : 'when asked'})`);
-  return {
-    async stop() {
-      for (const service of [sweeper, restores, lifecycle, heal, compaction]) await service.stop();
-    },
-  };
+    `upload sweeper, restore recorder, heal, compaction (${settings.compaction.intervalMs > 0 ? `a pass every ${settings.compaction.intervalMs / 1000} s` : 'when asked'}), S3 Metadata export`);
+  return { stop: async () => { for (const service of [sweeper, restores, lifecycle, heal, compaction, exporter]) await service.stop(); } };
 }
 
 /** Opens the layers under the data directory and serves S3 from this process (also startCairn's in-process server). */
@@ -200,7 +197,7 @@ export async function serve(settings: ServerSettings, credentials: RootCredentia
   // FIS experiments live in this server's data directory: its own background process runs them, lease or not.
   const scope = { region: settings.region, accountId: settings.accountId, driveCount: storage.driveStores.length, onPostgres: settings.indexUrl !== undefined };
   const fis = runsBackgroundWork() ? startFisRunner({ storage, ...fisFilesOf(settings), scope, log }) : undefined;
-  const background = await startSingletonJobs(settings, runsBackgroundWork(), () => startBackgroundServices(settings, { index, storage }, log), log);
+  const background = await startSingletonJobs(settings, runsBackgroundWork(), () => startBackgroundServices(settings, { index, storage }, features, log), log);
   const addresses: AddressInfo[] = [];
   for (const listener of settings.listeners) {
     const server = frontend.createListener(listener.secure);

@@ -90,12 +90,12 @@ export class PostgresIndex implements Index {
   /** Injected index faults (FIS's cairn:index:*): in front of every connection this engine takes. */
   readonly faultControl: PostgresFaultGate;
 
-  private constructor(private readonly pool: pg.Pool) {
+  private constructor(private readonly pool: pg.Pool, url: string) {
     this.faultControl = new PostgresFaultGate(pool);
     this.sql = { query: (text, values) => reachable(() => pool.query(text, values)) } as Sql;
     this.writes = new PostgresWriteQueue(pool);
     this.identities = new PostgresIdentities(this.sql, this.writes);
-    this.leases = new QueueLeases(this.sql);
+    this.leases = new QueueLeases(this.sql, url);
     this.events = new PostgresEvents(this.sql, this.writes, this.leases);
     this.journal = new PostgresJournal(pool, this.sql, this.writes, this.events);
     this.accessLog = new PostgresAccessLogQueue(this.sql, this.writes, this.leases);
@@ -115,7 +115,7 @@ export class PostgresIndex implements Index {
       await pool.end();
       throw error;
     }
-    return new PostgresIndex(pool);
+    return new PostgresIndex(pool, url);
   }
 
   /** Runs `read` on one connection in a REPEATABLE READ snapshot: reads of several statements that must agree. */

@@ -83,6 +83,15 @@ export async function discardIndexOf(dataDirectory: string): Promise<string[]> {
   return ['--data', dataDirectory, '--index', emptyUrl];
 }
 
+/** SIGKILL to a server's process group: the primary and its cluster workers. */
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // The group is already gone.
+  }
+}
+
 export function temporaryDirectory(label: string): string {
   return mkdtempSync(join(tmpdir(), `cairn-${label}-`));
 }
@@ -108,7 +117,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
 
   const endpoint = await new Promise<string>((resolveEndpoint, rejectEndpoint) => {
-    const timer = setTimeout(() => rejectEndpoint(new Error(`server did not start in time\n${stdoutText}\n${stderrText}`)), STARTUP_TIMEOUT_MS);
+    // A server that misses its start is killed with its workers (its process group), so it does not
+    // outlive the test, hold its port or keep the test runner waiting.
+    const timer = setTimeout(() => {
+      killGroup(child);
+      rejectEndpoint(new Error(`server did not start in time\n${stdoutText}\n${stderrText}`));
+    }, STARTUP_TIMEOUT_MS);
     const check = () => {
       const match = /endpoint\s+(https?:\/\/\S+)/.exec(stdoutText);
       if (match !== null) {
@@ -137,11 +151,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       return exited;
     },
     async kill() {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // The group is already gone.
-      }
+      killGroup(child);
       await exited;
     },
     async dispose() {

@@ -5,6 +5,7 @@
 // same sequencer). Failures back off exponentially; after the configured number of attempts the head
 // event is given up on and counted as a dead letter.
 import type { EventTargetRecord, Index } from '../../index/types.js';
+import { FailureLog } from '../../services/jobs/failure-log.js';
 import { JobRunner } from '../../services/jobs/runner.js';
 import type { MasterKeyring } from '../../services/encryption/master-keys.js';
 import { openSettings } from '../../services/encryption/sealed-settings.js';
@@ -45,12 +46,17 @@ export class EventDelivery {
   private readonly runner: JobRunner<true>;
 
   constructor(private readonly index: Index, private readonly settings: DeliverySettings) {
+    const failures = new FailureLog('events: delivery', settings.log);
     this.runner = new JobRunner<true>({
       name: 'events',
       pollIntervalMs: POLL_INTERVAL_MS,
       next: async () => true,
-      pass: async (_work, context) => this.pass(context.signal),
-      onError: (error) => settings.log(`events: delivery pass failed: ${error instanceof Error ? error.message : String(error)}`),
+      pass: async (_work, context) => {
+        await this.pass(context.signal);
+        failures.succeeded();
+      },
+      // Every 100 ms while the index is away: the first failure, then a line a minute, then the recovery.
+      onError: (error) => failures.failed(error),
     });
   }
 

@@ -1,5 +1,6 @@
 // S3 Metadata in a server process: what it adds to the S3 surface (its endpoints and its system
-// bucket), the SQL endpoint every process serves, and the exporter that runs in one process only. Test and tuning hooks come from the environment (docs/metadata.md).
+// bucket), the SQL endpoint every process serves, and the exporter that runs in one process only (of
+// all the servers on a PostgreSQL index: the holder of the background jobs' lease). Test and tuning hooks come from the environment (docs/metadata.md).
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sqlOperation } from './sql-endpoint.js';
@@ -47,13 +48,17 @@ export interface MetadataRuntime {
   protectedBuckets: ReadonlyMap<string, string>;
   /** Its operations under /_cairn/ (the SQL endpoint). */
   internalOperations: Record<string, Operation>;
-  stop(): Promise<void>;
+  /**
+   * Starts the exporter: a singleton job, started by the server where the singleton background jobs
+   * run (its host's background process; on PostgreSQL, the one server holding the jobs' lease).
+   */
+  startExporter(): { stop(): Promise<void> };
 }
 
 export async function startMetadata(
   layers: Layers,
   settings: {
-    dataDirectory: string; region: string; ownerId: string; runsBackgroundWork: boolean; lifecycleDayMs: number; log: (line: string) => void;
+    dataDirectory: string; region: string; ownerId: string; lifecycleDayMs: number; log: (line: string) => void;
     /** Serves the tables as Iceberg tables of `aws-s3` (the tables feature's managed bucket). */
     publishTable?: TablePublisher;
   },
@@ -62,25 +67,26 @@ export async function startMetadata(
   const queries = new MetadataQueryService(layers, {
     cacheDirectory: join(directory, 'query'), cacheBytesMax: QUERY_CACHE_BYTES_MAX, queryTimeMsMax: hook('queryTimeMs') ?? QUERY_TIME_MS_MAX,
   });
-  let exporter: MetadataExporter | undefined;
-  if (settings.runsBackgroundWork) {
-    exporter = await startMetadataExporter(layers, {
-      workDirectory: join(directory, 'exporter'),
-      daySeconds: hook('daySeconds') ?? settings.lifecycleDayMs / 1000,
-      backfillPageVersions: hook('backfillPageVersions'),
-      pauseBeforeCommitMs: hook('exportPauseMs'),
-      region: settings.region,
-      ownerId: settings.ownerId,
-      log: settings.log,
-      publishTable: settings.publishTable,
-    });
-  }
+  const exporterOptions = {
+    workDirectory: join(directory, 'exporter'),
+    daySeconds: hook('daySeconds') ?? settings.lifecycleDayMs / 1000,
+    backfillPageVersions: hook('backfillPageVersions'),
+    pauseBeforeCommitMs: hook('exportPauseMs'),
+    region: settings.region,
+    ownerId: settings.ownerId,
+    log: settings.log,
+    publishTable: settings.publishTable,
+  };
   return {
     s3Endpoints: METADATA_ENDPOINTS,
     protectedBuckets: METADATA_PROTECTED_BUCKETS,
     internalOperations: { '/_cairn/sql': sqlOperation(queries) },
-    async stop() {
-      await exporter?.stop();
+    startExporter() {
+      const starting: Promise<MetadataExporter | undefined> = startMetadataExporter(layers, exporterOptions).catch((error: unknown) => {
+        settings.log(`metadata: the exporter did not start: ${error instanceof Error ? error.message : String(error)}`);
+        return undefined;
+      });
+      return { stop: async () => (await starting)?.stop() };
     },
   };
 }

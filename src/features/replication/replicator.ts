@@ -7,6 +7,7 @@
 // flight at a crash is sent again, and the destination keeps one copy per version id).
 import type { Index, QueuedEvent, ReplicationConfiguration } from '../../index/types.js';
 import { REPLICATION_QUEUE_PREFIX } from '../../index/settings/replication.js';
+import { FailureLog } from '../../services/jobs/failure-log.js';
 import { JobRunner } from '../../services/jobs/runner.js';
 import type { ChangeKind, StatusChange, VersionReplicator } from './version-replicator.js';
 
@@ -36,12 +37,17 @@ export class Replicator {
     private readonly index: Index, private readonly versions: VersionReplicator,
     private readonly settings: { backoffBaseMs?: number; log: (line: string) => void },
   ) {
+    const failures = new FailureLog('replication', settings.log);
     this.runner = new JobRunner<true>({
       name: 'replication',
       pollIntervalMs: POLL_INTERVAL_MS,
       next: async () => true,
-      pass: async (_work, context) => this.pass(context.signal),
-      onError: (error) => settings.log(`replication: pass failed: ${error instanceof Error ? error.message : String(error)}`),
+      pass: async (_work, context) => {
+        await this.pass(context.signal);
+        failures.succeeded();
+      },
+      // Every 100 ms while the index is away: the first failure, then a line a minute, then the recovery.
+      onError: (error) => failures.failed(error),
     });
   }
 

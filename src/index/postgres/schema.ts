@@ -8,7 +8,7 @@ import { POSTGRES_REGISTRY_SCHEMA_SQL } from './registry-schema.js';
 import { POSTGRES_TABLES_SCHEMA_SQL } from './tables-schema.js';
 import { JOURNAL_SCHEMA_SQL } from './journal.js';
 import { EVENTS_SCHEMA_SQL } from './events.js';
-import { QUEUE_LEASES_SCHEMA_SQL } from './queue-leases.js';
+import { QUEUE_LEASES_SCHEMA_SQL, QUEUE_LEASES_SESSION_SQL } from './queue-leases.js';
 import { ACCESS_LOG_SCHEMA_SQL } from './access-log.js';
 import { RESTORES_SCHEMA_SQL } from './restores.js';
 import { SEQUENCES_SCHEMA_SQL } from './sequences.js';
@@ -98,6 +98,8 @@ export const POSTGRES_MIGRATIONS: ReadonlyMap<number, string> = new Map([
   [7, CLUSTER_HOSTS_SQL],
   // 8: AWS Backup's recovery points (chains, the trigger on objects that notes changed keys) and continuous backups' kept versions.
   [8, BACKUP_SCHEMA_SQL],
+  // 9: the presence session of a queue lease's holder, so a killed holder's queues are free at once.
+  [9, QUEUE_LEASES_SESSION_SQL],
 ]);
 
 export const POSTGRES_SCHEMA_VERSION = Math.max(...POSTGRES_MIGRATIONS.keys());
