@@ -3,11 +3,11 @@
 import { GetBucketMetadataConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { rawRequest } from './clients.js';
+import { eventually } from './eventually.js';
 import { runCommand } from './processes.js';
 import { CAIRN_BIN, TEST_ACCESS_KEY, TEST_SECRET_KEY, type RunningServer } from './server.js';
 
 const SQL_COMMAND_TIMEOUT_MS = 90_000;
-const POLL_MS = 200;
 
 /** `cairn sql --format json`: the rows as objects (column name → value). */
 export async function sql(server: RunningServer, query: string): Promise<Array<Record<string, unknown>>> {
@@ -36,15 +36,8 @@ export async function sqlRequest(server: RunningServer, body: string, auth: 'sig
   return { ...response, json: json as { error?: { code: string; message: string }; rows?: unknown[][]; columns?: Array<{ name: string; type: string }>; truncated?: boolean } | undefined };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadlineMs = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadlineMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
+/** The shared polling helper, under the name the metadata tests use. */
+export const waitFor = eventually;
 
 /** Waits until the bucket's inventory table reports ACTIVE. */
 export async function waitForActiveInventory(s3: S3Client, bucket: string, timeoutMs: number): Promise<void> {
