@@ -1,4 +1,4 @@
-// CPU time of a server's whole process group from /proc: what cpu-cost.ts and large-ab.ts charge
+// CPU time of a server's whole process group from /proc: what cpu-cost.ts and ab.ts charge
 // to each operation (user + system, every thread of every process in the group).
 import { readdirSync, readFileSync } from 'node:fs';
 

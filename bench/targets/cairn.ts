@@ -31,7 +31,7 @@ export interface CairnOptions {
   nodeArgs?: string[];
   /** More environment variables for the server. */
   env?: Record<string, string>;
-  /** Another build's launcher (an A/B against a baseline checkout, bench/large-ab.ts). Default: this one. */
+  /** Another build's launcher (an A/B against a baseline checkout, bench/ab.ts). Default: this one. */
   bin?: string;
 }
 
