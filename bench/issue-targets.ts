@@ -91,9 +91,26 @@ function workerRows(cells: CellResult[]): string[][] {
   return rows;
 }
 
+/**
+ * The Node floor beside nginx and Cairn for 4 KiB objects: how much of nginx's rate node:http
+ * itself keeps on this machine, and how much of that Cairn keeps while doing S3's work.
+ */
+function nodeFloorLines(cells: CellResult[]): string[] {
+  const rows = (['PUT', 'GET', 'HEAD'] as const).flatMap((op) => {
+    const floor = find(cells, 'node', op, 4 * KIB);
+    if (floor === undefined) return [];
+    const cairn = find(cells, 'cairn', op, 4 * KIB);
+    return [[`4 KiB ${op}`, rateText(floor), ratioText(ratio(floor, find(cells, 'nginx', op, 4 * KIB))), ratioText(ratio(cairn, floor))]];
+  });
+  if (rows.length === 0) return [];
+  return ['', '### The Node floor (node:http doing nginx\'s WebDAV work, same workers as Cairn)', '',
+    ...markdownTable(['cell', 'Node floor', 'Node floor ÷ nginx', 'Cairn (default) ÷ Node floor'], rows)];
+}
+
 export function issueTargetLines(cells: CellResult[]): string[] {
   const rows = [...ratioRows(cells), listRow(cells), ...latencyRows(cells), ...workerRows(cells)];
-  return ['', '### Issue #20 targets (this run)', '', ...markdownTable(['cell', 'Cairn (default)', 'ratio to s3rver', 'ratio to nginx', 'target'], rows)];
+  return ['', '### Issue #20 targets (this run)', '', ...markdownTable(['cell', 'Cairn (default)', 'ratio to s3rver', 'ratio to nginx', 'target'], rows),
+    ...nodeFloorLines(cells)];
 }
 
 /** Per class on a set of drives: maximum rate and latency, then latency at half that rate. */

@@ -6,9 +6,9 @@ export const DEFAULT_WARM_UP_SECONDS = 1;
 export const QUICK_CELL_SECONDS = 1;
 export const QUICK_WARM_UP_SECONDS = 0.5;
 
-/** 'cairn-pg': Cairn with its index in PostgreSQL. */
-export type TargetFamily = 'cairn' | 'cairn-pg' | 's3rver' | 'nginx';
-const TARGET_FAMILIES: readonly TargetFamily[] = ['cairn', 'cairn-pg', 's3rver', 'nginx'];
+/** 'cairn-pg': Cairn with its index in PostgreSQL; 'node': the Node floor (4 KiB objects only). */
+export type TargetFamily = 'cairn' | 'cairn-pg' | 's3rver' | 'nginx' | 'node';
+const TARGET_FAMILIES: readonly TargetFamily[] = ['cairn', 'cairn-pg', 's3rver', 'nginx', 'node'];
 
 export interface BenchOptions {
   cellSeconds: number;

@@ -10,7 +10,7 @@ const MIB = 1024 * 1024;
 const BYTES_PER_MB = 1e6;
 /** Ratios and check marks compare this Cairn column (the default configuration) with the peers. */
 export const REFERENCE_TARGET: TargetId = 'cairn';
-const COLUMN_ORDER: readonly TargetId[] = ['cairn-w1', 'cairn', 'cairn-pg', 's3rver', 'nginx'];
+const COLUMN_ORDER: readonly TargetId[] = ['cairn-w1', 'cairn', 'cairn-pg', 's3rver', 'nginx', 'node'];
 /** The same Cairn configuration with its index in PostgreSQL: the SQLite ÷ PostgreSQL column compares it with REFERENCE_TARGET. */
 const POSTGRES_TARGET: TargetId = 'cairn-pg';
 const OBJECT_OPERATIONS: readonly Operation[] = ['PUT', 'GET', 'HEAD', 'DELETE'];
@@ -117,7 +117,7 @@ function columnsPresent(cells: CellResult[]): Array<{ id: TargetId; label: strin
 function comparisonTable(cells: CellResult[], operations: readonly Operation[], sizeBytes: number, unit: string): string[] {
   const columns = columnsPresent(cells);
   const find = (id: TargetId, op: Operation): CellResult | undefined => cells.find((cell) => cell.targetId === id && cell.op === op);
-  const peers = columns.filter((column) => column.id === 's3rver' || column.id === 'nginx');
+  const peers = columns.filter((column) => column.id === 's3rver' || column.id === 'nginx' || column.id === 'node');
   const engines = columns.some((column) => column.id === REFERENCE_TARGET) && columns.some((column) => column.id === POSTGRES_TARGET);
   const header = ['op', ...columns.map((column) => column.label), ...(engines ? ['SQLite/PostgreSQL'] : []), ...peers.map((peer) => `Cairn/${peer.id}`), 'target (Cairn)'];
   const rows = operations

@@ -22,6 +22,7 @@ import { parseOptions, type BenchOptions } from './options.js';
 import { DIST_BENCH_DIRECTORY, REPO_ROOT, RESULTS_DIRECTORY } from './paths.js';
 import { cairnSupportsWorkers, startCairn } from './targets/cairn.js';
 import { NGINX_INSTALL_HINT, findNginx, startNginx } from './targets/nginx.js';
+import { startNodeFloor } from './targets/node-floor.js';
 import { startS3rver } from './targets/s3rver.js';
 import type { Target, TargetId } from './targets/target.js';
 
@@ -36,6 +37,8 @@ const CRC_BENCH_TIMEOUT_MS = 60_000;
 const CAIRN_DEFAULT_WORKERS = 2;
 /** --quick on PostgreSQL: one small and one large size; the 10,000 PUTs that fill the LIST prefix would double the smoke test. */
 const QUICK_POSTGRES_SIZES_BYTES = [4 * 1024, 1024 * 1024];
+/** The Node floor measures small objects only: where the per-request cost, not bytes, sets the rate. */
+const NODE_FLOOR_SIZE_BYTES = 4 * 1024;
 const MS_PER_SECOND = 1000;
 
 interface TargetPlan {
@@ -100,6 +103,13 @@ function planTargets(options: BenchOptions, skipped: SkippedTarget[]): { plans: 
       notes.push(`nginx ${nginx.version} (${nginx.path}), WebDAV PUT/DELETE, 2 worker processes, no auth`);
       plans.push({ id: 'nginx', label: 'nginx', start: () => startNginx(nginx), sizes: OBJECT_SIZES, halfLoad: false, list: false });
     }
+  }
+  if (options.families.includes('node')) {
+    notes.push(`Node floor: node:http with ${CAIRN_DEFAULT_WORKERS} workers doing nginx's WebDAV work (4 KiB objects only), no S3`);
+    plans.push({
+      id: 'node', label: 'Node floor', start: () => startNodeFloor(CAIRN_DEFAULT_WORKERS),
+      sizes: OBJECT_SIZES.filter((size) => size.sizeBytes === NODE_FLOOR_SIZE_BYTES), halfLoad: false, list: false,
+    });
   }
   return { plans, notes };
 }

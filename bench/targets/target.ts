@@ -4,9 +4,10 @@ import type { QueryParameters } from '../sigv4-client.js';
 
 /**
  * 'cairn' is the default configuration (two workers, SQLite), the one ratios and targets use;
- * 'cairn-pg' the same on PostgreSQL; 'cairn-cluster' front ends of the cluster mode (cluster.ts).
+ * 'cairn-pg' the same on PostgreSQL; 'cairn-cluster' front ends of the cluster mode (cluster.ts);
+ * 'node' the Node floor (node:http doing nginx's WebDAV work, targets/node-floor-server.ts).
  */
-export type TargetId = 'cairn-w1' | 'cairn' | 'cairn-pg' | 'cairn-cluster' | 's3rver' | 'nginx';
+export type TargetId = 'cairn-w1' | 'cairn' | 'cairn-pg' | 'cairn-cluster' | 's3rver' | 'nginx' | 'node';
 
 export interface RequestHead {
   /** Path and query string as sent on the wire. */
