@@ -12,11 +12,12 @@
  * Q*x^32 mod P. Together: r*k*x^33 mod P, so k = x^(8L-33) mod P shifts r by L bytes.
  * The constants are derived at load time from P (crc32c_sse42_init), not typed in.
  */
+#include "crc32c.h"
+
+#ifdef CRC32C_HAVE_SSE42_KERNEL /* x86-64 only; elsewhere this file compiles to nothing */
 #include <cpuid.h>
 #include <immintrin.h>
 #include <string.h>
-
-#include "crc32c.h"
 
 #define TARGET __attribute__((target("sse4.2,pclmul")))
 /* Per-stream block lengths: long blocks for the bulk, short ones for what is left over. */
@@ -77,3 +78,5 @@ TARGET uint32_t crc32c_sse42_update(uint32_t state, const uint8_t *data, size_t 
   while (data < end) crc = _mm_crc32_u8((uint32_t)crc, *data++);
   return (uint32_t)crc;
 }
+
+#endif
