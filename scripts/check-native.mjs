@@ -8,7 +8,11 @@ const require = createRequire(import.meta.url);
 const checks = {
   'better-sqlite3': () => new (require('better-sqlite3'))(':memory:').prepare('select sqlite_version() as v').get().v,
   '@ronomon/reed-solomon': () => typeof require('@ronomon/reed-solomon').encode === 'function' && 'loaded',
-  '@cairn/crc64nvme': () => `${require('@cairn/crc64nvme').crc64nvme(Buffer.from('123456789'))} (${require('@cairn/crc64nvme').implementation})`,
+  '@cairn/crc64nvme': () => {
+    const addon = require('@cairn/crc64nvme');
+    const check = Buffer.from('123456789');
+    return `${addon.crc64nvme(check)} (${addon.implementation}), crc32c ${addon.crc32c(check)} (${addon.crc32cImplementation})`;
+  },
   '@duckdb/node-api': async () => {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const connection = await (await DuckDBInstance.create(':memory:')).connect();

@@ -5,6 +5,13 @@
  */
 export function crc64nvme(data: Uint8Array, previous?: bigint): bigint;
 
+/**
+ * CRC-32C (Castagnoli, S3's CRC32C, the storage records' checksum) of `data`, continued from
+ * `previous` (the finalized CRC of the bytes before; 0, undefined or null to start): the same
+ * value and chaining as @node-rs/crc32's crc32c(data, previous). Returns an unsigned 32-bit number.
+ */
+export function crc32c(data: Uint8Array, previous?: number | null): number;
+
 /** The 8 big-endian bytes of a CRC value (how S3 encodes it, before base64). */
 export function crc64nvmeToBytes(value: bigint): Buffer;
 
@@ -19,3 +26,6 @@ export function crc32cCombine(crcA: number, crcB: number, lengthB: number): numb
 
 /** The kernel chosen at load time by cpuid: PCLMULQDQ folding, or the portable slicing-by-8 table. */
 export const implementation: 'pclmul' | 'table';
+
+/** The CRC-32C kernel chosen at load time by cpuid: three interleaved SSE4.2 crc32q streams, or slicing-by-8. */
+export const crc32cImplementation: 'sse42' | 'table';

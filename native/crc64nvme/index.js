@@ -14,8 +14,10 @@ function crc64nvmeToBytes(value) {
 }
 
 exports.crc64nvme = addon.crc64nvme;
+exports.crc32c = addon.crc32c;
 exports.crc64nvmeCombine = addon.crc64nvmeCombine;
 exports.crc32Combine = addon.crc32Combine;
 exports.crc32cCombine = addon.crc32cCombine;
 exports.crc64nvmeToBytes = crc64nvmeToBytes;
 exports.implementation = addon.implementation;
+exports.crc32cImplementation = addon.crc32cImplementation;

@@ -1,6 +1,6 @@
 // S3's additional checksums, computed incrementally in the single pass over a body.
-import { crc32Combine, crc32cCombine, crc64nvme, crc64nvmeCombine, crc64nvmeToBytes } from '@cairn/crc64nvme';
-import { crc32, crc32c } from '@node-rs/crc32';
+import { crc32c, crc32Combine, crc32cCombine, crc64nvme, crc64nvmeCombine, crc64nvmeToBytes } from '@cairn/crc64nvme';
+import { crc32 } from '@node-rs/crc32';
 import { createHash, type Hash } from 'node:crypto';
 import type { ChecksumAlgorithm } from '../index/types.js';
 import { S3Error } from './errors.js';
@@ -36,7 +36,7 @@ export function parseChecksumAlgorithm(value: string): ChecksumAlgorithm | undef
 
 class Crc32Checksummer implements Checksummer {
   private state = 0;
-  constructor(private readonly kernel: typeof crc32) {}
+  constructor(private readonly kernel: (data: Uint8Array, previous: number) => number) {}
   update(data: Buffer): void {
     this.state = this.kernel(data, this.state);
   }

@@ -8,7 +8,7 @@
 // All integers are big-endian. See docs/storage-format.md.
 
 import assert from 'node:assert/strict';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '@cairn/crc64nvme';
 import {
   CHUNK_SIZE_BYTES_MAX,
   RECORD_FIXED_HEADER_SIZE_BYTES,

@@ -1,28 +1,32 @@
 /*
- * N-API bindings: crc64nvme(data, previous?), crc64nvmeCombine, crc32Combine, crc32cCombine and
- * `implementation`. The checksum call reads the caller's bytes in place (no copy) and allocates
- * only the returned BigInt.
+ * N-API bindings: crc64nvme(data, previous?), crc32c(data, previous?), crc64nvmeCombine,
+ * crc32Combine, crc32cCombine, `implementation` and `crc32cImplementation`. The checksum calls read
+ * the caller's bytes in place (no copy) and allocate only the returned BigInt or number.
  */
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include <node_api.h>
 
+#include "crc32c.h"
 #include "crc64.h"
 
 #define ALL_ONES_64 0xFFFFFFFFFFFFFFFFull
-/* Reflected CRC-32 (ISO-HDLC, zlib's) and CRC-32C (Castagnoli) polynomials. */
+/* Reflected CRC-32 (ISO-HDLC, zlib's) polynomial; CRC-32C's is in crc32c.h. */
 #define CRC32_REFLECTED_POLY 0xEDB88320ull
-#define CRC32C_REFLECTED_POLY 0x82F63B78ull
 #define MAX_SAFE_INTEGER 9007199254740991.0
 
 crc_field crc64nvme_field;
 static crc_field crc32_field;
-static crc_field crc32c_field;
+crc_field crc32c_field;
 
 typedef uint64_t (*crc64_kernel)(uint64_t state, const uint8_t *data, size_t length_bytes);
 static crc64_kernel kernel = crc64_table_update;
 static const char *implementation = "table";
+
+typedef uint32_t (*crc32c_kernel_fn)(uint32_t state, const uint8_t *data, size_t length_bytes);
+static crc32c_kernel_fn crc32c_kernel = crc32c_table_update;
+static const char *crc32c_implementation = "table";
 
 /* Runs once when the shared object is loaded, before any thread can call in, so the tables
    and constants are read-only afterwards (safe across worker threads). */
@@ -31,14 +35,24 @@ __attribute__((constructor)) static void initialize(void) {
   crc_field_init(&crc32_field, 32, CRC32_REFLECTED_POLY);
   crc_field_init(&crc32c_field, 32, CRC32C_REFLECTED_POLY);
   crc64_table_init();
-#ifdef CRC64_HAVE_PCLMUL_KERNEL
-  /* CAIRN_CRC64NVME_FORCE_TABLE=1 pins the portable kernel, so tests can cover it on any CPU. */
+  crc32c_table_init();
+  /* CAIRN_CRC64NVME_FORCE_TABLE=1 pins the portable kernels (both CRCs), so tests can cover them
+     on any CPU. */
   const char *force_table = getenv("CAIRN_CRC64NVME_FORCE_TABLE");
   bool forced = force_table != NULL && force_table[0] != '\0' && force_table[0] != '0';
+  (void)forced;
+#ifdef CRC64_HAVE_PCLMUL_KERNEL
   if (!forced && crc64_pclmul_supported()) {
     crc64_pclmul_init();
     kernel = crc64_pclmul_update;
     implementation = "pclmul";
+  }
+#endif
+#ifdef CRC32C_HAVE_SSE42_KERNEL
+  if (!forced && crc32c_sse42_supported()) {
+    crc32c_sse42_init();
+    crc32c_kernel = crc32c_sse42_update;
+    crc32c_implementation = "sse42";
   }
 #endif
 }
@@ -145,6 +159,39 @@ static napi_value js_crc64nvme(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* A finalized CRC-32C as a number in [0, 2^32); undefined or null means 0 (as @node-rs/crc32). */
+static bool get_crc32(napi_env env, napi_value value, uint32_t *crc) {
+  napi_valuetype type;
+  double number;
+  if (napi_typeof(env, value, &type) != napi_ok) return false;
+  if (type == napi_undefined || type == napi_null) {
+    *crc = 0;
+    return true;
+  }
+  if (!get_integer(env, value, 4294967295.0, "previous must be an unsigned 32-bit integer", &number)) return false;
+  *crc = (uint32_t)number;
+  return true;
+}
+
+static napi_value js_crc32c(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  const uint8_t *data;
+  size_t length_bytes;
+  uint32_t previous = 0;
+  napi_value result;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "crc32c(data, previous?) needs data");
+    return NULL;
+  }
+  if (!get_bytes(env, argv[0], &data, &length_bytes)) return NULL;
+  if (argc >= 2 && !get_crc32(env, argv[1], &previous)) return NULL;
+  uint32_t state = crc32c_kernel(previous ^ 0xFFFFFFFFu, data, length_bytes);
+  CHECK(env, napi_create_uint32(env, state ^ 0xFFFFFFFFu, &result));
+  return result;
+}
+
 static napi_value js_crc64nvme_combine(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -190,14 +237,17 @@ static napi_value js_crc32c_combine(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
-  napi_value implementation_name;
+  napi_value implementation_name, crc32c_implementation_name;
   CHECK(env, napi_create_string_utf8(env, implementation, NAPI_AUTO_LENGTH, &implementation_name));
+  CHECK(env, napi_create_string_utf8(env, crc32c_implementation, NAPI_AUTO_LENGTH, &crc32c_implementation_name));
   napi_property_descriptor properties[] = {
       {"crc64nvme", NULL, js_crc64nvme, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"crc32c", NULL, js_crc32c, NULL, NULL, NULL, napi_enumerable, NULL},
       {"crc64nvmeCombine", NULL, js_crc64nvme_combine, NULL, NULL, NULL, napi_enumerable, NULL},
       {"crc32Combine", NULL, js_crc32_combine, NULL, NULL, NULL, napi_enumerable, NULL},
       {"crc32cCombine", NULL, js_crc32c_combine, NULL, NULL, NULL, napi_enumerable, NULL},
       {"implementation", NULL, NULL, NULL, NULL, implementation_name, napi_enumerable, NULL},
+      {"crc32cImplementation", NULL, NULL, NULL, NULL, crc32c_implementation_name, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
   return exports;
