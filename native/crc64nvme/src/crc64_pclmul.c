@@ -15,10 +15,11 @@
  * puts a_i * b_j at bit i+j, which stands for x^(126-i-j); read as a 128-bit reflected value
  * (bit k <-> x^(127-k)) the product is a*b*x. So to multiply by x^E we multiply by x^(E-1) mod P.
  */
+#include "crc64.h"
+
+#ifdef CRC64_HAVE_PCLMUL_KERNEL /* x86-64 only; elsewhere this file compiles to nothing */
 #include <cpuid.h>
 #include <immintrin.h>
-
-#include "crc64.h"
 
 #define TARGET __attribute__((target("pclmul,sse4.1")))
 #define LANES 8
@@ -133,3 +134,4 @@ TARGET uint64_t crc64_pclmul_update(uint64_t state, const uint8_t *data, size_t 
   }
   return crc64_table_update(reduce(remainder), data, length_bytes);
 }
+#endif /* CRC64_HAVE_PCLMUL_KERNEL */
