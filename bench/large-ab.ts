@@ -1,7 +1,7 @@
 // Large objects, this build against a baseline build, alternated in one process: both servers run
 // side by side (one worker each), and short closed-loop phases take turns, so the machine's load
 // falls on both alike. Per phase: ops/s, MB/s and the server's CPU per operation (cpu-cost.ts's
-// measure, from /proc); the summary gives the median of each over the rounds.
+// measure, from /proc; and of the processes' main threads alone, the event loops); the summary gives the median of each over the rounds.
 //
 //   npx tsc -p tsconfig.json && node dist/bench/large-ab.js --baseline DIR [--op PUT|GET] [--size-mib 64]
 //     [--connections 2] [--seconds 3] [--rounds 4]
@@ -30,29 +30,33 @@ if (BASELINE === '' || !['PUT', 'GET'].includes(OPERATION)) {
   process.exit(2);
 }
 
-interface Side { name: string; target: CairnTarget; client: LoadClient; keys: KeyPool; rates: number[]; cpuUs: number[] }
+interface Side { name: string; target: CairnTarget; client: LoadClient; keys: KeyPool; rates: number[]; cpuUs: number[]; mainCpuUs: number[] }
 
 async function side(name: string, bin: string | undefined): Promise<Side> {
   const target = await startCairn('cairn', name, 1, bin === undefined ? {} : { bin });
   const client = createClient(target.origin, CONNECTIONS);
   const keys = new KeyPool();
   if (OPERATION === 'GET') await runClosedLoop(client, CONNECTIONS, 120_000, putSource(target, 'ab/', SIZE_BYTES, keys, GET_OBJECTS));
-  return { name, target, client, keys, rates: [], cpuUs: [] };
+  return { name, target, client, keys, rates: [], cpuUs: [], mainCpuUs: [] };
 }
 
 async function phase(entry: Side, round: number): Promise<void> {
   const source = OPERATION === 'PUT' ? putSource(entry.target, `ab${round}/`, SIZE_BYTES, entry.keys) : readSource(entry.target, 'GET', entry.keys);
   const groupId = entry.target.process.child.pid!;
   const beforeSeconds = groupCpuSeconds(groupId);
+  const beforeMainSeconds = groupCpuSeconds(groupId, { mainThreads: true });
   const result = await runClosedLoop(entry.client, CONNECTIONS, SECONDS * 1000, source);
   const cpuSeconds = groupCpuSeconds(groupId) - beforeSeconds;
+  const mainCpuSeconds = groupCpuSeconds(groupId, { mainThreads: true }) - beforeMainSeconds;
   const rate = result.okOps / (result.durationMs / 1000);
   const cpuUs = (cpuSeconds * 1e6) / Math.max(1, result.okOps);
+  const mainCpuUs = (mainCpuSeconds * 1e6) / Math.max(1, result.okOps);
   entry.rates.push(rate);
   entry.cpuUs.push(cpuUs);
+  entry.mainCpuUs.push(mainCpuUs);
   const failed = result.completedOps - result.okOps;
   console.log(`round ${round} ${entry.name.padEnd(9)} ${rate.toFixed(2).padStart(8)} ops/s ${((rate * SIZE_BYTES) / 1e6).toFixed(0).padStart(6)} MB/s`
-    + `   server CPU ${(cpuUs / 1000).toFixed(1).padStart(7)} ms/op${failed > 0 ? `   ${failed} FAILED` : ''}`);
+    + `   server CPU ${(cpuUs / 1000).toFixed(1).padStart(7)} ms/op (main threads ${(mainCpuUs / 1000).toFixed(1).padStart(7)})${failed > 0 ? `   ${failed} FAILED` : ''}`);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -64,7 +68,7 @@ try {
     for (const entry of round % 2 === 0 ? sides : [...sides].reverse()) await phase(entry, round);
   }
   for (const entry of sides) {
-    console.log(`median ${entry.name.padEnd(9)} ${median(entry.rates).toFixed(2).padStart(8)} ops/s ${((median(entry.rates) * SIZE_BYTES) / 1e6).toFixed(0).padStart(6)} MB/s   server CPU ${(median(entry.cpuUs) / 1000).toFixed(1).padStart(7)} ms/op`);
+    console.log(`median ${entry.name.padEnd(9)} ${median(entry.rates).toFixed(2).padStart(8)} ops/s ${((median(entry.rates) * SIZE_BYTES) / 1e6).toFixed(0).padStart(6)} MB/s   server CPU ${(median(entry.cpuUs) / 1000).toFixed(1).padStart(7)} ms/op (main threads ${(median(entry.mainCpuUs) / 1000).toFixed(1).padStart(7)})`);
   }
 } finally {
   for (const entry of sides) {

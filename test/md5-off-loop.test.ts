@@ -4,6 +4,7 @@
 // the ETag is the body's MD5 on both sides of the threshold, that parts get their own MD5, that a
 // Content-MD5 is still checked, and that an aborted body or a dead hasher leaves nothing behind
 // (a 500, never a wrong ETag) while the next PUT gets a working hasher.
+// THRESHOLD is 8 MiB, and the hasher-death test counts on it (its pieces per body).
 import {
   CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -135,12 +136,16 @@ describe('MD5 off the event loop, on an erasure set', () => {
 });
 
 describe('MD5 off the event loop, when the hasher thread dies', () => {
-  /** Each hasher thread exits when asked for its 13th unit (a 16 MiB body is 16 units). */
-  const EXIT_AFTER_UNITS = 12;
+  /**
+   * Each hasher thread exits when asked for its 41st piece. The writer hands a unit over in pieces of
+   * 256 KiB or more, at least one per 1 MiB unit: a 64 MiB body is at least 64 pieces, THRESHOLD + 1
+   * (8 MiB and a byte) at most 8 × 4 + 1 = 33.
+   */
+  const EXIT_AFTER_PIECES = 40;
   let server: RunningServer;
   let s3: S3Client;
   before(async () => {
-    ({ server, s3 } = await openSuite(BUCKET, { env: { CAIRN_FAULT_MD5_HASHER_EXIT_AFTER_UNITS: String(EXIT_AFTER_UNITS) } }));
+    ({ server, s3 } = await openSuite(BUCKET, { env: { CAIRN_FAULT_MD5_HASHER_EXIT_AFTER_UNITS: String(EXIT_AFTER_PIECES) } }));
     s3.destroy();
     // One attempt: a retry would meet a fresh hasher that dies again.
     s3 = sdkClient(server, { maxAttempts: 1 });
@@ -148,13 +153,13 @@ describe('MD5 off the event loop, when the hasher thread dies', () => {
   after(() => closeSuite(server, s3));
 
   it('the PUT fails with 500 InternalError, stores nothing, and the next PUT gets a fresh hasher', async () => {
-    await assert.rejects(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dies', Body: randomBytes(16 * MIB) })), (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
+    await assert.rejects(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dies', Body: randomBytes(64 * MIB) })), (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
       assert.equal(error.$metadata?.httpStatusCode, 500);
       assert.equal(error.name, 'InternalError');
       return true;
     });
     await absent(s3, 'dies');
-    // THRESHOLD + 1 is 9 units: within a fresh thread's 12.
+    // Within a fresh thread's 40 pieces.
     await putAndCheck(s3, 'after-death', randomBytes(THRESHOLD + 1));
     await putAndCheck(s3, 'small-after-death', randomBytes(MIB));
     await absent(s3, 'dies');

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 
-/** Test hook: each hasher thread exits (as a crash would) when asked to hash its (N+1)th unit. */
+/** Test hook: each hasher thread exits (as a crash would) when asked to hash its (N+1)th piece. */
 const FAULT_EXIT_AFTER_UNITS_ENV = 'CAIRN_FAULT_MD5_HASHER_EXIT_AFTER_UNITS';
 
 /** The thread: one MD5 per open stream; replies once per unit (its buffer is free) and with the digest. */
@@ -24,7 +24,7 @@ parentPort.on('message', (message) => {
     if (workerData.exitAfterUnits !== undefined && units > workerData.exitAfterUnits) process.exit(70);
     let hash = hashes.get(stream);
     if (hash === undefined) hashes.set(stream, (hash = createHash('md5')));
-    hash.update(new Uint8Array(message.shared, 0, message.lengthBytes));
+    hash.update(new Uint8Array(message.shared, message.fromBytes, message.toBytes - message.fromBytes));
     parentPort.postMessage({ stream });
   } else if (op === 'digest') {
     const hash = hashes.get(stream) ?? createHash('md5');
@@ -116,13 +116,14 @@ export class Md5Stream {
   }
 
   /**
-   * Hashes unit[0, lengthBytes) next; settles once the thread has read it (the buffer is free again).
-   * The unit must be a whole SharedArrayBuffer's view, untouched until then.
+   * Hashes unit[fromBytes, toBytes) next; settles once the thread has read it (and everything handed
+   * over before: the thread is FIFO). The unit must be a whole SharedArrayBuffer's view, those bytes
+   * untouched until then.
    */
-  update(unit: Buffer, lengthBytes: number): Promise<void> {
+  update(unit: Buffer, fromBytes: number, toBytes: number): Promise<void> {
     assert(unit.buffer instanceof SharedArrayBuffer && unit.byteOffset === 0, 'a hashed unit is a SharedArrayBuffer');
-    assert(!this.done && lengthBytes <= unit.byteLength, 'a unit within its buffer, before the digest');
-    return this.thread.request(this.stream, { op: 'update', shared: unit.buffer, lengthBytes }).then(() => undefined);
+    assert(!this.done && fromBytes >= 0 && fromBytes < toBytes && toBytes <= unit.byteLength, 'bytes within the unit, before the digest');
+    return this.thread.request(this.stream, { op: 'update', shared: unit.buffer, fromBytes, toBytes }).then(() => undefined);
   }
 
   /** The MD5 of every unit handed over, after all of them; ends the stream. */
