@@ -145,7 +145,7 @@ describe('MD5 off the event loop, when the hasher thread dies', () => {
   let server: RunningServer;
   let s3: S3Client;
   before(async () => {
-    ({ server, s3 } = await openSuite(BUCKET, { env: { CAIRN_FAULT_MD5_HASHER_EXIT_AFTER_UNITS: String(EXIT_AFTER_PIECES) } }));
+    ({ server, s3 } = await openSuite(BUCKET, { env: { CAIRN_FAULT_MD5_HASHER_EXIT_AFTER_PIECES: String(EXIT_AFTER_PIECES) } }));
     s3.destroy();
     // One attempt: a retry would meet a fresh hasher that dies again.
     s3 = sdkClient(server, { maxAttempts: 1 });

@@ -9,19 +9,19 @@ import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 
 /** Test hook: each hasher thread exits (as a crash would) when asked to hash its (N+1)th piece. */
-const FAULT_EXIT_AFTER_UNITS_ENV = 'CAIRN_FAULT_MD5_HASHER_EXIT_AFTER_UNITS';
+const FAULT_EXIT_AFTER_PIECES_ENV = 'CAIRN_FAULT_MD5_HASHER_EXIT_AFTER_PIECES';
 
-/** The thread: one MD5 per open stream; replies once per unit (its buffer is free) and with the digest. */
+/** The thread: one MD5 per open stream; replies once per piece (its bytes are read) and with the digest. */
 const HASHER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const hashes = new Map();
-let units = 0;
+let pieces = 0;
 parentPort.on('message', (message) => {
   const { op, stream } = message;
   if (op === 'update') {
-    units += 1;
-    if (workerData.exitAfterUnits !== undefined && units > workerData.exitAfterUnits) process.exit(70);
+    pieces += 1;
+    if (workerData.exitAfterPieces !== undefined && pieces > workerData.exitAfterPieces) process.exit(70);
     let hash = hashes.get(stream);
     if (hash === undefined) hashes.set(stream, (hash = createHash('md5')));
     hash.update(new Uint8Array(message.shared, message.fromBytes, message.toBytes - message.fromBytes));
@@ -40,12 +40,12 @@ interface Waiter {
   reject(error: Error): void;
 }
 
-function faultExitAfterUnits(): number | undefined {
-  const text = process.env[FAULT_EXIT_AFTER_UNITS_ENV];
+function faultExitAfterPieces(): number | undefined {
+  const text = process.env[FAULT_EXIT_AFTER_PIECES_ENV];
   if (text === undefined) return undefined;
-  const units = Number(text);
-  if (!Number.isInteger(units) || units < 0) throw new Error(`${FAULT_EXIT_AFTER_UNITS_ENV}=${text}: expected a whole number`);
-  return units;
+  const pieces = Number(text);
+  if (!Number.isInteger(pieces) || pieces < 0) throw new Error(`${FAULT_EXIT_AFTER_PIECES_ENV}=${text}: expected a whole number`);
+  return pieces;
 }
 
 /** One worker thread and the replies each of its streams still waits for (in order: the thread is FIFO). */
@@ -57,7 +57,7 @@ class HasherThread {
   private openStreams = 0;
 
   constructor() {
-    this.worker = new Worker(HASHER_SOURCE, { eval: true, workerData: { exitAfterUnits: faultExitAfterUnits() } });
+    this.worker = new Worker(HASHER_SOURCE, { eval: true, workerData: { exitAfterPieces: faultExitAfterPieces() } });
     this.worker.unref();
     this.worker.on('message', (reply: { stream: number; digest?: Uint8Array }) => {
       const queue = this.waiters.get(reply.stream);
