@@ -109,6 +109,15 @@ describe('MD5 off the event loop, on a drive', () => {
     assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts)));
   });
 
+  it('a large SSE-S3 body (sealed before storage, so hashed inline) still has its plaintext MD5 as ETag', async () => {
+    const body = randomBytes(THRESHOLD + 2 * MIB + 9);
+    const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'sealed', Body: body, ServerSideEncryption: 'AES256' }));
+    assert.equal(put.ServerSideEncryption, 'AES256');
+    assert.equal(put.ETag, `"${md5Hex(body)}"`);
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'sealed' }));
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(body));
+  });
+
   it('a large upload aborted mid-body leaves nothing, and the next large PUT is hashed', async () => {
     await putAndWalkAway(server, 'walked-away', 32 * MIB, 12 * MIB);
     await absent(s3, 'walked-away');
