@@ -1,7 +1,7 @@
 // This build against a baseline build, alternated in one process: both servers run side by side
 // (one worker each unless --workers says otherwise), and short closed-loop phases take turns, so
 // the machine's load falls on both alike. Per phase: ops/s, MB/s and the server's CPU per operation
-// (cpu-cost.ts's measure, from /proc); the summary gives the median of each over the rounds and
+// (cpu-cost.ts's measure, from /proc; and of the processes' main threads alone, the event loops); the summary gives the median of each over the rounds and
 // this build's median rate over the baseline's.
 //
 //   npx tsc -p tsconfig.json && node dist/bench/ab.js --baseline DIR [--op PUT|GET|HEAD|LIST]
@@ -35,7 +35,7 @@ if (BASELINE === '' || !['PUT', 'GET', 'HEAD', 'LIST'].includes(OPERATION)) {
   process.exit(2);
 }
 
-interface Side { name: string; target: CairnTarget; client: LoadClient; keys: KeyPool; rates: number[]; cpuUs: number[] }
+interface Side { name: string; target: CairnTarget; client: LoadClient; keys: KeyPool; rates: number[]; cpuUs: number[]; mainCpuUs: number[] }
 
 async function side(name: string, bin: string | undefined): Promise<Side> {
   const target = await startCairn('cairn', name, WORKERS, bin === undefined ? {} : { bin });
@@ -43,7 +43,7 @@ async function side(name: string, bin: string | undefined): Promise<Side> {
   const keys = new KeyPool();
   if (OPERATION === 'GET' || OPERATION === 'HEAD') await runClosedLoop(client, CONNECTIONS, 120_000, putSource(target, 'ab/', SIZE_BYTES, keys, READ_OBJECTS));
   if (OPERATION === 'LIST') await runClosedLoop(client, CONNECTIONS, 120_000, listPopulateSource(target, new KeyPool()));
-  return { name, target, client, keys, rates: [], cpuUs: [] };
+  return { name, target, client, keys, rates: [], cpuUs: [], mainCpuUs: [] };
 }
 
 async function phase(entry: Side, round: number): Promise<void> {
@@ -53,16 +53,19 @@ async function phase(entry: Side, round: number): Promise<void> {
       : readSource(entry.target, OPERATION as 'GET' | 'HEAD', entry.keys);
   const groupId = entry.target.process.child.pid!;
   const beforeSeconds = groupCpuSeconds(groupId);
+  const beforeMainSeconds = groupCpuSeconds(groupId, { mainThreads: true });
   const result = await runClosedLoop(entry.client, CONNECTIONS, SECONDS * 1000, source);
   const cpuSeconds = groupCpuSeconds(groupId) - beforeSeconds;
+  const mainCpuSeconds = groupCpuSeconds(groupId, { mainThreads: true }) - beforeMainSeconds;
   const rate = result.okOps / (result.durationMs / 1000);
   const cpuUs = (cpuSeconds * 1e6) / Math.max(1, result.okOps);
   entry.rates.push(rate);
   entry.cpuUs.push(cpuUs);
+  entry.mainCpuUs.push((mainCpuSeconds * 1e6) / Math.max(1, result.okOps));
   const failed = result.completedOps - result.okOps;
   if (OPERATION === 'LIST' && tally.shortPages > tally.pages / 5) console.log(`  ${entry.name}: ${tally.shortPages} of ${tally.pages} pages were short (${tally.keys} keys)`);
   console.log(`round ${round} ${entry.name.padEnd(9)} ${rate.toFixed(2).padStart(8)} ops/s ${((rate * SIZE_BYTES) / 1e6).toFixed(0).padStart(6)} MB/s`
-    + `   server CPU ${cpuUs.toFixed(0).padStart(8)} µs/op${failed > 0 ? `   ${failed} FAILED` : ''}`);
+    + `   server CPU ${cpuUs.toFixed(0).padStart(8)} µs/op (main threads ${entry.mainCpuUs.at(-1)!.toFixed(0).padStart(8)})${failed > 0 ? `   ${failed} FAILED` : ''}`);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -76,7 +79,7 @@ try {
   }
   console.log(`this ÷ baseline, median rates: ${(median(sides[1]!.rates) / median(sides[0]!.rates)).toFixed(2)}×; server CPU per op: ${(median(sides[1]!.cpuUs) / median(sides[0]!.cpuUs)).toFixed(2)}×`);
   for (const entry of sides) {
-    console.log(`median ${entry.name.padEnd(9)} ${median(entry.rates).toFixed(2).padStart(8)} ops/s ${((median(entry.rates) * SIZE_BYTES) / 1e6).toFixed(0).padStart(6)} MB/s   server CPU ${median(entry.cpuUs).toFixed(0).padStart(8)} µs/op`);
+    console.log(`median ${entry.name.padEnd(9)} ${median(entry.rates).toFixed(2).padStart(8)} ops/s ${((median(entry.rates) * SIZE_BYTES) / 1e6).toFixed(0).padStart(6)} MB/s   server CPU ${median(entry.cpuUs).toFixed(0).padStart(8)} µs/op (main threads ${median(entry.mainCpuUs).toFixed(0).padStart(8)})`);
   }
 } finally {
   for (const entry of sides) {

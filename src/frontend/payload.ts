@@ -12,6 +12,7 @@ import {
   parseChecksumAlgorithm,
   type Checksummer,
 } from './checksums.js';
+import { MIB } from '../limits.js';
 import { header, type RequestContext } from './context.js';
 import { S3Error } from './errors.js';
 
@@ -24,6 +25,14 @@ export type StoredChecksumChoice =
   | { kind: 'upload'; algorithm: ChecksumAlgorithm; strict: boolean }
   /** The x-amz-checksum-* headers describe something else (CompleteMultipartUpload: the object). */
   | { kind: 'headers-not-for-body' };
+
+/**
+ * A body declared at least this long has its MD5 computed by the storage writer's hasher thread
+ * (storage/md5-hasher.ts) instead of on the event loop, when its bytes reach storage unchanged: see
+ * handMd5ToStorage(). Smaller bodies keep the inline MD5 (no hand-off, no extra round trip).
+ * Measured in docs/performance.md, "Session 9: MD5 off the event loop".
+ */
+export const MD5_OFF_LOOP_BODY_BYTES_MIN = 8 * MIB;
 
 /** S3 stores a CRC64NVME for every object whose writer sent no checksum. */
 export const DEFAULT_CHECKSUM_ALGORITHM: ChecksumAlgorithm = 'CRC64NVME';
@@ -147,7 +156,8 @@ export class IncomingPayload {
   private readonly sizeBytesMax: number;
   private readonly source: AsyncIterable<Buffer>;
   private readonly trailers: Map<string, string> | undefined;
-  private readonly md5: Hash = createHash('md5');
+  /** Undefined once handed to storage (handMd5ToStorage): finish() then gets the digest. */
+  private md5: Hash | undefined = createHash('md5');
   private readonly payloadSha256: Hash | undefined;
   private readonly expectedSha256Hex: string | undefined;
   private readonly contentMd5: Buffer | undefined;
@@ -190,6 +200,19 @@ export class IncomingPayload {
     }
   }
 
+  /**
+   * Leaves the body's MD5 to the storage writer (WriterOptions.hashMd5) when the body is declared at
+   * least MD5_OFF_LOOP_BODY_BYTES_MIN long and `reachesStorageUnchanged` (not encrypted): the writer
+   * hashes exactly the bytes chunks() yields. Call before chunks(); returns whether it did, and then
+   * finish() must get the writer's digest.
+   */
+  handMd5ToStorage(reachesStorageUnchanged: boolean): boolean {
+    if (!reachesStorageUnchanged || this.declaredSizeBytes === undefined || this.declaredSizeBytes < MD5_OFF_LOOP_BODY_BYTES_MIN) return false;
+    if (this.receivedSizeBytes !== 0) throw new Error('the MD5 is handed to storage before the body is read');
+    this.md5 = undefined;
+    return true;
+  }
+
   /** The body's bytes, hashed as they pass. Consume once. */
   async *chunks(): AsyncGenerator<Buffer> {
     try {
@@ -197,7 +220,7 @@ export class IncomingPayload {
         this.receivedSizeBytes += chunk.byteLength;
         if (this.declaredSizeBytes === undefined) this.assertSize(this.receivedSizeBytes);
         else if (this.receivedSizeBytes > this.declaredSizeBytes) throw new S3Error('IncompleteBody', 'The request body is longer than its declared length.');
-        this.md5.update(chunk);
+        this.md5?.update(chunk);
         this.payloadSha256?.update(chunk);
         this.checksummer?.update(chunk);
         this.storedChecksummer?.checksummer.update(chunk);
@@ -210,15 +233,19 @@ export class IncomingPayload {
     }
   }
 
-  /** Checks length and every digest; throws the S3 error AWS gives for the first mismatch. */
-  finish(): VerifiedPayload {
+  /**
+   * Checks length and every digest; throws the S3 error AWS gives for the first mismatch.
+   * `storageMd5`: the writer's MD5 of the body, after handMd5ToStorage().
+   */
+  finish(storageMd5?: Buffer): VerifiedPayload {
     if (this.declaredSizeBytes !== undefined && this.receivedSizeBytes !== this.declaredSizeBytes) throw new S3Error('IncompleteBody');
     if (this.payloadSha256 !== undefined && this.payloadSha256.digest('hex') !== this.expectedSha256Hex) {
       throw new S3Error('XAmzContentSHA256Mismatch', undefined, {
         extraFields: { ClientComputedContentSHA256: this.expectedSha256Hex ?? '' },
       });
     }
-    const md5 = this.md5.digest();
+    if ((this.md5 === undefined) !== (storageMd5 !== undefined)) throw new Error('the MD5 comes from storage exactly when it was handed there');
+    const md5 = this.md5?.digest() ?? storageMd5!;
     if (this.contentMd5 !== undefined && !md5.equals(this.contentMd5)) throw new S3Error('BadDigest');
     return { md5Hex: md5.toString('hex'), sizeBytes: this.receivedSizeBytes, checksum: this.verifyChecksum() };
   }

@@ -23,14 +23,14 @@ export async function writePart(
   upload: UploadRecord,
   partNumber: number,
   body: AsyncIterable<Buffer>,
-  verify: () => VerifiedPart,
-  dataKey?: Buffer,
+  verify: (bodyMd5?: Buffer) => VerifiedPart,
+  options: { dataKey?: Buffer; hashMd5?: boolean } = {},
 ): Promise<StoredPart | undefined> {
   const dataId = newTimeOrderedId();
   let described: Omit<StoredPart, 'placement'> | undefined;
   const identity = { bucket: upload.bucket, key: upload.key, dataId, storageClass: upload.storageClass };
-  const describe = () => {
-    const verified = verify();
+  const describe = (bodyMd5?: Buffer) => {
+    const verified = verify(bodyMd5);
     described = {
       partNumber,
       dataId,
@@ -45,7 +45,7 @@ export async function writePart(
     const part: StoredPart = { ...described!, placement };
     const outcome = await layers.index.putPart(upload.uploadId, part);
     return outcome.stored ? part : undefined;
-  }, { dataKey });
+  }, options);
 }
 
 export interface CompletedObject {

@@ -50,8 +50,13 @@ export interface NewObject {
   userMetadata: Record<string, string>;
   storageClass: string;
   body: AsyncIterable<Buffer>;
-  /** Called after the last byte: throws to refuse the object (nothing becomes visible). */
-  verify: () => VerifiedContent;
+  /**
+   * Called after the last byte: throws to refuse the object (nothing becomes visible). With
+   * `hashMd5`, it gets the body's MD5, computed by the storage writer's hasher thread.
+   */
+  verify: (bodyMd5?: Buffer) => VerifiedContent;
+  /** Let storage compute the body's MD5 off the event loop (a large body; never with a dataKey). */
+  hashMd5?: boolean;
   condition?: WriteCondition;
   tags?: Tag[];
   /** Object Lock state the request names; without a retention, a lock bucket's default applies. */
@@ -93,20 +98,23 @@ export async function writeRecords<T>(
   storage: Storage,
   identity: { bucket: string; key: string; dataId: string; storageClass: string },
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
-  describe: () => Record<string, unknown>,
+  describe: (bodyMd5?: Buffer) => Record<string, unknown>,
   commit: (placement: Uint8Array) => Promise<T>,
-  options: { releaseAfter?: Promise<unknown>; dataKey?: Buffer } = {},
+  options: { releaseAfter?: Promise<unknown>; dataKey?: Buffer; hashMd5?: boolean } = {},
 ): Promise<T> {
+  // The writer's units are the body's bytes only when they are not sealed.
+  if (options.hashMd5 === true && options.dataKey !== undefined) throw new Error('an encrypted body is hashed before it is sealed');
   const writer = storage.createWriter(
     { bucket: identity.bucket, key: identity.key, versionId: identity.dataId },
-    { redundancy: redundancyOf(identity.storageClass) },
+    { redundancy: redundancyOf(identity.storageClass), hashMd5: options.hashMd5 },
   );
   // Encrypted data reaches storage sealed: the records' CRC32C cover the ciphertext.
   const stored = options.dataKey === undefined ? body : sealChunks(body, segmentKey(options.dataKey, identity.dataId));
   try {
     for await (const chunk of stored) await writer.write(chunk);
+    const bodyMd5 = options.hashMd5 === true ? await writer.bodyMd5() : undefined;
     // The final record carries the metadata, so the index can be rebuilt from the drives.
-    const placement = encodePlacement(await writer.finish(describe()));
+    const placement = encodePlacement(await writer.finish(describe(bodyMd5)));
     return await commit(placement);
   } catch (error) {
     writer.abort();
@@ -121,8 +129,8 @@ export async function writeRecords<T>(
 export async function writeObject(layers: Layers, incoming: NewObject): Promise<WriteOutcome> {
   const dataId = incoming.dataId ?? newTimeOrderedId();
   let described: Omit<ObjectRecord, 'placement'> | undefined;
-  const describe = () => {
-    const verified = incoming.verify();
+  const describe = (bodyMd5?: Buffer) => {
+    const verified = incoming.verify(bodyMd5);
     described = {
       bucket: incoming.bucket,
       key: incoming.key,
@@ -146,7 +154,7 @@ export async function writeObject(layers: Layers, incoming: NewObject): Promise<
   const { object, outcome } = await writeRecords(layers.storage, identity, incoming.body, describe, async (placement) => {
     const object: ObjectRecord = { ...described!, placement };
     return { object, outcome: await layers.index.putObject(object, incoming.condition, incoming.origin) };
-  }, { dataKey: incoming.dataKey });
+  }, { dataKey: incoming.dataKey, hashMd5: incoming.hashMd5 });
   if (!outcome.stored) return { stored: false, reason: outcome.reason };
   await tombstone(layers, incoming.bucket, incoming.key, outcome.discardedDataIds);
   return { stored: true, object: { ...object, versionId: outcome.versionId }, replaced: outcome.replaced };

@@ -20,6 +20,7 @@ import { copyTombstones, relocateRecords, type RelocationOutcome } from './compa
 import type { VolumeFileState } from './volume-files.js';
 import type { SetDrive } from './set-drive.js';
 import { StorageObjectWriter } from './drive-sink.js';
+import { Md5Hasher } from './md5-hasher.js';
 import { assertIdentity, type ObjectWriter, type RecordIdentity } from './writer.js';
 
 export interface StorageOptions {
@@ -43,6 +44,11 @@ export interface StorageOptions {
 export interface WriterOptions {
   /** Erasure sets: the storage class's redundancy (default 'standard'). A standalone drive ignores it. */
   redundancy?: Redundancy;
+  /**
+   * Compute the body's MD5 on the storage's hasher thread (md5-hasher.ts) from the writer's units,
+   * for ObjectWriter.bodyMd5(): only for bytes that reach storage as they are (not encrypted).
+   */
+  hashMd5?: boolean;
 }
 
 export interface StorageStats extends StorageCounters {
@@ -56,6 +62,8 @@ export interface StorageStats extends StorageCounters {
 
 export class Storage {
   private closed = false;
+  /** The MD5 thread of large bodies' writers: started by the first, ended by close(). */
+  private readonly md5Hasher = new Md5Hasher();
   /** Audits and repairs run one at a time in a process, so two never rewrite the same shard. */
   private auditing: Promise<unknown> = Promise.resolve();
 
@@ -116,8 +124,10 @@ export class Storage {
 
   createWriter(identity: RecordIdentity, options: WriterOptions = {}): ObjectWriter {
     this.assertOpen();
-    if (this.standalone !== null) return new StorageObjectWriter(this.standalone, identity);
-    return this.set!.createWriter(identity, options.redundancy ?? 'standard');
+    const writer = this.standalone !== null
+      ? new StorageObjectWriter(this.standalone, identity)
+      : this.set!.createWriter(identity, options.redundancy ?? 'standard');
+    return options.hashMd5 === true ? writer.hashBodyMd5(this.md5Hasher.open()) : writer;
   }
 
   /** Verified bytes of the object (or of the range), streamed one record (or stripe) at a time. */
@@ -263,6 +273,7 @@ export class Storage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.md5Hasher.close();
     if (this.set !== null) await this.set.close();
     else await this.standalone!.close();
   }

@@ -3,10 +3,14 @@
 // flight while the caller fills the next, and on finish appends the last unit with the final flag,
 // waits until the sink says every record is durable and returns the placement. What a unit becomes
 // on the drives (one data record, or k+m shard records under a write quorum) is the RecordSink's
-// business: drive-sink.ts and erasure/writer.ts.
+// business: drive-sink.ts and erasure/writer.ts. A writer asked to hash its body (hashBodyMd5) keeps
+// its units in SharedArrayBuffers and hands each one to the MD5 hasher thread (md5-hasher.ts) while it
+// fills (every MD5_HANDOFF_BYTES, so little is left to hash after the last byte); a buffer is filled
+// again only once both the sink and the hasher are done with it.
 
 import assert from 'node:assert/strict';
 import { OBJECT_SIZE_BYTES_MAX } from './constants.js';
+import type { Md5Stream } from './md5-hasher.js';
 import type { Placement } from './placement.js';
 import { VolumeLease } from './volume.js';
 
@@ -32,6 +36,11 @@ export interface ObjectWriter {
    * the index may still come to reference them. Idempotent.
    */
   release(): void;
+  /**
+   * Only for a writer created to hash its body: the MD5 of every byte written, from the hasher thread.
+   * Call after the last write() and before finish(); rejects if the thread died (no ETag is guessed).
+   */
+  bodyMd5(): Promise<Buffer>;
   readonly bytesWritten: number;
 }
 
@@ -74,6 +83,12 @@ export interface RecordSink<Encoded = undefined> {
   placement(sizeBytes: number): Placement;
 }
 
+/**
+ * A unit being filled goes to the hasher thread in pieces of at least this: after the last byte only
+ * the rest (< this) is left to hash. Measured in docs/performance.md, "Session 9: MD5 off the event loop".
+ */
+const MD5_HANDOFF_BYTES = 256 * 1024;
+
 /** The unit buffer grows by doubling up to this; past it, straight to a whole unit. */
 const UNIT_DOUBLING_BYTES_MAX = 64 * 1024;
 
@@ -102,6 +117,15 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
   private appendedBytes = 0;
   private acceptedBytes = 0;
   private readonly lease = new VolumeLease();
+  /** The body's MD5 on the hasher thread, when asked for (hashBodyMd5). */
+  private md5: Md5Stream | undefined;
+  /** The unit in flight's last piece handed to the hasher: settles once the thread has read all of it. */
+  private inFlightHash: Promise<void> | null = null;
+  /** Bytes of the unit being filled already handed to the hasher, and the promise of the last piece. */
+  private unitHashedBytes = 0;
+  private unitHash: Promise<void> | null = null;
+  /** bodyMd5() has handed the buffered (final) unit to the hasher: nothing more may be written. */
+  private finalUnitHashed = false;
 
   constructor(
     private readonly sink: RecordSink<Encoded>,
@@ -114,8 +138,34 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
     return this.acceptedBytes;
   }
 
+  /** Hashes the body on `md5` as it is written (before the first write): see bodyMd5(). */
+  hashBodyMd5(md5: Md5Stream): this {
+    assert(this.state === 'idle' && this.unit.length === 0 && this.unitCount === 0 && this.md5 === undefined, 'hashing starts before the first byte');
+    this.md5 = md5;
+    return this;
+  }
+
+  async bodyMd5(): Promise<Buffer> {
+    this.enter('bodyMd5');
+    try {
+      assert(this.md5 !== undefined && !this.finalUnitHashed, 'bodyMd5() once, on a writer created to hash its body');
+      await this.settleInFlightHash();
+      if (this.aborted()) throw new Error('object writer aborted');
+      this.finalUnitHashed = true;
+      // The buffered unit (the final one) stays untouched until finish() appends it.
+      this.hashUnitThrough(this.unitFillBytes);
+      const digest = await this.md5.digest();
+      this.leave();
+      return digest;
+    } catch (error) {
+      if (this.state === 'busy') this.state = 'failed';
+      throw error;
+    }
+  }
+
   async write(data: Buffer): Promise<void> {
     this.enter('write');
+    assert(!this.finalUnitHashed, 'write() after bodyMd5()');
     if (this.acceptedBytes + data.length > OBJECT_SIZE_BYTES_MAX) {
       this.state = 'failed';
       throw new RangeError(`object larger than ${OBJECT_SIZE_BYTES_MAX} bytes`);
@@ -131,6 +181,7 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
         const takeBytes = Math.min(unitBytes - this.unitFillBytes, data.length - consumedBytes);
         this.copyIntoUnit(data.subarray(consumedBytes, consumedBytes + takeBytes));
         consumedBytes += takeBytes;
+        if (this.md5 !== undefined && this.unitFillBytes - this.unitHashedBytes >= MD5_HANDOFF_BYTES) this.hashUnitThrough(this.unitFillBytes);
       }
       this.acceptedBytes += data.length;
       this.leave();
@@ -142,6 +193,10 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
 
   async finish(objectMetadata: Record<string, unknown>): Promise<Placement> {
     this.enter('finish');
+    if (this.md5 !== undefined && !this.finalUnitHashed) {
+      this.state = 'failed';
+      throw new Error('ObjectWriter.finish() before bodyMd5() on a writer hashing its body');
+    }
     if (typeof objectMetadata !== 'object' || objectMetadata === null || Array.isArray(objectMetadata)) {
       this.state = 'failed';
       throw new TypeError('objectMetadata must be a plain object');
@@ -168,6 +223,7 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
   abort(): void {
     this.lease.release();
     if (this.state === 'finished') return;
+    this.md5?.drop();
     this.state = 'aborted';
     this.unit = Buffer.alloc(0);
     this.inFlightUnit = null;
@@ -207,8 +263,13 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
     this.unitFillBytes = neededBytes;
   }
 
+  /** A unit buffer: shared with the hasher thread when the body is hashed there. */
+  private allocateUnit(capacityBytes: number): Buffer {
+    return this.md5 === undefined ? Buffer.allocUnsafe(capacityBytes) : Buffer.from(new SharedArrayBuffer(capacityBytes));
+  }
+
   private regrow(capacityBytes: number): void {
-    const grown = Buffer.allocUnsafe(capacityBytes);
+    const grown = this.allocateUnit(capacityBytes);
     this.unit.copy(grown, 0, 0, this.unitFillBytes);
     this.unit = grown;
   }
@@ -220,6 +281,9 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
    */
   private async appendUnit(objectMetadata: Record<string, unknown> | null): Promise<void> {
     await this.settleInFlightAppend();
+    // The buffer about to be filled again is free of the hasher too (and the hasher stays at most
+    // one unit behind: bounded memory even for a sink that never reuses buffers).
+    await this.settleInFlightHash();
     if (this.aborted()) return;
     const sink = this.sink;
     const final = objectMetadata !== null;
@@ -230,6 +294,11 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
       const paddedBytes = sink.paddedSizeBytes(dataBytes);
       if (paddedBytes > this.unit.length) this.regrow(paddedBytes);
     }
+    // The final unit was handed to the hasher by bodyMd5(); every other one's rest goes now, beside its encode and append.
+    if (!final) this.hashUnitThrough(dataBytes);
+    const hashing = this.unitHash;
+    this.unitHash = null;
+    this.unitHashedBytes = 0;
     let encoded: Encoded | undefined;
     if (sink.encode !== undefined) {
       encoded = await sink.encode(this.unit, dataBytes, unitIndex, this.appendedBytes, objectMetadata);
@@ -247,9 +316,32 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
     // the one whose append settled just before this one started, if the sink allows it.
     const settledUnit = this.inFlightUnit;
     this.inFlightUnit = sink.unitFreeAfterAppend === true ? this.unit : null;
-    this.unit = settledUnit !== null && settledUnit.length === this.unit.length ? settledUnit : Buffer.allocUnsafe(this.unit.length);
+    this.unit = settledUnit !== null && settledUnit.length === this.unit.length ? settledUnit : this.allocateUnit(this.unit.length);
     appending.catch(() => undefined);
     this.inFlightAppend = appending;
+    this.inFlightHash = hashing;
+  }
+
+  /** Hands unit[unitHashedBytes, toBytes) to the hasher, if the body is hashed there. */
+  private hashUnitThrough(toBytes: number): void {
+    if (this.md5 === undefined || toBytes <= this.unitHashedBytes) return;
+    const hashing = this.md5.update(this.unit, this.unitHashedBytes, toBytes);
+    // Awaited before the buffer is filled again (settleInFlightHash) or through the digest.
+    hashing.catch(() => undefined);
+    this.unitHash = hashing;
+    this.unitHashedBytes = toBytes;
+  }
+
+  private async settleInFlightHash(): Promise<void> {
+    const pending = this.inFlightHash;
+    this.inFlightHash = null;
+    if (pending === null) return;
+    try {
+      await pending;
+    } catch (error) {
+      this.inFlightUnit = null;
+      throw error;
+    }
   }
 
   private async settleInFlightAppend(): Promise<void> {

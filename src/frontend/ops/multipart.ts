@@ -105,7 +105,8 @@ export async function uploadPart(context: RequestContext): Promise<void> {
   const upload = await requireUpload(context);
   const dataKey = dataKeyFor(context, upload.headers.encryption, upload);
   const payload = new IncomingPayload(context, PART_SIZE_BYTES_MAX, partChecksumChoice(upload));
-  const part = await writePart(context.layers, upload, partNumber, payload.chunks(), () => payload.finish(), dataKey);
+  const hashMd5 = payload.handMd5ToStorage(dataKey === undefined);
+  const part = await writePart(context.layers, upload, partNumber, payload.chunks(), (bodyMd5) => payload.finish(bodyMd5), { dataKey, hashMd5 });
   if (part === undefined) throw new S3Error('NoSuchUpload', undefined, { extraFields: { UploadId: upload.uploadId } });
   const echoed = upload.checksumAlgorithm === undefined ? {} : checksumResponseHeaders(part.checksum);
   delete echoed['x-amz-checksum-type'];
@@ -155,7 +156,7 @@ export async function uploadPartCopy(context: RequestContext): Promise<void> {
   const part = await writePart(context.layers, upload, partNumber, hashed(), () => {
     if (copiedBytes !== sizeBytes) throw new Error(`part copy read ${copiedBytes} of ${sizeBytes} source bytes`);
     return { md5Hex: md5.digest('hex'), sizeBytes, checksum: { algorithm, valueBase64: checksummer.digest().toString('base64'), type: 'FULL_OBJECT' } };
-  }, dataKey);
+  }, { dataKey });
   if (part === undefined) throw new S3Error('NoSuchUpload', undefined, { extraFields: { UploadId: upload.uploadId } });
   const result = [node('ETag', `"${part.etag}"`), node('LastModified', isoDate(part.lastModifiedMs))];
   if (upload.checksumAlgorithm !== undefined) result.push(node(`Checksum${algorithm}`, part.checksum!.valueBase64));

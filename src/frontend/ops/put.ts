@@ -51,6 +51,7 @@ export async function putObject(context: RequestContext): Promise<void> {
     sendEmpty(context.res, 200, { ETag: `"${existing.etag}"`, ...versionIdHeader(existing.versionId) });
     return;
   }
+  const hashMd5 = payload.handMd5ToStorage(encryption?.dataKey === undefined);
   const outcome = await writeObject(context.layers, {
     bucket: context.bucket!,
     key,
@@ -58,8 +59,9 @@ export async function putObject(context: RequestContext): Promise<void> {
     userMetadata,
     storageClass,
     body: payload.chunks(),
-    verify: () => {
-      const verified = payload.finish();
+    hashMd5,
+    verify: (bodyMd5) => {
+      const verified = payload.finish(bodyMd5);
       return { ...verified, md5Hex: storedEtag(encryption?.stored, verified.md5Hex) };
     },
     condition,

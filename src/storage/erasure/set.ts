@@ -14,7 +14,7 @@ import type { ErasureSetPlacement } from '../placement.js';
 import type { ByteRange } from '../reader.js';
 import { encodeRecord } from '../record.js';
 import type { ScannedRecord } from '../scan.js';
-import { assertIdentity, type ObjectWriter, type RecordIdentity } from '../writer.js';
+import { assertIdentity, type RecordIdentity } from '../writer.js';
 import { describeLayout, hostFirstOrder, hostLossProblem, layoutFor, writeQuorum, type Layout, type Redundancy } from './geometry.js';
 import { readErasure, type ShardDamage } from './reader.js';
 import { RepairQueue, type RepairQueueStats } from './repair-queue.js';
@@ -118,7 +118,7 @@ export class ErasureSet {
    * Picks the drives of a new object and refuses at once (503) if the write quorum cannot be met.
    * `layoutOverride` is for measurements (bench/erasure.ts compares layouts); callers use classes.
    */
-  createWriter(identity: RecordIdentity, redundancy: Redundancy, layoutOverride?: Layout): ObjectWriter {
+  createWriter(identity: RecordIdentity, redundancy: Redundancy, layoutOverride?: Layout): ErasureObjectWriter {
     assertIdentity(identity);
     const layout = layoutOverride ?? this.layoutOf(redundancy);
     assert(layout.dataShards + layout.parityShards <= this.drives.length, 'a stripe wider than the set');
