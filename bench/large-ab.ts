@@ -3,8 +3,8 @@
 // falls on both alike. Per phase: ops/s, MB/s and the server's CPU per operation (cpu-cost.ts's
 // measure, from /proc); the summary gives the median of each over the rounds.
 //
-//   npx tsc -p tsconfig.json && node dist/bench/large-ab.js --baseline DIR [--op PUT|GET] [--size-mib 64]
-//     [--connections 2] [--seconds 3] [--rounds 4]
+//   npx tsc -p tsconfig.json && node dist/bench/large-ab.js --baseline DIR [--op PUT|GET|HEAD] [--size-mib 64]
+//     [--size-kib N (instead of --size-mib: small objects, e.g. 4 with --connections 32)] [--connections 2] [--seconds 3] [--rounds 4]
 // DIR holds another build's bin/ and dist/ (e.g. `git worktree add DIR <commit> && cd DIR && npm run build`,
 // or a copy of bin/, dist/ and package.json with node_modules linked).
 import { join } from 'node:path';
@@ -19,14 +19,14 @@ const argument = (name: string, fallback: string): string => {
 };
 const BASELINE = argument('baseline', '');
 const OPERATION = argument('op', 'PUT');
-const SIZE_BYTES = Number(argument('size-mib', '64')) * 1024 * 1024;
+const SIZE_BYTES = process.argv.includes('--size-kib') ? Number(argument('size-kib', '4')) * 1024 : Number(argument('size-mib', '64')) * 1024 * 1024;
 const CONNECTIONS = Number(argument('connections', '2'));
 const SECONDS = Number(argument('seconds', '3'));
 const ROUNDS = Number(argument('rounds', '4'));
-/** GET phases read objects written before the first round: enough for every connection to cycle. */
-const GET_OBJECTS = 8;
-if (BASELINE === '' || !['PUT', 'GET'].includes(OPERATION)) {
-  console.error('usage: node dist/bench/large-ab.js --baseline DIR [--op PUT|GET] [--size-mib 64] [--connections 2] [--seconds 3] [--rounds 4]');
+/** GET and HEAD phases read objects written before the first round: enough for every connection to cycle. */
+const GET_OBJECTS = Math.max(8, CONNECTIONS * 8);
+if (BASELINE === '' || !['PUT', 'GET', 'HEAD'].includes(OPERATION)) {
+  console.error('usage: node dist/bench/large-ab.js --baseline DIR [--op PUT|GET|HEAD] [--size-mib 64 | --size-kib 4] [--connections 2] [--seconds 3] [--rounds 4]');
   process.exit(2);
 }
 
@@ -36,12 +36,12 @@ async function side(name: string, bin: string | undefined): Promise<Side> {
   const target = await startCairn('cairn', name, 1, bin === undefined ? {} : { bin });
   const client = createClient(target.origin, CONNECTIONS);
   const keys = new KeyPool();
-  if (OPERATION === 'GET') await runClosedLoop(client, CONNECTIONS, 120_000, putSource(target, 'ab/', SIZE_BYTES, keys, GET_OBJECTS));
+  if (OPERATION !== 'PUT') await runClosedLoop(client, CONNECTIONS, 120_000, putSource(target, 'ab/', SIZE_BYTES, keys, GET_OBJECTS));
   return { name, target, client, keys, rates: [], cpuUs: [] };
 }
 
 async function phase(entry: Side, round: number): Promise<void> {
-  const source = OPERATION === 'PUT' ? putSource(entry.target, `ab${round}/`, SIZE_BYTES, entry.keys) : readSource(entry.target, 'GET', entry.keys);
+  const source = OPERATION === 'PUT' ? putSource(entry.target, `ab${round}/`, SIZE_BYTES, entry.keys) : readSource(entry.target, OPERATION === 'HEAD' ? 'HEAD' : 'GET', entry.keys);
   const groupId = entry.target.process.child.pid!;
   const beforeSeconds = groupCpuSeconds(groupId);
   const result = await runClosedLoop(entry.client, CONNECTIONS, SECONDS * 1000, source);
@@ -52,19 +52,19 @@ async function phase(entry: Side, round: number): Promise<void> {
   entry.cpuUs.push(cpuUs);
   const failed = result.completedOps - result.okOps;
   console.log(`round ${round} ${entry.name.padEnd(9)} ${rate.toFixed(2).padStart(8)} ops/s ${((rate * SIZE_BYTES) / 1e6).toFixed(0).padStart(6)} MB/s`
-    + `   server CPU ${(cpuUs / 1000).toFixed(1).padStart(7)} ms/op${failed > 0 ? `   ${failed} FAILED` : ''}`);
+    + `   server CPU ${cpuUs.toFixed(0).padStart(7)} µs/op${failed > 0 ? `   ${failed} FAILED` : ''}`);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const sides = [await side('baseline', join(BASELINE, 'bin', 'cairn.js')), await side('this', undefined)];
 try {
-  console.log(`${OPERATION} ${SIZE_BYTES / 1024 / 1024} MiB, ${CONNECTIONS} connection(s), ${SECONDS} s phases, ${ROUNDS} rounds, 1 worker each`);
+  console.log(`${OPERATION} ${SIZE_BYTES / 1024} KiB, ${CONNECTIONS} connection(s), ${SECONDS} s phases, ${ROUNDS} rounds, 1 worker each`);
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate which side goes first, so neither always follows the other's page-cache churn.
     for (const entry of round % 2 === 0 ? sides : [...sides].reverse()) await phase(entry, round);
   }
   for (const entry of sides) {
-    console.log(`median ${entry.name.padEnd(9)} ${median(entry.rates).toFixed(2).padStart(8)} ops/s ${((median(entry.rates) * SIZE_BYTES) / 1e6).toFixed(0).padStart(6)} MB/s   server CPU ${(median(entry.cpuUs) / 1000).toFixed(1).padStart(7)} ms/op`);
+    console.log(`median ${entry.name.padEnd(9)} ${median(entry.rates).toFixed(2).padStart(8)} ops/s ${((median(entry.rates) * SIZE_BYTES) / 1e6).toFixed(0).padStart(6)} MB/s   server CPU ${median(entry.cpuUs).toFixed(0).padStart(7)} µs/op`);
   }
 } finally {
   for (const entry of sides) {
