@@ -58,8 +58,15 @@ export function startRequestRecord(
   fields: Pick<S3RequestRecord, 'requestId' | 'req' | 'res' | 'rawUrl' | 'bucket' | 'key' | 'query'>,
 ): S3RequestRecord {
   const { req, res } = fields;
-  const record: S3RequestRecord = { ...fields, startedAtMs: Date.now(), finishedAtMs: 0, bytesSent: 0 };
-  if (req.complete) record.requestReadAtMs = record.startedAtMs;
+  // Every field named in one literal (one shape for every record): an object spread of `fields` here
+  // cost ~7 µs per request (bench/small-reads.js).
+  const startedAtMs = Date.now();
+  const record: S3RequestRecord = {
+    requestId: fields.requestId, req, res, rawUrl: fields.rawUrl, bucket: fields.bucket, key: fields.key, query: fields.query,
+    bucketRead: undefined, principal: undefined, errorCode: undefined,
+    startedAtMs, requestReadAtMs: undefined, firstByteAtMs: undefined, finishedAtMs: 0, bytesSent: 0,
+  };
+  if (req.complete) record.requestReadAtMs = startedAtMs;
   else req.once('end', () => { record.requestReadAtMs = Date.now(); });
   const write = res.write as unknown as WriteMethod;
   const end = res.end as unknown as WriteMethod;
