@@ -2,7 +2,7 @@
 // (exact errors, nothing stored), a workload whose delivered log lines are parsed field by field,
 // no secret in any log object, and lines queued before a kill -9 delivered after the restart.
 import {
-  CreateBucketCommand, GetBucketLoggingCommand, GetObjectCommand, ListObjectsV2Command, PutBucketLoggingCommand, PutObjectCommand, S3Client,
+  CreateBucketCommand, GetBucketLoggingCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketLoggingCommand, PutObjectCommand, S3Client,
   type BucketLoggingStatus,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
@@ -213,6 +213,33 @@ describe('server access logging of a bucket into itself', () => {
       const logWrites = [...lines.values()].flat().filter((fields) => fields[6] === 'REST.PUT.OBJECT' && fields[7]!.startsWith('own/'));
       assert.deepEqual(logWrites, []);
       assert.deepEqual([...lines.values()].flat().filter((fields) => fields[6] === 'REST.PUT.OBJECT').map((fields) => fields[5]).sort(), [first, second].sort());
+    } finally {
+      s3.destroy();
+      await server.dispose();
+    }
+  });
+});
+
+describe('server access logging from the request\'s own bucket read', () => {
+  it('logs a HEAD and a bucket GET with the read their request made, and neither the disabling request nor any after it', async () => {
+    const server = await startServer({ extraArgs: INTERVAL_ARGS });
+    const s3 = sdkClient(server);
+    try {
+      for (const Bucket of ['watched', 'sink']) await s3.send(new CreateBucketCommand({ Bucket }));
+      await s3.send(new PutBucketLoggingCommand({ Bucket: 'watched', BucketLoggingStatus: { LoggingEnabled: { TargetBucket: 'sink', TargetPrefix: 'w/' } } }));
+      await s3.send(new PutObjectCommand({ Bucket: 'watched', Key: 'k', Body: 'abc' }));
+      const head = requestIdOf(await s3.send(new HeadObjectCommand({ Bucket: 'watched', Key: 'k' })));
+      const list = requestIdOf(await s3.send(new ListObjectsV2Command({ Bucket: 'watched' })));
+      // A bucket-level write may change the setting: its line is decided by a read after its response, as it stands then.
+      const disable = requestIdOf(await s3.send(new PutBucketLoggingCommand({ Bucket: 'watched', BucketLoggingStatus: {} })));
+      const after = requestIdOf(await s3.send(new HeadObjectCommand({ Bucket: 'watched', Key: 'k' })));
+      const { lines } = await waitForLines(s3, 'sink', 'w/', [head, list]);
+      assert.deepEqual([lines.get(head)![0]![6], lines.get(head)![0]![9], lines.get(head)![0]![7]], ['REST.HEAD.OBJECT', '200', 'k']);
+      assert.deepEqual([lines.get(list)![0]![6], lines.get(list)![0]![9]], ['REST.GET.BUCKET', '200']);
+      await sleep(QUEUED_AFTER_MS * 2);
+      const settled = (await waitForLines(s3, 'sink', 'w/', [head, list])).lines;
+      assert.equal(settled.has(after), false, 'a request made after logging was disabled is not logged');
+      assert.equal(settled.has(disable), false, 'PutBucketLogging reads the setting after its response: disabled by then');
     } finally {
       s3.destroy();
       await server.dispose();

@@ -104,6 +104,16 @@ interface BodyAdmission {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
+/**
+ * A request that carries no body (no Transfer-Encoding, no Content-Length or 0; every GET and HEAD of
+ * an SDK) and expects no 100 Continue: it reserves nothing and waits for nothing, so admitBody's
+ * budget, deadline timer and close listener would all be no-ops for it.
+ */
+function hasNoBody(req: IncomingMessage, declaredBytes: number): boolean {
+  const length = req.headers['content-length'];
+  return declaredBytes === 0 && req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0') && !expectsContinue(req);
+}
+
 /** Waits for the body budget (the body stays unread meanwhile), then arms the body deadline and handles. */
 async function admitBody(req: IncomingMessage, res: ServerResponse, declaredBytes: number, admission: BodyAdmission): Promise<void> {
   const { bodyBudget, log } = admission;
@@ -180,7 +190,8 @@ export function createFrontend(options: FrontendOptions): Frontend {
       answerEarly(req, res, declaredBytes);
       return;
     }
-    void admitBody(req, res, declaredBytes, admission);
+    if (hasNoBody(req, declaredBytes)) void admission.handle(req, res);
+    else void admitBody(req, res, declaredBytes, admission);
   };
   const serverOptions = serverOptionsFor(settings);
   const servers: Server[] = [];

@@ -7,6 +7,7 @@ import { requireAuthorized } from './auth/authorize.js';
 import { header, type RequestContext } from './context.js';
 import { S3Error } from './errors.js';
 import { hasIntegrityCheck } from './payload.js';
+import { requestBucketSetting } from './request/bucket.js';
 import { isoDate } from './time.js';
 
 const MODE_HEADER = 'x-amz-object-lock-mode';
@@ -23,9 +24,9 @@ export interface RequestedObjectLock {
   legalHold?: LegalHoldStatus;
 }
 
-/** A bucket's Object Lock configuration; undefined when Object Lock is not enabled on it. */
+/** A bucket's Object Lock configuration (with the request's bucket read); undefined when Object Lock is not enabled on it. */
 export function objectLockConfigurationOf(context: RequestContext, bucket: string): Promise<ObjectLockConfiguration | undefined> {
-  return context.layers.index.readBucketSetting(bucket, 'object-lock');
+  return requestBucketSetting(context, bucket, 'object-lock');
 }
 
 export function missingObjectLockConfiguration(): S3Error {

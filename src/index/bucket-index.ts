@@ -1,7 +1,7 @@
 // The buckets of the index: create, read, list and delete them, and the state kept on the bucket
 // row itself (versioning, CORS rules, tags). Subresource configurations are bucket settings
 // (bucket-settings.ts).
-import type { BucketSettingsInit } from './bucket-settings.js';
+import type { BucketSettingsInit, RequestSettingsJson } from './bucket-settings.js';
 import type { BucketAccessRecord } from './identity-index.js';
 import type { Tag } from './records.js';
 
@@ -34,17 +34,22 @@ export type CreateBucketOutcome = 'created' | 'already-exists';
 export type DeleteBucketOutcome = 'deleted' | 'not-empty' | 'missing';
 export type SetVersioningOutcome = 'set' | 'no-such-bucket' | 'object-lock-enabled';
 
-/** A bucket with what authorization needs about it (owner, policy, public access block). */
+/**
+ * A bucket with what authorization needs about it (owner, policy, public access block), and the
+ * stored JSON of the settings its requests' operations read (decodeBucketSetting decodes one).
+ */
 export interface BucketWithAccess {
   bucket: BucketRecord;
   access: BucketAccessRecord;
+  settingsJson: RequestSettingsJson;
 }
 
 export interface BucketReads {
   getBucket(name: string): Promise<BucketRecord | undefined>;
   /**
-   * The bucket and its access settings in one read: the S3 surface's lookup of a request's own
-   * bucket, shared by CORS, authorization and the operation. Undefined when it does not exist.
+   * The bucket, its access settings and its request settings in one read: the S3 surface's lookup
+   * of a request's own bucket, shared by CORS, authorization, the operation and the access log.
+   * Undefined when it does not exist.
    */
   getBucketWithAccess(name: string): Promise<BucketWithAccess | undefined>;
   listBuckets(): Promise<BucketRecord[]>;

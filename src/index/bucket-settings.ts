@@ -50,6 +50,16 @@ const BUCKET_SETTING_KINDS = {
 } as const satisfies Record<string, (value: unknown) => unknown>;
 
 export type BucketSettingKind = keyof typeof BUCKET_SETTING_KINDS;
+
+/**
+ * The settings a request's operation reads about its own bucket (x-amz-expiration, server access
+ * logging, a new object's default encryption and Object Lock): read with the bucket itself, in the
+ * same statement (getBucketWithAccess), as their stored JSON text, and decoded only when used.
+ */
+export const REQUEST_SETTING_KINDS = ['lifecycle', 'logging', 'encryption', 'object-lock'] as const satisfies readonly BucketSettingKind[];
+export type RequestSettingKind = (typeof REQUEST_SETTING_KINDS)[number];
+/** The stored JSON of each request setting the bucket has (absent: unset). */
+export type RequestSettingsJson = { [K in RequestSettingKind]?: string };
 /** The value type of a kind of setting. */
 export type BucketSettingValue<K extends BucketSettingKind> = ReturnType<(typeof BUCKET_SETTING_KINDS)[K]>;
 /** Kinds written through writeBucketSetting: Object Lock has a method of its own (it is never disabled). */

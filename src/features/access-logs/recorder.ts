@@ -3,7 +3,8 @@
 // response closed (logging never delays an answer), and batched for up to FLUSH_DELAY_MS so that
 // many requests share one index commit; a kill -9 loses at most the lines of that last moment.
 import type { S3RequestObserver, S3RequestRecord } from '../../frontend/s3/request-record.js';
-import type { Index, NewAccessLogLine } from '../../index/types.js';
+import { decodeBucketSetting } from '../../index/bucket-settings.js';
+import type { BucketLoggingSetting, BucketRecord, Index, NewAccessLogLine } from '../../index/types.js';
 import { destinationOf, encodeDestination } from './log-keys.js';
 import { formatLogLine } from './log-line.js';
 
@@ -42,10 +43,9 @@ export class AccessLogRecorder implements S3RequestObserver {
   }
 
   private async capture(record: S3RequestRecord, bucket: string): Promise<void> {
-    const setting = await this.index.readBucketSetting(bucket, 'logging');
-    if (setting === undefined) return;
-    const source = await this.index.getBucket(bucket);
-    if (source === undefined) return;
+    const logged = await this.loggedBucket(record, bucket);
+    if (logged === undefined) return;
+    const { setting, source } = logged;
     const line = formatLogLine(record, { bucketOwnerId: source.ownerId, accountId: this.settings.accountId });
     const destination = destinationOf(setting, { accountId: this.settings.accountId, region: this.settings.region, bucket, ownerId: source.ownerId });
     if (this.pending.length >= PENDING_LINES_MAX) {
@@ -55,6 +55,25 @@ export class AccessLogRecorder implements S3RequestObserver {
     this.pending.push({ destination: encodeDestination(destination), eventTimeMs: record.startedAtMs, line });
     if (this.pending.length >= FLUSH_LINES_MAX) this.flushSoon(0);
     else this.flushSoon(FLUSH_DELAY_MS);
+  }
+
+  /**
+   * The bucket's logging setting and record, when it has one: from the request's own bucket read
+   * when the request shares it (no statement here), else read now.
+   */
+  private async loggedBucket(record: S3RequestRecord, bucket: string): Promise<{ setting: BucketLoggingSetting; source: BucketRecord } | undefined> {
+    if (record.bucketRead !== undefined) {
+      const found = await record.bucketRead().catch(() => undefined);
+      if (found !== undefined) {
+        const json = found.settingsJson.logging;
+        return json === undefined ? undefined : { setting: decodeBucketSetting(bucket, 'logging', json), source: found.bucket };
+      }
+      // The bucket is gone, or the request's read failed: read again, as below.
+    }
+    const setting = await this.index.readBucketSetting(bucket, 'logging');
+    if (setting === undefined) return undefined;
+    const source = await this.index.getBucket(bucket);
+    return source === undefined ? undefined : { setting, source };
   }
 
   private flushSoon(delayMs: number): void {

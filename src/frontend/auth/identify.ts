@@ -86,7 +86,10 @@ export async function identify(
     ? await resolveClaimedKey(claimedId, root, identities, options.acceptAnySignature)
     : sessionKey(verifySessionToken(root.secretAccessKey, sessionToken, nowMs), claimedId);
   const auth = authenticate(
-    { method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket, ...options },
+    {
+      method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders, virtualHostBucket,
+      expectedRegion: options.expectedRegion, signingService: options.signingService, bodySha256Hex: options.bodySha256Hex, acceptAnySignature: options.acceptAnySignature,
+    },
     claimed.lookup,
     Date.now(),
   );

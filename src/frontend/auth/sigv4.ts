@@ -67,13 +67,14 @@ export function authenticate(request: IncomingRequestParts, lookup: CredentialLo
     method: request.method, rawPath, query, headers, service: request.signingService ?? S3_SERVICE, bodySha256Hex: request.bodySha256Hex,
     acceptAnySignature: request.acceptAnySignature,
   };
-  const sigV2Request = { ...target, virtualHostBucket: request.virtualHostBucket };
+  // Made only for SigV2: an object spread on every request cost several µs (bench/small-reads.js).
+  const sigV2Request = () => ({ ...target, virtualHostBucket: request.virtualHostBucket });
   if (authorization !== undefined) {
-    if (isSigV2Header(authorization)) return verifySigV2Header(sigV2Request, authorization, lookup, nowMs);
+    if (isSigV2Header(authorization)) return verifySigV2Header(sigV2Request(), authorization, lookup, nowMs);
     return verifyHeaderAuth(target, authorization, lookup, nowMs, request.expectedRegion);
   }
   if (presigned) return verifyPresigned(target, lookup, nowMs, request.expectedRegion);
-  if (isSigV2Query(query)) return verifySigV2Query(sigV2Request, lookup, nowMs);
+  if (isSigV2Query(query)) return verifySigV2Query(sigV2Request(), lookup, nowMs);
   return null;
 }
 

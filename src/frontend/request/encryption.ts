@@ -11,6 +11,7 @@ import {
   kmsResponseHeaders, newKmsEncryption, requestedBucketKey, requestedEncryptionContext, requestedKmsKeyId, withKms,
 } from './kms.js';
 import { newSseS3Key, serverHeldDataKey } from '../../services/encryption/server-held-keys.js';
+import { requestBucketSetting } from './bucket.js';
 
 const SSE_HEADER = 'x-amz-server-side-encryption';
 const KMS_KEY_ID_HEADER = 'x-amz-server-side-encryption-aws-kms-key-id';
@@ -158,7 +159,7 @@ export function encryptionResponseHeaders(encryption: StoredEncryption | undefin
  */
 export async function encryptionForNewObject(context: RequestContext, bucket: string, requested: NewObjectEncryption | undefined): Promise<NewObjectEncryption | undefined> {
   if (requested !== undefined) return requested;
-  const configuration = await context.layers.index.readBucketSetting(bucket, 'encryption');
+  const configuration = await requestBucketSetting(context, bucket, 'encryption');
   if (configuration === undefined) return undefined;
   if (configuration.algorithm === 'AES256') return newSseS3(context.layers);
   const keyId = requestedKmsKeyId(context, configuration.kmsKeyId);

@@ -2,6 +2,7 @@
 // the request, who sent it, how it ended (status, S3 error code, body bytes sent) and its timings.
 // Gathered on the side of the request path: the observer is called once the response has closed.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BucketWithAccess } from '../../index/types.js';
 import type { Principal } from '../context.js';
 
 export interface S3RequestRecord {
@@ -14,6 +15,13 @@ export interface S3RequestRecord {
   /** Percent-decoded. */
   key?: string;
   query: URLSearchParams;
+  /**
+   * The request's own read of its bucket (with its settings), shared with the observer for requests
+   * that cannot change the bucket's settings (object requests, and GET or HEAD of a bucket): the
+   * observer then needs no read of its own. Undefined for the others (PutBucketLogging, DeleteBucket…),
+   * whose observer reads the bucket after the response, as it stands then.
+   */
+  bucketRead?: () => Promise<BucketWithAccess | undefined>;
   /** Undefined when the request failed before it was authenticated. */
   principal?: Principal;
   /** The S3 error code answered, if any. */
@@ -50,8 +58,15 @@ export function startRequestRecord(
   fields: Pick<S3RequestRecord, 'requestId' | 'req' | 'res' | 'rawUrl' | 'bucket' | 'key' | 'query'>,
 ): S3RequestRecord {
   const { req, res } = fields;
-  const record: S3RequestRecord = { ...fields, startedAtMs: Date.now(), finishedAtMs: 0, bytesSent: 0 };
-  if (req.complete) record.requestReadAtMs = record.startedAtMs;
+  // Every field named in one literal (one shape for every record): an object spread of `fields` here
+  // cost ~7 µs per request (bench/small-reads.js).
+  const startedAtMs = Date.now();
+  const record: S3RequestRecord = {
+    requestId: fields.requestId, req, res, rawUrl: fields.rawUrl, bucket: fields.bucket, key: fields.key, query: fields.query,
+    bucketRead: undefined, principal: undefined, errorCode: undefined,
+    startedAtMs, requestReadAtMs: undefined, firstByteAtMs: undefined, finishedAtMs: 0, bytesSent: 0,
+  };
+  if (req.complete) record.requestReadAtMs = startedAtMs;
   else req.once('end', () => { record.requestReadAtMs = Date.now(); });
   const write = res.write as unknown as WriteMethod;
   const end = res.end as unknown as WriteMethod;

@@ -84,6 +84,15 @@ function isPostObject(method: string, target: S3Target): boolean {
   return method === 'POST' && target.bucket !== undefined && target.key === undefined && subresourceOf(target.query) === undefined;
 }
 
+/**
+ * Whether a request's bucket read still describes its bucket once it has been answered: no object
+ * request changes its bucket's settings, nor does a GET or HEAD of a bucket (server access logging
+ * reuses the read of these; it reads the bucket again after the others).
+ */
+function mayShareBucketRead(method: string | undefined, target: S3Target): boolean {
+  return target.key !== undefined || method === 'GET' || method === 'HEAD';
+}
+
 export function createS3Surface(options: S3SurfaceOptions): ApiSurface {
   const { layers, config, root, identities, log } = options;
   const table = [...S3_ENDPOINTS, ...(options.endpoints ?? []), ...S3_UNCONFIGURED_ENDPOINTS];
@@ -100,6 +109,7 @@ export function createS3Surface(options: S3SurfaceOptions): ApiSurface {
     // The request's bucket is read once, on first use, with what authorization needs: CORS,
     // authorization and the operation share that read (errors stay where each one throws them).
     const bucketLookup = target.bucket === undefined ? undefined : bucketLookupOnce(layers.index, target.bucket);
+    if (record !== undefined && mayShareBucketRead(req.method, target)) record.bucketRead = bucketLookup;
     // A browser's preflight carries no credentials: it can only ever evaluate the bucket's CORS rules.
     if (req.method === 'OPTIONS') {
       await answerPreflight(req, res, (await bucketLookup?.())?.bucket);

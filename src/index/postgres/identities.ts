@@ -2,7 +2,7 @@
 // sqlite/identities.ts (same rows, same mappers). User names and emails are unique regardless of
 // ASCII case (lower() under the C collation folds ASCII only, like SQLite's NOCASE).
 import {
-  ACCESS_SETTING_COLUMNS, accessFromRow, keyFromRow, userFromRow, type AccessKeyRow, type AccessRow, type UserRow,
+  ACCESS_SETTING_COLUMNS, REQUEST_SETTING_COLUMNS, accessFromRow, keyFromRow, requestSettingsFromRow, userFromRow, type AccessKeyRow, type AccessRow, type UserRow,
 } from '../sqlite/identities.js';
 import { bucketFromRow, type BucketRow } from '../sqlite/schema.js';
 import type {
@@ -27,8 +27,8 @@ export class PostgresIdentities implements IdentityReads, Omit<IdentityWrites, n
   }
 
   async getBucketWithAccess(bucket: string): Promise<BucketWithAccess | undefined> {
-    const row = await this.one<BucketRow & AccessRow>(`SELECT b.*, ${ACCESS_SETTING_COLUMNS} FROM buckets b WHERE b.name = $1`, [bucket]);
-    return row === undefined ? undefined : { bucket: bucketFromRow(row), access: accessFromRow(bucket, row) };
+    const row = await this.one<BucketRow & AccessRow>(`SELECT b.*, ${ACCESS_SETTING_COLUMNS}, ${REQUEST_SETTING_COLUMNS} FROM buckets b WHERE b.name = $1`, [bucket]);
+    return row === undefined ? undefined : { bucket: bucketFromRow(row), access: accessFromRow(bucket, row), settingsJson: requestSettingsFromRow(row) };
   }
 
   createUser(user: UserRecord, firstKey: AccessKeyRecord | undefined, usersMax: number): Promise<CreateUserOutcome> {

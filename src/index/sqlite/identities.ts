@@ -1,7 +1,7 @@
 // Users, access keys and the per-request authorization reads of the SQLite index. Writes run in the
 // index's group commits; reads are single prepared statements (one per request on the hot path).
 import type Database from 'better-sqlite3';
-import { decodeBucketSetting } from '../bucket-settings.js';
+import { decodeBucketSetting, REQUEST_SETTING_KINDS, type RequestSettingsJson } from '../bucket-settings.js';
 import type { GroupCommitQueue } from '../group-commit.js';
 import { bucketFromRow, type BucketRow } from './schema.js';
 import type {
@@ -21,6 +21,21 @@ export const ACCESS_SETTING_COLUMNS = `(SELECT value_json FROM bucket_settings W
   (SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'public-access-block') AS public_access_block_json,
   (SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'ownership-controls') AS ownership_controls_json,
   (SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = 'acl') AS acl_json`;
+
+/** The request settings (REQUEST_SETTING_KINDS), as columns `setting_<kind>` of a query over `buckets b`. */
+export const REQUEST_SETTING_COLUMNS = REQUEST_SETTING_KINDS
+  .map((kind) => `(SELECT value_json FROM bucket_settings WHERE bucket = b.name AND name = '${kind}') AS "setting_${kind}"`).join(',\n  ');
+
+/** A row's request-setting columns: the JSON text of each one set. */
+export function requestSettingsFromRow(row: object): RequestSettingsJson {
+  const columns = row as Record<string, unknown>;
+  const settings: RequestSettingsJson = {};
+  for (const kind of REQUEST_SETTING_KINDS) {
+    const json = columns[`setting_${kind}`];
+    if (typeof json === 'string') settings[kind] = json;
+  }
+  return settings;
+}
 
 export interface AccessRow {
   owner_id: string;
@@ -91,8 +106,9 @@ function prepareIdentityStatements(db: Database.Database) {
       FROM access_keys k JOIN users u ON u.name = k.user_name WHERE k.access_key_id = ?`),
     // The authorization read of every request by a user or anonymous: owner, policy and public access block.
     getBucketAccess: db.prepare(`SELECT b.owner_id, ${ACCESS_SETTING_COLUMNS} FROM buckets b WHERE b.name = ?`),
-    // The S3 surface's one read of a request's bucket: the whole row with the same access settings.
-    getBucketWithAccess: db.prepare(`SELECT b.*, ${ACCESS_SETTING_COLUMNS} FROM buckets b WHERE b.name = ?`),
+    // The S3 surface's one read of a request's bucket: the whole row with the same access settings
+    // and the request settings (one statement where there were up to five).
+    getBucketWithAccess: db.prepare(`SELECT b.*, ${ACCESS_SETTING_COLUMNS}, ${REQUEST_SETTING_COLUMNS} FROM buckets b WHERE b.name = ?`),
   };
 }
 
@@ -117,7 +133,7 @@ export class IdentityTables {
 
   getBucketWithAccess(bucket: string): BucketWithAccess | undefined {
     const row = this.statements.getBucketWithAccess.get(bucket) as (BucketRow & AccessRow) | undefined;
-    return row === undefined ? undefined : { bucket: bucketFromRow(row), access: accessFromRow(bucket, row) };
+    return row === undefined ? undefined : { bucket: bucketFromRow(row), access: accessFromRow(bucket, row), settingsJson: requestSettingsFromRow(row) };
   }
 
   createUser(user: UserRecord, firstKey: AccessKeyRecord | undefined, usersMax: number): Promise<CreateUserOutcome> {
