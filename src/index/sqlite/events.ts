@@ -152,7 +152,10 @@ export class EventTables {
     this.statements = prepareEventStatements(db);
   }
 
-  /** Who watches changes to `bucket`, statement by statement (a PUT reads them with its bucket instead: change-observers.ts). */
+  /**
+   * What queues events for a change to `bucket`, statement by statement (a PUT reads it with its
+   * bucket instead: change-observers.ts). `metadata` is not read: the journal asks for itself.
+   */
   observersOf(bucket: string, nowMs: number): ChangeObservers {
     return {
       metadata: false,
