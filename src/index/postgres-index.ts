@@ -20,6 +20,7 @@ import { migrate } from './postgres/migrations.js';
 import { PostgresIdentities } from './postgres/identities.js';
 import { PostgresJournal } from './postgres/journal.js';
 import { PostgresEvents } from './postgres/events.js';
+import { writeContextOf } from './postgres/observers.js';
 import { QueueLeases } from './postgres/queue-leases.js';
 import { PostgresAccessLogQueue } from './postgres/access-log.js';
 import { PostgresRestores } from './postgres/restores.js';
@@ -168,13 +169,14 @@ export class PostgresIndex implements Index {
 
   async putObject(object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<PutObjectOutcome> {
     return this.writes.submit(async (sql): Promise<PutObjectOutcome> => {
-      if ((await sql.query(SQL.getBucket, [object.bucket])).rows.length === 0) return { stored: false, reason: 'no-such-bucket' };
+      const context = await writeContextOf(sql, object.bucket, Date.now());
+      if (context === undefined) return { stored: false, reason: 'no-such-bucket' };
       const versions = new PostgresVersionRules(sql);
       const current = await versions.currentOf(object.bucket, object.key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
-      const installed = await versions.install(object, current);
-      await this.journal.versionWritten(sql, object, 'CREATE', origin);
+      const installed = await versions.install(object, current, context);
+      await this.journal.versionWritten(sql, object, 'CREATE', origin, undefined, undefined, context.observers);
       return { stored: true, replaced: current, ...installed };
     });
   }

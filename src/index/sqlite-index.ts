@@ -166,13 +166,13 @@ export class SqliteIndex implements Index {
 
   async putObject(object: ObjectRecord, condition?: WriteCondition, origin?: ChangeOrigin): Promise<PutObjectOutcome> {
     return this.writes.submit((): PutObjectOutcome => {
-      const bucketRow = this.statements.getBucket.get(object.bucket) as BucketRow | undefined;
-      if (bucketRow === undefined) return { stored: false, reason: 'no-such-bucket' };
+      const context = this.versions.writeContextOf(object.bucket);
+      if (context === undefined) return { stored: false, reason: 'no-such-bucket' };
       const current = this.readObject(object.bucket, object.key);
       const failure = conditionFailure(current, condition);
       if (failure !== undefined) return { stored: false, reason: failure, current };
-      const installed = this.versions.install(object, current, bucketRow);
-      this.journal.versionWritten(object, 'CREATE', origin);
+      const installed = this.versions.install(object, current, context);
+      this.journal.versionWritten(object, 'CREATE', origin, undefined, undefined, context.observers);
       return { stored: true, replaced: current, ...installed };
     });
   }

@@ -81,8 +81,8 @@ export class PostgresJournal {
 
   /** A new version (CREATE) or new metadata of one (UPDATE_METADATA); inside the change's write. */
   async versionWritten(sql: Sql, object: ObjectRecord, recordType: Exclude<JournalRecordType, 'DELETE'>, origin: ChangeOrigin | undefined,
-    eventName?: string, restore?: RestoreEventData): Promise<void> {
-    const observers = await this.observers(sql, object.bucket);
+    eventName?: string, restore?: RestoreEventData, known?: ChangeObservers): Promise<void> {
+    const observers = known ?? await this.observers(sql, object.bucket);
     const versionId = journalVersionId(object.versionId);
     await this.events?.changed(sql, observers, {
       bucket: object.bucket, key: object.key, eventName: eventName ?? createdEventName(object, recordType, origin),

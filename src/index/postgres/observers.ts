@@ -4,16 +4,10 @@
 // replication rules and live listeners.
 import type { ChangeOrigin } from '../records.js';
 import type { EventChange } from '../sqlite/events.js';
+import { watched, writeContextFromRows, writeContextSql, type BucketWriteContext, type ChangeObservers } from '../change-observers.js';
 import type { Sql } from './connection.js';
 
-export interface ChangeObservers {
-  /** The bucket has a 'metadata' setting: changes are journaled. */
-  metadata: boolean;
-  notificationJson?: string;
-  replicationJson?: string;
-  /** Live listeners (`cairn admin events listen`): id and filter. */
-  listeners: Array<{ id: string; filterJson: string }>;
-}
+export { watched, type ChangeObservers };
 
 /** What queues a change's events (postgres/events.ts), inside the change's write. */
 export interface EventQueueing {
@@ -35,7 +29,10 @@ export async function observersOf(sql: Sql, bucket: string, nowMs: number): Prom
   return observers;
 }
 
-/** Whether anything watches: a change nobody watches needs no further reads. */
-export function watched(observers: ChangeObservers): boolean {
-  return observers.metadata || observers.notificationJson !== undefined || observers.replicationJson !== undefined || observers.listeners.length > 0;
+const WRITE_CONTEXT_SQL = writeContextSql('$1', '$2', 'name');
+
+/** A write's bucket, its versioning, its Object Lock setting and its observers: one round trip (change-observers.ts). */
+export async function writeContextOf(sql: Sql, bucket: string, nowMs: number): Promise<BucketWriteContext | undefined> {
+  const rows = (await sql.query<{ kind: string; value: string | null }>(WRITE_CONTEXT_SQL, [bucket, nowMs])).rows;
+  return writeContextFromRows(rows.map((row) => [row.kind, row.value] as const));
 }

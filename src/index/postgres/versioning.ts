@@ -7,6 +7,7 @@ import { defaultRetention, deletionRefusal } from '../object-lock.js';
 import { objectFromRow, partFromRow, type ObjectRow, type PartRow } from '../sqlite/schema.js';
 import { NULL_VERSION_ID } from '../sqlite/versioning.js';
 import type { DeleteOutcome, DeleteVersionOptions, ObjectLockConfiguration, ObjectRecord, VersionDeleteCondition, VersioningStatus } from '../types.js';
+import type { BucketWriteContext } from '../change-observers.js';
 import type { Sql } from './connection.js';
 import { retainVersion } from './retained-versions.js';
 import { objectValues, partValues, SQL } from './statements.js';
@@ -75,9 +76,11 @@ export class PostgresVersionRules {
     return [];
   }
 
-  async install(object: ObjectRecord, current: ObjectRecord | undefined): Promise<{ versionId: string; discardedDataIds: string[] }> {
-    const versioning = await this.versioningOf(object.bucket);
-    await this.applyObjectLock(object);
+  /** `context`: the caller's bucket context (change-observers.ts), read in this write: spares reading the bucket and its lock again. */
+  async install(object: ObjectRecord, current: ObjectRecord | undefined, context?: BucketWriteContext): Promise<{ versionId: string; discardedDataIds: string[] }> {
+    const versioning = context === undefined ? await this.versioningOf(object.bucket) : context.versioning;
+    this.applyObjectLock(object, context === undefined ? await this.objectLockOf(object.bucket)
+      : context.objectLockJson === undefined ? undefined : decodeBucketSetting(object.bucket, 'object-lock', context.objectLockJson));
     const versionId = versioning === 'Enabled' ? object.dataId : NULL_VERSION_ID;
     const discardedDataIds = current === undefined ? [] : await this.retire(current, versioning);
     if (versioning === 'Suspended') discardedDataIds.push(...await this.discardNoncurrentNull(object.bucket, object.key));
@@ -88,8 +91,7 @@ export class PostgresVersionRules {
     return { versionId, discardedDataIds };
   }
 
-  private async applyObjectLock(object: ObjectRecord): Promise<void> {
-    const configuration = await this.objectLockOf(object.bucket);
+  private applyObjectLock(object: ObjectRecord, configuration: ObjectLockConfiguration | undefined): void {
     if (configuration === undefined) {
       if (object.retention !== undefined || object.legalHold !== undefined) throw new Error(`Object Lock state on ${object.bucket}, which has no Object Lock`);
       return;

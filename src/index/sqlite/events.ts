@@ -7,6 +7,7 @@ import { decodeBucketSetting, encodeBucketSetting } from '../bucket-settings.js'
 import { ruleMatches, type NotificationConfiguration } from '../settings/notification.js';
 import { destinationsOf, replicatedChange, replicationQueueName } from '../settings/replication.js';
 import type { GroupCommitQueue } from '../group-commit.js';
+import type { ChangeObservers } from '../change-observers.js';
 import type {
   ChangeOrigin, CreateEventTargetOutcome, ReplicationStatus, EventListenerRecord, EventQueueStats, EventTargetKind, EventTargetRecord, QueuedEvent,
 } from '../types.js';
@@ -151,18 +152,31 @@ export class EventTables {
     this.statements = prepareEventStatements(db);
   }
 
+  /**
+   * What queues events for a change to `bucket`, statement by statement (a PUT reads it with its
+   * bucket instead: change-observers.ts). `metadata` is not read: the journal asks for itself.
+   */
+  observersOf(bucket: string, nowMs: number): ChangeObservers {
+    return {
+      metadata: false,
+      notificationJson: this.statements.setting.get(bucket) as string | undefined,
+      replicationJson: this.statements.replication.get(bucket) as string | undefined,
+      listeners: (this.statements.listeners.all(bucket, nowMs) as Array<{ id: string; filter_json: string }>)
+        .map((row) => ({ id: row.id, filterJson: row.filter_json })),
+    };
+  }
+
   /** Who wants this change: (target, configuration id) pairs, from the bucket's setting and its live listeners. */
-  private recipients(change: EventChange, nowMs: number): Array<{ target: string; configurationId: string }> {
+  private recipients(change: EventChange, observers: ChangeObservers): Array<{ target: string; configurationId: string }> {
     const recipients: Array<{ target: string; configurationId: string }> = [];
-    const json = this.statements.setting.get(change.bucket) as string | undefined;
-    if (json !== undefined) {
-      for (const rule of decodeBucketSetting(change.bucket, 'notification', json).rules) {
+    if (observers.notificationJson !== undefined) {
+      for (const rule of decodeBucketSetting(change.bucket, 'notification', observers.notificationJson).rules) {
         if (ruleMatches(rule, change.eventName, change.key)) recipients.push({ target: rule.target, configurationId: rule.id });
       }
     }
-    recipients.push(...this.replicationRecipients(change));
-    for (const listener of this.statements.listeners.all(change.bucket, nowMs) as Array<{ id: string; filter_json: string }>) {
-      if (ruleMatches(JSON.parse(listener.filter_json) as ListenerFilter, change.eventName, change.key)) {
+    recipients.push(...this.replicationRecipients(change, observers.replicationJson));
+    for (const listener of observers.listeners) {
+      if (ruleMatches(JSON.parse(listener.filterJson) as ListenerFilter, change.eventName, change.key)) {
         recipients.push({ target: listener.id, configurationId: 'listen' });
       }
     }
@@ -170,10 +184,8 @@ export class EventTables {
   }
 
   /** One queue per destination the bucket's replication rules send this change to (src/features/replication). */
-  private replicationRecipients(change: EventChange): Array<{ target: string; configurationId: string }> {
-    if (change.isReplica === true || !replicatedChange(change.eventName)) return [];
-    const json = this.statements.replication.get(change.bucket) as string | undefined;
-    if (json === undefined) return [];
+  private replicationRecipients(change: EventChange, json: string | undefined): Array<{ target: string; configurationId: string }> {
+    if (json === undefined || change.isReplica === true || !replicatedChange(change.eventName)) return [];
     const destinations = destinationsOf(decodeBucketSetting(change.bucket, 'replication', json), change.key);
     if (destinations.length > 0 && change.eventName.startsWith('ObjectCreated:') && change.versionId !== undefined) {
       this.statements.markPending.run(change.bucket, change.key, change.versionId);
@@ -182,8 +194,8 @@ export class EventTables {
   }
 
   /** Call inside the change's write transaction: queues one row per recipient, all with one sequencer. */
-  changed(change: EventChange, origin: ChangeOrigin | undefined): void {
-    this.queue(change, this.recipients(change, Date.now()), origin);
+  changed(change: EventChange, origin: ChangeOrigin | undefined, observers = this.observersOf(change.bucket, Date.now())): void {
+    this.queue(change, this.recipients(change, observers), origin);
   }
 
   private queue(change: EventChange, recipients: Array<{ target: string; configurationId: string }>, origin: ChangeOrigin | undefined): void {

@@ -18,6 +18,7 @@ import type {
 import { objectFromRow, type ObjectRow } from './schema.js';
 import { NULL_VERSION_ID } from './versioning.js';
 import type { EventTables, RestoreEventData } from './events.js';
+import type { ChangeObservers } from '../change-observers.js';
 import { SYSTEM_CHANGE_ORIGIN } from '../records.js';
 
 export const METADATA_SETTING_NAME = 'metadata';
@@ -181,14 +182,15 @@ export class Journal {
    */
   versionWritten(
     object: ObjectRecord, recordType: Exclude<JournalRecordType, 'DELETE'>, origin: ChangeOrigin | undefined, eventName?: string, restore?: RestoreEventData,
+    observers?: ChangeObservers,
   ): void {
     const versionId = journalVersionId(object.versionId);
     this.events.changed({
       bucket: object.bucket, key: object.key, eventName: eventName ?? createdEventName(object, recordType, origin),
       versionId: versionId ?? undefined, sizeBytes: object.sizeBytes, etag: object.etag, ...restore,
       isReplica: object.headers.replicationStatus === 'REPLICA',
-    }, origin);
-    if (!this.recording(object.bucket)) return;
+    }, origin, observers);
+    if (!(observers === undefined ? this.recording(object.bucket) : observers.metadata)) return;
     this.append({
       bucket: object.bucket, key: object.key, record_type: recordType, record_timestamp_ms: Date.now(),
       version_id: versionId, is_delete_marker: 0, ...versionContent(object), ...originColumns(origin),

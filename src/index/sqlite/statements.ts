@@ -1,6 +1,7 @@
 // Every prepared statement of the SQLite index, prepared once per connection.
 import type Database from 'better-sqlite3';
 import type { ObjectSummary } from '../object-index.js';
+import { writeContextSql } from '../change-observers.js';
 
 /**
  * Versions of keys in [from, to), after the cursor (key, data id) in (key ascending, data id
@@ -51,15 +52,32 @@ export function summariesFromScanRows(rows: unknown[]): ObjectSummary[] {
   return summaries;
 }
 
+/** The bucket rows and their settings. */
+function prepareBucketStatements(db: Database.Database) {
+  return {
+    insertBucket: db.prepare('INSERT INTO buckets (name, created_at_ms, region, owner_id, versioning) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    getBucket: db.prepare('SELECT * FROM buckets WHERE name = ?'),
+    writeContext: db.prepare(writeContextSql('@bucket', '@now', '+name')).raw(true),
+    listBuckets: db.prepare('SELECT * FROM buckets ORDER BY name'),
+    deleteBucket: db.prepare('DELETE FROM buckets WHERE name = ?'),
+    setBucketTags: db.prepare('UPDATE buckets SET tags_json = ? WHERE name = ?'),
+    setBucketVersioning: db.prepare('UPDATE buckets SET versioning = ? WHERE name = ?'),
+    setBucketCors: db.prepare('UPDATE buckets SET cors_json = ? WHERE name = ?'),
+    getBucketSetting: db.prepare('SELECT value_json FROM bucket_settings WHERE bucket = ? AND name = ?'),
+    upsertBucketSetting: db.prepare(`INSERT INTO bucket_settings (bucket, name, value_json) VALUES (?, ?, ?)
+      ON CONFLICT (bucket, name) DO UPDATE SET value_json = excluded.value_json`),
+    deleteBucketSetting: db.prepare('DELETE FROM bucket_settings WHERE bucket = ? AND name = ?'),
+    deleteBucketSettings: db.prepare('DELETE FROM bucket_settings WHERE bucket = ?'),
+    bucketsWithSetting: db.prepare('SELECT bucket, value_json FROM bucket_settings WHERE name = ? ORDER BY bucket'),
+  };
+}
+
 export function prepareStatements(db: Database.Database) {
   const uploadSummaryColumns = `upload_id AS uploadId, key, initiated_ms AS initiatedMs, storage_class AS storageClass,
     checksum_algorithm AS checksumAlgorithm, checksum_type AS checksumType`;
   const partColumns = 'part_number, data_id, size_bytes, etag, last_modified_ms, checksum_json, placement';
   return {
-    insertBucket: db.prepare('INSERT INTO buckets (name, created_at_ms, region, owner_id, versioning) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
-    getBucket: db.prepare('SELECT * FROM buckets WHERE name = ?'),
-    listBuckets: db.prepare('SELECT * FROM buckets ORDER BY name'),
-    deleteBucket: db.prepare('DELETE FROM buckets WHERE name = ?'),
+    ...prepareBucketStatements(db),
     anyObjectInBucket: db.prepare('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1'),
     deleteBucketUploadParts: db.prepare('DELETE FROM upload_parts WHERE upload_id IN (SELECT upload_id FROM uploads WHERE bucket = ?)'),
     deleteBucketUploads: db.prepare('DELETE FROM uploads WHERE bucket = ?'),
@@ -84,15 +102,6 @@ export function prepareStatements(db: Database.Database) {
     setVersionTags: db.prepare('UPDATE object_versions SET tags_json = ? WHERE bucket = ? AND key = ? AND data_id = ? AND is_delete_marker = 0'),
     setObjectAcl: db.prepare('UPDATE objects SET acl_json = ? WHERE bucket = ? AND key = ?'),
     setVersionAcl: db.prepare('UPDATE object_versions SET acl_json = ? WHERE bucket = ? AND key = ? AND data_id = ? AND is_delete_marker = 0'),
-    setBucketTags: db.prepare('UPDATE buckets SET tags_json = ? WHERE name = ?'),
-    setBucketVersioning: db.prepare('UPDATE buckets SET versioning = ? WHERE name = ?'),
-    setBucketCors: db.prepare('UPDATE buckets SET cors_json = ? WHERE name = ?'),
-    getBucketSetting: db.prepare('SELECT value_json FROM bucket_settings WHERE bucket = ? AND name = ?'),
-    upsertBucketSetting: db.prepare(`INSERT INTO bucket_settings (bucket, name, value_json) VALUES (?, ?, ?)
-      ON CONFLICT (bucket, name) DO UPDATE SET value_json = excluded.value_json`),
-    deleteBucketSetting: db.prepare('DELETE FROM bucket_settings WHERE bucket = ? AND name = ?'),
-    deleteBucketSettings: db.prepare('DELETE FROM bucket_settings WHERE bucket = ?'),
-    bucketsWithSetting: db.prepare('SELECT bucket, value_json FROM bucket_settings WHERE name = ? ORDER BY bucket'),
     insertVersion: db.prepare(`INSERT INTO object_versions (bucket, key, data_id, version_id, is_delete_marker, is_latest, size_bytes, etag,
         last_modified_ms, storage_class, headers_json, user_metadata_json, checksum_json, placement, parts_count, tags_json,
         lock_mode, lock_retain_until_ms, legal_hold, acl_json)

@@ -6,6 +6,7 @@ import { newTimeOrderedId } from '../../util/ids.js';
 import { decodeBucketSetting } from '../bucket-settings.js';
 import { defaultRetention, deletionRefusal } from '../object-lock.js';
 import type { DeleteOutcome, DeleteVersionOptions, ObjectLockConfiguration, ObjectRecord, VersionDeleteCondition, VersioningStatus } from '../types.js';
+import { writeContextFromRows, type BucketWriteContext } from '../change-observers.js';
 import { objectFromRow, objectToParameters, partFromRow, partToParameters, type ObjectRow, type PartRow } from './schema.js';
 import type { RetainedVersions } from './retained-versions.js';
 import type { Statements } from './statements.js';
@@ -24,6 +25,11 @@ export class VersionRules {
   versioningOf(bucket: string): VersioningStatus | undefined {
     const row = this.statements.getBucket.get(bucket) as { versioning: string | null } | undefined;
     return (row?.versioning ?? undefined) as VersioningStatus | undefined;
+  }
+
+  /** What a write needs of its bucket, in one statement (change-observers.ts); undefined when there is no such bucket. */
+  writeContextOf(bucket: string): BucketWriteContext | undefined {
+    return writeContextFromRows(this.statements.writeContext.all({ bucket, now: Date.now() }) as Array<[string, string | null]>);
   }
 
   /** The bucket's Object Lock configuration; undefined when Object Lock is not enabled on it. */
@@ -101,11 +107,12 @@ export class VersionRules {
 
   /** Makes `object` the live version of its key; returns the version id it got and discarded data. */
   install(
-    object: ObjectRecord, current: ObjectRecord | undefined, bucketRow?: { versioning: string | null },
+    object: ObjectRecord, current: ObjectRecord | undefined, context?: BucketWriteContext,
   ): { versionId: string; discardedDataIds: string[] } {
-    // The caller's bucket row, read in this transaction, spares a second read of it.
-    const versioning = bucketRow === undefined ? this.versioningOf(object.bucket) : (bucketRow.versioning ?? undefined) as VersioningStatus | undefined;
-    this.applyObjectLock(object);
+    // The caller's bucket context, read in this transaction, spares reading the bucket and its lock again.
+    const versioning = context === undefined ? this.versioningOf(object.bucket) : context.versioning;
+    this.applyObjectLock(object, context === undefined ? this.objectLockOf(object.bucket)
+      : context.objectLockJson === undefined ? undefined : decodeBucketSetting(object.bucket, 'object-lock', context.objectLockJson));
     const versionId = versioning === 'Enabled' ? object.dataId : NULL_VERSION_ID;
     if (versioning === 'Enabled' && this.isLateReplica(object.bucket, object.key, object.dataId, object.headers.replicationStatus === 'REPLICA')) {
       object.versionId = versionId;
@@ -123,8 +130,7 @@ export class VersionRules {
   }
 
   /** A new version gets the bucket's default retention unless it names one; no lock state without Object Lock. */
-  private applyObjectLock(object: ObjectRecord): void {
-    const configuration = this.objectLockOf(object.bucket);
+  private applyObjectLock(object: ObjectRecord, configuration: ObjectLockConfiguration | undefined): void {
     if (configuration === undefined) {
       // The front end refuses lock headers on such a bucket before writing; reaching here is a fault.
       if (object.retention !== undefined || object.legalHold !== undefined) throw new Error(`Object Lock state on ${object.bucket}, which has no Object Lock`);
