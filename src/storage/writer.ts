@@ -332,26 +332,24 @@ export class StreamingObjectWriter<Encoded = undefined> implements ObjectWriter 
     this.unitHashedBytes = toBytes;
   }
 
-  private async settleInFlightHash(): Promise<void> {
+  private settleInFlightHash(): Promise<void> {
     const pending = this.inFlightHash;
     this.inFlightHash = null;
-    if (pending === null) return;
-    try {
-      await pending;
-    } catch (error) {
-      this.inFlightUnit = null;
-      throw error;
-    }
+    return this.settleInFlight(pending);
   }
 
-  private async settleInFlightAppend(): Promise<void> {
+  private settleInFlightAppend(): Promise<void> {
     const pending = this.inFlightAppend;
     this.inFlightAppend = null;
+    return this.settleInFlight(pending);
+  }
+
+  private async settleInFlight(pending: Promise<unknown> | null): Promise<void> {
     if (pending === null) return;
     try {
       await pending;
     } catch (error) {
-      // A failed append's buffer is never filled again (the writer fails anyway).
+      // A unit whose append or hash failed is never filled again (the writer fails anyway).
       this.inFlightUnit = null;
       throw error;
     }
