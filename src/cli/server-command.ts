@@ -5,8 +5,8 @@ import type { NewBucketDefaults } from '../services/access-defaults.js';
 import cluster from 'node:cluster';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { createFrontend, type FrontendConnectionSettings } from '../frontend/http-server.js';
 import { requestCountsDirectoryOf } from '../frontend/request-counts.js';
 import { renderBodyBudgetMetrics } from '../frontend/body-budget.js';
@@ -36,7 +36,7 @@ import { fisFilesOf, startFisRunner } from '../features/fis/runner.js';
 import { joinClusterHosts } from './host-membership.js';
 import type { RegistryOptions } from '../features/registry/setup.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
-import type { Listener } from './listen-address.js';
+import { choosePort, type Listener } from './listen-address.js';
 import { startFeatures, type FeatureRuntimes } from './features.js';
 import { composeSurfaces } from './surfaces.js';
 
@@ -316,21 +316,6 @@ async function runClusterWorker(requested: ServerSettings): Promise<void> {
   const credentials = loadRootCredentials(settings.dataDirectory, process.env);
   worker = await serve(settings, credentials);
   if (stopRequested) stop();
-}
-
-/**
- * A free port on `host`. Workers that all listen on port 0 share a handle that node:cluster closes
- * when one of them dies, so a cluster asked for "any port" fixes one before forking.
- */
-async function choosePort(host: string): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolveListen, rejectListen) => {
-    probe.once('error', rejectListen);
-    probe.listen(0, host, () => resolveListen());
-  });
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolveClose) => probe.close(() => resolveClose()));
-  return port;
 }
 
 /** The cluster primary: prepares the data directory, forks the workers, replaces any that die. */
