@@ -9,7 +9,6 @@ import { backupArns, type BackupContext } from './context.js';
 import { ensureContinuousRecoveryPoints } from './continuous.js';
 import { backupDayMs } from './days.js';
 import { notifyVault } from './notify.js';
-import { copyToRemote, remoteFor } from './remote-copy.js';
 import type { CopyJobRecord, RestoreJobRecord } from './records.js';
 import { deleteAtMs, removeRecoveryPoint } from './recovery-points.js';
 import { runReport } from './report-run.js';
@@ -50,6 +49,8 @@ async function runCopyJob(parts: BackupRunnerParts, context: BackupContext, job:
   if (source === undefined) return fail('The recovery point no longer exists.');
   const region = job.destinationVaultArn.split(':')[3] ?? '';
   if (!job.destinationVaultArn.startsWith(context.arns.vault(''))) {
+    // Imported on first use: the AWS SDK's Backup and S3 clients are a tenth of a second of every process's start.
+    const { copyToRemote, remoteFor } = await import('./remote-copy.js');
     const remote = await remoteFor(parts.store.directory, region);
     if (remote === undefined) return fail(`No remote server is configured for region ${region} (remotes.json).`);
     await parts.store.copyJobs.put(job.id, { ...job, state: 'RUNNING' });

@@ -9,7 +9,6 @@ import { openSettings } from '../../services/encryption/sealed-settings.js';
 import { ruleFor } from './configuration.js';
 import { PermanentReplicationError, replicaOf, type ReplicaDestination } from './destination.js';
 import { LocalDestination } from './local.js';
-import { RemoteDestination } from './remote.js';
 
 export type ChangeKind = 'version' | 'delete-marker' | 'tags';
 
@@ -38,6 +37,8 @@ export class VersionReplicator {
     } else {
       const target = await this.layers.index.getEventTarget(configuration.target);
       if (target === undefined || target.kind !== 's3') throw new PermanentReplicationError(`the target ${configuration.target} is gone`);
+      // Imported on first use: the AWS SDK's S3 client is a tenth of a second of every process's start.
+      const { RemoteDestination } = await import('./remote.js');
       made = new RemoteDestination({ ...target, settings: openSettings(this.layers.keys, target.name, target.settings) }, bucket);
     }
     this.destinations.set(name, made);
