@@ -206,7 +206,7 @@ describe('a 6-drive erasure set over HTTP', () => {
 });
 
 describe('cluster mode on an erasure set', () => {
-  it('--workers 2: each worker appends to its own volume on every drive; objects read from either', { timeout: 60_000 }, async () => {
+  it('--workers 2: each worker appends to its own volume on every drive; objects read from either', { timeout: 180_000 }, async () => {
     const root = temporaryDirectory('erasure-cluster');
     const drives = drivePathsUnder(root, DRIVES);
     const server = await startServer({ extraArgs: [...drives, '--workers', '2'] });

@@ -70,7 +70,7 @@ function pairs(records: S3EventRecord[]): Array<[string, string]> {
   return records.map((record) => [record.eventName, record.s3.object.key]);
 }
 
-describe('event notifications', { timeout: 120_000 }, () => {
+describe('event notifications', { timeout: 300_000 }, () => {
   let server: RunningServer;
   let s3: S3Client;
   let hook: WebhookReceiver;

@@ -35,7 +35,7 @@ async function leaseHolder(url: string, target: string): Promise<string> {
   }
 }
 
-describe('delivery queues on a shared PostgreSQL index', { timeout: 120_000 }, () => {
+describe('delivery queues on a shared PostgreSQL index', { timeout: 300_000 }, () => {
   const cleanups: Array<() => Promise<void>> = [];
   after(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();

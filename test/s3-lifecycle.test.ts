@@ -294,7 +294,7 @@ describe('lifecycle', () => {
 });
 
 describe('lifecycle in a cluster', () => {
-  it('runs in exactly one worker, and in its replacement when that worker dies', { timeout: 60_000 }, async () => {
+  it('runs in exactly one worker, and in its replacement when that worker dies', { timeout: 180_000 }, async () => {
     const server = await startServer({ extraArgs: ['--lifecycle-day-seconds', String(DAY_SECONDS), '--workers', '2'] });
     const s3 = sdkClient(server);
     const backgroundPids = () => [...server.stderr().matchAll(/background services run in process (\d+)/g)].map((match) => Number(match[1]));

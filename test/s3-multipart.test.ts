@@ -213,7 +213,7 @@ describe('multipart upload', () => {
     assert.equal(completed.ChecksumType, 'FULL_OBJECT');
   });
 
-  it('the upload sweeper aborts uploads idle beyond --abandoned-upload-age', { timeout: 30_000 }, async () => {
+  it('the upload sweeper aborts uploads idle beyond --abandoned-upload-age', { timeout: 120_000 }, async () => {
     const sweeping = await startServer({ extraArgs: ['--abandoned-upload-age', '1'] });
     const client = sdkClient(sweeping);
     try {

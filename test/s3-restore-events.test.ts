@@ -36,7 +36,7 @@ interface RestoreRecord {
   glacierEventData?: { restoreEventData: { lifecycleRestorationExpiryTime: string; lifecycleRestoreStorageClass: string } };
 }
 
-describe('restores in events and the S3 Metadata journal', { timeout: 60_000 }, () => {
+describe('restores in events and the S3 Metadata journal', { timeout: 300_000 }, () => {
   let server: RunningServer;
   let s3: S3Client;
   let hook: WebhookReceiver;

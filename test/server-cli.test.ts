@@ -140,7 +140,7 @@ describe('cairn server', () => {
     }
   });
 
-  it('--workers 2 serves from two processes sharing the index and drive, and replaces a killed worker', { timeout: 60_000 }, async () => {
+  it('--workers 2 serves from two processes sharing the index and drive, and replaces a killed worker', { timeout: 180_000 }, async () => {
     const server = await startServer({ extraArgs: ['--workers', '2'] });
     const workerPids = async () => {
       const { stdout } = await execFileAsync('ps', ['-o', 'pid=', '--ppid', String(server.process.pid)]);
