@@ -2,11 +2,16 @@
 // - import: loading the package entry (dist/src/cli/embed/index.js) in a fresh process;
 // - startCairn(): ready time in process (first start in this process, then the median of warm starts);
 // - reset() with N objects in two buckets;
-// - `cairn server --ephemeral`: spawn to the JSON ready line (a child process, as pytest would).
-// Prints milliseconds; the target for a warm in-process start is ≤ 300 ms. Not a test: no assertion.
+// - `cairn server --ephemeral`: spawn to the JSON ready line (a child process, as pytest would);
+// - `cairn server` with its default workers (a cluster: the primary and a worker per core, as every
+//   test server of the suite): spawn to the banner, once every worker listens.
+// Fresh-process figures are the median of --spawns runs. Prints milliseconds; the target for a warm in-process start is ≤ 300 ms. Not a test: no assertion.
 //
-//   npm run build && node dist/bench/embed-start.js [-- --starts 10 --objects 200]
+//   npm run build && node dist/bench/embed-start.js [-- --starts 10 --objects 200 --spawns 5]
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -32,6 +37,23 @@ async function msToFirstLine(args: string[], stdin: 'pipe' | 'ignore'): Promise<
   return elapsedMs;
 }
 
+/** The median of `spawns` runs of msToFirstLine. */
+async function medianMsToFirstLine(spawns: number, args: () => string[], stdin: 'pipe' | 'ignore'): Promise<number> {
+  const times: number[] = [];
+  for (let run = 0; run < spawns; run += 1) times.push(await msToFirstLine(args(), stdin));
+  return median(times);
+}
+
+/** `cairn server` on a fresh data directory and any port: spawn to the banner's first line. */
+async function msToClusterBanner(): Promise<number> {
+  const dataDirectory = mkdtempSync(join(tmpdir(), 'cairn-bench-start-'));
+  try {
+    return await msToFirstLine([CAIRN_BIN, 'server', '--address', '127.0.0.1:0', '--data', dataDirectory], 'ignore');
+  } finally {
+    rmSync(dataDirectory, { recursive: true, force: true });
+  }
+}
+
 async function putObjects(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string }, count: number): Promise<void> {
   const url = new URL(endpoint);
   const signer = new SigV4Signer({ ...credentials, region: REGION }, url.host);
@@ -46,11 +68,15 @@ async function putObjects(endpoint: string, credentials: { accessKeyId: string; 
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { starts: { type: 'string', default: '10' }, objects: { type: 'string', default: '200' } } });
+  const { values } = parseArgs({ options: { starts: { type: 'string', default: '10' }, objects: { type: 'string', default: '200' }, spawns: { type: 'string', default: '5' } } });
   const starts = Number(values.starts);
   const objects = Number(values.objects);
-  const importMs = await msToFirstLine(['--input-type=module', '-e', `await import(${JSON.stringify(ENTRY)}); console.log('loaded')`], 'ignore');
-  const ephemeralMs = await msToFirstLine([CAIRN_BIN, 'server', '--ephemeral'], 'pipe');
+  const spawns = Number(values.spawns);
+  const importMs = await medianMsToFirstLine(spawns, () => ['--input-type=module', '-e', `await import(${JSON.stringify(ENTRY)}); console.log('loaded')`], 'ignore');
+  const ephemeralMs = await medianMsToFirstLine(spawns, () => [CAIRN_BIN, 'server', '--ephemeral'], 'pipe');
+  const clusterTimes: number[] = [];
+  for (let run = 0; run < spawns; run += 1) clusterTimes.push(await msToClusterBanner());
+  const clusterMs = median(clusterTimes);
 
   const importStarted = performance.now();
   const { startCairn } = await import(ENTRY) as typeof import('../src/cli/embed/index.js');
@@ -73,6 +99,7 @@ async function main(): Promise<void> {
   console.log(`startCairn() ready, first in this process:   ${first?.toFixed(0)} ms`);
   console.log(`startCairn() ready, median of ${warm.length} warm starts: ${median(warm).toFixed(0)} ms (min ${Math.min(...warm).toFixed(0)}, max ${Math.max(...warm).toFixed(0)})`);
   console.log(`cairn server --ephemeral, spawn to JSON line: ${ephemeralMs.toFixed(0)} ms`);
+  console.log(`cairn server (a cluster), spawn to the banner: ${clusterMs.toFixed(0)} ms`);
 }
 
 await main();
