@@ -4,9 +4,9 @@
 // Also: free loopback ports and waiting for a ready line.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { choosePort } from '../src/cli/listen-address.js';
 
 const STOP_GRACE_MS = 5_000;
 const READY_TIMEOUT_MS = 30_000;
@@ -129,15 +129,10 @@ export function removeTemporaryDirectory(directory: string): void {
   temporaryDirectories.delete(directory);
 }
 
-/** A loopback port that was free a moment ago (for servers that cannot listen on port 0 and report it). */
+/**
+ * A free loopback port (for servers that cannot listen on port 0 and report it), chosen as a Cairn
+ * cluster chooses its own: below the ephemeral range, so no outgoing connection takes it first.
+ */
 export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
+  return choosePort('127.0.0.1');
 }

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { choosePort } from '../src/cli/listen-address.js';
 import { readBlobs, writeOciLayout } from './helpers/oci-layout.js';
 import { awsClientEnvironment, runCommand, type CommandResult } from './helpers/processes.js';
 import { TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, temporaryDirectory, type RunningServer } from './helpers/server.js';
@@ -30,17 +30,6 @@ const skopeoVersion = await runCommand('skopeo', ['--version'], { timeoutMs: COM
 );
 const skipReason = !existsSync(REGISTRY_BIN) ? 'no /usr/bin/docker-registry (Debian package docker-registry)'
   : skopeoVersion === undefined ? 'no `skopeo` command on the PATH (Debian package skopeo)' : false;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, rejectPort) => {
-    const probe = createServer();
-    probe.once('error', rejectPort);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address !== null ? resolvePort(address.port) : rejectPort(new Error('no port'))));
-    });
-  });
-}
 
 /** The registry's configuration: the S3 driver with nothing set but what it requires. */
 function registryConfig(server: RunningServer, port: number): string {
@@ -92,7 +81,7 @@ describe('the CNCF registry on Cairn, pushed to with skopeo', { skip: skipReason
   before(async () => {
     ({ server, s3 } = await openSuite(Bucket));
     work = temporaryDirectory('registry');
-    registryPort = await freePort();
+    registryPort = await choosePort('127.0.0.1');
     const configPath = join(work, 'config.yml');
     writeFileSync(configPath, registryConfig(server, registryPort));
     registry = spawn(REGISTRY_BIN, ['serve', configPath], { env: awsClientEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });

@@ -4,10 +4,10 @@
 // skipped with a reason when the binaries, root or the postgres user are missing.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, chownSync, writeFileSync, appendFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { choosePort } from '../../src/cli/listen-address.js';
 
 const run = promisify(execFile);
 const PG_LIB = '/usr/lib/postgresql';
@@ -29,18 +29,6 @@ export function ownedPostgresUnavailable(): string | undefined {
   if (postgresBinDirectory() === undefined) return `no PostgreSQL binaries under ${PG_LIB}`;
   if (!existsSync('/usr/sbin/runuser') && !existsSync('/sbin/runuser')) return 'runuser is missing';
   return undefined;
-}
-
-/** A free TCP port on 127.0.0.1 (closed again at once). */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function asPostgres(command: string, args: string[]): Promise<string> {
@@ -70,7 +58,7 @@ export class OwnedPostgres {
   /** A fresh primary: initdb (trust auth, replication allowed), listening on host:port. */
   static async primary(options: { host?: string; port?: number; listenAddresses?: string } = {}): Promise<OwnedPostgres> {
     const host = options.host ?? '127.0.0.1';
-    const server = new OwnedPostgres(await OwnedPostgres.makeDirectory(), host, options.port ?? await freePort());
+    const server = new OwnedPostgres(await OwnedPostgres.makeDirectory(), host, options.port ?? await choosePort('127.0.0.1'));
     await asPostgres('initdb', ['-D', server.dataDirectory, '-A', 'trust', '-U', POSTGRES_USER, '--no-sync', '-E', 'UTF8', '--locale', 'C.UTF-8']);
     appendFileSync(join(server.dataDirectory, 'postgresql.conf'), [
       `listen_addresses = '${options.listenAddresses ?? host}'`, `port = ${server.port}`, "unix_socket_directories = ''",
@@ -82,7 +70,7 @@ export class OwnedPostgres {
 
   /** A standby of `primary` (which must be running), streaming from it; the primary waits for it on every commit. */
   static async synchronousStandbyOf(primary: OwnedPostgres, options: { port?: number } = {}): Promise<OwnedPostgres> {
-    const standby = new OwnedPostgres(await OwnedPostgres.makeDirectory(), primary.host, options.port ?? await freePort());
+    const standby = new OwnedPostgres(await OwnedPostgres.makeDirectory(), primary.host, options.port ?? await choosePort('127.0.0.1'));
     await asPostgres('pg_basebackup', ['-h', primary.host, '-p', String(primary.port), '-U', POSTGRES_USER, '-D', standby.dataDirectory, '-R', '-X', 'stream', '--no-sync']);
     appendFileSync(join(standby.dataDirectory, 'postgresql.conf'), `port = ${standby.port}\n`);
     // pg_basebackup -R wrote primary_conninfo to postgresql.auto.conf; this later line names the standby for synchronous_standby_names.
