@@ -37,10 +37,10 @@ async function msToFirstLine(args: string[], stdin: 'pipe' | 'ignore'): Promise<
   return elapsedMs;
 }
 
-/** The median of `spawns` runs of msToFirstLine. */
-async function medianMsToFirstLine(spawns: number, args: () => string[], stdin: 'pipe' | 'ignore'): Promise<number> {
+/** The median of `runs` measurements, taken one after another. */
+async function medianOf(runs: number, measure: () => Promise<number>): Promise<number> {
   const times: number[] = [];
-  for (let run = 0; run < spawns; run += 1) times.push(await msToFirstLine(args(), stdin));
+  for (let run = 0; run < runs; run += 1) times.push(await measure());
   return median(times);
 }
 
@@ -72,11 +72,9 @@ async function main(): Promise<void> {
   const starts = Number(values.starts);
   const objects = Number(values.objects);
   const spawns = Number(values.spawns);
-  const importMs = await medianMsToFirstLine(spawns, () => ['--input-type=module', '-e', `await import(${JSON.stringify(ENTRY)}); console.log('loaded')`], 'ignore');
-  const ephemeralMs = await medianMsToFirstLine(spawns, () => [CAIRN_BIN, 'server', '--ephemeral'], 'pipe');
-  const clusterTimes: number[] = [];
-  for (let run = 0; run < spawns; run += 1) clusterTimes.push(await msToClusterBanner());
-  const clusterMs = median(clusterTimes);
+  const importMs = await medianOf(spawns, () => msToFirstLine(['--input-type=module', '-e', `await import(${JSON.stringify(ENTRY)}); console.log('loaded')`], 'ignore'));
+  const ephemeralMs = await medianOf(spawns, () => msToFirstLine([CAIRN_BIN, 'server', '--ephemeral'], 'pipe'));
+  const clusterMs = await medianOf(spawns, msToClusterBanner);
 
   const importStarted = performance.now();
   const { startCairn } = await import(ENTRY) as typeof import('../src/cli/embed/index.js');

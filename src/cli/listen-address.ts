@@ -78,7 +78,7 @@ function portsBelowEphemeralRange(): { lowest: number; highest: number } | undef
 async function probePort(host: string, port: number): Promise<number | undefined> {
   const probe = createNetServer();
   const bound = await new Promise<number | undefined>((resolveListen, rejectListen) => {
-    probe.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' || error.code === 'EACCES' ? resolveListen(undefined) : rejectListen(error)));
+    probe.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolveListen(undefined) : rejectListen(error)));
     probe.listen(port, host, () => resolveListen((probe.address() as AddressInfo).port));
   });
   if (bound !== undefined) await new Promise<void>((resolveClose) => probe.close(() => resolveClose()));
