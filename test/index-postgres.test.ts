@@ -177,7 +177,8 @@ describe('PostgreSQL index', () => {
     const [holder, standby] = holds(first.server) ? [first.server, second.server] : [second.server, first.server];
     await holder.kill();
     const deadline = Date.now() + LEASE_TAKEOVER_MS_MAX;
-    while (!holds(standby) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    // The lease line and the background-services line are two writes to stderr: wait for both.
+    while (!(holds(standby) && exports(standby)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
     assert.ok(holds(standby), 'the standby took the lease over');
     assert.ok(exports(standby), 'and runs the exporter');
   });
