@@ -24,6 +24,8 @@ const COMMAND_TIMEOUT_MS = 30_000;
 const FIXED_HEADER_BYTES = 24;
 /** A little more than the interval at which each process drains and publishes its repair queue. */
 const REPAIR_PUBLISH_WAIT_MS = 1200;
+/** Only a hang detector. */
+const REPAIR_SETTLE_DEADLINE_MS = 60_000;
 
 interface StoredRecord {
   path: string;
@@ -121,6 +123,23 @@ async function serverOn(drives: string[], extraArgs: string[], env: Record<strin
   return { server, s3 };
 }
 
+/**
+ * Waits until every process's repair queue is empty and its count unchanged over three samples, so
+ * at least one pass has started (and published) since the last read, even on a loaded machine.
+ */
+async function repairQueueSettled(server: RunningServer): Promise<void> {
+  let lastRepaired = -1;
+  let unchangedSamples = 0;
+  await waitFor('the repair queue to drain', REPAIR_SETTLE_DEADLINE_MS, async () => {
+    await new Promise((resolve) => setTimeout(resolve, REPAIR_PUBLISH_WAIT_MS));
+    const now = await metrics(server);
+    const repaired = now.get('cairn_repair_queue_repaired_total')!;
+    unchangedSamples = now.get('cairn_repair_queue_length') === 0 && repaired === lastRepaired ? unchangedSamples + 1 : 0;
+    lastRepaired = repaired;
+    return unchangedSamples >= 2;
+  });
+}
+
 describe('durability audit', () => {
   it('detects 1,000 random byte flips, never serves wrong bytes, and repairs every damaged record', async (t) => {
     const drives = drivePathsUnder(temporaryDirectory('audit-drives'), DRIVES);
@@ -161,15 +180,7 @@ describe('durability audit', () => {
     for (const [key, body] of bodies) assert.ok((await readObject(s3, key)).equals(body), `${key} read back different bytes`);
     // Reads queued the damaged shards they met; the queue drains by itself.
     // Each process publishes its queue once a second: wait until it is empty and the count settled.
-    let lastRepaired = -1;
-    await waitFor('the repair queue to drain', 20_000, async () => {
-      await new Promise((resolve) => setTimeout(resolve, REPAIR_PUBLISH_WAIT_MS));
-      const now = await metrics(server);
-      const repaired = now.get('cairn_repair_queue_repaired_total')!;
-      const settled = now.get('cairn_repair_queue_length') === 0 && repaired === lastRepaired;
-      lastRepaired = repaired;
-      return settled;
-    });
+    await repairQueueSettled(server);
     const afterReads = await metrics(server);
     const repairedFromQueue = afterReads.get('cairn_repair_queue_repaired_total')!;
     assert.equal(afterReads.get('cairn_repair_queue_unrecoverable_total'), 0);

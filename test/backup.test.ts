@@ -26,6 +26,9 @@ import { startWebhook, waitForCount, type WebhookReceiver } from './helpers/even
 import { startServer, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 
 const DAY_SECONDS = 3;
+// The compliance lock's grace period (8 days: 24 s here) must outlast the five backup and copy jobs
+// the test runs inside it on a loaded machine; 3 days (9 s) was once too short in CI.
+const LOCK_GRACE_DAYS = 8;
 const ACCOUNT = '000000000000';
 const ROLE = BACKUP_ROLE;
 const vaultArn = (name: string) => `arn:aws:backup:${TEST_REGION}:${ACCOUNT}:backup-vault:${name}`;
@@ -116,7 +119,7 @@ describe('AWS Backup', () => {
     const tooShort = await backupFailure(backup.send(new PutBackupVaultLockConfigurationCommand({ BackupVaultName: 'Locked', MinRetentionDays: 7, ChangeableForDays: 2 })));
     assert.equal(tooShort.name, 'InvalidParameterValueException');
     assert.equal((await backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'Locked' }))).MinRetentionDays, undefined);
-    await backup.send(new PutBackupVaultLockConfigurationCommand({ BackupVaultName: 'Locked', MinRetentionDays: 7, MaxRetentionDays: 100, ChangeableForDays: 3 }));
+    await backup.send(new PutBackupVaultLockConfigurationCommand({ BackupVaultName: 'Locked', MinRetentionDays: 7, MaxRetentionDays: 100, ChangeableForDays: LOCK_GRACE_DAYS }));
     const lockDate = (await backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'Locked' }))).LockDate!;
     // Bad input: a retention below the lock's minimum. As on AWS, the vault fails the backup job (and a copy job into it), and no recovery point is made.
     const below = await backup.send(new StartBackupJobCommand({ BackupVaultName: 'Locked', ResourceArn: 'arn:aws:s3:::locked-data', IamRoleArn: ROLE, Lifecycle: { DeleteAfterDays: 3 } }));

@@ -25,8 +25,12 @@ import { startServer, temporaryDirectory, TEST_ACCESS_KEY, TEST_REGION, TEST_SEC
 
 const ROLE = 'arn:aws:iam::000000000000:role/cairn-fis';
 const HOST_ARN = (id: string): string => `arn:aws:cairn:${TEST_REGION}:000000000000:host/${id}`;
-/** How long the cut-off lasts in this test. */
-const DISRUPTION_SECONDS = 4;
+/**
+ * How long the cut-off lasts in this test: long enough for the detection and six requests inside it
+ * on a loaded machine, and well below HOST_HEARTBEAT_STALE_MS (10 s), past which a cut-off host
+ * drops out of the registry and the stop command that follows could not resolve it.
+ */
+const DISRUPTION_SECONDS = 7;
 /** New connections refused in a row that show every process of a cut-off front end has read its command. */
 const CUT_OFF_PROBES = 6;
 const WAIT_MS = 20_000;

@@ -12,6 +12,8 @@ import { cairnAdmin, createUser, userSigner } from './helpers/iam.js';
 import { runCommand } from './helpers/processes.js';
 import { CAIRN_BIN, startServer, temporaryDirectory, type RunningServer } from './helpers/server.js';
 
+/** A server that refuses a flag exits at once; this only bounds a hang (a loaded machine can take seconds to start node). */
+const REFUSAL_TIMEOUT_MS = 60_000;
 const SETTLE_MS = 600;
 
 describe('compaction: bad input', () => {
@@ -85,7 +87,7 @@ describe('compaction flags: bad values refused at start, nothing created', () =>
   for (const [args, message] of cases) {
     it(args.join(' '), async () => {
       const dataDirectory = join(temporaryDirectory('compaction-flags'), 'data');
-      const result = await runCommand(process.execPath, [CAIRN_BIN, 'server', '--address', '127.0.0.1:0', '--data', dataDirectory, ...args], { timeoutMs: 10_000 });
+      const result = await runCommand(process.execPath, [CAIRN_BIN, 'server', '--address', '127.0.0.1:0', '--data', dataDirectory, ...args], { timeoutMs: REFUSAL_TIMEOUT_MS });
       assert.notEqual(result.code, 0);
       assert.match(result.stderr, message);
       assert.equal(existsSync(dataDirectory), false, 'nothing was created');

@@ -12,10 +12,12 @@ import { expectErrorResponse, expectS3Error } from './helpers/assertions.js';
 import { closeSuite, openSuite } from './helpers/suite.js';
 import { TEST_ACCESS_KEY, TEST_SECRET_KEY, startServer, type RunningServer } from './helpers/server.js';
 import { collect, exchange, openSocket } from './helpers/sockets.js';
+import { eventually } from './helpers/eventually.js';
 
 const BUCKET = 'hardening';
 const EXPECTED_REGION = 'us-east-1';
 const MIB = 1024 * 1024;
+const CLOSES_SEEN_DEADLINE_MS = 20_000;
 
 function signerFor(region: string): SignatureV4 {
   return new SignatureV4({
@@ -126,8 +128,11 @@ describe('connection limits (issue #13, defect 5)', () => {
     const other = await exchange(server.port, 'GET /_cairn/health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', { localAddress: '127.0.0.2' });
     assert.equal(other.status, 200, other.text);
     for (const socket of idle) socket.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const served = await exchange(server.port, 'GET /_cairn/health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    // Served again once the server has seen the closes (polled: a loaded machine may take longer than a moment).
+    const served = await eventually('a connection to be served after the idle ones closed', async () => {
+      const answer = await exchange(server.port, 'GET /_cairn/health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      return answer.status === undefined ? undefined : answer;
+    }, CLOSES_SEEN_DEADLINE_MS);
     assert.equal(served.status, 200, served.text);
     const figures = (await rawRequest(server, { method: 'GET', path: '/_cairn/metrics' })).text;
     assert.match(figures, /^cairn_connections_refused_total\{limit="per_client_address"\} [1-9]\d*$/m);

@@ -121,11 +121,12 @@ describe('a PostgreSQL index that goes away', { skip: ownedPostgresUnavailable()
   });
 
   it('cairn:index:pause answers SlowDown in every worker for its duration, then serves again', async () => {
-    const id = await runExperiment(indexTemplate({ pause: { actionId: 'cairn:index:pause', parameters: { duration: 'PT4S' }, targets: { Databases: 'db' } } }));
+    const id = await runExperiment(indexTemplate({ pause: { actionId: 'cairn:index:pause', parameters: { duration: 'PT10S' }, targets: { Databases: 'db' } } }));
+    // 10 s: the pause must outlast its detection in both workers and the GET after it on a loaded machine.
     await eventually('every worker to pause', async () => {
       for (let attempt = 0; attempt < 6; attempt++) if ((await put('paused')).status !== 503) return undefined;
       return true;
-    }, 10_000);
+    }, 20_000);
     await assertFailsFast('GET while paused', () => get('before'));
     const experiment = await ended(id);
     assert.equal(experiment.state!.status, 'completed');

@@ -72,6 +72,9 @@ export async function startAuditService(layers: Layers, options: AuditServiceOpt
     pollIntervalMs: REPAIR_DRAIN_INTERVAL_MS,
     next: async () => true,
     async pass() {
+      // Published before the pass takes them too: a pass that repairs large stripes can run for
+      // seconds, and until it ends the shards it took must not look repaired to a reader.
+      if ((layers.storage.stats.erasure?.repairQueue.pendingCount ?? 0) > 0) await publishWorker();
       addAuditCounts(queueTotals, await layers.storage.drainRepairQueue(REPAIR_DRAIN_BATCH_SHARDS));
       await publishWorker();
     },
