@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CreateBucketCommand, HeadObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { createClient } from 'redis';
@@ -13,21 +12,13 @@ import { startServer, temporaryDirectory, TEST_ACCESS_KEY, TEST_SECRET_KEY, type
 import { sdkClient } from './helpers/clients.js';
 import { filesContaining } from './helpers/files-containing.js';
 import { IamClient } from '../src/cli/admin/iam-client.js';
+import { choosePort } from '../src/cli/listen-address.js';
 
 const QUEUE_LENGTH_MAX = 30;
 const ENV = { CAIRN_EVENTS_BACKOFF_BASE_MS: '20', CAIRN_EVENT_QUEUE_LENGTH_MAX: String(QUEUE_LENGTH_MAX) };
 const STREAM = 'cairn-restart';
 const DELIVERY_TIMEOUT_MS = 60_000;
 
-async function sparePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** A Redis server of our own, appending every write to its file so a restart keeps the stream. */
 async function startRedis(port: number, directory: string): Promise<ChildProcess> {
@@ -70,7 +61,8 @@ describe('event delivery across a broker restart, the queue bound, sealed secret
   const redisDirectory = temporaryDirectory('redis');
 
   before(async () => {
-    redisPort = await sparePort();
+    // Below the ephemeral range: no outgoing connection takes it while Redis is down between restarts.
+    redisPort = await choosePort('127.0.0.1');
     redis = await startRedis(redisPort, redisDirectory);
     cairn = await startServer({ env: ENV });
     s3 = sdkClient(cairn, { maxAttempts: 1 });

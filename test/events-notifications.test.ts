@@ -224,6 +224,8 @@ describe('event notifications', { timeout: 300_000 }, () => {
       }
     })();
     await waitForCount(() => recordsOf(hook.messages).length, 20);
+    // Deliveries can run ahead of the acknowledgements the client has read: wait for those too.
+    await waitForCount(() => acknowledged.length, 21);
     await server.kill();
     await writes;
     s3.destroy();

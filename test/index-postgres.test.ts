@@ -12,6 +12,7 @@ import { rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
+import { choosePort } from '../src/cli/listen-address.js';
 import { POSTGRES_MIGRATIONS } from '../src/index/postgres/schema.js';
 import { sdkClient } from './helpers/clients.js';
 import { createTestDatabase, dropTestDatabase } from './helpers/postgres.js';
@@ -44,9 +45,10 @@ class CuttableRelay {
       }
       client.pipe(upstream).pipe(client);
     });
+    // Below the ephemeral range: no outgoing connection takes the port while the relay is cut.
+    if (this.port === 0) this.port = await choosePort('127.0.0.1');
     this.server.listen(this.port, '127.0.0.1');
     await once(this.server, 'listening');
-    this.port = (this.server.address() as { port: number }).port;
   }
 
   /** The database "goes away": established connections reset, new ones refused. */
@@ -129,13 +131,16 @@ describe('PostgreSQL index', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'outage' }));
     await s3.send(new PutObjectCommand({ Bucket: 'outage', Key: 'before', Body: 'kept' }));
     await relay.cut();
+    // One attempt each: the bound below measures the server's own quick failure, not the SDK's backoff between retries.
+    const singleAttempt = sdkClient(server, { maxAttempts: 1 });
     const started = Date.now();
-    const failedPut = await s3.send(new PutObjectCommand({ Bucket: 'outage', Key: 'during', Body: 'lost' })).then(() => undefined, (error: S3ServiceException) => error);
+    const failedPut = await singleAttempt.send(new PutObjectCommand({ Bucket: 'outage', Key: 'during', Body: 'lost' })).then(() => undefined, (error: S3ServiceException) => error);
     assert.equal(failedPut?.name, 'SlowDown');
     assert.equal(failedPut?.$metadata.httpStatusCode, 503);
-    const failedGet = await s3.send(new GetObjectCommand({ Bucket: 'outage', Key: 'before' })).then(() => undefined, (error: S3ServiceException) => error);
+    const failedGet = await singleAttempt.send(new GetObjectCommand({ Bucket: 'outage', Key: 'before' })).then(() => undefined, (error: S3ServiceException) => error);
     assert.equal(failedGet?.$metadata.httpStatusCode, 503);
     assert.ok(Date.now() - started < OUTAGE_ANSWER_MS_MAX, `answered in ${Date.now() - started} ms`);
+    singleAttempt.destroy();
     assert.equal(server.process.exitCode, null, 'the server keeps running');
     await relay.open();
     const deadline = Date.now() + RECOVERY_WAIT_MS_MAX;

@@ -19,7 +19,8 @@ const GC_INTERVAL_SECONDS = 0.05;
 const SYSTEM_BUCKET = 'sthree-cairn-registry';
 const REPO = 'gc/app';
 /** A manifest PUT may find a blob collected since its HEAD (MANIFEST_BLOB_UNKNOWN): the client pushes again. */
-const PUSH_ATTEMPTS_MAX = 5;
+// A blob pushed moments before a loaded machine's GC pass runs past its 0.2 s grace can be collected again: retries, not a bound on speed.
+const PUSH_ATTEMPTS_MAX = 20;
 const SETTLE_TIMEOUT_MS = 10_000;
 
 function manifestOf(config: Buffer, layers: Buffer[]): Buffer {

@@ -12,7 +12,8 @@ import { digestOf, OCI_MANIFEST } from './helpers/oci-images.js';
 import { basicOf, ociError, pushBlob, pushManifest, registryFetch } from './helpers/registry-client.js';
 import { startServer, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY, type RunningServer } from './helpers/server.js';
 
-const REDIRECT_EXPIRY_SECONDS = 2;
+// Presigned URLs are dated to the whole second: 5 s leaves at least 4 for the requests that must land inside.
+const REDIRECT_EXPIRY_SECONDS = 5;
 const REPO = 'pull/app';
 const SYSTEM_BUCKET = 'sthree-cairn-registry';
 

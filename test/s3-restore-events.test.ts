@@ -22,7 +22,8 @@ const BUCKET = 'restore-events';
 /** Configured for s3:ObjectRestore:Post only. */
 const POST_ONLY_BUCKET = 'restore-post-only';
 const HOOK_ARN = 'arn:aws:sqs:us-east-1:000000000000:hook';
-const DAY_SECONDS = 2;
+// A restored copy lives 5–10 s: the Completed event's delivery and the HEAD after it fit inside on a loaded machine.
+const DAY_SECONDS = 5;
 const SERVER_ARGS = ['--restore-delay-seconds', '1', '--lifecycle-day-seconds', String(DAY_SECONDS)];
 const WAIT_MS = 20_000;
 /** Longer than the restore recorder's poll and a delivery pass: time for a duplicate to show. */

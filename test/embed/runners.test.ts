@@ -9,13 +9,18 @@ import { REPO_ROOT } from '../helpers/server.js';
 
 const RUNNERS_DIRECTORY = join(REPO_ROOT, 'test', 'embed', 'runners');
 const RUNNER_TIMEOUT_MS = 180_000;
+const PIPES_DRAIN_WAIT_MS = 5_000;
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}, command = 'npx'): Promise<{ code: number | null; output: string }> {
   const child = spawn(command, args, { cwd: REPO_ROOT, env: { ...process.env, ...env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  const closed = new Promise((resolveClose) => child.once('close', resolveClose));
   const code = await new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
+  // The runner's summary is its last output: read its pipes to the end ('close'), unless a process it
+  // left behind holds them open.
+  await Promise.race([closed, new Promise((resolveWait) => setTimeout(resolveWait, PIPES_DRAIN_WAIT_MS))]);
   return { code, output };
 }
 

@@ -45,9 +45,13 @@ async function sealedVolumeIds(storage: Storage): Promise<number[]> {
   return drive!.volumes.filter((volume) => volume.sealed).map((volume) => volume.volumeId);
 }
 
+/** Only a hang detector for the background sealing below. */
+const SEALED_DEADLINE_MS = 10_000;
+
 /** The storage retires volumes in the background: wait until the expected ones are sealed. */
 async function waitForSealed(storage: Storage, expected: number[]): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+  const deadlineMs = Date.now() + SEALED_DEADLINE_MS;
+  while (Date.now() < deadlineMs) {
     if (JSON.stringify(await sealedVolumeIds(storage)) === JSON.stringify(expected)) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
