@@ -19,4 +19,6 @@ for (let index = 0; index < lines.length; index++) {
   failures.push(block.length > MAX_LINES_PER_FAILURE ? [...block.slice(0, MAX_LINES_PER_FAILURE), `${notOk[1]}  (… ${block.length - MAX_LINES_PER_FAILURE} more lines)`] : block);
 }
 console.log(`== ${title}: ${failures.length} failing test${failures.length === 1 ? '' : 's'}`);
+// None in a failed run: the build, the tidy check or the runner itself failed (its own output is above).
+if (failures.length === 0) console.log('(no failing test in the TAP output: see the lines just before this summary)');
 for (const block of failures) console.log(block.join('\n'));

@@ -19,7 +19,6 @@ const ENV = { CAIRN_EVENTS_BACKOFF_BASE_MS: '20', CAIRN_EVENT_QUEUE_LENGTH_MAX: 
 const STREAM = 'cairn-restart';
 const DELIVERY_TIMEOUT_MS = 60_000;
 
-
 /** A Redis server of our own, appending every write to its file so a restart keeps the stream. */
 async function startRedis(port: number, directory: string): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', directory, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });

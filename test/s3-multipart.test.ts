@@ -223,7 +223,7 @@ describe('multipart upload', () => {
       const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: 'swept', Key: 'stale' }));
       // The sweeper runs every second and aborts uploads idle for over a second: polled, not slept, so a
       // loaded machine's late pass is waited for (the deadline only detects a sweeper that never runs).
-      await eventually('the sweeper to abort the upload', async () => (/upload sweeper: aborted 1 multipart upload/.test(sweeping.stderr()) ? true : undefined), SWEEP_DEADLINE_MS);
+      await eventually('the sweeper to abort the upload', async () => (/upload sweeper: aborted 1 multipart upload\(s\) idle for over 1 s/.test(sweeping.stderr()) ? true : undefined), SWEEP_DEADLINE_MS);
       const listed = await client.send(new ListMultipartUploadsCommand({ Bucket: 'swept' }));
       assert.equal(listed.Uploads, undefined);
       await expectS3Error(client.send(new UploadPartCommand({ Bucket: 'swept', Key: 'stale', UploadId, PartNumber: 1, Body: 'late' })), 'NoSuchUpload', 404);

@@ -74,7 +74,8 @@ export async function startAuditService(layers: Layers, options: AuditServiceOpt
     async pass() {
       // Published before the pass takes them too: a pass that repairs large stripes can run for
       // seconds, and until it ends the shards it took must not look repaired to a reader.
-      if ((layers.storage.stats.erasure?.repairQueue.pendingCount ?? 0) > 0) await publishWorker();
+      // Its failure is only logged: the repairs below must not wait on the audit directory.
+      if ((layers.storage.stats.erasure?.repairQueue.pendingCount ?? 0) > 0) await publishWorker().catch((error: unknown) => options.log(`repair queue: ${String(error)}`));
       addAuditCounts(queueTotals, await layers.storage.drainRepairQueue(REPAIR_DRAIN_BATCH_SHARDS));
       await publishWorker();
     },
